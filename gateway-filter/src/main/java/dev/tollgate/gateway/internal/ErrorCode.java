@@ -1,0 +1,31 @@
+package dev.tollgate.gateway.internal;
+
+/**
+ * The stable {@code error} codes of a 402 or 400 answer. Clients branch on these strings: never rename one.
+ */
+public enum ErrorCode {
+    PAYMENT_REQUIRED("payment_required"),
+    MALFORMED_PAYMENT("malformed_payment"),
+    INVALID_TOKEN("invalid_token"),
+    EXPIRED_TOKEN("expired_token"),
+    TOKEN_NOT_YET_VALID("token_not_yet_valid"),
+    WRONG_AUDIENCE("wrong_audience"),
+    WRONG_ISSUER("wrong_issuer"),
+    WRONG_CURRENCY("wrong_currency"),
+    UNKNOWN_KEY("unknown_key"),
+    INSUFFICIENT_BUDGET("insufficient_budget"),
+    PRICE_CHANGED("price_changed"),
+    BROKER_UNAVAILABLE("broker_unavailable"),
+    LEDGER_UNAVAILABLE("ledger_unavailable");
+
+    private final String code;
+
+    ErrorCode(String code) {
+        this.code = code;
+    }
+
+    /** The wire form, e.g. {@code invalid_token}. */
+    public String code() {
+        return code;
+    }
+}
