@@ -1,0 +1,47 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.gateway.internal.BrokerKeys;
+import dev.tollgate.gateway.internal.BrokerKeysSettings;
+import dev.tollgate.gateway.internal.PaymentException;
+import dev.tollgate.gateway.internal.ScripVerifier;
+import dev.tollgate.gateway.ledger.ScripAccount;
+import java.time.Clock;
+
+/** The broker's keys and the scrip verifier built on them, for one config's broker settings. */
+final class BrokerVerification implements AutoCloseable {
+
+    private final BrokerKeys keys;
+    private final ScripVerifier verifier;
+
+    private BrokerVerification(BrokerKeys keys, ScripVerifier verifier) {
+        this.keys = keys;
+        this.verifier = verifier;
+    }
+
+    /** Starts fetching the broker's keys; never fails for an unreachable broker (requests then fail closed). */
+    static BrokerVerification start(GatewayConfig config, Clock clock) {
+        GatewayConfig.Broker broker = config.broker();
+        BrokerKeys keys = new BrokerKeys(BrokerKeysSettings.of(broker.jwksUri())
+                .withRefreshInterval(broker.keyRefresh())
+                .withUnknownKidRefetchInterval(broker.unknownKidRefetch())
+                .withMaxStale(broker.maxStale())
+                .withClock(clock));
+        keys.start();
+        ScripVerifier verifier = new ScripVerifier(keys, broker.issuer(), config.sellerId(),
+                config.currency().getCurrencyCode(), broker.clockSkew(), clock);
+        return new BrokerVerification(keys, verifier);
+    }
+
+    ScripAccount verify(String token) throws PaymentException {
+        return verifier.verify(token);
+    }
+
+    BrokerKeys keys() {
+        return keys;
+    }
+
+    @Override
+    public void close() {
+        keys.close();
+    }
+}

@@ -1,0 +1,26 @@
+package dev.tollgate.gateway;
+
+import java.util.List;
+
+/**
+ * The config file's shape as written, before validation. Every leaf keeps its position. Unknown keys are refused
+ * by the mapper, so each record lists exactly the settings {@code docs/CONFIG.md} documents.
+ */
+record ConfigFile(Seller seller, Broker broker, Located<String> currency, Located<String> dataDir, Ledger ledger,
+                  Located<String> maxTimeout, Located<List<Located<Rule>>> rules) {
+
+    record Seller(Located<String> id, Located<String> name) {
+    }
+
+    record Broker(Located<String> id, Located<String> name, Located<String> issuer, Located<String> jwksUrl,
+                  Located<String> tokenEndpoint, Located<String> keyRefresh, Located<String> unknownKidRefetch,
+                  Located<String> maxStale, Located<String> clockSkew) {
+    }
+
+    record Ledger(Located<String> type, Located<String> file, Located<String> durability) {
+    }
+
+    record Rule(Located<String> match, Located<List<String>> methods, Located<String> price, Located<String> charge,
+                Located<String> description, Located<String> mimeType) {
+    }
+}

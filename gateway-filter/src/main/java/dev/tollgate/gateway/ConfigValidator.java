@@ -1,0 +1,336 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.Scrip;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Checks every value of a {@link ConfigFile} and builds the {@link GatewayConfig}. Collects all problems rather
+ * than stopping at the first; {@link #validate} returns {@code null} when there are any.
+ */
+final class ConfigValidator {
+
+    private static final Set<String> METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE");
+    private static final int MAX_ID_LENGTH = 128;
+
+    private final String file;
+    private final Path base;
+    private final List<String> problems = new ArrayList<>();
+
+    ConfigValidator(String file, Path base) {
+        this.file = file;
+        this.base = base;
+    }
+
+    List<String> problems() {
+        return problems;
+    }
+
+    GatewayConfig validate(ConfigFile raw, Path source) {
+        ConfigFile.Seller seller = raw.seller();
+        String sellerId = null;
+        String sellerName = null;
+        if (seller == null) {
+            missing("seller");
+        } else {
+            sellerId = identifier(seller.id(), "seller.id");
+            sellerName = seller.name() == null ? sellerId : text(seller.name(), "seller.name", 200);
+        }
+        Currency currency = required(raw.currency(), "currency", this::currency);
+        GatewayConfig.Broker broker = broker(raw.broker());
+        Path dataDir = optional(raw.dataDir(), "data-dir", this::path, base.resolve("data"));
+        ConfigFile.Ledger ledger = raw.ledger();
+        Path ledgerFile = dataDir == null ? null : dataDir.resolve("ledger.db");
+        GatewayConfig.Durability durability = GatewayConfig.Durability.POWER_CUT_SAFE;
+        if (ledger != null) {
+            optional(ledger.type(), "ledger.type", type -> {
+                if (!type.equals("sqlite")) {
+                    throw new IllegalArgumentException("'" + type + "' is not a ledger type; this build has: sqlite");
+                }
+                return type;
+            }, "sqlite");
+            if (dataDir != null) {
+                ledgerFile = optional(ledger.file(), "ledger.file", name -> dataDir.resolve(name).normalize(),
+                        ledgerFile);
+            }
+            durability = optional(ledger.durability(), "ledger.durability", this::durability, durability);
+        }
+        int maxTimeout = optional(raw.maxTimeout(), "max-timeout", text -> {
+            Duration duration = Durations.parse(text);
+            if (duration.isNegative() || duration.isZero() || duration.toSeconds() > 3600) {
+                throw new IllegalArgumentException("'" + text + "' must be between 1s and 1h");
+            }
+            return (int) duration.toSeconds();
+        }, 60);
+        List<PriceRule> rules = currency == null ? List.of() : rules(raw.rules(), currency);
+        if (!problems.isEmpty()) {
+            return null;
+        }
+        return new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, broker, currency, dataDir, ledgerFile,
+                durability, maxTimeout, rules);
+    }
+
+    private GatewayConfig.Broker broker(ConfigFile.Broker raw) {
+        if (raw == null) {
+            missing("broker");
+            return null;
+        }
+        String id = required(raw.id(), "broker.id", value -> {
+            if (!Scrip.isValidBrokerId(value)) {
+                throw new IllegalArgumentException("'" + value
+                        + "' is not a broker id: use 1 to 32 letters, digits, - or _");
+            }
+            return value;
+        });
+        String name = raw.name() == null ? id : text(raw.name(), "broker.name", 200);
+        String issuer = required(raw.issuer(), "broker.issuer", value -> {
+            url(value, false);
+            return value;
+        });
+        URI jwks = required(raw.jwksUrl(), "broker.jwks-url", value -> url(value, true));
+        URI tokenEndpoint = required(raw.tokenEndpoint(), "broker.token-endpoint", value -> url(value, false));
+        Duration refresh = optional(raw.keyRefresh(), "broker.key-refresh", between("10s", "24h"),
+                Duration.ofMinutes(5));
+        Duration refetch = optional(raw.unknownKidRefetch(), "broker.unknown-kid-refetch", between("1s", "1h"),
+                Duration.ofSeconds(30));
+        Duration maxStale = optional(raw.maxStale(), "broker.max-stale", between("1m", "30d"), Duration.ofHours(24));
+        Duration skew = optional(raw.clockSkew(), "broker.clock-skew", between("0s", "5m"), Duration.ofSeconds(30));
+        return new GatewayConfig.Broker(id, name, issuer, jwks, tokenEndpoint, refresh, refetch, maxStale, skew);
+    }
+
+    private List<PriceRule> rules(Located<List<Located<ConfigFile.Rule>>> raw, Currency currency) {
+        if (raw == null || raw.value() == null) {
+            return List.of();
+        }
+        List<PriceRule> rules = new ArrayList<>();
+        List<PathPattern> patterns = new ArrayList<>();
+        List<Located<ConfigFile.Rule>> entries = raw.value();
+        for (int i = 0; i < entries.size(); i++) {
+            Located<ConfigFile.Rule> entry = entries.get(i);
+            String at = "rules[" + i + "]";
+            ConfigFile.Rule rule = entry.value();
+            if (rule == null) {
+                problems.add(file + ":" + entry.where() + ": " + at + ": empty rule");
+                continue;
+            }
+            if (rule.match() == null) {
+                problems.add(file + ":" + entry.where() + ": " + at + ".match: missing");
+                continue;
+            }
+            PathPattern pattern = setting(rule.match(), at + ".match", PathPattern::compile);
+            Set<String> methods = optional(rule.methods(), at + ".methods", ConfigValidator::methods, Set.of());
+            ChargeModel charge = optional(rule.charge(), at + ".charge", value -> ChargeModel.fromConfigName(value)
+                    .orElseThrow(() -> new IllegalArgumentException("'" + value
+                            + "' is not a charge model; use per-click or free")), ChargeModel.PER_CLICK);
+            Money price = price(rule, at, charge, currency, entry);
+            String description = rule.description() == null ? "" : text(rule.description(), at + ".description", 500);
+            Optional<String> mimeType = rule.mimeType() == null ? Optional.empty()
+                    : Optional.ofNullable(text(rule.mimeType(), at + ".mime-type", 100));
+            if (pattern == null || methods == null || charge == null || price == null || description == null) {
+                continue;
+            }
+            checkReachable(pattern, methods, rule.match(), at, rules, patterns);
+            rules.add(new PriceRule(pattern.toString(), methods, price, charge, description, mimeType));
+            patterns.add(pattern);
+        }
+        return rules;
+    }
+
+    private Money price(ConfigFile.Rule rule, String at, ChargeModel charge, Currency currency,
+                        Located<ConfigFile.Rule> entry) {
+        if (charge == ChargeModel.FREE) {
+            Money price = optional(rule.price(), at + ".price", text -> Money.parse(text, currency),
+                    Money.ofMicros(0, currency));
+            if (price != null && !price.isZero()) {
+                problems.add(file + ":" + rule.price().where() + ": " + at
+                        + ".price: a free rule cannot have a price; remove it or use charge: per-click");
+            }
+            return price;
+        }
+        if (rule.price() == null) {
+            problems.add(file + ":" + entry.where() + ": " + at + ".price: missing (a per-click rule needs a price)");
+            return null;
+        }
+        return setting(rule.price(), at + ".price", text -> {
+            Money money = Money.parse(text, currency);
+            if (!money.currency().equals(currency)) {
+                throw new IllegalArgumentException("'" + text + "' is in " + money.currency().getCurrencyCode()
+                        + " but this gateway charges in " + currency.getCurrencyCode());
+            }
+            if (money.isZero()) {
+                throw new IllegalArgumentException("a per-click price must be above 0; use charge: free");
+            }
+            return money;
+        });
+    }
+
+    private void checkReachable(PathPattern pattern, Set<String> methods, Located<String> match, String at,
+                                List<PriceRule> earlierRules, List<PathPattern> earlierPatterns) {
+        for (int j = 0; j < earlierPatterns.size(); j++) {
+            PriceRule earlier = earlierRules.get(j);
+            boolean methodsCovered = earlier.methods().isEmpty() || (!methods.isEmpty()
+                    && earlier.methods().containsAll(methods));
+            if (!methodsCovered || !pattern.coveredBy(earlierPatterns.get(j))) {
+                continue;
+            }
+            boolean duplicate = earlier.match().equals(pattern.toString()) && earlier.methods().equals(methods);
+            problems.add(file + ":" + match.where() + ": " + at + ".match: '" + pattern + "' "
+                    + (duplicate ? "duplicates" : "can never match: it is covered by") + " rules[" + j + "] ('"
+                    + earlier.match() + "'), and the first matching rule wins");
+            return;
+        }
+    }
+
+    private static Set<String> methods(List<String> values) {
+        Set<String> methods = new LinkedHashSet<>();
+        for (String value : values) {
+            String method = value == null ? "" : value.trim().toUpperCase(Locale.ROOT);
+            if (!METHODS.contains(method)) {
+                throw new IllegalArgumentException("'" + value + "' is not an HTTP method");
+            }
+            if (method.equals("OPTIONS")) {
+                throw new IllegalArgumentException("OPTIONS is never charged: CORS preflights must pass");
+            }
+            methods.add(method);
+        }
+        if (methods.isEmpty()) {
+            throw new IllegalArgumentException("empty list; leave methods out to match every method");
+        }
+        return methods;
+    }
+
+    private Currency currency(String code) {
+        try {
+            return Currency.getInstance(code.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + code + "' is not an ISO 4217 currency code");
+        }
+    }
+
+    private GatewayConfig.Durability durability(String value) {
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "power-cut-safe":
+                return GatewayConfig.Durability.POWER_CUT_SAFE;
+            case "process-crash-safe":
+                return GatewayConfig.Durability.PROCESS_CRASH_SAFE;
+            default:
+                throw new IllegalArgumentException("'" + value + "' is not power-cut-safe or process-crash-safe");
+        }
+    }
+
+    private Path path(String value) {
+        return base.resolve(value).normalize();
+    }
+
+    private static Function<String, Duration> between(String low, String high) {
+        Duration min = Durations.parse(low);
+        Duration max = Durations.parse(high);
+        return text -> {
+            Duration duration = Durations.parse(text);
+            if (duration.compareTo(min) < 0 || duration.compareTo(max) > 0) {
+                throw new IllegalArgumentException("'" + text + "' must be between " + low + " and " + high);
+            }
+            return duration;
+        };
+    }
+
+    /** Brokers are reached over HTTPS; plain HTTP only on loopback, for tests and the local demo. */
+    static URI url(String value, boolean mustBeFetchable) {
+        URI uri;
+        try {
+            uri = new URI(value.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("'" + value + "' is not a URL");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+            throw new IllegalArgumentException("'" + value + "' is not an http(s) URL with a host");
+        }
+        if (scheme.equals("http") && !isLoopback(uri.getHost())) {
+            throw new IllegalArgumentException("'" + value + "' must use https (plain http is allowed on loopback only)");
+        }
+        if (mustBeFetchable && uri.getUserInfo() != null) {
+            throw new IllegalArgumentException("'" + value + "' must not carry credentials");
+        }
+        return uri;
+    }
+
+    static boolean isLoopback(String host) {
+        String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        if (bare.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (!bare.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(bare).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private String identifier(Located<String> value, String setting) {
+        if (value == null) {
+            missing(setting);
+            return null;
+        }
+        return setting(value, setting, text -> {
+            if (text.isBlank() || text.length() > MAX_ID_LENGTH || !text.equals(text.trim())) {
+                throw new IllegalArgumentException("'" + text + "' must be 1 to " + MAX_ID_LENGTH
+                        + " characters without surrounding spaces");
+            }
+            return text;
+        });
+    }
+
+    private String text(Located<String> value, String setting, int maxLength) {
+        return setting(value, setting, text -> {
+            if (text.length() > maxLength) {
+                throw new IllegalArgumentException("longer than " + maxLength + " characters");
+            }
+            return text;
+        });
+    }
+
+    private <T> T required(Located<String> value, String setting, Function<String, T> convert) {
+        if (value == null || value.value() == null) {
+            missing(setting);
+            return null;
+        }
+        return setting(value, setting, convert);
+    }
+
+    private <S, T> T optional(Located<S> value, String setting, Function<S, T> convert, T fallback) {
+        if (value == null || value.value() == null) {
+            return fallback;
+        }
+        return setting(value, setting, convert);
+    }
+
+    private <S, T> T setting(Located<S> value, String setting, Function<S, T> convert) {
+        try {
+            return convert.apply(value.value());
+        } catch (IllegalArgumentException e) {
+            problems.add(file + ":" + value.where() + ": " + setting + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private void missing(String setting) {
+        problems.add(file + ":1:1: " + setting + ": missing");
+    }
+}

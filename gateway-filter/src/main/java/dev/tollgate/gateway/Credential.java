@@ -1,0 +1,45 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.gateway.internal.ErrorCode;
+import dev.tollgate.gateway.internal.PaymentException;
+import dev.tollgate.gateway.ledger.ScripAccount;
+
+/**
+ * The outcome of reading a payment header or cookie once: kept in the {@link CredentialCache} so that repeat
+ * clicks with the same credential are neither decoded nor verified again.
+ */
+sealed interface Credential {
+
+    /** Until when, in epoch milliseconds, this outcome may be reused. */
+    long reusableUntilMillis();
+
+    /**
+     * A scrip whose signature and claims checked out.
+     *
+     * @param acceptedMicros the most the buyer agreed to pay per request ({@code accepted.amount}); for the cookie
+     *     flow, where the buyer consented at the broker to the whole budget, {@link Long#MAX_VALUE}
+     * @param network the {@code accepted.network} the buyer named, or {@code null} for the cookie flow
+     * @param buyerJson the buyer pseudonym as a JSON string literal, escaped once for the settlement header
+     */
+    record Verified(ScripAccount scrip, long acceptedMicros, String network, String buyerJson, long expiresAtMillis)
+            implements Credential {
+
+        @Override
+        public long reusableUntilMillis() {
+            return expiresAtMillis;
+        }
+    }
+
+    /** A credential that will never verify: cached briefly so a flood of one bad token costs one check. */
+    record Rejected(ErrorCode code, String message, long untilMillis) implements Credential {
+
+        PaymentException exception() {
+            return new PaymentException(code, message);
+        }
+
+        @Override
+        public long reusableUntilMillis() {
+            return untilMillis;
+        }
+    }
+}

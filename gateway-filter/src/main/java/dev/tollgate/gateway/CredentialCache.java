@@ -1,0 +1,123 @@
+package dev.tollgate.gateway;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Verified (and recently rejected) credentials, keyed by a 128-bit SHA-256 digest of the header or cookie value
+ * so that tokens themselves are not kept in memory. Entries live until the scrip expires, bounded in number.
+ * Thread-safe.
+ */
+final class CredentialCache {
+
+    /** Keys are truncated digests: 2^64 work to find a collision, and a collision only hands over a paid entry. */
+    record Key(long high, long low) {
+    }
+
+    private static final ThreadLocal<Hashing> HASHING = ThreadLocal.withInitial(Hashing::new);
+
+    private final Cache<Key, Credential> cache;
+    private final Clock clock;
+
+    CredentialCache(long maximumSize, Clock clock) {
+        this.clock = clock;
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(maximumSize)
+                .expireAfter(new Expiry<Key, Credential>() {
+                    @Override
+                    public long expireAfterCreate(Key key, Credential value, long currentTime) {
+                        long millis = value.reusableUntilMillis() - clock.millis();
+                        return TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(Key key, Credential value, long currentTime, long currentDuration) {
+                        return expireAfterCreate(key, value, currentTime);
+                    }
+
+                    @Override
+                    public long expireAfterRead(Key key, Credential value, long currentTime, long currentDuration) {
+                        return currentDuration;
+                    }
+                })
+                .build();
+    }
+
+    /**
+     * The digest of a credential. {@code kind} keeps a header and a cookie with the same text apart.
+     *
+     * @return {@code null} if the value has characters no valid header or cookie holds
+     */
+    static Key key(char kind, String value) {
+        return HASHING.get().digest(kind, value);
+    }
+
+    /** The cached outcome, or {@code null}; an outcome past its reuse time is never returned. */
+    Credential get(Key key) {
+        Credential credential = cache.getIfPresent(key);
+        if (credential != null && credential.reusableUntilMillis() <= clock.millis()) {
+            return null;
+        }
+        return credential;
+    }
+
+    void put(Key key, Credential credential) {
+        cache.put(key, credential);
+    }
+
+    void clear() {
+        cache.invalidateAll();
+    }
+
+    /** Per-thread digest state, so hashing allocates only the key. */
+    private static final class Hashing {
+        private final MessageDigest sha256;
+        private final byte[] buffer = new byte[512];
+        private final byte[] out = new byte[32];
+
+        Hashing() {
+            try {
+                sha256 = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java platform has SHA-256", e);
+            }
+        }
+
+        Key digest(char kind, String value) {
+            sha256.reset();
+            sha256.update((byte) kind);
+            int filled = 0;
+            for (int i = 0, n = value.length(); i < n; i++) {
+                char c = value.charAt(i);
+                if (c > 0xFF) {
+                    return null;
+                }
+                buffer[filled++] = (byte) c;
+                if (filled == buffer.length) {
+                    sha256.update(buffer, 0, filled);
+                    filled = 0;
+                }
+            }
+            sha256.update(buffer, 0, filled);
+            try {
+                sha256.digest(out, 0, out.length);
+            } catch (java.security.DigestException e) {
+                throw new IllegalStateException(e);
+            }
+            return new Key(readLong(out, 0), readLong(out, 8));
+        }
+
+        private static long readLong(byte[] bytes, int offset) {
+            long value = 0;
+            for (int i = 0; i < 8; i++) {
+                value = (value << 8) | (bytes[offset + i] & 0xFF);
+            }
+            return value;
+        }
+    }
+}

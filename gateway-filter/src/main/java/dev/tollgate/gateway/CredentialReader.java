@@ -1,0 +1,123 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.gateway.internal.ErrorCode;
+import dev.tollgate.gateway.internal.PaymentException;
+import dev.tollgate.gateway.ledger.ScripAccount;
+import dev.tollgate.protocol.MalformedPaymentException;
+import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PaymentPayload;
+import dev.tollgate.protocol.PaymentRequirements;
+import dev.tollgate.protocol.Scrip;
+import dev.tollgate.protocol.X402Codec;
+import java.time.Clock;
+import java.util.Objects;
+
+/**
+ * Turns a {@code PAYMENT-SIGNATURE} header or a {@code tollgate_scrip} cookie into a {@link Credential}: decodes,
+ * checks what the buyer agreed to against this seller, verifies the scrip. Runs once per distinct credential;
+ * the outcome is cached.
+ */
+final class CredentialReader {
+
+    /** How long a permanently bad credential is remembered, so retrying it costs no signature check. */
+    static final long REJECTION_MEMORY_MILLIS = 60_000;
+
+    /** Verifies a scrip's signature and claims. */
+    @FunctionalInterface
+    interface TokenVerifier {
+        ScripAccount verify(String token) throws PaymentException;
+    }
+
+    private final TokenVerifier verifier;
+    private final Clock clock;
+
+    CredentialReader(TokenVerifier verifier, Clock clock) {
+        this.verifier = Objects.requireNonNull(verifier);
+        this.clock = Objects.requireNonNull(clock);
+    }
+
+    /**
+     * Reads an x402 payment header.
+     *
+     * @throws PaymentException for failures that may pass on retry (unknown key, broker down, not yet valid)
+     */
+    Credential fromHeader(String header, Snapshot snapshot) throws PaymentException {
+        try {
+            PaymentPayload payload = X402Codec.decodeHeader(header, PaymentPayload.class);
+            PaymentRequirements accepted = payload.accepted();
+            if (!Scrip.SCHEME.equals(accepted.scheme())) {
+                throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "scheme '" + clip(accepted.scheme())
+                        + "' is not accepted here; pay with scheme 'scrip'");
+            }
+            if (!snapshot.network.equals(accepted.network())) {
+                throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + clip(accepted.network())
+                        + "' is not accepted here; pay on '" + snapshot.network + "'");
+            }
+            if (!snapshot.config.sellerId().equals(accepted.payTo())) {
+                throw new PaymentException(ErrorCode.WRONG_AUDIENCE, "payTo '" + clip(accepted.payTo())
+                        + "' is not this seller ('" + snapshot.config.sellerId() + "')");
+            }
+            if (!snapshot.currency.equals(accepted.asset())) {
+                throw new PaymentException(ErrorCode.WRONG_CURRENCY, "asset '" + clip(accepted.asset())
+                        + "' is not this seller's currency (" + snapshot.currency + ")");
+            }
+            long acceptedMicros;
+            try {
+                acceptedMicros = Money.parseMicros(accepted.amount());
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
+                        "accepted.amount must be a whole number of micro-units, like \"50000\"");
+            }
+            String token = payload.payloadString("token");
+            if (token == null || token.isEmpty()) {
+                throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "payload.token is missing");
+            }
+            return verified(token, acceptedMicros, accepted.network());
+        } catch (MalformedPaymentException e) {
+            return rejected(new PaymentException(ErrorCode.MALFORMED_PAYMENT,
+                    "PAYMENT-SIGNATURE: " + e.getMessage()));
+        } catch (PaymentException e) {
+            return rejectedOrRethrow(e);
+        }
+    }
+
+    /** Reads the browser flow's cookie, whose value is the scrip itself. */
+    Credential fromCookie(String token) throws PaymentException {
+        try {
+            return verified(token, Long.MAX_VALUE, null);
+        } catch (PaymentException e) {
+            return rejectedOrRethrow(e);
+        }
+    }
+
+    private Credential.Verified verified(String token, long acceptedMicros, String network)
+            throws PaymentException {
+        ScripAccount scrip = verifier.verify(token);
+        return new Credential.Verified(scrip, acceptedMicros, network, Receipts.jsonString(scrip.buyer()),
+                scrip.expiresAt().toEpochMilli());
+    }
+
+    private Credential rejectedOrRethrow(PaymentException e) throws PaymentException {
+        switch (e.code()) {
+            case UNKNOWN_KEY:
+            case BROKER_UNAVAILABLE:
+            case TOKEN_NOT_YET_VALID:
+                throw e;
+            default:
+                return rejected(e);
+        }
+    }
+
+    private Credential.Rejected rejected(PaymentException e) {
+        return new Credential.Rejected(e.code(), e.getMessage(), clock.millis() + REJECTION_MEMORY_MILLIS);
+    }
+
+    /** Echoes a short, printable part of what the buyer sent, never a token. */
+    private static String clip(String value) {
+        if (value == null) {
+            return "";
+        }
+        String cut = value.length() > 40 ? value.substring(0, 40) + "..." : value;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+}

@@ -1,0 +1,125 @@
+package dev.tollgate.gateway;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Currency;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One immutable, fully validated snapshot of a gateway's configuration, as read from a YAML file (see
+ * {@code docs/CONFIG.md}). A reload produces a new snapshot that replaces the old one atomically. Thread-safe.
+ *
+ * @since 0.1
+ */
+public final class GatewayConfig {
+
+    /** How durable an acknowledged charge is in the embedded ledger. */
+    public enum Durability {
+        /** Every acknowledged charge survives a power cut ({@code synchronous=FULL}, group commit). */
+        POWER_CUT_SAFE,
+        /** Every acknowledged charge survives a killed process, not a power cut ({@code synchronous=NORMAL}). */
+        PROCESS_CRASH_SAFE
+    }
+
+    /**
+     * The broker that issues the scrip this seller accepts.
+     *
+     * @param id short id used in the x402 network name {@code tollgate:<id>}
+     * @param name shown to buyers ("Pay with ...")
+     * @param issuer the {@code iss} every scrip must carry
+     * @param jwksUri where the broker's public keys are published
+     * @param tokenEndpoint where a buyer gets scrip; named in the 402 offer
+     * @param keyRefresh how often keys are refreshed at most (the broker's max-age may shorten it)
+     * @param unknownKidRefetch the least time between two fetches triggered by a scrip with an unknown key id
+     * @param maxStale how long cached keys keep serving while the broker is unreachable
+     * @param clockSkew tolerance on {@code exp}, {@code nbf} and {@code iat}
+     */
+    public record Broker(String id, String name, String issuer, URI jwksUri, URI tokenEndpoint, Duration keyRefresh,
+                         Duration unknownKidRefetch, Duration maxStale, Duration clockSkew) {
+    }
+
+    private final Path source;
+    private final String sellerId;
+    private final String sellerName;
+    private final Broker broker;
+    private final Currency currency;
+    private final Path dataDir;
+    private final Path ledgerFile;
+    private final Durability durability;
+    private final int maxTimeoutSeconds;
+    private final List<PriceRule> rules;
+
+    /** Used by the loader only: a config is obtained through {@link #load(Path)}. */
+    GatewayConfig(Path source, String sellerId, String sellerName, Broker broker, Currency currency, Path dataDir,
+                  Path ledgerFile, Durability durability, int maxTimeoutSeconds, List<PriceRule> rules) {
+        this.source = source;
+        this.sellerId = Objects.requireNonNull(sellerId);
+        this.sellerName = Objects.requireNonNull(sellerName);
+        this.broker = Objects.requireNonNull(broker);
+        this.currency = Objects.requireNonNull(currency);
+        this.dataDir = Objects.requireNonNull(dataDir);
+        this.ledgerFile = Objects.requireNonNull(ledgerFile);
+        this.durability = Objects.requireNonNull(durability);
+        this.maxTimeoutSeconds = maxTimeoutSeconds;
+        this.rules = List.copyOf(rules);
+    }
+
+    /**
+     * Reads and validates a config file.
+     *
+     * @throws InvalidConfigException listing every problem found, each with file, line, column and setting
+     */
+    public static GatewayConfig load(Path file) throws InvalidConfigException {
+        return ConfigLoader.load(file);
+    }
+
+    /** The file this snapshot was read from. */
+    public Path source() {
+        return source;
+    }
+
+    /** This seller's id at the broker: every scrip's {@code aud}. */
+    public String sellerId() {
+        return sellerId;
+    }
+
+    /** This seller's display name. */
+    public String sellerName() {
+        return sellerName;
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    /** The one currency prices are in and scrip must be denominated in. */
+    public Currency currency() {
+        return currency;
+    }
+
+    /** Where the gateway keeps its files (the ledger, later the seller key). */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The embedded ledger's database file. */
+    public Path ledgerFile() {
+        return ledgerFile;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    /** The x402 {@code maxTimeoutSeconds} offered to buyers. */
+    public int maxTimeoutSeconds() {
+        return maxTimeoutSeconds;
+    }
+
+    /** The price rules in the order they are tried. */
+    public List<PriceRule> rules() {
+        return rules;
+    }
+}

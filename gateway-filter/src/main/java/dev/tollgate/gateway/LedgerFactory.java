@@ -1,0 +1,25 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.SqliteLedger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+
+/** Opens the embedded ledger a config names. */
+final class LedgerFactory {
+
+    private LedgerFactory() {
+    }
+
+    static Ledger open(GatewayConfig config) throws IOException {
+        Files.createDirectories(config.dataDir());
+        SqliteLedger.Durability durability = config.durability() == GatewayConfig.Durability.POWER_CUT_SAFE
+                ? SqliteLedger.Durability.POWER_CUT_SAFE : SqliteLedger.Durability.PROCESS_CRASH_SAFE;
+        try {
+            return SqliteLedger.open(config.ledgerFile(), durability);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.tollgate.gateway;
+
+import java.util.List;
+
+/**
+ * The rules of one config, compiled for the request path: a flat array scanned in order, first match wins.
+ * Immutable and thread-safe.
+ */
+final class RuleTable {
+
+    private final PathPattern[] patterns;
+    private final PriceRule[] rules;
+
+    RuleTable(List<PriceRule> rules) {
+        this.rules = rules.toArray(new PriceRule[0]);
+        this.patterns = new PathPattern[this.rules.length];
+        for (int i = 0; i < this.rules.length; i++) {
+            patterns[i] = PathPattern.compile(this.rules[i].match());
+        }
+    }
+
+    /** The first rule matching the path and method, or {@code null} when the request passes free. */
+    PriceRule match(String path, String method) {
+        for (int i = 0; i < patterns.length; i++) {
+            if (rules[i].appliesTo(method) && patterns[i].matches(path)) {
+                return rules[i];
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,498 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.gateway.internal.ErrorCode;
+import dev.tollgate.gateway.internal.PaymentException;
+import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.PaymentRequired;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Tollgate gateway: a servlet filter that lets requests for priced content through only once they are paid
+ * with broker-signed scrip, and answers {@code 402 Payment Required} with an x402 offer otherwise.
+ *
+ * <p>In {@code web.xml}, with the init-param {@value #CONFIG_INIT_PARAM} naming the YAML config file:
+ * <pre>{@code
+ * <filter>
+ *   <filter-name>tollgate</filter-name>
+ *   <filter-class>dev.tollgate.gateway.TollgateFilter</filter-class>
+ *   <init-param><param-name>config</param-name><param-value>/etc/tollgate/gateway.yaml</param-value></init-param>
+ * </filter>
+ * <filter-mapping><filter-name>tollgate</filter-name><url-pattern>/*</url-pattern></filter-mapping>
+ * }</pre>
+ * In code, {@link #builder()} configures the same and more (a shared {@link Ledger}, a clock).
+ *
+ * <p>A paid request reaches the app with the request attribute {@link Payment#REQUEST_ATTRIBUTE}. Thread-safe.
+ *
+ * @since 0.1
+ */
+public final class TollgateFilter implements Filter {
+
+    /** Init-param naming the config file; {@code ${name}} is replaced by a system property or variable. */
+    public static final String CONFIG_INIT_PARAM = "config";
+    /** The cookie the browser flow keeps the scrip in. */
+    public static final String SCRIP_COOKIE = "tollgate_scrip";
+    /** Servlet-context attribute under which the filter makes itself available to the seller's app. */
+    public static final String CONTEXT_ATTRIBUTE = "dev.tollgate.gateway";
+
+    static final String EXPOSED_HEADERS = PaymentHeaders.PAYMENT_REQUIRED + ", " + PaymentHeaders.PAYMENT_RESPONSE;
+    static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", Cookie";
+    private static final long DEFAULT_CACHE_SIZE = 100_000;
+    private static final Logger LOG = LoggerFactory.getLogger(TollgateFilter.class);
+
+    private final Builder settings;
+    private volatile Snapshot snapshot;
+    private volatile String lastReloadProblem;
+    private Clock clock;
+    private CredentialCache credentials;
+    private CredentialReader reader;
+    private BrokerVerification verification;
+    private Ledger ledger;
+    private boolean ownsLedger;
+    private ConfigWatcher watcher;
+
+    /** For containers, which configure the filter through {@link #init}. */
+    public TollgateFilter() {
+        this(new Builder());
+    }
+
+    private TollgateFilter(Builder settings) {
+        this.settings = settings;
+    }
+
+    /** Configures a filter in code, for containers without {@code web.xml}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException {
+        String name = filterConfig == null ? "tollgate" : filterConfig.getFilterName();
+        Path file = settings.configFile;
+        if (file == null) {
+            String param = filterConfig == null ? null : filterConfig.getInitParameter(CONFIG_INIT_PARAM);
+            if (param == null || param.isBlank()) {
+                throw new ServletException("Filter '" + name + "': init-param '" + CONFIG_INIT_PARAM
+                        + "' is missing; set it to the path of the gateway's YAML config file");
+            }
+            try {
+                file = Path.of(Placeholders.resolve(param.trim()));
+            } catch (IllegalArgumentException e) {
+                throw new ServletException("Filter '" + name + "': init-param '" + CONFIG_INIT_PARAM + "': "
+                        + e.getMessage());
+            }
+        }
+        GatewayConfig config;
+        try {
+            config = GatewayConfig.load(file);
+        } catch (InvalidConfigException e) {
+            throw new ServletException("Filter '" + name + "' cannot start: " + e.getMessage(), e);
+        }
+        clock = settings.clock;
+        credentials = new CredentialCache(settings.cacheSize, clock);
+        try {
+            ledger = settings.ledger;
+            ownsLedger = ledger == null;
+            if (ownsLedger) {
+                ledger = LedgerFactory.open(config);
+            }
+            verification = BrokerVerification.start(config, clock);
+            reader = new CredentialReader(verification::verify, clock);
+            snapshot = new Snapshot(config);
+            if (settings.watch) {
+                watcher = new ConfigWatcher(file, this::reload);
+            }
+        } catch (IOException | RuntimeException e) {
+            destroy();
+            throw new ServletException("Filter '" + name + "' cannot start: " + e.getMessage(), e);
+        }
+        if (filterConfig != null) {
+            filterConfig.getServletContext().setAttribute(CONTEXT_ATTRIBUTE, this);
+        }
+        LOG.info("Tollgate filter '{}' started for seller '{}' with {} price rules from {}", name,
+                config.sellerId(), config.rules().size(), config.source());
+    }
+
+    /** The config in force now. */
+    public GatewayConfig config() {
+        return snapshot.config;
+    }
+
+    /** Why the last change to the config file was refused, or empty if it was applied. */
+    public Optional<String> lastReloadProblem() {
+        return Optional.ofNullable(lastReloadProblem);
+    }
+
+    /** The ledger charges are recorded in. */
+    public Ledger ledger() {
+        return ledger;
+    }
+
+    /** Re-reads the config file now; the watcher calls this on every change. */
+    void reload(Path file) {
+        try {
+            GatewayConfig next = GatewayConfig.load(file);
+            String restart = RestartOnly.changes(snapshot.config, next);
+            if (restart != null) {
+                throw new InvalidConfigException(file.toString(), java.util.List.of(file + ": " + restart
+                        + " cannot change while the gateway runs; restart to apply it"));
+            }
+            snapshot = new Snapshot(next);
+            lastReloadProblem = null;
+            LOG.info("Reloaded {}: {} price rules", file, next.rules().size());
+        } catch (InvalidConfigException e) {
+            lastReloadProblem = e.getMessage();
+            LOG.error("Kept the previous config: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)) {
+            chain.doFilter(req, res);
+            return;
+        }
+        HttpServletRequest request = (HttpServletRequest) req;
+        HttpServletResponse response = (HttpServletResponse) res;
+        String method = request.getMethod();
+        if (method.equals("OPTIONS")) {
+            chain.doFilter(request, response);
+            return;
+        }
+        Snapshot current = snapshot;
+        String path = pathOf(request);
+        PriceRule rule = current.rules.match(path, method);
+        if (rule == null || rule.charge() == ChargeModel.FREE) {
+            chain.doFilter(request, response);
+            return;
+        }
+        Credential.Verified paid;
+        try {
+            paid = credential(request, current);
+            if (paid == null) {
+                paymentRequired(request, response, current, rule, ErrorCode.PAYMENT_REQUIRED,
+                        "pay " + rule.price() + " with scrip from " + current.config.broker().name());
+                return;
+            }
+            checkStillAcceptable(paid, current, rule);
+        } catch (PaymentException e) {
+            paymentRequired(request, response, current, rule, e.code(), e.getMessage());
+            return;
+        }
+        if (method.equals("HEAD")) {
+            headWithoutCharge(request, response, chain, current, rule, paid);
+            return;
+        }
+        ChargeResult result;
+        try {
+            result = ledger.charge(paid.scrip(), rule.price().micros(), path);
+        } catch (LedgerUnavailableException e) {
+            LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
+            unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+            return;
+        }
+        if (!(result instanceof ChargeResult.Charged)) {
+            paymentRequired(request, response, current, rule, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
+                    + rule.price() + " but only " + Money.ofMicros(result.remainingMicros(), rule.price().currency())
+                    + " is left on your scrip");
+            return;
+        }
+        forwardPaid(request, response, chain, current, paid, (ChargeResult.Charged) result);
+    }
+
+    private void forwardPaid(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                             Snapshot current, Credential.Verified paid, ChargeResult.Charged charged)
+            throws IOException, ServletException {
+        request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(),
+                charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
+        PaidResponse paidResponse = new PaidResponse(response, current.network, paid.buyerJson(),
+                charged.receiptId(), charged.amountMicros(), charged.remainingMicros());
+        boolean delivered = false;
+        try {
+            chain.doFilter(request, paidResponse);
+            delivered = true;
+        } finally {
+            if (delivered && request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(new RefundOnFailure(charged.receiptId()));
+            } else if (!delivered || response.getStatus() >= 400) {
+                refund(charged.receiptId(), delivered ? "the content answered " + response.getStatus()
+                        : "the content threw");
+            }
+        }
+    }
+
+    /** A HEAD shows what a GET would return, without content: the credential must be good, nothing is charged. */
+    private void headWithoutCharge(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                                   Snapshot current, PriceRule rule, Credential.Verified paid)
+            throws IOException, ServletException {
+        long remaining;
+        try {
+            remaining = ledger.remaining(paid.scrip());
+        } catch (LedgerUnavailableException e) {
+            unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot read payments right now");
+            return;
+        }
+        if (remaining < rule.price().micros()) {
+            paymentRequired(request, response, current, rule, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
+                    + rule.price() + " but only " + Money.ofMicros(remaining, rule.price().currency())
+                    + " is left on your scrip");
+            return;
+        }
+        request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(), 0,
+                remaining, current.currency, ""));
+        response.setHeader(PaidResponse.CACHE_CONTROL, "private");
+        addPaymentHeaders(response);
+        chain.doFilter(request, response);
+    }
+
+    /** The verified credential the request carries, or {@code null} if it carries none. */
+    private Credential.Verified credential(HttpServletRequest request, Snapshot current) throws PaymentException {
+        String header = request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE);
+        char kind = 'H';
+        String value = header;
+        if (header == null) {
+            value = cookie(request);
+            kind = 'C';
+            if (value == null) {
+                return null;
+            }
+        }
+        CredentialCache.Key key = CredentialCache.key(kind, value);
+        if (key == null) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "the payment credential has non-ASCII characters");
+        }
+        Credential credential = credentials.get(key);
+        if (credential == null) {
+            credential = kind == 'H' ? reader.fromHeader(value, current) : reader.fromCookie(value);
+            credentials.put(key, credential);
+        }
+        if (credential instanceof Credential.Rejected) {
+            throw ((Credential.Rejected) credential).exception();
+        }
+        return (Credential.Verified) credential;
+    }
+
+    /** What a cached credential was checked against can change on reload or with time: check it per request. */
+    private void checkStillAcceptable(Credential.Verified paid, Snapshot current, PriceRule rule)
+            throws PaymentException {
+        if (clock.millis() >= paid.expiresAtMillis()) {
+            throw new PaymentException(ErrorCode.EXPIRED_TOKEN, "the scrip has expired; get new scrip from "
+                    + current.config.broker().name());
+        }
+        if (paid.network() != null && !paid.network().equals(current.network)) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + paid.network()
+                    + "' is not accepted here; pay on '" + current.network + "'");
+        }
+        if (paid.acceptedMicros() < rule.price().micros()) {
+            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
+                    + Money.ofMicros(paid.acceptedMicros(), rule.price().currency()));
+        }
+    }
+
+    private void refund(String receiptId, String why) {
+        try {
+            ledger.refund(receiptId);
+            LOG.debug("Refunded {}: {}", receiptId, why);
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            LOG.error("Could not refund {} ({}); the buyer was charged for a failed response", receiptId, why, e);
+        }
+    }
+
+    private void paymentRequired(HttpServletRequest request, HttpServletResponse response, Snapshot current,
+                                 PriceRule rule, ErrorCode code, String message) throws IOException {
+        PaymentRequired offer = Offers.offer(current.config, rule, requestUrl(request), code, message);
+        response.setStatus(402);
+        response.setHeader(PaymentHeaders.PAYMENT_REQUIRED, Offers.header(offer));
+        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
+        addPaymentHeaders(response);
+        byte[] body;
+        if (prefersHtml(request)) {
+            response.setContentType("text/html;charset=utf-8");
+            body = Offers.html(current.config, rule, code, message);
+        } else {
+            response.setContentType("application/json");
+            body = Offers.json(offer);
+        }
+        response.setContentLength(body.length);
+        if (!request.getMethod().equals("HEAD")) {
+            response.getOutputStream().write(body);
+        }
+    }
+
+    private static void unavailable(HttpServletResponse response, ErrorCode code, String message)
+            throws IOException {
+        byte[] body = Offers.error(code, message);
+        response.setStatus(503);
+        response.setHeader("Retry-After", "5");
+        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    static void addPaymentHeaders(HttpServletResponse response) {
+        response.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        response.setHeader("Vary", VARY);
+    }
+
+    private static boolean prefersHtml(HttpServletRequest request) {
+        String accept = request.getHeader("Accept");
+        return accept != null && accept.contains("text/html");
+    }
+
+    private static String requestUrl(HttpServletRequest request) {
+        StringBuffer url = request.getRequestURL();
+        String query = request.getQueryString();
+        return query == null ? url.toString() : url.append('?').append(query).toString();
+    }
+
+    private static String pathOf(HttpServletRequest request) {
+        String servletPath = request.getServletPath();
+        String pathInfo = request.getPathInfo();
+        if (pathInfo == null) {
+            return servletPath.isEmpty() ? "/" : servletPath;
+        }
+        return servletPath + pathInfo;
+    }
+
+    private static String cookie(HttpServletRequest request) {
+        Cookie[] cookies = request.getCookies();
+        if (cookies == null) {
+            return null;
+        }
+        for (Cookie cookie : cookies) {
+            if (SCRIP_COOKIE.equals(cookie.getName())) {
+                return cookie.getValue();
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void destroy() {
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (verification != null) {
+            verification.close();
+        }
+        if (ledger != null && ownsLedger) {
+            ledger.close();
+        }
+    }
+
+    /** Refunds an asynchronously completed request whose content failed. */
+    private final class RefundOnFailure implements AsyncListener {
+        private final String receiptId;
+
+        RefundOnFailure(String receiptId) {
+            this.receiptId = receiptId;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            ServletResponse response = event.getSuppliedResponse();
+            if (response instanceof HttpServletResponse && ((HttpServletResponse) response).getStatus() >= 400) {
+                refund(receiptId, "the content answered " + ((HttpServletResponse) response).getStatus());
+            }
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            refund(receiptId, "the content timed out");
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            refund(receiptId, "the content failed");
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this);
+        }
+    }
+
+    /**
+     * Settings for a filter built in code. Not thread-safe; the built filter is.
+     *
+     * @since 0.1
+     */
+    public static final class Builder {
+        private Path configFile;
+        private Ledger ledger;
+        private Clock clock = Clock.systemUTC();
+        private long cacheSize = DEFAULT_CACHE_SIZE;
+        private boolean watch = true;
+
+        private Builder() {
+        }
+
+        /** The YAML config file; required. */
+        public Builder configFile(Path file) {
+            this.configFile = java.util.Objects.requireNonNull(file, "file cannot be null.");
+            return this;
+        }
+
+        /** A ledger to use instead of the embedded one named in the config. The caller closes it. */
+        public Builder ledger(Ledger ledger) {
+            this.ledger = java.util.Objects.requireNonNull(ledger, "ledger cannot be null.");
+            return this;
+        }
+
+        /** The clock that expiry is checked against. */
+        public Builder clock(Clock clock) {
+            this.clock = java.util.Objects.requireNonNull(clock, "clock cannot be null.");
+            return this;
+        }
+
+        /** How many verified credentials are kept; default 100,000. */
+        public Builder credentialCacheSize(long size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("credential cache size must not be negative: " + size);
+            }
+            this.cacheSize = size;
+            return this;
+        }
+
+        /** Whether changes to the config file are applied while running; default true. */
+        public Builder watchConfig(boolean watch) {
+            this.watch = watch;
+            return this;
+        }
+
+        /** A filter to register with a container, which then calls {@link TollgateFilter#init}. */
+        public TollgateFilter build() {
+            if (configFile == null) {
+                throw new IllegalStateException("configFile is required.");
+            }
+            Builder copy = new Builder();
+            copy.configFile = configFile;
+            copy.ledger = ledger;
+            copy.clock = clock;
+            copy.cacheSize = cacheSize;
+            copy.watch = watch;
+            return new TollgateFilter(copy);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package dev.tollgate.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+final class ConfigLoaderTest {
+
+    static final String HEADER = String.join("\n",
+            "seller:",
+            "  id: seller-1",
+            "  name: Test Seller",
+            "broker:",
+            "  id: test",
+            "  issuer: https://broker.test",
+            "  jwks-url: http://127.0.0.1:1/.well-known/jwks.json",
+            "  token-endpoint: https://broker.test/v1/scrip",
+            "currency: USD",
+            "");
+
+    @TempDir
+    Path dir;
+
+    private Path write(String yaml) throws IOException {
+        Path file = dir.resolve("gateway.yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private InvalidConfigException problemsOf(String yaml) throws IOException {
+        Path file = write(yaml);
+        return (InvalidConfigException) org.assertj.core.api.Assertions.catchThrowable(() -> GatewayConfig.load(file));
+    }
+
+    @Test
+    void theDocumentedExampleLoads() throws Exception {
+        GatewayConfig config = GatewayConfig.load(Path.of("..", "config", "gateway.yaml"));
+        assertThat(config.sellerId()).isEqualTo("daily-byte");
+        assertThat(config.rules()).hasSize(4);
+        assertThat(config.rules().get(1).price().micros()).isEqualTo(50_000);
+        assertThat(config.rules().get(2).price().micros()).isEqualTo(250_000);
+        assertThat(config.rules().get(3).price().micros()).isEqualTo(1_000);
+        assertThat(config.rules().get(0).charge()).isEqualTo(ChargeModel.FREE);
+        assertThat(config.broker().unknownKidRefetch()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void appliesDefaultsAndResolvesTheDataDirAgainstTheFile() throws Exception {
+        GatewayConfig config = GatewayConfig.load(write(HEADER + "rules:\n  - match: /a/**\n    price: 0.05\n"));
+        assertThat(config.dataDir()).isEqualTo(dir.toAbsolutePath().resolve("data"));
+        assertThat(config.ledgerFile()).isEqualTo(dir.toAbsolutePath().resolve("data").resolve("ledger.db"));
+        assertThat(config.durability()).isEqualTo(GatewayConfig.Durability.POWER_CUT_SAFE);
+        assertThat(config.rules().get(0).charge()).isEqualTo(ChargeModel.PER_CLICK);
+        assertThat(config.rules().get(0).methods()).isEmpty();
+        assertThat(config.broker().maxStale()).isEqualTo(Duration.ofHours(24));
+        assertThat(config.broker().name()).isEqualTo("test");
+        assertThat(config.maxTimeoutSeconds()).isEqualTo(60);
+    }
+
+    @Test
+    void anUnknownKeyIsNamedWithItsLineAndColumn() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + "rules:\n  - match: /a/**\n    prize: 0.05\n");
+        assertThat(e.problems()).singleElement().asString()
+                .contains("gateway.yaml:12:5")
+                .contains("rules[0]")
+                .contains("unknown setting 'prize'")
+                .contains("price");
+    }
+
+    @Test
+    void reportsEveryBadValueAtOnceWithLineColumnAndSetting() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + String.join("\n",
+                "rules:",
+                "  - match: /a/**",
+                "    price: -0.05",
+                "  - match: /b/**",
+                "    price: 0.0000001",
+                "  - match: c/**",
+                "    price: 0.01",
+                "  - match: /d",
+                "    price: 1 EUR",
+                "  - match: /e",
+                "    charge: per-year",
+                "    price: 1",
+                "  - match: /f",
+                "    methods: [FETCH]",
+                "    price: 1",
+                ""));
+        assertThat(e.problems()).hasSize(6);
+        assertThat(e.problems().get(0)).contains(":12:12: rules[0].price:").contains("negative");
+        assertThat(e.problems().get(1)).contains(":14:12: rules[1].price:").contains("6 decimals");
+        assertThat(e.problems().get(2)).contains(":15:12: rules[2].match:").contains("must start with /");
+        assertThat(e.problems().get(3)).contains(":18:12: rules[3].price:").contains("EUR");
+        assertThat(e.problems().get(4)).contains(":20:13: rules[4].charge:").contains("per-year");
+        assertThat(e.problems().get(5)).contains(":23:14: rules[5].methods:").contains("FETCH");
+        assertThat(e.getMessage()).startsWith(dir.resolve("gateway.yaml") + " has 6 problems:");
+    }
+
+    @Test
+    void rejectsDuplicateAndUnreachableRules() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + String.join("\n",
+                "rules:",
+                "  - match: /a/**",
+                "    price: 0.01",
+                "  - match: /a/**",
+                "    price: 0.02",
+                "  - match: /a/special",
+                "    price: 0.03",
+                "  - match: '*.mp4'",
+                "    price: 0.03",
+                "  - match: /v/*.mp4",
+                "    price: 0.04",
+                ""));
+        assertThat(e.problems()).hasSize(3);
+        assertThat(e.problems().get(0)).contains("rules[1].match").contains("duplicates rules[0]");
+        assertThat(e.problems().get(1)).contains("rules[2].match").contains("can never match")
+                .contains("rules[0] ('/a/**')");
+        assertThat(e.problems().get(2)).contains("rules[4].match").contains("rules[3] ('*.mp4')");
+    }
+
+    @Test
+    void aRuleLimitedToSomeMethodsDoesNotHideALaterRuleForOthers() throws Exception {
+        GatewayConfig config = GatewayConfig.load(write(HEADER + String.join("\n",
+                "rules:",
+                "  - match: /api/**",
+                "    methods: [GET]",
+                "    price: 0.01",
+                "  - match: /api/**",
+                "    methods: [POST]",
+                "    price: 0.02",
+                "")));
+        assertThat(config.rules()).hasSize(2);
+    }
+
+    @Test
+    void namesMissingSettings() throws Exception {
+        InvalidConfigException e = problemsOf("seller:\n  name: x\nrules:\n  - match: /a\n");
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("seller.id: missing"))
+                .anySatisfy(p -> assertThat(p).contains("broker: missing"))
+                .anySatisfy(p -> assertThat(p).contains("currency: missing"));
+    }
+
+    @Test
+    void aPerClickRuleNeedsAPositivePriceAndAFreeRuleNone() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + String.join("\n",
+                "rules:",
+                "  - match: /a",
+                "  - match: /b",
+                "    price: 0",
+                "  - match: /c",
+                "    charge: free",
+                "    price: 0.01",
+                ""));
+        assertThat(e.problems()).hasSize(3);
+        assertThat(e.problems().get(0)).contains("rules[0].price: missing");
+        assertThat(e.problems().get(1)).contains("rules[1].price").contains("above 0");
+        assertThat(e.problems().get(2)).contains("rules[2].price").contains("free rule cannot have a price");
+    }
+
+    @Test
+    void brokerUrlsMustBeHttpsExceptOnLoopback() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER.replace("http://127.0.0.1:1", "http://broker.example")
+                .replace("https://broker.test/v1/scrip", "ftp://x"));
+        assertThat(e.problems()).hasSize(2);
+        assertThat(e.problems().get(0)).contains("broker.jwks-url").contains("must use https");
+        assertThat(e.problems().get(1)).contains("broker.token-endpoint").contains("http(s) URL");
+    }
+
+    @Test
+    void rejectsBadDurationsIdsAndCurrencies() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER.replace("id: test", "id: 'not valid!'")
+                .replace("currency: USD", "currency: XYZ") + "broker-typo: 1\n");
+        assertThat(e.problems()).singleElement().asString().contains("unknown setting 'broker-typo'");
+        e = problemsOf(HEADER.replace("id: test", "id: 'not valid!'\n  max-stale: 10 years")
+                .replace("currency: USD", "currency: XYZ"));
+        assertThat(e.problems()).hasSize(3);
+        assertThat(e.problems().get(0)).contains("currency").contains("ISO 4217");
+        assertThat(e.problems().get(1)).contains("broker.id");
+        assertThat(e.problems().get(2)).contains("broker.max-stale").contains("not a duration");
+    }
+
+    @Test
+    void invalidYamlIsReportedWithItsPosition() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + "rules:\n  - match: [unclosed\n");
+        assertThat(e.problems()).singleElement().asString().contains("gateway.yaml:").contains("YAML");
+    }
+
+    @Test
+    void aWrongKindOfValueIsNamed() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + "rules:\n  - match:\n      nested: true\n");
+        assertThat(e.problems()).singleElement().asString().contains("rules[0].match").contains("wrong kind");
+    }
+
+    @Test
+    void anEmptyOrMissingFileIsRefused() throws Exception {
+        assertThat(problemsOf("").problems()).singleElement().asString().contains("empty");
+        assertThatThrownBy(() -> GatewayConfig.load(dir.resolve("absent.yaml")))
+                .isInstanceOf(InvalidConfigException.class).hasMessageContaining("cannot read");
+    }
+}

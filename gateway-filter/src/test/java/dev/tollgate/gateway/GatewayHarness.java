@@ -1,0 +1,198 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.testing.JwksServer;
+import dev.tollgate.gateway.testing.MutableClock;
+import dev.tollgate.gateway.testing.TestBroker;
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.PaymentPayload;
+import dev.tollgate.protocol.PaymentRequirements;
+import dev.tollgate.protocol.ResourceInfo;
+import dev.tollgate.protocol.X402Codec;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpTester;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.Server;
+
+/**
+ * A real Jetty server with the filter in front of a small content servlet, a real JWKS endpoint and a signing test
+ * broker: what every filter test runs against.
+ */
+final class GatewayHarness implements AutoCloseable {
+
+    static final String RULES = String.join("\n",
+            "rules:",
+            "  - match: /free/**",
+            "    charge: free",
+            "  - match: /articles/**",
+            "    price: 0.05",
+            "    description: One article",
+            "    mime-type: text/html",
+            "  - match: /missing/**",
+            "    price: 0.05",
+            "  - match: /boom",
+            "    price: 0.05",
+            "  - match: /cached",
+            "    price: 0.01",
+            "");
+
+    final TestBroker broker;
+    final JwksServer jwks;
+    final Path dir;
+    final Path configFile;
+    final MutableClock clock;
+    private Server server;
+    private LocalConnector connector;
+    TollgateFilter filter;
+
+    GatewayHarness(Path dir) {
+        this.dir = dir;
+        this.clock = MutableClock.atNow();
+        this.broker = new TestBroker(clock);
+        this.jwks = JwksServer.start(broker::jwksJson);
+        this.configFile = dir.resolve("gateway.yaml");
+    }
+
+    static String config(java.net.URI jwksUri, String rules) {
+        return String.join("\n",
+                "seller:",
+                "  id: " + TestBroker.SELLER,
+                "  name: Test Seller",
+                "broker:",
+                "  id: test",
+                "  name: Test Broker",
+                "  issuer: " + TestBroker.ISSUER,
+                "  jwks-url: " + jwksUri,
+                "  token-endpoint: https://broker.test/v1/scrip",
+                "  clock-skew: 0s",
+                "currency: USD",
+                "ledger:",
+                "  durability: process-crash-safe",
+                "") + rules;
+    }
+
+    GatewayHarness writeConfig(String rules) throws IOException {
+        Path next = dir.resolve("gateway.yaml.next");
+        Files.writeString(next, config(jwks.jwksUri(), rules));
+        Files.move(next, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return this;
+    }
+
+    GatewayHarness start() throws Exception {
+        return start(TollgateFilter.builder().configFile(configFile).clock(clock).build());
+    }
+
+    GatewayHarness start(Ledger ledger) throws Exception {
+        return start(TollgateFilter.builder().configFile(configFile).clock(clock).ledger(ledger).build());
+    }
+
+    GatewayHarness start(TollgateFilter filter) throws Exception {
+        if (!Files.exists(configFile)) {
+            writeConfig(RULES);
+        }
+        this.filter = filter;
+        server = new Server();
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(256 * 1024);
+        connector = new LocalConnector(server, new HttpConnectionFactory(http));
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder(new ContentServlet()), "/");
+        server.setHandler(context);
+        server.start();
+        return this;
+    }
+
+    /** Sends a raw request; {@code headers} are name, value pairs. */
+    HttpTester.Response request(String method, String path, String... headers) throws Exception {
+        HttpTester.Request request = HttpTester.newRequest();
+        request.setMethod(method);
+        request.setURI(path);
+        request.setHeader("Host", "shop.test");
+        for (int i = 0; i < headers.length; i += 2) {
+            request.setHeader(headers[i], headers[i + 1]);
+        }
+        return HttpTester.parseResponse(connector.getResponse(request.generate()));
+    }
+
+    HttpTester.Response get(String path, String... headers) throws Exception {
+        return request("GET", path, headers);
+    }
+
+    /** GET paid with an x402 payment header carrying the token, agreeing to pay up to {@code acceptedMicros}. */
+    HttpTester.Response paidGet(String path, String token, long acceptedMicros) throws Exception {
+        return get(path, PaymentHeaders.PAYMENT_SIGNATURE, paymentHeader(token, acceptedMicros));
+    }
+
+    static String paymentHeader(String token, long acceptedMicros) {
+        PaymentRequirements accepted = new PaymentRequirements("scrip", "tollgate:test",
+                Long.toString(acceptedMicros), "USD", TestBroker.SELLER, 60, Map.of());
+        return X402Codec.encodeHeader(new PaymentPayload(2, new ResourceInfo("http://shop.test/", "", ""),
+                accepted, Map.of("token", token), null));
+    }
+
+    String body(HttpTester.Response response) {
+        return new String(response.getContentBytes(), StandardCharsets.UTF_8);
+    }
+
+    void stop() throws Exception {
+        if (server != null) {
+            server.stop();
+            server = null;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+        jwks.close();
+    }
+
+    /** Stands in for the seller's app: echoes the payment it was given, and fails on demand. */
+    static final class ContentServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response)
+                throws ServletException, IOException {
+            String path = request.getServletPath();
+            if (path.startsWith("/missing")) {
+                response.sendError(404);
+                return;
+            }
+            if (path.equals("/boom")) {
+                throw new ServletException("the app failed");
+            }
+            if (path.equals("/cached")) {
+                response.setHeader("Cache-Control", "public, max-age=600, s-maxage=600");
+            }
+            Payment payment = (Payment) request.getAttribute(Payment.REQUEST_ATTRIBUTE);
+            if (payment != null) {
+                response.setHeader("X-Paid", payment.amountMicros() + " " + payment.remainingMicros() + " "
+                        + payment.buyer() + " " + payment.receiptId());
+            }
+            response.setContentType("text/plain");
+            if (!request.getMethod().equals("HEAD")) {
+                response.getWriter().write("content of " + path);
+            }
+        }
+    }
+}
