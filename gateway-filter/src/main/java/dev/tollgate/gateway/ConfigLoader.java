@@ -1,7 +1,10 @@
 package dev.tollgate.gateway;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -53,7 +56,7 @@ final class ConfigLoader {
         try {
             raw = YAML.readValue(bytes, ConfigFile.class);
         } catch (JsonProcessingException e) {
-            throw new InvalidConfigException(name, List.of(describe(name, e)));
+            throw new InvalidConfigException(name, List.of(describe(name, bytes, e)));
         } catch (IOException e) {
             throw new InvalidConfigException(name, List.of(name + ": cannot read: " + e));
         }
@@ -70,9 +73,22 @@ final class ConfigLoader {
     }
 
     /** Turns Jackson's verbose messages into {@code file:line:column: setting: problem}. */
-    private static String describe(String file, JsonProcessingException e) {
+    private static String describe(String file, byte[] yaml, JsonProcessingException e) {
         JsonLocation at = e.getLocation();
-        String where = file + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr());
+        if (e instanceof UnrecognizedPropertyException) {
+            // Records are read through a buffer that has lost positions: find the key in the file itself.
+            UnrecognizedPropertyException unknown = (UnrecognizedPropertyException) e;
+            at = locate(yaml, pointer(unknown.getPath()));
+        } else if (e.getProcessor() instanceof JsonParser) {
+            // The parser's current token is where the problem was written; the exception's own location is
+            // often already past it.
+            JsonLocation token = ((JsonParser) e.getProcessor()).currentTokenLocation();
+            at = token.getLineNr() > 0 ? token : at;
+        }
+        if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("No content to map")) {
+            return file + ":1:1: the file is empty";
+        }
+        String where = file + (at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr());
         if (e instanceof UnrecognizedPropertyException) {
             UnrecognizedPropertyException unknown = (UnrecognizedPropertyException) e;
             String known = unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted()
@@ -80,13 +96,41 @@ final class ConfigLoader {
             return where + ": " + settingPath(unknown.getPath()) + ": unknown setting '" + unknown.getPropertyName()
                     + "' (known here: " + known + ")";
         }
-        if (e instanceof JsonMappingException) {
+        if (e instanceof JsonMappingException && !(e.getCause() instanceof StreamReadException)) {
             JsonMappingException mapping = (JsonMappingException) e;
             String setting = settingPath(mapping.getPath());
             return where + ": " + (setting.isEmpty() ? "" : setting + ": ") + "wrong kind of value: "
                     + firstLine(mapping.getOriginalMessage());
         }
-        return where + ": not valid YAML: " + firstLine(e.getOriginalMessage());
+        Throwable syntax = e.getCause() instanceof StreamReadException ? e.getCause() : e;
+        String reason = syntax instanceof JsonProcessingException
+                ? ((JsonProcessingException) syntax).getOriginalMessage() : syntax.getMessage();
+        return where + ": not valid YAML: " + firstLine(reason);
+    }
+
+    /** The JSON pointer of a mapping exception's path, e.g. {@code /rules/0/prize}. */
+    private static String pointer(List<JsonMappingException.Reference> path) {
+        StringBuilder pointer = new StringBuilder();
+        for (JsonMappingException.Reference reference : path) {
+            pointer.append('/').append(reference.getFieldName() != null ? reference.getFieldName()
+                    : Integer.toString(reference.getIndex()));
+        }
+        return pointer.toString();
+    }
+
+    /** Where the key at {@code pointer} is written, or an unknown location. */
+    private static JsonLocation locate(byte[] yaml, String pointer) {
+        try (JsonParser parser = YAML.getFactory().createParser(yaml)) {
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.FIELD_NAME
+                        && parser.getParsingContext().pathAsPointer().toString().equals(pointer)) {
+                    return parser.currentTokenLocation();
+                }
+            }
+        } catch (IOException e) {
+            // Fall through: the position is a help, not a requirement.
+        }
+        return JsonLocation.NA;
     }
 
     private static String settingPath(List<JsonMappingException.Reference> path) {

@@ -187,7 +187,7 @@ final class ConfigLoaderTest {
 
     @Test
     void invalidYamlIsReportedWithItsPosition() throws Exception {
-        InvalidConfigException e = problemsOf(HEADER + "rules:\n  - match: [unclosed\n");
+        InvalidConfigException e = problemsOf(HEADER + "rules:\n  - match: \"unterminated\n");
         assertThat(e.problems()).singleElement().asString().contains("gateway.yaml:").contains("YAML");
     }
 

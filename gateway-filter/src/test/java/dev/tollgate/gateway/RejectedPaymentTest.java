@@ -116,7 +116,8 @@ final class RejectedPaymentTest {
 
     @Test
     void aHugeHeaderIsMalformedWithoutBeingDecoded() throws Exception {
-        HttpTester.Response response = withHeader("A".repeat(100 * 1024));
+        HttpTester.Response response = gateway.raw("GET /articles/one HTTP/1.1\r\nHost: shop.test\r\n"
+                + "PAYMENT-SIGNATURE: " + "A".repeat(100 * 1024) + "\r\nConnection: close\r\n\r\n");
         assertRefused(response, "malformed_payment");
         assertThat(gateway.body(response)).contains("longer than");
     }
