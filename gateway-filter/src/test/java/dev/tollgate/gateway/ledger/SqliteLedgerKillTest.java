@@ -1,0 +1,158 @@
+package dev.tollgate.gateway.ledger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Kills a charging JVM with SIGKILL and checks nothing acknowledged is lost and nothing can be spent twice. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+final class SqliteLedgerKillTest {
+
+    private static final int ACKS_BEFORE_KILL = 2_000;
+    private static final String EOF = "\u0000eof";
+
+    @TempDir
+    Path dir;
+
+    private record Ack(String jti, long amount) {
+    }
+
+    @ParameterizedTest
+    @EnumSource(SqliteLedger.Durability.class)
+    void aKilledProcessLosesNoAcknowledgedChargeAndAllowsNoDoubleSpend(SqliteLedger.Durability durability)
+            throws Exception {
+        Path file = dir.resolve("ledger.db");
+        Path stderr = dir.resolve("child-stderr.txt");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), LedgerKillChild.class.getName(),
+                file.toString(), durability.name())
+                .redirectError(stderr.toFile())
+                .start();
+        Map<String, Ack> acks = new HashMap<>();
+        Set<String> refunds = new HashSet<>();
+        try {
+            BlockingQueue<String> lines = readLines(child);
+            boolean killed = false;
+            while (true) {
+                long left = deadline - System.nanoTime();
+                String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (line == null) {
+                    fail("child gave " + acks.size() + " acknowledgements before the deadline; stderr:\n"
+                            + Files.readString(stderr));
+                }
+                if (line.equals(EOF)) {
+                    break;
+                }
+                record(line, acks, refunds);
+                if (!killed && acks.size() >= ACKS_BEFORE_KILL) {
+                    child.destroyForcibly(); // SIGKILL: no shutdown hooks, no close()
+                    killed = true;
+                }
+            }
+            if (!killed) {
+                fail("child exited on its own with " + acks.size() + " acknowledgements; stderr:\n"
+                        + Files.readString(stderr));
+            }
+            assertThat(child.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        assertThat(acks.size()).isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
+
+        Map<String, LedgerFixtures.StoredCharge> stored = LedgerFixtures.charges(file);
+        for (Map.Entry<String, Ack> ack : acks.entrySet()) {
+            LedgerFixtures.StoredCharge charge = stored.get(ack.getKey());
+            assertThat(charge).as("acknowledged receipt %s", ack.getKey()).isNotNull();
+            assertThat(charge.jti()).isEqualTo(ack.getValue().jti());
+            assertThat(charge.amount()).isEqualTo(ack.getValue().amount());
+        }
+        for (String refund : refunds) {
+            assertThat(stored.get(refund).refunded()).as("acknowledged refund %s", refund).isTrue();
+        }
+        long[] spent = new long[LedgerKillChild.JTIS.length];
+        try (Connection c = LedgerFixtures.connect(file);
+             PreparedStatement ps = c.prepareStatement("SELECT budget, spent FROM scrip WHERE issuer = ? AND jti = ?")) {
+            for (int i = 0; i < spent.length; i++) {
+                ps.setString(1, LedgerKillChild.ISSUER);
+                ps.setString(2, LedgerKillChild.JTIS[i]);
+                try (ResultSet rs = ps.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(LedgerKillChild.BUDGETS[i]);
+                    spent[i] = rs.getLong(2);
+                }
+                String jti = LedgerKillChild.JTIS[i];
+                long net = stored.values().stream().filter(s -> s.jti().equals(jti) && !s.refunded())
+                        .mapToLong(LedgerFixtures.StoredCharge::amount).sum();
+                assertThat(spent[i]).as("spent of %s", jti).isEqualTo(net).isLessThanOrEqualTo(LedgerKillChild.BUDGETS[i]);
+            }
+        }
+
+        try (SqliteLedger ledger = SqliteLedger.open(file, durability)) {
+            for (int i = 0; i < spent.length; i++) {
+                ScripAccount scrip = LedgerKillChild.scrip(i);
+                long remaining = LedgerKillChild.BUDGETS[i] - spent[i];
+                assertThat(ledger.remaining(scrip)).isEqualTo(remaining);
+                assertThat(ledger.charge(scrip, remaining, "/rest")).isInstanceOf(ChargeResult.Charged.class);
+                assertThat(ledger.charge(scrip, 1, "/more")).isEqualTo(new ChargeResult.Insufficient(0));
+            }
+        }
+        for (int i = 0; i < spent.length; i++) {
+            assertThat(LedgerFixtures.stored(file, LedgerKillChild.JTIS[i]).spent())
+                    .isEqualTo(LedgerKillChild.BUDGETS[i]);
+        }
+        System.out.printf("%s: %d acknowledged charges, %d refunds, %d receipts stored before the kill%n",
+                durability, acks.size(), refunds.size(), stored.size());
+    }
+
+    private static void record(String line, Map<String, Ack> acks, Set<String> refunds) {
+        List<String> fields = List.of(line.split(" "));
+        if (fields.size() == 5 && fields.get(0).equals("ack") && fields.get(4).equals("$")) {
+            acks.put(fields.get(1), new Ack(fields.get(2), Long.parseLong(fields.get(3))));
+        } else if (fields.size() == 3 && fields.get(0).equals("refund") && fields.get(2).equals("$")) {
+            refunds.add(fields.get(1));
+        }
+        // Anything else is a line cut short by the kill: it was never a complete acknowledgement.
+    }
+
+    /** Lines of the child's stdout, then {@link #EOF}; a daemon thread so a stuck pipe cannot hang the test. */
+    private static BlockingQueue<String> readLines(Process child) {
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // the pipe broke with the process: what was read is what was acknowledged
+            } finally {
+                lines.add(EOF);
+            }
+        }, "kill-test-reader");
+        reader.setDaemon(true);
+        reader.start();
+        return lines;
+    }
+}
