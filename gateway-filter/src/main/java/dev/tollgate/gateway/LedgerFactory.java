@@ -3,7 +3,6 @@ package dev.tollgate.gateway;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 
 /** Opens the embedded ledger a config names. */
@@ -12,14 +11,11 @@ final class LedgerFactory {
     private LedgerFactory() {
     }
 
+    /** @throws IllegalStateException if the ledger file cannot be opened */
     static Ledger open(GatewayConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
         SqliteLedger.Durability durability = config.durability() == GatewayConfig.Durability.POWER_CUT_SAFE
                 ? SqliteLedger.Durability.POWER_CUT_SAFE : SqliteLedger.Durability.PROCESS_CRASH_SAFE;
-        try {
-            return SqliteLedger.open(config.ledgerFile(), durability);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        return SqliteLedger.open(config.ledgerFile(), durability);
     }
 }
