@@ -5,10 +5,13 @@ import dev.tollgate.gateway.internal.PaymentException;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.protocol.MalformedPaymentException;
 import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentPayload;
 import dev.tollgate.protocol.PaymentRequirements;
 import dev.tollgate.protocol.Scrip;
 import dev.tollgate.protocol.X402Codec;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.util.Objects;
 
@@ -34,6 +37,34 @@ final class CredentialReader {
     CredentialReader(TokenVerifier verifier, Clock clock) {
         this.verifier = Objects.requireNonNull(verifier);
         this.clock = Objects.requireNonNull(clock);
+    }
+
+    /** The verified credential the request carries, or {@code null} if it carries none. */
+    Credential.Verified fromRequest(HttpServletRequest request, Snapshot current, CredentialCache credentials)
+            throws PaymentException {
+        String header = request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE);
+        char kind = 'H';
+        String value = header;
+        if (header == null) {
+            value = cookie(request);
+            kind = 'C';
+            if (value == null) {
+                return null;
+            }
+        }
+        CredentialCache.Key key = CredentialCache.key(kind, value);
+        if (key == null) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "the payment credential has non-ASCII characters");
+        }
+        Credential credential = credentials.get(key);
+        if (credential == null) {
+            credential = kind == 'H' ? fromHeader(value, current) : fromCookie(value);
+            credentials.put(key, credential);
+        }
+        if (credential instanceof Credential.Rejected) {
+            throw ((Credential.Rejected) credential).exception();
+        }
+        return (Credential.Verified) credential;
     }
 
     /**
@@ -110,6 +141,19 @@ final class CredentialReader {
 
     private Credential.Rejected rejected(PaymentException e) {
         return new Credential.Rejected(e.code(), e.getMessage(), clock.millis() + REJECTION_MEMORY_MILLIS);
+    }
+
+    private static String cookie(HttpServletRequest request) {
+        Cookie[] cookies = request.getCookies();
+        if (cookies == null) {
+            return null;
+        }
+        for (Cookie cookie : cookies) {
+            if (TollgateFilter.SCRIP_COOKIE.equals(cookie.getName())) {
+                return cookie.getValue();
+            }
+        }
+        return null;
     }
 
     /** Echoes a short, printable part of what the buyer sent, never a token. */

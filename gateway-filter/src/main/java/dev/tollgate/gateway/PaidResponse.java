@@ -41,7 +41,7 @@ final class PaidResponse extends HttpServletResponseWrapper {
                 ? Receipts.refunded(network, buyerJson, receiptId, refundedRemainingMicros, response.getStatus())
                 : receiptHeader);
         response.setHeader(CACHE_CONTROL, "private");
-        TollgateFilter.addPaymentHeaders(response);
+        Answers.addPaymentHeaders(response);
     }
 
     private void statusChanged(int status) {

@@ -7,7 +7,6 @@ import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PaymentHeaders;
-import dev.tollgate.protocol.PaymentRequired;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
@@ -16,7 +15,6 @@ import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
-import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -54,8 +52,6 @@ public final class TollgateFilter implements Filter {
     /** Servlet-context attribute under which the filter makes itself available to the seller's app. */
     public static final String CONTEXT_ATTRIBUTE = "dev.tollgate.gateway";
 
-    static final String EXPOSED_HEADERS = PaymentHeaders.PAYMENT_REQUIRED + ", " + PaymentHeaders.PAYMENT_RESPONSE;
-    static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", Cookie";
     private static final long DEFAULT_CACHE_SIZE = 100_000;
     private static final Logger LOG = LoggerFactory.getLogger(TollgateFilter.class);
 
@@ -188,15 +184,15 @@ public final class TollgateFilter implements Filter {
         }
         Credential.Verified paid;
         try {
-            paid = credential(request, current);
+            paid = reader.fromRequest(request, current, credentials);
             if (paid == null) {
-                paymentRequired(request, response, current, rule, ErrorCode.PAYMENT_REQUIRED,
+                Answers.paymentRequired(request, response, current.config, rule, ErrorCode.PAYMENT_REQUIRED,
                         "pay " + rule.price() + " with scrip from " + current.config.broker().name());
                 return;
             }
             checkStillAcceptable(paid, current, rule);
         } catch (PaymentException e) {
-            paymentRequired(request, response, current, rule, e.code(), e.getMessage());
+            Answers.paymentRequired(request, response, current.config, rule, e.code(), e.getMessage());
             return;
         }
         if (method.equals("HEAD")) {
@@ -208,11 +204,11 @@ public final class TollgateFilter implements Filter {
             result = ledger.charge(paid.scrip(), rule.price().micros(), path);
         } catch (LedgerUnavailableException e) {
             LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
-            unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+            Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
             return;
         }
         if (!(result instanceof ChargeResult.Charged)) {
-            paymentRequired(request, response, current, rule, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
+            Answers.paymentRequired(request, response, current.config, rule, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
                     + rule.price() + " but only " + Money.ofMicros(result.remainingMicros(), rule.price().currency())
                     + " is left on your scrip");
             return;
@@ -249,11 +245,11 @@ public final class TollgateFilter implements Filter {
         try {
             remaining = ledger.remaining(paid.scrip());
         } catch (LedgerUnavailableException e) {
-            unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot read payments right now");
+            Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot read payments right now");
             return;
         }
         if (remaining < rule.price().micros()) {
-            paymentRequired(request, response, current, rule, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
+            Answers.paymentRequired(request, response, current.config, rule, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
                     + rule.price() + " but only " + Money.ofMicros(remaining, rule.price().currency())
                     + " is left on your scrip");
             return;
@@ -261,35 +257,8 @@ public final class TollgateFilter implements Filter {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(), 0,
                 remaining, current.currency, ""));
         response.setHeader(PaidResponse.CACHE_CONTROL, "private");
-        addPaymentHeaders(response);
+        Answers.addPaymentHeaders(response);
         chain.doFilter(request, response);
-    }
-
-    /** The verified credential the request carries, or {@code null} if it carries none. */
-    private Credential.Verified credential(HttpServletRequest request, Snapshot current) throws PaymentException {
-        String header = request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE);
-        char kind = 'H';
-        String value = header;
-        if (header == null) {
-            value = cookie(request);
-            kind = 'C';
-            if (value == null) {
-                return null;
-            }
-        }
-        CredentialCache.Key key = CredentialCache.key(kind, value);
-        if (key == null) {
-            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "the payment credential has non-ASCII characters");
-        }
-        Credential credential = credentials.get(key);
-        if (credential == null) {
-            credential = kind == 'H' ? reader.fromHeader(value, current) : reader.fromCookie(value);
-            credentials.put(key, credential);
-        }
-        if (credential instanceof Credential.Rejected) {
-            throw ((Credential.Rejected) credential).exception();
-        }
-        return (Credential.Verified) credential;
     }
 
     /** What a cached credential was checked against can change on reload or with time: check it per request. */
@@ -318,54 +287,6 @@ public final class TollgateFilter implements Filter {
         }
     }
 
-    private void paymentRequired(HttpServletRequest request, HttpServletResponse response, Snapshot current,
-                                 PriceRule rule, ErrorCode code, String message) throws IOException {
-        PaymentRequired offer = Offers.offer(current.config, rule, requestUrl(request), code, message);
-        response.setStatus(402);
-        response.setHeader(PaymentHeaders.PAYMENT_REQUIRED, Offers.header(offer));
-        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
-        addPaymentHeaders(response);
-        byte[] body;
-        if (prefersHtml(request)) {
-            response.setContentType("text/html;charset=utf-8");
-            body = Offers.html(current.config, rule, code, message);
-        } else {
-            response.setContentType("application/json");
-            body = Offers.json(offer);
-        }
-        response.setContentLength(body.length);
-        if (!request.getMethod().equals("HEAD")) {
-            response.getOutputStream().write(body);
-        }
-    }
-
-    private static void unavailable(HttpServletResponse response, ErrorCode code, String message)
-            throws IOException {
-        byte[] body = Offers.error(code, message);
-        response.setStatus(503);
-        response.setHeader("Retry-After", "5");
-        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
-        response.setContentType("application/json");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
-    }
-
-    static void addPaymentHeaders(HttpServletResponse response) {
-        response.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
-        response.setHeader("Vary", VARY);
-    }
-
-    private static boolean prefersHtml(HttpServletRequest request) {
-        String accept = request.getHeader("Accept");
-        return accept != null && accept.contains("text/html");
-    }
-
-    private static String requestUrl(HttpServletRequest request) {
-        StringBuffer url = request.getRequestURL();
-        String query = request.getQueryString();
-        return query == null ? url.toString() : url.append('?').append(query).toString();
-    }
-
     private static String pathOf(HttpServletRequest request) {
         String servletPath = request.getServletPath();
         String pathInfo = request.getPathInfo();
@@ -373,19 +294,6 @@ public final class TollgateFilter implements Filter {
             return servletPath.isEmpty() ? "/" : servletPath;
         }
         return servletPath + pathInfo;
-    }
-
-    private static String cookie(HttpServletRequest request) {
-        Cookie[] cookies = request.getCookies();
-        if (cookies == null) {
-            return null;
-        }
-        for (Cookie cookie : cookies) {
-            if (SCRIP_COOKIE.equals(cookie.getName())) {
-                return cookie.getValue();
-            }
-        }
-        return null;
     }
 
     @Override

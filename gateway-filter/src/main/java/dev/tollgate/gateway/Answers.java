@@ -1,0 +1,66 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.gateway.internal.ErrorCode;
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.PaymentRequired;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+
+/** Writes the gateway's own answers: the 402 offer, the 503 when charges cannot be recorded, common headers. */
+final class Answers {
+
+    static final String EXPOSED_HEADERS = PaymentHeaders.PAYMENT_REQUIRED + ", " + PaymentHeaders.PAYMENT_RESPONSE;
+    static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", Cookie";
+
+    private Answers() {
+    }
+
+    static void paymentRequired(HttpServletRequest request, HttpServletResponse response, GatewayConfig config,
+                                PriceRule rule, ErrorCode code, String message) throws IOException {
+        PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), code, message);
+        response.setStatus(402);
+        response.setHeader(PaymentHeaders.PAYMENT_REQUIRED, Offers.header(offer));
+        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
+        addPaymentHeaders(response);
+        byte[] body;
+        if (prefersHtml(request)) {
+            response.setContentType("text/html;charset=utf-8");
+            body = Offers.html(config, rule, code, message);
+        } else {
+            response.setContentType("application/json");
+            body = Offers.json(offer);
+        }
+        response.setContentLength(body.length);
+        if (!request.getMethod().equals("HEAD")) {
+            response.getOutputStream().write(body);
+        }
+    }
+
+    static void unavailable(HttpServletResponse response, ErrorCode code, String message)
+            throws IOException {
+        byte[] body = Offers.error(code, message);
+        response.setStatus(503);
+        response.setHeader("Retry-After", "5");
+        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    static void addPaymentHeaders(HttpServletResponse response) {
+        response.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        response.setHeader("Vary", VARY);
+    }
+
+    static boolean prefersHtml(HttpServletRequest request) {
+        String accept = request.getHeader("Accept");
+        return accept != null && accept.contains("text/html");
+    }
+
+    static String requestUrl(HttpServletRequest request) {
+        StringBuffer url = request.getRequestURL();
+        String query = request.getQueryString();
+        return query == null ? url.toString() : url.append('?').append(query).toString();
+    }
+}
