@@ -1,0 +1,101 @@
+package dev.tollgate.gateway.ledger;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * {@link SqliteLedger#charge} of 1 micro-unit to one scrip with a budget no run can spend, on a fresh database file
+ * in the temp directory, by 1, 8 and 32 threads. Group commit batches concurrent callers into one transaction, so
+ * the time per call (what a request waits) and the charges per second (threads / time per call) differ. With
+ * POWER_CUT_SAFE every commit waits for an fsync.
+ *
+ * <p>Do not pass {@code -t} when running these: it overrides the {@code @Threads} of each method.
+ *
+ * <p>At tear-down, prints the process CPU time (all threads, the ledger writer and the JMH harness included) per
+ * charge over the whole trial, warm-up included.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@State(Scope.Benchmark)
+public class LedgerChargeBenchmark {
+
+    @Param({"POWER_CUT_SAFE", "PROCESS_CRASH_SAFE"})
+    public SqliteLedger.Durability durability;
+
+    private Path dir;
+    private SqliteLedger ledger;
+    private ScripAccount scrip;
+    private final LongAdder charges = new LongAdder();
+    private long cpuStartNanos;
+
+    @Setup
+    public void setUp() throws IOException, LedgerUnavailableException {
+        dir = Files.createTempDirectory("tollgate-bench-ledger");
+        ledger = SqliteLedger.open(dir.resolve("ledger.db"), durability);
+        scrip = new ScripAccount("https://broker.test", "bench-" + System.nanoTime(), "buyer-1", "seller-1",
+                1_000_000_000_000_000L, "USD", Instant.now().plus(1, ChronoUnit.DAYS));
+        ledger.charge(scrip, 0, "/warm-up"); // records the scrip, so every measured call is a plain charge
+        charges.reset();
+        cpuStartNanos = processCpuNanos();
+    }
+
+    @TearDown
+    public void tearDown() throws IOException {
+        long cpu = processCpuNanos() - cpuStartNanos;
+        long n = charges.sum();
+        System.out.printf("%n[cpu] %s: %d charges, process CPU %.1f us per charge%n", durability, n,
+                n == 0 ? Double.NaN : cpu / 1000.0 / n);
+        ledger.close();
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public ChargeResult charge1Thread() throws LedgerUnavailableException {
+        return charge();
+    }
+
+    @Benchmark
+    @Threads(8)
+    public ChargeResult charge8Threads() throws LedgerUnavailableException {
+        return charge();
+    }
+
+    @Benchmark
+    @Threads(32)
+    public ChargeResult charge32Threads() throws LedgerUnavailableException {
+        return charge();
+    }
+
+    private ChargeResult charge() throws LedgerUnavailableException {
+        ChargeResult result = ledger.charge(scrip, 1, "/articles/one");
+        charges.increment();
+        return result;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+}
