@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-request throughput under wrk on loopback: the same 10 KB page bare, through the filter free, and paid.
 # Usage: benchmarks/load.sh [power-cut-safe|process-crash-safe] [seconds] [connections]
-# Needs wrk (apt-get install wrk) and a build: mvn -B -q install -DskipTests
+# Needs wrk (apt-get install wrk) and a build: mvn -B -q package -DskipTests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 durability=${1:-power-cut-safe}
