@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
@@ -50,8 +51,6 @@ final class CredentialCache {
 
     /**
      * The digest of a credential. {@code kind} keeps a header and a cookie with the same text apart.
-     *
-     * @return {@code null} if the value has characters no valid header or cookie holds
      */
     static Key key(char kind, String value) {
         return HASHING.get().digest(kind, value);
@@ -74,10 +73,9 @@ final class CredentialCache {
         cache.invalidateAll();
     }
 
-    /** Per-thread digest state, so hashing allocates only the key. */
+    /** Per-thread digest state, so hashing allocates only the header's bytes and the key. */
     private static final class Hashing {
         private final MessageDigest sha256;
-        private final byte[] buffer = new byte[512];
         private final byte[] out = new byte[32];
 
         Hashing() {
@@ -91,19 +89,8 @@ final class CredentialCache {
         Key digest(char kind, String value) {
             sha256.reset();
             sha256.update((byte) kind);
-            int filled = 0;
-            for (int i = 0, n = value.length(); i < n; i++) {
-                char c = value.charAt(i);
-                if (c > 0xFF) {
-                    return null;
-                }
-                buffer[filled++] = (byte) c;
-                if (filled == buffer.length) {
-                    sha256.update(buffer, 0, filled);
-                    filled = 0;
-                }
-            }
-            sha256.update(buffer, 0, filled);
+            // UTF-8 is injective, and for the ASCII that headers and cookies hold it is a plain array copy.
+            sha256.update(value.getBytes(StandardCharsets.UTF_8));
             try {
                 sha256.digest(out, 0, out.length);
             } catch (java.security.DigestException e) {

@@ -53,9 +53,6 @@ final class CredentialReader {
             }
         }
         CredentialCache.Key key = CredentialCache.key(kind, value);
-        if (key == null) {
-            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "the payment credential has non-ASCII characters");
-        }
         Credential credential = credentials.get(key);
         if (credential == null) {
             credential = kind == 'H' ? fromHeader(value, current) : fromCookie(value);

@@ -21,6 +21,8 @@ final class PathPattern {
     private final Pattern regex;
     /** The leading segments that hold no wildcard, joined with slashes: what every match starts with. */
     private final String literalHead;
+    /** GLOB: the literal text after the last wildcard, which every match ends with; cheap to test first. */
+    private final String literalTail;
 
     private PathPattern(String text, Kind kind, String literal, Pattern regex, String literalHead) {
         this.text = text;
@@ -28,6 +30,7 @@ final class PathPattern {
         this.literal = literal;
         this.regex = regex;
         this.literalHead = literalHead;
+        this.literalTail = kind == Kind.GLOB ? text.substring(text.lastIndexOf('*') + 1) : "";
     }
 
     /**
@@ -102,7 +105,8 @@ final class PathPattern {
             case ALL:
                 return true;
             default:
-                return regex.matcher(path).matches();
+                // Most paths are rejected by the literal ends before the regex runs.
+                return path.startsWith(literalHead) && path.endsWith(literalTail) && regex.matcher(path).matches();
         }
     }
 

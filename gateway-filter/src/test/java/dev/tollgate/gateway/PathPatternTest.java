@@ -54,6 +54,16 @@ final class PathPatternTest {
     }
 
     @Test
+    void aGlobChecksItsLiteralEndsAndItsMiddle() {
+        PathPattern pattern = PathPattern.compile("/a/*/b*.html");
+        assertThat(pattern.matches("/a/x/b1.html")).isTrue();
+        assertThat(pattern.matches("/z/x/b1.html")).isFalse();
+        assertThat(pattern.matches("/a/x/b1.htm")).isFalse();
+        assertThat(pattern.matches("/a/x/y/b1.html")).isFalse();
+        assertThat(pattern.matches("/a/x/c.html")).isFalse();
+    }
+
+    @Test
     void regexCharactersInLiteralsAreLiteral() {
         PathPattern pattern = PathPattern.compile("/a.b/*+(x)");
         assertThat(pattern.matches("/a.b/q+(x)")).isTrue();
