@@ -1,30 +1,38 @@
 package dev.tollgate.gateway.ledger;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HexFormat;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 
 /**
- * The JDBC connection and the prepared statements of one {@link SqliteLedger}, owned by its writer thread. Opening it
- * sets WAL mode and the synchronous level, and creates or checks the schema ({@code PRAGMA user_version}).
+ * The JDBC connection and prepared statements of one {@link SqliteLedger}. Not thread-safe: every use holds the
+ * ledger's database lock. Opening it sets WAL mode and the synchronous level, and creates or checks the schema
+ * ({@code PRAGMA user_version}).
  */
 final class LedgerStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgerStore.class);
 
     /** Bump with a migration step in {@link #migrate}. */
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
 
-    private static final String[] SCHEMA_V1 = {
+    static final String META_DB_ID = "db_id";
+    static final String META_CHECKPOINT = "checkpoint";
+    static final String META_SEGMENT_SLOTS = "segment_slots";
+
+    private static final String[] SCHEMA_V2 = {
         """
-        CREATE TABLE IF NOT EXISTS scrip (
+        CREATE TABLE scrip (
+            id         INTEGER PRIMARY KEY,
             issuer     TEXT    NOT NULL,
             jti        TEXT    NOT NULL,
             buyer      TEXT    NOT NULL,
@@ -35,49 +43,78 @@ final class LedgerStore implements AutoCloseable {
             spent      INTEGER NOT NULL CHECK (spent >= 0 AND spent <= budget),
             settled    INTEGER NOT NULL CHECK (settled >= 0),
             first_seen INTEGER NOT NULL,
-            PRIMARY KEY (issuer, jti)
-        ) WITHOUT ROWID""",
+            UNIQUE (issuer, jti)
+        )""",
         """
-        CREATE TABLE IF NOT EXISTS charges (
-            receipt_id  TEXT    NOT NULL PRIMARY KEY,
-            issuer      TEXT    NOT NULL,
-            jti         TEXT    NOT NULL,
+        CREATE TABLE resources (
+            id   INTEGER PRIMARY KEY,
+            path TEXT    NOT NULL UNIQUE
+        )""",
+        """
+        CREATE TABLE charges (
+            seq         INTEGER PRIMARY KEY,
+            scrip_id    INTEGER NOT NULL,
             amount      INTEGER NOT NULL CHECK (amount >= 0),
-            resource    TEXT    NOT NULL,
+            resource_id INTEGER NOT NULL,
             created_at  INTEGER NOT NULL,
             refunded_at INTEGER
-        ) WITHOUT ROWID""",
-        "CREATE INDEX IF NOT EXISTS scrip_unsettled ON scrip (first_seen) WHERE spent > settled",
+        )""",
+        "CREATE INDEX charges_scrip ON charges (scrip_id)",
+        "CREATE INDEX scrip_unsettled ON scrip (first_seen) WHERE spent > settled",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value NOT NULL) WITHOUT ROWID",
+        """
+        CREATE VIEW receipts AS
+        SELECT printf('r-%s-%012x', (SELECT value FROM meta WHERE key = 'db_id'), c.seq) AS receipt_id,
+               s.issuer, s.jti, c.amount, r.path AS resource, c.created_at, c.refunded_at, c.seq
+        FROM charges c JOIN scrip s ON s.id = c.scrip_id LEFT JOIN resources r ON r.id = c.resource_id""",
     };
 
     final Connection connection;
-    final PreparedStatement selectScrip;
+    final PreparedStatement selectScripByKey;
+    final PreparedStatement selectScripById;
     final PreparedStatement insertScrip;
-    final PreparedStatement updateScrip;
+    final PreparedStatement selectTotals;
+    final PreparedStatement updateSpent;
+    final PreparedStatement updateSettled;
+    final PreparedStatement insertResource;
+    final PreparedStatement selectResource;
     final PreparedStatement insertCharge;
     final PreparedStatement selectCharge;
     final PreparedStatement refundCharge;
+    final PreparedStatement insertRefundedCharge;
     final PreparedStatement selectUnsettled;
+    final PreparedStatement selectMeta;
+    final PreparedStatement upsertMeta;
 
     private LedgerStore(Connection connection) throws SQLException {
         this.connection = connection;
-        selectScrip = connection.prepareStatement("SELECT budget, spent, settled FROM scrip WHERE issuer = ? AND jti = ?");
-        insertScrip = connection.prepareStatement("INSERT INTO scrip (issuer, jti, buyer, seller, budget, currency, "
-                + "expires_at, spent, settled, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        // Compare-and-set on the committed totals: a row changed behind the writer's back fails the batch.
-        updateScrip = connection.prepareStatement("UPDATE scrip SET spent = ?, settled = ? "
-                + "WHERE issuer = ? AND jti = ? AND spent = ? AND settled = ?");
-        insertCharge = connection.prepareStatement("INSERT INTO charges (receipt_id, issuer, jti, amount, resource, "
-                + "created_at) VALUES (?, ?, ?, ?, ?, ?)");
+        selectScripByKey = connection.prepareStatement(
+                "SELECT id, budget, spent, settled, expires_at FROM scrip WHERE issuer = ? AND jti = ?");
+        selectScripById = connection.prepareStatement(
+                "SELECT issuer, jti, budget, spent, expires_at FROM scrip WHERE id = ?");
+        insertScrip = connection.prepareStatement("INSERT OR IGNORE INTO scrip (issuer, jti, buyer, seller, budget, "
+                + "currency, expires_at, spent, settled, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)");
+        selectTotals = connection.prepareStatement("SELECT budget, spent FROM scrip WHERE id = ?");
+        updateSpent = connection.prepareStatement("UPDATE scrip SET spent = ? WHERE id = ?");
+        updateSettled = connection.prepareStatement("UPDATE scrip SET settled = ? WHERE id = ?");
+        insertResource = connection.prepareStatement("INSERT OR IGNORE INTO resources (path) VALUES (?)");
+        selectResource = connection.prepareStatement("SELECT id FROM resources WHERE path = ?");
+        insertCharge = connection.prepareStatement("INSERT OR IGNORE INTO charges (seq, scrip_id, amount, "
+                + "resource_id, created_at) VALUES (?, ?, ?, ?, ?)");
         selectCharge = connection.prepareStatement(
-                "SELECT issuer, jti, amount, refunded_at FROM charges WHERE receipt_id = ?");
+                "SELECT scrip_id, amount, resource_id, created_at, refunded_at FROM charges WHERE seq = ?");
         refundCharge = connection.prepareStatement(
-                "UPDATE charges SET refunded_at = ? WHERE receipt_id = ? AND refunded_at IS NULL");
+                "UPDATE charges SET refunded_at = ? WHERE seq = ? AND refunded_at IS NULL");
+        insertRefundedCharge = connection.prepareStatement("INSERT OR IGNORE INTO charges (seq, scrip_id, amount, "
+                + "resource_id, created_at, refunded_at) VALUES (?, ?, ?, ?, ?, ?)");
         selectUnsettled = connection.prepareStatement("SELECT issuer, jti, spent, settled FROM scrip "
-                + "WHERE spent > settled ORDER BY first_seen LIMIT ?");
+                + "WHERE spent > settled ORDER BY first_seen, id LIMIT ?");
+        selectMeta = connection.prepareStatement("SELECT value FROM meta WHERE key = ?");
+        upsertMeta = connection.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
     }
 
-    static LedgerStore open(Path file, SqliteLedger.Durability durability, int busyTimeoutMillis) throws SQLException {
+    static LedgerStore open(Path file, SqliteLedger.Durability durability, int busyTimeoutMillis, int segmentSlots)
+            throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(busyTimeoutMillis);
         Connection connection = config.createConnection("jdbc:sqlite:" + file);
@@ -91,7 +128,7 @@ final class LedgerStore implements AutoCloseable {
                 }
                 statement.execute("PRAGMA synchronous = " + durability.synchronous());
             }
-            migrate(connection, file);
+            migrate(connection, file, segmentSlots);
             connection.setAutoCommit(false);
             return new LedgerStore(connection);
         } catch (SQLException | RuntimeException e) {
@@ -100,7 +137,7 @@ final class LedgerStore implements AutoCloseable {
         }
     }
 
-    private static void migrate(Connection connection, Path file) throws SQLException {
+    private static void migrate(Connection connection, Path file, int segmentSlots) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             int version;
             try (ResultSet rs = statement.executeQuery("PRAGMA user_version")) {
@@ -113,17 +150,33 @@ final class LedgerStore implements AutoCloseable {
             if (version == SCHEMA_VERSION) {
                 return;
             }
+            if (version == 1) {
+                // Decided: no conversion. Version 1 (the pre-journal layout) was never deployed, and its TEXT receipt
+                // ids cannot be expressed as journal sequence numbers.
+                throw new SchemaVersionException(String.format(Locale.ROOT,
+                        "ledger %s has schema version 1 (the pre-journal layout), which this build does not convert; "
+                                + "settle it with the broker, move it aside and start a new ledger file", file));
+            }
             connection.setAutoCommit(false);
             try {
-                if (version < 1) {
-                    for (String ddl : SCHEMA_V1) {
-                        statement.execute(ddl);
-                    }
+                for (String ddl : SCHEMA_V2) {
+                    statement.execute(ddl);
                 }
-                // Later versions: "if (version < 2) { ALTER ... }" here.
+                try (PreparedStatement meta = connection.prepareStatement("INSERT INTO meta (key, value) VALUES (?, ?)")) {
+                    meta.setString(1, META_DB_ID);
+                    meta.setString(2, HexFormat.of().toHexDigits(new SecureRandom().nextLong()));
+                    meta.executeUpdate();
+                    meta.setString(1, META_CHECKPOINT);
+                    meta.setLong(2, 0);
+                    meta.executeUpdate();
+                    meta.setString(1, META_SEGMENT_SLOTS);
+                    meta.setLong(2, segmentSlots);
+                    meta.executeUpdate();
+                }
+                // Later versions: "if (version < 3) { ALTER ... }" here.
                 statement.execute("PRAGMA user_version = " + SCHEMA_VERSION);
                 connection.commit();
-                LOG.info("Ledger {} migrated from schema version {} to {}", file, version, SCHEMA_VERSION);
+                LOG.info("Ledger {} created with schema version {}", file, SCHEMA_VERSION);
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -133,7 +186,49 @@ final class LedgerStore implements AutoCloseable {
         }
     }
 
-    /** The database file is newer than this code. Not retried. */
+    String metaText(String key) throws SQLException {
+        selectMeta.setString(1, key);
+        try (ResultSet rs = selectMeta.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("ledger meta value " + key + " is missing");
+            }
+            return rs.getString(1);
+        }
+    }
+
+    long metaLong(String key) throws SQLException {
+        selectMeta.setString(1, key);
+        try (ResultSet rs = selectMeta.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("ledger meta value " + key + " is missing");
+            }
+            return rs.getLong(1);
+        }
+    }
+
+    void setMeta(String key, long value) throws SQLException {
+        upsertMeta.setString(1, key);
+        upsertMeta.setLong(2, value);
+        upsertMeta.executeUpdate();
+    }
+
+    /** Ends the current transaction (also a read-only one, so WAL checkpoints are not held back). */
+    void commit() throws SQLException {
+        connection.commit();
+    }
+
+    /** Rolls back; {@code false} if even that failed (the connection should be replaced). */
+    boolean rollbackQuietly() {
+        try {
+            connection.rollback();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            LOG.error("Ledger rollback failed", e);
+            return false;
+        }
+    }
+
+    /** The database file is newer (or of a layout this code does not convert). Not retried. */
     static final class SchemaVersionException extends SQLException {
         private static final long serialVersionUID = 1L;
 

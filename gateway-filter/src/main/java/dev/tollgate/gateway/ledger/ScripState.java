@@ -1,8 +1,18 @@
 package dev.tollgate.gateway.ledger;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
- * The writer thread's view of one scrip: the budget and totals as committed ({@code db*}) and as decided in the
- * running batch. Only the writer thread touches instances.
+ * The in-memory view of one scrip: its row id, budget, and what has been reserved against it ({@code spent}, changed
+ * only by compare-and-set, so concurrent charges never take it above the budget). Thread-safe.
+ *
+ * <p>{@code spent} counts every charge whose budget was reserved here (acknowledged, in flight, or of unknown outcome),
+ * minus every refund already appended to the journal. It is never below what the database will hold once the journal
+ * is folded in, so deciding against it never overspends.
+ *
+ * <p>A state is evicted by compare-and-setting {@code spent} to {@link #RETIRED}; a caller that sees it takes a fresh
+ * state from the map (loaded from the database).
  */
 final class ScripState {
 
@@ -10,46 +20,47 @@ final class ScripState {
     record Key(String issuer, String jti) {
     }
 
+    static final long RETIRED = Long.MIN_VALUE;
+
+    private static final VarHandle SPENT;
+
+    static {
+        try {
+            SPENT = MethodHandles.lookup().findVarHandle(ScripState.class, "spent", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final long id;
     final Key key;
     final long budget;
-    /** The scrip as first presented, for inserting its row; {@code null} once the row exists. */
-    ScripAccount account;
-    boolean persisted;
-    long spent;
-    long settled;
-    long dbSpent;
-    long dbSettled;
-    boolean dirty;
-    boolean budgetMismatchLogged;
+    final long expiresAtMillis;
+    @SuppressWarnings("unused") // accessed through SPENT
+    private volatile long spent;
+    /** The scrip row's {@code spent} as last committed by this ledger. Guarded by the database lock. */
+    long materialized;
+    volatile boolean budgetMismatchLogged;
 
-    /** A scrip the database has no row for yet. */
-    ScripState(Key key, ScripAccount account) {
-        this.key = key;
-        this.budget = account.budgetMicros();
-        this.account = account;
-    }
-
-    /** A scrip loaded from its row. */
-    ScripState(Key key, long budget, long spent, long settled) {
+    ScripState(long id, Key key, long budget, long spent, long expiresAtMillis) {
+        this.id = id;
         this.key = key;
         this.budget = budget;
-        this.persisted = true;
         this.spent = spent;
-        this.settled = settled;
-        this.dbSpent = spent;
-        this.dbSettled = settled;
+        this.materialized = spent;
+        this.expiresAtMillis = expiresAtMillis;
     }
 
-    long remaining() {
-        return budget - spent;
+    long spent() {
+        return spent;
     }
 
-    /** After COMMIT returned: what was decided is now what is stored. */
-    void committed() {
-        persisted = true;
-        account = null;
-        dbSpent = spent;
-        dbSettled = settled;
-        dirty = false;
+    boolean compareAndSetSpent(long expected, long value) {
+        return SPENT.compareAndSet(this, expected, value);
+    }
+
+    /** Adds {@code delta} to a state that cannot be retired meanwhile (see the eviction rule in SqliteLedger). */
+    void addSpent(long delta) {
+        SPENT.getAndAdd(this, delta);
     }
 }

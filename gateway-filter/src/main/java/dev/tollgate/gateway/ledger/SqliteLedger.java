@@ -1,57 +1,68 @@
 package dev.tollgate.gateway.ledger;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
+import java.nio.file.StandardOpenOption;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded ledger: one SQLite database file in WAL mode, written with group commit.
+ * The embedded ledger: a memory-mapped journal that makes each charge durable, folded in the background into one
+ * SQLite database file (WAL mode), the store of record. See docs/LEDGER.md for the design.
  *
- * <p>One writer thread owns the connection and is the only decision maker. Callers enqueue their operation and park;
- * the writer drains up to {@value #MAX_BATCH} queued operations into one transaction, decides each charge in queue
- * order against per-scrip totals it keeps in memory (loaded from the database on first use), writes the rows,
- * commits, and only then wakes the callers. A {@link ChargeResult.Charged} is therefore committed before it is
- * returned, and many charges share one fsync.
+ * <p>A charge is decided in memory, lock-free per scrip (compare-and-set on the scrip's reserved total), and made
+ * durable by appending a 64-byte record to the journal: with {@link Durability#PROCESS_CRASH_SAFE} that is a store
+ * into a shared mapping (no syscall, no thread handoff); with {@link Durability#POWER_CUT_SAFE} the caller also waits
+ * for a group {@code msync} covering it. SQLite is touched on the charge path only the first time a scrip or a
+ * resource is seen.
  *
- * <p>Failures fail closed: if anything in a batch fails, the batch is rolled back, the totals it changed are
- * reloaded from the database on next use, and every caller in it gets {@link LedgerUnavailableException}. A caller
- * also gets it when the ledger is closed, and after waiting {@value #DEFAULT_WAIT_MILLIS} ms (then a charge's outcome
- * is unknown: it may still be recorded, so the buyer may pay for a response that was not served, never the reverse).
+ * <p>Failures fail closed with {@link LedgerUnavailableException}. A charge whose record was never written is undone;
+ * one whose record was written but whose durability could not be confirmed keeps its budget reserved (the buyer may
+ * pay for a response that was not served, never the reverse).
  *
- * <p>A charge of 0 is allowed: it records a receipt and takes nothing from the budget. Expiry is not checked here;
- * the caller verifies the scrip before charging.
- *
- * <p>Use one instance per database file. A second writer on the same file (another instance or process) cannot
- * overspend, since every total is written as a compare-and-set on the committed value, but it makes batches of both
- * fail and reload. Other connections may read the file at any time (WAL).
+ * <p>One instance per database file: a lock file next to it refuses a second one, in this or another process. Other
+ * connections may read the database at any time (WAL); they must not change it.
  *
  * @since 0.1
  */
 public final class SqliteLedger implements Ledger {
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteLedger.class);
-    private static final int MAX_BATCH = 512;
     private static final long DEFAULT_WAIT_MILLIS = 10_000;
+    private static final long CLOSE_GRACE_MILLIS = 200;
+    private static final long EXPIRED_EVICTION_GRACE_MILLIS = 60_000;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /** What a {@link ChargeResult.Charged} survives once returned. */
     public enum Durability {
-        /** {@code synchronous=FULL}: every commit is fsynced; survives a killed process, an OS crash and a power cut. */
+        /**
+         * The journal record is {@code msync}ed (group commit) before the charge returns, and SQLite runs with
+         * {@code synchronous=FULL}: survives a killed process, an OS crash and a power cut.
+         */
         POWER_CUT_SAFE("FULL"),
         /**
-         * {@code synchronous=NORMAL}: commits reach the OS but are fsynced only at checkpoints; survives a killed
-         * process, but an OS crash or power cut may lose the last acknowledged charges (never corrupts the file).
+         * The journal record is in the page cache (a shared mapping) when the charge returns, and SQLite runs with
+         * {@code synchronous=NORMAL}: survives a killed process; an OS crash or power cut may lose the last
+         * acknowledged charges (never double spends what survived).
          */
         PROCESS_CRASH_SAFE("NORMAL");
 
@@ -67,44 +78,90 @@ public final class SqliteLedger implements Ledger {
     }
 
     /** Knobs tests turn; production uses {@link #DEFAULTS}. */
-    record Tuning(int maxBatch, int queueCapacity, int cacheCapacity, long waitTimeoutMillis, int busyTimeoutMillis) {
-        static final Tuning DEFAULTS = new Tuning(MAX_BATCH, 16_384, 65_536, DEFAULT_WAIT_MILLIS, 2_000);
+    record Tuning(int segmentBytes, long materializeIntervalMillis, int materializeBatch, long abandonMillis,
+                  int stateCapacity, int resourceCapacity, long waitTimeoutMillis, int busyTimeoutMillis) {
+        static final Tuning DEFAULTS = new Tuning(16 << 20, 200, 4096, 5_000, 65_536, 65_536, DEFAULT_WAIT_MILLIS,
+                2_000);
 
         Tuning {
-            if (maxBatch < 1 || queueCapacity < 1 || waitTimeoutMillis < 1 || busyTimeoutMillis < 0) {
-                throw new IllegalArgumentException("invalid tuning " + maxBatch + "/" + queueCapacity + "/"
-                        + waitTimeoutMillis + "/" + busyTimeoutMillis);
-            }
-            if (cacheCapacity < 2 * maxBatch) {
-                // A batch must never evict a total it has changed but not yet committed.
-                throw new IllegalArgumentException("cacheCapacity must be at least 2 * maxBatch");
+            if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096 || materializeIntervalMillis < 1
+                    || Integer.bitCount(materializeBatch) != 1 || abandonMillis < 1 || stateCapacity < 1
+                    || resourceCapacity < 1 || waitTimeoutMillis < 1 || busyTimeoutMillis < 0) {
+                throw new IllegalArgumentException("invalid tuning " + this);
             }
         }
 
         Tuning withWaitTimeoutMillis(long millis) {
-            return new Tuning(maxBatch, queueCapacity, cacheCapacity, millis, busyTimeoutMillis);
+            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
+                    resourceCapacity, millis, busyTimeoutMillis);
         }
 
         Tuning withBusyTimeoutMillis(int millis) {
-            return new Tuning(maxBatch, queueCapacity, cacheCapacity, waitTimeoutMillis, millis);
+            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
+                    resourceCapacity, waitTimeoutMillis, millis);
+        }
+
+        Tuning withSegmentBytes(int bytes) {
+            return new Tuning(bytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+        }
+
+        Tuning withMaterializeIntervalMillis(long millis) {
+            return new Tuning(segmentBytes, millis, materializeBatch, abandonMillis, stateCapacity, resourceCapacity,
+                    waitTimeoutMillis, busyTimeoutMillis);
+        }
+
+        Tuning withMaterializeBatch(int records) {
+            return new Tuning(segmentBytes, materializeIntervalMillis, records, abandonMillis, stateCapacity,
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+        }
+
+        Tuning withStateCapacity(int states) {
+            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, states,
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
         }
     }
 
     private final Path file;
-    private final BlockingQueue<LedgerOp> queue;
-    private final AtomicBoolean closing = new AtomicBoolean();
-    private final LedgerWriter writer;
-    private final Thread writerThread;
+    private final Durability durability;
+    private final Tuning tuning;
+    private final boolean sync;
     private final long waitTimeoutNanos;
+    private final int batchMask;
+    private final FileChannel lockChannel;
+    private final FileLock fileLock;
+    private final Journal journal;
+    private final Materializer materializer;
+    private final Thread materializerThread;
+    /** Guards the connection and every SQLite access; held by each materializer pass. */
+    private final ReentrantLock dbLock = new ReentrantLock();
+    /** Serializes refunds (rare); the materializer only tries it, to evict states. */
+    private final ReentrantLock refundLock = new ReentrantLock();
+    private LedgerStore store;
+    private ReceiptIds receipts;
+    private final Map<ScripState.Key, ScripState> states = new ConcurrentHashMap<>();
+    private final Map<Long, ScripState> statesById = new ConcurrentHashMap<>();
+    private final Cache<String, Integer> resources;
+    /** Charges whose REFUND record is appended but not yet folded into SQLite. */
+    private final Set<Long> refundsInJournal = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile boolean closed;
+    private long nextExpirySweepMillis;
 
-    private SqliteLedger(Path file, LedgerStore store, Durability durability, Tuning tuning) {
+    private SqliteLedger(Path file, Durability durability, Tuning tuning, FileChannel lockChannel, FileLock fileLock) {
         this.file = file;
-        this.queue = new LinkedBlockingQueue<>(tuning.queueCapacity());
+        this.durability = durability;
+        this.tuning = tuning;
+        this.sync = durability == Durability.POWER_CUT_SAFE;
         this.waitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(tuning.waitTimeoutMillis());
-        this.writer = new LedgerWriter(file, durability, tuning, store, queue, closing,
-                new ReceiptIds(new SecureRandom()));
-        this.writerThread = new Thread(writer, "tollgate-ledger-writer-" + INSTANCES.incrementAndGet());
-        writerThread.setDaemon(true);
+        this.batchMask = tuning.materializeBatch() - 1;
+        this.lockChannel = lockChannel;
+        this.fileLock = fileLock;
+        this.journal = new Journal(file, tuning.segmentBytes(), sync);
+        this.materializer = new Materializer(this, journal, tuning.materializeIntervalMillis(), tuning.abandonMillis());
+        this.materializerThread = new Thread(materializer, "tollgate-ledger-materializer-" + INSTANCES.incrementAndGet());
+        materializerThread.setDaemon(true);
+        this.resources = Caffeine.newBuilder().maximumSize(tuning.resourceCapacity()).executor(Runnable::run).build();
     }
 
     /** Opens (or creates) the ledger at {@code databaseFile} with {@link Durability#POWER_CUT_SAFE}. */
@@ -113,9 +170,11 @@ public final class SqliteLedger implements Ledger {
     }
 
     /**
-     * Opens (or creates, with its parent directories) the ledger at {@code databaseFile}.
+     * Opens (or creates, with its parent directories) the ledger at {@code databaseFile}, folding any journal left by
+     * a previous process into the database before it returns.
      *
-     * @throws IllegalStateException if the file cannot be opened or has a schema newer than this code
+     * @throws IllegalStateException if the file cannot be opened, is in use by another ledger, or has a schema this
+     *     code does not know
      */
     public static SqliteLedger open(Path databaseFile, Durability durability) {
         return open(databaseFile, durability, Tuning.DEFAULTS);
@@ -126,21 +185,61 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(durability, "durability cannot be null.");
         Objects.requireNonNull(tuning, "tuning cannot be null.");
         Path file = databaseFile.toAbsolutePath().normalize();
-        LedgerStore store;
+        FileChannel lockChannel = null;
+        SqliteLedger ledger = null;
         try {
             Path parent = file.getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            store = LedgerStore.open(file, durability, tuning.busyTimeoutMillis());
-        } catch (IOException | SQLException e) {
+            lockChannel = FileChannel.open(file.resolveSibling(file.getFileName() + ".journal.lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new IllegalStateException("the ledger at " + file + " is already open (in this or another "
+                        + "process)");
+            }
+            ledger = new SqliteLedger(file, durability, tuning, lockChannel, lock);
+            ledger.start();
+            LOG.info("Ledger opened at {} ({})", file, durability);
+            return ledger;
+        } catch (IOException | SQLException | RuntimeException e) {
+            if (ledger != null && ledger.store != null) {
+                ledger.store.close();
+            }
+            if (lockChannel != null) {
+                try {
+                    lockChannel.close(); // releases the lock
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            if (e instanceof IllegalStateException ise) {
+                throw ise;
+            }
             throw new IllegalStateException("cannot open the ledger at " + file + ": " + e.getMessage(), e);
         }
-        SqliteLedger ledger = new SqliteLedger(file, store, durability, tuning);
-        ledger.writerThread.start();
-        LOG.info("Ledger opened at {} ({})", file, durability);
-        return ledger;
     }
+
+    private void start() throws SQLException, IOException {
+        dbLock.lock();
+        try {
+            store = LedgerStore.open(file, durability, tuning.busyTimeoutMillis(), journal.slotsPerSegment());
+            receipts = new ReceiptIds(store.metaText(LedgerStore.META_DB_ID));
+            long next = materializer.recover(store, file, journal.slotsPerSegment());
+            journal.start(next);
+        } finally {
+            dbLock.unlock();
+        }
+        materializerThread.start();
+    }
+
+    // ---------------------------------------------------------------- charge
 
     @Override
     public ChargeResult charge(ScripAccount scrip, long amountMicros, String resource)
@@ -150,28 +249,318 @@ public final class SqliteLedger implements Ledger {
         if (amountMicros < 0) {
             throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
         }
-        return (ChargeResult) submit(new LedgerOp.Charge(scrip, amountMicros, resource));
+        ensureOpen();
+        ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
+        ScripState state = states.get(key);
+        if (state == null) {
+            state = load(key, scrip, true);
+        }
+        checkBudget(state, scrip);
+        Integer resourceId = resources.getIfPresent(resource);
+        if (resourceId == null) {
+            resourceId = resourceId(resource);
+        }
+        long spent;
+        while (true) {
+            spent = state.spent();
+            if (spent == ScripState.RETIRED) {
+                state = load(key, scrip, true); // evicted meanwhile
+                continue;
+            }
+            long remaining = state.budget - spent;
+            if (amountMicros > remaining) {
+                return new ChargeResult.Insufficient(remaining);
+            }
+            if (state.compareAndSetSpent(spent, spent + amountMicros)) {
+                break;
+            }
+        }
+        long seq;
+        try {
+            seq = journal.append(JournalRecord.CHARGE, state.id, amountMicros, resourceId, System.currentTimeMillis(),
+                    0, 0);
+        } catch (LedgerUnavailableException e) {
+            state.addSpent(-amountMicros); // nothing was written: give the budget back
+            throw e;
+        }
+        if ((seq & batchMask) == 0) {
+            materializer.wake();
+        }
+        if (sync) {
+            journal.awaitDurable(seq, System.nanoTime() + waitTimeoutNanos);
+        }
+        return new ChargeResult.Charged(receipts.format(seq), amountMicros, state.budget - spent - amountMicros);
+    }
+
+    private static void checkBudget(ScripState state, ScripAccount scrip) {
+        if (state.budget != scrip.budgetMicros() && !state.budgetMismatchLogged) {
+            state.budgetMismatchLogged = true;
+            LOG.warn("Scrip {} / {} presented with budget {} but {} is recorded; using the recorded budget",
+                    scrip.issuer(), scrip.jti(), scrip.budgetMicros(), state.budget);
+        }
+    }
+
+    /**
+     * The state of a scrip from its row, inserting the row first if {@code insert} (committed before any journal
+     * record can refer to it); {@code null} if it has no row and {@code insert} is false.
+     */
+    private ScripState load(ScripState.Key key, ScripAccount scrip, boolean insert) throws LedgerUnavailableException {
+        lockDb();
+        try {
+            ScripState state = states.get(key);
+            if (state != null && state.spent() != ScripState.RETIRED) {
+                return state;
+            }
+            LedgerStore db = store();
+            try {
+                ScripState loaded = select(db, key);
+                db.commit(); // end the read: a write started from a read fails at once if SQLite is busy
+                if (loaded == null && insert) {
+                    PreparedStatement ps = db.insertScrip;
+                    ps.setString(1, key.issuer());
+                    ps.setString(2, key.jti());
+                    ps.setString(3, scrip.buyer());
+                    ps.setString(4, scrip.seller());
+                    ps.setLong(5, scrip.budgetMicros());
+                    ps.setString(6, scrip.currency());
+                    ps.setLong(7, scrip.expiresAt().toEpochMilli());
+                    ps.setLong(8, System.currentTimeMillis());
+                    ps.executeUpdate();
+                    db.commit();
+                    loaded = select(db, key);
+                    if (loaded == null) {
+                        throw new SQLException("scrip row vanished after its insert");
+                    }
+                }
+                db.commit();
+                if (loaded != null) {
+                    states.put(key, loaded);
+                    statesById.put(loaded.id, loaded);
+                }
+                return loaded;
+            } catch (SQLException | RuntimeException e) {
+                rollback(db);
+                throw new LedgerUnavailableException("ledger write failed: " + e.getMessage(), e);
+            }
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    private static ScripState select(LedgerStore db, ScripState.Key key) throws SQLException {
+        db.selectScripByKey.setString(1, key.issuer());
+        db.selectScripByKey.setString(2, key.jti());
+        try (ResultSet rs = db.selectScripByKey.executeQuery()) {
+            return rs.next() ? new ScripState(rs.getLong(1), key, rs.getLong(2), rs.getLong(3), rs.getLong(5)) : null;
+        }
+    }
+
+    /** The state of a scrip known by row id (refunds); the row must exist. Caller holds the refund lock. */
+    private ScripState stateById(long id) throws LedgerUnavailableException {
+        ScripState state = statesById.get(id);
+        if (state != null && state.spent() != ScripState.RETIRED) {
+            return state;
+        }
+        lockDb();
+        try {
+            LedgerStore db = store();
+            try {
+                db.selectScripById.setLong(1, id);
+                ScripState.Key key;
+                try (ResultSet rs = db.selectScripById.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new SQLException("scrip " + id + " has no row");
+                    }
+                    key = new ScripState.Key(rs.getString(1), rs.getString(2));
+                }
+                db.commit();
+                state = states.get(key);
+                if (state != null && state.spent() != ScripState.RETIRED) {
+                    return state;
+                }
+                state = select(db, key);
+                db.commit();
+                states.put(key, state);
+                statesById.put(id, state);
+                return state;
+            } catch (SQLException | RuntimeException e) {
+                rollback(db);
+                throw new LedgerUnavailableException("ledger read failed: " + e.getMessage(), e);
+            }
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    private int resourceId(String resource) throws LedgerUnavailableException {
+        lockDb();
+        try {
+            Integer cached = resources.getIfPresent(resource);
+            if (cached != null) {
+                return cached;
+            }
+            LedgerStore db = store();
+            try {
+                db.insertResource.setString(1, resource);
+                db.insertResource.executeUpdate();
+                db.selectResource.setString(1, resource);
+                int id;
+                try (ResultSet rs = db.selectResource.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new SQLException("resource row vanished after its insert");
+                    }
+                    id = rs.getInt(1);
+                }
+                db.commit();
+                resources.put(resource, id);
+                return id;
+            } catch (SQLException | RuntimeException e) {
+                rollback(db);
+                throw new LedgerUnavailableException("ledger write failed: " + e.getMessage(), e);
+            }
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- refund
+
+    private record StoredCharge(long scripId, long amount, int resourceId, long createdMillis, boolean refunded) {
     }
 
     @Override
     public boolean refund(String receiptId) throws LedgerUnavailableException {
         Objects.requireNonNull(receiptId, "receiptId cannot be null.");
-        return (Boolean) submit(new LedgerOp.Refund(receiptId));
+        ensureOpen();
+        long seq = receipts.parse(receiptId);
+        if (seq < 0) {
+            throw new IllegalArgumentException("no such receipt: " + receiptId);
+        }
+        long deadline = System.nanoTime() + waitTimeoutNanos;
+        try {
+            if (!refundLock.tryLock(waitTimeoutNanos, TimeUnit.NANOSECONDS)) {
+                throw new LedgerUnavailableException("ledger refunds are busy");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LedgerUnavailableException("interrupted waiting for the ledger");
+        }
+        try {
+            ensureOpen();
+            if (refundsInJournal.contains(seq)) {
+                return false;
+            }
+            StoredCharge charge = findCharge(seq);
+            if (charge == null) {
+                throw new IllegalArgumentException("no such receipt: " + receiptId);
+            }
+            if (charge.refunded) {
+                return false;
+            }
+            ScripState state = stateById(charge.scripId);
+            long refundSeq = journal.append(JournalRecord.REFUND, charge.scripId, charge.amount, charge.resourceId,
+                    charge.createdMillis, seq, System.currentTimeMillis());
+            refundsInJournal.add(seq);
+            if (sync) {
+                // Durable before the money can be charged again: a later charge's record never survives without it.
+                journal.awaitDurable(refundSeq, deadline);
+            }
+            state.addSpent(-charge.amount);
+            return true;
+        } finally {
+            refundLock.unlock();
+        }
     }
+
+    /** The charge in SQLite, else in the journal (not folded in yet); {@code null} if neither has it. */
+    private StoredCharge findCharge(long seq) throws LedgerUnavailableException {
+        lockDb();
+        try {
+            LedgerStore db = store();
+            try {
+                db.selectCharge.setLong(1, seq);
+                StoredCharge found = null;
+                try (ResultSet rs = db.selectCharge.executeQuery()) {
+                    if (rs.next()) {
+                        long scripId = rs.getLong(1);
+                        long amount = rs.getLong(2);
+                        int resourceId = rs.getInt(3);
+                        long created = rs.getLong(4);
+                        rs.getLong(5);
+                        found = new StoredCharge(scripId, amount, resourceId, created, !rs.wasNull());
+                    }
+                }
+                db.commit();
+                if (found == null) {
+                    // Segments are deleted only after their records are committed, under this lock.
+                    JournalRecord record = journal.record(seq);
+                    if (record != null && record.type() == JournalRecord.CHARGE) {
+                        found = new StoredCharge(record.scripId(), record.amount(), record.resourceId(),
+                                record.createdMillis(), false);
+                    }
+                }
+                return found;
+            } catch (SQLException | RuntimeException e) {
+                rollback(db);
+                throw new LedgerUnavailableException("ledger read failed: " + e.getMessage(), e);
+            }
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- reads and settlement
 
     @Override
     public long remaining(ScripAccount scrip) throws LedgerUnavailableException {
         Objects.requireNonNull(scrip, "scrip cannot be null.");
-        return (Long) submit(new LedgerOp.Remaining(scrip));
+        ensureOpen();
+        ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
+        while (true) {
+            ScripState state = states.get(key);
+            if (state == null) {
+                state = load(key, scrip, false);
+                if (state == null) {
+                    return scrip.budgetMicros();
+                }
+            }
+            long spent = state.spent();
+            if (spent != ScripState.RETIRED) {
+                checkBudget(state, scrip);
+                return state.budget - spent;
+            }
+            states.remove(key, state);
+        }
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public List<ScripTotal> unsettled(int limit) throws LedgerUnavailableException {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must not be negative: " + limit);
         }
-        return (List<ScripTotal>) submit(new LedgerOp.Unsettled(limit));
+        ensureOpen();
+        lockDb();
+        try {
+            LedgerStore db = store();
+            try {
+                materializer.catchUp(db, Materializer.Mode.LIVE);
+                PreparedStatement select = db.selectUnsettled;
+                select.setInt(1, limit);
+                List<ScripTotal> rows = new ArrayList<>();
+                try (ResultSet rs = select.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(new ScripTotal(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+                    }
+                }
+                db.commit();
+                return List.copyOf(rows);
+            } catch (SQLException | RuntimeException e) {
+                rollback(db);
+                throw new LedgerUnavailableException("ledger read failed: " + e.getMessage(), e);
+            }
+        } finally {
+            dbLock.unlock();
+        }
     }
 
     @Override
@@ -181,65 +570,229 @@ public final class SqliteLedger implements Ledger {
         if (settledMicros < 0) {
             throw new IllegalArgumentException("settled amount must not be negative: " + settledMicros);
         }
-        submit(new LedgerOp.MarkSettled(new ScripState.Key(issuer, jti), settledMicros));
+        ensureOpen();
+        lockDb();
+        try {
+            LedgerStore db = store();
+            String rejected = null;
+            try {
+                materializer.catchUp(db, Materializer.Mode.LIVE);
+                ScripState row = select(db, new ScripState.Key(issuer, jti));
+                if (row == null) {
+                    if (settledMicros != 0) {
+                        rejected = "no charges recorded on scrip " + jti;
+                    }
+                } else {
+                    long settled;
+                    db.selectScripByKey.setString(1, issuer);
+                    db.selectScripByKey.setString(2, jti);
+                    try (ResultSet rs = db.selectScripByKey.executeQuery()) {
+                        rs.next();
+                        settled = rs.getLong(4);
+                    }
+                    long spent = row.spent();
+                    if (settledMicros > settled) { // amounts never go backwards
+                        if (settledMicros > spent) {
+                            rejected = "settled amount " + settledMicros + " exceeds the " + spent
+                                    + " charged on scrip " + jti;
+                        } else {
+                            db.updateSettled.setLong(1, settledMicros);
+                            db.updateSettled.setLong(2, row.id);
+                            db.updateSettled.executeUpdate();
+                        }
+                    }
+                }
+                db.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollback(db);
+                throw new LedgerUnavailableException("ledger write failed: " + e.getMessage(), e);
+            }
+            if (rejected != null) {
+                throw new IllegalArgumentException(rejected);
+            }
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- materializer hooks
+
+    /** One background pass: fold in what is ready, then evict idle states. */
+    void backgroundPass() {
+        if (closed) {
+            return;
+        }
+        dbLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            LedgerStore db;
+            try {
+                db = store();
+            } catch (LedgerUnavailableException e) {
+                LOG.error("Ledger materializer cannot reach {}; retrying", file, e);
+                return;
+            }
+            try {
+                materializer.catchUp(db, Materializer.Mode.LIVE);
+            } catch (SQLException | RuntimeException e) {
+                LOG.error("Ledger materializer pass on {} failed; retrying", file, e);
+                rollback(db);
+                return;
+            }
+            evictIdle(System.currentTimeMillis());
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    /** After a materializer commit: the scrip rows' totals now, and the refunds folded in. Database lock held. */
+    void materialized(Map<Long, Long> spentByScrip, List<Long> refunded) {
+        spentByScrip.forEach((id, spent) -> {
+            ScripState state = statesById.get(id);
+            if (state != null) {
+                state.materialized = spent;
+            }
+        });
+        refunded.forEach(refundsInJournal::remove);
     }
 
     /**
-     * Stops taking operations, lets the writer commit what is already queued, and closes the database. Idempotent;
-     * waits for the writer at most the wait timeout.
+     * Evicts states over the capacity, and states of scrip expired a while ago, but only states all of whose records
+     * are folded in: with no refund in progress or in the journal, a state's reserved total equals its folded-in total
+     * exactly when no positive charge of it is unfolded or in flight. The compare-and-set to RETIRED makes that check
+     * atomic with respect to charges.
      */
-    @Override
-    public void close() {
-        if (closing.compareAndSet(false, true)) {
-            queue.offer(new LedgerOp.Stop()); // wakes an idle writer; a full queue means it is awake anyway
+    private void evictIdle(long nowMillis) {
+        boolean over = states.size() > tuning.stateCapacity();
+        boolean sweep = nowMillis >= nextExpirySweepMillis;
+        if (!over && !sweep) {
+            return;
         }
-        if (Thread.currentThread() == writerThread) {
+        if (!refundLock.tryLock()) {
             return;
         }
         try {
-            writerThread.join(TimeUnit.NANOSECONDS.toMillis(waitTimeoutNanos));
-            if (writerThread.isAlive()) {
-                LOG.warn("Ledger writer for {} did not stop in time", file);
-            } else {
-                LOG.info("Ledger at {} closed", file);
+            if (!refundsInJournal.isEmpty()) {
+                return;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (sweep) {
+                nextExpirySweepMillis = nowMillis + 10_000;
+            }
+            int target = over ? Math.max(1, tuning.stateCapacity() - tuning.stateCapacity() / 10) : Integer.MAX_VALUE;
+            for (ScripState state : states.values()) {
+                boolean expired = state.expiresAtMillis + EXPIRED_EVICTION_GRACE_MILLIS < nowMillis;
+                if (!expired && states.size() <= target) {
+                    continue;
+                }
+                long spent = state.spent();
+                if (spent != ScripState.RETIRED && spent == state.materialized
+                        && state.compareAndSetSpent(spent, ScripState.RETIRED)) {
+                    states.remove(state.key, state);
+                    statesById.remove(state.id, state);
+                }
+            }
+        } finally {
+            refundLock.unlock();
         }
     }
 
-    private Object submit(LedgerOp op) throws LedgerUnavailableException {
-        if (closing.get() || writer.stopped()) {
+    /** How many scrip states are in memory (tests). */
+    int cachedStates() {
+        return states.size();
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private void ensureOpen() throws LedgerUnavailableException {
+        if (closing.get()) {
             throw new LedgerUnavailableException("ledger at " + file + " is closed");
         }
-        long deadline = System.nanoTime() + waitTimeoutNanos;
-        if (!queue.offer(op)) {
-            boolean queued;
+    }
+
+    private void lockDb() throws LedgerUnavailableException {
+        try {
+            if (!dbLock.tryLock(waitTimeoutNanos, TimeUnit.NANOSECONDS)) {
+                throw new LedgerUnavailableException("ledger database stayed busy");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LedgerUnavailableException("interrupted waiting for the ledger");
+        }
+        if (closed) {
+            dbLock.unlock();
+            throw new LedgerUnavailableException("ledger at " + file + " is closed");
+        }
+    }
+
+    /** The connection, reopened after a failed rollback. Database lock held. */
+    private LedgerStore store() throws LedgerUnavailableException {
+        if (store == null) {
             try {
-                queued = queue.offer(op, waitTimeoutNanos, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LedgerUnavailableException("interrupted while the ledger queue was full");
-            }
-            if (!queued) {
-                throw new LedgerUnavailableException("ledger queue stayed full");
+                store = LedgerStore.open(file, durability, tuning.busyTimeoutMillis(), journal.slotsPerSegment());
+                LOG.info("Ledger {} reconnected", file);
+            } catch (SQLException e) {
+                throw new LedgerUnavailableException("cannot reopen the ledger database: " + e.getMessage(), e);
             }
         }
-        if (writer.stopped() && op.cancel()) {
-            throw new LedgerUnavailableException("ledger at " + file + " is closed");
-        }
-        Object outcome = op.await(deadline);
-        if (outcome == null) {
-            throw new LedgerUnavailableException(op.cancel()
-                    ? "ledger did not take the operation in time"
-                    : "ledger did not answer in time; the outcome is unknown");
-        }
-        if (outcome instanceof LedgerOp.Failure failure) {
-            if (failure.illegalArgument()) {
-                throw new IllegalArgumentException(failure.message());
+        return store;
+    }
+
+    private void rollback(LedgerStore db) {
+        if (!db.rollbackQuietly()) {
+            db.close();
+            if (store == db) {
+                store = null;
             }
-            throw new LedgerUnavailableException(failure.message(), failure.cause());
         }
-        return outcome;
+    }
+
+    /**
+     * Stops taking operations, folds the whole journal into SQLite, deletes it and closes the database. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        journal.beginClose(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_GRACE_MILLIS));
+        materializer.stop();
+        try {
+            materializerThread.join(TimeUnit.NANOSECONDS.toMillis(waitTimeoutNanos));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dbLock.lock();
+        try {
+            boolean drained = false;
+            try {
+                LedgerStore db = store();
+                try {
+                    materializer.catchUp(db, Materializer.Mode.DRAIN);
+                    drained = true;
+                } catch (SQLException | RuntimeException e) {
+                    rollback(db);
+                    throw e;
+                }
+            } catch (LedgerUnavailableException | SQLException | RuntimeException e) {
+                LOG.error("Ledger at {} could not fold its journal in at close; it will at the next open", file, e);
+            }
+            journal.close(drained);
+            if (store != null) {
+                store.close();
+                store = null;
+            }
+            closed = true;
+        } finally {
+            dbLock.unlock();
+        }
+        try {
+            fileLock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            LOG.warn("Releasing the ledger lock file failed", e);
+        }
+        LOG.info("Ledger at {} closed", file);
     }
 }

@@ -35,11 +35,12 @@ final class LedgerFixtures {
     record StoredScrip(long budget, long spent, long settled) {
     }
 
+    /** Every receipt as stored in SQLite (the {@code receipts} view over {@code charges}). */
     static Map<String, StoredCharge> charges(Path file) throws SQLException {
         Map<String, StoredCharge> charges = new HashMap<>();
         try (Connection c = connect(file);
              ResultSet rs = c.createStatement().executeQuery(
-                     "SELECT receipt_id, issuer, jti, amount, refunded_at FROM charges")) {
+                     "SELECT receipt_id, issuer, jti, amount, refunded_at FROM receipts")) {
             while (rs.next()) {
                 charges.put(rs.getString(1), new StoredCharge(rs.getString(2), rs.getString(3), rs.getLong(4),
                         rs.getObject(5) != null));

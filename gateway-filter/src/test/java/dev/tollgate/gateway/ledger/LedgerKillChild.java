@@ -9,6 +9,9 @@ import java.util.List;
  * The process {@link SqliteLedgerKillTest} kills: charges as fast as it can from 4 threads and prints each charge
  * (and each refund) only after the ledger acknowledged it, as {@code ack <receipt> <jti> <amount> $} and
  * {@code refund <receipt> $}. Runs until killed.
+ *
+ * <p>Arguments: database file, durability, and optionally the materializer interval in ms, the materializer batch
+ * (a power of two) and the journal segment size in bytes, so a run can be killed with a large unfolded journal.
  */
 public final class LedgerKillChild {
 
@@ -28,7 +31,13 @@ public final class LedgerKillChild {
     public static void main(String[] args) throws Exception {
         Path file = Path.of(args[0]);
         SqliteLedger.Durability durability = SqliteLedger.Durability.valueOf(args[1]);
-        SqliteLedger ledger = SqliteLedger.open(file, durability);
+        SqliteLedger.Tuning tuning = SqliteLedger.Tuning.DEFAULTS;
+        if (args.length > 2) {
+            tuning = tuning.withMaterializeIntervalMillis(Long.parseLong(args[2]))
+                    .withMaterializeBatch(Integer.parseInt(args[3]))
+                    .withSegmentBytes(Integer.parseInt(args[4]));
+        }
+        SqliteLedger ledger = SqliteLedger.open(file, durability, tuning);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
             int thread = t;

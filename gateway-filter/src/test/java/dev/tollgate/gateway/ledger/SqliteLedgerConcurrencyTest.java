@@ -29,8 +29,9 @@ final class SqliteLedgerConcurrencyTest {
     @TempDir
     Path dir;
 
-    @Test
-    void concurrentChargesOnOneScripNeverExceedItsBudget() throws Exception {
+    @ParameterizedTest
+    @EnumSource(SqliteLedger.Durability.class)
+    void concurrentChargesOnOneScripNeverExceedItsBudget(SqliteLedger.Durability durability) throws Exception {
         Path file = dir.resolve("ledger.db");
         ScripAccount scrip = scrip("shared", 1_000);
         int threads = 32;
@@ -39,7 +40,7 @@ final class SqliteLedgerConcurrencyTest {
         ConcurrentLinkedQueue<ChargeResult.Charged> charged = new ConcurrentLinkedQueue<>();
         AtomicInteger insufficient = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (SqliteLedger ledger = SqliteLedger.open(file)) {
+        try (SqliteLedger ledger = SqliteLedger.open(file, durability)) {
             CountDownLatch start = new CountDownLatch(1);
             List<Future<?>> futures = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -70,7 +71,7 @@ final class SqliteLedgerConcurrencyTest {
         }
         assertThat(LedgerFixtures.stored(file, "shared").spent()).isEqualTo(994);
         assertThat(LedgerFixtures.charges(file)).hasSize(142);
-        try (SqliteLedger reopened = SqliteLedger.open(file)) {
+        try (SqliteLedger reopened = SqliteLedger.open(file, durability)) {
             assertThat(reopened.remaining(scrip)).isEqualTo(6);
             assertThat(reopened.charge(scrip, 7, "/p")).isEqualTo(new ChargeResult.Insufficient(6));
         }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -20,10 +21,12 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Kills a charging JVM with SIGKILL and checks nothing acknowledged is lost and nothing can be spent twice. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -38,16 +41,30 @@ final class SqliteLedgerKillTest {
     private record Ack(String jti, long amount) {
     }
 
+    /**
+     * Each durability mode twice: with the default materializer (killed while charges are in flight and the
+     * materializer folds in the background), and with a materializer that never runs before the kill and 64 KiB
+     * segments (killed with every charge only in the journal, across many rolled-over segments).
+     */
+    static Stream<Arguments> runs() {
+        return Stream.of(SqliteLedger.Durability.values()).flatMap(d -> Stream.of(
+                Arguments.of(d, List.of()),
+                Arguments.of(d, List.of("600000", String.valueOf(1 << 30), String.valueOf(64 << 10)))));
+    }
+
     @ParameterizedTest
-    @EnumSource(SqliteLedger.Durability.class)
-    void aKilledProcessLosesNoAcknowledgedChargeAndAllowsNoDoubleSpend(SqliteLedger.Durability durability)
-            throws Exception {
+    @MethodSource("runs")
+    void aKilledProcessLosesNoAcknowledgedChargeAndAllowsNoDoubleSpend(SqliteLedger.Durability durability,
+                                                                       List<String> tuning) throws Exception {
         Path file = dir.resolve("ledger.db");
         Path stderr = dir.resolve("child-stderr.txt");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), LedgerKillChild.class.getName(),
-                file.toString(), durability.name())
+                file.toString(), durability.name()));
+        command.addAll(tuning);
+        Process child = new ProcessBuilder(command)
                 .redirectError(stderr.toFile())
                 .start();
         Map<String, Ack> acks = new HashMap<>();
@@ -80,6 +97,14 @@ final class SqliteLedgerKillTest {
             child.destroyForcibly();
         }
         assertThat(acks.size()).isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
+        long journalFiles = journalFiles();
+        if (!tuning.isEmpty()) {
+            assertThat(journalFiles).as("journal segments left by the kill").isGreaterThan(1);
+        }
+
+        // Recovery: opening folds the killed process's journal into SQLite before it returns.
+        SqliteLedger.open(file, durability).close();
+        assertThat(journalFiles()).isZero();
 
         Map<String, LedgerFixtures.StoredCharge> stored = LedgerFixtures.charges(file);
         for (Map.Entry<String, Ack> ack : acks.entrySet()) {
@@ -122,8 +147,14 @@ final class SqliteLedgerKillTest {
             assertThat(LedgerFixtures.stored(file, LedgerKillChild.JTIS[i]).spent())
                     .isEqualTo(LedgerKillChild.BUDGETS[i]);
         }
-        System.out.printf("%s: %d acknowledged charges, %d refunds, %d receipts stored before the kill%n",
-                durability, acks.size(), refunds.size(), stored.size());
+        System.out.printf("%s %s: %d acknowledged charges, %d refunds, %d receipts recovered, %d journal files "
+                + "at the kill%n", durability, tuning, acks.size(), refunds.size(), stored.size(), journalFiles);
+    }
+
+    private long journalFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().matches("ledger\\.db\\.journal-[0-9]+")).count();
+        }
     }
 
     private static void record(String line, Map<String, Ack> acks, Set<String> refunds) {

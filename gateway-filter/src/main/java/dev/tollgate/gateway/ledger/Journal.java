@@ -1,0 +1,426 @@
+package dev.tollgate.gateway.ledger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The memory-mapped journal: files {@code <db file>.journal-<n>} of {@link JournalRecord#SLOT}-byte slots, segment
+ * {@code n} holding slots {@code [n * slotsPerSegment, (n + 1) * slotsPerSegment)}. See docs/LEDGER.md.
+ *
+ * <p>Appending reserves a slot with one {@code getAndIncrement}, copies the record into the mapping and publishes it
+ * by compare-and-setting the slot's magic word from 0 to VALID. Anyone who gives up on a slot (its writer on failure,
+ * the materializer for a slot that stayed empty too long, {@link #beginClose}) compare-and-sets it from 0 to VOID; so
+ * each slot ends up VALID or VOID exactly once, and a writer that loses that race knows its record does not count.
+ */
+final class Journal {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
+    private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[JournalRecord.SLOT]);
+
+    /** What a slot holds, as seen by {@link #read}. */
+    enum SlotState { EMPTY, VALID, VOID, TORN, MISSING }
+
+    private record Segment(long index, Path path, FileChannel channel, MappedByteBuffer buffer) {
+    }
+
+    private final Path dbFile;
+    private final int segmentBytes;
+    private final int slotsPerSegment;
+    private final int shift;
+    private final long mask;
+    private final boolean sync;
+    private final AtomicLong next = new AtomicLong();
+    private final Map<Long, Segment> segments = new ConcurrentHashMap<>();
+    private volatile Segment current;
+    private final Object segmentLock = new Object();
+    /** No segment is created any more: set by close and by a failed rollover. Guarded by segmentLock. */
+    private volatile boolean frozen;
+    private volatile String failure;
+    private volatile boolean closed;
+    /** Every slot below it is folded into SQLite (or void). */
+    private volatile long materialized;
+    /** Every slot below it is on disk (POWER_CUT_SAFE), folded into SQLite, or void. */
+    private volatile long durableUpTo;
+    private final ReentrantLock syncLock = new ReentrantLock();
+
+    Journal(Path dbFile, int segmentBytes, boolean sync) {
+        if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096) {
+            throw new IllegalArgumentException("segmentBytes must be a power of two of at least 4096: " + segmentBytes);
+        }
+        this.dbFile = dbFile;
+        this.segmentBytes = segmentBytes;
+        this.slotsPerSegment = segmentBytes / JournalRecord.SLOT;
+        this.shift = Integer.numberOfTrailingZeros(slotsPerSegment);
+        this.mask = slotsPerSegment - 1;
+        this.sync = sync;
+    }
+
+    int slotsPerSegment() {
+        return slotsPerSegment;
+    }
+
+    /** After recovery: the first slot to hand out; everything below is folded in. */
+    void start(long firstSeq) {
+        next.set(firstSeq);
+        materialized = firstSeq;
+        durableUpTo = firstSeq;
+    }
+
+    // ---------------------------------------------------------------- files (also used by recovery)
+
+    static Path segmentPath(Path dbFile, long index) {
+        return dbFile.resolveSibling(dbFile.getFileName() + ".journal-" + index);
+    }
+
+    /** The journal files next to {@code dbFile}, by segment number. */
+    static TreeMap<Long, Path> listSegments(Path dbFile) throws IOException {
+        TreeMap<Long, Path> found = new TreeMap<>();
+        String prefix = dbFile.getFileName() + ".journal-";
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(dbFile.getParent(), prefix + "*")) {
+            for (Path path : dir) {
+                String suffix = path.getFileName().toString().substring(prefix.length());
+                if (!suffix.isEmpty() && suffix.chars().allMatch(Character::isDigit) && suffix.length() < 19
+                        && Files.isRegularFile(path)) {
+                    found.put(Long.parseLong(suffix), path);
+                }
+            }
+        }
+        return found;
+    }
+
+    // ---------------------------------------------------------------- append
+
+    /**
+     * Appends a record and returns its slot number once it is published (in the page cache). Never returns for an
+     * unpublished record; never throws for a published one.
+     *
+     * @throws LedgerUnavailableException the record was not written (closed, rollover failed, I/O error)
+     */
+    long append(int type, long scripId, long amount, int resourceId, long createdMillis, long refSeq,
+                long refundMillis) throws LedgerUnavailableException {
+        long seq = next.getAndIncrement();
+        // Read after the increment: close() sets closed before reading next, so either close waits for this slot or
+        // this append sees closed (see beginClose).
+        if (closed) {
+            abandon(seq);
+            throw new LedgerUnavailableException("ledger journal at " + dbFile + " is closed");
+        }
+        Segment segment;
+        try {
+            segment = segment(seq >>> shift);
+        } catch (LedgerUnavailableException e) {
+            abandon(seq);
+            throw e;
+        }
+        int offset = (int) (seq & mask) * JournalRecord.SLOT;
+        try {
+            byte[] record = SCRATCH.get();
+            JournalRecord.encode(record, 0, type, seq, scripId, amount, resourceId, createdMillis, refSeq, refundMillis);
+            segment.buffer.put(offset, record, 0, JournalRecord.MAGIC_OFFSET);
+            // A volatile compare-and-set: the fields above are visible to whoever reads the magic.
+            if (INT.compareAndSet(segment.buffer, offset + JournalRecord.MAGIC_OFFSET, 0, JournalRecord.MAGIC_VALID)) {
+                return seq;
+            }
+        } catch (RuntimeException | Error e) { // an I/O error on a mapping surfaces as InternalError
+            abandon(seq);
+            throw new LedgerUnavailableException("cannot write the ledger journal at " + dbFile, e);
+        }
+        throw new LedgerUnavailableException("journal slot " + seq + " was given up before it was written");
+    }
+
+    private Segment segment(long index) throws LedgerUnavailableException {
+        Segment segment = current;
+        if (segment != null && segment.index == index) {
+            return segment;
+        }
+        segment = segments.get(index);
+        if (segment == null) {
+            segment = create(index, true);
+        }
+        Segment seen = current;
+        if (seen == null || seen.index < index) {
+            current = segment; // a benign race: any mapped segment is a correct answer for its own index
+        }
+        return segment;
+    }
+
+    /** Maps the segment after the one being filled, so a rollover rarely waits for it. Called by the materializer. */
+    void prepareAhead() {
+        long reserved = next.get();
+        if ((reserved & mask) < slotsPerSegment / 2 || segments.containsKey((reserved >>> shift) + 1)) {
+            return;
+        }
+        try {
+            create((reserved >>> shift) + 1, false);
+        } catch (LedgerUnavailableException e) {
+            LOG.warn("Cannot prepare the next ledger journal segment; will retry: {}", e.getMessage());
+        }
+    }
+
+    private Segment create(long index, boolean rollover) throws LedgerUnavailableException {
+        synchronized (segmentLock) {
+            Segment existing = segments.get(index);
+            if (existing != null) {
+                return existing;
+            }
+            if (frozen) {
+                throw new LedgerUnavailableException("ledger journal at " + dbFile + " takes no more records"
+                        + (failure != null ? " (" + failure + "); reopen the ledger" : ""));
+            }
+            Path path = segmentPath(dbFile, index);
+            try {
+                Segment segment = map(index, path);
+                segments.put(index, segment);
+                return segment;
+            } catch (IOException | RuntimeException e) {
+                if (rollover) {
+                    // Slots were reserved in a segment that does not exist; they are void (see read). Fail closed.
+                    failure = "cannot create " + path + ": " + e;
+                    frozen = true;
+                    LOG.error("Ledger journal rollover failed; the ledger refuses charges until reopened", e);
+                }
+                throw new LedgerUnavailableException("cannot create the ledger journal segment " + path, e);
+            }
+        }
+    }
+
+    private Segment map(long index, Path path) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        try {
+            // Real zeros, not a sparse file: a full disk fails here, not as SIGBUS on a store into the mapping.
+            long position = 0;
+            while (position < segmentBytes) {
+                ByteBuffer zeros = ZEROS.duplicate();
+                zeros.limit((int) Math.min(zeros.capacity(), segmentBytes - position));
+                position += channel.write(zeros, position);
+            }
+            if (sync) {
+                channel.force(true);
+                try (FileChannel dir = FileChannel.open(path.getParent(), StandardOpenOption.READ)) {
+                    dir.force(true); // the new file's name must survive a power cut too
+                }
+            }
+            return new Segment(index, path, channel, channel.map(FileChannel.MapMode.READ_WRITE, 0, segmentBytes));
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+    }
+
+    /** Makes a reserved slot VOID unless it was published; {@code true} if it is VOID now. */
+    boolean abandon(long seq) {
+        Segment segment = segments.get(seq >>> shift);
+        if (segment == null) {
+            return true; // void by rule: no segment will be created for it (frozen) or it is folded in already
+        }
+        int offset = (int) (seq & mask) * JournalRecord.SLOT + JournalRecord.MAGIC_OFFSET;
+        return INT.compareAndSet(segment.buffer, offset, 0, JournalRecord.MAGIC_VOID)
+                || (int) INT.getVolatile(segment.buffer, offset) == JournalRecord.MAGIC_VOID;
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** The slot number the next append gets: every slot below it is reserved. */
+    long reserved() {
+        return next.get();
+    }
+
+    /**
+     * What slot {@code seq} holds; for VALID, its 64 bytes are copied into {@code into}. A slot in a segment that is
+     * not mapped is MISSING: folded in and deleted, or never created.
+     */
+    SlotState read(long seq, byte[] into) {
+        Segment segment = segments.get(seq >>> shift);
+        if (segment == null) {
+            return SlotState.MISSING;
+        }
+        int offset = (int) (seq & mask) * JournalRecord.SLOT;
+        int magic = (int) INT.getAcquire(segment.buffer, offset + JournalRecord.MAGIC_OFFSET);
+        if (magic == 0) {
+            return SlotState.EMPTY;
+        }
+        if (magic == JournalRecord.MAGIC_VOID) {
+            return SlotState.VOID;
+        }
+        segment.buffer.get(offset, into, 0, JournalRecord.SLOT);
+        return magic == JournalRecord.MAGIC_VALID ? SlotState.VALID : SlotState.TORN;
+    }
+
+    /** The record in slot {@code seq} if it is a valid one still in the journal, else {@code null}. */
+    JournalRecord record(long seq) {
+        byte[] bytes = new byte[JournalRecord.SLOT];
+        return read(seq, bytes) == SlotState.VALID ? JournalRecord.decode(bytes, 0, seq) : null;
+    }
+
+    /** A slot no one will ever publish: its segment is frozen out, or it is folded in. */
+    private boolean settled(long seq) {
+        if (seq < materialized) {
+            return true;
+        }
+        Segment segment = segments.get(seq >>> shift);
+        if (segment == null) {
+            return frozen;
+        }
+        return (int) INT.getAcquire(segment.buffer, (int) (seq & mask) * JournalRecord.SLOT
+                + JournalRecord.MAGIC_OFFSET) != 0;
+    }
+
+    boolean frozen() {
+        return frozen;
+    }
+
+    // ---------------------------------------------------------------- group commit (POWER_CUT_SAFE)
+
+    /**
+     * Returns once slot {@code seq} is on disk. Leader/follower: whoever gets the sync lock forces every slot reserved
+     * so far (after waiting for their writers to publish) and advances {@link #durableUpTo}; callers queued behind it
+     * usually find their slot covered when they get the lock.
+     *
+     * @throws LedgerUnavailableException by the deadline or on an I/O error; the record may still survive
+     */
+    void awaitDurable(long seq, long deadlineNanos) throws LedgerUnavailableException {
+        if (durableUpTo > seq) {
+            return;
+        }
+        try {
+            if (!syncLock.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                throw new LedgerUnavailableException("ledger journal was not synced in time; the outcome is unknown");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LedgerUnavailableException("interrupted waiting for the journal sync; the outcome is unknown");
+        }
+        try {
+            while (durableUpTo <= seq) {
+                long from = durableUpTo;
+                long high = next.get();
+                long upTo = from;
+                // Wait for slots reserved before ours (or after) whose writers are still copying; stop at the first
+                // one that keeps us waiting beyond our own slot.
+                while (upTo < high) {
+                    if (settled(upTo)) {
+                        upTo++;
+                    } else if (upTo > seq) {
+                        break;
+                    } else if (System.nanoTime() - deadlineNanos > 0) {
+                        throw new LedgerUnavailableException("journal slot " + upTo + " was not written in time; "
+                                + "the outcome is unknown");
+                    } else {
+                        Thread.yield();
+                    }
+                }
+                force(from, upTo);
+                durableUpTo = upTo;
+            }
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    private void force(long from, long upTo) throws LedgerUnavailableException {
+        try {
+            for (long index = from >>> shift; from < upTo; index++) {
+                long end = Math.min(upTo, (index + 1) << shift);
+                Segment segment = segments.get(index);
+                if (segment != null) { // a missing segment is folded in (SQLite is synced) or void
+                    int offset = (int) (from & mask) * JournalRecord.SLOT;
+                    segment.buffer.force(offset, (int) (end - from) * JournalRecord.SLOT);
+                }
+                from = end;
+            }
+        } catch (UncheckedIOException | IllegalStateException e) {
+            throw new LedgerUnavailableException("cannot sync the ledger journal; the outcome is unknown", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- materializer bookkeeping
+
+    /** Everything below {@code checkpoint} is committed to SQLite: deletes the segments wholly below it. */
+    void materializedUpTo(long checkpoint) {
+        materialized = checkpoint;
+        long reservedSegment = next.get() >>> shift;
+        for (Segment segment : segments.values()) {
+            if (((segment.index + 1) << shift) <= checkpoint && segment.index < reservedSegment) {
+                segments.remove(segment.index);
+                closeQuietly(segment);
+                try {
+                    Files.deleteIfExists(segment.path);
+                } catch (IOException e) {
+                    LOG.warn("Cannot delete the folded-in journal segment {}", segment.path, e);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- close
+
+    /**
+     * Takes no more records, then waits until every reserved slot is published or void (voiding those whose writers
+     * are still busy at the deadline). Returns the slot number below which the journal is final.
+     */
+    long beginClose(long deadlineNanos) {
+        closed = true;
+        long high = next.get(); // after closed: any append that reserved beyond this sees closed
+        synchronized (segmentLock) {
+            frozen = true;
+        }
+        for (long seq = materialized; seq < high; seq++) {
+            while (!settled(seq)) {
+                if (System.nanoTime() - deadlineNanos > 0) {
+                    if (abandon(seq)) {
+                        LOG.warn("Journal slot {} was still being written at close; given up", seq);
+                    }
+                } else {
+                    Thread.yield();
+                }
+            }
+        }
+        return high;
+    }
+
+    /** Unmaps (by dropping the buffers) and closes every segment; deletes them if all is folded in. */
+    void close(boolean delete) {
+        for (Segment segment : segments.values()) {
+            closeQuietly(segment);
+            if (delete) {
+                try {
+                    Files.deleteIfExists(segment.path);
+                } catch (IOException e) {
+                    LOG.warn("Cannot delete the folded-in journal segment {}", segment.path, e);
+                }
+            }
+        }
+        segments.clear();
+        current = null;
+    }
+
+    private static void closeQuietly(Segment segment) {
+        try {
+            segment.channel.close();
+        } catch (IOException e) {
+            LOG.warn("Closing journal segment {} failed", segment.path, e);
+        }
+    }
+}

@@ -1,0 +1,320 @@
+package dev.tollgate.gateway.ledger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folds journal records into SQLite: per-charge rows, refunds, the scrip totals and the checkpoint, in one transaction
+ * per pass, so a crash never applies a record twice. Runs on its own daemon thread every interval (or when a batch of
+ * records waits), and synchronously for recovery at open, for {@code unsettled}/{@code markSettled}, and at close.
+ * Every pass runs under the ledger's database lock.
+ *
+ * <p>Checkpoint rule (live): the checkpoint advances over a contiguous run of slots that are VALID (folded in now) or
+ * VOID, and stops at the first slot that is reserved but not yet published, unless that slot was already reserved
+ * {@code abandonMillis} ago, in which case it is made VOID by compare-and-set (if its writer publishes first, the
+ * record is folded in instead; if the writer loses, its charge fails and is undone). Records beyond an unpublished
+ * slot wait for the next pass: folding a prefix in slot order keeps every scrip's folded total within its budget,
+ * because a refund's record is published before the money it frees is reserved again, so it has the lower slot.
+ */
+final class Materializer implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Materializer.class);
+    static final int MAX_RECORDS_PER_PASS = 65_536;
+
+    enum Mode {
+        /** A running ledger: stop at a slot still being written. */
+        LIVE,
+        /** Closing: every reserved slot is published or will never be. */
+        DRAIN
+    }
+
+    private final SqliteLedger ledger;
+    private final Journal journal;
+    private final long intervalNanos;
+    private final long abandonNanos;
+    /** The next slot to fold in. Guarded by the database lock. */
+    private long checkpoint;
+    /** (nanoTime, reservation mark) samples, to know which slots were reserved abandonMillis ago. */
+    private final java.util.ArrayDeque<long[]> marks = new java.util.ArrayDeque<>();
+    private long abandonBelow;
+    private volatile boolean stopping;
+    private volatile Thread thread;
+
+    Materializer(SqliteLedger ledger, Journal journal, long intervalMillis, long abandonMillis) {
+        this.ledger = ledger;
+        this.journal = journal;
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
+        this.abandonNanos = TimeUnit.MILLISECONDS.toNanos(abandonMillis);
+    }
+
+    // ---------------------------------------------------------------- thread
+
+    @Override
+    public void run() {
+        thread = Thread.currentThread();
+        while (!stopping) {
+            LockSupport.parkNanos(this, intervalNanos);
+            if (stopping) {
+                break;
+            }
+            try {
+                ledger.backgroundPass();
+            } catch (RuntimeException e) {
+                LOG.error("Ledger materializer pass failed; retrying", e);
+            }
+            journal.prepareAhead();
+        }
+    }
+
+    void wake() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    void stop() {
+        stopping = true;
+        wake();
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    /**
+     * Folds every valid record of every journal file beyond the checkpoint into SQLite (torn and empty slots are
+     * skipped: their writers never acknowledged them), deletes the files, and returns the first slot to hand out.
+     */
+    long recover(LedgerStore db, Path dbFile, int segmentSlots) throws SQLException, IOException {
+        checkpoint = db.metaLong(LedgerStore.META_CHECKPOINT);
+        int storedSlots = (int) db.metaLong(LedgerStore.META_SEGMENT_SLOTS);
+        db.commit();
+        TreeMap<Long, Path> files = Journal.listSegments(dbFile);
+        long next = checkpoint;
+        int recovered = 0;
+        int skipped = 0;
+        for (Map.Entry<Long, Path> file : files.entrySet()) {
+            long first = file.getKey() * storedSlots;
+            if (first + storedSlots <= checkpoint) {
+                continue;
+            }
+            byte[] bytes = Files.readAllBytes(file.getValue());
+            int slots = Math.min(storedSlots, bytes.length / JournalRecord.SLOT);
+            List<JournalRecord> records = new ArrayList<>();
+            for (int i = (int) Math.max(0, checkpoint - first); i < slots; i++) {
+                int offset = i * JournalRecord.SLOT;
+                int magic = JournalRecord.magic(bytes, offset);
+                if (magic == 0 || magic == JournalRecord.MAGIC_VOID) {
+                    continue;
+                }
+                JournalRecord record = magic == JournalRecord.MAGIC_VALID
+                        ? JournalRecord.decode(bytes, offset, first + i) : null;
+                if (record == null) {
+                    skipped++;
+                    continue;
+                }
+                records.add(record);
+                next = Math.max(next, record.seq() + 1);
+                if (records.size() == MAX_RECORDS_PER_PASS) {
+                    apply(db, records, next);
+                    recovered += records.size();
+                    records.clear();
+                }
+            }
+            apply(db, records, next);
+            recovered += records.size();
+        }
+        if (next >= ReceiptIds.SEQ_LIMIT) {
+            throw new IllegalStateException("journal sequence numbers are exhausted");
+        }
+        checkpoint = next;
+        db.setMeta(LedgerStore.META_CHECKPOINT, next);
+        db.setMeta(LedgerStore.META_SEGMENT_SLOTS, segmentSlots);
+        db.commit();
+        for (Path path : files.values()) {
+            Files.deleteIfExists(path);
+        }
+        if (!files.isEmpty()) {
+            LOG.info("Ledger {} recovered {} journal records from {} files ({} torn slots skipped); next slot {}",
+                    dbFile, recovered, files.size(), skipped, next);
+        }
+        return next;
+    }
+
+    // ---------------------------------------------------------------- passes
+
+    /** Folds in everything ready now (several passes if needed). Caller holds the database lock. */
+    void catchUp(LedgerStore db, Mode mode) throws SQLException {
+        long target = journal.reserved();
+        while (checkpoint < target) {
+            long before = checkpoint;
+            pass(db, mode);
+            if (checkpoint == before) {
+                return; // stopped at a slot still being written
+            }
+        }
+    }
+
+    private void pass(LedgerStore db, Mode mode) throws SQLException {
+        long high = journal.reserved();
+        long now = System.nanoTime();
+        marks.addLast(new long[] {now, high});
+        while (!marks.isEmpty() && now - marks.peekFirst()[0] >= abandonNanos) {
+            abandonBelow = Math.max(abandonBelow, marks.pollFirst()[1]);
+        }
+        while (marks.size() > 1024) {
+            marks.pollFirst();
+        }
+        byte[] bytes = new byte[JournalRecord.SLOT];
+        List<JournalRecord> records = new ArrayList<>();
+        long seq = checkpoint;
+        scan:
+        while (seq < high && records.size() < MAX_RECORDS_PER_PASS) {
+            switch (journal.read(seq, bytes)) {
+                case VALID -> {
+                    JournalRecord record = JournalRecord.decode(bytes, 0, seq);
+                    if (record == null) {
+                        LOG.error("Journal slot {} is corrupt; skipped", seq);
+                    } else {
+                        records.add(record);
+                    }
+                }
+                case VOID -> {
+                }
+                case TORN -> LOG.error("Journal slot {} has an unknown magic word; skipped", seq);
+                case EMPTY -> {
+                    if (mode == Mode.LIVE && seq >= abandonBelow) {
+                        break scan; // still being written: the checkpoint waits here
+                    }
+                    if (!journal.abandon(seq)) {
+                        continue; // published meanwhile: read it again
+                    }
+                    LOG.warn("Journal slot {} was reserved but never written; given up", seq);
+                }
+                case MISSING -> {
+                    if (mode == Mode.LIVE && !journal.frozen()) {
+                        break scan; // its segment is being created
+                    }
+                }
+            }
+            seq++;
+        }
+        if (seq == checkpoint) {
+            return;
+        }
+        apply(db, records, seq);
+        checkpoint = seq;
+        journal.materializedUpTo(seq);
+    }
+
+    /** Totals of one scrip within a pass. */
+    private static final class Totals {
+        final long budget;
+        long spent;
+
+        Totals(long budget, long spent) {
+            this.budget = budget;
+            this.spent = spent;
+        }
+    }
+
+    /** Applies records in slot order and moves the checkpoint to {@code newCheckpoint}, in one transaction. */
+    private void apply(LedgerStore db, List<JournalRecord> records, long newCheckpoint) throws SQLException {
+        Map<Long, Totals> totals = new HashMap<>();
+        List<Long> refunded = new ArrayList<>();
+        List<JournalRecord> batch = new ArrayList<>();
+        try {
+            for (JournalRecord record : records) {
+                Totals scrip = totals.get(record.scripId());
+                if (scrip == null) {
+                    scrip = loadTotals(db, record.scripId());
+                    if (scrip == null) {
+                        LOG.error("Journal slot {} refers to scrip {} which has no row; skipped", record.seq(),
+                                record.scripId());
+                        continue;
+                    }
+                    totals.put(record.scripId(), scrip);
+                }
+                if (record.type() == JournalRecord.CHARGE) {
+                    if (scrip.spent + record.amount() > scrip.budget) {
+                        // Only possible after an OS crash or power cut in PROCESS_CRASH_SAFE mode lost some records.
+                        LOG.error("Journal charge {} would take scrip {} above its budget; skipped", record.seq(),
+                                record.scripId());
+                        continue;
+                    }
+                    db.insertCharge.setLong(1, record.seq());
+                    db.insertCharge.setLong(2, record.scripId());
+                    db.insertCharge.setLong(3, record.amount());
+                    db.insertCharge.setInt(4, record.resourceId());
+                    db.insertCharge.setLong(5, record.createdMillis());
+                    db.insertCharge.addBatch();
+                    batch.add(record);
+                    scrip.spent += record.amount();
+                } else {
+                    flush(db, batch, totals);
+                    db.refundCharge.setLong(1, record.refundMillis());
+                    db.refundCharge.setLong(2, record.refSeq());
+                    if (db.refundCharge.executeUpdate() == 1) {
+                        scrip.spent -= record.amount();
+                    } else {
+                        // The charge's own record is not folded in (it never will be, or it already is refunded).
+                        db.insertRefundedCharge.setLong(1, record.refSeq());
+                        db.insertRefundedCharge.setLong(2, record.scripId());
+                        db.insertRefundedCharge.setLong(3, record.amount());
+                        db.insertRefundedCharge.setInt(4, record.resourceId());
+                        db.insertRefundedCharge.setLong(5, record.createdMillis());
+                        db.insertRefundedCharge.setLong(6, record.refundMillis());
+                        db.insertRefundedCharge.executeUpdate();
+                    }
+                    refunded.add(record.refSeq());
+                }
+            }
+            flush(db, batch, totals);
+            for (Map.Entry<Long, Totals> entry : totals.entrySet()) {
+                db.updateSpent.setLong(1, entry.getValue().spent);
+                db.updateSpent.setLong(2, entry.getKey());
+                db.updateSpent.executeUpdate();
+            }
+            db.setMeta(LedgerStore.META_CHECKPOINT, newCheckpoint);
+            db.commit();
+        } catch (SQLException | RuntimeException e) {
+            db.insertCharge.clearBatch();
+            throw e;
+        }
+        Map<Long, Long> spent = new HashMap<>();
+        totals.forEach((id, t) -> spent.put(id, t.spent));
+        ledger.materialized(spent, refunded);
+    }
+
+    private static void flush(LedgerStore db, List<JournalRecord> batch, Map<Long, Totals> totals) throws SQLException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        int[] counts = db.insertCharge.executeBatch();
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0) { // already folded in (cannot happen with the checkpoint in the same commit)
+                JournalRecord record = batch.get(i);
+                totals.get(record.scripId()).spent -= record.amount();
+            }
+        }
+        batch.clear();
+    }
+
+    private static Totals loadTotals(LedgerStore db, long scripId) throws SQLException {
+        db.selectTotals.setLong(1, scripId);
+        try (ResultSet rs = db.selectTotals.executeQuery()) {
+            return rs.next() ? new Totals(rs.getLong(1), rs.getLong(2)) : null;
+        }
+    }
+}
