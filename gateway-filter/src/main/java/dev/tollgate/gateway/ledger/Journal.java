@@ -15,7 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -62,6 +61,7 @@ final class Journal {
     /** Every slot below it is on disk (POWER_CUT_SAFE), folded into SQLite, or void. */
     private volatile long durableUpTo;
     private final ReentrantLock syncLock = new ReentrantLock();
+    private final Object syncDone = new Object();
 
     Journal(Path dbFile, int segmentBytes, boolean sync) {
         if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096) {
@@ -294,48 +294,68 @@ final class Journal {
     // ---------------------------------------------------------------- group commit (POWER_CUT_SAFE)
 
     /**
-     * Returns once slot {@code seq} is on disk. Leader/follower: whoever gets the sync lock forces every slot reserved
-     * so far (after waiting for their writers to publish) and advances {@link #durableUpTo}; callers queued behind it
-     * usually find their slot covered when they get the lock.
+     * Returns once slot {@code seq} is on disk. Group commit, leader/follower: a caller whose slot is not yet durable
+     * becomes the syncer if no sync is running (it forces every slot reserved so far, after waiting for their
+     * writers to publish, then wakes everyone); otherwise it waits for the running sync to end and looks again.
+     * Followers must not queue on the sync lock itself: a covered follower would then wait behind the next sync,
+     * and the next leader would start before the followers' records were written, so each sync would cover only
+     * one or two charges (measured here: 1.5 charges per sync with 8 or 32 callers, against 4 and 16 this way).
      *
      * @throws LedgerUnavailableException by the deadline or on an I/O error; the record may still survive
      */
     void awaitDurable(long seq, long deadlineNanos) throws LedgerUnavailableException {
-        if (durableUpTo > seq) {
-            return;
-        }
-        try {
-            if (!syncLock.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        while (durableUpTo <= seq) {
+            if (System.nanoTime() - deadlineNanos > 0) {
                 throw new LedgerUnavailableException("ledger journal was not synced in time; the outcome is unknown");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LedgerUnavailableException("interrupted waiting for the journal sync; the outcome is unknown");
-        }
-        try {
-            while (durableUpTo <= seq) {
-                long from = durableUpTo;
-                long high = next.get();
-                long upTo = from;
-                // Wait for slots reserved before ours (or after) whose writers are still copying; stop at the first
-                // one that keeps us waiting beyond our own slot.
-                while (upTo < high) {
-                    if (settled(upTo)) {
-                        upTo++;
-                    } else if (upTo > seq) {
-                        break;
-                    } else if (System.nanoTime() - deadlineNanos > 0) {
-                        throw new LedgerUnavailableException("journal slot " + upTo + " was not written in time; "
-                                + "the outcome is unknown");
-                    } else {
-                        Thread.yield();
+            if (syncLock.tryLock()) {
+                try {
+                    syncUpTo(seq, deadlineNanos);
+                } finally {
+                    syncLock.unlock();
+                    synchronized (syncDone) {
+                        syncDone.notifyAll();
                     }
                 }
-                force(from, upTo);
-                durableUpTo = upTo;
+            } else {
+                synchronized (syncDone) {
+                    if (durableUpTo <= seq && syncLock.isLocked()) {
+                        try {
+                            // Woken by the sync's end; the bound only guards against a missed wake-up.
+                            syncDone.wait(10);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new LedgerUnavailableException(
+                                    "interrupted waiting for the journal sync; the outcome is unknown");
+                        }
+                    }
+                }
             }
-        } finally {
-            syncLock.unlock();
+        }
+    }
+
+    /** Forces every slot reserved so far whose writer has published it (at least up to {@code seq}). */
+    private void syncUpTo(long seq, long deadlineNanos) throws LedgerUnavailableException {
+        while (durableUpTo <= seq) {
+            long from = durableUpTo;
+            long high = next.get();
+            long upTo = from;
+            // Wait for slots reserved before ours (or after) whose writers are still copying; stop at the first
+            // one that keeps us waiting beyond our own slot.
+            while (upTo < high) {
+                if (settled(upTo)) {
+                    upTo++;
+                } else if (upTo > seq) {
+                    break;
+                } else if (System.nanoTime() - deadlineNanos > 0) {
+                    throw new LedgerUnavailableException("journal slot " + upTo + " was not written in time; "
+                            + "the outcome is unknown");
+                } else {
+                    Thread.yield();
+                }
+            }
+            force(from, upTo);
+            durableUpTo = upTo;
         }
     }
 
