@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Whole-request throughput under wrk on loopback: the same 10 KB page bare, through the filter free, and paid.
-# Usage: benchmarks/load.sh [power-cut-safe|process-crash-safe] [seconds] [connections]
+# Whole-request throughput under wrk on loopback: the same 10 KB page bare, through the filter free, free with the
+# payment header (what parsing the header costs before the filter runs), paid, and unpaid (the 402).
+# After a warm-up of every case, the cases are measured in interleaved rounds; the median of the rounds is printed
+# with the server's CPU time per request (user + system, from /proc).
+# Usage: benchmarks/load.sh [power-cut-safe|process-crash-safe] [seconds per run] [connections] [rounds]
 # Needs wrk (apt-get install wrk) and a build: mvn -B -q package -DskipTests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 durability=${1:-power-cut-safe}
-seconds=${2:-15}
+seconds=${2:-8}
 connections=${3:-32}
+rounds=${4:-3}
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -20,29 +24,46 @@ done
 grep -q ready "$work/server.log" || { cat "$work/server.log"; exit 1; }
 header=$(cat "$work/payment-header.txt")
 
-cpu_ticks() { # user + system clock ticks of the server process
-    awk '{print $14 + $15}' "/proc/$server/stat"
+cases=(bare free freehdr paid unpaid)
+declare -A url=(
+    [bare]=http://127.0.0.1:18081/page
+    [free]=http://127.0.0.1:18080/free/page
+    [freehdr]=http://127.0.0.1:18080/free/page
+    [paid]=http://127.0.0.1:18080/paid/page
+    [unpaid]=http://127.0.0.1:18080/paid/page
+)
+args() { # extra wrk arguments of a case
+    case $1 in freehdr|paid) echo "-H" "PAYMENT-SIGNATURE: $header" ;; esac
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
-run() { # name url [header]: prints "name requests/s server-CPU-µs-per-request"
-    local name=$1 url=$2; shift 2
-    wrk -t1 -c"$connections" -d3s "$@" "$url" > /dev/null   # warm-up
-    local before after out rps total
+measure() { # case seconds -> "requests/s CPU-µs-per-request"
+    local c=$1 d=$2 before after out extra=()
+    [[ $c == freehdr || $c == paid ]] && extra=(-H "PAYMENT-SIGNATURE: $header")
     before=$(cpu_ticks)
-    out=$(wrk -t1 -c"$connections" -d"${seconds}s" "$@" "$url")
+    out=$(wrk -t1 -c"$connections" -d"${d}s" "${extra[@]}" "${url[$c]}")
     after=$(cpu_ticks)
-    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-    total=$(echo "$out" | awk '/requests in/ {print $1}')
-    echo "$name $rps $(echo "($after - $before) * 1000000 / $(getconf CLK_TCK) / $total" | bc -l)"
+    echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
+        "$(echo "($after - $before) * 1000000 / $(getconf CLK_TCK) / $(echo "$out" | awk '/requests in/ {print $1}')" | bc -l)"
 }
 
-echo "date $(date -u +%Y-%m-%dT%H:%MZ) cores $(nproc) durability $durability connections $connections"
-read -r _ bare bare_cpu < <(run bare http://127.0.0.1:18081/page)
-read -r _ free free_cpu < <(run free http://127.0.0.1:18080/free/page)
-read -r _ paid paid_cpu < <(run paid http://127.0.0.1:18080/paid/page -H "PAYMENT-SIGNATURE: $header")
-read -r _ unpaid unpaid_cpu < <(run unpaid http://127.0.0.1:18080/paid/page)
-printf '%-8s %10s %12s %18s\n' "case" "req/s" "vs bare" "server CPU µs/req"
-for c in bare free paid unpaid; do
-    cpu=${c}_cpu
-    printf '%-8s %10.0f %12.2f %18.1f\n' "$c" "${!c}" "$(echo "${!c} / $bare" | bc -l)" "${!cpu}"
+for c in "${cases[@]}"; do measure "$c" 5 > /dev/null; done   # warm-up: let the JIT compile every path
+declare -A rps cpu
+for r in $(seq 1 "$rounds"); do
+    for c in "${cases[@]}"; do
+        read -r x y < <(measure "$c" "$seconds")
+        rps[$c]+="$x "
+        cpu[$c]+="$y "
+    done
+done
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "date $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, durability $durability, $connections connections," \
+    "$rounds rounds of ${seconds}s, payment header ${#header} bytes"
+bare=$(echo "${rps[bare]}" | median)
+printf '%-8s %10s %8s %18s   %s\n' "case" "req/s" "vs bare" "server CPU µs/req" "(all rounds, req/s)"
+for c in "${cases[@]}"; do
+    m=$(echo "${rps[$c]}" | median)
+    printf '%-8s %10.0f %8.2f %18.1f   (%s)\n' "$c" "$m" "$(echo "$m / $bare" | bc -l)" \
+        "$(echo "${cpu[$c]}" | median)" "${rps[$c]% }"
 done

@@ -54,7 +54,7 @@ final class ConfigValidator {
         Path dataDir = optional(raw.dataDir(), "data-dir", this::path, base.resolve("data"));
         ConfigFile.Ledger ledger = raw.ledger();
         Path ledgerFile = dataDir == null ? null : dataDir.resolve("ledger.db");
-        GatewayConfig.Durability durability = GatewayConfig.Durability.POWER_CUT_SAFE;
+        GatewayConfig.Durability durability = GatewayConfig.Durability.PROCESS_CRASH_SAFE;
         if (ledger != null) {
             optional(ledger.type(), "ledger.type", type -> {
                 if (!type.equals("sqlite")) {

@@ -55,7 +55,7 @@ final class ConfigLoaderTest {
         GatewayConfig config = GatewayConfig.load(write(HEADER + "rules:\n  - match: /a/**\n    price: 0.05\n"));
         assertThat(config.dataDir()).isEqualTo(dir.toAbsolutePath().resolve("data"));
         assertThat(config.ledgerFile()).isEqualTo(dir.toAbsolutePath().resolve("data").resolve("ledger.db"));
-        assertThat(config.durability()).isEqualTo(GatewayConfig.Durability.POWER_CUT_SAFE);
+        assertThat(config.durability()).isEqualTo(GatewayConfig.Durability.PROCESS_CRASH_SAFE);
         assertThat(config.rules().get(0).charge()).isEqualTo(ChargeModel.PER_CLICK);
         assertThat(config.rules().get(0).methods()).isEmpty();
         assertThat(config.broker().maxStale()).isEqualTo(Duration.ofHours(24));
