@@ -194,6 +194,12 @@ public final class TollgateFilter implements Filter {
         } catch (PaymentException e) {
             Answers.paymentRequired(request, response, current.config, rule, e.code(), e.getMessage());
             return;
+        } catch (RuntimeException e) {
+            // A bug or an input no check foresaw: refuse the payment rather than answer 500 or let it pass.
+            LOG.warn("Could not read the payment for {}; refusing it", path, e);
+            Answers.paymentRequired(request, response, current.config, rule, ErrorCode.MALFORMED_PAYMENT,
+                    "the payment could not be read");
+            return;
         }
         if (method.equals("HEAD")) {
             headWithoutCharge(request, response, chain, current, rule, paid);
@@ -202,7 +208,7 @@ public final class TollgateFilter implements Filter {
         ChargeResult result;
         try {
             result = ledger.charge(paid.scrip(), rule.price().micros(), path);
-        } catch (LedgerUnavailableException e) {
+        } catch (LedgerUnavailableException | RuntimeException e) {
             LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
             Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
             return;
@@ -244,7 +250,8 @@ public final class TollgateFilter implements Filter {
         long remaining;
         try {
             remaining = ledger.remaining(paid.scrip());
-        } catch (LedgerUnavailableException e) {
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            LOG.error("Ledger unavailable; refusing paid content for {}", request.getRequestURI(), e);
             Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot read payments right now");
             return;
         }
