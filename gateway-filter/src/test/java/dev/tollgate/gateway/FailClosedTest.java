@@ -38,6 +38,51 @@ final class FailClosedTest {
     }
 
     @Test
+    void aLedgerThatFailsUnexpectedlyServesNothingPaid() throws Exception {
+        Ledger broken = new Ledger() {
+            @Override
+            public dev.tollgate.gateway.ledger.ChargeResult charge(dev.tollgate.gateway.ledger.ScripAccount scrip,
+                                                                   long amountMicros, String resource) {
+                throw new IllegalStateException("disk on fire");
+            }
+
+            @Override
+            public boolean refund(String receiptId) {
+                throw new IllegalStateException("disk on fire");
+            }
+
+            @Override
+            public long remaining(dev.tollgate.gateway.ledger.ScripAccount scrip) {
+                throw new IllegalStateException("disk on fire");
+            }
+
+            @Override
+            public java.util.List<dev.tollgate.gateway.ledger.ScripTotal> unsettled(int limit) {
+                return java.util.List.of();
+            }
+
+            @Override
+            public void markSettled(String issuer, String jti, long settledMicros) {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (GatewayHarness gateway = new GatewayHarness(dir).start(broken)) {
+            String token = gateway.broker.scrip().sign();
+
+            HttpTester.Response get = gateway.paidGet("/articles/one", token, 50_000);
+            HttpTester.Response head = gateway.request("HEAD", "/articles/one", "PAYMENT-SIGNATURE",
+                    GatewayHarness.paymentHeader(token, 50_000));
+
+            assertThat(get.getStatus()).isEqualTo(503);
+            assertThat(gateway.body(get)).contains("ledger_unavailable").doesNotContain("content of");
+            assertThat(head.getStatus()).isEqualTo(503);
+        }
+    }
+
+    @Test
     void balancesSurviveARestartOfTheGateway() throws Exception {
         try (GatewayHarness gateway = new GatewayHarness(dir).start()) {
             String token = gateway.broker.scrip().budget("100000").sign();
