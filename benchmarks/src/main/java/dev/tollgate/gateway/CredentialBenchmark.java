@@ -41,7 +41,7 @@ public class CredentialBenchmark {
         Path file = BrokerFixture.writeConfig(dir, fixture.jwks.jwksUri(),
                 "rules:\n  - match: /articles/**\n    price: 0.05\n");
         snapshot = new Snapshot(GatewayConfig.load(file));
-        reader = new CredentialReader(fixture.verifier::verify, Clock.systemUTC());
+        reader = new CredentialReader(fixture.verifier::verify, Clock.systemUTC(), java.time.Duration.ofMinutes(5));
         cache = new CredentialCache(10_000, Clock.systemUTC());
         header = BrokerFixture.paymentHeader(fixture.ed25519Scrip(), 50_000);
         Credential credential = reader.fromHeader(header, snapshot);

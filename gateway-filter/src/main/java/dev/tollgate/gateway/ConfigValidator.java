@@ -68,7 +68,7 @@ final class ConfigValidator {
             }
             durability = optional(ledger.durability(), "ledger.durability", this::durability, durability);
         }
-        int maxTimeout = optional(raw.maxTimeout(), "max-timeout", text -> {
+        Integer maxTimeout = optional(raw.maxTimeout(), "max-timeout", text -> {
             Duration duration = Durations.parse(text);
             if (duration.isNegative() || duration.isZero() || duration.toSeconds() > 3600) {
                 throw new IllegalArgumentException("'" + text + "' must be between 1s and 1h");

@@ -20,14 +20,12 @@ sealed interface Credential {
      *     flow, where the buyer consented at the broker to the whole budget, {@link Long#MAX_VALUE}
      * @param network the {@code accepted.network} the buyer named, or {@code null} for the cookie flow
      * @param buyerJson the buyer pseudonym as a JSON string literal, escaped once for the settlement header
+     * @param expiresAtMillis the scrip's {@code exp}
+     * @param reusableUntilMillis when the scrip is verified again: its expiry, or sooner, so that a key the broker
+     *     withdraws stops scrip it signed within one key refresh
      */
-    record Verified(ScripAccount scrip, long acceptedMicros, String network, String buyerJson, long expiresAtMillis)
-            implements Credential {
-
-        @Override
-        public long reusableUntilMillis() {
-            return expiresAtMillis;
-        }
+    record Verified(ScripAccount scrip, long acceptedMicros, String network, String buyerJson, long expiresAtMillis,
+                    long reusableUntilMillis) implements Credential {
     }
 
     /** A credential that will never verify: cached briefly so a flood of one bad token costs one check. */

@@ -33,10 +33,12 @@ final class CredentialReader {
 
     private final TokenVerifier verifier;
     private final Clock clock;
+    private final long reverifyAfterMillis;
 
-    CredentialReader(TokenVerifier verifier, Clock clock) {
+    CredentialReader(TokenVerifier verifier, Clock clock, java.time.Duration reverifyAfter) {
         this.verifier = Objects.requireNonNull(verifier);
         this.clock = Objects.requireNonNull(clock);
+        this.reverifyAfterMillis = reverifyAfter.toMillis();
     }
 
     /** The verified credential the request carries, or {@code null} if it carries none. */
@@ -121,8 +123,9 @@ final class CredentialReader {
     private Credential.Verified verified(String token, long acceptedMicros, String network)
             throws PaymentException {
         ScripAccount scrip = verifier.verify(token);
-        return new Credential.Verified(scrip, acceptedMicros, network, Receipts.jsonString(scrip.buyer()),
-                scrip.expiresAt().toEpochMilli());
+        long expires = scrip.expiresAt().toEpochMilli();
+        return new Credential.Verified(scrip, acceptedMicros, network, Receipts.jsonString(scrip.buyer()), expires,
+                Math.min(expires, clock.millis() + reverifyAfterMillis));
     }
 
     private Credential rejectedOrRethrow(PaymentException e) throws PaymentException {

@@ -7,27 +7,37 @@ import java.io.IOException;
 import java.util.Locale;
 
 /**
- * The response a paid request's content is written to. It keeps the payment headers the seller's app cannot be
- * trusted to keep: the response stays {@code private} (a shared cache would hand paid content to unpaid readers),
- * {@code reset()} does not drop the payment headers, and an error status turns the receipt into a refund notice
- * before the headers are sent.
+ * The response a paid request's content is written to. It keeps what the seller's app cannot be trusted to keep:
+ * the response stays {@code private} (a shared cache would hand paid content to unpaid readers), CDN-specific
+ * caching headers are dropped, {@code Vary} keeps naming the payment, {@code reset()} does not drop the payment
+ * headers, and an error status refunds the charge at once, so the receipt header the buyer gets tells the truth.
+ * Used by one request's thread; not thread-safe.
  */
 final class PaidResponse extends HttpServletResponseWrapper {
 
     static final String CACHE_CONTROL = "Cache-Control";
 
+    /** Returns a charge to its scrip; {@code true} if the money went back. */
+    @FunctionalInterface
+    interface Refunder {
+        boolean refund(String receiptId, String why);
+    }
+
     private final HttpServletResponse response;
+    private final Refunder refunder;
     private final String network;
     private final String buyerJson;
     private final String receiptId;
     private final long refundedRemainingMicros;
     private final String receiptHeader;
-    private boolean failed;
+    private boolean refunded;
+    private int failedStatus;
 
-    PaidResponse(HttpServletResponse response, String network, String buyerJson, String receiptId, long amountMicros,
-                 long remainingMicros) {
+    PaidResponse(HttpServletResponse response, Refunder refunder, String network, String buyerJson, String receiptId,
+                 long amountMicros, long remainingMicros) {
         super(response);
         this.response = response;
+        this.refunder = refunder;
         this.network = network;
         this.buyerJson = buyerJson;
         this.receiptId = receiptId;
@@ -36,19 +46,31 @@ final class PaidResponse extends HttpServletResponseWrapper {
         applyPaymentHeaders();
     }
 
+    /** Refunds the charge unless that was done already; {@code true} if it is (now or before) refunded. */
+    boolean refund(String why) {
+        if (!refunded) {
+            refunded = refunder.refund(receiptId, why);
+        }
+        return refunded;
+    }
+
     private void applyPaymentHeaders() {
-        response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, failed
-                ? Receipts.refunded(network, buyerJson, receiptId, refundedRemainingMicros, response.getStatus())
-                : receiptHeader);
+        response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, failedStatus == 0 ? receiptHeader : refundedHeader());
         response.setHeader(CACHE_CONTROL, "private");
         Answers.addPaymentHeaders(response);
     }
 
+    private String refundedHeader() {
+        return refunded
+                ? Receipts.refunded(network, buyerJson, receiptId, refundedRemainingMicros, failedStatus)
+                : Receipts.refundFailed(network, buyerJson, receiptId, failedStatus);
+    }
+
     private void statusChanged(int status) {
-        if (status >= 400 && !failed && !response.isCommitted()) {
-            failed = true;
-            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE,
-                    Receipts.refunded(network, buyerJson, receiptId, refundedRemainingMicros, status));
+        if (status >= 400 && failedStatus == 0 && !response.isCommitted()) {
+            failedStatus = status;
+            refund("the content answered " + status);
+            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, refundedHeader());
         }
     }
 
@@ -72,19 +94,48 @@ final class PaidResponse extends HttpServletResponseWrapper {
 
     @Override
     public void setHeader(String name, String value) {
-        if (isProtected(name)) {
-            super.setHeader(name, privateCacheControl(value));
-        } else if (!PaymentHeaders.PAYMENT_RESPONSE.equalsIgnoreCase(name)) {
-            super.setHeader(name, value);
+        switch (guard(name)) {
+            case CACHE_CONTROL_HEADER -> super.setHeader(name, privateCacheControl(value));
+            case VARY_HEADER -> super.setHeader(name, withPaymentVary(value));
+            case PASS -> super.setHeader(name, value);
+            default -> { }
         }
     }
 
     @Override
     public void addHeader(String name, String value) {
-        if (isProtected(name)) {
-            super.setHeader(name, privateCacheControl(value));
-        } else if (!PaymentHeaders.PAYMENT_RESPONSE.equalsIgnoreCase(name)) {
-            super.addHeader(name, value);
+        switch (guard(name)) {
+            case CACHE_CONTROL_HEADER -> super.setHeader(name, privateCacheControl(value));
+            case VARY_HEADER, PASS -> super.addHeader(name, value);
+            default -> { }
+        }
+    }
+
+    @Override
+    public void setDateHeader(String name, long date) {
+        if (guard(name) == Guard.PASS) {
+            super.setDateHeader(name, date);
+        }
+    }
+
+    @Override
+    public void addDateHeader(String name, long date) {
+        if (guard(name) == Guard.PASS) {
+            super.addDateHeader(name, date);
+        }
+    }
+
+    @Override
+    public void setIntHeader(String name, int value) {
+        if (guard(name) == Guard.PASS) {
+            super.setIntHeader(name, value);
+        }
+    }
+
+    @Override
+    public void addIntHeader(String name, int value) {
+        if (guard(name) == Guard.PASS) {
+            super.addIntHeader(name, value);
         }
     }
 
@@ -94,8 +145,37 @@ final class PaidResponse extends HttpServletResponseWrapper {
         applyPaymentHeaders();
     }
 
-    private static boolean isProtected(String name) {
-        return CACHE_CONTROL.equalsIgnoreCase(name);
+    private enum Guard { PASS, CACHE_CONTROL_HEADER, VARY_HEADER, DROP }
+
+    /**
+     * What to do with a header the app sets. CDNs and caching proxies obey their own headers over
+     * {@code Cache-Control: private} ({@code Surrogate-Control}, {@code CDN-Cache-Control} and its
+     * {@code <cdn>-CDN-Cache-Control} variants of RFC 9213, nginx's {@code X-Accel-Expires}, Akamai's
+     * {@code Edge-Control}), so those are dropped; the receipt is the gateway's alone.
+     */
+    private static Guard guard(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        switch (lower) {
+            case "cache-control":
+                return Guard.CACHE_CONTROL_HEADER;
+            case "vary":
+                return Guard.VARY_HEADER;
+            case "surrogate-control":
+            case "x-accel-expires":
+            case "edge-control":
+            case "payment-response":
+                return Guard.DROP;
+            default:
+                return lower.endsWith("cdn-cache-control") ? Guard.DROP : Guard.PASS;
+        }
+    }
+
+    /** The app's {@code Vary} with the payment headers added: a cache must never mix paid and unpaid answers. */
+    static String withPaymentVary(String value) {
+        if (value == null || value.isBlank()) {
+            return Answers.VARY;
+        }
+        return value.trim().equals("*") ? "*" : value + ", " + Answers.VARY;
     }
 
     /** Keeps the app's directives except those that let a shared cache store the response. */

@@ -96,7 +96,8 @@ final class PathPattern {
     boolean matches(String path) {
         switch (kind) {
             case EXACT:
-                return literal.equals(path);
+                // Many frameworks serve /premium/ as /premium: so does the rule.
+                return literal.equals(path) || sameButTrailingSlash(literal, path);
             case PREFIX:
                 return path.startsWith(literal)
                         && (path.length() == literal.length() || path.charAt(literal.length()) == '/');
@@ -129,6 +130,13 @@ final class PathPattern {
             return lastSegment.equals("*" + earlier.literal);
         }
         return false;
+    }
+
+    private static boolean sameButTrailingSlash(String a, String b) {
+        String longer = a.length() > b.length() ? a : b;
+        String shorter = longer == a ? b : a;
+        return longer.length() == shorter.length() + 1 && longer.charAt(shorter.length()) == '/'
+                && longer.startsWith(shorter);
     }
 
     Kind kind() {

@@ -37,6 +37,17 @@ final class Receipts {
         return encode(json);
     }
 
+    /** The header when the seller's app failed but the refund could not be recorded: the buyer was charged. */
+    static String refundFailed(String network, String buyerJson, String receiptId, int status) {
+        StringBuilder json = new StringBuilder(200 + buyerJson.length())
+                .append("{\"success\":false,\"errorReason\":\"the content answered ").append(status)
+                .append(" and the refund could not be recorded yet; the seller's records show the charge\",\"payer\":")
+                .append(buyerJson).append(",\"transaction\":");
+        appendJsonString(json, receiptId);
+        json.append(",\"network\":\"").append(network).append("\",\"extra\":{\"refunded\":false}}");
+        return encode(json);
+    }
+
     /** A JSON string literal, quotes included. */
     static String jsonString(String text) {
         StringBuilder out = new StringBuilder(text.length() + 2);

@@ -112,7 +112,7 @@ public final class TollgateFilter implements Filter {
                 ledger = LedgerFactory.open(config);
             }
             verification = BrokerVerification.start(config, clock);
-            reader = new CredentialReader(verification::verify, clock);
+            reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh());
             snapshot = new Snapshot(config);
             if (settings.watch) {
                 watcher = new ConfigWatcher(file, this::reload);
@@ -158,6 +158,9 @@ public final class TollgateFilter implements Filter {
         } catch (InvalidConfigException e) {
             lastReloadProblem = e.getMessage();
             LOG.error("Kept the previous config: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            lastReloadProblem = file + ": could not be read: " + e;
+            LOG.error("Kept the previous config: {} could not be read", file, e);
         }
     }
 
@@ -170,7 +173,7 @@ public final class TollgateFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
-        String method = request.getMethod();
+        String method = upperCase(request.getMethod());
         if (method.equals("OPTIONS")) {
             chain.doFilter(request, response);
             return;
@@ -201,10 +204,6 @@ public final class TollgateFilter implements Filter {
                     "the payment could not be read");
             return;
         }
-        if (method.equals("HEAD")) {
-            headWithoutCharge(request, response, chain, current, rule, paid);
-            return;
-        }
         ChargeResult result;
         try {
             result = ledger.charge(paid.scrip(), rule.price().micros(), path);
@@ -227,7 +226,7 @@ public final class TollgateFilter implements Filter {
             throws IOException, ServletException {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(),
                 charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
-        PaidResponse paidResponse = new PaidResponse(response, current.network, paid.buyerJson(),
+        PaidResponse paidResponse = new PaidResponse(response, this::refund, current.network, paid.buyerJson(),
                 charged.receiptId(), charged.amountMicros(), charged.remainingMicros());
         boolean delivered = false;
         try {
@@ -235,37 +234,27 @@ public final class TollgateFilter implements Filter {
             delivered = true;
         } finally {
             if (delivered && request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(new RefundOnFailure(charged.receiptId()));
-            } else if (!delivered || response.getStatus() >= 400) {
-                refund(charged.receiptId(), delivered ? "the content answered " + response.getStatus()
-                        : "the content threw");
+                request.getAsyncContext().addListener(new RefundOnFailure(paidResponse));
+            } else if (delivered) {
+                if (response.getStatus() >= 400) {
+                    paidResponse.refund("the content answered " + response.getStatus());
+                }
+            } else {
+                refundUnlessDelivering(paidResponse, response, "the content threw");
             }
         }
     }
 
-    /** A HEAD shows what a GET would return, without content: the credential must be good, nothing is charged. */
-    private void headWithoutCharge(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                                   Snapshot current, PriceRule rule, Credential.Verified paid)
-            throws IOException, ServletException {
-        long remaining;
-        try {
-            remaining = ledger.remaining(paid.scrip());
-        } catch (LedgerUnavailableException | RuntimeException e) {
-            LOG.error("Ledger unavailable; refusing paid content for {}", request.getRequestURI(), e);
-            Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot read payments right now");
-            return;
+    /**
+     * After the content failed: refunds unless the response was already committed, i.e. content was on its way to
+     * the buyer. Otherwise a buyer could read most of a paid download and then reset the connection to be refunded.
+     */
+    private static void refundUnlessDelivering(PaidResponse paidResponse, HttpServletResponse response, String why) {
+        if (!response.isCommitted()) {
+            paidResponse.refund(why);
+        } else {
+            LOG.info("Kept a charge whose content failed after it started to be sent ({})", why);
         }
-        if (remaining < rule.price().micros()) {
-            Answers.paymentRequired(request, response, current.config, rule, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
-                    + rule.price() + " but only " + Money.ofMicros(remaining, rule.price().currency())
-                    + " is left on your scrip");
-            return;
-        }
-        request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(), 0,
-                remaining, current.currency, ""));
-        response.setHeader(PaidResponse.CACHE_CONTROL, "private");
-        Answers.addPaymentHeaders(response);
-        chain.doFilter(request, response);
     }
 
     /** What a cached credential was checked against can change on reload or with time: check it per request. */
@@ -285,22 +274,37 @@ public final class TollgateFilter implements Filter {
         }
     }
 
-    private void refund(String receiptId, String why) {
+    private boolean refund(String receiptId, String why) {
         try {
             ledger.refund(receiptId);
             LOG.debug("Refunded {}: {}", receiptId, why);
+            return true;
         } catch (LedgerUnavailableException | RuntimeException e) {
             LOG.error("Could not refund {} ({}); the buyer was charged for a failed response", receiptId, why, e);
+            return false;
         }
     }
 
-    private static String pathOf(HttpServletRequest request) {
+    /**
+     * The path rules are matched against: the container's decoded, normalised path within the context, with runs of
+     * slashes collapsed (some frameworks route {@code //premium} like {@code /premium}).
+     */
+    static String pathOf(HttpServletRequest request) {
         String servletPath = request.getServletPath();
         String pathInfo = request.getPathInfo();
-        if (pathInfo == null) {
-            return servletPath.isEmpty() ? "/" : servletPath;
+        String path = pathInfo == null ? (servletPath.isEmpty() ? "/" : servletPath) : servletPath + pathInfo;
+        return path.indexOf("//") < 0 ? path : path.replaceAll("/{2,}", "/");
+    }
+
+    /** Methods are case-sensitive in HTTP, but some frameworks route {@code get} like {@code GET}. */
+    static String upperCase(String method) {
+        for (int i = 0; i < method.length(); i++) {
+            char c = method.charAt(i);
+            if (c >= 'a' && c <= 'z') {
+                return method.toUpperCase(java.util.Locale.ROOT);
+            }
         }
-        return servletPath + pathInfo;
+        return method;
     }
 
     @Override
@@ -317,29 +321,31 @@ public final class TollgateFilter implements Filter {
     }
 
     /** Refunds an asynchronously completed request whose content failed. */
-    private final class RefundOnFailure implements AsyncListener {
-        private final String receiptId;
+    private static final class RefundOnFailure implements AsyncListener {
+        private final PaidResponse paidResponse;
 
-        RefundOnFailure(String receiptId) {
-            this.receiptId = receiptId;
+        RefundOnFailure(PaidResponse paidResponse) {
+            this.paidResponse = paidResponse;
         }
 
         @Override
         public void onComplete(AsyncEvent event) {
             ServletResponse response = event.getSuppliedResponse();
             if (response instanceof HttpServletResponse && ((HttpServletResponse) response).getStatus() >= 400) {
-                refund(receiptId, "the content answered " + ((HttpServletResponse) response).getStatus());
+                paidResponse.refund("the content answered " + ((HttpServletResponse) response).getStatus());
             }
         }
 
         @Override
         public void onTimeout(AsyncEvent event) {
-            refund(receiptId, "the content timed out");
+            refundUnlessDelivering(paidResponse, (HttpServletResponse) paidResponse.getResponse(),
+                    "the content timed out");
         }
 
         @Override
         public void onError(AsyncEvent event) {
-            refund(receiptId, "the content failed");
+            refundUnlessDelivering(paidResponse, (HttpServletResponse) paidResponse.getResponse(),
+                    "the content failed");
         }
 
         @Override

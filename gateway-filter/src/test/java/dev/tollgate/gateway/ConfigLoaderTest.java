@@ -186,6 +186,14 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void aBadMaxTimeoutIsAProblemNotACrash() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + "max-timeout: 2h\n");
+        assertThat(e.problems()).singleElement().asString().contains("max-timeout").contains("between 1s and 1h");
+        e = problemsOf(HEADER + "max-timeout: 99999999999999999999d\n");
+        assertThat(e.problems()).singleElement().asString().contains("max-timeout");
+    }
+
+    @Test
     void invalidYamlIsReportedWithItsPosition() throws Exception {
         InvalidConfigException e = problemsOf(HEADER + "rules:\n  - match: \"unterminated\n");
         assertThat(e.problems()).singleElement().asString().contains("gateway.yaml:").contains("YAML");

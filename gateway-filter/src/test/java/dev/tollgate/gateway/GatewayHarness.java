@@ -49,6 +49,8 @@ final class GatewayHarness implements AutoCloseable {
             "    price: 0.05",
             "  - match: /cached",
             "    price: 0.01",
+            "  - match: /partial",
+            "    price: 0.01",
             "");
 
     final TestBroker broker;
@@ -191,6 +193,17 @@ final class GatewayHarness implements AutoCloseable {
             }
             if (path.equals("/cached")) {
                 response.setHeader("Cache-Control", "public, max-age=600, s-maxage=600");
+                response.setHeader("Surrogate-Control", "max-age=600");
+                response.setHeader("CDN-Cache-Control", "max-age=600");
+                response.addHeader("Cloudflare-CDN-Cache-Control", "max-age=600");
+                response.setIntHeader("X-Accel-Expires", 600);
+                response.setHeader("Vary", "Accept-Encoding");
+                response.setHeader("X-Kept", "yes");
+            }
+            if (path.equals("/partial")) {
+                response.getWriter().write("the first half of the content");
+                response.flushBuffer();
+                throw new IOException("the buyer reset the connection");
             }
             Payment payment = (Payment) request.getAttribute(Payment.REQUEST_ATTRIBUTE);
             if (payment != null) {

@@ -8,12 +8,14 @@ import org.junit.jupiter.api.Test;
 final class PathPatternTest {
 
     @Test
-    void exactPathMatchesOnlyItself() {
+    void exactPathMatchesItselfWithOrWithoutATrailingSlash() {
         PathPattern pattern = PathPattern.compile("/about");
         assertThat(pattern.kind()).isEqualTo(PathPattern.Kind.EXACT);
         assertThat(pattern.matches("/about")).isTrue();
-        assertThat(pattern.matches("/about/")).isFalse();
+        assertThat(pattern.matches("/about/")).isTrue();
         assertThat(pattern.matches("/aboutx")).isFalse();
+        assertThat(pattern.matches("/about/x")).isFalse();
+        assertThat(PathPattern.compile("/docs/").matches("/docs")).isTrue();
     }
 
     @Test

@@ -152,17 +152,22 @@ final class TollgateFilterTest {
     }
 
     @Test
-    void aHeadRequestNeedsAValidPaymentButIsNotCharged() throws Exception {
+    void aHeadRequestIsChargedLikeAGetBecauseHeadersCanBeTheContent() throws Exception {
         String token = gateway.broker.scrip().budget("100000").sign();
 
         assertThat(gateway.request("HEAD", "/articles/one").getStatus()).isEqualTo(402);
         HttpTester.Response head = gateway.request("HEAD", "/articles/one", PaymentHeaders.PAYMENT_SIGNATURE,
                 GatewayHarness.paymentHeader(token, 50_000));
         assertThat(head.getStatus()).isEqualTo(200);
-        assertThat(head.get("X-Paid")).startsWith("0 100000 ");
+        assertThat(receiptOf(head).extra()).containsEntry("remaining", "50000");
+        assertThat(head.get("Cache-Control")).isEqualTo("private");
+    }
 
-        HttpTester.Response get = gateway.paidGet("/articles/one", token, 50_000);
-        assertThat(receiptOf(get).extra()).containsEntry("remaining", "50000");
+    @Test
+    void oddlyWrittenPathsAndMethodsAreStillCharged() throws Exception {
+        assertThat(gateway.get("/articles/one/").getStatus()).isEqualTo(402);
+        assertThat(gateway.request("get", "/articles/one").getStatus()).isEqualTo(402);
+        assertThat(gateway.get("/cached/").getStatus()).isEqualTo(402);
     }
 
     @Test
@@ -191,13 +196,29 @@ final class TollgateFilterTest {
     }
 
     @Test
-    void theAppCannotMakeAPaidResponsePublic() throws Exception {
+    void theAppCannotMakeAPaidResponseCacheableBySharedCaches() throws Exception {
         String token = gateway.broker.scrip().sign();
 
         HttpTester.Response response = gateway.paidGet("/cached", token, 10_000);
 
         assertThat(response.getStatus()).isEqualTo(200);
         assertThat(response.get("Cache-Control")).isEqualTo("private, max-age=600");
+        assertThat(response.get("Surrogate-Control")).isNull();
+        assertThat(response.get("CDN-Cache-Control")).isNull();
+        assertThat(response.get("Cloudflare-CDN-Cache-Control")).isNull();
+        assertThat(response.get("X-Accel-Expires")).isNull();
+        assertThat(response.get("Vary")).isEqualTo("Accept-Encoding, PAYMENT-SIGNATURE, Cookie");
+        assertThat(response.get("X-Kept")).isEqualTo("yes");
+    }
+
+    @Test
+    void contentThatFailsAfterItStartedToBeSentIsNotRefunded() throws Exception {
+        String token = gateway.broker.scrip().budget("100000").sign();
+
+        gateway.paidGet("/partial", token, 10_000);
+
+        HttpTester.Response next = gateway.paidGet("/articles/one", token, 50_000);
+        assertThat(receiptOf(next).extra()).containsEntry("remaining", "40000");
     }
 
     @Test
