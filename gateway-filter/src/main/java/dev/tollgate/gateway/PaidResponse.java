@@ -154,20 +154,20 @@ final class PaidResponse extends HttpServletResponseWrapper {
      * {@code Edge-Control}), so those are dropped; the receipt is the gateway's alone.
      */
     private static Guard guard(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        switch (lower) {
-            case "cache-control":
-                return Guard.CACHE_CONTROL_HEADER;
-            case "vary":
-                return Guard.VARY_HEADER;
-            case "surrogate-control":
-            case "x-accel-expires":
-            case "edge-control":
-            case "payment-response":
-                return Guard.DROP;
-            default:
-                return lower.endsWith("cdn-cache-control") ? Guard.DROP : Guard.PASS;
+        // equalsIgnoreCase rather than toLowerCase: this runs for every header the app sets, allocation-free.
+        if (name.equalsIgnoreCase(CACHE_CONTROL)) {
+            return Guard.CACHE_CONTROL_HEADER;
         }
+        if (name.equalsIgnoreCase("Vary")) {
+            return Guard.VARY_HEADER;
+        }
+        if (name.equalsIgnoreCase("Surrogate-Control") || name.equalsIgnoreCase("X-Accel-Expires")
+                || name.equalsIgnoreCase("Edge-Control") || name.equalsIgnoreCase(PaymentHeaders.PAYMENT_RESPONSE)) {
+            return Guard.DROP;
+        }
+        String suffix = "cdn-cache-control";
+        return name.regionMatches(true, name.length() - suffix.length(), suffix, 0, suffix.length())
+                ? Guard.DROP : Guard.PASS;
     }
 
     /** The app's {@code Vary} with the payment headers added: a cache must never mix paid and unpaid answers. */
