@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,6 @@ final class Journal {
     private final int slotsPerSegment;
     private final int shift;
     private final long mask;
-    private final boolean sync;
     private final AtomicLong next = new AtomicLong();
     private final Map<Long, Segment> segments = new ConcurrentHashMap<>();
     private volatile Segment current;
@@ -62,8 +62,10 @@ final class Journal {
     private volatile long durableUpTo;
     private final ReentrantLock syncLock = new ReentrantLock();
     private final Object syncDone = new Object();
+    /** Tests only: runs in {@link #append} between a slot's reservation and its segment lookup. */
+    volatile LongConsumer reservedHook;
 
-    Journal(Path dbFile, int segmentBytes, boolean sync) {
+    Journal(Path dbFile, int segmentBytes) {
         if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096) {
             throw new IllegalArgumentException("segmentBytes must be a power of two of at least 4096: " + segmentBytes);
         }
@@ -72,7 +74,6 @@ final class Journal {
         this.slotsPerSegment = segmentBytes / JournalRecord.SLOT;
         this.shift = Integer.numberOfTrailingZeros(slotsPerSegment);
         this.mask = slotsPerSegment - 1;
-        this.sync = sync;
     }
 
     int slotsPerSegment() {
@@ -124,6 +125,10 @@ final class Journal {
         if (closed) {
             abandon(seq);
             throw new LedgerUnavailableException("ledger journal at " + dbFile + " is closed");
+        }
+        LongConsumer hook = reservedHook;
+        if (hook != null) {
+            hook.accept(seq);
         }
         Segment segment;
         try {
@@ -187,6 +192,13 @@ final class Journal {
                 throw new LedgerUnavailableException("ledger journal at " + dbFile + " takes no more records"
                         + (failure != null ? " (" + failure + "); reopen the ledger" : ""));
             }
+            if (((index + 1) << shift) <= materialized) {
+                // Wholly folded in (every slot VALID or VOID) and deleted, under this lock, by materializedUpTo. Only
+                // a writer that stalled past abandonMillis between its reservation and here asks for it: its slot was
+                // voided, and a fresh file would take a record no pass reads and the next pass deletes.
+                throw new LedgerUnavailableException("journal segment " + index + " of " + dbFile
+                        + " is already folded in; the slot was given up before it was written");
+            }
             Path path = segmentPath(dbFile, index);
             try {
                 Segment segment = map(index, path);
@@ -215,11 +227,12 @@ final class Journal {
                 zeros.limit((int) Math.min(zeros.capacity(), segmentBytes - position));
                 position += channel.write(zeros, position);
             }
-            if (sync) {
-                channel.force(true);
-                try (FileChannel dir = FileChannel.open(path.getParent(), StandardOpenOption.READ)) {
-                    dir.force(true); // the new file's name must survive a power cut too
-                }
+            // In both modes: a segment file is on disk, name included, before any of its slots is handed out, so
+            // recovery after a power cut never hands out a sequence number of a segment that existed (see
+            // Materializer.recover). Once per segment, usually on the materializer thread (prepareAhead).
+            channel.force(true);
+            try (FileChannel dir = FileChannel.open(path.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
             }
             return new Segment(index, path, channel, channel.map(FileChannel.MapMode.READ_WRITE, 0, segmentBytes));
         } catch (IOException | RuntimeException e) {
@@ -377,18 +390,27 @@ final class Journal {
 
     // ---------------------------------------------------------------- materializer bookkeeping
 
-    /** Everything below {@code checkpoint} is committed to SQLite: deletes the segments wholly below it. */
+    /**
+     * Everything below {@code checkpoint} is committed to SQLite: deletes the segments wholly below it. The deletion
+     * runs under the segment lock, after {@code materialized} is raised, so {@link #create} either returns the
+     * segment before it goes (its slots are VALID or VOID: a late writer loses its compare-and-set) or sees the new
+     * checkpoint and refuses to recreate it.
+     */
     void materializedUpTo(long checkpoint) {
         materialized = checkpoint;
         long reservedSegment = next.get() >>> shift;
         for (Segment segment : segments.values()) {
             if (((segment.index + 1) << shift) <= checkpoint && segment.index < reservedSegment) {
-                segments.remove(segment.index);
-                closeQuietly(segment);
-                try {
-                    Files.deleteIfExists(segment.path);
-                } catch (IOException e) {
-                    LOG.warn("Cannot delete the folded-in journal segment {}", segment.path, e);
+                synchronized (segmentLock) {
+                    if (!segments.remove(segment.index, segment)) {
+                        continue;
+                    }
+                    closeQuietly(segment);
+                    try {
+                        Files.deleteIfExists(segment.path);
+                    } catch (IOException e) {
+                        LOG.warn("Cannot delete the folded-in journal segment {}", segment.path, e);
+                    }
                 }
             }
         }

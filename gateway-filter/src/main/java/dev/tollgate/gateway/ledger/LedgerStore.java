@@ -1,6 +1,10 @@
 package dev.tollgate.gateway.ledger;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -70,6 +74,9 @@ final class LedgerStore implements AutoCloseable {
     };
 
     final Connection connection;
+    private final Path file;
+    /** {@code synchronous=FULL}: every commit is on disk when it returns. */
+    private final boolean fullSync;
     final PreparedStatement selectScripByKey;
     final PreparedStatement selectScripById;
     final PreparedStatement insertScrip;
@@ -86,8 +93,10 @@ final class LedgerStore implements AutoCloseable {
     final PreparedStatement selectMeta;
     final PreparedStatement upsertMeta;
 
-    private LedgerStore(Connection connection) throws SQLException {
+    private LedgerStore(Connection connection, Path file, boolean fullSync) throws SQLException {
         this.connection = connection;
+        this.file = file;
+        this.fullSync = fullSync;
         selectScripByKey = connection.prepareStatement(
                 "SELECT id, budget, spent, settled, expires_at FROM scrip WHERE issuer = ? AND jti = ?");
         selectScripById = connection.prepareStatement(
@@ -130,7 +139,7 @@ final class LedgerStore implements AutoCloseable {
             }
             migrate(connection, file, segmentSlots);
             connection.setAutoCommit(false);
-            return new LedgerStore(connection);
+            return new LedgerStore(connection, file, durability == SqliteLedger.Durability.POWER_CUT_SAFE);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(connection);
             throw e;
@@ -215,6 +224,33 @@ final class LedgerStore implements AutoCloseable {
     /** Ends the current transaction (also a read-only one, so WAL checkpoints are not held back). */
     void commit() throws SQLException {
         connection.commit();
+    }
+
+    /**
+     * Commits, and makes every commit so far survive a power cut. With {@code synchronous=NORMAL} a commit is only
+     * in the page cache; this forces the WAL and database files (we are the only writer, under the database lock, so
+     * what they hold now is every commit so far) and their directory. Called before journal files are deleted
+     * wholesale (recovery, close), when the checkpoint becomes the only record of the sequence numbers handed out.
+     */
+    void commitDurably() throws SQLException {
+        connection.commit();
+        if (fullSync) {
+            return;
+        }
+        try {
+            for (Path path : new Path[] {file.resolveSibling(file.getFileName() + "-wal"), file}) {
+                if (Files.exists(path)) {
+                    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                        channel.force(true);
+                    }
+                }
+            }
+            try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new SQLException("cannot sync the ledger database " + file + ": " + e, e);
+        }
     }
 
     /** Rolls back; {@code false} if even that failed (the connection should be replaced). */

@@ -94,14 +94,16 @@ final class Materializer implements Runnable {
 
     /**
      * Folds every valid record of every journal file beyond the checkpoint into SQLite (torn and empty slots are
-     * skipped: their writers never acknowledged them), deletes the files, and returns the first slot to hand out.
+     * skipped: their writers never acknowledged them), deletes the files, and returns the first slot to hand out:
+     * the start of the segment after the highest journal file present, the checkpoint, or the slot after the last
+     * valid record, whichever is highest, so no sequence number is handed out twice.
      */
     long recover(LedgerStore db, Path dbFile, int segmentSlots) throws SQLException, IOException {
         checkpoint = db.metaLong(LedgerStore.META_CHECKPOINT);
         int storedSlots = (int) db.metaLong(LedgerStore.META_SEGMENT_SLOTS);
         db.commit();
         TreeMap<Long, Path> files = Journal.listSegments(dbFile);
-        long next = checkpoint;
+        long next = checkpoint; // while folding: the slot after the last record folded in (an intermediate checkpoint)
         int recovered = 0;
         int skipped = 0;
         for (Map.Entry<Long, Path> file : files.entrySet()) {
@@ -135,13 +137,30 @@ final class Materializer implements Runnable {
             apply(db, records, next);
             recovered += records.size();
         }
+        // Never hand out a sequence number again, even one whose record a power cut lost (PROCESS_CRASH_SAFE keeps
+        // acknowledged records only in the page cache). A segment file is on disk, name included, before any of its
+        // slots is handed out (Journal.map), so every slot ever handed out is below the end of the highest segment
+        // file present, or below the checkpoint (segments are deleted only when wholly below it; deleting them all,
+        // here and at close, waits for the checkpoint to be on disk). Raised only now: a checkpoint committed while
+        // still folding must not pass records not folded in yet.
+        if (!files.isEmpty()) {
+            long last = files.lastKey();
+            if (last >= ReceiptIds.SEQ_LIMIT / storedSlots) {
+                throw new IllegalStateException("journal sequence numbers are exhausted (journal file " + last + ")");
+            }
+            next = Math.max(next, (last + 1) * storedSlots);
+        }
         if (next >= ReceiptIds.SEQ_LIMIT) {
             throw new IllegalStateException("journal sequence numbers are exhausted");
         }
         checkpoint = next;
         db.setMeta(LedgerStore.META_CHECKPOINT, next);
         db.setMeta(LedgerStore.META_SEGMENT_SLOTS, segmentSlots);
-        db.commit();
+        if (files.isEmpty()) {
+            db.commit();
+        } else {
+            db.commitDurably(); // the files go next: the new checkpoint must not be lost with them
+        }
         for (Path path : files.values()) {
             Files.deleteIfExists(path);
         }

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,6 +117,11 @@ public final class SqliteLedger implements Ledger {
                     resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
         }
 
+        Tuning withAbandonMillis(long millis) {
+            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, millis, stateCapacity,
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+        }
+
         Tuning withStateCapacity(int states) {
             return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, states,
                     resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
@@ -144,6 +150,8 @@ public final class SqliteLedger implements Ledger {
     private final Cache<String, Integer> resources;
     /** Charges whose REFUND record is appended but not yet folded into SQLite. */
     private final Set<Long> refundsInJournal = ConcurrentHashMap.newKeySet();
+    /** Tests only: runs in {@link #refund} right after the REFUND record is appended, with the refunded seq. */
+    volatile LongConsumer refundAppendedHook;
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean closed;
     private long nextExpirySweepMillis;
@@ -157,7 +165,7 @@ public final class SqliteLedger implements Ledger {
         this.batchMask = tuning.materializeBatch() - 1;
         this.lockChannel = lockChannel;
         this.fileLock = fileLock;
-        this.journal = new Journal(file, tuning.segmentBytes(), sync);
+        this.journal = new Journal(file, tuning.segmentBytes());
         this.materializer = new Materializer(this, journal, tuning.materializeIntervalMillis(), tuning.abandonMillis());
         this.materializerThread = new Thread(materializer, "tollgate-ledger-materializer-" + INSTANCES.incrementAndGet());
         materializerThread.setDaemon(true);
@@ -458,9 +466,22 @@ public final class SqliteLedger implements Ledger {
                 return false;
             }
             ScripState state = stateById(charge.scripId);
-            long refundSeq = journal.append(JournalRecord.REFUND, charge.scripId, charge.amount, charge.resourceId,
-                    charge.createdMillis, seq, System.currentTimeMillis());
+            // Into the set before the record exists: the materializer removes the seq when it folds the record in,
+            // which may happen as soon as the append publishes it. Added after, it would stay forever and block
+            // eviction for good.
             refundsInJournal.add(seq);
+            long refundSeq;
+            try {
+                refundSeq = journal.append(JournalRecord.REFUND, charge.scripId, charge.amount, charge.resourceId,
+                        charge.createdMillis, seq, System.currentTimeMillis());
+            } catch (LedgerUnavailableException | RuntimeException e) {
+                refundsInJournal.remove(seq); // not written: no REFUND record of it will ever be folded in
+                throw e;
+            }
+            LongConsumer hook = refundAppendedHook;
+            if (hook != null) {
+                hook.accept(seq);
+            }
             if (sync) {
                 // Durable before the money can be charged again: a later charge's record never survives without it.
                 journal.awaitDurable(refundSeq, deadline);
@@ -703,6 +724,11 @@ public final class SqliteLedger implements Ledger {
         return states.size();
     }
 
+    /** Tests only: {@code hook} runs in every journal append between the slot's reservation and its segment lookup. */
+    void onJournalReserved(LongConsumer hook) {
+        journal.reservedHook = hook;
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     private void ensureOpen() throws LedgerUnavailableException {
@@ -770,6 +796,9 @@ public final class SqliteLedger implements Ledger {
                 LedgerStore db = store();
                 try {
                     materializer.catchUp(db, Materializer.Mode.DRAIN);
+                    // The checkpoint must be on disk before the journal goes: it is then the only bound on the
+                    // sequence numbers to hand out after the next open.
+                    db.commitDurably();
                     drained = true;
                 } catch (SQLException | RuntimeException e) {
                     rollback(db);

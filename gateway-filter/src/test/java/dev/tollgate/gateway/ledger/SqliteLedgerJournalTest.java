@@ -6,16 +6,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -240,6 +246,129 @@ final class SqliteLedgerJournalTest {
         for (int s = 0; s < scripCount; s++) {
             assertThat(LedgerFixtures.stored(file(), "ev" + s).spent()).isEqualTo(20);
         }
+    }
+
+    @Test
+    void aRefundFoldedInBeforeRefundReturnsDoesNotDisableEvictionForever() throws Exception {
+        SqliteLedger.Tuning tuning = NO_BACKGROUND.withStateCapacity(1);
+        try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
+            String receipt = ((ChargeResult.Charged) ledger.charge(scrip("rf-a", 100), 10, "/r")).receiptId();
+            ledger.charge(scrip("rf-b", 100), 10, "/r");
+            // A materializer pass folds the REFUND record in as soon as it is published, before refund() goes on.
+            ledger.refundAppendedHook = seq -> {
+                try {
+                    ledger.unsettled(1);
+                } catch (LedgerUnavailableException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            assertThat(ledger.refund(receipt)).isTrue();
+            ledger.refundAppendedHook = null;
+            assertThat(LedgerFixtures.charges(file()).get(receipt).refunded()).isTrue(); // folded in by the hook
+
+            ledger.backgroundPass(); // 2 states over a capacity of 1, all folded in: one is evicted
+            assertThat(ledger.cachedStates()).isEqualTo(1);
+            assertThat(ledger.remaining(scrip("rf-a", 100))).isEqualTo(100);
+            assertThat(ledger.remaining(scrip("rf-b", 100))).isEqualTo(90);
+            assertThat(ledger.refund(receipt)).isFalse();
+        }
+        assertThat(LedgerFixtures.stored(file(), "rf-a").spent()).isZero();
+        assertThat(LedgerFixtures.stored(file(), "rf-b").spent()).isEqualTo(10);
+    }
+
+    @Test
+    void aWriterStalledUntilItsSegmentIsFoldedInAndDeletedFailsInsteadOfRecreatingIt() throws Exception {
+        SqliteLedger.Tuning tuning = NO_BACKGROUND.withSegmentBytes(4096).withAbandonMillis(1); // 64 slots a segment
+        ScripAccount scrip = scrip("stall", 1_000);
+        Path segment0 = Journal.segmentPath(file(), 0);
+        CountDownLatch reserved = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
+            for (int i = 0; i < 63; i++) {
+                ledger.charge(scrip, 1, "/s"); // slots 0..62
+            }
+            // The writer of slot 63, the last of segment 0, stalls between its reservation and its segment lookup.
+            ledger.onJournalReserved(seq -> {
+                if (seq == 63) {
+                    reserved.countDown();
+                    try {
+                        resume.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            Future<ChargeResult> stalled = pool.submit(() -> ledger.charge(scrip, 1, "/s"));
+            assertThat(reserved.await(30, TimeUnit.SECONDS)).isTrue();
+            ledger.onJournalReserved(null);
+            ledger.charge(scrip, 1, "/s"); // slot 64: segment 1 is created and becomes the current one
+            // Passes until slot 63 is old enough to be given up (VOID) and segment 0 is folded in and deleted.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Files.exists(segment0) && System.nanoTime() < deadline) {
+                ledger.unsettled(1);
+            }
+            assertThat(segment0).doesNotExist();
+
+            resume.countDown();
+            assertThatThrownBy(() -> stalled.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(LedgerUnavailableException.class);
+            assertThat(segment0).doesNotExist(); // not recreated
+            assertThat(ledger.remaining(scrip)).isEqualTo(1_000 - 64); // the failed charge was undone
+            assertThat(ledger.charge(scrip, 1, "/s")).isInstanceOf(ChargeResult.Charged.class); // still takes charges
+        } finally {
+            resume.countDown();
+            pool.shutdownNow();
+        }
+        assertThat(LedgerFixtures.stored(file(), "stall").spent()).isEqualTo(65);
+        assertThat(LedgerFixtures.charges(file())).hasSize(65);
+    }
+
+    @Test
+    void receiptIdsLostInAPowerCutAreNotHandedOutAgain() throws Exception {
+        SqliteLedger.Tuning tuning = NO_BACKGROUND.withSegmentBytes(4096) // 64 slots a segment
+                .withBusyTimeoutMillis(50);
+        ScripAccount scrip = scrip("cut", 10_000);
+        Path crashed = Files.createDirectories(dir.resolve("crashed"));
+        Set<String> issued = new HashSet<>();
+        try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning);
+             Connection lock = LedgerFixtures.connect(file())) {
+            issued.add(((ChargeResult.Charged) ledger.charge(scrip, 1, "/c")).receiptId()); // slot 0 (wakes a pass)
+            // No pass folds anything from here on (slot 0 may be folded): the tail stays in the journal alone.
+            lock.createStatement().execute("PRAGMA busy_timeout = 30000");
+            lock.createStatement().execute("BEGIN EXCLUSIVE");
+            for (int i = 1; i < 100; i++) { // slots 1..99: segment 0 full, segment 1 up to slot 99
+                issued.add(((ChargeResult.Charged) ledger.charge(scrip, 1, "/c")).receiptId());
+            }
+            // The machine's state at the power cut: the database (with its WAL) and the journal, nothing folded in.
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path path : files.toList()) {
+                    String name = path.getFileName().toString();
+                    if (Files.isRegularFile(path) && (name.equals("ledger.db") || name.equals("ledger.db-wal")
+                            || name.startsWith("ledger.db.journal-"))) {
+                        Files.copy(path, crashed.resolve(name));
+                    }
+                }
+            }
+            lock.createStatement().execute("ROLLBACK");
+        }
+        Path copy = crashed.resolve("ledger.db");
+        assertThat(Journal.listSegments(copy)).containsOnlyKeys(0L, 1L);
+        // The cut lost the last 10 acknowledged records (they were only in the page cache): zeros in slots 90..99.
+        try (FileChannel channel = FileChannel.open(Journal.segmentPath(copy, 1), StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate(10 * JournalRecord.SLOT), (long) (90 - 64) * JournalRecord.SLOT);
+        }
+
+        try (SqliteLedger reopened = SqliteLedger.open(copy, SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
+            assertThat(reopened.remaining(scrip)).isEqualTo(10_000 - 90);
+            for (int i = 0; i < 20; i++) {
+                String receipt = ((ChargeResult.Charged) reopened.charge(scrip, 1, "/c")).receiptId();
+                assertThat(issued).doesNotContain(receipt);
+                assertThat(issued.add(receipt)).isTrue();
+            }
+        }
+        assertThat(LedgerFixtures.charges(copy)).hasSize(90 + 20);
     }
 
     @Test
