@@ -354,7 +354,12 @@ public final class Broker implements AutoCloseable {
                 SecretFiles.createDirectory(dataDir);
                 KeyRing keys = KeyRing.open(dataDir, clock);
                 byte[] pseudonymSecret = pseudonymSecret(dataDir);
-                store = Store.open(dataDir.resolve(Store.FILE), clock);
+                Path database = dataDir.resolve(Store.FILE);
+                if (!Files.exists(database)) {
+                    // An empty file is an empty SQLite database: created first so that it is owner-only.
+                    SecretFiles.write(database, new byte[0]);
+                }
+                store = Store.open(database, clock);
                 Issuer issuerService = new Issuer(store, new ScripSigner(keys), pseudonymSecret,
                         issuer == null ? "" : issuer, code, clock);
                 return new Broker(settings, store, keys, issuerService);

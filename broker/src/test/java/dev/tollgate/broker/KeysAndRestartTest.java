@@ -114,7 +114,7 @@ final class KeysAndRestartTest {
     }
 
     @Test
-    void secretFilesAndTheDataDirectoryAreOwnerOnly() throws Exception {
+    void secretFilesTheDatabaseAndTheDataDirectoryAreOwnerOnly() throws Exception {
         Path data = dir.resolve("fresh");
         broker = TestBrokers.startDemo(data);
 
@@ -123,6 +123,8 @@ final class KeysAndRestartTest {
                 .isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
                 data.resolve(Broker.PSEUDONYM_SECRET_FILE)))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(Store.FILE))))
+                .isEqualTo("rw-------");
     }
 
     @Test
