@@ -1,0 +1,343 @@
+package dev.tollgate.broker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tollgate.protocol.Money;
+
+/**
+ * The broker's HTTP API on Jetty's core handler API (no servlets): routing, body limits, JSON in and out, and the
+ * mapping of refusals to {@code {"error", "message"}} answers. Knows nothing about TLS, so the same handler runs
+ * behind a plain or a TLS connector. Thread-safe.
+ */
+final class ApiHandler extends Handler.Abstract {
+
+    static final String JWKS_PATH = "/.well-known/jwks.json";
+    static final String ACCOUNTS_PATH = "/v1/accounts";
+    static final String ME_PATH = "/v1/accounts/me";
+    static final String SCRIP_PATH = "/v1/scrip";
+    /** Largest request body read. */
+    static final int MAX_BODY_BYTES = 64 * 1024;
+    /** How many of a buyer's most recent scrip {@code GET /v1/accounts/me} lists. */
+    static final int ME_SCRIP_LIMIT = 100;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+    private static final Pattern SELLER_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final int MAX_AUTHORIZATION_CHARS = 256;
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    static {
+        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(16).maxStringLength(MAX_BODY_BYTES).maxNumberLength(40).build());
+    }
+
+    private final Issuer issuer;
+    private final KeyRing keys;
+    private final boolean demoMode;
+
+    ApiHandler(Issuer issuer, KeyRing keys, boolean demoMode) {
+        this.issuer = issuer;
+        this.keys = keys;
+        this.demoMode = demoMode;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        try {
+            route(request, response, callback);
+        } catch (ApiException e) {
+            sendError(response, callback, e);
+        } catch (SQLException | IOException | RuntimeException e) {
+            LOG.error("{} {} failed", request.getMethod(), Request.getPathInContext(request), e);
+            sendError(response, callback, new ApiException(500, "internal_error",
+                    "the broker could not complete the request; nothing was charged"));
+        }
+        return true;
+    }
+
+    private void route(Request request, Response response, Callback callback)
+            throws ApiException, SQLException, IOException {
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        switch (path) {
+            case JWKS_PATH -> {
+                requireMethod(method, "GET");
+                response.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=300");
+                send(response, callback, 200, "application/jwk-set+json", keys.jwks());
+            }
+            case ACCOUNTS_PATH -> {
+                if (!demoMode) {
+                    throw notFound();
+                }
+                requireMethod(method, "POST");
+                createAccount(readJson(request, true), response, callback);
+            }
+            case ME_PATH -> {
+                requireMethod(method, "GET");
+                me(authenticate(request), response, callback);
+            }
+            case SCRIP_PATH -> {
+                requireMethod(method, "POST");
+                String account = authenticate(request);
+                issueScrip(account, readJson(request, false), response, callback);
+            }
+            default -> throw notFound();
+        }
+    }
+
+    // --- endpoints --------------------------------------------------------------------------------------------
+
+    private void createAccount(ObjectNode body, Response response, Callback callback)
+            throws ApiException, SQLException {
+        allowOnly(body, Set.of("deposit"));
+        long deposit = body.has("deposit") ? amount(body, "deposit", ScripRules.MAX_DEMO_DEPOSIT_MICROS)
+                : ScripRules.DEFAULT_DEMO_DEPOSIT_MICROS;
+        Issuer.NewBuyer buyer = issuer.createDemoBuyer(deposit);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("account", buyer.account());
+        out.put("apiKey", buyer.apiKey());
+        out.put("balance", Long.toString(buyer.balance()));
+        out.put("currency", issuer.currency());
+        sendJson(response, callback, 201, out);
+    }
+
+    private void me(String account, Response response, Callback callback) throws ApiException, SQLException {
+        Store.Account a = issuer.account(account, ME_SCRIP_LIMIT).orElseThrow(ApiHandler::unauthorized);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("account", a.id());
+        out.put("balance", Long.toString(a.balance()));
+        out.put("reserved", Long.toString(a.reserved()));
+        out.put("currency", issuer.currency());
+        ArrayNode scrip = out.putArray("scrip");
+        long now = issuer.now().getEpochSecond();
+        for (Store.ScripRow row : a.scrip()) {
+            ObjectNode s = scrip.addObject();
+            s.put("jti", row.jti());
+            s.put("seller", row.seller());
+            s.put("budget", Long.toString(row.budget()));
+            s.put("redeemed", Long.toString(row.redeemed()));
+            s.put("expiresAt", row.expiresAt().toString());
+            boolean expired = row.status().equals("active") && row.expiresAt().getEpochSecond() <= now;
+            s.put("status", expired ? "expired" : row.status());
+        }
+        sendJson(response, callback, 200, out);
+    }
+
+    private void issueScrip(String account, ObjectNode body, Response response, Callback callback)
+            throws ApiException, SQLException {
+        allowOnly(body, Set.of("seller", "budget", "ttlSeconds"));
+        JsonNode sellerNode = body.get("seller");
+        if (sellerNode == null || sellerNode.isNull()) {
+            throw ApiException.badRequest("invalid_request", "'seller' is required: the id of the seller to pay");
+        }
+        if (!sellerNode.isTextual() || !SELLER_ID.matcher(sellerNode.textValue()).matches()) {
+            throw ApiException.badRequest("invalid_request",
+                    "'seller' must be a string of 1 to 64 ASCII letters, digits, '.', '-' or '_'");
+        }
+        if (!body.has("budget")) {
+            throw ApiException.badRequest("invalid_request",
+                    "'budget' is required: micro-units as a decimal string, such as \"250000\"");
+        }
+        long budget = amount(body, "budget", ScripRules.MAX_BUDGET_MICROS);
+        Duration ttl = ttl(body.get("ttlSeconds"));
+        Issuer.Issued issued = issuer.issue(account, sellerNode.textValue(), budget, ttl);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("token", issued.token());
+        out.put("jti", issued.jti());
+        out.put("expiresAt", issued.expiresAt().toString());
+        sendJson(response, callback, 201, out);
+    }
+
+    // --- request parsing ----------------------------------------------------------------------------------------
+
+    private String authenticate(Request request) throws ApiException, SQLException {
+        String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (header == null || header.length() > MAX_AUTHORIZATION_CHARS
+                || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw unauthorized();
+        }
+        return issuer.authenticate(header.substring(7).strip());
+    }
+
+    /** Reads the body (at most {@link #MAX_BODY_BYTES}) as a JSON object; an empty body is {@code {}} if allowed. */
+    private static ObjectNode readJson(Request request, boolean emptyAllowed) throws ApiException, IOException {
+        long length = request.getLength();
+        if (length > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        byte[] body = readBounded(request);
+        if (body.length == 0) {
+            if (emptyAllowed) {
+                return JSON.createObjectNode();
+            }
+            throw ApiException.badRequest("invalid_request", "a JSON object body is required");
+        }
+        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        String base = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!base.equals("application/json")) {
+            throw new ApiException(415, "unsupported_media_type", "the body must be sent as Content-Type:"
+                    + " application/json");
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(body);
+        } catch (IOException e) {
+            throw ApiException.badRequest("invalid_json", "the body is not valid JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw ApiException.badRequest("invalid_json", "the body must be a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    private static byte[] readBounded(Request request) throws ApiException, IOException {
+        InputStream in = Content.Source.asInputStream(request);
+        byte[] buffer = new byte[MAX_BODY_BYTES + 1];
+        int total = 0;
+        int n;
+        while (total < buffer.length && (n = in.read(buffer, total, buffer.length - total)) != -1) {
+            total += n;
+        }
+        if (total > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        return java.util.Arrays.copyOf(buffer, total);
+    }
+
+    private static void allowOnly(ObjectNode body, Set<String> allowed) throws ApiException {
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!allowed.contains(field)) {
+                String shown = field.length() > 40 ? field.substring(0, 40) + "..." : field;
+                throw ApiException.badRequest("invalid_request", "unknown field '" + printable(shown)
+                        + "'; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+            }
+        }
+    }
+
+    /** A micro-unit amount: a JSON string of decimal digits, 1 to {@code max}. */
+    private static long amount(ObjectNode body, String field, long max) throws ApiException {
+        JsonNode node = body.get(field);
+        if (node == null || !node.isTextual()) {
+            throw ApiException.badRequest("invalid_amount", "'" + field
+                    + "' must be micro-units as a decimal string, such as \"250000\"");
+        }
+        long micros;
+        try {
+            micros = Money.parseMicros(node.textValue());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_amount", "'" + field + "': " + e.getMessage()
+                    + " Amounts are whole micro-units (1 = 0.000001), such as \"250000\".");
+        }
+        if (micros <= 0 || micros > max) {
+            throw ApiException.badRequest("invalid_amount", "'" + field + "' must be between 1 and " + max
+                    + " micro-units, got " + micros);
+        }
+        return micros;
+    }
+
+    private static Duration ttl(JsonNode node) throws ApiException {
+        if (node == null || node.isNull()) {
+            return ScripRules.DEFAULT_TTL;
+        }
+        long min = ScripRules.MIN_TTL.getSeconds();
+        long max = ScripRules.MAX_TTL.getSeconds();
+        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < min
+                || node.longValue() > max) {
+            throw ApiException.badRequest("invalid_ttl", "'ttlSeconds' must be a whole number from " + min
+                    + " to " + max);
+        }
+        return Duration.ofSeconds(node.longValue());
+    }
+
+    private static void requireMethod(String method, String allowed) throws ApiException {
+        if (!allowed.equals(method)) {
+            throw new ApiException(405, "method_not_allowed", "use " + allowed);
+        }
+    }
+
+    // --- responses ----------------------------------------------------------------------------------------------
+
+    private static void sendJson(Response response, Callback callback, int status, ObjectNode body) {
+        try {
+            send(response, callback, status, "application/json", JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            callback.failed(e);
+        }
+    }
+
+    private static void send(Response response, Callback callback, int status, String type, byte[] body) {
+        response.setStatus(status);
+        HttpFields.Mutable headers = response.getHeaders();
+        headers.put(HttpHeader.CONTENT_TYPE, type);
+        if (!headers.contains(HttpHeader.CACHE_CONTROL)) {
+            headers.put(HttpHeader.CACHE_CONTROL, "no-store");
+        }
+        headers.put("X-Content-Type-Options", "nosniff");
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    private static void sendError(Response response, Callback callback, ApiException e) {
+        if (e.status() == 401) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"tollgate-broker\"");
+        }
+        if (e.status() == 413) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("error", e.code());
+        out.put("message", e.getMessage());
+        sendJson(response, callback, e.status(), out);
+    }
+
+    private static ApiException unauthorized() {
+        return new ApiException(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>");
+    }
+
+    private static ApiException notFound() {
+        return new ApiException(404, "not_found", "no such endpoint");
+    }
+
+    private static ApiException tooLarge() {
+        return new ApiException(413, "body_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes");
+    }
+
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
+    }
+}

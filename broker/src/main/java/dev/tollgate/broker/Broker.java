@@ -1,0 +1,412 @@
+package dev.tollgate.broker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Currency;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Tollgate reference broker: buyer accounts, the seller registry, Ed25519 signing keys and scrip issuance,
+ * kept in SQLite in a data directory and served over HTTP(S) by embedded Jetty.
+ *
+ * <pre>{@code
+ * try (Broker broker = Broker.builder().port(0).dataDir(dir).issuer("https://localhost:8444")
+ *         .demoMode(true).build().start()) {
+ *     broker.registerSeller(Seller.of("daily-byte", "The Daily Byte", publicKey, List.of("https://news.example")));
+ *     URI jwks = broker.jwksUri();
+ * }
+ * }</pre>
+ *
+ * <p>{@link Builder#build()} opens the data directory (database, signing keys, pseudonym secret; created on first
+ * use) without listening, which is all the administrative operations need; {@link #start()} then serves the HTTP
+ * API. Plain HTTP is allowed only on a loopback address; anything else needs a TLS keystore.
+ *
+ * <p>Thread-safe. {@link #close()} stops the server and closes the database.
+ *
+ * @since 0.1
+ */
+public final class Broker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+    static final String PSEUDONYM_SECRET_FILE = "pseudonym-secret";
+
+    private final Settings settings;
+    private final Store store;
+    private final KeyRing keys;
+    private final Issuer issuer;
+    private Server server;
+    private ServerConnector connector;
+    private boolean closed;
+
+    /** The validated builder settings. */
+    private record Settings(int port, String host, Path dataDir, String issuer, boolean demoMode, String currency,
+                            Path keystore, char[] keystorePassword, Clock clock, Duration stopTimeout) {
+    }
+
+    private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer) {
+        this.settings = settings;
+        this.store = store;
+        this.keys = keys;
+        this.issuer = issuer;
+    }
+
+    /** A builder with no settings; {@link Builder#dataDir} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts the HTTP API.
+     *
+     * @return this broker, now listening
+     * @throws IllegalStateException if already started or closed, or if no issuer is set
+     * @throws UncheckedIOException if the port cannot be bound or the keystore cannot be read
+     */
+    public synchronized Broker start() {
+        requireState(!closed, "broker is closed");
+        requireState(server == null, "broker is already started");
+        requireState(settings.issuer() != null, "an issuer must be set to start the HTTP API");
+        QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+        threads.setName("broker-http");
+        Server s = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        ServerConnector c;
+        if (settings.keystore() != null) {
+            SslContextFactory.Server tls = new SslContextFactory.Server();
+            tls.setKeyStorePath(settings.keystore().toString());
+            tls.setKeyStorePassword(new String(settings.keystorePassword()));
+            http.addCustomizer(new SecureRequestCustomizer());
+            c = new ServerConnector(s, new SslConnectionFactory(tls, "http/1.1"), new HttpConnectionFactory(http));
+        } else {
+            c = new ServerConnector(s, new HttpConnectionFactory(http));
+        }
+        c.setHost(settings.host());
+        c.setPort(settings.port());
+        s.addConnector(c);
+        s.setHandler(new ApiHandler(issuer, keys, settings.demoMode()));
+        s.setStopTimeout(settings.stopTimeout().toMillis());
+        try {
+            s.start();
+        } catch (Exception e) {
+            try {
+                s.stop();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new UncheckedIOException(new IOException("cannot start the broker on " + settings.host() + ":"
+                    + settings.port() + ": " + e.getMessage(), e));
+        }
+        server = s;
+        connector = c;
+        LOG.info("Broker {} listening on {} (demo mode {}, signing key {})", settings.issuer(), baseUri(),
+                settings.demoMode() ? "on" : "off", keys.current().kid());
+        return this;
+    }
+
+    /** The port the API listens on. @throws IllegalStateException if not started */
+    public synchronized int port() {
+        requireState(connector != null, "broker is not started");
+        return connector.getLocalPort();
+    }
+
+    /** Where the API listens, such as {@code http://127.0.0.1:8444}. @throws IllegalStateException if not started */
+    public synchronized URI baseUri() {
+        String scheme = settings.keystore() != null ? "https" : "http";
+        String host = settings.host().contains(":") ? "[" + settings.host() + "]" : settings.host();
+        return URI.create(scheme + "://" + host + ":" + port());
+    }
+
+    /** The JWKS URL gateways fetch the broker's keys from. @throws IllegalStateException if not started */
+    public URI jwksUri() {
+        return baseUri().resolve(ApiHandler.JWKS_PATH);
+    }
+
+    /** The issuer ({@code iss}) of the broker's scrip, if set. */
+    public Optional<String> issuer() {
+        return Optional.ofNullable(settings.issuer());
+    }
+
+    /** The currency of every account and scrip: an ISO 4217 code such as {@code USD}. */
+    public String currency() {
+        return settings.currency();
+    }
+
+    /** The kid of the key that signs new scrip. */
+    public String currentKid() {
+        return keys.current().kid();
+    }
+
+    /**
+     * Generates a new signing key that signs all scrip from now on. The previous key stays in the JWKS until every
+     * scrip it could have signed has expired (24 hours and 5 minutes), so outstanding scrip stays verifiable.
+     *
+     * @return the new kid
+     * @throws UncheckedIOException if the key file cannot be written
+     */
+    public String rotateKey() {
+        try {
+            return keys.rotate();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Registers a seller.
+     *
+     * @throws IllegalArgumentException if a seller with the same id is registered
+     * @throws IllegalStateException if the database fails
+     */
+    public Seller registerSeller(Seller seller) {
+        Objects.requireNonNull(seller, "seller cannot be null.");
+        try {
+            store.insertSeller(seller);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot register seller '" + seller.id() + "': " + e.getMessage(), e);
+        }
+        LOG.info("Registered seller {} ({}) with origins {}", seller.id(), seller.name(), seller.origins());
+        return seller;
+    }
+
+    /** The seller with this id, if registered. */
+    public Optional<Seller> seller(String id) {
+        try {
+            return store.seller(Objects.requireNonNull(id, "id cannot be null."));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read seller '" + id + "': " + e.getMessage(), e);
+        }
+    }
+
+    Store store() {
+        return store;
+    }
+
+    KeyRing keys() {
+        return keys;
+    }
+
+    /** Stops the HTTP API (if started) and closes the database. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (server != null) {
+                server.stop();
+            }
+        } catch (Exception e) {
+            LOG.warn("Stopping the broker's HTTP server failed", e);
+        } finally {
+            try {
+                store.close();
+            } catch (SQLException e) {
+                LOG.warn("Closing the broker database failed", e);
+            }
+            if (settings.keystorePassword() != null) {
+                Arrays.fill(settings.keystorePassword(), '\0');
+            }
+        }
+    }
+
+    private static void requireState(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalStateException(message);
+        }
+    }
+
+    private static void requireArgument(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /**
+     * Settings of a {@link Broker}. Not thread-safe; {@link #build()} validates everything and fails naming the
+     * first bad setting.
+     */
+    public static final class Builder {
+
+        private int port = 8444;
+        private String host = "127.0.0.1";
+        private Path dataDir;
+        private String issuer;
+        private boolean demoMode;
+        private String currency = "USD";
+        private Path keystore;
+        private char[] keystorePassword;
+        private Clock clock = Clock.systemUTC();
+        private Duration stopTimeout = Duration.ofSeconds(2);
+
+        private Builder() {
+        }
+
+        /** The port to listen on, 0 for any free port. Default 8444. */
+        public Builder port(int port) {
+            requireArgument(port >= 0 && port <= 65535, "port must be 0 to 65535, got " + port);
+            this.port = port;
+            return this;
+        }
+
+        /** The address to listen on. Default {@code 127.0.0.1}. Anything but loopback needs {@link #tls}. */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host cannot be null.");
+            return this;
+        }
+
+        /** The directory of the database and the keys; created owner-only if missing. Required. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir cannot be null.");
+            return this;
+        }
+
+        /** The issuer URL put in scrip as {@code iss}; gateways must be configured with the same. */
+        public Builder issuer(String issuer) {
+            this.issuer = Objects.requireNonNull(issuer, "issuer cannot be null.");
+            return this;
+        }
+
+        /** Whether {@code POST /v1/accounts} creates funded buyer accounts for anyone. Default false. */
+        public Builder demoMode(boolean demoMode) {
+            this.demoMode = demoMode;
+            return this;
+        }
+
+        /** The ISO 4217 currency of accounts and scrip. Default {@code USD}. */
+        public Builder currency(String currency) {
+            this.currency = Objects.requireNonNull(currency, "currency cannot be null.");
+            return this;
+        }
+
+        /** Serves HTTPS with the key and certificate in a PKCS#12 (or JKS) keystore. */
+        public Builder tls(Path keystore, char[] password) {
+            this.keystore = Objects.requireNonNull(keystore, "keystore cannot be null.");
+            this.keystorePassword = Objects.requireNonNull(password, "password cannot be null.").clone();
+            return this;
+        }
+
+        /** The clock for timestamps and scrip lifetimes. Default UTC system clock. For tests. */
+        Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock cannot be null.");
+            return this;
+        }
+
+        /** How long {@link Broker#close()} lets requests in flight finish. Default 2 s; tests use zero. */
+        Builder stopTimeout(Duration stopTimeout) {
+            requireArgument(!stopTimeout.isNegative(), "stopTimeout must not be negative");
+            this.stopTimeout = stopTimeout;
+            return this;
+        }
+
+        /**
+         * Validates the settings and opens the data directory: migrates the database and loads (or, on first use,
+         * generates) the signing key and the pseudonym secret. Does not listen; see {@link Broker#start()}.
+         *
+         * @throws IllegalArgumentException naming the first bad setting
+         * @throws IllegalStateException if the data directory, database or keys cannot be opened
+         */
+        public Broker build() {
+            requireArgument(dataDir != null, "dataDir must be set");
+            String code = currency.toUpperCase(Locale.ROOT);
+            try {
+                Currency.getInstance(code);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("currency must be an ISO 4217 code, got '" + currency + "'");
+            }
+            if (issuer != null) {
+                validateIssuer(issuer);
+            }
+            if (keystore == null) {
+                requireArgument(isLoopbackAddress(host), "plain HTTP is allowed only on a loopback address; host "
+                        + host + " needs a TLS keystore");
+            } else {
+                requireArgument(Files.isReadable(keystore), "keystore " + keystore + " is not a readable file");
+            }
+            Settings settings = new Settings(port, host, dataDir, issuer, demoMode, code, keystore,
+                    keystorePassword == null ? null : keystorePassword.clone(), clock, stopTimeout);
+            Store store = null;
+            try {
+                SecretFiles.createDirectory(dataDir);
+                KeyRing keys = KeyRing.open(dataDir, clock);
+                byte[] pseudonymSecret = pseudonymSecret(dataDir);
+                Path database = dataDir.resolve(Store.FILE);
+                if (!Files.exists(database)) {
+                    // An empty file is an empty SQLite database: created first so that it is owner-only.
+                    SecretFiles.write(database, new byte[0]);
+                }
+                store = Store.open(database, clock);
+                Issuer issuerService = new Issuer(store, new ScripSigner(keys), pseudonymSecret,
+                        issuer == null ? "" : issuer, code, clock);
+                return new Broker(settings, store, keys, issuerService);
+            } catch (IOException | SQLException e) {
+                if (store != null) {
+                    try {
+                        store.close();
+                    } catch (SQLException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw new IllegalStateException("cannot open the broker data directory " + dataDir + ": "
+                        + e.getMessage(), e);
+            }
+        }
+
+        private static byte[] pseudonymSecret(Path dataDir) throws IOException {
+            Path file = dataDir.resolve(PSEUDONYM_SECRET_FILE);
+            if (!Files.exists(file)) {
+                SecretFiles.write(file, Secrets.randomBytes(32));
+            }
+            byte[] secret = SecretFiles.read(file);
+            if (secret.length != 32) {
+                throw new IOException(file + " must hold 32 bytes, found " + secret.length);
+            }
+            return secret;
+        }
+
+        private static void validateIssuer(String issuer) {
+            URI uri;
+            try {
+                uri = new URI(issuer);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("issuer must be an absolute URL, got '" + issuer + "'");
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            requireArgument((scheme.equals("https") || scheme.equals("http")) && uri.getHost() != null
+                    && uri.getRawQuery() == null && uri.getRawFragment() == null && uri.getRawUserInfo() == null,
+                    "issuer must be an http(s) URL without user, query or fragment, got '" + issuer + "'");
+        }
+
+        private static boolean isLoopbackAddress(String host) {
+            try {
+                return InetAddress.getByName(host).isLoopbackAddress();
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("host " + host + " cannot be resolved");
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.tollgate.broker;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The broker's operations on accounts and scrip, independent of HTTP: create a demo buyer, authenticate an API key,
+ * read an account, issue scrip. Failures that are the caller's fault are {@link ApiException}s. Thread-safe.
+ */
+final class Issuer {
+
+    /** A new buyer and the API key shown to it once. */
+    record NewBuyer(String account, String apiKey, long balance) {
+    }
+
+    /** Issued scrip. */
+    record Issued(String token, String jti, String kid, Instant expiresAt) {
+    }
+
+    /** Hash compared against when the account does not exist, so both failures take the same work. */
+    private static final byte[] DUMMY_HASH = Secrets.sha256("no such account");
+
+    private final Store store;
+    private final ScripSigner signer;
+    private final byte[] pseudonymSecret;
+    private final String issuer;
+    private final String currency;
+    private final Clock clock;
+
+    Issuer(Store store, ScripSigner signer, byte[] pseudonymSecret, String issuer, String currency, Clock clock) {
+        this.store = store;
+        this.signer = signer;
+        this.pseudonymSecret = pseudonymSecret.clone();
+        this.issuer = issuer;
+        this.currency = currency;
+        this.clock = clock;
+    }
+
+    String currency() {
+        return currency;
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    /** Creates a buyer funded with {@code deposit} micro-units, recorded as a demo deposit. */
+    NewBuyer createDemoBuyer(long deposit) throws SQLException {
+        if (deposit <= 0 || deposit > ScripRules.MAX_DEMO_DEPOSIT_MICROS) {
+            throw new IllegalArgumentException("deposit out of range: " + deposit);
+        }
+        String account = Secrets.newAccountId();
+        String apiKey = Secrets.newApiKey(account);
+        store.createBuyer(account, Secrets.sha256(apiKey), deposit, "demo");
+        return new NewBuyer(account, apiKey, deposit);
+    }
+
+    /**
+     * The account id an API key belongs to.
+     *
+     * @throws ApiException 401 {@code unauthorized} for a malformed, unknown or wrong key, all alike
+     */
+    String authenticate(String apiKey) throws ApiException, SQLException {
+        String account = apiKey == null ? null : Secrets.accountOf(apiKey);
+        byte[] presented = Secrets.sha256(apiKey == null ? "" : apiKey);
+        byte[] stored = account == null ? null : store.apiKeyHash(account);
+        boolean match = Secrets.sameHash(presented, stored == null ? DUMMY_HASH : stored);
+        if (!match || stored == null) {
+            throw new ApiException(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>");
+        }
+        return account;
+    }
+
+    Optional<Store.Account> account(String account, int scripLimit) throws SQLException {
+        return store.account(account, scripLimit);
+    }
+
+    /**
+     * Reserves {@code budget} from the buyer's balance and signs scrip for {@code seller}.
+     *
+     * @throws ApiException 404 {@code unknown_seller}, 409 {@code insufficient_funds}
+     */
+    Issued issue(String account, String seller, long budget, Duration ttl) throws ApiException, SQLException {
+        if (store.seller(seller).isEmpty()) {
+            throw unknownSeller(seller);
+        }
+        Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
+        Instant expiresAt = now.plus(ttl);
+        String jti = Secrets.randomToken(16);
+        // Signing is pure computation: done before the transaction, the token is handed out only if it commits.
+        ScripSigner.Signed signed = signer.sign(new ScripSigner.Claims(issuer, Secrets.pseudonym(pseudonymSecret,
+                account), seller, jti, now, expiresAt, budget, currency));
+        Store.Reservation result = store.reserve(account, seller, jti, signed.kid(), budget, now, expiresAt);
+        switch (result) {
+            case RESERVED:
+                return new Issued(signed.token(), jti, signed.kid(), expiresAt);
+            case UNKNOWN_SELLER:
+                throw unknownSeller(seller);
+            case INSUFFICIENT_FUNDS:
+                throw new ApiException(409, "insufficient_funds", "the balance does not cover a budget of "
+                        + budget + " micro-units");
+            default:
+                throw new ApiException(401, "unauthorized", "a valid API key is required");
+        }
+    }
+
+    private static ApiException unknownSeller(String seller) {
+        return new ApiException(404, "unknown_seller", "no seller '" + seller + "' is registered at this broker");
+    }
+}

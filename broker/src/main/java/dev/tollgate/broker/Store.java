@@ -1,0 +1,385 @@
+package dev.tollgate.broker;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The broker's SQLite database: buyers, sellers, the deposits ledger and issued scrip.
+ *
+ * <p>WAL journal, {@code synchronous=FULL} (a committed reservation survives a power cut), foreign keys on, STRICT
+ * tables with {@code CHECK} constraints so that no balance can go negative even through a bug. The schema version is
+ * {@code PRAGMA user_version}; {@link #open} applies the missing migrations in one transaction and refuses a
+ * database newer than this code.
+ *
+ * <p>One connection, used under this object's lock: in-process writers are serialized, and writes are
+ * {@code BEGIN IMMEDIATE} transactions, so another process (an admin command) waits on SQLite's busy timeout
+ * instead of failing. Thread-safe.
+ */
+final class Store implements AutoCloseable {
+
+    static final String FILE = "broker.db";
+
+    /** Migrations by target version: index 0 takes an empty database to version 1. */
+    private static final List<List<String>> MIGRATIONS = List.of(List.of(
+            """
+            CREATE TABLE buyers (
+              id           TEXT PRIMARY KEY,
+              api_key_hash BLOB NOT NULL,
+              balance      INTEGER NOT NULL CHECK (balance >= 0),
+              reserved     INTEGER NOT NULL CHECK (reserved >= 0),
+              created_at   INTEGER NOT NULL
+            ) STRICT""",
+            """
+            CREATE TABLE sellers (
+              id         TEXT PRIMARY KEY,
+              name       TEXT NOT NULL,
+              public_key TEXT NOT NULL,
+              origins    TEXT NOT NULL,
+              credited   INTEGER NOT NULL DEFAULT 0 CHECK (credited >= 0),
+              created_at INTEGER NOT NULL
+            ) STRICT""",
+            """
+            CREATE TABLE deposits (
+              id         INTEGER PRIMARY KEY,
+              buyer      TEXT NOT NULL REFERENCES buyers (id),
+              amount     INTEGER NOT NULL CHECK (amount > 0),
+              source     TEXT NOT NULL,
+              created_at INTEGER NOT NULL
+            ) STRICT""",
+            "CREATE INDEX deposits_by_buyer ON deposits (buyer)",
+            """
+            CREATE TABLE scrip (
+              jti        TEXT PRIMARY KEY,
+              buyer      TEXT NOT NULL REFERENCES buyers (id),
+              seller     TEXT NOT NULL REFERENCES sellers (id),
+              kid        TEXT NOT NULL,
+              budget     INTEGER NOT NULL CHECK (budget > 0),
+              redeemed   INTEGER NOT NULL DEFAULT 0 CHECK (redeemed >= 0 AND redeemed <= budget),
+              status     TEXT NOT NULL CHECK (status IN ('active', 'settled', 'returned')),
+              issued_at  INTEGER NOT NULL,
+              expires_at INTEGER NOT NULL
+            ) STRICT""",
+            "CREATE INDEX scrip_by_buyer ON scrip (buyer, issued_at)"));
+
+    static final int SCHEMA_VERSION = MIGRATIONS.size();
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Outcome of {@link #reserve}. */
+    enum Reservation { RESERVED, INSUFFICIENT_FUNDS, UNKNOWN_SELLER, UNKNOWN_BUYER }
+
+    /** One issued scrip as the buyer sees it. */
+    record ScripRow(String jti, String seller, long budget, long redeemed, Instant expiresAt, String status) {
+    }
+
+    /** A buyer's account and its most recent scrip. */
+    record Account(String id, long balance, long reserved, List<ScripRow> scrip) {
+    }
+
+    /** Sums over the whole database, for the conservation invariant. */
+    record Totals(long deposits, long balances, long reserved, long credited) {
+        boolean conserved() {
+            return balances + reserved + credited == deposits;
+        }
+    }
+
+    private final Connection connection;
+    private final Clock clock;
+
+    private Store(Connection connection, Clock clock) {
+        this.connection = connection;
+        this.clock = clock;
+    }
+
+    static Store open(Path file, Clock clock) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.enforceForeignKeys(true);
+        config.setBusyTimeout(10_000);
+        Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        Store store = new Store(connection, clock);
+        try {
+            store.migrate(file);
+        } catch (SQLException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+        return store;
+    }
+
+    private synchronized void migrate(Path file) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute("BEGIN IMMEDIATE");
+            try {
+                int version;
+                try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+                    version = rs.getInt(1);
+                }
+                if (version > SCHEMA_VERSION) {
+                    throw new SQLException(file + " has schema version " + version + ", newer than this broker's "
+                            + SCHEMA_VERSION + "; run a newer broker");
+                }
+                for (int v = version; v < SCHEMA_VERSION; v++) {
+                    for (String sql : MIGRATIONS.get(v)) {
+                        st.execute(sql);
+                    }
+                }
+                st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+                st.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                rollback(st);
+                throw e;
+            }
+        }
+    }
+
+    /** Creates a buyer funded with {@code deposit} (recorded in the deposits ledger). */
+    void createBuyer(String id, byte[] apiKeyHash, long deposit, String source) throws SQLException {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO buyers (id, api_key_hash, balance, reserved, created_at) VALUES (?, ?, 0, 0, ?)")) {
+                ps.setString(1, id);
+                ps.setBytes(2, apiKeyHash);
+                ps.setLong(3, clock.instant().getEpochSecond());
+                ps.executeUpdate();
+            }
+            if (deposit > 0) {
+                insertDeposit(c, id, deposit, source);
+            }
+            return null;
+        });
+    }
+
+    /** Adds {@code amount} to a buyer's balance and records it in the deposits ledger. */
+    void deposit(String buyer, long amount, String source) throws SQLException {
+        if (amount <= 0) {
+            throw new IllegalArgumentException("deposit must be positive, got " + amount);
+        }
+        write(c -> {
+            insertDeposit(c, buyer, amount, source);
+            return null;
+        });
+    }
+
+    private void insertDeposit(Connection c, String buyer, long amount, String source) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE buyers SET balance = balance + ? WHERE id = ?")) {
+            ps.setLong(1, amount);
+            ps.setString(2, buyer);
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("no buyer " + buyer);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO deposits (buyer, amount, source, created_at) VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, buyer);
+            ps.setLong(2, amount);
+            ps.setString(3, source);
+            ps.setLong(4, clock.instant().getEpochSecond());
+            ps.executeUpdate();
+        }
+    }
+
+    /** The stored SHA-256 of the buyer's API key, or null if there is no such buyer. */
+    synchronized byte[] apiKeyHash(String buyer) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT api_key_hash FROM buyers WHERE id = ?")) {
+            ps.setString(1, buyer);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getBytes(1) : null;
+            }
+        }
+    }
+
+    synchronized Optional<Seller> seller(String id) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT id, name, public_key, origins FROM sellers WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                List<String> origins;
+                try {
+                    origins = List.of(JSON.readValue(rs.getString(4), String[].class));
+                } catch (JsonProcessingException e) {
+                    throw new SQLException("seller " + id + " has unreadable origins", e);
+                }
+                return Optional.of(new Seller(rs.getString(1), rs.getString(2), rs.getString(3), origins));
+            }
+        }
+    }
+
+    /** @throws IllegalArgumentException if a seller with this id exists */
+    void insertSeller(Seller seller) throws SQLException {
+        write(c -> {
+            try (PreparedStatement check = c.prepareStatement("SELECT 1 FROM sellers WHERE id = ?")) {
+                check.setString(1, seller.id());
+                try (ResultSet rs = check.executeQuery()) {
+                    if (rs.next()) {
+                        throw new IllegalArgumentException("seller '" + seller.id() + "' is already registered");
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO sellers (id, name, public_key, origins,"
+                    + " credited, created_at) VALUES (?, ?, ?, ?, 0, ?)")) {
+                ps.setString(1, seller.id());
+                ps.setString(2, seller.name());
+                ps.setString(3, seller.publicKey());
+                ps.setString(4, JSON.writeValueAsString(seller.origins()));
+                ps.setLong(5, clock.instant().getEpochSecond());
+                ps.executeUpdate();
+            } catch (JsonProcessingException e) {
+                throw new SQLException(e);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Moves {@code budget} from the buyer's balance to reserved and records the scrip, in one transaction. Nothing
+     * changes unless the result is {@link Reservation#RESERVED}.
+     */
+    Reservation reserve(String buyer, String seller, String jti, String kid, long budget, Instant issuedAt,
+                        Instant expiresAt) throws SQLException {
+        return write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sellers WHERE id = ?")) {
+                ps.setString(1, seller);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Reservation.UNKNOWN_SELLER;
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE buyers SET balance = balance - ?,"
+                    + " reserved = reserved + ? WHERE id = ? AND balance >= ?")) {
+                ps.setLong(1, budget);
+                ps.setLong(2, budget);
+                ps.setString(3, buyer);
+                ps.setLong(4, budget);
+                if (ps.executeUpdate() != 1) {
+                    return apiKeyHashIn(c, buyer) ? Reservation.INSUFFICIENT_FUNDS : Reservation.UNKNOWN_BUYER;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO scrip (jti, buyer, seller, kid, budget,"
+                    + " redeemed, status, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, 0, 'active', ?, ?)")) {
+                ps.setString(1, jti);
+                ps.setString(2, buyer);
+                ps.setString(3, seller);
+                ps.setString(4, kid);
+                ps.setLong(5, budget);
+                ps.setLong(6, issuedAt.getEpochSecond());
+                ps.setLong(7, expiresAt.getEpochSecond());
+                ps.executeUpdate();
+            }
+            return Reservation.RESERVED;
+        });
+    }
+
+    private static boolean apiKeyHashIn(Connection c, String buyer) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM buyers WHERE id = ?")) {
+            ps.setString(1, buyer);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** The buyer's account with its {@code scripLimit} most recent scrip, newest first; empty if unknown. */
+    Optional<Account> account(String buyer, int scripLimit) throws SQLException {
+        return read(c -> {
+            long balance;
+            long reserved;
+            try (PreparedStatement ps = c.prepareStatement("SELECT balance, reserved FROM buyers WHERE id = ?")) {
+                ps.setString(1, buyer);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    balance = rs.getLong(1);
+                    reserved = rs.getLong(2);
+                }
+            }
+            List<ScripRow> scrip = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT jti, seller, budget, redeemed, expires_at, status"
+                    + " FROM scrip WHERE buyer = ? ORDER BY issued_at DESC, rowid DESC LIMIT ?")) {
+                ps.setString(1, buyer);
+                ps.setInt(2, scripLimit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        scrip.add(new ScripRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                                Instant.ofEpochSecond(rs.getLong(5)), rs.getString(6)));
+                    }
+                }
+            }
+            return Optional.of(new Account(buyer, balance, reserved, List.copyOf(scrip)));
+        });
+    }
+
+    /** Sums of deposits, balances, reserved amounts and seller credits, read in one snapshot. */
+    Totals totals() throws SQLException {
+        return read(c -> {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT (SELECT coalesce(sum(amount), 0) FROM deposits),"
+                         + " (SELECT coalesce(sum(balance), 0) FROM buyers),"
+                         + " (SELECT coalesce(sum(reserved), 0) FROM buyers),"
+                         + " (SELECT coalesce(sum(credited), 0) FROM sellers)")) {
+                return new Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+            }
+        });
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        connection.close();
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private synchronized <T> T write(Work<T> work) throws SQLException {
+        return transaction("BEGIN IMMEDIATE", work);
+    }
+
+    private synchronized <T> T read(Work<T> work) throws SQLException {
+        return transaction("BEGIN", work);
+    }
+
+    private <T> T transaction(String begin, Work<T> work) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute(begin);
+            T result;
+            try {
+                result = work.run(connection);
+            } catch (SQLException | RuntimeException e) {
+                rollback(st);
+                throw e;
+            }
+            st.execute("COMMIT");
+            return result;
+        }
+    }
+
+    private static void rollback(Statement st) {
+        try {
+            st.execute("ROLLBACK");
+        } catch (SQLException e) {
+            // The transaction is already gone (SQLite rolls back on some errors by itself).
+        }
+    }
+}

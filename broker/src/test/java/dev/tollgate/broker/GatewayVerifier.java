@@ -1,0 +1,34 @@
+package dev.tollgate.broker;
+
+import java.time.Clock;
+import java.time.Duration;
+
+import dev.tollgate.gateway.internal.BrokerKeys;
+import dev.tollgate.gateway.internal.BrokerKeysSettings;
+import dev.tollgate.gateway.internal.PaymentException;
+import dev.tollgate.gateway.internal.ScripVerifier;
+import dev.tollgate.gateway.ledger.ScripAccount;
+
+/** The gateway's own JWKS client and scrip verifier, pointed at a running broker, as a seller would run them. */
+final class GatewayVerifier implements AutoCloseable {
+
+    private final BrokerKeys keys;
+    private final ScripVerifier verifier;
+
+    GatewayVerifier(Broker broker, String seller) {
+        keys = new BrokerKeys(BrokerKeysSettings.of(broker.jwksUri()).withUnknownKidRefetchInterval(
+                Duration.ofMillis(1)));
+        keys.start();
+        verifier = new ScripVerifier(keys, TestBrokers.ISSUER, seller, broker.currency(), Duration.ofSeconds(5),
+                Clock.systemUTC());
+    }
+
+    ScripAccount verify(String token) throws PaymentException {
+        return verifier.verify(token);
+    }
+
+    @Override
+    public void close() {
+        keys.close();
+    }
+}
