@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -42,14 +43,22 @@ final class ApiHandler extends Handler.Abstract {
     static final String ACCOUNTS_PATH = "/v1/accounts";
     static final String ME_PATH = "/v1/accounts/me";
     static final String SCRIP_PATH = "/v1/scrip";
+    static final String REDEMPTIONS_PATH = "/v1/redemptions";
+    /** {@code /v1/sellers/{id}/statement}. */
+    static final Pattern STATEMENT_PATH = Pattern.compile("/v1/sellers/([A-Za-z0-9._-]{1,64})/statement");
+    /** The authorization scheme of seller-signed requests. */
+    static final String SELLER_SCHEME = "Tollgate-Seller";
     /** Largest request body read. */
     static final int MAX_BODY_BYTES = 64 * 1024;
+    /** Largest redemption batch: 1000 claims of 22-character jtis, base64url-encoded, need about 70 KiB. */
+    static final int MAX_REDEMPTION_BODY_BYTES = 256 * 1024;
     /** How many of a buyer's most recent scrip {@code GET /v1/accounts/me} lists. */
     static final int ME_SCRIP_LIMIT = 100;
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final Pattern SELLER_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final int MAX_AUTHORIZATION_CHARS = 256;
+    private static final int MAX_SELLER_AUTHORIZATION_CHARS = 4096;
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -63,11 +72,13 @@ final class ApiHandler extends Handler.Abstract {
 
     private final Issuer issuer;
     private final KeyRing keys;
+    private final Settlement settlement;
     private final boolean demoMode;
 
-    ApiHandler(Issuer issuer, KeyRing keys, boolean demoMode) {
+    ApiHandler(Issuer issuer, KeyRing keys, Settlement settlement, boolean demoMode) {
         this.issuer = issuer;
         this.keys = keys;
+        this.settlement = settlement;
         this.demoMode = demoMode;
     }
 
@@ -111,7 +122,18 @@ final class ApiHandler extends Handler.Abstract {
                 String account = authenticate(request);
                 issueScrip(account, readJson(request, false), response, callback);
             }
-            default -> throw notFound();
+            case REDEMPTIONS_PATH -> {
+                requireMethod(method, "POST");
+                redeem(readJose(request), response, callback);
+            }
+            default -> {
+                java.util.regex.Matcher m = STATEMENT_PATH.matcher(path);
+                if (!m.matches()) {
+                    throw notFound();
+                }
+                requireMethod(method, "GET");
+                statement(m.group(1), sellerAuthorization(request), path, response, callback);
+            }
         }
     }
 
@@ -132,6 +154,7 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private void me(String account, Response response, Callback callback) throws ApiException, SQLException {
+        settlement.returnExpired(account);
         Store.Account a = issuer.account(account, ME_SCRIP_LIMIT).orElseThrow(ApiHandler::unauthorized);
         ObjectNode out = JSON.createObjectNode();
         out.put("account", a.id());
@@ -147,8 +170,51 @@ final class ApiHandler extends Handler.Abstract {
             s.put("budget", Long.toString(row.budget()));
             s.put("redeemed", Long.toString(row.redeemed()));
             s.put("expiresAt", row.expiresAt().toString());
-            boolean expired = row.status().equals("active") && row.expiresAt().getEpochSecond() <= now;
-            s.put("status", expired ? "expired" : row.status());
+            s.put("status", status(row, now));
+        }
+        sendJson(response, callback, 200, out);
+    }
+
+    /** {@code active}, {@code expired} (past expiresAt, remainder still reserved) or {@code returned}. */
+    private static String status(Store.ScripRow row, long now) {
+        boolean expired = row.status().equals("active") && row.expiresAt().getEpochSecond() <= now;
+        return expired ? "expired" : row.status();
+    }
+
+    private void redeem(String compact, Response response, Callback callback) throws ApiException, SQLException {
+        List<Store.ClaimResult> results = settlement.redeem(compact);
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode list = out.putArray("results");
+        for (Store.ClaimResult r : results) {
+            ObjectNode o = list.addObject();
+            o.put("jti", r.jti());
+            o.put("status", r.status());
+            if (r.reason() != null) {
+                o.put("reason", r.reason());
+            } else {
+                o.put("credited", Long.toString(r.credited()));
+                o.put("redeemed", Long.toString(r.redeemed()));
+            }
+        }
+        sendJson(response, callback, 200, out);
+    }
+
+    private void statement(String seller, String compact, String path, Response response, Callback callback)
+            throws ApiException, SQLException {
+        Store.SellerStatement st = settlement.statement(seller, compact, path);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("seller", st.seller());
+        out.put("credited", Long.toString(st.credited()));
+        out.put("currency", issuer.currency());
+        ArrayNode scrip = out.putArray("scrip");
+        long now = issuer.now().getEpochSecond();
+        for (Store.ScripRow row : st.scrip()) {
+            ObjectNode s = scrip.addObject();
+            s.put("jti", row.jti());
+            s.put("budget", Long.toString(row.budget()));
+            s.put("redeemed", Long.toString(row.redeemed()));
+            s.put("expiresAt", row.expiresAt().toString());
+            s.put("status", status(row, now));
         }
         sendJson(response, callback, 200, out);
     }
@@ -189,13 +255,44 @@ final class ApiHandler extends Handler.Abstract {
         return issuer.authenticate(header.substring(7).strip());
     }
 
+    /** The compact JWS of {@code Authorization: Tollgate-Seller <jws>}. */
+    private static String sellerAuthorization(Request request) throws ApiException {
+        String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        String prefix = SELLER_SCHEME + " ";
+        if (header == null || header.length() > MAX_SELLER_AUTHORIZATION_CHARS
+                || !header.regionMatches(true, 0, prefix, 0, prefix.length())) {
+            throw new ApiException(401, "unauthorized", "a seller-signed request is required: Authorization: "
+                    + SELLER_SCHEME + " <compact JWS>");
+        }
+        return header.substring(prefix.length()).strip();
+    }
+
+    /** Reads a {@code Content-Type: application/jose} body: one compact JWS. */
+    private static String readJose(Request request) throws ApiException, IOException {
+        if (request.getLength() > MAX_REDEMPTION_BODY_BYTES) {
+            throw tooLarge(MAX_REDEMPTION_BODY_BYTES);
+        }
+        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        String base = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!base.equals("application/jose")) {
+            throw new ApiException(415, "unsupported_media_type", "the body must be a compact JWS sent as"
+                    + " Content-Type: application/jose");
+        }
+        byte[] body = readBounded(request, MAX_REDEMPTION_BODY_BYTES);
+        String text = new String(body, java.nio.charset.StandardCharsets.US_ASCII).strip();
+        if (text.isEmpty()) {
+            throw ApiException.badRequest("invalid_request", "the body must be a compact JWS");
+        }
+        return text;
+    }
+
     /** Reads the body (at most {@link #MAX_BODY_BYTES}) as a JSON object; an empty body is {@code {}} if allowed. */
     private static ObjectNode readJson(Request request, boolean emptyAllowed) throws ApiException, IOException {
         long length = request.getLength();
         if (length > MAX_BODY_BYTES) {
             throw tooLarge();
         }
-        byte[] body = readBounded(request);
+        byte[] body = readBounded(request, MAX_BODY_BYTES);
         if (body.length == 0) {
             if (emptyAllowed) {
                 return JSON.createObjectNode();
@@ -220,16 +317,16 @@ final class ApiHandler extends Handler.Abstract {
         return (ObjectNode) node;
     }
 
-    private static byte[] readBounded(Request request) throws ApiException, IOException {
+    private static byte[] readBounded(Request request, int max) throws ApiException, IOException {
         InputStream in = Content.Source.asInputStream(request);
-        byte[] buffer = new byte[MAX_BODY_BYTES + 1];
+        byte[] buffer = new byte[max + 1];
         int total = 0;
         int n;
         while (total < buffer.length && (n = in.read(buffer, total, buffer.length - total)) != -1) {
             total += n;
         }
-        if (total > MAX_BODY_BYTES) {
-            throw tooLarge();
+        if (total > max) {
+            throw tooLarge(max);
         }
         return java.util.Arrays.copyOf(buffer, total);
     }
@@ -309,7 +406,9 @@ final class ApiHandler extends Handler.Abstract {
 
     private static void sendError(Response response, Callback callback, ApiException e) {
         if (e.status() == 401) {
-            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"tollgate-broker\"");
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, e.code().equals("unauthorized")
+                    && !e.getMessage().contains(SELLER_SCHEME) ? "Bearer realm=\"tollgate-broker\""
+                    : SELLER_SCHEME + " realm=\"tollgate-broker\"");
         }
         if (e.status() == 413) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
@@ -329,7 +428,11 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private static ApiException tooLarge() {
-        return new ApiException(413, "body_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes");
+        return tooLarge(MAX_BODY_BYTES);
+    }
+
+    private static ApiException tooLarge(int max) {
+        return new ApiException(413, "body_too_large", "the body is larger than " + max + " bytes");
     }
 
     private static String printable(String s) {

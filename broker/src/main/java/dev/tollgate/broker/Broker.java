@@ -16,6 +16,9 @@ import java.util.Currency;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -52,25 +55,31 @@ public final class Broker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
     static final String PSEUDONYM_SECRET_FILE = "pseudonym-secret";
+    /** Default of {@link Builder#settlementGrace}. */
+    public static final Duration DEFAULT_SETTLEMENT_GRACE = Duration.ofHours(24);
 
     private final Settings settings;
     private final Store store;
     private final KeyRing keys;
     private final Issuer issuer;
+    private final Settlement settlement;
+    private ScheduledExecutorService sweeper;
     private Server server;
     private ServerConnector connector;
     private boolean closed;
 
     /** The validated builder settings. */
     private record Settings(int port, String host, Path dataDir, String issuer, boolean demoMode, String currency,
-                            Path keystore, char[] keystorePassword, Clock clock, Duration stopTimeout) {
+                            Path keystore, char[] keystorePassword, Clock clock, Duration stopTimeout,
+                            Duration settlementGrace, Duration sweepInterval) {
     }
 
-    private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer) {
+    private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement) {
         this.settings = settings;
         this.store = store;
         this.keys = keys;
         this.issuer = issuer;
+        this.settlement = settlement;
     }
 
     /** A builder with no settings; {@link Builder#dataDir} is required. */
@@ -107,7 +116,7 @@ public final class Broker implements AutoCloseable {
         c.setHost(settings.host());
         c.setPort(settings.port());
         s.addConnector(c);
-        s.setHandler(new ApiHandler(issuer, keys, settings.demoMode()));
+        s.setHandler(new ApiHandler(issuer, keys, settlement, settings.demoMode()));
         s.setStopTimeout(settings.stopTimeout().toMillis());
         try {
             s.start();
@@ -122,6 +131,15 @@ public final class Broker implements AutoCloseable {
         }
         server = s;
         connector = c;
+        if (!settings.sweepInterval().isZero()) {
+            sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "broker-expiry-returns");
+                t.setDaemon(true);
+                return t;
+            });
+            long period = settings.sweepInterval().toMillis();
+            sweeper.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.MILLISECONDS);
+        }
         LOG.info("Broker {} listening on {} (demo mode {}, signing key {})", settings.issuer(), baseUri(),
                 settings.demoMode() ? "on" : "off", keys.current().kid());
         return this;
@@ -201,6 +219,38 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /** The settlement grace period: how long after its expiry a scrip can still be redeemed. */
+    public Duration settlementGrace() {
+        return settings.settlementGrace();
+    }
+
+    /**
+     * Expiry returns: every scrip whose expiry plus the settlement grace period has passed gets its unredeemed
+     * remainder moved from the buyer's reserved amount back to the balance, and the status {@code returned}. A
+     * started broker runs this every minute by itself.
+     *
+     * @return how many scrip were returned
+     * @throws IllegalStateException if the database fails
+     */
+    public int returnExpiredScrip() {
+        try {
+            return settlement.returnExpired(null);
+        } catch (SQLException e) {
+            throw new IllegalStateException("expiry returns failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void sweepQuietly() {
+        try {
+            int returned = returnExpiredScrip();
+            if (returned > 0) {
+                LOG.info("Returned the unredeemed remainder of {} expired scrip to their buyers", returned);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Expiry returns failed; retrying at the next run", e);
+        }
+    }
+
     Store store() {
         return store;
     }
@@ -216,6 +266,14 @@ public final class Broker implements AutoCloseable {
             return;
         }
         closed = true;
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+            try {
+                sweeper.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             if (server != null) {
                 server.stop();
@@ -262,6 +320,8 @@ public final class Broker implements AutoCloseable {
         private char[] keystorePassword;
         private Clock clock = Clock.systemUTC();
         private Duration stopTimeout = Duration.ofSeconds(2);
+        private Duration settlementGrace = DEFAULT_SETTLEMENT_GRACE;
+        private Duration sweepInterval = Duration.ofMinutes(1);
 
         private Builder() {
         }
@@ -316,6 +376,25 @@ public final class Broker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long after a scrip's expiry the seller can still redeem it; then its unredeemed remainder goes back to
+         * the buyer. Default 24 hours; at most 30 days.
+         */
+        public Builder settlementGrace(Duration grace) {
+            Objects.requireNonNull(grace, "grace cannot be null.");
+            requireArgument(!grace.isNegative() && grace.compareTo(Duration.ofDays(30)) <= 0,
+                    "settlementGrace must be 0 to 30 days, got " + grace);
+            this.settlementGrace = grace;
+            return this;
+        }
+
+        /** How often a started broker runs expiry returns. Default 1 minute; zero turns the schedule off (tests). */
+        Builder sweepInterval(Duration interval) {
+            requireArgument(!interval.isNegative(), "sweepInterval must not be negative");
+            this.sweepInterval = interval;
+            return this;
+        }
+
         /** How long {@link Broker#close()} lets requests in flight finish. Default 2 s; tests use zero. */
         Builder stopTimeout(Duration stopTimeout) {
             requireArgument(!stopTimeout.isNegative(), "stopTimeout must not be negative");
@@ -348,7 +427,8 @@ public final class Broker implements AutoCloseable {
                 requireArgument(Files.isReadable(keystore), "keystore " + keystore + " is not a readable file");
             }
             Settings settings = new Settings(port, host, dataDir, issuer, demoMode, code, keystore,
-                    keystorePassword == null ? null : keystorePassword.clone(), clock, stopTimeout);
+                    keystorePassword == null ? null : keystorePassword.clone(), clock, stopTimeout, settlementGrace,
+                    sweepInterval);
             Store store = null;
             try {
                 SecretFiles.createDirectory(dataDir);
@@ -362,7 +442,9 @@ public final class Broker implements AutoCloseable {
                 store = Store.open(database, clock);
                 Issuer issuerService = new Issuer(store, new ScripSigner(keys), pseudonymSecret,
                         issuer == null ? "" : issuer, code, clock);
-                return new Broker(settings, store, keys, issuerService);
+                Settlement settlement = new Settlement(store, new SellerTokens(store, issuer == null ? "" : issuer,
+                        clock), settlementGrace);
+                return new Broker(settings, store, keys, issuerService, settlement);
             } catch (IOException | SQLException e) {
                 if (store != null) {
                     try {

@@ -17,7 +17,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java -jar broker.jar [serve] --data DIR --issuer URL [--port 8444] [--host 127.0.0.1] [--demo] [--currency USD]
- *                              [--keystore FILE --keystore-password-file FILE]
+ *                              [--keystore FILE --keystore-password-file FILE] [--settlement-grace 24h]
  * java -jar broker.jar register-seller --data DIR --id ID --name NAME --public-key KEY|@FILE --origin URL...
  * java -jar broker.jar rotate-key --data DIR
  * </pre>
@@ -32,6 +32,7 @@ public final class Main {
             "usage:",
             "  java -jar broker.jar [serve] --data DIR --issuer URL [--port 8444] [--host 127.0.0.1] [--demo]",
             "                              [--currency USD] [--keystore FILE --keystore-password-file FILE]",
+            "                              [--settlement-grace 24h]",
             "  java -jar broker.jar register-seller --data DIR --id ID --name NAME --public-key JWK|BASE64|@FILE",
             "                              --origin URL [--origin URL ...]",
             "  java -jar broker.jar rotate-key --data DIR");
@@ -83,7 +84,7 @@ public final class Main {
 
     private static int serve(Map<String, List<String>> options, PrintStream out) throws UsageException, IOException {
         allowOnly(options, "--data", "--issuer", "--port", "--host", "--demo", "--currency", "--keystore",
-                "--keystore-password-file");
+                "--keystore-password-file", "--settlement-grace");
         Broker.Builder builder = Broker.builder()
                 .dataDir(Path.of(required(options, "--data")))
                 .issuer(required(options, "--issuer"))
@@ -101,6 +102,10 @@ public final class Main {
         }
         if (optional(options, "--currency") != null) {
             builder.currency(optional(options, "--currency"));
+        }
+        String grace = optional(options, "--settlement-grace");
+        if (grace != null) {
+            builder.settlementGrace(duration("--settlement-grace", grace));
         }
         String keystore = optional(options, "--keystore");
         String passwordFile = optional(options, "--keystore-password-file");
@@ -155,6 +160,26 @@ public final class Main {
                     + " stays published until the scrip it signed has expired");
         }
         return 0;
+    }
+
+    /** A duration: whole seconds, or a number with {@code s}, {@code m}, {@code h} or {@code d}, or ISO 8601. */
+    static java.time.Duration duration(String option, String value) throws UsageException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})([smhd]?)").matcher(value.strip());
+        try {
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "m" -> java.time.Duration.ofMinutes(n);
+                    case "h" -> java.time.Duration.ofHours(n);
+                    case "d" -> java.time.Duration.ofDays(n);
+                    default -> java.time.Duration.ofSeconds(n);
+                };
+            }
+            return java.time.Duration.parse(value.strip());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new UsageException(option + " must be a duration such as 24h, 90m, 3600 or PT24H, got '" + value
+                    + "'");
+        }
     }
 
     private static Map<String, List<String>> parse(List<String> args) throws UsageException {

@@ -103,6 +103,23 @@ public record Seller(String id, String name, String publicKey, List<String> orig
                 .encodeToString(x) + "\"}";
     }
 
+    /**
+     * The RFC 7638 thumbprint (SHA-256, base64url) of the public key: the {@code kid} of the JWS the seller signs
+     * (redemption batches, statement requests).
+     */
+    public String keyThumbprint() {
+        return KeyRing.thumbprint(ed25519FromSpki(publicKey));
+    }
+
+    /** The public key as a JDK {@link PublicKey}, for verifying the seller's signatures. */
+    PublicKey verificationKey() {
+        return ed25519FromSpki(publicKey);
+    }
+
+    static String thumbprintOfSpki(String base64Spki) {
+        return KeyRing.thumbprint(ed25519FromSpki(base64Spki));
+    }
+
     private static String toSpki(String key) {
         if (!key.startsWith("{")) {
             return Base64.getEncoder().encodeToString(ed25519FromSpki(key).getEncoded());

@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.sqlite.SQLiteConfig;
 
 /**
- * The broker's SQLite database: buyers, sellers, the deposits ledger and issued scrip.
+ * The broker's SQLite database: buyers, sellers, the deposits ledger, issued scrip and redemptions.
  *
  * <p>WAL journal, {@code synchronous=FULL} (a committed reservation survives a power cut), foreign keys on, STRICT
  * tables with {@code CHECK} constraints so that no balance can go negative even through a bug. The schema version is
@@ -73,7 +74,25 @@ final class Store implements AutoCloseable {
               issued_at  INTEGER NOT NULL,
               expires_at INTEGER NOT NULL
             ) STRICT""",
-            "CREATE INDEX scrip_by_buyer ON scrip (buyer, issued_at)"));
+            "CREATE INDEX scrip_by_buyer ON scrip (buyer, issued_at)"),
+            // Version 2: redemptions, expiry returns, sellers located by key thumbprint (see backfill()).
+            List.of(
+            "ALTER TABLE sellers ADD COLUMN key_thumbprint TEXT",
+            "CREATE UNIQUE INDEX sellers_by_key ON sellers (key_thumbprint)",
+            "ALTER TABLE scrip ADD COLUMN returned INTEGER NOT NULL DEFAULT 0 CHECK (returned >= 0)",
+            "ALTER TABLE scrip ADD COLUMN returned_at INTEGER",
+            "CREATE INDEX scrip_by_expiry ON scrip (status, expires_at)",
+            "CREATE INDEX scrip_by_seller ON scrip (seller, issued_at)",
+            """
+            CREATE TABLE redemptions (
+              id         INTEGER PRIMARY KEY,
+              scrip      TEXT NOT NULL REFERENCES scrip (jti),
+              seller     TEXT NOT NULL REFERENCES sellers (id),
+              batch      TEXT NOT NULL,
+              amount     INTEGER NOT NULL CHECK (amount > 0),
+              created_at INTEGER NOT NULL
+            ) STRICT""",
+            "CREATE INDEX redemptions_by_seller ON redemptions (seller, created_at)"));
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 
@@ -88,6 +107,21 @@ final class Store implements AutoCloseable {
 
     /** A buyer's account and its most recent scrip. */
     record Account(String id, long balance, long reserved, List<ScripRow> scrip) {
+    }
+
+    /** One claim of a redemption batch: the cumulative amount the seller charged on a scrip. */
+    record Claim(String jti, long spent) {
+    }
+
+    /** The outcome of one claim: {@code status} credited, unchanged or refused (with {@code reason}). */
+    record ClaimResult(String jti, String status, long credited, long redeemed, String reason) {
+        static ClaimResult refused(String jti, String reason) {
+            return new ClaimResult(jti, "refused", 0, 0, reason);
+        }
+    }
+
+    /** A seller's credited total and its most recent scrip. */
+    record SellerStatement(String seller, long credited, List<ScripRow> scrip) {
     }
 
     /** Sums over the whole database, for the conservation invariant. */
@@ -138,12 +172,34 @@ final class Store implements AutoCloseable {
                     for (String sql : MIGRATIONS.get(v)) {
                         st.execute(sql);
                     }
+                    if (v == 1) {
+                        backfillThumbprints();
+                    }
                 }
                 st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
                 st.execute("COMMIT");
             } catch (SQLException | RuntimeException e) {
                 rollback(st);
                 throw e;
+            }
+        }
+    }
+
+    /** Version 2: the key thumbprint of sellers registered before it existed. */
+    private void backfillThumbprints() throws SQLException {
+        List<String[]> rows = new ArrayList<>();
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT id, public_key FROM sellers")) {
+            while (rs.next()) {
+                rows.add(new String[] {rs.getString(1), rs.getString(2)});
+            }
+        }
+        try (PreparedStatement ps = connection.prepareStatement(
+                "UPDATE sellers SET key_thumbprint = ? WHERE id = ?")) {
+            for (String[] row : rows) {
+                ps.setString(1, Seller.thumbprintOfSpki(row[1]));
+                ps.setString(2, row[0]);
+                ps.executeUpdate();
             }
         }
     }
@@ -205,9 +261,18 @@ final class Store implements AutoCloseable {
     }
 
     synchronized Optional<Seller> seller(String id) throws SQLException {
+        return sellerWhere("id", id);
+    }
+
+    /** The seller whose registered public key has this RFC 7638 thumbprint. */
+    synchronized Optional<Seller> sellerByKeyThumbprint(String thumbprint) throws SQLException {
+        return sellerWhere("key_thumbprint", thumbprint);
+    }
+
+    private Optional<Seller> sellerWhere(String column, String value) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT id, name, public_key, origins FROM sellers WHERE id = ?")) {
-            ps.setString(1, id);
+                "SELECT id, name, public_key, origins FROM sellers WHERE " + column + " = ?")) {
+            ps.setString(1, value);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
@@ -216,7 +281,7 @@ final class Store implements AutoCloseable {
                 try {
                     origins = List.of(JSON.readValue(rs.getString(4), String[].class));
                 } catch (JsonProcessingException e) {
-                    throw new SQLException("seller " + id + " has unreadable origins", e);
+                    throw new SQLException("seller " + rs.getString(1) + " has unreadable origins", e);
                 }
                 return Optional.of(new Seller(rs.getString(1), rs.getString(2), rs.getString(3), origins));
             }
@@ -234,13 +299,24 @@ final class Store implements AutoCloseable {
                     }
                 }
             }
+            String thumbprint = seller.keyThumbprint();
+            try (PreparedStatement check = c.prepareStatement("SELECT id FROM sellers WHERE key_thumbprint = ?")) {
+                check.setString(1, thumbprint);
+                try (ResultSet rs = check.executeQuery()) {
+                    if (rs.next()) {
+                        throw new IllegalArgumentException("this public key is already registered to seller '"
+                                + rs.getString(1) + "'; every seller needs its own key");
+                    }
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO sellers (id, name, public_key, origins,"
-                    + " credited, created_at) VALUES (?, ?, ?, ?, 0, ?)")) {
+                    + " credited, created_at, key_thumbprint) VALUES (?, ?, ?, ?, 0, ?, ?)")) {
                 ps.setString(1, seller.id());
                 ps.setString(2, seller.name());
                 ps.setString(3, seller.publicKey());
                 ps.setString(4, JSON.writeValueAsString(seller.origins()));
                 ps.setLong(5, clock.instant().getEpochSecond());
+                ps.setString(6, thumbprint);
                 ps.executeUpdate();
             } catch (JsonProcessingException e) {
                 throw new SQLException(e);
@@ -326,6 +402,174 @@ final class Store implements AutoCloseable {
                 }
             }
             return Optional.of(new Account(buyer, balance, reserved, List.copyOf(scrip)));
+        });
+    }
+
+    /**
+     * Redeems a batch of claims for {@code seller} in one transaction: on each of its scrip, credits
+     * {@code min(spent, budget) - redeemed} (if positive) from the buyer's reserved amount to the seller. A scrip
+     * whose expiry plus {@code grace} has passed is first returned to its buyer (see {@link #returnExpired}) and the
+     * claim refused as {@code expired}.
+     */
+    List<ClaimResult> redeem(String seller, String batch, List<Claim> claims, Duration grace) throws SQLException {
+        return write(c -> {
+            long now = clock.instant().getEpochSecond();
+            long cutoff = now - grace.getSeconds();
+            List<ClaimResult> results = new ArrayList<>(claims.size());
+            for (Claim claim : claims) {
+                String buyer;
+                String owner;
+                long budget;
+                long redeemed;
+                String status;
+                long expiresAt;
+                try (PreparedStatement ps = c.prepareStatement("SELECT buyer, seller, budget, redeemed, status,"
+                        + " expires_at FROM scrip WHERE jti = ?")) {
+                    ps.setString(1, claim.jti());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            results.add(ClaimResult.refused(claim.jti(), "unknown_scrip"));
+                            continue;
+                        }
+                        buyer = rs.getString(1);
+                        owner = rs.getString(2);
+                        budget = rs.getLong(3);
+                        redeemed = rs.getLong(4);
+                        status = rs.getString(5);
+                        expiresAt = rs.getLong(6);
+                    }
+                }
+                if (!owner.equals(seller)) {
+                    results.add(ClaimResult.refused(claim.jti(), "wrong_seller"));
+                    continue;
+                }
+                if (status.equals("returned")) {
+                    results.add(ClaimResult.refused(claim.jti(), "expired"));
+                    continue;
+                }
+                if (expiresAt <= cutoff) {
+                    returnScrip(c, claim.jti(), buyer, budget - redeemed, now);
+                    results.add(ClaimResult.refused(claim.jti(), "expired"));
+                    continue;
+                }
+                long delta = Math.min(claim.spent(), budget) - redeemed;
+                if (delta <= 0) {
+                    results.add(new ClaimResult(claim.jti(), "unchanged", 0, redeemed, null));
+                    continue;
+                }
+                update(c, "UPDATE buyers SET reserved = reserved - ? WHERE id = ? AND reserved >= ?",
+                        delta, buyer, delta);
+                update(c, "UPDATE sellers SET credited = credited + ? WHERE id = ?", delta, seller);
+                update(c, "UPDATE scrip SET redeemed = redeemed + ? WHERE jti = ? AND redeemed = ?",
+                        delta, claim.jti(), redeemed);
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO redemptions (scrip, seller, batch,"
+                        + " amount, created_at) VALUES (?, ?, ?, ?, ?)")) {
+                    ps.setString(1, claim.jti());
+                    ps.setString(2, seller);
+                    ps.setString(3, batch);
+                    ps.setLong(4, delta);
+                    ps.setLong(5, now);
+                    ps.executeUpdate();
+                }
+                results.add(new ClaimResult(claim.jti(), "credited", delta, redeemed + delta, null));
+            }
+            return List.copyOf(results);
+        });
+    }
+
+    /**
+     * Returns every active scrip whose expiry plus {@code grace} has passed (of one buyer, or of all if
+     * {@code buyer} is null): its unredeemed remainder moves from the buyer's reserved amount back to the balance
+     * and its status becomes {@code returned}. One transaction.
+     *
+     * @return how many scrip were returned
+     */
+    int returnExpired(Duration grace, String buyer) throws SQLException {
+        return write(c -> {
+            long now = clock.instant().getEpochSecond();
+            List<Object[]> due = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT jti, buyer, budget - redeemed FROM scrip"
+                    + " WHERE status = 'active' AND expires_at <= ?" + (buyer == null ? "" : " AND buyer = ?"))) {
+                ps.setLong(1, now - grace.getSeconds());
+                if (buyer != null) {
+                    ps.setString(2, buyer);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        due.add(new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3)});
+                    }
+                }
+            }
+            for (Object[] row : due) {
+                returnScrip(c, (String) row[0], (String) row[1], (Long) row[2], now);
+            }
+            return due.size();
+        });
+    }
+
+    private static void returnScrip(Connection c, String jti, String buyer, long remainder, long now)
+            throws SQLException {
+        if (remainder > 0) {
+            update(c, "UPDATE buyers SET reserved = reserved - ?, balance = balance + ? WHERE id = ?"
+                    + " AND reserved >= ?", remainder, remainder, buyer, remainder);
+        }
+        update(c, "UPDATE scrip SET status = 'returned', returned = ?, returned_at = ? WHERE jti = ?"
+                + " AND status = 'active'", remainder, now, jti);
+    }
+
+    /** Runs an UPDATE that must change exactly one row; anything else is a broken invariant (rolled back). */
+    private static void update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("invariant violated, rolled back: " + sql);
+            }
+        }
+    }
+
+    /** The seller's credited total and its {@code scripLimit} most recent scrip, newest first. */
+    Optional<SellerStatement> statement(String seller, int scripLimit) throws SQLException {
+        return read(c -> {
+            long credited;
+            try (PreparedStatement ps = c.prepareStatement("SELECT credited FROM sellers WHERE id = ?")) {
+                ps.setString(1, seller);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    credited = rs.getLong(1);
+                }
+            }
+            List<ScripRow> scrip = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT jti, seller, budget, redeemed, expires_at, status"
+                    + " FROM scrip WHERE seller = ? ORDER BY issued_at DESC, rowid DESC LIMIT ?")) {
+                ps.setString(1, seller);
+                ps.setInt(2, scripLimit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        scrip.add(new ScripRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                                Instant.ofEpochSecond(rs.getLong(5)), rs.getString(6)));
+                    }
+                }
+            }
+            return Optional.of(new SellerStatement(seller, credited, List.copyOf(scrip)));
+        });
+    }
+
+    /** For every seller: {credited, sum of its redemptions}; the two must be equal. */
+    java.util.Map<String, long[]> creditsBySeller() throws SQLException {
+        return read(c -> {
+            java.util.Map<String, long[]> out = new java.util.TreeMap<>();
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT s.id, s.credited, (SELECT coalesce(sum(amount), 0)"
+                         + " FROM redemptions r WHERE r.seller = s.id) FROM sellers s")) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
+                }
+            }
+            return out;
         });
     }
 

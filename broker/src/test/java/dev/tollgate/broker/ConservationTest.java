@@ -3,14 +3,19 @@ package dev.tollgate.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,15 +24,37 @@ import dev.tollgate.broker.TestBrokers.Answer;
 import dev.tollgate.broker.TestBrokers.Buyer;
 
 /**
- * Money is conserved: after a seeded random sequence of account creations, top-ups, scrip issues (some overdrafts,
- * some for unknown sellers) and concurrent bursts, sum(balance) + sum(reserved) + sum(seller credits) equals
- * sum(deposits), and every buyer's balance matches a model of what it should be.
+ * Money is conserved: after every step of a seeded random sequence of account creations, top-ups, scrip issues (some
+ * overdrafts, some for unknown sellers), concurrent bursts, redemption batches (over-claims, stale claims, other
+ * sellers' and unknown scrip, retried and duplicated batches), clock advances and expiry sweeps,
+ * sum(balance) + sum(reserved) + sum(seller credits) equals sum(deposits), every seller's credit equals the sum of
+ * its redemptions, and every buyer's balance, every seller's credit and every redemption result match a model.
  */
 final class ConservationTest {
 
     private static final long SEED = 20240611L;
-    private static final int OPERATIONS = 200;
+    private static final int OPERATIONS = 300;
     private static final int BURST = 5;
+    private static final Duration GRACE = Duration.ofHours(1);
+
+    /** The model of one scrip. */
+    private static final class ModelScrip {
+        final String jti;
+        final Buyer buyer;
+        final String seller;
+        final long budget;
+        final long expiresAt;
+        long redeemed;
+        boolean returned;
+
+        ModelScrip(String jti, Buyer buyer, String seller, long budget, long expiresAt) {
+            this.jti = jti;
+            this.buyer = buyer;
+            this.seller = seller;
+            this.budget = budget;
+            this.expiresAt = expiresAt;
+        }
+    }
 
     @TempDir
     Path dir;
@@ -36,11 +63,18 @@ final class ConservationTest {
     void moneyIsConservedAcrossARandomSequenceOfOperations() throws Exception {
         Random random = new Random(SEED);
         Map<Buyer, long[]> model = new HashMap<>(); // buyer -> {balance, reserved}
+        Map<String, Long> credits = new HashMap<>(); // seller -> credited
         List<Buyer> buyers = new ArrayList<>();
+        List<ModelScrip> scrip = new ArrayList<>();
+        MutableClock clock = new MutableClock();
         ExecutorService pool = Executors.newFixedThreadPool(8);
-        try (Broker broker = TestBrokers.startDemo(dir)) {
+        try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).settlementGrace(GRACE)
+                .sweepInterval(Duration.ZERO).build().start()) {
+            List<TestSellers.Key> sellers = List.of(TestSellers.register(broker, TestBrokers.SELLER),
+                    TestSellers.register(broker, "other-news"));
+            sellers.forEach(k -> credits.put(k.id(), 0L));
             for (int i = 0; i < OPERATIONS; i++) {
-                int op = buyers.isEmpty() ? 0 : random.nextInt(10);
+                int op = buyers.isEmpty() ? 0 : random.nextInt(14);
                 if (op == 0) {
                     long deposit = 1 + random.nextInt(3_000_000);
                     Buyer b = TestBrokers.newBuyer(broker, deposit);
@@ -51,19 +85,36 @@ final class ConservationTest {
                     long amount = 1 + random.nextInt(1_000_000);
                     broker.store().deposit(b.account(), amount, "test");
                     model.get(b)[0] += amount;
-                } else if (op <= 7) {
+                } else if (op <= 6) {
                     Buyer b = buyers.get(random.nextInt(buyers.size()));
-                    String seller = random.nextInt(20) == 0 ? "unknown-seller" : TestBrokers.SELLER;
+                    String seller = random.nextInt(20) == 0 ? "unknown-seller"
+                            : sellers.get(random.nextInt(2)).id();
                     long budget = 1 + random.nextInt(800_000);
                     Answer a = TestBrokers.issue(broker, b, seller, budget);
                     long[] m = model.get(b);
-                    if (seller.equals(TestBrokers.SELLER) && budget <= m[0]) {
+                    if (!seller.equals("unknown-seller") && budget <= m[0]) {
                         assertThat(a.status()).isEqualTo(201);
                         m[0] -= budget;
                         m[1] += budget;
+                        scrip.add(new ModelScrip(a.text("jti"), b, seller, budget,
+                                Instant.parse(a.text("expiresAt")).getEpochSecond()));
                     } else {
                         assertThat(a.status()).isIn(404, 409);
                     }
+                } else if (op <= 10) {
+                    redeem(broker, random, clock, sellers.get(random.nextInt(2)), scrip, model, credits);
+                } else if (op == 11) {
+                    clock.advance(Duration.ofMinutes(1 + random.nextInt(90)));
+                } else if (op == 12) {
+                    long now = clock.instant().getEpochSecond();
+                    int due = 0;
+                    for (ModelScrip s : scrip) {
+                        if (!s.returned && s.expiresAt + GRACE.getSeconds() <= now) {
+                            giveBack(s, model);
+                            due++;
+                        }
+                    }
+                    assertThat(broker.returnExpiredScrip()).isEqualTo(due);
                 } else {
                     Buyer b = buyers.get(random.nextInt(buyers.size()));
                     long budget = 1 + random.nextInt(400_000);
@@ -75,16 +126,21 @@ final class ConservationTest {
                     long expected = Math.min(BURST, m[0] / budget);
                     int issued = 0;
                     for (Future<Answer> f : burst) {
-                        if (f.get().status() == 201) {
+                        Answer a = f.get();
+                        if (a.status() == 201) {
                             issued++;
+                            scrip.add(new ModelScrip(a.text("jti"), b, TestBrokers.SELLER, budget,
+                                    Instant.parse(a.text("expiresAt")).getEpochSecond()));
                         }
                     }
                     assertThat(issued).isEqualTo(expected);
                     m[0] -= issued * budget;
                     m[1] += issued * budget;
                 }
-                if (i % 10 == 9) {
-                    assertThat(broker.store().totals().conserved()).as("after operation %d", i).isTrue();
+                assertThat(broker.store().totals().conserved()).as("after operation %d", i).isTrue();
+                for (Map.Entry<String, long[]> e : broker.store().creditsBySeller().entrySet()) {
+                    assertThat(e.getValue()[0]).as("credit of %s after operation %d", e.getKey(), i)
+                            .isEqualTo(e.getValue()[1]).isEqualTo(credits.get(e.getKey()));
                 }
             }
             Store.Totals totals = broker.store().totals();
@@ -96,11 +152,96 @@ final class ConservationTest {
                 assertThat(account.reserved()).as("reserved of %s", b.account()).isEqualTo(m[1]);
                 modelDeposits += m[0] + m[1];
             }
+            // Money out of the buyers' hands is now with the sellers.
+            modelDeposits += credits.values().stream().mapToLong(Long::longValue).sum();
             assertThat(totals.deposits()).isEqualTo(modelDeposits);
             assertThat(totals.balances() + totals.reserved() + totals.credited()).isEqualTo(totals.deposits());
             assertThat(totals.reserved()).isPositive();
+            assertThat(totals.credited()).isPositive();
+            assertThat(scrip.stream().filter(s -> s.returned)).isNotEmpty();
+            assertThat(scrip.stream().filter(s -> s.redeemed == s.budget)).isNotEmpty();
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static void giveBack(ModelScrip s, Map<Buyer, long[]> model) {
+        long[] m = model.get(s.buyer);
+        m[0] += s.budget - s.redeemed;
+        m[1] -= s.budget - s.redeemed;
+        s.returned = true;
+    }
+
+    /** One batch of 1 to 6 claims, checked claim by claim against the model, then retried or duplicated. */
+    private static void redeem(Broker broker, Random random, MutableClock clock, TestSellers.Key seller,
+                               List<ModelScrip> scrip, Map<Buyer, long[]> model, Map<String, Long> credits) {
+        Map<String, String> claims = new LinkedHashMap<>();
+        Map<String, String> expected = new LinkedHashMap<>();
+        long now = clock.instant().getEpochSecond();
+        int n = 1 + random.nextInt(6);
+        for (int k = 0; k < n; k++) {
+            if (scrip.isEmpty() || random.nextInt(10) == 0) {
+                claims.put("unknown-" + random.nextInt(1000), "1");
+                continue;
+            }
+            // Mostly recent scrip, sometimes old ones.
+            int index = random.nextInt(4) == 0 ? random.nextInt(scrip.size())
+                    : Math.max(0, scrip.size() - 1 - random.nextInt(Math.min(scrip.size(), 8)));
+            ModelScrip s = scrip.get(index);
+            // Mostly plausible cumulative amounts, sometimes over-claims, sometimes stale (lower) ones.
+            long spent = switch (random.nextInt(5)) {
+                case 0 -> s.budget + random.nextInt(1_000_000);
+                case 1 -> random.nextInt((int) Math.max(1, s.redeemed + 1));
+                default -> s.redeemed + random.nextInt((int) Math.max(1, s.budget - s.redeemed + 1));
+            };
+            claims.put(s.jti, Long.toString(spent));
+        }
+        for (Map.Entry<String, String> c : claims.entrySet()) {
+            ModelScrip s = scrip.stream().filter(x -> x.jti.equals(c.getKey())).findFirst().orElse(null);
+            if (s == null) {
+                expected.put(c.getKey(), "refused:unknown_scrip");
+            } else if (!s.seller.equals(seller.id())) {
+                expected.put(c.getKey(), "refused:wrong_seller");
+            } else if (s.returned || s.expiresAt + GRACE.getSeconds() <= now) {
+                if (!s.returned) {
+                    giveBack(s, model);
+                }
+                expected.put(c.getKey(), "refused:expired");
+            } else {
+                long delta = Math.min(Long.parseLong(c.getValue()), s.budget) - s.redeemed;
+                if (delta > 0) {
+                    s.redeemed += delta;
+                    model.get(s.buyer)[1] -= delta;
+                    credits.merge(seller.id(), delta, Long::sum);
+                    expected.put(c.getKey(), "credited:" + delta + ":" + s.redeemed);
+                } else {
+                    expected.put(c.getKey(), "unchanged:0:" + s.redeemed);
+                }
+            }
+        }
+        String jws = TestSellers.sign(seller.pair().getPrivate(),
+                TestSellers.header(seller.kid(), Settlement.REDEMPTION_TYPE), TestSellers.batch(seller, now, claims));
+        assertThat(outcomes(TestSellers.post(broker, jws))).isEqualTo(expected);
+        // A retry of the same batch, or a new batch with the same claims, pays nothing more.
+        Map<String, String> again = new LinkedHashMap<>();
+        expected.forEach((jti, outcome) -> again.put(jti, outcome.startsWith("credited:")
+                ? "unchanged:0:" + outcome.split(":")[2] : outcome));
+        int repeat = random.nextInt(3);
+        if (repeat == 1) {
+            assertThat(outcomes(TestSellers.post(broker, jws))).isEqualTo(again);
+        } else if (repeat == 2) {
+            assertThat(outcomes(TestSellers.redeem(broker, seller, now, claims))).isEqualTo(again);
+        }
+    }
+
+    private static Map<String, String> outcomes(Answer a) {
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (JsonNode r : a.json().get("results")) {
+            String status = r.get("status").asText();
+            out.put(r.get("jti").asText(), status.equals("refused") ? "refused:" + r.get("reason").asText()
+                    : status + ":" + r.get("credited").asText() + ":" + r.get("redeemed").asText());
+        }
+        return out;
     }
 }

@@ -1,0 +1,169 @@
+package dev.tollgate.broker;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.Signature;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Verifies compact JWS signed by a seller's registered Ed25519 key (redemption batches and statement requests,
+ * docs/PROTOCOL.md section 6): header {@code alg} {@code EdDSA} only, {@code kid} the RFC 7638 thumbprint of the
+ * seller's key, the expected {@code typ}, no {@code crit}; then the signature; then the claims {@code iss} (the
+ * seller the key belongs to), {@code aud} (the broker's issuer) and {@code iat}/{@code exp} (present, whole
+ * seconds, a lifetime of at most {@code maxLifetime}, not expired, not issued in the future, both with
+ * {@link #SKEW}). The payload is parsed only after the signature verified. Thread-safe.
+ */
+final class SellerTokens {
+
+    /** Clock difference tolerated between seller and broker. */
+    static final Duration SKEW = Duration.ofSeconds(60);
+
+    private static final Pattern B64URL = Pattern.compile("[A-Za-z0-9_-]*");
+    private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    static {
+        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(16).maxStringLength(ApiHandler.MAX_REDEMPTION_BODY_BYTES).maxNumberLength(40).build());
+    }
+
+    /** A verified token: the seller that signed it and its claims. */
+    record Verified(Seller seller, ObjectNode claims) {
+    }
+
+    private final Store store;
+    private final String issuer;
+    private final Clock clock;
+
+    SellerTokens(Store store, String issuer, Clock clock) {
+        this.store = store;
+        this.issuer = issuer;
+        this.clock = clock;
+    }
+
+    /**
+     * Verifies {@code compact}.
+     *
+     * @throws ApiException 400 {@code invalid_request} (malformed, wrong {@code typ}, {@code iss}, {@code aud},
+     *         times), 400 {@code expired_batch} / {@code expired_token} (past {@code exp}), 401 {@code unknown_key},
+     *         401 {@code invalid_signature} (bad signature or an {@code alg} other than EdDSA)
+     */
+    Verified verify(String compact, String typ, Duration maxLifetime, String expiredCode)
+            throws ApiException, SQLException {
+        String[] parts = compact.split("\\.", -1);
+        if (parts.length != 3) {
+            throw invalid("not a compact JWS: three base64url parts separated by '.' are required");
+        }
+        for (String part : parts) {
+            if (!B64URL.matcher(part).matches()) {
+                throw invalid("not a compact JWS: the parts must be base64url without padding");
+            }
+        }
+        ObjectNode header = object(parts[0], "header");
+        JsonNode alg = header.get("alg");
+        if (alg == null || !alg.isTextual() || !alg.textValue().equals("EdDSA")) {
+            throw new ApiException(401, "invalid_signature", "the JWS 'alg' must be EdDSA; nothing else is accepted");
+        }
+        if (header.has("crit")) {
+            throw invalid("the JWS header must not have 'crit'");
+        }
+        JsonNode type = header.get("typ");
+        if (type == null || !type.isTextual() || !type.textValue().equals(typ)) {
+            throw invalid("the JWS 'typ' must be " + typ);
+        }
+        JsonNode kid = header.get("kid");
+        if (kid == null || !kid.isTextual() || kid.textValue().isEmpty() || kid.textValue().length() > 100) {
+            throw invalid("the JWS header needs 'kid': the RFC 7638 thumbprint of the seller's registered key");
+        }
+        Optional<Seller> found = store.sellerByKeyThumbprint(kid.textValue());
+        if (found.isEmpty()) {
+            throw new ApiException(401, "unknown_key", "no seller key with this 'kid' (RFC 7638 thumbprint) is"
+                    + " registered at this broker");
+        }
+        Seller seller = found.get();
+        boolean valid;
+        try {
+            byte[] signature = DECODER.decode(parts[2]);
+            Signature verifier = Signature.getInstance("Ed25519");
+            verifier.initVerify(seller.verificationKey());
+            verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+            valid = signature.length == 64 && verifier.verify(signature);
+        } catch (java.security.SignatureException | IllegalArgumentException e) {
+            valid = false;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Ed25519 is not available", e);
+        }
+        if (!valid) {
+            throw new ApiException(401, "invalid_signature", "the signature does not verify with the key of seller '"
+                    + seller.id() + "'");
+        }
+        ObjectNode claims = object(parts[1], "payload");
+        if (!seller.id().equals(text(claims, "iss"))) {
+            throw invalid("'iss' must be the id of the seller the key is registered to");
+        }
+        if (!issuer.equals(text(claims, "aud"))) {
+            throw invalid("'aud' must be this broker's issuer URL");
+        }
+        long iat = seconds(claims, "iat");
+        long exp = seconds(claims, "exp");
+        long now = clock.instant().getEpochSecond();
+        if (exp < iat || exp - iat > maxLifetime.getSeconds()) {
+            throw invalid("'exp' must be at most " + maxLifetime.getSeconds() + " seconds after 'iat'");
+        }
+        if (iat > now + SKEW.getSeconds()) {
+            throw invalid("'iat' is in the future; check the clock");
+        }
+        if (exp + SKEW.getSeconds() < now) {
+            throw ApiException.badRequest(expiredCode, "the token expired at " + exp + " (now " + now
+                    + "); sign a fresh one");
+        }
+        return new Verified(seller, claims);
+    }
+
+    private static ObjectNode object(String part, String what) throws ApiException {
+        JsonNode node;
+        try {
+            node = JSON.readTree(DECODER.decode(part));
+        } catch (IOException | IllegalArgumentException e) {
+            throw invalid("the JWS " + what + " is not valid JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw invalid("the JWS " + what + " must be a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    static String text(ObjectNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() ? value.textValue() : null;
+    }
+
+    private static long seconds(ObjectNode claims, String field) throws ApiException {
+        JsonNode value = claims.get(field);
+        if (value == null || !value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0) {
+            throw invalid("'" + field + "' is required: whole seconds since the epoch");
+        }
+        return value.longValue();
+    }
+
+    static ApiException invalid(String message) {
+        return ApiException.badRequest("invalid_request", message);
+    }
+}

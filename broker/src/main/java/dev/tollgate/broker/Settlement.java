@@ -1,0 +1,147 @@
+package dev.tollgate.broker;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.tollgate.protocol.Money;
+
+/**
+ * Paying sellers, independent of HTTP (docs/PROTOCOL.md section 6): redemption batches, seller statements and
+ * expiry returns. Thread-safe.
+ */
+final class Settlement {
+
+    static final String REDEMPTION_TYPE = "tollgate-redemption+jwt";
+    static final String STATEMENT_TYPE = "tollgate-statement+jwt";
+    /** Longest lifetime ({@code exp - iat}) of a redemption batch. */
+    static final Duration MAX_BATCH_LIFETIME = Duration.ofMinutes(10);
+    /** Longest lifetime of a statement request token. */
+    static final Duration MAX_STATEMENT_LIFETIME = Duration.ofMinutes(5);
+    /** Most claims in one batch. */
+    static final int MAX_CLAIMS = 1000;
+    /** How many of a seller's most recent scrip a statement lists. */
+    static final int STATEMENT_SCRIP_LIMIT = 1000;
+
+    private static final Set<String> BATCH_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "claims");
+    private static final Set<String> STATEMENT_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "htu");
+    private static final Set<String> CLAIM_FIELDS = Set.of("jti", "spent");
+
+    private final Store store;
+    private final SellerTokens tokens;
+    private final Duration grace;
+
+    Settlement(Store store, SellerTokens tokens, Duration grace) {
+        this.store = store;
+        this.tokens = tokens;
+        this.grace = grace;
+    }
+
+    Duration grace() {
+        return grace;
+    }
+
+    /**
+     * Verifies and redeems a batch.
+     *
+     * @throws ApiException for a batch refused as a whole (nothing changed)
+     */
+    List<Store.ClaimResult> redeem(String compact) throws ApiException, SQLException {
+        SellerTokens.Verified batch = tokens.verify(compact, REDEMPTION_TYPE, MAX_BATCH_LIFETIME, "expired_batch");
+        ObjectNode body = batch.claims();
+        allowOnly(body, BATCH_CLAIMS);
+        String jti = SellerTokens.text(body, "jti");
+        if (jti == null || jti.isEmpty() || jti.length() > 128 || !printableAscii(jti)) {
+            throw SellerTokens.invalid("'jti' is required: the batch id, 1 to 128 printable ASCII characters");
+        }
+        JsonNode list = body.get("claims");
+        if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_CLAIMS) {
+            throw SellerTokens.invalid("'claims' must be an array of 1 to " + MAX_CLAIMS + " claims");
+        }
+        List<Store.Claim> claims = new ArrayList<>(list.size());
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode entry = list.get(i);
+            if (!entry.isObject()) {
+                throw SellerTokens.invalid("claims[" + i + "] must be an object {\"jti\", \"spent\"}");
+            }
+            allowOnly((ObjectNode) entry, CLAIM_FIELDS);
+            String scrip = SellerTokens.text((ObjectNode) entry, "jti");
+            if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
+                throw SellerTokens.invalid("claims[" + i + "].jti must be the scrip's jti");
+            }
+            if (!seen.add(scrip)) {
+                throw SellerTokens.invalid("claims[" + i + "]: scrip " + printable(scrip)
+                        + " is claimed more than once in this batch");
+            }
+            String spent = SellerTokens.text((ObjectNode) entry, "spent");
+            long micros;
+            try {
+                micros = Money.parseMicros(spent == null ? "" : spent);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("invalid_amount", "claims[" + i + "].spent must be the cumulative"
+                        + " micro-units charged, a decimal string such as \"150000\", at most " + Long.MAX_VALUE);
+            }
+            claims.add(new Store.Claim(scrip, micros));
+        }
+        return store.redeem(batch.seller().id(), jti, claims, grace);
+    }
+
+    /**
+     * Authenticates a statement request and reads the statement.
+     *
+     * @param sellerId the seller id in the path
+     * @param compact the JWS of the {@code Authorization: Tollgate-Seller} header
+     * @param path the request path, which the token's {@code htu} must equal
+     * @throws ApiException 400/401 for a bad token, 403 {@code forbidden} for another seller's statement
+     */
+    Store.SellerStatement statement(String sellerId, String compact, String path) throws ApiException, SQLException {
+        SellerTokens.Verified request = tokens.verify(compact, STATEMENT_TYPE, MAX_STATEMENT_LIFETIME,
+                "expired_token");
+        allowOnly(request.claims(), STATEMENT_CLAIMS);
+        if (!path.equals(SellerTokens.text(request.claims(), "htu"))) {
+            throw SellerTokens.invalid("'htu' must be the request path, " + path);
+        }
+        if (!request.seller().id().equals(sellerId)) {
+            throw new ApiException(403, "forbidden", "a seller may read its own statement only");
+        }
+        return store.statement(sellerId, STATEMENT_SCRIP_LIMIT)
+                .orElseThrow(() -> new ApiException(403, "forbidden", "a seller may read its own statement only"));
+    }
+
+    /** Returns every scrip past its expiry plus the grace period (of {@code buyer}, or all if null). */
+    int returnExpired(String buyer) throws SQLException {
+        return store.returnExpired(grace, buyer);
+    }
+
+    private static void allowOnly(ObjectNode node, Set<String> allowed) throws ApiException {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!allowed.contains(field)) {
+                throw SellerTokens.invalid("unknown field '" + printable(field.length() > 40
+                        ? field.substring(0, 40) + "..." : field) + "'; allowed: "
+                        + String.join(", ", new java.util.TreeSet<>(allowed)));
+            }
+        }
+    }
+
+    private static boolean printableAscii(String s) {
+        return s.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+    }
+
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 64; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
+    }
+}
