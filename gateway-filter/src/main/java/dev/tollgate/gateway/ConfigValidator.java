@@ -75,12 +75,51 @@ final class ConfigValidator {
             }
             return (int) duration.toSeconds();
         }, 60);
+        GatewayConfig.Settlement settlement = settlement(raw.broker(), broker, raw.settlement());
         List<PriceRule> rules = currency == null ? List.of() : rules(raw.rules(), currency);
         if (!problems.isEmpty()) {
             return null;
         }
         return new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, broker, currency, dataDir, ledgerFile,
-                durability, maxTimeout, rules);
+                durability, maxTimeout, settlement, rules);
+    }
+
+    private GatewayConfig.Settlement settlement(ConfigFile.Broker rawBroker, GatewayConfig.Broker broker,
+                                                ConfigFile.Settlement raw) {
+        URI redemption = null;
+        if (rawBroker != null && rawBroker.redemptionUrl() != null && rawBroker.redemptionUrl().value() != null) {
+            redemption = setting(rawBroker.redemptionUrl(), "broker.redemption-url", value -> url(value, true));
+        } else if (broker != null && broker.issuer() != null) {
+            String issuer = broker.issuer().trim();
+            redemption = URI.create((issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer)
+                    + "/v1/redemptions");
+        }
+        Duration interval = Duration.ofSeconds(60);
+        Integer batchSize = 500;
+        Duration maxBackoff = Duration.ofMinutes(5);
+        if (raw != null) {
+            interval = optional(raw.interval(), "settlement.interval", between("1s", "1h"), interval);
+            batchSize = optional(raw.batchSize(), "settlement.batch-size", ConfigValidator::batchSize, batchSize);
+            maxBackoff = optional(raw.maxBackoff(), "settlement.max-backoff", between("1s", "1h"), maxBackoff);
+        }
+        if (redemption == null || interval == null || batchSize == null || maxBackoff == null) {
+            return null;
+        }
+        return new GatewayConfig.Settlement(redemption, interval, batchSize, maxBackoff);
+    }
+
+    /** PROTOCOL.md section 6: a batch carries 1 to 1000 claims. */
+    private static Integer batchSize(String text) {
+        int size;
+        try {
+            size = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a whole number");
+        }
+        if (size < 1 || size > 1000) {
+            throw new IllegalArgumentException("'" + text + "' must be between 1 and 1000");
+        }
+        return size;
     }
 
     private GatewayConfig.Broker broker(ConfigFile.Broker raw) {

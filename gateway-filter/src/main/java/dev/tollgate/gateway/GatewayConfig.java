@@ -40,6 +40,17 @@ public final class GatewayConfig {
                          Duration unknownKidRefetch, Duration maxStale, Duration clockSkew) {
     }
 
+    /**
+     * How charges are redeemed at the broker (see {@code docs/PROTOCOL.md} section 6).
+     *
+     * @param redemptionUri where batches of claims are POSTed ({@code broker.redemption-url})
+     * @param interval how often a batch is sent at most, unless {@code batchSize} claims are waiting
+     * @param batchSize the most claims in one batch
+     * @param maxBackoff the longest wait between two attempts while the broker is unreachable or refuses batches
+     */
+    public record Settlement(URI redemptionUri, Duration interval, int batchSize, Duration maxBackoff) {
+    }
+
     private final Path source;
     private final String sellerId;
     private final String sellerName;
@@ -49,11 +60,13 @@ public final class GatewayConfig {
     private final Path ledgerFile;
     private final Durability durability;
     private final int maxTimeoutSeconds;
+    private final Settlement settlement;
     private final List<PriceRule> rules;
 
     /** Used by the loader only: a config is obtained through {@link #load(Path)}. */
     GatewayConfig(Path source, String sellerId, String sellerName, Broker broker, Currency currency, Path dataDir,
-                  Path ledgerFile, Durability durability, int maxTimeoutSeconds, List<PriceRule> rules) {
+                  Path ledgerFile, Durability durability, int maxTimeoutSeconds, Settlement settlement,
+                  List<PriceRule> rules) {
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);
@@ -63,6 +76,7 @@ public final class GatewayConfig {
         this.ledgerFile = Objects.requireNonNull(ledgerFile);
         this.durability = Objects.requireNonNull(durability);
         this.maxTimeoutSeconds = maxTimeoutSeconds;
+        this.settlement = Objects.requireNonNull(settlement);
         this.rules = List.copyOf(rules);
     }
 
@@ -99,7 +113,7 @@ public final class GatewayConfig {
         return currency;
     }
 
-    /** Where the gateway keeps its files (the ledger, later the seller key). */
+    /** Where the gateway keeps its files (the ledger, the seller key). */
     public Path dataDir() {
         return dataDir;
     }
@@ -116,6 +130,11 @@ public final class GatewayConfig {
     /** The x402 {@code maxTimeoutSeconds} offered to buyers. */
     public int maxTimeoutSeconds() {
         return maxTimeoutSeconds;
+    }
+
+    /** How charges are redeemed at the broker. */
+    public Settlement settlement() {
+        return settlement;
     }
 
     /** The price rules in the order they are tried. */

@@ -5,6 +5,8 @@ import dev.tollgate.gateway.internal.PaymentException;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.settlement.SettlementStatus;
+import dev.tollgate.gateway.settlement.Settler;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PaymentHeaders;
 import jakarta.servlet.AsyncEvent;
@@ -65,6 +67,7 @@ public final class TollgateFilter implements Filter {
     private Ledger ledger;
     private boolean ownsLedger;
     private ConfigWatcher watcher;
+    private volatile Settler settler;
 
     /** For containers, which configure the filter through {@link #init}. */
     public TollgateFilter() {
@@ -111,6 +114,7 @@ public final class TollgateFilter implements Filter {
             if (ownsLedger) {
                 ledger = LedgerFactory.open(config);
             }
+            settler = Settler.start(config, ledger, clock);
             verification = BrokerVerification.start(config, clock);
             reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh());
             snapshot = new Snapshot(config);
@@ -141,6 +145,31 @@ public final class TollgateFilter implements Filter {
     /** The ledger charges are recorded in. */
     public Ledger ledger() {
         return ledger;
+    }
+
+    /**
+     * The seller's Ed25519 public key as a JWK ({@code {"kty":"OKP","crv":"Ed25519","x":"..."}}), to register at the
+     * broker: it verifies the redemption batches the gateway signs. Generated into {@code <data-dir>/seller-key.json}
+     * at first start. Available once {@link #init} has run.
+     */
+    public String sellerPublicJwk() {
+        return started().sellerPublicJwk();
+    }
+
+    /**
+     * Where redeeming the charges at the broker stands. Reads every unsettled scrip from the ledger: for a dashboard
+     * or health check, not per request.
+     */
+    public SettlementStatus settlementStatus() throws LedgerUnavailableException {
+        return started().status();
+    }
+
+    private Settler started() {
+        Settler s = settler;
+        if (s == null) {
+            throw new IllegalStateException("the filter has not been started (init)");
+        }
+        return s;
     }
 
     /** Re-reads the config file now; the watcher calls this on every change. */
@@ -218,6 +247,7 @@ public final class TollgateFilter implements Filter {
                     + " is left on your scrip");
             return;
         }
+        settler.charged();
         forwardPaid(request, response, chain, current, paid, (ChargeResult.Charged) result);
     }
 
@@ -314,6 +344,9 @@ public final class TollgateFilter implements Filter {
         }
         if (verification != null) {
             verification.close();
+        }
+        if (settler != null) {
+            settler.close(); // one final batch, with a short deadline, while the ledger is still open
         }
         if (ledger != null && ownsLedger) {
             ledger.close();

@@ -1,0 +1,192 @@
+package dev.tollgate.gateway.settlement;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.Set;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The seller's Ed25519 key, which signs redemption batches. Generated at first start into
+ * {@code <data-dir>/seller-key.json} (a private OKP JWK, owner-only: {@code rw-------}) and reused afterwards; a key
+ * file that group or others may access is refused. Only the public half is ever logged or exposed. Thread-safe.
+ */
+final class SellerKey {
+
+    static final String FILE_NAME = "seller-key.json";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SellerKey.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
+    private static final Set<PosixFilePermission> OWNER_ONLY =
+            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+    private final Ed25519PrivateKeyParameters privateKey;
+    private final byte[] rawPublicKey;
+    private final String thumbprint;
+    private final String publicJwk;
+
+    private SellerKey(Ed25519PrivateKeyParameters privateKey) {
+        this.privateKey = privateKey;
+        this.rawPublicKey = privateKey.generatePublicKey().getEncoded();
+        String x = B64URL.encodeToString(rawPublicKey);
+        this.publicJwk = "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + x + "\"}";
+        this.thumbprint = thumbprint(rawPublicKey);
+    }
+
+    /**
+     * Reads the key from {@code dataDir}, or generates and stores one if there is none.
+     *
+     * @throws IllegalStateException if the file exists but group or others may access it, or it is not a key
+     */
+    static SellerKey loadOrCreate(Path dataDir) throws IOException {
+        Files.createDirectories(dataDir);
+        Path file = dataDir.resolve(FILE_NAME);
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                create(file);
+                SellerKey key = read(file);
+                LOG.info("Generated the seller key {} (thumbprint {}): register this public key at the broker: {}",
+                        file, key.thumbprint, key.publicJwk);
+                return key;
+            } catch (FileAlreadyExistsException e) {
+                // Another process created it first: use theirs.
+            }
+        }
+        SellerKey key = read(file);
+        LOG.info("Seller key {} (thumbprint {}); its public half, as registered at the broker: {}", file,
+                key.thumbprint, key.publicJwk);
+        return key;
+    }
+
+    private static void create(Path file) throws IOException {
+        Ed25519PrivateKeyParameters generated = new Ed25519PrivateKeyParameters(new SecureRandom());
+        byte[] publicKey = generated.generatePublicKey().getEncoded();
+        String jwk = "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + B64URL.encodeToString(publicKey) + "\",\"d\":\""
+                + B64URL.encodeToString(generated.getEncoded()) + "\"}\n";
+        Path dir = file.getParent();
+        Path temp = dir.resolve(FILE_NAME + ".tmp-" + Long.toHexString(new SecureRandom().nextLong()));
+        boolean posix = Files.getFileAttributeView(dir, PosixFileAttributeView.class) != null;
+        if (posix) {
+            Files.createFile(temp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        } else {
+            Files.createFile(temp);
+            LOG.warn("{} is on a file system without POSIX permissions: restrict access to the seller key yourself",
+                    dir);
+        }
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(jwk.getBytes(StandardCharsets.UTF_8)));
+                channel.force(true);
+            }
+            if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(file.toString());
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("Could not sync {} after creating the seller key", dir, e);
+        }
+    }
+
+    private static SellerKey read(Path file) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (view != null) {
+            Set<PosixFilePermission> permissions = view.readAttributes().permissions();
+            if (!OWNER_ONLY.containsAll(permissions)) {
+                throw new IllegalStateException("the seller key " + file + " may be accessed by group or others ("
+                        + PosixFilePermissions.toString(permissions) + "); it must be owner-only: run 'chmod 600 "
+                        + file + "' if nobody else can have read it, or delete it to generate a new key (then "
+                        + "register the new public key at the broker)");
+            }
+        }
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalStateException("the seller key " + file + " is not a regular file");
+        }
+        JsonNode jwk;
+        try {
+            jwk = JSON.readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new IllegalStateException("the seller key " + file + " is not JSON: " + e.getMessage(), e);
+        }
+        if (jwk == null || !"OKP".equals(jwk.path("kty").asText()) || !"Ed25519".equals(jwk.path("crv").asText())
+                || !jwk.path("d").isTextual()) {
+            throw new IllegalStateException("the seller key " + file + " is not an Ed25519 private JWK");
+        }
+        byte[] d;
+        try {
+            d = Base64.getUrlDecoder().decode(jwk.get("d").asText());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("the seller key " + file + " has a bad 'd': " + e.getMessage(), e);
+        }
+        if (d.length != Ed25519PrivateKeyParameters.KEY_SIZE) {
+            throw new IllegalStateException("the seller key " + file + " has a 'd' of " + d.length
+                    + " bytes; Ed25519 needs " + Ed25519PrivateKeyParameters.KEY_SIZE);
+        }
+        SellerKey key = new SellerKey(new Ed25519PrivateKeyParameters(d, 0));
+        if (jwk.path("x").isTextual() && !jwk.get("x").asText().equals(B64URL.encodeToString(key.rawPublicKey))) {
+            throw new IllegalStateException("the seller key " + file + " has an 'x' that does not match its 'd'");
+        }
+        return key;
+    }
+
+    /** The RFC 7638 thumbprint of an Ed25519 public key: SHA-256 of the canonical JWK, base64url. */
+    static String thumbprint(byte[] rawPublicKey) {
+        String canonical = "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"" + B64URL.encodeToString(rawPublicKey)
+                + "\"}";
+        try {
+            return B64URL.encodeToString(MessageDigest.getInstance("SHA-256")
+                    .digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** An Ed25519 signature (64 bytes) of {@code message}. */
+    byte[] sign(byte[] message) {
+        Ed25519Signer signer = new Ed25519Signer();
+        signer.init(true, privateKey);
+        signer.update(message, 0, message.length);
+        return signer.generateSignature();
+    }
+
+    /** The RFC 7638 thumbprint: the {@code kid} of every batch, by which the broker finds the key. */
+    String thumbprint() {
+        return thumbprint;
+    }
+
+    /** The public half as an OKP JWK, JSON: {@code {"kty":"OKP","crv":"Ed25519","x":"..."}}. */
+    String publicJwk() {
+        return publicJwk;
+    }
+
+    /** The raw 32-byte public key. */
+    byte[] rawPublicKey() {
+        return rawPublicKey.clone();
+    }
+}

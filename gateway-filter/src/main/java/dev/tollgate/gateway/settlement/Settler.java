@@ -1,0 +1,485 @@
+package dev.tollgate.gateway.settlement;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.ledger.ScripTotal;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Redeems the ledger's charges at the broker ({@code docs/PROTOCOL.md} section 6): a daemon thread that every
+ * {@code settlement.interval}, or sooner once {@code settlement.batch-size} charges were made since the last batch,
+ * sends the oldest unsettled scrip as one seller-signed batch of cumulative claims and records what the broker
+ * confirms with {@link Ledger#markSettled}.
+ *
+ * <p>Claims are cumulative, so a batch whose answer was lost is simply sent again: the broker pays only the
+ * difference, and the ledger never moves a settled amount backwards. While the broker is unreachable or refuses
+ * whole batches (5xx, 401, 400), attempts back off exponentially with full jitter up to
+ * {@code settlement.max-backoff}; the outage is logged once, and its end once.
+ *
+ * <p>Claims the broker refuses for good ({@code expired}, {@code wrong_seller}, {@code unknown_scrip}), scrip from
+ * another issuer, and scrip the broker will not redeem further are remembered in memory and left out of later
+ * batches until the process restarts (a restart tries them once more).
+ *
+ * <p>The request path only calls {@link #charged()}, which never blocks. Thread-safe.
+ */
+public final class Settler implements AutoCloseable {
+
+    /** How long one batch may take, connection included. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** How long {@link #close()} may spend on the final batch. */
+    public static final Duration FLUSH_DEADLINE = Duration.ofSeconds(5);
+    static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    static final String CONTENT_TYPE = "application/jose";
+    static final String TYP = "tollgate-redemption+jwt";
+    /** Seconds a batch stays valid: well under the broker's 10 minutes. */
+    static final long BATCH_LIFETIME_SECONDS = 300;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Settler.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Set<String> FINAL_REFUSALS = Set.of("expired", "wrong_seller", "unknown_scrip");
+
+    /** What one call of {@link #settleOnce} did. */
+    enum Outcome {
+        /** Nothing waited for settlement. */
+        IDLE,
+        /** A batch smaller than the batch size was answered: everything waiting was sent. */
+        SENT,
+        /** A full batch was answered: more may wait. */
+        FULL,
+        /** The batch was not answered, or refused as a whole: it is retried later. */
+        FAILED
+    }
+
+    /**
+     * What a settler needs from the config.
+     *
+     * @param redemptionUri where batches are POSTed
+     * @param sellerId the batch's {@code iss}
+     * @param audience the broker's issuer: the batch's {@code aud}, and the {@code iss} of the scrip redeemed
+     * @param interval the most time between two batches while nothing fails
+     * @param batchSize the most claims in a batch
+     * @param firstBackoff the first wait after a failure (doubles each failure, full jitter)
+     * @param maxBackoff the longest wait after failures
+     * @param requestTimeout how long one batch may take
+     */
+    record Settings(URI redemptionUri, String sellerId, String audience, Duration interval, int batchSize,
+                    Duration firstBackoff, Duration maxBackoff, Duration requestTimeout) {
+
+        static Settings of(GatewayConfig config) {
+            GatewayConfig.Settlement s = config.settlement();
+            return new Settings(s.redemptionUri(), config.sellerId(), config.broker().issuer(), s.interval(),
+                    s.batchSize(), FIRST_BACKOFF, s.maxBackoff(), REQUEST_TIMEOUT);
+        }
+    }
+
+    private final Settings settings;
+    private final Ledger ledger;
+    private final SellerKey key;
+    private final Clock clock;
+    private final HttpClient http;
+    private final ReentrantLock passLock = new ReentrantLock();
+    /** Issuer and jti ({@code issuer + '\n' + jti}) of scrip left out of batches until restart. */
+    private final Set<String> excluded = ConcurrentHashMap.newKeySet();
+    /** Scrip whose refusal for a reason not known to be final was already logged. */
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+    private final AtomicLong chargesSincePass = new AtomicLong();
+    private final AtomicBoolean wake = new AtomicBoolean();
+    private final AtomicLong settledSinceStart = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean stopped;
+    private volatile Thread thread;
+    private volatile Instant lastSuccess;
+    private volatile String lastError;
+    private volatile int failures;
+
+    Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock) {
+        this.settings = Objects.requireNonNull(settings);
+        this.ledger = Objects.requireNonNull(ledger);
+        this.key = Objects.requireNonNull(key);
+        this.clock = Objects.requireNonNull(clock);
+        this.http = HttpClient.newBuilder().connectTimeout(settings.requestTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /**
+     * Loads or creates the seller key in the config's data dir and starts settling in the background.
+     *
+     * @throws IllegalStateException if the seller key file is unusable (e.g. readable by group or others)
+     */
+    public static Settler start(GatewayConfig config, Ledger ledger, Clock clock) throws IOException {
+        Settler settler = new Settler(Settings.of(config), ledger, SellerKey.loadOrCreate(config.dataDir()), clock);
+        settler.startThread();
+        return settler;
+    }
+
+    void startThread() {
+        Thread t = new Thread(this::run, "tollgate-settler-" + settings.sellerId());
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+        LOG.info("Settling with {} every {} (batches of at most {} claims)", settings.redemptionUri(),
+                settings.interval(), settings.batchSize());
+    }
+
+    /** The seller's public key as an OKP/Ed25519 JWK, JSON, to register at the broker. */
+    public String sellerPublicJwk() {
+        return key.publicJwk();
+    }
+
+    /** The RFC 7638 thumbprint of the seller's public key: the {@code kid} of every batch. */
+    public String sellerKeyThumbprint() {
+        return key.thumbprint();
+    }
+
+    /** Called after every charge, on the request path: counts it and wakes the settler early. Never blocks. */
+    public void charged() {
+        if (chargesSincePass.incrementAndGet() == settings.batchSize()) {
+            wake.set(true);
+            Thread t = thread;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /**
+     * Where settlement stands. Reads every unsettled scrip from the ledger ({@code unsettled(Integer.MAX_VALUE)}):
+     * its cost grows with the number of unsettled scrip and it holds the ledger's database lock meanwhile, so call
+     * it for a dashboard, not per request.
+     */
+    public SettlementStatus status() throws LedgerUnavailableException {
+        List<ScripTotal> all = ledger.unsettled(Integer.MAX_VALUE);
+        long charged = 0;
+        long settled = 0;
+        for (ScripTotal total : all) {
+            charged += total.chargedMicros();
+            settled += total.settledMicros();
+        }
+        return new SettlementStatus(charged, settled, charged - settled, all.size(), settledSinceStart.get(),
+                Optional.ofNullable(lastSuccess), Optional.ofNullable(lastError), failures, excluded.size());
+    }
+
+    private void run() {
+        while (!stopped) {
+            long until = System.nanoTime() + (failures > 0 ? backoffNanos(failures) : settings.interval().toNanos());
+            while (!stopped) {
+                if (failures == 0 && wake.getAndSet(false)) {
+                    break;
+                }
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                LockSupport.parkNanos(this, left);
+            }
+            Outcome outcome = Outcome.FULL;
+            while (!stopped && outcome == Outcome.FULL) {
+                outcome = settleOnce(settings.requestTimeout());
+            }
+        }
+    }
+
+    /** A random wait in {@code [0, min(maxBackoff, firstBackoff * 2^(failures-1))]} ("full jitter"). */
+    long backoffNanos(int failures) {
+        long first = settings.firstBackoff().toNanos();
+        long cap = settings.maxBackoff().toNanos();
+        int doublings = Math.min(Math.max(failures - 1, 0), 40);
+        long ceiling = first > (cap >> doublings) ? cap : first << doublings;
+        return ThreadLocalRandom.current().nextLong(Math.max(ceiling, 1) + 1);
+    }
+
+    /** Sends one batch now, if anything waits; the background thread and {@link #close} call this. */
+    Outcome settleOnce() {
+        return settleOnce(settings.requestTimeout());
+    }
+
+    private Outcome settleOnce(Duration timeout) {
+        passLock.lock();
+        try {
+            chargesSincePass.set(0);
+            return pass(timeout);
+        } catch (RuntimeException e) {
+            LOG.error("Settlement failed unexpectedly", e);
+            return fail("unexpected error: " + e);
+        } finally {
+            passLock.unlock();
+        }
+    }
+
+    private Outcome pass(Duration timeout) {
+        List<ScripTotal> batch;
+        try {
+            batch = select(ledger.unsettled((int) Math.min(Integer.MAX_VALUE,
+                    (long) settings.batchSize() + excluded.size())));
+        } catch (LedgerUnavailableException e) {
+            return fail("the ledger is unavailable: " + e.getMessage());
+        }
+        if (batch.isEmpty()) {
+            return Outcome.IDLE;
+        }
+        String jws = sign(batch, clock.instant());
+        HttpResponse<byte[]> response;
+        try {
+            response = post(jws, timeout);
+        } catch (IOException e) {
+            return fail("cannot reach the broker at " + settings.redemptionUri() + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fail("interrupted");
+        }
+        String body = new String(response.body(), StandardCharsets.UTF_8);
+        if (response.statusCode() != 200) {
+            return fail("the broker answered " + response.statusCode() + ": " + abbreviate(body));
+        }
+        JsonNode results;
+        try {
+            results = JSON.readTree(body).path("results");
+        } catch (IOException e) {
+            return fail("the broker's answer is not JSON: " + abbreviate(body));
+        }
+        if (!results.isArray()) {
+            return fail("the broker's answer has no results: " + abbreviate(body));
+        }
+        try {
+            apply(batch, results);
+        } catch (LedgerUnavailableException e) {
+            return fail("the ledger is unavailable: " + e.getMessage());
+        }
+        succeed();
+        return batch.size() >= settings.batchSize() ? Outcome.FULL : Outcome.SENT;
+    }
+
+    /** The oldest unsettled scrip that may be claimed, at most a batch of them. */
+    private List<ScripTotal> select(List<ScripTotal> unsettled) {
+        List<ScripTotal> batch = new ArrayList<>();
+        for (ScripTotal total : unsettled) {
+            String id = total.issuer() + '\n' + total.jti();
+            if (excluded.contains(id) || total.unsettledMicros() <= 0) {
+                continue;
+            }
+            if (!total.issuer().equals(settings.audience())) {
+                exclude(id, "scrip " + total.jti() + " was issued by " + total.issuer() + ", not by the broker "
+                        + settings.audience() + " this gateway settles with; its " + total.unsettledMicros()
+                        + " micro-units are not claimed");
+                continue;
+            }
+            batch.add(total);
+            if (batch.size() == settings.batchSize()) {
+                break;
+            }
+        }
+        return batch;
+    }
+
+    /** The batch as PROTOCOL.md section 6 has it: a compact JWS, EdDSA, signed with the seller's key. */
+    String sign(List<ScripTotal> batch, Instant now) {
+        ObjectNode header = JSON.createObjectNode();
+        header.put("alg", "EdDSA");
+        header.put("kid", key.thumbprint());
+        header.put("typ", TYP);
+        ObjectNode claims = JSON.createObjectNode();
+        long iat = now.getEpochSecond();
+        claims.put("iss", settings.sellerId());
+        claims.put("aud", settings.audience());
+        claims.put("iat", iat);
+        claims.put("exp", iat + BATCH_LIFETIME_SECONDS);
+        byte[] id = new byte[16];
+        RANDOM.nextBytes(id);
+        claims.put("jti", B64URL.encodeToString(id));
+        ArrayNode list = claims.putArray("claims");
+        for (ScripTotal total : batch) {
+            list.addObject().put("jti", total.jti()).put("spent", Long.toString(total.chargedMicros()));
+        }
+        String signingInput = B64URL.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8)) + '.'
+                + B64URL.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
+        return signingInput + '.' + B64URL.encodeToString(key.sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private HttpResponse<byte[]> post(String jws, Duration timeout) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(settings.redemptionUri())
+                .timeout(timeout)
+                .header("Content-Type", CONTENT_TYPE)
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(jws, StandardCharsets.US_ASCII))
+                .build();
+        CompletableFuture<HttpResponse<byte[]>> future = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        try {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new IOException("no answer within " + timeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof IOException ? (IOException) cause : new IOException(String.valueOf(cause), cause);
+        }
+    }
+
+    private void apply(List<ScripTotal> batch, JsonNode results) throws LedgerUnavailableException {
+        Map<String, ScripTotal> sent = new HashMap<>();
+        for (ScripTotal total : batch) {
+            sent.put(total.jti(), total);
+        }
+        for (JsonNode result : results) {
+            ScripTotal total = sent.remove(result.path("jti").asText());
+            if (total == null) {
+                continue; // not a claim of this batch, or answered twice
+            }
+            String id = total.issuer() + '\n' + total.jti();
+            String status = result.path("status").asText();
+            if (status.equals("credited") || status.equals("unchanged")) {
+                long redeemed;
+                try {
+                    redeemed = Long.parseLong(result.path("redeemed").asText());
+                } catch (NumberFormatException e) {
+                    LOG.warn("The broker answered scrip {} with a bad 'redeemed': {}", total.jti(), result);
+                    continue;
+                }
+                if (redeemed > total.settledMicros()) {
+                    try {
+                        ledger.markSettled(total.issuer(), total.jti(), redeemed);
+                        settledSinceStart.addAndGet(redeemed - total.settledMicros());
+                    } catch (IllegalArgumentException e) {
+                        exclude(id, "the broker says it redeemed " + redeemed + " on scrip " + total.jti()
+                                + " but the ledger refuses it: " + e.getMessage());
+                        continue;
+                    }
+                }
+                if (status.equals("unchanged") && redeemed < total.chargedMicros()) {
+                    exclude(id, "the broker redeems no more than " + redeemed + " of the " + total.chargedMicros()
+                            + " micro-units charged on scrip " + total.jti());
+                }
+            } else if (status.equals("refused")) {
+                String reason = result.path("reason").asText("");
+                if (FINAL_REFUSALS.contains(reason)) {
+                    exclude(id, "the broker refused the claim of " + total.chargedMicros() + " micro-units on scrip "
+                            + total.jti() + ": " + reason);
+                } else if (warned.add(id)) {
+                    LOG.warn("The broker refused the claim on scrip {}: {}; it is sent again with later batches",
+                            total.jti(), reason.isEmpty() ? result.toString() : reason);
+                }
+            } else {
+                LOG.warn("The broker answered scrip {} with an unknown status: {}", total.jti(), result);
+            }
+        }
+        if (!sent.isEmpty()) {
+            LOG.debug("The broker did not answer {} claims; they are sent again with a later batch", sent.size());
+        }
+    }
+
+    private void exclude(String id, String why) {
+        if (excluded.add(id)) {
+            LOG.warn("{}; left out of settlement until the gateway restarts", why);
+        }
+    }
+
+    private Outcome fail(String error) {
+        lastError = error;
+        int count = ++failures;
+        if (count == 1) {
+            LOG.warn("Settlement failed: {}; retrying with backoff up to {} (logged once until it succeeds again)",
+                    error, settings.maxBackoff());
+        } else {
+            LOG.debug("Settlement failed again ({} in a row): {}", count, error);
+        }
+        return Outcome.FAILED;
+    }
+
+    private void succeed() {
+        if (failures > 0) {
+            LOG.info("Settlement works again after {} failed attempts", failures);
+        }
+        failures = 0;
+        lastError = null;
+        lastSuccess = clock.instant();
+    }
+
+    private static String abbreviate(String text) {
+        String oneLine = text.replaceAll("\\s+", " ").trim();
+        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "...";
+    }
+
+    /** Stops settling after one final batch that may take {@link #FLUSH_DEADLINE}. */
+    @Override
+    public void close() {
+        close(FLUSH_DEADLINE);
+    }
+
+    /**
+     * Stops the background thread, then sends what waits in batches until {@code deadline} has passed: charges
+     * not redeemed by then are redeemed after the next start. Call before closing the ledger.
+     */
+    public void close(Duration deadline) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long end = System.nanoTime() + deadline.toNanos();
+        stopped = true;
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+            try {
+                t.join(Math.max(1, deadline.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (t.isAlive()) {
+                LOG.warn("A settlement batch was still under way at shutdown; what it did not settle is redeemed "
+                        + "after the next start");
+                return;
+            }
+        }
+        Outcome outcome = Outcome.FULL;
+        while (outcome == Outcome.FULL) {
+            long left = end - System.nanoTime();
+            if (left < TimeUnit.MILLISECONDS.toNanos(100)) {
+                LOG.info("Stopped settling; charges still unsettled are redeemed after the next start");
+                return;
+            }
+            outcome = settleOnce(Duration.ofNanos(Math.min(left, settings.requestTimeout().toNanos())));
+        }
+        if (outcome == Outcome.FAILED) {
+            LOG.warn("The final settlement batch failed ({}); unsettled charges are redeemed after the next start",
+                    lastError);
+        }
+    }
+}

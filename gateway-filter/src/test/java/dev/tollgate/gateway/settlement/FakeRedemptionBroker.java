@@ -1,0 +1,260 @@
+package dev.tollgate.gateway.settlement;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * A broker's redemption endpoint as PROTOCOL.md section 6 has it, on a real Jetty server on {@code 127.0.0.1}: it
+ * verifies the batch's Ed25519 signature with the seller's registered public key (JDK {@code Signature}), checks
+ * {@code alg}, {@code kid}, {@code typ}, {@code iss}, {@code aud}, {@code iat} and {@code exp}, and applies the
+ * cumulative claims idempotently to an in-memory map. Switches simulate an outage (503, or connections refused),
+ * a lost answer (applied, then the connection is dropped) and per-scrip refusals. Thread-safe.
+ */
+final class FakeRedemptionBroker implements AutoCloseable {
+
+    static final String ISSUER = "https://broker.test";
+    static final String SELLER = "seller-1";
+    static final String PATH = "/v1/redemptions";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] X509_ED25519_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03,
+        0x21, 0x00};
+
+    private final Server server = new Server();
+    private final ServerConnector connector = new ServerConnector(server);
+    private final Map<String, PublicKey> keysByKid = new ConcurrentHashMap<>();
+    private final Map<String, Long> redeemed = new ConcurrentHashMap<>();
+    private final Map<String, String> refusals = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> claimsSeen = new ConcurrentHashMap<>();
+    private final List<Integer> batchSizes = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger answersToDrop = new AtomicInteger();
+    private final List<String> rejections = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile boolean unavailable;
+
+    FakeRedemptionBroker() throws Exception {
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        server.setHandler(new RedemptionHandler());
+        server.start();
+        connector.setPort(connector.getLocalPort()); // so that a stopped connector comes back on the same port
+    }
+
+    URI redemptionUri() {
+        return URI.create("http://127.0.0.1:" + connector.getPort() + PATH);
+    }
+
+    /** Registers a seller key, as the seller does at the broker with the JWK the gateway logs. */
+    FakeRedemptionBroker register(String publicJwk) throws Exception {
+        JsonNode jwk = JSON.readTree(publicJwk);
+        byte[] x = Base64.getUrlDecoder().decode(jwk.get("x").asText());
+        byte[] spki = new byte[X509_ED25519_PREFIX.length + x.length];
+        System.arraycopy(X509_ED25519_PREFIX, 0, spki, 0, X509_ED25519_PREFIX.length);
+        System.arraycopy(x, 0, spki, X509_ED25519_PREFIX.length, x.length);
+        keysByKid.put(SellerKey.thumbprint(x), KeyFactory.getInstance("Ed25519")
+                .generatePublic(new X509EncodedKeySpec(spki)));
+        return this;
+    }
+
+    /** While on, every request is answered 503. */
+    void answer503(boolean value) {
+        unavailable = value;
+    }
+
+    /** While on, the port refuses connections. */
+    void refuseConnections(boolean value) throws Exception {
+        if (value) {
+            connector.stop();
+        } else {
+            connector.start();
+        }
+    }
+
+    /** The next {@code n} batches are applied, then their connection is dropped without an answer. */
+    void dropAnswers(int n) {
+        answersToDrop.set(n);
+    }
+
+    /** Claims on this scrip are refused with {@code reason}. */
+    void refuse(String jti, String reason) {
+        refusals.put(jti, reason);
+    }
+
+    long redeemed(String jti) {
+        return redeemed.getOrDefault(jti, 0L);
+    }
+
+    long totalRedeemed() {
+        return redeemed.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** How many batches claimed this scrip. */
+    int claimsOn(String jti) {
+        AtomicInteger n = claimsSeen.get(jti);
+        return n == null ? 0 : n.get();
+    }
+
+    /** The number of claims in each accepted batch, in order. */
+    List<Integer> batchSizes() {
+        synchronized (batchSizes) {
+            return List.copyOf(batchSizes);
+        }
+    }
+
+    int requests() {
+        return requests.get();
+    }
+
+    /** Why batches were refused as a whole (400/401): a correct gateway causes none. */
+    List<String> rejections() {
+        synchronized (rejections) {
+            return List.copyOf(rejections);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+
+    private final class RedemptionHandler extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if (!PATH.equals(Request.getPathInContext(request)) || !"POST".equals(request.getMethod())) {
+                Response.writeError(request, response, callback, 404);
+                return true;
+            }
+            requests.incrementAndGet();
+            if (unavailable) {
+                Response.writeError(request, response, callback, 503);
+                return true;
+            }
+            String body = Content.Source.asString(request, StandardCharsets.US_ASCII);
+            ObjectNode answer;
+            try {
+                if (!"application/jose".equals(request.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
+                    throw new Rejected(400, "content type must be application/jose");
+                }
+                answer = redeem(body);
+            } catch (Rejected e) {
+                rejections.add(e.getMessage());
+                response.setStatus(e.status);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+                Content.Sink.write(response, true, "{\"error\":\"" + e.getMessage() + "\"}", callback);
+                return true;
+            }
+            if (answersToDrop.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                request.getConnectionMetaData().getConnection().getEndPoint().close();
+                callback.failed(new java.io.IOException("answer dropped on purpose"));
+                return true;
+            }
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            Content.Sink.write(response, true, answer.toString(), callback);
+            return true;
+        }
+    }
+
+    /** Verifies the batch and applies it in one step (one transaction per batch at a real broker). */
+    private synchronized ObjectNode redeem(String jws) throws Exception {
+        String[] parts = jws.split("\\.", -1);
+        if (parts.length != 3) {
+            throw new Rejected(400, "not a compact JWS");
+        }
+        Base64.Decoder b64 = Base64.getUrlDecoder();
+        JsonNode header = JSON.readTree(b64.decode(parts[0]));
+        if (!"EdDSA".equals(header.path("alg").asText()) || !"tollgate-redemption+jwt".equals(header.path("typ")
+                .asText())) {
+            throw new Rejected(400, "bad alg or typ: " + header);
+        }
+        PublicKey key = keysByKid.get(header.path("kid").asText());
+        if (key == null) {
+            throw new Rejected(401, "unknown kid");
+        }
+        Signature verifier = Signature.getInstance("Ed25519");
+        verifier.initVerify(key);
+        verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+        if (!verifier.verify(b64.decode(parts[2]))) {
+            throw new Rejected(401, "bad signature");
+        }
+        JsonNode claims = JSON.readTree(b64.decode(parts[1]));
+        long now = System.currentTimeMillis() / 1000;
+        long iat = claims.path("iat").asLong(-1);
+        long exp = claims.path("exp").asLong(-1);
+        if (!SELLER.equals(claims.path("iss").asText()) || !ISSUER.equals(claims.path("aud").asText())) {
+            throw new Rejected(401, "wrong iss or aud");
+        }
+        if (exp <= now || iat > now + 60 || exp - iat > 600 || !claims.path("jti").isTextual()) {
+            throw new Rejected(401, "bad iat, exp or jti");
+        }
+        JsonNode list = claims.path("claims");
+        if (!list.isArray() || list.size() < 1 || list.size() > 1000) {
+            throw new Rejected(400, "1 to 1000 claims");
+        }
+        Set<String> once = new HashSet<>();
+        Map<String, Long> spent = new HashMap<>();
+        for (JsonNode claim : list) {
+            String jti = claim.path("jti").asText();
+            if (!once.add(jti) || !claim.path("spent").isTextual()) {
+                throw new Rejected(400, "duplicate claim or spent not a string");
+            }
+            spent.put(jti, Long.parseLong(claim.get("spent").asText()));
+        }
+        batchSizes.add(list.size());
+        ArrayNode results = JSON.createArrayNode();
+        for (JsonNode claim : list) {
+            String jti = claim.get("jti").asText();
+            claimsSeen.computeIfAbsent(jti, j -> new AtomicInteger()).incrementAndGet();
+            ObjectNode result = results.addObject().put("jti", jti);
+            String reason = refusals.get(jti);
+            if (reason != null) {
+                result.put("status", "refused").put("reason", reason);
+                continue;
+            }
+            long before = redeemed.getOrDefault(jti, 0L);
+            long credited = Math.max(0, spent.get(jti) - before);
+            long after = before + credited;
+            redeemed.put(jti, after);
+            result.put("status", credited > 0 ? "credited" : "unchanged").put("credited", Long.toString(credited))
+                    .put("redeemed", Long.toString(after));
+        }
+        ObjectNode answer = JSON.createObjectNode();
+        answer.set("results", results);
+        return answer;
+    }
+
+    private static final class Rejected extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        Rejected(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+}
