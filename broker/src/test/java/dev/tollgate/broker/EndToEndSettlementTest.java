@@ -1,0 +1,154 @@
+package dev.tollgate.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.gateway.TollgateFilter;
+import dev.tollgate.gateway.settlement.SettlementStatus;
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.PaymentPayload;
+import dev.tollgate.protocol.PaymentRequirements;
+import dev.tollgate.protocol.X402Codec;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole money path over real HTTP between a real gateway and a real broker: a buyer funds an account, gets
+ * scrip, spends it at the seller's gateway (one request fails and is refunded), the gateway settles, and the broker
+ * credits the seller exactly what was charged, to the micro-unit, with the buyer's view showing it redeemed.
+ */
+final class EndToEndSettlementTest {
+
+    private static final long PRICE = 50_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void settledEqualsChargedToTheMicroUnit() throws Exception {
+        try (Broker broker = TestBrokers.builder(dir.resolve("broker")).demoMode(true).build().start()) {
+            Path config = dir.resolve("gateway.yaml");
+            Files.writeString(config, String.join("\n",
+                    "seller:",
+                    "  id: daily-byte",
+                    "broker:",
+                    "  id: demo",
+                    "  issuer: " + TestBrokers.ISSUER,
+                    "  jwks-url: " + broker.jwksUri(),
+                    "  token-endpoint: " + broker.baseUri() + "/v1/scrip",
+                    "  redemption-url: " + broker.baseUri() + "/v1/redemptions",
+                    "currency: USD",
+                    "settlement:",
+                    "  interval: 1s",
+                    "rules:",
+                    "  - match: /articles/**",
+                    "    price: 0.05",
+                    ""));
+            TollgateFilter filter = TollgateFilter.builder().configFile(config).build();
+            Server gateway = startGateway(filter);
+            try {
+                broker.registerSeller(Seller.of("daily-byte", "The Daily Byte", filter.sellerPublicJwk(),
+                        List.of("https://news.example")));
+                TestBrokers.Buyer buyer = TestBrokers.newBuyer(broker, 5_000_000);
+                TestBrokers.Answer scrip = TestBrokers.issue(broker, buyer, "daily-byte", 300_000);
+                assertThat(scrip.status()).isEqualTo(201);
+                String payment = paymentHeader(scrip.text("token"));
+                URI base = URI.create("http://127.0.0.1:" + ((ServerConnector) gateway.getConnectors()[0])
+                        .getLocalPort());
+
+                for (int i = 0; i < 5; i++) {
+                    assertThat(get(base.resolve("/articles/a" + i), payment).statusCode()).isEqualTo(200);
+                }
+                assertThat(get(base.resolve("/articles/missing"), payment).statusCode()).isEqualTo(404);
+                assertThat(get(base.resolve("/articles/b"), null).statusCode()).isEqualTo(402);
+
+                long charged = 5 * PRICE;
+                JsonNode me = awaitRedeemed(broker, buyer, scrip.text("jti"), charged);
+                assertThat(me.path("balance").asText()).isEqualTo("4700000");
+                assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(300_000 - charged));
+                SettlementStatus status = filter.settlementStatus();
+                assertThat(status.unsettledMicros()).isZero();
+                assertThat(status.settledSinceStartMicros()).isEqualTo(charged);
+            } finally {
+                gateway.stop();
+            }
+        }
+    }
+
+    /** Polls the buyer's view until the scrip shows {@code expected} redeemed; settlement runs every second. */
+    private static JsonNode awaitRedeemed(Broker broker, TestBrokers.Buyer buyer, String jti, long expected)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (true) {
+            JsonNode me = TestBrokers.get(broker, "/v1/accounts/me", buyer.apiKey()).json();
+            for (JsonNode scrip : me.path("scrip")) {
+                if (scrip.path("jti").asText().equals(jti)
+                        && scrip.path("redeemed").asText().equals(Long.toString(expected))) {
+                    return me;
+                }
+            }
+            assertThat(Instant.now()).as("redeemed %s within 30 s; last view %s", expected, me).isBefore(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    private static String paymentHeader(String token) {
+        PaymentRequirements accepted = new PaymentRequirements("scrip", "tollgate:demo", Long.toString(PRICE), "USD",
+                "daily-byte", 60, Map.of());
+        return X402Codec.encodeHeader(new PaymentPayload(2, null, accepted, Map.of("token", token), null));
+    }
+
+    private static HttpResponse<String> get(URI uri, String payment) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
+        if (payment != null) {
+            request.header(PaymentHeaders.PAYMENT_SIGNATURE, payment);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static Server startGateway(TollgateFilter filter) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder(new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+                if (request.getServletPath().endsWith("/missing")) {
+                    response.sendError(404);
+                    return;
+                }
+                response.setContentType("text/plain");
+                response.getWriter().write("an article");
+            }
+        }), "/");
+        server.setHandler(context);
+        server.start();
+        return server;
+    }
+}
