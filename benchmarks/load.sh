@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Whole-request throughput under wrk on loopback: the same 10 KB page bare, through the filter free, free with the
-# payment header (what parsing the header costs before the filter runs), paid, and unpaid (the 402).
+# payment header (what parsing the header costs before the filter runs), paid with the x402 header, paid with the
+# browser flow's cookie (the scrip alone), and unpaid (the 402).
 # After a warm-up of every case, the cases are measured in interleaved rounds; the median of the rounds is printed
 # with the server's CPU time per request (user + system, from /proc).
 # Usage: benchmarks/load.sh [power-cut-safe|process-crash-safe] [seconds per run] [connections] [rounds]
@@ -23,23 +24,23 @@ for _ in $(seq 1 100); do
 done
 grep -q ready "$work/server.log" || { cat "$work/server.log"; exit 1; }
 header=$(cat "$work/payment-header.txt")
+token=$(cat "$work/scrip-token.txt")
 
-cases=(bare free freehdr paid unpaid)
+cases=(bare free freehdr paid cookie unpaid)
 declare -A url=(
     [bare]=http://127.0.0.1:18081/page
     [free]=http://127.0.0.1:18080/free/page
     [freehdr]=http://127.0.0.1:18080/free/page
     [paid]=http://127.0.0.1:18080/paid/page
+    [cookie]=http://127.0.0.1:18080/paid/page
     [unpaid]=http://127.0.0.1:18080/paid/page
 )
-args() { # extra wrk arguments of a case
-    case $1 in freehdr|paid) echo "-H" "PAYMENT-SIGNATURE: $header" ;; esac
-}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
 measure() { # case seconds -> "requests/s CPU-µs-per-request"
     local c=$1 d=$2 before after out extra=()
     [[ $c == freehdr || $c == paid ]] && extra=(-H "PAYMENT-SIGNATURE: $header")
+    [[ $c == cookie ]] && extra=(-H "Cookie: tollgate_scrip=$token")
     before=$(cpu_ticks)
     out=$(wrk -t1 -c"$connections" -d"${d}s" "${extra[@]}" "${url[$c]}")
     after=$(cpu_ticks)

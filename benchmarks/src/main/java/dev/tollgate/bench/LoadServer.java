@@ -70,6 +70,7 @@ public final class LoadServer {
         String header = X402Codec.encodeHeader(new PaymentPayload(2, new ResourceInfo("http://localhost/", "", ""),
                 accepted, Map.of("token", token), null));
         Files.writeString(dir.resolve("payment-header.txt"), header);
+        Files.writeString(dir.resolve("scrip-token.txt"), token);
 
         byte[] page = new byte[10 * 1024];
         Arrays.fill(page, (byte) 'x');
