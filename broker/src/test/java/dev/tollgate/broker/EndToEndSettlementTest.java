@@ -48,23 +48,7 @@ final class EndToEndSettlementTest {
     @Test
     void settledEqualsChargedToTheMicroUnit() throws Exception {
         try (Broker broker = TestBrokers.builder(dir.resolve("broker")).demoMode(true).build().start()) {
-            Path config = dir.resolve("gateway.yaml");
-            Files.writeString(config, String.join("\n",
-                    "seller:",
-                    "  id: daily-byte",
-                    "broker:",
-                    "  id: demo",
-                    "  issuer: " + TestBrokers.ISSUER,
-                    "  jwks-url: " + broker.jwksUri(),
-                    "  token-endpoint: " + broker.baseUri() + "/v1/scrip",
-                    "  redemption-url: " + broker.baseUri() + "/v1/redemptions",
-                    "currency: USD",
-                    "settlement:",
-                    "  interval: 1s",
-                    "rules:",
-                    "  - match: /articles/**",
-                    "    price: 0.05",
-                    ""));
+            Path config = writeConfig(broker);
             TollgateFilter filter = TollgateFilter.builder().configFile(config).build();
             Server gateway = startGateway(filter);
             try {
@@ -94,6 +78,72 @@ final class EndToEndSettlementTest {
                 gateway.stop();
             }
         }
+    }
+
+    @Test
+    void chargesMadeWhileTheBrokerIsDownAreSettledExactlyOnceWhenItIsBack() throws Exception {
+        Path brokerData = dir.resolve("broker");
+        Broker broker = TestBrokers.builder(brokerData).demoMode(true).build().start();
+        int brokerPort = broker.baseUri().getPort();
+        Path config = writeConfig(broker);
+        TollgateFilter filter = TollgateFilter.builder().configFile(config).build();
+        Server gateway = startGateway(filter);
+        try {
+            broker.registerSeller(Seller.of("daily-byte", "The Daily Byte", filter.sellerPublicJwk(),
+                    List.of("https://news.example")));
+            TestBrokers.Buyer buyer = TestBrokers.newBuyer(broker, 5_000_000);
+            TestBrokers.Answer scrip = TestBrokers.issue(broker, buyer, "daily-byte", 500_000);
+            String payment = paymentHeader(scrip.text("token"));
+            URI base = URI.create("http://127.0.0.1:" + ((ServerConnector) gateway.getConnectors()[0])
+                    .getLocalPort());
+            for (int i = 0; i < 3; i++) {
+                assertThat(get(base.resolve("/articles/a" + i), payment).statusCode()).isEqualTo(200);
+            }
+            awaitRedeemed(broker, buyer, scrip.text("jti"), 3 * PRICE);
+
+            broker.close();
+            for (int i = 0; i < 4; i++) {
+                assertThat(get(base.resolve("/articles/b" + i), payment).statusCode())
+                        .as("offline charges go on while the broker is down").isEqualTo(200);
+            }
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (filter.settlementStatus().consecutiveFailures() < 2) {
+                assertThat(Instant.now()).as("the settler tried the broker while it was down").isBefore(deadline);
+                Thread.sleep(50);
+            }
+            assertThat(filter.settlementStatus().unsettledMicros()).isEqualTo(4 * PRICE);
+
+            broker = TestBrokers.builder(brokerData).port(brokerPort).demoMode(true).build().start();
+            JsonNode me = awaitRedeemed(broker, buyer, scrip.text("jti"), 7 * PRICE);
+            assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(500_000 - 7 * PRICE));
+            assertThat(filter.settlementStatus().unsettledMicros()).isZero();
+            assertThat(filter.settlementStatus().consecutiveFailures()).isZero();
+        } finally {
+            gateway.stop();
+            broker.close();
+        }
+    }
+
+    private Path writeConfig(Broker broker) throws IOException {
+        Path config = dir.resolve("gateway.yaml");
+        Files.writeString(config, String.join("\n",
+                "seller:",
+                "  id: daily-byte",
+                "broker:",
+                "  id: demo",
+                "  issuer: " + TestBrokers.ISSUER,
+                "  jwks-url: " + broker.jwksUri(),
+                "  token-endpoint: " + broker.baseUri() + "/v1/scrip",
+                "  redemption-url: " + broker.baseUri() + "/v1/redemptions",
+                "currency: USD",
+                "settlement:",
+                "  interval: 1s",
+                "  max-backoff: 2s",
+                "rules:",
+                "  - match: /articles/**",
+                "    price: 0.05",
+                ""));
+        return config;
     }
 
     /** Polls the buyer's view until the scrip shows {@code expected} redeemed; settlement runs every second. */
