@@ -7,14 +7,16 @@ import java.util.List;
  * by the mapper, so each record lists exactly the settings {@code docs/CONFIG.md} documents.
  */
 record ConfigFile(Seller seller, Broker broker, Located<String> currency, Located<String> dataDir, Ledger ledger,
-                  Located<String> maxTimeout, Settlement settlement, Located<List<Located<Rule>>> rules) {
+                  Located<String> maxTimeout, Settlement settlement, Located<String> onlineAbove,
+                  Located<String> onlineTimeout, Located<List<Located<Rule>>> rules) {
 
     record Seller(Located<String> id, Located<String> name) {
     }
 
     record Broker(Located<String> id, Located<String> name, Located<String> issuer, Located<String> jwksUrl,
                   Located<String> tokenEndpoint, Located<String> keyRefresh, Located<String> unknownKidRefetch,
-                  Located<String> maxStale, Located<String> clockSkew, Located<String> redemptionUrl) {
+                  Located<String> maxStale, Located<String> clockSkew, Located<String> redemptionUrl,
+                  Located<String> chargeUrl) {
     }
 
     record Ledger(Located<String> type, Located<String> file, Located<String> durability) {
@@ -24,6 +26,6 @@ record ConfigFile(Seller seller, Broker broker, Located<String> currency, Locate
     }
 
     record Rule(Located<String> match, Located<List<String>> methods, Located<String> price, Located<String> charge,
-                Located<String> description, Located<String> mimeType) {
+                Located<String> description, Located<String> mimeType, Located<String> confirm) {
     }
 }

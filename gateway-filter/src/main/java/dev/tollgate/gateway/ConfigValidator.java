@@ -76,12 +76,57 @@ final class ConfigValidator {
             return (int) duration.toSeconds();
         }, 60);
         GatewayConfig.Settlement settlement = settlement(raw.broker(), broker, raw.settlement());
-        List<PriceRule> rules = currency == null ? List.of() : rules(raw.rules(), currency);
+        GatewayConfig.Online online = online(raw, broker, currency);
+        Money onlineAbove = online == null ? null : online.onlineAbove().orElse(null);
+        List<PriceRule> rules = currency == null ? List.of() : rules(raw.rules(), currency, onlineAbove);
         if (!problems.isEmpty()) {
             return null;
         }
         return new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, broker, currency, dataDir, ledgerFile,
-                durability, maxTimeout, settlement, rules);
+                durability, maxTimeout, settlement, online, rules);
+    }
+
+    /** PROTOCOL.md section 7: where and how fast the broker confirms online charges. */
+    private GatewayConfig.Online online(ConfigFile raw, GatewayConfig.Broker broker, Currency currency) {
+        ConfigFile.Broker rawBroker = raw.broker();
+        URI chargeUri = null;
+        if (rawBroker != null && rawBroker.chargeUrl() != null && rawBroker.chargeUrl().value() != null) {
+            chargeUri = setting(rawBroker.chargeUrl(), "broker.charge-url", value -> url(value, true));
+        } else if (broker != null && broker.issuer() != null) {
+            String issuer = broker.issuer().trim();
+            chargeUri = URI.create((issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer)
+                    + "/v1/charges");
+        }
+        Duration timeout = optional(raw.onlineTimeout(), "online-timeout", between("100ms", "10s"),
+                Duration.ofSeconds(2));
+        Optional<Money> above = Optional.empty();
+        if (raw.onlineAbove() != null && raw.onlineAbove().value() != null) {
+            if (currency == null) {
+                return null;
+            }
+            Money money = setting(raw.onlineAbove(), "online-above", text -> positivePrice(text, currency,
+                    "online-above must be above 0; leave it out to decide per rule with confirm: online"));
+            if (money == null) {
+                return null;
+            }
+            above = Optional.of(money);
+        }
+        if (chargeUri == null || timeout == null) {
+            return null;
+        }
+        return new GatewayConfig.Online(chargeUri, timeout, above);
+    }
+
+    private static Money positivePrice(String text, Currency currency, String whenZero) {
+        Money money = Money.parse(text, currency);
+        if (!money.currency().equals(currency)) {
+            throw new IllegalArgumentException("'" + text + "' is in " + money.currency().getCurrencyCode()
+                    + " but this gateway charges in " + currency.getCurrencyCode());
+        }
+        if (money.isZero()) {
+            throw new IllegalArgumentException(whenZero);
+        }
+        return money;
     }
 
     private GatewayConfig.Settlement settlement(ConfigFile.Broker rawBroker, GatewayConfig.Broker broker,
@@ -150,7 +195,7 @@ final class ConfigValidator {
         return new GatewayConfig.Broker(id, name, issuer, jwks, tokenEndpoint, refresh, refetch, maxStale, skew);
     }
 
-    private List<PriceRule> rules(Located<List<Located<ConfigFile.Rule>>> raw, Currency currency) {
+    private List<PriceRule> rules(Located<List<Located<ConfigFile.Rule>>> raw, Currency currency, Money onlineAbove) {
         if (raw == null || raw.value() == null) {
             return List.of();
         }
@@ -175,14 +220,23 @@ final class ConfigValidator {
                     .orElseThrow(() -> new IllegalArgumentException("'" + value
                             + "' is not a charge model; use per-click or free")), ChargeModel.PER_CLICK);
             Money price = price(rule, at, charge, currency, entry);
+            Boolean confirmOnline = optional(rule.confirm(), at + ".confirm", ConfigValidator::confirm, false);
+            if (Boolean.TRUE.equals(confirmOnline) && charge == ChargeModel.FREE) {
+                problems.add(file + ":" + rule.confirm().where() + ": " + at
+                        + ".confirm: a free rule charges nothing to confirm; remove it or use charge: per-click");
+                continue;
+            }
             String description = rule.description() == null ? "" : text(rule.description(), at + ".description", 500);
             Optional<String> mimeType = rule.mimeType() == null ? Optional.empty()
                     : Optional.ofNullable(text(rule.mimeType(), at + ".mime-type", 100));
-            if (pattern == null || methods == null || charge == null || price == null || description == null) {
+            if (pattern == null || methods == null || charge == null || price == null || description == null
+                    || confirmOnline == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
-            rules.add(new PriceRule(pattern.toString(), methods, price, charge, description, mimeType));
+            boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
+                    || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
+            rules.add(new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online));
             patterns.add(pattern);
         }
         return rules;
@@ -203,17 +257,8 @@ final class ConfigValidator {
             problems.add(file + ":" + entry.where() + ": " + at + ".price: missing (a per-click rule needs a price)");
             return null;
         }
-        return setting(rule.price(), at + ".price", text -> {
-            Money money = Money.parse(text, currency);
-            if (!money.currency().equals(currency)) {
-                throw new IllegalArgumentException("'" + text + "' is in " + money.currency().getCurrencyCode()
-                        + " but this gateway charges in " + currency.getCurrencyCode());
-            }
-            if (money.isZero()) {
-                throw new IllegalArgumentException("a per-click price must be above 0; use charge: free");
-            }
-            return money;
-        });
+        return setting(rule.price(), at + ".price", text -> positivePrice(text, currency,
+                "a per-click price must be above 0; use charge: free"));
     }
 
     private void checkReachable(PathPattern pattern, Set<String> methods, Located<String> match, String at,
@@ -230,6 +275,18 @@ final class ConfigValidator {
                     + (duplicate ? "duplicates" : "can never match: it is covered by") + " rules[" + j + "] ('"
                     + earlier.match() + "'), and the first matching rule wins");
             return;
+        }
+    }
+
+    /** {@code online} or {@code offline}: whether the broker confirms each charge before the content is served. */
+    private static Boolean confirm(String value) {
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "online":
+                return true;
+            case "offline":
+                return false;
+            default:
+                throw new IllegalArgumentException("'" + value + "' is not online or offline");
         }
     }
 

@@ -51,6 +51,16 @@ public final class GatewayConfig {
     public record Settlement(URI redemptionUri, Duration interval, int batchSize, Duration maxBackoff) {
     }
 
+    /**
+     * How online charges are confirmed at the broker (see {@code docs/PROTOCOL.md} section 7).
+     *
+     * @param chargeUri where charges are POSTed ({@code broker.charge-url})
+     * @param timeout how long the broker may take to answer, connection included ({@code online-timeout})
+     * @param onlineAbove per-click rules priced at or above this are online ({@code online-above}); empty if unset
+     */
+    public record Online(URI chargeUri, Duration timeout, java.util.Optional<dev.tollgate.protocol.Money> onlineAbove) {
+    }
+
     private final Path source;
     private final String sellerId;
     private final String sellerName;
@@ -61,12 +71,13 @@ public final class GatewayConfig {
     private final Durability durability;
     private final int maxTimeoutSeconds;
     private final Settlement settlement;
+    private final Online online;
     private final List<PriceRule> rules;
 
     /** Used by the loader only: a config is obtained through {@link #load(Path)}. */
     GatewayConfig(Path source, String sellerId, String sellerName, Broker broker, Currency currency, Path dataDir,
                   Path ledgerFile, Durability durability, int maxTimeoutSeconds, Settlement settlement,
-                  List<PriceRule> rules) {
+                  Online online, List<PriceRule> rules) {
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);
@@ -77,6 +88,7 @@ public final class GatewayConfig {
         this.durability = Objects.requireNonNull(durability);
         this.maxTimeoutSeconds = maxTimeoutSeconds;
         this.settlement = Objects.requireNonNull(settlement);
+        this.online = Objects.requireNonNull(online);
         this.rules = List.copyOf(rules);
     }
 
@@ -135,6 +147,11 @@ public final class GatewayConfig {
     /** How charges are redeemed at the broker. */
     public Settlement settlement() {
         return settlement;
+    }
+
+    /** How online charges are confirmed at the broker. */
+    public Online online() {
+        return online;
     }
 
     /** The price rules in the order they are tried. */

@@ -34,7 +34,7 @@ final class PaidResponse extends HttpServletResponseWrapper {
     private int failedStatus;
 
     PaidResponse(HttpServletResponse response, Refunder refunder, String network, String buyerJson, String receiptId,
-                 long amountMicros, long remainingMicros) {
+                 long amountMicros, long remainingMicros, String confirmation) {
         super(response);
         this.response = response;
         this.refunder = refunder;
@@ -42,7 +42,8 @@ final class PaidResponse extends HttpServletResponseWrapper {
         this.buyerJson = buyerJson;
         this.receiptId = receiptId;
         this.refundedRemainingMicros = remainingMicros + amountMicros;
-        this.receiptHeader = Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros);
+        this.receiptHeader = Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros,
+                confirmation);
         applyPaymentHeaders();
     }
 

@@ -15,10 +15,12 @@ import java.util.Set;
  * @param charge how the price is charged
  * @param description shown to the buyer in the 402 offer; may be empty
  * @param mimeType what the content is, for the offer's {@code resource.mimeType}; may be absent
+ * @param online whether the broker must confirm each charge before the content is served ({@code confirm: online},
+ *               or a per-click price at or above {@code online-above}); resolved when the config is loaded
  * @since 0.1
  */
 public record PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
-                        Optional<String> mimeType) {
+                        Optional<String> mimeType, boolean online) {
 
     public PriceRule {
         Objects.requireNonNull(match, "match cannot be null.");
@@ -27,6 +29,15 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
         Objects.requireNonNull(charge, "charge cannot be null.");
         Objects.requireNonNull(description, "description cannot be null.");
         Objects.requireNonNull(mimeType, "mimeType cannot be null.");
+        if (online && charge != ChargeModel.PER_CLICK) {
+            throw new IllegalArgumentException("only a per-click rule can be confirmed online");
+        }
+    }
+
+    /** An offline rule: charges are confirmed by the gateway's own ledger alone. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType) {
+        this(match, methods, price, charge, description, mimeType, false);
     }
 
     /** Whether the rule applies to requests with this (upper-case) method. A rule for GET also covers HEAD. */

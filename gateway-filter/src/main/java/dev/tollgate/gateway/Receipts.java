@@ -14,13 +14,24 @@ final class Receipts {
     }
 
     static String paid(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros) {
+        return paid(network, buyerJson, receiptId, amountMicros, remainingMicros, null);
+    }
+
+    /** The header of a paid request; {@code confirmation}, the broker's for an online charge, may be null. */
+    static String paid(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros,
+                       String confirmation) {
         StringBuilder json = new StringBuilder(160 + buyerJson.length())
                 .append("{\"success\":true,\"payer\":").append(buyerJson)
                 .append(",\"transaction\":");
         appendJsonString(json, receiptId);
         json.append(",\"network\":\"").append(network)
                 .append("\",\"amount\":\"").append(amountMicros)
-                .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros).append("\"}}");
+                .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros).append('"');
+        if (confirmation != null && !confirmation.isEmpty()) {
+            json.append(",\"confirmation\":");
+            appendJsonString(json, confirmation);
+        }
+        json.append("}}");
         return encode(json);
     }
 

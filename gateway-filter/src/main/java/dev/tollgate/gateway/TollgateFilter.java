@@ -5,6 +5,7 @@ import dev.tollgate.gateway.internal.PaymentException;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.settlement.OnlineCharger;
 import dev.tollgate.gateway.settlement.SettlementStatus;
 import dev.tollgate.gateway.settlement.Settler;
 import dev.tollgate.protocol.Money;
@@ -68,6 +69,7 @@ public final class TollgateFilter implements Filter {
     private boolean ownsLedger;
     private ConfigWatcher watcher;
     private volatile Settler settler;
+    private OnlineCharger onlineCharger;
 
     /** For containers, which configure the filter through {@link #init}. */
     public TollgateFilter() {
@@ -115,6 +117,7 @@ public final class TollgateFilter implements Filter {
                 ledger = LedgerFactory.open(config);
             }
             settler = Settler.start(config, ledger, clock);
+            onlineCharger = settler.onlineCharger();
             verification = BrokerVerification.start(config, clock);
             reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh());
             snapshot = new Snapshot(config);
@@ -247,17 +250,77 @@ public final class TollgateFilter implements Filter {
                     + " is left on your scrip");
             return;
         }
+        ChargeResult.Charged charged = (ChargeResult.Charged) result;
+        String confirmation = null;
+        if (rule.online()) {
+            confirmation = confirmOnline(request, response, current, rule, paid, charged, path);
+            if (confirmation == null) {
+                return;
+            }
+        }
         settler.charged();
-        forwardPaid(request, response, chain, current, paid, (ChargeResult.Charged) result);
+        forwardPaid(request, response, chain, current, paid, charged, confirmation);
+    }
+
+    /**
+     * PROTOCOL.md section 7: asks the broker to confirm a charge the ledger has made durably. Returns the broker's
+     * confirmation ({@code ""} if it sent none) when the content may be served; otherwise refunds the local charge,
+     * answers 402 and returns {@code null}. Fails closed: no usable answer in time is {@code broker_unavailable}.
+     */
+    private String confirmOnline(HttpServletRequest request, HttpServletResponse response, Snapshot current,
+                                 PriceRule rule, Credential.Verified paid, ChargeResult.Charged charged, String path)
+            throws IOException {
+        GatewayConfig.Online online = current.config.online();
+        OnlineCharger.Outcome outcome;
+        try {
+            outcome = onlineCharger.charge(online.chargeUri(), online.timeout(), charged.receiptId(),
+                    paid.scrip().jti(), charged.amountMicros());
+        } catch (RuntimeException e) {
+            LOG.warn("Could not ask the broker to confirm charge {} for {}", charged.receiptId(), path, e);
+            outcome = new OnlineCharger.Unavailable("unexpected error: " + e);
+        }
+        if (outcome instanceof OnlineCharger.Charged confirmed) {
+            return confirmed.confirmation();
+        }
+        ErrorCode code;
+        String message;
+        if (outcome instanceof OnlineCharger.Refused refused) {
+            switch (refused.status()) {
+                case 409 -> {
+                    code = ErrorCode.INSUFFICIENT_BUDGET;
+                    message = "the broker says the scrip's budget cannot cover " + rule.price();
+                }
+                case 410 -> {
+                    code = ErrorCode.EXPIRED_TOKEN;
+                    message = "the broker says the scrip has expired or was returned; get new scrip from "
+                            + current.config.broker().name();
+                }
+                default -> {
+                    code = ErrorCode.INVALID_TOKEN;
+                    message = "the broker refused the scrip"
+                            + (refused.reason().isEmpty() ? "" : " (" + refused.reason() + ")");
+                }
+            }
+            LOG.debug("The broker refused online charge {} for {}: {} {}", charged.receiptId(), path,
+                    refused.status(), refused.reason());
+        } else {
+            code = ErrorCode.BROKER_UNAVAILABLE;
+            message = "the broker could not confirm the payment right now; nothing was charged, try again";
+            LOG.warn("Online charge {} for {} not confirmed; refunded: {}", charged.receiptId(), path,
+                    ((OnlineCharger.Unavailable) outcome).why());
+        }
+        refund(charged.receiptId(), "the broker did not confirm it: " + code.code());
+        Answers.paymentRequired(request, response, current.config, rule, code, message);
+        return null;
     }
 
     private void forwardPaid(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                             Snapshot current, Credential.Verified paid, ChargeResult.Charged charged)
-            throws IOException, ServletException {
+                             Snapshot current, Credential.Verified paid, ChargeResult.Charged charged,
+                             String confirmation) throws IOException, ServletException {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(),
                 charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
         PaidResponse paidResponse = new PaidResponse(response, this::refund, current.network, paid.buyerJson(),
-                charged.receiptId(), charged.amountMicros(), charged.remainingMicros());
+                charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation);
         boolean delivered = false;
         try {
             chain.doFilter(request, paidResponse);

@@ -175,6 +175,20 @@ final class SellerKey {
         return signer.generateSignature();
     }
 
+    /**
+     * A compact JWS of {@code claims}, EdDSA, signed with this key: header {@code alg}, {@code kid} (the thumbprint)
+     * and {@code typ}, as PROTOCOL.md sections 6 and 7 have it.
+     */
+    String signJws(String typ, com.fasterxml.jackson.databind.node.ObjectNode claims) {
+        com.fasterxml.jackson.databind.node.ObjectNode header = JSON.createObjectNode();
+        header.put("alg", "EdDSA");
+        header.put("kid", thumbprint);
+        header.put("typ", typ);
+        String signingInput = B64URL.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8)) + '.'
+                + B64URL.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
+        return signingInput + '.' + B64URL.encodeToString(sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
+    }
+
     /** The RFC 7638 thumbprint: the {@code kid} of every batch, by which the broker finds the key. */
     String thumbprint() {
         return thumbprint;

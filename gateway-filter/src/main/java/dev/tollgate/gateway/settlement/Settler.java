@@ -309,10 +309,6 @@ public final class Settler implements AutoCloseable {
 
     /** The batch as PROTOCOL.md section 6 has it: a compact JWS, EdDSA, signed with the seller's key. */
     String sign(List<ScripTotal> batch, Instant now) {
-        ObjectNode header = JSON.createObjectNode();
-        header.put("alg", "EdDSA");
-        header.put("kid", key.thumbprint());
-        header.put("typ", TYP);
         ObjectNode claims = JSON.createObjectNode();
         long iat = now.getEpochSecond();
         claims.put("iss", settings.sellerId());
@@ -326,9 +322,12 @@ public final class Settler implements AutoCloseable {
         for (ScripTotal total : batch) {
             list.addObject().put("jti", total.jti()).put("spent", Long.toString(total.chargedMicros()));
         }
-        String signingInput = B64URL.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8)) + '.'
-                + B64URL.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
-        return signingInput + '.' + B64URL.encodeToString(key.sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
+        return key.signJws(TYP, claims);
+    }
+
+    /** Confirms online charges at the broker with this settler's seller key (PROTOCOL.md section 7). */
+    public OnlineCharger onlineCharger() {
+        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock);
     }
 
     private HttpResponse<byte[]> post(String jws, Duration timeout) throws IOException, InterruptedException {
