@@ -10,6 +10,7 @@ final class ApiException extends Exception {
 
     private final int status;
     private final String code;
+    private final java.util.Map<String, String> details = new java.util.LinkedHashMap<>();
 
     ApiException(int status, String code, String message) {
         super(message, null, false, false);
@@ -23,6 +24,16 @@ final class ApiException extends Exception {
 
     String code() {
         return code;
+    }
+
+    /** Adds a string field to the error's JSON body (besides error and message). */
+    ApiException with(String field, String value) {
+        details.put(field, value);
+        return this;
+    }
+
+    java.util.Map<String, String> details() {
+        return java.util.Collections.unmodifiableMap(details);
     }
 
     static ApiException badRequest(String code, String message) {

@@ -44,6 +44,7 @@ final class ApiHandler extends Handler.Abstract {
     static final String ME_PATH = "/v1/accounts/me";
     static final String SCRIP_PATH = "/v1/scrip";
     static final String REDEMPTIONS_PATH = "/v1/redemptions";
+    static final String CHARGES_PATH = "/v1/charges";
     /** {@code /v1/sellers/{id}/statement}. */
     static final Pattern STATEMENT_PATH = Pattern.compile("/v1/sellers/([A-Za-z0-9._-]{1,64})/statement");
     /** The authorization scheme of seller-signed requests. */
@@ -73,12 +74,14 @@ final class ApiHandler extends Handler.Abstract {
     private final Issuer issuer;
     private final KeyRing keys;
     private final Settlement settlement;
+    private final Charges charges;
     private final boolean demoMode;
 
-    ApiHandler(Issuer issuer, KeyRing keys, Settlement settlement, boolean demoMode) {
+    ApiHandler(Issuer issuer, KeyRing keys, Settlement settlement, Charges charges, boolean demoMode) {
         this.issuer = issuer;
         this.keys = keys;
         this.settlement = settlement;
+        this.charges = charges;
         this.demoMode = demoMode;
     }
 
@@ -125,6 +128,10 @@ final class ApiHandler extends Handler.Abstract {
             case REDEMPTIONS_PATH -> {
                 requireMethod(method, "POST");
                 redeem(readJose(request), response, callback);
+            }
+            case CHARGES_PATH -> {
+                requireMethod(method, "POST");
+                charge(readJose(request), response, callback);
             }
             default -> {
                 java.util.regex.Matcher m = STATEMENT_PATH.matcher(path);
@@ -196,6 +203,18 @@ final class ApiHandler extends Handler.Abstract {
                 o.put("redeemed", Long.toString(r.redeemed()));
             }
         }
+        sendJson(response, callback, 200, out);
+    }
+
+    private void charge(String compact, Response response, Callback callback) throws ApiException, SQLException {
+        Charges.Confirmed confirmed = charges.charge(compact);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("status", "charged");
+        out.put("charge", confirmed.charge());
+        out.put("amount", Long.toString(confirmed.result().amount()));
+        out.put("redeemed", Long.toString(confirmed.result().redeemed()));
+        out.put("remaining", Long.toString(confirmed.result().remaining()));
+        out.put("confirmation", confirmed.confirmation());
         sendJson(response, callback, 200, out);
     }
 
@@ -416,6 +435,7 @@ final class ApiHandler extends Handler.Abstract {
         ObjectNode out = JSON.createObjectNode();
         out.put("error", e.code());
         out.put("message", e.getMessage());
+        e.details().forEach(out::put);
         sendJson(response, callback, e.status(), out);
     }
 

@@ -63,6 +63,7 @@ public final class Broker implements AutoCloseable {
     private final KeyRing keys;
     private final Issuer issuer;
     private final Settlement settlement;
+    private final Charges charges;
     private ScheduledExecutorService sweeper;
     private Server server;
     private ServerConnector connector;
@@ -74,12 +75,14 @@ public final class Broker implements AutoCloseable {
                             Duration settlementGrace, Duration sweepInterval) {
     }
 
-    private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement) {
+    private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement,
+                   Charges charges) {
         this.settings = settings;
         this.store = store;
         this.keys = keys;
         this.issuer = issuer;
         this.settlement = settlement;
+        this.charges = charges;
     }
 
     /** A builder with no settings; {@link Builder#dataDir} is required. */
@@ -116,7 +119,7 @@ public final class Broker implements AutoCloseable {
         c.setHost(settings.host());
         c.setPort(settings.port());
         s.addConnector(c);
-        s.setHandler(new ApiHandler(issuer, keys, settlement, settings.demoMode()));
+        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, settings.demoMode()));
         s.setStopTimeout(settings.stopTimeout().toMillis());
         try {
             s.start();
@@ -440,11 +443,13 @@ public final class Broker implements AutoCloseable {
                     SecretFiles.write(database, new byte[0]);
                 }
                 store = Store.open(database, clock);
-                Issuer issuerService = new Issuer(store, new ScripSigner(keys), pseudonymSecret,
-                        issuer == null ? "" : issuer, code, clock);
-                Settlement settlement = new Settlement(store, new SellerTokens(store, issuer == null ? "" : issuer,
-                        clock), settlementGrace);
-                return new Broker(settings, store, keys, issuerService, settlement);
+                ScripSigner signer = new ScripSigner(keys);
+                String iss = issuer == null ? "" : issuer;
+                Issuer issuerService = new Issuer(store, signer, pseudonymSecret, iss, code, clock);
+                SellerTokens sellerTokens = new SellerTokens(store, iss, clock);
+                Settlement settlement = new Settlement(store, sellerTokens, settlementGrace);
+                Charges charges = new Charges(store, sellerTokens, signer, iss);
+                return new Broker(settings, store, keys, issuerService, settlement, charges);
             } catch (IOException | SQLException e) {
                 if (store != null) {
                     try {

@@ -16,7 +16,8 @@ import dev.tollgate.protocol.Scrip;
 /**
  * Signs scrip as a compact JWS with the current key of a {@link KeyRing}: header
  * {@code {"alg":"EdDSA","kid":...,"typ":"tollgate-scrip+jwt"}}, claims {@code iss sub aud jti iat nbf exp budget cur}
- * (docs/PROTOCOL.md, section 2). Uses the JDK's Ed25519. Thread-safe.
+ * (docs/PROTOCOL.md, section 2); also other broker-signed tokens such as charge confirmations (section 7). Uses
+ * the JDK's Ed25519. Thread-safe.
  */
 final class ScripSigner {
 
@@ -39,11 +40,6 @@ final class ScripSigner {
     }
 
     Signed sign(Claims claims) {
-        KeyRing.SigningKey key = keys.current();
-        ObjectNode header = JSON.createObjectNode();
-        header.put("alg", "EdDSA");
-        header.put("kid", key.kid());
-        header.put("typ", Scrip.TYPE);
         ObjectNode payload = JSON.createObjectNode();
         payload.put("iss", claims.issuer());
         payload.put("sub", claims.subject());
@@ -54,6 +50,16 @@ final class ScripSigner {
         payload.put("exp", claims.expiresAt().getEpochSecond());
         payload.put(Scrip.BUDGET, Long.toString(claims.budget()));
         payload.put(Scrip.CURRENCY, claims.currency());
+        return sign(Scrip.TYPE, payload);
+    }
+
+    /** A compact JWS of {@code payload} with header {@code {"alg":"EdDSA","kid":<current>,"typ":typ}}. */
+    Signed sign(String typ, ObjectNode payload) {
+        KeyRing.SigningKey key = keys.current();
+        ObjectNode header = JSON.createObjectNode();
+        header.put("alg", "EdDSA");
+        header.put("kid", key.kid());
+        header.put("typ", typ);
         String input = encode(header) + "." + encode(payload);
         try {
             Signature signature = Signature.getInstance("Ed25519");
@@ -61,7 +67,7 @@ final class ScripSigner {
             signature.update(input.getBytes(StandardCharsets.US_ASCII));
             return new Signed(input + "." + B64URL.encodeToString(signature.sign()), key.kid());
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot sign scrip with key " + key.kid(), e);
+            throw new IllegalStateException("cannot sign a " + typ + " with key " + key.kid(), e);
         }
     }
 

@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.sqlite.SQLiteConfig;
 
 /**
- * The broker's SQLite database: buyers, sellers, the deposits ledger, issued scrip and redemptions.
+ * The broker's SQLite database: buyers, sellers, the deposits ledger, issued scrip, redemptions and online charges.
  *
  * <p>WAL journal, {@code synchronous=FULL} (a committed reservation survives a power cut), foreign keys on, STRICT
  * tables with {@code CHECK} constraints so that no balance can go negative even through a bug. The schema version is
@@ -92,7 +92,20 @@ final class Store implements AutoCloseable {
               amount     INTEGER NOT NULL CHECK (amount > 0),
               created_at INTEGER NOT NULL
             ) STRICT""",
-            "CREATE INDEX redemptions_by_seller ON redemptions (seller, created_at)"));
+            "CREATE INDEX redemptions_by_seller ON redemptions (seller, created_at)"),
+            // Version 3: online charges (docs/PROTOCOL.md section 7), idempotent by (seller, jti).
+            List.of(
+            """
+            CREATE TABLE online_charges (
+              id         INTEGER PRIMARY KEY,
+              seller     TEXT NOT NULL REFERENCES sellers (id),
+              jti        TEXT NOT NULL,
+              scrip      TEXT NOT NULL REFERENCES scrip (jti),
+              amount     INTEGER NOT NULL CHECK (amount > 0),
+              redeemed   INTEGER NOT NULL CHECK (redeemed >= amount),
+              created_at INTEGER NOT NULL,
+              UNIQUE (seller, jti)
+            ) STRICT"""));
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 
@@ -117,6 +130,24 @@ final class Store implements AutoCloseable {
     record ClaimResult(String jti, String status, long credited, long redeemed, String reason) {
         static ClaimResult refused(String jti, String reason) {
             return new ClaimResult(jti, "refused", 0, 0, reason);
+        }
+    }
+
+    /** The outcome of {@link #charge}. */
+    enum ChargeStatus { CHARGED, REPEATED, CONFLICT, UNKNOWN_SCRIP, WRONG_SELLER, EXPIRED, INSUFFICIENT_BUDGET }
+
+    /**
+     * The outcome of one online charge. For {@code CHARGED} and {@code REPEATED} (an idempotent retry): the charged
+     * {@code amount}, the scrip's {@code redeemed} total right after the charge, its {@code budget} and the time the
+     * charge was recorded; for {@code INSUFFICIENT_BUDGET}: the current {@code redeemed} and {@code budget}.
+     */
+    record ChargeResult(ChargeStatus status, long amount, long redeemed, long budget, long chargedAt) {
+        long remaining() {
+            return budget - redeemed;
+        }
+
+        static ChargeResult refused(ChargeStatus status) {
+            return new ChargeResult(status, 0, 0, 0, 0);
         }
     }
 
@@ -474,6 +505,93 @@ final class Store implements AutoCloseable {
                 results.add(new ClaimResult(claim.jti(), "credited", delta, redeemed + delta, null));
             }
             return List.copyOf(results);
+        });
+    }
+
+    /**
+     * An online charge (docs/PROTOCOL.md section 7), in one transaction: a charge {@code jti} the seller already
+     * recorded returns the original result ({@code REPEATED}) if it names the same scrip and amount, else
+     * {@code CONFLICT}; otherwise the scrip must exist, be the seller's, be neither expired nor returned, and have
+     * {@code amount} left in its budget. Then {@code amount} is credited exactly like a redemption (reserved to the
+     * seller's credit, {@code redeemed += amount}, a {@code redemptions} row with batch {@code charge:<jti>}) and the
+     * charge recorded. Nothing changes unless the result is {@code CHARGED}.
+     */
+    ChargeResult charge(String seller, String jti, String scrip, long amount) throws SQLException {
+        if (amount <= 0) {
+            throw new IllegalArgumentException("amount must be positive, got " + amount);
+        }
+        return write(c -> {
+            long now = clock.instant().getEpochSecond();
+            try (PreparedStatement ps = c.prepareStatement("SELECT o.scrip, o.amount, o.redeemed, o.created_at,"
+                    + " s.budget FROM online_charges o JOIN scrip s ON s.jti = o.scrip"
+                    + " WHERE o.seller = ? AND o.jti = ?")) {
+                ps.setString(1, seller);
+                ps.setString(2, jti);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        if (!rs.getString(1).equals(scrip) || rs.getLong(2) != amount) {
+                            return ChargeResult.refused(ChargeStatus.CONFLICT);
+                        }
+                        return new ChargeResult(ChargeStatus.REPEATED, amount, rs.getLong(3), rs.getLong(5),
+                                rs.getLong(4));
+                    }
+                }
+            }
+            String buyer;
+            String owner;
+            long budget;
+            long redeemed;
+            String status;
+            long expiresAt;
+            try (PreparedStatement ps = c.prepareStatement("SELECT buyer, seller, budget, redeemed, status,"
+                    + " expires_at FROM scrip WHERE jti = ?")) {
+                ps.setString(1, scrip);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return ChargeResult.refused(ChargeStatus.UNKNOWN_SCRIP);
+                    }
+                    buyer = rs.getString(1);
+                    owner = rs.getString(2);
+                    budget = rs.getLong(3);
+                    redeemed = rs.getLong(4);
+                    status = rs.getString(5);
+                    expiresAt = rs.getLong(6);
+                }
+            }
+            if (!owner.equals(seller)) {
+                return ChargeResult.refused(ChargeStatus.WRONG_SELLER);
+            }
+            if (status.equals("returned") || expiresAt <= now) {
+                return ChargeResult.refused(ChargeStatus.EXPIRED);
+            }
+            if (amount > budget - redeemed) {
+                return new ChargeResult(ChargeStatus.INSUFFICIENT_BUDGET, 0, redeemed, budget, 0);
+            }
+            update(c, "UPDATE buyers SET reserved = reserved - ? WHERE id = ? AND reserved >= ?",
+                    amount, buyer, amount);
+            update(c, "UPDATE sellers SET credited = credited + ? WHERE id = ?", amount, seller);
+            update(c, "UPDATE scrip SET redeemed = redeemed + ? WHERE jti = ? AND redeemed = ?",
+                    amount, scrip, redeemed);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO redemptions (scrip, seller, batch,"
+                    + " amount, created_at) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setString(1, scrip);
+                ps.setString(2, seller);
+                ps.setString(3, "charge:" + jti);
+                ps.setLong(4, amount);
+                ps.setLong(5, now);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO online_charges (seller, jti, scrip, amount,"
+                    + " redeemed, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, seller);
+                ps.setString(2, jti);
+                ps.setString(3, scrip);
+                ps.setLong(4, amount);
+                ps.setLong(5, redeemed + amount);
+                ps.setLong(6, now);
+                ps.executeUpdate();
+            }
+            return new ChargeResult(ChargeStatus.CHARGED, amount, redeemed + amount, budget, now);
         });
     }
 

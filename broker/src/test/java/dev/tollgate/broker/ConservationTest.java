@@ -26,7 +26,8 @@ import dev.tollgate.broker.TestBrokers.Buyer;
 /**
  * Money is conserved: after every step of a seeded random sequence of account creations, top-ups, scrip issues (some
  * overdrafts, some for unknown sellers), concurrent bursts, redemption batches (over-claims, stale claims, other
- * sellers' and unknown scrip, retried and duplicated batches), clock advances and expiry sweeps,
+ * sellers' and unknown scrip, retried and duplicated batches), online charges (within and beyond the budget, on
+ * other sellers', unknown and expired scrip, retried), clock advances and expiry sweeps,
  * sum(balance) + sum(reserved) + sum(seller credits) equals sum(deposits), every seller's credit equals the sum of
  * its redemptions, and every buyer's balance, every seller's credit and every redemption result match a model.
  */
@@ -62,6 +63,9 @@ final class ConservationTest {
     @Test
     void moneyIsConservedAcrossARandomSequenceOfOperations() throws Exception {
         Random random = new Random(SEED);
+        // Online charges draw from their own sequence, so the rest of the seeded sequence is unchanged.
+        Random chargeRandom = new Random(SEED + 1);
+        java.util.Set<Integer> chargeStatuses = new java.util.TreeSet<>();
         Map<Buyer, long[]> model = new HashMap<>(); // buyer -> {balance, reserved}
         Map<String, Long> credits = new HashMap<>(); // seller -> credited
         List<Buyer> buyers = new ArrayList<>();
@@ -103,6 +107,8 @@ final class ConservationTest {
                     }
                 } else if (op <= 10) {
                     redeem(broker, random, clock, sellers.get(random.nextInt(2)), scrip, model, credits);
+                    chargeStatuses.add(charge(broker, chargeRandom, clock, sellers.get(chargeRandom.nextInt(2)),
+                            "c-" + i, scrip, model, credits));
                 } else if (op == 11) {
                     clock.advance(Duration.ofMinutes(1 + random.nextInt(90)));
                 } else if (op == 12) {
@@ -160,6 +166,7 @@ final class ConservationTest {
             assertThat(totals.credited()).isPositive();
             assertThat(scrip.stream().filter(s -> s.returned)).isNotEmpty();
             assertThat(scrip.stream().filter(s -> s.redeemed == s.budget)).isNotEmpty();
+            assertThat(chargeStatuses).contains(200, 403, 404, 409, 410);
         } finally {
             pool.shutdownNow();
         }
@@ -232,6 +239,40 @@ final class ConservationTest {
         } else if (repeat == 2) {
             assertThat(outcomes(TestSellers.redeem(broker, seller, now, claims))).isEqualTo(again);
         }
+    }
+
+    /** One online charge checked against the model, sometimes retried (same answer, charged once). */
+    private static int charge(Broker broker, Random random, MutableClock clock, TestSellers.Key seller, String jti,
+                               List<ModelScrip> scrip, Map<Buyer, long[]> model, Map<String, Long> credits) {
+        long now = clock.instant().getEpochSecond();
+        ModelScrip s = scrip.isEmpty() || random.nextInt(10) == 0 ? null
+                : scrip.get(Math.max(0, scrip.size() - 1 - random.nextInt(Math.min(scrip.size(), 8))));
+        String scripJti = s == null ? "unknown-" + random.nextInt(1000) : s.jti;
+        long amount = s == null ? 1 : 1 + random.nextInt((int) Math.max(1, (s.budget - s.redeemed) * 5 / 4));
+        Answer a = OnlineChargesTest.post(broker, OnlineChargesTest.sign(seller,
+                OnlineChargesTest.claims(seller, now, jti, scripJti, Long.toString(amount))));
+        if (s == null) {
+            assertThat(a.status()).as(a.body()).isEqualTo(404);
+        } else if (!s.seller.equals(seller.id())) {
+            assertThat(a.status()).as(a.body()).isEqualTo(403);
+        } else if (s.returned || s.expiresAt <= now) {
+            assertThat(a.status()).as(a.body()).isEqualTo(410);
+        } else if (amount > s.budget - s.redeemed) {
+            assertThat(a.status()).as(a.body()).isEqualTo(409);
+            assertThat(a.text("remaining")).isEqualTo(Long.toString(s.budget - s.redeemed));
+        } else {
+            assertThat(a.status()).as(a.body()).isEqualTo(200);
+            s.redeemed += amount;
+            model.get(s.buyer)[1] -= amount;
+            credits.merge(seller.id(), amount, Long::sum);
+            assertThat(a.text("redeemed")).isEqualTo(Long.toString(s.redeemed));
+            if (random.nextInt(3) == 0) {
+                Answer retry = OnlineChargesTest.post(broker, OnlineChargesTest.sign(seller,
+                        OnlineChargesTest.claims(seller, now, jti, scripJti, Long.toString(amount))));
+                assertThat(retry.json()).isEqualTo(a.json());
+            }
+        }
+        return a.status();
     }
 
     private static Map<String, String> outcomes(Answer a) {
