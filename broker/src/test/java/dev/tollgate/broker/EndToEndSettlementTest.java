@@ -124,6 +124,39 @@ final class EndToEndSettlementTest {
         }
     }
 
+    @Test
+    void onlineAndOfflineChargesOnOneScripAreCreditedExactlyOnce() throws Exception {
+        try (Broker broker = TestBrokers.builder(dir.resolve("broker")).demoMode(true).build().start()) {
+            Path config = writeConfig(broker);
+            Files.writeString(config, Files.readString(config).replace("rules:\n",
+                    "rules:\n  - match: /videos/**\n    price: 0.25\n    confirm: online\n"));
+            TollgateFilter filter = TollgateFilter.builder().configFile(config).build();
+            Server gateway = startGateway(filter);
+            try {
+                broker.registerSeller(Seller.of("daily-byte", "The Daily Byte", filter.sellerPublicJwk(),
+                        List.of("https://news.example")));
+                TestBrokers.Buyer buyer = TestBrokers.newBuyer(broker, 5_000_000);
+                TestBrokers.Answer scrip = TestBrokers.issue(broker, buyer, "daily-byte", 1_000_000);
+                URI base = URI.create("http://127.0.0.1:" + ((ServerConnector) gateway.getConnectors()[0])
+                        .getLocalPort());
+                String articlePayment = paymentHeader(scrip.text("token"));
+                String videoPayment = paymentHeader(scrip.text("token"), 250_000);
+
+                assertThat(get(base.resolve("/articles/a"), articlePayment).statusCode()).isEqualTo(200);
+                assertThat(get(base.resolve("/videos/v1"), videoPayment).statusCode()).isEqualTo(200);
+                assertThat(get(base.resolve("/articles/b"), articlePayment).statusCode()).isEqualTo(200);
+                assertThat(get(base.resolve("/videos/v2"), videoPayment).statusCode()).isEqualTo(200);
+
+                long charged = 2 * PRICE + 2 * 250_000;
+                JsonNode me = awaitRedeemed(broker, buyer, scrip.text("jti"), charged);
+                assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(1_000_000 - charged));
+                assertThat(filter.settlementStatus().unsettledMicros()).isZero();
+            } finally {
+                gateway.stop();
+            }
+        }
+    }
+
     private Path writeConfig(Broker broker) throws IOException {
         Path config = dir.resolve("gateway.yaml");
         Files.writeString(config, String.join("\n",
@@ -135,6 +168,7 @@ final class EndToEndSettlementTest {
                 "  jwks-url: " + broker.jwksUri(),
                 "  token-endpoint: " + broker.baseUri() + "/v1/scrip",
                 "  redemption-url: " + broker.baseUri() + "/v1/redemptions",
+                "  charge-url: " + broker.baseUri() + "/v1/charges",
                 "currency: USD",
                 "settlement:",
                 "  interval: 1s",
@@ -164,8 +198,12 @@ final class EndToEndSettlementTest {
     }
 
     private static String paymentHeader(String token) {
-        PaymentRequirements accepted = new PaymentRequirements("scrip", "tollgate:demo", Long.toString(PRICE), "USD",
-                "daily-byte", 60, Map.of());
+        return paymentHeader(token, PRICE);
+    }
+
+    private static String paymentHeader(String token, long acceptedMicros) {
+        PaymentRequirements accepted = new PaymentRequirements("scrip", "tollgate:demo", Long.toString(acceptedMicros),
+                "USD", "daily-byte", 60, Map.of());
         return X402Codec.encodeHeader(new PaymentPayload(2, null, accepted, Map.of("token", token), null));
     }
 
