@@ -420,18 +420,7 @@ final class Store implements AutoCloseable {
                     reserved = rs.getLong(2);
                 }
             }
-            List<ScripRow> scrip = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT jti, seller, budget, redeemed, expires_at, status"
-                    + " FROM scrip WHERE buyer = ? ORDER BY issued_at DESC, rowid DESC LIMIT ?")) {
-                ps.setString(1, buyer);
-                ps.setInt(2, scripLimit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        scrip.add(new ScripRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                                Instant.ofEpochSecond(rs.getLong(5)), rs.getString(6)));
-                    }
-                }
-            }
+            List<ScripRow> scrip = recentScrip(c, "buyer", buyer, scripLimit);
             return Optional.of(new Account(buyer, balance, reserved, List.copyOf(scrip)));
         });
     }
@@ -647,6 +636,23 @@ final class Store implements AutoCloseable {
         }
     }
 
+    /** The most recent scrip of a buyer or a seller ({@code column} is one of those two names), newest first. */
+    private static List<ScripRow> recentScrip(Connection c, String column, String id, int limit) throws SQLException {
+        List<ScripRow> scrip = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT jti, seller, budget, redeemed, expires_at, status"
+                + " FROM scrip WHERE " + column + " = ? ORDER BY issued_at DESC, rowid DESC LIMIT ?")) {
+            ps.setString(1, id);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    scrip.add(new ScripRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                            Instant.ofEpochSecond(rs.getLong(5)), rs.getString(6)));
+                }
+            }
+        }
+        return scrip;
+    }
+
     /** The seller's credited total and its {@code scripLimit} most recent scrip, newest first. */
     Optional<SellerStatement> statement(String seller, int scripLimit) throws SQLException {
         return read(c -> {
@@ -660,18 +666,7 @@ final class Store implements AutoCloseable {
                     credited = rs.getLong(1);
                 }
             }
-            List<ScripRow> scrip = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT jti, seller, budget, redeemed, expires_at, status"
-                    + " FROM scrip WHERE seller = ? ORDER BY issued_at DESC, rowid DESC LIMIT ?")) {
-                ps.setString(1, seller);
-                ps.setInt(2, scripLimit);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        scrip.add(new ScripRow(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                                Instant.ofEpochSecond(rs.getLong(5)), rs.getString(6)));
-                    }
-                }
-            }
+            List<ScripRow> scrip = recentScrip(c, "seller", seller, scripLimit);
             return Optional.of(new SellerStatement(seller, credited, List.copyOf(scrip)));
         });
     }

@@ -6,16 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,26 +130,7 @@ public final class OnlineCharger {
     }
 
     private HttpResponse<byte[]> post(URI uri, String jws, Duration timeout) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(uri)
-                .timeout(timeout)
-                .header("Content-Type", Settler.CONTENT_TYPE)
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(jws, StandardCharsets.US_ASCII))
-                .build();
-        CompletableFuture<HttpResponse<byte[]>> future = client().sendAsync(request,
-                HttpResponse.BodyHandlers.ofByteArray());
-        try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new IOException("no answer within " + timeout.toMillis() + " ms", e);
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof IOException ? (IOException) cause : new IOException(String.valueOf(cause), cause);
-        }
+        return JosePost.post(client(), uri, jws, timeout);
     }
 
     private HttpClient client() {

@@ -11,7 +11,6 @@ import dev.tollgate.gateway.ledger.ScripTotal;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -26,12 +25,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -63,7 +59,6 @@ public final class Settler implements AutoCloseable {
     /** How long {@link #close()} may spend on the final batch. */
     public static final Duration FLUSH_DEADLINE = Duration.ofSeconds(5);
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
-    static final String CONTENT_TYPE = "application/jose";
     static final String TYP = "tollgate-redemption+jwt";
     /** Seconds a batch stays valid: well under the broker's 10 minutes. */
     static final long BATCH_LIFETIME_SECONDS = 300;
@@ -331,25 +326,7 @@ public final class Settler implements AutoCloseable {
     }
 
     private HttpResponse<byte[]> post(String jws, Duration timeout) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(settings.redemptionUri())
-                .timeout(timeout)
-                .header("Content-Type", CONTENT_TYPE)
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(jws, StandardCharsets.US_ASCII))
-                .build();
-        CompletableFuture<HttpResponse<byte[]>> future = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
-        try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new IOException("no answer within " + timeout.toMillis() + " ms", e);
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof IOException ? (IOException) cause : new IOException(String.valueOf(cause), cause);
-        }
+        return JosePost.post(http, settings.redemptionUri(), jws, timeout);
     }
 
     private void apply(List<ScripTotal> batch, JsonNode results) throws LedgerUnavailableException {
