@@ -66,6 +66,39 @@ final class FailClosedTest {
             }
 
             @Override
+            public dev.tollgate.gateway.ledger.ChargeResult chargeStream(
+                    dev.tollgate.gateway.ledger.ScripAccount scrip, long amountMicros, String stream,
+                    java.time.Instant now, java.time.Instant entitledUntil) {
+                throw new IllegalStateException("disk on fire");
+            }
+
+            @Override
+            public dev.tollgate.gateway.ledger.ChainHead chainHead(dev.tollgate.gateway.ledger.ChainAccount chain) {
+                throw new IllegalStateException("disk on fire");
+            }
+
+            @Override
+            public dev.tollgate.gateway.ledger.ChargeResult chargeChain(
+                    dev.tollgate.gateway.ledger.ChainAccount chain, dev.tollgate.gateway.ledger.ChainHead expected,
+                    int index, byte[] word, long amountMicros, String resource) {
+                throw new IllegalStateException("disk on fire");
+            }
+
+            @Override
+            public java.util.Optional<String> commitment(String issuer, String commitmentId) {
+                throw new IllegalStateException("disk on fire");
+            }
+
+            @Override
+            public java.util.List<dev.tollgate.gateway.ledger.ChainTotal> unsettledChains(int limit) {
+                return java.util.List.of();
+            }
+
+            @Override
+            public void markChainSettled(String issuer, String commitmentId, int settledIndex) {
+            }
+
+            @Override
             public void close() {
             }
         };

@@ -1,14 +1,18 @@
 package dev.tollgate.gateway.ledger;
 
+import java.time.Instant;
+import java.util.Objects;
+
 /**
- * The outcome of {@link Ledger#charge}: either the amount was charged durably, or the budget could not cover it
- * and nothing was charged.
+ * The outcome of a charge: the amount was charged durably, or nothing was charged because the budget could not cover
+ * it ({@link Insufficient}), the buyer already holds an entitlement ({@link Entitled}, streams) or a PayWord chain's
+ * head moved meanwhile ({@link HeadMoved}).
  *
  * @since 0.1
  */
 public sealed interface ChargeResult {
 
-    /** Micro-units left on the scrip after this outcome. */
+    /** Micro-units left on the scrip (or a PayWord chain's credit) after this outcome. */
     long remainingMicros();
 
     /**
@@ -23,5 +27,34 @@ public sealed interface ChargeResult {
 
     /** Nothing was charged: the remaining budget is below the amount asked for. */
     record Insufficient(long remainingMicros) implements ChargeResult {
+    }
+
+    /**
+     * Nothing was charged: the buyer already holds an entitlement to the stream ({@link Ledger#chargeStream}).
+     *
+     * @param receiptId the receipt of the charge that bought the entitlement
+     * @param until when the entitlement ends
+     * @param remainingMicros what is left on the scrip presented
+     */
+    record Entitled(String receiptId, Instant until, long remainingMicros) implements ChargeResult {
+        public Entitled {
+            Objects.requireNonNull(receiptId, "receiptId cannot be null.");
+            Objects.requireNonNull(until, "until cannot be null.");
+        }
+    }
+
+    /**
+     * Nothing was charged: the chain's head is no longer the one the caller verified against
+     * ({@link Ledger#chargeChain}). Verify the word against {@code head} and try again.
+     */
+    record HeadMoved(ChainHead head) implements ChargeResult {
+        public HeadMoved {
+            Objects.requireNonNull(head, "head cannot be null.");
+        }
+
+        @Override
+        public long remainingMicros() {
+            return head.creditMicros();
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.tollgate.gateway.ledger;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where charges are recorded. The embedded default is {@link SqliteLedger}; a cluster of gateway nodes shares one
@@ -49,6 +51,56 @@ public interface Ledger extends AutoCloseable {
      * backwards: a lower value than already recorded is ignored, so replies to retried batches are harmless.
      */
     void markSettled(String issuer, String jti, long settledMicros) throws LedgerUnavailableException;
+
+    // ---------------------------------------------------------------- streams (since 0.2)
+
+    /**
+     * Charges for a stream unless the buyer already holds an entitlement to it. Atomic per
+     * {@code (scrip.issuer, scrip.buyer, stream)}: concurrent first requests of one stream charge once.
+     *
+     * <p>If an entitlement of this buyer to {@code stream} ends after {@code now} (bought with this or any other scrip
+     * of the buyer from the same issuer), returns {@link ChargeResult.Entitled} and charges nothing. Otherwise charges
+     * like {@link #charge} (with {@code stream} as the resource) and, in the same durable record, entitles the buyer
+     * to the stream until {@code entitledUntil}. Refunding that charge revokes the entitlement.
+     */
+    ChargeResult chargeStream(ScripAccount scrip, long amountMicros, String stream, Instant now, Instant entitledUntil)
+            throws LedgerUnavailableException;
+
+    // ---------------------------------------------------------------- PayWord chains (since 0.2)
+
+    /** The chain's head: {@code (0, root, 0, 0)} if it was never paid here. */
+    ChainHead chainHead(ChainAccount chain) throws LedgerUnavailableException;
+
+    /**
+     * Pays with the chain's word {@code (index, word)} and charges {@code amountMicros} from the chain's credit.
+     * The caller has verified the word against {@code expected} (a head this ledger returned): for
+     * {@code index > expected.index}, {@code SHA-256^(index - l)(word) = w_l}; otherwise
+     * {@code SHA-256^(l - index)(word) = w_l}.
+     *
+     * <p>Atomic per chain:
+     * <ul>
+     *   <li>if the head is no longer {@code expected}: {@link ChargeResult.HeadMoved} with the current head, nothing
+     *       changed;</li>
+     *   <li>if the credit after moving the head to {@code max(index, l)} would not cover {@code amountMicros}:
+     *       {@link ChargeResult.Insufficient} with the credit now, nothing changed (the head does not move);</li>
+     *   <li>else the head moves to {@code (index, word)} if {@code index > l}, the amount is charged from the credit,
+     *       both durably (the head first), and {@link ChargeResult.Charged} says what credit is left.</li>
+     * </ul>
+     * {@link #refund} of the receipt returns the amount to the chain's credit; the head never moves back.
+     *
+     * @param resource what was bought (the request path)
+     */
+    ChargeResult chargeChain(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
+                             String resource) throws LedgerUnavailableException;
+
+    /** The commitment JWS of a chain this ledger has seen, so a gateway can re-verify it after a restart. */
+    Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException;
+
+    /** Chains whose head is past what the broker has confirmed, oldest first, at most {@code limit} of them. */
+    List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException;
+
+    /** Records that the broker has credited a chain up to {@code settledIndex}; lower values than recorded are ignored. */
+    void markChainSettled(String issuer, String commitmentId, int settledIndex) throws LedgerUnavailableException;
 
     /** Flushes and releases the store; later calls throw {@link LedgerUnavailableException}. */
     @Override

@@ -636,6 +636,42 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
+    // ---------------------------------------------------------------- streams and chains (not yet implemented)
+
+    @Override
+    public ChargeResult chargeStream(ScripAccount scrip, long amountMicros, String stream, java.time.Instant now,
+                                     java.time.Instant entitledUntil) throws LedgerUnavailableException {
+        throw new LedgerUnavailableException("streams are not implemented yet");
+    }
+
+    @Override
+    public ChainHead chainHead(ChainAccount chain) throws LedgerUnavailableException {
+        throw new LedgerUnavailableException("chains are not implemented yet");
+    }
+
+    @Override
+    public ChargeResult chargeChain(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
+                                    String resource) throws LedgerUnavailableException {
+        throw new LedgerUnavailableException("chains are not implemented yet");
+    }
+
+    @Override
+    public java.util.Optional<String> commitment(String issuer, String commitmentId)
+            throws LedgerUnavailableException {
+        throw new LedgerUnavailableException("chains are not implemented yet");
+    }
+
+    @Override
+    public List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException {
+        throw new LedgerUnavailableException("chains are not implemented yet");
+    }
+
+    @Override
+    public void markChainSettled(String issuer, String commitmentId, int settledIndex)
+            throws LedgerUnavailableException {
+        throw new LedgerUnavailableException("chains are not implemented yet");
+    }
+
     // ---------------------------------------------------------------- materializer hooks
 
     /** One background pass: fold in what is ready, then evict idle states. */
