@@ -111,6 +111,11 @@ final class Store implements AutoCloseable {
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 
+    /** The statements that take a database of {@code version} to {@code version + 1} (for migration tests). */
+    static List<String> migrationFrom(int version) {
+        return MIGRATIONS.get(version);
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Outcome of {@link #reserve}. */
