@@ -35,6 +35,10 @@ final class PayWordCertificateTest {
     private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
     /** The identity point (0, 1): a valid encoding of a point of order 1. */
     private static final String SMALL_ORDER_X = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    /** Points of order 8, 4 and 2: valid encodings, but keys whose signatures can be forged. */
+    private static final String ORDER_8_X = "xxdqcD1N2E-6PAt2DRBnDyogU_osOczGTsf9d5KsA3o";
+    private static final String ORDER_4_X = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    private static final String ORDER_2_X = "7P_______________________________________38";
     /** y = 2 is not the y of any curve point. */
     private static final String OFF_CURVE_X = "AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     /** y = p, the non-canonical encoding of y = 0. */
@@ -156,6 +160,9 @@ final class PayWordCertificateTest {
         "{\"publicKey\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + OFF_CURVE_X + "\"},\"limit\":\"1000\"}",
         "{\"publicKey\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + SMALL_ORDER_X + "\"},\"limit\":\"1000\"}",
         "{\"publicKey\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + NON_CANONICAL_X + "\"},\"limit\":\"1000\"}",
+        "{\"publicKey\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + ORDER_8_X + "\"},\"limit\":\"1000\"}",
+        "{\"publicKey\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + ORDER_4_X + "\"},\"limit\":\"1000\"}",
+        "{\"publicKey\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + ORDER_2_X + "\"},\"limit\":\"1000\"}",
         "{\"publicKey\":{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + OFF_CURVE_X + "\",\"p\":\"1\"},"
                 + "\"limit\":\"1000\"}"})
     void aBadPublicKeyIsRefusedWithInvalidKey(String body) {
