@@ -29,7 +29,7 @@ final class PaidResponse extends HttpServletResponseWrapper {
     private final String buyerJson;
     private final String receiptId;
     private final long refundedRemainingMicros;
-    private final String receiptHeader;
+    private String receiptHeader;
     private boolean refunded;
     private int failedStatus;
 
@@ -47,8 +47,33 @@ final class PaidResponse extends HttpServletResponseWrapper {
         applyPaymentHeaders();
     }
 
+    /**
+     * For a response charged as its body is written ({@link MeteredResponse}): nothing is charged yet, so there is
+     * nothing to refund, and the receipt is set with {@link #receipt} when the body starts.
+     */
+    PaidResponse(HttpServletResponse response, String network, String buyerJson) {
+        super(response);
+        this.response = response;
+        this.refunder = null;
+        this.network = network;
+        this.buyerJson = buyerJson;
+        this.receiptId = null;
+        this.refundedRemainingMicros = 0;
+        this.receiptHeader = null;
+        applyPaymentHeaders();
+    }
+
+    /** Sets the {@code PAYMENT-RESPONSE} header of a response charged as its body is written. */
+    void receipt(String header) {
+        receiptHeader = header;
+        response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, header);
+    }
+
     /** Refunds the charge unless that was done already; {@code true} if it is (now or before) refunded. */
     boolean refund(String why) {
+        if (receiptId == null) {
+            return true;
+        }
         if (!refunded) {
             refunded = refunder.refund(receiptId, why);
         }
@@ -56,7 +81,9 @@ final class PaidResponse extends HttpServletResponseWrapper {
     }
 
     private void applyPaymentHeaders() {
-        response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, failedStatus == 0 ? receiptHeader : refundedHeader());
+        if (receiptId != null || receiptHeader != null) {
+            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, failedStatus == 0 ? receiptHeader : refundedHeader());
+        }
         response.setHeader(CACHE_CONTROL, "private");
         Answers.addPaymentHeaders(response);
     }
@@ -68,7 +95,7 @@ final class PaidResponse extends HttpServletResponseWrapper {
     }
 
     private void statusChanged(int status) {
-        if (status >= 400 && failedStatus == 0 && !response.isCommitted()) {
+        if (status >= 400 && failedStatus == 0 && receiptId != null && !response.isCommitted()) {
             failedStatus = status;
             refund("the content answered " + status);
             response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, refundedHeader());

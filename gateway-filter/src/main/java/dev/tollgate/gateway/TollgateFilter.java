@@ -236,6 +236,11 @@ public final class TollgateFilter implements Filter {
                     "the payment could not be read");
             return;
         }
+        if (rule.charge() == ChargeModel.METERED) {
+            Metering.serve(request, response, chain, current, rule, paid,
+                    UnitCharger.scrip(ledger, paid.scrip(), rule.price().micros(), path), settler::charged, method);
+            return;
+        }
         ChargeResult result;
         try {
             result = ledger.charge(paid.scrip(), rule.price().micros(), path);
