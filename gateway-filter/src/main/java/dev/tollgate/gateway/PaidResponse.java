@@ -1,5 +1,6 @@
 package dev.tollgate.gateway;
 
+import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.protocol.PaymentHeaders;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
@@ -35,15 +36,27 @@ final class PaidResponse extends HttpServletResponseWrapper {
 
     PaidResponse(HttpServletResponse response, Refunder refunder, String network, String buyerJson, String receiptId,
                  long amountMicros, long remainingMicros, String confirmation) {
+        this(response, refunder, network, buyerJson, receiptId, remainingMicros + amountMicros,
+                Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros, confirmation));
+    }
+
+    /** A charged response whose receipt header was rendered by the caller (a per-stream charge). */
+    static PaidResponse withReceipt(HttpServletResponse response, Refunder refunder, String network,
+                                    String buyerJson, ChargeResult.Charged charged, String receiptHeader) {
+        return new PaidResponse(response, refunder, network, buyerJson, charged.receiptId(),
+                charged.remainingMicros() + charged.amountMicros(), receiptHeader);
+    }
+
+    private PaidResponse(HttpServletResponse response, Refunder refunder, String network, String buyerJson,
+                         String receiptId, long refundedRemainingMicros, String receiptHeader) {
         super(response);
         this.response = response;
         this.refunder = refunder;
         this.network = network;
         this.buyerJson = buyerJson;
         this.receiptId = receiptId;
-        this.refundedRemainingMicros = remainingMicros + amountMicros;
-        this.receiptHeader = Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros,
-                confirmation);
+        this.refundedRemainingMicros = refundedRemainingMicros;
+        this.receiptHeader = receiptHeader;
         applyPaymentHeaders();
     }
 

@@ -60,7 +60,7 @@ final class GatewayHarness implements AutoCloseable {
     final MutableClock clock;
     private Server server;
     private LocalConnector connector;
-    private final Map<String, ServletHolder> servlets = new java.util.LinkedHashMap<>();
+    private final Map<String, java.util.function.Supplier<ServletHolder>> servlets = new java.util.LinkedHashMap<>();
     TollgateFilter filter;
 
     GatewayHarness(Path dir) {
@@ -119,14 +119,14 @@ final class GatewayHarness implements AutoCloseable {
         context.setContextPath("/");
         context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder(new ContentServlet()), "/");
-        servlets.forEach((pathSpec, holder) -> context.addServlet(holder, pathSpec));
+        servlets.forEach((pathSpec, holder) -> context.addServlet(holder.get(), pathSpec));
         server.setHandler(context);
         server.start();
         return this;
     }
 
-    /** Serves {@code pathSpec} with another servlet (registered when the server starts). */
-    GatewayHarness serve(String pathSpec, ServletHolder servlet) {
+    /** Serves {@code pathSpec} with another servlet, made anew each time the server starts. */
+    GatewayHarness serve(String pathSpec, java.util.function.Supplier<ServletHolder> servlet) {
         servlets.put(pathSpec, servlet);
         return this;
     }

@@ -62,14 +62,19 @@ final class MeteredTest {
             file[i] = (byte) (i % 251);
         }
         Files.write(content.resolve("big.bin"), file);
+        gateway = new GatewayHarness(dir).writeConfig(RULES)
+                .serve("/files/*", () -> files(content))
+                .serve("/gen/*", () -> new ServletHolder(new Generator()));
+        gateway.start();
+    }
+
+    /** Jetty's own static content servlet over a folder: Range, If-Range, ETag and HEAD as a player meets them. */
+    static ServletHolder files(Path folder) {
         ServletHolder files = new ServletHolder(new ResourceServlet());
-        files.setInitParameter("baseResource", content.toUri().toString());
+        files.setInitParameter("baseResource", folder.toUri().toString());
         files.setInitParameter("pathInfoOnly", "true");
         files.setInitParameter("etags", "true");
-        gateway = new GatewayHarness(dir).writeConfig(RULES)
-                .serve("/files/*", files)
-                .serve("/gen/*", new ServletHolder(new Generator()));
-        gateway.start();
+        return files;
     }
 
     @AfterEach
