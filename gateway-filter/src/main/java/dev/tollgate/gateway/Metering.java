@@ -53,7 +53,10 @@ final class Metering {
                 head);
         try {
             chain.doFilter(SingleRange.of(request), metered);
-            metered.finish();
+            if (!request.isAsyncStarted()) {
+                // An async app writes later: its units are charged as it writes, and its body starts then.
+                metered.finish();
+            }
         } catch (IOException | ServletException | RuntimeException e) {
             if (!MeteredResponse.isLimitReached(e)) {
                 if (metered.unitsCharged() > 0) {
