@@ -245,11 +245,37 @@ final class MeteredTest {
         HttpTester.Response response = paid("GET", "/gen/drain", token);
 
         // 1500 bytes written paid 2 units; the third unit cannot be paid: nothing past 2048 bytes, and no clean end.
-        assertThat(response == null || !response.isComplete()).isTrue();
-        if (response != null) {
-            assertThat(response.getContentBytes().length).isLessThanOrEqualTo(2 * UNIT);
-        }
+        assertTruncatedAfterTwoUnits(response);
         assertThat(remaining("m-drain", budget)).isZero();
+    }
+
+    @Test
+    void aLedgerThatFailsMidBodyTruncatesTheResponse() throws Exception {
+        String token = scrip("m-down", 50_000);
+        betweenWrites = () -> gateway.filter.ledger().close();
+
+        assertTruncatedAfterTwoUnits(paid("GET", "/gen/drain", token));
+    }
+
+    @Test
+    void aLedgerThatIsDownServesNoMeteredContent() throws Exception {
+        String token = scrip("m-closed", 50_000);
+        gateway.filter.ledger().close();
+
+        HttpTester.Response response = paid("GET", "/files/big.bin", token);
+
+        assertThat(response.getStatus()).isEqualTo(503);
+        assertThat(gateway.body(response)).contains("ledger_unavailable");
+    }
+
+    /** The generator's drain body, aborted when its third unit could not be charged. */
+    private static void assertTruncatedAfterTwoUnits(HttpTester.Response response) {
+        assertThat(response).as("the status line and headers were sent before the abort").isNotNull();
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.isComplete()).as("a truncated chunked body has no last chunk").isFalse();
+        byte[] received = response.getContentBytes() == null ? new byte[0] : response.getContentBytes();
+        assertThat(received.length).isLessThanOrEqualTo(2 * UNIT);
+        assertThat(received).isEqualTo(Arrays.copyOf(Generator.BODY, received.length));
     }
 
     /** Bodies of unknown length, written in various ways. */

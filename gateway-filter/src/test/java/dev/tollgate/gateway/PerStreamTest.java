@@ -251,6 +251,17 @@ final class PerStreamTest {
     }
 
     @Test
+    void aLedgerThatIsDownServesNoStream() throws Exception {
+        String token = scrip("s-down");
+        gateway.filter.ledger().close();
+
+        HttpTester.Response response = paid("GET", "/videos/abc/movie.mp4", token, "Range", "bytes=0-9");
+
+        assertThat(response.getStatus()).isEqualTo(503);
+        assertThat(gateway.body(response)).contains("ledger_unavailable");
+    }
+
+    @Test
     void aScripThatCannotPayTheStreamIsRefused() throws Exception {
         String token = gateway.broker.scrip().jti("s-poor").budget("99999").sign();
 
