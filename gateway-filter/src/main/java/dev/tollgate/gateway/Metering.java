@@ -25,8 +25,32 @@ final class Metering {
     private Metering() {
     }
 
+    /** Serves a metered request paid with scrip. */
     static void serve(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current,
                       PriceRule rule, Credential.Verified paid, UnitCharger charger, Runnable onCharge, String method)
+            throws IOException, ServletException {
+        serve(request, response, chain, current, rule, new Payer(paid.scrip().buyer(), paid.scrip().jti(),
+                paid.buyerJson()), charger, onCharge, method);
+    }
+
+    /**
+     * Who pays a metered request, whatever the scheme: what the app's {@link Payment} attribute and the receipt name.
+     *
+     * @param buyer the buyer's pseudonym at the broker
+     * @param paymentId the scrip's {@code jti}, or a PayWord commitment's id
+     * @param buyerJson the buyer as a JSON string literal, for the receipt
+     */
+    record Payer(String buyer, String paymentId, String buyerJson) {
+    }
+
+    /**
+     * Serves a metered request whose payment was verified, charging each unit with {@code charger} (scrip, or a
+     * PayWord chain's credit).
+     *
+     * @param onCharge run after each unit charged (the settler counts charges)
+     */
+    static void serve(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current,
+                      PriceRule rule, Payer paid, UnitCharger charger, Runnable onCharge, String method)
             throws IOException, ServletException {
         boolean head = method.equals("HEAD");
         long unitMicros = rule.price().micros();
@@ -42,11 +66,11 @@ final class Metering {
         if (affordable < 1 && !head) {
             Answers.paymentRequired(request, response, current.config, rule, ErrorCode.INSUFFICIENT_BUDGET,
                     "one unit (" + ByteSizes.format(rule.unitBytes()) + ") costs " + rule.price() + " but only "
-                            + Money.ofMicros(remaining, rule.price().currency()) + " is left on your scrip");
+                            + Money.ofMicros(remaining, rule.price().currency()) + " is left to pay with");
             return;
         }
-        request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(), 0,
-                remaining, current.currency, ""));
+        request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.buyer(), paid.paymentId(), 0, remaining,
+                current.currency, ""));
         PaidResponse paidResponse = new PaidResponse(response, current.network, paid.buyerJson());
         MeteredResponse metered = new MeteredResponse(paidResponse, charger, new MeteredResponse.Receipt(
                 current.network, paid.buyerJson(), unitMicros, remaining, onCharge), rule.unitBytes(), affordable,
