@@ -148,6 +148,56 @@ final class SqliteLedgerKillTest {
         System.out.printf("%s %s: %d acknowledged stream charges%n", durability, tuning, entitled.size());
     }
 
+    @ParameterizedTest
+    @MethodSource("runs")
+    void aKilledProcessLosesNoAcknowledgedChainPaymentNorHead(SqliteLedger.Durability durability, List<String> tuning)
+            throws Exception {
+        Path file = dir.resolve("ledger.db");
+        Map<String, String> chainOf = new HashMap<>(); // receipt -> commitment id
+        Map<String, Integer> highest = new HashMap<>(); // commitment id -> highest index acknowledged
+        Set<String> refunds = new HashSet<>();
+        for (String line : killChild(file, durability, tuning, "chains")) {
+            List<String> fields = List.of(line.split(" "));
+            if (fields.size() == 6 && fields.get(0).equals("chain")) {
+                chainOf.put(fields.get(1), fields.get(2));
+                highest.merge(fields.get(2), Integer.parseInt(fields.get(4)), Math::max);
+            } else if (fields.size() == 3 && fields.get(0).equals("refund")) {
+                refunds.add(fields.get(1));
+            }
+        }
+        assertThat(chainOf.size()).isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
+
+        SqliteLedger.open(file, durability).close();
+        Map<String, LedgerFixtures.StoredCharge> stored = LedgerFixtures.charges(file);
+        for (Map.Entry<String, String> ack : chainOf.entrySet()) {
+            LedgerFixtures.StoredCharge charge = stored.get(ack.getKey());
+            assertThat(charge).as("acknowledged chain charge %s", ack.getKey()).isNotNull();
+            assertThat(charge.jti()).isEqualTo(ack.getValue());
+            assertThat(charge.amount()).isEqualTo(LedgerKillChild.UNIT);
+            if (refunds.contains(ack.getKey())) { // a refund still in flight at the kill may or may not be kept
+                assertThat(charge.refunded()).as("acknowledged refund %s", ack.getKey()).isTrue();
+            }
+        }
+        try (SqliteLedger ledger = SqliteLedger.open(file, durability)) {
+            for (int i = 0; i < LedgerKillChild.CHAINS; i++) {
+                ChainAccount chain = LedgerKillChild.chain(i);
+                ChainHead head = ledger.chainHead(chain);
+                long net = stored.values().stream().filter(c -> c.jti().equals(chain.commitmentId()) && !c.refunded())
+                        .mapToLong(LedgerFixtures.StoredCharge::amount).sum();
+                assertThat(head.index()).as("head of %s", chain.commitmentId())
+                        .isGreaterThanOrEqualTo(highest.getOrDefault(chain.commitmentId(), 0));
+                assertThat(head.word()).isEqualTo(LedgerKillChild.word(head.index()));
+                assertThat(head.spentMicros()).isEqualTo(net).isLessThanOrEqualTo(head.paidMicros());
+                int next = head.index() + 1;
+                assertThat(ledger.chargeChain(chain, head, next, LedgerKillChild.word(next),
+                        head.creditMicros() + LedgerKillChild.UNIT, "/after")).isInstanceOf(ChargeResult.Charged.class);
+                assertThat(ledger.chainHead(chain).creditMicros()).isZero();
+            }
+        }
+        System.out.printf("%s %s: %d acknowledged chain charges, %d refunds%n", durability, tuning, chainOf.size(),
+                refunds.size());
+    }
+
     /**
      * Runs {@link LedgerKillChild} in {@code mode}, kills it with SIGKILL after {@link #ACKS_BEFORE_KILL} complete
      * lines, and returns every complete line it printed (each an acknowledged operation).

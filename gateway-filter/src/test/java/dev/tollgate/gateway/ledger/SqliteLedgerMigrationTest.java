@@ -83,6 +83,10 @@ final class SqliteLedgerMigrationTest {
                     .isInstanceOf(ChargeResult.Entitled.class);
             assertThat(ledger.refund("r-00000000000000aa-000000000006")).isTrue();
             assertThat(ledger.remaining(old)).isEqualTo(800);
+            ChainAccount chain = SqliteLedgerChainTest.chain("migrated-chain", 100);
+            assertThat(ledger.chargeChain(chain, ledger.chainHead(chain), 2, LedgerKillChild.word(2), 15, "/live/1"))
+                    .isInstanceOf(ChargeResult.Charged.class);
+            assertThat(ledger.commitment(ISSUER, "migrated-chain")).contains("jws-of-migrated-chain");
         }
         try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
@@ -96,7 +100,8 @@ final class SqliteLedgerMigrationTest {
                         true))
                 .containsEntry("r-00000000000000aa-000000000007", new LedgerFixtures.StoredCharge(ISSUER, "old", 50,
                         true))
-                .hasSize(4);
+                .containsValue(new LedgerFixtures.StoredCharge(ISSUER, "migrated-chain", 15, false))
+                .hasSize(5);
         assertThat(LedgerFixtures.stored(file, "old")).isEqualTo(new LedgerFixtures.StoredScrip(1_000, 200, 100));
     }
 }
