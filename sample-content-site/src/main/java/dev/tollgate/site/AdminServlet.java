@@ -1,0 +1,116 @@
+package dev.tollgate.site;
+
+import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.TollgateFilter;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.settlement.SettlementStatus;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Currency;
+import java.util.Optional;
+
+/**
+ * {@code /admin}: the seller's dashboard (HTTP Basic, user {@value #USER}, over HTTPS only). Revenue, recent
+ * charges, settlement state, the price table in force and why the last config edit was refused, if it was.
+ */
+public final class AdminServlet extends HttpServlet {
+
+    /** Servlet-context attribute holding the {@link AdminPassword}; Main sets it before the web app starts. */
+    static final String PASSWORD_ATTRIBUTE = "dev.tollgate.site.admin-password";
+    static final String USER = "admin";
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        TollgateFilter gateway = Gateway.of(getServletContext());
+        GatewayConfig config = gateway.config();
+        if (!authorized(request)) {
+            response.setHeader("WWW-Authenticate", "Basic realm=\"Tollgate dashboard\", charset=\"UTF-8\"");
+            Html.page(response, HttpServletResponse.SC_UNAUTHORIZED, config.sellerName(), "Sign in",
+                    "<h1>Dashboard</h1>\n<p>Sign in as <code>admin</code> with the admin password printed at "
+                            + "the site's first start.</p>");
+            return;
+        }
+        Currency currency = config.currency();
+        StringBuilder main = new StringBuilder("<h1>Dashboard</h1>\n");
+        gateway.lastReloadProblem().ifPresent(problem -> main.append(
+                "<section class=\"alert\" role=\"alert\"><h2>The last config edit was refused</h2>\n"
+                        + "<p>The previous prices stay in force until the file is fixed:</p>\n<pre>")
+                .append(Html.esc(problem)).append("</pre></section>\n"));
+        main.append(Sales.section(gateway, currency));
+        main.append(settlement(gateway, currency));
+        main.append(priceTable(config));
+        Html.page(response, HttpServletResponse.SC_OK, config.sellerName(), "Dashboard", main.toString());
+    }
+
+    private boolean authorized(HttpServletRequest request) {
+        if (!(getServletContext().getAttribute(PASSWORD_ATTRIBUTE) instanceof AdminPassword password)
+                || !request.isSecure()) {
+            return false;
+        }
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return false;
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        int colon = decoded.indexOf(':');
+        return colon > 0 && decoded.substring(0, colon).equals(USER)
+                && password.matches(decoded.substring(colon + 1));
+    }
+
+    private static String settlement(TollgateFilter gateway, Currency currency) {
+        StringBuilder out = new StringBuilder("<section><h2>Settlement</h2>\n");
+        SettlementStatus s;
+        try {
+            s = gateway.settlementStatus();
+        } catch (LedgerUnavailableException e) {
+            return out.append("<p class=\"alert\">The ledger is unavailable: ").append(Html.esc(e.getMessage()))
+                    .append("</p></section>\n").toString();
+        }
+        out.append("<dl class=\"figures\">")
+                .append(figure("Charged (awaiting settlement)", Html.money(s.chargedMicros(), currency)))
+                .append(figure("Settled", Html.money(s.settledMicros(), currency)))
+                .append(figure("Pending", Html.money(s.unsettledMicros(), currency)))
+                .append(figure("Settled since start", Html.money(s.settledSinceStartMicros(), currency)))
+                .append(figure("Scrip awaiting settlement", Integer.toString(s.unsettledScrip())))
+                .append(figure("Last batch", s.lastSuccess().map(Object::toString).orElse("none yet")))
+                .append("</dl>\n");
+        Optional<String> error = s.lastError();
+        error.ifPresent(e -> out.append("<p class=\"alert\">Last attempt failed (").append(s.consecutiveFailures())
+                .append(" in a row): ").append(Html.esc(e)).append("</p>\n"));
+        return out.append("</section>\n").toString();
+    }
+
+    private static String figure(String term, String value) {
+        return "<div><dt>" + Html.esc(term) + "</dt><dd>" + Html.esc(value) + "</dd></div>";
+    }
+
+    private static String priceTable(GatewayConfig config) {
+        StringBuilder out = new StringBuilder("<section><h2>Prices in force</h2>\n<table>\n<caption>Rules from <code>")
+                .append(Html.esc(String.valueOf(config.source())))
+                .append("</code>, first match wins</caption>\n<thead><tr><th scope=\"col\">Match</th>")
+                .append("<th scope=\"col\">Methods</th><th scope=\"col\">Price</th><th scope=\"col\">Charged</th>")
+                .append("<th scope=\"col\">Description</th></tr></thead>\n<tbody>\n");
+        for (PriceRule rule : config.rules()) {
+            Optional<PriceRule> r = Optional.of(rule);
+            out.append("<tr><td><code>").append(Html.esc(rule.match())).append("</code></td><td>")
+                    .append(rule.methods().isEmpty() ? "all" : Html.esc(String.join(", ", rule.methods())))
+                    .append("</td><td class=\"price\">").append(Html.esc(Html.price(r))).append("</td><td>")
+                    .append(Html.esc(Html.chargeModel(r))).append("</td><td>").append(Html.esc(rule.description()))
+                    .append("</td></tr>\n");
+        }
+        return out.append("</tbody>\n</table></section>\n").toString();
+    }
+}

@@ -1,0 +1,203 @@
+package dev.tollgate.site;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.broker.Broker;
+import dev.tollgate.broker.Seller;
+import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.TollgateFilter;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.SecuredRedirectHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole demo in one process: the reference broker and the site, both on HTTPS with the generated certificate.
+ * {@link #start} brings them up in order (broker, site, seller registration, demo buyer); {@link #close} stops the
+ * site first, so the gateway's final settlement batch still reaches the broker.
+ */
+final class DemoSite implements AutoCloseable {
+
+    /** The demo buyer's deposit: 20.00. */
+    static final long DEMO_DEPOSIT_MICROS = 20_000_000;
+    static final String DEMO_BUYER_FILE = "demo-buyer.json";
+    private static final Logger LOG = LoggerFactory.getLogger(DemoSite.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Options options;
+    private final Tls tls;
+    private final Broker broker;
+    private final Server server;
+    private final TollgateFilter gateway;
+    private final AdminPassword.Loaded admin;
+    private final DemoBuyer buyer;
+
+    /** The funded buyer the demo prints: its broker account and API key (for programs). */
+    record DemoBuyer(String account, String apiKey) {
+    }
+
+    private DemoSite(Options options, Tls tls, Broker broker, Server server, TollgateFilter gateway,
+                     AdminPassword.Loaded admin, DemoBuyer buyer) {
+        this.options = options;
+        this.tls = tls;
+        this.broker = broker;
+        this.server = server;
+        this.gateway = gateway;
+        this.admin = admin;
+        this.buyer = buyer;
+    }
+
+    static DemoSite start(Options options) throws Exception {
+        Path data = options.data().toAbsolutePath();
+        OwnerOnlyFiles.createDirectory(data);
+        Tls tls = Tls.open(data.resolve("tls"));
+        SSLContext client = tls.clientContext();
+        // The gateway's HTTP clients (JWKS, redemptions, online charges) use the JVM default context: it must trust
+        // the demo certificate until the config's broker.trust-file names it.
+        SSLContext.setDefault(client);
+        publishPlaceholders(options, data, tls);
+
+        String issuer = "https://localhost:" + options.brokerPort();
+        Broker broker = Broker.builder().port(options.brokerPort()).host("127.0.0.1").dataDir(data.resolve("broker"))
+                .issuer(issuer).demoMode(true).tls(tls.keystore(), tls.password()).build().start();
+        Server server = null;
+        try {
+            AdminPassword.Loaded admin = AdminPassword.load(data);
+            server = SiteServer.create(options, tls, admin.password());
+            server.start();
+            TollgateFilter gateway = gateway(server);
+            GatewayConfig config = gateway.config();
+            if (!config.broker().issuer().equals(issuer)) {
+                LOG.warn("{} names the broker issuer {}, but the broker runs as {}: scrip will be refused",
+                        config.source(), config.broker().issuer(), issuer);
+            }
+            String origin = "https://localhost:" + options.port();
+            register(broker, config, gateway.sellerPublicJwk(), origin);
+            DemoBuyer buyer = demoBuyer(data, broker, client);
+            return new DemoSite(options, tls, broker, server, gateway, admin, buyer);
+        } catch (Exception | Error e) {
+            if (server != null) {
+                try {
+                    server.stop();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            broker.close();
+            throw e;
+        }
+    }
+
+    /** System properties the config's {@code ${...}} placeholders (and the filter's init-param) read. */
+    private static void publishPlaceholders(Options options, Path data, Tls tls) {
+        if (System.getProperty("tollgate.config") == null || !options.config().equals(Options.DEFAULTS.config())) {
+            System.setProperty("tollgate.config", options.config().toString());
+        }
+        System.setProperty("tollgate.port", Integer.toString(options.port()));
+        System.setProperty("tollgate.broker-port", Integer.toString(options.brokerPort()));
+        System.setProperty("tollgate.data", data.toString());
+        System.setProperty("tollgate.trust-file", tls.certificatePem().toString());
+        if (options.settleInterval() != null) {
+            System.setProperty("tollgate.settle-interval", options.settleInterval().toSeconds() + "s");
+        }
+    }
+
+    private static TollgateFilter gateway(Server server) {
+        WebAppContext webapp = (WebAppContext) ((SecuredRedirectHandler) server.getHandler()).getHandler();
+        Object filter = webapp.getServletContext().getAttribute(TollgateFilter.CONTEXT_ATTRIBUTE);
+        if (!(filter instanceof TollgateFilter f)) {
+            throw new IllegalStateException("the web app started without the Tollgate filter (check web.xml)");
+        }
+        return f;
+    }
+
+    private static void register(Broker broker, GatewayConfig config, String publicJwk, String origin) {
+        Optional<Seller> known = broker.seller(config.sellerId());
+        Seller wanted = Seller.of(config.sellerId(), config.sellerName(), publicJwk, List.of(origin));
+        if (known.isEmpty()) {
+            broker.registerSeller(wanted);
+        } else if (!known.get().equals(wanted)) {
+            LOG.warn("Seller {} is already registered at the broker with other settings (key or origin); "
+                    + "delete {} to start afresh", config.sellerId(), "<data>/broker");
+        }
+    }
+
+    /** The demo buyer of an earlier start, or a new funded one created through the broker's demo API. */
+    private static DemoBuyer demoBuyer(Path data, Broker broker, SSLContext client)
+            throws IOException, InterruptedException {
+        Path file = data.resolve(DEMO_BUYER_FILE);
+        if (Files.exists(file)) {
+            JsonNode stored = JSON.readTree(OwnerOnlyFiles.read(file));
+            return new DemoBuyer(stored.path("account").asText(), stored.path("apiKey").asText());
+        }
+        HttpClient http = HttpClient.newBuilder().sslContext(client).connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> created = http.send(HttpRequest.newBuilder(broker.baseUri().resolve("/v1/accounts"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"deposit\":\"" + DEMO_DEPOSIT_MICROS + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (created.statusCode() != 201) {
+            throw new IOException("the broker refused to create the demo buyer: " + created.statusCode());
+        }
+        JsonNode body = JSON.readTree(created.body());
+        DemoBuyer buyer = new DemoBuyer(body.path("account").asText(), body.path("apiKey").asText());
+        OwnerOnlyFiles.write(file, JSON.writeValueAsString(buyer).getBytes(StandardCharsets.UTF_8));
+        return buyer;
+    }
+
+    URI siteUri() {
+        return URI.create("https://localhost:" + options.port() + "/");
+    }
+
+    URI brokerUri() {
+        return URI.create("https://localhost:" + options.brokerPort() + "/");
+    }
+
+    URI httpUri() {
+        return URI.create("http://localhost:" + options.httpPort() + "/");
+    }
+
+    Tls tls() {
+        return tls;
+    }
+
+    TollgateFilter gateway() {
+        return gateway;
+    }
+
+    AdminPassword.Loaded admin() {
+        return admin;
+    }
+
+    DemoBuyer buyer() {
+        return buyer;
+    }
+
+    /** Blocks until the site is stopped. */
+    void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("The site did not stop cleanly", e);
+        }
+        broker.close();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.tollgate.site;
+
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.SecuredRedirectHandler;
+import org.eclipse.jetty.util.resource.Resource;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+/**
+ * The site's Jetty: the web app in {@code src/main/webapp} (on the class path as {@code webapp/}, inside the jar when
+ * run from it) on HTTPS, and a plain-HTTP connector whose requests are redirected to HTTPS.
+ */
+final class SiteServer {
+
+    /**
+     * HSTS lifetime. Short on purpose: HSTS binds the whole host name, every port, and this demo runs on
+     * {@code localhost}, where the developer's other servers speak plain HTTP.
+     */
+    static final long HSTS_SECONDS = 3600;
+    private static final String HOST = "127.0.0.1";
+
+    private SiteServer() {
+    }
+
+    static Server create(Options options, Tls tls, AdminPassword admin) {
+        Server server = new Server();
+
+        HttpConfiguration https = new HttpConfiguration();
+        https.setSecureScheme("https");
+        https.setSecurePort(options.port());
+        https.setSendServerVersion(false);
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        secure.setStsMaxAge(HSTS_SECONDS);
+        https.addCustomizer(secure);
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(tls.keystore().toString());
+        ssl.setKeyStoreType("PKCS12");
+        ssl.setKeyStorePassword(new String(tls.password()));
+        ServerConnector httpsConnector = new ServerConnector(server,
+                new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+        httpsConnector.setHost(HOST);
+        httpsConnector.setPort(options.port());
+        server.addConnector(httpsConnector);
+
+        HttpConfiguration plain = new HttpConfiguration();
+        plain.setSecureScheme("https");
+        plain.setSecurePort(options.port());
+        plain.setSendServerVersion(false);
+        ServerConnector httpConnector = new ServerConnector(server, new HttpConnectionFactory(plain));
+        httpConnector.setHost(HOST);
+        httpConnector.setPort(options.httpPort());
+        server.addConnector(httpConnector);
+
+        WebAppContext webapp = new WebAppContext();
+        webapp.setContextPath("/");
+        Resource base = ResourceFactory.of(server).newClassLoaderResource("webapp", false);
+        if (base == null) {
+            throw new IllegalStateException("the web app (webapp/ on the class path) is missing from this build");
+        }
+        webapp.setBaseResource(base);
+        // The site's classes and the gateway are on the application class path, not in WEB-INF/lib.
+        webapp.setParentLoaderPriority(true);
+        webapp.setThrowUnavailableOnStartupException(true);
+        webapp.setAttribute(AdminServlet.PASSWORD_ATTRIBUTE, admin);
+        server.setHandler(new SecuredRedirectHandler(webapp, 301));
+        server.setStopAtShutdown(false);
+        return server;
+    }
+}
