@@ -1,0 +1,214 @@
+package dev.tollgate.site;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.protocol.PaymentHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo contract over plain HTTPS, no browser: what the README promises a newcomer and a program. */
+class DemoContractTest {
+
+    @TempDir
+    static Path dir;
+    static DemoFixture demo;
+
+    @BeforeAll
+    static void start() throws Exception {
+        demo = DemoFixture.start(dir);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (demo != null) {
+            demo.close();
+        }
+    }
+
+    @Test
+    void theHomePageListsEveryItemWithItsPriceAndChargeModel() throws Exception {
+        HttpResponse<String> home = demo.get("/");
+
+        assertThat(home.statusCode()).isEqualTo(200);
+        for (Catalog.Item item : Catalog.ITEMS) {
+            assertThat(home.body()).contains("href=\"" + item.path() + "\"");
+        }
+        assertThat(home.body()).contains("0.02 USD", "0.03 USD", "0.05 USD", "0.08 USD", "0.10 USD", "0.15 USD",
+                "per click", "per stream, 4h of watching", "metered, per 64 KiB", "Free");
+        assertThat(Catalog.ITEMS.stream().filter(i -> i.kind().equals("Article"))).hasSizeGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    void anArticleWithoutPaymentIsA402PageNamingTheItemAndItsPrice() throws Exception {
+        HttpResponse<String> paywall = demo.get("/articles/durable-before-served", "Accept", "text/html");
+
+        assertThat(paywall.statusCode()).isEqualTo(402);
+        assertThat(paywall.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/html"));
+        assertThat(paywall.body()).contains("A long read").contains("0.08");
+        assertThat(paywall.headers().firstValue(PaymentHeaders.PAYMENT_REQUIRED)).isPresent();
+    }
+
+    @Test
+    void theFreeArticleIsServedWithoutPayment() throws Exception {
+        HttpResponse<String> free = demo.get("/articles/free-welcome");
+
+        assertThat(free.statusCode()).isEqualTo(200);
+        assertThat(free.body()).contains("Welcome to The Daily Byte", "nothing was charged");
+    }
+
+    @Test
+    void aProgramPaysWithScripBoughtFromTheBrokerAndThePageShowsWhatWasPaidAndWhatIsLeft() throws Exception {
+        String token = demo.buyScrip(1_000_000);
+
+        HttpResponse<String> article = demo.get("/articles/the-402-status-code", PaymentHeaders.PAYMENT_SIGNATURE,
+                demo.paymentFor("/articles/the-402-status-code", token));
+
+        assertThat(article.statusCode()).isEqualTo(200);
+        assertThat(article.headers().firstValue(PaymentHeaders.PAYMENT_RESPONSE)).isPresent();
+        assertThat(article.body()).contains("The status code that waited thirty years")
+                .contains("You just paid <strong>0.02 USD</strong>")
+                .contains("<strong>0.98 USD</strong> is left");
+    }
+
+    @Test
+    void aVideoIsChargedOnceAcrossItsRangeRequests() throws Exception {
+        String token = demo.buyScrip(1_000_000);
+        String payment = demo.paymentFor("/videos/test-pattern.mp4", token);
+        long size = Files.size(Path.of("src", "main", "webapp", "videos", "test-pattern.mp4"));
+
+        HttpResponse<byte[]> first = demo.getBytes("/videos/test-pattern.mp4", "Range", "bytes=0-1023",
+                PaymentHeaders.PAYMENT_SIGNATURE, payment);
+        HttpResponse<byte[]> second = demo.getBytes("/videos/test-pattern.mp4", "Range", "bytes=1024-",
+                PaymentHeaders.PAYMENT_SIGNATURE, payment);
+        HttpResponse<byte[]> whole = demo.getBytes("/videos/test-pattern.mp4", PaymentHeaders.PAYMENT_SIGNATURE,
+                payment);
+
+        assertThat(first.statusCode()).isEqualTo(206);
+        assertThat(first.body()).hasSize(1024);
+        assertThat(first.headers().firstValue("Content-Range")).hasValue("bytes 0-1023/" + size);
+        assertThat(second.statusCode()).isEqualTo(206);
+        assertThat(second.body()).hasSize((int) size - 1024);
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(whole.body()).hasSize((int) size);
+        // One charge of 0.10 for the three requests: an article bought next with the same scrip shows 0.85 left.
+        HttpResponse<String> article = demo.get("/articles/paying-by-the-click", PaymentHeaders.PAYMENT_SIGNATURE,
+                demo.paymentFor("/articles/paying-by-the-click", token));
+        assertThat(article.body()).contains("<strong>0.85 USD</strong> is left");
+    }
+
+    @Test
+    void theDownloadIsMeteredPer64KiB() throws Exception {
+        String token = demo.buyScrip(1_000_000);
+        long size = Files.size(Path.of("src", "main", "webapp", "downloads", "daily-byte-prices.csv"));
+
+        HttpResponse<byte[]> download = demo.getBytes("/downloads/daily-byte-prices.csv",
+                PaymentHeaders.PAYMENT_SIGNATURE, demo.paymentFor("/downloads/daily-byte-prices.csv", token));
+
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(download.body()).hasSize((int) size);
+        long units = (size + 65_535) / 65_536;
+        long left = 1_000_000 - units * 2_000 - 50_000;
+        HttpResponse<String> article = demo.get("/articles/scrip-a-short-history", PaymentHeaders.PAYMENT_SIGNATURE,
+                demo.paymentFor("/articles/scrip-a-short-history", token));
+        assertThat(article.body()).contains("<strong>" + Html.money(left, "USD") + "</strong> is left");
+    }
+
+    @Test
+    void theDashboardRefusesWithoutTheAdminPasswordAndShowsRevenueWithIt() throws Exception {
+        String token = demo.buyScrip(500_000);
+        demo.get("/articles/hash-chains-explained", PaymentHeaders.PAYMENT_SIGNATURE,
+                demo.paymentFor("/articles/hash-chains-explained", token));
+        String password = demo.site.admin().generated().orElseThrow();
+
+        HttpResponse<String> anonymous = demo.get("/admin");
+        HttpResponse<String> wrong = demo.get("/admin", "Authorization", basic("admin", password + "x"));
+        HttpResponse<String> admin = demo.get("/admin", "Authorization", basic("admin", password));
+
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(
+                v -> assertThat(v).startsWith("Basic"));
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(admin.statusCode()).isEqualTo(200);
+        long charged = demo.site.gateway().settlementStatus().chargedMicros();
+        assertThat(charged).isGreaterThanOrEqualTo(30_000);
+        assertThat(admin.body()).contains("Settlement", "Charged", "Pending", "Prices in force",
+                "/articles/hash-chains-explained");
+        assertThat(admin.body()).contains(Html.money(charged, "USD"));
+    }
+
+    @Test
+    void plainHttpRedirectsToHttps() throws Exception {
+        HttpResponse<String> plain = demo.http.send(HttpRequest.newBuilder(
+                demo.site.httpUri().resolve("/articles/free-welcome")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(plain.statusCode()).isEqualTo(301);
+        assertThat(plain.headers().firstValue("Location"))
+                .hasValue(demo.site.siteUri().resolve("/articles/free-welcome").toString());
+    }
+
+    @Test
+    void httpsResponsesCarryHsts() throws Exception {
+        assertThat(demo.get("/").headers().firstValue("Strict-Transport-Security"))
+                .hasValue("max-age=" + SiteServer.HSTS_SECONDS);
+    }
+
+    @Test
+    void theKeystorePasswordAndAdminPasswordFilesAreOwnerOnly() throws Exception {
+        Path data = dir.resolve("data");
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                data.resolve("tls").resolve(Tls.PASSWORD_FILE)))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                data.resolve(AdminPassword.FILE)))).isEqualTo("rw-------");
+        assertThat(Files.readString(data.resolve(AdminPassword.FILE))).startsWith("pbkdf2-sha256:")
+                .doesNotContain(demo.site.admin().generated().orElseThrow());
+    }
+
+    @Test
+    void aPriceEditShowsWithinSecondsAndABrokenEditIsRefusedAndShownOnTheDashboard() throws Exception {
+        String yaml = Files.readString(demo.config, StandardCharsets.UTF_8);
+        String edited = yaml.replace("price: 0.001 USD", "price: 0.004 USD");
+        assertThat(edited).isNotEqualTo(yaml);
+
+        Files.writeString(demo.config, edited, StandardCharsets.UTF_8);
+        awaitPage("/", body -> body.contains("0.004 USD"));
+        Files.writeString(demo.config, edited.replace("price: 0.004 USD", "price: -1"), StandardCharsets.UTF_8);
+
+        String password = demo.site.admin().generated().orElseThrow();
+        String dashboard = awaitPage("/admin", body -> body.contains("The last config edit was refused"),
+                "Authorization", basic("admin", password));
+        assertThat(dashboard).contains("rules[");
+        assertThat(demo.get("/").body()).contains("0.004 USD");
+    }
+
+    private static String awaitPage(String path, Predicate<String> condition, String... headers) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
+        String body = "";
+        while (Instant.now().isBefore(deadline)) {
+            body = demo.get(path, headers).body();
+            if (condition.test(body)) {
+                return body;
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError(path + " did not change within 15 s; last body:\n" + body);
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+}

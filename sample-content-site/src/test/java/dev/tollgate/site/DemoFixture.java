@@ -1,0 +1,140 @@
+package dev.tollgate.site;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.PaymentPayload;
+import dev.tollgate.protocol.PaymentRequired;
+import dev.tollgate.protocol.X402Codec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The demo started in-process on free ports with a temporary data directory and a copy of the documented
+ * {@code config/gateway.yaml} pointed at them, and a client that trusts only the generated certificate.
+ */
+final class DemoFixture implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final Path dir;
+    final Path config;
+    final DemoSite site;
+    final HttpClient http;
+
+    private DemoFixture(Path dir, Path config, DemoSite site, HttpClient http) {
+        this.dir = dir;
+        this.config = config;
+        this.site = site;
+        this.http = http;
+    }
+
+    static DemoFixture start(Path dir) throws Exception {
+        int port = freePort();
+        int brokerPort = freePort();
+        int httpPort = freePort();
+        String documented = Files.readString(Path.of("..", "config", "gateway.yaml"), StandardCharsets.UTF_8);
+        String yaml = documented.replace("localhost:8444", "localhost:" + brokerPort)
+                .replace("data-dir: ../data", "data-dir: gateway-data");
+        if (yaml.equals(documented)) {
+            throw new IllegalStateException("config/gateway.yaml no longer names localhost:8444 and ../data");
+        }
+        Path config = dir.resolve("gateway.yaml");
+        Files.writeString(config, yaml, StandardCharsets.UTF_8);
+        Options options = Options.parse(java.util.List.of("--port", Integer.toString(port), "--broker-port",
+                Integer.toString(brokerPort), "--http-port", Integer.toString(httpPort), "--data",
+                dir.resolve("data").toString(), "--config", config.toString()));
+        DemoSite site = DemoSite.start(options);
+        HttpClient http = HttpClient.newBuilder().sslContext(trusting(site.tls().certificatePem()))
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+        return new DemoFixture(dir, config, site, http);
+    }
+
+    /** A client context that trusts the PEM file alone, as a user who imported the demo certificate would. */
+    static SSLContext trusting(Path pem) throws Exception {
+        X509Certificate certificate;
+        try (InputStream in = Files.newInputStream(pem)) {
+            certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setCertificateEntry("demo", certificate);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(store);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    URI site(String path) {
+        return site.siteUri().resolve(path);
+    }
+
+    HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(site(path)).timeout(Duration.ofSeconds(10));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<byte[]> getBytes(String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(site(path)).timeout(Duration.ofSeconds(10));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** Buys scrip for the demo seller from the broker's API with the demo buyer's API key. */
+    String buyScrip(long budgetMicros) throws Exception {
+        HttpResponse<String> bought = http.send(HttpRequest.newBuilder(site.brokerUri().resolve("/v1/scrip"))
+                .header("Authorization", "Bearer " + site.buyer().apiKey())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"seller\":\"daily-byte\",\"budget\":\"" + budgetMicros
+                        + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        if (bought.statusCode() != 201) {
+            throw new IllegalStateException("the broker sold no scrip: " + bought.statusCode() + " " + bought.body());
+        }
+        JsonNode body = JSON.readTree(bought.body());
+        return body.path("token").asText();
+    }
+
+    /** The PAYMENT-SIGNATURE a program sends: it accepts the 402's first offer and attaches the scrip. */
+    String paymentFor(String path, String token) throws Exception {
+        HttpResponse<String> offer = get(path);
+        if (offer.statusCode() != 402) {
+            throw new IllegalStateException(path + " is not priced: " + offer.statusCode());
+        }
+        PaymentRequired required = X402Codec.decodeHeader(
+                offer.headers().firstValue(PaymentHeaders.PAYMENT_REQUIRED).orElseThrow(), PaymentRequired.class);
+        return X402Codec.encodeHeader(new PaymentPayload(PaymentHeaders.X402_VERSION, required.resource(),
+                required.accepts().get(0), Map.of("token", token), null));
+    }
+
+    @Override
+    public void close() {
+        site.close();
+    }
+}
