@@ -35,6 +35,13 @@ final class PaidResponse extends HttpServletResponseWrapper {
 
     PaidResponse(HttpServletResponse response, Refunder refunder, String network, String buyerJson, String receiptId,
                  long amountMicros, long remainingMicros, String confirmation) {
+        this(response, Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros, confirmation),
+                refunder, network, buyerJson, receiptId, amountMicros, remainingMicros);
+    }
+
+    /** With a receipt header rendered by the caller (PayWord's names the chain's head). */
+    PaidResponse(HttpServletResponse response, String receiptHeader, Refunder refunder, String network,
+                 String buyerJson, String receiptId, long amountMicros, long remainingMicros) {
         super(response);
         this.response = response;
         this.refunder = refunder;
@@ -42,8 +49,7 @@ final class PaidResponse extends HttpServletResponseWrapper {
         this.buyerJson = buyerJson;
         this.receiptId = receiptId;
         this.refundedRemainingMicros = remainingMicros + amountMicros;
-        this.receiptHeader = Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros,
-                confirmation);
+        this.receiptHeader = receiptHeader;
         applyPaymentHeaders();
     }
 
