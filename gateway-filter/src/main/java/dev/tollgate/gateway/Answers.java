@@ -18,7 +18,9 @@ final class Answers {
 
     static void paymentRequired(HttpServletRequest request, HttpServletResponse response, GatewayConfig config,
                                 PriceRule rule, ErrorCode code, String message) throws IOException {
-        PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), code, message);
+        String stream = rule.charge() == ChargeModel.PER_STREAM
+                ? StreamKeys.keyOf(rule, TollgateFilter.pathOf(request)) : null;
+        PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message);
         response.setStatus(402);
         response.setHeader(PaymentHeaders.PAYMENT_REQUIRED, Offers.header(offer));
         response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
@@ -26,7 +28,7 @@ final class Answers {
         byte[] body;
         if (prefersHtml(request)) {
             response.setContentType("text/html;charset=utf-8");
-            body = Offers.html(config, rule, code, message);
+            body = Offers.html(config, rule, stream, code, message);
         } else {
             response.setContentType("application/json");
             body = Offers.json(offer);

@@ -11,6 +11,13 @@ import java.util.Optional;
 public enum ChargeModel {
     /** Each request is charged the price. */
     PER_CLICK("per-click"),
+    /**
+     * One charge of the price entitles the buyer to every request of one stream (a video and its Range requests, a
+     * channel's segments) for a window of time.
+     */
+    PER_STREAM("per-stream"),
+    /** The price is charged per unit of response body bytes, one unit before each unit is sent. */
+    METERED("metered"),
     /** The request passes without payment: carves free pages out of a priced tree. */
     FREE("free");
 

@@ -8,7 +8,7 @@ import java.util.List;
  */
 record ConfigFile(Seller seller, Broker broker, Located<String> currency, Located<String> dataDir, Ledger ledger,
                   Located<String> maxTimeout, Settlement settlement, Located<String> onlineAbove,
-                  Located<String> onlineTimeout, Located<List<Located<Rule>>> rules) {
+                  Located<String> onlineTimeout, PayWord payword, Located<List<Located<Rule>>> rules) {
 
     record Seller(Located<String> id, Located<String> name) {
     }
@@ -25,7 +25,11 @@ record ConfigFile(Seller seller, Broker broker, Located<String> currency, Locate
     record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff) {
     }
 
+    record PayWord(Located<String> maxChainLength, Located<String> maxStep) {
+    }
+
     record Rule(Located<String> match, Located<List<String>> methods, Located<String> price, Located<String> charge,
-                Located<String> description, Located<String> mimeType, Located<String> confirm) {
+                Located<String> description, Located<String> mimeType, Located<String> confirm,
+                Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit) {
     }
 }

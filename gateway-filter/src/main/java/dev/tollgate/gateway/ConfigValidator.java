@@ -39,6 +39,11 @@ final class ConfigValidator {
         return problems;
     }
 
+    /** Records a problem with a setting written at {@code where}. */
+    void problem(Located<?> where, String setting, String message) {
+        problems.add(file + ":" + where.where() + ": " + setting + ": " + message);
+    }
+
     GatewayConfig validate(ConfigFile raw, Path source) {
         ConfigFile.Seller seller = raw.seller();
         String sellerId = null;
@@ -78,12 +83,43 @@ final class ConfigValidator {
         GatewayConfig.Settlement settlement = settlement(raw.broker(), broker, raw.settlement());
         GatewayConfig.Online online = online(raw, broker, currency);
         Money onlineAbove = online == null ? null : online.onlineAbove().orElse(null);
+        GatewayConfig.PayWord payword = payword(raw.payword());
         List<PriceRule> rules = currency == null ? List.of() : rules(raw.rules(), currency, onlineAbove);
         if (!problems.isEmpty()) {
             return null;
         }
         return new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, broker, currency, dataDir, ledgerFile,
-                durability, maxTimeout, settlement, online, rules);
+                durability, maxTimeout, settlement, online, payword, rules);
+    }
+
+    /** PROTOCOL.md section 8: the limits that bound what one PayWord chain and one payment can cost to check. */
+    private GatewayConfig.PayWord payword(ConfigFile.PayWord raw) {
+        GatewayConfig.PayWord defaults = GatewayConfig.PayWord.DEFAULTS;
+        if (raw == null) {
+            return defaults;
+        }
+        Integer length = optional(raw.maxChainLength(), "payword.max-chain-length",
+                text -> wholeNumber(text, 1, GatewayConfig.PayWord.MAX_CHAIN_LENGTH), defaults.maxChainLength());
+        if (length == null) {
+            return null;
+        }
+        int maxLength = length;
+        Integer step = optional(raw.maxStep(), "payword.max-step", text -> wholeNumber(text, 1, maxLength),
+                Math.min(defaults.maxStep(), maxLength));
+        return step == null ? null : new GatewayConfig.PayWord(length, step);
+    }
+
+    private static int wholeNumber(String text, int low, int high) {
+        int value;
+        try {
+            value = Integer.parseInt(text.trim().replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a whole number");
+        }
+        if (value < low || value > high) {
+            throw new IllegalArgumentException("'" + text + "' must be between " + low + " and " + high);
+        }
+        return value;
     }
 
     /** PROTOCOL.md section 7: where and how fast the broker confirms online charges. */
@@ -218,25 +254,36 @@ final class ConfigValidator {
             Set<String> methods = optional(rule.methods(), at + ".methods", ConfigValidator::methods, Set.of());
             ChargeModel charge = optional(rule.charge(), at + ".charge", value -> ChargeModel.fromConfigName(value)
                     .orElseThrow(() -> new IllegalArgumentException("'" + value
-                            + "' is not a charge model; use per-click or free")), ChargeModel.PER_CLICK);
-            Money price = price(rule, at, charge, currency, entry);
+                            + "' is not a charge model; use per-click, per-stream, metered or free")),
+                    ChargeModel.PER_CLICK);
+            Money price = charge == null ? null : price(rule, at, charge, currency, entry);
             Boolean confirmOnline = optional(rule.confirm(), at + ".confirm", ConfigValidator::confirm, false);
-            if (Boolean.TRUE.equals(confirmOnline) && charge == ChargeModel.FREE) {
-                problems.add(file + ":" + rule.confirm().where() + ": " + at
-                        + ".confirm: a free rule charges nothing to confirm; remove it or use charge: per-click");
+            if (Boolean.TRUE.equals(confirmOnline) && charge != ChargeModel.PER_CLICK && charge != null) {
+                problems.add(file + ":" + rule.confirm().where() + ": " + at + ".confirm: only a per-click rule is "
+                        + "confirmed online; a " + charge.configName() + " rule is not");
                 continue;
             }
             String description = rule.description() == null ? "" : text(rule.description(), at + ".description", 500);
             Optional<String> mimeType = rule.mimeType() == null ? Optional.empty()
                     : Optional.ofNullable(text(rule.mimeType(), at + ".mime-type", 100));
-            if (pattern == null || methods == null || charge == null || price == null || description == null
-                    || confirmOnline == null) {
+            if (charge == null) {
+                continue;
+            }
+            StreamSettings model = new StreamSettings(this, entry, at);
+            Set<String> schemes = model.schemes(rule, charge);
+            Optional<Duration> window = model.window(rule, charge);
+            Optional<String> stream = model.stream(rule, charge, pattern);
+            long unitBytes = model.unit(rule, charge);
+            if (pattern == null || methods == null || price == null || description == null
+                    || confirmOnline == null || schemes == null || window == null || stream == null
+                    || unitBytes < 0) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
-            rules.add(new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online));
+            rules.add(new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
+                    schemes, window, stream, unitBytes));
             patterns.add(pattern);
         }
         return rules;
@@ -254,11 +301,12 @@ final class ConfigValidator {
             return price;
         }
         if (rule.price() == null) {
-            problems.add(file + ":" + entry.where() + ": " + at + ".price: missing (a per-click rule needs a price)");
+            problems.add(file + ":" + entry.where() + ": " + at + ".price: missing (a " + charge.configName()
+                    + " rule needs a price" + (charge == ChargeModel.METERED ? " per unit" : "") + ")");
             return null;
         }
         return setting(rule.price(), at + ".price", text -> positivePrice(text, currency,
-                "a per-click price must be above 0; use charge: free"));
+                "a " + charge.configName() + " price must be above 0; use charge: free"));
     }
 
     private void checkReachable(PathPattern pattern, Set<String> methods, Located<String> match, String at,
@@ -331,7 +379,7 @@ final class ConfigValidator {
         return base.resolve(value).normalize();
     }
 
-    private static Function<String, Duration> between(String low, String high) {
+    static Function<String, Duration> between(String low, String high) {
         Duration min = Durations.parse(low);
         Duration max = Durations.parse(high);
         return text -> {
@@ -410,14 +458,14 @@ final class ConfigValidator {
         return setting(value, setting, convert);
     }
 
-    private <S, T> T optional(Located<S> value, String setting, Function<S, T> convert, T fallback) {
+    <S, T> T optional(Located<S> value, String setting, Function<S, T> convert, T fallback) {
         if (value == null || value.value() == null) {
             return fallback;
         }
         return setting(value, setting, convert);
     }
 
-    private <S, T> T setting(Located<S> value, String setting, Function<S, T> convert) {
+    <S, T> T setting(Located<S> value, String setting, Function<S, T> convert) {
         try {
             return convert.apply(value.value());
         } catch (IllegalArgumentException e) {

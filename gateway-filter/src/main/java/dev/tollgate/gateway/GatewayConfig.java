@@ -61,6 +61,30 @@ public final class GatewayConfig {
     public record Online(URI chargeUri, Duration timeout, java.util.Optional<dev.tollgate.protocol.Money> onlineAbove) {
     }
 
+    /**
+     * Limits on PayWord chains (see {@code docs/PROTOCOL.md} section 8).
+     *
+     * @param maxChainLength the longest chain ({@code n}) a commitment may declare, 1 to 10,000,000
+     * @param maxStep the most units one payment may move a chain's head, 1 to {@code maxChainLength}: bounds the
+     *                hashing one request can cost the gateway
+     */
+    public record PayWord(int maxChainLength, int maxStep) {
+
+        /** The limits when the config has no {@code payword} section. */
+        public static final PayWord DEFAULTS = new PayWord(100_000, 1_000);
+        /** The largest {@code max-chain-length} the config accepts. */
+        public static final int MAX_CHAIN_LENGTH = 10_000_000;
+
+        public PayWord {
+            if (maxChainLength < 1 || maxChainLength > MAX_CHAIN_LENGTH) {
+                throw new IllegalArgumentException("maxChainLength must be 1 to " + MAX_CHAIN_LENGTH);
+            }
+            if (maxStep < 1 || maxStep > maxChainLength) {
+                throw new IllegalArgumentException("maxStep must be 1 to maxChainLength");
+            }
+        }
+    }
+
     private final Path source;
     private final String sellerId;
     private final String sellerName;
@@ -72,12 +96,13 @@ public final class GatewayConfig {
     private final int maxTimeoutSeconds;
     private final Settlement settlement;
     private final Online online;
+    private final PayWord payword;
     private final List<PriceRule> rules;
 
     /** Used by the loader only: a config is obtained through {@link #load(Path)}. */
     GatewayConfig(Path source, String sellerId, String sellerName, Broker broker, Currency currency, Path dataDir,
                   Path ledgerFile, Durability durability, int maxTimeoutSeconds, Settlement settlement,
-                  Online online, List<PriceRule> rules) {
+                  Online online, PayWord payword, List<PriceRule> rules) {
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);
@@ -89,6 +114,7 @@ public final class GatewayConfig {
         this.maxTimeoutSeconds = maxTimeoutSeconds;
         this.settlement = Objects.requireNonNull(settlement);
         this.online = Objects.requireNonNull(online);
+        this.payword = Objects.requireNonNull(payword);
         this.rules = List.copyOf(rules);
     }
 
@@ -152,6 +178,11 @@ public final class GatewayConfig {
     /** How online charges are confirmed at the broker. */
     public Online online() {
         return online;
+    }
+
+    /** Limits on PayWord chains; {@link PayWord#DEFAULTS} unless the config has a {@code payword} section. */
+    public PayWord payword() {
+        return payword;
     }
 
     /** The price rules in the order they are tried. */

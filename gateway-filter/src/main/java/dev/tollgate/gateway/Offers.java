@@ -8,6 +8,8 @@ import dev.tollgate.protocol.ResourceInfo;
 import dev.tollgate.protocol.Scrip;
 import dev.tollgate.protocol.X402Codec;
 import java.nio.charset.StandardCharsets;
+import dev.tollgate.protocol.PayWord;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,17 @@ final class Offers {
 
     /** The x402 offer for one priced resource. */
     static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, ErrorCode error, String message) {
+        return offer(config, rule, url, null, error, message);
+    }
+
+    /**
+     * The x402 offer for one priced resource: one {@code accepts} entry per scheme the rule allows, each naming the
+     * charge model and its parameters.
+     *
+     * @param stream the stream key of the requested path, for a per-stream rule; else ignored (may be null)
+     */
+    static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, String stream, ErrorCode error,
+                                 String message) {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("charge", rule.charge().configName());
         extra.put("price", rule.price().toString());
@@ -30,12 +43,31 @@ final class Offers {
         extra.put("tokenEndpoint", config.broker().tokenEndpoint().toString());
         extra.put("brokerName", config.broker().name());
         extra.put("sellerName", config.sellerName());
-        PaymentRequirements scrip = new PaymentRequirements(Scrip.SCHEME, Scrip.network(config.broker().id()),
-                rule.price().microsString(), config.currency().getCurrencyCode(), config.sellerId(),
-                config.maxTimeoutSeconds(), extra);
+        if (rule.charge() == ChargeModel.PER_STREAM) {
+            extra.put("window", rule.window().orElseThrow().toSeconds());
+            if (stream != null) {
+                extra.put("stream", stream);
+            }
+        } else if (rule.charge() == ChargeModel.METERED) {
+            extra.put("unit", rule.unitBytes());
+        }
+        String network = Scrip.network(config.broker().id());
+        String amount = rule.price().microsString();
+        String asset = config.currency().getCurrencyCode();
+        List<PaymentRequirements> accepts = new ArrayList<>(rule.schemes().size());
+        for (String scheme : rule.schemes()) {
+            Map<String, Object> schemeExtra = extra;
+            if (scheme.equals(PayWord.SCHEME)) {
+                schemeExtra = new LinkedHashMap<>(extra);
+                schemeExtra.put("maxChainLength", config.payword().maxChainLength());
+                schemeExtra.put("maxStep", config.payword().maxStep());
+            }
+            accepts.add(new PaymentRequirements(scheme, network, amount, asset, config.sellerId(),
+                    config.maxTimeoutSeconds(), schemeExtra));
+        }
         ResourceInfo resource = new ResourceInfo(url, rule.description(), rule.mimeType().orElse(null));
         Map<String, Object> extensions = message == null ? null : Map.of("tollgate", Map.of("message", message));
-        return new PaymentRequired(2, error.code(), resource, List.of(scrip), extensions);
+        return new PaymentRequired(2, error.code(), resource, accepts, extensions);
     }
 
     static String header(PaymentRequired offer) {
@@ -53,6 +85,11 @@ final class Offers {
 
     /** The page a person sees. Everything interpolated is escaped; it carries no script. */
     static byte[] html(GatewayConfig config, PriceRule rule, ErrorCode error, String message) {
+        return html(config, rule, null, error, message);
+    }
+
+    /** The page a person sees; {@code stream} is the per-stream key of the requested path, or null. */
+    static byte[] html(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message) {
         Money price = rule.price();
         String what = rule.description().isEmpty() ? "This page" : rule.description();
         String reason = error == ErrorCode.PAYMENT_REQUIRED ? "" : "<p role=\"alert\">Your payment was not accepted: "
@@ -66,6 +103,7 @@ final class Offers {
                 + "<p>" + escape(what) + " from " + escape(config.sellerName()) + " costs</p>\n"
                 + "<p class=\"price\">" + escape(price.toDecimalString()) + " " + escape(price.currency()
                 .getCurrencyCode()) + " <span>(" + escape(rule.charge().configName()) + ")</span></p>\n"
+                + "<p class=\"model\">" + escape(inWords(rule, stream)) + "</p>\n"
                 + reason
                 + "<p>Pay with " + escape(config.broker().name()) + ": get scrip for <strong>"
                 + escape(config.sellerId()) + "</strong> at <a href=\"" + escape(config.broker().tokenEndpoint()
@@ -73,6 +111,38 @@ final class Offers {
                 + "in the <code>PAYMENT-SIGNATURE</code> header.</p>\n"
                 + "</main>\n</body>\n</html>\n";
         return page.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What the charge model means for the buyer, in a sentence. */
+    static String inWords(PriceRule rule, String stream) {
+        String price = rule.price().toDecimalString() + " " + rule.price().currency().getCurrencyCode();
+        String words = switch (rule.charge()) {
+            case PER_STREAM -> "One payment of " + price + " lets you watch or listen to this whole stream"
+                    + (stream == null ? "" : " (everything under " + stream + ")") + ", as often as you like, for "
+                    + durationInWords(rule.window().orElseThrow().toSeconds()) + ".";
+            case METERED -> "You pay " + price + " for each " + ByteSizes.format(rule.unitBytes())
+                    + " received. If your budget runs out, the download stops at the bytes paid for and can be "
+                    + "resumed later.";
+            case FREE -> "This is free.";
+            default -> "Each request costs " + price + ".";
+        };
+        return rule.accepts(PayWord.SCHEME) ? words + " You can also pay with a PayWord hash chain." : words;
+    }
+
+    static String durationInWords(long seconds) {
+        long[] sizes = {86_400, 3_600, 60, 1};
+        String[] names = {"day", "hour", "minute", "second"};
+        StringBuilder words = new StringBuilder();
+        long left = seconds;
+        for (int i = 0; i < sizes.length; i++) {
+            long count = left / sizes[i];
+            left %= sizes[i];
+            if (count > 0) {
+                words.append(words.length() == 0 ? "" : " ").append(count).append(' ').append(names[i])
+                        .append(count == 1 ? "" : "s");
+            }
+        }
+        return words.length() == 0 ? "0 seconds" : words.toString();
     }
 
     static String escape(String text) {

@@ -143,6 +143,11 @@ final class PathPattern {
         return kind;
     }
 
+    /** The leading segments without a wildcard ({@code /videos} for {@code /videos/*}/**), or empty. */
+    String literalHead() {
+        return literalHead;
+    }
+
     @Override
     public String toString() {
         return text;

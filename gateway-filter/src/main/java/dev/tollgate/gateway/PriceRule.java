@@ -1,6 +1,11 @@
 package dev.tollgate.gateway;
 
 import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PayWord;
+import dev.tollgate.protocol.Scrip;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -11,16 +16,28 @@ import java.util.Set;
  *
  * @param match the glob as written in the config ({@code /articles/**}, {@code *.mp4}, {@code /about})
  * @param methods upper-case HTTP methods the rule applies to; empty means every method
- * @param price what one charge costs; zero for {@link ChargeModel#FREE}
+ * @param price what one charge costs (for {@link ChargeModel#METERED}, one unit); zero for {@link ChargeModel#FREE}
  * @param charge how the price is charged
  * @param description shown to the buyer in the 402 offer; may be empty
  * @param mimeType what the content is, for the offer's {@code resource.mimeType}; may be absent
  * @param online whether the broker must confirm each charge before the content is served ({@code confirm: online},
  *               or a per-click price at or above {@code online-above}); resolved when the config is loaded
+ * @param schemes the x402 schemes the rule accepts, {@code scrip} first; always holds {@code scrip} (a free rule
+ *                takes no payment: empty); {@code payword} only on per-click and metered rules
+ * @param window how long one per-stream charge entitles the buyer to the stream; present exactly for per-stream
+ * @param stream the per-stream pattern grouping requests into one stream ({@code /videos/{id}/**}); absent means
+ *               each path is its own stream; only for per-stream
+ * @param unitBytes how many body bytes one metered charge pays for; above 0 exactly for metered, else 0
  * @since 0.1
  */
 public record PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
-                        Optional<String> mimeType, boolean online) {
+                        Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                        Optional<String> stream, long unitBytes) {
+
+    /** The scheme every priced rule accepts. */
+    public static final Set<String> SCRIP_ONLY = Set.of(Scrip.SCHEME);
+    /** A per-stream rule's window when the config names none. */
+    public static final Duration DEFAULT_WINDOW = Duration.ofHours(4);
 
     public PriceRule {
         Objects.requireNonNull(match, "match cannot be null.");
@@ -29,8 +46,24 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
         Objects.requireNonNull(charge, "charge cannot be null.");
         Objects.requireNonNull(description, "description cannot be null.");
         Objects.requireNonNull(mimeType, "mimeType cannot be null.");
+        Objects.requireNonNull(window, "window cannot be null.");
+        Objects.requireNonNull(stream, "stream cannot be null.");
+        schemes = orderedSchemes(charge, schemes);
         if (online && charge != ChargeModel.PER_CLICK) {
             throw new IllegalArgumentException("only a per-click rule can be confirmed online");
+        }
+        if ((charge == ChargeModel.PER_STREAM) != window.isPresent()) {
+            throw new IllegalArgumentException("a window is required for, and only for, a per-stream rule");
+        }
+        if (window.isPresent() && (window.get().toSeconds() < 1)) {
+            throw new IllegalArgumentException("a window is at least 1 second");
+        }
+        if (stream.isPresent() && charge != ChargeModel.PER_STREAM) {
+            throw new IllegalArgumentException("only a per-stream rule has a stream pattern");
+        }
+        if ((charge == ChargeModel.METERED) != (unitBytes > 0) || unitBytes < 0) {
+            throw new IllegalArgumentException("a unit of at least 1 byte is required for, and only for, a metered "
+                    + "rule");
         }
     }
 
@@ -40,8 +73,54 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
         this(match, methods, price, charge, description, mimeType, false);
     }
 
+    /**
+     * A rule accepting scrip only; a per-stream rule gets the {@linkplain #DEFAULT_WINDOW default window} and one
+     * stream per path. A metered rule needs the canonical constructor (it has no default unit).
+     */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online) {
+        this(match, methods, price, charge, description, mimeType, online,
+                charge == ChargeModel.FREE ? Set.of() : SCRIP_ONLY,
+                charge == ChargeModel.PER_STREAM ? Optional.of(DEFAULT_WINDOW) : Optional.empty(), Optional.empty(),
+                0);
+    }
+
     /** Whether the rule applies to requests with this (upper-case) method. A rule for GET also covers HEAD. */
     public boolean appliesTo(String method) {
         return methods.isEmpty() || methods.contains(method) || (method.equals("HEAD") && methods.contains("GET"));
+    }
+
+    /** Whether the rule accepts payment with this x402 scheme. */
+    public boolean accepts(String scheme) {
+        return schemes.contains(scheme);
+    }
+
+    /** The known schemes in offer order (scrip first), checked against the charge model. */
+    private static Set<String> orderedSchemes(ChargeModel charge, Set<String> schemes) {
+        Objects.requireNonNull(schemes, "schemes cannot be null.");
+        if (charge == ChargeModel.FREE) {
+            if (!schemes.isEmpty()) {
+                throw new IllegalArgumentException("a free rule takes no payment: it accepts no scheme");
+            }
+            return Set.of();
+        }
+        for (String scheme : schemes) {
+            if (!scheme.equals(Scrip.SCHEME) && !scheme.equals(PayWord.SCHEME)) {
+                throw new IllegalArgumentException("unknown scheme '" + scheme + "'");
+            }
+        }
+        if (!schemes.contains(Scrip.SCHEME)) {
+            throw new IllegalArgumentException("every priced rule accepts scrip");
+        }
+        if (schemes.size() == 1) {
+            return SCRIP_ONLY;
+        }
+        if (charge != ChargeModel.PER_CLICK && charge != ChargeModel.METERED) {
+            throw new IllegalArgumentException("payword is accepted only on per-click and metered rules");
+        }
+        Set<String> ordered = new LinkedHashSet<>();
+        ordered.add(Scrip.SCHEME);
+        ordered.add(PayWord.SCHEME);
+        return Collections.unmodifiableSet(ordered);
     }
 }

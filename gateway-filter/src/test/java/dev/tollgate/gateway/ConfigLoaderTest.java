@@ -42,10 +42,16 @@ final class ConfigLoaderTest {
     void theDocumentedExampleLoads() throws Exception {
         GatewayConfig config = GatewayConfig.load(Path.of("..", "config", "gateway.yaml"));
         assertThat(config.sellerId()).isEqualTo("daily-byte");
-        assertThat(config.rules()).hasSize(4);
+        assertThat(config.rules()).hasSize(6);
         assertThat(config.rules().get(1).price().micros()).isEqualTo(50_000);
-        assertThat(config.rules().get(2).price().micros()).isEqualTo(250_000);
-        assertThat(config.rules().get(3).price().micros()).isEqualTo(1_000);
+        assertThat(config.rules().get(2).charge()).isEqualTo(ChargeModel.PER_STREAM);
+        assertThat(config.rules().get(2).stream()).contains("/videos/{id}/**");
+        assertThat(config.rules().get(3).charge()).isEqualTo(ChargeModel.METERED);
+        assertThat(config.rules().get(3).unitBytes()).isEqualTo(1 << 20);
+        assertThat(config.rules().get(3).schemes()).containsExactly("scrip", "payword");
+        assertThat(config.rules().get(4).price().micros()).isEqualTo(250_000);
+        assertThat(config.rules().get(5).price().micros()).isEqualTo(1_000);
+        assertThat(config.payword()).isEqualTo(new GatewayConfig.PayWord(100_000, 1_000));
         assertThat(config.rules().get(0).charge()).isEqualTo(ChargeModel.FREE);
         assertThat(config.broker().unknownKidRefetch()).isEqualTo(Duration.ofSeconds(30));
     }
