@@ -128,16 +128,22 @@ final class PayWordPayments {
         forward(request, response, chain, current, account, paid, headIndex);
     }
 
+    /** A verified commitment still cached, by id, or {@code null}: for tests and operations. */
+    ChainAccount account(String commitmentId) throws PaymentException {
+        return verifier.cached(commitmentId, Integer.MAX_VALUE);
+    }
+
     /** What a cached read cannot know: the rule, the network and the price now. */
     private static void checkAcceptable(Snapshot current, PriceRule rule, Credential.PayWordPayment payment)
             throws PaymentException {
-        if (!acceptsPayWord(rule)) {
+        if (!rule.accepts(PayWord.SCHEME)) {
             throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "this resource is not sold for PayWord; pay with "
-                    + "scheme " + String.join(" or ", schemes(rule)));
+                    + "scheme " + String.join(" or ", rule.schemes()));
         }
         if (rule.charge() != ChargeModel.PER_CLICK) {
-            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "PayWord pays per-click resources only; this one "
-                    + "is charged " + rule.charge().configName() + ": pay with scrip");
+            // Metered PayWord needs the metered writer to draw each unit from the chain; not built yet.
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "PayWord pays per-click resources only for now; "
+                    + "this one is charged " + rule.charge().configName() + ": pay with scrip");
         }
         if (!current.network.equals(payment.network())) {
             throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + payment.network()
@@ -149,27 +155,10 @@ final class PayWordPayments {
         }
     }
 
-    // --- config seam: until the rule's 'schemes' and the 'payword' settings exist, PayWord is refused everywhere.
-    private static boolean acceptsPayWord(PriceRule rule) {
-        return false;
-    }
-
-    private static java.util.List<String> schemes(PriceRule rule) {
-        return java.util.List.of("scrip");
-    }
-
-    private static int maxChainLength(Snapshot current) {
-        return 0;
-    }
-
-    private static int maxStep(Snapshot current) {
-        return 0;
-    }
-
     /** The verified commitment: sent along, cached, or reloaded from the ledger (after a restart) and verified. */
     private ChainAccount account(Snapshot current, Credential.PayWordPayment payment)
             throws PaymentException, LedgerUnavailableException {
-        int maxLength = maxChainLength(current);
+        int maxLength = current.config.payword().maxChainLength();
         ChainAccount account;
         if (payment.commitment() != null) {
             account = verifier.verify(payment.commitment(), maxLength);
@@ -196,7 +185,7 @@ final class PayWordPayments {
         int i = payment.index();
         int l = head.index();
         long step = Math.abs((long) i - l);
-        int maxStep = maxStep(current);
+        int maxStep = current.config.payword().maxStep();
         if (step > maxStep) {
             throw new PaymentException(ErrorCode.STEP_TOO_LARGE, "index " + i + " is " + step + " words from the "
                     + "chain's head " + l + "; at most " + maxStep + " are accepted at once");
