@@ -109,7 +109,8 @@ final class PayWordPayments {
             Answers.paymentRequired(request, response, current.config, rule, e.code(), e.getMessage());
             return;
         } catch (LedgerUnavailableException | RuntimeException e) {
-            LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
+            // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.
+            LOG.error("Could not check or record a PayWord payment; refusing paid content for {}", path, e);
             Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
             return;
         }
