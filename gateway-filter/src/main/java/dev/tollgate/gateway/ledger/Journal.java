@@ -119,6 +119,21 @@ final class Journal {
      */
     long append(int type, long scripId, long amount, int resourceId, long createdMillis, long refSeq,
                 long refundMillis) throws LedgerUnavailableException {
+        long seq = reserve();
+        byte[] record = SCRATCH.get();
+        JournalRecord.encode(record, 0, type, seq, scripId, amount, resourceId, createdMillis, refSeq, refundMillis);
+        return publish(seq, record);
+    }
+
+    /** Appends an ADVANCE record of a PayWord chain, like {@link #append}. */
+    long appendAdvance(long chainId, int index, byte[] word) throws LedgerUnavailableException {
+        long seq = reserve();
+        byte[] record = SCRATCH.get();
+        JournalRecord.encodeAdvance(record, 0, seq, chainId, index, word);
+        return publish(seq, record);
+    }
+
+    private long reserve() throws LedgerUnavailableException {
         long seq = next.getAndIncrement();
         // Read after the increment: close() sets closed before reading next, so either close waits for this slot or
         // this append sees closed (see beginClose).
@@ -130,6 +145,10 @@ final class Journal {
         if (hook != null) {
             hook.accept(seq);
         }
+        return seq;
+    }
+
+    private long publish(long seq, byte[] record) throws LedgerUnavailableException {
         Segment segment;
         try {
             segment = segment(seq >>> shift);
@@ -139,8 +158,6 @@ final class Journal {
         }
         int offset = (int) (seq & mask) * JournalRecord.SLOT;
         try {
-            byte[] record = SCRATCH.get();
-            JournalRecord.encode(record, 0, type, seq, scripId, amount, resourceId, createdMillis, refSeq, refundMillis);
             segment.buffer.put(offset, record, 0, JournalRecord.MAGIC_OFFSET);
             // A volatile compare-and-set: the fields above are visible to whoever reads the magic.
             if (INT.compareAndSet(segment.buffer, offset + JournalRecord.MAGIC_OFFSET, 0, JournalRecord.MAGIC_VALID)) {
@@ -298,6 +315,11 @@ final class Journal {
         }
         return (int) INT.getAcquire(segment.buffer, (int) (seq & mask) * JournalRecord.SLOT
                 + JournalRecord.MAGIC_OFFSET) != 0;
+    }
+
+    /** Every slot below it is folded into SQLite (or void). */
+    long materialized() {
+        return materialized;
     }
 
     boolean frozen() {

@@ -14,23 +14,44 @@ import java.util.zip.CRC32C;
  * 16  long amount          micro-units
  * 24  long created millis  when the charge was made (a refund repeats its charge's)
  * 32  long ref seq         REFUND: the refunded charge's seq; CHARGE: 0
- * 40  long refund millis   REFUND: when it was refunded; CHARGE: 0
+ * 40  long millis          REFUND: when it was refunded; CHARGE: the end of the entitlement it bought (streams),
+ *                          0 for none
  * 48  int  resource id     resources.id in SQLite (a refund repeats its charge's)
- * 52  int  type            1 CHARGE, 2 REFUND
+ * 52  int  type            1 CHARGE, 2 REFUND; plus {@link #ON_CHAIN} if bytes 8..15 are a chain's row id
  * 56  int  CRC32C of bytes 0..55
  * 60  int  magic           written last, by compare-and-set from 0: VALID, or VOID for an abandoned slot
  * </pre>
  *
  * A refund carries everything about its charge so the charge's row can be written even if the charge record is folded
  * in later or not at all.
+ *
+ * <p>An ADVANCE record moves a PayWord chain's head; it precedes the CHARGE that spends the credit it adds:
+ * <pre>
+ *  0  long seq
+ *  8  long chain id        chains.id in SQLite
+ * 16  byte[32] word        w_index
+ * 48  int  index           the new head index
+ * 52  int  type            3 ADVANCE
+ * 56  int  CRC32C of bytes 0..55
+ * 60  int  magic
+ * </pre>
+ *
+ * @param scripId the account's row id: {@code scrip.id}, or {@code chains.id} if {@code chain} (or for an ADVANCE)
+ * @param refundMillis REFUND: when refunded; CHARGE: the entitlement's end in epoch millis, 0 for none
+ * @param resourceId CHARGE and REFUND: {@code resources.id}; ADVANCE: the new head index
+ * @param word ADVANCE: the new head word; otherwise {@code null}
  */
-record JournalRecord(int type, long seq, long scripId, long amount, int resourceId, long createdMillis, long refSeq,
-                     long refundMillis) {
+record JournalRecord(int type, boolean chain, long seq, long scripId, long amount, int resourceId, long createdMillis,
+                     long refSeq, long refundMillis, byte[] word) {
 
     static final int SLOT = 64;
     static final int MAGIC_OFFSET = 60;
     static final int CHARGE = 1;
     static final int REFUND = 2;
+    static final int ADVANCE = 3;
+    /** Flag on a CHARGE or REFUND type: the account is a PayWord chain, not a scrip. */
+    static final int ON_CHAIN = 0x100;
+    static final int WORD_BYTES = 32;
     static final int MAGIC_VALID = 0x4a524c54; // "TLRJ" read little-endian
     static final int MAGIC_VOID = 0x44494f56; // "VOID"
 
@@ -53,6 +74,28 @@ record JournalRecord(int type, long seq, long scripId, long amount, int resource
         INT.set(b, off + 56, (int) crc.getValue());
     }
 
+    /** Writes an ADVANCE record's bytes 0..59 into {@code b} at {@code off}. */
+    static void encodeAdvance(byte[] b, int off, long seq, long chainId, int index, byte[] word) {
+        LONG.set(b, off, seq);
+        LONG.set(b, off + 8, chainId);
+        System.arraycopy(word, 0, b, off + 16, WORD_BYTES);
+        INT.set(b, off + 48, index);
+        INT.set(b, off + 52, ADVANCE);
+        CRC32C crc = new CRC32C();
+        crc.update(b, off, 56);
+        INT.set(b, off + 56, (int) crc.getValue());
+    }
+
+    /** CHARGE: the end of the entitlement it bought, in epoch millis; 0 for none. */
+    long entitledUntilMillis() {
+        return type == CHARGE ? refundMillis : 0;
+    }
+
+    /** ADVANCE: the new head index. */
+    int index() {
+        return resourceId;
+    }
+
     static int magic(byte[] b, int off) {
         return (int) INT.get(b, off + MAGIC_OFFSET);
     }
@@ -65,12 +108,26 @@ record JournalRecord(int type, long seq, long scripId, long amount, int resource
             return null;
         }
         long seq = (long) LONG.get(b, off);
-        int type = (int) INT.get(b, off + 52);
-        long amount = (long) LONG.get(b, off + 16);
-        if (seq != expectedSeq || (type != CHARGE && type != REFUND) || amount < 0) {
+        int rawType = (int) INT.get(b, off + 52);
+        if (seq != expectedSeq) {
             return null;
         }
-        return new JournalRecord(type, seq, (long) LONG.get(b, off + 8), amount, (int) INT.get(b, off + 48),
-                (long) LONG.get(b, off + 24), (long) LONG.get(b, off + 32), (long) LONG.get(b, off + 40));
+        if (rawType == ADVANCE) {
+            int index = (int) INT.get(b, off + 48);
+            if (index < 1) {
+                return null;
+            }
+            byte[] word = new byte[WORD_BYTES];
+            System.arraycopy(b, off + 16, word, 0, WORD_BYTES);
+            return new JournalRecord(ADVANCE, true, seq, (long) LONG.get(b, off + 8), 0, index, 0, 0, 0, word);
+        }
+        boolean chain = (rawType & ON_CHAIN) != 0;
+        int type = rawType & ~ON_CHAIN;
+        long amount = (long) LONG.get(b, off + 16);
+        if ((type != CHARGE && type != REFUND) || amount < 0) {
+            return null;
+        }
+        return new JournalRecord(type, chain, seq, (long) LONG.get(b, off + 8), amount, (int) INT.get(b, off + 48),
+                (long) LONG.get(b, off + 24), (long) LONG.get(b, off + 32), (long) LONG.get(b, off + 40), null);
     }
 }

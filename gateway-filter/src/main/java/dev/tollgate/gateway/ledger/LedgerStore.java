@@ -27,7 +27,7 @@ final class LedgerStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerStore.class);
 
     /** Bump with a migration step in {@link #migrate}. */
-    static final int SCHEMA_VERSION = 2;
+    static final int SCHEMA_VERSION = 3;
 
     static final String META_DB_ID = "db_id";
     static final String META_CHECKPOINT = "checkpoint";
@@ -73,6 +73,52 @@ final class LedgerStore implements AutoCloseable {
         FROM charges c JOIN scrip s ON s.id = c.scrip_id LEFT JOIN resources r ON r.id = c.resource_id""",
     };
 
+    /**
+     * Version 3: streams (a charge may entitle its buyer to a stream until {@code entitled_until}) and PayWord chains
+     * (the {@code chains} table; a chain's charges have {@code chain_id} set and {@code scrip_id} 0).
+     */
+    private static final String[] SCHEMA_V3 = {
+        "ALTER TABLE charges ADD COLUMN entitled_until INTEGER",
+        "ALTER TABLE charges ADD COLUMN chain_id INTEGER",
+        "CREATE INDEX scrip_buyer ON scrip (issuer, buyer)",
+        """
+        CREATE INDEX charges_entitlement ON charges (scrip_id, resource_id, entitled_until)
+        WHERE entitled_until IS NOT NULL""",
+        """
+        CREATE TABLE chains (
+            id            INTEGER PRIMARY KEY,
+            issuer        TEXT    NOT NULL,
+            commitment_id TEXT    NOT NULL,
+            commitment    TEXT    NOT NULL,
+            buyer         TEXT    NOT NULL,
+            seller        TEXT    NOT NULL,
+            length        INTEGER NOT NULL CHECK (length >= 1),
+            unit          INTEGER NOT NULL CHECK (unit >= 1),
+            currency      TEXT    NOT NULL,
+            expires_at    INTEGER NOT NULL,
+            root          BLOB    NOT NULL,
+            head_index    INTEGER NOT NULL CHECK (head_index >= 0 AND head_index <= length),
+            head_word     BLOB    NOT NULL,
+            spent         INTEGER NOT NULL CHECK (spent >= 0 AND spent <= head_index * unit),
+            settled_index INTEGER NOT NULL CHECK (settled_index >= 0 AND settled_index <= head_index),
+            first_seen    INTEGER NOT NULL,
+            UNIQUE (issuer, commitment_id)
+        )""",
+        "CREATE INDEX chains_unsettled ON chains (first_seen) WHERE head_index > settled_index",
+        "CREATE INDEX charges_chain ON charges (chain_id) WHERE chain_id IS NOT NULL",
+        "DROP VIEW receipts",
+        """
+        CREATE VIEW receipts AS
+        SELECT printf('r-%s-%012x', (SELECT value FROM meta WHERE key = 'db_id'), c.seq) AS receipt_id,
+               coalesce(s.issuer, ch.issuer) AS issuer, coalesce(s.jti, ch.commitment_id) AS jti, c.amount,
+               r.path AS resource, c.created_at, c.refunded_at, c.seq, c.entitled_until,
+               c.chain_id IS NOT NULL AS on_chain
+        FROM charges c
+        LEFT JOIN scrip s ON s.id = c.scrip_id AND c.chain_id IS NULL
+        LEFT JOIN chains ch ON ch.id = c.chain_id
+        LEFT JOIN resources r ON r.id = c.resource_id""",
+    };
+
     final Connection connection;
     private final Path file;
     /** {@code synchronous=FULL}: every commit is on disk when it returns. */
@@ -92,6 +138,16 @@ final class LedgerStore implements AutoCloseable {
     final PreparedStatement selectUnsettled;
     final PreparedStatement selectMeta;
     final PreparedStatement upsertMeta;
+    final PreparedStatement selectEntitlements;
+    final PreparedStatement selectChargeKey;
+    final PreparedStatement insertChain;
+    final PreparedStatement selectChainByKey;
+    final PreparedStatement selectChainById;
+    final PreparedStatement selectChainTotals;
+    final PreparedStatement updateChainTotals;
+    final PreparedStatement selectCommitment;
+    final PreparedStatement selectUnsettledChains;
+    final PreparedStatement updateChainSettled;
 
     private LedgerStore(Connection connection, Path file, boolean fullSync) throws SQLException {
         this.connection = connection;
@@ -109,17 +165,41 @@ final class LedgerStore implements AutoCloseable {
         insertResource = connection.prepareStatement("INSERT OR IGNORE INTO resources (path) VALUES (?)");
         selectResource = connection.prepareStatement("SELECT id FROM resources WHERE path = ?");
         insertCharge = connection.prepareStatement("INSERT OR IGNORE INTO charges (seq, scrip_id, amount, "
-                + "resource_id, created_at) VALUES (?, ?, ?, ?, ?)");
-        selectCharge = connection.prepareStatement(
-                "SELECT scrip_id, amount, resource_id, created_at, refunded_at FROM charges WHERE seq = ?");
+                + "resource_id, created_at, entitled_until, chain_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        selectCharge = connection.prepareStatement("SELECT scrip_id, amount, resource_id, created_at, refunded_at, "
+                + "entitled_until, chain_id FROM charges WHERE seq = ?");
         refundCharge = connection.prepareStatement(
                 "UPDATE charges SET refunded_at = ? WHERE seq = ? AND refunded_at IS NULL");
         insertRefundedCharge = connection.prepareStatement("INSERT OR IGNORE INTO charges (seq, scrip_id, amount, "
-                + "resource_id, created_at, refunded_at) VALUES (?, ?, ?, ?, ?, ?)");
+                + "resource_id, created_at, refunded_at, chain_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
         selectUnsettled = connection.prepareStatement("SELECT issuer, jti, spent, settled FROM scrip "
                 + "WHERE spent > settled ORDER BY first_seen, id LIMIT ?");
         selectMeta = connection.prepareStatement("SELECT value FROM meta WHERE key = ?");
         upsertMeta = connection.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+        // Live entitlements of one buyer to one stream, latest end first (indexes scrip_buyer, charges_entitlement).
+        selectEntitlements = connection.prepareStatement("SELECT c.seq, c.entitled_until FROM scrip s "
+                + "JOIN charges c ON c.scrip_id = s.id AND c.resource_id = ? AND c.entitled_until > ? "
+                + "AND c.refunded_at IS NULL AND c.chain_id IS NULL WHERE s.issuer = ? AND s.buyer = ? "
+                + "ORDER BY c.entitled_until DESC");
+        selectChargeKey = connection.prepareStatement("SELECT s.issuer, s.buyer, r.path FROM scrip s, resources r "
+                + "WHERE s.id = ? AND r.id = ?");
+        insertChain = connection.prepareStatement("INSERT OR IGNORE INTO chains (issuer, commitment_id, commitment, "
+                + "buyer, seller, length, unit, currency, expires_at, root, head_index, head_word, spent, "
+                + "settled_index, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, 0, ?)");
+        selectChainByKey = connection.prepareStatement("SELECT id, length, unit, head_index, head_word, spent "
+                + "FROM chains WHERE issuer = ? AND commitment_id = ?");
+        selectChainById = connection.prepareStatement("SELECT issuer, commitment_id FROM chains WHERE id = ?");
+        selectChainTotals = connection.prepareStatement(
+                "SELECT unit, length, head_index, head_word, spent FROM chains WHERE id = ?");
+        updateChainTotals = connection.prepareStatement(
+                "UPDATE chains SET head_index = ?, head_word = ?, spent = ? WHERE id = ?");
+        selectCommitment = connection.prepareStatement(
+                "SELECT commitment FROM chains WHERE issuer = ? AND commitment_id = ?");
+        selectUnsettledChains = connection.prepareStatement("SELECT issuer, commitment_id, commitment, head_index, "
+                + "head_word, settled_index FROM chains WHERE head_index > settled_index ORDER BY first_seen, id "
+                + "LIMIT ?");
+        updateChainSettled = connection.prepareStatement(
+                "UPDATE chains SET settled_index = ? WHERE issuer = ? AND commitment_id = ? AND settled_index < ?");
     }
 
     static LedgerStore open(Path file, SqliteLedger.Durability durability, int busyTimeoutMillis, int segmentSlots)
@@ -168,24 +248,35 @@ final class LedgerStore implements AutoCloseable {
             }
             connection.setAutoCommit(false);
             try {
-                for (String ddl : SCHEMA_V2) {
-                    statement.execute(ddl);
+                if (version < 2) {
+                    for (String ddl : SCHEMA_V2) {
+                        statement.execute(ddl);
+                    }
+                    try (PreparedStatement meta = connection.prepareStatement(
+                            "INSERT INTO meta (key, value) VALUES (?, ?)")) {
+                        meta.setString(1, META_DB_ID);
+                        meta.setString(2, HexFormat.of().toHexDigits(new SecureRandom().nextLong()));
+                        meta.executeUpdate();
+                        meta.setString(1, META_CHECKPOINT);
+                        meta.setLong(2, 0);
+                        meta.executeUpdate();
+                        meta.setString(1, META_SEGMENT_SLOTS);
+                        meta.setLong(2, segmentSlots);
+                        meta.executeUpdate();
+                    }
                 }
-                try (PreparedStatement meta = connection.prepareStatement("INSERT INTO meta (key, value) VALUES (?, ?)")) {
-                    meta.setString(1, META_DB_ID);
-                    meta.setString(2, HexFormat.of().toHexDigits(new SecureRandom().nextLong()));
-                    meta.executeUpdate();
-                    meta.setString(1, META_CHECKPOINT);
-                    meta.setLong(2, 0);
-                    meta.executeUpdate();
-                    meta.setString(1, META_SEGMENT_SLOTS);
-                    meta.setLong(2, segmentSlots);
-                    meta.executeUpdate();
+                if (version < 3) {
+                    for (String ddl : SCHEMA_V3) {
+                        statement.execute(ddl);
+                    }
                 }
-                // Later versions: "if (version < 3) { ALTER ... }" here.
                 statement.execute("PRAGMA user_version = " + SCHEMA_VERSION);
                 connection.commit();
-                LOG.info("Ledger {} created with schema version {}", file, SCHEMA_VERSION);
+                if (version == 0) {
+                    LOG.info("Ledger {} created with schema version {}", file, SCHEMA_VERSION);
+                } else {
+                    LOG.info("Ledger {} migrated from schema version {} to {}", file, version, SCHEMA_VERSION);
+                }
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;

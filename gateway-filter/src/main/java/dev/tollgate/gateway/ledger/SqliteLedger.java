@@ -14,10 +14,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,7 +50,6 @@ public final class SqliteLedger implements Ledger {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteLedger.class);
     private static final long DEFAULT_WAIT_MILLIS = 10_000;
     private static final long CLOSE_GRACE_MILLIS = 200;
-    private static final long EXPIRED_EVICTION_GRACE_MILLIS = 60_000;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /** What a {@link ChargeResult.Charged} survives once returned. */
@@ -141,20 +140,17 @@ public final class SqliteLedger implements Ledger {
     private final Thread materializerThread;
     /** Guards the connection and every SQLite access; held by each materializer pass. */
     private final ReentrantLock dbLock = new ReentrantLock();
-    /** Serializes refunds (rare); the materializer only tries it, to evict states. */
-    private final ReentrantLock refundLock = new ReentrantLock();
     private LedgerStore store;
     private ReceiptIds receipts;
-    private final Map<ScripState.Key, ScripState> states = new ConcurrentHashMap<>();
-    private final Map<Long, ScripState> statesById = new ConcurrentHashMap<>();
+    private final ScripStates states;
+    private final Refunds refunds;
+    private final Entitlements entitlements;
+    private final Chains chains;
     private final Cache<String, Integer> resources;
-    /** Charges whose REFUND record is appended but not yet folded into SQLite. */
-    private final Set<Long> refundsInJournal = ConcurrentHashMap.newKeySet();
     /** Tests only: runs in {@link #refund} right after the REFUND record is appended, with the refunded seq. */
     volatile LongConsumer refundAppendedHook;
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean closed;
-    private long nextExpirySweepMillis;
 
     private SqliteLedger(Path file, Durability durability, Tuning tuning, FileChannel lockChannel, FileLock fileLock) {
         this.file = file;
@@ -170,6 +166,10 @@ public final class SqliteLedger implements Ledger {
         this.materializerThread = new Thread(materializer, "tollgate-ledger-materializer-" + INSTANCES.incrementAndGet());
         materializerThread.setDaemon(true);
         this.resources = Caffeine.newBuilder().maximumSize(tuning.resourceCapacity()).executor(Runnable::run).build();
+        this.states = new ScripStates(this, tuning.stateCapacity());
+        this.refunds = new Refunds(this, journal);
+        this.entitlements = new Entitlements(this, journal, tuning.stateCapacity());
+        this.chains = new Chains(this, journal);
     }
 
     /** Opens (or creates) the ledger at {@code databaseFile} with {@link Durability#POWER_CUT_SAFE}. */
@@ -258,21 +258,28 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
         }
         ensureOpen();
+        Integer resourceId = resources.getIfPresent(resource);
+        return chargeScrip(scrip, amountMicros, resourceId != null ? resourceId : resourceId(resource), 0, null);
+    }
+
+    /**
+     * Reserves the amount on the scrip's state by compare-and-set and appends its CHARGE record, which entitles its
+     * buyer to the resource until {@code entitledUntilMillis} unless that is 0. {@code published}, if given, gets
+     * the record's seq once it is published, before the wait for durability.
+     */
+    ChargeResult chargeScrip(ScripAccount scrip, long amountMicros, int resourceId, long entitledUntilMillis,
+                             LongConsumer published) throws LedgerUnavailableException {
         ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
         ScripState state = states.get(key);
         if (state == null) {
-            state = load(key, scrip, true);
+            state = states.load(key, scrip, true);
         }
-        checkBudget(state, scrip);
-        Integer resourceId = resources.getIfPresent(resource);
-        if (resourceId == null) {
-            resourceId = resourceId(resource);
-        }
+        ScripStates.checkBudget(state, scrip);
         long spent;
         while (true) {
             spent = state.spent();
             if (spent == ScripState.RETIRED) {
-                state = load(key, scrip, true); // evicted meanwhile
+                state = states.load(key, scrip, true); // evicted meanwhile
                 continue;
             }
             long remaining = state.budget - spent;
@@ -286,155 +293,57 @@ public final class SqliteLedger implements Ledger {
         long seq;
         try {
             seq = journal.append(JournalRecord.CHARGE, state.id, amountMicros, resourceId, System.currentTimeMillis(),
-                    0, 0);
+                    0, entitledUntilMillis);
         } catch (LedgerUnavailableException e) {
             state.addSpent(-amountMicros); // nothing was written: give the budget back
             throw e;
         }
+        if (published != null) {
+            published.accept(seq);
+        }
+        appended(seq);
+        return new ChargeResult.Charged(receipts.format(seq), amountMicros, state.budget - spent - amountMicros);
+    }
+
+    /** After a charge's record is published: wakes the materializer for a full batch, waits for durability. */
+    void appended(long seq) throws LedgerUnavailableException {
         if ((seq & batchMask) == 0) {
             materializer.wake();
         }
         if (sync) {
             journal.awaitDurable(seq, System.nanoTime() + waitTimeoutNanos);
         }
-        return new ChargeResult.Charged(receipts.format(seq), amountMicros, state.budget - spent - amountMicros);
     }
 
-    private static void checkBudget(ScripState state, ScripAccount scrip) {
-        if (state.budget != scrip.budgetMicros() && !state.budgetMismatchLogged) {
-            state.budgetMismatchLogged = true;
-            LOG.warn("Scrip {} / {} presented with budget {} but {} is recorded; using the recorded budget",
-                    scrip.issuer(), scrip.jti(), scrip.budgetMicros(), state.budget);
+    int resourceId(String resource) throws LedgerUnavailableException {
+        Integer cached = resources.getIfPresent(resource);
+        if (cached != null) {
+            return cached;
         }
-    }
-
-    /**
-     * The state of a scrip from its row, inserting the row first if {@code insert} (committed before any journal
-     * record can refer to it); {@code null} if it has no row and {@code insert} is false.
-     */
-    private ScripState load(ScripState.Key key, ScripAccount scrip, boolean insert) throws LedgerUnavailableException {
-        lockDb();
-        try {
-            ScripState state = states.get(key);
-            if (state != null && state.spent() != ScripState.RETIRED) {
-                return state;
+        return withDb("ledger write failed", db -> {
+            Integer raced = resources.getIfPresent(resource);
+            if (raced != null) {
+                return raced;
             }
-            LedgerStore db = store();
-            try {
-                ScripState loaded = select(db, key);
-                db.commit(); // end the read: a write started from a read fails at once if SQLite is busy
-                if (loaded == null && insert) {
-                    PreparedStatement ps = db.insertScrip;
-                    ps.setString(1, key.issuer());
-                    ps.setString(2, key.jti());
-                    ps.setString(3, scrip.buyer());
-                    ps.setString(4, scrip.seller());
-                    ps.setLong(5, scrip.budgetMicros());
-                    ps.setString(6, scrip.currency());
-                    ps.setLong(7, scrip.expiresAt().toEpochMilli());
-                    ps.setLong(8, System.currentTimeMillis());
-                    ps.executeUpdate();
-                    db.commit();
-                    loaded = select(db, key);
-                    if (loaded == null) {
-                        throw new SQLException("scrip row vanished after its insert");
-                    }
-                }
-                db.commit();
-                if (loaded != null) {
-                    states.put(key, loaded);
-                    statesById.put(loaded.id, loaded);
-                }
-                return loaded;
-            } catch (SQLException | RuntimeException e) {
-                rollback(db);
-                throw new LedgerUnavailableException("ledger write failed: " + e.getMessage(), e);
-            }
-        } finally {
-            dbLock.unlock();
-        }
-    }
-
-    private static ScripState select(LedgerStore db, ScripState.Key key) throws SQLException {
-        db.selectScripByKey.setString(1, key.issuer());
-        db.selectScripByKey.setString(2, key.jti());
-        try (ResultSet rs = db.selectScripByKey.executeQuery()) {
-            return rs.next() ? new ScripState(rs.getLong(1), key, rs.getLong(2), rs.getLong(3), rs.getLong(5)) : null;
-        }
-    }
-
-    /** The state of a scrip known by row id (refunds); the row must exist. Caller holds the refund lock. */
-    private ScripState stateById(long id) throws LedgerUnavailableException {
-        ScripState state = statesById.get(id);
-        if (state != null && state.spent() != ScripState.RETIRED) {
-            return state;
-        }
-        lockDb();
-        try {
-            LedgerStore db = store();
-            try {
-                db.selectScripById.setLong(1, id);
-                ScripState.Key key;
-                try (ResultSet rs = db.selectScripById.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new SQLException("scrip " + id + " has no row");
-                    }
-                    key = new ScripState.Key(rs.getString(1), rs.getString(2));
-                }
-                db.commit();
-                state = states.get(key);
-                if (state != null && state.spent() != ScripState.RETIRED) {
-                    return state;
-                }
-                state = select(db, key);
-                db.commit();
-                states.put(key, state);
-                statesById.put(id, state);
-                return state;
-            } catch (SQLException | RuntimeException e) {
-                rollback(db);
-                throw new LedgerUnavailableException("ledger read failed: " + e.getMessage(), e);
-            }
-        } finally {
-            dbLock.unlock();
-        }
-    }
-
-    private int resourceId(String resource) throws LedgerUnavailableException {
-        lockDb();
-        try {
-            Integer cached = resources.getIfPresent(resource);
-            if (cached != null) {
-                return cached;
-            }
-            LedgerStore db = store();
-            try {
-                db.insertResource.setString(1, resource);
-                db.insertResource.executeUpdate();
-                db.selectResource.setString(1, resource);
-                int id;
-                try (ResultSet rs = db.selectResource.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new SQLException("resource row vanished after its insert");
-                    }
+            db.insertResource.setString(1, resource);
+            db.insertResource.executeUpdate();
+            db.selectResource.setString(1, resource);
+            Integer id = null;
+            try (ResultSet rs = db.selectResource.executeQuery()) {
+                if (rs.next()) {
                     id = rs.getInt(1);
                 }
-                db.commit();
-                resources.put(resource, id);
-                return id;
-            } catch (SQLException | RuntimeException e) {
-                rollback(db);
-                throw new LedgerUnavailableException("ledger write failed: " + e.getMessage(), e);
             }
-        } finally {
-            dbLock.unlock();
-        }
+            db.commit();
+            if (id == null) {
+                throw new SQLException("resource row vanished after its insert");
+            }
+            resources.put(resource, id);
+            return id;
+        });
     }
 
     // ---------------------------------------------------------------- refund
-
-    private record StoredCharge(long scripId, long amount, int resourceId, long createdMillis, boolean refunded) {
-    }
 
     @Override
     public boolean refund(String receiptId) throws LedgerUnavailableException {
@@ -444,90 +353,7 @@ public final class SqliteLedger implements Ledger {
         if (seq < 0) {
             throw new IllegalArgumentException("no such receipt: " + receiptId);
         }
-        long deadline = System.nanoTime() + waitTimeoutNanos;
-        try {
-            if (!refundLock.tryLock(waitTimeoutNanos, TimeUnit.NANOSECONDS)) {
-                throw new LedgerUnavailableException("ledger refunds are busy");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LedgerUnavailableException("interrupted waiting for the ledger");
-        }
-        try {
-            ensureOpen();
-            if (refundsInJournal.contains(seq)) {
-                return false;
-            }
-            StoredCharge charge = findCharge(seq);
-            if (charge == null) {
-                throw new IllegalArgumentException("no such receipt: " + receiptId);
-            }
-            if (charge.refunded) {
-                return false;
-            }
-            ScripState state = stateById(charge.scripId);
-            // Into the set before the record exists: the materializer removes the seq when it folds the record in,
-            // which may happen as soon as the append publishes it. Added after, it would stay forever and block
-            // eviction for good.
-            refundsInJournal.add(seq);
-            long refundSeq;
-            try {
-                refundSeq = journal.append(JournalRecord.REFUND, charge.scripId, charge.amount, charge.resourceId,
-                        charge.createdMillis, seq, System.currentTimeMillis());
-            } catch (LedgerUnavailableException | RuntimeException e) {
-                refundsInJournal.remove(seq); // not written: no REFUND record of it will ever be folded in
-                throw e;
-            }
-            LongConsumer hook = refundAppendedHook;
-            if (hook != null) {
-                hook.accept(seq);
-            }
-            if (sync) {
-                // Durable before the money can be charged again: a later charge's record never survives without it.
-                journal.awaitDurable(refundSeq, deadline);
-            }
-            state.addSpent(-charge.amount);
-            return true;
-        } finally {
-            refundLock.unlock();
-        }
-    }
-
-    /** The charge in SQLite, else in the journal (not folded in yet); {@code null} if neither has it. */
-    private StoredCharge findCharge(long seq) throws LedgerUnavailableException {
-        lockDb();
-        try {
-            LedgerStore db = store();
-            try {
-                db.selectCharge.setLong(1, seq);
-                StoredCharge found = null;
-                try (ResultSet rs = db.selectCharge.executeQuery()) {
-                    if (rs.next()) {
-                        long scripId = rs.getLong(1);
-                        long amount = rs.getLong(2);
-                        int resourceId = rs.getInt(3);
-                        long created = rs.getLong(4);
-                        rs.getLong(5);
-                        found = new StoredCharge(scripId, amount, resourceId, created, !rs.wasNull());
-                    }
-                }
-                db.commit();
-                if (found == null) {
-                    // Segments are deleted only after their records are committed, under this lock.
-                    JournalRecord record = journal.record(seq);
-                    if (record != null && record.type() == JournalRecord.CHARGE) {
-                        found = new StoredCharge(record.scripId(), record.amount(), record.resourceId(),
-                                record.createdMillis(), false);
-                    }
-                }
-                return found;
-            } catch (SQLException | RuntimeException e) {
-                rollback(db);
-                throw new LedgerUnavailableException("ledger read failed: " + e.getMessage(), e);
-            }
-        } finally {
-            dbLock.unlock();
-        }
+        return refunds.refund(seq, receiptId);
     }
 
     // ---------------------------------------------------------------- reads and settlement
@@ -540,17 +366,17 @@ public final class SqliteLedger implements Ledger {
         while (true) {
             ScripState state = states.get(key);
             if (state == null) {
-                state = load(key, scrip, false);
+                state = states.load(key, scrip, false);
                 if (state == null) {
                     return scrip.budgetMicros();
                 }
             }
             long spent = state.spent();
             if (spent != ScripState.RETIRED) {
-                checkBudget(state, scrip);
+                ScripStates.checkBudget(state, scrip);
                 return state.budget - spent;
             }
-            states.remove(key, state);
+            states.forget(state);
         }
     }
 
@@ -560,28 +386,19 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("limit must not be negative: " + limit);
         }
         ensureOpen();
-        lockDb();
-        try {
-            LedgerStore db = store();
-            try {
-                materializer.catchUp(db, Materializer.Mode.LIVE);
-                PreparedStatement select = db.selectUnsettled;
-                select.setInt(1, limit);
-                List<ScripTotal> rows = new ArrayList<>();
-                try (ResultSet rs = select.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(new ScripTotal(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
-                    }
+        return withDb("ledger read failed", db -> {
+            materializer.catchUp(db, Materializer.Mode.LIVE);
+            PreparedStatement select = db.selectUnsettled;
+            select.setInt(1, limit);
+            List<ScripTotal> rows = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new ScripTotal(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
                 }
-                db.commit();
-                return List.copyOf(rows);
-            } catch (SQLException | RuntimeException e) {
-                rollback(db);
-                throw new LedgerUnavailableException("ledger read failed: " + e.getMessage(), e);
             }
-        } finally {
-            dbLock.unlock();
-        }
+            db.commit();
+            return List.copyOf(rows);
+        });
     }
 
     @Override
@@ -592,84 +409,118 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("settled amount must not be negative: " + settledMicros);
         }
         ensureOpen();
-        lockDb();
-        try {
-            LedgerStore db = store();
-            String rejected = null;
-            try {
-                materializer.catchUp(db, Materializer.Mode.LIVE);
-                ScripState row = select(db, new ScripState.Key(issuer, jti));
-                if (row == null) {
-                    if (settledMicros != 0) {
-                        rejected = "no charges recorded on scrip " + jti;
-                    }
-                } else {
-                    long settled;
-                    db.selectScripByKey.setString(1, issuer);
-                    db.selectScripByKey.setString(2, jti);
-                    try (ResultSet rs = db.selectScripByKey.executeQuery()) {
-                        rs.next();
-                        settled = rs.getLong(4);
-                    }
-                    long spent = row.spent();
-                    if (settledMicros > settled) { // amounts never go backwards
-                        if (settledMicros > spent) {
-                            rejected = "settled amount " + settledMicros + " exceeds the " + spent
-                                    + " charged on scrip " + jti;
-                        } else {
-                            db.updateSettled.setLong(1, settledMicros);
-                            db.updateSettled.setLong(2, row.id);
-                            db.updateSettled.executeUpdate();
-                        }
-                    }
+        String rejected = withDb("ledger write failed", db -> {
+            materializer.catchUp(db, Materializer.Mode.LIVE);
+            String refused = null;
+            db.selectScripByKey.setString(1, issuer);
+            db.selectScripByKey.setString(2, jti);
+            long id = -1;
+            long spent = 0;
+            long settled = 0;
+            try (ResultSet rs = db.selectScripByKey.executeQuery()) {
+                if (rs.next()) {
+                    id = rs.getLong(1);
+                    spent = rs.getLong(3);
+                    settled = rs.getLong(4);
                 }
-                db.commit();
-            } catch (SQLException | RuntimeException e) {
-                rollback(db);
-                throw new LedgerUnavailableException("ledger write failed: " + e.getMessage(), e);
             }
-            if (rejected != null) {
-                throw new IllegalArgumentException(rejected);
+            if (id < 0) {
+                if (settledMicros != 0) {
+                    refused = "no charges recorded on scrip " + jti;
+                }
+            } else if (settledMicros > settled) { // amounts never go backwards
+                if (settledMicros > spent) {
+                    refused = "settled amount " + settledMicros + " exceeds the " + spent + " charged on scrip " + jti;
+                } else {
+                    db.updateSettled.setLong(1, settledMicros);
+                    db.updateSettled.setLong(2, id);
+                    db.updateSettled.executeUpdate();
+                }
             }
-        } finally {
-            dbLock.unlock();
+            db.commit();
+            return refused;
+        });
+        if (rejected != null) {
+            throw new IllegalArgumentException(rejected);
         }
     }
 
-    // ---------------------------------------------------------------- streams and chains (not yet implemented)
+    // ---------------------------------------------------------------- streams
 
     @Override
-    public ChargeResult chargeStream(ScripAccount scrip, long amountMicros, String stream, java.time.Instant now,
-                                     java.time.Instant entitledUntil) throws LedgerUnavailableException {
-        throw new LedgerUnavailableException("streams are not implemented yet");
+    public ChargeResult chargeStream(ScripAccount scrip, long amountMicros, String stream, Instant now,
+                                     Instant entitledUntil) throws LedgerUnavailableException {
+        Objects.requireNonNull(scrip, "scrip cannot be null.");
+        Objects.requireNonNull(stream, "stream cannot be null.");
+        Objects.requireNonNull(now, "now cannot be null.");
+        Objects.requireNonNull(entitledUntil, "entitledUntil cannot be null.");
+        if (amountMicros < 0) {
+            throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
+        }
+        if (!entitledUntil.isAfter(now)) {
+            throw new IllegalArgumentException("entitledUntil " + entitledUntil + " must be after now " + now);
+        }
+        ensureOpen();
+        return entitlements.chargeStream(scrip, amountMicros, stream, now, entitledUntil);
     }
+
+    // ---------------------------------------------------------------- chains
 
     @Override
     public ChainHead chainHead(ChainAccount chain) throws LedgerUnavailableException {
-        throw new LedgerUnavailableException("chains are not implemented yet");
+        Objects.requireNonNull(chain, "chain cannot be null.");
+        ensureOpen();
+        return chains.head(chain);
     }
 
     @Override
     public ChargeResult chargeChain(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
                                     String resource) throws LedgerUnavailableException {
-        throw new LedgerUnavailableException("chains are not implemented yet");
+        Objects.requireNonNull(chain, "chain cannot be null.");
+        Objects.requireNonNull(expected, "expected cannot be null.");
+        Objects.requireNonNull(word, "word cannot be null.");
+        Objects.requireNonNull(resource, "resource cannot be null.");
+        if (amountMicros < 0) {
+            throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
+        }
+        ensureOpen();
+        return chains.charge(chain, expected, index, word, amountMicros, resource);
     }
 
     @Override
-    public java.util.Optional<String> commitment(String issuer, String commitmentId)
-            throws LedgerUnavailableException {
-        throw new LedgerUnavailableException("chains are not implemented yet");
+    public Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException {
+        ensureOpen();
+        return chains.commitment(issuer, commitmentId);
     }
 
     @Override
     public List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException {
-        throw new LedgerUnavailableException("chains are not implemented yet");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        ensureOpen();
+        return withDb("ledger read failed", db -> {
+            materializer.catchUp(db, Materializer.Mode.LIVE);
+            return Chains.unsettled(db, limit);
+        });
     }
 
     @Override
     public void markChainSettled(String issuer, String commitmentId, int settledIndex)
             throws LedgerUnavailableException {
-        throw new LedgerUnavailableException("chains are not implemented yet");
+        Objects.requireNonNull(issuer, "issuer cannot be null.");
+        Objects.requireNonNull(commitmentId, "commitmentId cannot be null.");
+        if (settledIndex < 0) {
+            throw new IllegalArgumentException("settled index must not be negative: " + settledIndex);
+        }
+        ensureOpen();
+        String rejected = withDb("ledger write failed", db -> {
+            materializer.catchUp(db, Materializer.Mode.LIVE);
+            return Chains.markSettled(db, issuer, commitmentId, settledIndex);
+        });
+        if (rejected != null) {
+            throw new IllegalArgumentException(rejected);
+        }
     }
 
     // ---------------------------------------------------------------- materializer hooks
@@ -698,7 +549,7 @@ public final class SqliteLedger implements Ledger {
                 rollback(db);
                 return;
             }
-            evictIdle(System.currentTimeMillis());
+            states.evictIdle(System.currentTimeMillis(), refunds);
         } finally {
             dbLock.unlock();
         }
@@ -706,53 +557,13 @@ public final class SqliteLedger implements Ledger {
 
     /** After a materializer commit: the scrip rows' totals now, and the refunds folded in. Database lock held. */
     void materialized(Map<Long, Long> spentByScrip, List<Long> refunded) {
-        spentByScrip.forEach((id, spent) -> {
-            ScripState state = statesById.get(id);
-            if (state != null) {
-                state.materialized = spent;
-            }
-        });
-        refunded.forEach(refundsInJournal::remove);
+        states.materialized(spentByScrip);
+        refunds.materialized(refunded);
     }
 
-    /**
-     * Evicts states over the capacity, and states of scrip expired a while ago, but only states all of whose records
-     * are folded in: with no refund in progress or in the journal, a state's reserved total equals its folded-in total
-     * exactly when no positive charge of it is unfolded or in flight. The compare-and-set to RETIRED makes that check
-     * atomic with respect to charges.
-     */
-    private void evictIdle(long nowMillis) {
-        boolean over = states.size() > tuning.stateCapacity();
-        boolean sweep = nowMillis >= nextExpirySweepMillis;
-        if (!over && !sweep) {
-            return;
-        }
-        if (!refundLock.tryLock()) {
-            return;
-        }
-        try {
-            if (!refundsInJournal.isEmpty()) {
-                return;
-            }
-            if (sweep) {
-                nextExpirySweepMillis = nowMillis + 10_000;
-            }
-            int target = over ? Math.max(1, tuning.stateCapacity() - tuning.stateCapacity() / 10) : Integer.MAX_VALUE;
-            for (ScripState state : states.values()) {
-                boolean expired = state.expiresAtMillis + EXPIRED_EVICTION_GRACE_MILLIS < nowMillis;
-                if (!expired && states.size() <= target) {
-                    continue;
-                }
-                long spent = state.spent();
-                if (spent != ScripState.RETIRED && spent == state.materialized
-                        && state.compareAndSetSpent(spent, ScripState.RETIRED)) {
-                    states.remove(state.key, state);
-                    statesById.remove(state.id, state);
-                }
-            }
-        } finally {
-            refundLock.unlock();
-        }
+    /** After a live materializer pass: everything below {@code checkpoint} is folded in. Database lock held. */
+    void checkpointed(long checkpoint) {
+        entitlements.checkpointed(checkpoint);
     }
 
     /** How many scrip states are in memory (tests). */
@@ -765,23 +576,80 @@ public final class SqliteLedger implements Ledger {
         journal.reservedHook = hook;
     }
 
+    ScripStates scripStates() {
+        return states;
+    }
+
+    Refunds refunds() {
+        return refunds;
+    }
+
+    Entitlements entitlements() {
+        return entitlements;
+    }
+
+    Chains chains() {
+        return chains;
+    }
+
+    boolean sync() {
+        return sync;
+    }
+
+    long waitTimeoutNanos() {
+        return waitTimeoutNanos;
+    }
+
+    String receiptId(long seq) {
+        return receipts.format(seq);
+    }
+
+    long receiptSeq(String receiptId) {
+        return receipts.parse(receiptId);
+    }
+
     // ---------------------------------------------------------------- plumbing
 
-    private void ensureOpen() throws LedgerUnavailableException {
+    void ensureOpen() throws LedgerUnavailableException {
         if (closing.get()) {
             throw new LedgerUnavailableException("ledger at " + file + " is closed");
         }
     }
 
-    private void lockDb() throws LedgerUnavailableException {
+    /** SQLite work under the database lock; a failure rolls back and becomes {@code LedgerUnavailableException}. */
+    interface DbWork<T> {
+        T run(LedgerStore db) throws SQLException, LedgerUnavailableException;
+    }
+
+    <T> T withDb(String failure, DbWork<T> work) throws LedgerUnavailableException {
+        lockDb();
         try {
-            if (!dbLock.tryLock(waitTimeoutNanos, TimeUnit.NANOSECONDS)) {
-                throw new LedgerUnavailableException("ledger database stayed busy");
+            LedgerStore db = store();
+            try {
+                return work.run(db);
+            } catch (SQLException | RuntimeException e) {
+                rollback(db);
+                throw new LedgerUnavailableException(failure + ": " + e.getMessage(), e);
+            }
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    /** Takes {@code lock} within the wait timeout, else fails closed with {@code busy}. */
+    static void acquire(ReentrantLock lock, long timeoutNanos, String busy) throws LedgerUnavailableException {
+        try {
+            if (!lock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
+                throw new LedgerUnavailableException(busy);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LedgerUnavailableException("interrupted waiting for the ledger");
         }
+    }
+
+    private void lockDb() throws LedgerUnavailableException {
+        acquire(dbLock, waitTimeoutNanos, "ledger database stayed busy");
         if (closed) {
             dbLock.unlock();
             throw new LedgerUnavailableException("ledger at " + file + " is closed");

@@ -57,44 +57,10 @@ final class SqliteLedgerKillTest {
     void aKilledProcessLosesNoAcknowledgedChargeAndAllowsNoDoubleSpend(SqliteLedger.Durability durability,
                                                                        List<String> tuning) throws Exception {
         Path file = dir.resolve("ledger.db");
-        Path stderr = dir.resolve("child-stderr.txt");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), LedgerKillChild.class.getName(),
-                file.toString(), durability.name()));
-        command.addAll(tuning);
-        Process child = new ProcessBuilder(command)
-                .redirectError(stderr.toFile())
-                .start();
         Map<String, Ack> acks = new HashMap<>();
         Set<String> refunds = new HashSet<>();
-        try {
-            BlockingQueue<String> lines = readLines(child);
-            boolean killed = false;
-            while (true) {
-                long left = deadline - System.nanoTime();
-                String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
-                if (line == null) {
-                    fail("child gave " + acks.size() + " acknowledgements before the deadline; stderr:\n"
-                            + Files.readString(stderr));
-                }
-                if (line.equals(EOF)) {
-                    break;
-                }
-                record(line, acks, refunds);
-                if (!killed && acks.size() >= ACKS_BEFORE_KILL) {
-                    child.destroyForcibly(); // SIGKILL: no shutdown hooks, no close()
-                    killed = true;
-                }
-            }
-            if (!killed) {
-                fail("child exited on its own with " + acks.size() + " acknowledgements; stderr:\n"
-                        + Files.readString(stderr));
-            }
-            assertThat(child.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)).isTrue();
-        } finally {
-            child.destroyForcibly();
+        for (String line : killChild(file, durability, tuning, "charges")) {
+            record(line, acks, refunds);
         }
         assertThat(acks.size()).isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
         long journalFiles = journalFiles();
@@ -149,6 +115,146 @@ final class SqliteLedgerKillTest {
         }
         System.out.printf("%s %s: %d acknowledged charges, %d refunds, %d receipts recovered, %d journal files "
                 + "at the kill%n", durability, tuning, acks.size(), refunds.size(), stored.size(), journalFiles);
+    }
+
+    @ParameterizedTest
+    @MethodSource("runs")
+    void aKilledProcessLosesNoAcknowledgedEntitlement(SqliteLedger.Durability durability, List<String> tuning)
+            throws Exception {
+        Path file = dir.resolve("ledger.db");
+        Map<String, String> entitled = new HashMap<>(); // "buyer stream" -> receipt
+        for (String line : killChild(file, durability, tuning, "streams")) {
+            List<String> fields = List.of(line.split(" "));
+            if (fields.size() == 5 && fields.get(0).equals("stream") && fields.get(4).equals("$")) {
+                assertThat(entitled.put(fields.get(2) + " " + fields.get(3), fields.get(1)))
+                        .as("a second charge for %s %s", fields.get(2), fields.get(3)).isNull();
+            }
+        }
+        assertThat(entitled.size()).isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
+
+        try (SqliteLedger ledger = SqliteLedger.open(file, durability)) {
+            for (Map.Entry<String, String> entry : entitled.entrySet()) {
+                String[] key = entry.getKey().split(" ");
+                ScripAccount scrip = LedgerKillChild.streamScrip(Integer.parseInt(key[0].substring("buyer-".length())));
+                ChargeResult result = ledger.chargeStream(scrip, 5, key[1], LedgerKillChild.STREAM_NOW.plusSeconds(1),
+                        LedgerKillChild.STREAM_UNTIL);
+                assertThat(result).as("entitlement of %s", entry.getKey()).isInstanceOfSatisfying(
+                        ChargeResult.Entitled.class, e -> {
+                            assertThat(e.receiptId()).isEqualTo(entry.getValue());
+                            assertThat(e.until()).isEqualTo(LedgerKillChild.STREAM_UNTIL);
+                        });
+            }
+        }
+        System.out.printf("%s %s: %d acknowledged stream charges%n", durability, tuning, entitled.size());
+    }
+
+    @ParameterizedTest
+    @MethodSource("runs")
+    void aKilledProcessLosesNoAcknowledgedChainPaymentNorHead(SqliteLedger.Durability durability, List<String> tuning)
+            throws Exception {
+        Path file = dir.resolve("ledger.db");
+        Map<String, String> chainOf = new HashMap<>(); // receipt -> commitment id
+        Map<String, Integer> highest = new HashMap<>(); // commitment id -> highest index acknowledged
+        Set<String> refunds = new HashSet<>();
+        for (String line : killChild(file, durability, tuning, "chains")) {
+            List<String> fields = List.of(line.split(" "));
+            if (fields.size() == 6 && fields.get(0).equals("chain")) {
+                chainOf.put(fields.get(1), fields.get(2));
+                highest.merge(fields.get(2), Integer.parseInt(fields.get(4)), Math::max);
+            } else if (fields.size() == 3 && fields.get(0).equals("refund")) {
+                refunds.add(fields.get(1));
+            }
+        }
+        assertThat(chainOf.size()).isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
+
+        SqliteLedger.open(file, durability).close();
+        Map<String, LedgerFixtures.StoredCharge> stored = LedgerFixtures.charges(file);
+        for (Map.Entry<String, String> ack : chainOf.entrySet()) {
+            LedgerFixtures.StoredCharge charge = stored.get(ack.getKey());
+            assertThat(charge).as("acknowledged chain charge %s", ack.getKey()).isNotNull();
+            assertThat(charge.jti()).isEqualTo(ack.getValue());
+            assertThat(charge.amount()).isEqualTo(LedgerKillChild.UNIT);
+            if (refunds.contains(ack.getKey())) { // a refund still in flight at the kill may or may not be kept
+                assertThat(charge.refunded()).as("acknowledged refund %s", ack.getKey()).isTrue();
+            }
+        }
+        try (SqliteLedger ledger = SqliteLedger.open(file, durability)) {
+            for (int i = 0; i < LedgerKillChild.CHAINS; i++) {
+                ChainAccount chain = LedgerKillChild.chain(i);
+                ChainHead head = ledger.chainHead(chain);
+                long net = stored.values().stream().filter(c -> c.jti().equals(chain.commitmentId()) && !c.refunded())
+                        .mapToLong(LedgerFixtures.StoredCharge::amount).sum();
+                assertThat(head.index()).as("head of %s", chain.commitmentId())
+                        .isGreaterThanOrEqualTo(highest.getOrDefault(chain.commitmentId(), 0));
+                assertThat(head.word()).isEqualTo(LedgerKillChild.word(head.index()));
+                assertThat(head.spentMicros()).isEqualTo(net).isLessThanOrEqualTo(head.paidMicros());
+                int next = head.index() + 1;
+                assertThat(ledger.chargeChain(chain, head, next, LedgerKillChild.word(next),
+                        head.creditMicros() + LedgerKillChild.UNIT, "/after")).isInstanceOf(ChargeResult.Charged.class);
+                assertThat(ledger.chainHead(chain).creditMicros()).isZero();
+            }
+        }
+        System.out.printf("%s %s: %d acknowledged chain charges, %d refunds%n", durability, tuning, chainOf.size(),
+                refunds.size());
+    }
+
+    /**
+     * Runs {@link LedgerKillChild} in {@code mode}, kills it with SIGKILL after {@link #ACKS_BEFORE_KILL} complete
+     * lines, and returns every complete line it printed (each an acknowledged operation).
+     */
+    private List<String> killChild(Path file, SqliteLedger.Durability durability, List<String> tuning, String mode)
+            throws Exception {
+        Path stderr = dir.resolve("child-stderr.txt");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dtollgate.kill.mode=" + mode,
+                "-cp", System.getProperty("java.class.path"), LedgerKillChild.class.getName(),
+                file.toString(), durability.name()));
+        command.addAll(tuning);
+        Process child = new ProcessBuilder(command)
+                .redirectError(stderr.toFile())
+                .start();
+        List<String> complete = new ArrayList<>();
+        int acks = 0;
+        try {
+            BlockingQueue<String> lines = readLines(child);
+            boolean killed = false;
+            while (true) {
+                long left = deadline - System.nanoTime();
+                String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (line == null) {
+                    fail("child gave " + complete.size() + " acknowledgements before the deadline; stderr:\n"
+                            + Files.readString(stderr));
+                }
+                if (line.equals(EOF)) {
+                    break;
+                }
+                // A line cut short by the kill was never a complete acknowledgement.
+                if (line.endsWith(" $")) {
+                    complete.add(line);
+                    if (!line.startsWith("refund ")) {
+                        acks++;
+                    }
+                }
+                if (!killed && acks >= ACKS_BEFORE_KILL) {
+                    child.destroyForcibly(); // SIGKILL: no shutdown hooks, no close()
+                    killed = true;
+                }
+            }
+            if (!killed) {
+                fail("child exited on its own with " + complete.size() + " acknowledgements; stderr:\n"
+                        + Files.readString(stderr));
+            }
+            assertThat(child.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        long journalFiles = journalFiles();
+        if (!tuning.isEmpty()) {
+            assertThat(journalFiles).as("journal segments left by the kill").isGreaterThan(1);
+        }
+        return complete;
     }
 
     private long journalFiles() throws IOException {

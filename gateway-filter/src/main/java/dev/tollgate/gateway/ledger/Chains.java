@@ -1,0 +1,287 @@
+package dev.tollgate.gateway.ledger;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * PayWord chains of a {@link SqliteLedger} ({@link Ledger#chargeChain} and friends). A chain's row is inserted the
+ * first time it is paid; its head and spending live in a {@link ChainState} (loaded from the row on a miss: states
+ * are never evicted, so the row is current whenever one is loaded) and are made durable by ADVANCE and CHARGE
+ * journal records, the ADVANCE first. Thread-safe.
+ */
+final class Chains {
+
+    private final SqliteLedger ledger;
+    private final Journal journal;
+    private final Map<ChainState.Key, ChainState> states = new ConcurrentHashMap<>();
+    private final Map<Long, ChainState> byId = new ConcurrentHashMap<>();
+
+    Chains(SqliteLedger ledger, Journal journal) {
+        this.ledger = ledger;
+        this.journal = journal;
+    }
+
+    ChainHead head(ChainAccount chain) throws LedgerUnavailableException {
+        ChainState.Key key = new ChainState.Key(chain.issuer(), chain.commitmentId());
+        ChainState state = states.get(key);
+        if (state == null) {
+            state = load(key, chain, false);
+            if (state == null) {
+                return new ChainHead(0, chain.root(), 0, 0);
+            }
+        }
+        return state.head(state.snapshot());
+    }
+
+    ChargeResult charge(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
+                        String resource) throws LedgerUnavailableException {
+        if (index < 1 || index > chain.length()) {
+            throw new IllegalArgumentException("index " + index + " is outside 1.." + chain.length());
+        }
+        if (word.length != JournalRecord.WORD_BYTES) {
+            throw new IllegalArgumentException("word must be 32 bytes, not " + word.length);
+        }
+        ChainState.Key key = new ChainState.Key(chain.issuer(), chain.commitmentId());
+        ChainState state = states.get(key);
+        if (state == null) {
+            state = load(key, chain, true);
+        }
+        int resourceId = ledger.resourceId(resource);
+        ChainState.Snapshot after;
+        while (true) {
+            ChainState.Snapshot s = state.snapshot();
+            if (s.index() != expected.index()) {
+                return new ChargeResult.HeadMoved(state.head(s));
+            }
+            if (index > s.index()) {
+                ChargeResult refused = advance(state, expected, index, word, amountMicros);
+                if (refused != null) {
+                    return refused;
+                }
+                after = state.snapshot();
+                break;
+            }
+            long credit = s.paid(state.unit) - s.spent() - s.ahead();
+            if (amountMicros > credit) {
+                if (s.ahead() > 0) {
+                    // An advance in progress holds part of the credit: wait for it to end, then look again.
+                    SqliteLedger.acquire(state.advanceLock, ledger.waitTimeoutNanos(), "ledger chain is busy");
+                    state.advanceLock.unlock();
+                    continue;
+                }
+                return new ChargeResult.Insufficient(Math.max(0, credit));
+            }
+            after = new ChainState.Snapshot(s.index(), s.word(), s.spent() + amountMicros, s.ahead());
+            if (state.compareAndSet(s, after)) {
+                break;
+            }
+        }
+        long seq;
+        try {
+            seq = journal.append(JournalRecord.CHARGE | JournalRecord.ON_CHAIN, state.id, amountMicros, resourceId,
+                    System.currentTimeMillis(), 0, 0);
+        } catch (LedgerUnavailableException e) {
+            state.giveBack(amountMicros); // nothing was written: give the credit back (a moved head stays)
+            throw e;
+        }
+        ledger.appended(seq);
+        long remaining = Math.max(0, after.paid(state.unit) - after.spent());
+        return new ChargeResult.Charged(ledger.receiptId(seq), amountMicros, remaining);
+    }
+
+    /**
+     * Moves the head to {@code (index, word)} and takes {@code amount} from the new credit: reserves it, appends the
+     * ADVANCE record, then publishes the new head. {@code null} when done; otherwise the outcome, nothing changed.
+     */
+    private ChargeResult advance(ChainState state, ChainHead expected, int index, byte[] word, long amount)
+            throws LedgerUnavailableException {
+        SqliteLedger.acquire(state.advanceLock, ledger.waitTimeoutNanos(), "ledger chain is busy");
+        try {
+            long newPaid = index * state.unit;
+            ChainState.Snapshot s;
+            while (true) {
+                s = state.snapshot();
+                if (s.index() != expected.index()) {
+                    return new ChargeResult.HeadMoved(state.head(s));
+                }
+                if (amount > newPaid - s.spent()) {
+                    return new ChargeResult.Insufficient(s.paid(state.unit) - s.spent());
+                }
+                if (state.compareAndSet(s, new ChainState.Snapshot(s.index(), s.word(), s.spent(), amount))) {
+                    break;
+                }
+            }
+            byte[] copy = word.clone();
+            try {
+                journal.appendAdvance(state.id, index, copy);
+            } catch (LedgerUnavailableException e) {
+                while (true) { // not written: release the reservation
+                    s = state.snapshot();
+                    if (state.compareAndSet(s, new ChainState.Snapshot(s.index(), s.word(), s.spent(), 0))) {
+                        throw e;
+                    }
+                }
+            }
+            while (true) {
+                s = state.snapshot();
+                if (state.compareAndSet(s, new ChainState.Snapshot(index, copy, s.spent() + amount, 0))) {
+                    return null;
+                }
+            }
+        } finally {
+            state.advanceLock.unlock();
+        }
+    }
+
+    /** The state of a chain from its row, inserting the row first if {@code insert}; {@code null} if none. */
+    private ChainState load(ChainState.Key key, ChainAccount chain, boolean insert) throws LedgerUnavailableException {
+        return ledger.withDb("ledger write failed", db -> {
+            ChainState state = states.get(key);
+            if (state != null) {
+                return state;
+            }
+            ChainState loaded = select(db, key);
+            db.commit();
+            if (loaded == null && insert) {
+                PreparedStatement ps = db.insertChain;
+                byte[] root = chain.root();
+                ps.setString(1, key.issuer());
+                ps.setString(2, key.commitmentId());
+                ps.setString(3, chain.commitment());
+                ps.setString(4, chain.buyer());
+                ps.setString(5, chain.seller());
+                ps.setInt(6, chain.length());
+                ps.setLong(7, chain.unitMicros());
+                ps.setString(8, chain.currency());
+                ps.setLong(9, chain.expiresAt().toEpochMilli());
+                ps.setBytes(10, root);
+                ps.setBytes(11, root);
+                ps.setLong(12, System.currentTimeMillis());
+                ps.executeUpdate();
+                db.commit();
+                loaded = select(db, key);
+                db.commit();
+                if (loaded == null) {
+                    throw new SQLException("chain row vanished after its insert");
+                }
+            }
+            if (loaded != null) {
+                states.put(key, loaded);
+                byId.put(loaded.id, loaded);
+            }
+            return loaded;
+        });
+    }
+
+    private static ChainState select(LedgerStore db, ChainState.Key key) throws SQLException {
+        db.selectChainByKey.setString(1, key.issuer());
+        db.selectChainByKey.setString(2, key.commitmentId());
+        try (ResultSet rs = db.selectChainByKey.executeQuery()) {
+            return rs.next() ? new ChainState(rs.getLong(1), key, rs.getLong(3), rs.getInt(2), rs.getInt(4),
+                    rs.getBytes(5), rs.getLong(6)) : null;
+        }
+    }
+
+    /** The state of a chain known by row id (refunds); the row must exist. */
+    ChainState byId(long id) throws LedgerUnavailableException {
+        ChainState state = byId.get(id);
+        if (state != null) {
+            return state;
+        }
+        return ledger.withDb("ledger read failed", db -> {
+            ChainState cached = byId.get(id);
+            if (cached != null) {
+                return cached;
+            }
+            db.selectChainById.setLong(1, id);
+            ChainState.Key key = null;
+            try (ResultSet rs = db.selectChainById.executeQuery()) {
+                if (rs.next()) {
+                    key = new ChainState.Key(rs.getString(1), rs.getString(2));
+                }
+            }
+            ChainState loaded = key == null ? null : select(db, key);
+            db.commit();
+            if (loaded == null) {
+                throw new SQLException("chain " + id + " has no row");
+            }
+            ChainState raced = states.putIfAbsent(key, loaded);
+            if (raced != null) {
+                return raced;
+            }
+            byId.put(id, loaded);
+            return loaded;
+        });
+    }
+
+    Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException {
+        Objects.requireNonNull(issuer, "issuer cannot be null.");
+        Objects.requireNonNull(commitmentId, "commitmentId cannot be null.");
+        return ledger.withDb("ledger read failed", db -> {
+            db.selectCommitment.setString(1, issuer);
+            db.selectCommitment.setString(2, commitmentId);
+            String found = null;
+            try (ResultSet rs = db.selectCommitment.executeQuery()) {
+                if (rs.next()) {
+                    found = rs.getString(1);
+                }
+            }
+            db.commit();
+            return Optional.ofNullable(found);
+        });
+    }
+
+    /** Chains with a head past their settled index, from SQLite after folding in. Database lock held. */
+    static List<ChainTotal> unsettled(LedgerStore db, int limit) throws SQLException {
+        db.selectUnsettledChains.setInt(1, limit);
+        List<ChainTotal> rows = new ArrayList<>();
+        try (ResultSet rs = db.selectUnsettledChains.executeQuery()) {
+            while (rs.next()) {
+                rows.add(new ChainTotal(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                        rs.getBytes(5), rs.getInt(6)));
+            }
+        }
+        db.commit();
+        return List.copyOf(rows);
+    }
+
+    /**
+     * Raises a chain's settled index (never lowers it), from SQLite after folding in. Database lock held.
+     *
+     * @return why it was refused, or {@code null}
+     */
+    static String markSettled(LedgerStore db, String issuer, String commitmentId, int settledIndex)
+            throws SQLException {
+        db.selectChainByKey.setString(1, issuer);
+        db.selectChainByKey.setString(2, commitmentId);
+        Integer head = null;
+        try (ResultSet rs = db.selectChainByKey.executeQuery()) {
+            if (rs.next()) {
+                head = rs.getInt(4);
+            }
+        }
+        String rejected = null;
+        if (head == null) {
+            if (settledIndex != 0) {
+                rejected = "no payments recorded on chain " + commitmentId;
+            }
+        } else if (settledIndex > head) {
+            rejected = "settled index " + settledIndex + " is beyond the head " + head + " of chain " + commitmentId;
+        } else {
+            db.updateChainSettled.setInt(1, settledIndex);
+            db.updateChainSettled.setString(2, issuer);
+            db.updateChainSettled.setString(3, commitmentId);
+            db.updateChainSettled.setInt(4, settledIndex);
+            db.updateChainSettled.executeUpdate();
+        }
+        db.commit();
+        return rejected;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.tollgate.gateway.ledger;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Stream entitlements of a {@link SqliteLedger} ({@link Ledger#chargeStream}). An entitlement is the CHARGE record
+ * that bought it (its end in the record's millis field), so it is durable exactly when its charge is.
+ *
+ * <p>Lookups: a bounded cache of entitlements seen (hit path, lock-free); on a miss, under the key's striped lock,
+ * SQLite and the entitlements still in the journal, then the charge. The stripe makes concurrent first requests of
+ * one key charge once; refunds take it too while they revoke. Thread-safe.
+ */
+final class Entitlements {
+
+    /** Who is entitled to what: a buyer of one issuer, to one stream. */
+    record Key(String issuer, String buyer, String stream) {
+    }
+
+    /** A live entitlement: the charge that bought it and its end. */
+    record Entitlement(long seq, long untilMillis) {
+    }
+
+    private record Unfolded(Key key, long untilMillis) {
+    }
+
+    private static final int STRIPES = 256;
+
+    private final SqliteLedger ledger;
+    private final Journal journal;
+    private final Cache<Key, Entitlement> cache;
+    /** Entitlements whose CHARGE record is not folded into SQLite yet, by seq. */
+    private final ConcurrentSkipListMap<Long, Unfolded> unfolded = new ConcurrentSkipListMap<>();
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+
+    Entitlements(SqliteLedger ledger, Journal journal, int capacity) {
+        this.ledger = ledger;
+        this.journal = journal;
+        this.cache = Caffeine.newBuilder().maximumSize(capacity).executor(Runnable::run).build();
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+    }
+
+    ReentrantLock stripe(Key key) {
+        int h = key.hashCode();
+        return stripes[(h ^ (h >>> 16)) & (STRIPES - 1)];
+    }
+
+    ChargeResult chargeStream(ScripAccount scrip, long amountMicros, String stream, Instant now, Instant entitledUntil)
+            throws LedgerUnavailableException {
+        long nowMillis = now.toEpochMilli();
+        long untilMillis = entitledUntil.toEpochMilli();
+        Key key = new Key(scrip.issuer(), scrip.buyer(), stream);
+        Entitlement held = cache.getIfPresent(key);
+        if (held != null && held.untilMillis > nowMillis) {
+            return entitled(held, scrip);
+        }
+        ReentrantLock stripe = stripe(key);
+        SqliteLedger.acquire(stripe, ledger.waitTimeoutNanos(), "ledger entitlements are busy");
+        try {
+            ledger.ensureOpen();
+            held = cache.getIfPresent(key);
+            if (held != null && held.untilMillis > nowMillis) {
+                return entitled(held, scrip);
+            }
+            int resourceId = ledger.resourceId(stream);
+            held = find(key, resourceId, nowMillis);
+            if (held != null) {
+                cache.put(key, held);
+                return entitled(held, scrip);
+            }
+            ChargeResult result = ledger.chargeScrip(scrip, amountMicros, resourceId, untilMillis,
+                    seq -> unfolded(seq, key, untilMillis));
+            if (result instanceof ChargeResult.Charged charged) {
+                // Only now, durable: a hit must never serve on a charge that a crash could still lose.
+                cache.put(key, new Entitlement(ledger.receiptSeq(charged.receiptId()), untilMillis));
+            }
+            return result;
+        } finally {
+            stripe.unlock();
+        }
+    }
+
+    private ChargeResult entitled(Entitlement held, ScripAccount scrip) throws LedgerUnavailableException {
+        return new ChargeResult.Entitled(ledger.receiptId(held.seq), Instant.ofEpochMilli(held.untilMillis),
+                ledger.remaining(scrip));
+    }
+
+    /** Called once the CHARGE record that entitles is published (its seq known), before it may be made durable. */
+    private void unfolded(long seq, Key key, long untilMillis) {
+        unfolded.put(seq, new Unfolded(key, untilMillis));
+        if (journal.materialized() > seq) {
+            unfolded.remove(seq); // folded in already, before the put: SQLite has it
+        }
+    }
+
+    /**
+     * The live entitlement with the latest end, from SQLite and the unfolded journal, skipping charges whose refund
+     * waits in the journal. Under the database lock, so nothing is folded in (and taken out of {@link #unfolded} or
+     * of the refunds in the journal) meanwhile. Caller holds the key's stripe.
+     */
+    private Entitlement find(Key key, int resourceId, long nowMillis) throws LedgerUnavailableException {
+        return ledger.withDb("ledger read failed", db -> {
+            Entitlement best = null;
+            db.selectEntitlements.setInt(1, resourceId);
+            db.selectEntitlements.setLong(2, nowMillis);
+            db.selectEntitlements.setString(3, key.issuer());
+            db.selectEntitlements.setString(4, key.buyer());
+            try (ResultSet rs = db.selectEntitlements.executeQuery()) {
+                while (rs.next()) {
+                    long seq = rs.getLong(1);
+                    if (!ledger.refunds().inJournal(seq)) {
+                        best = new Entitlement(seq, rs.getLong(2));
+                        break;
+                    }
+                }
+            }
+            db.commit();
+            for (Map.Entry<Long, Unfolded> entry : unfolded.entrySet()) {
+                Unfolded u = entry.getValue();
+                if (u.key.equals(key) && u.untilMillis > nowMillis && (best == null || u.untilMillis > best.untilMillis)
+                        && !ledger.refunds().inJournal(entry.getKey())) {
+                    best = new Entitlement(entry.getKey(), u.untilMillis);
+                }
+            }
+            return best;
+        });
+    }
+
+    /** The key of a stream charge on scrip row {@code scripId} for resource {@code resourceId}. */
+    Key keyOf(long scripId, int resourceId) throws LedgerUnavailableException {
+        return ledger.withDb("ledger read failed", db -> {
+            db.selectChargeKey.setLong(1, scripId);
+            db.selectChargeKey.setInt(2, resourceId);
+            Key key = null;
+            try (ResultSet rs = db.selectChargeKey.executeQuery()) {
+                if (rs.next()) {
+                    key = new Key(rs.getString(1), rs.getString(2), rs.getString(3));
+                }
+            }
+            db.commit();
+            if (key == null) {
+                throw new SQLException("scrip " + scripId + " or resource " + resourceId + " has no row");
+            }
+            return key;
+        });
+    }
+
+    /** The charge {@code seq} is refunded: its entitlement ends now. Caller holds the key's stripe. */
+    void revoke(Key key, long seq) {
+        cache.asMap().computeIfPresent(key, (k, held) -> held.seq == seq ? null : held);
+        unfolded.remove(seq);
+    }
+
+    /** Everything below {@code checkpoint} is folded into SQLite. */
+    void checkpointed(long checkpoint) {
+        unfolded.headMap(checkpoint).clear();
+    }
+}

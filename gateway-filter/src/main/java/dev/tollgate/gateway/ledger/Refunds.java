@@ -1,0 +1,165 @@
+package dev.tollgate.gateway.ledger;
+
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+
+/**
+ * Refunds of a {@link SqliteLedger}: of scrip charges (the money goes back to the scrip), stream charges (the
+ * entitlement is revoked too) and chain charges (the money goes back to the chain's credit). Refunds are rare and
+ * serialized by one lock. Thread-safe.
+ */
+final class Refunds {
+
+    /** A charge as stored, in SQLite or still in the journal. */
+    record StoredCharge(long accountId, boolean chain, long amount, int resourceId, long createdMillis,
+                        boolean refunded, long entitledUntilMillis) {
+    }
+
+    private final SqliteLedger ledger;
+    private final Journal journal;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Charges whose REFUND record is appended but not yet folded into SQLite. */
+    private final Set<Long> inJournal = ConcurrentHashMap.newKeySet();
+
+    Refunds(SqliteLedger ledger, Journal journal) {
+        this.ledger = ledger;
+        this.journal = journal;
+    }
+
+    /** Whether a REFUND of the charge {@code seq} is in the journal, not folded in yet. */
+    boolean inJournal(long seq) {
+        return inJournal.contains(seq);
+    }
+
+    /** After a materializer commit: these charges' refunds are folded in. Database lock held. */
+    void materialized(List<Long> refunded) {
+        refunded.forEach(inJournal::remove);
+    }
+
+    /** Runs {@code action} only if no refund is in progress or waits in the journal (eviction). */
+    void whenQuiet(Runnable action) {
+        if (!lock.tryLock()) {
+            return;
+        }
+        try {
+            if (inJournal.isEmpty()) {
+                action.run();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean refund(long seq, String receiptId) throws LedgerUnavailableException {
+        long deadline = System.nanoTime() + ledger.waitTimeoutNanos();
+        SqliteLedger.acquire(lock, ledger.waitTimeoutNanos(), "ledger refunds are busy");
+        try {
+            ledger.ensureOpen();
+            if (inJournal.contains(seq)) {
+                return false;
+            }
+            StoredCharge charge = find(seq);
+            if (charge == null) {
+                throw new IllegalArgumentException("no such receipt: " + receiptId);
+            }
+            if (charge.refunded) {
+                return false;
+            }
+            if (charge.chain) {
+                ChainState state = ledger.chains().byId(charge.accountId);
+                long refundSeq = append(seq, charge);
+                awaitDurable(refundSeq, deadline);
+                state.giveBack(charge.amount);
+                return true;
+            }
+            ScripState state = ledger.scripStates().byId(charge.accountId);
+            Entitlements.Key key = charge.entitledUntilMillis == 0 ? null
+                    : ledger.entitlements().keyOf(charge.accountId, charge.resourceId);
+            ReentrantLock stripe = null;
+            if (key != null) {
+                // Held while the entitlement is revoked, so no lookup of it can put it back meanwhile.
+                stripe = ledger.entitlements().stripe(key);
+                SqliteLedger.acquire(stripe, ledger.waitTimeoutNanos(), "ledger entitlements are busy");
+            }
+            try {
+                long refundSeq = append(seq, charge);
+                if (key != null) {
+                    ledger.entitlements().revoke(key, seq);
+                }
+                awaitDurable(refundSeq, deadline);
+            } finally {
+                if (stripe != null) {
+                    stripe.unlock();
+                }
+            }
+            state.addSpent(-charge.amount);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long append(long seq, StoredCharge charge) throws LedgerUnavailableException {
+        // Into the set before the record exists: the materializer removes the seq when it folds the record in, which
+        // may happen as soon as the append publishes it. Added after, it would stay forever and block eviction.
+        inJournal.add(seq);
+        long refundSeq;
+        try {
+            refundSeq = journal.append(JournalRecord.REFUND | (charge.chain ? JournalRecord.ON_CHAIN : 0),
+                    charge.accountId, charge.amount, charge.resourceId, charge.createdMillis, seq,
+                    System.currentTimeMillis());
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            inJournal.remove(seq); // not written: no REFUND record of it will ever be folded in
+            throw e;
+        }
+        LongConsumer hook = ledger.refundAppendedHook;
+        if (hook != null) {
+            hook.accept(seq);
+        }
+        return refundSeq;
+    }
+
+    private void awaitDurable(long refundSeq, long deadline) throws LedgerUnavailableException {
+        if (ledger.sync()) {
+            // Durable before the money can be charged again: a later charge's record never survives without it.
+            journal.awaitDurable(refundSeq, deadline);
+        }
+    }
+
+    /** The charge in SQLite, else in the journal (not folded in yet); {@code null} if neither has it. */
+    private StoredCharge find(long seq) throws LedgerUnavailableException {
+        return ledger.withDb("ledger read failed", db -> {
+            db.selectCharge.setLong(1, seq);
+            StoredCharge found = null;
+            try (ResultSet rs = db.selectCharge.executeQuery()) {
+                if (rs.next()) {
+                    long scripId = rs.getLong(1);
+                    long amount = rs.getLong(2);
+                    int resourceId = rs.getInt(3);
+                    long created = rs.getLong(4);
+                    rs.getLong(5);
+                    boolean refunded = !rs.wasNull();
+                    long entitledUntil = rs.getLong(6);
+                    long chainId = rs.getLong(7);
+                    boolean chain = !rs.wasNull();
+                    found = new StoredCharge(chain ? chainId : scripId, chain, amount, resourceId, created, refunded,
+                            entitledUntil);
+                }
+            }
+            db.commit();
+            if (found == null) {
+                // Segments are deleted only after their records are committed, under the database lock.
+                JournalRecord record = journal.record(seq);
+                if (record != null && record.type() == JournalRecord.CHARGE) {
+                    found = new StoredCharge(record.scripId(), record.chain(), record.amount(), record.resourceId(),
+                            record.createdMillis(), false, record.entitledUntilMillis());
+                }
+            }
+            return found;
+        });
+    }
+}

@@ -1,0 +1,168 @@
+package dev.tollgate.gateway.ledger;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The in-memory states of the scrip a {@link SqliteLedger} has seen: loaded from (or first inserted into) the
+ * {@code scrip} table on a miss, and evicted only once all their records are folded in. Thread-safe.
+ */
+final class ScripStates {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScripStates.class);
+    private static final long EXPIRED_EVICTION_GRACE_MILLIS = 60_000;
+
+    private final SqliteLedger ledger;
+    private final int capacity;
+    private final Map<ScripState.Key, ScripState> states = new ConcurrentHashMap<>();
+    private final Map<Long, ScripState> byId = new ConcurrentHashMap<>();
+    /** Guarded by the database lock (evictIdle runs in materializer passes). */
+    private long nextExpirySweepMillis;
+
+    ScripStates(SqliteLedger ledger, int capacity) {
+        this.ledger = ledger;
+        this.capacity = capacity;
+    }
+
+    /** The cached state, possibly RETIRED, or {@code null}. */
+    ScripState get(ScripState.Key key) {
+        return states.get(key);
+    }
+
+    void forget(ScripState state) {
+        states.remove(state.key, state);
+    }
+
+    int size() {
+        return states.size();
+    }
+
+    static void checkBudget(ScripState state, ScripAccount scrip) {
+        if (state.budget != scrip.budgetMicros() && !state.budgetMismatchLogged) {
+            state.budgetMismatchLogged = true;
+            LOG.warn("Scrip {} / {} presented with budget {} but {} is recorded; using the recorded budget",
+                    scrip.issuer(), scrip.jti(), scrip.budgetMicros(), state.budget);
+        }
+    }
+
+    /**
+     * The state of a scrip from its row, inserting the row first if {@code insert} (committed before any journal
+     * record can refer to it); {@code null} if it has no row and {@code insert} is false.
+     */
+    ScripState load(ScripState.Key key, ScripAccount scrip, boolean insert) throws LedgerUnavailableException {
+        return ledger.withDb("ledger write failed", db -> {
+            ScripState state = states.get(key);
+            if (state != null && state.spent() != ScripState.RETIRED) {
+                return state;
+            }
+            ScripState loaded = select(db, key);
+            db.commit(); // end the read: a write started from a read fails at once if SQLite is busy
+            if (loaded == null && insert) {
+                PreparedStatement ps = db.insertScrip;
+                ps.setString(1, key.issuer());
+                ps.setString(2, key.jti());
+                ps.setString(3, scrip.buyer());
+                ps.setString(4, scrip.seller());
+                ps.setLong(5, scrip.budgetMicros());
+                ps.setString(6, scrip.currency());
+                ps.setLong(7, scrip.expiresAt().toEpochMilli());
+                ps.setLong(8, System.currentTimeMillis());
+                ps.executeUpdate();
+                db.commit();
+                loaded = select(db, key);
+                if (loaded == null) {
+                    throw new SQLException("scrip row vanished after its insert");
+                }
+            }
+            db.commit();
+            if (loaded != null) {
+                states.put(key, loaded);
+                byId.put(loaded.id, loaded);
+            }
+            return loaded;
+        });
+    }
+
+    static ScripState select(LedgerStore db, ScripState.Key key) throws SQLException {
+        db.selectScripByKey.setString(1, key.issuer());
+        db.selectScripByKey.setString(2, key.jti());
+        try (ResultSet rs = db.selectScripByKey.executeQuery()) {
+            return rs.next() ? new ScripState(rs.getLong(1), key, rs.getLong(2), rs.getLong(3), rs.getLong(5)) : null;
+        }
+    }
+
+    /** The state of a scrip known by row id (refunds); the row must exist. Caller holds the refund lock. */
+    ScripState byId(long id) throws LedgerUnavailableException {
+        ScripState state = byId.get(id);
+        if (state != null && state.spent() != ScripState.RETIRED) {
+            return state;
+        }
+        return ledger.withDb("ledger read failed", db -> {
+            db.selectScripById.setLong(1, id);
+            ScripState.Key key;
+            try (ResultSet rs = db.selectScripById.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("scrip " + id + " has no row");
+                }
+                key = new ScripState.Key(rs.getString(1), rs.getString(2));
+            }
+            db.commit();
+            ScripState cached = states.get(key);
+            if (cached != null && cached.spent() != ScripState.RETIRED) {
+                return cached;
+            }
+            ScripState loaded = select(db, key);
+            db.commit();
+            states.put(key, loaded);
+            byId.put(id, loaded);
+            return loaded;
+        });
+    }
+
+    /** After a materializer commit: the scrip rows' totals now. Database lock held. */
+    void materialized(Map<Long, Long> spentByScrip) {
+        spentByScrip.forEach((id, spent) -> {
+            ScripState state = byId.get(id);
+            if (state != null) {
+                state.materialized = spent;
+            }
+        });
+    }
+
+    /**
+     * Evicts states over the capacity, and states of scrip expired a while ago, but only states all of whose records
+     * are folded in: with no refund in progress or in the journal (the caller checks), a state's reserved total
+     * equals its folded-in total exactly when no positive charge of it is unfolded or in flight. The compare-and-set
+     * to RETIRED makes that check atomic with respect to charges. Database lock held.
+     */
+    void evictIdle(long nowMillis, Refunds refunds) {
+        boolean over = states.size() > capacity;
+        boolean sweep = nowMillis >= nextExpirySweepMillis;
+        if (!over && !sweep) {
+            return;
+        }
+        refunds.whenQuiet(() -> {
+            if (sweep) {
+                nextExpirySweepMillis = nowMillis + 10_000;
+            }
+            int target = over ? Math.max(1, capacity - capacity / 10) : Integer.MAX_VALUE;
+            for (ScripState state : states.values()) {
+                boolean expired = state.expiresAtMillis + EXPIRED_EVICTION_GRACE_MILLIS < nowMillis;
+                if (!expired && states.size() <= target) {
+                    continue;
+                }
+                long spent = state.spent();
+                if (spent != ScripState.RETIRED && spent == state.materialized
+                        && state.compareAndSetSpent(spent, ScripState.RETIRED)) {
+                    states.remove(state.key, state);
+                    byId.remove(state.id, state);
+                }
+            }
+        });
+    }
+}
