@@ -1,5 +1,6 @@
 package dev.tollgate.gateway;
 
+import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.protocol.PaymentHeaders;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
@@ -29,32 +30,63 @@ final class PaidResponse extends HttpServletResponseWrapper {
     private final String buyerJson;
     private final String receiptId;
     private final long refundedRemainingMicros;
-    private final String receiptHeader;
+    private String receiptHeader;
     private boolean refunded;
     private int failedStatus;
 
     PaidResponse(HttpServletResponse response, Refunder refunder, String network, String buyerJson, String receiptId,
                  long amountMicros, long remainingMicros, String confirmation) {
-        this(response, Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros, confirmation),
-                refunder, network, buyerJson, receiptId, amountMicros, remainingMicros);
+        this(response, refunder, network, buyerJson, receiptId, remainingMicros + amountMicros,
+                Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros, confirmation));
     }
 
-    /** With a receipt header rendered by the caller (PayWord's names the chain's head). */
-    PaidResponse(HttpServletResponse response, String receiptHeader, Refunder refunder, String network,
-                 String buyerJson, String receiptId, long amountMicros, long remainingMicros) {
+    /** A charged response whose receipt header was rendered by the caller (a per-stream charge). */
+    static PaidResponse withReceipt(HttpServletResponse response, Refunder refunder, String network,
+                                    String buyerJson, ChargeResult.Charged charged, String receiptHeader) {
+        return new PaidResponse(response, refunder, network, buyerJson, charged.receiptId(),
+                charged.remainingMicros() + charged.amountMicros(), receiptHeader);
+    }
+
+    private PaidResponse(HttpServletResponse response, Refunder refunder, String network, String buyerJson,
+                         String receiptId, long refundedRemainingMicros, String receiptHeader) {
         super(response);
         this.response = response;
         this.refunder = refunder;
         this.network = network;
         this.buyerJson = buyerJson;
         this.receiptId = receiptId;
-        this.refundedRemainingMicros = remainingMicros + amountMicros;
+        this.refundedRemainingMicros = refundedRemainingMicros;
         this.receiptHeader = receiptHeader;
         applyPaymentHeaders();
     }
 
+    /**
+     * For a response charged as its body is written ({@link MeteredResponse}): nothing is charged yet, so there is
+     * nothing to refund, and the receipt is set with {@link #receipt} when the body starts.
+     */
+    PaidResponse(HttpServletResponse response, String network, String buyerJson) {
+        super(response);
+        this.response = response;
+        this.refunder = null;
+        this.network = network;
+        this.buyerJson = buyerJson;
+        this.receiptId = null;
+        this.refundedRemainingMicros = 0;
+        this.receiptHeader = null;
+        applyPaymentHeaders();
+    }
+
+    /** Sets the {@code PAYMENT-RESPONSE} header of a response charged as its body is written. */
+    void receipt(String header) {
+        receiptHeader = header;
+        response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, header);
+    }
+
     /** Refunds the charge unless that was done already; {@code true} if it is (now or before) refunded. */
     boolean refund(String why) {
+        if (receiptId == null) {
+            return true;
+        }
         if (!refunded) {
             refunded = refunder.refund(receiptId, why);
         }
@@ -62,7 +94,9 @@ final class PaidResponse extends HttpServletResponseWrapper {
     }
 
     private void applyPaymentHeaders() {
-        response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, failedStatus == 0 ? receiptHeader : refundedHeader());
+        if (receiptId != null || receiptHeader != null) {
+            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, failedStatus == 0 ? receiptHeader : refundedHeader());
+        }
         response.setHeader(CACHE_CONTROL, "private");
         Answers.addPaymentHeaders(response);
     }
@@ -74,7 +108,7 @@ final class PaidResponse extends HttpServletResponseWrapper {
     }
 
     private void statusChanged(int status) {
-        if (status >= 400 && failedStatus == 0 && !response.isCommitted()) {
+        if (status >= 400 && failedStatus == 0 && receiptId != null && !response.isCommitted()) {
             failedStatus = status;
             refund("the content answered " + status);
             response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, refundedHeader());

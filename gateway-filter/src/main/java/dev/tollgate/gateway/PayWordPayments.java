@@ -79,7 +79,9 @@ final class PayWordPayments {
      */
     void serve(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current,
                PriceRule rule, Credential.PayWordPayment payment, String path) throws IOException, ServletException {
-        long price = rule.price().micros();
+        // A metered request only pays its word here (nothing consumed); its units are drawn from the credit later.
+        boolean metered = rule.charge() == ChargeModel.METERED;
+        long price = metered ? 0 : rule.price().micros();
         ChainAccount account;
         ChainHead head;
         ChargeResult result;
@@ -124,6 +126,10 @@ final class PayWordPayments {
             insufficient(request, response, current, rule, account, head, result.remainingMicros());
             return;
         }
+        if (metered) {
+            meter(request, response, chain, current, rule, account, path);
+            return;
+        }
         charged.run();
         int headIndex = Math.max(head.index(), payment.index());
         forward(request, response, chain, current, account, paid, headIndex);
@@ -141,9 +147,8 @@ final class PayWordPayments {
             throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "this resource is not sold for PayWord; pay with "
                     + "scheme " + String.join(" or ", rule.schemes()));
         }
-        if (rule.charge() != ChargeModel.PER_CLICK) {
-            // Metered PayWord needs the metered writer to draw each unit from the chain; not built yet.
-            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "PayWord pays per-click resources only for now; "
+        if (rule.charge() != ChargeModel.PER_CLICK && rule.charge() != ChargeModel.METERED) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "PayWord pays per-click and metered resources; "
                     + "this one is charged " + rule.charge().configName() + ": pay with scrip");
         }
         if (!current.network.equals(payment.network())) {
@@ -200,6 +205,53 @@ final class PayWordPayments {
         }
     }
 
+    /**
+     * A metered response paid from the chain's credit: the word was paid (the head moved, nothing consumed), and each
+     * unit of body bytes is now charged from the credit before it is written. A unit charge never moves the head: it
+     * names the head's own word, which needs no hashing; a head moved by a concurrent payment is simply taken over.
+     */
+    private void meter(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current,
+                       PriceRule rule, ChainAccount account, String path) throws IOException, ServletException {
+        ChainHead paidHead;
+        try {
+            paidHead = ledger.chainHead(account);
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            LOG.error("Ledger unavailable; refusing metered content for {}", path, e);
+            Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+            return;
+        }
+        long unitMicros = rule.price().micros();
+        UnitCharger fromChain = new UnitCharger() {
+            private ChainHead head = paidHead;
+
+            @Override
+            public long remainingMicros() {
+                return head.creditMicros();
+            }
+
+            @Override
+            public ChargeResult chargeUnit() throws LedgerUnavailableException {
+                ChargeResult result = null;
+                for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+                    result = ledger.chargeChain(account, head, head.index(), head.word(), unitMicros, path);
+                    if (!(result instanceof ChargeResult.HeadMoved moved)) {
+                        return result;
+                    }
+                    head = moved.head();
+                }
+                return result;
+            }
+        };
+        Metering.Payer payer = new Metering.Payer(account.buyer(), account.commitmentId(),
+                Receipts.jsonString(account.buyer()));
+        try {
+            Metering.serve(request, response, chain, current, rule, payer, fromChain, charged,
+                    TollgateFilter.upperCase(request.getMethod()));
+        } catch (RuntimeException e) {
+            throw new ServletException("the content failed", e);
+        }
+    }
+
     /** 402 {@code insufficient_budget}, naming the head so the client can pay a higher index. */
     private static void insufficient(HttpServletRequest request, HttpServletResponse response, Snapshot current,
                                      PriceRule rule, ChainAccount account, ChainHead head, long credit)
@@ -250,9 +302,9 @@ final class PayWordPayments {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(account.buyer(), account.commitmentId(),
                 paid.amountMicros(), paid.remainingMicros(), current.currency, paid.receiptId()));
         String buyerJson = Receipts.jsonString(account.buyer());
-        PaidResponse paidResponse = new PaidResponse(response, Receipts.payWord(current.network, buyerJson,
-                paid.receiptId(), paid.amountMicros(), paid.remainingMicros(), headIndex), this::refund,
-                current.network, buyerJson, paid.receiptId(), paid.amountMicros(), paid.remainingMicros());
+        PaidResponse paidResponse = PaidResponse.withReceipt(response, this::refund, current.network, buyerJson, paid,
+                Receipts.payWord(current.network, buyerJson, paid.receiptId(), paid.amountMicros(),
+                        paid.remainingMicros(), headIndex));
         boolean delivered = false;
         try {
             chain.doFilter(request, paidResponse);

@@ -36,6 +36,53 @@ final class Receipts {
     }
 
     /**
+     * The header of a per-stream request (PROTOCOL.md section 9): the charge that bought the entitlement
+     * ({@code amount} the price) or, for a request within the window, the entitlement it passed on ({@code amount}
+     * 0, {@code transaction} the receipt of the charge that bought it).
+     *
+     * @param untilEpochSeconds when the entitlement ends
+     */
+    static String stream(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros,
+                         String stream, long untilEpochSeconds, boolean entitled) {
+        StringBuilder json = new StringBuilder(220 + buyerJson.length() + stream.length())
+                .append("{\"success\":true,\"payer\":").append(buyerJson)
+                .append(",\"transaction\":");
+        appendJsonString(json, receiptId);
+        json.append(",\"network\":\"").append(network)
+                .append("\",\"amount\":\"").append(amountMicros)
+                .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros)
+                .append("\",\"charge\":\"per-stream\",\"stream\":");
+        appendJsonString(json, stream);
+        json.append(",\"until\":").append(untilEpochSeconds).append(",\"entitled\":").append(entitled)
+                .append("}}");
+        return encode(json);
+    }
+
+    /**
+     * The header of a metered response, set before its body starts (PROTOCOL.md section 9): {@code amount} is what
+     * the body is charged if it is sent to {@code limitBytes}, unit by unit as it is written.
+     *
+     * @param fullLength the length of the app's whole answer (or range), or -1 when unknown
+     * @param cut whether the body ends before {@code fullLength} because the budget covers no more
+     */
+    static String metered(String network, String buyerJson, long amountMicros, long remainingMicros, long unitBytes,
+                          long units, long limitBytes, long fullLength, boolean cut) {
+        StringBuilder json = new StringBuilder(240 + buyerJson.length())
+                .append("{\"success\":true,\"payer\":").append(buyerJson)
+                .append(",\"network\":\"").append(network)
+                .append("\",\"amount\":\"").append(amountMicros)
+                .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros)
+                .append("\",\"charge\":\"metered\",\"unit\":").append(unitBytes)
+                .append(",\"units\":").append(units)
+                .append(",\"limit\":").append(limitBytes);
+        if (fullLength >= 0) {
+            json.append(",\"length\":").append(fullLength);
+        }
+        json.append(",\"cut\":").append(cut).append("}}");
+        return encode(json);
+    }
+
+    /**
      * The header of a request paid with PayWord: {@code extra.remaining} is the chain's credit left and
      * {@code extra.index} the chain's head index after this payment.
      */

@@ -247,12 +247,23 @@ public final class TollgateFilter implements Filter {
                     "the payment could not be read");
             return;
         }
+        if (rule.charge() == ChargeModel.METERED) {
+            Metering.serve(request, response, chain, current, rule, paid,
+                    UnitCharger.scrip(ledger, paid.scrip(), rule.price().micros(), path), settler::charged, method);
+            return;
+        }
         ChargeResult result;
+        PerStream stream = rule.charge() == ChargeModel.PER_STREAM ? new PerStream(rule, path, clock) : null;
         try {
-            result = ledger.charge(paid.scrip(), rule.price().micros(), path);
+            result = stream != null ? stream.charge(ledger, paid.scrip())
+                    : ledger.charge(paid.scrip(), rule.price().micros(), path);
         } catch (LedgerUnavailableException | RuntimeException e) {
             LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
             Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+            return;
+        }
+        if (result instanceof ChargeResult.Entitled entitled) {
+            stream.forwardEntitled(request, response, chain, current, paid, entitled);
             return;
         }
         if (!(result instanceof ChargeResult.Charged)) {
@@ -270,7 +281,8 @@ public final class TollgateFilter implements Filter {
             }
         }
         settler.charged();
-        forwardPaid(request, response, chain, current, paid, charged, confirmation);
+        forwardPaid(request, response, chain, current, paid, charged, confirmation,
+                stream == null ? null : stream.receipt(current, paid, charged));
     }
 
     /**
@@ -327,11 +339,13 @@ public final class TollgateFilter implements Filter {
 
     private void forwardPaid(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                              Snapshot current, Credential.Verified paid, ChargeResult.Charged charged,
-                             String confirmation) throws IOException, ServletException {
+                             String confirmation, String receipt) throws IOException, ServletException {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(),
                 charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
-        PaidResponse paidResponse = new PaidResponse(response, this::refund, current.network, paid.buyerJson(),
-                charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation);
+        PaidResponse paidResponse = receipt != null
+                ? PaidResponse.withReceipt(response, this::refund, current.network, paid.buyerJson(), charged, receipt)
+                : new PaidResponse(response, this::refund, current.network, paid.buyerJson(), charged.receiptId(),
+                        charged.amountMicros(), charged.remainingMicros(), confirmation);
         boolean delivered = false;
         try {
             chain.doFilter(request, paidResponse);

@@ -60,6 +60,7 @@ final class GatewayHarness implements AutoCloseable {
     final MutableClock clock;
     private Server server;
     private LocalConnector connector;
+    private final Map<String, java.util.function.Supplier<ServletHolder>> servlets = new java.util.LinkedHashMap<>();
     TollgateFilter filter;
 
     GatewayHarness(Path dir) {
@@ -118,8 +119,15 @@ final class GatewayHarness implements AutoCloseable {
         context.setContextPath("/");
         context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addServlet(new ServletHolder(new ContentServlet()), "/");
+        servlets.forEach((pathSpec, holder) -> context.addServlet(holder.get(), pathSpec));
         server.setHandler(context);
         server.start();
+        return this;
+    }
+
+    /** Serves {@code pathSpec} with another servlet, made anew each time the server starts. */
+    GatewayHarness serve(String pathSpec, java.util.function.Supplier<ServletHolder> servlet) {
+        servlets.put(pathSpec, servlet);
         return this;
     }
 

@@ -39,6 +39,11 @@ final class PayWordPaymentTest {
             "  - match: /triple/**",
             "    price: 0.03",
             "    schemes: [scrip, payword]",
+            "  - match: /meter/**",
+            "    price: 0.01",
+            "    charge: metered",
+            "    unit: 8B",
+            "    schemes: [scrip, payword]",
             "  - match: /articles/**",
             "    price: 0.05",
             "");
@@ -256,6 +261,28 @@ final class PayWordPaymentTest {
         assertThat(receipt(missing).get("extra").get("refunded").asBoolean()).isTrue();
         assertThat(head().spentMicros()).isZero();
         assertThat(pay("/videos/1", buyer.payById(1)).getStatus()).isEqualTo(200);
+    }
+
+    @Test
+    void aMeteredResponseDrawsEachUnitFromTheChainsCredit() throws Exception {
+        String body = "content of /meter/abcdefghij"; // 28 bytes: 4 units of 8 bytes
+
+        HttpTester.Response full = pay("/meter/abcdefghij", buyer.payWithCommitment(6));
+
+        assertThat(full.getStatus()).as(full.getContent()).isEqualTo(200);
+        assertThat(full.getContent()).isEqualTo(body);
+        assertThat(head().index()).isEqualTo(6);
+        assertThat(head().spentMicros()).isEqualTo(40_000);
+        assertThat(head().creditMicros()).isEqualTo(20_000);
+    }
+
+    @Test
+    void aMeteredResponseIsCutWhereTheChainsCreditEnds() throws Exception {
+        HttpTester.Response cut = pay("/meter/abcdefghij", buyer.payWithCommitment(2));
+
+        assertThat(cut.getContent()).isEqualTo("content of /mete"); // 2 units of 8 bytes
+        assertThat(head().spentMicros()).isEqualTo(20_000);
+        assertThat(head().creditMicros()).isZero();
     }
 
     @Test

@@ -76,6 +76,37 @@ final class StreamConfigTest {
     }
 
     @Test
+    void theVideoSiteExamplesOfTheConfigDocLoad() throws Exception {
+        GatewayConfig config = load(String.join("\n",
+                "payword:",
+                "  max-chain-length: 100000",
+                "  max-step: 1000",
+                "rules:",
+                "  - match: /videos/*/trailer.mp4",
+                "    charge: free",
+                "  - match: /videos/**",
+                "    price: 0.25",
+                "    charge: per-stream",
+                "    window: 24h",
+                "    stream: /videos/{id}/**",
+                "    mime-type: video/mp4",
+                "  - match: /live/**",
+                "    price: 0.50",
+                "    charge: per-stream",
+                "    window: 4h",
+                "    stream: /live/{channel}/**",
+                "  - match: /radio/**",
+                "    price: 0.002",
+                "    charge: metered",
+                "    unit: 1MiB",
+                "    schemes: [scrip, payword]",
+                ""));
+        assertThat(config.rules()).extracting(PriceRule::charge).containsExactly(ChargeModel.FREE,
+                ChargeModel.PER_STREAM, ChargeModel.PER_STREAM, ChargeModel.METERED);
+        assertThat(StreamKeys.keyOf(config.rules().get(2), "/live/news/seg-1042.ts")).isEqualTo("/live/news");
+    }
+
+    @Test
     void everyUnitSuffixIsUnderstood() throws Exception {
         String[][] cases = {{"1B", "1"}, {"2KiB", "2048"}, {"1MiB", "1048576"}, {"1GiB", "1073741824"},
                 {"3KB", "3000"}, {"1 MB", "1000000"}, {"2GB", "2000000000"}};
