@@ -151,6 +151,11 @@ final class PayWordPayments {
             throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "PayWord pays per-click and metered resources; "
                     + "this one is charged " + rule.charge().configName() + ": pay with scrip");
         }
+        if (rule.online()) {
+            // The broker confirms scrip charges online (section 7); it has no such step for PayWord words.
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "this resource needs the broker's online "
+                    + "confirmation, which PayWord has not; pay with scheme scrip");
+        }
         if (!current.network.equals(payment.network())) {
             throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + payment.network()
                     + "' is not accepted here; pay on '" + current.network + "'");

@@ -44,6 +44,10 @@ final class PayWordPaymentTest {
             "    charge: metered",
             "    unit: 8B",
             "    schemes: [scrip, payword]",
+            "  - match: /confirmed/**",
+            "    price: 0.01",
+            "    confirm: online",
+            "    schemes: [scrip, payword]",
             "  - match: /articles/**",
             "    price: 0.05",
             "");
@@ -291,6 +295,14 @@ final class PayWordPaymentTest {
 
         assertRefused(response, "malformed_payment");
         assertThat(body(response).toString()).contains("pay with scheme scrip");
+    }
+
+    @Test
+    void payWordIsRefusedWhereTheBrokerMustConfirmEachChargeOnline() throws Exception {
+        HttpTester.Response response = pay("/confirmed/1", buyer.payWithCommitment(1));
+
+        assertRefused(response, "malformed_payment");
+        assertThat(body(response).toString()).contains("online confirmation");
     }
 
     @Test
