@@ -45,6 +45,7 @@ final class ApiHandler extends Handler.Abstract {
     static final String SCRIP_PATH = "/v1/scrip";
     static final String REDEMPTIONS_PATH = "/v1/redemptions";
     static final String CHARGES_PATH = "/v1/charges";
+    static final String CERTIFICATES_PATH = "/v1/payword/certificates";
     /** {@code /v1/sellers/{id}/statement}. */
     static final Pattern STATEMENT_PATH = Pattern.compile("/v1/sellers/([A-Za-z0-9._-]{1,64})/statement");
     /** The authorization scheme of seller-signed requests. */
@@ -75,13 +76,16 @@ final class ApiHandler extends Handler.Abstract {
     private final KeyRing keys;
     private final Settlement settlement;
     private final Charges charges;
+    private final PayWordCertificates certificates;
     private final boolean demoMode;
 
-    ApiHandler(Issuer issuer, KeyRing keys, Settlement settlement, Charges charges, boolean demoMode) {
+    ApiHandler(Issuer issuer, KeyRing keys, Settlement settlement, Charges charges,
+               PayWordCertificates certificates, boolean demoMode) {
         this.issuer = issuer;
         this.keys = keys;
         this.settlement = settlement;
         this.charges = charges;
+        this.certificates = certificates;
         this.demoMode = demoMode;
     }
 
@@ -124,6 +128,11 @@ final class ApiHandler extends Handler.Abstract {
                 requireMethod(method, "POST");
                 String account = authenticate(request);
                 issueScrip(account, readJson(request, false), response, callback);
+            }
+            case CERTIFICATES_PATH -> {
+                requireMethod(method, "POST");
+                String account = authenticate(request);
+                certify(account, readJson(request, false), response, callback);
             }
             case REDEMPTIONS_PATH -> {
                 requireMethod(method, "POST");
@@ -179,13 +188,26 @@ final class ApiHandler extends Handler.Abstract {
             s.put("expiresAt", row.expiresAt().toString());
             s.put("status", status(row, now));
         }
+        ArrayNode certs = out.putArray("paywordCertificates");
+        for (PayWordStore.CertificateRow row : a.certificates()) {
+            ObjectNode c = certs.addObject();
+            c.put("id", row.id());
+            c.put("limit", Long.toString(row.limit()));
+            c.put("redeemed", Long.toString(row.redeemed()));
+            c.put("expiresAt", row.expiresAt().toString());
+            c.put("status", status(row.status(), row.expiresAt(), now));
+        }
         sendJson(response, callback, 200, out);
     }
 
     /** {@code active}, {@code expired} (past expiresAt, remainder still reserved) or {@code returned}. */
     private static String status(Store.ScripRow row, long now) {
-        boolean expired = row.status().equals("active") && row.expiresAt().getEpochSecond() <= now;
-        return expired ? "expired" : row.status();
+        return status(row.status(), row.expiresAt(), now);
+    }
+
+    private static String status(String stored, java.time.Instant expiresAt, long now) {
+        boolean expired = stored.equals("active") && expiresAt.getEpochSecond() <= now;
+        return expired ? "expired" : stored;
     }
 
     private void redeem(String compact, Response response, Callback callback) throws ApiException, SQLException {
@@ -194,13 +216,20 @@ final class ApiHandler extends Handler.Abstract {
         ArrayNode list = out.putArray("results");
         for (Store.ClaimResult r : results) {
             ObjectNode o = list.addObject();
-            o.put("jti", r.jti());
+            if (r.jti() != null) {
+                o.put("jti", r.jti());
+            } else {
+                o.put("commitmentId", r.commitmentId());
+            }
             o.put("status", r.status());
             if (r.reason() != null) {
                 o.put("reason", r.reason());
             } else {
                 o.put("credited", Long.toString(r.credited()));
                 o.put("redeemed", Long.toString(r.redeemed()));
+                if (r.commitmentId() != null) {
+                    o.put("index", r.index());
+                }
             }
         }
         sendJson(response, callback, 200, out);
@@ -235,7 +264,37 @@ final class ApiHandler extends Handler.Abstract {
             s.put("expiresAt", row.expiresAt().toString());
             s.put("status", status(row, now));
         }
+        ArrayNode commitments = out.putArray("payword");
+        for (PayWordStore.CommitmentRow row : st.commitments()) {
+            ObjectNode c = commitments.addObject();
+            c.put("commitmentId", row.id());
+            c.put("certificate", row.certificate());
+            c.put("n", row.n());
+            c.put("unit", Long.toString(row.unit()));
+            c.put("index", row.index());
+            c.put("credited", Long.toString(row.credited()));
+            c.put("firstClaimedAt", row.createdAt().toString());
+        }
         sendJson(response, callback, 200, out);
+    }
+
+    private void certify(String account, ObjectNode body, Response response, Callback callback)
+            throws ApiException, SQLException {
+        allowOnly(body, Set.of("publicKey", "limit", "ttlSeconds"));
+        byte[] key = PayWordCertificates.publicKey(body.get("publicKey"));
+        if (!body.has("limit")) {
+            throw ApiException.badRequest("invalid_amount",
+                    "'limit' is required: micro-units as a decimal string, such as \"1000000\"");
+        }
+        long limit = amount(body, "limit", ScripRules.MAX_BUDGET_MICROS);
+        Duration ttl = ttl(body.get("ttlSeconds"));
+        PayWordCertificates.Certified c = certificates.certify(account, key, limit, ttl);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("certificate", c.certificate());
+        out.put("id", c.id());
+        out.put("limit", Long.toString(c.limit()));
+        out.put("expiresAt", c.expiresAt().toString());
+        sendJson(response, callback, 201, out);
     }
 
     private void issueScrip(String account, ObjectNode body, Response response, Callback callback)

@@ -64,6 +64,7 @@ public final class Broker implements AutoCloseable {
     private final Issuer issuer;
     private final Settlement settlement;
     private final Charges charges;
+    private final PayWordCertificates certificates;
     private ScheduledExecutorService sweeper;
     private Server server;
     private ServerConnector connector;
@@ -76,13 +77,14 @@ public final class Broker implements AutoCloseable {
     }
 
     private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement,
-                   Charges charges) {
+                   Charges charges, PayWordCertificates certificates) {
         this.settings = settings;
         this.store = store;
         this.keys = keys;
         this.issuer = issuer;
         this.settlement = settlement;
         this.charges = charges;
+        this.certificates = certificates;
     }
 
     /** A builder with no settings; {@link Builder#dataDir} is required. */
@@ -119,7 +121,7 @@ public final class Broker implements AutoCloseable {
         c.setHost(settings.host());
         c.setPort(settings.port());
         s.addConnector(c);
-        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, settings.demoMode()));
+        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, settings.demoMode()));
         s.setStopTimeout(settings.stopTimeout().toMillis());
         try {
             s.start();
@@ -228,11 +230,11 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Expiry returns: every scrip whose expiry plus the settlement grace period has passed gets its unredeemed
-     * remainder moved from the buyer's reserved amount back to the balance, and the status {@code returned}. A
-     * started broker runs this every minute by itself.
+     * Expiry returns: every scrip and PayWord certificate whose expiry plus the settlement grace period has passed
+     * gets its unredeemed remainder moved from the buyer's reserved amount back to the balance, and the status
+     * {@code returned}. A started broker runs this every minute by itself.
      *
-     * @return how many scrip were returned
+     * @return how many scrip and certificates were returned
      * @throws IllegalStateException if the database fails
      */
     public int returnExpiredScrip() {
@@ -247,7 +249,8 @@ public final class Broker implements AutoCloseable {
         try {
             int returned = returnExpiredScrip();
             if (returned > 0) {
-                LOG.info("Returned the unredeemed remainder of {} expired scrip to their buyers", returned);
+                LOG.info("Returned the unredeemed remainder of {} expired scrip and certificates to their buyers",
+                        returned);
             }
         } catch (RuntimeException e) {
             LOG.warn("Expiry returns failed; retrying at the next run", e);
@@ -447,9 +450,12 @@ public final class Broker implements AutoCloseable {
                 String iss = issuer == null ? "" : issuer;
                 Issuer issuerService = new Issuer(store, signer, pseudonymSecret, iss, code, clock);
                 SellerTokens sellerTokens = new SellerTokens(store, iss, clock);
-                Settlement settlement = new Settlement(store, sellerTokens, settlementGrace);
+                PayWordStore payword = new PayWordStore(store);
+                Settlement settlement = new Settlement(store, sellerTokens, new PayWordClaims(payword, iss),
+                        settlementGrace);
                 Charges charges = new Charges(store, sellerTokens, signer, iss);
-                return new Broker(settings, store, keys, issuerService, settlement, charges);
+                PayWordCertificates certificates = new PayWordCertificates(payword, signer, issuerService);
+                return new Broker(settings, store, keys, issuerService, settlement, charges, certificates);
             } catch (IOException | SQLException e) {
                 if (store != null) {
                     try {

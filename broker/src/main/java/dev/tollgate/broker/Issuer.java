@@ -47,6 +47,16 @@ final class Issuer {
         return clock.instant();
     }
 
+    /** The buyer's pseudonym ({@code sub}) in everything the broker signs for it. */
+    String pseudonym(String account) {
+        return Secrets.pseudonym(pseudonymSecret, account);
+    }
+
+    /** The broker's issuer URL ({@code iss}). */
+    String issuerUrl() {
+        return issuer;
+    }
+
     /** Creates a buyer funded with {@code deposit} micro-units, recorded as a demo deposit. */
     NewBuyer createDemoBuyer(long deposit) throws SQLException {
         if (deposit <= 0 || deposit > ScripRules.MAX_DEMO_DEPOSIT_MICROS) {

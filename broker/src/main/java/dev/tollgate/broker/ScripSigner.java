@@ -55,7 +55,16 @@ final class ScripSigner {
 
     /** A compact JWS of {@code payload} with header {@code {"alg":"EdDSA","kid":<current>,"typ":typ}}. */
     Signed sign(String typ, ObjectNode payload) {
-        KeyRing.SigningKey key = keys.current();
+        return sign(keys.current(), typ, payload);
+    }
+
+    /** The key that signs from now on (for callers that record which key signed). */
+    KeyRing.SigningKey currentKey() {
+        return keys.current();
+    }
+
+    /** A compact JWS of {@code payload} signed with {@code key}. */
+    Signed sign(KeyRing.SigningKey key, String typ, ObjectNode payload) {
         ObjectNode header = JSON.createObjectNode();
         header.put("alg", "EdDSA");
         header.put("kid", key.kid());

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PayWord;
 
 /**
  * Paying sellers, independent of HTTP (docs/PROTOCOL.md section 6): redemption batches, seller statements and
@@ -33,14 +34,17 @@ final class Settlement {
     private static final Set<String> BATCH_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "claims");
     private static final Set<String> STATEMENT_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "htu");
     private static final Set<String> CLAIM_FIELDS = Set.of("jti", "spent");
+    private static final Set<String> PAYWORD_FIELDS = Set.of(PayWord.COMMITMENT, PayWord.INDEX, PayWord.WORD);
 
     private final Store store;
     private final SellerTokens tokens;
+    private final PayWordClaims payword;
     private final Duration grace;
 
-    Settlement(Store store, SellerTokens tokens, Duration grace) {
+    Settlement(Store store, SellerTokens tokens, PayWordClaims payword, Duration grace) {
         this.store = store;
         this.tokens = tokens;
+        this.payword = payword;
         this.grace = grace;
     }
 
@@ -65,19 +69,33 @@ final class Settlement {
         if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_CLAIMS) {
             throw SellerTokens.invalid("'claims' must be an array of 1 to " + MAX_CLAIMS + " claims");
         }
-        List<Store.Claim> claims = new ArrayList<>(list.size());
+        // Entries are read and checked in full before any hashing, so a malformed batch costs no hashing.
+        List<Object> parsed = new ArrayList<>(list.size());
         Set<String> seen = new HashSet<>();
+        long hashes = 0;
         for (int i = 0; i < list.size(); i++) {
             JsonNode entry = list.get(i);
-            if (!entry.isObject()) {
-                throw SellerTokens.invalid("claims[" + i + "] must be an object {\"jti\", \"spent\"}");
+            if (entry.isObject() && entry.has(PayWord.COMMITMENT)) {
+                allowOnly((ObjectNode) entry, PAYWORD_FIELDS);
+                PayWordClaims.Parsed claim = PayWordClaims.parse(i, (ObjectNode) entry);
+                if (!seen.add("payword:" + claim.commitmentId())) {
+                    throw SellerTokens.invalid("claims[" + i + "]: this commitment is claimed more than once in"
+                            + " this batch");
+                }
+                hashes += Math.max(0, Math.min(claim.index(), PayWordClaims.MAX_CHAIN_LENGTH + 1));
+                parsed.add(claim);
+                continue;
+            }
+            if (!entry.isObject() || !entry.has("jti")) {
+                throw SellerTokens.invalid("claims[" + i + "] must be a scrip claim {\"jti\", \"spent\"} or a"
+                        + " PayWord claim {\"commitment\", \"index\", \"word\"}");
             }
             allowOnly((ObjectNode) entry, CLAIM_FIELDS);
             String scrip = SellerTokens.text((ObjectNode) entry, "jti");
             if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
                 throw SellerTokens.invalid("claims[" + i + "].jti must be the scrip's jti");
             }
-            if (!seen.add(scrip)) {
+            if (!seen.add("scrip:" + scrip)) {
                 throw SellerTokens.invalid("claims[" + i + "]: scrip " + printable(scrip)
                         + " is claimed more than once in this batch");
             }
@@ -89,9 +107,19 @@ final class Settlement {
                 throw ApiException.badRequest("invalid_amount", "claims[" + i + "].spent must be the cumulative"
                         + " micro-units charged, a decimal string such as \"150000\", at most " + Long.MAX_VALUE);
             }
-            claims.add(new Store.Claim(scrip, micros));
+            parsed.add(new Store.Claim(scrip, micros));
         }
-        return store.redeem(batch.seller().id(), jti, claims, grace);
+        if (hashes > PayWordClaims.MAX_BATCH_HASHES) {
+            throw ApiException.badRequest("batch_too_large", "the PayWord claims of one batch may ask for at most "
+                    + PayWordClaims.MAX_BATCH_HASHES + " hashes in all (the sum of their indexes); split the batch");
+        }
+        String seller = batch.seller().id();
+        List<Store.Entry> entries = new ArrayList<>(parsed.size());
+        for (Object entry : parsed) {
+            // PayWord claims are verified (signatures, hashing) outside the database lock.
+            entries.add(entry instanceof PayWordClaims.Parsed p ? payword.verify(p, seller) : (Store.Claim) entry);
+        }
+        return store.redeem(seller, jti, entries, grace);
     }
 
     /**
@@ -116,7 +144,7 @@ final class Settlement {
                 .orElseThrow(() -> new ApiException(403, "forbidden", "a seller may read its own statement only"));
     }
 
-    /** Returns every scrip past its expiry plus the grace period (of {@code buyer}, or all if null). */
+    /** Returns every scrip and certificate past its expiry plus the grace period (of {@code buyer}, or all if null). */
     int returnExpired(String buyer) throws SQLException {
         return store.returnExpired(grace, buyer);
     }

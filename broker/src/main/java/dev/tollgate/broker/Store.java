@@ -105,9 +105,16 @@ final class Store implements AutoCloseable {
               redeemed   INTEGER NOT NULL CHECK (redeemed >= amount),
               created_at INTEGER NOT NULL,
               UNIQUE (seller, jti)
-            ) STRICT"""));
+            ) STRICT"""),
+            // Version 4: PayWord certificates, commitments and their redemptions (docs/PROTOCOL.md section 8).
+            PayWordStore.MIGRATION);
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
+
+    /** The statements that take a database of {@code version} to {@code version + 1} (for migration tests). */
+    static List<String> migrationFrom(int version) {
+        return MIGRATIONS.get(version);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -118,18 +125,43 @@ final class Store implements AutoCloseable {
     record ScripRow(String jti, String seller, long budget, long redeemed, Instant expiresAt, String status) {
     }
 
-    /** A buyer's account and its most recent scrip. */
-    record Account(String id, long balance, long reserved, List<ScripRow> scrip) {
+    /** A buyer's account, its most recent scrip and its most recent PayWord certificates. */
+    record Account(String id, long balance, long reserved, List<ScripRow> scrip,
+                   List<PayWordStore.CertificateRow> certificates) {
+    }
+
+    /** One entry of a redemption batch: a scrip claim, a verified PayWord claim, or a claim refused already. */
+    sealed interface Entry permits Claim, PayWordStore.Claim, Refused {
     }
 
     /** One claim of a redemption batch: the cumulative amount the seller charged on a scrip. */
-    record Claim(String jti, long spent) {
+    record Claim(String jti, long spent) implements Entry {
     }
 
-    /** The outcome of one claim: {@code status} credited, unchanged or refused (with {@code reason}). */
-    record ClaimResult(String jti, String status, long credited, long redeemed, String reason) {
+    /** A claim refused before the transaction (a PayWord claim that did not verify). */
+    record Refused(ClaimResult result) implements Entry {
+    }
+
+    /**
+     * The outcome of one claim: {@code status} credited, unchanged or refused (with {@code reason}). A scrip claim
+     * names its {@code jti}; a PayWord claim its {@code commitmentId} and the highest {@code index} credited.
+     */
+    record ClaimResult(String jti, String commitmentId, String status, long credited, long redeemed, long index,
+                       String reason) {
+        static ClaimResult scrip(String jti, String status, long credited, long redeemed) {
+            return new ClaimResult(jti, null, status, credited, redeemed, 0, null);
+        }
+
         static ClaimResult refused(String jti, String reason) {
-            return new ClaimResult(jti, "refused", 0, 0, reason);
+            return new ClaimResult(jti, null, "refused", 0, 0, 0, reason);
+        }
+
+        static ClaimResult payword(String commitmentId, String status, long credited, long redeemed, long index) {
+            return new ClaimResult(null, commitmentId, status, credited, redeemed, index, null);
+        }
+
+        static ClaimResult paywordRefused(String commitmentId, String reason) {
+            return new ClaimResult(null, commitmentId, "refused", 0, 0, 0, reason);
         }
     }
 
@@ -151,8 +183,9 @@ final class Store implements AutoCloseable {
         }
     }
 
-    /** A seller's credited total and its most recent scrip. */
-    record SellerStatement(String seller, long credited, List<ScripRow> scrip) {
+    /** A seller's credited total, its most recent scrip and its most recent PayWord commitments. */
+    record SellerStatement(String seller, long credited, List<ScripRow> scrip,
+                           List<PayWordStore.CommitmentRow> commitments) {
     }
 
     /** Sums over the whole database, for the conservation invariant. */
@@ -421,7 +454,8 @@ final class Store implements AutoCloseable {
                 }
             }
             List<ScripRow> scrip = recentScrip(c, "buyer", buyer, scripLimit);
-            return Optional.of(new Account(buyer, balance, reserved, List.copyOf(scrip)));
+            return Optional.of(new Account(buyer, balance, reserved, List.copyOf(scrip),
+                    PayWordStore.recentCertificates(c, buyer, scripLimit)));
         });
     }
 
@@ -429,14 +463,25 @@ final class Store implements AutoCloseable {
      * Redeems a batch of claims for {@code seller} in one transaction: on each of its scrip, credits
      * {@code min(spent, budget) - redeemed} (if positive) from the buyer's reserved amount to the seller. A scrip
      * whose expiry plus {@code grace} has passed is first returned to its buyer (see {@link #returnExpired}) and the
-     * claim refused as {@code expired}.
+     * claim refused as {@code expired}. PayWord claims are credited by {@link PayWordStore#redeem} in the same
+     * transaction; entries refused before it are answered as they are. Results are in the order of the entries.
      */
-    List<ClaimResult> redeem(String seller, String batch, List<Claim> claims, Duration grace) throws SQLException {
+    List<ClaimResult> redeem(String seller, String batch, List<? extends Entry> entries, Duration grace)
+            throws SQLException {
         return write(c -> {
             long now = clock.instant().getEpochSecond();
             long cutoff = now - grace.getSeconds();
-            List<ClaimResult> results = new ArrayList<>(claims.size());
-            for (Claim claim : claims) {
+            List<ClaimResult> results = new ArrayList<>(entries.size());
+            for (Entry entry : entries) {
+                if (entry instanceof Refused refused) {
+                    results.add(refused.result());
+                    continue;
+                }
+                if (entry instanceof PayWordStore.Claim payword) {
+                    results.add(PayWordStore.redeem(c, seller, batch, payword, now, cutoff));
+                    continue;
+                }
+                Claim claim = (Claim) entry;
                 String buyer;
                 String owner;
                 long budget;
@@ -474,7 +519,7 @@ final class Store implements AutoCloseable {
                 }
                 long delta = Math.min(claim.spent(), budget) - redeemed;
                 if (delta <= 0) {
-                    results.add(new ClaimResult(claim.jti(), "unchanged", 0, redeemed, null));
+                    results.add(ClaimResult.scrip(claim.jti(), "unchanged", 0, redeemed));
                     continue;
                 }
                 update(c, "UPDATE buyers SET reserved = reserved - ? WHERE id = ? AND reserved >= ?",
@@ -491,7 +536,7 @@ final class Store implements AutoCloseable {
                     ps.setLong(5, now);
                     ps.executeUpdate();
                 }
-                results.add(new ClaimResult(claim.jti(), "credited", delta, redeemed + delta, null));
+                results.add(ClaimResult.scrip(claim.jti(), "credited", delta, redeemed + delta));
             }
             return List.copyOf(results);
         });
@@ -585,11 +630,11 @@ final class Store implements AutoCloseable {
     }
 
     /**
-     * Returns every active scrip whose expiry plus {@code grace} has passed (of one buyer, or of all if
-     * {@code buyer} is null): its unredeemed remainder moves from the buyer's reserved amount back to the balance
-     * and its status becomes {@code returned}. One transaction.
+     * Returns every active scrip and PayWord certificate whose expiry plus {@code grace} has passed (of one buyer,
+     * or of all if {@code buyer} is null): its unredeemed remainder moves from the buyer's reserved amount back to
+     * the balance and its status becomes {@code returned}. One transaction.
      *
-     * @return how many scrip were returned
+     * @return how many scrip and certificates were returned
      */
     int returnExpired(Duration grace, String buyer) throws SQLException {
         return write(c -> {
@@ -610,7 +655,7 @@ final class Store implements AutoCloseable {
             for (Object[] row : due) {
                 returnScrip(c, (String) row[0], (String) row[1], (Long) row[2], now);
             }
-            return due.size();
+            return due.size() + PayWordStore.returnExpired(c, now, now - grace.getSeconds(), buyer);
         });
     }
 
@@ -625,7 +670,7 @@ final class Store implements AutoCloseable {
     }
 
     /** Runs an UPDATE that must change exactly one row; anything else is a broken invariant (rolled back). */
-    private static void update(Connection c, String sql, Object... args) throws SQLException {
+    static void update(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
@@ -667,7 +712,8 @@ final class Store implements AutoCloseable {
                 }
             }
             List<ScripRow> scrip = recentScrip(c, "seller", seller, scripLimit);
-            return Optional.of(new SellerStatement(seller, credited, List.copyOf(scrip)));
+            return Optional.of(new SellerStatement(seller, credited, List.copyOf(scrip),
+                    PayWordStore.recentCommitments(c, seller, scripLimit)));
         });
     }
 
@@ -677,7 +723,8 @@ final class Store implements AutoCloseable {
             java.util.Map<String, long[]> out = new java.util.TreeMap<>();
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT s.id, s.credited, (SELECT coalesce(sum(amount), 0)"
-                         + " FROM redemptions r WHERE r.seller = s.id) FROM sellers s")) {
+                         + " FROM redemptions r WHERE r.seller = s.id) + (SELECT coalesce(sum(amount), 0)"
+                         + " FROM payword_redemptions p WHERE p.seller = s.id) FROM sellers s")) {
                 while (rs.next()) {
                     out.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
                 }
@@ -705,15 +752,17 @@ final class Store implements AutoCloseable {
     }
 
     @FunctionalInterface
-    private interface Work<T> {
+    interface Work<T> {
         T run(Connection c) throws SQLException;
     }
 
-    private synchronized <T> T write(Work<T> work) throws SQLException {
+    /** Runs {@code work} in a {@code BEGIN IMMEDIATE} transaction under this store's lock. */
+    synchronized <T> T write(Work<T> work) throws SQLException {
         return transaction("BEGIN IMMEDIATE", work);
     }
 
-    private synchronized <T> T read(Work<T> work) throws SQLException {
+    /** Runs {@code work} in a read transaction (one snapshot) under this store's lock. */
+    synchronized <T> T read(Work<T> work) throws SQLException {
         return transaction("BEGIN", work);
     }
 

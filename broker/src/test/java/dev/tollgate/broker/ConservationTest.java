@@ -3,6 +3,7 @@ package dev.tollgate.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,18 +17,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.tollgate.broker.TestBrokers.Answer;
 import dev.tollgate.broker.TestBrokers.Buyer;
+import dev.tollgate.protocol.PayWord;
+import dev.tollgate.protocol.PayWordChain;
 
 /**
  * Money is conserved: after every step of a seeded random sequence of account creations, top-ups, scrip issues (some
  * overdrafts, some for unknown sellers), concurrent bursts, redemption batches (over-claims, stale claims, other
  * sellers' and unknown scrip, retried and duplicated batches), online charges (within and beyond the budget, on
- * other sellers', unknown and expired scrip, retried), clock advances and expiry sweeps,
+ * other sellers', unknown and expired scrip, retried), PayWord certificates (some overdrafts) and PayWord claims
+ * (higher, replayed and lower indexes, forged words, other sellers', expired and over-committed certificates),
+ * clock advances and expiry sweeps,
  * sum(balance) + sum(reserved) + sum(seller credits) equals sum(deposits), every seller's credit equals the sum of
  * its redemptions, and every buyer's balance, every seller's credit and every redemption result match a model.
  */
@@ -57,6 +63,30 @@ final class ConservationTest {
         }
     }
 
+    /** The model of one PayWord certificate. */
+    private static final class ModelCert {
+        final String cert;
+        final Buyer buyer;
+        final KeyPair key;
+        final long limit;
+        final long expiresAt;
+        long redeemed;
+        boolean returned;
+
+        ModelCert(String cert, Buyer buyer, KeyPair key, long limit, long expiresAt) {
+            this.cert = cert;
+            this.buyer = buyer;
+            this.key = key;
+            this.limit = limit;
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    /** The model of one commitment: its chain and what it was credited. */
+    private record ModelCommitment(ModelCert cert, String seller, PayWordChain chain, long unit, String jws,
+                                   long[] credited) {
+    }
+
     @TempDir
     Path dir;
 
@@ -65,6 +95,11 @@ final class ConservationTest {
         Random random = new Random(SEED);
         // Online charges draw from their own sequence, so the rest of the seeded sequence is unchanged.
         Random chargeRandom = new Random(SEED + 1);
+        // So do PayWord operations.
+        Random paywordRandom = new Random(SEED + 2);
+        List<ModelCert> certs = new ArrayList<>();
+        List<ModelCommitment> commitments = new ArrayList<>();
+        java.util.Set<String> paywordOutcomes = new java.util.TreeSet<>();
         java.util.Set<Integer> chargeStatuses = new java.util.TreeSet<>();
         Map<Buyer, long[]> model = new HashMap<>(); // buyer -> {balance, reserved}
         Map<String, Long> credits = new HashMap<>(); // seller -> credited
@@ -120,6 +155,12 @@ final class ConservationTest {
                             due++;
                         }
                     }
+                    for (ModelCert c : certs) {
+                        if (!c.returned && c.expiresAt + GRACE.getSeconds() <= now) {
+                            giveBack(c, model);
+                            due++;
+                        }
+                    }
                     assertThat(broker.returnExpiredScrip()).isEqualTo(due);
                 } else {
                     Buyer b = buyers.get(random.nextInt(buyers.size()));
@@ -142,6 +183,10 @@ final class ConservationTest {
                     assertThat(issued).isEqualTo(expected);
                     m[0] -= issued * budget;
                     m[1] += issued * budget;
+                }
+                if (!buyers.isEmpty()) {
+                    payword(broker, paywordRandom, clock, sellers, buyers, certs, commitments, model, credits,
+                            paywordOutcomes);
                 }
                 assertThat(broker.store().totals().conserved()).as("after operation %d", i).isTrue();
                 for (Map.Entry<String, long[]> e : broker.store().creditsBySeller().entrySet()) {
@@ -167,9 +212,111 @@ final class ConservationTest {
             assertThat(scrip.stream().filter(s -> s.returned)).isNotEmpty();
             assertThat(scrip.stream().filter(s -> s.redeemed == s.budget)).isNotEmpty();
             assertThat(chargeStatuses).contains(200, 403, 404, 409, 410);
+            assertThat(certs.stream().filter(c -> c.returned)).isNotEmpty();
+            assertThat(paywordOutcomes).contains("certificate:201", "certificate:409", "credited", "capped",
+                    "unchanged", "refused:expired", "refused:invalid_word", "refused:wrong_seller");
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static void giveBack(ModelCert c, Map<Buyer, long[]> model) {
+        long[] m = model.get(c.buyer);
+        m[0] += c.limit - c.redeemed;
+        m[1] -= c.limit - c.redeemed;
+        c.returned = true;
+    }
+
+    /**
+     * One PayWord step: nothing, a certificate (sometimes beyond the balance), or a claim on a new or known
+     * commitment (higher, equal or lower index; sometimes a forged word or another seller's batch), checked against
+     * the model.
+     */
+    private static void payword(Broker broker, Random random, MutableClock clock, List<TestSellers.Key> sellers,
+                                List<Buyer> buyers, List<ModelCert> certs, List<ModelCommitment> commitments,
+                                Map<Buyer, long[]> model, Map<String, Long> credits, java.util.Set<String> outcomes)
+            throws Exception {
+        int op = random.nextInt(6);
+        long now = clock.instant().getEpochSecond();
+        if (op == 0) {
+            Buyer b = buyers.get(random.nextInt(buyers.size()));
+            long limit = 1 + random.nextInt(1_500_000);
+            KeyPair key = TestSellers.newKeyPair();
+            Answer a = TestPayWord.certify(broker, b, key, limit);
+            long[] m = model.get(b);
+            if (limit <= m[0]) {
+                assertThat(a.status()).as(a.body()).isEqualTo(201);
+                m[0] -= limit;
+                m[1] += limit;
+                certs.add(new ModelCert(a.text("certificate"), b, key, limit,
+                        Instant.parse(a.text("expiresAt")).getEpochSecond()));
+            } else {
+                assertThat(a.status()).as(a.body()).isEqualTo(409);
+            }
+            outcomes.add("certificate:" + a.status());
+            return;
+        }
+        if (op > 2 || certs.isEmpty()) {
+            return;
+        }
+        ModelCommitment c;
+        if (commitments.isEmpty() || random.nextInt(3) == 0) {
+            ModelCert cert = certs.get(Math.max(0, certs.size() - 1 - random.nextInt(Math.min(certs.size(), 4))));
+            int n = 1 + random.nextInt(50);
+            // Units up to the whole limit: several commitments on one certificate over-commit it.
+            long unit = 1 + random.nextInt((int) Math.max(1, cert.limit / n));
+            PayWordChain chain = PayWordChain.generate(n, new java.security.SecureRandom());
+            String seller = sellers.get(random.nextInt(2)).id();
+            String jws = TestPayWord.commit(cert.key, seller, cert.cert, PayWord.encodeWord(chain.root()), n, unit,
+                    now, cert.expiresAt);
+            c = new ModelCommitment(cert, seller, chain, unit, jws, new long[] {0, 0});
+            commitments.add(c);
+        } else {
+            c = commitments.get(Math.max(0, commitments.size() - 1 - random.nextInt(Math.min(commitments.size(), 6))));
+        }
+        int index = 1 + random.nextInt(c.chain().length());
+        boolean forged = random.nextInt(10) == 0;
+        boolean wrongSeller = random.nextInt(10) == 0;
+        TestSellers.Key batchSeller = sellers.stream().filter(k -> k.id().equals(c.seller()) != wrongSeller)
+                .findFirst().orElseThrow();
+        byte[] word = c.chain().word(index);
+        if (forged) {
+            word[5] ^= 0x20;
+        }
+        ObjectNode result = TestPayWord.only(TestPayWord.redeem(broker, batchSeller, now,
+                List.of(TestPayWord.claim(c.jws(), index, PayWord.encodeWord(word)))));
+        ModelCert cert = c.cert();
+        String expected;
+        if (wrongSeller) {
+            expected = "refused:wrong_seller";
+        } else if (forged) {
+            expected = "refused:invalid_word";
+        } else if (cert.returned || cert.expiresAt + GRACE.getSeconds() <= now) {
+            if (!cert.returned) {
+                giveBack(cert, model);
+            }
+            expected = "refused:expired";
+        } else {
+            long owed = index * c.unit() - c.credited()[0];
+            long delta = Math.min(owed, cert.limit - cert.redeemed);
+            if (delta > 0) {
+                c.credited()[0] += delta;
+                c.credited()[1] = Math.max(c.credited()[1], index);
+                cert.redeemed += delta;
+                model.get(cert.buyer)[1] -= delta;
+                credits.merge(c.seller(), delta, Long::sum);
+                expected = "credited:" + delta + ":" + c.credited()[0] + ":" + c.credited()[1];
+                outcomes.add(delta < owed ? "capped" : "credited");
+            } else {
+                expected = "unchanged:0:" + c.credited()[0] + ":" + c.credited()[1];
+            }
+        }
+        String status = result.get("status").asText();
+        String actual = status.equals("refused") ? "refused:" + result.get("reason").asText()
+                : status + ":" + result.get("credited").asText() + ":" + result.get("redeemed").asText() + ":"
+                + result.get("index").asLong();
+        assertThat(actual).as(result.toString()).isEqualTo(expected);
+        outcomes.add(status.equals("credited") ? "credited" : expected.split(":0:")[0]);
     }
 
     private static void giveBack(ModelScrip s, Map<Buyer, long[]> model) {

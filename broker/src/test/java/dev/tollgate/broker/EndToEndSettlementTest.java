@@ -71,7 +71,7 @@ final class EndToEndSettlementTest {
                 JsonNode me = awaitRedeemed(broker, buyer, scrip.text("jti"), charged);
                 assertThat(me.path("balance").asText()).isEqualTo("4700000");
                 assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(300_000 - charged));
-                SettlementStatus status = filter.settlementStatus();
+                SettlementStatus status = awaitSettled(filter);
                 assertThat(status.unsettledMicros()).isZero();
                 assertThat(status.settledSinceStartMicros()).isEqualTo(charged);
             } finally {
@@ -116,7 +116,7 @@ final class EndToEndSettlementTest {
             broker = TestBrokers.builder(brokerData).port(brokerPort).demoMode(true).build().start();
             JsonNode me = awaitRedeemed(broker, buyer, scrip.text("jti"), 7 * PRICE);
             assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(500_000 - 7 * PRICE));
-            assertThat(filter.settlementStatus().unsettledMicros()).isZero();
+            assertThat(awaitSettled(filter).unsettledMicros()).isZero();
             assertThat(filter.settlementStatus().consecutiveFailures()).isZero();
         } finally {
             gateway.stop();
@@ -150,7 +150,7 @@ final class EndToEndSettlementTest {
                 long charged = 2 * PRICE + 2 * 250_000;
                 JsonNode me = awaitRedeemed(broker, buyer, scrip.text("jti"), charged);
                 assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(1_000_000 - charged));
-                assertThat(filter.settlementStatus().unsettledMicros()).isZero();
+                assertThat(awaitSettled(filter).unsettledMicros()).isZero();
             } finally {
                 gateway.stop();
             }
@@ -181,6 +181,19 @@ final class EndToEndSettlementTest {
     }
 
     /** Polls the buyer's view until the scrip shows {@code expected} redeemed; settlement runs every second. */
+    /**
+     * The gateway's settlement status once it has nothing unsettled and its last attempt succeeded. The broker
+     * commits a batch before it answers, so the gateway learns of it a moment after the broker shows it redeemed.
+     */
+    private static SettlementStatus awaitSettled(TollgateFilter filter) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (filter.settlementStatus().unsettledMicros() != 0 || filter.settlementStatus().consecutiveFailures() != 0) {
+            assertThat(Instant.now()).as("the gateway saw its batch settled within 30 s").isBefore(deadline);
+            Thread.sleep(20);
+        }
+        return filter.settlementStatus();
+    }
+
     private static JsonNode awaitRedeemed(Broker broker, TestBrokers.Buyer buyer, String jti, long expected)
             throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));

@@ -23,8 +23,12 @@ final class Entitlements {
     record Key(String issuer, String buyer, String stream) {
     }
 
-    /** A live entitlement: the charge that bought it and its end. */
-    record Entitlement(long seq, long untilMillis) {
+    /** A live entitlement: the charge that bought it and its end (the answer's values made once, for hits). */
+    record Entitlement(long seq, long untilMillis, String receiptId, Instant until) {
+
+        Entitlement(long seq, long untilMillis, SqliteLedger ledger) {
+            this(seq, untilMillis, ledger.receiptId(seq), Instant.ofEpochMilli(untilMillis));
+        }
     }
 
     private record Unfolded(Key key, long untilMillis) {
@@ -80,7 +84,8 @@ final class Entitlements {
                     seq -> unfolded(seq, key, untilMillis));
             if (result instanceof ChargeResult.Charged charged) {
                 // Only now, durable: a hit must never serve on a charge that a crash could still lose.
-                cache.put(key, new Entitlement(ledger.receiptSeq(charged.receiptId()), untilMillis));
+                cache.put(key, new Entitlement(ledger.receiptSeq(charged.receiptId()), untilMillis,
+                        charged.receiptId(), Instant.ofEpochMilli(untilMillis)));
             }
             return result;
         } finally {
@@ -89,8 +94,7 @@ final class Entitlements {
     }
 
     private ChargeResult entitled(Entitlement held, ScripAccount scrip) throws LedgerUnavailableException {
-        return new ChargeResult.Entitled(ledger.receiptId(held.seq), Instant.ofEpochMilli(held.untilMillis),
-                ledger.remaining(scrip));
+        return new ChargeResult.Entitled(held.receiptId, held.until, ledger.remaining(scrip));
     }
 
     /** Called once the CHARGE record that entitles is published (its seq known), before it may be made durable. */
@@ -117,7 +121,7 @@ final class Entitlements {
                 while (rs.next()) {
                     long seq = rs.getLong(1);
                     if (!ledger.refunds().inJournal(seq)) {
-                        best = new Entitlement(seq, rs.getLong(2));
+                        best = new Entitlement(seq, rs.getLong(2), ledger);
                         break;
                     }
                 }
@@ -127,7 +131,7 @@ final class Entitlements {
                 Unfolded u = entry.getValue();
                 if (u.key.equals(key) && u.untilMillis > nowMillis && (best == null || u.untilMillis > best.untilMillis)
                         && !ledger.refunds().inJournal(entry.getKey())) {
-                    best = new Entitlement(entry.getKey(), u.untilMillis);
+                    best = new Entitlement(entry.getKey(), u.untilMillis, ledger);
                 }
             }
             return best;

@@ -3,11 +3,8 @@ package dev.tollgate.gateway.ledger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -239,223 +236,20 @@ final class Materializer implements Runnable {
         ledger.checkpointed(seq);
     }
 
-    /** Totals of one scrip within a pass. */
-    private static final class Totals {
-        final long budget;
-        long spent;
-
-        Totals(long budget, long spent) {
-            this.budget = budget;
-            this.spent = spent;
-        }
-    }
-
-    /** Head and totals of one PayWord chain within a pass. */
-    private static final class ChainTotals {
-        final long unit;
-        final int length;
-        int index;
-        byte[] word;
-        long spent;
-
-        ChainTotals(long unit, int length, int index, byte[] word, long spent) {
-            this.unit = unit;
-            this.length = length;
-            this.index = index;
-            this.word = word;
-            this.spent = spent;
-        }
-
-        long paid() {
-            return index * unit;
-        }
-    }
-
     /** Applies records in slot order and moves the checkpoint to {@code newCheckpoint}, in one transaction. */
     private void apply(LedgerStore db, List<JournalRecord> records, long newCheckpoint) throws SQLException {
-        Map<Long, Totals> totals = new HashMap<>();
-        Map<Long, ChainTotals> chains = new HashMap<>();
-        List<Long> refunded = new ArrayList<>();
-        List<JournalRecord> batch = new ArrayList<>();
+        Fold fold = new Fold(db);
         try {
             for (JournalRecord record : records) {
-                if (record.chain()) {
-                    applyChain(db, record, chains, batch, totals, refunded);
-                    continue;
-                }
-                Totals scrip = totals.get(record.scripId());
-                if (scrip == null) {
-                    scrip = loadTotals(db, record.scripId());
-                    if (scrip == null) {
-                        LOG.error("Journal slot {} refers to scrip {} which has no row; skipped", record.seq(),
-                                record.scripId());
-                        continue;
-                    }
-                    totals.put(record.scripId(), scrip);
-                }
-                if (record.type() == JournalRecord.CHARGE) {
-                    if (scrip.spent + record.amount() > scrip.budget) {
-                        // Only possible after an OS crash or power cut in PROCESS_CRASH_SAFE mode lost some records.
-                        LOG.error("Journal charge {} would take scrip {} above its budget; skipped", record.seq(),
-                                record.scripId());
-                        continue;
-                    }
-                    addCharge(db, record, record.scripId(), null);
-                    batch.add(record);
-                    scrip.spent += record.amount();
-                } else {
-                    flush(db, batch, totals, chains);
-                    if (refund(db, record, record.scripId(), null)) {
-                        scrip.spent -= record.amount();
-                    }
-                    refunded.add(record.refSeq());
-                }
+                fold.apply(record);
             }
-            flush(db, batch, totals, chains);
-            for (Map.Entry<Long, Totals> entry : totals.entrySet()) {
-                db.updateSpent.setLong(1, entry.getValue().spent);
-                db.updateSpent.setLong(2, entry.getKey());
-                db.updateSpent.executeUpdate();
-            }
-            for (Map.Entry<Long, ChainTotals> entry : chains.entrySet()) {
-                ChainTotals chain = entry.getValue();
-                db.updateChainTotals.setInt(1, chain.index);
-                db.updateChainTotals.setBytes(2, chain.word);
-                db.updateChainTotals.setLong(3, chain.spent);
-                db.updateChainTotals.setLong(4, entry.getKey());
-                db.updateChainTotals.executeUpdate();
-            }
+            fold.writeTotals();
             db.setMeta(LedgerStore.META_CHECKPOINT, newCheckpoint);
             db.commit();
         } catch (SQLException | RuntimeException e) {
             db.insertCharge.clearBatch();
             throw e;
         }
-        Map<Long, Long> spent = new HashMap<>();
-        totals.forEach((id, t) -> spent.put(id, t.spent));
-        ledger.materialized(spent, refunded);
-    }
-
-    /** An ADVANCE, or a CHARGE or REFUND on a chain: the head only moves up, spending stays within what was paid. */
-    private static void applyChain(LedgerStore db, JournalRecord record, Map<Long, ChainTotals> chains,
-                                   List<JournalRecord> batch, Map<Long, Totals> totals, List<Long> refunded)
-            throws SQLException {
-        ChainTotals chain = chains.get(record.scripId());
-        if (chain == null) {
-            chain = loadChain(db, record.scripId());
-            if (chain == null) {
-                LOG.error("Journal slot {} refers to chain {} which has no row; skipped", record.seq(),
-                        record.scripId());
-                return;
-            }
-            chains.put(record.scripId(), chain);
-        }
-        switch (record.type()) {
-            case JournalRecord.ADVANCE -> {
-                if (record.index() > chain.length) {
-                    LOG.error("Journal slot {} moves chain {} beyond its length; skipped", record.seq(),
-                            record.scripId());
-                } else if (record.index() > chain.index) {
-                    chain.index = record.index();
-                    chain.word = record.word();
-                }
-            }
-            case JournalRecord.CHARGE -> {
-                if (chain.spent + record.amount() > chain.paid()) {
-                    // Only possible after an OS crash or power cut in PROCESS_CRASH_SAFE mode lost some records.
-                    LOG.error("Journal charge {} would take chain {} beyond what it paid; skipped", record.seq(),
-                            record.scripId());
-                    return;
-                }
-                addCharge(db, record, 0, record.scripId());
-                batch.add(record);
-                chain.spent += record.amount();
-            }
-            default -> {
-                flush(db, batch, totals, chains);
-                if (refund(db, record, 0, record.scripId())) {
-                    chain.spent -= record.amount();
-                }
-                refunded.add(record.refSeq());
-            }
-        }
-    }
-
-    private static void addCharge(LedgerStore db, JournalRecord record, long scripId, Long chainId)
-            throws SQLException {
-        db.insertCharge.setLong(1, record.seq());
-        db.insertCharge.setLong(2, scripId);
-        db.insertCharge.setLong(3, record.amount());
-        db.insertCharge.setInt(4, record.resourceId());
-        db.insertCharge.setLong(5, record.createdMillis());
-        if (record.entitledUntilMillis() != 0) {
-            db.insertCharge.setLong(6, record.entitledUntilMillis());
-        } else {
-            db.insertCharge.setNull(6, Types.INTEGER);
-        }
-        if (chainId != null) {
-            db.insertCharge.setLong(7, chainId);
-        } else {
-            db.insertCharge.setNull(7, Types.INTEGER);
-        }
-        db.insertCharge.addBatch();
-    }
-
-    /** Marks the refunded charge's row; {@code true} if that took money back from a folded-in charge. */
-    private static boolean refund(LedgerStore db, JournalRecord record, long scripId, Long chainId)
-            throws SQLException {
-        db.refundCharge.setLong(1, record.refundMillis());
-        db.refundCharge.setLong(2, record.refSeq());
-        if (db.refundCharge.executeUpdate() == 1) {
-            return true;
-        }
-        // The charge's own record is not folded in (it never will be, or it already is refunded).
-        db.insertRefundedCharge.setLong(1, record.refSeq());
-        db.insertRefundedCharge.setLong(2, scripId);
-        db.insertRefundedCharge.setLong(3, record.amount());
-        db.insertRefundedCharge.setInt(4, record.resourceId());
-        db.insertRefundedCharge.setLong(5, record.createdMillis());
-        db.insertRefundedCharge.setLong(6, record.refundMillis());
-        if (chainId != null) {
-            db.insertRefundedCharge.setLong(7, chainId);
-        } else {
-            db.insertRefundedCharge.setNull(7, Types.INTEGER);
-        }
-        db.insertRefundedCharge.executeUpdate();
-        return false;
-    }
-
-    private static void flush(LedgerStore db, List<JournalRecord> batch, Map<Long, Totals> totals,
-                              Map<Long, ChainTotals> chains) throws SQLException {
-        if (batch.isEmpty()) {
-            return;
-        }
-        int[] counts = db.insertCharge.executeBatch();
-        for (int i = 0; i < counts.length; i++) {
-            if (counts[i] == 0) { // already folded in (cannot happen with the checkpoint in the same commit)
-                JournalRecord record = batch.get(i);
-                if (record.chain()) {
-                    chains.get(record.scripId()).spent -= record.amount();
-                } else {
-                    totals.get(record.scripId()).spent -= record.amount();
-                }
-            }
-        }
-        batch.clear();
-    }
-
-    private static ChainTotals loadChain(LedgerStore db, long chainId) throws SQLException {
-        db.selectChainTotals.setLong(1, chainId);
-        try (ResultSet rs = db.selectChainTotals.executeQuery()) {
-            return rs.next() ? new ChainTotals(rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getBytes(4),
-                    rs.getLong(5)) : null;
-        }
-    }
-
-    private static Totals loadTotals(LedgerStore db, long scripId) throws SQLException {
-        db.selectTotals.setLong(1, scripId);
-        try (ResultSet rs = db.selectTotals.executeQuery()) {
-            return rs.next() ? new Totals(rs.getLong(1), rs.getLong(2)) : null;
-        }
+        ledger.materialized(fold.spentByScrip(), fold.refunded());
     }
 }

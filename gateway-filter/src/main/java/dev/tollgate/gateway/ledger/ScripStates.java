@@ -3,6 +3,8 @@ package dev.tollgate.gateway.ledger;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -164,5 +166,54 @@ final class ScripStates {
                 }
             }
         });
+    }
+
+    /** Scrip with charges not yet settled, oldest first, from SQLite after folding in. Database lock held. */
+    static List<ScripTotal> unsettled(LedgerStore db, int limit) throws SQLException {
+        db.selectUnsettled.setInt(1, limit);
+        List<ScripTotal> rows = new ArrayList<>();
+        try (ResultSet rs = db.selectUnsettled.executeQuery()) {
+            while (rs.next()) {
+                rows.add(new ScripTotal(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+            }
+        }
+        db.commit();
+        return List.copyOf(rows);
+    }
+
+    /**
+     * Raises a scrip's settled amount (never lowers it), from SQLite after folding in. Database lock held.
+     *
+     * @return why it was refused, or {@code null}
+     */
+    static String markSettled(LedgerStore db, String issuer, String jti, long settledMicros) throws SQLException {
+        db.selectScripByKey.setString(1, issuer);
+        db.selectScripByKey.setString(2, jti);
+        long id = -1;
+        long spent = 0;
+        long settled = 0;
+        try (ResultSet rs = db.selectScripByKey.executeQuery()) {
+            if (rs.next()) {
+                id = rs.getLong(1);
+                spent = rs.getLong(3);
+                settled = rs.getLong(4);
+            }
+        }
+        String refused = null;
+        if (id < 0) {
+            if (settledMicros != 0) {
+                refused = "no charges recorded on scrip " + jti;
+            }
+        } else if (settledMicros > settled) { // amounts never go backwards
+            if (settledMicros > spent) {
+                refused = "settled amount " + settledMicros + " exceeds the " + spent + " charged on scrip " + jti;
+            } else {
+                db.updateSettled.setLong(1, settledMicros);
+                db.updateSettled.setLong(2, id);
+                db.updateSettled.executeUpdate();
+            }
+        }
+        db.commit();
+        return refused;
     }
 }

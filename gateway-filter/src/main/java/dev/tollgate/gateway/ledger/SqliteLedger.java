@@ -9,10 +9,8 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.time.Instant;
 import java.util.Map;
@@ -35,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * into a shared mapping (no syscall, no thread handoff); with {@link Durability#POWER_CUT_SAFE} the caller also waits
  * for a group {@code msync} covering it. SQLite is touched on the charge path only the first time a scrip or a
  * resource is seen.
+ *
+ * <p>The work is split by concern: {@link ScripStates} (per-scrip state and eviction), {@link Refunds},
+ * {@link Entitlements} (streams: the entitlement is the CHARGE record that bought it) and {@link Chains} (PayWord:
+ * ADVANCE records move a chain's head). This class owns the lifecycle, the database lock and the plain charge.
  *
  * <p>Failures fail closed with {@link LedgerUnavailableException}. A charge whose record was never written is undone;
  * one whose record was written but whose durability could not be confirmed keeps its budget reserved (the buyer may
@@ -388,16 +390,7 @@ public final class SqliteLedger implements Ledger {
         ensureOpen();
         return withDb("ledger read failed", db -> {
             materializer.catchUp(db, Materializer.Mode.LIVE);
-            PreparedStatement select = db.selectUnsettled;
-            select.setInt(1, limit);
-            List<ScripTotal> rows = new ArrayList<>();
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    rows.add(new ScripTotal(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
-                }
-            }
-            db.commit();
-            return List.copyOf(rows);
+            return ScripStates.unsettled(db, limit);
         });
     }
 
@@ -411,34 +404,7 @@ public final class SqliteLedger implements Ledger {
         ensureOpen();
         String rejected = withDb("ledger write failed", db -> {
             materializer.catchUp(db, Materializer.Mode.LIVE);
-            String refused = null;
-            db.selectScripByKey.setString(1, issuer);
-            db.selectScripByKey.setString(2, jti);
-            long id = -1;
-            long spent = 0;
-            long settled = 0;
-            try (ResultSet rs = db.selectScripByKey.executeQuery()) {
-                if (rs.next()) {
-                    id = rs.getLong(1);
-                    spent = rs.getLong(3);
-                    settled = rs.getLong(4);
-                }
-            }
-            if (id < 0) {
-                if (settledMicros != 0) {
-                    refused = "no charges recorded on scrip " + jti;
-                }
-            } else if (settledMicros > settled) { // amounts never go backwards
-                if (settledMicros > spent) {
-                    refused = "settled amount " + settledMicros + " exceeds the " + spent + " charged on scrip " + jti;
-                } else {
-                    db.updateSettled.setLong(1, settledMicros);
-                    db.updateSettled.setLong(2, id);
-                    db.updateSettled.executeUpdate();
-                }
-            }
-            db.commit();
-            return refused;
+            return ScripStates.markSettled(db, issuer, jti, settledMicros);
         });
         if (rejected != null) {
             throw new IllegalArgumentException(rejected);

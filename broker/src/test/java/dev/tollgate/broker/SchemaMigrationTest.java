@@ -1,0 +1,97 @@
+package dev.tollgate.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.tollgate.broker.TestBrokers.Answer;
+import dev.tollgate.broker.TestBrokers.Buyer;
+import dev.tollgate.protocol.PayWordChain;
+
+/** A version 3 database (before PayWord) migrates to version 4 with its accounts, scrip and credits intact. */
+final class SchemaMigrationTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aVersion3DatabaseMigratesToVersion4AndKeepsItsMoney() throws Exception {
+        MutableClock clock = new MutableClock();
+        KeyPair sellerKey = TestSellers.newKeyPair();
+        String spki = Base64.getEncoder().encodeToString(sellerKey.getPublic().getEncoded());
+        long now = clock.instant().getEpochSecond();
+        Path db = dir.resolve(Store.FILE);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
+            for (int v = 0; v < 3; v++) {
+                for (String sql : Store.migrationFrom(v)) {
+                    st.execute(sql);
+                }
+            }
+            st.execute("PRAGMA user_version = 3");
+            // A buyer with 1000000 deposited, 400000 of it reserved by a scrip of which 150000 was redeemed.
+            st.execute("INSERT INTO buyers VALUES ('acct-old', x'00', 600000, 250000, " + now + ")");
+            st.execute("INSERT INTO deposits (buyer, amount, source, created_at) VALUES ('acct-old', 1000000,"
+                    + " 'demo', " + now + ")");
+            st.execute("INSERT INTO sellers (id, name, public_key, origins, credited, created_at, key_thumbprint)"
+                    + " VALUES ('daily-byte', 'The Daily Byte', '" + spki + "', '[\"https://news.example\"]',"
+                    + " 150000, " + now + ", '" + Seller.thumbprintOfSpki(spki) + "')");
+            st.execute("INSERT INTO scrip (jti, buyer, seller, kid, budget, redeemed, status, issued_at, expires_at)"
+                    + " VALUES ('old-scrip', 'acct-old', 'daily-byte', 'k', 400000, 150000, 'active', " + now
+                    + ", " + (now + 3600) + ")");
+            st.execute("INSERT INTO redemptions (scrip, seller, batch, amount, created_at) VALUES ('old-scrip',"
+                    + " 'daily-byte', 'b1', 150000, " + now + ")");
+        }
+
+        try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).sweepInterval(Duration.ZERO)
+                .build().start()) {
+            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION).isEqualTo(4);
+            Store.Account old = broker.store().account("acct-old", 10).orElseThrow();
+            assertThat(old.balance()).isEqualTo(600_000);
+            assertThat(old.reserved()).isEqualTo(250_000);
+            assertThat(old.scrip()).extracting(Store.ScripRow::jti).containsExactly("old-scrip");
+            assertThat(old.certificates()).isEmpty();
+            assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(150_000, 150_000);
+            assertThat(broker.store().totals().conserved()).isTrue();
+
+            // The migrated database takes old scrip claims and new PayWord claims alike.
+            TestSellers.Key seller = new TestSellers.Key("daily-byte", sellerKey, TestSellers.thumbprint(sellerKey));
+            Buyer buyer = TestBrokers.newBuyer(broker, 1_000_000);
+            KeyPair buyerKey = TestSellers.newKeyPair();
+            String cert = TestPayWord.certificate(broker, buyer, buyerKey, 500_000);
+            PayWordChain chain = PayWordChain.fromTop(new byte[32], 10);
+            String commitment = TestPayWord.commit(buyerKey, "daily-byte", cert, chain, 1_000, now);
+            Answer a = TestPayWord.redeem(broker, seller, now, List.of(TestPayWord.scripClaim("old-scrip", 300_000),
+                    TestPayWord.claim(commitment, chain, 10)));
+            assertThat(a.status()).as(a.body()).isEqualTo(200);
+            assertThat(a.json().at("/results/0/credited").asText()).isEqualTo("150000");
+            assertThat(a.json().at("/results/1/credited").asText()).isEqualTo("10000");
+            assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(310_000, 310_000);
+            assertThat(broker.store().totals().conserved()).isTrue();
+        }
+        // Opening a version 4 database again changes nothing.
+        try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build()) {
+            assertThat(userVersion(db)).isEqualTo(4);
+            assertThat(broker.store().creditsBySeller().get("daily-byte")[0]).isEqualTo(310_000);
+        }
+    }
+
+    private static int userVersion(Path db) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+            return rs.getInt(1);
+        }
+    }
+}
