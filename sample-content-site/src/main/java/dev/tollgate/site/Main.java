@@ -66,7 +66,7 @@ public final class Main {
                 .append("Broker:     ").append(site.brokerUri()).append('\n')
                 .append("Dashboard:  ").append(site.siteUri().resolve("/admin")).append("   user admin, ");
         b.append(site.admin().generated().map(p -> "password " + p + "   (shown once; stored hashed in "
-                + site.admin().source() + ")").orElse("password from " + site.admin().source())).append('\n');
+                + site.admin().source() + ")").orElse("password as set before (hash in " + site.admin().source() + ")")).append('\n');
         b.append("Demo buyer: account ").append(site.buyer().account()).append('\n')
                 .append("            API key ").append(site.buyer().apiKey()).append('\n')
                 .append("Certificate (self-signed, trust it or accept the browser warning): ")
