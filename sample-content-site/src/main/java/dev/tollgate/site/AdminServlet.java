@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Currency;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
 /**
  * {@code /admin}: the seller's dashboard (HTTP Basic, user {@value #USER}, over HTTPS only). Revenue, recent
@@ -25,6 +26,8 @@ public final class AdminServlet extends HttpServlet {
     static final String PASSWORD_ATTRIBUTE = "dev.tollgate.site.admin-password";
     static final String USER = "admin";
     private static final long serialVersionUID = 1L;
+    /** PBKDF2 is slow on purpose: at most two checks at once, so guessing cannot take every core. */
+    private static final Semaphore CHECKS = new Semaphore(2);
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
@@ -66,8 +69,14 @@ public final class AdminServlet extends HttpServlet {
             return false;
         }
         int colon = decoded.indexOf(':');
-        return colon > 0 && decoded.substring(0, colon).equals(USER)
-                && password.matches(decoded.substring(colon + 1));
+        if (colon <= 0 || !decoded.substring(0, colon).equals(USER) || !CHECKS.tryAcquire()) {
+            return false;
+        }
+        try {
+            return password.matches(decoded.substring(colon + 1));
+        } finally {
+            CHECKS.release();
+        }
     }
 
     private static String settlement(TollgateFilter gateway, Currency currency) {
