@@ -79,8 +79,13 @@ final class BrowserClient {
     }
 
     Page post(String path, Map<String, String> form) {
+        return postRaw(path, BrowserPages.encode(form));
+    }
+
+    /** POSTs {@code body} as a form body, as it is (for malformed bodies). */
+    Page postRaw(String path, String body) {
         return send(request(path).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(BrowserPages.encode(form))));
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
     /** Fills in the login form of {@code loginPage} and submits it. */
