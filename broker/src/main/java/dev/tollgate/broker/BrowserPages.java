@@ -1,23 +1,17 @@
 package dev.tollgate.broker;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -42,7 +36,6 @@ final class BrowserPages {
     static final String SESSION_COOKIE = "tollgate_session";
     /** Login CSRF cookie; {@code __Host-} so that a sibling subdomain cannot plant one. */
     static final String LOGIN_COOKIE = "__Host-tollgate_login";
-    static final int MAX_FORM_BYTES = 16 * 1024;
     /** Budget choices offered when at least the price, in micro-units: $0.50, $1, $2, $5. */
     static final List<Long> PRESETS = List.of(500_000L, 1_000_000L, 2_000_000L, 5_000_000L);
 
@@ -55,6 +48,7 @@ final class BrowserPages {
     private final BuyerLogins logins;
     private final BrowserSessions sessions;
     private final PayRequest.Sellers sellers;
+    private final Semaphore hashing = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
 
     BrowserPages(Issuer issuer, Settlement settlement, BuyerLogins logins, BrowserSessions sessions,
                  PayRequest.Sellers sellers) {
@@ -76,13 +70,13 @@ final class BrowserPages {
         try {
             if (path.equals(Html.STYLESHEET_PATH) && method.equals("GET")) {
                 response.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=3600");
-                send(response, callback, 200, "text/css; charset=utf-8", Html.STYLESHEET, null, null);
+                PageHttp.send(response, callback, 200, "text/css; charset=utf-8", Html.STYLESHEET, null, null);
             } else if (path.equals(PAY_PATH) && method.equals("GET")) {
-                show(request, response, callback, query(request));
+                show(request, response, callback, PageHttp.query(request));
             } else if (path.equals(LOGIN_PATH) && method.equals("POST")) {
-                login(request, response, callback, form(request));
+                login(request, response, callback, PageHttp.form(request));
             } else if (path.equals(CONSENT_PATH) && method.equals("POST")) {
-                consent(request, response, callback, form(request));
+                consent(request, response, callback, PageHttp.form(request));
             } else if (path.equals(PAY_PATH) || path.equals(LOGIN_PATH) || path.equals(CONSENT_PATH)) {
                 response.getHeaders().put(HttpHeader.ALLOW, path.equals(PAY_PATH) ? "GET" : "POST");
                 throw new PageException(405, "This page does not accept that kind of request.");
@@ -90,10 +84,10 @@ final class BrowserPages {
                 throw new PageException(404, "There is no such page.");
             }
         } catch (PageException e) {
-            send(response, callback, e.status(), Html.error(e.getMessage()), null, null);
+            PageHttp.send(response, callback, e.status(), Html.error(e.getMessage()), null, null);
         } catch (SQLException | IOException | RuntimeException e) {
             LOG.error("{} {} failed", method, path, e);
-            send(response, callback, 500, Html.error("The broker could not complete the request; nothing was"
+            PageHttp.send(response, callback, 500, Html.error("The broker could not complete the request; nothing was"
                     + " charged."), null, null);
         }
     }
@@ -103,7 +97,7 @@ final class BrowserPages {
     private void show(Request request, Response response, Callback callback, Map<String, String> params)
             throws PageException, SQLException {
         PayRequest pay = PayRequest.parse(params, sellers);
-        BrowserSessions.Session session = sessions.find(cookie(request, SESSION_COOKIE));
+        BrowserSessions.Session session = sessions.find(PageHttp.cookie(request, SESSION_COOKIE));
         if (session == null) {
             showLogin(request, response, callback, pay, 200, null);
         } else {
@@ -113,13 +107,13 @@ final class BrowserPages {
 
     private void showLogin(Request request, Response response, Callback callback, PayRequest pay, int status,
                            String message) {
-        String csrf = cookie(request, LOGIN_COOKIE);
+        String csrf = PageHttp.cookie(request, LOGIN_COOKIE);
         if (csrf == null || !TOKEN.matcher(csrf).matches()) {
             csrf = Secrets.randomToken(32);
         }
         response.getHeaders().add(HttpHeader.SET_COOKIE, LOGIN_COOKIE + "=" + csrf
                 + "; Path=/; Max-Age=1800; Secure; HttpOnly; SameSite=Strict");
-        send(response, callback, status, Html.login(pay, csrf, issuer.currency(), message), pay.returnOrigin(),
+        PageHttp.send(response, callback, status, Html.login(pay, csrf, issuer.currency(), message), pay.returnOrigin(),
                 null);
     }
 
@@ -127,7 +121,7 @@ final class BrowserPages {
                              int status, String message) throws SQLException {
         settlement.returnExpired(session.account);
         long balance = issuer.account(session.account, 1).map(Store.Account::balance).orElse(0L);
-        send(response, callback, status, Html.consent(pay, session.csrf, session.username, balance,
+        PageHttp.send(response, callback, status, Html.consent(pay, session.csrf, session.username, balance,
                 choices(pay.price(), balance), issuer.currency(), message), pay.returnOrigin(), null);
     }
 
@@ -150,26 +144,26 @@ final class BrowserPages {
     private void login(Request request, Response response, Callback callback, Map<String, String> form)
             throws PageException, SQLException {
         PayRequest pay = PayRequest.parse(form, sellers);
-        String cookie = cookie(request, LOGIN_COOKIE);
-        if (cookie == null || !sameToken(cookie, form.get("csrf"))) {
+        String cookie = PageHttp.cookie(request, LOGIN_COOKIE);
+        if (cookie == null || !PageHttp.sameToken(cookie, form.get("csrf"))) {
             throw new PageException(403, "The login form has expired or did not come from this broker. Go back to"
                     + " the site and start the payment again.");
         }
         String username = BuyerLogins.normalize(form.get("username"));
         String password = form.getOrDefault("password", "");
         String key = username != null ? username : "?invalid";
-        if (sessions.throttled(key)) {
+        if (!sessions.attempt(key)) {
             showLogin(request, response, callback, pay, 429, "Too many failed logins for this username. Wait a"
                     + " few minutes and try again.");
             return;
         }
         BuyerLogins.Login found = username == null ? null : logins.find(username).orElse(null);
-        if (!Passwords.matches(password, found == null ? null : found.hash())) {
-            sessions.failed(key);
+        if (!checkPassword(password, found)) {
             LOG.info("Failed browser login for {}", username == null ? "an invalid username" : username);
             showLogin(request, response, callback, pay, 403, "The username or password is wrong.");
             return;
         }
+        sessions.succeeded(key);
         BrowserSessions.Session session = sessions.create(found.buyer(), found.username());
         LOG.info("Browser login of {}", found.username());
         HttpFields.Mutable headers = response.getHeaders();
@@ -177,19 +171,39 @@ final class BrowserPages {
                 + "; Path=/; Secure; HttpOnly; SameSite=Lax");
         headers.add(HttpHeader.SET_COOKIE, LOGIN_COOKIE + "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
         // Back to GET /pay with the validated parameters: a path on this broker only, so no open redirect.
-        headers.put(HttpHeader.LOCATION, PAY_PATH + "?" + encode(pay.fields()));
-        send(response, callback, 303, "", pay.returnOrigin(), null);
+        headers.put(HttpHeader.LOCATION, PAY_PATH + "?" + PageHttp.encode(pay.fields()));
+        PageHttp.send(response, callback, 303, "", pay.returnOrigin(), null);
+    }
+
+    /**
+     * PBKDF2 costs a fraction of a CPU-second by design; at most half the cores' worth run at once, so that a flood of
+     * logins (each username has its own throttle) cannot take every core from the API.
+     */
+    private boolean checkPassword(String password, BuyerLogins.Login found) throws PageException {
+        try {
+            if (!hashing.tryAcquire(5, TimeUnit.SECONDS)) {
+                throw new PageException(503, "The broker is busy. Try again in a moment.");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PageException(503, "The broker is busy. Try again in a moment.");
+        }
+        try {
+            return Passwords.matches(password, found == null ? null : found.hash());
+        } finally {
+            hashing.release();
+        }
     }
 
     private void consent(Request request, Response response, Callback callback, Map<String, String> form)
             throws PageException, SQLException {
         PayRequest pay = PayRequest.parse(form, sellers);
-        BrowserSessions.Session session = sessions.find(cookie(request, SESSION_COOKIE));
+        BrowserSessions.Session session = sessions.find(PageHttp.cookie(request, SESSION_COOKIE));
         if (session == null) {
             showLogin(request, response, callback, pay, 401, "Your session has ended. Log in again to continue.");
             return;
         }
-        if (!sameToken(session.csrf, form.get("csrf"))) {
+        if (!PageHttp.sameToken(session.csrf, form.get("csrf"))) {
             throw new PageException(403, "This form did not come from this broker's page. Nothing was charged.");
         }
         String action = form.get("action");
@@ -252,7 +266,7 @@ final class BrowserPages {
     private void handBack(Response response, Callback callback, PayRequest pay, Map<String, String> fields,
                           String heading) {
         String nonce = Secrets.randomToken(16);
-        send(response, callback, 200, Html.handBack(pay.returnUrl(), fields, pay.seller().name(), nonce, heading),
+        PageHttp.send(response, callback, 200, Html.handBack(pay.returnUrl(), fields, pay.seller().name(), nonce, heading),
                 pay.returnOrigin(), nonce);
     }
 
@@ -269,106 +283,5 @@ final class BrowserPages {
         }
         String fraction = m.group(2) == null ? "" : m.group(2);
         return Long.parseLong(m.group(1)) * 1_000_000 + Long.parseLong((fraction + "000000").substring(0, 6));
-    }
-
-    // --- HTTP plumbing ----------------------------------------------------------------------------------------
-
-    private static boolean sameToken(String expected, String presented) {
-        return presented != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-                presented.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    /** The first cookie named {@code name}, or null. */
-    static String cookie(Request request, String name) {
-        for (String header : request.getHeaders().getValuesList(HttpHeader.COOKIE)) {
-            for (String part : header.split(";")) {
-                String p = part.strip();
-                if (p.startsWith(name + "=")) {
-                    return p.substring(name.length() + 1);
-                }
-            }
-        }
-        return null;
-    }
-
-    private static Map<String, String> query(Request request) throws PageException {
-        String query = request.getHttpURI().getQuery();
-        return decode(query == null ? "" : query);
-    }
-
-    private static Map<String, String> form(Request request) throws PageException, IOException {
-        String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        String base = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-        if (!base.equals("application/x-www-form-urlencoded")) {
-            throw new PageException(415, "This page accepts only its own forms.");
-        }
-        if (request.getLength() > MAX_FORM_BYTES) {
-            throw new PageException(413, "The form is too large.");
-        }
-        InputStream in = Content.Source.asInputStream(request);
-        byte[] body = in.readNBytes(MAX_FORM_BYTES + 1);
-        if (body.length > MAX_FORM_BYTES) {
-            throw new PageException(413, "The form is too large.");
-        }
-        return decode(new String(body, StandardCharsets.US_ASCII));
-    }
-
-    /** Decodes {@code a=b&c=d}; a parameter given twice is refused rather than guessed at. */
-    static Map<String, String> decode(String text) throws PageException {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (text.isEmpty()) {
-            return out;
-        }
-        for (String pair : text.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name;
-            String value;
-            try {
-                name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw PageException.badRequest("The payment request is not properly encoded.");
-            }
-            if (out.put(name, value) != null) {
-                throw PageException.badRequest("The payment request gives a parameter more than once.");
-            }
-        }
-        return out;
-    }
-
-    static String encode(Map<String, String> fields) {
-        StringBuilder sb = new StringBuilder();
-        fields.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : "&").append(URLEncoder.encode(k,
-                StandardCharsets.UTF_8)).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
-        return sb.toString();
-    }
-
-    /**
-     * Sends a page with the security headers. {@code returnOrigin} (if known) is the one other place forms may
-     * POST to; {@code nonce} (if any) is the only script allowed.
-     */
-    private static void send(Response response, Callback callback, int status, String html, String returnOrigin,
-                             String nonce) {
-        send(response, callback, status, "text/html; charset=utf-8", html, returnOrigin, nonce);
-    }
-
-    private static void send(Response response, Callback callback, int status, String type, String body,
-                             String returnOrigin, String nonce) {
-        response.setStatus(status);
-        HttpFields.Mutable h = response.getHeaders();
-        h.put(HttpHeader.CONTENT_TYPE, type);
-        h.put("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'"
-                + (returnOrigin == null ? "" : " " + returnOrigin) + "; frame-ancestors 'none'; base-uri 'none'"
-                + (nonce == null ? "" : "; script-src 'nonce-" + nonce + "'"));
-        if (!h.contains(HttpHeader.CACHE_CONTROL)) {
-            h.put(HttpHeader.CACHE_CONTROL, "no-store");
-        }
-        h.put("X-Content-Type-Options", "nosniff");
-        h.put("Referrer-Policy", "no-referrer");
-        h.put("X-Frame-Options", "DENY");
-        response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
     }
 }

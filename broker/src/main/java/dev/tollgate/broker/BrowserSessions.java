@@ -105,35 +105,43 @@ final class BrowserSessions {
         s.outcomes.put(state, Map.copyOf(fields));
     }
 
-    /** Whether {@code username} has used up its failed attempts in the current window. */
-    synchronized boolean throttled(String username) {
+    /**
+     * Starts a login attempt for {@code username}: false if it has used up its failures in the current window;
+     * otherwise the attempt counts as a failure until {@link #succeeded} takes it back, so that concurrent guesses
+     * cannot overrun the limit.
+     */
+    synchronized boolean attempt(String username) {
+        long now = clock.millis();
         Deque<Long> f = failures.get(username);
-        if (f == null) {
-            return false;
+        if (f != null) {
+            prune(f, now);
+            if (f.size() >= MAX_FAILURES) {
+                return false;
+            }
+        } else {
+            if (failures.size() >= MAX_THROTTLED_USERNAMES) {
+                failures.values().removeIf(d -> {
+                    prune(d, now);
+                    return d.isEmpty();
+                });
+                Iterator<Map.Entry<String, Deque<Long>>> oldest = failures.entrySet().iterator();
+                while (failures.size() >= MAX_THROTTLED_USERNAMES && oldest.hasNext()) {
+                    oldest.next();
+                    oldest.remove();
+                }
+            }
+            f = new ArrayDeque<>();
+            failures.put(username, f);
         }
-        prune(f, clock.millis());
-        return f.size() >= MAX_FAILURES;
+        f.addLast(now);
+        return true;
     }
 
-    /** Counts a failed login for {@code username}. */
-    synchronized void failed(String username) {
-        long now = clock.millis();
-        if (!failures.containsKey(username) && failures.size() >= MAX_THROTTLED_USERNAMES) {
-            failures.values().removeIf(f -> {
-                prune(f, now);
-                return f.isEmpty();
-            });
-            Iterator<Map.Entry<String, Deque<Long>>> oldest = failures.entrySet().iterator();
-            while (failures.size() >= MAX_THROTTLED_USERNAMES && oldest.hasNext()) {
-                oldest.next();
-                oldest.remove();
-            }
-        }
-        Deque<Long> f = failures.computeIfAbsent(username, k -> new ArrayDeque<>());
-        prune(f, now);
-        f.addLast(now);
-        while (f.size() > MAX_FAILURES) {
-            f.removeFirst();
+    /** Takes back the attempt {@link #attempt} counted: the password was right. */
+    synchronized void succeeded(String username) {
+        Deque<Long> f = failures.get(username);
+        if (f != null && !f.isEmpty()) {
+            f.removeLast();
         }
     }
 

@@ -71,7 +71,7 @@ final class BrowserClient {
     }
 
     Page pay(Map<String, String> params) {
-        return get("/pay?" + BrowserPages.encode(params));
+        return get("/pay?" + PageHttp.encode(params));
     }
 
     Page get(String pathAndQuery) {
@@ -79,7 +79,7 @@ final class BrowserClient {
     }
 
     Page post(String path, Map<String, String> form) {
-        return postRaw(path, BrowserPages.encode(form));
+        return postRaw(path, PageHttp.encode(form));
     }
 
     /** POSTs {@code body} as a form body, as it is (for malformed bodies). */

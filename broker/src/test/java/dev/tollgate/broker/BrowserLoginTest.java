@@ -166,6 +166,29 @@ final class BrowserLoginTest {
     }
 
     @Test
+    void concurrentGuessesCannotOverrunTheThrottle() throws Exception {
+        BrowserClient browser = new BrowserClient(broker);
+        Page login = browser.pay(payParams(Map.of()));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String guess = "guess-" + i;
+                answers.add(pool.submit(() -> browser.login(login, "alice", guess).status()));
+            }
+            java.util.List<Integer> statuses = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<Integer> a : answers) {
+                statuses.add(a.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+
+            assertThat(statuses).filteredOn(s -> s == 403).hasSize(BrowserSessions.MAX_FAILURES);
+            assertThat(statuses).filteredOn(s -> s == 429).hasSize(12 - BrowserSessions.MAX_FAILURES);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aSessionIdleForThirtyMinutesEndsButUseKeepsItAlive() {
         BrowserClient browser = new BrowserClient(broker);
         Page consent = browser.loggedIn(alice, payParams(Map.of()));

@@ -140,7 +140,7 @@ final class BrowserPayRequestTest {
 
     @Test
     void aParameterGivenTwiceOrBadlyEncodedIsRefused() {
-        String query = BrowserPages.encode(payParams(Map.of()));
+        String query = PageHttp.encode(payParams(Map.of()));
 
         assertThat(browser.get("/pay?" + query + "&return=https%3A%2F%2Fevil.example%2F").status()).isEqualTo(400);
         Page badlyEncoded = browser.postRaw("/pay/login", query + "&x=%zz");
