@@ -149,6 +149,10 @@ final class BrowserPages {
             throw new PageException(403, "The login form has expired or did not come from this broker. Go back to"
                     + " the site and start the payment again.");
         }
+        if ("cancel".equals(form.get("action"))) {
+            handBack(response, callback, pay, cancelled(pay), "Payment cancelled");
+            return;
+        }
         String username = BuyerLogins.normalize(form.get("username"));
         String password = form.getOrDefault("password", "");
         String key = username != null ? username : "?invalid";
@@ -219,10 +223,8 @@ final class BrowserPages {
                         ? "Returning to " + pay.seller().name() : "Payment cancelled");
                 return;
             }
-            Map<String, String> fields = new LinkedHashMap<>();
             if (action.equals("cancel")) {
-                fields.put("error", "cancelled");
-                fields.put("state", pay.state());
+                Map<String, String> fields = cancelled(pay);
                 sessions.record(session, pay.state(), fields);
                 handBack(response, callback, pay, fields, "Payment cancelled");
                 return;
@@ -248,11 +250,19 @@ final class BrowserPages {
             }
             LOG.info("Browser consent of {}: scrip {} for seller {}, budget {}", session.username, issued.jti(),
                     pay.seller().id(), budget);
+            Map<String, String> fields = new LinkedHashMap<>();
             fields.put("token", issued.token());
             fields.put("state", pay.state());
             sessions.record(session, pay.state(), fields);
             handBack(response, callback, pay, fields, "Returning to " + pay.seller().name());
         }
+    }
+
+    private static Map<String, String> cancelled(PayRequest pay) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("error", "cancelled");
+        fields.put("state", pay.state());
+        return fields;
     }
 
     /** The hand-back fields in their wire order: token or error first, then state. */
@@ -273,7 +283,9 @@ final class BrowserPages {
     /** The chosen budget in micro-units; -1 if the custom amount is malformed. */
     private static long budget(Map<String, String> form) {
         String choice = form.getOrDefault("budget", "");
-        String text = choice.equals("custom") ? form.getOrDefault("custom", "").strip() : null;
+        String custom = form.getOrDefault("custom", "").strip();
+        // A typed amount wins over the checked preset: without scripts, typing cannot check its radio button.
+        String text = choice.equals("custom") || !custom.isEmpty() ? custom : null;
         if (text == null) {
             return choice.matches("[0-9]{1,12}") ? Long.parseLong(choice) : -1;
         }

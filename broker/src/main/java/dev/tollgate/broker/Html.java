@@ -95,7 +95,9 @@ final class Html {
                 + "<label for=\"password\">Password</label>"
                 + "<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\""
                 + " required maxlength=\"" + Passwords.MAX_LENGTH + "\">"
-                + "<button type=\"submit\">Log in</button></form>");
+                + "<button type=\"submit\" name=\"action\" value=\"login\">Log in</button>"
+                + "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>Cancel</button>"
+                + "</form>");
     }
 
     /**

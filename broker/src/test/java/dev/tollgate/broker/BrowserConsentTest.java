@@ -116,6 +116,35 @@ final class BrowserConsentTest {
     }
 
     @Test
+    void aTypedAmountWinsOverTheCheckedPresetForBrowsersWithoutScripts() throws Exception {
+        Page consent = browser.loggedIn(alice, payParams(Map.of()));
+
+        Page handBack = browser.consent(consent, Map.of("budget", "500000", "custom", "$0.80", "action", "allow"));
+
+        try (GatewayVerifier gateway = new GatewayVerifier(broker, TestBrokers.SELLER)) {
+            assertThat(gateway.verify(handBack.hidden().get("token")).budgetMicros()).isEqualTo(800_000);
+        }
+    }
+
+    @Test
+    void cancelOnTheLoginFormReturnsToTheSellerWithoutALogin() {
+        Page login = browser.pay(payParams(Map.of()));
+        Map<String, String> form = new HashMap<>(login.hidden());
+        form.put("action", "cancel");
+
+        Page handBack = browser.post("/pay/login", form);
+        form.remove("csrf");
+        Page forged = browser.post("/pay/login", form);
+
+        assertThat(handBack.status()).isEqualTo(200);
+        assertThat(handBack.formAction()).isEqualTo(BrowserClient.RETURN);
+        assertThat(handBack.hidden()).containsExactly(Map.entry("error", "cancelled"),
+                Map.entry("state", BrowserClient.STATE));
+        assertThat(forged.status()).isEqualTo(403);
+        assertThat(browser.cookies).doesNotContainKey("tollgate_session");
+    }
+
+    @Test
     void aBudgetBelowThePriceOrAMalformedAmountShowsTheConsentPageAgainAndIssuesNothing() {
         Page consent = browser.loggedIn(alice, payParams(Map.of()));
 
