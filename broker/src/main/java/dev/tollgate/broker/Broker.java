@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Tollgate reference broker: buyer accounts, the seller registry, Ed25519 signing keys and scrip issuance,
- * kept in SQLite in a data directory and served over HTTP(S) by embedded Jetty.
+ * kept in SQLite in a data directory and served over HTTP(S) by embedded Jetty, with browser pages ({@link #payUri()})
+ * where a buyer logs in and consents to a budget for a seller.
  *
  * <pre>{@code
  * try (Broker broker = Broker.builder().port(0).dataDir(dir).issuer("https://localhost:8444")
@@ -170,6 +171,14 @@ public final class Broker implements AutoCloseable {
     /** The JWKS URL gateways fetch the broker's keys from. @throws IllegalStateException if not started */
     public URI jwksUri() {
         return baseUri().resolve(ApiHandler.JWKS_PATH);
+    }
+
+    /**
+     * The browser payment page a seller's 402 page links to, such as {@code http://127.0.0.1:8444/pay}; it takes the
+     * query parameters of docs/PROTOCOL.md section 10. @throws IllegalStateException if not started
+     */
+    public URI payUri() {
+        return baseUri().resolve(BrowserPages.PAY_PATH);
     }
 
     /** The issuer ({@code iss}) of the broker's scrip, if set. */

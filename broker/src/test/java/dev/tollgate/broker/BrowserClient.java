@@ -71,7 +71,7 @@ final class BrowserClient {
     }
 
     Page pay(Map<String, String> params) {
-        return get("/pay?" + PageHttp.encode(params));
+        return get(broker.payUri().getPath() + "?" + PageHttp.encode(params));
     }
 
     Page get(String pathAndQuery) {
