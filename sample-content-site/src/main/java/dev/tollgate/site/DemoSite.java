@@ -8,14 +8,10 @@ import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.TollgateFilter;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
@@ -35,6 +31,7 @@ final class DemoSite implements AutoCloseable {
     /** The demo buyer's deposit: 20.00. */
     static final long DEMO_DEPOSIT_MICROS = 20_000_000;
     static final String DEMO_BUYER_FILE = "demo-buyer.json";
+    static final String DEMO_USERNAME = "demo";
     private static final Logger LOG = LoggerFactory.getLogger(DemoSite.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,8 +43,8 @@ final class DemoSite implements AutoCloseable {
     private final AdminPassword.Loaded admin;
     private final DemoBuyer buyer;
 
-    /** The funded buyer the demo prints: its broker account and API key (for programs). */
-    record DemoBuyer(String account, String apiKey) {
+    /** The funded buyer the demo prints: its browser login, its broker account and API key (for programs). */
+    record DemoBuyer(String username, String password, String account, String apiKey) {
     }
 
     private DemoSite(Options options, Tls tls, Broker broker, Server server, TollgateFilter gateway,
@@ -87,7 +84,7 @@ final class DemoSite implements AutoCloseable {
             }
             String origin = "https://localhost:" + options.port();
             register(broker, config, gateway.sellerPublicJwk(), origin);
-            DemoBuyer buyer = demoBuyer(data, broker, client);
+            DemoBuyer buyer = demoBuyer(data, broker);
             return new DemoSite(options, tls, broker, server, gateway, admin, buyer);
         } catch (Exception | Error e) {
             if (server != null) {
@@ -136,24 +133,20 @@ final class DemoSite implements AutoCloseable {
         }
     }
 
-    /** The demo buyer of an earlier start, or a new funded one created through the broker's demo API. */
-    private static DemoBuyer demoBuyer(Path data, Broker broker, SSLContext client)
-            throws IOException, InterruptedException {
+    /**
+     * The demo buyer of an earlier start, or a new funded one. Its login is kept in the owner-only
+     * {@value #DEMO_BUYER_FILE} so that every start can print it: it is a demo account on a demo broker.
+     */
+    private static DemoBuyer demoBuyer(Path data, Broker broker) throws IOException {
         Path file = data.resolve(DEMO_BUYER_FILE);
         if (Files.exists(file)) {
             JsonNode stored = JSON.readTree(OwnerOnlyFiles.read(file));
-            return new DemoBuyer(stored.path("account").asText(), stored.path("apiKey").asText());
+            return new DemoBuyer(stored.path("username").asText(), stored.path("password").asText(),
+                    stored.path("account").asText(), stored.path("apiKey").asText());
         }
-        HttpClient http = HttpClient.newBuilder().sslContext(client).connectTimeout(Duration.ofSeconds(5)).build();
-        HttpResponse<String> created = http.send(HttpRequest.newBuilder(broker.baseUri().resolve("/v1/accounts"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"deposit\":\"" + DEMO_DEPOSIT_MICROS + "\"}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        if (created.statusCode() != 201) {
-            throw new IOException("the broker refused to create the demo buyer: " + created.statusCode());
-        }
-        JsonNode body = JSON.readTree(created.body());
-        DemoBuyer buyer = new DemoBuyer(body.path("account").asText(), body.path("apiKey").asText());
+        dev.tollgate.broker.DemoBuyer created = broker.createDemoBuyer(DEMO_USERNAME, DEMO_DEPOSIT_MICROS);
+        DemoBuyer buyer = new DemoBuyer(created.username(), created.password(), created.account(),
+                created.apiKey());
         OwnerOnlyFiles.write(file, JSON.writeValueAsString(buyer).getBytes(StandardCharsets.UTF_8));
         return buyer;
     }

@@ -67,8 +67,10 @@ public final class Main {
                 .append("Dashboard:  ").append(site.siteUri().resolve("/admin")).append("   user admin, ");
         b.append(site.admin().generated().map(p -> "password " + p + "   (shown once; stored hashed in "
                 + site.admin().source() + ")").orElse("password as set before (hash in " + site.admin().source() + ")")).append('\n');
-        b.append("Demo buyer: account ").append(site.buyer().account()).append('\n')
-                .append("            API key ").append(site.buyer().apiKey()).append('\n')
+        b.append("Demo buyer: log in at the broker as ").append(site.buyer().username()).append(" / ")
+                .append(site.buyer().password()).append('\n')
+                .append("            account ").append(site.buyer().account()).append(", API key ")
+                .append(site.buyer().apiKey()).append('\n')
                 .append("Certificate (self-signed, trust it or accept the browser warning): ")
                 .append(site.tls().certificatePem()).append('\n');
         return b.toString();
