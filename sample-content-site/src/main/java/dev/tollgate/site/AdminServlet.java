@@ -94,12 +94,17 @@ public final class AdminServlet extends HttpServlet {
                 .append(figure("Pending", Html.money(s.unsettledMicros(), currency)))
                 .append(figure("Settled since start", Html.money(s.settledSinceStartMicros(), currency)))
                 .append(figure("Scrip awaiting settlement", Integer.toString(s.unsettledScrip())))
-                .append(figure("Last batch", s.lastSuccess().map(Object::toString).orElse("none yet")))
+                .append(figure("Last batch", s.lastSuccess().map(AdminServlet::time).orElse("none yet")))
                 .append("</dl>\n");
         Optional<String> error = s.lastError();
         error.ifPresent(e -> out.append("<p class=\"alert\">Last attempt failed (").append(s.consecutiveFailures())
                 .append(" in a row): ").append(Html.esc(e)).append("</p>\n"));
         return out.append("</section>\n").toString();
+    }
+
+    static String time(java.time.Instant instant) {
+        return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
+                .withZone(java.time.ZoneOffset.UTC).format(instant);
     }
 
     private static String figure(String term, String value) {

@@ -45,6 +45,11 @@ final class DemoFixture implements AutoCloseable {
     }
 
     static DemoFixture start(Path dir) throws Exception {
+        return start(dir, "");
+    }
+
+    /** Starts the demo with {@code extraYaml} appended to the copy of the documented config. */
+    static DemoFixture start(Path dir, String extraYaml) throws Exception {
         int port = freePort();
         int brokerPort = freePort();
         int httpPort = freePort();
@@ -55,7 +60,7 @@ final class DemoFixture implements AutoCloseable {
             throw new IllegalStateException("config/gateway.yaml no longer names localhost:8444 and ../data");
         }
         Path config = dir.resolve("gateway.yaml");
-        Files.writeString(config, yaml, StandardCharsets.UTF_8);
+        Files.writeString(config, yaml + extraYaml, StandardCharsets.UTF_8);
         Options options = Options.parse(java.util.List.of("--port", Integer.toString(port), "--broker-port",
                 Integer.toString(brokerPort), "--http-port", Integer.toString(httpPort), "--data",
                 dir.resolve("data").toString(), "--config", config.toString()));

@@ -1,0 +1,161 @@
+package dev.tollgate.site;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import dev.tollgate.gateway.TollgateFilter;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The reader's side in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}): the paywall,
+ * articles charged silently from the scrip cookie, a video played through Range requests and charged once, the
+ * dashboard, and settlement matching the broker's books. Screenshots of the paywall and the dashboard are saved under
+ * {@code target/screenshots/}. (The broker's pay button and the gateway's callback join this test when they land.)
+ */
+class DemoBrowserTest {
+
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static DemoFixture demo;
+    static WebDriver browser;
+
+    @BeforeAll
+    static void start() throws Exception {
+        demo = DemoFixture.start(dir, "settlement:\n  interval: 1s\n");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1200,900",
+                "--user-data-dir=" + Files.createDirectory(dir.resolve("chromium-profile")));
+        options.setAcceptInsecureCerts(true);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (demo != null) {
+            demo.close();
+        }
+    }
+
+    @Test
+    void aReaderPaysAtTheBrokerReadsWatchesAndTheSellerIsSettled() throws Exception {
+        // The paywall: item, price and charge model.
+        browser.get(demo.site("/articles/paying-by-the-click").toString());
+        assertThat(text()).contains("0.05").contains("per-click");
+        screenshot("paywall");
+
+        // The reader holds scrip in the gateway's cookie, as the broker's hand-back leaves it.
+        browser.manage().addCookie(new Cookie.Builder(TollgateFilter.SCRIP_COOKIE, demo.buyScrip(1_000_000))
+                .path("/").isSecure(true).isHttpOnly(true).sameSite("Lax").build());
+        browser.get(demo.site("/articles/paying-by-the-click").toString());
+        assertThat(text()).contains("Paying by the click").contains("You just paid 0.05 USD");
+        long budget = left() + 50_000;
+        assertThat(budget).isEqualTo(1_000_000);
+
+        // A second article is charged silently from the same budget.
+        browser.get(demo.site("/articles/the-402-status-code").toString());
+        assertThat(text()).contains("You just paid 0.02 USD");
+        assertThat(left()).isEqualTo(budget - 70_000);
+
+        // The video plays (the player fetches it with Range requests) and is charged once.
+        browser.get(demo.site("/videos/test-pattern.mp4").toString());
+        await(() -> Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
+                "var v = document.querySelector('video'); return v != null && v.readyState >= 1 && v.duration > 5;")));
+        browser.navigate().refresh();
+        await(() -> Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
+                "var v = document.querySelector('video'); return v != null && v.readyState >= 1;")));
+        browser.get(demo.site("/articles/hash-chains-explained").toString());
+        assertThat(text()).contains("You just paid 0.03 USD");
+        assertThat(left()).isEqualTo(budget - 70_000 - 100_000 - 30_000);
+
+        // Settlement: the broker's books show what the gateway charged, and so does the dashboard.
+        long charged = 200_000;
+        await(() -> redeemedAtBroker() == charged);
+        String password = demo.site.admin().generated().orElseThrow();
+        browser.get("https://admin:" + password + "@localhost:" + demo.site.siteUri().getPort() + "/admin");
+        assertThat(text()).contains("Dashboard").contains("Settled since start\n0.20 USD");
+        screenshot("dashboard");
+    }
+
+    private static long left() {
+        Matcher m = Pattern.compile("([0-9]+\\.[0-9]+) USD is left").matcher(text());
+        assertThat(m.find()).as("the page says what is left: %s", text()).isTrue();
+        return new java.math.BigDecimal(m.group(1)).movePointRight(6).longValueExact();
+    }
+
+    private static long redeemedAtBroker() throws Exception {
+        HttpResponse<String> me = demo.http.send(HttpRequest.newBuilder(
+                demo.site.brokerUri().resolve("/v1/accounts/me"))
+                .header("Authorization", "Bearer " + demo.site.buyer().apiKey()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        long redeemed = 0;
+        for (JsonNode scrip : JSON.readTree(me.body()).path("scrip")) {
+            if (scrip.path("seller").asText().equals("daily-byte")) {
+                redeemed += Long.parseLong(scrip.path("redeemed").asText());
+            }
+        }
+        return redeemed;
+    }
+
+    private static String text() {
+        return browser.findElement(By.tagName("body")).getText();
+    }
+
+    private static void awaitUrl(String prefix) {
+        await(() -> browser.getCurrentUrl().startsWith(prefix));
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void await(Condition condition) {
+        new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(AssertionError.class).until(d -> {
+            try {
+                return condition.holds();
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    private static void screenshot(String name) throws Exception {
+        Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(shot, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
