@@ -208,6 +208,16 @@ final class MeteredTest {
     }
 
     @Test
+    void bytesWrittenAfterTheAppClosedTheBodyAreNotCharged() throws Exception {
+        String token = scrip("m-closed", 50_000);
+
+        HttpTester.Response closed = paid("GET", "/gen/closed", token);
+
+        assertThat(closed.getContentBytes()).isEqualTo(Arrays.copyOf(Generator.BODY, 100));
+        assertThat(remaining("m-closed", 50_000)).isEqualTo(50_000 - UNIT_PRICE);
+    }
+
+    @Test
     void aLowerCaseHeadThatTheAppAnswersWithABodyIsMetered() throws Exception {
         String token = scrip("m-lower-head", 50_000);
 
@@ -321,6 +331,16 @@ final class MeteredTest {
                     for (int i = 0; i < BODY.length; i += 1000) {
                         out.write(BODY, i, 1000);
                         out.flush();
+                    }
+                }
+                case "/closed" -> {
+                    ServletOutputStream out = response.getOutputStream();
+                    out.write(BODY, 0, 100);
+                    out.close();
+                    try {
+                        out.write(BODY, 100, 5000); // after close: never sent, so never charged
+                    } catch (IOException expected) {
+                        // the stream says it has ended
                     }
                 }
                 case "/text" -> {
