@@ -367,6 +367,9 @@ final class MeteredResponse extends HttpServletResponseWrapper {
             if (written >= limit) {
                 throw limitReached(out);
             }
+            if (ended) {
+                throw new IOException("the body has ended"); // never charge for bytes that will not be sent
+            }
             if (written == paidThrough) {
                 chargeUnit();
             }
@@ -383,6 +386,9 @@ final class MeteredResponse extends HttpServletResponseWrapper {
             if (!metering) {
                 out.write(b, off, len);
                 return;
+            }
+            if (ended && written < limit) {
+                throw new IOException("the body has ended"); // never charge for bytes that will not be sent
             }
             while (len > 0) {
                 if (written >= limit) {

@@ -52,6 +52,7 @@ final class Metering {
     static void serve(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current,
                       PriceRule rule, Payer paid, UnitCharger charger, Runnable onCharge, String method)
             throws IOException, ServletException {
+        // Only the exact method: a container may send a body for "head", which would then pass unmetered.
         boolean head = method.equals("HEAD");
         long unitMicros = rule.price().micros();
         long remaining;

@@ -251,7 +251,7 @@ final class PayWordPayments {
                 Receipts.jsonString(account.buyer()));
         try {
             Metering.serve(request, response, chain, current, rule, payer, fromChain, charged,
-                    TollgateFilter.upperCase(request.getMethod()));
+                    request.getMethod());
         } catch (RuntimeException e) {
             throw new ServletException("the content failed", e);
         }

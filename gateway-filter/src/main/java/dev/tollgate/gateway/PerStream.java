@@ -22,19 +22,25 @@ final class PerStream {
 
     private final PriceRule rule;
     private final String stream;
+    /**
+     * The stream as the ledger keys entitlements: named with the rule that sells it, so two rules whose patterns
+     * give the same stream key (a 4K rule before a cheaper one) never share an entitlement.
+     */
+    private final String entitlement;
     private final Instant now;
     private final Instant until;
 
     PerStream(PriceRule rule, String path, Clock clock) {
         this.rule = rule;
         this.stream = StreamKeys.keyOf(rule, path);
+        this.entitlement = stream + " (" + rule.match() + ")";
         this.now = clock.instant();
         this.until = now.plus(rule.window().orElseThrow());
     }
 
     /** Charges the price once per stream and window: {@link ChargeResult.Entitled} when already paid for. */
     ChargeResult charge(Ledger ledger, ScripAccount scrip) throws LedgerUnavailableException {
-        return ledger.chargeStream(scrip, rule.price().micros(), stream, now, until);
+        return ledger.chargeStream(scrip, rule.price().micros(), entitlement, now, until);
     }
 
     /** The receipt of the charge that bought the entitlement. */

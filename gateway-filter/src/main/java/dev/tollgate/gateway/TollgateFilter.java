@@ -249,7 +249,8 @@ public final class TollgateFilter implements Filter {
         }
         if (rule.charge() == ChargeModel.METERED) {
             Metering.serve(request, response, chain, current, rule, paid,
-                    UnitCharger.scrip(ledger, paid.scrip(), rule.price().micros(), path), settler::charged, method);
+                    UnitCharger.scrip(ledger, paid.scrip(), rule.price().micros(), path), settler::charged,
+                    request.getMethod());
             return;
         }
         String jti = paid.scrip().jti();

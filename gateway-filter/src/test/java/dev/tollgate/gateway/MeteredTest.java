@@ -208,6 +208,28 @@ final class MeteredTest {
     }
 
     @Test
+    void bytesWrittenAfterTheAppClosedTheBodyAreNotCharged() throws Exception {
+        String token = scrip("m-closed", 50_000);
+
+        HttpTester.Response closed = paid("GET", "/gen/closed", token);
+
+        assertThat(closed.getContentBytes()).isEqualTo(Arrays.copyOf(Generator.BODY, 100));
+        assertThat(remaining("m-closed", 50_000)).isEqualTo(50_000 - UNIT_PRICE);
+    }
+
+    @Test
+    void aLowerCaseHeadThatTheAppAnswersWithABodyIsMetered() throws Exception {
+        String token = scrip("m-lower-head", 50_000);
+
+        HttpTester.Response head = paid("head", "/gen/chunks", token);
+
+        int sent = head.getContentBytes().length;
+        assertThat(sent).isPositive();
+        long units = (sent + UNIT - 1) / UNIT;
+        assertThat(remaining("m-lower-head", 50_000)).isEqualTo(50_000 - units * UNIT_PRICE);
+    }
+
+    @Test
     void anAppThatFailsBeforeWritingChargesNothing() throws Exception {
         String token = scrip("m-fail", 50_000);
 
@@ -289,6 +311,17 @@ final class MeteredTest {
             }
         }
 
+        /** Routes methods case-insensitively, as some frameworks do: {@code head} then gets a body. */
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response)
+                throws ServletException, IOException {
+            if (request.getMethod().equals("head")) {
+                doGet(request, response);
+                return;
+            }
+            super.service(request, response);
+        }
+
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response)
                 throws ServletException, IOException {
@@ -298,6 +331,16 @@ final class MeteredTest {
                     for (int i = 0; i < BODY.length; i += 1000) {
                         out.write(BODY, i, 1000);
                         out.flush();
+                    }
+                }
+                case "/closed" -> {
+                    ServletOutputStream out = response.getOutputStream();
+                    out.write(BODY, 0, 100);
+                    out.close();
+                    try {
+                        out.write(BODY, 100, 5000); // after close: never sent, so never charged
+                    } catch (IOException expected) {
+                        // the stream says it has ended
                     }
                 }
                 case "/text" -> {

@@ -270,4 +270,37 @@ final class PerStreamTest {
         assertThat(response.getStatus()).isEqualTo(402);
         assertThat(TollgateFilterTest.offerOf(response).error()).isEqualTo("insufficient_budget");
     }
+
+    @Test
+    void anEntitlementSoldByOneRuleDoesNotCoverAnotherRuleWithTheSameStreamKey() throws Exception {
+        Path content = dir.resolve("content");
+        Files.write(Files.createDirectories(content.resolve("abc").resolve("4k")).resolve("movie.mp4"), movie);
+        try (GatewayHarness two = new GatewayHarness(Files.createDirectories(dir.resolve("two"))).writeConfig(
+                String.join("\n",
+                        "rules:",
+                        "  - match: /videos/*/4k/**",
+                        "    price: 1.00",
+                        "    charge: per-stream",
+                        "    stream: /videos/{id}/**",
+                        "  - match: /videos/**",
+                        "    price: 0.10",
+                        "    charge: per-stream",
+                        "    stream: /videos/{id}/**",
+                        "")).serve("/videos/*", () -> MeteredTest.files(content))) {
+            two.start();
+            String token = two.broker.scrip().jti("s-two-rules").budget("5000000")
+                    .expiresAt(two.clock.instant().plus(Duration.ofHours(30))).sign();
+            String payment = GatewayHarness.paymentHeader(token, 1_000_000);
+
+            HttpTester.Response cheap = two.request("GET", "/videos/abc/movie.mp4", "PAYMENT-SIGNATURE", payment);
+            HttpTester.Response dear = two.request("GET", "/videos/abc/4k/movie.mp4", "PAYMENT-SIGNATURE", payment);
+            HttpTester.Response again = two.request("GET", "/videos/abc/4k/movie.mp4", "PAYMENT-SIGNATURE", payment);
+
+            assertThat(TollgateFilterTest.receiptOf(cheap).amount()).isEqualTo("100000");
+            assertThat(TollgateFilterTest.receiptOf(dear).amount()).as("the 4K stream is sold by its own rule")
+                    .isEqualTo("1000000");
+            assertThat(TollgateFilterTest.receiptOf(again).amount()).isEqualTo("0");
+            assertThat(dear.getContentBytes()).isEqualTo(movie);
+        }
+    }
 }

@@ -23,8 +23,26 @@ final class Entitlements {
     record Key(String issuer, String buyer, String stream) {
     }
 
-    /** A live entitlement: the charge that bought it and its end (the answer's values made once, for hits). */
-    record Entitlement(long seq, long untilMillis, String receiptId, Instant until) {
+    /**
+     * A live entitlement: the charge that bought it and its end (the answer's values made once, for hits). A hit sets
+     * {@code used} and then reads {@code revoking}; a refund sets {@code revoking} and then reads {@code used}
+     * (both volatile): at least one of them sees the other, so a request never passes on an entitlement whose charge
+     * is refunded, and a charge whose entitlement another request used is not refunded.
+     */
+    static final class Entitlement {
+        final long seq;
+        final long untilMillis;
+        final String receiptId;
+        final Instant until;
+        volatile boolean used;
+        volatile boolean revoking;
+
+        Entitlement(long seq, long untilMillis, String receiptId, Instant until) {
+            this.seq = seq;
+            this.untilMillis = untilMillis;
+            this.receiptId = receiptId;
+            this.until = until;
+        }
 
         Entitlement(long seq, long untilMillis, SqliteLedger ledger) {
             this(seq, untilMillis, ledger.receiptId(seq), Instant.ofEpochMilli(untilMillis));
@@ -64,7 +82,11 @@ final class Entitlements {
         Key key = new Key(scrip.issuer(), scrip.buyer(), stream);
         Entitlement held = cache.getIfPresent(key);
         if (held != null && held.untilMillis > nowMillis) {
-            return entitled(held, scrip);
+            held.used = true;
+            if (!held.revoking) {
+                return entitled(held, scrip);
+            }
+            // a refund of its charge is deciding: ask again under the key's stripe, after it
         }
         ReentrantLock stripe = stripe(key);
         SqliteLedger.acquire(stripe, ledger.waitTimeoutNanos(), "ledger entitlements are busy");
@@ -72,11 +94,13 @@ final class Entitlements {
             ledger.ensureOpen();
             held = cache.getIfPresent(key);
             if (held != null && held.untilMillis > nowMillis) {
+                held.used = true;
                 return entitled(held, scrip);
             }
             int resourceId = ledger.resourceId(stream);
             held = find(key, resourceId, nowMillis);
             if (held != null) {
+                held.used = true;
                 cache.put(key, held);
                 return entitled(held, scrip);
             }
@@ -155,6 +179,32 @@ final class Entitlements {
             }
             return key;
         });
+    }
+
+    /**
+     * Whether the charge {@code seq} may be refunded: not if another request already passed on the entitlement it
+     * bought (the buyer got content on it). If it may, hits stop passing on it. Caller holds the key's stripe and
+     * calls {@link #revoke} once the refund is recorded.
+     */
+    boolean mayRefund(Key key, long seq) {
+        Entitlement held = cache.getIfPresent(key);
+        if (held == null || held.seq != seq) {
+            return true; // not cached: any later lookup takes the stripe we hold, and finds the refund
+        }
+        held.revoking = true;
+        if (held.used) {
+            held.revoking = false;
+            return false;
+        }
+        return true;
+    }
+
+    /** The refund {@link #mayRefund} allowed failed: hits may pass on the entitlement again. Caller holds the stripe. */
+    void keep(Key key, long seq) {
+        Entitlement held = cache.getIfPresent(key);
+        if (held != null && held.seq == seq) {
+            held.revoking = false;
+        }
     }
 
     /** The charge {@code seq} is refunded: its entitlement ends now. Caller holds the key's stripe. */

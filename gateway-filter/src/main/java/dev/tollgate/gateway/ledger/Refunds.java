@@ -6,6 +6,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Refunds of a {@link SqliteLedger}: of scrip charges (the money goes back to the scrip), stream charges (the
@@ -13,6 +15,8 @@ import java.util.function.LongConsumer;
  * serialized by one lock. Thread-safe.
  */
 final class Refunds {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Refunds.class);
 
     /** A charge as stored, in SQLite or still in the journal. */
     record StoredCharge(long accountId, boolean chain, long amount, int resourceId, long createdMillis,
@@ -86,7 +90,20 @@ final class Refunds {
                 SqliteLedger.acquire(stripe, ledger.waitTimeoutNanos(), "ledger entitlements are busy");
             }
             try {
-                long refundSeq = append(seq, charge);
+                if (key != null && !ledger.entitlements().mayRefund(key, seq)) {
+                    LOG.info("Kept charge {}: another request already passed on the stream entitlement it bought",
+                            receiptId);
+                    return false;
+                }
+                long refundSeq;
+                try {
+                    refundSeq = append(seq, charge);
+                } catch (LedgerUnavailableException | RuntimeException e) {
+                    if (key != null) {
+                        ledger.entitlements().keep(key, seq); // the charge stands, and so does its entitlement
+                    }
+                    throw e;
+                }
                 if (key != null) {
                     ledger.entitlements().revoke(key, seq);
                 }

@@ -177,12 +177,26 @@ final class SqliteLedgerStreamTest {
             first = receipt(ledger.chargeStream(scrip, 300, VIDEO, T0, UNTIL));
         }
         try (SqliteLedger reopened = SqliteLedger.open(file())) {
-            assertThat(reopened.chargeStream(scrip, 300, VIDEO, T0, UNTIL))
-                    .isEqualTo(new ChargeResult.Entitled(first, UNTIL, 700));
-
             assertThat(reopened.refund(first)).isTrue();
 
             assertThat(reopened.chargeStream(scrip, 300, VIDEO, T0, UNTIL)).isInstanceOf(ChargeResult.Charged.class);
+        }
+    }
+
+    @Test
+    void aFirstRequestWhoseEntitlementAnotherRequestUsedIsNotRefunded() throws Exception {
+        ScripAccount scrip = scrip("used", 1_000);
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            String first = receipt(ledger.chargeStream(scrip, 300, VIDEO, T0, UNTIL));
+            assertThat(ledger.chargeStream(scrip, 300, VIDEO, T0.plusSeconds(1), UNTIL))
+                    .as("a segment request passes while the first request still runs")
+                    .isEqualTo(new ChargeResult.Entitled(first, UNTIL, 700));
+
+            assertThat(ledger.refund(first)).as("the buyer got content on it: the charge stands").isFalse();
+
+            assertThat(ledger.remaining(scrip)).isEqualTo(700);
+            assertThat(ledger.chargeStream(scrip, 300, VIDEO, T0.plusSeconds(2), UNTIL))
+                    .isEqualTo(new ChargeResult.Entitled(first, UNTIL, 700));
         }
     }
 
