@@ -164,6 +164,21 @@ final class GatewayHarness implements AutoCloseable {
         return head ? HttpTester.parseHeadResponse(raw) : HttpTester.parseResponse(raw);
     }
 
+    /** POSTs a form body ({@code application/x-www-form-urlencoded}); {@code headers} are name, value pairs. */
+    HttpTester.Response postForm(String path, String body, String... headers) throws Exception {
+        HttpTester.Request request = HttpTester.newRequest();
+        request.setMethod("POST");
+        request.setURI(path);
+        request.setHeader("Host", "shop.test");
+        request.setHeader("Content-Type", "application/x-www-form-urlencoded");
+        for (int i = 0; i < headers.length; i += 2) {
+            request.setHeader(headers[i], headers[i + 1]);
+        }
+        request.setContent(body);
+        return HttpTester.parseResponse(connector.getResponse(
+                org.eclipse.jetty.util.BufferUtil.toString(request.generate()), 10, java.util.concurrent.TimeUnit.SECONDS));
+    }
+
     /** Sends a request written by hand, for headers too large for the test client's generator. */
     HttpTester.Response raw(String request) throws Exception {
         return HttpTester.parseResponse(connector.getResponse(request));
