@@ -173,6 +173,18 @@ public final class TollgateFilter implements Filter {
         return started().status();
     }
 
+    /**
+     * What was sold, for the seller's dashboard: revenue per resource and in total, the {@code recentLimit} latest
+     * charges, and the settled and unsettled totals. Reads every charge in the ledger: not for the request path.
+     *
+     * @param recentLimit how many of the latest charges to include, 0 to 1000
+     * @throws LedgerUnavailableException if the ledger cannot be read (or keeps no sales records)
+     */
+    public SalesReport report(int recentLimit) throws LedgerUnavailableException {
+        started();
+        return SalesReport.of(snapshot.currency, ledger.sales(recentLimit));
+    }
+
     private Settler started() {
         Settler s = settler;
         if (s == null) {
