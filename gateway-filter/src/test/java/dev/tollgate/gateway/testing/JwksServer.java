@@ -17,7 +17,6 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * A real Jetty 12 server on {@code 127.0.0.1} (random port) serving {@code GET /.well-known/jwks.json} from a
@@ -46,10 +45,7 @@ public final class JwksServer implements AutoCloseable {
         if (tls == null) {
             this.connector = new ServerConnector(server);
         } else {
-            SslContextFactory.Server ssl = new SslContextFactory.Server();
-            ssl.setKeyStore(tls.keyStore());
-            ssl.setKeyStorePassword(new String(SelfSignedCertificate.PASSWORD));
-            this.connector = new ServerConnector(server, ssl);
+            this.connector = new ServerConnector(server, tls.sslContextFactory());
         }
         connector.setHost("127.0.0.1");
         connector.setPort(0);

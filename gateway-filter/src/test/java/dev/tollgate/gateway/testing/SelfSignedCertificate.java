@@ -79,6 +79,14 @@ public final class SelfSignedCertificate {
         return file;
     }
 
+    /** A Jetty TLS configuration serving this certificate. */
+    public org.eclipse.jetty.util.ssl.SslContextFactory.Server sslContextFactory() {
+        org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+        ssl.setKeyStore(keyStore());
+        ssl.setKeyStorePassword(new String(PASSWORD));
+        return ssl;
+    }
+
     /** A key store with the key and certificate under alias {@code server}, password {@link #PASSWORD}. */
     public KeyStore keyStore() {
         try {
