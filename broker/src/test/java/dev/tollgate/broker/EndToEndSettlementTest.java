@@ -158,6 +158,11 @@ final class EndToEndSettlementTest {
     }
 
     private Path writeConfig(Broker broker) throws IOException {
+        return writeConfig(dir, broker);
+    }
+
+    /** A gateway config for seller daily-byte at {@code broker}: articles at 5 cents, settling every second. */
+    static Path writeConfig(Path dir, Broker broker) throws IOException {
         Path config = dir.resolve("gateway.yaml");
         Files.writeString(config, String.join("\n",
                 "seller:",
@@ -220,7 +225,7 @@ final class EndToEndSettlementTest {
         return X402Codec.encodeHeader(new PaymentPayload(2, null, accepted, Map.of("token", token), null));
     }
 
-    private static HttpResponse<String> get(URI uri, String payment) throws Exception {
+    static HttpResponse<String> get(URI uri, String payment) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10));
         if (payment != null) {
             request.header(PaymentHeaders.PAYMENT_SIGNATURE, payment);
@@ -228,7 +233,7 @@ final class EndToEndSettlementTest {
         return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static Server startGateway(TollgateFilter filter) throws Exception {
+    static Server startGateway(TollgateFilter filter) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");

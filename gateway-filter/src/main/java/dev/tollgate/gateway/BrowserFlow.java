@@ -163,7 +163,9 @@ final class BrowserFlow {
             if (credential instanceof Credential.Rejected rejected) {
                 throw new Refusal(400, rejected.code().code(), "the scrip was refused: " + rejected.message());
             }
-            Credential.Verified verified = (Credential.Verified) credential;
+            if (!(credential instanceof Credential.Verified verified)) {
+                throw new Refusal(400, "invalid_token", "the token is not scrip");
+            }
             long seconds = (verified.expiresAtMillis() - clock.millis()) / 1000;
             if (seconds < 1) {
                 throw new Refusal(400, "expired_token", "the scrip has expired");

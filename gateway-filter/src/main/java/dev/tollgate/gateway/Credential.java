@@ -28,6 +28,27 @@ sealed interface Credential {
                     long reusableUntilMillis) implements Credential {
     }
 
+    /**
+     * A PayWord payment (PROTOCOL.md section 8) as read from the header, not verified yet: the commitment and the word
+     * are checked per request against the chain's head by {@link PayWordPayments}. Never cached: every payment on a
+     * chain carries another word.
+     *
+     * @param commitment the commitment's compact JWS, or {@code null} when only its id was sent
+     * @param commitmentId the commitment's id (computed from {@code commitment} when that was sent)
+     * @param index {@code i}, at least 0 as read; the range is checked against the chain
+     * @param word {@code w_i}, 32 bytes
+     * @param acceptedMicros the most the buyer agreed to pay for this request
+     * @param network the {@code accepted.network} the buyer named
+     */
+    record PayWordPayment(String commitment, String commitmentId, int index, byte[] word, long acceptedMicros,
+                          String network) implements Credential {
+
+        @Override
+        public long reusableUntilMillis() {
+            return 0;
+        }
+    }
+
     /** A credential that will never verify: cached briefly so a flood of one bad token costs one check. */
     record Rejected(ErrorCode code, String message, long untilMillis) implements Credential {
 

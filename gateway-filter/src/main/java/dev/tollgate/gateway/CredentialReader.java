@@ -1,10 +1,12 @@
 package dev.tollgate.gateway;
 
 import dev.tollgate.gateway.internal.ErrorCode;
+import dev.tollgate.gateway.internal.PayWordVerifier;
 import dev.tollgate.gateway.internal.PaymentException;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.protocol.MalformedPaymentException;
 import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentPayload;
 import dev.tollgate.protocol.PaymentRequirements;
@@ -41,8 +43,11 @@ final class CredentialReader {
         this.reverifyAfterMillis = reverifyAfter.toMillis();
     }
 
-    /** The verified credential the request carries, or {@code null} if it carries none. */
-    Credential.Verified fromRequest(HttpServletRequest request, Snapshot current, CredentialCache credentials)
+    /**
+     * The verified credential the request carries, a {@link Credential.PayWordPayment} still to be checked against its
+     * chain, or {@code null} if it carries none.
+     */
+    Credential fromRequest(HttpServletRequest request, Snapshot current, CredentialCache credentials)
             throws PaymentException {
         String header = request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE);
         char kind = 'H';
@@ -58,12 +63,15 @@ final class CredentialReader {
         Credential credential = credentials.get(key);
         if (credential == null) {
             credential = kind == 'H' ? fromHeader(value, current) : fromCookie(value);
+            if (credential instanceof Credential.PayWordPayment) {
+                return credential; // one word per request: nothing to reuse
+            }
             credentials.put(key, credential);
         }
         if (credential instanceof Credential.Rejected) {
             throw ((Credential.Rejected) credential).exception();
         }
-        return (Credential.Verified) credential;
+        return credential;
     }
 
     /**
@@ -75,9 +83,10 @@ final class CredentialReader {
         try {
             PaymentPayload payload = X402Codec.decodeHeader(header, PaymentPayload.class);
             PaymentRequirements accepted = payload.accepted();
-            if (!Scrip.SCHEME.equals(accepted.scheme())) {
+            boolean payWord = PayWord.SCHEME.equals(accepted.scheme());
+            if (!payWord && !Scrip.SCHEME.equals(accepted.scheme())) {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "scheme '" + clip(accepted.scheme())
-                        + "' is not accepted here; pay with scheme 'scrip'");
+                        + "' is not accepted here; pay with scheme 'scrip' or 'payword'");
             }
             if (!snapshot.network.equals(accepted.network())) {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + clip(accepted.network())
@@ -98,6 +107,9 @@ final class CredentialReader {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
                         "accepted.amount must be a whole number of micro-units, like \"50000\"");
             }
+            if (payWord) {
+                return payWord(payload, acceptedMicros, accepted.network());
+            }
             String token = payload.payloadString("token");
             if (token == null || token.isEmpty()) {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "payload.token is missing");
@@ -109,6 +121,42 @@ final class CredentialReader {
         } catch (PaymentException e) {
             return rejectedOrRethrow(e);
         }
+    }
+
+    /**
+     * The PayWord payload: {@code commitment} or {@code commitmentId}, {@code index} (a JSON integer) and
+     * {@code word}. Only its form is checked here; the commitment and the word are checked against the chain.
+     */
+    private static Credential payWord(PaymentPayload payload, long acceptedMicros, String network)
+            throws PaymentException {
+        String commitment = payload.payloadString(PayWord.COMMITMENT);
+        String commitmentId = payload.payloadString(PayWord.COMMITMENT_ID);
+        if (commitment != null && !commitment.isEmpty()) {
+            if (commitment.length() > PayWordVerifier.MAX_COMMITMENT_CHARS) {
+                throw new PaymentException(ErrorCode.INVALID_COMMITMENT, "payload.commitment is longer than "
+                        + PayWordVerifier.MAX_COMMITMENT_CHARS + " characters");
+            }
+            commitmentId = PayWord.commitmentId(commitment);
+        } else if (commitmentId == null || commitmentId.length() != PayWord.WORD_CHARS) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
+                    "payload must carry 'commitment', or 'commitmentId' (43 base64url characters)");
+        } else {
+            commitment = null;
+        }
+        Object index = payload.payload().get(PayWord.INDEX);
+        if (!(index instanceof Integer i) || i < 0) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, index instanceof Number
+                    && !(index instanceof Double) && !(index instanceof java.math.BigDecimal)
+                    ? "payload.index is out of range" : "payload.index must be a JSON integer");
+        }
+        byte[] word;
+        try {
+            word = PayWord.decodeWord(payload.payloadString(PayWord.WORD));
+        } catch (IllegalArgumentException e) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
+                    "payload.word must be " + PayWord.WORD_CHARS + " base64url characters");
+        }
+        return new Credential.PayWordPayment(commitment, commitmentId, i, word, acceptedMicros, network);
     }
 
     /** Reads the browser flow's cookie, whose value is the scrip itself. */

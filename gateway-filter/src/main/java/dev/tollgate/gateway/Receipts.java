@@ -82,6 +82,23 @@ final class Receipts {
         return encode(json);
     }
 
+    /**
+     * The header of a request paid with PayWord: {@code extra.remaining} is the chain's credit left and
+     * {@code extra.index} the chain's head index after this payment.
+     */
+    static String payWord(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros,
+                          int headIndex) {
+        StringBuilder json = new StringBuilder(180 + buyerJson.length())
+                .append("{\"success\":true,\"payer\":").append(buyerJson)
+                .append(",\"transaction\":");
+        appendJsonString(json, receiptId);
+        json.append(",\"network\":\"").append(network)
+                .append("\",\"amount\":\"").append(amountMicros)
+                .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros)
+                .append("\",\"index\":").append(headIndex).append("}}");
+        return encode(json);
+    }
+
     /** The header after the seller's app failed: the charge was returned to the buyer. */
     static String refunded(String network, String buyerJson, String receiptId, long remainingMicros, int status) {
         StringBuilder json = new StringBuilder(200 + buyerJson.length())

@@ -75,6 +75,8 @@ public final class TollgateFilter implements Filter {
     private ConfigWatcher watcher;
     private volatile Settler settler;
     private OnlineCharger onlineCharger;
+    /** The PayWord payment path; package-private for tests. */
+    PayWordPayments payWords;
 
     /** For containers, which configure the filter through {@link #init}. */
     public TollgateFilter() {
@@ -125,6 +127,8 @@ public final class TollgateFilter implements Filter {
             onlineCharger = settler.onlineCharger();
             verification = BrokerVerification.start(config, clock);
             reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh());
+            payWords = PayWordPayments.start(config, verification.keys(), ledger, settler::charged, clock,
+                    settings.cacheSize);
             browser = new BrowserFlow(clock);
             snapshot = new Snapshot(config, browser);
             if (settings.watch) {
@@ -241,7 +245,14 @@ public final class TollgateFilter implements Filter {
         }
         Credential.Verified paid;
         try {
-            paid = reader.fromRequest(request, current, credentials);
+            Credential read = reader.fromRequest(request, current, credentials);
+            // --- PayWord hook (PROTOCOL.md section 8): PayWordPayments checks, charges and forwards it.
+            if (read instanceof Credential.PayWordPayment payWord) {
+                payWords.serve(request, response, chain, current, rule, payWord, path);
+                return;
+            }
+            // --- end PayWord hook
+            paid = (Credential.Verified) read;
             if (paid == null) {
                 Answers.paymentRequired(request, response, current, rule, ErrorCode.PAYMENT_REQUIRED,
                         "pay " + rule.price() + " with scrip from " + current.config.broker().name());

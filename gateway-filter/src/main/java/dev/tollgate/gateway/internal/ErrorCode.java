@@ -16,7 +16,14 @@ public enum ErrorCode {
     INSUFFICIENT_BUDGET("insufficient_budget"),
     PRICE_CHANGED("price_changed"),
     BROKER_UNAVAILABLE("broker_unavailable"),
-    LEDGER_UNAVAILABLE("ledger_unavailable");
+    LEDGER_UNAVAILABLE("ledger_unavailable"),
+    // PayWord (PROTOCOL.md section 8)
+    INVALID_CERTIFICATE("invalid_certificate"),
+    INVALID_COMMITMENT("invalid_commitment"),
+    UNKNOWN_COMMITMENT("unknown_commitment"),
+    INDEX_OUT_OF_RANGE("index_out_of_range"),
+    STEP_TOO_LARGE("step_too_large"),
+    INVALID_WORD("invalid_word");
 
     private final String code;
 

@@ -75,7 +75,7 @@ public interface Ledger extends AutoCloseable {
      * Pays with the chain's word {@code (index, word)} and charges {@code amountMicros} from the chain's credit.
      * The caller has verified the word against {@code expected} (a head this ledger returned): for
      * {@code index > expected.index}, {@code SHA-256^(index - l)(word) = w_l}; otherwise
-     * {@code SHA-256^(l - index)(word) = w_l}.
+     * {@code SHA-256^(l - index)(w_l) = word} (a lower word follows from the head).
      *
      * <p>Atomic per chain:
      * <ul>

@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.internal.TrustFile;
+import dev.tollgate.gateway.ledger.ChainTotal;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.ScripTotal;
+import dev.tollgate.protocol.PayWord;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,8 +42,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Redeems the ledger's charges at the broker ({@code docs/PROTOCOL.md} section 6): a daemon thread that every
  * {@code settlement.interval}, or sooner once {@code settlement.batch-size} charges were made since the last batch,
- * sends the oldest unsettled scrip as one seller-signed batch of cumulative claims and records what the broker
- * confirms with {@link Ledger#markSettled}.
+ * sends the oldest unsettled scrip, then the oldest unsettled PayWord chains (section 8), as one seller-signed batch
+ * of cumulative claims and records what the broker confirms with {@link Ledger#markSettled} and
+ * {@link Ledger#markChainSettled}.
  *
  * <p>Claims are cumulative, so a batch whose answer was lost is simply sent again: the broker pays only the
  * difference, and the ledger never moves a settled amount backwards. While the broker is unreachable or refuses
@@ -70,6 +73,9 @@ public final class Settler implements AutoCloseable {
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Set<String> FINAL_REFUSALS = Set.of("expired", "wrong_seller", "unknown_scrip");
+    /** PayWord claims the broker will never credit more on: a retry cannot change its verdict. */
+    private static final Set<String> FINAL_CHAIN_REFUSALS = Set.of("expired", "wrong_seller", "unknown_certificate",
+            "invalid_certificate", "invalid_commitment", "invalid_index", "invalid_word");
 
     /** What one call of {@link #settleOnce} did. */
     enum Outcome {
@@ -249,16 +255,20 @@ public final class Settler implements AutoCloseable {
 
     private Outcome pass(Duration timeout) {
         List<ScripTotal> batch;
+        List<ChainTotal> chains;
         try {
             batch = select(ledger.unsettled((int) Math.min(Integer.MAX_VALUE,
                     (long) settings.batchSize() + excluded.size())));
+            int room = settings.batchSize() - batch.size();
+            chains = room <= 0 ? List.of() : selectChains(ledger.unsettledChains((int) Math.min(Integer.MAX_VALUE,
+                    (long) room + excluded.size())), room);
         } catch (LedgerUnavailableException e) {
             return fail("the ledger is unavailable: " + e.getMessage());
         }
-        if (batch.isEmpty()) {
+        if (batch.isEmpty() && chains.isEmpty()) {
             return Outcome.IDLE;
         }
-        String jws = sign(batch, clock.instant());
+        String jws = sign(batch, chains, clock.instant());
         HttpResponse<byte[]> response;
         try {
             response = post(jws, timeout);
@@ -283,11 +293,12 @@ public final class Settler implements AutoCloseable {
         }
         try {
             apply(batch, results);
+            applyChains(chains, results);
         } catch (LedgerUnavailableException e) {
             return fail("the ledger is unavailable: " + e.getMessage());
         }
         succeed();
-        return batch.size() >= settings.batchSize() ? Outcome.FULL : Outcome.SENT;
+        return batch.size() + chains.size() >= settings.batchSize() ? Outcome.FULL : Outcome.SENT;
     }
 
     /** The oldest unsettled scrip that may be claimed, at most a batch of them. */
@@ -312,8 +323,42 @@ public final class Settler implements AutoCloseable {
         return batch;
     }
 
-    /** The batch as PROTOCOL.md section 6 has it: a compact JWS, EdDSA, signed with the seller's key. */
+    /** The oldest unsettled chains of this broker that may be claimed, at most {@code room} of them. */
+    private List<ChainTotal> selectChains(List<ChainTotal> unsettled, int room) {
+        List<ChainTotal> chains = new ArrayList<>();
+        for (ChainTotal total : unsettled) {
+            String id = chainKey(total);
+            if (excluded.contains(id) || total.index() <= total.settledIndex()) {
+                continue;
+            }
+            if (!total.issuer().equals(settings.audience())) {
+                exclude(id, "PayWord chain " + total.commitmentId() + " was certified by " + total.issuer()
+                        + ", not by the broker " + settings.audience() + " this gateway settles with; it is not "
+                        + "claimed");
+                continue;
+            }
+            chains.add(total);
+            if (chains.size() == room) {
+                break;
+            }
+        }
+        return chains;
+    }
+
+    private static String chainKey(ChainTotal total) {
+        return "payword\n" + total.issuer() + '\n' + total.commitmentId();
+    }
+
+    /** A batch of scrip claims only. */
     String sign(List<ScripTotal> batch, Instant now) {
+        return sign(batch, List.of(), now);
+    }
+
+    /**
+     * The batch as PROTOCOL.md section 6 has it: a compact JWS, EdDSA, signed with the seller's key. PayWord claims
+     * (section 8) follow the scrip claims: {@code {"commitment", "index", "word"}}.
+     */
+    String sign(List<ScripTotal> batch, List<ChainTotal> chains, Instant now) {
         ObjectNode claims = JSON.createObjectNode();
         long iat = now.getEpochSecond();
         claims.put("iss", settings.sellerId());
@@ -326,6 +371,10 @@ public final class Settler implements AutoCloseable {
         ArrayNode list = claims.putArray("claims");
         for (ScripTotal total : batch) {
             list.addObject().put("jti", total.jti()).put("spent", Long.toString(total.chargedMicros()));
+        }
+        for (ChainTotal total : chains) {
+            list.addObject().put("commitment", total.commitment()).put("index", total.index())
+                    .put("word", PayWord.encodeWord(total.word()));
         }
         return key.signJws(TYP, claims);
     }
@@ -345,6 +394,9 @@ public final class Settler implements AutoCloseable {
             sent.put(total.jti(), total);
         }
         for (JsonNode result : results) {
+            if (!result.has("jti")) {
+                continue; // a PayWord result: applyChains
+            }
             ScripTotal total = sent.remove(result.path("jti").asText());
             if (total == null) {
                 continue; // not a claim of this batch, or answered twice
@@ -388,6 +440,53 @@ public final class Settler implements AutoCloseable {
         }
         if (!sent.isEmpty()) {
             LOG.debug("The broker did not answer {} claims; they are sent again with a later batch", sent.size());
+        }
+    }
+
+    /** Records what the broker credited on each chain: the {@code index} it reports. */
+    private void applyChains(List<ChainTotal> chains, JsonNode results) throws LedgerUnavailableException {
+        if (chains.isEmpty()) {
+            return;
+        }
+        Map<String, ChainTotal> sent = new HashMap<>();
+        for (ChainTotal total : chains) {
+            sent.put(total.commitmentId(), total);
+        }
+        for (JsonNode result : results) {
+            ChainTotal total = sent.remove(result.path("commitmentId").asText());
+            if (total == null) {
+                continue;
+            }
+            String id = chainKey(total);
+            String status = result.path("status").asText();
+            if (status.equals("credited") || status.equals("unchanged")) {
+                JsonNode index = result.path("index");
+                if (!index.canConvertToInt() || !index.isIntegralNumber() || index.intValue() < 0
+                        || index.intValue() > total.index()) {
+                    LOG.warn("The broker answered PayWord chain {} with a bad 'index': {}", total.commitmentId(),
+                            result);
+                    continue;
+                }
+                if (index.intValue() > total.settledIndex()) {
+                    ledger.markChainSettled(total.issuer(), total.commitmentId(), index.intValue());
+                }
+                if (status.equals("unchanged") && index.intValue() < total.index()) {
+                    exclude(id, "the broker credits PayWord chain " + total.commitmentId() + " no further than index "
+                            + index.intValue() + " of " + total.index());
+                }
+            } else if (status.equals("refused")) {
+                String reason = result.path("reason").asText("");
+                if (FINAL_CHAIN_REFUSALS.contains(reason)) {
+                    exclude(id, "the broker refused the claim on PayWord chain " + total.commitmentId() + " up to index "
+                            + total.index() + ": " + reason);
+                } else if (warned.add(id)) {
+                    LOG.warn("The broker refused the claim on PayWord chain {}: {}; it is sent again with later "
+                            + "batches", total.commitmentId(), reason.isEmpty() ? result.toString() : reason);
+                }
+            } else {
+                LOG.warn("The broker answered PayWord chain {} with an unknown status: {}", total.commitmentId(),
+                        result);
+            }
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.tollgate.protocol.PayWord;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -51,6 +52,8 @@ final class FakeRedemptionBroker implements AutoCloseable {
     private final Map<String, PublicKey> keysByKid = new ConcurrentHashMap<>();
     private final Map<String, Long> redeemed = new ConcurrentHashMap<>();
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
+    private final Map<String, Integer> chainIndex = new ConcurrentHashMap<>();
+    private final List<String> payWordClaims = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Map<String, AtomicInteger> claimsSeen = new ConcurrentHashMap<>();
     private final List<Integer> batchSizes = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger requests = new AtomicInteger();
@@ -109,7 +112,7 @@ final class FakeRedemptionBroker implements AutoCloseable {
         answersToDrop.set(n);
     }
 
-    /** Claims on this scrip are refused with {@code reason}. */
+    /** Claims on this scrip (or PayWord commitment id) are refused with {@code reason}. */
     void refuse(String jti, String reason) {
         refusals.put(jti, reason);
     }
@@ -227,6 +230,13 @@ final class FakeRedemptionBroker implements AutoCloseable {
         Set<String> once = new HashSet<>();
         Map<String, Long> spent = new HashMap<>();
         for (JsonNode claim : list) {
+            if (claim.has("commitment")) {
+                if (!claim.path("commitment").isTextual() || !claim.path("index").isInt()
+                        || !claim.path("word").isTextual() || !once.add(claim.get("commitment").asText())) {
+                    throw new Rejected(400, "bad PayWord claim");
+                }
+                continue;
+            }
             String jti = claim.path("jti").asText();
             if (!once.add(jti) || !claim.path("spent").isTextual()) {
                 throw new Rejected(400, "duplicate claim or spent not a string");
@@ -236,6 +246,10 @@ final class FakeRedemptionBroker implements AutoCloseable {
         batchSizes.add(list.size());
         ArrayNode results = JSON.createArrayNode();
         for (JsonNode claim : list) {
+            if (claim.has("commitment")) {
+                results.add(redeemChain(claim));
+                continue;
+            }
             String jti = claim.get("jti").asText();
             claimsSeen.computeIfAbsent(jti, j -> new AtomicInteger()).incrementAndGet();
             ObjectNode result = results.addObject().put("jti", jti);
@@ -254,6 +268,50 @@ final class FakeRedemptionBroker implements AutoCloseable {
         ObjectNode answer = JSON.createObjectNode();
         answer.set("results", results);
         return answer;
+    }
+
+    /**
+     * A PayWord claim as section 8 has it: the word must hash back to the commitment's root in {@code index} steps;
+     * credits {@code index x unit} minus what was credited before. (The certificate and commitment signatures are the
+     * real broker's business; here the chain is what is checked.)
+     */
+    private ObjectNode redeemChain(JsonNode claim) throws Exception {
+        String commitment = claim.get("commitment").asText();
+        String id = PayWord.commitmentId(commitment);
+        int index = claim.get("index").asInt();
+        payWordClaims.add(id + " " + index + " " + claim.get("word").asText());
+        claimsSeen.computeIfAbsent(id, j -> new AtomicInteger()).incrementAndGet();
+        ObjectNode result = JSON.createObjectNode().put("commitmentId", id);
+        String reason = refusals.get(id);
+        JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(commitment.split("\\.")[1]));
+        byte[] root = PayWord.decodeWord(claims.get("root").asText());
+        if (reason == null && (index < 0 || index > claims.get("n").asInt()
+                || !PayWord.reaches(PayWord.decodeWord(claim.get("word").asText()), index, root))) {
+            reason = "invalid_word";
+        }
+        if (reason != null) {
+            return result.put("status", "refused").put("reason", reason);
+        }
+        long unit = Long.parseLong(claims.get("unit").asText());
+        int before = chainIndex.getOrDefault(id, 0);
+        int after = Math.max(before, index);
+        chainIndex.put(id, after);
+        long credited = (after - before) * unit;
+        redeemed.merge(id, credited, Long::sum);
+        return result.put("status", credited > 0 ? "credited" : "unchanged").put("credited", Long.toString(credited))
+                .put("redeemed", Long.toString(redeemed.getOrDefault(id, 0L))).put("index", after);
+    }
+
+    /** The PayWord claims received, in order, as {@code "<commitmentId> <index> <word>"}. */
+    List<String> payWordClaims() {
+        synchronized (payWordClaims) {
+            return List.copyOf(payWordClaims);
+        }
+    }
+
+    /** The index the broker has credited a chain up to. */
+    int chainIndex(String commitmentId) {
+        return chainIndex.getOrDefault(commitmentId, 0);
     }
 
     private static final class Rejected extends Exception {

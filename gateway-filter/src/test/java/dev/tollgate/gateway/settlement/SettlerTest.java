@@ -143,7 +143,8 @@ final class SettlerTest {
         charge("a", 5);
 
         broker.refuseConnections(false);
-        await("everything is settled", () -> status().unsettledScrip() == 0);
+        // The ledger is marked settled before the settler records its success: wait for both.
+        await("everything is settled", () -> status().unsettledScrip() == 0 && status().consecutiveFailures() == 0);
         assertEverythingSettledExactlyOnce();
         SettlementStatus status = settler.status();
         assertThat(status.consecutiveFailures()).isZero();

@@ -1,0 +1,379 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.gateway.internal.BrokerKeys;
+import dev.tollgate.gateway.internal.ErrorCode;
+import dev.tollgate.gateway.internal.PayWordVerifier;
+import dev.tollgate.gateway.internal.PaymentException;
+import dev.tollgate.gateway.ledger.ChainAccount;
+import dev.tollgate.gateway.ledger.ChainHead;
+import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PayWord;
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.PaymentRequired;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PayWord payment path (docs/PROTOCOL.md section 8): checks a payment {@code (i, w_i)} against its commitment and
+ * the chain's head in the ledger, charges the request's price from the chain's credit, and forwards the request like
+ * a scrip-paid one.
+ *
+ * <p>Checks run in the protocol's order, and everything that bounds the hashing work comes before any hashing: the
+ * commitment, {@code 1 <= i <= n}, {@code |i - l| <= max-step}. The ledger's compare-and-set on the head decides
+ * between concurrent payments on one chain: a payment whose head moved meanwhile is checked against the new head and
+ * tried again, a bounded number of times.
+ *
+ * <p>Thread-safe.
+ */
+final class PayWordPayments {
+
+    /** Head moves a payment may lose to concurrent payments on its chain before it gives up (503, retry). */
+    static final int MAX_ATTEMPTS = 64;
+
+    private static final Logger LOG = LoggerFactory.getLogger(PayWordPayments.class);
+
+    private final PayWordVerifier verifier;
+    private final Ledger ledger;
+    private final Runnable charged;
+    private final Clock clock;
+    private final String issuer;
+    /** Hash operations done to verify words: lets a test prove a refused payment cost no hashing. */
+    final LongAdder hashSteps = new LongAdder();
+
+    PayWordPayments(PayWordVerifier verifier, Ledger ledger, Runnable charged, Clock clock, String issuer) {
+        this.verifier = verifier;
+        this.ledger = ledger;
+        this.charged = charged;
+        this.clock = clock;
+        this.issuer = issuer;
+    }
+
+    static PayWordPayments start(GatewayConfig config, BrokerKeys keys, Ledger ledger, Runnable charged,
+                                 Clock clock, long cacheSize) {
+        GatewayConfig.Broker broker = config.broker();
+        PayWordVerifier verifier = new PayWordVerifier(keys, broker.issuer(), config.sellerId(),
+                config.currency().getCurrencyCode(), broker.clockSkew(), clock, broker.keyRefresh(), cacheSize);
+        return new PayWordPayments(verifier, ledger, charged, clock, broker.issuer());
+    }
+
+    /**
+     * Answers a request paid with PayWord: forwards it once paid, otherwise a 402 (or a 503 when the ledger fails).
+     * Exceptions of the seller's app reach the container as {@link ServletException}s, never as runtime exceptions
+     * the filter would mistake for a payment it could not read.
+     */
+    void serve(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current,
+               PriceRule rule, Credential.PayWordPayment payment, String path) throws IOException, ServletException {
+        // A metered request only pays its word here (nothing consumed); its units are drawn from the credit later.
+        boolean metered = rule.charge() == ChargeModel.METERED;
+        long price = metered ? 0 : rule.price().micros();
+        ChainAccount account;
+        ChainHead head;
+        ChargeResult result;
+        try {
+            checkAcceptable(current, rule, payment);
+            account = account(current, payment);
+            if (payment.index() < 1 || payment.index() > account.length()) {
+                throw new PaymentException(ErrorCode.INDEX_OUT_OF_RANGE, "index " + payment.index()
+                        + " is outside the chain's 1 to " + account.length());
+            }
+            head = ledger.chainHead(account);
+            result = null;
+            ChainHead verified = null;
+            for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+                if (verified == null || verified.index() != head.index()
+                        || !Arrays.equals(verified.word(), head.word())) {
+                    checkWord(current, payment, head);
+                    verified = head;
+                }
+                result = ledger.chargeChain(account, head, payment.index(), payment.word(), price, path);
+                if (!(result instanceof ChargeResult.HeadMoved moved)) {
+                    break;
+                }
+                head = moved.head();
+            }
+        } catch (PaymentException e) {
+            Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
+            return;
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.
+            LOG.error("Could not check or record a PayWord payment; refusing paid content for {}", path, e);
+            Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+            return;
+        }
+        if (result instanceof ChargeResult.HeadMoved) {
+            LOG.warn("PayWord payment for {} lost the chain's head {} times in a row; asking to retry", path,
+                    MAX_ATTEMPTS);
+            Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the chain is busy; pay again");
+            return;
+        }
+        if (!(result instanceof ChargeResult.Charged paid)) {
+            insufficient(request, response, current, rule, account, head, result.remainingMicros());
+            return;
+        }
+        if (metered) {
+            meter(request, response, chain, current, rule, account, path);
+            return;
+        }
+        charged.run();
+        int headIndex = Math.max(head.index(), payment.index());
+        forward(request, response, chain, current, account, paid, headIndex);
+    }
+
+    /** A verified commitment still cached, by id, or {@code null}: for tests and operations. */
+    ChainAccount account(String commitmentId) throws PaymentException {
+        return verifier.cached(commitmentId, Integer.MAX_VALUE);
+    }
+
+    /** What a cached read cannot know: the rule, the network and the price now. */
+    private static void checkAcceptable(Snapshot current, PriceRule rule, Credential.PayWordPayment payment)
+            throws PaymentException {
+        if (!rule.accepts(PayWord.SCHEME)) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "this resource is not sold for PayWord; pay with "
+                    + "scheme " + String.join(" or ", rule.schemes()));
+        }
+        if (rule.charge() != ChargeModel.PER_CLICK && rule.charge() != ChargeModel.METERED) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "PayWord pays per-click and metered resources; "
+                    + "this one is charged " + rule.charge().configName() + ": pay with scrip");
+        }
+        if (rule.online()) {
+            // The broker confirms scrip charges online (section 7); it has no such step for PayWord words.
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "this resource needs the broker's online "
+                    + "confirmation, which PayWord has not; pay with scheme scrip");
+        }
+        if (!current.network.equals(payment.network())) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + payment.network()
+                    + "' is not accepted here; pay on '" + current.network + "'");
+        }
+        if (payment.acceptedMicros() < rule.price().micros()) {
+            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
+                    + Money.ofMicros(payment.acceptedMicros(), rule.price().currency()));
+        }
+    }
+
+    /** The verified commitment: sent along, cached, or reloaded from the ledger (after a restart) and verified. */
+    private ChainAccount account(Snapshot current, Credential.PayWordPayment payment)
+            throws PaymentException, LedgerUnavailableException {
+        int maxLength = current.config.payword().maxChainLength();
+        ChainAccount account;
+        if (payment.commitment() != null) {
+            account = verifier.verify(payment.commitment(), maxLength);
+        } else {
+            account = verifier.cached(payment.commitmentId(), maxLength);
+            if (account == null) {
+                Optional<String> stored = ledger.commitment(issuer, payment.commitmentId());
+                if (stored.isEmpty() || !PayWord.commitmentId(stored.get()).equals(payment.commitmentId())) {
+                    throw new PaymentException(ErrorCode.UNKNOWN_COMMITMENT, "this seller does not know the "
+                            + "commitment; send it again with 'commitment'");
+                }
+                account = verifier.verify(stored.get(), maxLength);
+            }
+        }
+        if (!clock.instant().isBefore(account.expiresAt())) {
+            throw new PaymentException(ErrorCode.EXPIRED_TOKEN, "the PayWord commitment has expired");
+        }
+        return account;
+    }
+
+    /** Bounds the work by {@code max-step} first, then hashes: {@code w_i} must lie on the chain through the head. */
+    private void checkWord(Snapshot current, Credential.PayWordPayment payment, ChainHead head)
+            throws PaymentException {
+        int i = payment.index();
+        int l = head.index();
+        long step = Math.abs((long) i - l);
+        int maxStep = current.config.payword().maxStep();
+        if (step > maxStep) {
+            throw new PaymentException(ErrorCode.STEP_TOO_LARGE, "index " + i + " is " + step + " words from the "
+                    + "chain's head " + l + "; at most " + maxStep + " are accepted at once");
+        }
+        hashSteps.add(step);
+        // Above the head: w_i hashes down to w_l. At or below it: w_l hashes down to w_i (a word already revealed).
+        boolean onChain = i > l ? PayWord.reaches(payment.word(), (int) step, head.word())
+                : PayWord.reaches(head.word(), (int) step, payment.word());
+        if (!onChain) {
+            throw new PaymentException(ErrorCode.INVALID_WORD, "the word at index " + i + " is not on this chain");
+        }
+    }
+
+    /**
+     * A metered response paid from the chain's credit: the word was paid (the head moved, nothing consumed), and each
+     * unit of body bytes is now charged from the credit before it is written. A unit charge never moves the head: it
+     * names the head's own word, which needs no hashing; a head moved by a concurrent payment is simply taken over.
+     */
+    private void meter(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current,
+                       PriceRule rule, ChainAccount account, String path) throws IOException, ServletException {
+        ChainHead paidHead;
+        try {
+            paidHead = ledger.chainHead(account);
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            LOG.error("Ledger unavailable; refusing metered content for {}", path, e);
+            Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+            return;
+        }
+        long unitMicros = rule.price().micros();
+        UnitCharger fromChain = new UnitCharger() {
+            private ChainHead head = paidHead;
+
+            @Override
+            public long remainingMicros() {
+                return head.creditMicros();
+            }
+
+            @Override
+            public ChargeResult chargeUnit() throws LedgerUnavailableException {
+                ChargeResult result = null;
+                for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+                    result = ledger.chargeChain(account, head, head.index(), head.word(), unitMicros, path);
+                    if (!(result instanceof ChargeResult.HeadMoved moved)) {
+                        return result;
+                    }
+                    head = moved.head();
+                }
+                return result;
+            }
+        };
+        Metering.Payer payer = new Metering.Payer(account.buyer(), account.commitmentId(),
+                Receipts.jsonString(account.buyer()));
+        try {
+            Metering.serve(request, response, chain, current, rule, payer, fromChain, charged,
+                    TollgateFilter.upperCase(request.getMethod()));
+        } catch (RuntimeException e) {
+            throw new ServletException("the content failed", e);
+        }
+    }
+
+    /** 402 {@code insufficient_budget}, naming the head so the client can pay a higher index. */
+    private static void insufficient(HttpServletRequest request, HttpServletResponse response, Snapshot current,
+                                     PriceRule rule, ChainAccount account, ChainHead head, long credit)
+            throws IOException {
+        long price = rule.price().micros();
+        long missingUnits = (price - credit + account.unitMicros() - 1) / account.unitMicros();
+        String message = "this costs " + rule.price() + " but the chain's credit is "
+                + Money.ofMicros(credit, rule.price().currency()) + "; pay index " + (head.index() + missingUnits)
+                + " or higher";
+        PaymentRequired offer = Offers.offer(current.config, rule, Answers.requestUrl(request),
+                ErrorCode.INSUFFICIENT_BUDGET, message);
+        Map<String, Object> chain = new LinkedHashMap<>();
+        chain.put("commitmentId", account.commitmentId());
+        chain.put("index", head.index());
+        chain.put("credit", Long.toString(credit));
+        chain.put("unit", Long.toString(account.unitMicros()));
+        chain.put("length", account.length());
+        Map<String, Object> tollgate = new LinkedHashMap<>();
+        tollgate.put("message", message);
+        tollgate.put("chain", chain);
+        offer = new PaymentRequired(offer.x402Version(), offer.error(), offer.resource(), offer.accepts(),
+                Map.of("tollgate", tollgate));
+        response.setStatus(402);
+        response.setHeader(PaymentHeaders.PAYMENT_REQUIRED, Offers.header(offer));
+        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
+        Answers.addPaymentHeaders(response);
+        byte[] body;
+        if (Answers.prefersHtml(request)) {
+            response.setContentType("text/html;charset=utf-8");
+            body = Offers.html(current.config, rule, ErrorCode.INSUFFICIENT_BUDGET, message);
+        } else {
+            response.setContentType("application/json");
+            body = Offers.json(offer);
+        }
+        response.setContentLength(body.length);
+        if (!request.getMethod().equals("HEAD")) {
+            response.getOutputStream().write(body);
+        }
+    }
+
+    /**
+     * Like the scrip path's forwarding: the paid response keeps the receipt, refunds the chain's credit if the app
+     * fails before content was sent, and keeps the charge once content is on its way.
+     */
+    private void forward(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                         Snapshot current, ChainAccount account, ChargeResult.Charged paid, int headIndex)
+            throws IOException, ServletException {
+        request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(account.buyer(), account.commitmentId(),
+                paid.amountMicros(), paid.remainingMicros(), current.currency, paid.receiptId()));
+        String buyerJson = Receipts.jsonString(account.buyer());
+        PaidResponse paidResponse = PaidResponse.withReceipt(response, this::refund, current.network, buyerJson, paid,
+                Receipts.payWord(current.network, buyerJson, paid.receiptId(), paid.amountMicros(),
+                        paid.remainingMicros(), headIndex));
+        boolean delivered = false;
+        try {
+            chain.doFilter(request, paidResponse);
+            delivered = true;
+        } catch (RuntimeException e) {
+            throw new ServletException("the content failed", e);
+        } finally {
+            if (delivered && request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(new RefundOnFailure(paidResponse));
+            } else if (delivered) {
+                if (response.getStatus() >= 400) {
+                    paidResponse.refund("the content answered " + response.getStatus());
+                }
+            } else if (!response.isCommitted()) {
+                paidResponse.refund("the content threw");
+            }
+        }
+    }
+
+    private boolean refund(String receiptId, String why) {
+        try {
+            ledger.refund(receiptId);
+            LOG.debug("Refunded {} to its chain: {}", receiptId, why);
+            return true;
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            LOG.error("Could not refund {} ({}); the buyer was charged for a failed response", receiptId, why, e);
+            return false;
+        }
+    }
+
+    /** Refunds an asynchronously completed request whose content failed before it was sent. */
+    private static final class RefundOnFailure implements AsyncListener {
+        private final PaidResponse paidResponse;
+
+        RefundOnFailure(PaidResponse paidResponse) {
+            this.paidResponse = paidResponse;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            if (event.getSuppliedResponse() instanceof HttpServletResponse r && r.getStatus() >= 400) {
+                paidResponse.refund("the content answered " + r.getStatus());
+            }
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            refundUnlessSent("the content timed out");
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            refundUnlessSent("the content failed");
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this);
+        }
+
+        private void refundUnlessSent(String why) {
+            if (!paidResponse.getResponse().isCommitted()) {
+                paidResponse.refund(why);
+            }
+        }
+    }
+}
