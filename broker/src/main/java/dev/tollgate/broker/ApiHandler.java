@@ -78,9 +78,11 @@ final class ApiHandler extends Handler.Abstract {
     private final Charges charges;
     private final PayWordCertificates certificates;
     private final boolean demoMode;
+    private final BrowserPages pages;
 
     ApiHandler(Issuer issuer, KeyRing keys, Settlement settlement, Charges charges,
-               PayWordCertificates certificates, boolean demoMode) {
+               PayWordCertificates certificates, boolean demoMode, BrowserPages pages) {
+        this.pages = pages;
         this.issuer = issuer;
         this.keys = keys;
         this.settlement = settlement;
@@ -91,6 +93,11 @@ final class ApiHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        if (BrowserPages.handles(Request.getPathInContext(request))) {
+            // The browser pages answer in HTML, errors included.
+            pages.handle(request, response, callback);
+            return true;
+        }
         try {
             route(request, response, callback);
         } catch (ApiException e) {

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Tollgate reference broker: buyer accounts, the seller registry, Ed25519 signing keys and scrip issuance,
- * kept in SQLite in a data directory and served over HTTP(S) by embedded Jetty.
+ * kept in SQLite in a data directory and served over HTTP(S) by embedded Jetty, with browser pages ({@link #payUri()})
+ * where a buyer logs in and consents to a budget for a seller.
  *
  * <pre>{@code
  * try (Broker broker = Broker.builder().port(0).dataDir(dir).issuer("https://localhost:8444")
@@ -65,6 +66,7 @@ public final class Broker implements AutoCloseable {
     private final Settlement settlement;
     private final Charges charges;
     private final PayWordCertificates certificates;
+    private final BuyerLogins logins;
     private ScheduledExecutorService sweeper;
     private Server server;
     private ServerConnector connector;
@@ -78,6 +80,7 @@ public final class Broker implements AutoCloseable {
 
     private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement,
                    Charges charges, PayWordCertificates certificates) {
+        this.logins = new BuyerLogins(store, settings.clock());
         this.settings = settings;
         this.store = store;
         this.keys = keys;
@@ -121,7 +124,9 @@ public final class Broker implements AutoCloseable {
         c.setHost(settings.host());
         c.setPort(settings.port());
         s.addConnector(c);
-        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, settings.demoMode()));
+        BrowserPages pages = new BrowserPages(issuer, settlement, logins, new BrowserSessions(settings.clock()),
+                store::seller);
+        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, settings.demoMode(), pages));
         s.setStopTimeout(settings.stopTimeout().toMillis());
         try {
             s.start();
@@ -166,6 +171,14 @@ public final class Broker implements AutoCloseable {
     /** The JWKS URL gateways fetch the broker's keys from. @throws IllegalStateException if not started */
     public URI jwksUri() {
         return baseUri().resolve(ApiHandler.JWKS_PATH);
+    }
+
+    /**
+     * The browser payment page a seller's 402 page links to, such as {@code http://127.0.0.1:8444/pay}; it takes the
+     * query parameters of docs/PROTOCOL.md section 10. @throws IllegalStateException if not started
+     */
+    public URI payUri() {
+        return baseUri().resolve(BrowserPages.PAY_PATH);
     }
 
     /** The issuer ({@code iss}) of the broker's scrip, if set. */
@@ -221,6 +234,28 @@ public final class Broker implements AutoCloseable {
             return store.seller(Objects.requireNonNull(id, "id cannot be null."));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read seller '" + id + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates a funded demo buyer that can log in to the browser pages (docs/PROTOCOL.md section 10) with
+     * {@code username} and a generated password, and use the HTTP API with the returned API key.
+     *
+     * @param username 3 to 64 ASCII letters, digits, {@code .}, {@code _}, {@code -} or {@code @}; stored lower case
+     * @param depositMicros the deposit, 1 to 100000000 micro-units
+     * @return the login and the API key, shown this once
+     * @throws IllegalStateException if the broker is not in demo mode, or the database fails
+     * @throws IllegalArgumentException if the username is malformed or taken, or the deposit out of range
+     */
+    public DemoBuyer createDemoBuyer(String username, long depositMicros) {
+        Objects.requireNonNull(username, "username cannot be null.");
+        requireState(settings.demoMode(), "demo buyers exist only in demo mode");
+        try {
+            DemoBuyer buyer = issuer.createDemoBuyer(username, depositMicros, logins);
+            LOG.info("Created demo buyer {} ({})", buyer.username(), buyer.account());
+            return buyer;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create demo buyer '" + username + "': " + e.getMessage(), e);
         }
     }
 

@@ -69,6 +69,29 @@ final class Issuer {
     }
 
     /**
+     * Creates a buyer funded with {@code deposit} micro-units (a demo deposit) that can log in to the browser pages
+     * with {@code username} and a generated password.
+     *
+     * @throws IllegalArgumentException if the username is malformed or taken, or the deposit out of range
+     */
+    DemoBuyer createDemoBuyer(String username, long deposit, BuyerLogins logins) throws SQLException {
+        String name = BuyerLogins.normalize(username);
+        if (name == null) {
+            throw new IllegalArgumentException("username must be 3 to 64 ASCII letters, digits, '.', '_', '-' or"
+                    + " '@'");
+        }
+        if (deposit <= 0 || deposit > ScripRules.MAX_DEMO_DEPOSIT_MICROS) {
+            throw new IllegalArgumentException("deposit must be 1 to " + ScripRules.MAX_DEMO_DEPOSIT_MICROS
+                    + " micro-units, got " + deposit);
+        }
+        String account = Secrets.newAccountId();
+        String apiKey = Secrets.newApiKey(account);
+        String password = Passwords.generate();
+        logins.createBuyer(account, Secrets.sha256(apiKey), deposit, "demo", name, Passwords.hash(password));
+        return new DemoBuyer(name, password, account, apiKey);
+    }
+
+    /**
      * The account id an API key belongs to.
      *
      * @throws ApiException 401 {@code unauthorized} for a malformed, unknown or wrong key, all alike

@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
  *                              [--keystore FILE --keystore-password-file FILE] [--settlement-grace 24h]
  * java -jar broker.jar register-seller --data DIR --id ID --name NAME --public-key KEY|@FILE --origin URL...
  * java -jar broker.jar rotate-key --data DIR
+ * java -jar broker.jar create-demo-buyer --data DIR --username NAME [--deposit 5000000]
  * </pre>
  *
  * <p>Exit status: 0 on success, 1 if the operation failed, 2 for a usage error.
@@ -35,7 +36,8 @@ public final class Main {
             "                              [--settlement-grace 24h]",
             "  java -jar broker.jar register-seller --data DIR --id ID --name NAME --public-key JWK|BASE64|@FILE",
             "                              --origin URL [--origin URL ...]",
-            "  java -jar broker.jar rotate-key --data DIR");
+            "  java -jar broker.jar rotate-key --data DIR",
+            "  java -jar broker.jar create-demo-buyer --data DIR --username NAME [--deposit MICROS]");
 
     private static final Set<String> FLAGS = Set.of("--demo");
     private static final Set<String> REPEATABLE = Set.of("--origin");
@@ -65,6 +67,8 @@ public final class Main {
                     return registerSeller(options, out);
                 case "rotate-key":
                     return rotateKey(options, out);
+                case "create-demo-buyer":
+                    return createDemoBuyer(options, out);
                 case "help":
                 case "--help":
                     out.println(USAGE);
@@ -158,6 +162,33 @@ public final class Main {
             String kid = broker.rotateKey();
             out.println("New signing key " + kid + "; " + previous
                     + " stays published until the scrip it signed has expired");
+        }
+        return 0;
+    }
+
+    /**
+     * Creates a buyer funded from nothing (a demo deposit) with a login for the browser pages, and prints the
+     * password and API key once. For demo brokers only: real money does not appear from a command line.
+     */
+    private static int createDemoBuyer(Map<String, List<String>> options, PrintStream out) throws UsageException {
+        allowOnly(options, "--data", "--username", "--deposit");
+        String deposit = optional(options, "--deposit");
+        long micros = ScripRules.DEFAULT_DEMO_DEPOSIT_MICROS;
+        if (deposit != null) {
+            if (!deposit.matches("[0-9]{1,18}")) {
+                throw new UsageException("--deposit must be whole micro-units, such as 5000000, got '" + deposit
+                        + "'");
+            }
+            micros = Long.parseLong(deposit);
+        }
+        try (Broker broker = Broker.builder().dataDir(Path.of(required(options, "--data"))).demoMode(true)
+                .build()) {
+            DemoBuyer buyer = broker.createDemoBuyer(required(options, "--username"), micros);
+            out.println("Created demo buyer " + buyer.username() + " (account " + buyer.account() + ", balance "
+                    + micros + " micro-units)");
+            out.println("  password: " + buyer.password());
+            out.println("  API key:  " + buyer.apiKey());
+            out.println("Both are shown only now; the broker keeps their hashes.");
         }
         return 0;
     }

@@ -107,7 +107,9 @@ final class Store implements AutoCloseable {
               UNIQUE (seller, jti)
             ) STRICT"""),
             // Version 4: PayWord certificates, commitments and their redemptions (docs/PROTOCOL.md section 8).
-            PayWordStore.MIGRATION);
+            PayWordStore.MIGRATION,
+            // Version 5: buyer logins for the browser pages (docs/PROTOCOL.md section 10).
+            BuyerLogins.MIGRATION);
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 
@@ -271,18 +273,23 @@ final class Store implements AutoCloseable {
     /** Creates a buyer funded with {@code deposit} (recorded in the deposits ledger). */
     void createBuyer(String id, byte[] apiKeyHash, long deposit, String source) throws SQLException {
         write(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO buyers (id, api_key_hash, balance, reserved, created_at) VALUES (?, ?, 0, 0, ?)")) {
-                ps.setString(1, id);
-                ps.setBytes(2, apiKeyHash);
-                ps.setLong(3, clock.instant().getEpochSecond());
-                ps.executeUpdate();
-            }
-            if (deposit > 0) {
-                insertDeposit(c, id, deposit, source);
-            }
+            insertBuyer(c, id, apiKeyHash, deposit, source);
             return null;
         });
+    }
+
+    /** Inserts a buyer funded with {@code deposit}, inside the caller's transaction. */
+    void insertBuyer(Connection c, String id, byte[] apiKeyHash, long deposit, String source) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO buyers (id, api_key_hash, balance, reserved, created_at) VALUES (?, ?, 0, 0, ?)")) {
+            ps.setString(1, id);
+            ps.setBytes(2, apiKeyHash);
+            ps.setLong(3, clock.instant().getEpochSecond());
+            ps.executeUpdate();
+        }
+        if (deposit > 0) {
+            insertDeposit(c, id, deposit, source);
+        }
     }
 
     /** Adds {@code amount} to a buyer's balance and records it in the deposits ledger. */

@@ -42,6 +42,30 @@ final class MainTest {
     }
 
     @Test
+    void createDemoBuyerPrintsALoginThatWorksOnTheBrowserPages() throws Exception {
+        int status = run("create-demo-buyer", "--data", dir.toString(), "--username", "Alice", "--deposit",
+                "2000000");
+
+        assertThat(status).as(err.toString()).isZero();
+        String printed = out.toString();
+        assertThat(printed).contains("Created demo buyer alice").contains("balance 2000000");
+        String password = printed.replaceAll("(?s).*password: (\\S+).*", "$1");
+        String apiKey = printed.replaceAll("(?s).*API key:  (\\S+).*", "$1");
+        assertThat(password).hasSize(20);
+        try (Broker broker = TestBrokers.startDemo(dir)) {
+            assertThat(TestBrokers.get(broker, "/v1/accounts/me", apiKey).micros("balance")).isEqualTo(2_000_000);
+            BrowserClient browser = new BrowserClient(broker);
+            BrowserClient.Page after = browser.login(browser.pay(BrowserClient.payParams(java.util.Map.of())),
+                    "alice", password);
+            assertThat(after.status()).isEqualTo(303);
+        }
+        assertThat(run("create-demo-buyer", "--data", dir.toString(), "--username", "alice")).isEqualTo(1);
+        assertThat(err.toString()).contains("already taken");
+        assertThat(run("create-demo-buyer", "--data", dir.toString(), "--username", "bob", "--deposit", "5.00"))
+                .isEqualTo(2);
+    }
+
+    @Test
     void registerSellerReadsABase64KeyFromAFile() throws Exception {
         Path keyFile = dir.resolve("seller.pub");
         Files.writeString(keyFile, TestBrokers.newSellerKey() + "\n");

@@ -19,14 +19,14 @@ import dev.tollgate.broker.TestBrokers.Answer;
 import dev.tollgate.broker.TestBrokers.Buyer;
 import dev.tollgate.protocol.PayWordChain;
 
-/** A version 3 database (before PayWord) migrates to version 4 with its accounts, scrip and credits intact. */
+/** Older databases migrate to the current schema with their accounts, scrip and credits intact. */
 final class SchemaMigrationTest {
 
     @TempDir
     Path dir;
 
     @Test
-    void aVersion3DatabaseMigratesToVersion4AndKeepsItsMoney() throws Exception {
+    void aVersion3DatabaseMigratesToTheCurrentVersionAndKeepsItsMoney() throws Exception {
         MutableClock clock = new MutableClock();
         KeyPair sellerKey = TestSellers.newKeyPair();
         String spki = Base64.getEncoder().encodeToString(sellerKey.getPublic().getEncoded());
@@ -56,7 +56,7 @@ final class SchemaMigrationTest {
 
         try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).sweepInterval(Duration.ZERO)
                 .build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION).isEqualTo(4);
+            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION).isEqualTo(5);
             Store.Account old = broker.store().account("acct-old", 10).orElseThrow();
             assertThat(old.balance()).isEqualTo(600_000);
             assertThat(old.reserved()).isEqualTo(250_000);
@@ -80,10 +80,47 @@ final class SchemaMigrationTest {
             assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(310_000, 310_000);
             assertThat(broker.store().totals().conserved()).isTrue();
         }
-        // Opening a version 4 database again changes nothing.
+        // Opening a current database again changes nothing.
         try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build()) {
-            assertThat(userVersion(db)).isEqualTo(4);
+            assertThat(userVersion(db)).isEqualTo(5);
             assertThat(broker.store().creditsBySeller().get("daily-byte")[0]).isEqualTo(310_000);
+        }
+    }
+
+    @Test
+    void aVersion4DatabaseMigratesToVersion5AndItsBuyersCanPayButNotLogIn() throws Exception {
+        MutableClock clock = new MutableClock();
+        long now = clock.instant().getEpochSecond();
+        Path db = dir.resolve(Store.FILE);
+        String oldKey = Secrets.newApiKey("acct_00000000000000aa");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
+            for (int v = 0; v < 4; v++) {
+                for (String sql : Store.migrationFrom(v)) {
+                    st.execute(sql);
+                }
+            }
+            st.execute("PRAGMA user_version = 4");
+            st.execute("INSERT INTO buyers VALUES ('acct_00000000000000aa', x'"
+                    + java.util.HexFormat.of().formatHex(Secrets.sha256(oldKey)) + "', 700000, 0, " + now + ")");
+            st.execute("INSERT INTO deposits (buyer, amount, source, created_at) VALUES ('acct_00000000000000aa',"
+                    + " 700000, 'demo', " + now + ")");
+        }
+
+        try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).sweepInterval(Duration.ZERO)
+                .build().start()) {
+            assertThat(userVersion(db)).isEqualTo(5);
+            assertThat(broker.store().account("acct_00000000000000aa", 1).orElseThrow().balance())
+                    .isEqualTo(700_000);
+            assertThat(TestBrokers.get(broker, "/v1/accounts/me", oldKey).status()).isEqualTo(200);
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+                 Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM buyer_logins")) {
+                assertThat(rs.getInt(1)).as("no buyer gets a login it never had").isZero();
+            }
+            DemoBuyer alice = broker.createDemoBuyer("alice", 1_000_000);
+            assertThat(broker.store().account(alice.account(), 1).orElseThrow().balance()).isEqualTo(1_000_000);
+            assertThat(broker.store().totals().conserved()).isTrue();
         }
     }
 

@@ -143,10 +143,8 @@ final class BrowserFlow {
             String error = form.get("error");
             String token = form.get("token");
             if (error != null) {
-                if (token != null || !error.equals("cancelled")) {
-                    throw new Refusal(400, "broker_error", "the broker reported an error ("
-                            + printable(error) + ")");
-                }
+                // PROTOCOL.md section 10: the broker sends error=cancelled; any error means nothing was paid, so the
+                // buyer goes back to the paywall, whatever else the form carries.
                 response.setStatus(303);
                 response.setHeader("Location", purchase.returnPath());
                 return;
@@ -283,7 +281,7 @@ final class BrowserFlow {
         }
     }
 
-    /** A short, printable excerpt of something the client sent (never a token). */
+    /** A short, printable excerpt of something the client sent (never a token: only field names). */
     private static String printable(String value) {
         String cut = value.length() > 40 ? value.substring(0, 40) + "..." : value;
         return cut.replaceAll("[^\\x20-\\x7e]", "?");

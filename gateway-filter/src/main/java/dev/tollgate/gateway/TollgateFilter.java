@@ -274,6 +274,25 @@ public final class TollgateFilter implements Filter {
                     UnitCharger.scrip(ledger, paid.scrip(), rule.price().micros(), path), settler::charged, method);
             return;
         }
+        String jti = paid.scrip().jti();
+        settler.requestStarted(jti);
+        boolean endsLater = false;
+        try {
+            endsLater = chargeAndForward(request, response, chain, current, rule, paid, path);
+        } finally {
+            if (!endsLater) {
+                settler.requestEnded(jti);
+            }
+        }
+    }
+
+    /**
+     * Charges the scrip and forwards the request. Returns whether the request went asynchronous with its charge still
+     * refundable, in which case its listener tells the settler when it ends.
+     */
+    private boolean chargeAndForward(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                                     Snapshot current, PriceRule rule, Credential.Verified paid, String path)
+            throws IOException, ServletException {
         ChargeResult result;
         PerStream stream = rule.charge() == ChargeModel.PER_STREAM ? new PerStream(rule, path, clock) : null;
         try {
@@ -282,28 +301,28 @@ public final class TollgateFilter implements Filter {
         } catch (LedgerUnavailableException | RuntimeException e) {
             LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
             Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
-            return;
+            return false;
         }
         if (result instanceof ChargeResult.Entitled entitled) {
             stream.forwardEntitled(request, response, chain, current, paid, entitled);
-            return;
+            return false;
         }
         if (!(result instanceof ChargeResult.Charged)) {
             Answers.paymentRequired(request, response, current, rule, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
                     + rule.price() + " but only " + Money.ofMicros(result.remainingMicros(), rule.price().currency())
                     + " is left on your scrip");
-            return;
+            return false;
         }
         ChargeResult.Charged charged = (ChargeResult.Charged) result;
         String confirmation = null;
         if (rule.online()) {
             confirmation = confirmOnline(request, response, current, rule, paid, charged, path);
             if (confirmation == null) {
-                return;
+                return false;
             }
         }
         settler.charged();
-        forwardPaid(request, response, chain, current, paid, charged, confirmation,
+        return forwardPaid(request, response, chain, current, paid, charged, confirmation,
                 stream == null ? null : stream.receipt(current, paid, charged));
     }
 
@@ -359,9 +378,10 @@ public final class TollgateFilter implements Filter {
         return null;
     }
 
-    private void forwardPaid(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                             Snapshot current, Credential.Verified paid, ChargeResult.Charged charged,
-                             String confirmation, String receipt) throws IOException, ServletException {
+    /** Forwards a charged request; returns whether it went asynchronous (its listener then ends it). */
+    private boolean forwardPaid(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                                Snapshot current, Credential.Verified paid, ChargeResult.Charged charged,
+                                String confirmation, String receipt) throws IOException, ServletException {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(),
                 charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
         PaidResponse paidResponse = receipt != null
@@ -369,12 +389,15 @@ public final class TollgateFilter implements Filter {
                 : new PaidResponse(response, this::refund, current.network, paid.buyerJson(), charged.receiptId(),
                         charged.amountMicros(), charged.remainingMicros(), confirmation);
         boolean delivered = false;
+        boolean async = false;
         try {
             chain.doFilter(request, paidResponse);
             delivered = true;
         } finally {
-            if (delivered && request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(new RefundOnFailure(paidResponse));
+            async = delivered && request.isAsyncStarted();
+            if (async) {
+                request.getAsyncContext().addListener(new RefundOnFailure(paidResponse, settler,
+                        paid.scrip().jti()));
             } else if (delivered) {
                 if (response.getStatus() >= 400) {
                     paidResponse.refund("the content answered " + response.getStatus());
@@ -383,6 +406,7 @@ public final class TollgateFilter implements Filter {
                 refundUnlessDelivering(paidResponse, response, "the content threw");
             }
         }
+        return async;
     }
 
     /**
@@ -417,6 +441,7 @@ public final class TollgateFilter implements Filter {
     private boolean refund(String receiptId, String why) {
         try {
             ledger.refund(receiptId);
+            settler.refunded();
             LOG.debug("Refunded {}: {}", receiptId, why);
             return true;
         } catch (LedgerUnavailableException | RuntimeException e) {
@@ -466,16 +491,24 @@ public final class TollgateFilter implements Filter {
     /** Refunds an asynchronously completed request whose content failed. */
     private static final class RefundOnFailure implements AsyncListener {
         private final PaidResponse paidResponse;
+        private final Settler settler;
+        private final String jti;
 
-        RefundOnFailure(PaidResponse paidResponse) {
+        RefundOnFailure(PaidResponse paidResponse, Settler settler, String jti) {
             this.paidResponse = paidResponse;
+            this.settler = settler;
+            this.jti = jti;
         }
 
         @Override
         public void onComplete(AsyncEvent event) {
-            ServletResponse response = event.getSuppliedResponse();
-            if (response instanceof HttpServletResponse && ((HttpServletResponse) response).getStatus() >= 400) {
-                paidResponse.refund("the content answered " + ((HttpServletResponse) response).getStatus());
+            try {
+                ServletResponse response = event.getSuppliedResponse();
+                if (response instanceof HttpServletResponse && ((HttpServletResponse) response).getStatus() >= 400) {
+                    paidResponse.refund("the content answered " + ((HttpServletResponse) response).getStatus());
+                }
+            } finally {
+                settler.requestEnded(jti);
             }
         }
 

@@ -222,6 +222,17 @@ final class BrowserFlowTest {
     }
 
     @Test
+    void anyBrokerErrorMeansNothingWasPaidEvenWithAToken() throws Exception {
+        String state = paywall("/articles/one");
+
+        HttpTester.Response back = callback(state, state, "error=server_error&" + token(gateway.broker.scrip().sign()));
+
+        assertThat(back.getStatus()).isEqualTo(303);
+        assertThat(back.get("Location")).endsWith("/articles/one");
+        assertThat(scripCookie(back)).isNull();
+    }
+
+    @Test
     void programsGetJsonRefusals() throws Exception {
         String state = paywall("/articles/one");
 

@@ -123,6 +123,10 @@ public final class Settler implements AutoCloseable {
     /** Scrip whose refusal for a reason not known to be final was already logged. */
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private final AtomicLong chargesSincePass = new AtomicLong();
+    /** Scrip jti -> requests charged on it that are still running (see {@link #requestStarted}). */
+    private final Map<String, Integer> running = new ConcurrentHashMap<>();
+    /** Counts refunds: a pass whose read of the ledger a refund overlapped reads again. */
+    private final AtomicLong refunds = new AtomicLong();
     private final AtomicBoolean wake = new AtomicBoolean();
     private final AtomicLong settledSinceStart = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -176,6 +180,26 @@ public final class Settler implements AutoCloseable {
     /** The RFC 7638 thumbprint of the seller's public key: the {@code kid} of every batch. */
     public String sellerKeyThumbprint() {
         return key.thumbprint();
+    }
+
+    /**
+     * Called on the request path before a scrip is charged for a request whose charge may still be refunded (the app
+     * may fail). While any such request of a scrip runs, the scrip is not claimed: a cumulative claim can never go
+     * down, so a claim that included a charge refunded afterwards would pay the seller for content not served.
+     * Pair with {@link #requestEnded}. Never blocks.
+     */
+    public void requestStarted(String jti) {
+        running.merge(jti, 1, Integer::sum);
+    }
+
+    /** The request {@link #requestStarted} announced is over: its charge is final or refunded. Never blocks. */
+    public void requestEnded(String jti) {
+        running.computeIfPresent(jti, (k, n) -> n == 1 ? null : n - 1);
+    }
+
+    /** Called after a refund is recorded in the ledger, before its request ends. */
+    public void refunded() {
+        refunds.incrementAndGet();
     }
 
     /** Called after every charge, on the request path: counts it and wakes the settler early. Never blocks. */
@@ -257,8 +281,7 @@ public final class Settler implements AutoCloseable {
         List<ScripTotal> batch;
         List<ChainTotal> chains;
         try {
-            batch = select(ledger.unsettled((int) Math.min(Integer.MAX_VALUE,
-                    (long) settings.batchSize() + excluded.size())));
+            batch = claimableScrip();
             int room = settings.batchSize() - batch.size();
             chains = room <= 0 ? List.of() : selectChains(ledger.unsettledChains((int) Math.min(Integer.MAX_VALUE,
                     (long) room + excluded.size())), room);
@@ -301,12 +324,29 @@ public final class Settler implements AutoCloseable {
         return batch.size() + chains.size() >= settings.batchSize() ? Outcome.FULL : Outcome.SENT;
     }
 
+    /**
+     * The scrip to claim: read, then checked against the running requests, then confirmed by an unchanged refund
+     * count. A refund is counted after the ledger records it and before its request ends, so any refund that the
+     * read may have missed either shows in the count or leaves its scrip running at the check.
+     */
+    private List<ScripTotal> claimableScrip() throws LedgerUnavailableException {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long before = refunds.get();
+            List<ScripTotal> batch = select(ledger.unsettled((int) Math.min(Integer.MAX_VALUE,
+                    (long) settings.batchSize() + excluded.size() + running.size())));
+            if (refunds.get() == before) {
+                return batch;
+            }
+        }
+        return List.of(); // refunds keep coming: claim the scrip next pass
+    }
+
     /** The oldest unsettled scrip that may be claimed, at most a batch of them. */
     private List<ScripTotal> select(List<ScripTotal> unsettled) {
         List<ScripTotal> batch = new ArrayList<>();
         for (ScripTotal total : unsettled) {
             String id = total.issuer() + '\n' + total.jti();
-            if (excluded.contains(id) || total.unsettledMicros() <= 0) {
+            if (excluded.contains(id) || total.unsettledMicros() <= 0 || running.containsKey(total.jti())) {
                 continue;
             }
             if (!total.issuer().equals(settings.audience())) {

@@ -124,6 +124,31 @@ final class SettlerTest {
     }
 
     @Test
+    void aScripWithARequestStillRunningIsNotClaimedUntilTheRequestEnds() throws Exception {
+        settler(500, Duration.ofHours(1));
+        charge("a", 30_000);
+        settler.requestStarted("b");
+        ChargeResult.Charged failing = charge("b", 70_000); // its app has not answered yet
+
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertThat(broker.redeemed("a")).isEqualTo(30_000);
+        assertThat(broker.claimsOn("b")).as("b may still be refunded").isZero();
+
+        ledger.refund(failing.receiptId()); // the app answered 500
+        settler.refunded();
+        charged.put("b", 0L);
+        settler.requestEnded("b");
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.IDLE);
+        assertThat(broker.redeemed("b")).as("the refunded charge was never claimed").isZero();
+
+        settler.requestStarted("b");
+        charge("b", 20_000);
+        settler.requestEnded("b");
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertEverythingSettledExactlyOnce();
+    }
+
+    @Test
     void aBrokerThatIsDownIsRetriedWithBackoffAndPaidExactlyOnceWhenItIsBack() throws Exception {
         settler(500, Duration.ofMillis(20)).startThread();
         broker.answer503(true);

@@ -1,0 +1,156 @@
+package dev.tollgate.broker;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The HTML of the browser pages. Every value that did not come from this class is escaped with {@link #escape};
+ * there is no inline style or event handler, so the pages run under a CSP without {@code 'unsafe-inline'}.
+ */
+final class Html {
+
+    static final String STYLESHEET_PATH = "/pay/style.css";
+
+    static final String STYLESHEET = """
+            body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
+            h1{font-size:1.4rem}
+            form{margin:1rem 0}
+            label{display:block;margin:.5rem 0 .2rem}
+            fieldset{border:1px solid #bbb;border-radius:6px;margin:1rem 0}
+            fieldset label{display:inline;margin:0 .5rem 0 .2rem}
+            .choice{margin:.3rem 0}
+            input[type=text],input[type=password]{width:100%;padding:.4rem;box-sizing:border-box}
+            button{padding:.5rem 1.2rem;margin:.5rem .5rem 0 0;font-size:1rem}
+            .message{border-left:4px solid #b00020;padding:.3rem .8rem;background:#fdecea}
+            dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem}
+            dt{font-weight:600}
+            dd{margin:0}
+            """;
+
+    private Html() {
+    }
+
+    /** Escapes text for HTML element content and double- or single-quoted attribute values. */
+    static String escape(String text) {
+        StringBuilder sb = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '&' -> sb.append("&amp;");
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&#39;");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** An amount for people: {@code $1.50}, {@code $0.001}, or {@code 1.50 EUR} in another currency. */
+    static String money(long micros, String currency) {
+        String fraction = String.format("%06d", micros % 1_000_000);
+        int end = fraction.length();
+        while (end > 2 && fraction.charAt(end - 1) == '0') {
+            end--;
+        }
+        String amount = micros / 1_000_000 + "." + fraction.substring(0, end);
+        return currency.equals("USD") ? "$" + amount : amount + " " + currency;
+    }
+
+    /** A whole page. {@code body} is HTML already. */
+    static String page(String title, String body) {
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                + "<title>" + escape(title) + "</title>"
+                + "<link rel=\"stylesheet\" href=\"" + STYLESHEET_PATH + "\"></head>\n<body><main>"
+                + body + "</main></body></html>\n";
+    }
+
+    static String error(String message) {
+        return page("Payment request refused", "<h1>This payment request cannot be completed</h1><p>"
+                + escape(message) + "</p><p>Nothing was charged. Go back to the site you came from.</p>");
+    }
+
+    static String message(String message) {
+        return message == null ? "" : "<p class=\"message\" role=\"alert\">" + escape(message) + "</p>";
+    }
+
+    /** Hidden inputs carrying {@code fields}. */
+    static String hidden(Map<String, String> fields) {
+        StringBuilder sb = new StringBuilder();
+        fields.forEach((name, value) -> sb.append("<input type=\"hidden\" name=\"").append(escape(name))
+                .append("\" value=\"").append(escape(value)).append("\">"));
+        return sb.toString();
+    }
+
+    static String login(PayRequest pay, String csrf, String currency, String message) {
+        return page("Log in to pay " + pay.seller().name(), "<h1>Log in to pay " + escape(pay.seller().name())
+                + "</h1>" + message(message) + summary(pay, currency)
+                + "<form method=\"post\" action=\"/pay/login\">" + hidden(pay.fields())
+                + "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(csrf) + "\">"
+                + "<label for=\"username\">Username</label>"
+                + "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required"
+                + " maxlength=\"64\" autocapitalize=\"none\" spellcheck=\"false\">"
+                + "<label for=\"password\">Password</label>"
+                + "<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\""
+                + " required maxlength=\"" + Passwords.MAX_LENGTH + "\">"
+                + "<button type=\"submit\" name=\"action\" value=\"login\">Log in</button>"
+                + "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>Cancel</button>"
+                + "</form>");
+    }
+
+    /**
+     * The consent page: the budget choices (micro-units, the first checked), a custom amount, Allow and Cancel.
+     * With no choices the balance does not cover the price and only Cancel is offered.
+     */
+    static String consent(PayRequest pay, String csrf, String username, long balance, List<Long> choices,
+                          String currency, String message) {
+        String seller = escape(pay.seller().name());
+        StringBuilder sb = new StringBuilder("<h1>Pay " + seller + "</h1>").append(message(message))
+                .append(summary(pay, currency))
+                .append("<dl><dt>Your balance</dt><dd>").append(escape(money(balance, currency)))
+                .append("</dd><dt>Signed in as</dt><dd>").append(escape(username)).append("</dd></dl>")
+                .append("<form method=\"post\" action=\"/pay/consent\">").append(hidden(pay.fields()))
+                .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(escape(csrf)).append("\">");
+        if (choices.isEmpty()) {
+            sb.append("<p>Your balance does not cover the price of this item.</p>");
+        } else {
+            sb.append("<fieldset><legend>Allow ").append(seller).append(" to charge up to</legend>");
+            for (int i = 0; i < choices.size(); i++) {
+                String id = "budget-" + i;
+                sb.append("<div class=\"choice\"><input type=\"radio\" name=\"budget\" id=\"").append(id)
+                        .append("\" value=\"").append(choices.get(i)).append('"').append(i == 0 ? " checked" : "")
+                        .append("><label for=\"").append(id).append("\">")
+                        .append(escape(money(choices.get(i), currency))).append("</label></div>");
+            }
+            sb.append("<div class=\"choice\"><input type=\"radio\" name=\"budget\" id=\"budget-custom\""
+                    + " value=\"custom\"><label for=\"budget-custom\">Another amount</label></div>"
+                    + "<label for=\"custom\">Another amount, in ").append(escape(currency)).append("</label>"
+                    + "<input type=\"text\" id=\"custom\" name=\"custom\" inputmode=\"decimal\" maxlength=\"12\""
+                    + " placeholder=\"3.00\"></fieldset>"
+                    + "<p>What the site does not charge goes back to your balance when the allowance expires.</p>"
+                    + "<button type=\"submit\" name=\"action\" value=\"allow\">Allow</button>");
+        }
+        sb.append("<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>Cancel</button></form>");
+        return page("Pay " + pay.seller().name(), sb.toString());
+    }
+
+    /**
+     * The page that hands the result back to the seller: a form POSTing {@code fields} to {@code action},
+     * submitted by a script carrying {@code nonce}, with a visible button for browsers without scripts.
+     */
+    static String handBack(String action, Map<String, String> fields, String sellerName, String nonce,
+                           String heading) {
+        return page(heading, "<h1>" + escape(heading) + "</h1>"
+                + "<form id=\"return\" method=\"post\" action=\"" + escape(action) + "\">" + hidden(fields)
+                + "<button type=\"submit\">Continue to " + escape(sellerName) + "</button></form>"
+                + "<script nonce=\"" + escape(nonce) + "\">document.getElementById('return').submit();</script>");
+    }
+
+    private static String summary(PayRequest pay, String currency) {
+        String item = pay.item().isEmpty() ? "An item" : pay.item();
+        return "<dl><dt>Seller</dt><dd>" + escape(pay.seller().name()) + "</dd><dt>Item</dt><dd>" + escape(item)
+                + "</dd><dt>Price</dt><dd>" + escape(money(pay.price(), currency)) + "</dd></dl>";
+    }
+}
