@@ -87,17 +87,29 @@ final class BrowserFlow {
         pending.put(state, new Pending(returnPath(request), clock.millis()));
         response.addHeader("Set-Cookie", STATE_COOKIE + "=" + state + "; Max-Age=" + STATE_LIFETIME.toSeconds()
                 + "; Path=" + request.getContextPath() + "/.tollgate/; Secure; HttpOnly; SameSite=None");
-        String item = rule.description().isEmpty() ? TollgateFilter.pathOf(request) : rule.description();
-        if (item.length() > MAX_ITEM_CHARS) {
-            int cut = Character.isHighSurrogate(item.charAt(MAX_ITEM_CHARS - 1)) ? MAX_ITEM_CHARS - 1 : MAX_ITEM_CHARS;
-            item = item.substring(0, cut);
-        }
+        String item = item(rule.description().isEmpty() ? TollgateFilter.pathOf(request) : rule.description());
         String origin = config.sellerOrigin().map(Object::toString).orElseGet(() -> originOf(request));
         return config.broker().payUri() + "?seller=" + encode(config.sellerId())
                 + "&return=" + encode(origin + request.getContextPath() + CALLBACK_PATH)
                 + "&state=" + state
                 + "&price=" + rule.price().microsString()
                 + "&item=" + encode(item);
+    }
+
+    /**
+     * What is bought, as the broker's pay page takes it (PROTOCOL.md section 10): at most {@link #MAX_ITEM_CHARS}
+     * characters, no control characters (a description may span lines).
+     */
+    static String item(String description) {
+        StringBuilder item = new StringBuilder(Math.min(description.length(), MAX_ITEM_CHARS));
+        for (int i = 0; i < description.length() && item.length() < MAX_ITEM_CHARS; i++) {
+            char c = description.charAt(i);
+            if (Character.isHighSurrogate(c) && item.length() == MAX_ITEM_CHARS - 1) {
+                break; // never half a character
+            }
+            item.append(Character.isISOControl(c) ? ' ' : c);
+        }
+        return item.toString();
     }
 
     /**

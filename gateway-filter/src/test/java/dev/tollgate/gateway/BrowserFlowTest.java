@@ -300,6 +300,13 @@ final class BrowserFlowTest {
     }
 
     @Test
+    void theItemSentToTheBrokerHasNoControlCharactersAndAtMost200() {
+        assertThat(BrowserFlow.item("Two\nlines\tand\u007fmore")).isEqualTo("Two lines and more");
+        assertThat(BrowserFlow.item("x".repeat(300))).hasSize(200);
+        assertThat(BrowserFlow.item("x".repeat(199) + "\uD83D\uDE00")).hasSize(199);
+    }
+
+    @Test
     void theReturnPathIsAlwaysLocal() {
         assertThat(BrowserFlow.returnPath(request("/articles/one", "page=2"))).isEqualTo("/articles/one?page=2");
         assertThat(BrowserFlow.returnPath(request("//evil.test/articles", null))).isEqualTo("/");
