@@ -16,8 +16,13 @@ final class Answers {
     private Answers() {
     }
 
-    static void paymentRequired(HttpServletRequest request, HttpServletResponse response, GatewayConfig config,
+    /**
+     * The 402 answer. A browser gets a page with a link to pay at the broker ({@link BrowserFlow}); "Top up" when
+     * the scrip in its cookie ran out.
+     */
+    static void paymentRequired(HttpServletRequest request, HttpServletResponse response, Snapshot current,
                                 PriceRule rule, ErrorCode code, String message) throws IOException {
+        GatewayConfig config = current.config;
         String stream = rule.charge() == ChargeModel.PER_STREAM
                 ? StreamKeys.keyOf(rule, TollgateFilter.pathOf(request)) : null;
         PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message);
@@ -28,7 +33,11 @@ final class Answers {
         byte[] body;
         if (prefersHtml(request)) {
             response.setContentType("text/html;charset=utf-8");
-            body = Offers.html(config, rule, stream, code, message);
+            String payLink = current.browser == null || request.getMethod().equals("HEAD") ? null
+                    : current.browser.start(request, response, config, rule);
+            boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
+                    && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
+            body = Offers.html(config, rule, stream, code, message, payLink, topUp);
         } else {
             response.setContentType("application/json");
             body = Offers.json(offer);

@@ -4,6 +4,7 @@ import dev.tollgate.gateway.internal.BrokerKeys;
 import dev.tollgate.gateway.internal.BrokerKeysSettings;
 import dev.tollgate.gateway.internal.PaymentException;
 import dev.tollgate.gateway.internal.ScripVerifier;
+import dev.tollgate.gateway.internal.TrustFile;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import java.time.Clock;
 
@@ -21,11 +22,15 @@ final class BrokerVerification implements AutoCloseable {
     /** Starts fetching the broker's keys; never fails for an unreachable broker (requests then fail closed). */
     static BrokerVerification start(GatewayConfig config, Clock clock) {
         GatewayConfig.Broker broker = config.broker();
-        BrokerKeys keys = new BrokerKeys(BrokerKeysSettings.of(broker.jwksUri())
+        BrokerKeysSettings settings = BrokerKeysSettings.of(broker.jwksUri())
                 .withRefreshInterval(broker.keyRefresh())
                 .withUnknownKidRefetchInterval(broker.unknownKidRefetch())
                 .withMaxStale(broker.maxStale())
-                .withClock(clock));
+                .withClock(clock);
+        if (broker.trustFile().isPresent()) {
+            settings = settings.withSslContext(TrustFile.sslContext(broker.trustFile().get()));
+        }
+        BrokerKeys keys = new BrokerKeys(settings);
         keys.start();
         ScripVerifier verifier = new ScripVerifier(keys, broker.issuer(), config.sellerId(),
                 config.currency().getCurrencyCode(), broker.clockSkew(), clock);

@@ -10,13 +10,13 @@ record ConfigFile(Seller seller, Broker broker, Located<String> currency, Locate
                   Located<String> maxTimeout, Settlement settlement, Located<String> onlineAbove,
                   Located<String> onlineTimeout, PayWord payword, Located<List<Located<Rule>>> rules) {
 
-    record Seller(Located<String> id, Located<String> name) {
+    record Seller(Located<String> id, Located<String> name, Located<String> origin) {
     }
 
     record Broker(Located<String> id, Located<String> name, Located<String> issuer, Located<String> jwksUrl,
                   Located<String> tokenEndpoint, Located<String> keyRefresh, Located<String> unknownKidRefetch,
                   Located<String> maxStale, Located<String> clockSkew, Located<String> redemptionUrl,
-                  Located<String> chargeUrl) {
+                  Located<String> chargeUrl, Located<String> payUrl, Located<String> trustFile) {
     }
 
     record Ledger(Located<String> type, Located<String> file, Located<String> durability) {

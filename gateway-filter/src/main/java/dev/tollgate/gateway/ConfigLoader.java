@@ -40,6 +40,12 @@ final class ConfigLoader {
     }
 
     static GatewayConfig load(Path file) throws InvalidConfigException {
+        return load(file, Placeholders::lookup);
+    }
+
+    /** Reads {@code file}, resolving placeholders with {@code lookup} (tests pass their own variables). */
+    static GatewayConfig load(Path file, java.util.function.UnaryOperator<String> lookup)
+            throws InvalidConfigException {
         String name = file.toString();
         byte[] bytes;
         try {
@@ -53,8 +59,8 @@ final class ConfigLoader {
             throw new InvalidConfigException(name, List.of(name + ": cannot read: " + e));
         }
         ConfigFile raw;
-        try {
-            raw = YAML.readValue(bytes, ConfigFile.class);
+        try (JsonParser parser = new PlaceholderParser(YAML.getFactory().createParser(bytes), lookup)) {
+            raw = YAML.readValue(parser, ConfigFile.class);
         } catch (JsonProcessingException e) {
             throw new InvalidConfigException(name, List.of(describe(name, bytes, e)));
         } catch (IOException e) {
@@ -74,6 +80,12 @@ final class ConfigLoader {
 
     /** Turns Jackson's verbose messages into {@code file:line:column: setting: problem}. */
     private static String describe(String file, byte[] yaml, JsonProcessingException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PlaceholderParser.UnresolvedException unresolved) {
+                JsonLocation at = unresolved.getLocation();
+                return file + ":" + at.getLineNr() + ":" + at.getColumnNr() + ": " + unresolved.getOriginalMessage();
+            }
+        }
         JsonLocation at = e.getLocation();
         if (e instanceof UnrecognizedPropertyException) {
             // Records are read through a buffer that has lost positions: find the key in the file itself.

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway;
 
+import dev.tollgate.gateway.internal.TrustFile;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.Scrip;
 import java.net.InetAddress;
@@ -48,11 +49,13 @@ final class ConfigValidator {
         ConfigFile.Seller seller = raw.seller();
         String sellerId = null;
         String sellerName = null;
+        Optional<URI> origin = Optional.empty();
         if (seller == null) {
             missing("seller");
         } else {
             sellerId = identifier(seller.id(), "seller.id");
             sellerName = seller.name() == null ? sellerId : text(seller.name(), "seller.name", 200);
+            origin = optional(seller.origin(), "seller.origin", value -> Optional.of(origin(value)), origin);
         }
         Currency currency = required(raw.currency(), "currency", this::currency);
         GatewayConfig.Broker broker = broker(raw.broker());
@@ -88,7 +91,7 @@ final class ConfigValidator {
         if (!problems.isEmpty()) {
             return null;
         }
-        return new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, broker, currency, dataDir, ledgerFile,
+        return new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, broker, currency, dataDir, ledgerFile,
                 durability, maxTimeout, settlement, online, payword, rules);
     }
 
@@ -228,7 +231,40 @@ final class ConfigValidator {
                 Duration.ofSeconds(30));
         Duration maxStale = optional(raw.maxStale(), "broker.max-stale", between("1m", "30d"), Duration.ofHours(24));
         Duration skew = optional(raw.clockSkew(), "broker.clock-skew", between("0s", "5m"), Duration.ofSeconds(30));
-        return new GatewayConfig.Broker(id, name, issuer, jwks, tokenEndpoint, refresh, refetch, maxStale, skew);
+        URI payUri = issuer == null ? null : optional(raw.payUrl(), "broker.pay-url", ConfigValidator::payUrl,
+                URI.create(withoutTrailingSlash(issuer.trim()) + "/pay"));
+        Optional<Path> trustFile = optional(raw.trustFile(), "broker.trust-file", value -> {
+            Path path = path(value);
+            TrustFile.certificates(path); // fail at load, with the reason, rather than at the first HTTPS call
+            return Optional.of(path);
+        }, Optional.empty());
+        return new GatewayConfig.Broker(id, name, issuer, jwks, tokenEndpoint, refresh, refetch, maxStale, skew,
+                payUri, trustFile);
+    }
+
+    private static String withoutTrailingSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    /** The gateway adds seller, return, state, price and item to the pay URL: it must have no query of its own. */
+    private static URI payUrl(String value) {
+        URI uri = url(value, true);
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("'" + value + "' must have no query or fragment; the gateway adds "
+                    + "seller, return, state, price and item itself");
+        }
+        return uri;
+    }
+
+    /** An origin is scheme, host and optional port: the broker returns buyers to {@code <origin>/.tollgate/callback}. */
+    private static URI origin(String value) {
+        URI uri = url(value, true);
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        if (!(path.isEmpty() || path.equals("/")) || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("'" + value + "' is not an origin: write only scheme, host and port, "
+                    + "like https://shop.example or https://localhost:8443");
+        }
+        return URI.create(uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getRawAuthority());
     }
 
     private List<PriceRule> rules(Located<List<Located<ConfigFile.Rule>>> raw, Currency currency, Money onlineAbove) {

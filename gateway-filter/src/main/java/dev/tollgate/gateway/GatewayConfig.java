@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Currency;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One immutable, fully validated snapshot of a gateway's configuration, as read from a YAML file (see
@@ -35,9 +36,14 @@ public final class GatewayConfig {
      * @param unknownKidRefetch the least time between two fetches triggered by a scrip with an unknown key id
      * @param maxStale how long cached keys keep serving while the broker is unreachable
      * @param clockSkew tolerance on {@code exp}, {@code nbf} and {@code iat}
+     * @param payUri the broker's page where a person pays ({@code broker.pay-url}, default {@code <issuer>/pay}):
+     *               the 402 page's "Pay with" link
+     * @param trustFile a PEM file of the CA certificates trusted for HTTPS to the broker instead of the JDK's
+     *                  defaults ({@code broker.trust-file}); empty for the JDK's defaults
      */
     public record Broker(String id, String name, String issuer, URI jwksUri, URI tokenEndpoint, Duration keyRefresh,
-                         Duration unknownKidRefetch, Duration maxStale, Duration clockSkew) {
+                         Duration unknownKidRefetch, Duration maxStale, Duration clockSkew, URI payUri,
+                         Optional<Path> trustFile) {
     }
 
     /**
@@ -88,6 +94,7 @@ public final class GatewayConfig {
     private final Path source;
     private final String sellerId;
     private final String sellerName;
+    private final Optional<URI> sellerOrigin;
     private final Broker broker;
     private final Currency currency;
     private final Path dataDir;
@@ -100,12 +107,13 @@ public final class GatewayConfig {
     private final List<PriceRule> rules;
 
     /** Used by the loader only: a config is obtained through {@link #load(Path)}. */
-    GatewayConfig(Path source, String sellerId, String sellerName, Broker broker, Currency currency, Path dataDir,
+    GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin, Broker broker, Currency currency, Path dataDir,
                   Path ledgerFile, Durability durability, int maxTimeoutSeconds, Settlement settlement,
                   Online online, PayWord payword, List<PriceRule> rules) {
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);
+        this.sellerOrigin = Objects.requireNonNull(sellerOrigin);
         this.broker = Objects.requireNonNull(broker);
         this.currency = Objects.requireNonNull(currency);
         this.dataDir = Objects.requireNonNull(dataDir);
@@ -140,6 +148,14 @@ public final class GatewayConfig {
     /** This seller's display name. */
     public String sellerName() {
         return sellerName;
+    }
+
+    /**
+     * The site's public origin ({@code seller.origin}, like {@code https://shop.example}: scheme, host and port, no
+     * path), which the broker returns buyers to; empty to take it from each request.
+     */
+    public Optional<URI> sellerOrigin() {
+        return sellerOrigin;
     }
 
     public Broker broker() {

@@ -65,7 +65,7 @@ final class Metering {
         }
         long affordable = remaining / unitMicros;
         if (affordable < 1 && !head) {
-            Answers.paymentRequired(request, response, current.config, rule, ErrorCode.INSUFFICIENT_BUDGET,
+            Answers.paymentRequired(request, response, current, rule, ErrorCode.INSUFFICIENT_BUDGET,
                     "one unit (" + ByteSizes.format(rule.unitBytes()) + ") costs " + rule.price() + " but only "
                             + Money.ofMicros(remaining, rule.price().currency()) + " is left to pay with");
             return;

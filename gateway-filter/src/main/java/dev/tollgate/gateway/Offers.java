@@ -83,32 +83,72 @@ final class Offers {
         return X402Codec.toJson(Map.of("error", code.code(), "message", message));
     }
 
-    /** The page a person sees. Everything interpolated is escaped; it carries no script. */
+    /** The page a person sees, without a pay link. Everything interpolated is escaped; it carries no script. */
     static byte[] html(GatewayConfig config, PriceRule rule, ErrorCode error, String message) {
-        return html(config, rule, null, error, message);
+        return html(config, rule, null, error, message, null, false);
     }
 
-    /** The page a person sees; {@code stream} is the per-stream key of the requested path, or null. */
+    /** The page a person sees, without a pay link; {@code stream} is the per-stream key of the path, or null. */
     static byte[] html(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message) {
+        return html(config, rule, stream, error, message, null, false);
+    }
+
+    /**
+     * The page a person sees: what the item is, its price and charge model, why a payment was refused, and a
+     * "Pay with" link to the broker ("Top up" when the scrip in the cookie ran out). Everything interpolated is
+     * escaped; it carries no script.
+     *
+     * @param payLink the broker's pay page for this purchase, URL-encoded already; null for no link
+     */
+    static byte[] html(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
+                       String payLink, boolean topUp) {
         Money price = rule.price();
         String what = rule.description().isEmpty() ? "This page" : rule.description();
-        String reason = error == ErrorCode.PAYMENT_REQUIRED ? "" : "<p role=\"alert\">Your payment was not accepted: "
-                + escape(message == null ? error.code() : message) + " (" + escape(error.code()) + ")</p>\n";
+        String broker = escape(config.broker().name());
+        String reason = error == ErrorCode.PAYMENT_REQUIRED ? "" : topUp
+                ? "<p role=\"alert\">The budget you gave " + escape(config.sellerName()) + " has run out: "
+                        + escape(message == null ? error.code() : message) + ".</p>\n"
+                : "<p role=\"alert\">Your payment was not accepted: " + escape(message == null ? error.code()
+                        : message) + " (" + escape(error.code()) + ")</p>\n";
+        String pay = payLink == null ? "" : "<p><a class=\"pay\" href=\"" + escape(payLink)
+                + "\" aria-describedby=\"price model\">" + (topUp ? "Top up" : "Pay with " + broker) + "</a></p>\n"
+                + "<p class=\"hint\">" + (topUp ? "Allow " + escape(config.sellerName()) + " to charge more at "
+                + broker + "; you come back here afterwards." : "You log in at " + broker + ", choose how much "
+                + escape(config.sellerName()) + " may charge, and come back here.") + "</p>\n";
         String page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 + "<title>Payment required - " + escape(config.sellerName()) + "</title>\n"
                 + "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
-                + "line-height:1.5}.price{font-size:1.5rem;font-weight:bold}</style>\n</head>\n<body>\n<main>\n"
+                + "line-height:1.5}.price{font-size:1.5rem;font-weight:bold}a.pay{display:inline-block;"
+                + "padding:.6rem 1.2rem;background:#1a56db;color:#fff;border-radius:.4rem;text-decoration:none;"
+                + "font-weight:bold}a.pay:focus{outline:3px solid #f59e0b}.hint,.programs{color:#444}</style>\n"
+                + "</head>\n<body>\n<main>\n"
                 + "<h1>Payment required</h1>\n"
                 + "<p>" + escape(what) + " from " + escape(config.sellerName()) + " costs</p>\n"
-                + "<p class=\"price\">" + escape(price.toDecimalString()) + " " + escape(price.currency()
-                .getCurrencyCode()) + " <span>(" + escape(rule.charge().configName()) + ")</span></p>\n"
-                + "<p class=\"model\">" + escape(inWords(rule, stream)) + "</p>\n"
+                + "<p class=\"price\" id=\"price\">" + escape(price.toDecimalString()) + " "
+                + escape(price.currency().getCurrencyCode()) + " <span>(" + escape(rule.charge().configName())
+                + ")</span></p>\n"
+                + "<p class=\"model\" id=\"model\">" + escape(inWords(rule, stream)) + "</p>\n"
                 + reason
-                + "<p>Pay with " + escape(config.broker().name()) + ": get scrip for <strong>"
+                + pay
+                + "<p class=\"programs\">Programs pay with " + broker + " too: get scrip for <strong>"
                 + escape(config.sellerId()) + "</strong> at <a href=\"" + escape(config.broker().tokenEndpoint()
                 .toString()) + "\">" + escape(config.broker().tokenEndpoint().toString()) + "</a>, then send it "
                 + "in the <code>PAYMENT-SIGNATURE</code> header.</p>\n"
+                + "</main>\n</body>\n</html>\n";
+        return page.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A page saying why something the browser sent was refused, with a machine-readable code. */
+    static byte[] problemPage(String title, String message, String code) {
+        String page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                + "<title>" + escape(title) + "</title>\n"
+                + "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
+                + "line-height:1.5}</style>\n</head>\n<body>\n<main>\n"
+                + "<h1>" + escape(title) + "</h1>\n"
+                + "<p role=\"alert\">" + escape(message) + " (" + escape(code) + ").</p>\n"
+                + "<p><a href=\"/\">Back to the site</a></p>\n"
                 + "</main>\n</body>\n</html>\n";
         return page.getBytes(StandardCharsets.UTF_8);
     }

@@ -108,7 +108,7 @@ final class PayWordPayments {
                 head = moved.head();
             }
         } catch (PaymentException e) {
-            Answers.paymentRequired(request, response, current.config, rule, e.code(), e.getMessage());
+            Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
             return;
         } catch (LedgerUnavailableException | RuntimeException e) {
             // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.

@@ -34,6 +34,9 @@ final class RestartOnly {
                 || !a.maxStale().equals(b.maxStale()) || !a.clockSkew().equals(b.clockSkew())) {
             return "broker.key-refresh, unknown-kid-refetch, max-stale or clock-skew";
         }
+        if (!a.trustFile().equals(b.trustFile())) {
+            return "broker.trust-file";
+        }
         if (!running.settlement().equals(next.settlement())) {
             return "broker.redemption-url or settlement.*";
         }

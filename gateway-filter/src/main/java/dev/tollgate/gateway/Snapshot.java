@@ -13,9 +13,16 @@ final class Snapshot {
     /** The x402 network buyers must name: {@code tollgate:<broker id>}. */
     final String network;
     final String currency;
+    /** The browser flow's purchases in progress, kept across reloads; null where no browser pays (benchmarks). */
+    final BrowserFlow browser;
 
     Snapshot(GatewayConfig config) {
+        this(config, null);
+    }
+
+    Snapshot(GatewayConfig config, BrowserFlow browser) {
         this.config = config;
+        this.browser = browser;
         this.rules = new RuleTable(config.rules());
         this.network = Scrip.network(config.broker().id());
         this.currency = config.currency().getCurrencyCode();

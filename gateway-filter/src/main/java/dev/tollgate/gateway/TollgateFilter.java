@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  * In code, {@link #builder()} configures the same and more (a shared {@link Ledger}, a clock).
  *
- * <p>A paid request reaches the app with the request attribute {@link Payment#REQUEST_ATTRIBUTE}. Thread-safe.
+ * <p>A paid request reaches the app with the request attribute {@link Payment#REQUEST_ATTRIBUTE}. Browsers pay
+ * through the broker's pay page, which returns the buyer to {@code POST /.tollgate/callback}: the filter answers
+ * that path itself, so map it to {@code /*} (see {@code docs/PROTOCOL.md}, "The gateway's callback"). Thread-safe.
  *
  * @since 0.1
  */
@@ -52,6 +54,8 @@ public final class TollgateFilter implements Filter {
     public static final String CONFIG_INIT_PARAM = "config";
     /** The cookie the browser flow keeps the scrip in. */
     public static final String SCRIP_COOKIE = "tollgate_scrip";
+    /** The path, within the filter's context, where the broker returns a browser buyer with scrip. */
+    public static final String CALLBACK_PATH = BrowserFlow.CALLBACK_PATH;
     /** Servlet-context attribute under which the filter makes itself available to the seller's app. */
     public static final String CONTEXT_ATTRIBUTE = "dev.tollgate.gateway";
 
@@ -64,6 +68,7 @@ public final class TollgateFilter implements Filter {
     private Clock clock;
     private CredentialCache credentials;
     private CredentialReader reader;
+    private BrowserFlow browser;
     private BrokerVerification verification;
     private Ledger ledger;
     private boolean ownsLedger;
@@ -124,7 +129,8 @@ public final class TollgateFilter implements Filter {
             reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh());
             payWords = PayWordPayments.start(config, verification.keys(), ledger, settler::charged, clock,
                     settings.cacheSize);
-            snapshot = new Snapshot(config);
+            browser = new BrowserFlow(clock);
+            snapshot = new Snapshot(config, browser);
             if (settings.watch) {
                 watcher = new ConfigWatcher(file, this::reload);
             }
@@ -171,6 +177,18 @@ public final class TollgateFilter implements Filter {
         return started().status();
     }
 
+    /**
+     * What was sold, for the seller's dashboard: revenue per resource and in total, the {@code recentLimit} latest
+     * charges, and the settled and unsettled totals. Reads every charge in the ledger: not for the request path.
+     *
+     * @param recentLimit how many of the latest charges to include, 0 to 1000
+     * @throws LedgerUnavailableException if the ledger cannot be read (or keeps no sales records)
+     */
+    public SalesReport report(int recentLimit) throws LedgerUnavailableException {
+        started();
+        return SalesReport.of(snapshot.currency, ledger.sales(recentLimit));
+    }
+
     private Settler started() {
         Settler s = settler;
         if (s == null) {
@@ -188,7 +206,7 @@ public final class TollgateFilter implements Filter {
                 throw new InvalidConfigException(file.toString(), java.util.List.of(file + ": " + restart
                         + " cannot change while the gateway runs; restart to apply it"));
             }
-            snapshot = new Snapshot(next);
+            snapshot = new Snapshot(next, browser);
             lastReloadProblem = null;
             LOG.info("Reloaded {}: {} price rules", file, next.rules().size());
         } catch (InvalidConfigException e) {
@@ -210,12 +228,16 @@ public final class TollgateFilter implements Filter {
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
         String method = upperCase(request.getMethod());
+        String path = pathOf(request);
+        if (path.equals(BrowserFlow.CALLBACK_PATH)) {
+            browser.callback(request, response, method, reader, credentials);
+            return;
+        }
         if (method.equals("OPTIONS")) {
             chain.doFilter(request, response);
             return;
         }
         Snapshot current = snapshot;
-        String path = pathOf(request);
         PriceRule rule = current.rules.match(path, method);
         if (rule == null || rule.charge() == ChargeModel.FREE) {
             chain.doFilter(request, response);
@@ -232,18 +254,18 @@ public final class TollgateFilter implements Filter {
             // --- end PayWord hook
             paid = (Credential.Verified) read;
             if (paid == null) {
-                Answers.paymentRequired(request, response, current.config, rule, ErrorCode.PAYMENT_REQUIRED,
+                Answers.paymentRequired(request, response, current, rule, ErrorCode.PAYMENT_REQUIRED,
                         "pay " + rule.price() + " with scrip from " + current.config.broker().name());
                 return;
             }
             checkStillAcceptable(paid, current, rule);
         } catch (PaymentException e) {
-            Answers.paymentRequired(request, response, current.config, rule, e.code(), e.getMessage());
+            Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
             return;
         } catch (RuntimeException e) {
             // A bug or an input no check foresaw: refuse the payment rather than answer 500 or let it pass.
             LOG.warn("Could not read the payment for {}; refusing it", path, e);
-            Answers.paymentRequired(request, response, current.config, rule, ErrorCode.MALFORMED_PAYMENT,
+            Answers.paymentRequired(request, response, current, rule, ErrorCode.MALFORMED_PAYMENT,
                     "the payment could not be read");
             return;
         }
@@ -287,7 +309,7 @@ public final class TollgateFilter implements Filter {
             return false;
         }
         if (!(result instanceof ChargeResult.Charged)) {
-            Answers.paymentRequired(request, response, current.config, rule, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
+            Answers.paymentRequired(request, response, current, rule, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
                     + rule.price() + " but only " + Money.ofMicros(result.remainingMicros(), rule.price().currency())
                     + " is left on your scrip");
             return false;
@@ -353,7 +375,7 @@ public final class TollgateFilter implements Filter {
                     ((OnlineCharger.Unavailable) outcome).why());
         }
         refund(charged.receiptId(), "the broker did not confirm it: " + code.code());
-        Answers.paymentRequired(request, response, current.config, rule, code, message);
+        Answers.paymentRequired(request, response, current, rule, code, message);
         return null;
     }
 

@@ -62,21 +62,39 @@ final class GatewayHarness implements AutoCloseable {
     private LocalConnector connector;
     private final Map<String, java.util.function.Supplier<ServletHolder>> servlets = new java.util.LinkedHashMap<>();
     TollgateFilter filter;
+    private String sellerExtra = "";
+    private String brokerExtra = "";
 
     GatewayHarness(Path dir) {
+        this(dir, null);
+    }
+
+    /** With {@code tls}, the JWKS is served over HTTPS with that certificate. */
+    GatewayHarness(Path dir, dev.tollgate.gateway.testing.SelfSignedCertificate tls) {
         this.dir = dir;
         this.clock = MutableClock.atNow();
         this.broker = new TestBroker(clock);
-        this.jwks = JwksServer.start(broker::jwksJson);
+        this.jwks = tls == null ? JwksServer.start(broker::jwksJson) : JwksServer.startHttps(broker::jwksJson, tls);
         this.configFile = dir.resolve("gateway.yaml");
     }
 
+    /** Lines added to the {@code seller:} and {@code broker:} sections of every config written from now on. */
+    GatewayHarness extraSettings(String seller, String broker) {
+        this.sellerExtra = seller;
+        this.brokerExtra = broker;
+        return this;
+    }
+
     static String config(java.net.URI jwksUri, String rules) {
+        return config(jwksUri, "", "", rules);
+    }
+
+    static String config(java.net.URI jwksUri, String sellerExtra, String brokerExtra, String rules) {
         return String.join("\n",
                 "seller:",
                 "  id: " + TestBroker.SELLER,
-                "  name: Test Seller",
-                "broker:",
+                "  name: Test Seller" + (sellerExtra.isEmpty() ? "" : "\n" + sellerExtra),
+                "broker:" + (brokerExtra.isEmpty() ? "" : "\n" + brokerExtra),
                 "  id: test",
                 "  name: Test Broker",
                 "  issuer: " + TestBroker.ISSUER,
@@ -91,7 +109,7 @@ final class GatewayHarness implements AutoCloseable {
 
     GatewayHarness writeConfig(String rules) throws IOException {
         Path next = dir.resolve("gateway.yaml.next");
-        Files.writeString(next, config(jwks.jwksUri(), rules));
+        Files.writeString(next, config(jwks.jwksUri(), sellerExtra, brokerExtra, rules));
         Files.move(next, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return this;
@@ -144,6 +162,21 @@ final class GatewayHarness implements AutoCloseable {
         String raw = connector.getResponse(org.eclipse.jetty.util.BufferUtil.toString(request.generate()), head, 10,
                 java.util.concurrent.TimeUnit.SECONDS);
         return head ? HttpTester.parseHeadResponse(raw) : HttpTester.parseResponse(raw);
+    }
+
+    /** POSTs a form body ({@code application/x-www-form-urlencoded}); {@code headers} are name, value pairs. */
+    HttpTester.Response postForm(String path, String body, String... headers) throws Exception {
+        HttpTester.Request request = HttpTester.newRequest();
+        request.setMethod("POST");
+        request.setURI(path);
+        request.setHeader("Host", "shop.test");
+        request.setHeader("Content-Type", "application/x-www-form-urlencoded");
+        for (int i = 0; i < headers.length; i += 2) {
+            request.setHeader(headers[i], headers[i + 1]);
+        }
+        request.setContent(body);
+        return HttpTester.parseResponse(connector.getResponse(
+                org.eclipse.jetty.util.BufferUtil.toString(request.generate()), 10, java.util.concurrent.TimeUnit.SECONDS));
     }
 
     /** Sends a request written by hand, for headers too large for the test client's generator. */

@@ -99,7 +99,7 @@ public final class BrokerKeys implements AutoCloseable {
         this.clock = settings.clock();
         URI uri = settings.jwksUri();
         requireSecureUri(uri);
-        this.http = HttpClient.newBuilder()
+        this.http = TrustFile.clientBuilder(settings.sslContext())
                 .connectTimeout(settings.fetchTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();

@@ -4,6 +4,8 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * How {@link BrokerKeys} fetches and caches the broker's JWKS. Immutable; start from {@link #of(URI)} and adjust with
@@ -19,9 +21,12 @@ import java.util.Objects;
  * @param maxResponseBytes the largest JWKS body accepted
  * @param fetchTimeout bound on one fetch, and on how long a request waits for an on-demand fetch
  * @param clock the time source for staleness and rate limiting (tests inject one)
+ * @param sslContext the TLS context for an {@code https} JWKS URI (see {@link TrustFile}); empty for the JDK's
+ *        default trust
  */
 public record BrokerKeysSettings(URI jwksUri, Duration refreshInterval, Duration unknownKidRefetchInterval,
-                                 Duration maxStale, int maxResponseBytes, Duration fetchTimeout, Clock clock) {
+                                 Duration maxStale, int maxResponseBytes, Duration fetchTimeout, Clock clock,
+                                 Optional<SSLContext> sslContext) {
 
     public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofMinutes(5);
     public static final Duration DEFAULT_UNKNOWN_KID_REFETCH_INTERVAL = Duration.ofSeconds(30);
@@ -39,6 +44,14 @@ public record BrokerKeysSettings(URI jwksUri, Duration refreshInterval, Duration
             throw new IllegalArgumentException("maxResponseBytes must be positive: " + maxResponseBytes);
         }
         Objects.requireNonNull(clock, "clock cannot be null.");
+        Objects.requireNonNull(sslContext, "sslContext cannot be null.");
+    }
+
+    /** The settings without a TLS context of their own: the JDK's default trust. */
+    public BrokerKeysSettings(URI jwksUri, Duration refreshInterval, Duration unknownKidRefetchInterval,
+                              Duration maxStale, int maxResponseBytes, Duration fetchTimeout, Clock clock) {
+        this(jwksUri, refreshInterval, unknownKidRefetchInterval, maxStale, maxResponseBytes, fetchTimeout, clock,
+                Optional.empty());
     }
 
     /** The defaults: refresh 5 min, unknown-kid refetch 30 s, max stale 24 h, 64 KiB, 5 s timeout, UTC clock. */
@@ -49,32 +62,38 @@ public record BrokerKeysSettings(URI jwksUri, Duration refreshInterval, Duration
 
     public BrokerKeysSettings withRefreshInterval(Duration value) {
         return new BrokerKeysSettings(jwksUri, value, unknownKidRefetchInterval, maxStale, maxResponseBytes,
-                fetchTimeout, clock);
+                fetchTimeout, clock, sslContext);
     }
 
     public BrokerKeysSettings withUnknownKidRefetchInterval(Duration value) {
         return new BrokerKeysSettings(jwksUri, refreshInterval, value, maxStale, maxResponseBytes, fetchTimeout,
-                clock);
+                clock, sslContext);
     }
 
     public BrokerKeysSettings withMaxStale(Duration value) {
         return new BrokerKeysSettings(jwksUri, refreshInterval, unknownKidRefetchInterval, value, maxResponseBytes,
-                fetchTimeout, clock);
+                fetchTimeout, clock, sslContext);
     }
 
     public BrokerKeysSettings withMaxResponseBytes(int value) {
         return new BrokerKeysSettings(jwksUri, refreshInterval, unknownKidRefetchInterval, maxStale, value,
-                fetchTimeout, clock);
+                fetchTimeout, clock, sslContext);
     }
 
     public BrokerKeysSettings withFetchTimeout(Duration value) {
         return new BrokerKeysSettings(jwksUri, refreshInterval, unknownKidRefetchInterval, maxStale,
-                maxResponseBytes, value, clock);
+                maxResponseBytes, value, clock, sslContext);
     }
 
     public BrokerKeysSettings withClock(Clock value) {
         return new BrokerKeysSettings(jwksUri, refreshInterval, unknownKidRefetchInterval, maxStale,
-                maxResponseBytes, fetchTimeout, value);
+                maxResponseBytes, fetchTimeout, value, sslContext);
+    }
+
+    /** Trust exactly what {@code value} trusts for an {@code https} JWKS URI. */
+    public BrokerKeysSettings withSslContext(SSLContext value) {
+        return new BrokerKeysSettings(jwksUri, refreshInterval, unknownKidRefetchInterval, maxStale,
+                maxResponseBytes, fetchTimeout, clock, Optional.of(value));
     }
 
     private static void requirePositive(Duration d, String name) {

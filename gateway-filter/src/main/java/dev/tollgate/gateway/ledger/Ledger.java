@@ -102,6 +102,19 @@ public interface Ledger extends AutoCloseable {
     /** Records that the broker has credited a chain up to {@code settledIndex}; lower values than recorded are ignored. */
     void markChainSettled(String issuer, String commitmentId, int settledIndex) throws LedgerUnavailableException;
 
+    // ---------------------------------------------------------------- reports (since 0.2)
+
+    /**
+     * What was sold, for the seller's dashboard: revenue per resource, the {@code recentLimit} latest charges and
+     * where settlement stands. Reads every charge: call it for a dashboard, not per request. Implementations that
+     * keep no such records throw {@link LedgerUnavailableException}.
+     *
+     * @param recentLimit how many of the latest charges to include, 0 to 1000
+     */
+    default Sales sales(int recentLimit) throws LedgerUnavailableException {
+        throw new LedgerUnavailableException(getClass().getName() + " does not report sales");
+    }
+
     /** Flushes and releases the store; later calls throw {@link LedgerUnavailableException}. */
     @Override
     void close();

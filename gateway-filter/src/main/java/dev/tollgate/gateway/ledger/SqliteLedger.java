@@ -411,6 +411,18 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
+    @Override
+    public Sales sales(int recentLimit) throws LedgerUnavailableException {
+        if (recentLimit < 0 || recentLimit > 1000) {
+            throw new IllegalArgumentException("recentLimit must be 0 to 1000: " + recentLimit);
+        }
+        ensureOpen();
+        return withDb("ledger read failed", db -> {
+            materializer.catchUp(db, Materializer.Mode.LIVE);
+            return SalesQueries.read(db, receipts, recentLimit);
+        });
+    }
+
     // ---------------------------------------------------------------- streams
 
     @Override

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.settlement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.gateway.internal.TrustFile;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,9 +66,11 @@ public final class OnlineCharger {
     private final String sellerId;
     private final String audience;
     private final Clock clock;
+    private final Optional<SSLContext> trust;
     private volatile HttpClient http;
 
-    OnlineCharger(SellerKey key, String sellerId, String audience, Clock clock) {
+    OnlineCharger(SellerKey key, String sellerId, String audience, Clock clock, Optional<SSLContext> trust) {
+        this.trust = Objects.requireNonNull(trust);
         this.key = Objects.requireNonNull(key);
         this.sellerId = Objects.requireNonNull(sellerId);
         this.audience = Objects.requireNonNull(audience);
@@ -139,7 +144,7 @@ public final class OnlineCharger {
             synchronized (this) {
                 c = http;
                 if (c == null) {
-                    c = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+                    c = TrustFile.clientBuilder(trust).followRedirects(HttpClient.Redirect.NEVER).build();
                     http = c;
                 }
             }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.internal.TrustFile;
 import dev.tollgate.gateway.ledger.ChainTotal;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
@@ -34,6 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,6 +116,7 @@ public final class Settler implements AutoCloseable {
     private final SellerKey key;
     private final Clock clock;
     private final HttpClient http;
+    private final Optional<SSLContext> trust;
     private final ReentrantLock passLock = new ReentrantLock();
     /** Issuer and jti ({@code issuer + '\n' + jti}) of scrip left out of batches until restart. */
     private final Set<String> excluded = ConcurrentHashMap.newKeySet();
@@ -134,11 +137,17 @@ public final class Settler implements AutoCloseable {
     private volatile int failures;
 
     Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock) {
+        this(settings, ledger, key, clock, Optional.empty());
+    }
+
+    /** {@code trust}: the TLS context for HTTPS to the broker ({@code broker.trust-file}), or the JDK's default. */
+    Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock, Optional<SSLContext> trust) {
+        this.trust = Objects.requireNonNull(trust);
         this.settings = Objects.requireNonNull(settings);
         this.ledger = Objects.requireNonNull(ledger);
         this.key = Objects.requireNonNull(key);
         this.clock = Objects.requireNonNull(clock);
-        this.http = HttpClient.newBuilder().connectTimeout(settings.requestTimeout())
+        this.http = TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
@@ -148,7 +157,8 @@ public final class Settler implements AutoCloseable {
      * @throws IllegalStateException if the seller key file is unusable (e.g. readable by group or others)
      */
     public static Settler start(GatewayConfig config, Ledger ledger, Clock clock) throws IOException {
-        Settler settler = new Settler(Settings.of(config), ledger, SellerKey.loadOrCreate(config.dataDir()), clock);
+        Settler settler = new Settler(Settings.of(config), ledger, SellerKey.loadOrCreate(config.dataDir()), clock,
+                config.broker().trustFile().map(TrustFile::sslContext));
         settler.startThread();
         return settler;
     }
@@ -411,7 +421,7 @@ public final class Settler implements AutoCloseable {
 
     /** Confirms online charges at the broker with this settler's seller key (PROTOCOL.md section 7). */
     public OnlineCharger onlineCharger() {
-        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock);
+        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust);
     }
 
     private HttpResponse<byte[]> post(String jws, Duration timeout) throws IOException, InterruptedException {

@@ -47,7 +47,8 @@ final class FakeRedemptionBroker implements AutoCloseable {
         0x21, 0x00};
 
     private final Server server = new Server();
-    private final ServerConnector connector = new ServerConnector(server);
+    private final ServerConnector connector;
+    private final boolean tls;
     private final Map<String, PublicKey> keysByKid = new ConcurrentHashMap<>();
     private final Map<String, Long> redeemed = new ConcurrentHashMap<>();
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
@@ -61,6 +62,13 @@ final class FakeRedemptionBroker implements AutoCloseable {
     private volatile boolean unavailable;
 
     FakeRedemptionBroker() throws Exception {
+        this(null);
+    }
+
+    /** With {@code certificate}, the broker answers on HTTPS with it. */
+    FakeRedemptionBroker(dev.tollgate.gateway.testing.SelfSignedCertificate certificate) throws Exception {
+        tls = certificate != null;
+        connector = tls ? new ServerConnector(server, certificate.sslContextFactory()) : new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -70,7 +78,7 @@ final class FakeRedemptionBroker implements AutoCloseable {
     }
 
     URI redemptionUri() {
-        return URI.create("http://127.0.0.1:" + connector.getPort() + PATH);
+        return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + connector.getPort() + PATH);
     }
 
     /** Registers a seller key, as the seller does at the broker with the JWK the gateway logs. */

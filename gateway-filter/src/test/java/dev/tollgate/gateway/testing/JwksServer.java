@@ -32,15 +32,21 @@ public final class JwksServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final Supplier<String> jwks;
+    private final boolean tls;
     private final AtomicInteger requests = new AtomicInteger();
     private volatile boolean down;
     private volatile boolean huge;
     private volatile String cacheControl;
 
-    private JwksServer(Supplier<String> jwks) {
+    private JwksServer(Supplier<String> jwks, SelfSignedCertificate tls) {
         this.jwks = Objects.requireNonNull(jwks, "jwks cannot be null.");
         this.server = new Server();
-        this.connector = new ServerConnector(server);
+        this.tls = tls != null;
+        if (tls == null) {
+            this.connector = new ServerConnector(server);
+        } else {
+            this.connector = new ServerConnector(server, tls.sslContextFactory());
+        }
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -49,7 +55,16 @@ public final class JwksServer implements AutoCloseable {
 
     /** Starts a server; close it when done. */
     public static JwksServer start(Supplier<String> jwks) {
-        JwksServer s = new JwksServer(jwks);
+        return start(jwks, null);
+    }
+
+    /** Starts a server on HTTPS with {@code certificate}; close it when done. */
+    public static JwksServer startHttps(Supplier<String> jwks, SelfSignedCertificate certificate) {
+        return start(jwks, Objects.requireNonNull(certificate, "certificate cannot be null."));
+    }
+
+    private static JwksServer start(Supplier<String> jwks, SelfSignedCertificate certificate) {
+        JwksServer s = new JwksServer(jwks, certificate);
         try {
             s.server.start();
         } catch (Exception e) {
@@ -59,7 +74,7 @@ public final class JwksServer implements AutoCloseable {
     }
 
     public URI jwksUri() {
-        return URI.create("http://127.0.0.1:" + connector.getLocalPort() + PATH);
+        return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + connector.getLocalPort() + PATH);
     }
 
     /** While down, every request is answered 503. */
