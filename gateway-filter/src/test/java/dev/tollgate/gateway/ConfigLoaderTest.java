@@ -40,7 +40,16 @@ final class ConfigLoaderTest {
 
     @Test
     void theDocumentedExampleLoads() throws Exception {
-        GatewayConfig config = GatewayConfig.load(Path.of("..", "config", "gateway.yaml"));
+        // The example trusts the demo's generated certificate, which only a started demo has: stand one in.
+        Path pem = dev.tollgate.gateway.testing.SelfSignedCertificate.generate().writePem(dir.resolve("demo.pem"));
+        System.setProperty("tollgate.trust-file", pem.toString());
+        GatewayConfig config;
+        try {
+            config = GatewayConfig.load(Path.of("..", "config", "gateway.yaml"));
+        } finally {
+            System.clearProperty("tollgate.trust-file");
+        }
+        assertThat(config.broker().trustFile()).contains(pem);
         assertThat(config.sellerId()).isEqualTo("daily-byte");
         assertThat(config.rules()).hasSize(10);
         assertThat(config.rules().get(1).price().micros()).isEqualTo(20_000);

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.SecuredRedirectHandler;
@@ -62,10 +61,7 @@ final class DemoSite implements AutoCloseable {
         Path data = options.data().toAbsolutePath();
         OwnerOnlyFiles.createDirectory(data);
         Tls tls = Tls.open(data.resolve("tls"));
-        SSLContext client = tls.clientContext();
-        // The gateway's HTTP clients (JWKS, redemptions, online charges) use the JVM default context: it must trust
-        // the demo certificate until the config's broker.trust-file names it.
-        SSLContext.setDefault(client);
+        // The config's placeholders read these: ports, data folder, and the PEM its broker.trust-file names.
         publishPlaceholders(options, data, tls);
 
         String issuer = "https://localhost:" + options.brokerPort();
@@ -99,11 +95,12 @@ final class DemoSite implements AutoCloseable {
         }
     }
 
-    /** System properties the config's {@code ${...}} placeholders (and the filter's init-param) read. */
+    /**
+     * System properties the config's {@code ${...}} placeholders and the filter's init-param read: the documented
+     * config follows the flags without being edited.
+     */
     private static void publishPlaceholders(Options options, Path data, Tls tls) {
-        if (System.getProperty("tollgate.config") == null || !options.config().equals(Options.DEFAULTS.config())) {
-            System.setProperty("tollgate.config", options.config().toString());
-        }
+        System.setProperty("tollgate.config", options.config().toString());
         System.setProperty("tollgate.port", Integer.toString(options.port()));
         System.setProperty("tollgate.broker-port", Integer.toString(options.brokerPort()));
         System.setProperty("tollgate.data", data.toString());

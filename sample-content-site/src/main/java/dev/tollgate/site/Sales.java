@@ -1,12 +1,11 @@
 package dev.tollgate.site;
 
+import dev.tollgate.gateway.SalesReport;
 import dev.tollgate.gateway.TollgateFilter;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import java.util.Currency;
 
-/**
- * The dashboard's revenue section: revenue per item, total, recent charges. It reads
- * {@code TollgateFilter.report(int)}, which the gateway-web branch adds; until it is merged the section says so.
- */
+/** The dashboard's revenue section: revenue per item and in total, and the recent charges, from the ledger. */
 final class Sales {
 
     static final int RECENT = 20;
@@ -15,8 +14,45 @@ final class Sales {
     }
 
     static String section(TollgateFilter gateway, Currency currency) {
-        return "<section><h2>Revenue</h2>\n<p>Revenue per item and recent charges appear here once the gateway "
-                + "offers its sales report. Until then, the settlement figures below show what was charged.</p>"
-                + "</section>\n";
+        SalesReport report;
+        try {
+            report = gateway.report(RECENT);
+        } catch (LedgerUnavailableException e) {
+            return "<section><h2>Revenue</h2>\n<p class=\"alert\">The ledger is unavailable: "
+                    + Html.esc(String.valueOf(e.getMessage())) + "</p></section>\n";
+        }
+        StringBuilder out = new StringBuilder("<section><h2>Revenue</h2>\n<dl class=\"figures\">")
+                .append(figure("Total revenue", Html.money(report.totalMicros(), currency)))
+                .append(figure("Settled by the broker", Html.money(report.settledMicros(), currency)))
+                .append(figure("Awaiting settlement", Html.money(report.unsettledMicros(), currency)))
+                .append("</dl>\n<table>\n<caption>Revenue per item, net of refunds</caption>\n")
+                .append("<thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Charges</th>")
+                .append("<th scope=\"col\">Revenue</th></tr></thead>\n<tbody>\n");
+        if (report.revenueByResource().isEmpty()) {
+            out.append("<tr><td colspan=\"3\">Nothing sold yet.</td></tr>\n");
+        }
+        for (dev.tollgate.gateway.ledger.Sales.Resource r : report.revenueByResource()) {
+            out.append("<tr><td><code>").append(Html.esc(r.resource())).append("</code></td><td>")
+                    .append(r.charges()).append("</td><td class=\"price\">")
+                    .append(Html.esc(Html.money(r.revenueMicros(), currency))).append("</td></tr>\n");
+        }
+        out.append("</tbody>\n</table>\n<table>\n<caption>Recent charges, newest first</caption>\n<thead><tr>")
+                .append("<th scope=\"col\">Time</th><th scope=\"col\">Item</th><th scope=\"col\">Amount</th>")
+                .append("<th scope=\"col\">Receipt</th></tr></thead>\n<tbody>\n");
+        if (report.recentCharges().isEmpty()) {
+            out.append("<tr><td colspan=\"4\">No charges yet.</td></tr>\n");
+        }
+        for (dev.tollgate.gateway.ledger.Sales.Charge c : report.recentCharges()) {
+            out.append("<tr><td>").append(Html.esc(AdminServlet.time(c.at()))).append("</td><td><code>")
+                    .append(Html.esc(c.resource())).append("</code></td><td class=\"price\">")
+                    .append(Html.esc(Html.money(c.amountMicros(), currency)))
+                    .append(c.refunded() ? " (refunded)" : "").append("</td><td><code>")
+                    .append(Html.esc(c.receiptId())).append("</code></td></tr>\n");
+        }
+        return out.append("</tbody>\n</table></section>\n").toString();
+    }
+
+    private static String figure(String term, String value) {
+        return "<div><dt>" + Html.esc(term) + "</dt><dd>" + Html.esc(value) + "</dd></div>";
     }
 }

@@ -23,10 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -172,37 +168,5 @@ final class Tls {
 
     X509Certificate certificate() {
         return certificate;
-    }
-
-    /**
-     * A client context trusting the JDK's default authorities and this certificate. The gateway's HTTP clients use
-     * the JVM default context; until {@code broker.trust-file} lets the config name the PEM, Main installs this one
-     * so the filter can fetch the broker's keys and redeem over the demo's HTTPS.
-     */
-    SSLContext clientContext() throws GeneralSecurityException {
-        TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        jdk.init((KeyStore) null);
-        KeyStore own = KeyStore.getInstance("PKCS12");
-        try {
-            own.load(null, null);
-        } catch (IOException e) {
-            throw new GeneralSecurityException(e);
-        }
-        own.setCertificateEntry(ALIAS, certificate);
-        TrustManagerFactory demo = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        demo.init(own);
-        X509TrustManager either = new EitherTrustManager(first(jdk), first(demo));
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {either}, null);
-        return context;
-    }
-
-    private static X509TrustManager first(TrustManagerFactory factory) {
-        for (TrustManager tm : factory.getTrustManagers()) {
-            if (tm instanceof X509TrustManager x) {
-                return x;
-            }
-        }
-        throw new IllegalStateException("no X509TrustManager");
     }
 }

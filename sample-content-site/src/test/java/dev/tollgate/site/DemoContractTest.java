@@ -142,11 +142,11 @@ class DemoContractTest {
                 v -> assertThat(v).startsWith("Basic"));
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(admin.statusCode()).isEqualTo(200);
-        long charged = demo.site.gateway().settlementStatus().chargedMicros();
-        assertThat(charged).isGreaterThanOrEqualTo(30_000);
-        assertThat(admin.body()).contains("Settlement", "Charged", "Pending", "Prices in force",
-                "/articles/hash-chains-explained");
-        assertThat(admin.body()).contains(Html.money(charged, "USD"));
+        long revenue = demo.site.gateway().report(1).totalMicros();
+        assertThat(revenue).isGreaterThanOrEqualTo(30_000);
+        assertThat(admin.body()).contains("Total revenue</dt><dd>" + Html.money(revenue, "USD"))
+                .contains("<code>/articles/hash-chains-explained</code></td><td>1</td><td class=\"price\">0.03 USD")
+                .contains("Recent charges", "Settlement", "Charged", "Pending", "Prices in force");
     }
 
     @Test

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +23,7 @@ class TlsTest {
 
         X509Certificate cert = tls.certificate();
         assertThat(cert.getSubjectX500Principal().getName()).contains("CN=localhost");
-        List<Object> names = new java.util.ArrayList<>();
+        java.util.List<Object> names = new java.util.ArrayList<>();
         cert.getSubjectAlternativeNames().forEach(name -> names.add(name.get(1)));
         assertThat(names).containsExactlyInAnyOrder("localhost", "127.0.0.1");
         assertThat(cert.getPublicKey().getAlgorithm()).isEqualTo("EC");
@@ -57,47 +56,7 @@ class TlsTest {
                 .hasMessageContaining("chmod 600");
     }
 
-    @Test
-    void theClientContextTrustsTheDemoCertificate() throws Exception {
-        Tls tls = Tls.open(dir);
-
-        javax.net.ssl.X509TrustManager trust = new EitherTrustManager(
-                new RefusingTrustManager(), trustOnly(tls.certificate()));
-        trust.checkServerTrusted(new X509Certificate[] {tls.certificate()}, "ECDHE_ECDSA");
-        assertThat(tls.clientContext().getProtocol()).isEqualTo("TLS");
-        assertThat(List.of(trust.getAcceptedIssuers())).contains(tls.certificate());
-    }
-
-    private static javax.net.ssl.X509TrustManager trustOnly(X509Certificate cert) throws Exception {
-        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setCertificateEntry("c", cert);
-        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
-        tmf.init(store);
-        return (javax.net.ssl.X509TrustManager) tmf.getTrustManagers()[0];
-    }
-
     private static String permissions(Path file) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
-    }
-
-    /** A trust manager that trusts nothing, standing in for the JDK's authorities, which do not know the demo. */
-    private static final class RefusingTrustManager implements javax.net.ssl.X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType)
-                throws java.security.cert.CertificateException {
-            throw new java.security.cert.CertificateException("refused");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType)
-                throws java.security.cert.CertificateException {
-            throw new java.security.cert.CertificateException("refused");
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
     }
 }
