@@ -29,8 +29,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The browser purchase flow end to end in a real headless Chromium (Debian's {@code chromium} and
  * {@code chromium-driver}): paywall, broker login and consent, article, silent second charge, a video played through
- * Range requests and charged once, settlement matching the broker's books, the dashboard. Screenshots of the
- * paywall, the consent page and the dashboard are saved under {@code target/screenshots/}.
+ * Range requests and charged once, settlement matching the broker's books, the dashboard, and the top-up offered once
+ * the budget ran out. Screenshots of the paywall, the consent page and the dashboard are saved under
+ * {@code target/screenshots/}.
  */
 class DemoBrowserTest {
 
@@ -119,6 +120,19 @@ class DemoBrowserTest {
         assertThat(text()).contains("Dashboard").contains("Total revenue\n0.20 USD")
                 .contains("/articles/paying-by-the-click").contains("/videos/test-pattern.mp4");
         screenshot("dashboard");
+
+        // Reading on until the budget runs out: the paywall then offers a top-up at the broker.
+        String page = "";
+        for (int i = 0; i < 100; i++) {
+            browser.get(demo.site("/articles/durable-before-served").toString());
+            page = text();
+            if (!page.contains("You just paid 0.08 USD")) {
+                break;
+            }
+        }
+        assertThat(page).contains("Top up").doesNotContain("Durable before served");
+        assertThat(browser.findElement(By.cssSelector("a.pay")).getAttribute("href"))
+                .startsWith(demo.site.brokerUri().resolve("/pay").toString());
     }
 
     private static long left() {
