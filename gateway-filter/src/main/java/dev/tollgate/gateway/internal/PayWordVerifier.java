@@ -205,7 +205,7 @@ public final class PayWordVerifier {
                     + " micro-units, more than its certificate's limit of " + cert.limitMicros());
         }
         return new ChainAccount(cert.issuer(), id, jws, cert.buyer(), seller, n.intValue(), unit, cert.currency(), exp,
-                root);
+                root, cert.id(), cert.limitMicros(), jti);
     }
 
     private static void checkSignature(String jws, int first, int second, CertificateVerifier.Certificate cert)
