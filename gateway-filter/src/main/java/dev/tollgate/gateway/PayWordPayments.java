@@ -135,7 +135,7 @@ final class PayWordPayments {
             return;
         }
         if (result instanceof ChargeResult.ChainRefused refused) {
-            Answers.paymentRequired(request, response, current.config, rule, ErrorCode.INVALID_COMMITMENT,
+            Answers.paymentRequired(request, response, current, rule, ErrorCode.INVALID_COMMITMENT,
                     refused.message());
             return;
         }
