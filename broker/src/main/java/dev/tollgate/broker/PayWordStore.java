@@ -18,7 +18,9 @@ import java.util.Optional;
  * one reservation ({@code redeemed} counts what was paid from it, over all sellers), so a buyer who commits to more
  * than the limit in all is paid out first-claimed, first-served: a later claim is credited only what is left, and
  * nothing once the reservation is used up. The certificate row also records the broker key that signed it, so that
- * a key rotation never strands a certificate during its settlement grace period.
+ * a key rotation never strands a certificate during its settlement grace period. One seller is paid a chain once:
+ * a second commitment of one certificate to the same seller with the same {@code jti} or {@code root} is refused,
+ * while the same chain committed to two sellers pays each of them.
  */
 final class PayWordStore {
 
@@ -68,6 +70,40 @@ final class PayWordStore {
               created_at INTEGER NOT NULL
             ) STRICT""",
             "CREATE INDEX payword_redemptions_by_seller ON payword_redemptions (seller, created_at)");
+
+    /**
+     * Schema version 6: a chain's uniqueness on a certificate is scoped to its seller. A buyer may commit the same
+     * chain (same {@code root}, even the same {@code jti}) to two sellers; each seller's commitment is paid on its
+     * own, from the one reservation. SQLite cannot drop a table's UNIQUE constraint, so the table is rebuilt. The
+     * redemptions that reference it are set aside first (a parent dropped under its children would break their
+     * foreign keys for good) and put back, ids included, once the rebuilt table has the old name.
+     */
+    static final List<String> MIGRATION_V6 = List.of(
+            "CREATE TEMP TABLE payword_redemptions_v5 AS SELECT * FROM payword_redemptions",
+            "DELETE FROM payword_redemptions",
+            """
+            CREATE TABLE payword_commitments_v6 (
+              id          TEXT PRIMARY KEY,
+              certificate TEXT NOT NULL REFERENCES payword_certificates (id),
+              seller      TEXT NOT NULL REFERENCES sellers (id),
+              jti         TEXT NOT NULL,
+              root        TEXT NOT NULL,
+              n           INTEGER NOT NULL CHECK (n > 0),
+              unit        INTEGER NOT NULL CHECK (unit > 0),
+              idx         INTEGER NOT NULL DEFAULT 0 CHECK (idx >= 0 AND idx <= n),
+              credited    INTEGER NOT NULL DEFAULT 0 CHECK (credited >= 0),
+              created_at  INTEGER NOT NULL,
+              UNIQUE (certificate, seller, jti),
+              UNIQUE (certificate, seller, root)
+            ) STRICT""",
+            "INSERT INTO payword_commitments_v6 (id, certificate, seller, jti, root, n, unit, idx, credited, created_at)"
+                    + " SELECT id, certificate, seller, jti, root, n, unit, idx, credited, created_at"
+                    + " FROM payword_commitments",
+            "DROP TABLE payword_commitments",
+            "ALTER TABLE payword_commitments_v6 RENAME TO payword_commitments",
+            "CREATE INDEX payword_commitments_by_seller ON payword_commitments (seller, created_at)",
+            "INSERT INTO payword_redemptions SELECT * FROM temp.payword_redemptions_v5",
+            "DROP TABLE temp.payword_redemptions_v5");
 
     /** A certificate as its buyer sees it. */
     record CertificateRow(String id, long limit, long redeemed, Instant expiresAt, String status) {
@@ -192,12 +228,14 @@ final class PayWordStore {
             }
         }
         if (!known) {
-            // Another text of a commitment with the same jti or root would pay the same chain twice.
+            // Another text of a commitment with the same jti or root would pay this seller the same chain twice.
+            // Another seller's commitment to the same chain is another payment: the buyer signed both.
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM payword_commitments WHERE certificate = ?"
-                    + " AND (jti = ? OR root = ?)")) {
+                    + " AND seller = ? AND (jti = ? OR root = ?)")) {
                 ps.setString(1, claim.certificate());
-                ps.setString(2, claim.jti());
-                ps.setString(3, claim.root());
+                ps.setString(2, seller);
+                ps.setString(3, claim.jti());
+                ps.setString(4, claim.root());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         return Store.ClaimResult.paywordRefused(claim.commitmentId(), "invalid_commitment");

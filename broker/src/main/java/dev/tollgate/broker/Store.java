@@ -109,7 +109,9 @@ final class Store implements AutoCloseable {
             // Version 4: PayWord certificates, commitments and their redemptions (docs/PROTOCOL.md section 8).
             PayWordStore.MIGRATION,
             // Version 5: buyer logins for the browser pages (docs/PROTOCOL.md section 10).
-            BuyerLogins.MIGRATION);
+            BuyerLogins.MIGRATION,
+            // Version 6: a PayWord chain is unique per (certificate, seller), not per certificate.
+            PayWordStore.MIGRATION_V6);
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 

@@ -239,6 +239,23 @@ final class PayWordSettlementTest {
     }
 
     @Test
+    void oneChainCommittedToTwoSellersIsCreditedToEachWithinTheReservation() throws Exception {
+        String toOther = commit(other.id(), chain, UNIT);
+
+        ObjectNode mine = redeem(37);
+        ObjectNode theirs = TestPayWord.only(TestPayWord.redeem(broker, other, now(),
+                List.of(TestPayWord.claim(toOther, chain, 20))));
+
+        assertThat(mine.get("credited").asText()).isEqualTo("37000");
+        assertThat(theirs.get("status").asText()).as(theirs.toString()).isEqualTo("credited");
+        assertThat(theirs.get("credited").asText()).isEqualTo("20000");
+        assertThat(credited(seller.id())).isEqualTo(37_000);
+        assertThat(credited(other.id())).isEqualTo(20_000);
+        assertThat(me().get("reserved").asText()).isEqualTo(Long.toString(LIMIT - 57_000));
+        assertThat(broker.store().totals().conserved()).isTrue();
+    }
+
+    @Test
     void anOverCommittedCertificateIsCreditedFirstClaimedFirstUpToItsLimit() throws Exception {
         // Two commitments of 800000 each on a certificate of 1000000.
         PayWordChain a = PayWordChain.generate(800, random);

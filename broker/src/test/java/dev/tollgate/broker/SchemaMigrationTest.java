@@ -56,7 +56,7 @@ final class SchemaMigrationTest {
 
         try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).sweepInterval(Duration.ZERO)
                 .build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION).isEqualTo(5);
+            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION).isEqualTo(6);
             Store.Account old = broker.store().account("acct-old", 10).orElseThrow();
             assertThat(old.balance()).isEqualTo(600_000);
             assertThat(old.reserved()).isEqualTo(250_000);
@@ -82,13 +82,13 @@ final class SchemaMigrationTest {
         }
         // Opening a current database again changes nothing.
         try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build()) {
-            assertThat(userVersion(db)).isEqualTo(5);
+            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
             assertThat(broker.store().creditsBySeller().get("daily-byte")[0]).isEqualTo(310_000);
         }
     }
 
     @Test
-    void aVersion4DatabaseMigratesToVersion5AndItsBuyersCanPayButNotLogIn() throws Exception {
+    void aVersion4DatabaseMigratesAndItsBuyersCanPayButNotLogIn() throws Exception {
         MutableClock clock = new MutableClock();
         long now = clock.instant().getEpochSecond();
         Path db = dir.resolve(Store.FILE);
@@ -109,7 +109,7 @@ final class SchemaMigrationTest {
 
         try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).sweepInterval(Duration.ZERO)
                 .build().start()) {
-            assertThat(userVersion(db)).isEqualTo(5);
+            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
             assertThat(broker.store().account("acct_00000000000000aa", 1).orElseThrow().balance())
                     .isEqualTo(700_000);
             assertThat(TestBrokers.get(broker, "/v1/accounts/me", oldKey).status()).isEqualTo(200);
@@ -121,6 +121,66 @@ final class SchemaMigrationTest {
             DemoBuyer alice = broker.createDemoBuyer("alice", 1_000_000);
             assertThat(broker.store().account(alice.account(), 1).orElseThrow().balance()).isEqualTo(1_000_000);
             assertThat(broker.store().totals().conserved()).isTrue();
+        }
+    }
+
+    @Test
+    void aVersion5DatabaseMigratesToVersion6KeepingItsCommitmentsAndScopingAChainToItsSeller() throws Exception {
+        MutableClock clock = new MutableClock();
+        long now = clock.instant().getEpochSecond();
+        Path db = dir.resolve(Store.FILE);
+        KeyPair sellerKey = TestSellers.newKeyPair();
+        String spki = Base64.getEncoder().encodeToString(sellerKey.getPublic().getEncoded());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
+            for (int v = 0; v < 5; v++) {
+                for (String sql : Store.migrationFrom(v)) {
+                    st.execute(sql);
+                }
+            }
+            st.execute("PRAGMA user_version = 5");
+            st.execute("INSERT INTO buyers VALUES ('acct-old', x'00', 0, 960000, " + now + ")");
+            st.execute("INSERT INTO deposits (buyer, amount, source, created_at) VALUES ('acct-old', 1000000,"
+                    + " 'demo', " + now + ")");
+            for (String id : List.of("daily-byte", "other-news")) {
+                st.execute("INSERT INTO sellers (id, name, public_key, origins, credited, created_at, key_thumbprint)"
+                        + " VALUES ('" + id + "', 'S', '" + spki + "', '[]', " + (id.equals("daily-byte") ? 40000 : 0)
+                        + ", " + now + ", '" + id + "-thumb')");
+            }
+            st.execute("INSERT INTO payword_certificates (id, buyer, kid, broker_key, buyer_key, limit_micros,"
+                    + " redeemed, status, issued_at, expires_at) VALUES ('cert-1', 'acct-old', 'k', zeroblob(32),"
+                    + " 'x', 1000000, 40000, 'active', " + now + ", " + (now + 3600) + ")");
+            st.execute("INSERT INTO payword_commitments (id, certificate, seller, jti, root, n, unit, idx, credited,"
+                    + " created_at) VALUES ('c-1', 'cert-1', 'daily-byte', 'j-1', 'root-1', 100, 1000, 40, 40000, "
+                    + now + ")");
+            st.execute("INSERT INTO payword_redemptions (commitment, seller, batch, idx, amount, created_at)"
+                    + " VALUES ('c-1', 'daily-byte', 'b1', 40, 40000, " + now + ")");
+        }
+
+        try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build()) {
+            assertThat(userVersion(db)).isEqualTo(6);
+            assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(40_000, 40_000);
+            assertThat(broker.store().totals().conserved()).isTrue();
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
+            st.execute("PRAGMA foreign_keys = ON");
+            try (ResultSet rs = st.executeQuery("PRAGMA foreign_key_check")) {
+                assertThat(rs.next()).as("redemptions still reference their commitments").isFalse();
+            }
+            try (ResultSet rs = st.executeQuery("SELECT idx, credited FROM payword_commitments WHERE id = 'c-1'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(40);
+                assertThat(rs.getLong(2)).isEqualTo(40_000);
+            }
+            // The same chain (root and jti) committed to another seller is another commitment now...
+            st.execute("INSERT INTO payword_commitments (id, certificate, seller, jti, root, n, unit, created_at)"
+                    + " VALUES ('c-2', 'cert-1', 'other-news', 'j-1', 'root-1', 100, 1000, " + now + ")");
+            // ...but not to the same seller.
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> st.execute("INSERT INTO payword_commitments"
+                    + " (id, certificate, seller, jti, root, n, unit, created_at) VALUES ('c-3', 'cert-1',"
+                    + " 'daily-byte', 'j-3', 'root-1', 100, 1000, " + now + ")"))
+                    .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("UNIQUE");
         }
     }
 

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p>Checks run in the protocol's order, and everything that bounds the hashing work comes before any hashing: the
  * commitment, {@code 1 <= i <= n}, {@code |i - l| <= max-step}. The ledger's compare-and-set on the head decides
  * between concurrent payments on one chain: a payment whose head moved meanwhile is checked against the new head and
- * tried again, a bounded number of times.
+ * tried again, a bounded number of times and with at most {@code 2 x max-step} hashes per request in all.
  *
  * <p>Thread-safe.
  */
@@ -85,6 +85,7 @@ final class PayWordPayments {
         ChainAccount account;
         ChainHead head;
         ChargeResult result;
+        int maxStep = current.config.payword().maxStep();
         try {
             checkAcceptable(current, rule, payment);
             account = account(current, payment);
@@ -95,10 +96,21 @@ final class PayWordPayments {
             head = ledger.chainHead(account);
             result = null;
             ChainHead verified = null;
+            // One request hashes at most 2 x max-step words in all, however often concurrent payments move the head.
+            long hashed = 0;
             for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+                if (metered) {
+                    checkMeteredMove(rule, account, head, payment.index());
+                }
                 if (verified == null || verified.index() != head.index()
                         || !Arrays.equals(verified.word(), head.word())) {
-                    checkWord(current, payment, head);
+                    long step = checkStep(payment, head, maxStep);
+                    if (hashed + step > 2L * maxStep) {
+                        result = null;
+                        break;
+                    }
+                    hashed += step;
+                    checkWord(payment, head, step);
                     verified = head;
                 }
                 result = ledger.chargeChain(account, head, payment.index(), payment.word(), price, path);
@@ -116,10 +128,15 @@ final class PayWordPayments {
             Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
             return;
         }
-        if (result instanceof ChargeResult.HeadMoved) {
-            LOG.warn("PayWord payment for {} lost the chain's head {} times in a row; asking to retry", path,
-                    MAX_ATTEMPTS);
+        if (result == null || result instanceof ChargeResult.HeadMoved) {
+            LOG.warn("PayWord payment for {} kept losing the chain's head to concurrent payments; asking to retry",
+                    path);
             Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the chain is busy; pay again");
+            return;
+        }
+        if (result instanceof ChargeResult.ChainRefused refused) {
+            Answers.paymentRequired(request, response, current, rule, ErrorCode.INVALID_COMMITMENT,
+                    refused.message());
             return;
         }
         if (!(result instanceof ChargeResult.Charged paid)) {
@@ -190,23 +207,47 @@ final class PayWordPayments {
         return account;
     }
 
-    /** Bounds the work by {@code max-step} first, then hashes: {@code w_i} must lie on the chain through the head. */
-    private void checkWord(Snapshot current, Credential.PayWordPayment payment, ChainHead head)
+    /** {@code |i - l|}, refused above {@code max-step}: the work is bounded before anything is hashed. */
+    private static long checkStep(Credential.PayWordPayment payment, ChainHead head, int maxStep)
             throws PaymentException {
         int i = payment.index();
         int l = head.index();
         long step = Math.abs((long) i - l);
-        int maxStep = current.config.payword().maxStep();
         if (step > maxStep) {
             throw new PaymentException(ErrorCode.STEP_TOO_LARGE, "index " + i + " is " + step + " words from the "
                     + "chain's head " + l + "; at most " + maxStep + " are accepted at once");
         }
+        return step;
+    }
+
+    /** {@code w_i} must lie on the chain through the head, {@code step} words from it. */
+    private void checkWord(Credential.PayWordPayment payment, ChainHead head, long step) throws PaymentException {
+        int i = payment.index();
         hashSteps.add(step);
         // Above the head: w_i hashes down to w_l. At or below it: w_l hashes down to w_i (a word already revealed).
-        boolean onChain = i > l ? PayWord.reaches(payment.word(), (int) step, head.word())
+        boolean onChain = i > head.index() ? PayWord.reaches(payment.word(), (int) step, head.word())
                 : PayWord.reaches(head.word(), (int) step, payment.word());
         if (!onChain) {
             throw new PaymentException(ErrorCode.INVALID_WORD, "the word at index " + i + " is not on this chain");
+        }
+    }
+
+    /**
+     * A metered payment consumes nothing itself, so it must leave at least one unit's price of credit: otherwise a
+     * payment of no value could create chains (rows, journal records) without end. Checked before hashing and
+     * before the ledger records the chain.
+     */
+    private static void checkMeteredMove(PriceRule rule, ChainAccount account, ChainHead head, int index)
+            throws PaymentException {
+        long unitPrice = rule.price().micros();
+        long credit = index > head.index()
+                ? head.creditMicros() + Math.multiplyExact((long) index - head.index(), account.unitMicros())
+                : head.creditMicros();
+        if (credit < unitPrice) {
+            long missingWords = (unitPrice - credit + account.unitMicros() - 1) / account.unitMicros();
+            throw new PaymentException(ErrorCode.INSUFFICIENT_BUDGET, "one unit costs " + rule.price() + " but this "
+                    + "payment leaves the chain's credit at " + Money.ofMicros(credit, rule.price().currency())
+                    + "; pay index " + (Math.max(index, head.index()) + missingWords) + " or higher");
         }
     }
 

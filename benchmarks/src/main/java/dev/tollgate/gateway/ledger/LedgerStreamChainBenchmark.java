@@ -56,7 +56,7 @@ public class LedgerStreamChainBenchmark {
             throw new IllegalStateException("the entitling charge failed");
         }
         chain = new ChainAccount("https://broker.test", "chain-" + System.nanoTime(), "jws", "buyer-1", "seller-1",
-                Integer.MAX_VALUE, 1, "USD", expires, new byte[32]);
+                Integer.MAX_VALUE, 1, "USD", expires, new byte[32], "cert-1", Integer.MAX_VALUE, "jti-1");
     }
 
     @TearDown

@@ -7,7 +7,6 @@ import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Date;
 import java.util.Map;
 import java.util.Objects;
@@ -26,10 +25,12 @@ import dev.tollgate.protocol.PayWord;
 
 /**
  * Verifies a broker's PayWord certificate of a buyer key (docs/PROTOCOL.md section 8): a compact JWS pinned to
- * {@code EdDSA} or {@code ES256}, the broker key located by {@code kid} only in {@link BrokerKeys}, {@code typ}
- * {@value PayWord#CERTIFICATE_TYPE}, no {@code crit}/{@code zip}/{@code b64}. Then: {@code iss} is the broker,
- * {@code exp}/{@code iat} within the clock skew, {@code sub} and {@code jti} present, {@code cnf.jwk} an Ed25519
- * public key, {@code limit} a decimal string above 0, {@code cur} the gateway's currency.
+ * {@code EdDSA} (the only algorithm the broker settles), the broker key located by {@code kid} only in
+ * {@link BrokerKeys}, {@code typ} {@value PayWord#CERTIFICATE_TYPE}, no {@code crit}/{@code zip}/{@code b64}, every
+ * segment canonical unpadded base64url and each JSON object alone in its segment (as the broker reads it at
+ * settlement). Then: {@code iss} is the broker, {@code exp}/{@code iat} within the clock skew, {@code sub} and
+ * {@code jti} present, {@code cnf.jwk} an Ed25519 public key, {@code limit} a decimal string above 0, {@code cur} the
+ * gateway's currency.
  *
  * <p>Codes: {@code invalid_certificate} for anything malformed or a bad signature, {@code expired_token} and
  * {@code token_not_yet_valid} for times, {@code wrong_issuer}, {@code wrong_currency}; {@code unknown_key} and
@@ -46,7 +47,8 @@ final class CertificateVerifier {
     static final int MAX_CHARS = 4 * 1024;
 
     private static final Pattern MICROS = Pattern.compile("[0-9]{1,19}");
-    private static final Set<String> ALGORITHMS = Set.of("EdDSA", "ES256");
+    /** The broker signs certificates with Ed25519 and settles no other: an ES256 one would be content never paid. */
+    private static final Set<String> ALGORITHMS = Set.of("EdDSA");
     /** X.509 SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410); the 32 key bytes follow. */
     private static final byte[] ED25519_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21,
         0x00};
@@ -66,7 +68,7 @@ final class CertificateVerifier {
         this.clock = Objects.requireNonNull(clock, "clock cannot be null.");
         long skewSeconds = clockSkew.getSeconds() + (clockSkew.getNano() > 0 ? 1 : 0);
         this.parser = Jwts.parser()
-                .sig().clear().add(Jwts.SIG.EdDSA).add(Jwts.SIG.ES256).and()
+                .sig().clear().add(Jwts.SIG.EdDSA).and()
                 .key().clear().and()
                 .enc().clear().and()
                 .zip().clear().and()
@@ -82,6 +84,7 @@ final class CertificateVerifier {
         if (jws == null || jws.isEmpty() || jws.length() > MAX_CHARS) {
             throw invalid("the certificate must be a compact JWS of at most " + MAX_CHARS + " characters");
         }
+        checkSegments(jws);
         Claims claims;
         try {
             claims = parser.parseSignedClaims(jws).getPayload();
@@ -127,6 +130,28 @@ final class CertificateVerifier {
         return new Certificate(iss, sub, jti, buyerKey(claims.get("cnf")), limit, currency, exp);
     }
 
+    /**
+     * The broker's reading at settlement, before jjwt's (which is more lenient): three canonical unpadded base64url
+     * segments, the first two one JSON object each with nothing after it. Certificates are read only on a
+     * commitment cache miss, so reading the two small objects twice costs the hot path nothing.
+     */
+    private static void checkSegments(String jws) throws PaymentException {
+        int first = jws.indexOf('.');
+        int second = first < 0 ? -1 : jws.indexOf('.', first + 1);
+        if (first <= 0 || second <= first + 1 || second == jws.length() - 1 || jws.indexOf('.', second + 1) >= 0) {
+            throw invalid("the certificate is not a compact JWS");
+        }
+        try {
+            StrictJws.decode(jws.substring(second + 1));
+        } catch (IllegalArgumentException e) {
+            throw invalid("the certificate's signature is not unpadded base64url");
+        }
+        if (StrictJws.object(jws.substring(0, first)) == null || StrictJws.object(jws.substring(first + 1, second))
+                == null) {
+            throw invalid("the certificate's header and claims must each be one JSON object in unpadded base64url");
+        }
+    }
+
     /** {@code cnf.jwk}: an {@code OKP}/{@code Ed25519} public key, nothing else. */
     private static PublicKey buyerKey(Object cnf) throws PaymentException {
         if (!(cnf instanceof Map<?, ?> confirmation) || !(confirmation.get("jwk") instanceof Map<?, ?> jwk)) {
@@ -137,7 +162,7 @@ final class CertificateVerifier {
             throw invalid("the certificate's 'cnf.jwk' must be an Ed25519 public key");
         }
         try {
-            byte[] raw = Base64.getUrlDecoder().decode(x);
+            byte[] raw = StrictJws.decode(x);
             byte[] encoded = new byte[ED25519_PREFIX.length + 32];
             System.arraycopy(ED25519_PREFIX, 0, encoded, 0, ED25519_PREFIX.length);
             System.arraycopy(raw, 0, encoded, ED25519_PREFIX.length, 32);

@@ -1,21 +1,16 @@
 package dev.tollgate.gateway.internal;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.Signature;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -30,9 +25,11 @@ import dev.tollgate.protocol.PayWord;
  * certificate is checked first ({@link CertificateVerifier}: broker key by {@code kid}, issuer, expiry); then the
  * commitment: {@code alg} pinned to {@code EdDSA}, {@code typ} {@value PayWord#COMMITMENT_TYPE}, no
  * {@code crit}/{@code zip}/{@code b64}, the signature under the certified key; only then its claims: {@code aud} this
- * seller, {@code exp} not passed and not after the certificate's, {@code root} 32 bytes, {@code 1 <= n <=}
+ * seller (a single string), {@code exp} not passed and not after the certificate's, {@code root} 32 bytes, {@code 1 <= n <=}
  * the configured maximum, {@code unit >= 1}, {@code n x unit <= limit}, {@code jti} present. The certificate has to be
- * read from the unverified payload to find the key; nothing else in it is used before the signature verified.
+ * read from the unverified payload to find the key; nothing else in it is used before the signature verified. Every
+ * segment is read as strictly as the broker reads it at settlement ({@link StrictJws}): a commitment the gateway
+ * accepts is one the broker pays.
  *
  * <p>Verified commitments are cached (bounded) until they expire or, sooner, until {@code reverifyAfter} has passed,
  * so that a broker key withdrawn at a key refresh stops the chains it certified, as for scrip. Codes:
@@ -46,9 +43,6 @@ public final class PayWordVerifier {
     public static final int MAX_COMMITMENT_CHARS = 8 * 1024;
 
     private static final Pattern MICROS = Pattern.compile("[0-9]{1,19}");
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-    private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
 
     private record Entry(ChainAccount account, long untilMillis) {
     }
@@ -161,9 +155,11 @@ public final class PayWordVerifier {
         if (aud == null) {
             throw invalid("the commitment has no 'aud' claim");
         }
-        boolean ours = aud.isTextual() ? seller.equals(aud.textValue())
-                : aud.isArray() && aud.size() == 1 && seller.equals(aud.get(0).textValue());
-        if (!ours) {
+        if (!aud.isTextual()) {
+            // The broker settles only a single string (an array, even of this seller alone, would be refused).
+            throw invalid("the commitment's 'aud' must be a string: the seller id");
+        }
+        if (!seller.equals(aud.textValue())) {
             throw new PaymentException(ErrorCode.WRONG_AUDIENCE, "the commitment is not for this seller");
         }
         Instant now = clock.instant();
@@ -209,14 +205,14 @@ public final class PayWordVerifier {
                     + " micro-units, more than its certificate's limit of " + cert.limitMicros());
         }
         return new ChainAccount(cert.issuer(), id, jws, cert.buyer(), seller, n.intValue(), unit, cert.currency(), exp,
-                root);
+                root, cert.id(), cert.limitMicros(), jti);
     }
 
     private static void checkSignature(String jws, int first, int second, CertificateVerifier.Certificate cert)
             throws PaymentException {
         boolean ok;
         try {
-            byte[] signature = B64URL.decode(jws.substring(second + 1));
+            byte[] signature = StrictJws.decode(jws.substring(second + 1));
             Signature verifier = Signature.getInstance("Ed25519", Crypto.BC);
             verifier.initVerify(cert.buyerKey());
             verifier.update(jws.substring(0, second).getBytes(StandardCharsets.US_ASCII));
@@ -236,15 +232,11 @@ public final class PayWordVerifier {
     }
 
     private static JsonNode json(String part, String what) throws PaymentException {
-        try {
-            JsonNode node = JSON.readTree(B64URL.decode(part));
-            if (node == null || !node.isObject()) {
-                throw invalid("the commitment's " + what + " is not a JSON object");
-            }
-            return node;
-        } catch (IOException | IllegalArgumentException e) {
-            throw invalid("the commitment's " + what + " is not base64url JSON");
+        JsonNode node = StrictJws.object(part);
+        if (node == null) {
+            throw invalid("the commitment's " + what + " must be one JSON object in unpadded base64url");
         }
+        return node;
     }
 
     private static long seconds(JsonNode claims, String name) throws PaymentException {

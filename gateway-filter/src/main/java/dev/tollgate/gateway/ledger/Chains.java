@@ -4,6 +4,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,7 +33,7 @@ final class Chains {
         ChainState.Key key = new ChainState.Key(chain.issuer(), chain.commitmentId());
         ChainState state = states.get(key);
         if (state == null) {
-            state = load(key, chain, false);
+            state = load(key, chain, false).state();
             if (state == null) {
                 return new ChainHead(0, chain.root(), 0, 0);
             }
@@ -51,7 +52,11 @@ final class Chains {
         ChainState.Key key = new ChainState.Key(chain.issuer(), chain.commitmentId());
         ChainState state = states.get(key);
         if (state == null) {
-            state = load(key, chain, true);
+            Loaded loaded = load(key, chain, true);
+            if (loaded.refused() != null) {
+                return loaded.refused();
+            }
+            state = loaded.state();
         }
         int resourceId = ledger.resourceId(resource);
         ChainState.Snapshot after;
@@ -140,16 +145,27 @@ final class Chains {
         }
     }
 
-    /** The state of a chain from its row, inserting the row first if {@code insert}; {@code null} if none. */
-    private ChainState load(ChainState.Key key, ChainAccount chain, boolean insert) throws LedgerUnavailableException {
+    /** A chain's state, or why its row was not inserted. */
+    private record Loaded(ChainState state, ChargeResult.ChainRefused refused) {
+    }
+
+    /**
+     * The state of a chain from its row, inserting the row first if {@code insert} and the certificate's other chains
+     * allow it (checked and inserted in one transaction under the database lock); a {@code null} state if none.
+     */
+    private Loaded load(ChainState.Key key, ChainAccount chain, boolean insert) throws LedgerUnavailableException {
         return ledger.withDb("ledger write failed", db -> {
             ChainState state = states.get(key);
             if (state != null) {
-                return state;
+                return new Loaded(state, null);
             }
             ChainState loaded = select(db, key);
-            db.commit();
             if (loaded == null && insert) {
+                ChargeResult.ChainRefused refused = refusal(db, chain);
+                if (refused != null) {
+                    db.commit();
+                    return new Loaded(null, refused);
+                }
                 PreparedStatement ps = db.insertChain;
                 byte[] root = chain.root();
                 ps.setString(1, key.issuer());
@@ -164,20 +180,61 @@ final class Chains {
                 ps.setBytes(10, root);
                 ps.setBytes(11, root);
                 ps.setLong(12, System.currentTimeMillis());
+                ps.setString(13, chain.certificateId());
+                ps.setLong(14, chain.certificateLimitMicros());
+                ps.setString(15, chain.commitmentJti());
                 ps.executeUpdate();
-                db.commit();
                 loaded = select(db, key);
-                db.commit();
                 if (loaded == null) {
                     throw new SQLException("chain row vanished after its insert");
                 }
             }
+            db.commit();
             if (loaded != null) {
                 states.put(key, loaded);
                 byId.put(loaded.id, loaded);
             }
-            return loaded;
+            return new Loaded(loaded, null);
         });
+    }
+
+    /**
+     * Why a new chain may not be recorded, or {@code null}: its certificate has a chain here with the same root or
+     * commitment {@code jti}, or its chains here would commit more than its limit. Database lock held, inside the
+     * transaction that inserts the row, so concurrent first payments on two chains of one certificate cannot both
+     * pass.
+     */
+    private static ChargeResult.ChainRefused refusal(LedgerStore db, ChainAccount chain) throws SQLException {
+        byte[] root = chain.root();
+        long committed = chain.maxMicros();
+        boolean overflow = false;
+        db.selectCertificateChains.setString(1, chain.issuer());
+        db.selectCertificateChains.setString(2, chain.certificateId());
+        try (ResultSet rs = db.selectCertificateChains.executeQuery()) {
+            while (rs.next()) {
+                if (Arrays.equals(root, rs.getBytes(1))) {
+                    return new ChargeResult.ChainRefused(ChargeResult.ChainRefused.Reason.SAME_ROOT, "the certificate "
+                            + "already pays a chain with this root here; keep paying on that chain's commitment");
+                }
+                if (chain.commitmentJti().equals(rs.getString(2))) {
+                    return new ChargeResult.ChainRefused(ChargeResult.ChainRefused.Reason.SAME_JTI, "the "
+                            + "certificate already pays a chain committed with this 'jti' here; keep paying on that "
+                            + "chain's commitment");
+                }
+                try {
+                    committed = Math.addExact(committed, rs.getLong(3));
+                } catch (ArithmeticException e) {
+                    overflow = true;
+                }
+            }
+        }
+        if (overflow || committed > chain.certificateLimitMicros()) {
+            long before = overflow ? Long.MAX_VALUE : committed - chain.maxMicros();
+            return new ChargeResult.ChainRefused(ChargeResult.ChainRefused.Reason.OVER_LIMIT, "the certificate's "
+                    + "chains here already commit " + before + " of its limit of " + chain.certificateLimitMicros()
+                    + " micro-units; this chain of " + chain.maxMicros() + " does not fit: use a new certificate");
+        }
+        return null;
     }
 
     private static ChainState select(LedgerStore db, ChainState.Key key) throws SQLException {

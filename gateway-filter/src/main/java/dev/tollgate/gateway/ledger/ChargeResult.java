@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * The outcome of a charge: the amount was charged durably, or nothing was charged because the budget could not cover
  * it ({@link Insufficient}), the buyer already holds an entitlement ({@link Entitled}, streams) or a PayWord chain's
- * head moved meanwhile ({@link HeadMoved}).
+ * head moved meanwhile ({@link HeadMoved}), or a PayWord chain's first payment was refused because its certificate
+ * already has the same chain or not enough limit left at this ledger ({@link ChainRefused}).
  *
  * @since 0.1
  */
@@ -55,6 +56,35 @@ public sealed interface ChargeResult {
         @Override
         public long remainingMicros() {
             return head.creditMicros();
+        }
+    }
+
+    /**
+     * Nothing was charged and no chain was recorded: a new chain's row would break a rule of its certificate
+     * ({@link Ledger#chargeChain}). Answer {@code 402 invalid_commitment} with {@link #message()}.
+     *
+     * @param reason which rule
+     * @param message for the buyer: names the rule and amounts, never the commitment or a word
+     */
+    record ChainRefused(Reason reason, String message) implements ChargeResult {
+        public ChainRefused {
+            Objects.requireNonNull(reason, "reason cannot be null.");
+            Objects.requireNonNull(message, "message cannot be null.");
+        }
+
+        /** Why a new chain was refused. */
+        public enum Reason {
+            /** The certificate already has a chain with this root here: the words were paid once already. */
+            SAME_ROOT,
+            /** The certificate already has a chain from a commitment with this {@code jti} here. */
+            SAME_JTI,
+            /** The certificate's chains here would commit more than its limit. */
+            OVER_LIMIT
+        }
+
+        @Override
+        public long remainingMicros() {
+            return 0;
         }
     }
 }

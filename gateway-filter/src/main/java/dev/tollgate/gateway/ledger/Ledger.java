@@ -77,6 +77,14 @@ public interface Ledger extends AutoCloseable {
      * {@code index > expected.index}, {@code SHA-256^(index - l)(word) = w_l}; otherwise
      * {@code SHA-256^(l - index)(w_l) = word} (a lower word follows from the head).
      *
+     * <p>The first payment on a chain records its row. That insertion is refused, atomically with the check, when the
+     * chain's certificate ({@link ChainAccount#certificateId()} of its issuer) already has, at this ledger, a chain
+     * with the same root or a chain from a commitment with the same {@code jti} (a re-signed commitment would pay the
+     * same words again), or when the sum of {@code length x unit} over the certificate's chains here, this one
+     * included, would exceed {@link ChainAccount#certificateLimitMicros()} (one limit spent many times). Then
+     * {@link ChargeResult.ChainRefused} says why; nothing is recorded and nothing changes. A chain whose row exists
+     * is never refused for these reasons.
+     *
      * <p>Atomic per chain:
      * <ul>
      *   <li>if the head is no longer {@code expected}: {@link ChargeResult.HeadMoved} with the current head, nothing

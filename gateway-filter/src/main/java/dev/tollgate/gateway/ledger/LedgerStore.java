@@ -75,7 +75,9 @@ final class LedgerStore implements AutoCloseable {
 
     /**
      * Version 3: streams (a charge may entitle its buyer to a stream until {@code entitled_until}) and PayWord chains
-     * (the {@code chains} table; a chain's charges have {@code chain_id} set and {@code scrip_id} 0).
+     * (the {@code chains} table; a chain's charges have {@code chain_id} set and {@code scrip_id} 0). A certificate
+     * ({@code issuer, cert_id}) has at most one chain per root and per commitment {@code jti}, and its chains'
+     * {@code length x unit} add up to at most its limit ({@code Chains} checks the sum at insertion).
      */
     private static final String[] SCHEMA_V3 = {
         "ALTER TABLE charges ADD COLUMN entitled_until INTEGER",
@@ -102,7 +104,12 @@ final class LedgerStore implements AutoCloseable {
             spent         INTEGER NOT NULL CHECK (spent >= 0 AND spent <= head_index * unit),
             settled_index INTEGER NOT NULL CHECK (settled_index >= 0 AND settled_index <= head_index),
             first_seen    INTEGER NOT NULL,
-            UNIQUE (issuer, commitment_id)
+            cert_id       TEXT    NOT NULL,
+            cert_limit    INTEGER NOT NULL CHECK (cert_limit >= length * unit),
+            jti           TEXT    NOT NULL,
+            UNIQUE (issuer, commitment_id),
+            UNIQUE (issuer, cert_id, root),
+            UNIQUE (issuer, cert_id, jti)
         )""",
         "CREATE INDEX chains_unsettled ON chains (first_seen) WHERE head_index > settled_index",
         "CREATE INDEX charges_chain ON charges (chain_id) WHERE chain_id IS NOT NULL",
@@ -141,6 +148,8 @@ final class LedgerStore implements AutoCloseable {
     final PreparedStatement selectEntitlements;
     final PreparedStatement selectChargeKey;
     final PreparedStatement insertChain;
+    /** The chains of one certificate: their roots, jtis and commitments, to refuse a new chain that breaks them. */
+    final PreparedStatement selectCertificateChains;
     final PreparedStatement selectChainByKey;
     final PreparedStatement selectChainById;
     final PreparedStatement selectChainTotals;
@@ -183,9 +192,12 @@ final class LedgerStore implements AutoCloseable {
                 + "ORDER BY c.entitled_until DESC");
         selectChargeKey = connection.prepareStatement("SELECT s.issuer, s.buyer, r.path FROM scrip s, resources r "
                 + "WHERE s.id = ? AND r.id = ?");
-        insertChain = connection.prepareStatement("INSERT OR IGNORE INTO chains (issuer, commitment_id, commitment, "
+        insertChain = connection.prepareStatement("INSERT INTO chains (issuer, commitment_id, commitment, "
                 + "buyer, seller, length, unit, currency, expires_at, root, head_index, head_word, spent, "
-                + "settled_index, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, 0, ?)");
+                + "settled_index, first_seen, cert_id, cert_limit, jti) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, 0, ?, ?, ?, ?)");
+        selectCertificateChains = connection.prepareStatement("SELECT root, jti, length * unit FROM chains "
+                + "WHERE issuer = ? AND cert_id = ?");
         selectChainByKey = connection.prepareStatement("SELECT id, length, unit, head_index, head_word, spent "
                 + "FROM chains WHERE issuer = ? AND commitment_id = ?");
         selectChainById = connection.prepareStatement("SELECT issuer, commitment_id FROM chains WHERE id = ?");

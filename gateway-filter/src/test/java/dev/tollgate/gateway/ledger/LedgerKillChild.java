@@ -44,7 +44,8 @@ public final class LedgerKillChild {
 
     static ChainAccount chain(int index) {
         return new ChainAccount(ISSUER, "commitment-" + index, "jws-" + index, "buyer", "seller", 10_000_000, UNIT,
-                "EUR", Instant.parse("2030-01-01T00:00:00Z"), word(0));
+                "EUR", Instant.parse("2030-01-01T00:00:00Z"), word(0), "cert-" + index, 10_000_000 * UNIT,
+                "jti-" + index);
     }
 
     /** Not a real hash chain: the ledger leaves verifying words to its caller. */

@@ -35,7 +35,8 @@ final class SqliteLedgerChainTest {
 
     static ChainAccount chain(String id, int length) {
         return new ChainAccount(ISSUER, id, "jws-of-" + id, "buyer-" + id, "seller-1", length, UNIT, "EUR",
-                Instant.parse("2030-01-01T00:00:00Z"), LedgerKillChild.word(0));
+                Instant.parse("2030-01-01T00:00:00Z"), LedgerKillChild.word(0), "cert-" + id, length * UNIT,
+                "jti-" + id);
     }
 
     private static byte[] w(int index) {

@@ -64,7 +64,8 @@ final class PayWordSettlementTest {
                 StandardCharsets.UTF_8)) + "." + B64URL.encodeToString(payload.getBytes(StandardCharsets.UTF_8))
                 + "." + B64URL.encodeToString(new byte[64]);
         return new ChainAccount(issuer, PayWord.commitmentId(jws), jws, "buyer-1", SELLER, words.length(), UNIT,
-                "USD", Instant.now().plusSeconds(1800), words.root());
+                "USD", Instant.now().plusSeconds(1800), words.root(), "cert-" + PayWord.commitmentId(jws),
+                words.length() * UNIT, "jti-" + PayWord.commitmentId(jws));
     }
 
     private void pay(ChainAccount chain, PayWordChain words, int index, long price) throws Exception {

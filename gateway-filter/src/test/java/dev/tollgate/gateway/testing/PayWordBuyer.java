@@ -49,6 +49,9 @@ public final class PayWordBuyer {
     private KeyPair commitmentKey = buyerKey;
     private PayWordChain chain;
     private boolean withCertificate = true;
+    private String certificateSuffix = "";
+    private String commitmentSuffix = "";
+    private boolean padded;
 
     public PayWordBuyer(TestBroker broker) {
         this.broker = broker;
@@ -132,6 +135,24 @@ public final class PayWordBuyer {
         return this;
     }
 
+    /** Appends raw text after the certificate's claims JSON (before base64url), e.g. a trailing token. */
+    public PayWordBuyer certificateClaimsSuffix(String text) {
+        this.certificateSuffix = text;
+        return this;
+    }
+
+    /** Appends raw text after the commitment's claims JSON (before base64url), e.g. a trailing token. */
+    public PayWordBuyer commitmentClaimsSuffix(String text) {
+        this.commitmentSuffix = text;
+        return this;
+    }
+
+    /** Encodes every JSON segment with {@code =} padding (whitespace is added so that there is some to see). */
+    public PayWordBuyer padded() {
+        this.padded = true;
+        return this;
+    }
+
     public PayWordChain chain() {
         return chain;
     }
@@ -144,7 +165,7 @@ public final class PayWordBuyer {
         h.put("alg", ec ? "ES256" : "EdDSA");
         h.put("kid", certKid);
         h.putAll(certHeader);
-        return sign(h, certClaims, pair.getPrivate(), ec);
+        return sign(h, certClaims, certificateSuffix, pair.getPrivate(), ec);
     }
 
     /** The commitment JWS; Ed25519 is deterministic, so the same settings give the same JWS (and id). */
@@ -156,7 +177,7 @@ public final class PayWordBuyer {
         if (withCertificate) {
             claims.putIfAbsent("cert", certificate());
         }
-        return sign(h, claims, commitmentKey.getPrivate(), false);
+        return sign(h, claims, commitmentSuffix, commitmentKey.getPrivate(), false);
     }
 
     public String commitmentId() {
@@ -208,8 +229,9 @@ public final class PayWordBuyer {
         }
     }
 
-    private static String sign(Map<String, Object> header, Map<String, Object> claims, PrivateKey key, boolean ec) {
-        String input = encode(header) + "." + encode(claims);
+    private String sign(Map<String, Object> header, Map<String, Object> claims, String suffix, PrivateKey key,
+                        boolean ec) {
+        String input = encode(header, "") + "." + encode(claims, suffix);
         try {
             java.security.Signature s = java.security.Signature.getInstance(
                     ec ? "SHA256withECDSAinP1363Format" : "Ed25519");
@@ -221,9 +243,16 @@ public final class PayWordBuyer {
         }
     }
 
-    private static String encode(Map<String, Object> map) {
+    private String encode(Map<String, Object> map, String suffix) {
         try {
-            return B64URL.encodeToString(JSON.writeValueAsBytes(map));
+            String json = JSON.writeValueAsString(map) + suffix;
+            if (!padded) {
+                return B64URL.encodeToString(json.getBytes(StandardCharsets.UTF_8));
+            }
+            while (json.getBytes(StandardCharsets.UTF_8).length % 3 != 1) {
+                json += " ";
+            }
+            return Base64.getUrlEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
