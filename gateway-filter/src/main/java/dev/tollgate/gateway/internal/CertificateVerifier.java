@@ -89,7 +89,7 @@ final class CertificateVerifier {
         try {
             claims = parser.parseSignedClaims(jws).getPayload();
         } catch (LookupFailure e) {
-            throw e.payment;
+            throw e.payment();
         } catch (ExpiredJwtException e) {
             throw new PaymentException(ErrorCode.EXPIRED_TOKEN, "the PayWord certificate has expired");
         } catch (PrematureJwtException e) {
@@ -97,7 +97,7 @@ final class CertificateVerifier {
         } catch (RuntimeException e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof LookupFailure) {
-                    throw ((LookupFailure) t).payment;
+                    throw ((LookupFailure) t).payment();
                 }
             }
             throw invalid("the certificate's signature or format is invalid");
@@ -202,16 +202,6 @@ final class CertificateVerifier {
         }
     }
 
-    /** Carries a {@link PaymentException} out of jjwt's key locator. */
-    private static final class LookupFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final transient PaymentException payment;
-
-        LookupFailure(PaymentException payment) {
-            super(payment.getMessage(), null, false, false);
-            this.payment = payment;
-        }
-    }
 
     private static String string(Claims claims, String name) throws PaymentException {
         if (!(claims.get(name) instanceof String value)) {

@@ -106,7 +106,7 @@ public final class ScripVerifier {
             var jws = parser.parseSignedClaims(token);
             claims = jws.getPayload();
         } catch (LookupFailure e) {
-            throw e.payment;
+            throw e.payment();
         } catch (ExpiredJwtException e) {
             throw new PaymentException(ErrorCode.EXPIRED_TOKEN, "scrip has expired");
         } catch (PrematureJwtException e) {
@@ -204,21 +204,11 @@ public final class ScripVerifier {
         }
     }
 
-    /** Carries a {@link PaymentException} out of jjwt's key locator. */
-    private static final class LookupFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final transient PaymentException payment;
-
-        LookupFailure(PaymentException payment) {
-            super(payment.getMessage(), null, false, false);
-            this.payment = payment;
-        }
-    }
 
     private static PaymentException unwrap(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof LookupFailure) {
-                return ((LookupFailure) t).payment;
+                return ((LookupFailure) t).payment();
             }
         }
         return null;
