@@ -13,8 +13,6 @@ import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentRequired;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -50,26 +48,29 @@ final class PayWordPayments {
 
     private final PayWordVerifier verifier;
     private final Ledger ledger;
+    private final PaidForwarding forwarding;
     private final Runnable charged;
     private final Clock clock;
     private final String issuer;
     /** Hash operations done to verify words: lets a test prove a refused payment cost no hashing. */
     final LongAdder hashSteps = new LongAdder();
 
-    PayWordPayments(PayWordVerifier verifier, Ledger ledger, Runnable charged, Clock clock, String issuer) {
+    PayWordPayments(PayWordVerifier verifier, Ledger ledger, PaidForwarding forwarding, Runnable charged, Clock clock,
+                    String issuer) {
         this.verifier = verifier;
         this.ledger = ledger;
+        this.forwarding = forwarding;
         this.charged = charged;
         this.clock = clock;
         this.issuer = issuer;
     }
 
-    static PayWordPayments start(GatewayConfig config, BrokerKeys keys, Ledger ledger, Runnable charged,
-                                 Clock clock, long cacheSize) {
+    static PayWordPayments start(GatewayConfig config, BrokerKeys keys, Ledger ledger, PaidForwarding forwarding,
+                                 Runnable charged, Clock clock, long cacheSize) {
         GatewayConfig.Broker broker = config.broker();
         PayWordVerifier verifier = new PayWordVerifier(keys, broker.issuer(), config.sellerId(),
                 config.currency().getCurrencyCode(), broker.clockSkew(), clock, broker.keyRefresh(), cacheSize);
-        return new PayWordPayments(verifier, ledger, charged, clock, broker.issuer());
+        return new PayWordPayments(verifier, ledger, forwarding, charged, clock, broker.issuer());
     }
 
     /**
@@ -348,73 +349,13 @@ final class PayWordPayments {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(account.buyer(), account.commitmentId(),
                 paid.amountMicros(), paid.remainingMicros(), current.currency, paid.receiptId()));
         String buyerJson = Receipts.jsonString(account.buyer());
-        PaidResponse paidResponse = PaidResponse.withReceipt(response, this::refund, current.network, buyerJson, paid,
-                Receipts.payWord(current.network, buyerJson, paid.receiptId(), paid.amountMicros(),
+        PaidResponse paidResponse = PaidResponse.withReceipt(response, forwarding::refund, current.network, buyerJson,
+                paid, Receipts.payWord(current.network, buyerJson, paid.receiptId(), paid.amountMicros(),
                         paid.remainingMicros(), headIndex));
-        boolean delivered = false;
         try {
-            chain.doFilter(request, paidResponse);
-            delivered = true;
+            forwarding.forward(request, response, chain, paidResponse, () -> { });
         } catch (RuntimeException e) {
             throw new ServletException("the content failed", e);
-        } finally {
-            if (delivered && request.isAsyncStarted()) {
-                request.getAsyncContext().addListener(new RefundOnFailure(paidResponse));
-            } else if (delivered) {
-                if (response.getStatus() >= 400) {
-                    paidResponse.refund("the content answered " + response.getStatus());
-                }
-            } else if (!response.isCommitted()) {
-                paidResponse.refund("the content threw");
-            }
-        }
-    }
-
-    private boolean refund(String receiptId, String why) {
-        try {
-            ledger.refund(receiptId);
-            LOG.debug("Refunded {} to its chain: {}", receiptId, why);
-            return true;
-        } catch (LedgerUnavailableException | RuntimeException e) {
-            LOG.error("Could not refund {} ({}); the buyer was charged for a failed response", receiptId, why, e);
-            return false;
-        }
-    }
-
-    /** Refunds an asynchronously completed request whose content failed before it was sent. */
-    private static final class RefundOnFailure implements AsyncListener {
-        private final PaidResponse paidResponse;
-
-        RefundOnFailure(PaidResponse paidResponse) {
-            this.paidResponse = paidResponse;
-        }
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            if (event.getSuppliedResponse() instanceof HttpServletResponse r && r.getStatus() >= 400) {
-                paidResponse.refund("the content answered " + r.getStatus());
-            }
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-            refundUnlessSent("the content timed out");
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-            refundUnlessSent("the content failed");
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            event.getAsyncContext().addListener(this);
-        }
-
-        private void refundUnlessSent(String why) {
-            if (!paidResponse.getResponse().isCommitted()) {
-                paidResponse.refund(why);
-            }
         }
     }
 }

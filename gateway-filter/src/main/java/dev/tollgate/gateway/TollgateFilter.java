@@ -10,8 +10,6 @@ import dev.tollgate.gateway.settlement.SettlementStatus;
 import dev.tollgate.gateway.settlement.Settler;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PaymentHeaders;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -75,6 +73,7 @@ public final class TollgateFilter implements Filter {
     private ConfigWatcher watcher;
     private volatile Settler settler;
     private OnlineCharger onlineCharger;
+    private PaidForwarding forwarding;
     /** The PayWord payment path; package-private for tests. */
     PayWordPayments payWords;
 
@@ -125,9 +124,10 @@ public final class TollgateFilter implements Filter {
             }
             settler = Settler.start(config, ledger, clock);
             onlineCharger = settler.onlineCharger();
+            forwarding = new PaidForwarding(ledger, settler::refunded);
             verification = BrokerVerification.start(config, clock);
             reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh());
-            payWords = PayWordPayments.start(config, verification.keys(), ledger, settler::charged, clock,
+            payWords = PayWordPayments.start(config, verification.keys(), ledger, forwarding, settler::charged, clock,
                     settings.cacheSize);
             browser = new BrowserFlow(clock);
             snapshot = new Snapshot(config, browser);
@@ -374,7 +374,7 @@ public final class TollgateFilter implements Filter {
             LOG.warn("Online charge {} for {} not confirmed; refunded: {}", charged.receiptId(), path,
                     ((OnlineCharger.Unavailable) outcome).why());
         }
-        refund(charged.receiptId(), "the broker did not confirm it: " + code.code());
+        forwarding.refund(charged.receiptId(), "the broker did not confirm it: " + code.code());
         Answers.paymentRequired(request, response, current, rule, code, message);
         return null;
     }
@@ -386,40 +386,12 @@ public final class TollgateFilter implements Filter {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(),
                 charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
         PaidResponse paidResponse = receipt != null
-                ? PaidResponse.withReceipt(response, this::refund, current.network, paid.buyerJson(), charged, receipt)
-                : new PaidResponse(response, this::refund, current.network, paid.buyerJson(), charged.receiptId(),
-                        charged.amountMicros(), charged.remainingMicros(), confirmation);
-        boolean delivered = false;
-        boolean async = false;
-        try {
-            chain.doFilter(request, paidResponse);
-            delivered = true;
-        } finally {
-            async = delivered && request.isAsyncStarted();
-            if (async) {
-                request.getAsyncContext().addListener(new RefundOnFailure(paidResponse, settler,
-                        paid.scrip().jti()));
-            } else if (delivered) {
-                if (response.getStatus() >= 400) {
-                    paidResponse.refund("the content answered " + response.getStatus());
-                }
-            } else {
-                refundUnlessDelivering(paidResponse, response, "the content threw");
-            }
-        }
-        return async;
-    }
-
-    /**
-     * After the content failed: refunds unless the response was already committed, i.e. content was on its way to
-     * the buyer. Otherwise a buyer could read most of a paid download and then reset the connection to be refunded.
-     */
-    private static void refundUnlessDelivering(PaidResponse paidResponse, HttpServletResponse response, String why) {
-        if (!response.isCommitted()) {
-            paidResponse.refund(why);
-        } else {
-            LOG.info("Kept a charge whose content failed after it started to be sent ({})", why);
-        }
+                ? PaidResponse.withReceipt(response, forwarding::refund, current.network, paid.buyerJson(), charged,
+                        receipt)
+                : new PaidResponse(response, forwarding::refund, current.network, paid.buyerJson(),
+                        charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation);
+        String jti = paid.scrip().jti();
+        return forwarding.forward(request, response, chain, paidResponse, () -> settler.requestEnded(jti));
     }
 
     /** What a cached credential was checked against can change on reload or with time: check it per request. */
@@ -436,18 +408,6 @@ public final class TollgateFilter implements Filter {
         if (paid.acceptedMicros() < rule.price().micros()) {
             throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
                     + Money.ofMicros(paid.acceptedMicros(), rule.price().currency()));
-        }
-    }
-
-    private boolean refund(String receiptId, String why) {
-        try {
-            ledger.refund(receiptId);
-            settler.refunded();
-            LOG.debug("Refunded {}: {}", receiptId, why);
-            return true;
-        } catch (LedgerUnavailableException | RuntimeException e) {
-            LOG.error("Could not refund {} ({}); the buyer was charged for a failed response", receiptId, why, e);
-            return false;
         }
     }
 
@@ -486,48 +446,6 @@ public final class TollgateFilter implements Filter {
         }
         if (ledger != null && ownsLedger) {
             ledger.close();
-        }
-    }
-
-    /** Refunds an asynchronously completed request whose content failed. */
-    private static final class RefundOnFailure implements AsyncListener {
-        private final PaidResponse paidResponse;
-        private final Settler settler;
-        private final String jti;
-
-        RefundOnFailure(PaidResponse paidResponse, Settler settler, String jti) {
-            this.paidResponse = paidResponse;
-            this.settler = settler;
-            this.jti = jti;
-        }
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            try {
-                ServletResponse response = event.getSuppliedResponse();
-                if (response instanceof HttpServletResponse && ((HttpServletResponse) response).getStatus() >= 400) {
-                    paidResponse.refund("the content answered " + ((HttpServletResponse) response).getStatus());
-                }
-            } finally {
-                settler.requestEnded(jti);
-            }
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-            refundUnlessDelivering(paidResponse, (HttpServletResponse) paidResponse.getResponse(),
-                    "the content timed out");
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-            refundUnlessDelivering(paidResponse, (HttpServletResponse) paidResponse.getResponse(),
-                    "the content failed");
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            event.getAsyncContext().addListener(this);
         }
     }
 
