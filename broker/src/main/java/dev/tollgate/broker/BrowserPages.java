@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  */
 final class BrowserPages {
 
+    /** {@link #budget}: a preset checked and an amount typed. */
+    private static final long AMBIGUOUS = -2;
+
     static final String PAY_PATH = "/pay";
     static final String LOGIN_PATH = "/pay/login";
     static final String CONSENT_PATH = "/pay/consent";
@@ -217,7 +220,7 @@ final class BrowserPages {
         // One decision per payment: under the session's lock, a repeated POST (double click, back button) gets
         // the answer already given, never a second scrip.
         synchronized (session) {
-            Map<String, String> done = sessions.outcome(session, pay.state());
+            Map<String, String> done = sessions.outcome(session, outcomeKey(pay));
             if (done != null) {
                 handBack(response, callback, pay, ordered(done), done.containsKey("token")
                         ? "Returning to " + pay.seller().name() : "Payment cancelled");
@@ -225,12 +228,17 @@ final class BrowserPages {
             }
             if (action.equals("cancel")) {
                 Map<String, String> fields = cancelled(pay);
-                sessions.record(session, pay.state(), fields);
+                sessions.record(session, outcomeKey(pay), fields);
                 handBack(response, callback, pay, fields, "Payment cancelled");
                 return;
             }
             long min = Math.max(pay.price(), 1);
             long budget = budget(form);
+            if (budget == AMBIGUOUS) {
+                showConsent(response, callback, pay, session, 400, "You typed an amount and checked another choice."
+                        + " Choose \"Another amount\" to use the typed amount, or clear it.");
+                return;
+            }
             if (budget < min || budget > ScripRules.MAX_BUDGET_MICROS) {
                 showConsent(response, callback, pay, session, 400, budget < 0 ? "Enter an amount such as 3.00."
                         : "The amount must be from " + Html.money(min, issuer.currency()) + " to "
@@ -253,7 +261,7 @@ final class BrowserPages {
             Map<String, String> fields = new LinkedHashMap<>();
             fields.put("token", issued.token());
             fields.put("state", pay.state());
-            sessions.record(session, pay.state(), fields);
+            sessions.record(session, outcomeKey(pay), fields);
             handBack(response, callback, pay, fields, "Returning to " + pay.seller().name());
         }
     }
@@ -280,12 +288,26 @@ final class BrowserPages {
                 pay.returnOrigin(), nonce);
     }
 
-    /** The chosen budget in micro-units; -1 if the custom amount is malformed. */
+    /**
+     * What a repeated Allow or Cancel is recognised by: the state together with the seller and the return URL, so a
+     * token handed back for one seller is never handed to another that reuses its state.
+     */
+    private static String outcomeKey(PayRequest pay) {
+        return pay.seller().id() + '\n' + pay.returnUrl() + '\n' + pay.state();
+    }
+
+    /**
+     * The chosen budget in micro-units; -1 if the custom amount is malformed, {@link #AMBIGUOUS} if a preset is
+     * checked while an amount is typed: the buyer may have typed first and then picked the preset, so neither is
+     * taken as consent.
+     */
     private static long budget(Map<String, String> form) {
         String choice = form.getOrDefault("budget", "");
         String custom = form.getOrDefault("custom", "").strip();
-        // A typed amount wins over the checked preset: without scripts, typing cannot check its radio button.
-        String text = choice.equals("custom") || !custom.isEmpty() ? custom : null;
+        if (!choice.equals("custom") && !custom.isEmpty()) {
+            return AMBIGUOUS;
+        }
+        String text = choice.equals("custom") ? custom : null;
         if (text == null) {
             return choice.matches("[0-9]{1,12}") ? Long.parseLong(choice) : -1;
         }

@@ -116,14 +116,16 @@ final class BrowserConsentTest {
     }
 
     @Test
-    void aTypedAmountWinsOverTheCheckedPresetForBrowsersWithoutScripts() throws Exception {
+    void aTypedAmountWithAnotherChoiceCheckedIssuesNothingAndAsksWhichOneIsMeant() throws Exception {
         Page consent = browser.loggedIn(alice, payParams(Map.of()));
 
-        Page handBack = browser.consent(consent, Map.of("budget", "500000", "custom", "$0.80", "action", "allow"));
+        Page ambiguous = browser.consent(consent, Map.of("budget", "1000000", "custom", "50", "action", "allow"));
 
-        try (GatewayVerifier gateway = new GatewayVerifier(broker, TestBrokers.SELLER)) {
-            assertThat(gateway.verify(handBack.hidden().get("token")).budgetMicros()).isEqualTo(800_000);
-        }
+        assertThat(ambiguous.status()).isEqualTo(400);
+        assertThat(ambiguous.body()).contains("You typed an amount and checked another choice");
+        assertThat(ambiguous.hidden()).doesNotContainKey("token");
+        Answer me = TestBrokers.get(broker, "/v1/accounts/me", alice.apiKey());
+        assertThat(me.micros("reserved")).as("no scrip was issued").isZero();
     }
 
     @Test
@@ -232,6 +234,18 @@ final class BrowserConsentTest {
         Answer me = TestBrokers.get(broker, "/v1/accounts/me", alice.apiKey());
         assertThat(me.micros("reserved")).isEqualTo(1_000_000);
         assertThat(me.json().get("scrip")).hasSize(1);
+    }
+
+    @Test
+    void aStateReusedForAnotherReturnUrlNeverGetsTheTokenHandedBackBefore() {
+        Page consent = browser.loggedIn(alice, payParams(Map.of()));
+        Page first = browser.consent(consent, Map.of("budget", "1000000", "action", "allow"));
+
+        Page elsewhere = browser.consent(consent, Map.of("return", BrowserClient.RETURN + "-elsewhere",
+                "budget", "1000000", "action", "allow"));
+
+        assertThat(elsewhere.status()).isEqualTo(200);
+        assertThat(elsewhere.hidden().get("token")).isNotNull().isNotEqualTo(first.hidden().get("token"));
     }
 
     @Test
