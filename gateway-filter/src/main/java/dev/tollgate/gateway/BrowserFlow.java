@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The browser purchase flow (PROTOCOL.md, "The gateway's callback"): the 402 page links to the broker's pay page
- * with a fresh {@code state}, remembered here with the page's local path and in the {@code tollgate_state} cookie;
+ * with a fresh {@code state}, remembered here with the page's local path and in the {@code __Host-tollgate_state} cookie;
  * the broker POSTs the scrip back to {@value #CALLBACK_PATH}, where the state must match both, once, within
  * {@link #STATE_LIFETIME}. Then the scrip is verified like any cookie scrip, set as the {@code tollgate_scrip}
  * cookie, and the buyer is sent back to the page. Thread-safe.
@@ -35,7 +35,11 @@ final class BrowserFlow {
 
     /** Where the broker returns the buyer, within the filter's context. */
     static final String CALLBACK_PATH = "/.tollgate/callback";
-    static final String STATE_COOKIE = "tollgate_state";
+    /**
+     * {@code __Host-}: the browser keeps it only if this host set it over HTTPS with {@code Path=/} and no domain, so
+     * a sibling subdomain, another port or a plain-HTTP attacker cannot plant a state of its own choosing.
+     */
+    static final String STATE_COOKIE = "__Host-tollgate_state";
     static final Duration STATE_LIFETIME = Duration.ofMinutes(10);
     /** A form with a token and a state is a few KiB; more is not a callback. */
     static final int MAX_BODY_BYTES = 16 * 1024;
@@ -86,7 +90,7 @@ final class BrowserFlow {
         String state = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         pending.put(state, new Pending(returnPath(request), clock.millis()));
         response.addHeader("Set-Cookie", STATE_COOKIE + "=" + state + "; Max-Age=" + STATE_LIFETIME.toSeconds()
-                + "; Path=" + request.getContextPath() + "/.tollgate/; Secure; HttpOnly; SameSite=None");
+                + "; Path=/; Secure; HttpOnly; SameSite=None");
         String item = item(rule.description().isEmpty() ? TollgateFilter.pathOf(request) : rule.description());
         String origin = config.sellerOrigin().map(Object::toString).orElseGet(() -> originOf(request));
         return config.broker().payUri() + "?seller=" + encode(config.sellerId())
@@ -212,8 +216,7 @@ final class BrowserFlow {
                 state.getBytes(StandardCharsets.US_ASCII))) {
             throw new Refusal(400, "invalid_state", "the state does not match this browser's payment");
         }
-        response.addHeader("Set-Cookie", STATE_COOKIE + "=; Max-Age=0; Path=" + request.getContextPath()
-                + "/.tollgate/; Secure; HttpOnly; SameSite=None");
+        response.addHeader("Set-Cookie", STATE_COOKIE + "=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=None");
         Pending purchase = pending.asMap().remove(state);
         if (purchase == null || clock.millis() - purchase.createdMillis() > STATE_LIFETIME.toMillis()) {
             throw new Refusal(400, "invalid_state", "the payment has expired or was already completed: start "

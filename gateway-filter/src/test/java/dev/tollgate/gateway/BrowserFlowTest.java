@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 final class BrowserFlowTest {
 
     private static final Pattern PAY_LINK = Pattern.compile("<a class=\"pay\" href=\"([^\"]+)\"[^>]*>([^<]+)</a>");
-    private static final Pattern STATE_COOKIE = Pattern.compile("tollgate_state=([A-Za-z0-9_-]+);");
+    private static final Pattern STATE_COOKIE = Pattern.compile(
+            "__Host-tollgate_state=([A-Za-z0-9_-]+); Max-Age=600; Path=/; Secure; HttpOnly; SameSite=None");
 
     @TempDir
     Path dir;
@@ -53,7 +54,7 @@ final class BrowserFlowTest {
 
     private HttpTester.Response callback(String state, String cookieState, String fields) throws Exception {
         return gateway.postForm(BrowserFlow.CALLBACK_PATH, fields + (state == null ? "" : "&state=" + state),
-                cookieState == null ? new String[0] : new String[] {"Cookie", "tollgate_state=" + cookieState});
+                cookieState == null ? new String[0] : new String[] {"Cookie", "__Host-tollgate_state=" + cookieState});
     }
 
     private static String token(String token) {
@@ -81,7 +82,7 @@ final class BrowserFlowTest {
         assertThat(href).isEqualTo("https://broker.test/pay?seller=seller-1"
                 + "&return=http%3A%2F%2Fshop.test%2F.tollgate%2Fcallback&state=" + state.group(1)
                 + "&price=50000&item=One+article");
-        assertThat(cookie).contains("HttpOnly", "Secure", "SameSite=None", "Path=/.tollgate/", "Max-Age=600");
+        assertThat(cookie).startsWith("__Host-").contains("HttpOnly", "Secure", "SameSite=None", "Path=/;", "Max-Age=600");
         assertThat(body).contains("One article", "0.05 USD", "Each request costs 0.05 USD.", "PAYMENT-SIGNATURE");
         assertThat(paywall("/articles/one")).isNotEqualTo(state.group(1));
     }
@@ -121,7 +122,7 @@ final class BrowserFlowTest {
         String cookie = scripCookie(back);
         assertThat(cookie).startsWith("tollgate_scrip=" + token + ";")
                 .contains("Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=3600");
-        assertThat(back.getValuesList("Set-Cookie")).anySatisfy(c -> assertThat(c).startsWith("tollgate_state=;"));
+        assertThat(back.getValuesList("Set-Cookie")).anySatisfy(c -> assertThat(c).startsWith("__Host-tollgate_state=;"));
 
         HttpTester.Response article = gateway.get("/articles/one?page=2", "Cookie", "tollgate_scrip=" + token);
         assertThat(article.getStatus()).isEqualTo(200);
@@ -237,7 +238,7 @@ final class BrowserFlowTest {
         String state = paywall("/articles/one");
 
         HttpTester.Response response = gateway.postForm(BrowserFlow.CALLBACK_PATH, "state=" + state + "&token=x.y.z",
-                "Cookie", "tollgate_state=" + state, "Accept", "application/json");
+                "Cookie", "__Host-tollgate_state=" + state, "Accept", "application/json");
 
         assertThat(response.getStatus()).isEqualTo(400);
         assertThat(response.get("Content-Type")).startsWith("application/json");
