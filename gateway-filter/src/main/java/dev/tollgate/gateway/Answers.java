@@ -37,7 +37,9 @@ final class Answers {
                     : current.browser.start(request, response, config, rule);
             boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
                     && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
-            body = Offers.html(config, rule, stream, code, message, payLink, topUp);
+            // A same-origin link to this very URL: following it is the buyer's own click, which the cookie may pay.
+            String continueLink = code == ErrorCode.CONFIRMATION_REQUIRED ? BrowserFlow.returnPath(request) : null;
+            body = Offers.html(config, rule, stream, code, message, payLink, topUp, continueLink);
         } else {
             response.setContentType("application/json");
             body = Offers.json(offer);

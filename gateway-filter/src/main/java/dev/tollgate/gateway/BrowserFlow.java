@@ -2,6 +2,7 @@ package dev.tollgate.gateway;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.tollgate.gateway.internal.ErrorCode;
 import dev.tollgate.gateway.internal.PaymentException;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
@@ -51,7 +52,18 @@ final class BrowserFlow {
     private static final Logger LOG = LoggerFactory.getLogger(BrowserFlow.class);
 
     /** A 402 page's purchase in progress: where to return the buyer. */
-    private record Pending(String returnPath, long createdMillis) {
+    /**
+     * {@code __Host-}, like the state cookie: marks the one navigation back from the broker, which arrives from
+     * another site but was consented to there.
+     */
+    static final String ARRIVAL_COOKIE = "__Host-tollgate_arrival";
+    static final Duration ARRIVAL_LIFETIME = Duration.ofMinutes(2);
+
+    /** What the buyer was shown before consenting: the price, for the navigation back to the item. */
+    private record Arrival(String returnPath, long priceMicros) {
+    }
+
+    private record Pending(String returnPath, long createdMillis, long priceMicros) {
     }
 
     /** Why a callback is refused: a code for programs, a sentence for people. */
@@ -69,6 +81,7 @@ final class BrowserFlow {
 
     private final Clock clock;
     private final Cache<String, Pending> pending;
+    private final Cache<String, Arrival> arrivals;
     private final SecureRandom random = new SecureRandom();
 
     BrowserFlow(Clock clock) {
@@ -78,6 +91,11 @@ final class BrowserFlow {
                 .expireAfterWrite(STATE_LIFETIME)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                 .build();
+        this.arrivals = Caffeine.newBuilder()
+                .maximumSize(MAX_PENDING)
+                .expireAfterWrite(ARRIVAL_LIFETIME)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+                .build();
     }
 
     /**
@@ -85,10 +103,8 @@ final class BrowserFlow {
      * cookie, and returns the broker's pay link for {@code rule}.
      */
     String start(HttpServletRequest request, HttpServletResponse response, GatewayConfig config, PriceRule rule) {
-        byte[] bytes = new byte[32];
-        random.nextBytes(bytes);
-        String state = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        pending.put(state, new Pending(returnPath(request), clock.millis()));
+        String state = randomToken();
+        pending.put(state, new Pending(returnPath(request), clock.millis(), rule.price().micros()));
         response.addHeader("Set-Cookie", STATE_COOKIE + "=" + state + "; Max-Age=" + STATE_LIFETIME.toSeconds()
                 + "; Path=/; Secure; HttpOnly; SameSite=None");
         String item = item(rule.description().isEmpty() ? TollgateFilter.pathOf(request) : rule.description());
@@ -98,6 +114,38 @@ final class BrowserFlow {
                 + "&state=" + state
                 + "&price=" + rule.price().microsString()
                 + "&item=" + encode(item);
+    }
+
+    private String randomToken() {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /**
+     * Whether a request paid from the scrip cookie may be charged without a click: a navigation from another site
+     * (a link, or a page that sends the buyer's browser to paid URLs) may not, since it would spend the buyer's
+     * budget without the buyer asking; the one navigation back from the broker may, at most at the price the buyer
+     * saw before consenting. Browsers name the initiator in {@code Sec-Fetch-Site}; a request without it (an older
+     * browser, a program keeping cookies) is taken as the buyer's own.
+     *
+     * @return {@code null} if it may be charged {@code priceMicros}; otherwise why not
+     */
+    PaymentException checkCookieRequest(HttpServletRequest request, long priceMicros, String sellerName) {
+        String site = request.getHeader("Sec-Fetch-Site");
+        if (site == null || site.equals("same-origin") || site.equals("none")) {
+            return null;
+        }
+        String token = cookie(request, ARRIVAL_COOKIE);
+        Arrival arrival = token == null ? null : arrivals.asMap().remove(token);
+        if (arrival == null || !arrival.returnPath().equals(returnPath(request))) {
+            return new PaymentException(ErrorCode.CONFIRMATION_REQUIRED, "you came from another site: continue to "
+                    + "pay this from the budget you gave " + sellerName);
+        }
+        if (priceMicros > arrival.priceMicros()) {
+            return new PaymentException(ErrorCode.PRICE_CHANGED, "the price went up while you were at the broker");
+        }
+        return null;
     }
 
     /**
@@ -187,6 +235,10 @@ final class BrowserFlow {
             credentials.put(CredentialCache.key('C', token), credential); // the redirect then costs no verification
             response.addHeader("Set-Cookie", TollgateFilter.SCRIP_COOKIE + "=" + token + "; Max-Age=" + seconds
                     + "; Path=/; Secure; HttpOnly; SameSite=Lax");
+            String arrival = randomToken();
+            arrivals.put(arrival, new Arrival(purchase.returnPath(), purchase.priceMicros()));
+            response.addHeader("Set-Cookie", ARRIVAL_COOKIE + "=" + arrival + "; Max-Age="
+                    + ARRIVAL_LIFETIME.toSeconds() + "; Path=/; Secure; HttpOnly; SameSite=Lax");
             response.setStatus(303);
             response.setHeader("Location", purchase.returnPath());
         } catch (Refusal refusal) {

@@ -85,12 +85,12 @@ final class Offers {
 
     /** The page a person sees, without a pay link. Everything interpolated is escaped; it carries no script. */
     static byte[] html(GatewayConfig config, PriceRule rule, ErrorCode error, String message) {
-        return html(config, rule, null, error, message, null, false);
+        return html(config, rule, null, error, message, null, false, null);
     }
 
     /** The page a person sees, without a pay link; {@code stream} is the per-stream key of the path, or null. */
     static byte[] html(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message) {
-        return html(config, rule, stream, error, message, null, false);
+        return html(config, rule, stream, error, message, null, false, null);
     }
 
     /**
@@ -99,9 +99,11 @@ final class Offers {
      * escaped; it carries no script.
      *
      * @param payLink the broker's pay page for this purchase, URL-encoded already; null for no link
+     * @param continueLink this request's local URL, for a buyer who came from another site to pay from the budget
+     *     already given with a click; null for none
      */
     static byte[] html(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
-                       String payLink, boolean topUp) {
+                       String payLink, boolean topUp, String continueLink) {
         Money price = rule.price();
         String what = rule.description().isEmpty() ? "This page" : rule.description();
         String broker = escape(config.broker().name());
@@ -110,6 +112,12 @@ final class Offers {
                         + escape(message == null ? error.code() : message) + ".</p>\n"
                 : "<p role=\"alert\">Your payment was not accepted: " + escape(message == null ? error.code()
                         : message) + " (" + escape(error.code()) + ")</p>\n";
+        if (continueLink != null) {
+            reason = "<p>" + escape(message) + ".</p>\n<p><a class=\"pay\" href=\"" + escape(continueLink)
+                    + "\" aria-describedby=\"price model\">Continue and pay " + escape(price.toDecimalString()) + " "
+                    + escape(price.currency().getCurrencyCode()) + "</a></p>\n";
+            payLink = null;
+        }
         String pay = payLink == null ? "" : "<p><a class=\"pay\" href=\"" + escape(payLink)
                 + "\" aria-describedby=\"price model\">" + (topUp ? "Top up" : "Pay with " + broker) + "</a></p>\n"
                 + "<p class=\"hint\">" + (topUp ? "Allow " + escape(config.sellerName()) + " to charge more at "

@@ -259,6 +259,13 @@ public final class TollgateFilter implements Filter {
                 return;
             }
             checkStillAcceptable(paid, current, rule);
+            if (paid.network() == null && current.browser != null) { // paid from the browser flow's cookie
+                PaymentException refused = current.browser.checkCookieRequest(request, rule.price().micros(),
+                        current.config.sellerName());
+                if (refused != null) {
+                    throw refused;
+                }
+            }
         } catch (PaymentException e) {
             Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
             return;

@@ -329,4 +329,63 @@ final class BrowserFlowTest {
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
     }
+
+    private static String arrivalCookie(HttpTester.Response response) {
+        return response.getValuesList("Set-Cookie").stream().filter(c -> c.startsWith("__Host-tollgate_arrival="))
+                .map(c -> c.substring(0, c.indexOf(';'))).findFirst().orElse(null);
+    }
+
+    @Test
+    void aNavigationFromAnotherSiteIsNotPaidFromTheCookieWithoutTheBuyersClick() throws Exception {
+        String token = gateway.broker.scrip().budget("120000").sign();
+
+        HttpTester.Response lured = gateway.get("/articles/one", "Cookie", "tollgate_scrip=" + token,
+                "Sec-Fetch-Site", "cross-site", "Accept", "text/html");
+
+        assertThat(lured.getStatus()).isEqualTo(402);
+        assertThat(gateway.body(lured)).contains("Continue and pay 0.05 USD").contains("href=\"/articles/one\"")
+                .doesNotContain("content of");
+        HttpTester.Response clicked = gateway.get("/articles/one", "Cookie", "tollgate_scrip=" + token,
+                "Sec-Fetch-Site", "same-origin", "Accept", "text/html");
+        assertThat(clicked.getStatus()).isEqualTo(200);
+        assertThat(clicked.get("X-Paid")).as("charged once, on the click").startsWith("50000 70000 ");
+        assertThat(TollgateFilterTest.offerOf(gateway.get("/articles/two", "Cookie", "tollgate_scrip=" + token,
+                "Sec-Fetch-Site", "same-site")).error()).isEqualTo("confirmation_required");
+    }
+
+    @Test
+    void theWayBackFromTheBrokerIsPaidOnceAtMostAtThePriceTheBuyerSaw() throws Exception {
+        String state = paywall("/articles/one");
+        String token = gateway.broker.scrip().budget("500000").sign();
+        HttpTester.Response back = callback(state, state, token(token));
+        String arrival = arrivalCookie(back);
+        assertThat(arrival).isNotNull();
+        assertThat(back.getValuesList("Set-Cookie")).anySatisfy(c -> assertThat(c).startsWith("__Host-tollgate_arrival=")
+                .contains("Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=120"));
+        String cookies = "tollgate_scrip=" + token + "; " + arrival;
+
+        HttpTester.Response arrived = gateway.get("/articles/one", "Cookie", cookies, "Sec-Fetch-Site", "cross-site");
+        HttpTester.Response again = gateway.get("/articles/one", "Cookie", cookies, "Sec-Fetch-Site", "cross-site");
+
+        assertThat(arrived.getStatus()).isEqualTo(200);
+        assertThat(TollgateFilterTest.offerOf(again).error()).as("the allowance is used once")
+                .isEqualTo("confirmation_required");
+    }
+
+    @Test
+    void aPriceRaisedWhileTheBuyerWasAtTheBrokerIsNotChargedOnTheWayBack() throws Exception {
+        String state = paywall("/articles/one");
+        String token = gateway.broker.scrip().budget("5000000").sign();
+        String arrival = arrivalCookie(callback(state, state, token(token)));
+        gateway.writeConfig(GatewayHarness.RULES.replace("price: 0.05\n    description: One article",
+                "price: 4.00\n    description: One article"));
+        ConfigReloadTest.awaitTrue(() -> TollgateFilterTest.offerOf(gateway.get("/articles/other")).accepts().get(0)
+                .amount().equals("4000000"));
+
+        HttpTester.Response arrived = gateway.get("/articles/one", "Cookie", "tollgate_scrip=" + token + "; "
+                + arrival, "Sec-Fetch-Site", "cross-site");
+
+        assertThat(arrived.getStatus()).isEqualTo(402);
+        assertThat(TollgateFilterTest.offerOf(arrived).error()).isEqualTo("price_changed");
+    }
 }

@@ -15,6 +15,8 @@ public enum ErrorCode {
     UNKNOWN_KEY("unknown_key"),
     INSUFFICIENT_BUDGET("insufficient_budget"),
     PRICE_CHANGED("price_changed"),
+    /** A browser came from another site with budget in its cookie: it confirms with a click before paying. */
+    CONFIRMATION_REQUIRED("confirmation_required"),
     BROKER_UNAVAILABLE("broker_unavailable"),
     LEDGER_UNAVAILABLE("ledger_unavailable"),
     // PayWord (PROTOCOL.md section 8)
