@@ -15,6 +15,7 @@ import java.util.Base64;
 import java.util.Currency;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code /admin}: the seller's dashboard (HTTP Basic, user {@value #USER}, over HTTPS only). Revenue, recent
@@ -27,14 +28,23 @@ public final class AdminServlet extends HttpServlet {
     static final String USER = "admin";
     private static final long serialVersionUID = 1L;
     /** PBKDF2 is slow on purpose: at most two checks at once, so guessing cannot take every core. */
-    private static final Semaphore CHECKS = new Semaphore(2);
+    /** Password checks running at once; package-private so a test can hold them. */
+    static final Semaphore CHECKS = new Semaphore(2);
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
             throws ServletException, IOException {
         TollgateFilter gateway = Gateway.of(getServletContext());
         GatewayConfig config = gateway.config();
-        if (!authorized(request)) {
+        Auth auth = authorize(request);
+        if (auth == Auth.BUSY) {
+            // Not a wrong password: say so, so that a flood of guesses cannot pass for one.
+            response.setHeader("Retry-After", "2");
+            Html.page(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, config.sellerName(), "Busy",
+                    "<h1>Dashboard</h1>\n<p>Too many sign-ins are being checked right now; try again in a moment.</p>");
+            return;
+        }
+        if (auth == Auth.DENIED) {
             response.setHeader("WWW-Authenticate", "Basic realm=\"Tollgate dashboard\", charset=\"UTF-8\"");
             Html.page(response, HttpServletResponse.SC_UNAUTHORIZED, config.sellerName(), "Sign in",
                     "<h1>Dashboard</h1>\n<p>Sign in as <code>admin</code> with the admin password printed at "
@@ -53,27 +63,38 @@ public final class AdminServlet extends HttpServlet {
         Html.page(response, HttpServletResponse.SC_OK, config.sellerName(), "Dashboard", main.toString());
     }
 
-    private boolean authorized(HttpServletRequest request) {
+    private enum Auth { OK, DENIED, BUSY }
+
+    private Auth authorize(HttpServletRequest request) {
         if (!(getServletContext().getAttribute(PASSWORD_ATTRIBUTE) instanceof AdminPassword password)
                 || !request.isSecure()) {
-            return false;
+            return Auth.DENIED;
         }
         String header = request.getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return false;
+            return Auth.DENIED;
         }
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return false;
+            return Auth.DENIED;
         }
         int colon = decoded.indexOf(':');
-        if (colon <= 0 || !decoded.substring(0, colon).equals(USER) || !CHECKS.tryAcquire()) {
-            return false;
+        if (colon <= 0 || !decoded.substring(0, colon).equals(USER)) {
+            return Auth.DENIED;
         }
         try {
-            return password.matches(decoded.substring(colon + 1));
+            // PBKDF2 is slow on purpose: at most two run at once, and a sign-in waits a little for its turn.
+            if (!CHECKS.tryAcquire(2, TimeUnit.SECONDS)) {
+                return Auth.BUSY;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Auth.BUSY;
+        }
+        try {
+            return password.matches(decoded.substring(colon + 1)) ? Auth.OK : Auth.DENIED;
         } finally {
             CHECKS.release();
         }

@@ -127,6 +127,24 @@ class DemoContractTest {
     }
 
     @Test
+    void aSignInThatCannotBeCheckedInTimeIsBusyNotAWrongPassword() throws Exception {
+        String password = demo.site.admin().generated().orElseThrow();
+        AdminServlet.CHECKS.acquire(2); // as if two slow checks ran
+        HttpResponse<String> busy;
+        try {
+            busy = demo.get("/admin", "Authorization", basic("admin", password));
+        } finally {
+            AdminServlet.CHECKS.release(2);
+        }
+        HttpResponse<String> admin = demo.get("/admin", "Authorization", basic("admin", password));
+
+        assertThat(busy.statusCode()).isEqualTo(503);
+        assertThat(busy.headers().firstValue("Retry-After")).hasValue("2");
+        assertThat(busy.headers().firstValue("WWW-Authenticate")).isEmpty();
+        assertThat(admin.statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void theDashboardRefusesWithoutTheAdminPasswordAndShowsRevenueWithIt() throws Exception {
         String token = demo.buyScrip(500_000);
         demo.get("/articles/hash-chains-explained", PaymentHeaders.PAYMENT_SIGNATURE,
