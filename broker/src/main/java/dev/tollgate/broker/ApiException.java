@@ -39,4 +39,19 @@ final class ApiException extends Exception {
     static ApiException badRequest(String code, String message) {
         return new ApiException(400, code, message);
     }
+
+    /** Whether {@code s} is printable ASCII only (ids that go into messages and logs). */
+    static boolean printableAscii(String s) {
+        return s.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+    }
+
+    /** Echoes what a client sent in a message: at most 64 characters, anything but printable ASCII as {@code ?}. */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 64; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
+    }
 }

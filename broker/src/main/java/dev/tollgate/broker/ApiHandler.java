@@ -187,13 +187,7 @@ final class ApiHandler extends Handler.Abstract {
         ArrayNode scrip = out.putArray("scrip");
         long now = issuer.now().getEpochSecond();
         for (Store.ScripRow row : a.scrip()) {
-            ObjectNode s = scrip.addObject();
-            s.put("jti", row.jti());
-            s.put("seller", row.seller());
-            s.put("budget", Long.toString(row.budget()));
-            s.put("redeemed", Long.toString(row.redeemed()));
-            s.put("expiresAt", row.expiresAt().toString());
-            s.put("status", status(row, now));
+            scripRow(scrip, row, true, now);
         }
         ArrayNode certs = out.putArray("paywordCertificates");
         for (PayWordStore.CertificateRow row : a.certificates()) {
@@ -254,6 +248,19 @@ final class ApiHandler extends Handler.Abstract {
         sendJson(response, callback, 200, out);
     }
 
+    /** One scrip as the buyer's view ({@code withSeller}) and the seller's statement list it. */
+    private static void scripRow(ArrayNode into, Store.ScripRow row, boolean withSeller, long now) {
+        ObjectNode s = into.addObject();
+        s.put("jti", row.jti());
+        if (withSeller) {
+            s.put("seller", row.seller());
+        }
+        s.put("budget", Long.toString(row.budget()));
+        s.put("redeemed", Long.toString(row.redeemed()));
+        s.put("expiresAt", row.expiresAt().toString());
+        s.put("status", status(row, now));
+    }
+
     private void statement(String seller, String compact, String path, Response response, Callback callback)
             throws ApiException, SQLException {
         Store.SellerStatement st = settlement.statement(seller, compact, path);
@@ -264,12 +271,7 @@ final class ApiHandler extends Handler.Abstract {
         ArrayNode scrip = out.putArray("scrip");
         long now = issuer.now().getEpochSecond();
         for (Store.ScripRow row : st.scrip()) {
-            ObjectNode s = scrip.addObject();
-            s.put("jti", row.jti());
-            s.put("budget", Long.toString(row.budget()));
-            s.put("redeemed", Long.toString(row.redeemed()));
-            s.put("expiresAt", row.expiresAt().toString());
-            s.put("status", status(row, now));
+            scripRow(scrip, row, false, now);
         }
         ArrayNode commitments = out.putArray("payword");
         for (PayWordStore.CommitmentRow row : st.commitments()) {
@@ -421,7 +423,7 @@ final class ApiHandler extends Handler.Abstract {
             String field = it.next();
             if (!allowed.contains(field)) {
                 String shown = field.length() > 40 ? field.substring(0, 40) + "..." : field;
-                throw ApiException.badRequest("invalid_request", "unknown field '" + printable(shown)
+                throw ApiException.badRequest("invalid_request", "unknown field '" + ApiException.printable(shown)
                         + "'; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
             }
         }
@@ -519,14 +521,5 @@ final class ApiHandler extends Handler.Abstract {
 
     private static ApiException tooLarge(int max) {
         return new ApiException(413, "body_too_large", "the body is larger than " + max + " bytes");
-    }
-
-    private static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return sb.toString();
     }
 }

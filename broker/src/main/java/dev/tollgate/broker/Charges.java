@@ -56,12 +56,12 @@ final class Charges {
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!CHARGE_CLAIMS.contains(field)) {
-                throw SellerTokens.invalid("unknown claim '" + printable(field) + "'; allowed: "
+                throw SellerTokens.invalid("unknown claim '" + ApiException.printable(field) + "'; allowed: "
                         + String.join(", ", new TreeSet<>(CHARGE_CLAIMS)));
             }
         }
         String jti = SellerTokens.text(body, "jti");
-        if (jti == null || jti.isEmpty() || jti.length() > 128 || !printableAscii(jti)) {
+        if (jti == null || jti.isEmpty() || jti.length() > 128 || !ApiException.printableAscii(jti)) {
             throw SellerTokens.invalid("'jti' is required: the charge id, 1 to 128 printable ASCII characters");
         }
         String scrip = SellerTokens.text(body, "scrip");
@@ -93,7 +93,7 @@ final class Charges {
                 claims.put("iat", result.chargedAt());
                 return new Confirmed(jti, result, signer.sign(CONFIRMATION_TYPE, claims).token());
             }
-            case CONFLICT -> throw new ApiException(409, "charge_conflict", "charge '" + printable(jti)
+            case CONFLICT -> throw new ApiException(409, "charge_conflict", "charge '" + ApiException.printable(jti)
                     + "' was already recorded with another scrip or amount");
             case UNKNOWN_SCRIP -> throw new ApiException(404, "unknown_scrip", "no scrip with this jti was issued"
                     + " by this broker");
@@ -106,18 +106,5 @@ final class Charges {
                     + " charged").with("remaining", Long.toString(result.remaining()));
             default -> throw new IllegalStateException("unexpected charge result " + result.status());
         }
-    }
-
-    private static boolean printableAscii(String s) {
-        return s.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
-    }
-
-    private static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 64; i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return sb.toString();
     }
 }

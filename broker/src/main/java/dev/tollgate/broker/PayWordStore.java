@@ -288,22 +288,10 @@ final class PayWordStore {
      * @return how many certificates were returned
      */
     static int returnExpired(Connection c, long now, long cutoff, String buyer) throws SQLException {
-        List<Object[]> due = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, buyer, limit_micros - redeemed"
-                + " FROM payword_certificates WHERE status = 'active' AND expires_at <= ?"
-                + (buyer == null ? "" : " AND buyer = ?"))) {
-            ps.setLong(1, cutoff);
-            if (buyer != null) {
-                ps.setString(2, buyer);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    due.add(new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3)});
-                }
-            }
-        }
-        for (Object[] row : due) {
-            returnCertificate(c, (String) row[0], (String) row[1], (Long) row[2], now);
+        List<Store.Expired> due = Store.expired(c, "SELECT id, buyer, limit_micros - redeemed"
+                + " FROM payword_certificates WHERE status = 'active'", cutoff, buyer);
+        for (Store.Expired certificate : due) {
+            returnCertificate(c, certificate.id(), certificate.buyer(), certificate.remainder(), now);
         }
         return due.size();
     }

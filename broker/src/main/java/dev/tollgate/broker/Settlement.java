@@ -62,7 +62,7 @@ final class Settlement {
         ObjectNode body = batch.claims();
         allowOnly(body, BATCH_CLAIMS);
         String jti = SellerTokens.text(body, "jti");
-        if (jti == null || jti.isEmpty() || jti.length() > 128 || !printableAscii(jti)) {
+        if (jti == null || jti.isEmpty() || jti.length() > 128 || !ApiException.printableAscii(jti)) {
             throw SellerTokens.invalid("'jti' is required: the batch id, 1 to 128 printable ASCII characters");
         }
         JsonNode list = body.get("claims");
@@ -96,7 +96,7 @@ final class Settlement {
                 throw SellerTokens.invalid("claims[" + i + "].jti must be the scrip's jti");
             }
             if (!seen.add("scrip:" + scrip)) {
-                throw SellerTokens.invalid("claims[" + i + "]: scrip " + printable(scrip)
+                throw SellerTokens.invalid("claims[" + i + "]: scrip " + ApiException.printable(scrip)
                         + " is claimed more than once in this batch");
             }
             String spent = SellerTokens.text((ObjectNode) entry, "spent");
@@ -153,23 +153,10 @@ final class Settlement {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!allowed.contains(field)) {
-                throw SellerTokens.invalid("unknown field '" + printable(field.length() > 40
+                throw SellerTokens.invalid("unknown field '" + ApiException.printable(field.length() > 40
                         ? field.substring(0, 40) + "..." : field) + "'; allowed: "
                         + String.join(", ", new java.util.TreeSet<>(allowed)));
             }
         }
-    }
-
-    private static boolean printableAscii(String s) {
-        return s.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
-    }
-
-    private static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 64; i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return sb.toString();
     }
 }

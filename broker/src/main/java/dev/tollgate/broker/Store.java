@@ -491,64 +491,74 @@ final class Store implements AutoCloseable {
                     continue;
                 }
                 Claim claim = (Claim) entry;
-                String buyer;
-                String owner;
-                long budget;
-                long redeemed;
-                String status;
-                long expiresAt;
-                try (PreparedStatement ps = c.prepareStatement("SELECT buyer, seller, budget, redeemed, status,"
-                        + " expires_at FROM scrip WHERE jti = ?")) {
-                    ps.setString(1, claim.jti());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (!rs.next()) {
-                            results.add(ClaimResult.refused(claim.jti(), "unknown_scrip"));
-                            continue;
-                        }
-                        buyer = rs.getString(1);
-                        owner = rs.getString(2);
-                        budget = rs.getLong(3);
-                        redeemed = rs.getLong(4);
-                        status = rs.getString(5);
-                        expiresAt = rs.getLong(6);
-                    }
+                HeldScrip held = heldScrip(c, claim.jti());
+                if (held == null) {
+                    results.add(ClaimResult.refused(claim.jti(), "unknown_scrip"));
+                    continue;
                 }
-                if (!owner.equals(seller)) {
+                if (!held.seller().equals(seller)) {
                     results.add(ClaimResult.refused(claim.jti(), "wrong_seller"));
                     continue;
                 }
-                if (status.equals("returned")) {
+                if (held.status().equals("returned")) {
                     results.add(ClaimResult.refused(claim.jti(), "expired"));
                     continue;
                 }
-                if (expiresAt <= cutoff) {
-                    returnScrip(c, claim.jti(), buyer, budget - redeemed, now);
+                if (held.expiresAt() <= cutoff) {
+                    returnScrip(c, claim.jti(), held.buyer(), held.budget() - held.redeemed(), now);
                     results.add(ClaimResult.refused(claim.jti(), "expired"));
                     continue;
                 }
-                long delta = Math.min(claim.spent(), budget) - redeemed;
+                long delta = Math.min(claim.spent(), held.budget()) - held.redeemed();
                 if (delta <= 0) {
-                    results.add(ClaimResult.scrip(claim.jti(), "unchanged", 0, redeemed));
+                    results.add(ClaimResult.scrip(claim.jti(), "unchanged", 0, held.redeemed()));
                     continue;
                 }
-                update(c, "UPDATE buyers SET reserved = reserved - ? WHERE id = ? AND reserved >= ?",
-                        delta, buyer, delta);
-                update(c, "UPDATE sellers SET credited = credited + ? WHERE id = ?", delta, seller);
-                update(c, "UPDATE scrip SET redeemed = redeemed + ? WHERE jti = ? AND redeemed = ?",
-                        delta, claim.jti(), redeemed);
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO redemptions (scrip, seller, batch,"
-                        + " amount, created_at) VALUES (?, ?, ?, ?, ?)")) {
-                    ps.setString(1, claim.jti());
-                    ps.setString(2, seller);
-                    ps.setString(3, batch);
-                    ps.setLong(4, delta);
-                    ps.setLong(5, now);
-                    ps.executeUpdate();
-                }
-                results.add(ClaimResult.scrip(claim.jti(), "credited", delta, redeemed + delta));
+                credit(c, claim.jti(), held, batch, delta, now);
+                results.add(ClaimResult.scrip(claim.jti(), "credited", delta, held.redeemed() + delta));
             }
             return List.copyOf(results);
         });
+    }
+
+    /** A scrip row as a redemption or an online charge reads it, inside its transaction. */
+    private record HeldScrip(String buyer, String seller, long budget, long redeemed, String status,
+                             long expiresAt) {
+    }
+
+    /** The scrip {@code jti}, or {@code null} if the broker never issued it. */
+    private static HeldScrip heldScrip(Connection c, String jti) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT buyer, seller, budget, redeemed, status,"
+                + " expires_at FROM scrip WHERE jti = ?")) {
+            ps.setString(1, jti);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new HeldScrip(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                        rs.getString(5), rs.getLong(6)) : null;
+            }
+        }
+    }
+
+    /**
+     * Credits the scrip's seller {@code amount} of it: from the buyer's reservation to the seller's credit,
+     * {@code redeemed += amount} (only if still {@code held.redeemed}), and a {@code redemptions} row for
+     * {@code batch}.
+     */
+    private static void credit(Connection c, String jti, HeldScrip held, String batch, long amount, long now)
+            throws SQLException {
+        update(c, "UPDATE buyers SET reserved = reserved - ? WHERE id = ? AND reserved >= ?",
+                amount, held.buyer(), amount);
+        update(c, "UPDATE sellers SET credited = credited + ? WHERE id = ?", amount, held.seller());
+        update(c, "UPDATE scrip SET redeemed = redeemed + ? WHERE jti = ? AND redeemed = ?",
+                amount, jti, held.redeemed());
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO redemptions (scrip, seller, batch,"
+                + " amount, created_at) VALUES (?, ?, ?, ?, ?)")) {
+            ps.setString(1, jti);
+            ps.setString(2, held.seller());
+            ps.setString(3, batch);
+            ps.setLong(4, amount);
+            ps.setLong(5, now);
+            ps.executeUpdate();
+        }
     }
 
     /**
@@ -580,50 +590,22 @@ final class Store implements AutoCloseable {
                     }
                 }
             }
-            String buyer;
-            String owner;
-            long budget;
-            long redeemed;
-            String status;
-            long expiresAt;
-            try (PreparedStatement ps = c.prepareStatement("SELECT buyer, seller, budget, redeemed, status,"
-                    + " expires_at FROM scrip WHERE jti = ?")) {
-                ps.setString(1, scrip);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return ChargeResult.refused(ChargeStatus.UNKNOWN_SCRIP);
-                    }
-                    buyer = rs.getString(1);
-                    owner = rs.getString(2);
-                    budget = rs.getLong(3);
-                    redeemed = rs.getLong(4);
-                    status = rs.getString(5);
-                    expiresAt = rs.getLong(6);
-                }
+            HeldScrip held = heldScrip(c, scrip);
+            if (held == null) {
+                return ChargeResult.refused(ChargeStatus.UNKNOWN_SCRIP);
             }
-            if (!owner.equals(seller)) {
+            if (!held.seller().equals(seller)) {
                 return ChargeResult.refused(ChargeStatus.WRONG_SELLER);
             }
-            if (status.equals("returned") || expiresAt <= now) {
+            if (held.status().equals("returned") || held.expiresAt() <= now) {
                 return ChargeResult.refused(ChargeStatus.EXPIRED);
             }
+            long budget = held.budget();
+            long redeemed = held.redeemed();
             if (amount > budget - redeemed) {
                 return new ChargeResult(ChargeStatus.INSUFFICIENT_BUDGET, 0, redeemed, budget, 0);
             }
-            update(c, "UPDATE buyers SET reserved = reserved - ? WHERE id = ? AND reserved >= ?",
-                    amount, buyer, amount);
-            update(c, "UPDATE sellers SET credited = credited + ? WHERE id = ?", amount, seller);
-            update(c, "UPDATE scrip SET redeemed = redeemed + ? WHERE jti = ? AND redeemed = ?",
-                    amount, scrip, redeemed);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO redemptions (scrip, seller, batch,"
-                    + " amount, created_at) VALUES (?, ?, ?, ?, ?)")) {
-                ps.setString(1, scrip);
-                ps.setString(2, seller);
-                ps.setString(3, "charge:" + jti);
-                ps.setLong(4, amount);
-                ps.setLong(5, now);
-                ps.executeUpdate();
-            }
+            credit(c, scrip, held, "charge:" + jti, amount, now);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO online_charges (seller, jti, scrip, amount,"
                     + " redeemed, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, seller);
@@ -648,24 +630,38 @@ final class Store implements AutoCloseable {
     int returnExpired(Duration grace, String buyer) throws SQLException {
         return write(c -> {
             long now = clock.instant().getEpochSecond();
-            List<Object[]> due = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT jti, buyer, budget - redeemed FROM scrip"
-                    + " WHERE status = 'active' AND expires_at <= ?" + (buyer == null ? "" : " AND buyer = ?"))) {
-                ps.setLong(1, now - grace.getSeconds());
-                if (buyer != null) {
-                    ps.setString(2, buyer);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        due.add(new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3)});
-                    }
-                }
-            }
-            for (Object[] row : due) {
-                returnScrip(c, (String) row[0], (String) row[1], (Long) row[2], now);
+            List<Expired> due = expired(c, "SELECT jti, buyer, budget - redeemed FROM scrip WHERE status = 'active'",
+                    now - grace.getSeconds(), buyer);
+            for (Expired scrip : due) {
+                returnScrip(c, scrip.id(), scrip.buyer(), scrip.remainder(), now);
             }
             return due.size() + PayWordStore.returnExpired(c, now, now - grace.getSeconds(), buyer);
         });
+    }
+
+    /** A reservation (scrip or certificate) past its expiry and grace: its id, buyer and unredeemed remainder. */
+    record Expired(String id, String buyer, long remainder) {
+    }
+
+    /**
+     * The active reservations {@code select} names (its columns: id, buyer, remainder) whose {@code expires_at} is at
+     * or before {@code cutoff}, of {@code buyer} or of all if null.
+     */
+    static List<Expired> expired(Connection c, String select, long cutoff, String buyer) throws SQLException {
+        List<Expired> due = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(select + " AND expires_at <= ?"
+                + (buyer == null ? "" : " AND buyer = ?"))) {
+            ps.setLong(1, cutoff);
+            if (buyer != null) {
+                ps.setString(2, buyer);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    due.add(new Expired(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                }
+            }
+        }
+        return due;
     }
 
     private static void returnScrip(Connection c, String jti, String buyer, long remainder, long now)

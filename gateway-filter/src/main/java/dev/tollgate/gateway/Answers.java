@@ -6,6 +6,7 @@ import dev.tollgate.protocol.PaymentRequired;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.function.Supplier;
 
 /** Writes the gateway's own answers: the 402 offer, the 503 when charges cannot be recorded, common headers. */
 final class Answers {
@@ -26,6 +27,23 @@ final class Answers {
         String stream = rule.charge() == ChargeModel.PER_STREAM
                 ? StreamKeys.keyOf(rule, TollgateFilter.pathOf(request)) : null;
         PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message);
+        send402(request, response, offer, () -> {
+            String payLink = current.browser == null || request.getMethod().equals("HEAD") ? null
+                    : current.browser.start(request, response, config, rule);
+            boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
+                    && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
+            // A same-origin link to this very URL: following it is the buyer's own click, which the cookie may pay.
+            String continueLink = code == ErrorCode.CONFIRMATION_REQUIRED ? BrowserFlow.returnPath(request) : null;
+            return Offers.html(config, rule, stream, code, message, payLink, topUp, continueLink);
+        });
+    }
+
+    /**
+     * Sends a 402 carrying {@code offer} in {@code PAYMENT-REQUIRED} and as its JSON body, or, for a browser, the page
+     * {@code html} makes (it may set headers, such as the browser flow's state cookie).
+     */
+    static void send402(HttpServletRequest request, HttpServletResponse response, PaymentRequired offer,
+                        Supplier<byte[]> html) throws IOException {
         response.setStatus(402);
         response.setHeader(PaymentHeaders.PAYMENT_REQUIRED, Offers.header(offer));
         response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
@@ -33,13 +51,7 @@ final class Answers {
         byte[] body;
         if (prefersHtml(request)) {
             response.setContentType("text/html;charset=utf-8");
-            String payLink = current.browser == null || request.getMethod().equals("HEAD") ? null
-                    : current.browser.start(request, response, config, rule);
-            boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
-                    && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
-            // A same-origin link to this very URL: following it is the buyer's own click, which the cookie may pay.
-            String continueLink = code == ErrorCode.CONFIRMATION_REQUIRED ? BrowserFlow.returnPath(request) : null;
-            body = Offers.html(config, rule, stream, code, message, payLink, topUp, continueLink);
+            body = html.get();
         } else {
             response.setContentType("application/json");
             body = Offers.json(offer);

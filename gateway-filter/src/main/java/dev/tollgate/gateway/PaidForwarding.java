@@ -9,6 +9,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +25,16 @@ final class PaidForwarding {
 
     private final Ledger ledger;
     private final Runnable refunded;
+    private final Consumer<String> requestEnded;
 
-    /** @param refunded runs after each refund is recorded (the settler re-reads what it was about to claim) */
-    PaidForwarding(Ledger ledger, Runnable refunded) {
+    /**
+     * @param refunded runs after each refund is recorded (the settler re-reads what it was about to claim)
+     * @param requestEnded takes the scrip id of a request whose charge is final or refunded (the settler may claim it)
+     */
+    PaidForwarding(Ledger ledger, Runnable refunded, Consumer<String> requestEnded) {
         this.ledger = ledger;
         this.refunded = refunded;
+        this.requestEnded = requestEnded;
     }
 
     /** Refunds a receipt; {@code false} if the refund could not be recorded (the charge then stands). */
@@ -46,11 +52,11 @@ final class PaidForwarding {
 
     /**
      * Runs {@code chain} with {@code paid} as the response. Returns whether the request went asynchronous: its
-     * listener then decides the refund and runs {@code onAsyncEnd} once it completes. Otherwise the refund is decided
-     * before this returns (or throws).
+     * listener then decides the refund and, once it completes, ends the request of {@code scripJti} (none if null).
+     * Otherwise the refund is decided before this returns (or throws), and ending the request is the caller's.
      */
     boolean forward(HttpServletRequest request, HttpServletResponse response, FilterChain chain, PaidResponse paid,
-                    Runnable onAsyncEnd) throws IOException, ServletException {
+                    String scripJti) throws IOException, ServletException {
         boolean delivered = false;
         boolean async = false;
         try {
@@ -59,7 +65,7 @@ final class PaidForwarding {
         } finally {
             async = delivered && request.isAsyncStarted();
             if (async) {
-                request.getAsyncContext().addListener(new RefundOnFailure(paid, onAsyncEnd));
+                request.getAsyncContext().addListener(new RefundOnFailure(paid, scripJti));
             } else if (delivered) {
                 if (response.getStatus() >= 400) {
                     paid.refund("the content answered " + response.getStatus());
@@ -80,13 +86,13 @@ final class PaidForwarding {
     }
 
     /** Refunds an asynchronously completed request whose content failed before it was sent. */
-    private static final class RefundOnFailure implements AsyncListener {
+    private final class RefundOnFailure implements AsyncListener {
         private final PaidResponse paid;
-        private final Runnable onEnd;
+        private final String scripJti;
 
-        RefundOnFailure(PaidResponse paid, Runnable onEnd) {
+        RefundOnFailure(PaidResponse paid, String scripJti) {
             this.paid = paid;
-            this.onEnd = onEnd;
+            this.scripJti = scripJti;
         }
 
         @Override
@@ -96,7 +102,9 @@ final class PaidForwarding {
                     paid.refund("the content answered " + r.getStatus());
                 }
             } finally {
-                onEnd.run();
+                if (scripJti != null) {
+                    requestEnded.accept(scripJti);
+                }
             }
         }
 

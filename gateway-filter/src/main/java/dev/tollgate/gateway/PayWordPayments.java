@@ -11,7 +11,6 @@ import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PayWord;
-import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentRequired;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -321,22 +320,8 @@ final class PayWordPayments {
         tollgate.put("chain", chain);
         offer = new PaymentRequired(offer.x402Version(), offer.error(), offer.resource(), offer.accepts(),
                 Map.of("tollgate", tollgate));
-        response.setStatus(402);
-        response.setHeader(PaymentHeaders.PAYMENT_REQUIRED, Offers.header(offer));
-        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
-        Answers.addPaymentHeaders(response);
-        byte[] body;
-        if (Answers.prefersHtml(request)) {
-            response.setContentType("text/html;charset=utf-8");
-            body = Offers.html(current.config, rule, ErrorCode.INSUFFICIENT_BUDGET, message);
-        } else {
-            response.setContentType("application/json");
-            body = Offers.json(offer);
-        }
-        response.setContentLength(body.length);
-        if (!request.getMethod().equals("HEAD")) {
-            response.getOutputStream().write(body);
-        }
+        Answers.send402(request, response, offer,
+                () -> Offers.html(current.config, rule, ErrorCode.INSUFFICIENT_BUDGET, message));
     }
 
     /**
@@ -353,7 +338,7 @@ final class PayWordPayments {
                 paid, Receipts.payWord(current.network, buyerJson, paid.receiptId(), paid.amountMicros(),
                         paid.remainingMicros(), headIndex));
         try {
-            forwarding.forward(request, response, chain, paidResponse, () -> { });
+            forwarding.forward(request, response, chain, paidResponse, null); // chains settle by head, not claims
         } catch (RuntimeException e) {
             throw new ServletException("the content failed", e);
         }

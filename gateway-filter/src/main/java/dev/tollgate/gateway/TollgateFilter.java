@@ -9,7 +9,6 @@ import dev.tollgate.gateway.settlement.OnlineCharger;
 import dev.tollgate.gateway.settlement.SettlementStatus;
 import dev.tollgate.gateway.settlement.Settler;
 import dev.tollgate.protocol.Money;
-import dev.tollgate.protocol.PaymentHeaders;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -124,7 +123,7 @@ public final class TollgateFilter implements Filter {
             }
             settler = Settler.start(config, ledger, clock);
             onlineCharger = settler.onlineCharger();
-            forwarding = new PaidForwarding(ledger, settler::refunded);
+            forwarding = new PaidForwarding(ledger, settler::refunded, settler::requestEnded);
             verification = BrokerVerification.start(config, clock);
             reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh());
             payWords = PayWordPayments.start(config, verification.keys(), ledger, forwarding, settler::charged, clock,
@@ -397,8 +396,7 @@ public final class TollgateFilter implements Filter {
                         receipt)
                 : new PaidResponse(response, forwarding::refund, current.network, paid.buyerJson(),
                         charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation);
-        String jti = paid.scrip().jti();
-        return forwarding.forward(request, response, chain, paidResponse, () -> settler.requestEnded(jti));
+        return forwarding.forward(request, response, chain, paidResponse, paid.scrip().jti());
     }
 
     /** What a cached credential was checked against can change on reload or with time: check it per request. */

@@ -66,18 +66,7 @@ final class CertificateVerifier {
         this.currency = Objects.requireNonNull(currency, "currency cannot be null.");
         this.clockSkew = Objects.requireNonNull(clockSkew, "clockSkew cannot be null.");
         this.clock = Objects.requireNonNull(clock, "clock cannot be null.");
-        long skewSeconds = clockSkew.getSeconds() + (clockSkew.getNano() > 0 ? 1 : 0);
-        this.parser = Jwts.parser()
-                .sig().clear().add(Jwts.SIG.EdDSA).and()
-                .key().clear().and()
-                .enc().clear().and()
-                .zip().clear().and()
-                .critical().clear().and()
-                .provider(Crypto.BC)
-                .keyLocator(new KidLocator())
-                .clock(() -> Date.from(this.clock.instant()))
-                .clockSkewSeconds(skewSeconds)
-                .build();
+        this.parser = Crypto.pinnedParser(new KidLocator(), this.clock, clockSkew, Jwts.SIG.EdDSA);
     }
 
     Certificate verify(String jws) throws PaymentException {

@@ -1,7 +1,14 @@
 package dev.tollgate.gateway.internal;
 
+import io.jsonwebtoken.JwtParser;
+import io.jsonwebtoken.Jwts;
+import io.jsonwebtoken.Locator;
+import io.jsonwebtoken.security.SecureDigestAlgorithm;
+import java.security.Key;
 import java.security.Provider;
-
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Date;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
@@ -19,5 +26,30 @@ final class Crypto {
     static final Provider BC = new BouncyCastleProvider();
 
     private Crypto() {
+    }
+
+    /**
+     * A jjwt parser that accepts signed JWS only, with exactly {@code algorithms}: no keys, encryption, compression
+     * or critical headers of jjwt's defaults, keys only from {@code keys}, verified with {@link #BC}, times checked
+     * against {@code clock} within {@code clockSkew} (a sub-second skew rounded up: jjwt counts whole seconds).
+     */
+    @SafeVarargs
+    static JwtParser pinnedParser(Locator<Key> keys, Clock clock, Duration clockSkew,
+                                  SecureDigestAlgorithm<?, ?>... algorithms) {
+        long skewSeconds = clockSkew.getSeconds() + (clockSkew.getNano() > 0 ? 1 : 0);
+        var sig = Jwts.parser().sig().clear();
+        for (SecureDigestAlgorithm<?, ?> algorithm : algorithms) {
+            sig.add(algorithm);
+        }
+        return sig.and()
+                .key().clear().and()
+                .enc().clear().and()
+                .zip().clear().and()
+                .critical().clear().and()
+                .provider(BC)
+                .keyLocator(keys)
+                .clock(() -> Date.from(clock.instant()))
+                .clockSkewSeconds(skewSeconds)
+                .build();
     }
 }

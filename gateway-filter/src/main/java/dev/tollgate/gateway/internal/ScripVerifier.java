@@ -70,19 +70,7 @@ public final class ScripVerifier {
             throw new IllegalArgumentException("clockSkew must not be negative: " + clockSkew);
         }
         this.clock = Objects.requireNonNull(clock, "clock cannot be null.");
-        // Round a sub-second skew up: jjwt counts whole seconds.
-        long skewSeconds = clockSkew.getSeconds() + (clockSkew.getNano() > 0 ? 1 : 0);
-        this.parser = Jwts.parser()
-                .sig().clear().add(Jwts.SIG.EdDSA).add(Jwts.SIG.ES256).and()
-                .key().clear().and()
-                .enc().clear().and()
-                .zip().clear().and()
-                .critical().clear().and()
-                .provider(Crypto.BC)
-                .keyLocator(new KidLocator())
-                .clock(() -> Date.from(this.clock.instant()))
-                .clockSkewSeconds(skewSeconds)
-                .build();
+        this.parser = Crypto.pinnedParser(new KidLocator(), this.clock, clockSkew, Jwts.SIG.EdDSA, Jwts.SIG.ES256);
     }
 
     /**
