@@ -52,6 +52,8 @@ final class ApiHandler extends Handler.Abstract {
     static final String SELLER_SCHEME = "Tollgate-Seller";
     /** Largest request body read. */
     static final int MAX_BODY_BYTES = 64 * 1024;
+    /** The largest refused body that is still read (and discarded) so that its sender sees the 413. */
+    static final int DRAIN_LIMIT = 1024 * 1024;
     /** Largest redemption batch: 1000 claims of 22-character jtis, base64url-encoded, need about 70 KiB. */
     static final int MAX_REDEMPTION_BODY_BYTES = 256 * 1024;
     /** How many of a buyer's most recent scrip {@code GET /v1/accounts/me} lists. */
@@ -357,7 +359,7 @@ final class ApiHandler extends Handler.Abstract {
     /** Reads a {@code Content-Type: application/jose} body: one compact JWS. */
     private static String readJose(Request request) throws ApiException, IOException {
         if (request.getLength() > MAX_REDEMPTION_BODY_BYTES) {
-            throw tooLarge(MAX_REDEMPTION_BODY_BYTES);
+            throw oversized(request, MAX_REDEMPTION_BODY_BYTES);
         }
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         String base = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
@@ -377,7 +379,7 @@ final class ApiHandler extends Handler.Abstract {
     private static ObjectNode readJson(Request request, boolean emptyAllowed) throws ApiException, IOException {
         long length = request.getLength();
         if (length > MAX_BODY_BYTES) {
-            throw tooLarge();
+            throw oversized(request, MAX_BODY_BYTES);
         }
         byte[] body = readBounded(request, MAX_BODY_BYTES);
         if (body.length == 0) {
@@ -402,6 +404,24 @@ final class ApiHandler extends Handler.Abstract {
             throw ApiException.badRequest("invalid_json", "the body must be a JSON object");
         }
         return (ObjectNode) node;
+    }
+
+    /**
+     * Refuses a body whose declared length is over {@code max}, first reading and discarding it if it is at most
+     * {@link #DRAIN_LIMIT}: a client that sends its whole body before it reads the answer (as most do) then gets the
+     * 413 instead of a connection reset under its write. A larger body is not read; the connection closes.
+     */
+    private static ApiException oversized(Request request, int max) throws IOException {
+        if (request.getLength() <= DRAIN_LIMIT) {
+            InputStream in = Content.Source.asInputStream(request);
+            byte[] discard = new byte[8192];
+            long drained = 0;
+            int n;
+            while (drained <= DRAIN_LIMIT && (n = in.read(discard)) != -1) {
+                drained += n;
+            }
+        }
+        return tooLarge(max);
     }
 
     private static byte[] readBounded(Request request, int max) throws ApiException, IOException {
@@ -513,10 +533,6 @@ final class ApiHandler extends Handler.Abstract {
 
     private static ApiException notFound() {
         return new ApiException(404, "not_found", "no such endpoint");
-    }
-
-    private static ApiException tooLarge() {
-        return tooLarge(MAX_BODY_BYTES);
     }
 
     private static ApiException tooLarge(int max) {
