@@ -209,6 +209,16 @@ public final class PayWordBuyer {
                 payload, null));
     }
 
+    /** Signs any bytes as a commitment's header and payload with the buyer's commitment key. */
+    public String signCommitment(byte[] header, byte[] payload) {
+        return ScripBuilder.signRaw(commitmentKey, header, payload);
+    }
+
+    /** Signs any bytes as a certificate's header and payload with the broker key the certificate names. */
+    public String signCertificate(byte[] header, byte[] payload) {
+        return broker.signRaw(certKid, header, payload);
+    }
+
     /** The public half of an Ed25519 key pair as a JWK map. */
     public static Map<String, Object> publicJwk(KeyPair pair) {
         byte[] encoded = pair.getPublic().getEncoded();

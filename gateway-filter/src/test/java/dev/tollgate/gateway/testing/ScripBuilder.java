@@ -167,6 +167,14 @@ public final class ScripBuilder {
         return input + "." + B64URL.encodeToString(signature);
     }
 
+    /** Signs any bytes as header and payload with {@code pair} (Ed25519, or ES256 for an EC key). */
+    static String signRaw(KeyPair pair, byte[] header, byte[] payload) {
+        boolean ec = pair.getPrivate() instanceof ECPrivateKey;
+        String input = B64URL.encodeToString(header) + "." + B64URL.encodeToString(payload);
+        return input + "." + B64URL.encodeToString(jcaSign(pair.getPrivate(), ec,
+                input.getBytes(StandardCharsets.US_ASCII)));
+    }
+
     /** {@code alg: none} and an empty signature. */
     public String algNone() {
         Map<String, Object> h = new LinkedHashMap<>(header);

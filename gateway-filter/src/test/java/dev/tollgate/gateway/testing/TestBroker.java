@@ -112,6 +112,14 @@ public final class TestBroker {
         return new ScripBuilder(this, currentKid());
     }
 
+    /**
+     * Signs any bytes as a JWS header and payload with this broker key (published or retired): a validly signed
+     * token over hostile JSON, for fuzzing what runs after the signature check.
+     */
+    public String signRaw(String kid, byte[] header, byte[] payload) {
+        return ScripBuilder.signRaw(keyPair(kid), header, payload);
+    }
+
     /** The JWK JSON of a public key under a kid (Ed25519 or P-256). */
     public static String jwk(String kid, PublicKey key) {
         if (key instanceof ECPublicKey) {
