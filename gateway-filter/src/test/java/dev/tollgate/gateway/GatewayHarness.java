@@ -184,6 +184,16 @@ final class GatewayHarness implements AutoCloseable {
         return HttpTester.parseResponse(connector.getResponse(request));
     }
 
+    /**
+     * Sends a request written by hand, as bytes (ISO-8859-1 of {@code request}), and reads the answer as one to a
+     * {@code HEAD} if {@code head}; {@code null} if none came within 10 seconds.
+     */
+    HttpTester.Response raw(String request, boolean head) throws Exception {
+        java.nio.ByteBuffer answer = connector.getResponse(java.nio.ByteBuffer.wrap(request.getBytes(
+                StandardCharsets.ISO_8859_1)), head, 10, java.util.concurrent.TimeUnit.SECONDS);
+        return answer == null ? null : head ? HttpTester.parseHeadResponse(answer) : HttpTester.parseResponse(answer);
+    }
+
     HttpTester.Response get(String path, String... headers) throws Exception {
         return request("GET", path, headers);
     }
