@@ -77,7 +77,7 @@ final class ConfigLoaderFuzzTest {
             Files.writeString(file, config);
             ConfigLoader.load(file, name -> name.equals("tollgate.trust-file") ? pem.toString() : null);
         }
-        Fuzz.forAll("config loading", 1500, random -> {
+        Fuzz.forAll("config loading", 1000, random -> {
             String config = Gen.oneOf(random, valid);
             return random.nextInt(4) == 0 ? Mutate.bytes(config.getBytes(StandardCharsets.UTF_8), random)
                     : Mutate.yaml(config, random).getBytes(StandardCharsets.UTF_8);

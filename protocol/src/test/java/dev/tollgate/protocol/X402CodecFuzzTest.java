@@ -50,7 +50,7 @@ final class X402CodecFuzzTest {
 
     @Test
     void decodingAnyHeaderGivesARecordThatEncodesBackToItselfOrAMalformedPaymentException() {
-        Fuzz.forAll("x402 header decoding", 1500, X402CodecFuzzTest::header, header -> {
+        Fuzz.forAll("x402 header decoding", 1000, X402CodecFuzzTest::header, header -> {
             for (Class<?> type : TYPES) {
                 Object decoded;
                 try {
@@ -66,7 +66,7 @@ final class X402CodecFuzzTest {
 
     @Test
     void decodingAnyJsonBodyGivesARecordOrAMalformedPaymentException() {
-        Fuzz.forAll("x402 JSON body decoding", 1000, random -> {
+        Fuzz.forAll("x402 JSON body decoding", 700, random -> {
             String json = new String(X402Codec.toJson(Gen.oneOf(random, VALID)), UTF_8);
             return random.nextInt(4) == 0 ? Mutate.bytes(json.getBytes(UTF_8), random)
                     : Mutate.json(json, random).getBytes(UTF_8);
