@@ -231,6 +231,15 @@ final class ConfigValidator {
                 Duration.ofSeconds(30));
         Duration maxStale = optional(raw.maxStale(), "broker.max-stale", between("1m", "30d"), Duration.ofHours(24));
         Duration skew = optional(raw.clockSkew(), "broker.clock-skew", between("0s", "5m"), Duration.ofSeconds(30));
+        if (refresh != null && maxStale != null && maxStale.compareTo(refresh.multipliedBy(2)) < 0) {
+            boolean staleGiven = raw.maxStale() != null && raw.maxStale().value() != null;
+            problem(staleGiven ? raw.maxStale() : raw.keyRefresh(), staleGiven ? "broker.max-stale"
+                    : "broker.key-refresh", "max-stale (" + Durations.format(maxStale) + ") must be at least twice "
+                    + "key-refresh (" + Durations.format(refresh) + "): cached keys must outlive a failed refresh, "
+                    + "or payments fail between refreshes and a scrip verified just before its keys went stale is "
+                    + "accepted for up to key-refresh more; make max-stale " + Durations.format(refresh.multipliedBy(2))
+                    + " or more, or key-refresh shorter");
+        }
         URI payUri = issuer == null ? null : optional(raw.payUrl(), "broker.pay-url", ConfigValidator::payUrl,
                 URI.create(withoutTrailingSlash(issuer.trim()) + "/pay"));
         Optional<Path> trustFile = optional(raw.trustFile(), "broker.trust-file", value -> {

@@ -202,6 +202,24 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void aMaxStaleShorterThanTwoKeyRefreshesIsRefusedWhereItIsWritten() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER.replace("currency: USD",
+                "  key-refresh: 10m\n  max-stale: 5m\ncurrency: USD"));
+        assertThat(e.problems()).singleElement().asString()
+                .contains("gateway.yaml:10:14: broker.max-stale: max-stale (5m) must be at least twice key-refresh "
+                        + "(10m)").contains("make max-stale 20m or more");
+
+        e = problemsOf(HEADER.replace("currency: USD", "  key-refresh: 24h\ncurrency: USD"));
+        assertThat(e.problems()).singleElement().asString()
+                .contains("gateway.yaml:9:16: broker.key-refresh: max-stale (1d) must be at least twice key-refresh "
+                        + "(1d)");
+
+        assertThat(GatewayConfig.load(write(HEADER.replace("currency: USD",
+                "  key-refresh: 10m\n  max-stale: 20m\ncurrency: USD"))).broker().maxStale())
+                .isEqualTo(Duration.ofMinutes(20));
+    }
+
+    @Test
     void aBadMaxTimeoutIsAProblemNotACrash() throws Exception {
         InvalidConfigException e = problemsOf(HEADER + "max-timeout: 2h\n");
         assertThat(e.problems()).singleElement().asString().contains("max-timeout").contains("between 1s and 1h");
