@@ -26,7 +26,7 @@ final class Answers {
         GatewayConfig config = current.config;
         String stream = rule.charge() == ChargeModel.PER_STREAM
                 ? StreamKeys.keyOf(rule, TollgateFilter.pathOf(request)) : null;
-        PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message);
+        PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message, null);
         send402(request, response, offer, () -> {
             String payLink = current.browser == null || request.getMethod().equals("HEAD") ? null
                     : current.browser.start(request, response, config, rule);

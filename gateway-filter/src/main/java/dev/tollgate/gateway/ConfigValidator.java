@@ -30,6 +30,8 @@ final class ConfigValidator {
     private final String file;
     private final Path base;
     private final List<String> problems = new ArrayList<>();
+    /** Where each rule of the result was written, in the same order, for checks of the whole config. */
+    private final List<Located<ConfigFile.Rule>> ruleEntries = new ArrayList<>();
 
     ConfigValidator(String file, Path base) {
         this.file = file;
@@ -91,8 +93,30 @@ final class ConfigValidator {
         if (!problems.isEmpty()) {
             return null;
         }
-        return new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, broker, currency, dataDir, ledgerFile,
-                durability, maxTimeout, settlement, online, payword, rules);
+        GatewayConfig config = new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, broker,
+                currency, dataDir, ledgerFile, durability, maxTimeout, settlement, online, payword, rules);
+        checkOfferSizes(config);
+        return problems.isEmpty() ? config : null;
+    }
+
+    /**
+     * Every priced rule's 402 must fit a container's response headers whatever the request: its offer is bounded by
+     * what the config writes into it (names, description, URLs), which only the config can shorten.
+     */
+    private void checkOfferSizes(GatewayConfig config) {
+        for (int i = 0; i < config.rules().size(); i++) {
+            PriceRule rule = config.rules().get(i);
+            if (rule.charge() == ChargeModel.FREE) {
+                continue;
+            }
+            int largest = Offers.largestHeader(config, rule);
+            if (largest > Offers.MAX_HEADER_CHARS) {
+                problem(ruleEntries.get(i), "rules[" + i + "]", "its 402's PAYMENT-REQUIRED header could take "
+                        + largest + " characters, more than the " + Offers.MAX_HEADER_CHARS + " that leave room "
+                        + "for other headers in a container's default 8 KiB; shorten its description or mime-type, "
+                        + "seller.name, seller.id, broker.name, broker.issuer or broker.token-endpoint");
+            }
+        }
     }
 
     /** PROTOCOL.md section 8: the limits that bound what one PayWord chain and one payment can cost to check. */
@@ -330,6 +354,7 @@ final class ConfigValidator {
             rules.add(new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
                     schemes, window, stream, unitBytes));
             patterns.add(pattern);
+            ruleEntries.add(entry);
         }
         return rules;
     }

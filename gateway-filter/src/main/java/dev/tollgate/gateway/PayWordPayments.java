@@ -307,19 +307,14 @@ final class PayWordPayments {
         String message = "this costs " + rule.price() + " but the chain's credit is "
                 + Money.ofMicros(credit, rule.price().currency()) + "; pay index " + (head.index() + missingUnits)
                 + " or higher";
-        PaymentRequired offer = Offers.offer(current.config, rule, Answers.requestUrl(request),
-                ErrorCode.INSUFFICIENT_BUDGET, message);
         Map<String, Object> chain = new LinkedHashMap<>();
         chain.put("commitmentId", account.commitmentId());
         chain.put("index", head.index());
         chain.put("credit", Long.toString(credit));
         chain.put("unit", Long.toString(account.unitMicros()));
         chain.put("length", account.length());
-        Map<String, Object> tollgate = new LinkedHashMap<>();
-        tollgate.put("message", message);
-        tollgate.put("chain", chain);
-        offer = new PaymentRequired(offer.x402Version(), offer.error(), offer.resource(), offer.accepts(),
-                Map.of("tollgate", tollgate));
+        PaymentRequired offer = Offers.offer(current.config, rule, Answers.requestUrl(request), null,
+                ErrorCode.INSUFFICIENT_BUDGET, message, chain);
         Answers.send402(request, response, offer,
                 () -> Offers.html(current.config, rule, ErrorCode.INSUFFICIENT_BUDGET, message));
     }

@@ -220,6 +220,28 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void aRuleWhoseOfferCouldOverflowTheResponseHeadersIsRefusedWhereItIsWritten() throws Exception {
+        String rules = String.join("\n",
+                "rules:",
+                "  - match: /small/**",
+                "    price: 0.05",
+                "  - match: /big/**",
+                "    price: 0.05",
+                "    schemes: [scrip, payword]",
+                "    description: '" + "\u20ac".repeat(500) + "'",
+                "");
+        String header = HEADER.replace("name: Test Seller", "name: '" + "\u20ac".repeat(200) + "'");
+
+        InvalidConfigException e = problemsOf(header + rules);
+
+        assertThat(e.problems()).singleElement().asString()
+                .contains("gateway.yaml:13:5: rules[1]: its 402's PAYMENT-REQUIRED header could take")
+                .contains("more than the " + Offers.MAX_HEADER_CHARS).contains("shorten its description");
+        assertThat(GatewayConfig.load(write(HEADER + rules.replace("\u20ac".repeat(500), "One article"))).rules())
+                .hasSize(2);
+    }
+
+    @Test
     void aBadMaxTimeoutIsAProblemNotACrash() throws Exception {
         InvalidConfigException e = problemsOf(HEADER + "max-timeout: 2h\n");
         assertThat(e.problems()).singleElement().asString().contains("max-timeout").contains("between 1s and 1h");
