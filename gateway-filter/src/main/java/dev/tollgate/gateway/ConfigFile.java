@@ -30,6 +30,7 @@ record ConfigFile(Seller seller, Broker broker, Located<String> currency, Locate
 
     record Rule(Located<String> match, Located<List<String>> methods, Located<String> price, Located<String> charge,
                 Located<String> description, Located<String> mimeType, Located<String> confirm,
-                Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit) {
+                Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit,
+                Located<String> id) {
     }
 }

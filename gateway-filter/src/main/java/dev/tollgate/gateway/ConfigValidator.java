@@ -10,9 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Currency;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -306,6 +308,8 @@ final class ConfigValidator {
         }
         List<PriceRule> rules = new ArrayList<>();
         List<PathPattern> patterns = new ArrayList<>();
+        Map<String, String> ids = new HashMap<>();
+        Map<String, String> entitlementKeys = new HashMap<>();
         List<Located<ConfigFile.Rule>> entries = raw.value();
         for (int i = 0; i < entries.size(); i++) {
             Located<ConfigFile.Rule> entry = entries.get(i);
@@ -320,6 +324,7 @@ final class ConfigValidator {
                 continue;
             }
             PathPattern pattern = setting(rule.match(), at + ".match", PathPattern::compile);
+            Optional<String> id = optional(rule.id(), at + ".id", value -> ruleId(value, at, ids), Optional.empty());
             Set<String> methods = optional(rule.methods(), at + ".methods", ConfigValidator::methods, Set.of());
             ChargeModel charge = optional(rule.charge(), at + ".charge", value -> ChargeModel.fromConfigName(value)
                     .orElseThrow(() -> new IllegalArgumentException("'" + value
@@ -345,14 +350,24 @@ final class ConfigValidator {
             long unitBytes = model.unit(rule, charge);
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
-                    || unitBytes < 0) {
+                    || unitBytes < 0 || id == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
-            rules.add(new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
-                    schemes, window, stream, unitBytes));
+            PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
+                    schemes, window, stream, unitBytes, id);
+            if (charge == ChargeModel.PER_STREAM) {
+                String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
+                if (seller != null) {
+                    problem(entry, at, "keeps its entitlements under the same name as " + seller + " ('"
+                            + built.entitlementKey() + "', its " + (id.isPresent() ? "id" : stream.isPresent()
+                            ? "stream pattern" : "match") + "), so each would cover the other's streams; give "
+                            + "each rule an id");
+                }
+            }
+            rules.add(built);
             patterns.add(pattern);
             ruleEntries.add(entry);
         }
@@ -394,6 +409,19 @@ final class ConfigValidator {
                     + earlier.match() + "'), and the first matching rule wins");
             return;
         }
+    }
+
+    /** A rule's {@code id}: a token no other rule has. */
+    private static Optional<String> ruleId(String value, String at, Map<String, String> ids) {
+        if (!PriceRule.ID.matcher(value).matches()) {
+            throw new IllegalArgumentException("'" + value + "' is not an id: use 1 to 64 letters, digits, '.', '_' "
+                    + "or '-', starting with a letter or digit");
+        }
+        String other = ids.putIfAbsent(value, at);
+        if (other != null) {
+            throw new IllegalArgumentException("'" + value + "' is already the id of " + other);
+        }
+        return Optional.of(value);
     }
 
     /** {@code online} or {@code offline}: whether the broker confirms each charge before the content is served. */
