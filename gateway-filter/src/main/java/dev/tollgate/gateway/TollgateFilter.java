@@ -232,11 +232,11 @@ public final class TollgateFilter implements Filter {
             browser.callback(request, response, method, reader, credentials);
             return;
         }
-        if (method.equals("OPTIONS")) {
-            chain.doFilter(request, response);
+        Snapshot current = snapshot;
+        if (method.equals("OPTIONS")) { // never charged (CORS preflights carry no payment), never the paid content
+            chain.doFilter(request, current.rules.pricedForSomeMethod(path) ? new OptionsResponse(response) : response);
             return;
         }
-        Snapshot current = snapshot;
         PriceRule rule = current.rules.match(path, method);
         if (rule == null || rule.charge() == ChargeModel.FREE) {
             chain.doFilter(request, response);
