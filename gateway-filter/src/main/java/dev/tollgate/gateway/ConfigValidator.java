@@ -399,7 +399,7 @@ final class ConfigValidator {
         for (int j = 0; j < earlierPatterns.size(); j++) {
             PriceRule earlier = earlierRules.get(j);
             boolean methodsCovered = earlier.methods().isEmpty() || (!methods.isEmpty()
-                    && earlier.methods().containsAll(methods));
+                    && methods.stream().allMatch(earlier::appliesTo)); // a rule for GET covers HEAD too
             if (!methodsCovered || !pattern.coveredBy(earlierPatterns.get(j))) {
                 continue;
             }

@@ -155,6 +155,21 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void aHeadRuleAfterAGetRuleForTheSamePathsCanNeverMatchAndIsRefused() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + String.join("\n",
+                "rules:",
+                "  - match: /api/**",
+                "    methods: [GET]",
+                "    price: 0.01",
+                "  - match: /api/**",
+                "    methods: [HEAD]",
+                "    price: 0.02",
+                ""));
+        assertThat(e.problems()).singleElement().asString().contains("rules[1].match: '/api/**' can never match")
+                .contains("rules[0]");
+    }
+
+    @Test
     void namesMissingSettings() throws Exception {
         InvalidConfigException e = problemsOf("seller:\n  name: x\nrules:\n  - match: /a\n");
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("seller.id: missing"))
