@@ -8,7 +8,11 @@ import java.util.List;
  */
 record ConfigFile(Seller seller, Broker broker, Located<String> currency, Located<String> dataDir, Ledger ledger,
                   Located<String> maxTimeout, Settlement settlement, Located<String> onlineAbove,
-                  Located<String> onlineTimeout, PayWord payword, Located<List<Located<Rule>>> rules) {
+                  Located<String> onlineTimeout, PayWord payword, Located<List<Located<Rule>>> rules,
+                  FailedPayments failedPayments, Located<String> clientAddressHeader) {
+
+    record FailedPayments(Located<String> burst, Located<String> perMinute, Located<String> clients) {
+    }
 
     record Seller(Located<String> id, Located<String> name, Located<String> origin) {
     }

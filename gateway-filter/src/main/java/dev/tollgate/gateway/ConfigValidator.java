@@ -92,11 +92,13 @@ final class ConfigValidator {
         Money onlineAbove = online == null ? null : online.onlineAbove().orElse(null);
         GatewayConfig.PayWord payword = payword(raw.payword());
         List<PriceRule> rules = currency == null ? List.of() : rules(raw.rules(), currency, onlineAbove);
+        GatewayConfig.ClientLimits clientLimits = clientLimits(raw.failedPayments(), raw.clientAddressHeader());
         if (!problems.isEmpty()) {
             return null;
         }
         GatewayConfig config = new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, broker,
-                currency, dataDir, ledgerFile, durability, maxTimeout, settlement, online, payword, rules);
+                currency, dataDir, ledgerFile, durability, maxTimeout, settlement, online, payword, rules,
+                clientLimits);
         checkOfferSizes(config);
         return problems.isEmpty() ? config : null;
     }
@@ -149,6 +151,32 @@ final class ConfigValidator {
             throw new IllegalArgumentException("'" + text + "' must be between " + low + " and " + high);
         }
         return value;
+    }
+
+    /** The limit on failed verifications per client address, and where a reverse proxy puts that address. */
+    private GatewayConfig.ClientLimits clientLimits(ConfigFile.FailedPayments raw, Located<String> header) {
+        GatewayConfig.ClientLimits defaults = GatewayConfig.ClientLimits.DEFAULTS;
+        Integer burst = defaults.failureBurst();
+        Integer perMinute = defaults.failuresPerMinute();
+        Integer clients = defaults.clients();
+        if (raw != null) {
+            burst = optional(raw.burst(), "failed-payments.burst", text -> wholeNumber(text, 1, 10_000), burst);
+            perMinute = optional(raw.perMinute(), "failed-payments.per-minute", text -> wholeNumber(text, 1, 60_000),
+                    perMinute);
+            clients = optional(raw.clients(), "failed-payments.clients", text -> wholeNumber(text, 1_000,
+                    10_000_000), clients);
+        }
+        Optional<String> addressHeader = optional(header, "client-address-header", name -> {
+            String trimmed = name.trim();
+            if (!trimmed.matches("[A-Za-z0-9-]{1,64}")) {
+                throw new IllegalArgumentException("'" + name + "' is not a header name");
+            }
+            return Optional.of(trimmed);
+        }, Optional.empty());
+        if (burst == null || perMinute == null || clients == null || addressHeader == null) {
+            return null;
+        }
+        return new GatewayConfig.ClientLimits(burst, perMinute, clients, addressHeader);
     }
 
     /** PROTOCOL.md section 7: where and how fast the broker confirms online charges. */

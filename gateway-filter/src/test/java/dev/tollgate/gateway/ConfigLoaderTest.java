@@ -257,6 +257,33 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void theLimitOnFailedPaymentsHasDefaultsAndBadValuesAreNamedWhereWritten() throws Exception {
+        assertThat(GatewayConfig.load(write(HEADER)).clientLimits()).isEqualTo(GatewayConfig.ClientLimits.DEFAULTS);
+        GatewayConfig config = GatewayConfig.load(write(HEADER + String.join("\n",
+                "failed-payments:",
+                "  burst: 50",
+                "  per-minute: 120",
+                "  clients: 20000",
+                "client-address-header: X-Real-IP",
+                "")));
+        assertThat(config.clientLimits()).isEqualTo(new GatewayConfig.ClientLimits(50, 120, 20_000,
+                java.util.Optional.of("X-Real-IP")));
+
+        InvalidConfigException e = problemsOf(HEADER + String.join("\n",
+                "failed-payments:",
+                "  burst: 0",
+                "  per-minute: lots",
+                "  clients: 10",
+                "client-address-header: 'X Forwarded: for'",
+                ""));
+        assertThat(e.problems()).hasSize(4);
+        assertThat(e.problems().get(0)).contains(":11:10: failed-payments.burst:").contains("between 1 and 10000");
+        assertThat(e.problems().get(1)).contains(":12:15: failed-payments.per-minute:").contains("not a whole number");
+        assertThat(e.problems().get(2)).contains(":13:12: failed-payments.clients:").contains("1000 and 10000000");
+        assertThat(e.problems().get(3)).contains(":14:24: client-address-header:").contains("not a header name");
+    }
+
+    @Test
     void aBadMaxTimeoutIsAProblemNotACrash() throws Exception {
         InvalidConfigException e = problemsOf(HEADER + "max-timeout: 2h\n");
         assertThat(e.problems()).singleElement().asString().contains("max-timeout").contains("between 1s and 1h");
