@@ -26,7 +26,7 @@ final class Answers {
         GatewayConfig config = current.config;
         String stream = rule.charge() == ChargeModel.PER_STREAM
                 ? StreamKeys.keyOf(rule, TollgateFilter.pathOf(request)) : null;
-        PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message);
+        PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message, null);
         send402(request, response, offer, () -> {
             String payLink = current.browser == null || request.getMethod().equals("HEAD") ? null
                     : current.browser.start(request, response, config, rule);
@@ -64,9 +64,20 @@ final class Answers {
 
     static void unavailable(HttpServletResponse response, ErrorCode code, String message)
             throws IOException {
+        retryLater(response, 503, 5, code, message);
+    }
+
+    /** 429: the client's address has no failed verification left; nothing was checked or charged. */
+    static void tooManyFailures(HttpServletResponse response, FailedVerifications.TooManyFailures refused)
+            throws IOException {
+        retryLater(response, 429, refused.retryAfterSeconds(), refused.code(), refused.getMessage());
+    }
+
+    private static void retryLater(HttpServletResponse response, int status, long seconds, ErrorCode code,
+                                   String message) throws IOException {
         byte[] body = Offers.error(code, message);
-        response.setStatus(503);
-        response.setHeader("Retry-After", "5");
+        response.setStatus(status);
+        response.setHeader("Retry-After", Long.toString(seconds));
         response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
         response.setContentType("application/json");
         response.setContentLength(body.length);

@@ -8,7 +8,11 @@ import java.util.List;
  */
 record ConfigFile(Seller seller, Broker broker, Located<String> currency, Located<String> dataDir, Ledger ledger,
                   Located<String> maxTimeout, Settlement settlement, Located<String> onlineAbove,
-                  Located<String> onlineTimeout, PayWord payword, Located<List<Located<Rule>>> rules) {
+                  Located<String> onlineTimeout, PayWord payword, Located<List<Located<Rule>>> rules,
+                  FailedPayments failedPayments, Located<String> clientAddressHeader) {
+
+    record FailedPayments(Located<String> burst, Located<String> perMinute, Located<String> clients) {
+    }
 
     record Seller(Located<String> id, Located<String> name, Located<String> origin) {
     }
@@ -30,6 +34,7 @@ record ConfigFile(Seller seller, Broker broker, Located<String> currency, Locate
 
     record Rule(Located<String> match, Located<List<String>> methods, Located<String> price, Located<String> charge,
                 Located<String> description, Located<String> mimeType, Located<String> confirm,
-                Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit) {
+                Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit,
+                Located<String> id) {
     }
 }

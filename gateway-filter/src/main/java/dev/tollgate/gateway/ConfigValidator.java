@@ -10,9 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Currency;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -30,6 +32,8 @@ final class ConfigValidator {
     private final String file;
     private final Path base;
     private final List<String> problems = new ArrayList<>();
+    /** Where each rule of the result was written, in the same order, for checks of the whole config. */
+    private final List<Located<ConfigFile.Rule>> ruleEntries = new ArrayList<>();
 
     ConfigValidator(String file, Path base) {
         this.file = file;
@@ -88,11 +92,35 @@ final class ConfigValidator {
         Money onlineAbove = online == null ? null : online.onlineAbove().orElse(null);
         GatewayConfig.PayWord payword = payword(raw.payword());
         List<PriceRule> rules = currency == null ? List.of() : rules(raw.rules(), currency, onlineAbove);
+        GatewayConfig.ClientLimits clientLimits = clientLimits(raw.failedPayments(), raw.clientAddressHeader());
         if (!problems.isEmpty()) {
             return null;
         }
-        return new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, broker, currency, dataDir, ledgerFile,
-                durability, maxTimeout, settlement, online, payword, rules);
+        GatewayConfig config = new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, broker,
+                currency, dataDir, ledgerFile, durability, maxTimeout, settlement, online, payword, rules,
+                clientLimits);
+        checkOfferSizes(config);
+        return problems.isEmpty() ? config : null;
+    }
+
+    /**
+     * Every priced rule's 402 must fit a container's response headers whatever the request: its offer is bounded by
+     * what the config writes into it (names, description, URLs), which only the config can shorten.
+     */
+    private void checkOfferSizes(GatewayConfig config) {
+        for (int i = 0; i < config.rules().size(); i++) {
+            PriceRule rule = config.rules().get(i);
+            if (rule.charge() == ChargeModel.FREE) {
+                continue;
+            }
+            int largest = Offers.largestHeader(config, rule);
+            if (largest > Offers.MAX_HEADER_CHARS) {
+                problem(ruleEntries.get(i), "rules[" + i + "]", "its 402's PAYMENT-REQUIRED header could take "
+                        + largest + " characters, more than the " + Offers.MAX_HEADER_CHARS + " that leave room "
+                        + "for other headers in a container's default 8 KiB; shorten its description or mime-type, "
+                        + "seller.name, seller.id, broker.name, broker.issuer or broker.token-endpoint");
+            }
+        }
     }
 
     /** PROTOCOL.md section 8: the limits that bound what one PayWord chain and one payment can cost to check. */
@@ -123,6 +151,32 @@ final class ConfigValidator {
             throw new IllegalArgumentException("'" + text + "' must be between " + low + " and " + high);
         }
         return value;
+    }
+
+    /** The limit on failed verifications per client address, and where a reverse proxy puts that address. */
+    private GatewayConfig.ClientLimits clientLimits(ConfigFile.FailedPayments raw, Located<String> header) {
+        GatewayConfig.ClientLimits defaults = GatewayConfig.ClientLimits.DEFAULTS;
+        Integer burst = defaults.failureBurst();
+        Integer perMinute = defaults.failuresPerMinute();
+        Integer clients = defaults.clients();
+        if (raw != null) {
+            burst = optional(raw.burst(), "failed-payments.burst", text -> wholeNumber(text, 1, 10_000), burst);
+            perMinute = optional(raw.perMinute(), "failed-payments.per-minute", text -> wholeNumber(text, 1, 60_000),
+                    perMinute);
+            clients = optional(raw.clients(), "failed-payments.clients", text -> wholeNumber(text, 1_000,
+                    10_000_000), clients);
+        }
+        Optional<String> addressHeader = optional(header, "client-address-header", name -> {
+            String trimmed = name.trim();
+            if (!trimmed.matches("[A-Za-z0-9-]{1,64}")) {
+                throw new IllegalArgumentException("'" + name + "' is not a header name");
+            }
+            return Optional.of(trimmed);
+        }, Optional.empty());
+        if (burst == null || perMinute == null || clients == null || addressHeader == null) {
+            return null;
+        }
+        return new GatewayConfig.ClientLimits(burst, perMinute, clients, addressHeader);
     }
 
     /** PROTOCOL.md section 7: where and how fast the broker confirms online charges. */
@@ -231,6 +285,15 @@ final class ConfigValidator {
                 Duration.ofSeconds(30));
         Duration maxStale = optional(raw.maxStale(), "broker.max-stale", between("1m", "30d"), Duration.ofHours(24));
         Duration skew = optional(raw.clockSkew(), "broker.clock-skew", between("0s", "5m"), Duration.ofSeconds(30));
+        if (refresh != null && maxStale != null && maxStale.compareTo(refresh.multipliedBy(2)) < 0) {
+            boolean staleGiven = raw.maxStale() != null && raw.maxStale().value() != null;
+            problem(staleGiven ? raw.maxStale() : raw.keyRefresh(), staleGiven ? "broker.max-stale"
+                    : "broker.key-refresh", "max-stale (" + Durations.format(maxStale) + ") must be at least twice "
+                    + "key-refresh (" + Durations.format(refresh) + "): cached keys must outlive a failed refresh, "
+                    + "or payments fail between refreshes and a scrip verified just before its keys went stale is "
+                    + "accepted for up to key-refresh more; make max-stale " + Durations.format(refresh.multipliedBy(2))
+                    + " or more, or key-refresh shorter");
+        }
         URI payUri = issuer == null ? null : optional(raw.payUrl(), "broker.pay-url", ConfigValidator::payUrl,
                 URI.create(withoutTrailingSlash(issuer.trim()) + "/pay"));
         Optional<Path> trustFile = optional(raw.trustFile(), "broker.trust-file", value -> {
@@ -273,6 +336,8 @@ final class ConfigValidator {
         }
         List<PriceRule> rules = new ArrayList<>();
         List<PathPattern> patterns = new ArrayList<>();
+        Map<String, String> ids = new HashMap<>();
+        Map<String, String> entitlementKeys = new HashMap<>();
         List<Located<ConfigFile.Rule>> entries = raw.value();
         for (int i = 0; i < entries.size(); i++) {
             Located<ConfigFile.Rule> entry = entries.get(i);
@@ -287,6 +352,7 @@ final class ConfigValidator {
                 continue;
             }
             PathPattern pattern = setting(rule.match(), at + ".match", PathPattern::compile);
+            Optional<String> id = optional(rule.id(), at + ".id", value -> ruleId(value, at, ids), Optional.empty());
             Set<String> methods = optional(rule.methods(), at + ".methods", ConfigValidator::methods, Set.of());
             ChargeModel charge = optional(rule.charge(), at + ".charge", value -> ChargeModel.fromConfigName(value)
                     .orElseThrow(() -> new IllegalArgumentException("'" + value
@@ -312,15 +378,26 @@ final class ConfigValidator {
             long unitBytes = model.unit(rule, charge);
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
-                    || unitBytes < 0) {
+                    || unitBytes < 0 || id == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
-            rules.add(new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
-                    schemes, window, stream, unitBytes));
+            PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
+                    schemes, window, stream, unitBytes, id);
+            if (charge == ChargeModel.PER_STREAM) {
+                String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
+                if (seller != null) {
+                    problem(entry, at, "keeps its entitlements under the same name as " + seller + " ('"
+                            + built.entitlementKey() + "', its " + (id.isPresent() ? "id" : stream.isPresent()
+                            ? "stream pattern" : "match") + "), so each would cover the other's streams; give "
+                            + "each rule an id");
+                }
+            }
+            rules.add(built);
             patterns.add(pattern);
+            ruleEntries.add(entry);
         }
         return rules;
     }
@@ -350,7 +427,7 @@ final class ConfigValidator {
         for (int j = 0; j < earlierPatterns.size(); j++) {
             PriceRule earlier = earlierRules.get(j);
             boolean methodsCovered = earlier.methods().isEmpty() || (!methods.isEmpty()
-                    && earlier.methods().containsAll(methods));
+                    && methods.stream().allMatch(earlier::appliesTo)); // a rule for GET covers HEAD too
             if (!methodsCovered || !pattern.coveredBy(earlierPatterns.get(j))) {
                 continue;
             }
@@ -360,6 +437,19 @@ final class ConfigValidator {
                     + earlier.match() + "'), and the first matching rule wins");
             return;
         }
+    }
+
+    /** A rule's {@code id}: a token no other rule has. */
+    private static Optional<String> ruleId(String value, String at, Map<String, String> ids) {
+        if (!PriceRule.ID.matcher(value).matches()) {
+            throw new IllegalArgumentException("'" + value + "' is not an id: use 1 to 64 letters, digits, '.', '_' "
+                    + "or '-', starting with a letter or digit");
+        }
+        String other = ids.putIfAbsent(value, at);
+        if (other != null) {
+            throw new IllegalArgumentException("'" + value + "' is already the id of " + other);
+        }
+        return Optional.of(value);
     }
 
     /** {@code online} or {@code offline}: whether the broker confirms each charge before the content is served. */

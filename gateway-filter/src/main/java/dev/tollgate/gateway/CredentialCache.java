@@ -2,12 +2,11 @@ package dev.tollgate.gateway;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
+import dev.tollgate.gateway.internal.ExpireAt;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Verified (and recently rejected) credentials, keyed by a 128-bit SHA-256 digest of the header or cookie value
@@ -29,23 +28,7 @@ final class CredentialCache {
         this.clock = clock;
         this.cache = Caffeine.newBuilder()
                 .maximumSize(maximumSize)
-                .expireAfter(new Expiry<Key, Credential>() {
-                    @Override
-                    public long expireAfterCreate(Key key, Credential value, long currentTime) {
-                        long millis = value.reusableUntilMillis() - clock.millis();
-                        return TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(Key key, Credential value, long currentTime, long currentDuration) {
-                        return expireAfterCreate(key, value, currentTime);
-                    }
-
-                    @Override
-                    public long expireAfterRead(Key key, Credential value, long currentTime, long currentDuration) {
-                        return currentDuration;
-                    }
-                })
+                .expireAfter(ExpireAt.<Key, Credential>millis(clock, Credential::reusableUntilMillis))
                 .build();
     }
 

@@ -16,6 +16,7 @@ import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Turns a {@code PAYMENT-SIGNATURE} header or a {@code tollgate_scrip} cookie into a {@link Credential}: decodes,
@@ -36,19 +37,38 @@ final class CredentialReader {
     private final TokenVerifier verifier;
     private final Clock clock;
     private final long reverifyAfterMillis;
+    private final FailedVerifications failures;
+    /** Signature checks of scrip done (not served from the cache): what a flood of bad tokens would cost. */
+    private final LongAdder verifications = new LongAdder();
 
+    /** A reader whose callers are not limited per client (benchmarks, tests of the reading itself). */
     CredentialReader(TokenVerifier verifier, Clock clock, java.time.Duration reverifyAfter) {
+        this(verifier, clock, reverifyAfter, new FailedVerifications(
+                GatewayConfig.ClientLimits.DEFAULTS.clients(), clock));
+    }
+
+    CredentialReader(TokenVerifier verifier, Clock clock, java.time.Duration reverifyAfter,
+                     FailedVerifications failures) {
         this.verifier = Objects.requireNonNull(verifier);
         this.clock = Objects.requireNonNull(clock);
         this.reverifyAfterMillis = reverifyAfter.toMillis();
+        this.failures = Objects.requireNonNull(failures);
+    }
+
+    /** How many scrip signatures were checked (credentials verified rather than found in the cache). */
+    long verifications() {
+        return verifications.sum();
     }
 
     /**
      * The verified credential the request carries, a {@link Credential.PayWordPayment} still to be checked against its
-     * chain, or {@code null} if it carries none.
+     * chain, or {@code null} if it carries none. A scrip not in the cache is verified only if its client address has
+     * failures left ({@link FailedVerifications}); only a verification that fails counts against it.
+     *
+     * @throws FailedVerifications.TooManyFailures before the signature check, if the client has no failure left
      */
     Credential fromRequest(HttpServletRequest request, Snapshot current, CredentialCache credentials)
-            throws PaymentException {
+            throws PaymentException, FailedVerifications.TooManyFailures {
         String header = request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE);
         char kind = 'H';
         String value = header;
@@ -62,7 +82,8 @@ final class CredentialReader {
         CredentialCache.Key key = CredentialCache.key(kind, value);
         Credential credential = credentials.get(key);
         if (credential == null) {
-            credential = kind == 'H' ? fromHeader(value, current) : fromCookie(value);
+            Client client = new Client(request, current.config.clientLimits());
+            credential = kind == 'H' ? fromHeader(value, current, client) : fromCookie(value, client);
             if (credential instanceof Credential.PayWordPayment) {
                 return credential; // one word per request: nothing to reuse
             }
@@ -74,12 +95,44 @@ final class CredentialReader {
         return credential;
     }
 
+    /** Whose failed verifications a read counts against (found only if a signature is to be checked), the limit. */
+    private static final class Client {
+        private final HttpServletRequest request;
+        private final GatewayConfig.ClientLimits limits;
+        private String address;
+
+        Client(HttpServletRequest request, GatewayConfig.ClientLimits limits) {
+            this.request = request;
+            this.limits = limits;
+        }
+
+        String address() {
+            if (address == null) {
+                address = FailedVerifications.clientOf(request, limits);
+            }
+            return address;
+        }
+
+        GatewayConfig.ClientLimits limits() {
+            return limits;
+        }
+    }
+
     /**
-     * Reads an x402 payment header.
+     * Reads an x402 payment header, not limited per client.
      *
      * @throws PaymentException for failures that may pass on retry (unknown key, broker down, not yet valid)
      */
     Credential fromHeader(String header, Snapshot snapshot) throws PaymentException {
+        try {
+            return fromHeader(header, snapshot, null);
+        } catch (FailedVerifications.TooManyFailures e) {
+            throw new IllegalStateException("a read without a client is never limited", e);
+        }
+    }
+
+    private Credential fromHeader(String header, Snapshot snapshot, Client client)
+            throws PaymentException, FailedVerifications.TooManyFailures {
         try {
             PaymentPayload payload = X402Codec.decodeHeader(header, PaymentPayload.class);
             PaymentRequirements accepted = payload.accepted();
@@ -114,7 +167,7 @@ final class CredentialReader {
             if (token == null || token.isEmpty()) {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "payload.token is missing");
             }
-            return verified(token, acceptedMicros, accepted.network());
+            return verified(token, acceptedMicros, accepted.network(), client);
         } catch (MalformedPaymentException e) {
             return rejected(new PaymentException(ErrorCode.MALFORMED_PAYMENT,
                     "PAYMENT-SIGNATURE: " + e.getMessage()));
@@ -159,18 +212,40 @@ final class CredentialReader {
         return new Credential.PayWordPayment(commitment, commitmentId, i, word, acceptedMicros, network);
     }
 
-    /** Reads the browser flow's cookie, whose value is the scrip itself. */
+    /** Reads the browser flow's cookie, whose value is the scrip itself; not limited per client. */
     Credential fromCookie(String token) throws PaymentException {
         try {
-            return verified(token, Long.MAX_VALUE, null);
+            return fromCookie(token, null);
+        } catch (FailedVerifications.TooManyFailures e) {
+            throw new IllegalStateException("a read without a client is never limited", e);
+        }
+    }
+
+    private Credential fromCookie(String token, Client client)
+            throws PaymentException, FailedVerifications.TooManyFailures {
+        try {
+            return verified(token, Long.MAX_VALUE, null, client);
         } catch (PaymentException e) {
             return rejectedOrRethrow(e);
         }
     }
 
-    private Credential.Verified verified(String token, long acceptedMicros, String network)
-            throws PaymentException {
-        ScripAccount scrip = verifier.verify(token);
+    /** Checks the scrip's signature and claims: refused first if {@code client} has no failure left. */
+    private Credential.Verified verified(String token, long acceptedMicros, String network, Client client)
+            throws PaymentException, FailedVerifications.TooManyFailures {
+        if (client != null) {
+            failures.check(client.address(), client.limits());
+        }
+        verifications.increment();
+        ScripAccount scrip;
+        try {
+            scrip = verifier.verify(token);
+        } catch (PaymentException e) {
+            if (client != null && e.code() != ErrorCode.BROKER_UNAVAILABLE) { // the gateway's outage is no failure
+                failures.failed(client.address(), client.limits());
+            }
+            throw e;
+        }
         long expires = scrip.expiresAt().toEpochMilli();
         return new Credential.Verified(scrip, acceptedMicros, network, Receipts.jsonString(scrip.buyer()), expires,
                 Math.min(expires, clock.millis() + reverifyAfterMillis));

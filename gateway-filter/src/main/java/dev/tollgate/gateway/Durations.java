@@ -33,4 +33,17 @@ final class Durations {
                 throw new IllegalArgumentException("'" + text + "' is not a duration like 30s, 5m, 4h or 7d");
         }
     }
+
+    /** Writes a duration as the config does, in the largest unit that is exact: {@code 10m}, {@code 90s}. */
+    static String format(Duration duration) {
+        long millis = duration.toMillis();
+        long[] sizes = {86_400_000, 3_600_000, 60_000, 1_000};
+        String[] units = {"d", "h", "m", "s"};
+        for (int i = 0; i < sizes.length; i++) {
+            if (millis != 0 && millis % sizes[i] == 0) {
+                return millis / sizes[i] + units[i];
+            }
+        }
+        return millis + "ms";
+    }
 }

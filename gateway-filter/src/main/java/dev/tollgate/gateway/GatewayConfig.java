@@ -91,6 +91,31 @@ public final class GatewayConfig {
         }
     }
 
+    /**
+     * The limit on payments that fail verification, per client address (see {@code docs/CONFIG.md}): each address
+     * has a bucket of {@code failureBurst} failures, refilled at {@code failuresPerMinute}; an address whose bucket is
+     * empty gets {@code 429} before any signature is checked for it.
+     *
+     * @param failureBurst failures an address may have at once, 1 to 10,000
+     * @param failuresPerMinute how fast an address's failures are forgiven, 1 to 60,000 a minute
+     * @param clients the most addresses tracked at once (least recently used forgotten first), 1,000 to 10,000,000
+     * @param addressHeader the request header a trusted reverse proxy puts the client's address in (its last value
+     *                      counts); empty to take the connection's remote address
+     */
+    public record ClientLimits(int failureBurst, int failuresPerMinute, int clients, Optional<String> addressHeader) {
+
+        /** The limits when the config sets none. */
+        public static final ClientLimits DEFAULTS = new ClientLimits(20, 60, 100_000, Optional.empty());
+
+        public ClientLimits {
+            if (failureBurst < 1 || failureBurst > 10_000 || failuresPerMinute < 1 || failuresPerMinute > 60_000
+                    || clients < 1_000 || clients > 10_000_000) {
+                throw new IllegalArgumentException("client limits out of range");
+            }
+            Objects.requireNonNull(addressHeader, "addressHeader cannot be null.");
+        }
+    }
+
     private final Path source;
     private final String sellerId;
     private final String sellerName;
@@ -105,11 +130,12 @@ public final class GatewayConfig {
     private final Online online;
     private final PayWord payword;
     private final List<PriceRule> rules;
+    private final ClientLimits clientLimits;
 
     /** Used by the loader only: a config is obtained through {@link #load(Path)}. */
     GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin, Broker broker, Currency currency, Path dataDir,
                   Path ledgerFile, Durability durability, int maxTimeoutSeconds, Settlement settlement,
-                  Online online, PayWord payword, List<PriceRule> rules) {
+                  Online online, PayWord payword, List<PriceRule> rules, ClientLimits clientLimits) {
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);
@@ -124,6 +150,7 @@ public final class GatewayConfig {
         this.online = Objects.requireNonNull(online);
         this.payword = Objects.requireNonNull(payword);
         this.rules = List.copyOf(rules);
+        this.clientLimits = Objects.requireNonNull(clientLimits);
     }
 
     /**
@@ -199,6 +226,11 @@ public final class GatewayConfig {
     /** Limits on PayWord chains; {@link PayWord#DEFAULTS} unless the config has a {@code payword} section. */
     public PayWord payword() {
         return payword;
+    }
+
+    /** The limit on payments that fail verification, per client address. */
+    public ClientLimits clientLimits() {
+        return clientLimits;
     }
 
     /** The price rules in the order they are tried. */

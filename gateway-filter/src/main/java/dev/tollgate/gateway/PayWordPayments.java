@@ -51,25 +51,29 @@ final class PayWordPayments {
     private final Runnable charged;
     private final Clock clock;
     private final String issuer;
+    private final FailedVerifications failures;
     /** Hash operations done to verify words: lets a test prove a refused payment cost no hashing. */
     final LongAdder hashSteps = new LongAdder();
+    /** Commitments (with their certificates) whose signatures were checked, not found in the cache. */
+    final LongAdder commitmentChecks = new LongAdder();
 
     PayWordPayments(PayWordVerifier verifier, Ledger ledger, PaidForwarding forwarding, Runnable charged, Clock clock,
-                    String issuer) {
+                    String issuer, FailedVerifications failures) {
         this.verifier = verifier;
         this.ledger = ledger;
         this.forwarding = forwarding;
         this.charged = charged;
         this.clock = clock;
         this.issuer = issuer;
+        this.failures = failures;
     }
 
     static PayWordPayments start(GatewayConfig config, BrokerKeys keys, Ledger ledger, PaidForwarding forwarding,
-                                 Runnable charged, Clock clock, long cacheSize) {
+                                 Runnable charged, Clock clock, long cacheSize, FailedVerifications failures) {
         GatewayConfig.Broker broker = config.broker();
         PayWordVerifier verifier = new PayWordVerifier(keys, broker.issuer(), config.sellerId(),
                 config.currency().getCurrencyCode(), broker.clockSkew(), clock, broker.keyRefresh(), cacheSize);
-        return new PayWordPayments(verifier, ledger, forwarding, charged, clock, broker.issuer());
+        return new PayWordPayments(verifier, ledger, forwarding, charged, clock, broker.issuer(), failures);
     }
 
     /**
@@ -88,7 +92,7 @@ final class PayWordPayments {
         int maxStep = current.config.payword().maxStep();
         try {
             checkAcceptable(current, rule, payment);
-            account = account(current, payment);
+            account = account(request, current, payment);
             if (payment.index() < 1 || payment.index() > account.length()) {
                 throw new PaymentException(ErrorCode.INDEX_OUT_OF_RANGE, "index " + payment.index()
                         + " is outside the chain's 1 to " + account.length());
@@ -121,6 +125,9 @@ final class PayWordPayments {
             }
         } catch (PaymentException e) {
             Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
+            return;
+        } catch (FailedVerifications.TooManyFailures e) {
+            Answers.tooManyFailures(response, e);
             return;
         } catch (LedgerUnavailableException | RuntimeException e) {
             // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.
@@ -183,13 +190,31 @@ final class PayWordPayments {
         }
     }
 
-    /** The verified commitment: sent along, cached, or reloaded from the ledger (after a restart) and verified. */
-    private ChainAccount account(Snapshot current, Credential.PayWordPayment payment)
-            throws PaymentException, LedgerUnavailableException {
+    /**
+     * The verified commitment: sent along, cached, or reloaded from the ledger (after a restart) and verified. A
+     * commitment sent along and not cached costs signature checks: only if its client has failures left, and a
+     * failure counts against it ({@link FailedVerifications}).
+     */
+    private ChainAccount account(HttpServletRequest request, Snapshot current, Credential.PayWordPayment payment)
+            throws PaymentException, LedgerUnavailableException, FailedVerifications.TooManyFailures {
         int maxLength = current.config.payword().maxChainLength();
         ChainAccount account;
         if (payment.commitment() != null) {
-            account = verifier.verify(payment.commitment(), maxLength);
+            account = verifier.cached(payment.commitmentId(), maxLength);
+            if (account == null) {
+                GatewayConfig.ClientLimits limits = current.config.clientLimits();
+                String client = FailedVerifications.clientOf(request, limits);
+                failures.check(client, limits);
+                commitmentChecks.increment();
+                try {
+                    account = verifier.verify(payment.commitment(), maxLength);
+                } catch (PaymentException e) {
+                    if (e.code() != ErrorCode.BROKER_UNAVAILABLE) {
+                        failures.failed(client, limits);
+                    }
+                    throw e;
+                }
+            }
         } else {
             account = verifier.cached(payment.commitmentId(), maxLength);
             if (account == null) {
@@ -307,19 +332,14 @@ final class PayWordPayments {
         String message = "this costs " + rule.price() + " but the chain's credit is "
                 + Money.ofMicros(credit, rule.price().currency()) + "; pay index " + (head.index() + missingUnits)
                 + " or higher";
-        PaymentRequired offer = Offers.offer(current.config, rule, Answers.requestUrl(request),
-                ErrorCode.INSUFFICIENT_BUDGET, message);
         Map<String, Object> chain = new LinkedHashMap<>();
         chain.put("commitmentId", account.commitmentId());
         chain.put("index", head.index());
         chain.put("credit", Long.toString(credit));
         chain.put("unit", Long.toString(account.unitMicros()));
         chain.put("length", account.length());
-        Map<String, Object> tollgate = new LinkedHashMap<>();
-        tollgate.put("message", message);
-        tollgate.put("chain", chain);
-        offer = new PaymentRequired(offer.x402Version(), offer.error(), offer.resource(), offer.accepts(),
-                Map.of("tollgate", tollgate));
+        PaymentRequired offer = Offers.offer(current.config, rule, Answers.requestUrl(request), null,
+                ErrorCode.INSUFFICIENT_BUDGET, message, chain);
         Answers.send402(request, response, offer,
                 () -> Offers.html(current.config, rule, ErrorCode.INSUFFICIENT_BUDGET, message));
     }

@@ -23,8 +23,9 @@ final class PerStream {
     private final PriceRule rule;
     private final String stream;
     /**
-     * The stream as the ledger keys entitlements: named with the rule that sells it, so two rules whose patterns
-     * give the same stream key (a 4K rule before a cheaper one) never share an entitlement.
+     * The stream as the ledger keys entitlements: named with the rule that sells it ({@link PriceRule#entitlementKey},
+     * unique among the config's per-stream rules), so two rules whose patterns give the same stream key (a 4K rule
+     * before a cheaper one) never share an entitlement, and editing a rule's glob keeps what it sold.
      */
     private final String entitlement;
     private final Instant now;
@@ -33,7 +34,7 @@ final class PerStream {
     PerStream(PriceRule rule, String path, Clock clock) {
         this.rule = rule;
         this.stream = StreamKeys.keyOf(rule, path);
-        this.entitlement = stream + " (" + rule.match() + ")";
+        this.entitlement = stream + " (" + rule.entitlementKey() + ")";
         this.now = clock.instant();
         this.until = now.plus(rule.window().orElseThrow());
     }

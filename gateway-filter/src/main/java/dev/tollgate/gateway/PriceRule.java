@@ -28,19 +28,28 @@ import java.util.Set;
  * @param stream the per-stream pattern grouping requests into one stream ({@code /videos/{id}/**}); absent means
  *               each path is its own stream; only for per-stream
  * @param unitBytes how many body bytes one metered charge pays for; above 0 exactly for metered, else 0
+ * @param id the rule's own name ({@code id:} in the config), which stays when its glob is edited: 1 to 64 letters,
+ *           digits, {@code .}, {@code _} or {@code -}, starting with a letter or digit; empty if it has none
  * @since 0.1
  */
 public record PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                         Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
-                        Optional<String> stream, long unitBytes) {
+                        Optional<String> stream, long unitBytes, Optional<String> id) {
 
     /** The scheme every priced rule accepts. */
     public static final Set<String> SCRIP_ONLY = Set.of(Scrip.SCHEME);
     /** A per-stream rule's window when the config names none. */
     public static final Duration DEFAULT_WINDOW = Duration.ofHours(4);
+    /** What a rule's {@code id} may be: never the start of a glob or a stream pattern, which start with / or *. */
+    static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     public PriceRule {
         Objects.requireNonNull(match, "match cannot be null.");
+        Objects.requireNonNull(id, "id cannot be null.");
+        if (id.isPresent() && !ID.matcher(id.get()).matches()) {
+            throw new IllegalArgumentException("an id is 1 to 64 letters, digits, '.', '_' or '-', starting with a "
+                    + "letter or digit: " + id.get());
+        }
         methods = Set.copyOf(methods);
         Objects.requireNonNull(price, "price cannot be null.");
         Objects.requireNonNull(charge, "charge cannot be null.");
@@ -67,6 +76,14 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
         }
     }
 
+    /** A rule without an {@code id}. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes,
+                Optional.empty());
+    }
+
     /** An offline rule: charges are confirmed by the gateway's own ledger alone. */
     public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                      Optional<String> mimeType) {
@@ -88,6 +105,15 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
     /** Whether the rule applies to requests with this (upper-case) method. A rule for GET also covers HEAD. */
     public boolean appliesTo(String method) {
         return methods.isEmpty() || methods.contains(method) || (method.equals("HEAD") && methods.contains("GET"));
+    }
+
+    /**
+     * The name a per-stream rule keeps its entitlements under (PROTOCOL.md section 9): its {@code id}, else its
+     * {@code stream} pattern, else its {@code match}. An entitlement belongs to the rule that sold it, and survives
+     * any edit of the rule that keeps this name: with an {@code id}, every edit.
+     */
+    public String entitlementKey() {
+        return id.orElse(stream.orElse(match));
     }
 
     /** Whether the rule accepts payment with this x402 scheme. */

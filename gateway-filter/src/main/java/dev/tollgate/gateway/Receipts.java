@@ -51,8 +51,11 @@ final class Receipts {
         json.append(",\"network\":\"").append(network)
                 .append("\",\"amount\":\"").append(amountMicros)
                 .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros)
-                .append("\",\"charge\":\"per-stream\",\"stream\":");
-        appendJsonString(json, stream);
+                .append("\",\"charge\":\"per-stream\"");
+        if (Offers.boundedStream(stream) != null) { // a longer key could push the headers past the container's limit
+            json.append(",\"stream\":");
+            appendJsonString(json, stream);
+        }
         json.append(",\"until\":").append(untilEpochSeconds).append(",\"entitled\":").append(entitled)
                 .append("}}");
         return encode(json);

@@ -40,6 +40,9 @@ final class RestartOnly {
         if (!running.settlement().equals(next.settlement())) {
             return "broker.redemption-url or settlement.*";
         }
+        if (running.clientLimits().clients() != next.clientLimits().clients()) {
+            return "failed-payments.clients";
+        }
         return null;
     }
 }

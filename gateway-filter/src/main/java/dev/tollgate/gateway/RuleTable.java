@@ -28,4 +28,22 @@ final class RuleTable {
         }
         return null;
     }
+
+    /**
+     * Whether some method is charged on the path: a priced rule matches it before any free rule for every method.
+     * {@code OPTIONS} passes uncharged on such a path, but must not carry what the app answers there.
+     */
+    boolean pricedForSomeMethod(String path) {
+        for (int i = 0; i < patterns.length; i++) {
+            if (patterns[i].matches(path)) {
+                if (rules[i].charge() != ChargeModel.FREE) {
+                    return true;
+                }
+                if (rules[i].methods().isEmpty()) {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
 }

@@ -64,7 +64,8 @@ public final class TollgateFilter implements Filter {
     private volatile String lastReloadProblem;
     private Clock clock;
     private CredentialCache credentials;
-    private CredentialReader reader;
+    /** Reads and verifies payments; package-private for tests. */
+    CredentialReader reader;
     private BrowserFlow browser;
     private BrokerVerification verification;
     private Ledger ledger;
@@ -125,9 +126,10 @@ public final class TollgateFilter implements Filter {
             onlineCharger = settler.onlineCharger();
             forwarding = new PaidForwarding(ledger, settler::refunded, settler::requestEnded);
             verification = BrokerVerification.start(config, clock);
-            reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh());
+            FailedVerifications failures = new FailedVerifications(config.clientLimits().clients(), clock);
+            reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh(), failures);
             payWords = PayWordPayments.start(config, verification.keys(), ledger, forwarding, settler::charged, clock,
-                    settings.cacheSize);
+                    settings.cacheSize, failures);
             browser = new BrowserFlow(clock);
             snapshot = new Snapshot(config, browser);
             if (settings.watch) {
@@ -232,11 +234,11 @@ public final class TollgateFilter implements Filter {
             browser.callback(request, response, method, reader, credentials);
             return;
         }
-        if (method.equals("OPTIONS")) {
-            chain.doFilter(request, response);
+        Snapshot current = snapshot;
+        if (method.equals("OPTIONS")) { // never charged (CORS preflights carry no payment), never the paid content
+            chain.doFilter(request, current.rules.pricedForSomeMethod(path) ? new OptionsResponse(response) : response);
             return;
         }
-        Snapshot current = snapshot;
         PriceRule rule = current.rules.match(path, method);
         if (rule == null || rule.charge() == ChargeModel.FREE) {
             chain.doFilter(request, response);
@@ -267,6 +269,9 @@ public final class TollgateFilter implements Filter {
             }
         } catch (PaymentException e) {
             Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
+            return;
+        } catch (FailedVerifications.TooManyFailures e) {
+            Answers.tooManyFailures(response, e);
             return;
         } catch (RuntimeException e) {
             // A bug or an input no check foresaw: refuse the payment rather than answer 500 or let it pass.

@@ -155,6 +155,21 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void aHeadRuleAfterAGetRuleForTheSamePathsCanNeverMatchAndIsRefused() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + String.join("\n",
+                "rules:",
+                "  - match: /api/**",
+                "    methods: [GET]",
+                "    price: 0.01",
+                "  - match: /api/**",
+                "    methods: [HEAD]",
+                "    price: 0.02",
+                ""));
+        assertThat(e.problems()).singleElement().asString().contains("rules[1].match: '/api/**' can never match")
+                .contains("rules[0]");
+    }
+
+    @Test
     void namesMissingSettings() throws Exception {
         InvalidConfigException e = problemsOf("seller:\n  name: x\nrules:\n  - match: /a\n");
         assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("seller.id: missing"))
@@ -199,6 +214,73 @@ final class ConfigLoaderTest {
         assertThat(e.problems().get(0)).contains("currency").contains("ISO 4217");
         assertThat(e.problems().get(1)).contains("broker.id");
         assertThat(e.problems().get(2)).contains("broker.max-stale").contains("not a duration");
+    }
+
+    @Test
+    void aMaxStaleShorterThanTwoKeyRefreshesIsRefusedWhereItIsWritten() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER.replace("currency: USD",
+                "  key-refresh: 10m\n  max-stale: 5m\ncurrency: USD"));
+        assertThat(e.problems()).singleElement().asString()
+                .contains("gateway.yaml:10:14: broker.max-stale: max-stale (5m) must be at least twice key-refresh "
+                        + "(10m)").contains("make max-stale 20m or more");
+
+        e = problemsOf(HEADER.replace("currency: USD", "  key-refresh: 24h\ncurrency: USD"));
+        assertThat(e.problems()).singleElement().asString()
+                .contains("gateway.yaml:9:16: broker.key-refresh: max-stale (1d) must be at least twice key-refresh "
+                        + "(1d)");
+
+        assertThat(GatewayConfig.load(write(HEADER.replace("currency: USD",
+                "  key-refresh: 10m\n  max-stale: 20m\ncurrency: USD"))).broker().maxStale())
+                .isEqualTo(Duration.ofMinutes(20));
+    }
+
+    @Test
+    void aRuleWhoseOfferCouldOverflowTheResponseHeadersIsRefusedWhereItIsWritten() throws Exception {
+        String rules = String.join("\n",
+                "rules:",
+                "  - match: /small/**",
+                "    price: 0.05",
+                "  - match: /big/**",
+                "    price: 0.05",
+                "    schemes: [scrip, payword]",
+                "    description: '" + "\u20ac".repeat(500) + "'",
+                "");
+        String header = HEADER.replace("name: Test Seller", "name: '" + "\u20ac".repeat(200) + "'");
+
+        InvalidConfigException e = problemsOf(header + rules);
+
+        assertThat(e.problems()).singleElement().asString()
+                .contains("gateway.yaml:13:5: rules[1]: its 402's PAYMENT-REQUIRED header could take")
+                .contains("more than the " + Offers.MAX_HEADER_CHARS).contains("shorten its description");
+        assertThat(GatewayConfig.load(write(HEADER + rules.replace("\u20ac".repeat(500), "One article"))).rules())
+                .hasSize(2);
+    }
+
+    @Test
+    void theLimitOnFailedPaymentsHasDefaultsAndBadValuesAreNamedWhereWritten() throws Exception {
+        assertThat(GatewayConfig.load(write(HEADER)).clientLimits()).isEqualTo(GatewayConfig.ClientLimits.DEFAULTS);
+        GatewayConfig config = GatewayConfig.load(write(HEADER + String.join("\n",
+                "failed-payments:",
+                "  burst: 50",
+                "  per-minute: 120",
+                "  clients: 20000",
+                "client-address-header: X-Real-IP",
+                "")));
+        assertThat(config.clientLimits()).isEqualTo(new GatewayConfig.ClientLimits(50, 120, 20_000,
+                java.util.Optional.of("X-Real-IP")));
+
+        InvalidConfigException e = problemsOf(HEADER + String.join("\n",
+                "failed-payments:",
+                "  burst: 0",
+                "  per-minute: lots",
+                "  clients: 10",
+                "client-address-header: 'X Forwarded: for'",
+                ""));
+        assertThat(e.problems()).hasSize(4);
+        assertThat(e.problems().get(0)).contains(":11:10: failed-payments.burst:").contains("between 1 and 10000");
+        assertThat(e.problems().get(1)).contains(":12:15: failed-payments.per-minute:").contains("not a whole number");
+        assertThat(e.problems().get(2)).contains(":13:12: failed-payments.clients:").contains("1000 and 10000000");
+        assertThat(e.problems().get(3)).contains(":14:24: client-address-header:").contains("not a header name");
     }
 
     @Test

@@ -271,6 +271,45 @@ final class PerStreamTest {
         assertThat(TollgateFilterTest.offerOf(response).error()).isEqualTo("insufficient_budget");
     }
 
+    /** Rewrites the config and waits until the filter runs the rule as {@code applied} says. */
+    private void reloadWith(String rules, java.util.function.Predicate<PriceRule> applied) throws Exception {
+        gateway.writeConfig(rules);
+        ConfigReloadTest.awaitTrue(() -> applied.test(gateway.filter.config().rules().get(0)));
+    }
+
+    @Test
+    void editingTheGlobOfARuleWithAnIdKeepsWhatItSoldAcrossAHotReload() throws Exception {
+        String withId = RULES.replace("    window: 4h\n", "    window: 4h\n    id: films\n");
+        reloadWith(withId.replace("stream: /videos/{id}/**", "stream: /videos/{film}/**"),
+                rule -> rule.id().isPresent());
+        String token = scrip("s-edited");
+        HttpTester.Response bought = paid("GET", "/videos/abc/movie.mp4", token, "Range", "bytes=0-9");
+
+        reloadWith(withId.replace("match: /videos/**", "match: /videos/*/*"),
+                rule -> rule.match().equals("/videos/*/*"));
+        HttpTester.Response after = paid("GET", "/videos/abc/movie.mp4", token, "Range", "bytes=10-19");
+
+        assertThat(TollgateFilterTest.receiptOf(bought).amount()).isEqualTo("100000");
+        assertThat(after.getStatus()).isEqualTo(206);
+        assertThat(TollgateFilterTest.receiptOf(after).amount()).as("the viewer is not charged again").isEqualTo("0");
+        assertThat(TollgateFilterTest.receiptOf(after).transaction()).isEqualTo(
+                TollgateFilterTest.receiptOf(bought).transaction());
+        assertThat(remaining("s-edited")).isEqualTo(BUDGET - PRICE);
+    }
+
+    @Test
+    void editingTheGlobOfARuleWithAStreamPatternKeepsWhatItSoldWithoutAnId() throws Exception {
+        String token = scrip("s-glob");
+        paid("GET", "/videos/abc/movie.mp4", token, "Range", "bytes=0-9");
+
+        reloadWith(RULES.replace("match: /videos/**", "match: /videos/*/*"),
+                rule -> rule.match().equals("/videos/*/*"));
+        HttpTester.Response after = paid("GET", "/videos/abc/movie.mp4", token, "Range", "bytes=10-19");
+
+        assertThat(TollgateFilterTest.receiptOf(after).amount()).isEqualTo("0");
+        assertThat(remaining("s-glob")).isEqualTo(BUDGET - PRICE);
+    }
+
     @Test
     void anEntitlementSoldByOneRuleDoesNotCoverAnotherRuleWithTheSameStreamKey() throws Exception {
         Path content = dir.resolve("content");
@@ -279,10 +318,12 @@ final class PerStreamTest {
                 String.join("\n",
                         "rules:",
                         "  - match: /videos/*/4k/**",
+                        "    id: films-4k",
                         "    price: 1.00",
                         "    charge: per-stream",
                         "    stream: /videos/{id}/**",
                         "  - match: /videos/**",
+                        "    id: films",
                         "    price: 0.10",
                         "    charge: per-stream",
                         "    stream: /videos/{id}/**",

@@ -312,4 +312,61 @@ final class StreamConfigTest {
         assertThat(StreamKeys.compile("/live/**").key("/live/a/b")).isEqualTo("/live");
         assertThat(keys.captures()).containsExactly("id");
     }
+
+    @Test
+    void aRuleIdNamesTheEntitlementsAndDefaultsToTheStreamPatternThenTheMatch() throws Exception {
+        GatewayConfig config = load(String.join("\n",
+                "rules:",
+                "  - match: /videos/*/4k/**",
+                "    id: films-4k",
+                "    price: 1.00",
+                "    charge: per-stream",
+                "    stream: /videos/{id}/**",
+                "  - match: /videos/**",
+                "    price: 0.10",
+                "    charge: per-stream",
+                "    stream: /videos/{id}/**",
+                "  - match: /live/**",
+                "    price: 0.50",
+                "    charge: per-stream",
+                "  - match: /articles/**",
+                "    id: articles",
+                "    price: 0.05",
+                ""));
+
+        assertThat(config.rules()).extracting(PriceRule::entitlementKey)
+                .containsExactly("films-4k", "/videos/{id}/**", "/live/**", "articles");
+        assertThat(config.rules().get(3).id()).contains("articles");
+        assertThat(config.rules().get(1).id()).isEmpty();
+    }
+
+    @Test
+    void idsAreTokensNoTwoRulesShareAndPerStreamRulesSharingAStreamPatternNeedThem() throws Exception {
+        java.util.List<String> problems = problemsOf(String.join("\n",
+                "rules:",
+                "  - match: /a/**",
+                "    id: 'a/b'",
+                "    price: 0.05",
+                "  - match: /b/**",
+                "    id: shop",
+                "    price: 0.05",
+                "  - match: /c/**",
+                "    id: shop",
+                "    price: 0.05",
+                "  - match: /videos/*/4k/**",
+                "    price: 1.00",
+                "    charge: per-stream",
+                "    stream: /videos/{id}/**",
+                "  - match: /videos/**",
+                "    price: 0.10",
+                "    charge: per-stream",
+                "    stream: /videos/{id}/**",
+                ""));
+
+        assertThat(problems).hasSize(3);
+        assertThat(problems.get(0)).contains("gateway.yaml:12:9: rules[0].id: 'a/b' is not an id");
+        assertThat(problems.get(1)).contains("gateway.yaml:18:9: rules[2].id: 'shop' is already the id of rules[1]");
+        assertThat(problems.get(2)).contains("gateway.yaml:24:5: rules[4]: keeps its entitlements under the same "
+                + "name as rules[3] ('/videos/{id}/**', its stream pattern)").contains("give each rule an id");
+    }
 }

@@ -108,6 +108,29 @@ final class TomcatContainerTest {
     }
 
     @Test
+    void aMultiKilobyteQueryStringGetsA402NotA500() throws Exception {
+        // Tomcat allows 8 KiB of request and of response headers: the offer cannot carry this query along.
+        HttpResponse<String> response = get("/articles/one?utm=" + "q".repeat(6_000), null);
+
+        assertThat(response.statusCode()).isEqualTo(402);
+        PaymentRequired offer = X402Codec.decodeHeader(
+                response.headers().firstValue(PaymentHeaders.PAYMENT_REQUIRED).orElseThrow(), PaymentRequired.class);
+        assertThat(offer.resource().url()).isEqualTo(base + "/articles/one");
+    }
+
+    @Test
+    void aMultiKilobytePathGetsA402NotA500() throws Exception {
+        String path = "/articles/" + "p".repeat(6_000);
+
+        HttpResponse<String> response = get(path, null);
+
+        assertThat(response.statusCode()).isEqualTo(402);
+        PaymentRequired offer = X402Codec.decodeHeader(
+                response.headers().firstValue(PaymentHeaders.PAYMENT_REQUIRED).orElseThrow(), PaymentRequired.class);
+        assertThat(base + path).startsWith(offer.resource().url());
+    }
+
+    @Test
     void freePathsPass() throws Exception {
         assertThat(get("/free/page", null).statusCode()).isEqualTo(200);
     }

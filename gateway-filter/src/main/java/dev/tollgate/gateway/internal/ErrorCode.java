@@ -19,6 +19,8 @@ public enum ErrorCode {
     CONFIRMATION_REQUIRED("confirmation_required"),
     BROKER_UNAVAILABLE("broker_unavailable"),
     LEDGER_UNAVAILABLE("ledger_unavailable"),
+    /** 429: too many payments from the client's address failed verification. */
+    TOO_MANY_FAILURES("too_many_failures"),
     // PayWord (PROTOCOL.md section 8)
     INVALID_CERTIFICATE("invalid_certificate"),
     INVALID_COMMITMENT("invalid_commitment"),

@@ -7,13 +7,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 
 import dev.tollgate.gateway.ledger.ChainAccount;
 import dev.tollgate.protocol.PayWord;
@@ -72,22 +70,7 @@ public final class PayWordVerifier {
         this.reverifyAfterMillis = reverifyAfter.toMillis();
         this.verified = Caffeine.newBuilder()
                 .maximumSize(cacheSize)
-                .expireAfter(new Expiry<String, Entry>() {
-                    @Override
-                    public long expireAfterCreate(String key, Entry value, long currentTime) {
-                        return TimeUnit.MILLISECONDS.toNanos(Math.max(0, value.untilMillis() - clock.millis()));
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(String key, Entry value, long currentTime, long currentDuration) {
-                        return expireAfterCreate(key, value, currentTime);
-                    }
-
-                    @Override
-                    public long expireAfterRead(String key, Entry value, long currentTime, long currentDuration) {
-                        return currentDuration;
-                    }
-                })
+                .expireAfter(ExpireAt.<String, Entry>millis(clock, Entry::untilMillis))
                 .build();
     }
 

@@ -28,6 +28,11 @@ public final class OnlineCharger {
     static final String TYP = "tollgate-charge+jwt";
     /** Seconds a charge request stays valid: the protocol's maximum. */
     static final long LIFETIME_SECONDS = 60;
+    /**
+     * The answer read at most: a confirmation is a few hundred bytes (its JWS included); a longer answer is taken as
+     * no answer, so the charge is refunded and the request refused with {@code broker_unavailable}.
+     */
+    static final int MAX_ANSWER_BYTES = 16 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(OnlineCharger.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -135,7 +140,7 @@ public final class OnlineCharger {
     }
 
     private HttpResponse<byte[]> post(URI uri, String jws, Duration timeout) throws IOException, InterruptedException {
-        return JosePost.post(client(), uri, jws, timeout);
+        return JosePost.post(client(), uri, jws, timeout, MAX_ANSWER_BYTES);
     }
 
     private HttpClient client() {

@@ -61,6 +61,13 @@ public final class Settler implements AutoCloseable {
 
     /** How long one batch may take, connection included. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * The answer to a batch read at most: 16 KiB, and 1 KiB per claim sent (a result names a scrip's {@code jti} of
+     * at most 128 characters, or a commitment id, with its status and amounts: about 150 bytes). A longer answer fails
+     * the batch like an unreachable broker.
+     */
+    static final int ANSWER_BYTES = 16 * 1024;
+    static final int ANSWER_BYTES_PER_CLAIM = 1024;
     /** How long {@link #close()} may spend on the final batch. */
     public static final Duration FLUSH_DEADLINE = Duration.ofSeconds(5);
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
@@ -294,7 +301,7 @@ public final class Settler implements AutoCloseable {
         String jws = sign(batch, chains, clock.instant());
         HttpResponse<byte[]> response;
         try {
-            response = post(jws, timeout);
+            response = post(jws, timeout, ANSWER_BYTES + ANSWER_BYTES_PER_CLAIM * (batch.size() + chains.size()));
         } catch (IOException e) {
             return fail("cannot reach the broker at " + settings.redemptionUri() + ": " + e);
         } catch (InterruptedException e) {
@@ -424,8 +431,9 @@ public final class Settler implements AutoCloseable {
         return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust);
     }
 
-    private HttpResponse<byte[]> post(String jws, Duration timeout) throws IOException, InterruptedException {
-        return JosePost.post(http, settings.redemptionUri(), jws, timeout);
+    private HttpResponse<byte[]> post(String jws, Duration timeout, int maxAnswerBytes)
+            throws IOException, InterruptedException {
+        return JosePost.post(http, settings.redemptionUri(), jws, timeout, maxAnswerBytes);
     }
 
     private void apply(List<ScripTotal> batch, JsonNode results) throws LedgerUnavailableException {

@@ -60,6 +60,8 @@ final class FakeRedemptionBroker implements AutoCloseable {
     private final AtomicInteger answersToDrop = new AtomicInteger();
     private final List<String> rejections = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile boolean unavailable;
+    private volatile int padding;
+    private volatile boolean endless;
 
     FakeRedemptionBroker() throws Exception {
         this(null);
@@ -110,6 +112,16 @@ final class FakeRedemptionBroker implements AutoCloseable {
     /** The next {@code n} batches are applied, then their connection is dropped without an answer. */
     void dropAnswers(int n) {
         answersToDrop.set(n);
+    }
+
+    /** Batches are applied and answered with a {@code pad} member of this many characters added to the answer. */
+    void padAnswers(int characters) {
+        padding = characters;
+    }
+
+    /** While on, batches are applied and answered with a body that never ends (until the client hangs up). */
+    void endlessAnswers(boolean value) {
+        endless = value;
     }
 
     /** Claims on this scrip (or PayWord commitment id) are refused with {@code reason}. */
@@ -186,8 +198,30 @@ final class FakeRedemptionBroker implements AutoCloseable {
                 return true;
             }
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            if (endless) {
+                endlessBody(response, callback);
+                return true;
+            }
+            if (padding > 0) {
+                answer.put("pad", "x".repeat(padding));
+            }
             Content.Sink.write(response, true, answer.toString(), callback);
             return true;
+        }
+    }
+
+    /** Writes {@code {"results":[],"pad":"xxx...} in 8 KiB writes until the client hangs up: a body without end. */
+    static void endlessBody(Response response, Callback callback) {
+        try (java.io.OutputStream out = Content.Sink.asOutputStream(response)) {
+            out.write("{\"results\":[],\"pad\":\"".getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[8192];
+            java.util.Arrays.fill(chunk, (byte) 'x');
+            while (true) {
+                out.write(chunk);
+                out.flush();
+            }
+        } catch (java.io.IOException e) {
+            callback.failed(e); // the client hung up, as it should
         }
     }
 

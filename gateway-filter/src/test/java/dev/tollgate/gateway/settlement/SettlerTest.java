@@ -273,4 +273,35 @@ final class SettlerTest {
                 .endsWith("\"claims\":[{\"jti\":\"a\",\"spent\":\"5\"}]}");
         assertThat(b64.decode(parts[2])).hasSize(64);
     }
+
+    @Test
+    void aRedemptionAnswerLargerThanTheBatchCanNeedFailsTheBatchAndSettlesNothing() throws Exception {
+        settler(500, Duration.ofHours(1));
+        charge("a", 50_000);
+        broker.padAnswers(Settler.ANSWER_BYTES + Settler.ANSWER_BYTES_PER_CLAIM);
+
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.FAILED);
+
+        assertThat(ledger.unsettled(10)).singleElement().satisfies(total ->
+                assertThat(total.unsettledMicros()).isEqualTo(50_000));
+        assertThat(settler.status().lastError()).hasValueSatisfying(error -> assertThat(error)
+                .contains("larger than " + (Settler.ANSWER_BYTES + Settler.ANSWER_BYTES_PER_CLAIM) + " bytes"));
+
+        broker.padAnswers(Settler.ANSWER_BYTES / 2);
+        assertThat(settler.settleOnce()).as("an answer within the bound is read").isEqualTo(Settler.Outcome.SENT);
+        assertEverythingSettledExactlyOnce();
+    }
+
+    @Test
+    void anEndlessRedemptionAnswerFailsTheBatchAtTheBoundNotAtTheTimeout() throws Exception {
+        settler(500, Duration.ofHours(1));
+        charge("a", 50_000);
+        broker.endlessAnswers(true);
+
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.FAILED);
+
+        assertThat(settler.status().lastError()).hasValueSatisfying(error ->
+                assertThat(error).contains("larger than").doesNotContain("no answer within"));
+        assertThat(ledger.unsettled(10)).hasSize(1);
+    }
 }
