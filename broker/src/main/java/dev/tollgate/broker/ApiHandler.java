@@ -104,7 +104,16 @@ final class ApiHandler extends Handler.Abstract {
             route(request, response, callback);
         } catch (ApiException e) {
             sendError(response, callback, e);
-        } catch (SQLException | IOException | RuntimeException e) {
+        } catch (SQLException e) {
+            ApiException answer = StorageFailure.answer(e);
+            if (answer.status() == 503) {
+                LOG.warn("{} {} refused: the database is busy or unavailable ({})", request.getMethod(),
+                        Request.getPathInContext(request), e.getMessage());
+            } else {
+                LOG.error("{} {} failed", request.getMethod(), Request.getPathInContext(request), e);
+            }
+            sendError(response, callback, answer);
+        } catch (IOException | RuntimeException e) {
             LOG.error("{} {} failed", request.getMethod(), Request.getPathInContext(request), e);
             sendError(response, callback, new ApiException(500, "internal_error",
                     "the broker could not complete the request; nothing was charged"));
@@ -519,6 +528,9 @@ final class ApiHandler extends Handler.Abstract {
         }
         if (e.status() == 413) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
+        if (e.status() == 503) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(StorageFailure.RETRY_AFTER.toSeconds()));
         }
         ObjectNode out = JSON.createObjectNode();
         out.put("error", e.code());

@@ -75,7 +75,7 @@ public final class Broker implements AutoCloseable {
     /** The validated builder settings. */
     private record Settings(int port, String host, Path dataDir, String issuer, boolean demoMode, String currency,
                             Path keystore, char[] keystorePassword, Clock clock, Duration stopTimeout,
-                            Duration settlementGrace, Duration sweepInterval) {
+                            Duration settlementGrace, Duration sweepInterval, Duration busyTimeout) {
     }
 
     private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement,
@@ -363,6 +363,7 @@ public final class Broker implements AutoCloseable {
         private Duration stopTimeout = Duration.ofSeconds(2);
         private Duration settlementGrace = DEFAULT_SETTLEMENT_GRACE;
         private Duration sweepInterval = Duration.ofMinutes(1);
+        private Duration busyTimeout = Store.DEFAULT_BUSY_TIMEOUT;
 
         private Builder() {
         }
@@ -436,6 +437,16 @@ public final class Broker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a write waits for another connection's lock on the database before it is refused (503).
+         * Default 10 s; tests use less.
+         */
+        Builder busyTimeout(Duration timeout) {
+            requireArgument(!timeout.isNegative(), "busyTimeout must not be negative");
+            this.busyTimeout = timeout;
+            return this;
+        }
+
         /** How long {@link Broker#close()} lets requests in flight finish. Default 2 s; tests use zero. */
         Builder stopTimeout(Duration stopTimeout) {
             requireArgument(!stopTimeout.isNegative(), "stopTimeout must not be negative");
@@ -469,7 +480,7 @@ public final class Broker implements AutoCloseable {
             }
             Settings settings = new Settings(port, host, dataDir, issuer, demoMode, code, keystore,
                     keystorePassword == null ? null : keystorePassword.clone(), clock, stopTimeout, settlementGrace,
-                    sweepInterval);
+                    sweepInterval, busyTimeout);
             Store store = null;
             try {
                 SecretFiles.createDirectory(dataDir);
@@ -480,7 +491,7 @@ public final class Broker implements AutoCloseable {
                     // An empty file is an empty SQLite database: created first so that it is owner-only.
                     SecretFiles.write(database, new byte[0]);
                 }
-                store = Store.open(database, clock);
+                store = Store.open(database, clock, busyTimeout);
                 ScripSigner signer = new ScripSigner(keys);
                 String iss = issuer == null ? "" : issuer;
                 Issuer issuerService = new Issuer(store, signer, pseudonymSecret, iss, code, clock);

@@ -33,6 +33,8 @@ import org.sqlite.SQLiteConfig;
 final class Store implements AutoCloseable {
 
     static final String FILE = "broker.db";
+    /** How long a write waits for another connection (such as an administrative command) to release the database. */
+    static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(10);
 
     /** Migrations by target version: index 0 takes an empty database to version 1. */
     private static final List<List<String>> MIGRATIONS = List.of(List.of(
@@ -208,11 +210,16 @@ final class Store implements AutoCloseable {
     }
 
     static Store open(Path file, Clock clock) throws SQLException {
+        return open(file, clock, DEFAULT_BUSY_TIMEOUT);
+    }
+
+    /** Opens and migrates {@code file}; a write waits at most {@code busyTimeout} for another connection's lock. */
+    static Store open(Path file, Clock clock, Duration busyTimeout) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.enforceForeignKeys(true);
-        config.setBusyTimeout(10_000);
+        config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
         Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
         Store store = new Store(connection, clock);
         try {
@@ -771,18 +778,22 @@ final class Store implements AutoCloseable {
         return transaction("BEGIN", work);
     }
 
+    /**
+     * Runs {@code work} between {@code begin} and COMMIT. If the work or the COMMIT fails, the transaction is rolled
+     * back: a COMMIT can fail and leave the transaction open (a deferred constraint, an I/O error), and an open
+     * transaction would refuse every later BEGIN on this one connection.
+     */
     private <T> T transaction(String begin, Work<T> work) throws SQLException {
         try (Statement st = connection.createStatement()) {
             st.execute(begin);
-            T result;
             try {
-                result = work.run(connection);
+                T result = work.run(connection);
+                st.execute("COMMIT");
+                return result;
             } catch (SQLException | RuntimeException e) {
                 rollback(st);
                 throw e;
             }
-            st.execute("COMMIT");
-            return result;
         }
     }
 
