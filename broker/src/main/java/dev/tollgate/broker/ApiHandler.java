@@ -133,7 +133,8 @@ final class ApiHandler extends Handler.Abstract {
             }
             case ACCOUNTS_PATH -> {
                 if (!demoMode) {
-                    throw notFound();
+                    throw new ApiException(404, "not_found", "no such endpoint: accounts are created over HTTP on a"
+                            + " demo broker only");
                 }
                 requireMethod(method, "POST");
                 createAccount(readJson(request, true), response, callback);

@@ -113,13 +113,24 @@ final class Store implements AutoCloseable {
             // Version 5: buyer logins for the browser pages (docs/PROTOCOL.md section 10).
             BuyerLogins.MIGRATION,
             // Version 6: a PayWord chain is unique per (certificate, seller), not per certificate.
-            PayWordStore.MIGRATION_V6);
+            PayWordStore.MIGRATION_V6,
+            // Version 7: whether this is a demo database (buyers funded from nothing), recorded and enforced.
+            DatabaseMode.MIGRATION);
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 
     /** The statements that take a database of {@code version} to {@code version + 1} (for migration tests). */
     static List<String> migrationFrom(int version) {
         return MIGRATIONS.get(version);
+    }
+
+    /** The schema version {@code migration} takes a database to (for migration tests, whatever the order). */
+    static int versionAfter(List<String> migration) {
+        int index = MIGRATIONS.indexOf(migration);
+        if (index < 0) {
+            throw new IllegalArgumentException("not a migration of this store");
+        }
+        return index + 1;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -683,13 +694,18 @@ final class Store implements AutoCloseable {
 
     /** Runs an UPDATE that must change exactly one row; anything else is a broken invariant (rolled back). */
     static void update(Connection c, String sql, Object... args) throws SQLException {
+        if (execute(c, sql, args) != 1) {
+            throw new SQLException("invariant violated, rolled back: " + sql);
+        }
+    }
+
+    /** Runs an INSERT, UPDATE or DELETE with {@code args}. @return how many rows it changed */
+    static int execute(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
-            if (ps.executeUpdate() != 1) {
-                throw new SQLException("invariant violated, rolled back: " + sql);
-            }
+            return ps.executeUpdate();
         }
     }
 
