@@ -158,7 +158,8 @@ final class ApiHandler extends Handler.Abstract {
             case SCRIP_PATH -> {
                 requireMethod(method, "POST");
                 String account = authenticate(request);
-                issueScrip(account, readJson(request, false, MAX_SCRIP_BODY_BYTES), response, callback);
+                String key = ScripIdempotency.key(request.getHeaders().getValuesList(ScripIdempotency.HEADER));
+                issueScrip(account, key, readJson(request, false, MAX_SCRIP_BODY_BYTES), response, callback);
             }
             case CERTIFICATES_PATH -> {
                 requireMethod(method, "POST");
@@ -330,8 +331,8 @@ final class ApiHandler extends Handler.Abstract {
         sendJson(response, callback, 201, out);
     }
 
-    private void issueScrip(String account, ObjectNode body, Response response, Callback callback)
-            throws ApiException, SQLException {
+    private void issueScrip(String account, String idempotencyKey, ObjectNode body, Response response,
+                            Callback callback) throws ApiException, SQLException {
         allowOnly(body, Set.of("seller", "budget", "ttlSeconds"));
         JsonNode sellerNode = body.get("seller");
         if (sellerNode == null || sellerNode.isNull()) {
@@ -347,7 +348,10 @@ final class ApiHandler extends Handler.Abstract {
         }
         long budget = amount(body, "budget", ScripRules.MAX_BUDGET_MICROS);
         Duration ttl = ttl(body.get("ttlSeconds"));
-        Issuer.Issued issued = issuer.issue(account, sellerNode.textValue(), budget, ttl);
+        Issuer.Issued issued = issuer.issue(account, sellerNode.textValue(), budget, ttl, idempotencyKey);
+        if (issued.replayed()) {
+            response.getHeaders().put(ScripIdempotency.REPLAYED_HEADER, "true");
+        }
         ObjectNode out = JSON.createObjectNode();
         out.put("token", issued.token());
         out.put("jti", issued.jti());

@@ -67,6 +67,7 @@ public final class Broker implements AutoCloseable {
     private final Charges charges;
     private final PayWordCertificates certificates;
     private final BuyerLogins logins;
+    private final ScripIdempotency idempotency;
     private ScheduledExecutorService sweeper;
     private Server server;
     private ServerConnector connector;
@@ -75,12 +76,14 @@ public final class Broker implements AutoCloseable {
     /** The validated builder settings. */
     private record Settings(int port, String host, Path dataDir, String issuer, Boolean demoMode, String currency,
                             Path keystore, char[] keystorePassword, Clock clock, Duration stopTimeout,
-                            Duration settlementGrace, Duration sweepInterval, Duration busyTimeout) {
+                            Duration settlementGrace, Duration sweepInterval, Duration busyTimeout,
+                            int idempotencyKeysPerAccount) {
     }
 
     private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement,
-                   Charges charges, PayWordCertificates certificates) {
+                   Charges charges, PayWordCertificates certificates, ScripIdempotency idempotency) {
         this.logins = new BuyerLogins(store, settings.clock());
+        this.idempotency = idempotency;
         this.settings = settings;
         this.store = store;
         this.keys = keys;
@@ -298,6 +301,16 @@ public final class Broker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Expiry returns failed; retrying at the next run", e);
         }
+        try {
+            idempotency.purgeExpired();
+        } catch (SQLException e) {
+            LOG.warn("Forgetting expired idempotency keys failed; retrying at the next run", e);
+        }
+    }
+
+    /** Forgets the idempotency keys of {@code POST /v1/scrip} older than 24 hours (the sweep does it every minute). */
+    int purgeIdempotencyKeys() throws SQLException {
+        return idempotency.purgeExpired();
     }
 
     Store store() {
@@ -372,6 +385,7 @@ public final class Broker implements AutoCloseable {
         private Duration settlementGrace = DEFAULT_SETTLEMENT_GRACE;
         private Duration sweepInterval = Duration.ofMinutes(1);
         private Duration busyTimeout = Store.DEFAULT_BUSY_TIMEOUT;
+        private int idempotencyKeysPerAccount = ScripIdempotency.DEFAULT_KEYS_PER_ACCOUNT;
 
         private Builder() {
         }
@@ -462,6 +476,13 @@ public final class Broker implements AutoCloseable {
             return this;
         }
 
+        /** How many idempotency keys of one account are remembered. Default 1000; tests use fewer. */
+        Builder idempotencyKeysPerAccount(int keys) {
+            requireArgument(keys >= 1, "idempotencyKeysPerAccount must be at least 1");
+            this.idempotencyKeysPerAccount = keys;
+            return this;
+        }
+
         /** How long {@link Broker#close()} lets requests in flight finish. Default 2 s; tests use zero. */
         Builder stopTimeout(Duration stopTimeout) {
             requireArgument(!stopTimeout.isNegative(), "stopTimeout must not be negative");
@@ -497,7 +518,7 @@ public final class Broker implements AutoCloseable {
             }
             Settings settings = new Settings(port, host, dataDir, issuer, demoMode, code, keystore,
                     keystorePassword == null ? null : keystorePassword.clone(), clock, stopTimeout, settlementGrace,
-                    sweepInterval, busyTimeout);
+                    sweepInterval, busyTimeout, idempotencyKeysPerAccount);
             Store store = null;
             try {
                 SecretFiles.createDirectory(dataDir);
@@ -514,14 +535,16 @@ public final class Broker implements AutoCloseable {
                 }
                 ScripSigner signer = new ScripSigner(keys);
                 String iss = issuer == null ? "" : issuer;
-                Issuer issuerService = new Issuer(store, signer, pseudonymSecret, iss, code, clock);
+                ScripIdempotency idempotency = new ScripIdempotency(store, clock, idempotencyKeysPerAccount);
+                Issuer issuerService = new Issuer(store, signer, pseudonymSecret, iss, code, clock, idempotency);
                 SellerTokens sellerTokens = new SellerTokens(store, iss, clock);
                 PayWordStore payword = new PayWordStore(store);
                 Settlement settlement = new Settlement(store, sellerTokens, new PayWordClaims(payword, iss),
                         settlementGrace);
                 Charges charges = new Charges(store, sellerTokens, signer, iss);
                 PayWordCertificates certificates = new PayWordCertificates(payword, signer, issuerService);
-                return new Broker(settings, store, keys, issuerService, settlement, charges, certificates);
+                return new Broker(settings, store, keys, issuerService, settlement, charges, certificates,
+                        idempotency);
             } catch (IOException | SQLException | RuntimeException e) {
                 if (store != null) {
                     try {

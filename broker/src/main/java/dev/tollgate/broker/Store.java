@@ -115,7 +115,9 @@ final class Store implements AutoCloseable {
             // Version 6: a PayWord chain is unique per (certificate, seller), not per certificate.
             PayWordStore.MIGRATION_V6,
             // Version 7: whether this is a demo database (buyers funded from nothing), recorded and enforced.
-            DatabaseMode.MIGRATION);
+            DatabaseMode.MIGRATION,
+            // Version 8: Idempotency-Key of POST /v1/scrip, kept 24 hours.
+            ScripIdempotency.MIGRATION);
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 
@@ -422,38 +424,42 @@ final class Store implements AutoCloseable {
      */
     Reservation reserve(String buyer, String seller, String jti, String kid, long budget, Instant issuedAt,
                         Instant expiresAt) throws SQLException {
-        return write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sellers WHERE id = ?")) {
-                ps.setString(1, seller);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Reservation.UNKNOWN_SELLER;
-                    }
+        return write(c -> reserve(c, buyer, seller, jti, kid, budget, issuedAt, expiresAt));
+    }
+
+    /** {@link #reserve} inside the caller's transaction. */
+    static Reservation reserve(Connection c, String buyer, String seller, String jti, String kid, long budget,
+                               Instant issuedAt, Instant expiresAt) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sellers WHERE id = ?")) {
+            ps.setString(1, seller);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Reservation.UNKNOWN_SELLER;
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE buyers SET balance = balance - ?,"
-                    + " reserved = reserved + ? WHERE id = ? AND balance >= ?")) {
-                ps.setLong(1, budget);
-                ps.setLong(2, budget);
-                ps.setString(3, buyer);
-                ps.setLong(4, budget);
-                if (ps.executeUpdate() != 1) {
-                    return apiKeyHashIn(c, buyer) ? Reservation.INSUFFICIENT_FUNDS : Reservation.UNKNOWN_BUYER;
-                }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE buyers SET balance = balance - ?,"
+                + " reserved = reserved + ? WHERE id = ? AND balance >= ?")) {
+            ps.setLong(1, budget);
+            ps.setLong(2, budget);
+            ps.setString(3, buyer);
+            ps.setLong(4, budget);
+            if (ps.executeUpdate() != 1) {
+                return apiKeyHashIn(c, buyer) ? Reservation.INSUFFICIENT_FUNDS : Reservation.UNKNOWN_BUYER;
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO scrip (jti, buyer, seller, kid, budget,"
-                    + " redeemed, status, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, 0, 'active', ?, ?)")) {
-                ps.setString(1, jti);
-                ps.setString(2, buyer);
-                ps.setString(3, seller);
-                ps.setString(4, kid);
-                ps.setLong(5, budget);
-                ps.setLong(6, issuedAt.getEpochSecond());
-                ps.setLong(7, expiresAt.getEpochSecond());
-                ps.executeUpdate();
-            }
-            return Reservation.RESERVED;
-        });
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO scrip (jti, buyer, seller, kid, budget,"
+                + " redeemed, status, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, 0, 'active', ?, ?)")) {
+            ps.setString(1, jti);
+            ps.setString(2, buyer);
+            ps.setString(3, seller);
+            ps.setString(4, kid);
+            ps.setLong(5, budget);
+            ps.setLong(6, issuedAt.getEpochSecond());
+            ps.setLong(7, expiresAt.getEpochSecond());
+            ps.executeUpdate();
+        }
+        return Reservation.RESERVED;
     }
 
     private static boolean apiKeyHashIn(Connection c, String buyer) throws SQLException {

@@ -210,6 +210,21 @@ final class SchemaMigrationTest {
                 .build())).isInstanceOf(IllegalStateException.class).hasMessageContaining("is not a demo database");
     }
 
+    @Test
+    void aDatabaseFromBeforeIdempotencyKeysMigratesAndTakesThem() throws Exception {
+        // The source is not 'demo': in a database that has the demo fence already, an undecided one refuses that.
+        String oldKey = insertBuyer(databaseBefore(ScripIdempotency.MIGRATION), "test");
+
+        try (Broker broker = TestBrokers.startDemo(dir)) {
+            Buyer buyer = new Buyer("acct_00000000000000aa", oldKey);
+            Answer first = ScripIdempotencyTest.issue(broker, buyer, "\"k-1\"", 1_000);
+            Answer again = ScripIdempotencyTest.issue(broker, buyer, "\"k-1\"", 1_000);
+            assertThat(first.status()).as(first.body()).isEqualTo(201);
+            assertThat(again.text("token")).isEqualTo(first.text("token"));
+            assertThat(TestBrokers.get(broker, "/v1/accounts/me", oldKey).micros("balance")).isEqualTo(699_000);
+        }
+    }
+
     /** Inserts buyer acct_00000000000000aa with 700000 deposited from {@code source}; returns its API key. */
     private static String insertBuyer(Path db, String source) throws Exception {
         long now = new MutableClock().instant().getEpochSecond();
