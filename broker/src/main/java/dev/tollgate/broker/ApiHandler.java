@@ -50,12 +50,24 @@ final class ApiHandler extends Handler.Abstract {
     static final Pattern STATEMENT_PATH = Pattern.compile("/v1/sellers/([A-Za-z0-9._-]{1,64})/statement");
     /** The authorization scheme of seller-signed requests. */
     static final String SELLER_SCHEME = "Tollgate-Seller";
-    /** Largest request body read. */
+    /** Largest JSON request body of an endpoint without a limit of its own. */
     static final int MAX_BODY_BYTES = 64 * 1024;
+    /** Largest {@code POST /v1/accounts} body: {@code {"deposit":"100000000"}} is 23 bytes. */
+    static final int MAX_ACCOUNT_BODY_BYTES = 1024;
+    /** Largest {@code POST /v1/scrip} body: a 64-character seller, a budget and a lifetime are about 110 bytes. */
+    static final int MAX_SCRIP_BODY_BYTES = 4 * 1024;
+    /**
+     * Largest seller-signed JWS body but a redemption batch: a charge request (1 to 128-character ids, an amount and
+     * the issuer URL) is at most about 3 KiB.
+     */
+    static final int MAX_SELLER_REQUEST_BYTES = 8 * 1024;
+    /**
+     * Largest redemption batch: 1000 claims of 22-character jtis, base64url-encoded, need about 70 KiB; a PayWord claim
+     * carries its commitment (about 1.7 KiB), so 256 KiB hold about 150 of them.
+     */
+    static final int MAX_REDEMPTION_BODY_BYTES = 256 * 1024;
     /** The largest refused body that is still read (and discarded) so that its sender sees the 413. */
     static final int DRAIN_LIMIT = 1024 * 1024;
-    /** Largest redemption batch: 1000 claims of 22-character jtis, base64url-encoded, need about 70 KiB. */
-    static final int MAX_REDEMPTION_BODY_BYTES = 256 * 1024;
     /** How many of a buyer's most recent scrip {@code GET /v1/accounts/me} lists. */
     static final int ME_SCRIP_LIMIT = 100;
 
@@ -104,7 +116,16 @@ final class ApiHandler extends Handler.Abstract {
             route(request, response, callback);
         } catch (ApiException e) {
             sendError(response, callback, e);
-        } catch (SQLException | IOException | RuntimeException e) {
+        } catch (SQLException e) {
+            ApiException answer = StorageFailure.answer(e);
+            if (answer.status() == 503) {
+                LOG.warn("{} {} refused: the database is busy or unavailable ({})", request.getMethod(),
+                        Request.getPathInContext(request), e.getMessage());
+            } else {
+                LOG.error("{} {} failed", request.getMethod(), Request.getPathInContext(request), e);
+            }
+            sendError(response, callback, answer);
+        } catch (IOException | RuntimeException e) {
             LOG.error("{} {} failed", request.getMethod(), Request.getPathInContext(request), e);
             sendError(response, callback, new ApiException(500, "internal_error",
                     "the broker could not complete the request; nothing was charged"));
@@ -124,10 +145,11 @@ final class ApiHandler extends Handler.Abstract {
             }
             case ACCOUNTS_PATH -> {
                 if (!demoMode) {
-                    throw notFound();
+                    throw new ApiException(404, "not_found", "no such endpoint: accounts are created over HTTP on a"
+                            + " demo broker only");
                 }
                 requireMethod(method, "POST");
-                createAccount(readJson(request, true), response, callback);
+                createAccount(readJson(request, true, MAX_ACCOUNT_BODY_BYTES), response, callback);
             }
             case ME_PATH -> {
                 requireMethod(method, "GET");
@@ -136,7 +158,8 @@ final class ApiHandler extends Handler.Abstract {
             case SCRIP_PATH -> {
                 requireMethod(method, "POST");
                 String account = authenticate(request);
-                issueScrip(account, readJson(request, false), response, callback);
+                String key = ScripIdempotency.key(request.getHeaders().getValuesList(ScripIdempotency.HEADER));
+                issueScrip(account, key, readJson(request, false, MAX_SCRIP_BODY_BYTES), response, callback);
             }
             case CERTIFICATES_PATH -> {
                 requireMethod(method, "POST");
@@ -145,7 +168,7 @@ final class ApiHandler extends Handler.Abstract {
             }
             case REDEMPTIONS_PATH -> {
                 requireMethod(method, "POST");
-                redeem(readJose(request), response, callback);
+                redeem(readJose(request, MAX_REDEMPTION_BODY_BYTES), response, callback);
             }
             case CHARGES_PATH -> {
                 requireMethod(method, "POST");
@@ -308,8 +331,8 @@ final class ApiHandler extends Handler.Abstract {
         sendJson(response, callback, 201, out);
     }
 
-    private void issueScrip(String account, ObjectNode body, Response response, Callback callback)
-            throws ApiException, SQLException {
+    private void issueScrip(String account, String idempotencyKey, ObjectNode body, Response response,
+                            Callback callback) throws ApiException, SQLException {
         allowOnly(body, Set.of("seller", "budget", "ttlSeconds"));
         JsonNode sellerNode = body.get("seller");
         if (sellerNode == null || sellerNode.isNull()) {
@@ -325,7 +348,10 @@ final class ApiHandler extends Handler.Abstract {
         }
         long budget = amount(body, "budget", ScripRules.MAX_BUDGET_MICROS);
         Duration ttl = ttl(body.get("ttlSeconds"));
-        Issuer.Issued issued = issuer.issue(account, sellerNode.textValue(), budget, ttl);
+        Issuer.Issued issued = issuer.issue(account, sellerNode.textValue(), budget, ttl, idempotencyKey);
+        if (issued.replayed()) {
+            response.getHeaders().put(ScripIdempotency.REPLAYED_HEADER, "true");
+        }
         ObjectNode out = JSON.createObjectNode();
         out.put("token", issued.token());
         out.put("jti", issued.jti());
@@ -356,10 +382,15 @@ final class ApiHandler extends Handler.Abstract {
         return header.substring(prefix.length()).strip();
     }
 
-    /** Reads a {@code Content-Type: application/jose} body: one compact JWS. */
+    /** Reads a {@code Content-Type: application/jose} body of at most {@link #MAX_SELLER_REQUEST_BYTES}. */
     private static String readJose(Request request) throws ApiException, IOException {
-        if (request.getLength() > MAX_REDEMPTION_BODY_BYTES) {
-            throw oversized(request, MAX_REDEMPTION_BODY_BYTES);
+        return readJose(request, MAX_SELLER_REQUEST_BYTES);
+    }
+
+    /** Reads a {@code Content-Type: application/jose} body of at most {@code max} bytes: one compact JWS. */
+    private static String readJose(Request request, int max) throws ApiException, IOException {
+        if (request.getLength() > max) {
+            throw oversized(request, max);
         }
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         String base = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
@@ -367,7 +398,7 @@ final class ApiHandler extends Handler.Abstract {
             throw new ApiException(415, "unsupported_media_type", "the body must be a compact JWS sent as"
                     + " Content-Type: application/jose");
         }
-        byte[] body = readBounded(request, MAX_REDEMPTION_BODY_BYTES);
+        byte[] body = RequestBodies.read(Content.Source.asInputStream(request), request.getLength(), max);
         String text = new String(body, java.nio.charset.StandardCharsets.US_ASCII).strip();
         if (text.isEmpty()) {
             throw ApiException.badRequest("invalid_request", "the body must be a compact JWS");
@@ -377,11 +408,19 @@ final class ApiHandler extends Handler.Abstract {
 
     /** Reads the body (at most {@link #MAX_BODY_BYTES}) as a JSON object; an empty body is {@code {}} if allowed. */
     private static ObjectNode readJson(Request request, boolean emptyAllowed) throws ApiException, IOException {
-        long length = request.getLength();
-        if (length > MAX_BODY_BYTES) {
-            throw oversized(request, MAX_BODY_BYTES);
+        return readJson(request, emptyAllowed, MAX_BODY_BYTES);
+    }
+
+    /**
+     * Reads the body as a JSON object, refusing a declared length over {@code max} before reading anything and a body
+     * that grows past it as soon as it does; an empty body is {@code {}} if allowed.
+     */
+    private static ObjectNode readJson(Request request, boolean emptyAllowed, int max)
+            throws ApiException, IOException {
+        if (request.getLength() > max) {
+            throw oversized(request, max);
         }
-        byte[] body = readBounded(request, MAX_BODY_BYTES);
+        byte[] body = RequestBodies.read(Content.Source.asInputStream(request), request.getLength(), max);
         if (body.length == 0) {
             if (emptyAllowed) {
                 return JSON.createObjectNode();
@@ -421,21 +460,7 @@ final class ApiHandler extends Handler.Abstract {
                 drained += n;
             }
         }
-        return tooLarge(max);
-    }
-
-    private static byte[] readBounded(Request request, int max) throws ApiException, IOException {
-        InputStream in = Content.Source.asInputStream(request);
-        byte[] buffer = new byte[max + 1];
-        int total = 0;
-        int n;
-        while (total < buffer.length && (n = in.read(buffer, total, buffer.length - total)) != -1) {
-            total += n;
-        }
-        if (total > max) {
-            throw tooLarge(max);
-        }
-        return java.util.Arrays.copyOf(buffer, total);
+        return RequestBodies.tooLarge(max);
     }
 
     private static void allowOnly(ObjectNode body, Set<String> allowed) throws ApiException {
@@ -520,6 +545,9 @@ final class ApiHandler extends Handler.Abstract {
         if (e.status() == 413) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
         }
+        if (e.status() == 503) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(StorageFailure.RETRY_AFTER.toSeconds()));
+        }
         ObjectNode out = JSON.createObjectNode();
         out.put("error", e.code());
         out.put("message", e.getMessage());
@@ -533,9 +561,5 @@ final class ApiHandler extends Handler.Abstract {
 
     private static ApiException notFound() {
         return new ApiException(404, "not_found", "no such endpoint");
-    }
-
-    private static ApiException tooLarge(int max) {
-        return new ApiException(413, "body_too_large", "the body is larger than " + max + " bytes");
     }
 }

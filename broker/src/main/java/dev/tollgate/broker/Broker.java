@@ -67,20 +67,23 @@ public final class Broker implements AutoCloseable {
     private final Charges charges;
     private final PayWordCertificates certificates;
     private final BuyerLogins logins;
+    private final ScripIdempotency idempotency;
     private ScheduledExecutorService sweeper;
     private Server server;
     private ServerConnector connector;
     private boolean closed;
 
     /** The validated builder settings. */
-    private record Settings(int port, String host, Path dataDir, String issuer, boolean demoMode, String currency,
+    private record Settings(int port, String host, Path dataDir, String issuer, Boolean demoMode, String currency,
                             Path keystore, char[] keystorePassword, Clock clock, Duration stopTimeout,
-                            Duration settlementGrace, Duration sweepInterval) {
+                            Duration settlementGrace, Duration sweepInterval, Duration busyTimeout,
+                            int idempotencyKeysPerAccount) {
     }
 
     private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement,
-                   Charges charges, PayWordCertificates certificates) {
+                   Charges charges, PayWordCertificates certificates, ScripIdempotency idempotency) {
         this.logins = new BuyerLogins(store, settings.clock());
+        this.idempotency = idempotency;
         this.settings = settings;
         this.store = store;
         this.keys = keys;
@@ -106,6 +109,13 @@ public final class Broker implements AutoCloseable {
         requireState(!closed, "broker is closed");
         requireState(server == null, "broker is already started");
         requireState(settings.issuer() != null, "an issuer must be set to start the HTTP API");
+        boolean demo = Boolean.TRUE.equals(settings.demoMode());
+        try {
+            // A start without demo mode is a start for real money: it claims an undecided database for it.
+            DatabaseMode.require(store, settings.dataDir().resolve(Store.FILE), demo, settings.clock());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the mode of the broker database: " + e.getMessage(), e);
+        }
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("broker-http");
         Server s = new Server(threads);
@@ -126,7 +136,7 @@ public final class Broker implements AutoCloseable {
         s.addConnector(c);
         BrowserPages pages = new BrowserPages(issuer, settlement, logins, new BrowserSessions(settings.clock()),
                 store::seller);
-        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, settings.demoMode(), pages));
+        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, demo, pages));
         s.setStopTimeout(settings.stopTimeout().toMillis());
         try {
             s.start();
@@ -151,7 +161,7 @@ public final class Broker implements AutoCloseable {
             sweeper.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.MILLISECONDS);
         }
         LOG.info("Broker {} listening on {} (demo mode {}, signing key {})", settings.issuer(), baseUri(),
-                settings.demoMode() ? "on" : "off", keys.current().kid());
+                demo ? "on" : "off", keys.current().kid());
         return this;
     }
 
@@ -244,12 +254,13 @@ public final class Broker implements AutoCloseable {
      * @param username 3 to 64 ASCII letters, digits, {@code .}, {@code _}, {@code -} or {@code @}; stored lower case
      * @param depositMicros the deposit, 1 to 100000000 micro-units
      * @return the login and the API key, shown this once
-     * @throws IllegalStateException if the broker is not in demo mode, or the database fails
+     * @throws IllegalStateException if the broker was not built with {@code demoMode(true)}, or the database fails
      * @throws IllegalArgumentException if the username is malformed or taken, or the deposit out of range
      */
     public DemoBuyer createDemoBuyer(String username, long depositMicros) {
         Objects.requireNonNull(username, "username cannot be null.");
-        requireState(settings.demoMode(), "demo buyers exist only in demo mode");
+        requireState(Boolean.TRUE.equals(settings.demoMode()), "demo buyers exist only in demo mode:"
+                + " build the broker with demoMode(true)");
         try {
             DemoBuyer buyer = issuer.createDemoBuyer(username, depositMicros, logins);
             LOG.info("Created demo buyer {} ({})", buyer.username(), buyer.account());
@@ -290,6 +301,16 @@ public final class Broker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Expiry returns failed; retrying at the next run", e);
         }
+        try {
+            idempotency.purgeExpired();
+        } catch (SQLException e) {
+            LOG.warn("Forgetting expired idempotency keys failed; retrying at the next run", e);
+        }
+    }
+
+    /** Forgets the idempotency keys of {@code POST /v1/scrip} older than 24 hours (the sweep does it every minute). */
+    int purgeIdempotencyKeys() throws SQLException {
+        return idempotency.purgeExpired();
     }
 
     Store store() {
@@ -355,7 +376,7 @@ public final class Broker implements AutoCloseable {
         private String host = "127.0.0.1";
         private Path dataDir;
         private String issuer;
-        private boolean demoMode;
+        private Boolean demoMode;
         private String currency = "USD";
         private Path keystore;
         private char[] keystorePassword;
@@ -363,6 +384,8 @@ public final class Broker implements AutoCloseable {
         private Duration stopTimeout = Duration.ofSeconds(2);
         private Duration settlementGrace = DEFAULT_SETTLEMENT_GRACE;
         private Duration sweepInterval = Duration.ofMinutes(1);
+        private Duration busyTimeout = Store.DEFAULT_BUSY_TIMEOUT;
+        private int idempotencyKeysPerAccount = ScripIdempotency.DEFAULT_KEYS_PER_ACCOUNT;
 
         private Builder() {
         }
@@ -392,7 +415,14 @@ public final class Broker implements AutoCloseable {
             return this;
         }
 
-        /** Whether {@code POST /v1/accounts} creates funded buyer accounts for anyone. Default false. */
+        /**
+         * Whether this is a demo broker: {@code POST /v1/accounts} creates funded buyer accounts for anyone, and
+         * {@link Broker#createDemoBuyer} works. The database records which kind it is the first time a broker names
+         * a mode: {@code build()} with {@code demoMode(true)} refuses a database that a broker without demo mode has
+         * used, {@code demoMode(false)} refuses a demo database. Without this setting {@code build()} opens either
+         * kind (for administration: registering sellers, rotating keys) and {@link Broker#start()} starts without
+         * demo mode.
+         */
         public Builder demoMode(boolean demoMode) {
             this.demoMode = demoMode;
             return this;
@@ -436,6 +466,23 @@ public final class Broker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a write waits for another connection's lock on the database before it is refused (503).
+         * Default 10 s; tests use less.
+         */
+        Builder busyTimeout(Duration timeout) {
+            requireArgument(!timeout.isNegative(), "busyTimeout must not be negative");
+            this.busyTimeout = timeout;
+            return this;
+        }
+
+        /** How many idempotency keys of one account are remembered. Default 1000; tests use fewer. */
+        Builder idempotencyKeysPerAccount(int keys) {
+            requireArgument(keys >= 1, "idempotencyKeysPerAccount must be at least 1");
+            this.idempotencyKeysPerAccount = keys;
+            return this;
+        }
+
         /** How long {@link Broker#close()} lets requests in flight finish. Default 2 s; tests use zero. */
         Builder stopTimeout(Duration stopTimeout) {
             requireArgument(!stopTimeout.isNegative(), "stopTimeout must not be negative");
@@ -444,11 +491,13 @@ public final class Broker implements AutoCloseable {
         }
 
         /**
-         * Validates the settings and opens the data directory: migrates the database and loads (or, on first use,
-         * generates) the signing key and the pseudonym secret. Does not listen; see {@link Broker#start()}.
+         * Validates the settings and opens the data directory: migrates the database, checks (or records) whether it
+         * is a demo database if {@link #demoMode} is set, and loads (or, on first use, generates) the signing key and
+         * the pseudonym secret. Does not listen; see {@link Broker#start()}.
          *
          * @throws IllegalArgumentException naming the first bad setting
-         * @throws IllegalStateException if the data directory, database or keys cannot be opened
+         * @throws IllegalStateException if the data directory, database or keys cannot be opened, or the database is
+         *         of the other kind than {@link #demoMode} asks for
          */
         public Broker build() {
             requireArgument(dataDir != null, "dataDir must be set");
@@ -469,7 +518,7 @@ public final class Broker implements AutoCloseable {
             }
             Settings settings = new Settings(port, host, dataDir, issuer, demoMode, code, keystore,
                     keystorePassword == null ? null : keystorePassword.clone(), clock, stopTimeout, settlementGrace,
-                    sweepInterval);
+                    sweepInterval, busyTimeout, idempotencyKeysPerAccount);
             Store store = null;
             try {
                 SecretFiles.createDirectory(dataDir);
@@ -480,24 +529,32 @@ public final class Broker implements AutoCloseable {
                     // An empty file is an empty SQLite database: created first so that it is owner-only.
                     SecretFiles.write(database, new byte[0]);
                 }
-                store = Store.open(database, clock);
+                store = Store.open(database, clock, busyTimeout);
+                if (demoMode != null) {
+                    DatabaseMode.require(store, database, demoMode, clock);
+                }
                 ScripSigner signer = new ScripSigner(keys);
                 String iss = issuer == null ? "" : issuer;
-                Issuer issuerService = new Issuer(store, signer, pseudonymSecret, iss, code, clock);
+                ScripIdempotency idempotency = new ScripIdempotency(store, clock, idempotencyKeysPerAccount);
+                Issuer issuerService = new Issuer(store, signer, pseudonymSecret, iss, code, clock, idempotency);
                 SellerTokens sellerTokens = new SellerTokens(store, iss, clock);
                 PayWordStore payword = new PayWordStore(store);
                 Settlement settlement = new Settlement(store, sellerTokens, new PayWordClaims(payword, iss),
                         settlementGrace);
                 Charges charges = new Charges(store, sellerTokens, signer, iss);
                 PayWordCertificates certificates = new PayWordCertificates(payword, signer, issuerService);
-                return new Broker(settings, store, keys, issuerService, settlement, charges, certificates);
-            } catch (IOException | SQLException e) {
+                return new Broker(settings, store, keys, issuerService, settlement, charges, certificates,
+                        idempotency);
+            } catch (IOException | SQLException | RuntimeException e) {
                 if (store != null) {
                     try {
                         store.close();
                     } catch (SQLException suppressed) {
                         e.addSuppressed(suppressed);
                     }
+                }
+                if (e instanceof RuntimeException r) {
+                    throw r;
                 }
                 throw new IllegalStateException("cannot open the broker data directory " + dataDir + ": "
                         + e.getMessage(), e);

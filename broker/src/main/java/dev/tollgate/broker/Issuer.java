@@ -16,8 +16,8 @@ final class Issuer {
     record NewBuyer(String account, String apiKey, long balance) {
     }
 
-    /** Issued scrip. */
-    record Issued(String token, String jti, String kid, Instant expiresAt) {
+    /** Issued scrip; {@code replayed} if an idempotency key found it issued before. */
+    record Issued(String token, String jti, String kid, Instant expiresAt, boolean replayed) {
     }
 
     /** Hash compared against when the account does not exist, so both failures take the same work. */
@@ -29,8 +29,11 @@ final class Issuer {
     private final String issuer;
     private final String currency;
     private final Clock clock;
+    private final ScripIdempotency idempotency;
 
-    Issuer(Store store, ScripSigner signer, byte[] pseudonymSecret, String issuer, String currency, Clock clock) {
+    Issuer(Store store, ScripSigner signer, byte[] pseudonymSecret, String issuer, String currency, Clock clock,
+           ScripIdempotency idempotency) {
+        this.idempotency = idempotency;
         this.store = store;
         this.signer = signer;
         this.pseudonymSecret = pseudonymSecret.clone();
@@ -117,6 +120,20 @@ final class Issuer {
      * @throws ApiException 404 {@code unknown_seller}, 409 {@code insufficient_funds}
      */
     Issued issue(String account, String seller, long budget, Duration ttl) throws ApiException, SQLException {
+        return issue(account, seller, budget, ttl, null);
+    }
+
+    /**
+     * Reserves {@code budget} from the buyer's balance and signs scrip for {@code seller}, once per
+     * {@code idempotencyKey} (see {@link ScripIdempotency}): the same key with the same request gets the scrip it was
+     * issued before, and nothing is reserved again.
+     *
+     * @param idempotencyKey the request's {@code Idempotency-Key}, or null
+     * @throws ApiException 404 {@code unknown_seller}, 409 {@code insufficient_funds}, 422
+     *         {@code idempotency_key_reused} (the key named another request)
+     */
+    Issued issue(String account, String seller, long budget, Duration ttl, String idempotencyKey)
+            throws ApiException, SQLException {
         if (store.seller(seller).isEmpty()) {
             throw unknownSeller(seller);
         }
@@ -126,10 +143,26 @@ final class Issuer {
         // Signing is pure computation: done before the transaction, the token is handed out only if it commits.
         ScripSigner.Signed signed = signer.sign(new ScripSigner.Claims(issuer, Secrets.pseudonym(pseudonymSecret,
                 account), seller, jti, now, expiresAt, budget, currency));
-        Store.Reservation result = store.reserve(account, seller, jti, signed.kid(), budget, now, expiresAt);
+        Store.Reservation result;
+        if (idempotencyKey == null) {
+            result = store.reserve(account, seller, jti, signed.kid(), budget, now, expiresAt);
+        } else {
+            ScripIdempotency.Outcome outcome = idempotency.reserve(account, idempotencyKey,
+                    ScripIdempotency.fingerprint(seller, budget, ttl), jti,
+                    c -> Store.reserve(c, account, seller, jti, signed.kid(), budget, now, expiresAt));
+            if (outcome.conflict()) {
+                throw new ApiException(422, "idempotency_key_reused", "this " + ScripIdempotency.HEADER + " was"
+                        + " used within " + ScripIdempotency.WINDOW.toHours() + " hours for another request (another"
+                        + " seller, budget or ttlSeconds); nothing was reserved. Use a new key for a new request.");
+            }
+            if (outcome.recorded() != null) {
+                return replay(account, outcome.recorded());
+            }
+            result = outcome.reservation();
+        }
         switch (result) {
             case RESERVED:
-                return new Issued(signed.token(), jti, signed.kid(), expiresAt);
+                return new Issued(signed.token(), jti, signed.kid(), expiresAt, false);
             case UNKNOWN_SELLER:
                 throw unknownSeller(seller);
             case INSUFFICIENT_FUNDS:
@@ -138,6 +171,15 @@ final class Issuer {
             default:
                 throw new ApiException(401, "unauthorized", "a valid API key is required");
         }
+    }
+
+    /** The scrip recorded under an idempotency key, signed again by the key that signed it: the same token. */
+    private Issued replay(String account, ScripIdempotency.Recorded scrip) {
+        KeyRing.SigningKey key = signer.key(scrip.kid()).orElseThrow(() -> new IllegalStateException(
+                "the key " + scrip.kid() + " that signed scrip " + scrip.jti() + " is gone; it cannot be replayed"));
+        ScripSigner.Signed signed = signer.sign(key, new ScripSigner.Claims(issuer, Secrets.pseudonym(pseudonymSecret,
+                account), scrip.seller(), scrip.jti(), scrip.issuedAt(), scrip.expiresAt(), scrip.budget(), currency));
+        return new Issued(signed.token(), scrip.jti(), signed.kid(), scrip.expiresAt(), true);
     }
 
     private static ApiException unknownSeller(String seller) {

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -95,6 +96,11 @@ final class KeyRing {
     /** The key that signs new scrip. */
     SigningKey current() {
         return fresh().current();
+    }
+
+    /** The key with this kid, current or retired (published or not), while the key file holds it. */
+    Optional<SigningKey> key(String kid) {
+        return fresh().keys().stream().filter(k -> k.kid().equals(kid)).findFirst();
     }
 
     /** Every published key: the current one first, then retired keys still within {@link #RETENTION}. */

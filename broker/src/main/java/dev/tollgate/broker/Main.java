@@ -168,7 +168,8 @@ public final class Main {
 
     /**
      * Creates a buyer funded from nothing (a demo deposit) with a login for the browser pages, and prints the
-     * password and API key once. For demo brokers only: real money does not appear from a command line.
+     * password and API key once. For demo databases only (see {@link DatabaseMode}): real money does not appear from
+     * a command line, so a database a broker without {@code --demo} has used is refused.
      */
     private static int createDemoBuyer(Map<String, List<String>> options, PrintStream out) throws UsageException {
         allowOnly(options, "--data", "--username", "--deposit");

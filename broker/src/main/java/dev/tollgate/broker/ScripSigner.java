@@ -40,6 +40,11 @@ final class ScripSigner {
     }
 
     Signed sign(Claims claims) {
+        return sign(keys.current(), claims);
+    }
+
+    /** Scrip signed with {@code key}: the same claims and key always give the same token (Ed25519 is deterministic). */
+    Signed sign(KeyRing.SigningKey key, Claims claims) {
         ObjectNode payload = JSON.createObjectNode();
         payload.put("iss", claims.issuer());
         payload.put("sub", claims.subject());
@@ -50,12 +55,17 @@ final class ScripSigner {
         payload.put("exp", claims.expiresAt().getEpochSecond());
         payload.put(Scrip.BUDGET, Long.toString(claims.budget()));
         payload.put(Scrip.CURRENCY, claims.currency());
-        return sign(Scrip.TYPE, payload);
+        return sign(key, Scrip.TYPE, payload);
     }
 
     /** A compact JWS of {@code payload} with header {@code {"alg":"EdDSA","kid":<current>,"typ":typ}}. */
     Signed sign(String typ, ObjectNode payload) {
         return sign(keys.current(), typ, payload);
+    }
+
+    /** The key with this kid, current or retired, while the key file still holds it. */
+    java.util.Optional<KeyRing.SigningKey> key(String kid) {
+        return keys.key(kid);
     }
 
     /** The key that signs from now on (for callers that record which key signed). */

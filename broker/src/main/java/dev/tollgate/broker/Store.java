@@ -33,6 +33,8 @@ import org.sqlite.SQLiteConfig;
 final class Store implements AutoCloseable {
 
     static final String FILE = "broker.db";
+    /** How long a write waits for another connection (such as an administrative command) to release the database. */
+    static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(10);
 
     /** Migrations by target version: index 0 takes an empty database to version 1. */
     private static final List<List<String>> MIGRATIONS = List.of(List.of(
@@ -111,13 +113,26 @@ final class Store implements AutoCloseable {
             // Version 5: buyer logins for the browser pages (docs/PROTOCOL.md section 10).
             BuyerLogins.MIGRATION,
             // Version 6: a PayWord chain is unique per (certificate, seller), not per certificate.
-            PayWordStore.MIGRATION_V6);
+            PayWordStore.MIGRATION_V6,
+            // Version 7: whether this is a demo database (buyers funded from nothing), recorded and enforced.
+            DatabaseMode.MIGRATION,
+            // Version 8: Idempotency-Key of POST /v1/scrip, kept 24 hours.
+            ScripIdempotency.MIGRATION);
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 
     /** The statements that take a database of {@code version} to {@code version + 1} (for migration tests). */
     static List<String> migrationFrom(int version) {
         return MIGRATIONS.get(version);
+    }
+
+    /** The schema version {@code migration} takes a database to (for migration tests, whatever the order). */
+    static int versionAfter(List<String> migration) {
+        int index = MIGRATIONS.indexOf(migration);
+        if (index < 0) {
+            throw new IllegalArgumentException("not a migration of this store");
+        }
+        return index + 1;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -208,11 +223,16 @@ final class Store implements AutoCloseable {
     }
 
     static Store open(Path file, Clock clock) throws SQLException {
+        return open(file, clock, DEFAULT_BUSY_TIMEOUT);
+    }
+
+    /** Opens and migrates {@code file}; a write waits at most {@code busyTimeout} for another connection's lock. */
+    static Store open(Path file, Clock clock, Duration busyTimeout) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         config.enforceForeignKeys(true);
-        config.setBusyTimeout(10_000);
+        config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
         Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
         Store store = new Store(connection, clock);
         try {
@@ -404,38 +424,42 @@ final class Store implements AutoCloseable {
      */
     Reservation reserve(String buyer, String seller, String jti, String kid, long budget, Instant issuedAt,
                         Instant expiresAt) throws SQLException {
-        return write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sellers WHERE id = ?")) {
-                ps.setString(1, seller);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Reservation.UNKNOWN_SELLER;
-                    }
+        return write(c -> reserve(c, buyer, seller, jti, kid, budget, issuedAt, expiresAt));
+    }
+
+    /** {@link #reserve} inside the caller's transaction. */
+    static Reservation reserve(Connection c, String buyer, String seller, String jti, String kid, long budget,
+                               Instant issuedAt, Instant expiresAt) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM sellers WHERE id = ?")) {
+            ps.setString(1, seller);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Reservation.UNKNOWN_SELLER;
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE buyers SET balance = balance - ?,"
-                    + " reserved = reserved + ? WHERE id = ? AND balance >= ?")) {
-                ps.setLong(1, budget);
-                ps.setLong(2, budget);
-                ps.setString(3, buyer);
-                ps.setLong(4, budget);
-                if (ps.executeUpdate() != 1) {
-                    return apiKeyHashIn(c, buyer) ? Reservation.INSUFFICIENT_FUNDS : Reservation.UNKNOWN_BUYER;
-                }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE buyers SET balance = balance - ?,"
+                + " reserved = reserved + ? WHERE id = ? AND balance >= ?")) {
+            ps.setLong(1, budget);
+            ps.setLong(2, budget);
+            ps.setString(3, buyer);
+            ps.setLong(4, budget);
+            if (ps.executeUpdate() != 1) {
+                return apiKeyHashIn(c, buyer) ? Reservation.INSUFFICIENT_FUNDS : Reservation.UNKNOWN_BUYER;
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO scrip (jti, buyer, seller, kid, budget,"
-                    + " redeemed, status, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, 0, 'active', ?, ?)")) {
-                ps.setString(1, jti);
-                ps.setString(2, buyer);
-                ps.setString(3, seller);
-                ps.setString(4, kid);
-                ps.setLong(5, budget);
-                ps.setLong(6, issuedAt.getEpochSecond());
-                ps.setLong(7, expiresAt.getEpochSecond());
-                ps.executeUpdate();
-            }
-            return Reservation.RESERVED;
-        });
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO scrip (jti, buyer, seller, kid, budget,"
+                + " redeemed, status, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, 0, 'active', ?, ?)")) {
+            ps.setString(1, jti);
+            ps.setString(2, buyer);
+            ps.setString(3, seller);
+            ps.setString(4, kid);
+            ps.setLong(5, budget);
+            ps.setLong(6, issuedAt.getEpochSecond());
+            ps.setLong(7, expiresAt.getEpochSecond());
+            ps.executeUpdate();
+        }
+        return Reservation.RESERVED;
     }
 
     private static boolean apiKeyHashIn(Connection c, String buyer) throws SQLException {
@@ -676,13 +700,18 @@ final class Store implements AutoCloseable {
 
     /** Runs an UPDATE that must change exactly one row; anything else is a broken invariant (rolled back). */
     static void update(Connection c, String sql, Object... args) throws SQLException {
+        if (execute(c, sql, args) != 1) {
+            throw new SQLException("invariant violated, rolled back: " + sql);
+        }
+    }
+
+    /** Runs an INSERT, UPDATE or DELETE with {@code args}. @return how many rows it changed */
+    static int execute(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
-            if (ps.executeUpdate() != 1) {
-                throw new SQLException("invariant violated, rolled back: " + sql);
-            }
+            return ps.executeUpdate();
         }
     }
 
@@ -771,18 +800,22 @@ final class Store implements AutoCloseable {
         return transaction("BEGIN", work);
     }
 
+    /**
+     * Runs {@code work} between {@code begin} and COMMIT. If the work or the COMMIT fails, the transaction is rolled
+     * back: a COMMIT can fail and leave the transaction open (a deferred constraint, an I/O error), and an open
+     * transaction would refuse every later BEGIN on this one connection.
+     */
     private <T> T transaction(String begin, Work<T> work) throws SQLException {
         try (Statement st = connection.createStatement()) {
             st.execute(begin);
-            T result;
             try {
-                result = work.run(connection);
+                T result = work.run(connection);
+                st.execute("COMMIT");
+                return result;
             } catch (SQLException | RuntimeException e) {
                 rollback(st);
                 throw e;
             }
-            st.execute("COMMIT");
-            return result;
         }
     }
 

@@ -16,8 +16,13 @@ final class GatewayVerifier implements AutoCloseable {
     private final ScripVerifier verifier;
 
     GatewayVerifier(Broker broker, String seller) {
+        this(broker, seller, BrokerKeysSettings.DEFAULT_REFRESH_INTERVAL);
+    }
+
+    /** A verifier whose keys refresh in the background every {@code refreshInterval}. */
+    GatewayVerifier(Broker broker, String seller, Duration refreshInterval) {
         keys = new BrokerKeys(BrokerKeysSettings.of(broker.jwksUri()).withUnknownKidRefetchInterval(
-                Duration.ofMillis(1)));
+                Duration.ofMillis(1)).withRefreshInterval(refreshInterval));
         keys.start();
         verifier = new ScripVerifier(keys, TestBrokers.ISSUER, seller, broker.currency(), Duration.ofSeconds(5),
                 Clock.systemUTC());

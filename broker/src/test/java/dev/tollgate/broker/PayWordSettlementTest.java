@@ -382,7 +382,7 @@ final class PayWordSettlementTest {
     @Test
     void aCertificateSignedBeforeAKeyRotationStillSettles() throws Exception {
         broker.close();
-        broker = TestBrokers.builder(dir).clock(clock).settlementGrace(Duration.ofDays(3))
+        broker = TestBrokers.builder(dir).demoMode(true).clock(clock).settlementGrace(Duration.ofDays(3))
                 .sweepInterval(Duration.ZERO).build().start();
         broker.rotateKey();
         clock.advance(Duration.ofHours(30)); // past the certificate's expiry, within the grace

@@ -56,7 +56,7 @@ final class SchemaMigrationTest {
 
         try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).sweepInterval(Duration.ZERO)
                 .build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION).isEqualTo(6);
+            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
             Store.Account old = broker.store().account("acct-old", 10).orElseThrow();
             assertThat(old.balance()).isEqualTo(600_000);
             assertThat(old.reserved()).isEqualTo(250_000);
@@ -158,7 +158,7 @@ final class SchemaMigrationTest {
         }
 
         try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build()) {
-            assertThat(userVersion(db)).isEqualTo(6);
+            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
             assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(40_000, 40_000);
             assertThat(broker.store().totals().conserved()).isTrue();
         }
@@ -182,6 +182,77 @@ final class SchemaMigrationTest {
                     + " 'daily-byte', 'j-3', 'root-1', 100, 1000, " + now + ")"))
                     .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("UNIQUE");
         }
+    }
+
+    @Test
+    void aDatabaseWithBuyersFromBeforeTheDemoFenceIsADemoDatabase() throws Exception {
+        Path db = databaseBefore(DatabaseMode.MIGRATION);
+        String oldKey = insertBuyer(db, "demo");
+
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestBrokers.builder(dir).build().start()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("is a demo database");
+        try (Broker broker = TestBrokers.builder(dir).demoMode(true).sweepInterval(Duration.ZERO).build().start()) {
+            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+            assertThat(TestBrokers.get(broker, "/v1/accounts/me", oldKey).micros("balance")).isEqualTo(700_000);
+            assertThat(TestBrokers.newBuyer(broker, 1_000).account()).startsWith("acct_");
+            assertThat(broker.store().totals().conserved()).isTrue();
+        }
+    }
+
+    @Test
+    void aDatabaseWithoutBuyersFromBeforeTheDemoFenceTakesTheModeOfItsFirstStart() throws Exception {
+        Path db = databaseBefore(DatabaseMode.MIGRATION);
+
+        TestBrokers.builder(dir).sweepInterval(Duration.ZERO).build().start().close();
+
+        assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestBrokers.builder(dir).demoMode(true)
+                .build())).isInstanceOf(IllegalStateException.class).hasMessageContaining("is not a demo database");
+    }
+
+    @Test
+    void aDatabaseFromBeforeIdempotencyKeysMigratesAndTakesThem() throws Exception {
+        // The source is not 'demo': in a database that has the demo fence already, an undecided one refuses that.
+        String oldKey = insertBuyer(databaseBefore(ScripIdempotency.MIGRATION), "test");
+
+        try (Broker broker = TestBrokers.startDemo(dir)) {
+            Buyer buyer = new Buyer("acct_00000000000000aa", oldKey);
+            Answer first = ScripIdempotencyTest.issue(broker, buyer, "\"k-1\"", 1_000);
+            Answer again = ScripIdempotencyTest.issue(broker, buyer, "\"k-1\"", 1_000);
+            assertThat(first.status()).as(first.body()).isEqualTo(201);
+            assertThat(again.text("token")).isEqualTo(first.text("token"));
+            assertThat(TestBrokers.get(broker, "/v1/accounts/me", oldKey).micros("balance")).isEqualTo(699_000);
+        }
+    }
+
+    /** Inserts buyer acct_00000000000000aa with 700000 deposited from {@code source}; returns its API key. */
+    private static String insertBuyer(Path db, String source) throws Exception {
+        long now = new MutableClock().instant().getEpochSecond();
+        String apiKey = Secrets.newApiKey("acct_00000000000000aa");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
+            st.execute("INSERT INTO buyers VALUES ('acct_00000000000000aa', x'"
+                    + java.util.HexFormat.of().formatHex(Secrets.sha256(apiKey)) + "', 700000, 0, " + now + ")");
+            st.execute("INSERT INTO deposits (buyer, amount, source, created_at) VALUES ('acct_00000000000000aa',"
+                    + " 700000, '" + source + "', " + now + ")");
+        }
+        return apiKey;
+    }
+
+    /** A database in {@link #dir} at the schema version just before {@code migration}. */
+    private Path databaseBefore(List<String> migration) throws Exception {
+        Path db = dir.resolve(Store.FILE);
+        int version = Store.versionAfter(migration) - 1;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
+            for (int v = 0; v < version; v++) {
+                for (String sql : Store.migrationFrom(v)) {
+                    st.execute(sql);
+                }
+            }
+            st.execute("PRAGMA user_version = " + version);
+        }
+        return db;
     }
 
     private static int userVersion(Path db) throws Exception {
