@@ -250,6 +250,6 @@ final class Materializer implements Runnable {
             db.insertCharge.clearBatch();
             throw e;
         }
-        ledger.materialized(fold.spentByScrip(), fold.refunded());
+        ledger.materialized(fold.spentByScrip(), fold.chainTotals(), fold.refunded());
     }
 }

@@ -171,7 +171,7 @@ public final class SqliteLedger implements Ledger {
         this.states = new ScripStates(this, tuning.stateCapacity());
         this.refunds = new Refunds(this, journal);
         this.entitlements = new Entitlements(this, journal, tuning.stateCapacity());
-        this.chains = new Chains(this, journal);
+        this.chains = new Chains(this, journal, tuning.stateCapacity());
     }
 
     /** Opens (or creates) the ledger at {@code databaseFile} with {@link Durability#POWER_CUT_SAFE}. */
@@ -260,21 +260,28 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
         }
         ensureOpen();
-        Integer resourceId = resources.getIfPresent(resource);
-        return chargeScrip(scrip, amountMicros, resourceId != null ? resourceId : resourceId(resource), 0, null);
+        return chargeScrip(scrip, amountMicros, resource, 0, null);
     }
 
     /**
      * Reserves the amount on the scrip's state by compare-and-set and appends its CHARGE record, which entitles its
      * buyer to the resource until {@code entitledUntilMillis} unless that is 0. {@code published}, if given, gets
      * the record's seq once it is published, before the wait for durability.
+     *
+     * <p>Nothing is written for a charge that is refused: a first-seen scrip's row is inserted only if its budget
+     * could cover the amount, and a resource's row only once the amount is reserved, so the {@code resources} table
+     * grows only with charges (docs/LEDGER.md, "Bounds").
      */
-    ChargeResult chargeScrip(ScripAccount scrip, long amountMicros, int resourceId, long entitledUntilMillis,
+    ChargeResult chargeScrip(ScripAccount scrip, long amountMicros, String resource, long entitledUntilMillis,
                              LongConsumer published) throws LedgerUnavailableException {
         ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
         ScripState state = states.get(key);
         if (state == null) {
-            state = states.load(key, scrip, true);
+            // A scrip that cannot pay even from its whole budget is looked up, never recorded.
+            state = states.load(key, scrip, amountMicros <= scrip.budgetMicros());
+            if (state == null) {
+                return new ChargeResult.Insufficient(scrip.budgetMicros());
+            }
         }
         ScripStates.checkBudget(state, scrip);
         long spent;
@@ -294,8 +301,8 @@ public final class SqliteLedger implements Ledger {
         }
         long seq;
         try {
-            seq = journal.append(JournalRecord.CHARGE, state.id, amountMicros, resourceId, System.currentTimeMillis(),
-                    0, entitledUntilMillis);
+            seq = journal.append(JournalRecord.CHARGE, state.id, amountMicros, resourceId(resource),
+                    System.currentTimeMillis(), 0, entitledUntilMillis);
         } catch (LedgerUnavailableException e) {
             state.addSpent(-amountMicros); // nothing was written: give the budget back
             throw e;
@@ -317,15 +324,20 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
+    /**
+     * The row id of a resource, inserting its row on first sight. Call it only for a charge whose amount is reserved:
+     * a refused request must not grow the table.
+     */
     int resourceId(String resource) throws LedgerUnavailableException {
         Integer cached = resources.getIfPresent(resource);
         if (cached != null) {
             return cached;
         }
         return withDb("ledger write failed", db -> {
-            Integer raced = resources.getIfPresent(resource);
-            if (raced != null) {
-                return raced;
+            Integer known = knownResourceId(db, resource);
+            db.commit(); // end the read: a write started from a read fails at once if SQLite is busy
+            if (known != null) {
+                return known;
             }
             db.insertResource.setString(1, resource);
             db.insertResource.executeUpdate();
@@ -343,6 +355,24 @@ public final class SqliteLedger implements Ledger {
             resources.put(resource, id);
             return id;
         });
+    }
+
+    /**
+     * The row id of a resource if it has a row, else {@code null}; never inserts (lookups before a charge). Database
+     * lock held.
+     */
+    Integer knownResourceId(LedgerStore db, String resource) throws SQLException {
+        Integer id = resources.getIfPresent(resource);
+        if (id == null) {
+            db.selectResource.setString(1, resource);
+            try (ResultSet rs = db.selectResource.executeQuery()) {
+                if (rs.next()) {
+                    id = rs.getInt(1);
+                    resources.put(resource, id);
+                }
+            }
+        }
+        return id;
     }
 
     // ---------------------------------------------------------------- refund
@@ -527,16 +557,27 @@ public final class SqliteLedger implements Ledger {
                 rollback(db);
                 return;
             }
-            states.evictIdle(System.currentTimeMillis(), refunds);
+            long now = System.currentTimeMillis();
+            states.evictIdle(now, refunds);
+            chains.evictIdle(now, refunds);
         } finally {
             dbLock.unlock();
         }
     }
 
-    /** After a materializer commit: the scrip rows' totals now, and the refunds folded in. Database lock held. */
-    void materialized(Map<Long, Long> spentByScrip, List<Long> refunded) {
+    /**
+     * After a materializer commit: the scrip rows' totals and the chain rows' heads now, and the refunds folded in.
+     * Database lock held.
+     */
+    void materialized(Map<Long, Long> spentByScrip, Map<Long, Fold.ChainTotals> chainTotals, List<Long> refunded) {
         states.materialized(spentByScrip);
+        chains.materialized(chainTotals);
         refunds.materialized(refunded);
+    }
+
+    /** Folds in everything ready now, on the caller's thread. Database lock held. */
+    void foldIn(LedgerStore db) throws SQLException {
+        materializer.catchUp(db, Materializer.Mode.LIVE);
     }
 
     /** After a live materializer pass: everything below {@code checkpoint} is folded in. Database lock held. */
@@ -547,6 +588,11 @@ public final class SqliteLedger implements Ledger {
     /** How many scrip states are in memory (tests). */
     int cachedStates() {
         return states.size();
+    }
+
+    /** The journal's reservation mark: how many slots were ever handed out (tests). */
+    long journalMark() {
+        return journal.reserved();
     }
 
     /** Tests only: {@code hook} runs in every journal append between the slot's reservation and its segment lookup. */
