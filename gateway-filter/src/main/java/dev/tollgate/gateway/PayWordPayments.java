@@ -143,6 +143,8 @@ final class PayWordPayments {
             insufficient(request, response, current, rule, account, head, result.remainingMicros());
             return;
         }
+        verifier.remember(account); // recorded by the ledger now: commitments that paid nothing are not kept
+
         if (metered) {
             meter(request, response, chain, current, rule, account, path);
             return;
@@ -247,7 +249,8 @@ final class PayWordPayments {
             long missingWords = (unitPrice - credit + account.unitMicros() - 1) / account.unitMicros();
             throw new PaymentException(ErrorCode.INSUFFICIENT_BUDGET, "one unit costs " + rule.price() + " but this "
                     + "payment leaves the chain's credit at " + Money.ofMicros(credit, rule.price().currency())
-                    + "; pay index " + (Math.max(index, head.index()) + missingWords) + " or higher");
+                    + "; pay index " + (Math.max(index, head.index()) + missingWords) + " or higher"
+                    + (head.index() == 0 ? " (nothing was recorded: send the commitment with it)" : ""));
         }
     }
 
@@ -306,7 +309,7 @@ final class PayWordPayments {
         long missingUnits = (price - credit + account.unitMicros() - 1) / account.unitMicros();
         String message = "this costs " + rule.price() + " but the chain's credit is "
                 + Money.ofMicros(credit, rule.price().currency()) + "; pay index " + (head.index() + missingUnits)
-                + " or higher";
+                + " or higher" + (head.index() == 0 ? " (nothing was recorded: send the commitment with it)" : "");
         PaymentRequired offer = Offers.offer(current.config, rule, Answers.requestUrl(request),
                 ErrorCode.INSUFFICIENT_BUDGET, message);
         Map<String, Object> chain = new LinkedHashMap<>();

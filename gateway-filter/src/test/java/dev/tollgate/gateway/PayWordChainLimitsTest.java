@@ -118,7 +118,7 @@ final class PayWordChainLimitsTest {
     }
 
     @Test
-    void perClickPaymentsThatCannotPayThePriceRecordNoChain() throws Exception {
+    void perClickPaymentsThatCannotPayThePriceRecordNoChainAndAreNotRemembered() throws Exception {
         PayWordBuyer buyer = startWith(null).unit(1_000); // a word pays 0.001: ten of them pay for a video
 
         for (int i = 0; i < 20; i++) {
@@ -127,10 +127,12 @@ final class PayWordChainLimitsTest {
 
             assertRefused(cheap, "insufficient_budget", "pay index 10 or higher");
             assertThat(gateway.filter.ledger().commitment(TestBroker.ISSUER, buyer.commitmentId())).isEmpty();
+            assertThat(gateway.filter.payWords.account(buyer.commitmentId())).isNull();
         }
         HttpTester.Response enough = pay("/videos/last", buyer.payWithCommitment(10));
         assertThat(enough.getStatus()).as(enough.getContent()).isEqualTo(200);
         assertThat(gateway.filter.ledger().commitment(TestBroker.ISSUER, buyer.commitmentId())).isPresent();
+        assertThat(gateway.filter.payWords.account(buyer.commitmentId())).isNotNull();
     }
 
     @Test
