@@ -83,6 +83,7 @@ final class Chains {
                                 String resource) throws LedgerUnavailableException {
         ChainState.Snapshot after;
         int resourceId;
+        boolean advanced = false;
         while (true) {
             ChainState.Snapshot s = state.snapshot();
             if (s == ChainState.RETIRED) {
@@ -107,6 +108,7 @@ final class Chains {
                             : new ChargeResult.Insufficient(Math.max(0, s.paid(state.unit) - s.spent()));
                 }
                 after = state.snapshot();
+                advanced = true;
                 break;
             }
             long credit = s.paid(state.unit) - s.spent() - s.ahead();
@@ -132,8 +134,9 @@ final class Chains {
         }
         long seq;
         try {
-            seq = journal.append(JournalRecord.CHARGE | JournalRecord.ON_CHAIN, state.id, amountMicros, resourceId,
-                    System.currentTimeMillis(), 0, 0);
+            // After an advance, the head has moved: its charge is written even with the backlog full.
+            seq = journal.append(!advanced, JournalRecord.CHARGE | JournalRecord.ON_CHAIN, state.id, amountMicros,
+                    resourceId, System.currentTimeMillis(), 0, 0);
         } catch (LedgerUnavailableException e) {
             state.giveBack(amountMicros); // nothing was written: give the credit back (a moved head stays)
             throw e;

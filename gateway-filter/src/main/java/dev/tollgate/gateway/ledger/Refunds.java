@@ -126,7 +126,8 @@ final class Refunds {
         inJournal.add(seq);
         long refundSeq;
         try {
-            refundSeq = journal.append(JournalRecord.REFUND | (charge.chain ? JournalRecord.ON_CHAIN : 0),
+            // Not gated by the backlog: a refund returns money, and there is at most one per charge in flight.
+            refundSeq = journal.append(false, JournalRecord.REFUND | (charge.chain ? JournalRecord.ON_CHAIN : 0),
                     charge.accountId, charge.amount, charge.resourceId, charge.createdMillis, seq,
                     System.currentTimeMillis());
         } catch (LedgerUnavailableException | RuntimeException e) {

@@ -79,53 +79,99 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    /** Knobs tests turn; production uses {@link #DEFAULTS}. */
+    /**
+     * What the embedded ledger may keep on disk besides SQLite: its bounds against a fold into SQLite that falls
+     * behind (docs/LEDGER.md, "Bounds"). Immutable.
+     *
+     * @param maxBacklogBytes the most journal records (64 bytes each) that may wait to be folded into SQLite; beyond
+     *     it, charges wait briefly for the fold and then fail with {@link LedgerUnavailableException}. 16 MiB to 16 GiB
+     * @param diskReserveBytes no journal segment (16 MiB) is created that would leave less than this free on the
+     *     file system: the space SQLite needs to fold the journal in. 1 MiB to 1024 GiB
+     * @since 0.2
+     */
+    public record Limits(long maxBacklogBytes, long diskReserveBytes) {
+
+        public static final long MIN_BACKLOG_BYTES = 16L << 20;
+        public static final long MAX_BACKLOG_BYTES = 16L << 30;
+        public static final long MIN_DISK_RESERVE_BYTES = 1L << 20;
+        public static final long MAX_DISK_RESERVE_BYTES = 1L << 40;
+        /** A backlog of 64 MiB (1,048,576 records, a few seconds of folding) and a reserve of 256 MiB. */
+        public static final Limits DEFAULTS = new Limits(64L << 20, 256L << 20);
+
+        public Limits {
+            if (maxBacklogBytes < MIN_BACKLOG_BYTES || maxBacklogBytes > MAX_BACKLOG_BYTES) {
+                throw new IllegalArgumentException("the journal backlog must be 16 MiB to 16 GiB: " + maxBacklogBytes);
+            }
+            if (diskReserveBytes < MIN_DISK_RESERVE_BYTES || diskReserveBytes > MAX_DISK_RESERVE_BYTES) {
+                throw new IllegalArgumentException("the disk reserve must be 1 MiB to 1024 GiB: " + diskReserveBytes);
+            }
+        }
+    }
+
+    /** Knobs tests turn; production uses {@link #DEFAULTS} with the {@link Limits} it is given. */
     record Tuning(int segmentBytes, long materializeIntervalMillis, int materializeBatch, long abandonMillis,
-                  int stateCapacity, int resourceCapacity, long waitTimeoutMillis, int busyTimeoutMillis) {
+                  int stateCapacity, int resourceCapacity, long waitTimeoutMillis, int busyTimeoutMillis,
+                  long maxBacklogSlots, long backlogWaitMillis, long diskReserveBytes) {
         static final Tuning DEFAULTS = new Tuning(16 << 20, 200, 4096, 5_000, 65_536, 65_536, DEFAULT_WAIT_MILLIS,
-                2_000);
+                2_000, Limits.DEFAULTS.maxBacklogBytes() / JournalRecord.SLOT, 250, Limits.DEFAULTS.diskReserveBytes());
 
         Tuning {
             if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096 || materializeIntervalMillis < 1
                     || Integer.bitCount(materializeBatch) != 1 || abandonMillis < 1 || stateCapacity < 1
-                    || resourceCapacity < 1 || waitTimeoutMillis < 1 || busyTimeoutMillis < 0) {
+                    || resourceCapacity < 1 || waitTimeoutMillis < 1 || busyTimeoutMillis < 0
+                    || maxBacklogSlots < 1 || backlogWaitMillis < 0 || diskReserveBytes < 0) {
                 throw new IllegalArgumentException("invalid tuning " + this);
             }
         }
 
+        Tuning withLimits(Limits limits) {
+            return withBacklog(limits.maxBacklogBytes() / JournalRecord.SLOT, backlogWaitMillis,
+                    limits.diskReserveBytes());
+        }
+
         Tuning withWaitTimeoutMillis(long millis) {
             return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, millis, busyTimeoutMillis);
+                    resourceCapacity, millis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
         }
 
         Tuning withBusyTimeoutMillis(int millis) {
             return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, millis);
+                    resourceCapacity, waitTimeoutMillis, millis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
         }
 
         Tuning withSegmentBytes(int bytes) {
             return new Tuning(bytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
+                    diskReserveBytes);
         }
 
         Tuning withMaterializeIntervalMillis(long millis) {
             return new Tuning(segmentBytes, millis, materializeBatch, abandonMillis, stateCapacity, resourceCapacity,
-                    waitTimeoutMillis, busyTimeoutMillis);
+                    waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
         }
 
         Tuning withMaterializeBatch(int records) {
             return new Tuning(segmentBytes, materializeIntervalMillis, records, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
+                    diskReserveBytes);
         }
 
         Tuning withAbandonMillis(long millis) {
             return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, millis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
+                    diskReserveBytes);
         }
 
         Tuning withStateCapacity(int states) {
             return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, states,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
+                    diskReserveBytes);
+        }
+
+        /** Any bounds, also below those {@link Limits} accepts (tests with tiny segments). */
+        Tuning withBacklog(long maxSlots, long waitMillis, long reserveBytes) {
+            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxSlots, waitMillis, reserveBytes);
         }
     }
 
@@ -163,7 +209,8 @@ public final class SqliteLedger implements Ledger {
         this.batchMask = tuning.materializeBatch() - 1;
         this.lockChannel = lockChannel;
         this.fileLock = fileLock;
-        this.journal = new Journal(file, tuning.segmentBytes());
+        this.journal = new Journal(file, tuning.segmentBytes(), tuning.maxBacklogSlots(), tuning.backlogWaitMillis(),
+                tuning.diskReserveBytes(), this::wakeMaterializer);
         this.materializer = new Materializer(this, journal, tuning.materializeIntervalMillis(), tuning.abandonMillis());
         this.materializerThread = new Thread(materializer, "tollgate-ledger-materializer-" + INSTANCES.incrementAndGet());
         materializerThread.setDaemon(true);
@@ -187,7 +234,17 @@ public final class SqliteLedger implements Ledger {
      *     code does not know
      */
     public static SqliteLedger open(Path databaseFile, Durability durability) {
-        return open(databaseFile, durability, Tuning.DEFAULTS);
+        return open(databaseFile, durability, Limits.DEFAULTS);
+    }
+
+    /**
+     * Opens (or creates) the ledger like {@link #open(Path, Durability)}, with these bounds on what it keeps on disk.
+     *
+     * @since 0.2
+     */
+    public static SqliteLedger open(Path databaseFile, Durability durability, Limits limits) {
+        Objects.requireNonNull(limits, "limits cannot be null.");
+        return open(databaseFile, durability, Tuning.DEFAULTS.withLimits(limits));
     }
 
     static SqliteLedger open(Path databaseFile, Durability durability, Tuning tuning) {
@@ -301,7 +358,7 @@ public final class SqliteLedger implements Ledger {
         }
         long seq;
         try {
-            seq = journal.append(JournalRecord.CHARGE, state.id, amountMicros, resourceId(resource),
+            seq = journal.append(true, JournalRecord.CHARGE, state.id, amountMicros, resourceId(resource),
                     System.currentTimeMillis(), 0, entitledUntilMillis);
         } catch (LedgerUnavailableException e) {
             state.addSpent(-amountMicros); // nothing was written: give the budget back
@@ -575,6 +632,10 @@ public final class SqliteLedger implements Ledger {
         refunds.materialized(refunded);
     }
 
+    private void wakeMaterializer() {
+        materializer.wake();
+    }
+
     /** Folds in everything ready now, on the caller's thread. Database lock held. */
     void foldIn(LedgerStore db) throws SQLException {
         materializer.catchUp(db, Materializer.Mode.LIVE);
@@ -593,6 +654,11 @@ public final class SqliteLedger implements Ledger {
     /** The journal's reservation mark: how many slots were ever handed out (tests). */
     long journalMark() {
         return journal.reserved();
+    }
+
+    /** Tests only: the file system's usable bytes as the journal sees them when it creates a segment. */
+    void usableSpace(java.util.function.LongSupplier bytes) {
+        journal.usableSpace = bytes;
     }
 
     /** Tests only: {@code hook} runs in every journal append between the slot's reservation and its segment lookup. */
