@@ -44,9 +44,12 @@ final class Refunds {
         refunded.forEach(inJournal::remove);
     }
 
-    /** Runs {@code action} only if no refund is in progress or waits in the journal (eviction). */
+    /**
+     * Runs {@code action} only if no refund is in progress or waits in the journal (eviction). Not from within a
+     * refund (a chain refund loading its chain's state): the lock is reentrant, but that refund is in progress.
+     */
     void whenQuiet(Runnable action) {
-        if (!lock.tryLock()) {
+        if (lock.isHeldByCurrentThread() || !lock.tryLock()) {
             return;
         }
         try {
