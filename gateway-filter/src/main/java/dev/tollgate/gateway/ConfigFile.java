@@ -23,7 +23,8 @@ record ConfigFile(Seller seller, Broker broker, Located<String> currency, Locate
                   Located<String> chargeUrl, Located<String> payUrl, Located<String> trustFile) {
     }
 
-    record Ledger(Located<String> type, Located<String> file, Located<String> durability) {
+    record Ledger(Located<String> type, Located<String> file, Located<String> durability,
+                  Located<String> maxBacklog, Located<String> diskReserve) {
     }
 
     record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff) {

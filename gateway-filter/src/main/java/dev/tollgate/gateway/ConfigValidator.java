@@ -1,6 +1,7 @@
 package dev.tollgate.gateway;
 
 import dev.tollgate.gateway.internal.TrustFile;
+import dev.tollgate.gateway.ledger.SqliteLedger;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.Scrip;
 import java.net.InetAddress;
@@ -67,6 +68,8 @@ final class ConfigValidator {
         ConfigFile.Ledger ledger = raw.ledger();
         Path ledgerFile = dataDir == null ? null : dataDir.resolve("ledger.db");
         GatewayConfig.Durability durability = GatewayConfig.Durability.PROCESS_CRASH_SAFE;
+        Long maxBacklog = SqliteLedger.Limits.DEFAULTS.maxBacklogBytes();
+        Long diskReserve = SqliteLedger.Limits.DEFAULTS.diskReserveBytes();
         if (ledger != null) {
             optional(ledger.type(), "ledger.type", type -> {
                 if (!type.equals("sqlite")) {
@@ -79,6 +82,11 @@ final class ConfigValidator {
                         ledgerFile);
             }
             durability = optional(ledger.durability(), "ledger.durability", this::durability, durability);
+            maxBacklog = optional(ledger.maxBacklog(), "ledger.max-backlog", bytesBetween(
+                    SqliteLedger.Limits.MIN_BACKLOG_BYTES, SqliteLedger.Limits.MAX_BACKLOG_BYTES), maxBacklog);
+            diskReserve = optional(ledger.diskReserve(), "ledger.disk-reserve", bytesBetween(
+                    SqliteLedger.Limits.MIN_DISK_RESERVE_BYTES, SqliteLedger.Limits.MAX_DISK_RESERVE_BYTES),
+                    diskReserve);
         }
         Integer maxTimeout = optional(raw.maxTimeout(), "max-timeout", text -> {
             Duration duration = Durations.parse(text);
@@ -97,8 +105,8 @@ final class ConfigValidator {
             return null;
         }
         GatewayConfig config = new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, broker,
-                currency, dataDir, ledgerFile, durability, maxTimeout, settlement, online, payword, rules,
-                clientLimits);
+                currency, dataDir, ledgerFile, durability, new SqliteLedger.Limits(maxBacklog, diskReserve),
+                maxTimeout, settlement, online, payword, rules, clientLimits);
         checkOfferSizes(config);
         return problems.isEmpty() ? config : null;
     }
@@ -121,6 +129,18 @@ final class ConfigValidator {
                         + "seller.name, seller.id, broker.name, broker.issuer or broker.token-endpoint");
             }
         }
+    }
+
+    /** A size like {@code 64MiB}, from {@code low} to {@code high} bytes. */
+    private static Function<String, Long> bytesBetween(long low, long high) {
+        return text -> {
+            long bytes = ByteSizes.parse(text);
+            if (bytes < low || bytes > high) {
+                throw new IllegalArgumentException("'" + text + "' must be between " + ByteSizes.format(low) + " and "
+                        + ByteSizes.format(high));
+            }
+            return bytes;
+        };
     }
 
     /** PROTOCOL.md section 8: the limits that bound what one PayWord chain and one payment can cost to check. */

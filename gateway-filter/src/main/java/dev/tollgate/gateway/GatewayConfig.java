@@ -1,5 +1,6 @@
 package dev.tollgate.gateway;
 
+import dev.tollgate.gateway.ledger.SqliteLedger;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,6 +126,7 @@ public final class GatewayConfig {
     private final Path dataDir;
     private final Path ledgerFile;
     private final Durability durability;
+    private final SqliteLedger.Limits ledgerLimits;
     private final int maxTimeoutSeconds;
     private final Settlement settlement;
     private final Online online;
@@ -134,8 +136,9 @@ public final class GatewayConfig {
 
     /** Used by the loader only: a config is obtained through {@link #load(Path)}. */
     GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin, Broker broker, Currency currency, Path dataDir,
-                  Path ledgerFile, Durability durability, int maxTimeoutSeconds, Settlement settlement,
-                  Online online, PayWord payword, List<PriceRule> rules, ClientLimits clientLimits) {
+                  Path ledgerFile, Durability durability, SqliteLedger.Limits ledgerLimits, int maxTimeoutSeconds,
+                  Settlement settlement, Online online, PayWord payword, List<PriceRule> rules,
+                  ClientLimits clientLimits) {
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);
@@ -145,6 +148,7 @@ public final class GatewayConfig {
         this.dataDir = Objects.requireNonNull(dataDir);
         this.ledgerFile = Objects.requireNonNull(ledgerFile);
         this.durability = Objects.requireNonNull(durability);
+        this.ledgerLimits = Objects.requireNonNull(ledgerLimits);
         this.maxTimeoutSeconds = maxTimeoutSeconds;
         this.settlement = Objects.requireNonNull(settlement);
         this.online = Objects.requireNonNull(online);
@@ -206,6 +210,11 @@ public final class GatewayConfig {
 
     public Durability durability() {
         return durability;
+    }
+
+    /** What the embedded ledger may keep on disk ({@code ledger.max-backlog}, {@code ledger.disk-reserve}). */
+    public SqliteLedger.Limits ledgerLimits() {
+        return ledgerLimits;
     }
 
     /** The x402 {@code maxTimeoutSeconds} offered to buyers. */

@@ -16,6 +16,6 @@ final class LedgerFactory {
         Files.createDirectories(config.dataDir());
         SqliteLedger.Durability durability = config.durability() == GatewayConfig.Durability.POWER_CUT_SAFE
                 ? SqliteLedger.Durability.POWER_CUT_SAFE : SqliteLedger.Durability.PROCESS_CRASH_SAFE;
-        return SqliteLedger.open(config.ledgerFile(), durability);
+        return SqliteLedger.open(config.ledgerFile(), durability, config.ledgerLimits());
     }
 }

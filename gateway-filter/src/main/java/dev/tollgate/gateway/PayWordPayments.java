@@ -150,6 +150,8 @@ final class PayWordPayments {
             insufficient(request, response, current, rule, account, head, result.remainingMicros());
             return;
         }
+        verifier.remember(account); // recorded by the ledger now: commitments that paid nothing are not kept
+
         if (metered) {
             meter(request, response, chain, current, rule, account, path);
             return;
@@ -272,7 +274,8 @@ final class PayWordPayments {
             long missingWords = (unitPrice - credit + account.unitMicros() - 1) / account.unitMicros();
             throw new PaymentException(ErrorCode.INSUFFICIENT_BUDGET, "one unit costs " + rule.price() + " but this "
                     + "payment leaves the chain's credit at " + Money.ofMicros(credit, rule.price().currency())
-                    + "; pay index " + (Math.max(index, head.index()) + missingWords) + " or higher");
+                    + "; pay index " + (Math.max(index, head.index()) + missingWords) + " or higher"
+                    + (head.index() == 0 ? " (nothing was recorded: send the commitment with it)" : ""));
         }
     }
 
@@ -331,7 +334,7 @@ final class PayWordPayments {
         long missingUnits = (price - credit + account.unitMicros() - 1) / account.unitMicros();
         String message = "this costs " + rule.price() + " but the chain's credit is "
                 + Money.ofMicros(credit, rule.price().currency()) + "; pay index " + (head.index() + missingUnits)
-                + " or higher";
+                + " or higher" + (head.index() == 0 ? " (nothing was recorded: send the commitment with it)" : "");
         Map<String, Object> chain = new LinkedHashMap<>();
         chain.put("commitmentId", account.commitmentId());
         chain.put("index", head.index());

@@ -22,8 +22,8 @@ final class RestartOnly {
         if (!running.dataDir().equals(next.dataDir()) || !running.ledgerFile().equals(next.ledgerFile())) {
             return "data-dir or ledger.file";
         }
-        if (running.durability() != next.durability()) {
-            return "ledger.durability";
+        if (running.durability() != next.durability() || !running.ledgerLimits().equals(next.ledgerLimits())) {
+            return "ledger.durability, max-backlog or disk-reserve";
         }
         GatewayConfig.Broker a = running.broker();
         GatewayConfig.Broker b = next.broker();

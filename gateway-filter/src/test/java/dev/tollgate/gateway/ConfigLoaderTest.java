@@ -3,6 +3,7 @@ package dev.tollgate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.gateway.ledger.SqliteLedger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,11 +73,33 @@ final class ConfigLoaderTest {
         assertThat(config.dataDir()).isEqualTo(dir.toAbsolutePath().resolve("data"));
         assertThat(config.ledgerFile()).isEqualTo(dir.toAbsolutePath().resolve("data").resolve("ledger.db"));
         assertThat(config.durability()).isEqualTo(GatewayConfig.Durability.PROCESS_CRASH_SAFE);
+        assertThat(config.ledgerLimits()).isEqualTo(new SqliteLedger.Limits(64L << 20, 256L << 20));
         assertThat(config.rules().get(0).charge()).isEqualTo(ChargeModel.PER_CLICK);
         assertThat(config.rules().get(0).methods()).isEmpty();
         assertThat(config.broker().maxStale()).isEqualTo(Duration.ofHours(24));
         assertThat(config.broker().name()).isEqualTo("test");
         assertThat(config.maxTimeoutSeconds()).isEqualTo(60);
+    }
+
+    @Test
+    void theLedgersDiskBoundsAreReadAndCheckedWithTheirLines() throws Exception {
+        GatewayConfig config = GatewayConfig.load(write(HEADER + String.join("\n",
+                "ledger:",
+                "  max-backlog: 1GiB",
+                "  disk-reserve: 2 GiB",
+                "")));
+        assertThat(config.ledgerLimits()).isEqualTo(new SqliteLedger.Limits(1L << 30, 2L << 30));
+
+        InvalidConfigException e = problemsOf(HEADER + String.join("\n",
+                "ledger:",
+                "  max-backlog: 1MiB",
+                "  disk-reserve: 0B",
+                ""));
+        assertThat(e.problems()).hasSize(2);
+        assertThat(e.problems().get(0)).contains(":11:16: ledger.max-backlog:").contains("16 MiB and 16 GiB");
+        assertThat(e.problems().get(1)).contains(":12:17: ledger.disk-reserve:").contains("at least 1 byte");
+        assertThat(problemsOf(HEADER + "ledger:\n  disk-reserve: 2048GiB\n").problems()).singleElement().asString()
+                .contains("ledger.disk-reserve").contains("1 MiB and 1024 GiB");
     }
 
     @Test

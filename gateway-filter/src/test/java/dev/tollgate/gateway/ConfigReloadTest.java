@@ -91,4 +91,14 @@ final class ConfigReloadTest {
         assertThat(gateway.filter.lastReloadProblem().get()).contains("seller.id").contains("restart");
         assertThat(gateway.filter.config().sellerId()).isEqualTo("seller-1");
     }
+
+    @Test
+    void theLedgersDiskBoundsAreRestartOnly() throws Exception {
+        java.nio.file.Files.writeString(gateway.configFile, java.nio.file.Files.readString(gateway.configFile)
+                .replace("  durability: process-crash-safe", "  durability: process-crash-safe\n  max-backlog: 1GiB"));
+
+        awaitTrue(() -> gateway.filter.lastReloadProblem().isPresent());
+        assertThat(gateway.filter.lastReloadProblem().get()).contains("max-backlog").contains("restart");
+        assertThat(gateway.filter.config().ledgerLimits().maxBacklogBytes()).isEqualTo(64L << 20);
+    }
 }

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What one certificate may commit at one seller, and what one payment may cost the gateway (PROTOCOL.md section 8):
  * a re-signed commitment never pays the same words again, several commitments never spend the certificate's limit
- * more than once, a metered payment must be worth one unit, and a payment hashes at most twice max-step.
+ * more than once, a payment that pays nothing (per-click or metered) records no chain, and a payment hashes at most
+ * twice max-step.
  */
 final class PayWordChainLimitsTest {
 
@@ -95,8 +96,9 @@ final class PayWordChainLimitsTest {
         buyer.length(100).commitmentClaim("jti", UUID.randomUUID().toString());
         assertThat(pay("/videos/2", buyer.payWithCommitment(2)).getStatus()).as("the other half").isEqualTo(200);
 
-        buyer.length(1).commitmentClaim("jti", UUID.randomUUID().toString());
-        HttpTester.Response third = pay("/videos/3", buyer.payWithCommitment(1));
+        // Two words pay the price: a chain that could pay, refused for the limit alone.
+        buyer.length(2).commitmentClaim("jti", UUID.randomUUID().toString());
+        HttpTester.Response third = pay("/videos/3", buyer.payWithCommitment(2));
 
         assertRefused(third, "invalid_commitment", "limit");
         assertThat(gateway.filter.ledger().commitment(TestBroker.ISSUER, buyer.commitmentId())).isEmpty();
@@ -113,6 +115,24 @@ final class PayWordChainLimitsTest {
         HttpTester.Response enough = pay("/meter/abc", buyer.payWithCommitment(10));
         assertThat(enough.getStatus()).as(enough.getContent()).isEqualTo(200);
         assertThat(enough.getContent()).isEqualTo("content "); // one unit of 8 bytes, then the credit ends
+    }
+
+    @Test
+    void perClickPaymentsThatCannotPayThePriceRecordNoChainAndAreNotRemembered() throws Exception {
+        PayWordBuyer buyer = startWith(null).unit(1_000); // a word pays 0.001: ten of them pay for a video
+
+        for (int i = 0; i < 20; i++) {
+            buyer.length(100).commitmentClaim("jti", UUID.randomUUID().toString());
+            HttpTester.Response cheap = pay("/videos/" + i, buyer.payWithCommitment(9));
+
+            assertRefused(cheap, "insufficient_budget", "pay index 10 or higher");
+            assertThat(gateway.filter.ledger().commitment(TestBroker.ISSUER, buyer.commitmentId())).isEmpty();
+            assertThat(gateway.filter.payWords.account(buyer.commitmentId())).isNull();
+        }
+        HttpTester.Response enough = pay("/videos/last", buyer.payWithCommitment(10));
+        assertThat(enough.getStatus()).as(enough.getContent()).isEqualTo(200);
+        assertThat(gateway.filter.ledger().commitment(TestBroker.ISSUER, buyer.commitmentId())).isPresent();
+        assertThat(gateway.filter.payWords.account(buyer.commitmentId())).isNotNull();
     }
 
     @Test

@@ -253,7 +253,11 @@ final class PayWordPaymentTest {
 
         assertRefused(short1, "insufficient_budget");
         assertThat(body(short1).get("extensions").get("tollgate").get("chain").get("index").asInt()).isZero();
-        assertThat(pay("/triple/1", buyer.payById(3)).getStatus()).isEqualTo(200);
+        // Nothing was recorded: the next payment carries the commitment again.
+        assertThat(body(short1).get("extensions").get("tollgate").get("message").asText())
+                .contains("send the commitment");
+        assertRefused(pay("/triple/1", buyer.payById(3)), "unknown_commitment");
+        assertThat(pay("/triple/1", buyer.payWithCommitment(3)).getStatus()).isEqualTo(200);
         assertThat(head().spentMicros()).isEqualTo(30_000);
     }
 

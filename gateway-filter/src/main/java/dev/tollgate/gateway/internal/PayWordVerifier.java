@@ -29,8 +29,11 @@ import dev.tollgate.protocol.PayWord;
  * segment is read as strictly as the broker reads it at settlement ({@link StrictJws}): a commitment the gateway
  * accepts is one the broker pays.
  *
- * <p>Verified commitments are cached (bounded) until they expire or, sooner, until {@code reverifyAfter} has passed,
- * so that a broker key withdrawn at a key refresh stops the chains it certified, as for scrip. Codes:
+ * <p>Commitments whose chains the ledger has recorded ({@link #remember}) are cached until they expire or, sooner,
+ * until {@code reverifyAfter} has passed, so that a broker key withdrawn at a key refresh stops the chains it
+ * certified, as for scrip. A commitment that paid nothing is not cached: a buyer can sign any number of them, and
+ * they must not push paid chains out. The cache holds at most {@code cacheSize} commitments and at most
+ * {@value #CACHE_BYTES} bytes of them (a commitment may be {@value #MAX_COMMITMENT_CHARS} characters long). Codes:
  * {@code invalid_commitment} for a malformed or wrongly signed commitment, {@code wrong_audience} for another
  * seller's, {@code expired_token}/{@code token_not_yet_valid} for times, and the certificate's codes. Messages never
  * contain the commitment. Thread-safe.
@@ -39,6 +42,11 @@ public final class PayWordVerifier {
 
     /** Longer commitments are refused before parsing (the certificate rides inside, base64url-encoded). */
     public static final int MAX_COMMITMENT_CHARS = 8 * 1024;
+
+    /** The most bytes of commitments the cache holds, whatever their number. */
+    public static final long CACHE_BYTES = 64L << 20;
+    /** What an entry costs besides its commitment's characters (the account's other fields, the cache's node). */
+    private static final int ENTRY_OVERHEAD_BYTES = 512;
 
     private static final Pattern MICROS = Pattern.compile("[0-9]{1,19}");
 
@@ -59,7 +67,7 @@ public final class PayWordVerifier {
      * @param currency the gateway's ISO 4217 currency
      * @param clockSkew tolerance for {@code exp} and {@code iat}
      * @param reverifyAfter how long a verified commitment is trusted before it is verified again (the key refresh)
-     * @param cacheSize how many verified commitments are kept
+     * @param cacheSize how many verified commitments are kept, at most (and at most {@link #CACHE_BYTES} of them)
      */
     public PayWordVerifier(BrokerKeys keys, String issuer, String seller, String currency, Duration clockSkew,
                            Clock clock, Duration reverifyAfter, long cacheSize) {
@@ -68,14 +76,19 @@ public final class PayWordVerifier {
         this.clockSkew = clockSkew;
         this.clock = clock;
         this.reverifyAfterMillis = reverifyAfter.toMillis();
+        // Each entry weighs its size in bytes, at least CACHE_BYTES / cacheSize: so both bounds hold.
+        int minWeight = (int) Math.min(Integer.MAX_VALUE, Math.max(1, -Math.floorDiv(-CACHE_BYTES, cacheSize)));
         this.verified = Caffeine.newBuilder()
-                .maximumSize(cacheSize)
+                .executor(Runnable::run) // evicts on the caller's thread: the bounds hold when a put returns
+                .maximumWeight(CACHE_BYTES)
+                .<String, Entry>weigher((id, entry) -> Math.max(minWeight,
+                        entry.account().commitment().length() + ENTRY_OVERHEAD_BYTES))
                 .expireAfter(ExpireAt.<String, Entry>millis(clock, Entry::untilMillis))
                 .build();
     }
 
     /**
-     * The chain a commitment commits to: from the cache, or verified now (and cached).
+     * The chain a commitment commits to: from the cache, or verified now (not cached: see {@link #remember}).
      *
      * @param maxChainLength the configured {@code payword.max-chain-length}
      * @throws PaymentException for the first problem found
@@ -89,10 +102,18 @@ public final class PayWordVerifier {
         if (known != null) {
             return known;
         }
-        ChainAccount account = parse(commitment, id, maxChainLength);
-        long until = Math.min(account.expiresAt().toEpochMilli(), clock.millis() + reverifyAfterMillis);
-        verified.put(id, new Entry(account, until));
-        return account;
+        return parse(commitment, id, maxChainLength);
+    }
+
+    /**
+     * Caches a commitment {@link #verify} returned, once the ledger has recorded its chain (a payment was charged on
+     * it), until it expires or {@code reverifyAfter} has passed since now. A commitment still cached keeps its time:
+     * remembering it again does not put off its next verification.
+     */
+    public void remember(ChainAccount account) {
+        long now = clock.millis();
+        verified.asMap().compute(account.commitmentId(), (id, entry) -> entry != null && entry.untilMillis() > now
+                ? entry : new Entry(account, Math.min(account.expiresAt().toEpochMilli(), now + reverifyAfterMillis)));
     }
 
     /**

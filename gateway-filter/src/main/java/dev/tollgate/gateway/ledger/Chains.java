@@ -4,41 +4,52 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * PayWord chains of a {@link SqliteLedger} ({@link Ledger#chargeChain} and friends). A chain's row is inserted the
- * first time it is paid; its head and spending live in a {@link ChainState} (loaded from the row on a miss: states
- * are never evicted, so the row is current whenever one is loaded) and are made durable by ADVANCE and CHARGE
- * journal records, the ADVANCE first. Thread-safe.
+ * PayWord chains of a {@link SqliteLedger} ({@link Ledger#chargeChain} and friends). A chain's row is inserted by
+ * its first payment that pays (never by one that is refused); its head and spending live in a {@link ChainState},
+ * made durable by ADVANCE and CHARGE journal records, the ADVANCE first. States are bounded like scrip states: evicted
+ * only once everything they hold is folded into the row, so the row is current whenever one is loaded. Thread-safe.
  */
 final class Chains {
 
     private final SqliteLedger ledger;
     private final Journal journal;
-    private final Map<ChainState.Key, ChainState> states = new ConcurrentHashMap<>();
-    private final Map<Long, ChainState> byId = new ConcurrentHashMap<>();
+    private final StateMap<ChainState.Key, ChainState> states;
+    /** Rows read from SQLite to decide whether a new chain may be recorded (a test proves they stay few). */
+    final LongAdder certificateRowsRead = new LongAdder();
 
-    Chains(SqliteLedger ledger, Journal journal) {
+    Chains(SqliteLedger ledger, Journal journal, int capacity) {
         this.ledger = ledger;
         this.journal = journal;
+        this.states = new StateMap<>(capacity);
+    }
+
+    /** How many chain states are in memory. */
+    int size() {
+        return states.size();
     }
 
     ChainHead head(ChainAccount chain) throws LedgerUnavailableException {
         ChainState.Key key = new ChainState.Key(chain.issuer(), chain.commitmentId());
-        ChainState state = states.get(key);
-        if (state == null) {
-            state = load(key, chain, false).state();
-            if (state == null) {
-                return new ChainHead(0, chain.root(), 0, 0);
+        while (true) {
+            ChainState state = states.get(key);
+            if (state == null || state.snapshot() == ChainState.RETIRED) {
+                state = load(key, chain, null).state();
+                if (state == null) {
+                    return new ChainHead(0, chain.root(), 0, 0);
+                }
+            }
+            ChainState.Snapshot s = state.snapshot();
+            if (s != ChainState.RETIRED) {
+                return state.head(s);
             }
         }
-        return state.head(state.snapshot());
     }
 
     ChargeResult charge(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
@@ -50,27 +61,54 @@ final class Chains {
             throw new IllegalArgumentException("word must be 32 bytes, not " + word.length);
         }
         ChainState.Key key = new ChainState.Key(chain.issuer(), chain.commitmentId());
-        ChainState state = states.get(key);
-        if (state == null) {
-            Loaded loaded = load(key, chain, true);
-            if (loaded.refused() != null) {
-                return loaded.refused();
+        while (true) {
+            ChainState state = states.get(key);
+            if (state == null || state.snapshot() == ChainState.RETIRED) {
+                Loaded loaded = load(key, chain, new FirstPayment(expected.index(), index, amountMicros));
+                if (loaded.refused() != null) {
+                    return loaded.refused();
+                }
+                state = loaded.state();
             }
-            state = loaded.state();
+            ChargeResult result = charge(state, expected, index, word, amountMicros, resource);
+            if (result != null) {
+                return result;
+            }
+            // evicted meanwhile, before anything changed: take a fresh state
         }
-        int resourceId = ledger.resourceId(resource);
+    }
+
+    /** The charge on one state; {@code null} if the state was retired before anything changed. */
+    private ChargeResult charge(ChainState state, ChainHead expected, int index, byte[] word, long amountMicros,
+                                String resource) throws LedgerUnavailableException {
         ChainState.Snapshot after;
+        int resourceId;
+        boolean advanced = false;
         while (true) {
             ChainState.Snapshot s = state.snapshot();
+            if (s == ChainState.RETIRED) {
+                return null;
+            }
             if (s.index() != expected.index()) {
                 return new ChargeResult.HeadMoved(state.head(s));
             }
             if (index > s.index()) {
-                ChargeResult refused = advance(state, expected, index, word, amountMicros);
-                if (refused != null) {
-                    return refused;
+                SqliteLedger.acquire(state.advanceLock, ledger.waitTimeoutNanos(), "ledger chain is busy");
+                try {
+                    resourceId = advance(state, expected, index, word, amountMicros, resource);
+                } finally {
+                    state.advanceLock.unlock();
+                }
+                if (resourceId == RETIRED) {
+                    return null;
+                }
+                if (resourceId < 0) {
+                    s = state.snapshot();
+                    return s.index() != expected.index() ? new ChargeResult.HeadMoved(state.head(s))
+                            : new ChargeResult.Insufficient(Math.max(0, s.paid(state.unit) - s.spent()));
                 }
                 after = state.snapshot();
+                advanced = true;
                 break;
             }
             long credit = s.paid(state.unit) - s.spent() - s.ahead();
@@ -85,13 +123,20 @@ final class Chains {
             }
             after = new ChainState.Snapshot(s.index(), s.word(), s.spent() + amountMicros, s.ahead());
             if (state.compareAndSet(s, after)) {
+                try {
+                    resourceId = ledger.resourceId(resource); // only now: a refused payment writes nothing
+                } catch (LedgerUnavailableException | RuntimeException e) {
+                    state.giveBack(amountMicros);
+                    throw e;
+                }
                 break;
             }
         }
         long seq;
         try {
-            seq = journal.append(JournalRecord.CHARGE | JournalRecord.ON_CHAIN, state.id, amountMicros, resourceId,
-                    System.currentTimeMillis(), 0, 0);
+            // After an advance, the head has moved: its charge is written even with the backlog full.
+            seq = journal.append(!advanced, JournalRecord.CHARGE | JournalRecord.ON_CHAIN, state.id, amountMicros,
+                    resourceId, System.currentTimeMillis(), 0, 0);
         } catch (LedgerUnavailableException e) {
             state.giveBack(amountMicros); // nothing was written: give the credit back (a moved head stays)
             throw e;
@@ -101,89 +146,87 @@ final class Chains {
         return new ChargeResult.Charged(ledger.receiptId(seq), amountMicros, remaining);
     }
 
+    /** {@link #advance} found the state retired. */
+    private static final int RETIRED = -2;
+    /** {@link #advance} refused: the head moved or the new credit does not cover the amount; nothing changed. */
+    private static final int REFUSED = -1;
+
     /**
-     * Moves the head to {@code (index, word)} and takes {@code amount} from the new credit: reserves it, appends the
-     * ADVANCE record, then publishes the new head. {@code null} when done; otherwise the outcome, nothing changed.
+     * Moves the head to {@code (index, word)} and takes {@code amount} from the new credit: reserves it, looks up the
+     * resource's row (inserting it: the payment is accepted now), appends the ADVANCE record, then publishes the new
+     * head. Returns the resource's row id, or {@link #REFUSED} or {@link #RETIRED} with nothing changed. Caller holds
+     * the advance lock.
      */
-    private ChargeResult advance(ChainState state, ChainHead expected, int index, byte[] word, long amount)
+    private int advance(ChainState state, ChainHead expected, int index, byte[] word, long amount, String resource)
             throws LedgerUnavailableException {
-        SqliteLedger.acquire(state.advanceLock, ledger.waitTimeoutNanos(), "ledger chain is busy");
+        long newPaid = index * state.unit;
+        ChainState.Snapshot s;
+        while (true) {
+            s = state.snapshot();
+            if (s == ChainState.RETIRED) {
+                return RETIRED;
+            }
+            if (s.index() != expected.index() || amount > newPaid - s.spent()) {
+                return REFUSED;
+            }
+            if (state.compareAndSet(s, new ChainState.Snapshot(s.index(), s.word(), s.spent(), amount))) {
+                break;
+            }
+        }
+        // From here the state cannot be retired: the advance lock is held (and a positive amount is reserved).
+        byte[] copy = word.clone();
+        int resourceId;
         try {
-            long newPaid = index * state.unit;
-            ChainState.Snapshot s;
-            while (true) {
+            resourceId = ledger.resourceId(resource);
+            journal.appendAdvance(state.id, index, copy);
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            while (true) { // not written: release the reservation
                 s = state.snapshot();
-                if (s.index() != expected.index()) {
-                    return new ChargeResult.HeadMoved(state.head(s));
-                }
-                if (amount > newPaid - s.spent()) {
-                    return new ChargeResult.Insufficient(s.paid(state.unit) - s.spent());
-                }
-                if (state.compareAndSet(s, new ChainState.Snapshot(s.index(), s.word(), s.spent(), amount))) {
-                    break;
+                if (state.compareAndSet(s, new ChainState.Snapshot(s.index(), s.word(), s.spent(), 0))) {
+                    throw e;
                 }
             }
-            byte[] copy = word.clone();
-            try {
-                journal.appendAdvance(state.id, index, copy);
-            } catch (LedgerUnavailableException e) {
-                while (true) { // not written: release the reservation
-                    s = state.snapshot();
-                    if (state.compareAndSet(s, new ChainState.Snapshot(s.index(), s.word(), s.spent(), 0))) {
-                        throw e;
-                    }
-                }
+        }
+        while (true) {
+            s = state.snapshot();
+            if (state.compareAndSet(s, new ChainState.Snapshot(index, copy, s.spent() + amount, 0))) {
+                return resourceId;
             }
-            while (true) {
-                s = state.snapshot();
-                if (state.compareAndSet(s, new ChainState.Snapshot(index, copy, s.spent() + amount, 0))) {
-                    return null;
-                }
-            }
-        } finally {
-            state.advanceLock.unlock();
         }
     }
 
+    /** What a chain's first payment would do, checked before its row is inserted. */
+    private record FirstPayment(int expectedIndex, int index, long amountMicros) {
+    }
+
     /** A chain's state, or why its row was not inserted. */
-    private record Loaded(ChainState state, ChargeResult.ChainRefused refused) {
+    private record Loaded(ChainState state, ChargeResult refused) {
     }
 
     /**
-     * The state of a chain from its row, inserting the row first if {@code insert} and the certificate's other chains
-     * allow it (checked and inserted in one transaction under the database lock); a {@code null} state if none.
+     * The state of a chain from its row. Without a row and with a {@code first} payment, inserts the row if the payment
+     * pays for something and the certificate's other chains allow it (checked and inserted in one transaction under
+     * the database lock); otherwise a {@code null} state (and, for a payment, why nothing was recorded).
      */
-    private Loaded load(ChainState.Key key, ChainAccount chain, boolean insert) throws LedgerUnavailableException {
+    private Loaded load(ChainState.Key key, ChainAccount chain, FirstPayment first)
+            throws LedgerUnavailableException {
         return ledger.withDb("ledger write failed", db -> {
             ChainState state = states.get(key);
-            if (state != null) {
+            if (state != null && state.snapshot() != ChainState.RETIRED) {
                 return new Loaded(state, null);
             }
+            if (state != null) {
+                states.forget(state);
+            }
+            makeRoom(db);
             ChainState loaded = select(db, key);
-            if (loaded == null && insert) {
-                ChargeResult.ChainRefused refused = refusal(db, chain);
+            if (loaded == null && first != null) {
+                ChargeResult refused = firstPaymentRefusal(db, chain, first);
                 if (refused != null) {
                     db.commit();
                     return new Loaded(null, refused);
                 }
-                PreparedStatement ps = db.insertChain;
-                byte[] root = chain.root();
-                ps.setString(1, key.issuer());
-                ps.setString(2, key.commitmentId());
-                ps.setString(3, chain.commitment());
-                ps.setString(4, chain.buyer());
-                ps.setString(5, chain.seller());
-                ps.setInt(6, chain.length());
-                ps.setLong(7, chain.unitMicros());
-                ps.setString(8, chain.currency());
-                ps.setLong(9, chain.expiresAt().toEpochMilli());
-                ps.setBytes(10, root);
-                ps.setBytes(11, root);
-                ps.setLong(12, System.currentTimeMillis());
-                ps.setString(13, chain.certificateId());
-                ps.setLong(14, chain.certificateLimitMicros());
-                ps.setString(15, chain.commitmentJti());
-                ps.executeUpdate();
+                insert(db, key, chain);
                 loaded = select(db, key);
                 if (loaded == null) {
                     throw new SQLException("chain row vanished after its insert");
@@ -191,45 +234,74 @@ final class Chains {
             }
             db.commit();
             if (loaded != null) {
-                states.put(key, loaded);
-                byId.put(loaded.id, loaded);
+                states.put(loaded);
             }
             return new Loaded(loaded, null);
         });
     }
 
-    /**
-     * Why a new chain may not be recorded, or {@code null}: its certificate has a chain here with the same root or
-     * commitment {@code jti}, or its chains here would commit more than its limit. Database lock held, inside the
-     * transaction that inserts the row, so concurrent first payments on two chains of one certificate cannot both
-     * pass.
-     */
-    private static ChargeResult.ChainRefused refusal(LedgerStore db, ChainAccount chain) throws SQLException {
+    private static void insert(LedgerStore db, ChainState.Key key, ChainAccount chain) throws SQLException {
+        PreparedStatement ps = db.insertChain;
         byte[] root = chain.root();
-        long committed = chain.maxMicros();
-        boolean overflow = false;
-        db.selectCertificateChains.setString(1, chain.issuer());
-        db.selectCertificateChains.setString(2, chain.certificateId());
-        try (ResultSet rs = db.selectCertificateChains.executeQuery()) {
-            while (rs.next()) {
-                if (Arrays.equals(root, rs.getBytes(1))) {
-                    return new ChargeResult.ChainRefused(ChargeResult.ChainRefused.Reason.SAME_ROOT, "the certificate "
-                            + "already pays a chain with this root here; keep paying on that chain's commitment");
-                }
-                if (chain.commitmentJti().equals(rs.getString(2))) {
-                    return new ChargeResult.ChainRefused(ChargeResult.ChainRefused.Reason.SAME_JTI, "the "
-                            + "certificate already pays a chain committed with this 'jti' here; keep paying on that "
-                            + "chain's commitment");
-                }
-                try {
-                    committed = Math.addExact(committed, rs.getLong(3));
-                } catch (ArithmeticException e) {
-                    overflow = true;
-                }
+        ps.setString(1, key.issuer());
+        ps.setString(2, key.commitmentId());
+        ps.setString(3, chain.commitment());
+        ps.setString(4, chain.buyer());
+        ps.setString(5, chain.seller());
+        ps.setInt(6, chain.length());
+        ps.setLong(7, chain.unitMicros());
+        ps.setString(8, chain.currency());
+        ps.setLong(9, chain.expiresAt().toEpochMilli());
+        ps.setBytes(10, root);
+        ps.setBytes(11, root);
+        ps.setLong(12, System.currentTimeMillis());
+        ps.setString(13, chain.certificateId());
+        ps.setLong(14, chain.certificateLimitMicros());
+        ps.setString(15, chain.commitmentJti());
+        ps.executeUpdate();
+        PreparedStatement add = db.addCertificateCommitted;
+        add.setString(1, chain.issuer());
+        add.setString(2, chain.certificateId());
+        add.setLong(3, chain.maxMicros());
+        add.executeUpdate();
+    }
+
+    /**
+     * Why a chain without a row may not be recorded by this payment, or {@code null}. Nothing is recorded for a
+     * payment that would change nothing: one against a head other than the root ({@code HeadMoved}), or one whose
+     * words do not cover its price ({@code Insufficient}: a chain's first payment must pay). Then the certificate's
+     * rules: it has a chain here with the same root or commitment {@code jti}, or its chains here would commit more
+     * than its limit. Database lock held, inside the transaction that inserts the row, so concurrent first payments
+     * on two chains of one certificate cannot both pass. Three indexed point lookups, whatever the certificate's
+     * number of chains.
+     */
+    private ChargeResult firstPaymentRefusal(LedgerStore db, ChainAccount chain, FirstPayment first)
+            throws SQLException {
+        if (first.expectedIndex() != 0) {
+            return new ChargeResult.HeadMoved(new ChainHead(0, chain.root(), 0, 0));
+        }
+        if (first.amountMicros() > first.index() * chain.unitMicros()) {
+            return new ChargeResult.Insufficient(0);
+        }
+        if (exists(db.selectCertificateRoot, chain, stmt -> stmt.setBytes(3, chain.root()))) {
+            return new ChargeResult.ChainRefused(ChargeResult.ChainRefused.Reason.SAME_ROOT, "the certificate "
+                    + "already pays a chain with this root here; keep paying on that chain's commitment");
+        }
+        if (exists(db.selectCertificateJti, chain, stmt -> stmt.setString(3, chain.commitmentJti()))) {
+            return new ChargeResult.ChainRefused(ChargeResult.ChainRefused.Reason.SAME_JTI, "the "
+                    + "certificate already pays a chain committed with this 'jti' here; keep paying on that "
+                    + "chain's commitment");
+        }
+        long before = 0;
+        db.selectCertificateCommitted.setString(1, chain.issuer());
+        db.selectCertificateCommitted.setString(2, chain.certificateId());
+        try (ResultSet rs = db.selectCertificateCommitted.executeQuery()) {
+            if (rs.next()) {
+                certificateRowsRead.increment();
+                before = rs.getLong(1);
             }
         }
-        if (overflow || committed > chain.certificateLimitMicros()) {
-            long before = overflow ? Long.MAX_VALUE : committed - chain.maxMicros();
+        if (before > chain.certificateLimitMicros() - chain.maxMicros()) { // maxMicros <= limit: no overflow
             return new ChargeResult.ChainRefused(ChargeResult.ChainRefused.Reason.OVER_LIMIT, "the certificate's "
                     + "chains here already commit " + before + " of its limit of " + chain.certificateLimitMicros()
                     + " micro-units; this chain of " + chain.maxMicros() + " does not fit: use a new certificate");
@@ -237,26 +309,45 @@ final class Chains {
         return null;
     }
 
+    private interface Binder {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    /** Whether the certificate has a chain matching {@code statement} (issuer and certificate id bound here). */
+    private boolean exists(PreparedStatement statement, ChainAccount chain, Binder third) throws SQLException {
+        statement.setString(1, chain.issuer());
+        statement.setString(2, chain.certificateId());
+        third.bind(statement);
+        try (ResultSet rs = statement.executeQuery()) {
+            if (rs.next()) {
+                certificateRowsRead.increment();
+                return true;
+            }
+            return false;
+        }
+    }
+
     private static ChainState select(LedgerStore db, ChainState.Key key) throws SQLException {
         db.selectChainByKey.setString(1, key.issuer());
         db.selectChainByKey.setString(2, key.commitmentId());
         try (ResultSet rs = db.selectChainByKey.executeQuery()) {
-            return rs.next() ? new ChainState(rs.getLong(1), key, rs.getLong(3), rs.getInt(2), rs.getInt(4),
-                    rs.getBytes(5), rs.getLong(6)) : null;
+            return rs.next() ? new ChainState(rs.getLong(1), key, rs.getLong(3), rs.getInt(2), rs.getLong(7),
+                    rs.getInt(4), rs.getBytes(5), rs.getLong(6)) : null;
         }
     }
 
-    /** The state of a chain known by row id (refunds); the row must exist. */
+    /** The state of a chain known by row id (refunds); the row must exist. Caller holds the refund lock. */
     ChainState byId(long id) throws LedgerUnavailableException {
-        ChainState state = byId.get(id);
-        if (state != null) {
+        ChainState state = states.byId(id);
+        if (state != null && state.snapshot() != ChainState.RETIRED) {
             return state;
         }
         return ledger.withDb("ledger read failed", db -> {
-            ChainState cached = byId.get(id);
-            if (cached != null) {
+            ChainState cached = states.byId(id);
+            if (cached != null && cached.snapshot() != ChainState.RETIRED) {
                 return cached;
             }
+            makeRoom(db);
             db.selectChainById.setLong(1, id);
             ChainState.Key key = null;
             try (ResultSet rs = db.selectChainById.executeQuery()) {
@@ -269,13 +360,46 @@ final class Chains {
             if (loaded == null) {
                 throw new SQLException("chain " + id + " has no row");
             }
-            ChainState raced = states.putIfAbsent(key, loaded);
-            if (raced != null) {
-                return raced;
+            ChainState current = states.get(key);
+            if (current != null && current.snapshot() != ChainState.RETIRED) {
+                return current;
             }
-            byId.put(id, loaded);
+            states.put(loaded);
             return loaded;
         });
+    }
+
+    // ---------------------------------------------------------------- bounds
+
+    /** After a materializer commit: the chain rows' heads and totals now. Database lock held. */
+    void materialized(Map<Long, Fold.ChainTotals> totals) {
+        totals.forEach((id, t) -> {
+            ChainState state = states.byId(id);
+            if (state != null) {
+                state.materializedIndex = t.index;
+                state.materializedSpent = t.spent;
+            }
+        });
+    }
+
+    /**
+     * Keeps the states within the capacity before one more is added: when full, folds the journal in and evicts a
+     * tenth of the states. Only states with a payment in flight stay, so the map holds at most the capacity plus the
+     * chains being paid at that moment. Database lock held.
+     */
+    private void makeRoom(LedgerStore db) throws SQLException {
+        if (states.full()) {
+            ledger.foldIn(db);
+            states.makeRoom(ledger.refunds());
+        }
+    }
+
+    /**
+     * In a materializer pass: evicts states over the capacity, and states of chains expired a while ago, of which
+     * everything is folded in ({@link ChainState#retireIfFolded}). Database lock held.
+     */
+    void evictIdle(long nowMillis, Refunds refunds) {
+        states.evictIdle(nowMillis, refunds);
     }
 
     Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException {

@@ -97,14 +97,13 @@ final class Entitlements {
                 held.used = true;
                 return entitled(held, scrip);
             }
-            int resourceId = ledger.resourceId(stream);
-            held = find(key, resourceId, nowMillis);
+            held = find(key, nowMillis);
             if (held != null) {
                 held.used = true;
                 cache.put(key, held);
                 return entitled(held, scrip);
             }
-            ChargeResult result = ledger.chargeScrip(scrip, amountMicros, resourceId, untilMillis,
+            ChargeResult result = ledger.chargeScrip(scrip, amountMicros, stream, untilMillis,
                     seq -> unfolded(seq, key, untilMillis));
             if (result instanceof ChargeResult.Charged charged) {
                 // Only now, durable: a hit must never serve on a charge that a crash could still lose.
@@ -134,19 +133,23 @@ final class Entitlements {
      * waits in the journal. Under the database lock, so nothing is folded in (and taken out of {@link #unfolded} or
      * of the refunds in the journal) meanwhile. Caller holds the key's stripe.
      */
-    private Entitlement find(Key key, int resourceId, long nowMillis) throws LedgerUnavailableException {
+    private Entitlement find(Key key, long nowMillis) throws LedgerUnavailableException {
         return ledger.withDb("ledger read failed", db -> {
             Entitlement best = null;
-            db.selectEntitlements.setInt(1, resourceId);
-            db.selectEntitlements.setLong(2, nowMillis);
-            db.selectEntitlements.setString(3, key.issuer());
-            db.selectEntitlements.setString(4, key.buyer());
-            try (ResultSet rs = db.selectEntitlements.executeQuery()) {
-                while (rs.next()) {
-                    long seq = rs.getLong(1);
-                    if (!ledger.refunds().inJournal(seq)) {
-                        best = new Entitlement(seq, rs.getLong(2), ledger);
-                        break;
+            // Looked up, not inserted: a refused request writes nothing. Without a row, no charge can name it.
+            Integer resourceId = ledger.knownResourceId(db, key.stream());
+            if (resourceId != null) {
+                db.selectEntitlements.setInt(1, resourceId);
+                db.selectEntitlements.setLong(2, nowMillis);
+                db.selectEntitlements.setString(3, key.issuer());
+                db.selectEntitlements.setString(4, key.buyer());
+                try (ResultSet rs = db.selectEntitlements.executeQuery()) {
+                    while (rs.next()) {
+                        long seq = rs.getLong(1);
+                        if (!ledger.refunds().inJournal(seq)) {
+                            best = new Entitlement(seq, rs.getLong(2), ledger);
+                            break;
+                        }
                     }
                 }
             }

@@ -31,7 +31,7 @@ final class Fold {
     }
 
     /** Head and totals of one PayWord chain within a pass. */
-    private static final class ChainTotals {
+    static final class ChainTotals {
         final long unit;
         final int length;
         int index;
@@ -221,6 +221,11 @@ final class Fold {
         Map<Long, Long> spent = new HashMap<>();
         totals.forEach((id, t) -> spent.put(id, t.spent));
         return spent;
+    }
+
+    /** The chain heads and totals as committed, by row id. */
+    Map<Long, ChainTotals> chainTotals() {
+        return chains;
     }
 
     /** The charges whose REFUND records were folded in. */

@@ -15,9 +15,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +31,13 @@ import org.slf4j.LoggerFactory;
  * <p>Appending reserves a slot with one {@code getAndIncrement}, copies the record into the mapping and publishes it
  * by compare-and-setting the slot's magic word from 0 to VALID. Anyone who gives up on a slot (its writer on failure,
  * the materializer for a slot that stayed empty too long, {@link #beginClose}) compare-and-sets it from 0 to VOID; so
- * each slot ends up VALID or VOID exactly once, and a writer that loses that race knows its record does not count.
+ * each slot ends up VALID or VOID exactly once, and a writer that loses that race knows its record does not count. A
+ * slot given up while its segment does not exist (its creation failed) is remembered, and made VOID when the segment
+ * is created, so a creation that fails (disk full) never stops the journal: the next one may succeed.
+ *
+ * <p>Bounded: charges are refused (after a short wait for the fold) while {@code maxBacklogSlots} records wait to be
+ * folded into SQLite, and no segment is created while the file system would keep less than {@code diskReserveBytes}
+ * free after it.
  */
 final class Journal {
 
@@ -36,6 +45,8 @@ final class Journal {
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[JournalRecord.SLOT]);
+    /** After a segment could not be created, appends that would need it are refused this long before a retry. */
+    private static final long CREATE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** What a slot holds, as seen by {@link #read}. */
     enum SlotState { EMPTY, VALID, VOID, TORN, MISSING }
@@ -52,10 +63,28 @@ final class Journal {
     private final Map<Long, Segment> segments = new ConcurrentHashMap<>();
     private volatile Segment current;
     private final Object segmentLock = new Object();
-    /** No segment is created any more: set by close and by a failed rollover. Guarded by segmentLock. */
+    /** No segment is created any more: set by close. Guarded by segmentLock. */
     private volatile boolean frozen;
+    /** Why the last segment creation failed, or {@code null}; set and cleared under segmentLock. */
     private volatile String failure;
+    /** While {@link #failure} is set: no creation is tried before this {@code nanoTime}. */
+    private volatile long retryCreateAtNanos;
+    /**
+     * Slots given up while their segment did not exist: VOID by rule, and made VOID when the segment is created (a
+     * writer stalled before its segment lookup then fails its compare-and-set). Pruned below the checkpoint's
+     * segment. Added to and taken from under segmentLock.
+     */
+    private final ConcurrentSkipListSet<Long> givenUp = new ConcurrentSkipListSet<>();
     private volatile boolean closed;
+    private final long maxBacklogSlots;
+    private final long backlogWaitNanos;
+    private final long diskReserveBytes;
+    /** Wakes the materializer when the backlog is full. */
+    private final Runnable onBacklog;
+    /** Notified when the checkpoint moves (charges waiting for the backlog to shrink). */
+    private final Object folded = new Object();
+    /** Tests only: the file system's usable bytes, instead of asking it. */
+    volatile LongSupplier usableSpace;
     /** Every slot below it is folded into SQLite (or void). */
     private volatile long materialized;
     /** Every slot below it is on disk (POWER_CUT_SAFE), folded into SQLite, or void. */
@@ -65,10 +94,21 @@ final class Journal {
     /** Tests only: runs in {@link #append} between a slot's reservation and its segment lookup. */
     volatile LongConsumer reservedHook;
 
-    Journal(Path dbFile, int segmentBytes) {
+    /**
+     * @param maxBacklogSlots charges are refused while this many records wait to be folded in
+     * @param backlogWaitMillis how long a charge waits for the fold before it is refused
+     * @param diskReserveBytes no segment is created that would leave less than this free
+     * @param onBacklog wakes the materializer
+     */
+    Journal(Path dbFile, int segmentBytes, long maxBacklogSlots, long backlogWaitMillis, long diskReserveBytes,
+            Runnable onBacklog) {
         if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096) {
             throw new IllegalArgumentException("segmentBytes must be a power of two of at least 4096: " + segmentBytes);
         }
+        this.maxBacklogSlots = maxBacklogSlots;
+        this.backlogWaitNanos = TimeUnit.MILLISECONDS.toNanos(backlogWaitMillis);
+        this.diskReserveBytes = diskReserveBytes;
+        this.onBacklog = onBacklog;
         this.dbFile = dbFile;
         this.segmentBytes = segmentBytes;
         this.slotsPerSegment = segmentBytes / JournalRecord.SLOT;
@@ -115,25 +155,35 @@ final class Journal {
      * Appends a record and returns its slot number once it is published (in the page cache). Never returns for an
      * unpublished record; never throws for a published one.
      *
-     * @throws LedgerUnavailableException the record was not written (closed, rollover failed, I/O error)
+     * @param gated whether the record is refused while the backlog is full: a new charge is, a refund or the CHARGE
+     *     that completes an advance already made is not (there are at most as many of those as charges in flight)
+     * @throws LedgerUnavailableException the record was not written (closed, backlog full, no segment, I/O error)
      */
-    long append(int type, long scripId, long amount, int resourceId, long createdMillis, long refSeq,
+    long append(boolean gated, int type, long scripId, long amount, int resourceId, long createdMillis, long refSeq,
                 long refundMillis) throws LedgerUnavailableException {
-        long seq = reserve();
+        long seq = reserve(gated);
         byte[] record = SCRATCH.get();
         JournalRecord.encode(record, 0, type, seq, scripId, amount, resourceId, createdMillis, refSeq, refundMillis);
         return publish(seq, record);
     }
 
-    /** Appends an ADVANCE record of a PayWord chain, like {@link #append}. */
+    /** Appends an ADVANCE record of a PayWord chain, like a gated {@link #append}. */
     long appendAdvance(long chainId, int index, byte[] word) throws LedgerUnavailableException {
-        long seq = reserve();
+        long seq = reserve(true);
         byte[] record = SCRATCH.get();
         JournalRecord.encodeAdvance(record, 0, seq, chainId, index, word);
         return publish(seq, record);
     }
 
-    private long reserve() throws LedgerUnavailableException {
+    private long reserve(boolean gated) throws LedgerUnavailableException {
+        long mark = next.get();
+        if (gated && mark - materialized >= maxBacklogSlots) {
+            awaitFold();
+        }
+        Segment c = current;
+        if ((c == null || c.index != mark >>> shift) && failure != null) {
+            refuseWhileCreationFails(mark >>> shift); // before taking a slot that could not be written
+        }
         long seq = next.getAndIncrement();
         // Read after the increment: close() sets closed before reading next, so either close waits for this slot or
         // this append sees closed (see beginClose).
@@ -189,13 +239,47 @@ final class Journal {
     /** Maps the segment after the one being filled, so a rollover rarely waits for it. Called by the materializer. */
     void prepareAhead() {
         long reserved = next.get();
-        if ((reserved & mask) < slotsPerSegment / 2 || segments.containsKey((reserved >>> shift) + 1)) {
+        if ((reserved & mask) < slotsPerSegment / 2 || segments.containsKey((reserved >>> shift) + 1)
+                || (failure != null && System.nanoTime() - retryCreateAtNanos < 0)) {
             return;
         }
         try {
             create((reserved >>> shift) + 1, false);
         } catch (LedgerUnavailableException e) {
-            LOG.warn("Cannot prepare the next ledger journal segment; will retry: {}", e.getMessage());
+            LOG.debug("Cannot prepare the next ledger journal segment; will retry: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Waits (briefly) for the fold to bring the backlog under its bound, else refuses: the journal must not grow
+     * without end while SQLite is behind (locked, slow, or its disk full).
+     */
+    private void awaitFold() throws LedgerUnavailableException {
+        onBacklog.run();
+        long deadline = System.nanoTime() + backlogWaitNanos;
+        synchronized (folded) {
+            while (next.get() - materialized >= maxBacklogSlots && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new LedgerUnavailableException("the ledger journal holds " + (next.get() - materialized)
+                            + " records not yet folded into SQLite (at most " + maxBacklogSlots
+                            + " are kept); refusing charges until the fold catches up");
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(folded, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new LedgerUnavailableException("interrupted waiting for the ledger's fold");
+                }
+            }
+        }
+    }
+
+    /** Refuses an append whose segment is missing while creating segments fails, until the next retry. */
+    private void refuseWhileCreationFails(long index) throws LedgerUnavailableException {
+        String why = failure;
+        if (why != null && System.nanoTime() - retryCreateAtNanos < 0 && !segments.containsKey(index)) {
+            throw new LedgerUnavailableException("the ledger journal cannot grow: " + why);
         }
     }
 
@@ -206,8 +290,7 @@ final class Journal {
                 return existing;
             }
             if (frozen) {
-                throw new LedgerUnavailableException("ledger journal at " + dbFile + " takes no more records"
-                        + (failure != null ? " (" + failure + "); reopen the ledger" : ""));
+                throw new LedgerUnavailableException("ledger journal at " + dbFile + " takes no more records");
             }
             if (((index + 1) << shift) <= materialized) {
                 // Wholly folded in (every slot VALID or VOID) and deleted, under this lock, by materializedUpTo. Only
@@ -218,18 +301,42 @@ final class Journal {
             }
             Path path = segmentPath(dbFile, index);
             try {
+                checkDiskReserve(path);
                 Segment segment = map(index, path);
+                // Slots given up while it did not exist: void them before any writer can find it.
+                long first = index << shift;
+                for (long seq : givenUp.subSet(first, first + slotsPerSegment)) {
+                    INT.compareAndSet(segment.buffer, (int) (seq & mask) * JournalRecord.SLOT
+                            + JournalRecord.MAGIC_OFFSET, 0, JournalRecord.MAGIC_VOID);
+                }
+                givenUp.subSet(first, first + slotsPerSegment).clear();
                 segments.put(index, segment);
+                if (failure != null) {
+                    failure = null;
+                    LOG.info("Ledger journal segment {} created; the journal takes records again", path);
+                }
                 return segment;
             } catch (IOException | RuntimeException e) {
-                if (rollover) {
-                    // Slots were reserved in a segment that does not exist; they are void (see read). Fail closed.
-                    failure = "cannot create " + path + ": " + e;
-                    frozen = true;
-                    LOG.error("Ledger journal rollover failed; the ledger refuses charges until reopened", e);
+                // Slots reserved in it are given up by their writers (see abandon). Fail closed until a retry works.
+                String why = "cannot create " + path + ": " + e.getMessage();
+                if (failure == null) {
+                    LOG.error("Ledger journal {} failed; charges that need a new segment are refused (retried every "
+                            + "{} ms)", rollover ? "rollover" : "preparing ahead", CREATE_RETRY_NANOS / 1_000_000, e);
                 }
-                throw new LedgerUnavailableException("cannot create the ledger journal segment " + path, e);
+                failure = why;
+                retryCreateAtNanos = System.nanoTime() + CREATE_RETRY_NANOS;
+                throw new LedgerUnavailableException(why, e);
             }
+        }
+    }
+
+    /** Refuses a new segment that would leave less than the reserve free on the file system. */
+    private void checkDiskReserve(Path path) throws IOException {
+        LongSupplier test = usableSpace;
+        long usable = test != null ? test.getAsLong() : Files.getFileStore(path.getParent()).getUsableSpace();
+        if (usable - segmentBytes < diskReserveBytes) {
+            throw new IOException("the file system has " + usable + " bytes free; a segment of " + segmentBytes
+                    + " would leave less than the reserve of " + diskReserveBytes);
         }
     }
 
@@ -263,7 +370,17 @@ final class Journal {
     boolean abandon(long seq) {
         Segment segment = segments.get(seq >>> shift);
         if (segment == null) {
-            return true; // void by rule: no segment will be created for it (frozen) or it is folded in already
+            synchronized (segmentLock) {
+                segment = segments.get(seq >>> shift);
+                if (segment == null) {
+                    // Void by rule: its segment is folded in already, no segment is created any more (closed), or
+                    // it does not exist yet: then it is voided when created.
+                    if (!frozen && ((seq >>> shift) + 1) << shift > materialized) {
+                        givenUp.add(seq);
+                    }
+                    return true;
+                }
+            }
         }
         int offset = (int) (seq & mask) * JournalRecord.SLOT + JournalRecord.MAGIC_OFFSET;
         return INT.compareAndSet(segment.buffer, offset, 0, JournalRecord.MAGIC_VOID)
@@ -304,14 +421,14 @@ final class Journal {
         return read(seq, bytes) == SlotState.VALID ? JournalRecord.decode(bytes, 0, seq) : null;
     }
 
-    /** A slot no one will ever publish: its segment is frozen out, or it is folded in. */
+    /** A slot no one will ever publish: its segment is frozen out, it was given up, or it is folded in. */
     private boolean settled(long seq) {
         if (seq < materialized) {
             return true;
         }
         Segment segment = segments.get(seq >>> shift);
         if (segment == null) {
-            return frozen;
+            return frozen || givenUp.contains(seq);
         }
         return (int) INT.getAcquire(segment.buffer, (int) (seq & mask) * JournalRecord.SLOT
                 + JournalRecord.MAGIC_OFFSET) != 0;
@@ -324,6 +441,11 @@ final class Journal {
 
     boolean frozen() {
         return frozen;
+    }
+
+    /** Whether slot {@code seq}, in a segment that does not exist, was given up by its writer (it is VOID). */
+    boolean givenUp(long seq) {
+        return givenUp.contains(seq);
     }
 
     // ---------------------------------------------------------------- group commit (POWER_CUT_SAFE)
@@ -420,6 +542,10 @@ final class Journal {
      */
     void materializedUpTo(long checkpoint) {
         materialized = checkpoint;
+        synchronized (folded) {
+            folded.notifyAll();
+        }
+        givenUp.headSet((checkpoint >>> shift) << shift).clear(); // their segments are refused (wholly folded in)
         long reservedSegment = next.get() >>> shift;
         for (Segment segment : segments.values()) {
             if (((segment.index + 1) << shift) <= checkpoint && segment.index < reservedSegment) {
@@ -446,6 +572,9 @@ final class Journal {
      */
     long beginClose(long deadlineNanos) {
         closed = true;
+        synchronized (folded) {
+            folded.notifyAll(); // charges waiting for the fold give up
+        }
         long high = next.get(); // after closed: any append that reserved beyond this sees closed
         synchronized (segmentLock) {
             frozen = true;

@@ -16,6 +16,9 @@ import java.util.Optional;
  *       not, and a restarted process sees it (no double spend after restart).</li>
  *   <li>{@link #refund} is idempotent: refunding a receipt twice returns the money once.</li>
  *   <li>Any failure to be sure of the above throws {@link LedgerUnavailableException}; callers fail closed.</li>
+ *   <li>A charge that is refused ({@link ChargeResult.Insufficient}, {@link ChargeResult.HeadMoved},
+ *       {@link ChargeResult.ChainRefused}) records nothing: no scrip, chain or resource, so a buyer without budget
+ *       cannot make the ledger grow.</li>
  * </ul>
  * Implementations are thread-safe.
  *
@@ -77,8 +80,11 @@ public interface Ledger extends AutoCloseable {
      * {@code index > expected.index}, {@code SHA-256^(index - l)(word) = w_l}; otherwise
      * {@code SHA-256^(l - index)(w_l) = word} (a lower word follows from the head).
      *
-     * <p>The first payment on a chain records its row. That insertion is refused, atomically with the check, when the
-     * chain's certificate ({@link ChainAccount#certificateId()} of its issuer) already has, at this ledger, a chain
+     * <p>The first payment on a chain that pays records its row: one against a head other than the root is
+     * {@link ChargeResult.HeadMoved} with the root, and one whose words do not cover the amount
+     * ({@code index x unit < amountMicros}) is {@link ChargeResult.Insufficient} with 0, both recording nothing. The
+     * insertion is also refused, atomically with the check, when the chain's certificate
+     * ({@link ChainAccount#certificateId()} of its issuer) already has, at this ledger, a chain
      * with the same root or a chain from a commitment with the same {@code jti} (a re-signed commitment would pay the
      * same words again), or when the sum of {@code length x unit} over the certificate's chains here, this one
      * included, would exceed {@link ChainAccount#certificateLimitMicros()} (one limit spent many times). Then

@@ -27,7 +27,7 @@ final class LedgerStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerStore.class);
 
     /** Bump with a migration step in {@link #migrate}. */
-    static final int SCHEMA_VERSION = 3;
+    static final int SCHEMA_VERSION = 6;
 
     static final String META_DB_ID = "db_id";
     static final String META_CHECKPOINT = "checkpoint";
@@ -126,6 +126,34 @@ final class LedgerStore implements AutoCloseable {
         LEFT JOIN resources r ON r.id = c.resource_id""",
     };
 
+    /**
+     * Version 6 (numbered at merge after 4 and 5 of other branches): what each certificate's chains commit, kept with
+     * every chain insertion, so refusing a chain that would pass the certificate's limit is one indexed lookup
+     * instead of a scan of the certificate's chains (which an attacker could make long).
+     */
+    private static final String[] SCHEMA_V6_CERTIFICATES = {
+        """
+        CREATE TABLE certificates (
+            issuer    TEXT    NOT NULL,
+            cert_id   TEXT    NOT NULL,
+            committed INTEGER NOT NULL CHECK (committed >= 0),
+            PRIMARY KEY (issuer, cert_id)
+        ) WITHOUT ROWID""",
+        """
+        INSERT INTO certificates (issuer, cert_id, committed)
+        SELECT issuer, cert_id, SUM(length * unit) FROM chains GROUP BY issuer, cert_id""",
+    };
+
+    /** A chain of the certificate with this root (index {@code UNIQUE (issuer, cert_id, root)}). */
+    static final String SELECT_CERTIFICATE_ROOT =
+            "SELECT 1 FROM chains WHERE issuer = ? AND cert_id = ? AND root = ?";
+    /** A chain of the certificate from a commitment with this {@code jti} ({@code UNIQUE (issuer, cert_id, jti)}). */
+    static final String SELECT_CERTIFICATE_JTI =
+            "SELECT 1 FROM chains WHERE issuer = ? AND cert_id = ? AND jti = ?";
+    /** What the certificate's chains commit (primary key). */
+    static final String SELECT_CERTIFICATE_COMMITTED =
+            "SELECT committed FROM certificates WHERE issuer = ? AND cert_id = ?";
+
     final Connection connection;
     private final Path file;
     /** {@code synchronous=FULL}: every commit is on disk when it returns. */
@@ -148,8 +176,11 @@ final class LedgerStore implements AutoCloseable {
     final PreparedStatement selectEntitlements;
     final PreparedStatement selectChargeKey;
     final PreparedStatement insertChain;
-    /** The chains of one certificate: their roots, jtis and commitments, to refuse a new chain that breaks them. */
-    final PreparedStatement selectCertificateChains;
+    /** Point lookups in the chains of one certificate, to refuse a new chain that breaks them (never a scan). */
+    final PreparedStatement selectCertificateRoot;
+    final PreparedStatement selectCertificateJti;
+    final PreparedStatement selectCertificateCommitted;
+    final PreparedStatement addCertificateCommitted;
     final PreparedStatement selectChainByKey;
     final PreparedStatement selectChainById;
     final PreparedStatement selectChainTotals;
@@ -196,10 +227,14 @@ final class LedgerStore implements AutoCloseable {
                 + "buyer, seller, length, unit, currency, expires_at, root, head_index, head_word, spent, "
                 + "settled_index, first_seen, cert_id, cert_limit, jti) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, 0, ?, ?, ?, ?)");
-        selectCertificateChains = connection.prepareStatement("SELECT root, jti, length * unit FROM chains "
-                + "WHERE issuer = ? AND cert_id = ?");
-        selectChainByKey = connection.prepareStatement("SELECT id, length, unit, head_index, head_word, spent "
-                + "FROM chains WHERE issuer = ? AND commitment_id = ?");
+        selectCertificateRoot = connection.prepareStatement(SELECT_CERTIFICATE_ROOT);
+        selectCertificateJti = connection.prepareStatement(SELECT_CERTIFICATE_JTI);
+        selectCertificateCommitted = connection.prepareStatement(SELECT_CERTIFICATE_COMMITTED);
+        addCertificateCommitted = connection.prepareStatement("INSERT INTO certificates (issuer, cert_id, committed) "
+                + "VALUES (?, ?, ?) ON CONFLICT (issuer, cert_id) "
+                + "DO UPDATE SET committed = committed + excluded.committed");
+        selectChainByKey = connection.prepareStatement("SELECT id, length, unit, head_index, head_word, spent, "
+                + "expires_at FROM chains WHERE issuer = ? AND commitment_id = ?");
         selectChainById = connection.prepareStatement("SELECT issuer, commitment_id FROM chains WHERE id = ?");
         selectChainTotals = connection.prepareStatement(
                 "SELECT unit, length, head_index, head_word, spent FROM chains WHERE id = ?");
@@ -279,6 +314,11 @@ final class LedgerStore implements AutoCloseable {
                 }
                 if (version < 3) {
                     for (String ddl : SCHEMA_V3) {
+                        statement.execute(ddl);
+                    }
+                }
+                if (version < 6) {
+                    for (String ddl : SCHEMA_V6_CERTIFICATES) {
                         statement.execute(ddl);
                     }
                 }

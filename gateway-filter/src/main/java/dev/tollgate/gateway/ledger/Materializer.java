@@ -220,8 +220,14 @@ final class Materializer implements Runnable {
                     LOG.warn("Journal slot {} was reserved but never written; given up", seq);
                 }
                 case MISSING -> {
-                    if (mode == Mode.LIVE && !journal.frozen()) {
-                        break scan; // its segment is being created
+                    if (mode == Mode.LIVE && !journal.frozen() && !journal.givenUp(seq)) {
+                        if (seq >= abandonBelow) {
+                            break scan; // its segment is being created (or its creation failed)
+                        }
+                        if (!journal.abandon(seq)) {
+                            continue; // its segment was created and the slot published meanwhile: read it again
+                        }
+                        LOG.warn("Journal slot {} was reserved but its segment never created; given up", seq);
                     }
                 }
             }
@@ -250,6 +256,6 @@ final class Materializer implements Runnable {
             db.insertCharge.clearBatch();
             throw e;
         }
-        ledger.materialized(fold.spentByScrip(), fold.refunded());
+        ledger.materialized(fold.spentByScrip(), fold.chainTotals(), fold.refunded());
     }
 }

@@ -44,9 +44,12 @@ final class Refunds {
         refunded.forEach(inJournal::remove);
     }
 
-    /** Runs {@code action} only if no refund is in progress or waits in the journal (eviction). */
+    /**
+     * Runs {@code action} only if no refund is in progress or waits in the journal (eviction). Not from within a
+     * refund (a chain refund loading its chain's state): the lock is reentrant, but that refund is in progress.
+     */
     void whenQuiet(Runnable action) {
-        if (!lock.tryLock()) {
+        if (lock.isHeldByCurrentThread() || !lock.tryLock()) {
             return;
         }
         try {
@@ -126,7 +129,8 @@ final class Refunds {
         inJournal.add(seq);
         long refundSeq;
         try {
-            refundSeq = journal.append(JournalRecord.REFUND | (charge.chain ? JournalRecord.ON_CHAIN : 0),
+            // Not gated by the backlog: a refund returns money, and there is at most one per charge in flight.
+            refundSeq = journal.append(false, JournalRecord.REFUND | (charge.chain ? JournalRecord.ON_CHAIN : 0),
                     charge.accountId, charge.amount, charge.resourceId, charge.createdMillis, seq,
                     System.currentTimeMillis());
         } catch (LedgerUnavailableException | RuntimeException e) {

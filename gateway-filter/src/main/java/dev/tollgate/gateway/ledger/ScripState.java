@@ -14,7 +14,7 @@ import java.lang.invoke.VarHandle;
  * <p>A state is evicted by compare-and-setting {@code spent} to {@link #RETIRED}; a caller that sees it takes a fresh
  * state from the map (loaded from the database).
  */
-final class ScripState {
+final class ScripState extends StateMap.State<ScripState.Key> {
 
     /** Identity of a scrip: {@code (issuer, jti)}. */
     record Key(String issuer, String jti) {
@@ -32,10 +32,7 @@ final class ScripState {
         }
     }
 
-    final long id;
-    final Key key;
     final long budget;
-    final long expiresAtMillis;
     @SuppressWarnings("unused") // accessed through SPENT
     private volatile long spent;
     /** The scrip row's {@code spent} as last committed by this ledger. Guarded by the database lock. */
@@ -43,12 +40,10 @@ final class ScripState {
     volatile boolean budgetMismatchLogged;
 
     ScripState(long id, Key key, long budget, long spent, long expiresAtMillis) {
-        this.id = id;
-        this.key = key;
+        super(id, key, expiresAtMillis);
         this.budget = budget;
         this.spent = spent;
         this.materialized = spent;
-        this.expiresAtMillis = expiresAtMillis;
     }
 
     long spent() {
@@ -57,6 +52,17 @@ final class ScripState {
 
     boolean compareAndSetSpent(long expected, long value) {
         return SPENT.compareAndSet(this, expected, value);
+    }
+
+    /**
+     * With no refund in progress or in the journal (the caller checks), the reserved total equals the folded-in total
+     * exactly when no positive charge of this scrip is unfolded or in flight. The compare-and-set to RETIRED makes
+     * that check atomic with respect to charges.
+     */
+    @Override
+    boolean retireIfFolded() {
+        long spent = spent();
+        return spent != RETIRED && spent == materialized && compareAndSetSpent(spent, RETIRED);
     }
 
     /** Adds {@code delta} to a state that cannot be retired meanwhile (see the eviction rule in SqliteLedger). */

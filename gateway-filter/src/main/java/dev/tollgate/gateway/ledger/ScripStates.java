@@ -6,7 +6,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,18 +16,13 @@ import org.slf4j.LoggerFactory;
 final class ScripStates {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScripStates.class);
-    private static final long EXPIRED_EVICTION_GRACE_MILLIS = 60_000;
 
     private final SqliteLedger ledger;
-    private final int capacity;
-    private final Map<ScripState.Key, ScripState> states = new ConcurrentHashMap<>();
-    private final Map<Long, ScripState> byId = new ConcurrentHashMap<>();
-    /** Guarded by the database lock (evictIdle runs in materializer passes). */
-    private long nextExpirySweepMillis;
+    private final StateMap<ScripState.Key, ScripState> states;
 
     ScripStates(SqliteLedger ledger, int capacity) {
         this.ledger = ledger;
-        this.capacity = capacity;
+        this.states = new StateMap<>(capacity);
     }
 
     /** The cached state, possibly RETIRED, or {@code null}. */
@@ -37,7 +31,7 @@ final class ScripStates {
     }
 
     void forget(ScripState state) {
-        states.remove(state.key, state);
+        states.forget(state);
     }
 
     int size() {
@@ -83,8 +77,7 @@ final class ScripStates {
             }
             db.commit();
             if (loaded != null) {
-                states.put(key, loaded);
-                byId.put(loaded.id, loaded);
+                states.put(loaded);
             }
             return loaded;
         });
@@ -100,7 +93,7 @@ final class ScripStates {
 
     /** The state of a scrip known by row id (refunds); the row must exist. Caller holds the refund lock. */
     ScripState byId(long id) throws LedgerUnavailableException {
-        ScripState state = byId.get(id);
+        ScripState state = states.byId(id);
         if (state != null && state.spent() != ScripState.RETIRED) {
             return state;
         }
@@ -120,8 +113,7 @@ final class ScripStates {
             }
             ScripState loaded = select(db, key);
             db.commit();
-            states.put(key, loaded);
-            byId.put(id, loaded);
+            states.put(loaded);
             return loaded;
         });
     }
@@ -129,7 +121,7 @@ final class ScripStates {
     /** After a materializer commit: the scrip rows' totals now. Database lock held. */
     void materialized(Map<Long, Long> spentByScrip) {
         spentByScrip.forEach((id, spent) -> {
-            ScripState state = byId.get(id);
+            ScripState state = states.byId(id);
             if (state != null) {
                 state.materialized = spent;
             }
@@ -138,34 +130,10 @@ final class ScripStates {
 
     /**
      * Evicts states over the capacity, and states of scrip expired a while ago, but only states all of whose records
-     * are folded in: with no refund in progress or in the journal (the caller checks), a state's reserved total
-     * equals its folded-in total exactly when no positive charge of it is unfolded or in flight. The compare-and-set
-     * to RETIRED makes that check atomic with respect to charges. Database lock held.
+     * are folded in ({@link ScripState#retireIfFolded}). Database lock held.
      */
     void evictIdle(long nowMillis, Refunds refunds) {
-        boolean over = states.size() > capacity;
-        boolean sweep = nowMillis >= nextExpirySweepMillis;
-        if (!over && !sweep) {
-            return;
-        }
-        refunds.whenQuiet(() -> {
-            if (sweep) {
-                nextExpirySweepMillis = nowMillis + 10_000;
-            }
-            int target = over ? Math.max(1, capacity - capacity / 10) : Integer.MAX_VALUE;
-            for (ScripState state : states.values()) {
-                boolean expired = state.expiresAtMillis + EXPIRED_EVICTION_GRACE_MILLIS < nowMillis;
-                if (!expired && states.size() <= target) {
-                    continue;
-                }
-                long spent = state.spent();
-                if (spent != ScripState.RETIRED && spent == state.materialized
-                        && state.compareAndSetSpent(spent, ScripState.RETIRED)) {
-                    states.remove(state.key, state);
-                    byId.remove(state.id, state);
-                }
-            }
-        });
+        states.evictIdle(nowMillis, refunds);
     }
 
     /** Scrip with charges not yet settled, oldest first, from SQLite after folding in. Database lock held. */

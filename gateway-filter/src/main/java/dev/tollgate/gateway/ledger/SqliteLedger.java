@@ -79,53 +79,99 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    /** Knobs tests turn; production uses {@link #DEFAULTS}. */
+    /**
+     * What the embedded ledger may keep on disk besides SQLite: its bounds against a fold into SQLite that falls
+     * behind (docs/LEDGER.md, "Bounds"). Immutable.
+     *
+     * @param maxBacklogBytes the most journal records (64 bytes each) that may wait to be folded into SQLite; beyond
+     *     it, charges wait briefly for the fold and then fail with {@link LedgerUnavailableException}. 16 MiB to 16 GiB
+     * @param diskReserveBytes no journal segment (16 MiB) is created that would leave less than this free on the
+     *     file system: the space SQLite needs to fold the journal in. 1 MiB to 1024 GiB
+     * @since 0.2
+     */
+    public record Limits(long maxBacklogBytes, long diskReserveBytes) {
+
+        public static final long MIN_BACKLOG_BYTES = 16L << 20;
+        public static final long MAX_BACKLOG_BYTES = 16L << 30;
+        public static final long MIN_DISK_RESERVE_BYTES = 1L << 20;
+        public static final long MAX_DISK_RESERVE_BYTES = 1L << 40;
+        /** A backlog of 64 MiB (1,048,576 records, a few seconds of folding) and a reserve of 256 MiB. */
+        public static final Limits DEFAULTS = new Limits(64L << 20, 256L << 20);
+
+        public Limits {
+            if (maxBacklogBytes < MIN_BACKLOG_BYTES || maxBacklogBytes > MAX_BACKLOG_BYTES) {
+                throw new IllegalArgumentException("the journal backlog must be 16 MiB to 16 GiB: " + maxBacklogBytes);
+            }
+            if (diskReserveBytes < MIN_DISK_RESERVE_BYTES || diskReserveBytes > MAX_DISK_RESERVE_BYTES) {
+                throw new IllegalArgumentException("the disk reserve must be 1 MiB to 1024 GiB: " + diskReserveBytes);
+            }
+        }
+    }
+
+    /** Knobs tests turn; production uses {@link #DEFAULTS} with the {@link Limits} it is given. */
     record Tuning(int segmentBytes, long materializeIntervalMillis, int materializeBatch, long abandonMillis,
-                  int stateCapacity, int resourceCapacity, long waitTimeoutMillis, int busyTimeoutMillis) {
+                  int stateCapacity, int resourceCapacity, long waitTimeoutMillis, int busyTimeoutMillis,
+                  long maxBacklogSlots, long backlogWaitMillis, long diskReserveBytes) {
         static final Tuning DEFAULTS = new Tuning(16 << 20, 200, 4096, 5_000, 65_536, 65_536, DEFAULT_WAIT_MILLIS,
-                2_000);
+                2_000, Limits.DEFAULTS.maxBacklogBytes() / JournalRecord.SLOT, 250, Limits.DEFAULTS.diskReserveBytes());
 
         Tuning {
             if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096 || materializeIntervalMillis < 1
                     || Integer.bitCount(materializeBatch) != 1 || abandonMillis < 1 || stateCapacity < 1
-                    || resourceCapacity < 1 || waitTimeoutMillis < 1 || busyTimeoutMillis < 0) {
+                    || resourceCapacity < 1 || waitTimeoutMillis < 1 || busyTimeoutMillis < 0
+                    || maxBacklogSlots < 1 || backlogWaitMillis < 0 || diskReserveBytes < 0) {
                 throw new IllegalArgumentException("invalid tuning " + this);
             }
         }
 
+        Tuning withLimits(Limits limits) {
+            return withBacklog(limits.maxBacklogBytes() / JournalRecord.SLOT, backlogWaitMillis,
+                    limits.diskReserveBytes());
+        }
+
         Tuning withWaitTimeoutMillis(long millis) {
             return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, millis, busyTimeoutMillis);
+                    resourceCapacity, millis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
         }
 
         Tuning withBusyTimeoutMillis(int millis) {
             return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, millis);
+                    resourceCapacity, waitTimeoutMillis, millis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
         }
 
         Tuning withSegmentBytes(int bytes) {
             return new Tuning(bytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
+                    diskReserveBytes);
         }
 
         Tuning withMaterializeIntervalMillis(long millis) {
             return new Tuning(segmentBytes, millis, materializeBatch, abandonMillis, stateCapacity, resourceCapacity,
-                    waitTimeoutMillis, busyTimeoutMillis);
+                    waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
         }
 
         Tuning withMaterializeBatch(int records) {
             return new Tuning(segmentBytes, materializeIntervalMillis, records, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
+                    diskReserveBytes);
         }
 
         Tuning withAbandonMillis(long millis) {
             return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, millis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
+                    diskReserveBytes);
         }
 
         Tuning withStateCapacity(int states) {
             return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, states,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis);
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
+                    diskReserveBytes);
+        }
+
+        /** Any bounds, also below those {@link Limits} accepts (tests with tiny segments). */
+        Tuning withBacklog(long maxSlots, long waitMillis, long reserveBytes) {
+            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
+                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxSlots, waitMillis, reserveBytes);
         }
     }
 
@@ -163,7 +209,8 @@ public final class SqliteLedger implements Ledger {
         this.batchMask = tuning.materializeBatch() - 1;
         this.lockChannel = lockChannel;
         this.fileLock = fileLock;
-        this.journal = new Journal(file, tuning.segmentBytes());
+        this.journal = new Journal(file, tuning.segmentBytes(), tuning.maxBacklogSlots(), tuning.backlogWaitMillis(),
+                tuning.diskReserveBytes(), this::wakeMaterializer);
         this.materializer = new Materializer(this, journal, tuning.materializeIntervalMillis(), tuning.abandonMillis());
         this.materializerThread = new Thread(materializer, "tollgate-ledger-materializer-" + INSTANCES.incrementAndGet());
         materializerThread.setDaemon(true);
@@ -171,7 +218,7 @@ public final class SqliteLedger implements Ledger {
         this.states = new ScripStates(this, tuning.stateCapacity());
         this.refunds = new Refunds(this, journal);
         this.entitlements = new Entitlements(this, journal, tuning.stateCapacity());
-        this.chains = new Chains(this, journal);
+        this.chains = new Chains(this, journal, tuning.stateCapacity());
     }
 
     /** Opens (or creates) the ledger at {@code databaseFile} with {@link Durability#POWER_CUT_SAFE}. */
@@ -187,7 +234,17 @@ public final class SqliteLedger implements Ledger {
      *     code does not know
      */
     public static SqliteLedger open(Path databaseFile, Durability durability) {
-        return open(databaseFile, durability, Tuning.DEFAULTS);
+        return open(databaseFile, durability, Limits.DEFAULTS);
+    }
+
+    /**
+     * Opens (or creates) the ledger like {@link #open(Path, Durability)}, with these bounds on what it keeps on disk.
+     *
+     * @since 0.2
+     */
+    public static SqliteLedger open(Path databaseFile, Durability durability, Limits limits) {
+        Objects.requireNonNull(limits, "limits cannot be null.");
+        return open(databaseFile, durability, Tuning.DEFAULTS.withLimits(limits));
     }
 
     static SqliteLedger open(Path databaseFile, Durability durability, Tuning tuning) {
@@ -260,21 +317,28 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
         }
         ensureOpen();
-        Integer resourceId = resources.getIfPresent(resource);
-        return chargeScrip(scrip, amountMicros, resourceId != null ? resourceId : resourceId(resource), 0, null);
+        return chargeScrip(scrip, amountMicros, resource, 0, null);
     }
 
     /**
      * Reserves the amount on the scrip's state by compare-and-set and appends its CHARGE record, which entitles its
      * buyer to the resource until {@code entitledUntilMillis} unless that is 0. {@code published}, if given, gets
      * the record's seq once it is published, before the wait for durability.
+     *
+     * <p>Nothing is written for a charge that is refused: a first-seen scrip's row is inserted only if its budget
+     * could cover the amount, and a resource's row only once the amount is reserved, so the {@code resources} table
+     * grows only with charges (docs/LEDGER.md, "Bounds").
      */
-    ChargeResult chargeScrip(ScripAccount scrip, long amountMicros, int resourceId, long entitledUntilMillis,
+    ChargeResult chargeScrip(ScripAccount scrip, long amountMicros, String resource, long entitledUntilMillis,
                              LongConsumer published) throws LedgerUnavailableException {
         ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
         ScripState state = states.get(key);
         if (state == null) {
-            state = states.load(key, scrip, true);
+            // A scrip that cannot pay even from its whole budget is looked up, never recorded.
+            state = states.load(key, scrip, amountMicros <= scrip.budgetMicros());
+            if (state == null) {
+                return new ChargeResult.Insufficient(scrip.budgetMicros());
+            }
         }
         ScripStates.checkBudget(state, scrip);
         long spent;
@@ -294,8 +358,8 @@ public final class SqliteLedger implements Ledger {
         }
         long seq;
         try {
-            seq = journal.append(JournalRecord.CHARGE, state.id, amountMicros, resourceId, System.currentTimeMillis(),
-                    0, entitledUntilMillis);
+            seq = journal.append(true, JournalRecord.CHARGE, state.id, amountMicros, resourceId(resource),
+                    System.currentTimeMillis(), 0, entitledUntilMillis);
         } catch (LedgerUnavailableException e) {
             state.addSpent(-amountMicros); // nothing was written: give the budget back
             throw e;
@@ -317,15 +381,20 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
+    /**
+     * The row id of a resource, inserting its row on first sight. Call it only for a charge whose amount is reserved:
+     * a refused request must not grow the table.
+     */
     int resourceId(String resource) throws LedgerUnavailableException {
         Integer cached = resources.getIfPresent(resource);
         if (cached != null) {
             return cached;
         }
         return withDb("ledger write failed", db -> {
-            Integer raced = resources.getIfPresent(resource);
-            if (raced != null) {
-                return raced;
+            Integer known = knownResourceId(db, resource);
+            db.commit(); // end the read: a write started from a read fails at once if SQLite is busy
+            if (known != null) {
+                return known;
             }
             db.insertResource.setString(1, resource);
             db.insertResource.executeUpdate();
@@ -343,6 +412,24 @@ public final class SqliteLedger implements Ledger {
             resources.put(resource, id);
             return id;
         });
+    }
+
+    /**
+     * The row id of a resource if it has a row, else {@code null}; never inserts (lookups before a charge). Database
+     * lock held.
+     */
+    Integer knownResourceId(LedgerStore db, String resource) throws SQLException {
+        Integer id = resources.getIfPresent(resource);
+        if (id == null) {
+            db.selectResource.setString(1, resource);
+            try (ResultSet rs = db.selectResource.executeQuery()) {
+                if (rs.next()) {
+                    id = rs.getInt(1);
+                    resources.put(resource, id);
+                }
+            }
+        }
+        return id;
     }
 
     // ---------------------------------------------------------------- refund
@@ -527,16 +614,31 @@ public final class SqliteLedger implements Ledger {
                 rollback(db);
                 return;
             }
-            states.evictIdle(System.currentTimeMillis(), refunds);
+            long now = System.currentTimeMillis();
+            states.evictIdle(now, refunds);
+            chains.evictIdle(now, refunds);
         } finally {
             dbLock.unlock();
         }
     }
 
-    /** After a materializer commit: the scrip rows' totals now, and the refunds folded in. Database lock held. */
-    void materialized(Map<Long, Long> spentByScrip, List<Long> refunded) {
+    /**
+     * After a materializer commit: the scrip rows' totals and the chain rows' heads now, and the refunds folded in.
+     * Database lock held.
+     */
+    void materialized(Map<Long, Long> spentByScrip, Map<Long, Fold.ChainTotals> chainTotals, List<Long> refunded) {
         states.materialized(spentByScrip);
+        chains.materialized(chainTotals);
         refunds.materialized(refunded);
+    }
+
+    private void wakeMaterializer() {
+        materializer.wake();
+    }
+
+    /** Folds in everything ready now, on the caller's thread. Database lock held. */
+    void foldIn(LedgerStore db) throws SQLException {
+        materializer.catchUp(db, Materializer.Mode.LIVE);
     }
 
     /** After a live materializer pass: everything below {@code checkpoint} is folded in. Database lock held. */
@@ -547,6 +649,16 @@ public final class SqliteLedger implements Ledger {
     /** How many scrip states are in memory (tests). */
     int cachedStates() {
         return states.size();
+    }
+
+    /** The journal's reservation mark: how many slots were ever handed out (tests). */
+    long journalMark() {
+        return journal.reserved();
+    }
+
+    /** Tests only: the file system's usable bytes as the journal sees them when it creates a segment. */
+    void usableSpace(java.util.function.LongSupplier bytes) {
+        journal.usableSpace = bytes;
     }
 
     /** Tests only: {@code hook} runs in every journal append between the slot's reservation and its segment lookup. */

@@ -113,15 +113,51 @@ final class PayWordVerifierTest {
     }
 
     @Test
-    void aVerifiedCommitmentIsFoundByItsIdUntilItIsVerifiedAgainAfterTheKeyRefresh() throws Exception {
+    void aRememberedCommitmentIsFoundByItsIdUntilItIsVerifiedAgainAfterTheKeyRefresh() throws Exception {
         PayWordBuyer buyer = new PayWordBuyer(broker);
         assertThat(verifier.cached(buyer.commitmentId(), MAX_LENGTH)).isNull();
 
-        verifier.verify(buyer.commitment(), MAX_LENGTH);
+        ChainAccount account = verifier.verify(buyer.commitment(), MAX_LENGTH);
+        assertThat(verifier.cached(buyer.commitmentId(), MAX_LENGTH)).as("verified, not yet paid").isNull();
+        verifier.remember(account);
 
         assertThat(verifier.cached(buyer.commitmentId(), MAX_LENGTH)).isNotNull();
-        clock.advance(Duration.ofMinutes(5));
+        clock.advance(Duration.ofMinutes(4));
+        verifier.remember(account); // paid again: its next verification is not put off
+        clock.advance(Duration.ofMinutes(1));
         assertThat(verifier.cached(buyer.commitmentId(), MAX_LENGTH)).isNull();
+    }
+
+    @Test
+    void theCacheHoldsAtMostItsSizeAndItsBytesOfCommitments() {
+        PayWordVerifier small = new PayWordVerifier(keys, TestBroker.ISSUER, TestBroker.SELLER, TestBroker.CURRENCY,
+                SKEW, clock, Duration.ofMinutes(5), 4);
+        PayWordVerifier large = new PayWordVerifier(keys, TestBroker.ISSUER, TestBroker.SELLER, TestBroker.CURRENCY,
+                SKEW, clock, Duration.ofMinutes(5), 1_000_000);
+        String longest = "x".repeat(PayWordVerifier.MAX_COMMITMENT_CHARS);
+        int remembered = 10_000;
+        for (int i = 0; i < remembered; i++) {
+            ChainAccount account = new ChainAccount(TestBroker.ISSUER, "id-" + i, longest, "buyer", TestBroker.SELLER,
+                    10, 1, TestBroker.CURRENCY, clock.instant().plusSeconds(600), new byte[32], "cert", 10, "jti-" + i);
+            small.remember(account);
+            large.remember(account);
+        }
+
+        assertThat(cachedOf(small, remembered)).isLessThanOrEqualTo(4);
+        int mostByBytes = (int) (PayWordVerifier.CACHE_BYTES / PayWordVerifier.MAX_COMMITMENT_CHARS);
+        assertThat(cachedOf(large, remembered)).isPositive().isLessThanOrEqualTo(mostByBytes).isLessThan(remembered);
+    }
+
+    private static int cachedOf(PayWordVerifier verifier, int remembered) {
+        int cached = 0;
+        for (int i = 0; i < remembered; i++) {
+            try {
+                cached += verifier.cached("id-" + i, MAX_LENGTH) != null ? 1 : 0;
+            } catch (PaymentException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return cached;
     }
 
     @Test

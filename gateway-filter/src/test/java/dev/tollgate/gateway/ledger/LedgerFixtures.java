@@ -9,6 +9,8 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** Scrip to charge and a direct look into a ledger file, for the ledger tests. */
 final class LedgerFixtures {
@@ -59,6 +61,42 @@ final class LedgerFixtures {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? new StoredScrip(rs.getLong(1), rs.getLong(2), rs.getLong(3)) : null;
             }
+        }
+    }
+
+    /**
+     * Makes the writer of one journal slot stall between its reservation and its segment lookup, as a thread that
+     * died or was descheduled there, until {@link #resume}.
+     */
+    static final class Stall {
+        private final CountDownLatch reserved = new CountDownLatch(1);
+        private final CountDownLatch resume = new CountDownLatch(1);
+
+        static Stall atSlot(SqliteLedger ledger, long slot) {
+            Stall stall = new Stall();
+            ledger.onJournalReserved(seq -> {
+                if (seq == slot) {
+                    stall.reserved.countDown();
+                    try {
+                        stall.resume.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            return stall;
+        }
+
+        /** Waits until the writer holds its slot, then lets every later append through. */
+        void awaitReserved(SqliteLedger ledger) throws InterruptedException {
+            if (!reserved.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("the slot was never reserved");
+            }
+            ledger.onJournalReserved(null);
+        }
+
+        void resume() {
+            resume.countDown();
         }
     }
 

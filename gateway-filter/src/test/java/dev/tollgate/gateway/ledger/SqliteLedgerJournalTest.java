@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -281,27 +280,16 @@ final class SqliteLedgerJournalTest {
         SqliteLedger.Tuning tuning = NO_BACKGROUND.withSegmentBytes(4096).withAbandonMillis(1); // 64 slots a segment
         ScripAccount scrip = scrip("stall", 1_000);
         Path segment0 = Journal.segmentPath(file(), 0);
-        CountDownLatch reserved = new CountDownLatch(1);
-        CountDownLatch resume = new CountDownLatch(1);
+        LedgerFixtures.Stall stall = null;
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
             for (int i = 0; i < 63; i++) {
                 ledger.charge(scrip, 1, "/s"); // slots 0..62
             }
             // The writer of slot 63, the last of segment 0, stalls between its reservation and its segment lookup.
-            ledger.onJournalReserved(seq -> {
-                if (seq == 63) {
-                    reserved.countDown();
-                    try {
-                        resume.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            });
+            stall = LedgerFixtures.Stall.atSlot(ledger, 63);
             Future<ChargeResult> stalled = pool.submit(() -> ledger.charge(scrip, 1, "/s"));
-            assertThat(reserved.await(30, TimeUnit.SECONDS)).isTrue();
-            ledger.onJournalReserved(null);
+            stall.awaitReserved(ledger);
             ledger.charge(scrip, 1, "/s"); // slot 64: segment 1 is created and becomes the current one
             // Passes until slot 63 is old enough to be given up (VOID) and segment 0 is folded in and deleted.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -310,7 +298,7 @@ final class SqliteLedgerJournalTest {
             }
             assertThat(segment0).doesNotExist();
 
-            resume.countDown();
+            stall.resume();
             assertThatThrownBy(() -> stalled.get(30, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(LedgerUnavailableException.class);
@@ -318,7 +306,9 @@ final class SqliteLedgerJournalTest {
             assertThat(ledger.remaining(scrip)).isEqualTo(1_000 - 64); // the failed charge was undone
             assertThat(ledger.charge(scrip, 1, "/s")).isInstanceOf(ChargeResult.Charged.class); // still takes charges
         } finally {
-            resume.countDown();
+            if (stall != null) {
+                stall.resume();
+            }
             pool.shutdownNow();
         }
         assertThat(LedgerFixtures.stored(file(), "stall").spent()).isEqualTo(65);

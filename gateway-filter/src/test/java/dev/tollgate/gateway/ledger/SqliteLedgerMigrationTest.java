@@ -12,7 +12,10 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A ledger file of schema version 2 (before streams and chains) is migrated in place to version 3. */
+/**
+ * Older ledger files are migrated in place: version 2 (before streams and chains) and version 3 (before the
+ * certificates' committed totals) to the current version.
+ */
 final class SqliteLedgerMigrationTest {
 
     /** The version-2 schema exactly as release 0.1 created it. */
@@ -90,7 +93,7 @@ final class SqliteLedgerMigrationTest {
         }
         try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-                assertThat(rs.getInt(1)).isEqualTo(3);
+                assertThat(rs.getInt(1)).isEqualTo(LedgerStore.SCHEMA_VERSION);
             }
         }
         assertThat(LedgerFixtures.charges(file))
@@ -103,5 +106,44 @@ final class SqliteLedgerMigrationTest {
                 .containsValue(new LedgerFixtures.StoredCharge(ISSUER, "migrated-chain", 15, false))
                 .hasSize(5);
         assertThat(LedgerFixtures.stored(file, "old")).isEqualTo(new LedgerFixtures.StoredScrip(1_000, 200, 100));
+    }
+
+    @Test
+    void aVersionThreeLedgerLearnsWhatItsCertificatesAlreadyCommit() throws Exception {
+        Path file = dir.resolve("ledger.db");
+        // Limit 250 on cert-1: chains of 10 x 10 and 12 x 10 commit 220 of it.
+        ChainAccount first = chain("c1", "cert-1", 250, 1, 10);
+        ChainAccount second = chain("c2", "cert-1", 250, 2, 12);
+        try (SqliteLedger ledger = SqliteLedger.open(file)) {
+            for (ChainAccount chain : new ChainAccount[] {first, second}) {
+                assertThat(ledger.chargeChain(chain, ledger.chainHead(chain), 1, LedgerKillChild.word(1), 10, "/l"))
+                        .isInstanceOf(ChargeResult.Charged.class);
+            }
+        }
+        try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE certificates"); // as version 3 had it
+            st.execute("PRAGMA user_version = 3");
+        }
+
+        try (SqliteLedger ledger = SqliteLedger.open(file)) {
+            ChainAccount tooMuch = chain("c3", "cert-1", 250, 3, 4); // 40 more than the 30 left
+            ChainAccount fits = chain("c4", "cert-1", 250, 4, 3);
+            assertThat(ledger.chargeChain(tooMuch, ledger.chainHead(tooMuch), 1, LedgerKillChild.word(1), 10, "/l"))
+                    .isInstanceOfSatisfying(ChargeResult.ChainRefused.class,
+                            r -> assertThat(r.reason()).isEqualTo(ChargeResult.ChainRefused.Reason.OVER_LIMIT));
+            assertThat(ledger.chargeChain(fits, ledger.chainHead(fits), 1, LedgerKillChild.word(1), 10, "/l"))
+                    .isInstanceOf(ChargeResult.Charged.class);
+        }
+        try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT committed FROM certificates WHERE cert_id = 'cert-1'")) {
+            assertThat(rs.getLong(1)).isEqualTo(250);
+        }
+    }
+
+    private static ChainAccount chain(String id, String cert, long limit, int rootSeed, int length) {
+        byte[] root = new byte[32];
+        java.util.Arrays.fill(root, (byte) rootSeed);
+        return new ChainAccount(ISSUER, id, "jws-of-" + id, "buyer-1", "seller-1", length, 10, "EUR",
+                Instant.parse("2030-01-01T00:00:00Z"), root, cert, limit, "jti-" + id);
     }
 }
