@@ -22,7 +22,8 @@ record ConfigFile(Seller seller, Broker broker, Located<String> currency, Locate
     record Ledger(Located<String> type, Located<String> file, Located<String> durability) {
     }
 
-    record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff) {
+    record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff,
+                      Located<String> refundWindow) {
     }
 
     record PayWord(Located<String> maxChainLength, Located<String> maxStep) {

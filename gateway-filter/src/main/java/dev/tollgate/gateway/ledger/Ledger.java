@@ -35,7 +35,8 @@ public interface Ledger extends AutoCloseable {
     /**
      * Returns a receipt's amount to its scrip, as when the seller's app failed to deliver.
      *
-     * @return {@code true} if this call refunded it, {@code false} if it was already refunded
+     * @return {@code true} if this call refunded it; {@code false} if it was already refunded, or if the charge
+     *     stands because it bought a stream entitlement another request has already used
      * @throws IllegalArgumentException if no such receipt exists
      */
     boolean refund(String receiptId) throws LedgerUnavailableException;

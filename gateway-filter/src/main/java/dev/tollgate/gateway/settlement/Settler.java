@@ -55,7 +55,12 @@ import org.slf4j.LoggerFactory;
  * another issuer, and scrip the broker will not redeem further are remembered in memory and left out of later
  * batches until the process restarts (a restart tries them once more).
  *
- * <p>The request path only calls {@link #charged()}, which never blocks. Thread-safe.
+ * <p>A charge whose request may still refund it is held back ({@link RefundHolds}): the settler claims
+ * {@code charged - held} of each scrip, so one slow request never delays the claim of the other charges of
+ * its scrip, and a held charge is claimed once it is final (its content is on its way, its request ended, or the
+ * refund window passed).
+ *
+ * <p>The request path only calls {@link #charged()} and the holds, which never block. Thread-safe.
  */
 public final class Settler implements AutoCloseable {
 
@@ -100,14 +105,21 @@ public final class Settler implements AutoCloseable {
      * @param firstBackoff the first wait after a failure (doubles each failure, full jitter)
      * @param maxBackoff the longest wait after failures
      * @param requestTimeout how long one batch may take
+     * @param refundWindow how long a forwarded request's charge may still be refunded
      */
     record Settings(URI redemptionUri, String sellerId, String audience, Duration interval, int batchSize,
-                    Duration firstBackoff, Duration maxBackoff, Duration requestTimeout) {
+                    Duration firstBackoff, Duration maxBackoff, Duration requestTimeout, Duration refundWindow) {
+
+        Settings(URI redemptionUri, String sellerId, String audience, Duration interval, int batchSize,
+                 Duration firstBackoff, Duration maxBackoff, Duration requestTimeout) {
+            this(redemptionUri, sellerId, audience, interval, batchSize, firstBackoff, maxBackoff, requestTimeout,
+                    GatewayConfig.Settlement.DEFAULT_REFUND_WINDOW);
+        }
 
         static Settings of(GatewayConfig config) {
             GatewayConfig.Settlement s = config.settlement();
             return new Settings(s.redemptionUri(), config.sellerId(), config.broker().issuer(), s.interval(),
-                    s.batchSize(), FIRST_BACKOFF, s.maxBackoff(), REQUEST_TIMEOUT);
+                    s.batchSize(), FIRST_BACKOFF, s.maxBackoff(), REQUEST_TIMEOUT, s.refundWindow());
         }
     }
 
@@ -123,10 +135,7 @@ public final class Settler implements AutoCloseable {
     /** Scrip whose refusal for a reason not known to be final was already logged. */
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private final AtomicLong chargesSincePass = new AtomicLong();
-    /** Scrip jti -> requests charged on it that are still running (see {@link #requestStarted}). */
-    private final Map<String, Integer> running = new ConcurrentHashMap<>();
-    /** Counts refunds: a pass whose read of the ledger a refund overlapped reads again. */
-    private final AtomicLong refunds = new AtomicLong();
+    private final RefundHolds holds;
     private final AtomicBoolean wake = new AtomicBoolean();
     private final AtomicLong settledSinceStart = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -147,6 +156,7 @@ public final class Settler implements AutoCloseable {
         this.ledger = Objects.requireNonNull(ledger);
         this.key = Objects.requireNonNull(key);
         this.clock = Objects.requireNonNull(clock);
+        this.holds = new RefundHolds(clock, settings.refundWindow());
         this.http = TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
@@ -183,23 +193,12 @@ public final class Settler implements AutoCloseable {
     }
 
     /**
-     * Called on the request path before a scrip is charged for a request whose charge may still be refunded (the app
-     * may fail). While any such request of a scrip runs, the scrip is not claimed: a cumulative claim can never go
-     * down, so a claim that included a charge refunded afterwards would pay the seller for content not served.
-     * Pair with {@link #requestEnded}. Never blocks.
+     * The request path's holds: before a request's refundable charge is made, it takes a hold, which keeps that
+     * amount out of claims until the charge is final or refunded. A cumulative claim can never go down, so a claim
+     * that included a charge refunded afterwards would pay the seller for content not served.
      */
-    public void requestStarted(String jti) {
-        running.merge(jti, 1, Integer::sum);
-    }
-
-    /** The request {@link #requestStarted} announced is over: its charge is final or refunded. Never blocks. */
-    public void requestEnded(String jti) {
-        running.computeIfPresent(jti, (k, n) -> n == 1 ? null : n - 1);
-    }
-
-    /** Called after a refund is recorded in the ledger, before its request ends. */
-    public void refunded() {
-        refunds.incrementAndGet();
+    public RefundHolds holds() {
+        return holds;
     }
 
     /** Called after every charge, on the request path: counts it and wakes the settler early. Never blocks. */
@@ -226,8 +225,10 @@ public final class Settler implements AutoCloseable {
             charged += total.chargedMicros();
             settled += total.settledMicros();
         }
+        long[] held = holds.totals();
         return new SettlementStatus(charged, settled, charged - settled, all.size(), settledSinceStart.get(),
-                Optional.ofNullable(lastSuccess), Optional.ofNullable(lastError), failures, excluded.size());
+                Optional.ofNullable(lastSuccess), Optional.ofNullable(lastError), failures, excluded.size(),
+                (int) held[0], held[1]);
     }
 
     private void run() {
@@ -280,13 +281,17 @@ public final class Settler implements AutoCloseable {
     private Outcome pass(Duration timeout) {
         List<ScripTotal> batch;
         List<ChainTotal> chains;
+        holds.beginRead();
         try {
-            batch = claimableScrip();
+            // Every ledger read comes before the holds are read: see RefundHolds.
+            int slack = excluded.size() + holds.size();
+            batch = select(ledger.unsettled(limit(settings.batchSize(), slack)), holds.held());
             int room = settings.batchSize() - batch.size();
-            chains = room <= 0 ? List.of() : selectChains(ledger.unsettledChains((int) Math.min(Integer.MAX_VALUE,
-                    (long) room + excluded.size())), room);
+            chains = room <= 0 ? List.of() : selectChains(ledger.unsettledChains(limit(room, slack)), room);
         } catch (LedgerUnavailableException e) {
             return fail("the ledger is unavailable: " + e.getMessage());
+        } finally {
+            holds.endRead();
         }
         if (batch.isEmpty() && chains.isEmpty()) {
             return Outcome.IDLE;
@@ -324,29 +329,25 @@ public final class Settler implements AutoCloseable {
         return batch.size() + chains.size() >= settings.batchSize() ? Outcome.FULL : Outcome.SENT;
     }
 
-    /**
-     * The scrip to claim: read, then checked against the running requests, then confirmed by an unchanged refund
-     * count. A refund is counted after the ledger records it and before its request ends, so any refund that the
-     * read may have missed either shows in the count or leaves its scrip running at the check.
-     */
-    private List<ScripTotal> claimableScrip() throws LedgerUnavailableException {
-        for (int attempt = 0; attempt < 3; attempt++) {
-            long before = refunds.get();
-            List<ScripTotal> batch = select(ledger.unsettled((int) Math.min(Integer.MAX_VALUE,
-                    (long) settings.batchSize() + excluded.size() + running.size())));
-            if (refunds.get() == before) {
-                return batch;
-            }
-        }
-        return List.of(); // refunds keep coming: claim the scrip next pass
+    private static int limit(int wanted, int slack) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) wanted + slack);
     }
 
-    /** The oldest unsettled scrip that may be claimed, at most a batch of them. */
-    private List<ScripTotal> select(List<ScripTotal> unsettled) {
+    /**
+     * The oldest unsettled scrip that may be claimed, at most a batch of them, each with what may be claimed now:
+     * its charges less those {@code held} (by {@link RefundHolds#key}), if that is more than is settled.
+     */
+    private List<ScripTotal> select(List<ScripTotal> unsettled, Map<String, Long> held) {
         List<ScripTotal> batch = new ArrayList<>();
-        for (ScripTotal total : unsettled) {
-            String id = total.issuer() + '\n' + total.jti();
-            if (excluded.contains(id) || total.unsettledMicros() <= 0 || running.containsKey(total.jti())) {
+        for (ScripTotal read : unsettled) {
+            String id = RefundHolds.key(false, read.issuer(), read.jti());
+            ScripTotal total = read;
+            Long heldMicros = held.get(id);
+            if (heldMicros != null) {
+                total = new ScripTotal(read.issuer(), read.jti(), read.chargedMicros() - heldMicros,
+                        read.settledMicros());
+            }
+            if (excluded.contains(id) || total.unsettledMicros() <= 0) {
                 continue;
             }
             if (!total.issuer().equals(settings.audience())) {
@@ -386,7 +387,7 @@ public final class Settler implements AutoCloseable {
     }
 
     private static String chainKey(ChainTotal total) {
-        return "payword\n" + total.issuer() + '\n' + total.commitmentId();
+        return RefundHolds.key(true, total.issuer(), total.commitmentId());
     }
 
     /** A batch of scrip claims only. */

@@ -34,12 +34,13 @@ import org.eclipse.jetty.util.Callback;
  * verifies the batch's Ed25519 signature with the seller's registered public key (JDK {@code Signature}), checks
  * {@code alg}, {@code kid}, {@code typ}, {@code iss}, {@code aud}, {@code iat} and {@code exp}, and applies the
  * cumulative claims idempotently to an in-memory map. Switches simulate an outage (503, or connections refused),
- * a lost answer (applied, then the connection is dropped) and per-scrip refusals. Thread-safe.
+ * a lost answer (applied, then the connection is dropped) and per-scrip refusals. Public for the filter's tests in
+ * other packages. Thread-safe.
  */
-final class FakeRedemptionBroker implements AutoCloseable {
+public final class FakeRedemptionBroker implements AutoCloseable {
 
-    static final String ISSUER = "https://broker.test";
-    static final String SELLER = "seller-1";
+    public static final String ISSUER = "https://broker.test";
+    public static final String SELLER = "seller-1";
     static final String PATH = "/v1/redemptions";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,7 +62,7 @@ final class FakeRedemptionBroker implements AutoCloseable {
     private final List<String> rejections = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile boolean unavailable;
 
-    FakeRedemptionBroker() throws Exception {
+    public FakeRedemptionBroker() throws Exception {
         this(null);
     }
 
@@ -77,12 +78,12 @@ final class FakeRedemptionBroker implements AutoCloseable {
         connector.setPort(connector.getLocalPort()); // so that a stopped connector comes back on the same port
     }
 
-    URI redemptionUri() {
+    public URI redemptionUri() {
         return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + connector.getPort() + PATH);
     }
 
     /** Registers a seller key, as the seller does at the broker with the JWK the gateway logs. */
-    FakeRedemptionBroker register(String publicJwk) throws Exception {
+    public FakeRedemptionBroker register(String publicJwk) throws Exception {
         JsonNode jwk = JSON.readTree(publicJwk);
         byte[] x = Base64.getUrlDecoder().decode(jwk.get("x").asText());
         byte[] spki = new byte[X509_ED25519_PREFIX.length + x.length];
@@ -94,7 +95,7 @@ final class FakeRedemptionBroker implements AutoCloseable {
     }
 
     /** While on, every request is answered 503. */
-    void answer503(boolean value) {
+    public void answer503(boolean value) {
         unavailable = value;
     }
 
@@ -117,16 +118,16 @@ final class FakeRedemptionBroker implements AutoCloseable {
         refusals.put(jti, reason);
     }
 
-    long redeemed(String jti) {
+    public long redeemed(String jti) {
         return redeemed.getOrDefault(jti, 0L);
     }
 
-    long totalRedeemed() {
+    public long totalRedeemed() {
         return redeemed.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** How many batches claimed this scrip. */
-    int claimsOn(String jti) {
+    public int claimsOn(String jti) {
         AtomicInteger n = claimsSeen.get(jti);
         return n == null ? 0 : n.get();
     }
@@ -143,7 +144,7 @@ final class FakeRedemptionBroker implements AutoCloseable {
     }
 
     /** Why batches were refused as a whole (400/401): a correct gateway causes none. */
-    List<String> rejections() {
+    public List<String> rejections() {
         synchronized (rejections) {
             return List.copyOf(rejections);
         }
