@@ -27,7 +27,7 @@ final class LedgerStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerStore.class);
 
     /** Bump with a migration step in {@link #migrate}. */
-    static final int SCHEMA_VERSION = 3;
+    static final int SCHEMA_VERSION = 4;
 
     static final String META_DB_ID = "db_id";
     static final String META_CHECKPOINT = "checkpoint";
@@ -126,6 +126,19 @@ final class LedgerStore implements AutoCloseable {
         LEFT JOIN resources r ON r.id = c.resource_id""",
     };
 
+    /**
+     * Version 4: a chain settles what its requests consumed, not what its words paid, so credit paid ahead and never
+     * used goes back to the buyer. {@code chains.settled} is what the broker has credited (micro-units); it starts at
+     * what version 3 settled by index ({@code settled_index x unit}). A chain waits for settlement while
+     * {@code spent > settled}. {@code settled_index} stays: the highest index the broker has verified.
+     */
+    private static final String[] SCHEMA_V4 = {
+        "ALTER TABLE chains ADD COLUMN settled INTEGER NOT NULL DEFAULT 0 CHECK (settled >= 0)",
+        "UPDATE chains SET settled = settled_index * unit",
+        "DROP INDEX chains_unsettled",
+        "CREATE INDEX chains_unsettled ON chains (first_seen) WHERE spent > settled",
+    };
+
     final Connection connection;
     private final Path file;
     /** {@code synchronous=FULL}: every commit is on disk when it returns. */
@@ -208,10 +221,9 @@ final class LedgerStore implements AutoCloseable {
         selectCommitment = connection.prepareStatement(
                 "SELECT commitment FROM chains WHERE issuer = ? AND commitment_id = ?");
         selectUnsettledChains = connection.prepareStatement("SELECT issuer, commitment_id, commitment, head_index, "
-                + "head_word, settled_index FROM chains WHERE head_index > settled_index ORDER BY first_seen, id "
-                + "LIMIT ?");
-        updateChainSettled = connection.prepareStatement(
-                "UPDATE chains SET settled_index = ? WHERE issuer = ? AND commitment_id = ? AND settled_index < ?");
+                + "head_word, spent, settled FROM chains WHERE spent > settled ORDER BY first_seen, id LIMIT ?");
+        updateChainSettled = connection.prepareStatement("UPDATE chains SET settled = max(settled, ?), "
+                + "settled_index = max(settled_index, ?) WHERE issuer = ? AND commitment_id = ?");
     }
 
     static LedgerStore open(Path file, SqliteLedger.Durability durability, int busyTimeoutMillis, int segmentSlots)
@@ -279,6 +291,11 @@ final class LedgerStore implements AutoCloseable {
                 }
                 if (version < 3) {
                     for (String ddl : SCHEMA_V3) {
+                        statement.execute(ddl);
+                    }
+                }
+                if (version < 4) {
+                    for (String ddl : SCHEMA_V4) {
                         statement.execute(ddl);
                     }
                 }

@@ -9,7 +9,7 @@ import java.util.Optional;
  * <p>The amounts are read from the ledger's view of the scrip that still wait for settlement
  * ({@code Ledger.unsettled}): scrip the broker has fully confirmed are not in them. {@code settledMicros} is the
  * part of those scrip's charges already confirmed; {@code settledSinceStartMicros} counts everything this process
- * had confirmed by the broker.
+ * had confirmed by the broker, PayWord chains included.
  *
  * @param chargedMicros charges net of refunds on the scrip that still wait for settlement
  * @param settledMicros the part of {@code chargedMicros} the broker has already confirmed

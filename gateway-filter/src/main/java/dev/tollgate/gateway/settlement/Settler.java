@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * batches until the process restarts (a restart tries them once more).
  *
  * <p>A charge whose request may still refund it is held back ({@link RefundHolds}): the settler claims
- * {@code charged - held} of each scrip, so one slow request never delays the claim of the other charges of
+ * {@code charged - held} of each scrip and chain, so one slow request never delays the claim of the other charges of
  * its scrip, and a held charge is claimed once it is final (its content is on its way, its request ended, or the
  * refund window passed).
  *
@@ -287,7 +287,8 @@ public final class Settler implements AutoCloseable {
             int slack = excluded.size() + holds.size();
             batch = select(ledger.unsettled(limit(settings.batchSize(), slack)), holds.held());
             int room = settings.batchSize() - batch.size();
-            chains = room <= 0 ? List.of() : selectChains(ledger.unsettledChains(limit(room, slack)), room);
+            chains = room <= 0 ? List.of() : selectChains(ledger.unsettledChains(limit(room, slack)), holds.held(),
+                    room);
         } catch (LedgerUnavailableException e) {
             return fail("the ledger is unavailable: " + e.getMessage());
         } finally {
@@ -364,12 +365,20 @@ public final class Settler implements AutoCloseable {
         return batch;
     }
 
-    /** The oldest unsettled chains of this broker that may be claimed, at most {@code room} of them. */
-    private List<ChainTotal> selectChains(List<ChainTotal> unsettled, int room) {
+    /**
+     * The oldest unsettled chains of this broker that may be claimed, at most {@code room} of them, each with what
+     * may be claimed now: its consumption less what is {@code held}, if that is more than is settled.
+     */
+    private List<ChainTotal> selectChains(List<ChainTotal> unsettled, Map<String, Long> held, int room) {
         List<ChainTotal> chains = new ArrayList<>();
-        for (ChainTotal total : unsettled) {
-            String id = chainKey(total);
-            if (excluded.contains(id) || total.index() <= total.settledIndex()) {
+        for (ChainTotal read : unsettled) {
+            String id = chainKey(read);
+            ChainTotal total = read;
+            Long heldMicros = held.get(id);
+            if (heldMicros != null) {
+                total = read.withSpent(read.spentMicros() - heldMicros);
+            }
+            if (excluded.contains(id) || total.spentMicros() <= total.settledMicros()) {
                 continue;
             }
             if (!total.issuer().equals(settings.audience())) {
@@ -397,7 +406,8 @@ public final class Settler implements AutoCloseable {
 
     /**
      * The batch as PROTOCOL.md section 6 has it: a compact JWS, EdDSA, signed with the seller's key. PayWord claims
-     * (section 8) follow the scrip claims: {@code {"commitment", "index", "word"}}.
+     * (section 8) follow the scrip claims: {@code {"commitment", "index", "word", "spent"}}, where the head's word
+     * proves what the chain paid and {@code spent} is what its requests consumed, the part the broker credits.
      */
     String sign(List<ScripTotal> batch, List<ChainTotal> chains, Instant now) {
         ObjectNode claims = JSON.createObjectNode();
@@ -415,7 +425,7 @@ public final class Settler implements AutoCloseable {
         }
         for (ChainTotal total : chains) {
             list.addObject().put("commitment", total.commitment()).put("index", total.index())
-                    .put("word", PayWord.encodeWord(total.word()));
+                    .put("word", PayWord.encodeWord(total.word())).put("spent", Long.toString(total.spentMicros()));
         }
         return key.signJws(TYP, claims);
     }
@@ -484,7 +494,10 @@ public final class Settler implements AutoCloseable {
         }
     }
 
-    /** Records what the broker credited on each chain: the {@code index} it reports. */
+    /**
+     * Records what the broker credited on each chain: {@code redeemed}, its cumulative credit for the commitment, and
+     * the {@code index} it verified.
+     */
     private void applyChains(List<ChainTotal> chains, JsonNode results) throws LedgerUnavailableException {
         if (chains.isEmpty()) {
             return;
@@ -502,24 +515,37 @@ public final class Settler implements AutoCloseable {
             String status = result.path("status").asText();
             if (status.equals("credited") || status.equals("unchanged")) {
                 JsonNode index = result.path("index");
+                long redeemed;
+                try {
+                    redeemed = Long.parseLong(result.path("redeemed").asText());
+                } catch (NumberFormatException e) {
+                    redeemed = -1;
+                }
                 if (!index.canConvertToInt() || !index.isIntegralNumber() || index.intValue() < 0
-                        || index.intValue() > total.index()) {
-                    LOG.warn("The broker answered PayWord chain {} with a bad 'index': {}", total.commitmentId(),
-                            result);
+                        || index.intValue() > total.index() || redeemed < 0) {
+                    LOG.warn("The broker answered PayWord chain {} with a bad 'index' or 'redeemed': {}",
+                            total.commitmentId(), result);
                     continue;
                 }
-                if (index.intValue() > total.settledIndex()) {
-                    ledger.markChainSettled(total.issuer(), total.commitmentId(), index.intValue());
+                if (redeemed > total.settledMicros()) {
+                    try {
+                        ledger.markChainSettled(total.issuer(), total.commitmentId(), redeemed, index.intValue());
+                        settledSinceStart.addAndGet(redeemed - total.settledMicros());
+                    } catch (IllegalArgumentException e) {
+                        exclude(id, "the broker says it credited " + redeemed + " on PayWord chain "
+                                + total.commitmentId() + " but the ledger refuses it: " + e.getMessage());
+                        continue;
+                    }
                 }
-                if (status.equals("unchanged") && index.intValue() < total.index()) {
-                    exclude(id, "the broker credits PayWord chain " + total.commitmentId() + " no further than index "
-                            + index.intValue() + " of " + total.index());
+                if (status.equals("unchanged") && redeemed < total.spentMicros()) {
+                    exclude(id, "the broker credits PayWord chain " + total.commitmentId() + " no more than "
+                            + redeemed + " of the " + total.spentMicros() + " micro-units consumed");
                 }
             } else if (status.equals("refused")) {
                 String reason = result.path("reason").asText("");
                 if (FINAL_CHAIN_REFUSALS.contains(reason)) {
-                    exclude(id, "the broker refused the claim on PayWord chain " + total.commitmentId() + " up to index "
-                            + total.index() + ": " + reason);
+                    exclude(id, "the broker refused the claim of " + total.spentMicros() + " micro-units on PayWord "
+                            + "chain " + total.commitmentId() + ": " + reason);
                 } else if (warned.add(id)) {
                     LOG.warn("The broker refused the claim on PayWord chain {}: {}; it is sent again with later "
                             + "batches", total.commitmentId(), reason.isEmpty() ? result.toString() : reason);

@@ -12,7 +12,10 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A ledger file of schema version 2 (before streams and chains) is migrated in place to version 3. */
+/**
+ * Ledger files of older schema versions are migrated in place to version 4: version 2 (before streams and chains)
+ * and version 3 (chains settled by index).
+ */
 final class SqliteLedgerMigrationTest {
 
     /** The version-2 schema exactly as release 0.1 created it. */
@@ -59,6 +62,55 @@ final class SqliteLedgerMigrationTest {
         "PRAGMA user_version = 2",
     };
 
+    /** What release 0.2 added to version 2 to make version 3, exactly. */
+    private static final String[] SCHEMA_V3 = {
+        "ALTER TABLE charges ADD COLUMN entitled_until INTEGER",
+        "ALTER TABLE charges ADD COLUMN chain_id INTEGER",
+        "CREATE INDEX scrip_buyer ON scrip (issuer, buyer)",
+        """
+        CREATE INDEX charges_entitlement ON charges (scrip_id, resource_id, entitled_until)
+        WHERE entitled_until IS NOT NULL""",
+        """
+        CREATE TABLE chains (
+            id            INTEGER PRIMARY KEY,
+            issuer        TEXT    NOT NULL,
+            commitment_id TEXT    NOT NULL,
+            commitment    TEXT    NOT NULL,
+            buyer         TEXT    NOT NULL,
+            seller        TEXT    NOT NULL,
+            length        INTEGER NOT NULL CHECK (length >= 1),
+            unit          INTEGER NOT NULL CHECK (unit >= 1),
+            currency      TEXT    NOT NULL,
+            expires_at    INTEGER NOT NULL,
+            root          BLOB    NOT NULL,
+            head_index    INTEGER NOT NULL CHECK (head_index >= 0 AND head_index <= length),
+            head_word     BLOB    NOT NULL,
+            spent         INTEGER NOT NULL CHECK (spent >= 0 AND spent <= head_index * unit),
+            settled_index INTEGER NOT NULL CHECK (settled_index >= 0 AND settled_index <= head_index),
+            first_seen    INTEGER NOT NULL,
+            cert_id       TEXT    NOT NULL,
+            cert_limit    INTEGER NOT NULL CHECK (cert_limit >= length * unit),
+            jti           TEXT    NOT NULL,
+            UNIQUE (issuer, commitment_id),
+            UNIQUE (issuer, cert_id, root),
+            UNIQUE (issuer, cert_id, jti)
+        )""",
+        "CREATE INDEX chains_unsettled ON chains (first_seen) WHERE head_index > settled_index",
+        "CREATE INDEX charges_chain ON charges (chain_id) WHERE chain_id IS NOT NULL",
+        "DROP VIEW receipts",
+        """
+        CREATE VIEW receipts AS
+        SELECT printf('r-%s-%012x', (SELECT value FROM meta WHERE key = 'db_id'), c.seq) AS receipt_id,
+               coalesce(s.issuer, ch.issuer) AS issuer, coalesce(s.jti, ch.commitment_id) AS jti, c.amount,
+               r.path AS resource, c.created_at, c.refunded_at, c.seq, c.entitled_until,
+               c.chain_id IS NOT NULL AS on_chain
+        FROM charges c
+        LEFT JOIN scrip s ON s.id = c.scrip_id AND c.chain_id IS NULL
+        LEFT JOIN chains ch ON ch.id = c.chain_id
+        LEFT JOIN resources r ON r.id = c.resource_id""",
+        "PRAGMA user_version = 3",
+    };
+
     @TempDir
     Path dir;
 
@@ -90,7 +142,7 @@ final class SqliteLedgerMigrationTest {
         }
         try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-                assertThat(rs.getInt(1)).isEqualTo(3);
+                assertThat(rs.getInt(1)).isEqualTo(4);
             }
         }
         assertThat(LedgerFixtures.charges(file))
@@ -103,5 +155,53 @@ final class SqliteLedgerMigrationTest {
                 .containsValue(new LedgerFixtures.StoredCharge(ISSUER, "migrated-chain", 15, false))
                 .hasSize(5);
         assertThat(LedgerFixtures.stored(file, "old")).isEqualTo(new LedgerFixtures.StoredScrip(1_000, 200, 100));
+    }
+
+    /** A version-3 chain row: unit 10, head {@code head}, {@code spent} consumed, settled to {@code settledIndex}. */
+    private static String v3Chain(int id, int head, long spent, int settledIndex) {
+        return "INSERT INTO chains VALUES (" + id + ", '" + ISSUER + "', 'c" + id + "', 'jws-of-c" + id + "', 'b', "
+                + "'seller-1', 100, 10, 'EUR', 1893456000000, x'" + String.format("%064x", id) + "', " + head + ", x'"
+                + "00".repeat(32) + "', " + spent + ", " + settledIndex + ", " + id + ", 'cert', 1000, 'jti-c" + id
+                + "')";
+    }
+
+    @Test
+    void aVersionThreeLedgerKeepsWhatItsChainsSettledByIndexAndClaimsWhatTheyConsumedFromNowOn() throws Exception {
+        Path file = dir.resolve("ledger.db");
+        try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
+            for (String sql : SCHEMA_V2) {
+                st.execute(sql);
+            }
+            for (String sql : SCHEMA_V3) {
+                st.execute(sql);
+            }
+            st.execute(v3Chain(1, 8, 30, 5)); // the broker credited 50 by index: more than the 30 consumed
+            st.execute(v3Chain(2, 8, 40, 2)); // credited 20 of 40 consumed
+            st.execute(v3Chain(3, 6, 60, 0)); // never settled
+        }
+        try (SqliteLedger ledger = SqliteLedger.open(file)) {
+            assertThat(ledger.unsettledChains(10)).extracting(ChainTotal::commitmentId, ChainTotal::spentMicros,
+                    ChainTotal::settledMicros).containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("c2", 40L, 20L),
+                            org.assertj.core.groups.Tuple.tuple("c3", 60L, 0L));
+            ledger.markChainSettled(ISSUER, "c2", 40, 8);
+            assertThat(ledger.unsettledChains(10)).extracting(ChainTotal::commitmentId).containsExactly("c3");
+            // With the version-2 scrip 'old': 100 of its 300 settled.
+            assertThat(ledger.sales(0).settledMicros()).isEqualTo(100 + 50 + 40);
+            assertThat(ledger.sales(0).unsettledMicros()).isEqualTo(200 + 60);
+        }
+        try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+                assertThat(rs.getInt(1)).isEqualTo(4);
+            }
+            try (ResultSet rs = st.executeQuery("SELECT settled, settled_index FROM chains ORDER BY id")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(50);
+                assertThat(rs.getInt(2)).isEqualTo(5);
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(40);
+                assertThat(rs.getInt(2)).isEqualTo(8);
+            }
+        }
     }
 }

@@ -233,7 +233,8 @@ public final class FakeRedemptionBroker implements AutoCloseable {
         for (JsonNode claim : list) {
             if (claim.has("commitment")) {
                 if (!claim.path("commitment").isTextual() || !claim.path("index").isInt()
-                        || !claim.path("word").isTextual() || !once.add(claim.get("commitment").asText())) {
+                        || !claim.path("word").isTextual() || !claim.path("spent").isTextual()
+                        || !once.add(claim.get("commitment").asText())) {
                     throw new Rejected(400, "bad PayWord claim");
                 }
                 continue;
@@ -273,14 +274,15 @@ public final class FakeRedemptionBroker implements AutoCloseable {
 
     /**
      * A PayWord claim as section 8 has it: the word must hash back to the commitment's root in {@code index} steps;
-     * credits {@code index x unit} minus what was credited before. (The certificate and commitment signatures are the
-     * real broker's business; here the chain is what is checked.)
+     * credits {@code min(spent, index x unit)} minus what was credited before. (The certificate and commitment
+     * signatures are the real broker's business; here the chain is what is checked.)
      */
     private ObjectNode redeemChain(JsonNode claim) throws Exception {
         String commitment = claim.get("commitment").asText();
         String id = PayWord.commitmentId(commitment);
         int index = claim.get("index").asInt();
-        payWordClaims.add(id + " " + index + " " + claim.get("word").asText());
+        long spent = Long.parseLong(claim.get("spent").asText());
+        payWordClaims.add(id + " " + index + " " + claim.get("word").asText() + " " + spent);
         claimsSeen.computeIfAbsent(id, j -> new AtomicInteger()).incrementAndGet();
         ObjectNode result = JSON.createObjectNode().put("commitmentId", id);
         String reason = refusals.get(id);
@@ -294,16 +296,16 @@ public final class FakeRedemptionBroker implements AutoCloseable {
             return result.put("status", "refused").put("reason", reason);
         }
         long unit = Long.parseLong(claims.get("unit").asText());
-        int before = chainIndex.getOrDefault(id, 0);
-        int after = Math.max(before, index);
+        long before = redeemed.getOrDefault(id, 0L);
+        long credited = Math.max(0, Math.min(spent, index * unit) - before);
+        int after = credited > 0 ? Math.max(chainIndex.getOrDefault(id, 0), index) : chainIndex.getOrDefault(id, 0);
         chainIndex.put(id, after);
-        long credited = (after - before) * unit;
-        redeemed.merge(id, credited, Long::sum);
+        redeemed.put(id, before + credited);
         return result.put("status", credited > 0 ? "credited" : "unchanged").put("credited", Long.toString(credited))
                 .put("redeemed", Long.toString(redeemed.getOrDefault(id, 0L))).put("index", after);
     }
 
-    /** The PayWord claims received, in order, as {@code "<commitmentId> <index> <word>"}. */
+    /** The PayWord claims received, in order, as {@code "<commitmentId> <index> <word> <spent>"}. */
     List<String> payWordClaims() {
         synchronized (payWordClaims) {
             return List.copyOf(payWordClaims);
