@@ -37,9 +37,17 @@ final class PayWordClaims {
     /** Longest commitment JWS accepted (it carries the certificate). */
     static final int MAX_COMMITMENT_CHARS = 8192;
 
-    /** A claim as the batch carries it, structurally valid. */
-    record Parsed(String commitment, String commitmentId, long index, byte[] word) {
+    /**
+     * A claim as the batch carries it, structurally valid.
+     *
+     * @param spent what the seller's requests consumed of the chain, cumulative; {@link #PROVEN} when the claim has
+     *     no {@code spent} (a gateway before 0.3): then the whole {@code index x unit} the word proves is claimed
+     */
+    record Parsed(String commitment, String commitmentId, long index, byte[] word, long spent) {
     }
+
+    /** {@link Parsed#spent} of a claim without {@code spent}. */
+    static final long PROVEN = -1;
 
     private static final Pattern B64URL = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
@@ -68,14 +76,16 @@ final class PayWordClaims {
     }
 
     /**
-     * Reads the claim {@code {"commitment", "index", "word"}} at {@code position}.
+     * Reads the claim {@code {"commitment", "index", "word", "spent"}} at {@code position} ({@code spent} may be
+     * left out).
      *
-     * @throws ApiException 400 {@code invalid_request} if it is not one
+     * @throws ApiException 400 {@code invalid_request} or {@code invalid_amount} if it is not one
      */
     static Parsed parse(int position, ObjectNode entry) throws ApiException {
         JsonNode commitment = entry.get(PayWord.COMMITMENT);
         JsonNode index = entry.get(PayWord.INDEX);
         JsonNode word = entry.get(PayWord.WORD);
+        JsonNode spent = entry.get(SPENT);
         if (commitment == null || !commitment.isTextual() || commitment.textValue().isEmpty()
                 || commitment.textValue().length() > MAX_COMMITMENT_CHARS) {
             throw SellerTokens.invalid("claims[" + position + "].commitment must be the commitment JWS, at most "
@@ -91,9 +101,21 @@ final class PayWordClaims {
             throw SellerTokens.invalid("claims[" + position + "].word must be the word w_l: "
                     + PayWord.WORD_CHARS + " base64url characters");
         }
+        long consumed = PROVEN;
+        if (spent != null) {
+            try {
+                consumed = Money.parseMicros(spent.isTextual() ? spent.textValue() : "");
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("invalid_amount", "claims[" + position + "].spent must be the cumulative"
+                        + " micro-units the chain's requests consumed, a decimal string such as \"150000\"");
+            }
+        }
         String text = commitment.textValue();
-        return new Parsed(text, PayWord.commitmentId(text), index.longValue(), w);
+        return new Parsed(text, PayWord.commitmentId(text), index.longValue(), w, consumed);
     }
+
+    /** The claim member naming what was consumed. */
+    static final String SPENT = "spent";
 
     /** Verifies a parsed claim for {@code seller}: a {@link PayWordStore.Claim} to credit, or a refusal. */
     Store.Entry verify(Parsed claim, String seller) throws SQLException {
@@ -166,7 +188,7 @@ final class PayWordClaims {
             throw new Refusal("invalid_word");
         }
         return new PayWordStore.Claim(claim.commitmentId(), certId, jti, PayWord.encodeWord(root), n, unit,
-                claim.index());
+                claim.index(), claim.spent());
     }
 
     private static String[] split(String compact, String reason) throws Refusal {

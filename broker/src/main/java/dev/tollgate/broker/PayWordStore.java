@@ -118,9 +118,19 @@ final class PayWordStore {
     record Certificate(String id, String kid, byte[] brokerKey, String buyerKey, long limit, long expiresAt) {
     }
 
-    /** A PayWord claim whose certificate, commitment and word verified: pay {@code index × unit} in all. */
-    record Claim(String commitmentId, String certificate, String jti, String root, long n, long unit, long index)
-            implements Store.Entry {
+    /**
+     * A PayWord claim whose certificate, commitment and word verified: pay {@code min(spent, index × unit)} in all,
+     * or {@code index × unit} when {@code spent} is {@link PayWordClaims#PROVEN} (no {@code spent} in the claim).
+     */
+    record Claim(String commitmentId, String certificate, String jti, String root, long n, long unit, long index,
+                 long spent) implements Store.Entry {
+
+        /** What the claim asks for in all: what was consumed, never more than the word proves was paid. */
+        long claimed() {
+            // index × unit <= n × unit <= limit was checked when the commitment was verified.
+            long proven = Math.multiplyExact(index, unit);
+            return spent == PayWordClaims.PROVEN ? proven : Math.min(spent, proven);
+        }
     }
 
     private final Store store;
@@ -181,10 +191,12 @@ final class PayWordStore {
     }
 
     /**
-     * Credits one verified claim inside the batch transaction: {@code min(index × unit − credited, left)} where
-     * {@code credited} is what this commitment was paid already and {@code left} what is left of the certificate's
-     * reservation. A certificate past its expiry plus the grace period ({@code expires_at <= cutoff}) is returned to
-     * its buyer first and the claim refused as {@code expired}.
+     * Credits one verified claim inside the batch transaction: {@code min(claimed − credited, left)} where
+     * {@code claimed} is {@code min(spent, index × unit)} (what the seller's requests consumed, at most what the word
+     * proves was paid), {@code credited} what this commitment was paid already and {@code left} what is left of the
+     * certificate's reservation. What is never claimed stays reserved and goes back to the buyer at expiry. A
+     * certificate past its expiry plus the grace period ({@code expires_at <= cutoff}) is returned to its buyer first
+     * and the claim refused as {@code expired}.
      */
     static Store.ClaimResult redeem(Connection c, String seller, String batch, Claim claim, long now, long cutoff)
             throws SQLException {
@@ -255,8 +267,7 @@ final class PayWordStore {
                 ps.executeUpdate();
             }
         }
-        // index × unit <= n × unit <= limit was checked when the commitment was verified.
-        long owed = Math.multiplyExact(claim.index(), claim.unit()) - credited;
+        long owed = claim.claimed() - credited;
         long delta = Math.min(owed, limit - used);
         if (delta <= 0) {
             return Store.ClaimResult.payword(claim.commitmentId(), "unchanged", 0, credited, index);

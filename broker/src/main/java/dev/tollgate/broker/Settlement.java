@@ -34,7 +34,8 @@ final class Settlement {
     private static final Set<String> BATCH_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "claims");
     private static final Set<String> STATEMENT_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "htu");
     private static final Set<String> CLAIM_FIELDS = Set.of("jti", "spent");
-    private static final Set<String> PAYWORD_FIELDS = Set.of(PayWord.COMMITMENT, PayWord.INDEX, PayWord.WORD);
+    private static final Set<String> PAYWORD_FIELDS = Set.of(PayWord.COMMITMENT, PayWord.INDEX, PayWord.WORD,
+            PayWordClaims.SPENT);
 
     private final Store store;
     private final SellerTokens tokens;
@@ -88,7 +89,7 @@ final class Settlement {
             }
             if (!entry.isObject() || !entry.has("jti")) {
                 throw SellerTokens.invalid("claims[" + i + "] must be a scrip claim {\"jti\", \"spent\"} or a"
-                        + " PayWord claim {\"commitment\", \"index\", \"word\"}");
+                        + " PayWord claim {\"commitment\", \"index\", \"word\", \"spent\"}");
             }
             allowOnly((ObjectNode) entry, CLAIM_FIELDS);
             String scrip = SellerTokens.text((ObjectNode) entry, "jti");

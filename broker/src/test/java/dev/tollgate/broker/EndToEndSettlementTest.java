@@ -125,6 +125,42 @@ final class EndToEndSettlementTest {
     }
 
     @Test
+    void aBuyerWhoStopsReadingALargeAnswerCannotKeepItsScripFromBeingClaimed() throws Exception {
+        try (Broker broker = TestBrokers.builder(dir.resolve("broker")).demoMode(true).build().start()) {
+            Path config = writeConfig(broker);
+            TollgateFilter filter = TollgateFilter.builder().configFile(config).build();
+            Server gateway = startGateway(filter);
+            try (java.net.Socket stalled = new java.net.Socket()) {
+                broker.registerSeller(Seller.of("daily-byte", "The Daily Byte", filter.sellerPublicJwk(),
+                        List.of("https://news.example")));
+                TestBrokers.Buyer buyer = TestBrokers.newBuyer(broker, 5_000_000);
+                TestBrokers.Answer scrip = TestBrokers.issue(broker, buyer, "daily-byte", 500_000);
+                String payment = paymentHeader(scrip.text("token"));
+                int port = ((ServerConnector) gateway.getConnectors()[0]).getLocalPort();
+                URI base = URI.create("http://127.0.0.1:" + port);
+
+                // A paid request for a large answer that the buyer then never reads: the gateway's writes block.
+                stalled.setReceiveBufferSize(4096);
+                stalled.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+                stalled.getOutputStream().write(("GET /articles/large HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + PaymentHeaders.PAYMENT_SIGNATURE + ": " + payment + "\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                stalled.getOutputStream().flush();
+                for (int i = 0; i < 3; i++) {
+                    assertThat(get(base.resolve("/articles/a" + i), payment).statusCode()).isEqualTo(200);
+                }
+
+                // All four charges are claimed while the large answer is still stuck in the buyer's socket.
+                JsonNode me = awaitRedeemed(broker, buyer, scrip.text("jti"), 4 * PRICE);
+                assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(500_000 - 4 * PRICE));
+                assertThat(filter.settlementStatus().heldRequests()).isZero();
+            } finally {
+                gateway.stop();
+            }
+        }
+    }
+
+    @Test
     void onlineAndOfflineChargesOnOneScripAreCreditedExactlyOnce() throws Exception {
         try (Broker broker = TestBrokers.builder(dir.resolve("broker")).demoMode(true).build().start()) {
             Path config = writeConfig(broker);
@@ -247,6 +283,13 @@ final class EndToEndSettlementTest {
             protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
                 if (request.getServletPath().endsWith("/missing")) {
                     response.sendError(404);
+                    return;
+                }
+                if (request.getServletPath().endsWith("/large")) { // 16 MiB: far more than the sockets buffer
+                    byte[] chunk = new byte[64 * 1024];
+                    for (int i = 0; i < 256; i++) {
+                        response.getOutputStream().write(chunk);
+                    }
                     return;
                 }
                 response.setContentType("text/plain");

@@ -27,20 +27,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * PayWord over real HTTP between a real gateway and a real broker: the broker certifies the buyer's key, the buyer
- * commits to a chain for the seller and pays article by article with words of it, the gateway settles the chain's
- * head, and the broker credits the seller exactly {@code l x unit}, taken from the certificate's reservation.
+ * commits to a chain for the seller and pays article by article with words of it, revealing words ahead and being
+ * refunded once; the gateway settles what the chain's requests consumed, the broker credits the seller exactly that
+ * from the certificate's reservation, and at the certificate's expiry the words paid ahead go back to the buyer.
  */
 final class PayWordEndToEndTest {
 
     private static final long UNIT = 10_000; // one cent a word; an article (5 cents) costs 5 words
     private static final long LIMIT = 1_000_000;
+    private static final Duration GRACE = Duration.ofHours(2);
 
     @TempDir
     Path dir;
 
     @Test
-    void aChainPaidWordByWordIsCreditedExactlyIndexTimesUnit() throws Exception {
-        try (Broker broker = TestBrokers.builder(dir.resolve("broker")).demoMode(true).build().start()) {
+    void theSellerIsCreditedWhatWasConsumedAndTheBuyerGetsTheWordsPaidAheadBack() throws Exception {
+        MutableClock clock = new MutableClock(Instant.ofEpochSecond(Instant.now().getEpochSecond()));
+        try (Broker broker = TestBrokers.builder(dir.resolve("broker")).demoMode(true).clock(clock)
+                .settlementGrace(GRACE).sweepInterval(Duration.ZERO).build().start()) {
             Path config = EndToEndSettlementTest.writeConfig(dir, broker);
             Files.writeString(config, Files.readString(config).replace("    price: 0.05\n",
                     "    price: 0.05\n    schemes: [scrip, payword]\n"));
@@ -54,25 +58,34 @@ final class PayWordEndToEndTest {
                 String certificate = TestPayWord.certificate(broker, buyer, key, LIMIT);
                 PayWordChain chain = PayWordChain.generate(100, new SecureRandom());
                 String commitment = TestPayWord.commit(key, "daily-byte", certificate, chain, UNIT,
-                        Instant.now().getEpochSecond());
+                        clock.instant().getEpochSecond());
+                String id = PayWord.commitmentId(commitment);
                 URI base = URI.create("http://127.0.0.1:" + ((ServerConnector) gateway.getConnectors()[0])
                         .getLocalPort());
 
-                assertThat(get(base, "/articles/a0", commitment, null, chain, 5).statusCode()).isEqualTo(200);
-                for (int i = 1; i < 4; i++) {
-                    assertThat(get(base, "/articles/a" + i, null, PayWord.commitmentId(commitment), chain, 5 * (i + 1))
-                            .statusCode()).isEqualTo(200);
-                }
-                assertThat(get(base, "/articles/replay", null, PayWord.commitmentId(commitment), chain, 20)
-                        .statusCode()).as("a word already paid and consumed buys nothing more").isEqualTo(402);
-                assertThat(get(base, "/articles/missing", null, PayWord.commitmentId(commitment), chain, 25)
-                        .statusCode()).isEqualTo(404); // refunded to the chain's credit, the head stays at 25
+                // Ten words for a five-word article: five paid ahead, spent by the next article.
+                assertThat(get(base, "/articles/a0", commitment, null, chain, 10).statusCode()).isEqualTo(200);
+                assertThat(get(base, "/articles/a1", null, id, chain, 10).statusCode()).isEqualTo(200);
+                assertThat(get(base, "/articles/replay", null, id, chain, 10).statusCode())
+                        .as("a word already paid and consumed buys nothing more").isEqualTo(402);
+                assertThat(get(base, "/articles/a2", null, id, chain, 20).statusCode()).isEqualTo(200);
+                assertThat(get(base, "/articles/missing", null, id, chain, 25).statusCode())
+                        .isEqualTo(404); // refunded to the chain's credit, the head stays at 25
 
-                long paid = 25 * UNIT; // the head: 25 words revealed, 20 consumed, 5 left as credit
-                JsonNode me = awaitCertificateRedeemed(broker, buyer, paid);
+                long consumed = 15 * UNIT; // 25 words revealed, three articles of 5 served, 10 words never used
+                JsonNode me = awaitCertificateRedeemed(broker, buyer, consumed);
                 assertThat(me.path("balance").asText()).isEqualTo(Long.toString(5_000_000 - LIMIT));
-                assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(LIMIT - paid));
-                assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(paid, paid);
+                assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(LIMIT - consumed));
+                assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(consumed, consumed);
+                assertThat(broker.store().totals().conserved()).isTrue();
+
+                clock.advance(Duration.ofHours(1).plus(GRACE)); // the certificate's expiry and the grace period
+                assertThat(broker.returnExpiredScrip()).isEqualTo(1);
+                me = TestBrokers.get(broker, "/v1/accounts/me", buyer.apiKey()).json();
+                assertThat(me.path("balance").asText()).as("everything not consumed is the buyer's again")
+                        .isEqualTo(Long.toString(5_000_000 - consumed));
+                assertThat(me.path("reserved").asText()).isEqualTo("0");
+                assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(consumed, consumed);
                 assertThat(broker.store().totals().conserved()).isTrue();
             } finally {
                 gateway.stop();

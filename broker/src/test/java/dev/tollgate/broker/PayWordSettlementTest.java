@@ -22,7 +22,11 @@ import dev.tollgate.broker.TestBrokers.Buyer;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PayWordChain;
 
-/** Sellers settle PayWord chains in redemption batches: exactly {@code l × unit}, once, only what was committed. */
+/**
+ * Sellers settle PayWord chains in redemption batches: what the chain's requests consumed ({@code spent}), at most the
+ * {@code l × unit} its word proves (all of it for a claim without {@code spent}), once, only what was committed; what
+ * was never claimed goes back to the buyer at expiry.
+ */
 final class PayWordSettlementTest {
 
     private static final Duration GRACE = Duration.ofHours(2);
@@ -96,7 +100,7 @@ final class PayWordSettlementTest {
     }
 
     @Test
-    void settlingAChainCreditsExactlyIndexTimesUnit() throws Exception {
+    void aClaimWithoutSpentAsOlderGatewaysSendItIsCreditedIndexTimesUnit() throws Exception {
         ObjectNode r = redeem(37);
 
         assertThat(r.get("commitmentId").asText()).isEqualTo(PayWord.commitmentId(commitment));
@@ -312,7 +316,7 @@ final class PayWordSettlementTest {
         List<ObjectNode> bad = List.of(
                 TestPayWord.claim(commitment, 5, "short"),
                 (ObjectNode) TestPayWord.claim(commitment, 5, word).put("index", "5"),
-                (ObjectNode) TestPayWord.claim(commitment, 5, word).put("spent", "5"),
+                (ObjectNode) TestPayWord.claim(commitment, 5, word).put("credited", "5"),
                 (ObjectNode) TestPayWord.claim(commitment, 5, word).put("commitment", 7),
                 (ObjectNode) TestSellers.JSON.createObjectNode().put("index", 5).put("word", word));
         for (ObjectNode entry : bad) {
@@ -322,10 +326,55 @@ final class PayWordSettlementTest {
             assertThat(a.text("error")).isEqualTo("invalid_request");
             assertThat(a.body()).doesNotContain(word);
         }
+        for (ObjectNode entry : List.of((ObjectNode) TestPayWord.claim(commitment, 5, word).put("spent", 5),
+                (ObjectNode) TestPayWord.claim(commitment, 5, word).put("spent", "-1"),
+                (ObjectNode) TestPayWord.claim(commitment, 5, word).put("spent", "1.5"))) {
+            Answer a = TestPayWord.redeem(broker, seller, now(), List.of(entry));
+            assertThat(a.status()).as(entry.toString()).isEqualTo(400);
+            assertThat(a.text("error")).isEqualTo("invalid_amount");
+        }
         Answer twice = TestPayWord.redeem(broker, seller, now(), List.of(TestPayWord.claim(commitment, chain, 5),
                 TestPayWord.claim(commitment, chain, 6)));
         assertThat(twice.status()).isEqualTo(400);
         assertThat(credited(seller.id())).isZero();
+    }
+
+    private ObjectNode redeem(int index, long spent) {
+        return redeem((ObjectNode) TestPayWord.claim(commitment, chain, index).put("spent", Long.toString(spent)));
+    }
+
+    @Test
+    void aClaimIsCreditedWhatItsRequestsConsumedAndNeverMoreThanItsWordProves() throws Exception {
+        ObjectNode consumed = redeem(40, 27_500); // 40 words revealed, 27.5 units consumed
+
+        assertThat(consumed.get("status").asText()).isEqualTo("credited");
+        assertThat(consumed.get("credited").asText()).isEqualTo("27500");
+        assertThat(consumed.get("redeemed").asText()).isEqualTo("27500");
+        assertThat(consumed.get("index").asLong()).isEqualTo(40);
+
+        ObjectNode beyond = redeem(40, 90_000); // more than 40 words paid: credited up to what they prove
+        assertThat(beyond.get("credited").asText()).isEqualTo("12500");
+        assertThat(beyond.get("redeemed").asText()).isEqualTo("40000");
+        assertThat(redeem(45, 39_000).get("status").asText()).as("below what was credited").isEqualTo("unchanged");
+        assertThat(credited(seller.id())).isEqualTo(40_000);
+        assertThat(me().get("reserved").asText()).isEqualTo(Long.toString(LIMIT - 40_000));
+        assertThat(broker.store().totals().conserved()).isTrue();
+    }
+
+    @Test
+    void creditRevealedButNeverConsumedGoesBackToTheBuyerAtExpiry() throws Exception {
+        redeem(60, 20_000); // words up to 60 revealed ahead, 20 units consumed
+        redeem(60, 35_000);
+        clock.advance(Duration.ofHours(1).plus(GRACE));
+
+        assertThat(broker.returnExpiredScrip()).isEqualTo(1);
+
+        assertThat(credited(seller.id())).as("what was consumed").isEqualTo(35_000);
+        assertThat(me().get("reserved").asText()).isEqualTo("0");
+        assertThat(me().get("balance").asText()).as("the 25 words paid ahead came back too")
+                .isEqualTo(Long.toString(5_000_000 - 35_000));
+        assertThat(me().at("/paywordCertificates/0/redeemed").asText()).isEqualTo("35000");
+        assertThat(broker.store().totals().conserved()).isTrue();
     }
 
     @Test

@@ -27,7 +27,8 @@ record ConfigFile(Seller seller, Broker broker, Located<String> currency, Locate
                   Located<String> maxBacklog, Located<String> diskReserve) {
     }
 
-    record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff) {
+    record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff,
+                      Located<String> refundWindow) {
     }
 
     record PayWord(Located<String> maxChainLength, Located<String> maxStep) {

@@ -255,15 +255,19 @@ final class ConfigValidator {
         Duration interval = Duration.ofSeconds(60);
         Integer batchSize = 500;
         Duration maxBackoff = Duration.ofMinutes(5);
+        Duration refundWindow = GatewayConfig.Settlement.DEFAULT_REFUND_WINDOW;
         if (raw != null) {
             interval = optional(raw.interval(), "settlement.interval", between("1s", "1h"), interval);
             batchSize = optional(raw.batchSize(), "settlement.batch-size", ConfigValidator::batchSize, batchSize);
             maxBackoff = optional(raw.maxBackoff(), "settlement.max-backoff", between("1s", "1h"), maxBackoff);
+            refundWindow = optional(raw.refundWindow(), "settlement.refund-window", between("1s", "10m"),
+                    refundWindow);
         }
-        if (redemption == null || interval == null || batchSize == null || maxBackoff == null) {
+        if (redemption == null || interval == null || batchSize == null || maxBackoff == null
+                || refundWindow == null) {
             return null;
         }
-        return new GatewayConfig.Settlement(redemption, interval, batchSize, maxBackoff);
+        return new GatewayConfig.Settlement(redemption, interval, batchSize, maxBackoff, refundWindow);
     }
 
     /** PROTOCOL.md section 6: a batch carries 1 to 1000 claims. */

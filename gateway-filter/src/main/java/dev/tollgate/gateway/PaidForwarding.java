@@ -2,6 +2,7 @@ package dev.tollgate.gateway;
 
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.settlement.RefundHold;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
@@ -9,7 +10,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,46 +17,79 @@ import org.slf4j.LoggerFactory;
  * Runs the seller's app for a charged request, whatever paid for it (scrip or a PayWord chain), and refunds the
  * charge when the app fails before any content was sent: it answers 400 or above, throws, times out or errs
  * asynchronously. Content that failed after it started to be sent is not refunded, or a buyer could read most of a
- * download and reset the connection to be refunded. Thread-safe.
+ * download and reset the connection to be refunded.
+ *
+ * <p>Every refund goes through the request's {@link RefundHold}: a charge the settler has already taken as final
+ * (its content was on its way, or the refund window passed) is never refunded, and the receipt says so. Thread-safe.
  */
-final class PaidForwarding {
+final class PaidForwarding implements PaidResponse.Refunder {
 
     private static final Logger LOG = LoggerFactory.getLogger(PaidForwarding.class);
 
-    private final Ledger ledger;
-    private final Runnable refunded;
-    private final Consumer<String> requestEnded;
+    /** What became of a refund. */
+    enum Refund {
+        /** The money went back to the buyer. */
+        REFUNDED("refunded"),
+        /** The ledger could not record the refund: the charge stands. */
+        NOT_RECORDED("the refund could not be recorded yet; the seller's records show the charge"),
+        /** The ledger kept the charge: the stream entitlement it bought was already used by another request. */
+        KEPT("the charge stands: what it bought was already used"),
+        /** The charge was final before the failure: the refund window had passed. */
+        FINAL("the charge stands: it was final before the failure (the refund window had passed)");
 
-    /**
-     * @param refunded runs after each refund is recorded (the settler re-reads what it was about to claim)
-     * @param requestEnded takes the scrip id of a request whose charge is final or refunded (the settler may claim it)
-     */
-    PaidForwarding(Ledger ledger, Runnable refunded, Consumer<String> requestEnded) {
-        this.ledger = ledger;
-        this.refunded = refunded;
-        this.requestEnded = requestEnded;
+        final String why;
+
+        Refund(String why) {
+            this.why = why;
+        }
     }
 
-    /** Refunds a receipt; {@code false} if the refund could not be recorded (the charge then stands). */
-    boolean refund(String receiptId, String why) {
+    private final Ledger ledger;
+
+    PaidForwarding(Ledger ledger) {
+        this.ledger = ledger;
+    }
+
+    /**
+     * Refunds a receipt unless its charge is final. The hold is released once the ledger has answered (its refund is
+     * recorded, or failed and the charge stands), never before.
+     */
+    @Override
+    public Refund refund(RefundHold hold, String receiptId, String why) {
+        switch (hold.startRefund()) {
+            case FINAL -> {
+                LOG.info("Kept charge {} ({}): the refund window had passed", receiptId, why);
+                return Refund.FINAL;
+            }
+            case ALREADY -> {
+                return Refund.KEPT; // another thread refunds it; this call did not
+            }
+            default -> {
+            }
+        }
         try {
-            ledger.refund(receiptId);
-            refunded.run();
-            LOG.debug("Refunded {}: {}", receiptId, why);
-            return true;
+            if (ledger.refund(receiptId)) {
+                LOG.debug("Refunded {}: {}", receiptId, why);
+                return Refund.REFUNDED;
+            }
+            return Refund.KEPT;
         } catch (LedgerUnavailableException | RuntimeException e) {
             LOG.error("Could not refund {} ({}); the buyer was charged for a failed response", receiptId, why, e);
-            return false;
+            return Refund.NOT_RECORDED;
+        } finally {
+            hold.refundDone();
         }
     }
 
     /**
-     * Runs {@code chain} with {@code paid} as the response. Returns whether the request went asynchronous: its
-     * listener then decides the refund and, once it completes, ends the request of {@code scripJti} (none if null).
-     * Otherwise the refund is decided before this returns (or throws), and ending the request is the caller's.
+     * Runs {@code chain} with {@code paid} as the response; the refund window of {@code paid}'s hold starts now.
+     * Returns whether the request went asynchronous: its listener then decides the refund and, once it completes,
+     * ends the hold. Otherwise the refund is decided before this returns (or throws), and ending the hold is the
+     * caller's.
      */
-    boolean forward(HttpServletRequest request, HttpServletResponse response, FilterChain chain, PaidResponse paid,
-                    String scripJti) throws IOException, ServletException {
+    boolean forward(HttpServletRequest request, HttpServletResponse response, FilterChain chain, PaidResponse paid)
+            throws IOException, ServletException {
+        paid.hold().forwarding(paid);
         boolean delivered = false;
         boolean async = false;
         try {
@@ -65,10 +98,10 @@ final class PaidForwarding {
         } finally {
             async = delivered && request.isAsyncStarted();
             if (async) {
-                request.getAsyncContext().addListener(new RefundOnFailure(paid, scripJti));
+                request.getAsyncContext().addListener(new RefundOnFailure(paid));
             } else if (delivered) {
                 if (response.getStatus() >= 400) {
-                    paid.refund("the content answered " + response.getStatus());
+                    paid.failed("the content answered " + response.getStatus());
                 }
             } else {
                 refundUnlessDelivering(paid, response, "the content threw");
@@ -77,34 +110,30 @@ final class PaidForwarding {
         return async;
     }
 
-    private static void refundUnlessDelivering(PaidResponse paid, HttpServletResponse response, String why) {
+    private static void refundUnlessDelivering(PaidResponse paid, HttpServletResponse response, String failure) {
         if (!response.isCommitted()) {
-            paid.refund(why);
+            paid.failed(failure);
         } else {
-            LOG.info("Kept a charge whose content failed after it started to be sent ({})", why);
+            LOG.info("Kept a charge whose content failed after it started to be sent ({})", failure);
         }
     }
 
-    /** Refunds an asynchronously completed request whose content failed before it was sent. */
-    private final class RefundOnFailure implements AsyncListener {
+    /** Refunds an asynchronously completed request whose content failed before it was sent; ends its hold. */
+    private static final class RefundOnFailure implements AsyncListener {
         private final PaidResponse paid;
-        private final String scripJti;
 
-        RefundOnFailure(PaidResponse paid, String scripJti) {
+        RefundOnFailure(PaidResponse paid) {
             this.paid = paid;
-            this.scripJti = scripJti;
         }
 
         @Override
         public void onComplete(AsyncEvent event) {
             try {
                 if (event.getSuppliedResponse() instanceof HttpServletResponse r && r.getStatus() >= 400) {
-                    paid.refund("the content answered " + r.getStatus());
+                    paid.failed("the content answered " + r.getStatus());
                 }
             } finally {
-                if (scripJti != null) {
-                    requestEnded.accept(scripJti);
-                }
+                paid.hold().end();
             }
         }
 

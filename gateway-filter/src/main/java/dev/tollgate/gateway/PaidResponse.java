@@ -1,6 +1,7 @@
 package dev.tollgate.gateway;
 
 import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.settlement.RefundHold;
 import dev.tollgate.protocol.PaymentHeaders;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
@@ -12,46 +13,49 @@ import java.util.Locale;
  * the response stays {@code private} (a shared cache would hand paid content to unpaid readers), CDN-specific
  * caching headers are dropped, {@code Vary} keeps naming the payment, {@code reset()} does not drop the payment
  * headers, and an error status refunds the charge at once, so the receipt header the buyer gets tells the truth.
- * Used by one request's thread; not thread-safe.
+ * Its {@link #delivering()} tells the settler when paid content is on its way, so the charge's hold may end.
+ * Used by one request's thread, except {@link #failed} and {@link #delivering()}, which are thread-safe.
  */
-final class PaidResponse extends HttpServletResponseWrapper {
+final class PaidResponse extends HttpServletResponseWrapper implements RefundHold.Delivery {
 
     static final String CACHE_CONTROL = "Cache-Control";
 
-    /** Returns a charge to its scrip; {@code true} if the money went back. */
-    @FunctionalInterface
+    /** Returns a charge to its scrip unless its hold says it is final. */
     interface Refunder {
-        boolean refund(String receiptId, String why);
+        PaidForwarding.Refund refund(RefundHold hold, String receiptId, String why);
     }
 
     private final HttpServletResponse response;
     private final Refunder refunder;
+    private final RefundHold hold;
     private final String network;
     private final String buyerJson;
     private final String receiptId;
     private final long refundedRemainingMicros;
     private String receiptHeader;
-    private boolean refunded;
-    private int failedStatus;
+    /** What became of the refund, once one was tried; guarded by this. */
+    private PaidForwarding.Refund refund;
+    private String failure;
 
-    PaidResponse(HttpServletResponse response, Refunder refunder, String network, String buyerJson, String receiptId,
-                 long amountMicros, long remainingMicros, String confirmation) {
-        this(response, refunder, network, buyerJson, receiptId, remainingMicros + amountMicros,
+    PaidResponse(HttpServletResponse response, Refunder refunder, RefundHold hold, String network, String buyerJson,
+                 String receiptId, long amountMicros, long remainingMicros, String confirmation) {
+        this(response, refunder, hold, network, buyerJson, receiptId, remainingMicros + amountMicros,
                 Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros, confirmation));
     }
 
-    /** A charged response whose receipt header was rendered by the caller (a per-stream charge). */
-    static PaidResponse withReceipt(HttpServletResponse response, Refunder refunder, String network,
+    /** A charged response whose receipt header was rendered by the caller (per-stream and PayWord charges). */
+    static PaidResponse withReceipt(HttpServletResponse response, Refunder refunder, RefundHold hold, String network,
                                     String buyerJson, ChargeResult.Charged charged, String receiptHeader) {
-        return new PaidResponse(response, refunder, network, buyerJson, charged.receiptId(),
+        return new PaidResponse(response, refunder, hold, network, buyerJson, charged.receiptId(),
                 charged.remainingMicros() + charged.amountMicros(), receiptHeader);
     }
 
-    private PaidResponse(HttpServletResponse response, Refunder refunder, String network, String buyerJson,
-                         String receiptId, long refundedRemainingMicros, String receiptHeader) {
+    private PaidResponse(HttpServletResponse response, Refunder refunder, RefundHold hold, String network,
+                         String buyerJson, String receiptId, long refundedRemainingMicros, String receiptHeader) {
         super(response);
         this.response = response;
         this.refunder = refunder;
+        this.hold = hold;
         this.network = network;
         this.buyerJson = buyerJson;
         this.receiptId = receiptId;
@@ -68,6 +72,7 @@ final class PaidResponse extends HttpServletResponseWrapper {
         super(response);
         this.response = response;
         this.refunder = null;
+        this.hold = null;
         this.network = network;
         this.buyerJson = buyerJson;
         this.receiptId = null;
@@ -82,36 +87,52 @@ final class PaidResponse extends HttpServletResponseWrapper {
         response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, header);
     }
 
-    /** Refunds the charge unless that was done already; {@code true} if it is (now or before) refunded. */
-    boolean refund(String why) {
-        if (receiptId == null) {
-            return true;
-        }
-        if (!refunded) {
-            refunded = refunder.refund(receiptId, why);
-        }
-        return refunded;
+    /** The charge's hold; {@code null} for a response charged as its body is written. */
+    RefundHold hold() {
+        return hold;
     }
 
-    private void applyPaymentHeaders() {
+    /**
+     * Whether paid content is on its way: the response is committed with a status below 400. From then on the
+     * gateway never refunds the charge. Called from the settler's thread.
+     */
+    @Override
+    public boolean delivering() {
+        return response.isCommitted() && response.getStatus() < 400;
+    }
+
+    /**
+     * The app failed ({@code failure} says how): refunds the charge unless that was tried already or the charge is
+     * final, and makes the receipt header, if not yet sent, say what became of it.
+     */
+    synchronized void failed(String failure) {
+        if (receiptId == null || refund != null) {
+            return;
+        }
+        this.failure = failure;
+        refund = refunder.refund(hold, receiptId, failure);
+        if (!response.isCommitted()) {
+            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, failedHeader());
+        }
+    }
+
+    private synchronized void applyPaymentHeaders() {
         if (receiptId != null || receiptHeader != null) {
-            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, failedStatus == 0 ? receiptHeader : refundedHeader());
+            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, refund == null ? receiptHeader : failedHeader());
         }
         response.setHeader(CACHE_CONTROL, "private");
         Answers.addPaymentHeaders(response);
     }
 
-    private String refundedHeader() {
-        return refunded
-                ? Receipts.refunded(network, buyerJson, receiptId, refundedRemainingMicros, failedStatus)
-                : Receipts.refundFailed(network, buyerJson, receiptId, failedStatus);
+    private String failedHeader() {
+        return refund == PaidForwarding.Refund.REFUNDED
+                ? Receipts.refunded(network, buyerJson, receiptId, refundedRemainingMicros, failure)
+                : Receipts.notRefunded(network, buyerJson, receiptId, failure, refund.why);
     }
 
     private void statusChanged(int status) {
-        if (status >= 400 && failedStatus == 0 && receiptId != null && !response.isCommitted()) {
-            failedStatus = status;
-            refund("the content answered " + status);
-            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, refundedHeader());
+        if (status >= 400 && receiptId != null && !response.isCommitted()) {
+            failed("the content answered " + status);
         }
     }
 

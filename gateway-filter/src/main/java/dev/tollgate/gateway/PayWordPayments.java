@@ -9,6 +9,8 @@ import dev.tollgate.gateway.ledger.ChainHead;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.settlement.RefundHold;
+import dev.tollgate.gateway.settlement.RefundHolds;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PaymentRequired;
@@ -48,6 +50,7 @@ final class PayWordPayments {
     private final PayWordVerifier verifier;
     private final Ledger ledger;
     private final PaidForwarding forwarding;
+    private final RefundHolds holds;
     private final Runnable charged;
     private final Clock clock;
     private final String issuer;
@@ -57,11 +60,12 @@ final class PayWordPayments {
     /** Commitments (with their certificates) whose signatures were checked, not found in the cache. */
     final LongAdder commitmentChecks = new LongAdder();
 
-    PayWordPayments(PayWordVerifier verifier, Ledger ledger, PaidForwarding forwarding, Runnable charged, Clock clock,
-                    String issuer, FailedVerifications failures) {
+    PayWordPayments(PayWordVerifier verifier, Ledger ledger, PaidForwarding forwarding, RefundHolds holds,
+                    Runnable charged, Clock clock, String issuer, FailedVerifications failures) {
         this.verifier = verifier;
         this.ledger = ledger;
         this.forwarding = forwarding;
+        this.holds = holds;
         this.charged = charged;
         this.clock = clock;
         this.issuer = issuer;
@@ -69,11 +73,12 @@ final class PayWordPayments {
     }
 
     static PayWordPayments start(GatewayConfig config, BrokerKeys keys, Ledger ledger, PaidForwarding forwarding,
-                                 Runnable charged, Clock clock, long cacheSize, FailedVerifications failures) {
+                                 RefundHolds holds, Runnable charged, Clock clock, long cacheSize,
+                                 FailedVerifications failures) {
         GatewayConfig.Broker broker = config.broker();
         PayWordVerifier verifier = new PayWordVerifier(keys, broker.issuer(), config.sellerId(),
                 config.currency().getCurrencyCode(), broker.clockSkew(), clock, broker.keyRefresh(), cacheSize);
-        return new PayWordPayments(verifier, ledger, forwarding, charged, clock, broker.issuer(), failures);
+        return new PayWordPayments(verifier, ledger, forwarding, holds, charged, clock, broker.issuer(), failures);
     }
 
     /**
@@ -83,8 +88,29 @@ final class PayWordPayments {
      */
     void serve(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current,
                PriceRule rule, Credential.PayWordPayment payment, String path) throws IOException, ServletException {
-        // A metered request only pays its word here (nothing consumed); its units are drawn from the credit later.
-        boolean metered = rule.charge() == ChargeModel.METERED;
+        // A metered request only pays its word here (nothing consumed); its units are drawn from the credit later,
+        // each final when charged: it holds nothing. A per-click charge is held back from the chain's claim before
+        // it is made, until it is final or refunded (RefundHolds).
+        RefundHold hold = rule.charge() == ChargeModel.METERED ? null
+                : holds.chain(issuer, payment.commitmentId(), rule.price().micros());
+        boolean endsLater = false;
+        try {
+            endsLater = chargeAndForward(request, response, chain, current, rule, payment, path, hold);
+        } finally {
+            if (hold != null && !endsLater) {
+                hold.end();
+            }
+        }
+    }
+
+    /**
+     * Checks and charges the payment and forwards the request. Returns whether the request went asynchronous with its
+     * charge still refundable, in which case its listener ends the hold.
+     */
+    private boolean chargeAndForward(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                                     Snapshot current, PriceRule rule, Credential.PayWordPayment payment, String path,
+                                     RefundHold hold) throws IOException, ServletException {
+        boolean metered = hold == null;
         long price = metered ? 0 : rule.price().micros();
         ChainAccount account;
         ChainHead head;
@@ -125,40 +151,40 @@ final class PayWordPayments {
             }
         } catch (PaymentException e) {
             Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
-            return;
+            return false;
         } catch (FailedVerifications.TooManyFailures e) {
             Answers.tooManyFailures(response, e);
-            return;
+            return false;
         } catch (LedgerUnavailableException | RuntimeException e) {
             // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.
             LOG.error("Could not check or record a PayWord payment; refusing paid content for {}", path, e);
             Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
-            return;
+            return false;
         }
         if (result == null || result instanceof ChargeResult.HeadMoved) {
             LOG.warn("PayWord payment for {} kept losing the chain's head to concurrent payments; asking to retry",
                     path);
             Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the chain is busy; pay again");
-            return;
+            return false;
         }
         if (result instanceof ChargeResult.ChainRefused refused) {
             Answers.paymentRequired(request, response, current, rule, ErrorCode.INVALID_COMMITMENT,
                     refused.message());
-            return;
+            return false;
         }
         if (!(result instanceof ChargeResult.Charged paid)) {
             insufficient(request, response, current, rule, account, head, result.remainingMicros());
-            return;
+            return false;
         }
         verifier.remember(account); // recorded by the ledger now: commitments that paid nothing are not kept
 
         if (metered) {
             meter(request, response, chain, current, rule, account, path);
-            return;
+            return false;
         }
         charged.run();
         int headIndex = Math.max(head.index(), payment.index());
-        forward(request, response, chain, current, account, paid, headIndex);
+        return forward(request, response, chain, current, account, paid, headIndex, hold);
     }
 
     /** A verified commitment still cached, by id, or {@code null}: for tests and operations. */
@@ -351,17 +377,17 @@ final class PayWordPayments {
      * Like the scrip path's forwarding: the paid response keeps the receipt, refunds the chain's credit if the app
      * fails before content was sent, and keeps the charge once content is on its way.
      */
-    private void forward(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                         Snapshot current, ChainAccount account, ChargeResult.Charged paid, int headIndex)
-            throws IOException, ServletException {
+    private boolean forward(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                            Snapshot current, ChainAccount account, ChargeResult.Charged paid, int headIndex,
+                            RefundHold hold) throws IOException, ServletException {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(account.buyer(), account.commitmentId(),
                 paid.amountMicros(), paid.remainingMicros(), current.currency, paid.receiptId()));
         String buyerJson = Receipts.jsonString(account.buyer());
-        PaidResponse paidResponse = PaidResponse.withReceipt(response, forwarding::refund, current.network, buyerJson,
+        PaidResponse paidResponse = PaidResponse.withReceipt(response, forwarding, hold, current.network, buyerJson,
                 paid, Receipts.payWord(current.network, buyerJson, paid.receiptId(), paid.amountMicros(),
                         paid.remainingMicros(), headIndex));
         try {
-            forwarding.forward(request, response, chain, paidResponse, null); // chains settle by head, not claims
+            return forwarding.forward(request, response, chain, paidResponse);
         } catch (RuntimeException e) {
             throw new ServletException("the content failed", e);
         }

@@ -102,10 +102,14 @@ final class Receipts {
         return encode(json);
     }
 
-    /** The header after the seller's app failed: the charge was returned to the buyer. */
-    static String refunded(String network, String buyerJson, String receiptId, long remainingMicros, int status) {
+    /**
+     * The header after the seller's app failed and the charge was returned to the buyer.
+     *
+     * @param failure what failed, e.g. {@code the content answered 404}
+     */
+    static String refunded(String network, String buyerJson, String receiptId, long remainingMicros, String failure) {
         StringBuilder json = new StringBuilder(200 + buyerJson.length())
-                .append("{\"success\":false,\"errorReason\":\"refunded: the content answered ").append(status)
+                .append("{\"success\":false,\"errorReason\":\"refunded: ").append(failure)
                 .append("\",\"payer\":").append(buyerJson)
                 .append(",\"transaction\":");
         appendJsonString(json, receiptId);
@@ -115,12 +119,16 @@ final class Receipts {
         return encode(json);
     }
 
-    /** The header when the seller's app failed but the refund could not be recorded: the buyer was charged. */
-    static String refundFailed(String network, String buyerJson, String receiptId, int status) {
+    /**
+     * The header when the seller's app failed but the charge stands: the buyer was charged.
+     *
+     * @param failure what failed, e.g. {@code the content answered 500}
+     * @param why why the charge stands, e.g. the refund could not be recorded
+     */
+    static String notRefunded(String network, String buyerJson, String receiptId, String failure, String why) {
         StringBuilder json = new StringBuilder(200 + buyerJson.length())
-                .append("{\"success\":false,\"errorReason\":\"the content answered ").append(status)
-                .append(" and the refund could not be recorded yet; the seller's records show the charge\",\"payer\":")
-                .append(buyerJson).append(",\"transaction\":");
+                .append("{\"success\":false,\"errorReason\":\"").append(failure).append(" and ").append(why)
+                .append("\",\"payer\":").append(buyerJson).append(",\"transaction\":");
         appendJsonString(json, receiptId);
         json.append(",\"network\":\"").append(network).append("\",\"extra\":{\"refunded\":false}}");
         return encode(json);

@@ -6,6 +6,8 @@ import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.settlement.OnlineCharger;
+import dev.tollgate.gateway.settlement.RefundHold;
+import dev.tollgate.gateway.settlement.RefundHolds;
 import dev.tollgate.gateway.settlement.SettlementStatus;
 import dev.tollgate.gateway.settlement.Settler;
 import dev.tollgate.protocol.Money;
@@ -73,6 +75,7 @@ public final class TollgateFilter implements Filter {
     private ConfigWatcher watcher;
     private volatile Settler settler;
     private OnlineCharger onlineCharger;
+    private RefundHolds holds;
     private PaidForwarding forwarding;
     /** The PayWord payment path; package-private for tests. */
     PayWordPayments payWords;
@@ -124,12 +127,13 @@ public final class TollgateFilter implements Filter {
             }
             settler = Settler.start(config, ledger, clock);
             onlineCharger = settler.onlineCharger();
-            forwarding = new PaidForwarding(ledger, settler::refunded, settler::requestEnded);
+            holds = settler.holds();
+            forwarding = new PaidForwarding(ledger);
             verification = BrokerVerification.start(config, clock);
             FailedVerifications failures = new FailedVerifications(config.clientLimits().clients(), clock);
             reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh(), failures);
-            payWords = PayWordPayments.start(config, verification.keys(), ledger, forwarding, settler::charged, clock,
-                    settings.cacheSize, failures);
+            payWords = PayWordPayments.start(config, verification.keys(), ledger, forwarding, holds,
+                    settler::charged, clock, settings.cacheSize, failures);
             browser = new BrowserFlow(clock);
             snapshot = new Snapshot(config, browser);
             if (settings.watch) {
@@ -286,25 +290,25 @@ public final class TollgateFilter implements Filter {
                     request.getMethod());
             return;
         }
-        String jti = paid.scrip().jti();
-        settler.requestStarted(jti);
+        // Held back from claims before it is charged (the settler must never read the charge without its hold).
+        RefundHold hold = holds.scrip(paid.scrip().issuer(), paid.scrip().jti(), rule.price().micros());
         boolean endsLater = false;
         try {
-            endsLater = chargeAndForward(request, response, chain, current, rule, paid, path);
+            endsLater = chargeAndForward(request, response, chain, current, rule, paid, path, hold);
         } finally {
             if (!endsLater) {
-                settler.requestEnded(jti);
+                hold.end();
             }
         }
     }
 
     /**
      * Charges the scrip and forwards the request. Returns whether the request went asynchronous with its charge still
-     * refundable, in which case its listener tells the settler when it ends.
+     * refundable, in which case its listener ends the hold.
      */
     private boolean chargeAndForward(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
-                                     Snapshot current, PriceRule rule, Credential.Verified paid, String path)
-            throws IOException, ServletException {
+                                     Snapshot current, PriceRule rule, Credential.Verified paid, String path,
+                                     RefundHold hold) throws IOException, ServletException {
         ChargeResult result;
         PerStream stream = rule.charge() == ChargeModel.PER_STREAM ? new PerStream(rule, path, clock) : null;
         try {
@@ -316,6 +320,7 @@ public final class TollgateFilter implements Filter {
             return false;
         }
         if (result instanceof ChargeResult.Entitled entitled) {
+            hold.end(); // nothing charged: the request holds nothing while it runs
             stream.forwardEntitled(request, response, chain, current, paid, entitled);
             return false;
         }
@@ -328,14 +333,14 @@ public final class TollgateFilter implements Filter {
         ChargeResult.Charged charged = (ChargeResult.Charged) result;
         String confirmation = null;
         if (rule.online()) {
-            confirmation = confirmOnline(request, response, current, rule, paid, charged, path);
+            confirmation = confirmOnline(request, response, current, rule, paid, charged, path, hold);
             if (confirmation == null) {
                 return false;
             }
         }
         settler.charged();
         return forwardPaid(request, response, chain, current, paid, charged, confirmation,
-                stream == null ? null : stream.receipt(current, paid, charged));
+                stream == null ? null : stream.receipt(current, paid, charged), hold);
     }
 
     /**
@@ -344,8 +349,8 @@ public final class TollgateFilter implements Filter {
      * answers 402 and returns {@code null}. Fails closed: no usable answer in time is {@code broker_unavailable}.
      */
     private String confirmOnline(HttpServletRequest request, HttpServletResponse response, Snapshot current,
-                                 PriceRule rule, Credential.Verified paid, ChargeResult.Charged charged, String path)
-            throws IOException {
+                                 PriceRule rule, Credential.Verified paid, ChargeResult.Charged charged, String path,
+                                 RefundHold hold) throws IOException {
         GatewayConfig.Online online = current.config.online();
         OnlineCharger.Outcome outcome;
         try {
@@ -385,7 +390,7 @@ public final class TollgateFilter implements Filter {
             LOG.warn("Online charge {} for {} not confirmed; refunded: {}", charged.receiptId(), path,
                     ((OnlineCharger.Unavailable) outcome).why());
         }
-        forwarding.refund(charged.receiptId(), "the broker did not confirm it: " + code.code());
+        forwarding.refund(hold, charged.receiptId(), "the broker did not confirm it: " + code.code());
         Answers.paymentRequired(request, response, current, rule, code, message);
         return null;
     }
@@ -393,15 +398,16 @@ public final class TollgateFilter implements Filter {
     /** Forwards a charged request; returns whether it went asynchronous (its listener then ends it). */
     private boolean forwardPaid(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                                 Snapshot current, Credential.Verified paid, ChargeResult.Charged charged,
-                                String confirmation, String receipt) throws IOException, ServletException {
+                                String confirmation, String receipt, RefundHold hold)
+            throws IOException, ServletException {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(),
                 charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
         PaidResponse paidResponse = receipt != null
-                ? PaidResponse.withReceipt(response, forwarding::refund, current.network, paid.buyerJson(), charged,
+                ? PaidResponse.withReceipt(response, forwarding, hold, current.network, paid.buyerJson(), charged,
                         receipt)
-                : new PaidResponse(response, forwarding::refund, current.network, paid.buyerJson(),
+                : new PaidResponse(response, forwarding, hold, current.network, paid.buyerJson(),
                         charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation);
-        return forwarding.forward(request, response, chain, paidResponse, paid.scrip().jti());
+        return forwarding.forward(request, response, chain, paidResponse);
     }
 
     /** What a cached credential was checked against can change on reload or with time: check it per request. */

@@ -95,7 +95,7 @@ final class FailClosedTest {
             }
 
             @Override
-            public void markChainSettled(String issuer, String commitmentId, int settledIndex) {
+            public void markChainSettled(String issuer, String commitmentId, long settledMicros, int settledIndex) {
             }
 
             @Override

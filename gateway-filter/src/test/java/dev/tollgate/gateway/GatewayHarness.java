@@ -151,6 +151,16 @@ final class GatewayHarness implements AutoCloseable {
 
     /** Sends a raw request; {@code headers} are name, value pairs. */
     HttpTester.Response request(String method, String path, String... headers) throws Exception {
+        return request(10, method, path, headers);
+    }
+
+    /** A GET whose answer may take up to a minute (the test holds the app with a latch meanwhile). */
+    HttpTester.Response slowGet(String path, String... headers) throws Exception {
+        return request(60, "GET", path, headers);
+    }
+
+    private HttpTester.Response request(int timeoutSeconds, String method, String path, String... headers)
+            throws Exception {
         HttpTester.Request request = HttpTester.newRequest();
         request.setMethod(method);
         request.setURI(path);
@@ -159,8 +169,8 @@ final class GatewayHarness implements AutoCloseable {
             request.setHeader(headers[i], headers[i + 1]);
         }
         boolean head = method.equals("HEAD");
-        String raw = connector.getResponse(org.eclipse.jetty.util.BufferUtil.toString(request.generate()), head, 10,
-                java.util.concurrent.TimeUnit.SECONDS);
+        String raw = connector.getResponse(org.eclipse.jetty.util.BufferUtil.toString(request.generate()), head,
+                timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
         return head ? HttpTester.parseHeadResponse(raw) : HttpTester.parseResponse(raw);
     }
 

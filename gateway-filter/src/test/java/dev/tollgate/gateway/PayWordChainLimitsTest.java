@@ -223,9 +223,9 @@ final class PayWordChainLimitsTest {
         }
 
         @Override
-        public void markChainSettled(String issuer, String commitmentId, int settledIndex)
+        public void markChainSettled(String issuer, String commitmentId, long settledMicros, int settledIndex)
                 throws LedgerUnavailableException {
-            ledger.markChainSettled(issuer, commitmentId, settledIndex);
+            ledger.markChainSettled(issuer, commitmentId, settledMicros, settledIndex);
         }
 
         @Override

@@ -419,14 +419,14 @@ final class Chains {
         });
     }
 
-    /** Chains with a head past their settled index, from SQLite after folding in. Database lock held. */
+    /** Chains that consumed more than the broker has credited, from SQLite after folding in. Database lock held. */
     static List<ChainTotal> unsettled(LedgerStore db, int limit) throws SQLException {
         db.selectUnsettledChains.setInt(1, limit);
         List<ChainTotal> rows = new ArrayList<>();
         try (ResultSet rs = db.selectUnsettledChains.executeQuery()) {
             while (rs.next()) {
                 rows.add(new ChainTotal(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                        rs.getBytes(5), rs.getInt(6)));
+                        rs.getBytes(5), rs.getLong(6), rs.getLong(7)));
             }
         }
         db.commit();
@@ -434,32 +434,40 @@ final class Chains {
     }
 
     /**
-     * Raises a chain's settled index (never lowers it), from SQLite after folding in. Database lock held.
+     * Raises what the broker has credited for a chain and the index it verified (never lowers either), from SQLite
+     * after folding in. Database lock held.
      *
      * @return why it was refused, or {@code null}
      */
-    static String markSettled(LedgerStore db, String issuer, String commitmentId, int settledIndex)
-            throws SQLException {
+    static String markSettled(LedgerStore db, String issuer, String commitmentId, long settledMicros,
+                              int settledIndex) throws SQLException {
         db.selectChainByKey.setString(1, issuer);
         db.selectChainByKey.setString(2, commitmentId);
         Integer head = null;
+        long unit = 0;
         try (ResultSet rs = db.selectChainByKey.executeQuery()) {
             if (rs.next()) {
+                unit = rs.getLong(3);
                 head = rs.getInt(4);
             }
         }
         String rejected = null;
         if (head == null) {
-            if (settledIndex != 0) {
+            if (settledMicros != 0 || settledIndex != 0) {
                 rejected = "no payments recorded on chain " + commitmentId;
             }
         } else if (settledIndex > head) {
             rejected = "settled index " + settledIndex + " is beyond the head " + head + " of chain " + commitmentId;
+        } else if (settledMicros > head * unit) {
+            // The broker may have credited more than was consumed (a version-3 claim paid the head), never more
+            // than the revealed words paid.
+            rejected = "settled amount " + settledMicros + " is beyond the " + head * unit + " that chain "
+                    + commitmentId + " paid";
         } else {
-            db.updateChainSettled.setInt(1, settledIndex);
-            db.updateChainSettled.setString(2, issuer);
-            db.updateChainSettled.setString(3, commitmentId);
-            db.updateChainSettled.setInt(4, settledIndex);
+            db.updateChainSettled.setLong(1, settledMicros);
+            db.updateChainSettled.setInt(2, settledIndex);
+            db.updateChainSettled.setString(3, issuer);
+            db.updateChainSettled.setString(4, commitmentId);
             db.updateChainSettled.executeUpdate();
         }
         db.commit();

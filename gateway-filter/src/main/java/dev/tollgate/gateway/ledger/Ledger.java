@@ -38,7 +38,8 @@ public interface Ledger extends AutoCloseable {
     /**
      * Returns a receipt's amount to its scrip, as when the seller's app failed to deliver.
      *
-     * @return {@code true} if this call refunded it, {@code false} if it was already refunded
+     * @return {@code true} if this call refunded it; {@code false} if it was already refunded, or if the charge
+     *     stands because it bought a stream entitlement another request has already used
      * @throws IllegalArgumentException if no such receipt exists
      */
     boolean refund(String receiptId) throws LedgerUnavailableException;
@@ -110,11 +111,22 @@ public interface Ledger extends AutoCloseable {
     /** The commitment JWS of a chain this ledger has seen, so a gateway can re-verify it after a restart. */
     Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException;
 
-    /** Chains whose head is past what the broker has confirmed, oldest first, at most {@code limit} of them. */
+    /**
+     * Chains whose requests consumed more than the broker has credited ({@link ChainTotal#spentMicros()} above
+     * {@link ChainTotal#settledMicros()}), oldest first, at most {@code limit} of them.
+     */
     List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException;
 
-    /** Records that the broker has credited a chain up to {@code settledIndex}; lower values than recorded are ignored. */
-    void markChainSettled(String issuer, String commitmentId, int settledIndex) throws LedgerUnavailableException;
+    /**
+     * Records that the broker has credited a chain {@code settledMicros} in all, having verified its word at
+     * {@code settledIndex}. Neither goes backwards: lower values than recorded are ignored.
+     *
+     * @throws IllegalArgumentException if the chain has no payments here, the index is beyond its head, or the amount
+     *     beyond what its head paid
+     * @since 0.3 (0.2 took the index alone)
+     */
+    void markChainSettled(String issuer, String commitmentId, long settledMicros, int settledIndex)
+            throws LedgerUnavailableException;
 
     // ---------------------------------------------------------------- reports (since 0.2)
 

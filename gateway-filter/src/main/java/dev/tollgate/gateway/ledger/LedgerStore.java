@@ -127,7 +127,20 @@ final class LedgerStore implements AutoCloseable {
     };
 
     /**
-     * Version 6 (numbered at merge after 4 and 5 of other branches): what each certificate's chains commit, kept with
+     * Version 4: a chain settles what its requests consumed, not what its words paid, so credit paid ahead and never
+     * used goes back to the buyer. {@code chains.settled} is what the broker has credited (micro-units); it starts at
+     * what version 3 settled by index ({@code settled_index x unit}). A chain waits for settlement while
+     * {@code spent > settled}. {@code settled_index} stays: the highest index the broker has verified.
+     */
+    private static final String[] SCHEMA_V4 = {
+        "ALTER TABLE chains ADD COLUMN settled INTEGER NOT NULL DEFAULT 0 CHECK (settled >= 0)",
+        "UPDATE chains SET settled = settled_index * unit",
+        "DROP INDEX chains_unsettled",
+        "CREATE INDEX chains_unsettled ON chains (first_seen) WHERE spent > settled",
+    };
+
+    /**
+     * Version 6 (5 is the online voids' queue, {@link VoidQueue}): what each certificate's chains commit, kept with
      * every chain insertion, so refusing a chain that would pass the certificate's limit is one indexed lookup
      * instead of a scan of the certificate's chains (which an attacker could make long).
      */
@@ -243,10 +256,9 @@ final class LedgerStore implements AutoCloseable {
         selectCommitment = connection.prepareStatement(
                 "SELECT commitment FROM chains WHERE issuer = ? AND commitment_id = ?");
         selectUnsettledChains = connection.prepareStatement("SELECT issuer, commitment_id, commitment, head_index, "
-                + "head_word, settled_index FROM chains WHERE head_index > settled_index ORDER BY first_seen, id "
-                + "LIMIT ?");
-        updateChainSettled = connection.prepareStatement(
-                "UPDATE chains SET settled_index = ? WHERE issuer = ? AND commitment_id = ? AND settled_index < ?");
+                + "head_word, spent, settled FROM chains WHERE spent > settled ORDER BY first_seen, id LIMIT ?");
+        updateChainSettled = connection.prepareStatement("UPDATE chains SET settled = max(settled, ?), "
+                + "settled_index = max(settled_index, ?) WHERE issuer = ? AND commitment_id = ?");
     }
 
     static LedgerStore open(Path file, SqliteLedger.Durability durability, int busyTimeoutMillis, int segmentSlots)
@@ -314,6 +326,11 @@ final class LedgerStore implements AutoCloseable {
                 }
                 if (version < 3) {
                     for (String ddl : SCHEMA_V3) {
+                        statement.execute(ddl);
+                    }
+                }
+                if (version < 4) {
+                    for (String ddl : SCHEMA_V4) {
                         statement.execute(ddl);
                     }
                 }

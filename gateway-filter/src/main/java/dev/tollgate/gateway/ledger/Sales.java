@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * @param byResource revenue per resource (request path or stream key), charges net of refunds, highest first
  * @param recent the latest charges, newest first, refunded ones included
- * @param settledMicros what the broker has confirmed paying: scrip settled amounts plus PayWord chains' settled words
+ * @param settledMicros what the broker has confirmed paying: scrip and PayWord chains' settled amounts
  * @param unsettledMicros what is charged but not yet confirmed by the broker
  * @since 0.2
  */

@@ -21,9 +21,9 @@ final class SalesQueries {
     /** A refund after settlement can leave a scrip's settled amount above its net charges: count no negative. */
     private static final String SCRIP_SETTLEMENT =
             "SELECT COALESCE(SUM(settled), 0), COALESCE(SUM(MAX(spent - settled, 0)), 0) FROM scrip";
-    /** A chain is settled by words: each word past the settled one is a unit the broker has yet to pay. */
-    private static final String CHAIN_SETTLEMENT = "SELECT COALESCE(SUM(settled_index * unit), 0), "
-            + "COALESCE(SUM((head_index - settled_index) * unit), 0) FROM chains";
+    /** A chain settles what its requests consumed; what the broker credited before by index may be more. */
+    private static final String CHAIN_SETTLEMENT =
+            "SELECT COALESCE(SUM(settled), 0), COALESCE(SUM(MAX(spent - settled, 0)), 0) FROM chains";
 
     private SalesQueries() {
     }

@@ -571,17 +571,18 @@ public final class SqliteLedger implements Ledger {
     }
 
     @Override
-    public void markChainSettled(String issuer, String commitmentId, int settledIndex)
+    public void markChainSettled(String issuer, String commitmentId, long settledMicros, int settledIndex)
             throws LedgerUnavailableException {
         Objects.requireNonNull(issuer, "issuer cannot be null.");
         Objects.requireNonNull(commitmentId, "commitmentId cannot be null.");
-        if (settledIndex < 0) {
-            throw new IllegalArgumentException("settled index must not be negative: " + settledIndex);
+        if (settledMicros < 0 || settledIndex < 0) {
+            throw new IllegalArgumentException("settled amount and index must not be negative: " + settledMicros
+                    + ", " + settledIndex);
         }
         ensureOpen();
         String rejected = withDb("ledger write failed", db -> {
             materializer.catchUp(db, Materializer.Mode.LIVE);
-            return Chains.markSettled(db, issuer, commitmentId, settledIndex);
+            return Chains.markSettled(db, issuer, commitmentId, settledMicros, settledIndex);
         });
         if (rejected != null) {
             throw new IllegalArgumentException(rejected);

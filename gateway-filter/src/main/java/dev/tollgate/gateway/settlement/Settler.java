@@ -55,7 +55,12 @@ import org.slf4j.LoggerFactory;
  * another issuer, and scrip the broker will not redeem further are remembered in memory and left out of later
  * batches until the process restarts (a restart tries them once more).
  *
- * <p>The request path only calls {@link #charged()}, which never blocks. Thread-safe.
+ * <p>A charge whose request may still refund it is held back ({@link RefundHolds}): the settler claims
+ * {@code charged - held} of each scrip and chain, so one slow request never delays the claim of the other charges of
+ * its scrip, and a held charge is claimed once it is final (its content is on its way, its request ended, or the
+ * refund window passed).
+ *
+ * <p>The request path only calls {@link #charged()} and the holds, which never block. Thread-safe.
  */
 public final class Settler implements AutoCloseable {
 
@@ -107,14 +112,21 @@ public final class Settler implements AutoCloseable {
      * @param firstBackoff the first wait after a failure (doubles each failure, full jitter)
      * @param maxBackoff the longest wait after failures
      * @param requestTimeout how long one batch may take
+     * @param refundWindow how long a forwarded request's charge may still be refunded
      */
     record Settings(URI redemptionUri, String sellerId, String audience, Duration interval, int batchSize,
-                    Duration firstBackoff, Duration maxBackoff, Duration requestTimeout) {
+                    Duration firstBackoff, Duration maxBackoff, Duration requestTimeout, Duration refundWindow) {
+
+        Settings(URI redemptionUri, String sellerId, String audience, Duration interval, int batchSize,
+                 Duration firstBackoff, Duration maxBackoff, Duration requestTimeout) {
+            this(redemptionUri, sellerId, audience, interval, batchSize, firstBackoff, maxBackoff, requestTimeout,
+                    GatewayConfig.Settlement.DEFAULT_REFUND_WINDOW);
+        }
 
         static Settings of(GatewayConfig config) {
             GatewayConfig.Settlement s = config.settlement();
             return new Settings(s.redemptionUri(), config.sellerId(), config.broker().issuer(), s.interval(),
-                    s.batchSize(), FIRST_BACKOFF, s.maxBackoff(), REQUEST_TIMEOUT);
+                    s.batchSize(), FIRST_BACKOFF, s.maxBackoff(), REQUEST_TIMEOUT, s.refundWindow());
         }
     }
 
@@ -130,10 +142,7 @@ public final class Settler implements AutoCloseable {
     /** Scrip whose refusal for a reason not known to be final was already logged. */
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private final AtomicLong chargesSincePass = new AtomicLong();
-    /** Scrip jti -> requests charged on it that are still running (see {@link #requestStarted}). */
-    private final Map<String, Integer> running = new ConcurrentHashMap<>();
-    /** Counts refunds: a pass whose read of the ledger a refund overlapped reads again. */
-    private final AtomicLong refunds = new AtomicLong();
+    private final RefundHolds holds;
     private final AtomicBoolean wake = new AtomicBoolean();
     private final AtomicLong settledSinceStart = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -154,6 +163,7 @@ public final class Settler implements AutoCloseable {
         this.ledger = Objects.requireNonNull(ledger);
         this.key = Objects.requireNonNull(key);
         this.clock = Objects.requireNonNull(clock);
+        this.holds = new RefundHolds(clock, settings.refundWindow());
         this.http = TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
@@ -190,23 +200,12 @@ public final class Settler implements AutoCloseable {
     }
 
     /**
-     * Called on the request path before a scrip is charged for a request whose charge may still be refunded (the app
-     * may fail). While any such request of a scrip runs, the scrip is not claimed: a cumulative claim can never go
-     * down, so a claim that included a charge refunded afterwards would pay the seller for content not served.
-     * Pair with {@link #requestEnded}. Never blocks.
+     * The request path's holds: before a request's refundable charge is made, it takes a hold, which keeps that
+     * amount out of claims until the charge is final or refunded. A cumulative claim can never go down, so a claim
+     * that included a charge refunded afterwards would pay the seller for content not served.
      */
-    public void requestStarted(String jti) {
-        running.merge(jti, 1, Integer::sum);
-    }
-
-    /** The request {@link #requestStarted} announced is over: its charge is final or refunded. Never blocks. */
-    public void requestEnded(String jti) {
-        running.computeIfPresent(jti, (k, n) -> n == 1 ? null : n - 1);
-    }
-
-    /** Called after a refund is recorded in the ledger, before its request ends. */
-    public void refunded() {
-        refunds.incrementAndGet();
+    public RefundHolds holds() {
+        return holds;
     }
 
     /** Called after every charge, on the request path: counts it and wakes the settler early. Never blocks. */
@@ -233,8 +232,10 @@ public final class Settler implements AutoCloseable {
             charged += total.chargedMicros();
             settled += total.settledMicros();
         }
+        long[] held = holds.totals();
         return new SettlementStatus(charged, settled, charged - settled, all.size(), settledSinceStart.get(),
-                Optional.ofNullable(lastSuccess), Optional.ofNullable(lastError), failures, excluded.size());
+                Optional.ofNullable(lastSuccess), Optional.ofNullable(lastError), failures, excluded.size(),
+                (int) held[0], held[1]);
     }
 
     private void run() {
@@ -287,13 +288,18 @@ public final class Settler implements AutoCloseable {
     private Outcome pass(Duration timeout) {
         List<ScripTotal> batch;
         List<ChainTotal> chains;
+        holds.beginRead();
         try {
-            batch = claimableScrip();
+            // Every ledger read comes before the holds are read: see RefundHolds.
+            int slack = excluded.size() + holds.size();
+            batch = select(ledger.unsettled(limit(settings.batchSize(), slack)), holds.held());
             int room = settings.batchSize() - batch.size();
-            chains = room <= 0 ? List.of() : selectChains(ledger.unsettledChains((int) Math.min(Integer.MAX_VALUE,
-                    (long) room + excluded.size())), room);
+            chains = room <= 0 ? List.of() : selectChains(ledger.unsettledChains(limit(room, slack)), holds.held(),
+                    room);
         } catch (LedgerUnavailableException e) {
             return fail("the ledger is unavailable: " + e.getMessage());
+        } finally {
+            holds.endRead();
         }
         if (batch.isEmpty() && chains.isEmpty()) {
             return Outcome.IDLE;
@@ -331,29 +337,25 @@ public final class Settler implements AutoCloseable {
         return batch.size() + chains.size() >= settings.batchSize() ? Outcome.FULL : Outcome.SENT;
     }
 
-    /**
-     * The scrip to claim: read, then checked against the running requests, then confirmed by an unchanged refund
-     * count. A refund is counted after the ledger records it and before its request ends, so any refund that the
-     * read may have missed either shows in the count or leaves its scrip running at the check.
-     */
-    private List<ScripTotal> claimableScrip() throws LedgerUnavailableException {
-        for (int attempt = 0; attempt < 3; attempt++) {
-            long before = refunds.get();
-            List<ScripTotal> batch = select(ledger.unsettled((int) Math.min(Integer.MAX_VALUE,
-                    (long) settings.batchSize() + excluded.size() + running.size())));
-            if (refunds.get() == before) {
-                return batch;
-            }
-        }
-        return List.of(); // refunds keep coming: claim the scrip next pass
+    private static int limit(int wanted, int slack) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) wanted + slack);
     }
 
-    /** The oldest unsettled scrip that may be claimed, at most a batch of them. */
-    private List<ScripTotal> select(List<ScripTotal> unsettled) {
+    /**
+     * The oldest unsettled scrip that may be claimed, at most a batch of them, each with what may be claimed now:
+     * its charges less those {@code held} (by {@link RefundHolds#key}), if that is more than is settled.
+     */
+    private List<ScripTotal> select(List<ScripTotal> unsettled, Map<String, Long> held) {
         List<ScripTotal> batch = new ArrayList<>();
-        for (ScripTotal total : unsettled) {
-            String id = total.issuer() + '\n' + total.jti();
-            if (excluded.contains(id) || total.unsettledMicros() <= 0 || running.containsKey(total.jti())) {
+        for (ScripTotal read : unsettled) {
+            String id = RefundHolds.key(false, read.issuer(), read.jti());
+            ScripTotal total = read;
+            Long heldMicros = held.get(id);
+            if (heldMicros != null) {
+                total = new ScripTotal(read.issuer(), read.jti(), read.chargedMicros() - heldMicros,
+                        read.settledMicros());
+            }
+            if (excluded.contains(id) || total.unsettledMicros() <= 0) {
                 continue;
             }
             if (!total.issuer().equals(settings.audience())) {
@@ -370,12 +372,20 @@ public final class Settler implements AutoCloseable {
         return batch;
     }
 
-    /** The oldest unsettled chains of this broker that may be claimed, at most {@code room} of them. */
-    private List<ChainTotal> selectChains(List<ChainTotal> unsettled, int room) {
+    /**
+     * The oldest unsettled chains of this broker that may be claimed, at most {@code room} of them, each with what
+     * may be claimed now: its consumption less what is {@code held}, if that is more than is settled.
+     */
+    private List<ChainTotal> selectChains(List<ChainTotal> unsettled, Map<String, Long> held, int room) {
         List<ChainTotal> chains = new ArrayList<>();
-        for (ChainTotal total : unsettled) {
-            String id = chainKey(total);
-            if (excluded.contains(id) || total.index() <= total.settledIndex()) {
+        for (ChainTotal read : unsettled) {
+            String id = chainKey(read);
+            ChainTotal total = read;
+            Long heldMicros = held.get(id);
+            if (heldMicros != null) {
+                total = read.withSpent(read.spentMicros() - heldMicros);
+            }
+            if (excluded.contains(id) || total.spentMicros() <= total.settledMicros()) {
                 continue;
             }
             if (!total.issuer().equals(settings.audience())) {
@@ -393,7 +403,7 @@ public final class Settler implements AutoCloseable {
     }
 
     private static String chainKey(ChainTotal total) {
-        return "payword\n" + total.issuer() + '\n' + total.commitmentId();
+        return RefundHolds.key(true, total.issuer(), total.commitmentId());
     }
 
     /** A batch of scrip claims only. */
@@ -403,7 +413,8 @@ public final class Settler implements AutoCloseable {
 
     /**
      * The batch as PROTOCOL.md section 6 has it: a compact JWS, EdDSA, signed with the seller's key. PayWord claims
-     * (section 8) follow the scrip claims: {@code {"commitment", "index", "word"}}.
+     * (section 8) follow the scrip claims: {@code {"commitment", "index", "word", "spent"}}, where the head's word
+     * proves what the chain paid and {@code spent} is what its requests consumed, the part the broker credits.
      */
     String sign(List<ScripTotal> batch, List<ChainTotal> chains, Instant now) {
         ObjectNode claims = JSON.createObjectNode();
@@ -421,7 +432,7 @@ public final class Settler implements AutoCloseable {
         }
         for (ChainTotal total : chains) {
             list.addObject().put("commitment", total.commitment()).put("index", total.index())
-                    .put("word", PayWord.encodeWord(total.word()));
+                    .put("word", PayWord.encodeWord(total.word())).put("spent", Long.toString(total.spentMicros()));
         }
         return key.signJws(TYP, claims);
     }
@@ -491,7 +502,10 @@ public final class Settler implements AutoCloseable {
         }
     }
 
-    /** Records what the broker credited on each chain: the {@code index} it reports. */
+    /**
+     * Records what the broker credited on each chain: {@code redeemed}, its cumulative credit for the commitment, and
+     * the {@code index} it verified.
+     */
     private void applyChains(List<ChainTotal> chains, JsonNode results) throws LedgerUnavailableException {
         if (chains.isEmpty()) {
             return;
@@ -509,24 +523,37 @@ public final class Settler implements AutoCloseable {
             String status = result.path("status").asText();
             if (status.equals("credited") || status.equals("unchanged")) {
                 JsonNode index = result.path("index");
+                long redeemed;
+                try {
+                    redeemed = Long.parseLong(result.path("redeemed").asText());
+                } catch (NumberFormatException e) {
+                    redeemed = -1;
+                }
                 if (!index.canConvertToInt() || !index.isIntegralNumber() || index.intValue() < 0
-                        || index.intValue() > total.index()) {
-                    LOG.warn("The broker answered PayWord chain {} with a bad 'index': {}", total.commitmentId(),
-                            result);
+                        || index.intValue() > total.index() || redeemed < 0) {
+                    LOG.warn("The broker answered PayWord chain {} with a bad 'index' or 'redeemed': {}",
+                            total.commitmentId(), result);
                     continue;
                 }
-                if (index.intValue() > total.settledIndex()) {
-                    ledger.markChainSettled(total.issuer(), total.commitmentId(), index.intValue());
+                if (redeemed > total.settledMicros()) {
+                    try {
+                        ledger.markChainSettled(total.issuer(), total.commitmentId(), redeemed, index.intValue());
+                        settledSinceStart.addAndGet(redeemed - total.settledMicros());
+                    } catch (IllegalArgumentException e) {
+                        exclude(id, "the broker says it credited " + redeemed + " on PayWord chain "
+                                + total.commitmentId() + " but the ledger refuses it: " + e.getMessage());
+                        continue;
+                    }
                 }
-                if (status.equals("unchanged") && index.intValue() < total.index()) {
-                    exclude(id, "the broker credits PayWord chain " + total.commitmentId() + " no further than index "
-                            + index.intValue() + " of " + total.index());
+                if (status.equals("unchanged") && redeemed < total.spentMicros()) {
+                    exclude(id, "the broker credits PayWord chain " + total.commitmentId() + " no more than "
+                            + redeemed + " of the " + total.spentMicros() + " micro-units consumed");
                 }
             } else if (status.equals("refused")) {
                 String reason = result.path("reason").asText("");
                 if (FINAL_CHAIN_REFUSALS.contains(reason)) {
-                    exclude(id, "the broker refused the claim on PayWord chain " + total.commitmentId() + " up to index "
-                            + total.index() + ": " + reason);
+                    exclude(id, "the broker refused the claim of " + total.spentMicros() + " micro-units on PayWord "
+                            + "chain " + total.commitmentId() + ": " + reason);
                 } else if (warned.add(id)) {
                     LOG.warn("The broker refused the claim on PayWord chain {}: {}; it is sent again with later "
                             + "batches", total.commitmentId(), reason.isEmpty() ? result.toString() : reason);

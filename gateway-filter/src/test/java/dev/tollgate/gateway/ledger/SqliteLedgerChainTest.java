@@ -232,10 +232,15 @@ final class SqliteLedgerChainTest {
     }
 
     @Test
-    void chainsSettleByIndexAndNeverBackwards() throws Exception {
-        ChainAccount chain = chain("s1", 100);
+    void chainsSettleWhatTheirRequestsConsumedAndNeverBackwards() throws Exception {
+        ChainAccount chain = chain("s1", 100); // unit 10
         try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            // Words up to 4 paid 40; requests consumed 10 + 15, one of 5 was refunded.
             charged(ledger.chargeChain(chain, ledger.chainHead(chain), 4, w(4), 10, "/live/1"));
+            charged(ledger.chargeChain(chain, ledger.chainHead(chain), 4, w(4), 15, "/live/2"));
+            String refunded = ((ChargeResult.Charged) ledger.chargeChain(chain, ledger.chainHead(chain), 4, w(4), 5,
+                    "/live/3")).receiptId();
+            ledger.refund(refunded);
 
             assertThat(ledger.unsettledChains(10)).singleElement().satisfies(total -> {
                 assertThat(total.issuer()).isEqualTo(ISSUER);
@@ -243,29 +248,34 @@ final class SqliteLedgerChainTest {
                 assertThat(total.commitment()).isEqualTo("jws-of-s1");
                 assertThat(total.index()).isEqualTo(4);
                 assertThat(total.word()).isEqualTo(w(4));
-                assertThat(total.settledIndex()).isZero();
+                assertThat(total.spentMicros()).as("consumed, not paid").isEqualTo(25);
+                assertThat(total.settledMicros()).isZero();
             });
-            ledger.markChainSettled(ISSUER, "s1", 3);
+            ledger.markChainSettled(ISSUER, "s1", 10, 4);
             assertThat(ledger.unsettledChains(10)).singleElement()
-                    .satisfies(total -> assertThat(total.settledIndex()).isEqualTo(3));
-            ledger.markChainSettled(ISSUER, "s1", 4);
-            ledger.markChainSettled(ISSUER, "s1", 2); // a reply to an older batch: ignored
-            assertThat(ledger.unsettledChains(10)).isEmpty();
+                    .satisfies(total -> assertThat(total.settledMicros()).isEqualTo(10));
+            ledger.markChainSettled(ISSUER, "s1", 25, 4);
+            ledger.markChainSettled(ISSUER, "s1", 10, 2); // a reply to an older batch: ignored
+            assertThat(ledger.unsettledChains(10)).as("the 15 paid ahead are not owed").isEmpty();
 
-            assertThatThrownBy(() -> ledger.markChainSettled(ISSUER, "s1", 5))
+            assertThatThrownBy(() -> ledger.markChainSettled(ISSUER, "s1", 25, 5))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond the head 4");
-            assertThatThrownBy(() -> ledger.markChainSettled(ISSUER, "unknown", 1))
+            assertThatThrownBy(() -> ledger.markChainSettled(ISSUER, "s1", 41, 4))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond the 40");
+            assertThatThrownBy(() -> ledger.markChainSettled(ISSUER, "unknown", 1, 1))
                     .isInstanceOf(IllegalArgumentException.class);
 
-            charged(ledger.chargeChain(chain, ledger.chainHead(chain), 6, w(6), 10, "/live/2"));
+            charged(ledger.chargeChain(chain, ledger.chainHead(chain), 6, w(6), 10, "/live/4"));
             assertThat(ledger.unsettledChains(10)).singleElement().satisfies(total -> {
                 assertThat(total.index()).isEqualTo(6);
-                assertThat(total.settledIndex()).isEqualTo(4);
+                assertThat(total.spentMicros()).isEqualTo(35);
+                assertThat(total.settledMicros()).isEqualTo(25);
             });
         }
         try (Connection c = LedgerFixtures.connect(file());
-             ResultSet rs = c.createStatement().executeQuery("SELECT settled_index FROM chains")) {
-            assertThat(rs.getInt(1)).isEqualTo(4);
+             ResultSet rs = c.createStatement().executeQuery("SELECT settled, settled_index FROM chains")) {
+            assertThat(rs.getLong(1)).isEqualTo(25);
+            assertThat(rs.getInt(2)).isEqualTo(4);
         }
     }
 

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Older ledger files are migrated in place: version 2 (before streams and chains) and version 3 (before the
- * certificates' committed totals) to the current version.
+ * Older ledger files are migrated in place to the current version: version 2 (before streams and chains) and
+ * version 3 (chains settled by index, before the certificates' committed totals).
  */
 final class SqliteLedgerMigrationTest {
 
@@ -60,6 +60,55 @@ final class SqliteLedgerMigrationTest {
         "INSERT INTO resources VALUES (1, '/articles/1')",
         "INSERT INTO charges VALUES (5, 1, 100, 1, 1, NULL), (6, 1, 200, 1, 2, NULL), (7, 1, 50, 1, 3, 4)",
         "PRAGMA user_version = 2",
+    };
+
+    /** What release 0.2 added to version 2 to make version 3, exactly. */
+    private static final String[] SCHEMA_V3 = {
+        "ALTER TABLE charges ADD COLUMN entitled_until INTEGER",
+        "ALTER TABLE charges ADD COLUMN chain_id INTEGER",
+        "CREATE INDEX scrip_buyer ON scrip (issuer, buyer)",
+        """
+        CREATE INDEX charges_entitlement ON charges (scrip_id, resource_id, entitled_until)
+        WHERE entitled_until IS NOT NULL""",
+        """
+        CREATE TABLE chains (
+            id            INTEGER PRIMARY KEY,
+            issuer        TEXT    NOT NULL,
+            commitment_id TEXT    NOT NULL,
+            commitment    TEXT    NOT NULL,
+            buyer         TEXT    NOT NULL,
+            seller        TEXT    NOT NULL,
+            length        INTEGER NOT NULL CHECK (length >= 1),
+            unit          INTEGER NOT NULL CHECK (unit >= 1),
+            currency      TEXT    NOT NULL,
+            expires_at    INTEGER NOT NULL,
+            root          BLOB    NOT NULL,
+            head_index    INTEGER NOT NULL CHECK (head_index >= 0 AND head_index <= length),
+            head_word     BLOB    NOT NULL,
+            spent         INTEGER NOT NULL CHECK (spent >= 0 AND spent <= head_index * unit),
+            settled_index INTEGER NOT NULL CHECK (settled_index >= 0 AND settled_index <= head_index),
+            first_seen    INTEGER NOT NULL,
+            cert_id       TEXT    NOT NULL,
+            cert_limit    INTEGER NOT NULL CHECK (cert_limit >= length * unit),
+            jti           TEXT    NOT NULL,
+            UNIQUE (issuer, commitment_id),
+            UNIQUE (issuer, cert_id, root),
+            UNIQUE (issuer, cert_id, jti)
+        )""",
+        "CREATE INDEX chains_unsettled ON chains (first_seen) WHERE head_index > settled_index",
+        "CREATE INDEX charges_chain ON charges (chain_id) WHERE chain_id IS NOT NULL",
+        "DROP VIEW receipts",
+        """
+        CREATE VIEW receipts AS
+        SELECT printf('r-%s-%012x', (SELECT value FROM meta WHERE key = 'db_id'), c.seq) AS receipt_id,
+               coalesce(s.issuer, ch.issuer) AS issuer, coalesce(s.jti, ch.commitment_id) AS jti, c.amount,
+               r.path AS resource, c.created_at, c.refunded_at, c.seq, c.entitled_until,
+               c.chain_id IS NOT NULL AS on_chain
+        FROM charges c
+        LEFT JOIN scrip s ON s.id = c.scrip_id AND c.chain_id IS NULL
+        LEFT JOIN chains ch ON ch.id = c.chain_id
+        LEFT JOIN resources r ON r.id = c.resource_id""",
+        "PRAGMA user_version = 3",
     };
 
     @TempDir
@@ -112,17 +161,15 @@ final class SqliteLedgerMigrationTest {
     void aVersionThreeLedgerLearnsWhatItsCertificatesAlreadyCommit() throws Exception {
         Path file = dir.resolve("ledger.db");
         // Limit 250 on cert-1: chains of 10 x 10 and 12 x 10 commit 220 of it.
-        ChainAccount first = chain("c1", "cert-1", 250, 1, 10);
-        ChainAccount second = chain("c2", "cert-1", 250, 2, 12);
-        try (SqliteLedger ledger = SqliteLedger.open(file)) {
-            for (ChainAccount chain : new ChainAccount[] {first, second}) {
-                assertThat(ledger.chargeChain(chain, ledger.chainHead(chain), 1, LedgerKillChild.word(1), 10, "/l"))
-                        .isInstanceOf(ChargeResult.Charged.class);
-            }
-        }
         try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
-            st.execute("DROP TABLE certificates"); // as version 3 had it
-            st.execute("PRAGMA user_version = 3");
+            for (String sql : SCHEMA_V2) {
+                st.execute(sql);
+            }
+            for (String sql : SCHEMA_V3) {
+                st.execute(sql);
+            }
+            st.execute(v3Chain(1, 10, 1, 10, 0, 0, "cert-1", 250));
+            st.execute(v3Chain(2, 12, 1, 10, 0, 0, "cert-1", 250));
         }
 
         try (SqliteLedger ledger = SqliteLedger.open(file)) {
@@ -145,5 +192,59 @@ final class SqliteLedgerMigrationTest {
         java.util.Arrays.fill(root, (byte) rootSeed);
         return new ChainAccount(ISSUER, id, "jws-of-" + id, "buyer-1", "seller-1", length, 10, "EUR",
                 Instant.parse("2030-01-01T00:00:00Z"), root, cert, limit, "jti-" + id);
+    }
+
+    /** A version-3 chain row: unit 10, head {@code head}, {@code spent} consumed, settled to {@code settledIndex}. */
+    private static String v3Chain(int id, int head, long spent, int settledIndex) {
+        return v3Chain(id, 100, head, spent, settledIndex, id, "cert", 1000);
+    }
+
+    /** A version-3 chain row of unit 10 and {@code length} words, of the certificate {@code cert}. */
+    private static String v3Chain(int id, int length, int head, long spent, int settledIndex, int firstSeen,
+                                  String cert, long certLimit) {
+        return "INSERT INTO chains VALUES (" + id + ", '" + ISSUER + "', 'c" + id + "', 'jws-of-c" + id + "', 'b', "
+                + "'seller-1', " + length + ", 10, 'EUR', 1893456000000, x'" + String.format("%064x", id) + "', "
+                + head + ", x'" + "00".repeat(32) + "', " + spent + ", " + settledIndex + ", " + firstSeen + ", '"
+                + cert + "', " + certLimit + ", 'jti-c" + id + "')";
+    }
+
+    @Test
+    void aVersionThreeLedgerKeepsWhatItsChainsSettledByIndexAndClaimsWhatTheyConsumedFromNowOn() throws Exception {
+        Path file = dir.resolve("ledger.db");
+        try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
+            for (String sql : SCHEMA_V2) {
+                st.execute(sql);
+            }
+            for (String sql : SCHEMA_V3) {
+                st.execute(sql);
+            }
+            st.execute(v3Chain(1, 8, 30, 5)); // the broker credited 50 by index: more than the 30 consumed
+            st.execute(v3Chain(2, 8, 40, 2)); // credited 20 of 40 consumed
+            st.execute(v3Chain(3, 6, 60, 0)); // never settled
+        }
+        try (SqliteLedger ledger = SqliteLedger.open(file)) {
+            assertThat(ledger.unsettledChains(10)).extracting(ChainTotal::commitmentId, ChainTotal::spentMicros,
+                    ChainTotal::settledMicros).containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("c2", 40L, 20L),
+                            org.assertj.core.groups.Tuple.tuple("c3", 60L, 0L));
+            ledger.markChainSettled(ISSUER, "c2", 40, 8);
+            assertThat(ledger.unsettledChains(10)).extracting(ChainTotal::commitmentId).containsExactly("c3");
+            // With the version-2 scrip 'old': 100 of its 300 settled.
+            assertThat(ledger.sales(0).settledMicros()).isEqualTo(100 + 50 + 40);
+            assertThat(ledger.sales(0).unsettledMicros()).isEqualTo(200 + 60);
+        }
+        try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
+                assertThat(rs.getInt(1)).isEqualTo(LedgerStore.SCHEMA_VERSION);
+            }
+            try (ResultSet rs = st.executeQuery("SELECT settled, settled_index FROM chains ORDER BY id")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(50);
+                assertThat(rs.getInt(2)).isEqualTo(5);
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(40);
+                assertThat(rs.getInt(2)).isEqualTo(8);
+            }
+        }
     }
 }

@@ -34,12 +34,13 @@ import org.eclipse.jetty.util.Callback;
  * verifies the batch's Ed25519 signature with the seller's registered public key (JDK {@code Signature}), checks
  * {@code alg}, {@code kid}, {@code typ}, {@code iss}, {@code aud}, {@code iat} and {@code exp}, and applies the
  * cumulative claims idempotently to an in-memory map. Switches simulate an outage (503, or connections refused),
- * a lost answer (applied, then the connection is dropped) and per-scrip refusals. Thread-safe.
+ * a lost answer (applied, then the connection is dropped) and per-scrip refusals. Public for the filter's tests in
+ * other packages. Thread-safe.
  */
-final class FakeRedemptionBroker implements AutoCloseable {
+public final class FakeRedemptionBroker implements AutoCloseable {
 
-    static final String ISSUER = "https://broker.test";
-    static final String SELLER = "seller-1";
+    public static final String ISSUER = "https://broker.test";
+    public static final String SELLER = "seller-1";
     static final String PATH = "/v1/redemptions";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,7 +64,7 @@ final class FakeRedemptionBroker implements AutoCloseable {
     private volatile int padding;
     private volatile boolean endless;
 
-    FakeRedemptionBroker() throws Exception {
+    public FakeRedemptionBroker() throws Exception {
         this(null);
     }
 
@@ -79,12 +80,12 @@ final class FakeRedemptionBroker implements AutoCloseable {
         connector.setPort(connector.getLocalPort()); // so that a stopped connector comes back on the same port
     }
 
-    URI redemptionUri() {
+    public URI redemptionUri() {
         return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + connector.getPort() + PATH);
     }
 
     /** Registers a seller key, as the seller does at the broker with the JWK the gateway logs. */
-    FakeRedemptionBroker register(String publicJwk) throws Exception {
+    public FakeRedemptionBroker register(String publicJwk) throws Exception {
         JsonNode jwk = JSON.readTree(publicJwk);
         byte[] x = Base64.getUrlDecoder().decode(jwk.get("x").asText());
         byte[] spki = new byte[X509_ED25519_PREFIX.length + x.length];
@@ -96,7 +97,7 @@ final class FakeRedemptionBroker implements AutoCloseable {
     }
 
     /** While on, every request is answered 503. */
-    void answer503(boolean value) {
+    public void answer503(boolean value) {
         unavailable = value;
     }
 
@@ -129,16 +130,16 @@ final class FakeRedemptionBroker implements AutoCloseable {
         refusals.put(jti, reason);
     }
 
-    long redeemed(String jti) {
+    public long redeemed(String jti) {
         return redeemed.getOrDefault(jti, 0L);
     }
 
-    long totalRedeemed() {
+    public long totalRedeemed() {
         return redeemed.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** How many batches claimed this scrip. */
-    int claimsOn(String jti) {
+    public int claimsOn(String jti) {
         AtomicInteger n = claimsSeen.get(jti);
         return n == null ? 0 : n.get();
     }
@@ -155,7 +156,7 @@ final class FakeRedemptionBroker implements AutoCloseable {
     }
 
     /** Why batches were refused as a whole (400/401): a correct gateway causes none. */
-    List<String> rejections() {
+    public List<String> rejections() {
         synchronized (rejections) {
             return List.copyOf(rejections);
         }
@@ -266,7 +267,8 @@ final class FakeRedemptionBroker implements AutoCloseable {
         for (JsonNode claim : list) {
             if (claim.has("commitment")) {
                 if (!claim.path("commitment").isTextual() || !claim.path("index").isInt()
-                        || !claim.path("word").isTextual() || !once.add(claim.get("commitment").asText())) {
+                        || !claim.path("word").isTextual() || !claim.path("spent").isTextual()
+                        || !once.add(claim.get("commitment").asText())) {
                     throw new Rejected(400, "bad PayWord claim");
                 }
                 continue;
@@ -306,14 +308,15 @@ final class FakeRedemptionBroker implements AutoCloseable {
 
     /**
      * A PayWord claim as section 8 has it: the word must hash back to the commitment's root in {@code index} steps;
-     * credits {@code index x unit} minus what was credited before. (The certificate and commitment signatures are the
-     * real broker's business; here the chain is what is checked.)
+     * credits {@code min(spent, index x unit)} minus what was credited before. (The certificate and commitment
+     * signatures are the real broker's business; here the chain is what is checked.)
      */
     private ObjectNode redeemChain(JsonNode claim) throws Exception {
         String commitment = claim.get("commitment").asText();
         String id = PayWord.commitmentId(commitment);
         int index = claim.get("index").asInt();
-        payWordClaims.add(id + " " + index + " " + claim.get("word").asText());
+        long spent = Long.parseLong(claim.get("spent").asText());
+        payWordClaims.add(id + " " + index + " " + claim.get("word").asText() + " " + spent);
         claimsSeen.computeIfAbsent(id, j -> new AtomicInteger()).incrementAndGet();
         ObjectNode result = JSON.createObjectNode().put("commitmentId", id);
         String reason = refusals.get(id);
@@ -327,16 +330,16 @@ final class FakeRedemptionBroker implements AutoCloseable {
             return result.put("status", "refused").put("reason", reason);
         }
         long unit = Long.parseLong(claims.get("unit").asText());
-        int before = chainIndex.getOrDefault(id, 0);
-        int after = Math.max(before, index);
+        long before = redeemed.getOrDefault(id, 0L);
+        long credited = Math.max(0, Math.min(spent, index * unit) - before);
+        int after = credited > 0 ? Math.max(chainIndex.getOrDefault(id, 0), index) : chainIndex.getOrDefault(id, 0);
         chainIndex.put(id, after);
-        long credited = (after - before) * unit;
-        redeemed.merge(id, credited, Long::sum);
+        redeemed.put(id, before + credited);
         return result.put("status", credited > 0 ? "credited" : "unchanged").put("credited", Long.toString(credited))
                 .put("redeemed", Long.toString(redeemed.getOrDefault(id, 0L))).put("index", after);
     }
 
-    /** The PayWord claims received, in order, as {@code "<commitmentId> <index> <word>"}. */
+    /** The PayWord claims received, in order, as {@code "<commitmentId> <index> <word> <spent>"}. */
     List<String> payWordClaims() {
         synchronized (payWordClaims) {
             return List.copyOf(payWordClaims);

@@ -68,14 +68,16 @@ final class PayWordSettlementTest {
                 words.length() * UNIT, "jti-" + PayWord.commitmentId(jws));
     }
 
-    private void pay(ChainAccount chain, PayWordChain words, int index, long price) throws Exception {
+    private ChargeResult.Charged pay(ChainAccount chain, PayWordChain words, int index, long price)
+            throws Exception {
         ChargeResult result = ledger.chargeChain(chain, ledger.chainHead(chain), index, words.word(index), price,
                 "/videos/1");
         assertThat(result).isInstanceOf(ChargeResult.Charged.class);
+        return (ChargeResult.Charged) result;
     }
 
     @Test
-    void aChainIsClaimedWithItsHeadWordNextToScripAndSettledAtTheIndexTheBrokerCredits() throws Exception {
+    void aChainIsClaimedWithItsHeadWordNextToScripAndSettledAtWhatItsRequestsConsumed() throws Exception {
         ChargeResult scrip = ledger.charge(new ScripAccount(ISSUER, "s1", "buyer-1", SELLER, 100_000, "USD",
                 Instant.now().plusSeconds(3600)), 5_000, "/articles/1");
         assertThat(scrip).isInstanceOf(ChargeResult.Charged.class);
@@ -88,17 +90,55 @@ final class PayWordSettlementTest {
 
         assertThat(broker.batchSizes()).containsExactly(2);
         assertThat(broker.payWordClaims()).containsExactly(chain.commitmentId() + " 7 "
-                + PayWord.encodeWord(words.word(7)));
+                + PayWord.encodeWord(words.word(7)) + " 6000");
         assertThat(broker.chainIndex(chain.commitmentId())).isEqualTo(7);
-        assertThat(broker.redeemed(chain.commitmentId())).isEqualTo(7 * UNIT);
+        assertThat(broker.redeemed(chain.commitmentId())).as("consumed, not the 7 words paid").isEqualTo(6_000);
         assertThat(broker.redeemed("s1")).isEqualTo(5_000);
         assertThat(ledger.unsettledChains(10)).isEmpty();
         assertThat(broker.rejections()).isEmpty();
 
         pay(chain, words, 9, 2_000);
         assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
-        assertThat(broker.redeemed(chain.commitmentId())).isEqualTo(9 * UNIT);
+        assertThat(broker.redeemed(chain.commitmentId())).isEqualTo(8_000);
         assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.IDLE);
+        assertThat(settler.status().settledSinceStartMicros()).isEqualTo(5_000 + 8_000);
+    }
+
+    @Test
+    void creditPaidAheadOrRefundedIsNeverClaimed() throws Exception {
+        PayWordChain words = PayWordChain.generate(50, new SecureRandom());
+        ChainAccount chain = chain(words, ISSUER);
+        pay(chain, words, 10, 2_000); // ten words revealed at once: 8 units of credit left
+        ChargeResult.Charged failed = pay(chain, words, 10, 3_000);
+        ledger.refund(failed.receiptId()); // the app failed: back to the chain's credit
+
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+
+        assertThat(broker.redeemed(chain.commitmentId())).isEqualTo(2_000);
+        assertThat(ledger.unsettledChains(10)).isEmpty();
+        assertThat(settler.settleOnce()).as("nothing more was consumed").isEqualTo(Settler.Outcome.IDLE);
+
+        pay(chain, words, 3, 4_000); // an earlier word: spends credit already paid
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertThat(broker.redeemed(chain.commitmentId())).isEqualTo(6_000);
+        assertThat(broker.chainIndex(chain.commitmentId())).isEqualTo(10);
+    }
+
+    @Test
+    void aChainChargeThatMayStillBeRefundedIsLeftOutOfTheChainsClaimUntilItIsFinal() throws Exception {
+        PayWordChain words = PayWordChain.generate(50, new SecureRandom());
+        ChainAccount chain = chain(words, ISSUER);
+        pay(chain, words, 2, 2_000);
+        RefundHold running = settler.holds().chain(ISSUER, chain.commitmentId(), 3_000);
+        pay(chain, words, 5, 3_000);
+
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertThat(broker.redeemed(chain.commitmentId())).as("the held charge may still be refunded")
+                .isEqualTo(2_000);
+
+        running.end(); // its request ended: the charge is final
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertThat(broker.redeemed(chain.commitmentId())).isEqualTo(5_000);
     }
 
     @Test
@@ -116,6 +156,8 @@ final class PayWordSettlementTest {
         assertThat(claims.get(0).get("index").isInt()).isTrue();
         assertThat(claims.get(0).get("index").asInt()).isEqualTo(3);
         assertThat(claims.get(0).get("word").asText()).isEqualTo(PayWord.encodeWord(words.word(3)));
+        assertThat(claims.get(0).get("spent").asText()).isEqualTo("1000");
+        assertThat(claims.get(0)).hasSize(4);
     }
 
     @Test

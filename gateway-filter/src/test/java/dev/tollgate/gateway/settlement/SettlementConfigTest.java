@@ -47,6 +47,7 @@ final class SettlementConfigTest {
         assertThat(settlement.interval()).isEqualTo(Duration.ofSeconds(60));
         assertThat(settlement.batchSize()).isEqualTo(500);
         assertThat(settlement.maxBackoff()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(settlement.refundWindow()).isEqualTo(Duration.ofSeconds(60));
     }
 
     @Test
@@ -57,11 +58,13 @@ final class SettlementConfigTest {
                 + "settlement:\n"
                 + "  interval: 5s\n"
                 + "  batch-size: 1000\n"
-                + "  max-backoff: 1m\n")).settlement();
+                + "  max-backoff: 1m\n"
+                + "  refund-window: 2m\n")).settlement();
         assertThat(settlement.redemptionUri()).isEqualTo(URI.create("http://localhost:8444/redeem"));
         assertThat(settlement.interval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(settlement.batchSize()).isEqualTo(1000);
         assertThat(settlement.maxBackoff()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(settlement.refundWindow()).isEqualTo(Duration.ofMinutes(2));
     }
 
     @Test
@@ -72,8 +75,9 @@ final class SettlementConfigTest {
                 + "settlement:\n"
                 + "  interval: 0s\n"
                 + "  batch-size: 1001\n"
-                + "  max-backoff: forever\n");
-        assertThat(e.problems()).hasSize(4);
+                + "  max-backoff: forever\n"
+                + "  refund-window: 11m\n");
+        assertThat(e.problems()).hasSize(5);
         assertThat(e.problems().get(0)).contains("gateway.yaml:8:19: broker.redemption-url:")
                 .contains("must use https");
         assertThat(e.problems().get(1)).contains("gateway.yaml:11:13: settlement.interval:")
@@ -82,6 +86,8 @@ final class SettlementConfigTest {
                 .contains("between 1 and 1000");
         assertThat(e.problems().get(3)).contains("gateway.yaml:13:16: settlement.max-backoff:")
                 .contains("not a duration");
+        assertThat(e.problems().get(4)).contains("gateway.yaml:14:18: settlement.refund-window:")
+                .contains("between 1s and 10m");
     }
 
     @Test

@@ -5,16 +5,22 @@ import static dev.tollgate.gateway.settlement.FakeRedemptionBroker.SELLER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.ledger.ScripTotal;
 import dev.tollgate.gateway.ledger.SqliteLedger;
+import dev.tollgate.gateway.testing.MutableClock;
+import dev.tollgate.gateway.testing.Poll;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,9 +62,14 @@ final class SettlerTest {
         return settler;
     }
 
+    private static ScripAccount scrip(String jti) {
+        return new ScripAccount(ISSUER, jti, "buyer-" + jti, SELLER, 10_000_000, "USD", EXPIRES);
+    }
+
+    private static final Instant EXPIRES = Instant.now().plusSeconds(3600);
+
     private ChargeResult.Charged charge(String jti, long micros) throws Exception {
-        ChargeResult result = ledger.charge(new ScripAccount(ISSUER, jti, "buyer-" + jti, SELLER, 10_000_000, "USD",
-                Instant.now().plusSeconds(3600)), micros, "/articles/" + jti);
+        ChargeResult result = ledger.charge(scrip(jti), micros, "/articles/" + jti);
         assertThat(result).isInstanceOf(ChargeResult.Charged.class);
         charged.merge(jti, micros, Long::sum);
         return (ChargeResult.Charged) result;
@@ -73,25 +84,6 @@ final class SettlerTest {
         charged.forEach((jti, micros) -> assertThat(broker.redeemed(jti)).as(jti).isEqualTo(micros));
         assertThat(broker.totalRedeemed()).isEqualTo(totalCharged());
         assertThat(broker.rejections()).isEmpty();
-    }
-
-    /** The settler's status, for conditions polled from lambdas. */
-    private SettlementStatus status() {
-        try {
-            return settler.status();
-        } catch (dev.tollgate.gateway.ledger.LedgerUnavailableException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(5); // polling interval, not a wait for the condition
-        }
     }
 
     @Test
@@ -123,29 +115,140 @@ final class SettlerTest {
         assertThat(status.consecutiveFailures()).isZero();
     }
 
+    /** A settler whose refund window is {@code window} on {@code clock}. */
+    private Settler settler(Clock clock, Duration window) {
+        settler = new Settler(new Settler.Settings(broker.redemptionUri(), SELLER, ISSUER, Duration.ofHours(1), 500,
+                Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5), window), ledger, key, clock);
+        return settler;
+    }
+
+    /** A charge made the way the request path makes it: held first, then charged. */
+    private RefundHold heldCharge(String jti, long micros) throws Exception {
+        RefundHold hold = settler.holds().scrip(ISSUER, jti, micros);
+        held.put(hold, new Held(jti, charge(jti, micros)));
+        return hold;
+    }
+
+    private record Held(String jti, ChargeResult.Charged charge) {
+    }
+
+    private final Map<RefundHold, Held> held = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Refunds a held charge as the request path does; {@code false} if the hold said the charge is final. */
+    private boolean refund(RefundHold hold) throws Exception {
+        if (hold.startRefund() != RefundHold.Refund.GO) {
+            return false;
+        }
+        try {
+            Held charge = held.get(hold);
+            ledger.refund(charge.charge().receiptId());
+            charged.merge(charge.jti(), -charge.charge().amountMicros(), Long::sum);
+        } finally {
+            hold.refundDone();
+        }
+        return true;
+    }
+
     @Test
-    void aScripWithARequestStillRunningIsNotClaimedUntilTheRequestEnds() throws Exception {
+    void aChargeThatMayStillBeRefundedIsLeftOutWhileTheOtherChargesOfItsScripAreClaimed() throws Exception {
         settler(500, Duration.ofHours(1));
-        charge("a", 30_000);
-        settler.requestStarted("b");
-        ChargeResult.Charged failing = charge("b", 70_000); // its app has not answered yet
+        charge("b", 30_000);
+        RefundHold failing = heldCharge("b", 70_000); // its app has not answered yet
+        RefundHold finishing = heldCharge("b", 5_000);
 
         assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
-        assertThat(broker.redeemed("a")).isEqualTo(30_000);
-        assertThat(broker.claimsOn("b")).as("b may still be refunded").isZero();
+        assertThat(broker.redeemed("b")).as("the held charges may still be refunded").isEqualTo(30_000);
+        assertThat(settler.status().heldRequests()).isEqualTo(2);
+        assertThat(settler.status().heldMicros()).isEqualTo(75_000);
 
-        ledger.refund(failing.receiptId()); // the app answered 500
-        settler.refunded();
-        charged.put("b", 0L);
-        settler.requestEnded("b");
+        assertThat(refund(failing)).isTrue(); // the app answered 500
+        finishing.end(); // the other one was served
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertThat(broker.redeemed("b")).as("the refunded charge was never claimed").isEqualTo(35_000);
+        assertThat(settler.status().heldRequests()).isZero();
+        assertEverythingSettledExactlyOnce();
+    }
+
+    @Test
+    void aRefundRecordedWhileTheSettlerReadsTheLedgerIsNeverClaimed() throws Exception {
+        AtomicReference<RefundHold> refundDuringRead = new AtomicReference<>();
+        Ledger reading = (Ledger) Proxy.newProxyInstance(Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class},
+                (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(ledger, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    RefundHold hold = refundDuringRead.getAndSet(null);
+                    if (method.getName().equals("unsettled") && hold != null) {
+                        assertThat(refund(hold)).isTrue(); // after the totals were read, before the holds are
+                    }
+                    return result;
+                });
+        settler = new Settler(new Settler.Settings(broker.redemptionUri(), SELLER, ISSUER, Duration.ofHours(1), 500,
+                Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5)), reading, key, Clock.systemUTC());
+        charge("a", 10_000);
+        refundDuringRead.set(heldCharge("a", 40_000));
+
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertThat(broker.redeemed("a")).as("the totals read still had the refunded charge").isEqualTo(10_000);
         assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.IDLE);
-        assertThat(broker.redeemed("b")).as("the refunded charge was never claimed").isZero();
+        assertEverythingSettledExactlyOnce();
+        assertThat(settler.status().heldRequests()).as("dropped by the next pass").isZero();
+    }
 
-        settler.requestStarted("b");
-        charge("b", 20_000);
-        settler.requestEnded("b");
+    @Test
+    void aChargeWhoseContentIsOnItsWayIsClaimedAndCanNoLongerBeRefunded() throws Exception {
+        settler(500, Duration.ofHours(1));
+        RefundHold slow = heldCharge("c", 25_000);
+        AtomicBoolean committed = new AtomicBoolean();
+        slow.forwarding(committed::get);
+
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.IDLE);
+        committed.set(true); // the response is committed: a slow reader now holds nothing back
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertThat(broker.redeemed("c")).isEqualTo(25_000);
+
+        assertThat(slow.startRefund()).isEqualTo(RefundHold.Refund.FINAL);
+        slow.end();
+        assertEverythingSettledExactlyOnce();
+    }
+
+    @Test
+    void aHeldChargeIsClaimedOnceItsRefundWindowHasPassedAndIsThenNeverRefunded() throws Exception {
+        MutableClock clock = MutableClock.atNow();
+        settler(clock, Duration.ofSeconds(30));
+        RefundHold stuck = heldCharge("d", 15_000);
+        stuck.forwarding(() -> false); // the app never answers
+
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.IDLE);
+        clock.advance(Duration.ofSeconds(29));
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.IDLE);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertThat(broker.redeemed("d")).isEqualTo(15_000);
+
+        assertThat(refund(stuck)).as("final: a failure after the window is not refunded").isFalse();
+        assertThat(ledger.remaining(scrip("d"))).isEqualTo(10_000_000 - 15_000);
+        assertEverythingSettledExactlyOnce();
+    }
+
+    @Test
+    void aRefundAfterTheWindowIsRefusedEvenBeforeAnySettlementPassLooked() throws Exception {
+        MutableClock clock = MutableClock.atNow();
+        settler(clock, Duration.ofSeconds(30));
+        RefundHold late = heldCharge("e", 15_000);
+        late.forwarding(() -> false);
+        RefundHold early = heldCharge("e", 1_000);
+        early.forwarding(() -> false);
+        assertThat(refund(early)).isTrue();
+
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(refund(late)).isFalse();
         assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
         assertEverythingSettledExactlyOnce();
+        assertThat(broker.redeemed("e")).isEqualTo(15_000);
     }
 
     @Test
@@ -154,22 +257,23 @@ final class SettlerTest {
         broker.answer503(true);
         charge("a", 150_000);
         charge("b", 90_000);
-        await("three attempts failed with 503", () -> status().consecutiveFailures() >= 3);
-        assertThat(status().lastError()).hasValueSatisfying(e -> assertThat(e).contains("503"));
-        assertThat(status().unsettledMicros()).isEqualTo(240_000);
+        Poll.until("three attempts failed with 503", () -> settler.status().consecutiveFailures() >= 3);
+        assertThat(settler.status().lastError()).hasValueSatisfying(e -> assertThat(e).contains("503"));
+        assertThat(settler.status().unsettledMicros()).isEqualTo(240_000);
 
         broker.answer503(false);
         broker.refuseConnections(true);
-        int failedSoFar = status().consecutiveFailures();
-        await("attempts failed with refused connections",
-                () -> status().consecutiveFailures() >= failedSoFar + 3);
-        assertThat(status().lastError()).hasValueSatisfying(
+        int failedSoFar = settler.status().consecutiveFailures();
+        Poll.until("attempts failed with refused connections",
+                () -> settler.status().consecutiveFailures() >= failedSoFar + 3);
+        assertThat(settler.status().lastError()).hasValueSatisfying(
                 e -> assertThat(e).contains("cannot reach the broker"));
         charge("a", 5);
 
         broker.refuseConnections(false);
         // The ledger is marked settled before the settler records its success: wait for both.
-        await("everything is settled", () -> status().unsettledScrip() == 0 && status().consecutiveFailures() == 0);
+        Poll.until("everything is settled",
+                () -> settler.status().unsettledScrip() == 0 && settler.status().consecutiveFailures() == 0);
         assertEverythingSettledExactlyOnce();
         SettlementStatus status = settler.status();
         assertThat(status.consecutiveFailures()).isZero();
@@ -240,7 +344,7 @@ final class SettlerTest {
             charge("s" + i, 2_000);
             settler.charged();
         }
-        await("the charges are settled", () -> status().unsettledScrip() <= 2);
+        Poll.until("the charges are settled", () -> settler.status().unsettledScrip() <= 2);
         assertThat(broker.batchSizes()).first().isEqualTo(3);
         assertThat(broker.totalRedeemed()).isGreaterThanOrEqualTo(6_000);
     }

@@ -1,0 +1,141 @@
+package dev.tollgate.gateway.settlement;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The charges the settler must not claim yet because their requests may still refund them (docs/PROTOCOL.md
+ * section 6, "What is claimed"). A claim can never go down, so a charge whose app may still fail is held back: the
+ * settler claims {@code charged - held} per scrip (or PayWord chain), and the rest of that scrip's charges at once.
+ *
+ * <p>A hold ({@link RefundHold}) is made before its charge and ends, at the latest, when its request ends. While the
+ * request runs it ends as soon as paid content is on its way (the response is committed with a status below 400:
+ * the gateway never refunds after that) or when the refund window ({@code settlement.refund-window}) has passed
+ * since the request was handed to the app. A later failure is then not refunded: a refund and the deadline are
+ * decided by one compare-and-set on the hold, so the charge is claimed or refunded, never both. Nothing a buyer does
+ * keeps a charge out of claims longer than the window plus one settlement interval.
+ *
+ * <p>Why a refunded hold may stay a little: the settler reads the ledger's totals and then the holds. A refund
+ * recorded between the two reads, whose hold were already gone, would leave the refunded charge in a claim. So a
+ * hold whose refund finished while a settler pass was reading stays counted until the next pass begins, when the
+ * ledger is known to show the refund; otherwise it goes at once. (This replaces a global refund counter that made a
+ * pass read again: a buyer causing refunds without pause could have kept every pass reading.)
+ *
+ * <p>Bounded by the requests in flight: one hold per request being charged or forwarded with a refundable charge,
+ * plus holds refunded during one settler read (milliseconds). Holds of requests that never end are dropped once
+ * final. Per-stream requests within their window and metered requests (final unit by unit) hold nothing.
+ * Thread-safe; the request path adds and removes one entry of a concurrent set per paid request.
+ *
+ * @since 0.3
+ */
+public final class RefundHolds {
+
+    private final Set<RefundHold> holds = ConcurrentHashMap.newKeySet();
+    private final Clock clock;
+    private final long windowMillis;
+    /** True while a settler pass reads the ledger and the holds. */
+    private volatile boolean reading;
+
+    RefundHolds(Clock clock, Duration window) {
+        this.clock = Objects.requireNonNull(clock);
+        if (window.isNegative()) {
+            throw new IllegalArgumentException("refund window must not be negative: " + window);
+        }
+        this.windowMillis = window.toMillis();
+    }
+
+    /** Holds {@code amountMicros} of a scrip about to be charged for a request whose app may still fail. */
+    public RefundHold scrip(String issuer, String jti, long amountMicros) {
+        return add(new RefundHold(this, false, issuer, jti, amountMicros));
+    }
+
+    /** Holds {@code amountMicros} of a PayWord chain's consumption, like {@link #scrip}. */
+    public RefundHold chain(String issuer, String commitmentId, long amountMicros) {
+        return add(new RefundHold(this, true, issuer, commitmentId, amountMicros));
+    }
+
+    private RefundHold add(RefundHold hold) {
+        holds.add(hold);
+        return hold;
+    }
+
+    long now() {
+        return clock.millis();
+    }
+
+    /** The end of a window starting now: never 0, which means "not forwarded yet" to a hold. */
+    long deadlineFromNow() {
+        long now = clock.millis();
+        return now > Long.MAX_VALUE - windowMillis ? Long.MAX_VALUE : Math.max(1, now + windowMillis);
+    }
+
+    void remove(RefundHold hold) {
+        holds.remove(hold);
+    }
+
+    /** A hold's refund is recorded: it goes now, unless a settler pass may have read the ledger before the refund. */
+    void refunded(RefundHold hold) {
+        if (!reading) {
+            holds.remove(hold);
+        }
+    }
+
+    /**
+     * Settler side, before it reads the ledger: holds refunded before now are dropped (the read shows their refunds),
+     * and refunds from now on keep their holds until the next pass.
+     */
+    void beginRead() {
+        reading = true;
+        holds.removeIf(h -> h.state() == RefundHold.REFUNDED);
+    }
+
+    /** Settler side, after the ledger and {@link #held} were read. */
+    void endRead() {
+        reading = false;
+    }
+
+    /**
+     * Settler side, after the ledger was read: what to leave out of each account's claim, by {@link #key}. Makes
+     * final (and drops) the holds whose content is on its way or whose window has passed.
+     */
+    Map<String, Long> held() {
+        long now = clock.millis();
+        Map<String, Long> held = new HashMap<>();
+        for (RefundHold hold : holds) {
+            if (hold.finalizeIfDue(now) || hold.state() == RefundHold.FINAL) {
+                holds.remove(hold);
+                continue;
+            }
+            held.merge(key(hold.chain, hold.issuer, hold.account), hold.amountMicros, Long::sum);
+        }
+        return held;
+    }
+
+    /** Holds not known to be final now: how many, and their amount in all (for the status). */
+    long[] totals() {
+        long count = 0;
+        long micros = 0;
+        for (RefundHold hold : holds) {
+            if (hold.state() != RefundHold.FINAL) {
+                count++;
+                micros += hold.amountMicros;
+            }
+        }
+        return new long[] {count, micros};
+    }
+
+    /** How many holds there are (an upper bound on the accounts held). */
+    int size() {
+        return holds.size();
+    }
+
+    /** The account key the settler uses for a scrip ({@code chain} false) or a PayWord chain. */
+    static String key(boolean chain, String issuer, String account) {
+        return (chain ? "payword\n" : "") + issuer + '\n' + account;
+    }
+}
