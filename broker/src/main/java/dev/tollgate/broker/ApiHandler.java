@@ -392,13 +392,15 @@ final class ApiHandler extends Handler.Abstract {
         if (request.getLength() > max) {
             throw oversized(request, max);
         }
+        // Read (bounded) before refusing its type: an unread body closes the connection under a client that may
+        // already be sending its next request on it.
+        byte[] body = RequestBodies.read(Content.Source.asInputStream(request), request.getLength(), max);
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         String base = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
         if (!base.equals("application/jose")) {
             throw new ApiException(415, "unsupported_media_type", "the body must be a compact JWS sent as"
                     + " Content-Type: application/jose");
         }
-        byte[] body = RequestBodies.read(Content.Source.asInputStream(request), request.getLength(), max);
         String text = new String(body, java.nio.charset.StandardCharsets.US_ASCII).strip();
         if (text.isEmpty()) {
             throw ApiException.badRequest("invalid_request", "the body must be a compact JWS");
