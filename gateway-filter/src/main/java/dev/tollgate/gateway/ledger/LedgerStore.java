@@ -27,7 +27,7 @@ final class LedgerStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerStore.class);
 
     /** Bump with a migration step in {@link #migrate}. */
-    static final int SCHEMA_VERSION = 3;
+    static final int SCHEMA_VERSION = 5;
 
     static final String META_DB_ID = "db_id";
     static final String META_CHECKPOINT = "checkpoint";
@@ -279,6 +279,12 @@ final class LedgerStore implements AutoCloseable {
                 }
                 if (version < 3) {
                     for (String ddl : SCHEMA_V3) {
+                        statement.execute(ddl);
+                    }
+                }
+                // Version 4 is kept for the chain settlement columns (another change); version 5 does not need it.
+                if (version < 5) {
+                    for (String ddl : VoidQueue.SCHEMA_V5) {
                         statement.execute(ddl);
                     }
                 }

@@ -12,7 +12,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A ledger file of schema version 2 (before streams and chains) is migrated in place to version 3. */
+/** A ledger file of schema version 2 (before streams and chains) is migrated in place to the current version. */
 final class SqliteLedgerMigrationTest {
 
     /** The version-2 schema exactly as release 0.1 created it. */
@@ -87,10 +87,16 @@ final class SqliteLedgerMigrationTest {
             assertThat(ledger.chargeChain(chain, ledger.chainHead(chain), 2, LedgerKillChild.word(2), 15, "/live/1"))
                     .isInstanceOf(ChargeResult.Charged.class);
             assertThat(ledger.commitment(ISSUER, "migrated-chain")).contains("jws-of-migrated-chain");
+            // Version 5: the outbox of online voids takes a charge made before the migration.
+            ledger.queueVoid("r-00000000000000aa-000000000005");
+            assertThat(ledger.pendingVoids(10)).containsExactly(new PendingVoid("r-00000000000000aa-000000000005",
+                    ISSUER, "old", 100, ledger.pendingVoids(1).get(0).queuedAt(), false));
+            ledger.voidConfirmed("r-00000000000000aa-000000000005");
+            assertThat(ledger.pendingVoids(10)).isEmpty();
         }
         try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-                assertThat(rs.getInt(1)).isEqualTo(3);
+                assertThat(rs.getInt(1)).isEqualTo(LedgerStore.SCHEMA_VERSION);
             }
         }
         assertThat(LedgerFixtures.charges(file))
