@@ -273,4 +273,23 @@ final class SettlerTest {
                 .endsWith("\"claims\":[{\"jti\":\"a\",\"spent\":\"5\"}]}");
         assertThat(b64.decode(parts[2])).hasSize(64);
     }
+
+    @Test
+    void aBrokerAheadOfTheLedgerIsSettledAsChargedAndTheScripKeepsSettling() throws Exception {
+        settler(500, Duration.ofHours(1));
+        charge("a", 30_000);
+        // The broker counts an online charge on "a" that the ledger refunded and no longer means to void.
+        broker.onlineCharge("r-lost", "a", 100_000);
+
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+
+        assertThat(ledger.unsettled(10)).isEmpty();
+        assertThat(settler.status().refusedScrip()).isZero();
+        charge("a", 80_000);
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertThat(broker.claimsOn("a")).as("the scrip is still claimed").isEqualTo(2);
+        assertThat(broker.redeemed("a")).isEqualTo(110_000);
+        assertThat(ledger.unsettled(10)).isEmpty();
+        assertThat(settler.status().refusedScrip()).isZero();
+    }
 }
