@@ -59,6 +59,13 @@ public final class OnlineVoids {
     public static final int MAX_PENDING_PER_SCRIP = 16;
     /** The longest a scrip with a void still waiting is kept out of claims. */
     static final Duration HOLD = Duration.ofMinutes(10);
+    /**
+     * A void queued by this process whose charge is not refunded yet is left to its request this long (its refund
+     * waits at most the ledger's wait timeout); then the settler refunds it.
+     */
+    static final Duration REFUND_GRACE = Duration.ofMinutes(1);
+    /** Seconds a void request stays valid: as a batch. */
+    static final long LIFETIME_SECONDS = Settler.BATCH_LIFETIME_SECONDS;
 
     /**
      * What {@link #send} left waiting.
@@ -74,13 +81,6 @@ public final class OnlineVoids {
             return micros.getOrDefault(jti, 0L);
         }
     }
-    /**
-     * A void queued by this process whose charge is not refunded yet is left to its request this long (its refund
-     * waits at most the ledger's wait timeout); then the settler refunds it.
-     */
-    static final Duration REFUND_GRACE = Duration.ofMinutes(1);
-    /** Seconds a void request stays valid: as a batch. */
-    static final long LIFETIME_SECONDS = Settler.BATCH_LIFETIME_SECONDS;
 
     private static final Logger LOG = LoggerFactory.getLogger(OnlineVoids.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -95,7 +95,7 @@ public final class OnlineVoids {
     private final IntToLongFunction backoffNanos;
     private volatile Duration hold;
     private volatile URI voidUri;
-    /** Scrip jti -> voids waiting on it, as of the last pass plus those queued since. */
+    /** Scrip jti -> voids waiting on it, as of the last pass plus those queued since by this node. */
     private volatile Map<String, Integer> pendingByScrip = new ConcurrentHashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
     /** Receipts whose long wait was logged; only the settler thread touches it. */
