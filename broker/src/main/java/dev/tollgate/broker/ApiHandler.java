@@ -45,6 +45,7 @@ final class ApiHandler extends Handler.Abstract {
     static final String SCRIP_PATH = "/v1/scrip";
     static final String REDEMPTIONS_PATH = "/v1/redemptions";
     static final String CHARGES_PATH = "/v1/charges";
+    static final String VOIDS_PATH = "/v1/charges/void";
     static final String CERTIFICATES_PATH = "/v1/payword/certificates";
     /** {@code /v1/sellers/{id}/statement}. */
     static final Pattern STATEMENT_PATH = Pattern.compile("/v1/sellers/([A-Za-z0-9._-]{1,64})/statement");
@@ -173,6 +174,10 @@ final class ApiHandler extends Handler.Abstract {
             case CHARGES_PATH -> {
                 requireMethod(method, "POST");
                 charge(readJose(request), response, callback);
+            }
+            case VOIDS_PATH -> {
+                requireMethod(method, "POST");
+                sendJson(response, callback, 200, charges.voidCharges(readJose(request)));
             }
             default -> {
                 java.util.regex.Matcher m = STATEMENT_PATH.matcher(path);

@@ -2,11 +2,16 @@ package dev.tollgate.broker;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.tollgate.protocol.Money;
@@ -14,17 +19,24 @@ import dev.tollgate.protocol.Money;
 /**
  * Online charges, independent of HTTP (docs/PROTOCOL.md section 7): a seller-signed charge request is verified like a
  * redemption batch ({@link SellerTokens}), charged in one transaction ({@link Store#charge}) and confirmed with a JWS
- * signed by the broker's current key. Thread-safe.
+ * signed by the broker's current key. A seller-signed void request takes charges back ({@link VoidStore}).
+ * Thread-safe.
  */
 final class Charges {
 
     static final String CHARGE_TYPE = "tollgate-charge+jwt";
     static final String CONFIRMATION_TYPE = "tollgate-confirmation+jwt";
+    static final String VOID_TYPE = "tollgate-void+jwt";
     /** Longest lifetime ({@code exp - iat}) of a charge request. */
     static final Duration MAX_CHARGE_LIFETIME = Duration.ofSeconds(60);
+    /** Longest lifetime of a void request: as a redemption batch's (a void is idempotent, a replay changes nothing). */
+    static final Duration MAX_VOID_LIFETIME = Duration.ofMinutes(10);
+    /** Most charge ids in one void request. */
+    static final int MAX_VOIDS = 100;
 
     private static final Set<String> CHARGE_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "scrip",
             "amount");
+    private static final Set<String> VOID_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "charges");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A confirmed charge: the store's result and the broker-signed confirmation. */
@@ -53,15 +65,9 @@ final class Charges {
     Confirmed charge(String compact) throws ApiException, SQLException {
         SellerTokens.Verified request = tokens.verify(compact, CHARGE_TYPE, MAX_CHARGE_LIFETIME, "expired_request");
         ObjectNode body = request.claims();
-        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!CHARGE_CLAIMS.contains(field)) {
-                throw SellerTokens.invalid("unknown claim '" + ApiException.printable(field) + "'; allowed: "
-                        + String.join(", ", new TreeSet<>(CHARGE_CLAIMS)));
-            }
-        }
+        allowOnly(body, CHARGE_CLAIMS);
         String jti = SellerTokens.text(body, "jti");
-        if (jti == null || jti.isEmpty() || jti.length() > 128 || !ApiException.printableAscii(jti)) {
+        if (!isChargeId(jti)) {
             throw SellerTokens.invalid("'jti' is required: the charge id, 1 to 128 printable ASCII characters");
         }
         String scrip = SellerTokens.text(body, "scrip");
@@ -104,7 +110,78 @@ final class Charges {
             case INSUFFICIENT_BUDGET -> throw new ApiException(409, "insufficient_budget", "what is left on the"
                     + " scrip (" + result.remaining() + " micro-units) does not cover " + amount + "; nothing was"
                     + " charged").with("remaining", Long.toString(result.remaining()));
+            case VOIDED -> throw new ApiException(409, "charge_voided", "charge '" + ApiException.printable(jti)
+                    + "' was voided by the seller; it is not charged");
             default -> throw new IllegalStateException("unexpected charge result " + result.status());
+        }
+    }
+
+    /**
+     * Verifies a void request and voids the charges it names, in one transaction: a recorded charge's amount goes back
+     * to its buyer, a charge id never charged gets a tombstone (its charge request is refused if it comes later), a
+     * charge voided before is unchanged. Idempotent.
+     *
+     * @return {@code {"results": [{"charge", "status", ...}]}} in the order of the request's ids
+     * @throws ApiException 400/401 for a bad request, 429 {@code too_many_voids} if the seller would hold more than
+     *     {@link VoidStore#MAX_TOMBSTONES_PER_SELLER} tombstones (nothing changed either way)
+     */
+    ObjectNode voidCharges(String compact) throws ApiException, SQLException {
+        SellerTokens.Verified request = tokens.verify(compact, VOID_TYPE, MAX_VOID_LIFETIME, "expired_request");
+        ObjectNode body = request.claims();
+        allowOnly(body, VOID_CLAIMS);
+        if (!isChargeId(SellerTokens.text(body, "jti"))) {
+            throw SellerTokens.invalid("'jti' is required: the request id, 1 to 128 printable ASCII characters");
+        }
+        JsonNode list = body.get("charges");
+        if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_VOIDS) {
+            throw SellerTokens.invalid("'charges' must be an array of 1 to " + MAX_VOIDS + " charge ids");
+        }
+        List<String> ids = new ArrayList<>(list.size());
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String id = list.get(i).isTextual() ? list.get(i).textValue() : null;
+            if (!isChargeId(id)) {
+                throw SellerTokens.invalid("charges[" + i + "] must be a charge id, 1 to 128 printable ASCII"
+                        + " characters");
+            }
+            if (!seen.add(id)) {
+                throw SellerTokens.invalid("charges[" + i + "]: charge '" + ApiException.printable(id)
+                        + "' is named more than once");
+            }
+            ids.add(id);
+        }
+        List<VoidStore.Result> results = store.voidCharges(request.seller().id(), ids);
+        if (results == null) {
+            throw new ApiException(429, "too_many_voids", "this seller holds too many tombstones of charges voided"
+                    + " before they were charged; retry in a few minutes");
+        }
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode answers = out.putArray("results");
+        for (VoidStore.Result r : results) {
+            ObjectNode o = answers.addObject();
+            o.put("charge", r.charge());
+            o.put("status", r.status().wire());
+            if (r.scrip() != null) {
+                o.put("scrip", r.scrip());
+                o.put("amount", Long.toString(r.amount()));
+                o.put("redeemed", Long.toString(r.redeemed()));
+            }
+        }
+        return out;
+    }
+
+    /** A charge id: 1 to 128 printable ASCII characters (the gateway's receipt id). */
+    private static boolean isChargeId(String id) {
+        return id != null && !id.isEmpty() && id.length() <= 128 && ApiException.printableAscii(id);
+    }
+
+    private static void allowOnly(ObjectNode body, Set<String> allowed) throws ApiException {
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!allowed.contains(field)) {
+                throw SellerTokens.invalid("unknown claim '" + ApiException.printable(field) + "'; allowed: "
+                        + String.join(", ", new TreeSet<>(allowed)));
+            }
         }
     }
 }

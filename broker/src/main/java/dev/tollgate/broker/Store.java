@@ -117,7 +117,9 @@ final class Store implements AutoCloseable {
             // Version 7: whether this is a demo database (buyers funded from nothing), recorded and enforced.
             DatabaseMode.MIGRATION,
             // Version 8: Idempotency-Key of POST /v1/scrip, kept 24 hours.
-            ScripIdempotency.MIGRATION);
+            ScripIdempotency.MIGRATION,
+            // Version 9: voided online charges and charge tombstones (docs/PROTOCOL.md section 7).
+            VoidStore.MIGRATION);
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 
@@ -185,7 +187,11 @@ final class Store implements AutoCloseable {
     }
 
     /** The outcome of {@link #charge}. */
-    enum ChargeStatus { CHARGED, REPEATED, CONFLICT, UNKNOWN_SCRIP, WRONG_SELLER, EXPIRED, INSUFFICIENT_BUDGET }
+    enum ChargeStatus {
+        CHARGED, REPEATED, CONFLICT, UNKNOWN_SCRIP, WRONG_SELLER, EXPIRED, INSUFFICIENT_BUDGET,
+        /** The seller voided this charge id (before or after it was charged): it is never charged again. */
+        VOIDED
+    }
 
     /**
      * The outcome of one online charge. For {@code CHARGED} and {@code REPEATED} (an idempotent retry): the charged
@@ -600,7 +606,7 @@ final class Store implements AutoCloseable {
         return write(c -> {
             long now = clock.instant().getEpochSecond();
             try (PreparedStatement ps = c.prepareStatement("SELECT o.scrip, o.amount, o.redeemed, o.created_at,"
-                    + " s.budget FROM online_charges o JOIN scrip s ON s.jti = o.scrip"
+                    + " s.budget, o.voided_at IS NOT NULL FROM online_charges o JOIN scrip s ON s.jti = o.scrip"
                     + " WHERE o.seller = ? AND o.jti = ?")) {
                 ps.setString(1, seller);
                 ps.setString(2, jti);
@@ -609,10 +615,16 @@ final class Store implements AutoCloseable {
                         if (!rs.getString(1).equals(scrip) || rs.getLong(2) != amount) {
                             return ChargeResult.refused(ChargeStatus.CONFLICT);
                         }
+                        if (rs.getBoolean(6)) {
+                            return ChargeResult.refused(ChargeStatus.VOIDED);
+                        }
                         return new ChargeResult(ChargeStatus.REPEATED, amount, rs.getLong(3), rs.getLong(5),
                                 rs.getLong(4));
                     }
                 }
+            }
+            if (VoidStore.tombstoned(c, seller, jti, now)) {
+                return ChargeResult.refused(ChargeStatus.VOIDED);
             }
             HeldScrip held = heldScrip(c, scrip);
             if (held == null) {
@@ -642,6 +654,15 @@ final class Store implements AutoCloseable {
             }
             return new ChargeResult(ChargeStatus.CHARGED, amount, redeemed + amount, budget, now);
         });
+    }
+
+    /**
+     * Voids online charges of {@code seller} (docs/PROTOCOL.md section 7), in one transaction: see {@link VoidStore}.
+     *
+     * @return the results, or {@code null} if the seller would hold too many tombstones (nothing was voided)
+     */
+    List<VoidStore.Result> voidCharges(String seller, List<String> charges) throws SQLException {
+        return write(c -> VoidStore.voidCharges(c, seller, charges, clock.instant().getEpochSecond()));
     }
 
     /**
@@ -751,14 +772,16 @@ final class Store implements AutoCloseable {
         });
     }
 
-    /** For every seller: {credited, sum of its redemptions}; the two must be equal. */
+    /** For every seller: {credited, sum of its redemptions minus its voided online charges}; the two must be equal. */
     java.util.Map<String, long[]> creditsBySeller() throws SQLException {
         return read(c -> {
             java.util.Map<String, long[]> out = new java.util.TreeMap<>();
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT s.id, s.credited, (SELECT coalesce(sum(amount), 0)"
                          + " FROM redemptions r WHERE r.seller = s.id) + (SELECT coalesce(sum(amount), 0)"
-                         + " FROM payword_redemptions p WHERE p.seller = s.id) FROM sellers s")) {
+                         + " FROM payword_redemptions p WHERE p.seller = s.id) - (SELECT coalesce(sum(amount), 0)"
+                         + " FROM online_charges o WHERE o.seller = s.id AND o.voided_at IS NOT NULL)"
+                         + " FROM sellers s")) {
                 while (rs.next()) {
                     out.put(rs.getString(1), new long[] {rs.getLong(2), rs.getLong(3)});
                 }

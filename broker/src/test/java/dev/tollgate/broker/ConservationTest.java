@@ -31,7 +31,8 @@ import dev.tollgate.protocol.PayWordChain;
  * Money is conserved: after every step of a seeded random sequence of account creations, top-ups, scrip issues (some
  * overdrafts, some for unknown sellers), concurrent bursts, redemption batches (over-claims, stale claims, other
  * sellers' and unknown scrip, retried and duplicated batches), online charges (within and beyond the budget, on
- * other sellers', unknown and expired scrip, retried), PayWord certificates (some overdrafts) and PayWord claims
+ * other sellers', unknown and expired scrip, retried), voids of online charges (recorded, voided before, never
+ * charged; on active and returned scrip), PayWord certificates (some overdrafts) and PayWord claims
  * (higher, replayed and lower indexes, forged words, other sellers', expired and over-committed certificates),
  * clock advances and expiry sweeps,
  * sum(balance) + sum(reserved) + sum(seller credits) equals sum(deposits), every seller's credit equals the sum of
@@ -68,6 +69,22 @@ final class ConservationTest {
             this.seller = seller;
             this.budget = budget;
             this.expiresAt = expiresAt;
+        }
+    }
+
+    /** The model of one online charge the broker recorded. */
+    private static final class ModelCharge {
+        final String jti;
+        final TestSellers.Key seller;
+        final ModelScrip scrip;
+        final long amount;
+        boolean voided;
+
+        ModelCharge(String jti, TestSellers.Key seller, ModelScrip scrip, long amount) {
+            this.jti = jti;
+            this.seller = seller;
+            this.scrip = scrip;
+            this.amount = amount;
         }
     }
 
@@ -114,8 +131,11 @@ final class ConservationTest {
         Random random = new Random(seed);
         // Online charges draw from their own sequence, so the rest of the seeded sequence is unchanged.
         Random chargeRandom = new Random(seed + 1);
-        // So do PayWord operations.
+        // So do PayWord operations, and voids.
         Random paywordRandom = new Random(seed + 2);
+        Random voidRandom = new Random(seed + 3);
+        List<ModelCharge> recorded = new ArrayList<>();
+        java.util.Set<String> voidOutcomes = new java.util.TreeSet<>();
         List<ModelCert> certs = new ArrayList<>();
         List<ModelCommitment> commitments = new ArrayList<>();
         java.util.Set<String> paywordOutcomes = new java.util.TreeSet<>();
@@ -162,7 +182,8 @@ final class ConservationTest {
                 } else if (op <= 10) {
                     redeem(broker, random, clock, sellers.get(random.nextInt(2)), scrip, model, credits);
                     chargeStatuses.add(charge(broker, chargeRandom, clock, sellers.get(chargeRandom.nextInt(2)),
-                            "c-" + i, scrip, model, credits));
+                            "c-" + i, scrip, model, credits, recorded));
+                    voidOutcomes.addAll(voidSome(broker, voidRandom, clock, sellers, recorded, model, credits));
                 } else if (op == 11) {
                     clock.advance(Duration.ofMinutes(1 + random.nextInt(90)));
                 } else if (op == 12) {
@@ -234,6 +255,7 @@ final class ConservationTest {
             assertThat(scrip.stream().filter(s -> s.returned)).isNotEmpty();
             assertThat(scrip.stream().filter(s -> s.redeemed == s.budget)).isNotEmpty();
             assertThat(chargeStatuses).contains(200, 403, 404, 409, 410);
+            assertThat(voidOutcomes).contains("voided:active", "voided:returned", "unchanged", "not_charged");
             assertThat(certs.stream().filter(c -> c.returned)).isNotEmpty();
             assertThat(paywordOutcomes).contains("certificate:201", "certificate:409", "credited", "capped",
                     "unchanged", "refused:expired", "refused:invalid_word", "refused:wrong_seller");
@@ -410,9 +432,66 @@ final class ConservationTest {
         }
     }
 
+    /**
+     * Sometimes voids one to three charge ids (recorded ones, mostly recent, some voided before; and ids never
+     * charged), checked against the model: a recorded charge goes back to its buyer's reservation, or to the
+     * balance if its scrip was returned.
+     */
+    private static List<String> voidSome(Broker broker, Random random, MutableClock clock,
+                                         List<TestSellers.Key> sellers, List<ModelCharge> recorded,
+                                         Map<Buyer, long[]> model, Map<String, Long> credits) {
+        if (random.nextInt(3) != 0) {
+            return List.of();
+        }
+        TestSellers.Key seller = sellers.get(random.nextInt(2));
+        Map<String, String> expected = new LinkedHashMap<>();
+        int n = 1 + random.nextInt(3);
+        for (int k = 0; k < n; k++) {
+            ModelCharge c = recorded.isEmpty() || random.nextInt(5) == 0 ? null
+                    : recorded.get(random.nextInt(4) == 0 ? random.nextInt(recorded.size())
+                            : Math.max(0, recorded.size() - 1 - random.nextInt(Math.min(recorded.size(), 6))));
+            if (c == null || !c.seller.id().equals(seller.id())) {
+                String id = c == null ? "never-" + random.nextInt(1_000_000) : c.jti;
+                boolean ours = recorded.stream().anyMatch(x -> x.jti.equals(id) && x.seller.id().equals(seller.id()));
+                if (!ours && !expected.containsKey(id)) {
+                    expected.put(id, "not_charged");
+                }
+                continue;
+            }
+            if (expected.containsKey(c.jti)) {
+                continue;
+            }
+            if (c.voided) {
+                expected.put(c.jti, "unchanged");
+                continue;
+            }
+            c.voided = true;
+            c.scrip.redeemed -= c.amount;
+            long[] m = model.get(c.scrip.buyer);
+            m[c.scrip.returned ? 0 : 1] += c.amount;
+            credits.merge(seller.id(), -c.amount, Long::sum);
+            expected.put(c.jti, "voided:" + (c.scrip.returned ? "returned" : "active"));
+        }
+        if (expected.isEmpty()) {
+            return List.of();
+        }
+        Answer a = OnlineVoidsTest.voidCharges(broker, seller, clock.instant().getEpochSecond(),
+                expected.keySet().toArray(String[]::new));
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        Map<String, String> actual = new LinkedHashMap<>();
+        for (JsonNode r : a.json().get("results")) {
+            actual.put(r.get("charge").asText(), r.get("status").asText());
+        }
+        Map<String, String> plain = new LinkedHashMap<>();
+        expected.forEach((id, outcome) -> plain.put(id, outcome.split(":")[0]));
+        assertThat(actual).isEqualTo(plain);
+        return List.copyOf(expected.values());
+    }
+
     /** One online charge checked against the model, sometimes retried (same answer, charged once). */
     private static int charge(Broker broker, Random random, MutableClock clock, TestSellers.Key seller, String jti,
-                               List<ModelScrip> scrip, Map<Buyer, long[]> model, Map<String, Long> credits) {
+                               List<ModelScrip> scrip, Map<Buyer, long[]> model, Map<String, Long> credits,
+                               List<ModelCharge> recorded) {
         long now = clock.instant().getEpochSecond();
         ModelScrip s = scrip.isEmpty() || random.nextInt(10) == 0 ? null
                 : scrip.get(Math.max(0, scrip.size() - 1 - random.nextInt(Math.min(scrip.size(), 8))));
@@ -435,6 +514,7 @@ final class ConservationTest {
             model.get(s.buyer)[1] -= amount;
             credits.merge(seller.id(), amount, Long::sum);
             assertThat(a.text("redeemed")).isEqualTo(Long.toString(s.redeemed));
+            recorded.add(new ModelCharge(jti, seller, s, amount));
             if (random.nextInt(3) == 0) {
                 Answer retry = OnlineChargesTest.post(broker, OnlineChargesTest.sign(seller,
                         OnlineChargesTest.claims(seller, now, jti, scripJti, Long.toString(amount))));

@@ -226,7 +226,7 @@ final class EndToEndSettlementTest {
      * The gateway's settlement status once it has nothing unsettled and its last attempt succeeded. The broker
      * commits a batch before it answers, so the gateway learns of it a moment after the broker shows it redeemed.
      */
-    private static SettlementStatus awaitSettled(TollgateFilter filter) throws Exception {
+    static SettlementStatus awaitSettled(TollgateFilter filter) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         while (filter.settlementStatus().unsettledMicros() != 0 || filter.settlementStatus().consecutiveFailures() != 0) {
             assertThat(Instant.now()).as("the gateway saw its batch settled within 30 s").isBefore(deadline);
@@ -235,7 +235,7 @@ final class EndToEndSettlementTest {
         return filter.settlementStatus();
     }
 
-    private static JsonNode awaitRedeemed(Broker broker, TestBrokers.Buyer buyer, String jti, long expected)
+    static JsonNode awaitRedeemed(Broker broker, TestBrokers.Buyer buyer, String jti, long expected)
             throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         while (true) {
@@ -255,7 +255,7 @@ final class EndToEndSettlementTest {
         return paymentHeader(token, PRICE);
     }
 
-    private static String paymentHeader(String token, long acceptedMicros) {
+    static String paymentHeader(String token, long acceptedMicros) {
         PaymentRequirements accepted = new PaymentRequirements("scrip", "tollgate:demo", Long.toString(acceptedMicros),
                 "USD", "daily-byte", 60, Map.of());
         return X402Codec.encodeHeader(new PaymentPayload(2, null, accepted, Map.of("token", token), null));

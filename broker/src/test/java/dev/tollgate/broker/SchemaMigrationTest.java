@@ -255,6 +255,46 @@ final class SchemaMigrationTest {
         return db;
     }
 
+    @Test
+    void aDatabaseFromBeforeVoidsMigratesAndItsOnlineChargesCanBeVoided() throws Exception {
+        MutableClock clock = new MutableClock();
+        long now = clock.instant().getEpochSecond();
+        Path db = databaseBefore(VoidStore.MIGRATION);
+        KeyPair sellerKey = TestSellers.newKeyPair();
+        String spki = Base64.getEncoder().encodeToString(sellerKey.getPublic().getEncoded());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
+            // 1000000 deposited, a scrip of 400000 of which 150000 was charged online.
+            st.execute("INSERT INTO buyers VALUES ('acct-old', x'00', 600000, 250000, " + now + ")");
+            st.execute("INSERT INTO deposits (buyer, amount, source, created_at) VALUES ('acct-old', 1000000,"
+                    + " 'test', " + now + ")");
+            st.execute("INSERT INTO sellers (id, name, public_key, origins, credited, created_at, key_thumbprint)"
+                    + " VALUES ('daily-byte', 'The Daily Byte', '" + spki + "', '[\"https://news.example\"]', 150000, "
+                    + now + ", '"
+                    + Seller.thumbprintOfSpki(spki) + "')");
+            st.execute("INSERT INTO scrip (jti, buyer, seller, kid, budget, redeemed, status, issued_at, expires_at)"
+                    + " VALUES ('old-scrip', 'acct-old', 'daily-byte', 'k', 400000, 150000, 'active', " + now
+                    + ", " + (now + 3600) + ")");
+            st.execute("INSERT INTO redemptions (scrip, seller, batch, amount, created_at) VALUES ('old-scrip',"
+                    + " 'daily-byte', 'charge:r-old', 150000, " + now + ")");
+            st.execute("INSERT INTO online_charges (seller, jti, scrip, amount, redeemed, created_at) VALUES"
+                    + " ('daily-byte', 'r-old', 'old-scrip', 150000, 150000, " + now + ")");
+        }
+
+        try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build().start()) {
+            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+            assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(150_000, 150_000);
+            TestSellers.Key seller = new TestSellers.Key("daily-byte", sellerKey, TestSellers.thumbprint(sellerKey));
+
+            Answer voided = OnlineVoidsTest.voidCharges(broker, seller, now, "r-old");
+
+            assertThat(voided.json().at("/results/0/status").asText()).as(voided.body()).isEqualTo("voided");
+            assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(0, 0);
+            assertThat(broker.store().account("acct-old", 1).orElseThrow().reserved()).isEqualTo(400_000);
+            assertThat(broker.store().totals().conserved()).isTrue();
+        }
+    }
+
     private static int userVersion(Path db) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement();

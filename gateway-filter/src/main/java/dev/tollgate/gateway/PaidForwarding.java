@@ -2,6 +2,7 @@ package dev.tollgate.gateway;
 
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.settlement.OnlineVoids;
 import dev.tollgate.gateway.settlement.RefundHold;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -56,6 +57,19 @@ final class PaidForwarding implements PaidResponse.Refunder {
      */
     @Override
     public Refund refund(RefundHold hold, String receiptId, String why) {
+        return refund(hold, receiptId, why, null, null);
+    }
+
+    /**
+     * Refunds an online charge the broker confirmed or may have recorded, unless its charge is final: its void at the
+     * broker is queued durably first, then the ledger refunds it ({@link OnlineVoids#refund}; the settler finishes
+     * whatever a crash interrupts). A void that cannot be queued leaves the charge standing.
+     */
+    Refund refundOnline(OnlineVoids voids, String scripJti, RefundHold hold, String receiptId, String why) {
+        return refund(hold, receiptId, why, voids, scripJti);
+    }
+
+    private Refund refund(RefundHold hold, String receiptId, String why, OnlineVoids voids, String scripJti) {
         switch (hold.startRefund()) {
             case FINAL -> {
                 LOG.info("Kept charge {} ({}): the refund window had passed", receiptId, why);
@@ -68,6 +82,19 @@ final class PaidForwarding implements PaidResponse.Refunder {
             }
         }
         try {
+            if (voids == null) {
+                return refundInLedger(receiptId, why);
+            }
+            Refund[] outcome = {Refund.NOT_RECORDED}; // if the void cannot be queued, nothing is refunded
+            voids.refund(receiptId, scripJti, () -> (outcome[0] = refundInLedger(receiptId, why)) == Refund.REFUNDED);
+            return outcome[0];
+        } finally {
+            hold.refundDone();
+        }
+    }
+
+    private Refund refundInLedger(String receiptId, String why) {
+        try {
             if (ledger.refund(receiptId)) {
                 LOG.debug("Refunded {}: {}", receiptId, why);
                 return Refund.REFUNDED;
@@ -76,8 +103,6 @@ final class PaidForwarding implements PaidResponse.Refunder {
         } catch (LedgerUnavailableException | RuntimeException e) {
             LOG.error("Could not refund {} ({}); the buyer was charged for a failed response", receiptId, why, e);
             return Refund.NOT_RECORDED;
-        } finally {
-            hold.refundDone();
         }
     }
 

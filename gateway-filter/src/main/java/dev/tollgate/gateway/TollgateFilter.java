@@ -6,6 +6,7 @@ import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.settlement.OnlineCharger;
+import dev.tollgate.gateway.settlement.OnlineVoids;
 import dev.tollgate.gateway.settlement.RefundHold;
 import dev.tollgate.gateway.settlement.RefundHolds;
 import dev.tollgate.gateway.settlement.SettlementStatus;
@@ -76,6 +77,7 @@ public final class TollgateFilter implements Filter {
     private volatile Settler settler;
     private OnlineCharger onlineCharger;
     private RefundHolds holds;
+    private OnlineVoids onlineVoids;
     private PaidForwarding forwarding;
     /** The PayWord payment path; package-private for tests. */
     PayWordPayments payWords;
@@ -128,6 +130,7 @@ public final class TollgateFilter implements Filter {
             settler = Settler.start(config, ledger, clock);
             onlineCharger = settler.onlineCharger();
             holds = settler.holds();
+            onlineVoids = settler.onlineVoids();
             forwarding = new PaidForwarding(ledger);
             verification = BrokerVerification.start(config, clock);
             FailedVerifications failures = new FailedVerifications(config.clientLimits().clients(), clock);
@@ -212,6 +215,7 @@ public final class TollgateFilter implements Filter {
                         + " cannot change while the gateway runs; restart to apply it"));
             }
             snapshot = new Snapshot(next, browser);
+            onlineVoids.chargeUri(next.online().chargeUri());
             lastReloadProblem = null;
             LOG.info("Reloaded {}: {} price rules", file, next.rules().size());
         } catch (InvalidConfigException e) {
@@ -311,6 +315,12 @@ public final class TollgateFilter implements Filter {
                                      RefundHold hold) throws IOException, ServletException {
         ChargeResult result;
         PerStream stream = rule.charge() == ChargeModel.PER_STREAM ? new PerStream(rule, path, clock) : null;
+        if (rule.online() && !onlineVoids.admits(paid.scrip().jti())) {
+            // Too many voids of failed online charges wait for the broker (OnlineVoids): charge nothing more.
+            Answers.unavailable(response, ErrorCode.BROKER_UNAVAILABLE, "the broker has not yet confirmed the "
+                    + "refunds of earlier online payments; nothing was charged, try again shortly");
+            return false;
+        }
         try {
             result = stream != null ? stream.charge(ledger, paid.scrip())
                     : ledger.charge(paid.scrip(), rule.price().micros(), path);
@@ -345,8 +355,9 @@ public final class TollgateFilter implements Filter {
 
     /**
      * PROTOCOL.md section 7: asks the broker to confirm a charge the ledger has made durably. Returns the broker's
-     * confirmation ({@code ""} if it sent none) when the content may be served; otherwise refunds the local charge,
-     * answers 402 and returns {@code null}. Fails closed: no usable answer in time is {@code broker_unavailable}.
+     * confirmation ({@code ""} if it sent none) when the content may be served. A refusal refunds the local charge
+     * and answers 402. No usable answer in time (after retries) fails closed: the broker may have recorded the charge,
+     * so its void is queued and the local charge refunded, and the buyer gets 503 {@code broker_unavailable}.
      */
     private String confirmOnline(HttpServletRequest request, HttpServletResponse response, Snapshot current,
                                  PriceRule rule, Credential.Verified paid, ChargeResult.Charged charged, String path,
@@ -385,10 +396,16 @@ public final class TollgateFilter implements Filter {
             LOG.debug("The broker refused online charge {} for {}: {} {}", charged.receiptId(), path,
                     refused.status(), refused.reason());
         } else {
-            code = ErrorCode.BROKER_UNAVAILABLE;
-            message = "the broker could not confirm the payment right now; nothing was charged, try again";
-            LOG.warn("Online charge {} for {} not confirmed; refunded: {}", charged.receiptId(), path,
-                    ((OnlineCharger.Unavailable) outcome).why());
+            boolean refunded = forwarding.refundOnline(onlineVoids, paid.scrip().jti(), hold, charged.receiptId(),
+                    "the broker did not confirm it: " + ErrorCode.BROKER_UNAVAILABLE.code())
+                    == PaidForwarding.Refund.REFUNDED;
+            LOG.warn("Online charge {} for {} not confirmed ({}); {}", charged.receiptId(), path,
+                    ((OnlineCharger.Unavailable) outcome).why(), refunded ? "refunded and void queued"
+                            : "the charge stands");
+            Answers.unavailable(response, ErrorCode.BROKER_UNAVAILABLE, refunded
+                    ? "the broker could not confirm the payment right now; nothing was charged, try again"
+                    : "the broker could not confirm the payment right now, and the charge could not be undone");
+            return null;
         }
         forwarding.refund(hold, charged.receiptId(), "the broker did not confirm it: " + code.code());
         Answers.paymentRequired(request, response, current, rule, code, message);
@@ -402,10 +419,14 @@ public final class TollgateFilter implements Filter {
             throws IOException, ServletException {
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.scrip().buyer(), paid.scrip().jti(),
                 charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
+        String jti = paid.scrip().jti();
+        // A charge the broker confirmed is refunded at the broker too: its void is queued first (OnlineVoids).
+        PaidResponse.Refunder refunder = confirmation == null ? forwarding
+                : (h, receiptId, why) -> forwarding.refundOnline(onlineVoids, jti, h, receiptId, why);
         PaidResponse paidResponse = receipt != null
-                ? PaidResponse.withReceipt(response, forwarding, hold, current.network, paid.buyerJson(), charged,
+                ? PaidResponse.withReceipt(response, refunder, hold, current.network, paid.buyerJson(), charged,
                         receipt)
-                : new PaidResponse(response, forwarding, hold, current.network, paid.buyerJson(),
+                : new PaidResponse(response, refunder, hold, current.network, paid.buyerJson(),
                         charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation);
         return forwarding.forward(request, response, chain, paidResponse);
     }

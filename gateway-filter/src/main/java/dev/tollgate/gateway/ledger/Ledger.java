@@ -15,6 +15,7 @@ import java.util.Optional;
  *   <li>A {@link ChargeResult.Charged} is durable before it is returned: a process killed right after loses it
  *       not, and a restarted process sees it (no double spend after restart).</li>
  *   <li>{@link #refund} is idempotent: refunding a receipt twice returns the money once.</li>
+ *   <li>{@link #queueVoid} is durable before it returns, like a charge, and idempotent.</li>
  *   <li>Any failure to be sure of the above throws {@link LedgerUnavailableException}; callers fail closed.</li>
  *   <li>A charge that is refused ({@link ChargeResult.Insufficient}, {@link ChargeResult.HeadMoved},
  *       {@link ChargeResult.ChainRefused}) records nothing: no scrip, chain or resource, so a buyer without budget
@@ -127,6 +128,39 @@ public interface Ledger extends AutoCloseable {
      */
     void markChainSettled(String issuer, String commitmentId, long settledMicros, int settledIndex)
             throws LedgerUnavailableException;
+
+    // ---------------------------------------------------------------- online voids (since 0.3)
+
+    /**
+     * Durably queues the void, at the broker, of the online charge of {@code receiptId} (docs/PROTOCOL.md section 7):
+     * the settlement outbox. The caller queues the void <em>before</em> it refunds the charge with {@link #refund}, so
+     * that every crash point leaves a state the settler finishes: a void queued but its charge not refunded
+     * ({@link PendingVoid#refunded()} false) is refunded by the settler before it sends the void. Idempotent: queuing
+     * a receipt again changes nothing. Durable as a charge is before it returns.
+     *
+     * <p>The default implementation keeps no outbox and throws {@link LedgerUnavailableException}: the gateway then
+     * keeps the charge (it does not refund what it cannot void) and says so in the receipt.
+     *
+     * @throws IllegalArgumentException if no such receipt exists, or it is not a charge on scrip
+     */
+    default void queueVoid(String receiptId) throws LedgerUnavailableException {
+        throw new LedgerUnavailableException(getClass().getName() + " keeps no outbox of online voids");
+    }
+
+    /**
+     * The voids queued and not yet confirmed by the broker, oldest first, at most {@code limit} of them. The default
+     * implementation has none.
+     */
+    default List<PendingVoid> pendingVoids(int limit) throws LedgerUnavailableException {
+        return List.of();
+    }
+
+    /**
+     * Takes the void of {@code receiptId} out of the queue: the broker confirmed it (or knows the charge is void).
+     * Idempotent; a receipt that is not queued is ignored. The default implementation does nothing.
+     */
+    default void voidConfirmed(String receiptId) throws LedgerUnavailableException {
+    }
 
     // ---------------------------------------------------------------- reports (since 0.2)
 

@@ -334,6 +334,11 @@ final class LedgerStore implements AutoCloseable {
                         statement.execute(ddl);
                     }
                 }
+                if (version < 5) {
+                    for (String ddl : VoidQueue.SCHEMA_V5) {
+                        statement.execute(ddl);
+                    }
+                }
                 if (version < 6) {
                     for (String ddl : SCHEMA_V6_CERTIFICATES) {
                         statement.execute(ddl);

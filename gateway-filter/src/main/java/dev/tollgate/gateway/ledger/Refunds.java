@@ -152,7 +152,7 @@ final class Refunds {
     }
 
     /** The charge in SQLite, else in the journal (not folded in yet); {@code null} if neither has it. */
-    private StoredCharge find(long seq) throws LedgerUnavailableException {
+    StoredCharge find(long seq) throws LedgerUnavailableException {
         return ledger.withDb("ledger read failed", db -> {
             db.selectCharge.setLong(1, seq);
             StoredCharge found = null;

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * resource is seen.
  *
  * <p>The work is split by concern: {@link ScripStates} (per-scrip state and eviction), {@link Refunds},
- * {@link Entitlements} (streams: the entitlement is the CHARGE record that bought it) and {@link Chains} (PayWord:
- * ADVANCE records move a chain's head). This class owns the lifecycle, the database lock and the plain charge.
+ * {@link Entitlements} (streams: the entitlement is the CHARGE record that bought it), {@link Chains} (PayWord:
+ * ADVANCE records move a chain's head) and {@link VoidQueue} (the outbox of online voids). This class owns the lifecycle, the database lock and the plain charge.
  *
  * <p>Failures fail closed with {@link LedgerUnavailableException}. A charge whose record was never written is undone;
  * one whose record was written but whose durability could not be confirmed keeps its budget reserved (the buyer may
@@ -194,6 +194,7 @@ public final class SqliteLedger implements Ledger {
     private final Refunds refunds;
     private final Entitlements entitlements;
     private final Chains chains;
+    private final VoidQueue voids;
     private final Cache<String, Integer> resources;
     /** Tests only: runs in {@link #refund} right after the REFUND record is appended, with the refunded seq. */
     volatile LongConsumer refundAppendedHook;
@@ -219,6 +220,7 @@ public final class SqliteLedger implements Ledger {
         this.refunds = new Refunds(this, journal);
         this.entitlements = new Entitlements(this, journal, tuning.stateCapacity());
         this.chains = new Chains(this, journal, tuning.stateCapacity());
+        this.voids = new VoidQueue(this, refunds);
     }
 
     /** Opens (or creates) the ledger at {@code databaseFile} with {@link Durability#POWER_CUT_SAFE}. */
@@ -438,11 +440,15 @@ public final class SqliteLedger implements Ledger {
     public boolean refund(String receiptId) throws LedgerUnavailableException {
         Objects.requireNonNull(receiptId, "receiptId cannot be null.");
         ensureOpen();
+        return refunds.refund(receiptSeqOf(receiptId), receiptId);
+    }
+
+    private long receiptSeqOf(String receiptId) {
         long seq = receipts.parse(receiptId);
         if (seq < 0) {
             throw new IllegalArgumentException("no such receipt: " + receiptId);
         }
-        return refunds.refund(seq, receiptId);
+        return seq;
     }
 
     // ---------------------------------------------------------------- reads and settlement
@@ -587,6 +593,41 @@ public final class SqliteLedger implements Ledger {
         if (rejected != null) {
             throw new IllegalArgumentException(rejected);
         }
+    }
+
+    // ---------------------------------------------------------------- online voids
+
+    @Override
+    public void queueVoid(String receiptId) throws LedgerUnavailableException {
+        Objects.requireNonNull(receiptId, "receiptId cannot be null.");
+        ensureOpen();
+        voids.queue(receiptSeqOf(receiptId), receiptId);
+    }
+
+    @Override
+    public List<PendingVoid> pendingVoids(int limit) throws LedgerUnavailableException {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative: " + limit);
+        }
+        ensureOpen();
+        return withDb("ledger read failed", db -> {
+            materializer.catchUp(db, Materializer.Mode.LIVE);
+            return voids.pending(db, limit);
+        });
+    }
+
+    @Override
+    public void voidConfirmed(String receiptId) throws LedgerUnavailableException {
+        Objects.requireNonNull(receiptId, "receiptId cannot be null.");
+        ensureOpen();
+        long seq = receipts.parse(receiptId);
+        if (seq < 0) {
+            return;
+        }
+        withDb("ledger write failed", db -> {
+            VoidQueue.confirmed(db, seq);
+            return null;
+        });
     }
 
     // ---------------------------------------------------------------- materializer hooks

@@ -21,7 +21,13 @@ import org.slf4j.LoggerFactory;
  * Asks the broker to confirm one charge before its content is served ({@code docs/PROTOCOL.md} section 7): a
  * seller-signed {@code tollgate-charge+jwt} POSTed to {@code broker.charge-url}. Called on the request path of online
  * rules only; the HTTP client is created at the first online charge, so a gateway without online rules pays nothing.
- * Never throws for what the broker does: every failure is an {@link Outcome}. Thread-safe.
+ * Never throws for what the broker does: every failure is an {@link Outcome}.
+ *
+ * <p>An answer lost on the way back (a reset, a timeout, a 5xx from a proxy) leaves the charge's outcome unknown: the
+ * broker may have recorded it. The same signed request (same charge id) is then sent again, at most
+ * {@value #MAX_ATTEMPTS} times within the timeout; the broker is idempotent on the charge id, so a retry gets the
+ * first answer and charges once. The first attempt gets the timeout less a reserve for retries (a third of it, at
+ * most {@link #RETRY_RESERVE}). Thread-safe.
  */
 public final class OnlineCharger {
 
@@ -33,6 +39,12 @@ public final class OnlineCharger {
      * no answer, so the charge is refunded and the request refused with {@code broker_unavailable}.
      */
     static final int MAX_ANSWER_BYTES = 16 * 1024;
+    /** Most times one charge request is sent. */
+    static final int MAX_ATTEMPTS = 3;
+    /** The most of the timeout kept from the first attempt for retries. */
+    static final Duration RETRY_RESERVE = Duration.ofMillis(500);
+    /** No retry starts with less time than this left. */
+    static final Duration MIN_ATTEMPT = Duration.ofMillis(20);
 
     private static final Logger LOG = LoggerFactory.getLogger(OnlineCharger.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,11 +72,15 @@ public final class OnlineCharger {
 
     /**
      * No usable answer: a timeout, a connection error, a 5xx, a refusal of the request itself (401/400) or an answer
-     * that cannot be read.
+     * that cannot be read, also after the retries. The broker may have recorded the charge: void it.
      *
      * @param why for the log
      */
     public record Unavailable(String why) implements Outcome {
+    }
+
+    /** One attempt's outcome, and whether sending the same request again may get a usable answer. */
+    private record Attempt(Outcome outcome, boolean retry) {
     }
 
     private final SellerKey key;
@@ -84,20 +100,34 @@ public final class OnlineCharger {
 
     /**
      * Asks the broker at {@code uri} to charge {@code amountMicros} to the scrip {@code scripJti}, waiting at most
-     * {@code timeout} (connection included).
+     * {@code timeout} in all (connections and retries included).
      *
      * @param chargeId the charge's {@code jti}: the local receipt id
      */
     public Outcome charge(URI uri, Duration timeout, String chargeId, String scripJti, long amountMicros) {
         String jws = sign(chargeId, scripJti, amountMicros);
+        long start = System.nanoTime();
+        long total = timeout.toNanos();
+        long first = total - Math.min(total / 3, RETRY_RESERVE.toNanos());
+        for (int attempt = 1; ; attempt++) {
+            long left = total - (System.nanoTime() - start);
+            Attempt a = attempt(uri, jws, Duration.ofNanos(attempt == 1 ? first : left), chargeId, scripJti);
+            if (!a.retry() || attempt == MAX_ATTEMPTS || total - (System.nanoTime() - start) < MIN_ATTEMPT.toNanos()) {
+                return a.outcome();
+            }
+            LOG.debug("Sending online charge {} again: {}", chargeId, ((Unavailable) a.outcome()).why());
+        }
+    }
+
+    private Attempt attempt(URI uri, String jws, Duration timeout, String chargeId, String scripJti) {
         HttpResponse<byte[]> response;
         try {
             response = post(uri, jws, timeout);
         } catch (IOException e) {
-            return new Unavailable("cannot reach the broker at " + uri + ": " + e.getMessage());
+            return new Attempt(new Unavailable("cannot reach the broker at " + uri + ": " + e.getMessage()), true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Unavailable("interrupted");
+            return new Attempt(new Unavailable("interrupted"), false);
         }
         int status = response.statusCode();
         JsonNode body;
@@ -109,30 +139,27 @@ public final class OnlineCharger {
         String error = body == null ? "" : body.path("error").asText("");
         if (status == 200) {
             if (body == null || !"charged".equals(body.path("status").asText())) {
-                return new Unavailable("the broker answered 200 without status charged: " + abbreviate(response));
+                return new Attempt(new Unavailable("the broker answered 200 without status charged: "
+                        + abbreviate(response)), true);
             }
             String confirmation = body.path("confirmation").asText("");
             LOG.debug("The broker confirmed charge {} on scrip {}: {}", chargeId, scripJti, confirmation);
-            return new Charged(confirmation);
+            return new Attempt(new Charged(confirmation), false);
         }
         if (status == 409 || status == 404 || status == 403 || status == 410) {
-            return new Refused(status, error);
+            return new Attempt(new Refused(status, error), false);
         }
         if (status == 401 || status == 400) {
             LOG.warn("The broker refused the charge request itself ({} {}): is the seller key registered, the clock "
                     + "right?", status, abbreviate(response));
         }
-        return new Unavailable("the broker answered " + status + ": " + abbreviate(response));
+        return new Attempt(new Unavailable("the broker answered " + status + ": " + abbreviate(response)),
+                status >= 500);
     }
 
     /** The charge request as PROTOCOL.md section 7 has it. */
     String sign(String chargeId, String scripJti, long amountMicros) {
-        long iat = clock.instant().getEpochSecond();
-        ObjectNode claims = JSON.createObjectNode();
-        claims.put("iss", sellerId);
-        claims.put("aud", audience);
-        claims.put("iat", iat);
-        claims.put("exp", iat + LIFETIME_SECONDS);
+        ObjectNode claims = SellerKey.claims(sellerId, audience, clock.instant().getEpochSecond(), LIFETIME_SECONDS);
         claims.put("jti", chargeId);
         claims.put("scrip", scripJti);
         claims.put("amount", Long.toString(amountMicros));

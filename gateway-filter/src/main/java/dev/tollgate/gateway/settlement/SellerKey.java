@@ -38,6 +38,7 @@ final class SellerKey {
     private static final Logger LOG = LoggerFactory.getLogger(SellerKey.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
+    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Set<PosixFilePermission> OWNER_ONLY =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
@@ -187,6 +188,27 @@ final class SellerKey {
         String signingInput = B64URL.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8)) + '.'
                 + B64URL.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
         return signingInput + '.' + B64URL.encodeToString(sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * The claims every seller-signed request starts with: {@code iss} (the seller), {@code aud} (the broker's issuer),
+     * {@code iat} and {@code exp}.
+     */
+    static com.fasterxml.jackson.databind.node.ObjectNode claims(String sellerId, String audience, long iat,
+                                                                 long lifetimeSeconds) {
+        com.fasterxml.jackson.databind.node.ObjectNode claims = JSON.createObjectNode();
+        claims.put("iss", sellerId);
+        claims.put("aud", audience);
+        claims.put("iat", iat);
+        claims.put("exp", iat + lifetimeSeconds);
+        return claims;
+    }
+
+    /** 128 random bits, base64url: the {@code jti} of a request that needs no other id. */
+    static String randomId() {
+        byte[] id = new byte[16];
+        RANDOM.nextBytes(id);
+        return B64URL.encodeToString(id);
     }
 
     /** The RFC 7638 thumbprint: the {@code kid} of every batch, by which the broker finds the key. */

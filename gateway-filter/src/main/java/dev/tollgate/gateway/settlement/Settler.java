@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * whole batches (5xx, 401, 400), attempts back off exponentially with full jitter up to
  * {@code settlement.max-backoff}; the outage is logged once, and its end once.
  *
+ * <p>Each pass first sends the voids of online charges waiting in the ledger's outbox ({@link OnlineVoids}); a scrip
+ * whose void waits is not claimed meanwhile. A broker that reports more redeemed on a scrip than the ledger charged is
+ * recorded as settled up to the ledger's total and the scrip stays eligible: settlement never wedges on it.
+ *
  * <p>Claims the broker refuses for good ({@code expired}, {@code wrong_seller}, {@code unknown_scrip}), scrip from
  * another issuer, and scrip the broker will not redeem further are remembered in memory and left out of later
  * batches until the process restarts (a restart tries them once more).
@@ -151,6 +155,7 @@ public final class Settler implements AutoCloseable {
     private volatile Instant lastSuccess;
     private volatile String lastError;
     private volatile int failures;
+    private final OnlineVoids voids;
 
     Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock) {
         this(settings, ledger, key, clock, Optional.empty());
@@ -166,6 +171,8 @@ public final class Settler implements AutoCloseable {
         this.holds = new RefundHolds(clock, settings.refundWindow());
         this.http = TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http, this::wake,
+                this::backoffNanos, OnlineVoids.HOLD);
     }
 
     /**
@@ -176,6 +183,7 @@ public final class Settler implements AutoCloseable {
     public static Settler start(GatewayConfig config, Ledger ledger, Clock clock) throws IOException {
         Settler settler = new Settler(Settings.of(config), ledger, SellerKey.loadOrCreate(config.dataDir()), clock,
                 config.broker().trustFile().map(TrustFile::sslContext));
+        settler.voids.chargeUri(config.online().chargeUri());
         settler.startThread();
         return settler;
     }
@@ -211,11 +219,16 @@ public final class Settler implements AutoCloseable {
     /** Called after every charge, on the request path: counts it and wakes the settler early. Never blocks. */
     public void charged() {
         if (chargesSincePass.incrementAndGet() == settings.batchSize()) {
-            wake.set(true);
-            Thread t = thread;
-            if (t != null) {
-                LockSupport.unpark(t);
-            }
+            wake();
+        }
+    }
+
+    /** Runs a pass now, unless the settler is backing off after failures. Never blocks. */
+    private void wake() {
+        wake.set(true);
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
         }
     }
 
@@ -288,11 +301,18 @@ public final class Settler implements AutoCloseable {
     private Outcome pass(Duration timeout) {
         List<ScripTotal> batch;
         List<ChainTotal> chains;
+        OnlineVoids.Outstanding outstanding;
+        try {
+            // Voids first: a scrip whose void waits is not claimed (see OnlineVoids).
+            outstanding = voids.send(timeout);
+        } catch (LedgerUnavailableException e) {
+            return fail("the ledger is unavailable: " + e.getMessage());
+        }
         holds.beginRead();
         try {
             // Every ledger read comes before the holds are read: see RefundHolds.
-            int slack = excluded.size() + holds.size();
-            batch = select(ledger.unsettled(limit(settings.batchSize(), slack)), holds.held());
+            int slack = excluded.size() + holds.size() + outstanding.held().size();
+            batch = select(ledger.unsettled(limit(settings.batchSize(), slack)), holds.held(), outstanding.held());
             int room = settings.batchSize() - batch.size();
             chains = room <= 0 ? List.of() : selectChains(ledger.unsettledChains(limit(room, slack)), holds.held(),
                     room);
@@ -328,7 +348,7 @@ public final class Settler implements AutoCloseable {
             return fail("the broker's answer has no results: " + abbreviate(body));
         }
         try {
-            apply(batch, results);
+            apply(batch, results, outstanding);
             applyChains(chains, results);
         } catch (LedgerUnavailableException e) {
             return fail("the ledger is unavailable: " + e.getMessage());
@@ -343,9 +363,10 @@ public final class Settler implements AutoCloseable {
 
     /**
      * The oldest unsettled scrip that may be claimed, at most a batch of them, each with what may be claimed now:
-     * its charges less those {@code held} (by {@link RefundHolds#key}), if that is more than is settled.
+     * its charges less those {@code held} (by {@link RefundHolds#key}), if that is more than is settled. None whose
+     * online void waits ({@code voidHeld}, by jti; see OnlineVoids).
      */
-    private List<ScripTotal> select(List<ScripTotal> unsettled, Map<String, Long> held) {
+    private List<ScripTotal> select(List<ScripTotal> unsettled, Map<String, Long> held, Set<String> voidHeld) {
         List<ScripTotal> batch = new ArrayList<>();
         for (ScripTotal read : unsettled) {
             String id = RefundHolds.key(false, read.issuer(), read.jti());
@@ -355,7 +376,7 @@ public final class Settler implements AutoCloseable {
                 total = new ScripTotal(read.issuer(), read.jti(), read.chargedMicros() - heldMicros,
                         read.settledMicros());
             }
-            if (excluded.contains(id) || total.unsettledMicros() <= 0) {
+            if (excluded.contains(id) || total.unsettledMicros() <= 0 || voidHeld.contains(read.jti())) {
                 continue;
             }
             if (!total.issuer().equals(settings.audience())) {
@@ -442,12 +463,22 @@ public final class Settler implements AutoCloseable {
         return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust);
     }
 
+    /** The outbox of online voids this settler sends before its claims (PROTOCOL.md section 7). */
+    public OnlineVoids onlineVoids() {
+        return voids;
+    }
+
     private HttpResponse<byte[]> post(String jws, Duration timeout, int maxAnswerBytes)
             throws IOException, InterruptedException {
         return JosePost.post(http, settings.redemptionUri(), jws, timeout, maxAnswerBytes);
     }
 
-    private void apply(List<ScripTotal> batch, JsonNode results) throws LedgerUnavailableException {
+    /**
+     * Records what the broker redeemed on each scrip claimed: as settled up to the ledger's charged total, less what the
+     * broker will take back when the scrip's {@code outstanding} voids land (it is claimed again after that).
+     */
+    private void apply(List<ScripTotal> batch, JsonNode results, OnlineVoids.Outstanding outstanding)
+            throws LedgerUnavailableException {
         Map<String, ScripTotal> sent = new HashMap<>();
         for (ScripTotal total : batch) {
             sent.put(total.jti(), total);
@@ -470,13 +501,22 @@ public final class Settler implements AutoCloseable {
                     LOG.warn("The broker answered scrip {} with a bad 'redeemed': {}", total.jti(), result);
                     continue;
                 }
-                if (redeemed > total.settledMicros()) {
+                long counted = redeemed - outstanding.micros(total.jti());
+                if (counted > total.chargedMicros() && warned.add("ahead\n" + id)) {
+                    // An online charge refunded here whose void this ledger no longer holds (restored from a backup)
+                    // or a broker that over-counts: record what the ledger charged, keep the scrip eligible.
+                    LOG.warn("The broker counts {} micro-units redeemed on scrip {}, more than the {} the ledger "
+                            + "charged; recorded as settled up to the ledger's total (logged once per scrip)",
+                            counted, total.jti(), total.chargedMicros());
+                }
+                long settled = Math.max(0, Math.min(counted, total.chargedMicros()));
+                if (settled > total.settledMicros()) {
                     try {
-                        ledger.markSettled(total.issuer(), total.jti(), redeemed);
-                        settledSinceStart.addAndGet(redeemed - total.settledMicros());
+                        ledger.markSettled(total.issuer(), total.jti(), settled);
+                        settledSinceStart.addAndGet(settled - total.settledMicros());
                     } catch (IllegalArgumentException e) {
-                        exclude(id, "the broker says it redeemed " + redeemed + " on scrip " + total.jti()
-                                + " but the ledger refuses it: " + e.getMessage());
+                        // A refund since the read lowered the charged total: the next pass claims it again.
+                        LOG.debug("Scrip {} not marked settled: {}", total.jti(), e.getMessage());
                         continue;
                     }
                 }
@@ -592,7 +632,7 @@ public final class Settler implements AutoCloseable {
         lastSuccess = clock.instant();
     }
 
-    private static String abbreviate(String text) {
+    static String abbreviate(String text) {
         String oneLine = text.replaceAll("\\s+", " ").trim();
         return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "...";
     }

@@ -139,6 +139,12 @@ final class SqliteLedgerMigrationTest {
             assertThat(ledger.chargeChain(chain, ledger.chainHead(chain), 2, LedgerKillChild.word(2), 15, "/live/1"))
                     .isInstanceOf(ChargeResult.Charged.class);
             assertThat(ledger.commitment(ISSUER, "migrated-chain")).contains("jws-of-migrated-chain");
+            // Version 5: the outbox of online voids takes a charge made before the migration.
+            ledger.queueVoid("r-00000000000000aa-000000000005");
+            assertThat(ledger.pendingVoids(10)).containsExactly(new PendingVoid("r-00000000000000aa-000000000005",
+                    ISSUER, "old", 100, ledger.pendingVoids(1).get(0).queuedAt(), false));
+            ledger.voidConfirmed("r-00000000000000aa-000000000005");
+            assertThat(ledger.pendingVoids(10)).isEmpty();
         }
         try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {

@@ -34,14 +34,16 @@ import org.eclipse.jetty.util.Callback;
  * verifies the batch's Ed25519 signature with the seller's registered public key (JDK {@code Signature}), checks
  * {@code alg}, {@code kid}, {@code typ}, {@code iss}, {@code aud}, {@code iat} and {@code exp}, and applies the
  * cumulative claims idempotently to an in-memory map. Switches simulate an outage (503, or connections refused),
- * a lost answer (applied, then the connection is dropped) and per-scrip refusals. Public for the filter's tests in
- * other packages. Thread-safe.
+ * a lost answer (applied, then the connection is dropped) and per-scrip refusals. It also takes voids of online
+ * charges (section 7) at {@link #VOID_PATH}, idempotently, of charges {@link #onlineCharge} says it recorded.
+ * Public for the filter's tests in other packages. Thread-safe.
  */
 public final class FakeRedemptionBroker implements AutoCloseable {
 
     public static final String ISSUER = "https://broker.test";
     public static final String SELLER = "seller-1";
     static final String PATH = "/v1/redemptions";
+    static final String VOID_PATH = "/v1/charges/void";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] X509_ED25519_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03,
@@ -63,6 +65,13 @@ public final class FakeRedemptionBroker implements AutoCloseable {
     private volatile boolean unavailable;
     private volatile int padding;
     private volatile boolean endless;
+    private volatile boolean voidsUnavailable;
+    /** Online charge id -> scrip; and the charges' amounts. */
+    private final Map<String, String> onlineScrip = new ConcurrentHashMap<>();
+    private final Map<String, Long> onlineAmounts = new ConcurrentHashMap<>();
+    private final Set<String> voided = ConcurrentHashMap.newKeySet();
+    /** Every request's path, in order of arrival. */
+    private final List<String> paths = java.util.Collections.synchronizedList(new ArrayList<>());
 
     public FakeRedemptionBroker() throws Exception {
         this(null);
@@ -82,6 +91,35 @@ public final class FakeRedemptionBroker implements AutoCloseable {
 
     public URI redemptionUri() {
         return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + connector.getPort() + PATH);
+    }
+
+    /** Where a gateway would POST online charges: voids go to this plus {@code /void}. */
+    URI chargeUri() {
+        return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + connector.getPort() + "/v1/charges");
+    }
+
+    /** As if the broker had confirmed an online charge: {@code amount} is redeemed on {@code scrip}. */
+    synchronized void onlineCharge(String chargeId, String scrip, long amount) {
+        onlineScrip.put(chargeId, scrip);
+        onlineAmounts.put(chargeId, amount);
+        redeemed.merge(scrip, amount, Long::sum);
+    }
+
+    /** While on, void requests are answered 503 (redemptions still work). */
+    void refuseVoids(boolean value) {
+        voidsUnavailable = value;
+    }
+
+    /** The online charges voided so far. */
+    Set<String> voided() {
+        return Set.copyOf(voided);
+    }
+
+    /** The path of every request so far, in order. */
+    List<String> paths() {
+        synchronized (paths) {
+            return List.copyOf(paths);
+        }
     }
 
     /** Registers a seller key, as the seller does at the broker with the JWK the gateway logs. */
@@ -170,12 +208,15 @@ public final class FakeRedemptionBroker implements AutoCloseable {
     private final class RedemptionHandler extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            if (!PATH.equals(Request.getPathInContext(request)) || !"POST".equals(request.getMethod())) {
+            String path = Request.getPathInContext(request);
+            boolean isVoid = VOID_PATH.equals(path);
+            if (!(PATH.equals(path) || isVoid) || !"POST".equals(request.getMethod())) {
                 Response.writeError(request, response, callback, 404);
                 return true;
             }
+            paths.add(path);
             requests.incrementAndGet();
-            if (unavailable) {
+            if (unavailable || (isVoid && voidsUnavailable)) {
                 Response.writeError(request, response, callback, 503);
                 return true;
             }
@@ -185,7 +226,7 @@ public final class FakeRedemptionBroker implements AutoCloseable {
                 if (!"application/jose".equals(request.getHeaders().get(HttpHeader.CONTENT_TYPE))) {
                     throw new Rejected(400, "content type must be application/jose");
                 }
-                answer = redeem(body);
+                answer = isVoid ? voidCharges(body) : redeem(body);
             } catch (Rejected e) {
                 rejections.add(e.getMessage());
                 response.setStatus(e.status);
@@ -226,38 +267,31 @@ public final class FakeRedemptionBroker implements AutoCloseable {
         }
     }
 
+    /** Voids online charges, idempotently: a charge this broker never recorded is {@code not_charged}. */
+    private synchronized ObjectNode voidCharges(String jws) throws Exception {
+        JsonNode claims = verify(jws, "tollgate-void+jwt");
+        JsonNode list = claims.path("charges");
+        if (!list.isArray() || list.size() < 1 || list.size() > 100) {
+            throw new Rejected(400, "1 to 100 charges");
+        }
+        ArrayNode results = JSON.createArrayNode();
+        for (JsonNode id : list) {
+            String charge = id.asText();
+            String scrip = onlineScrip.get(charge);
+            String status = scrip == null ? "not_charged" : voided.add(charge) ? "voided" : "unchanged";
+            if (status.equals("voided")) {
+                redeemed.merge(scrip, -onlineAmounts.get(charge), Long::sum);
+            }
+            results.addObject().put("charge", charge).put("status", status);
+        }
+        ObjectNode answer = JSON.createObjectNode();
+        answer.set("results", results);
+        return answer;
+    }
+
     /** Verifies the batch and applies it in one step (one transaction per batch at a real broker). */
     private synchronized ObjectNode redeem(String jws) throws Exception {
-        String[] parts = jws.split("\\.", -1);
-        if (parts.length != 3) {
-            throw new Rejected(400, "not a compact JWS");
-        }
-        Base64.Decoder b64 = Base64.getUrlDecoder();
-        JsonNode header = JSON.readTree(b64.decode(parts[0]));
-        if (!"EdDSA".equals(header.path("alg").asText()) || !"tollgate-redemption+jwt".equals(header.path("typ")
-                .asText())) {
-            throw new Rejected(400, "bad alg or typ: " + header);
-        }
-        PublicKey key = keysByKid.get(header.path("kid").asText());
-        if (key == null) {
-            throw new Rejected(401, "unknown kid");
-        }
-        Signature verifier = Signature.getInstance("Ed25519");
-        verifier.initVerify(key);
-        verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-        if (!verifier.verify(b64.decode(parts[2]))) {
-            throw new Rejected(401, "bad signature");
-        }
-        JsonNode claims = JSON.readTree(b64.decode(parts[1]));
-        long now = System.currentTimeMillis() / 1000;
-        long iat = claims.path("iat").asLong(-1);
-        long exp = claims.path("exp").asLong(-1);
-        if (!SELLER.equals(claims.path("iss").asText()) || !ISSUER.equals(claims.path("aud").asText())) {
-            throw new Rejected(401, "wrong iss or aud");
-        }
-        if (exp <= now || iat > now + 60 || exp - iat > 600 || !claims.path("jti").isTextual()) {
-            throw new Rejected(401, "bad iat, exp or jti");
-        }
+        JsonNode claims = verify(jws, "tollgate-redemption+jwt");
         JsonNode list = claims.path("claims");
         if (!list.isArray() || list.size() < 1 || list.size() > 1000) {
             throw new Rejected(400, "1 to 1000 claims");
@@ -304,6 +338,40 @@ public final class FakeRedemptionBroker implements AutoCloseable {
         ObjectNode answer = JSON.createObjectNode();
         answer.set("results", results);
         return answer;
+    }
+
+    /** Checks a seller-signed JWS as the broker does; returns its claims. */
+    private JsonNode verify(String jws, String typ) throws Exception {
+        String[] parts = jws.split("\\.", -1);
+        if (parts.length != 3) {
+            throw new Rejected(400, "not a compact JWS");
+        }
+        Base64.Decoder b64 = Base64.getUrlDecoder();
+        JsonNode header = JSON.readTree(b64.decode(parts[0]));
+        if (!"EdDSA".equals(header.path("alg").asText()) || !typ.equals(header.path("typ").asText())) {
+            throw new Rejected(400, "bad alg or typ: " + header);
+        }
+        PublicKey key = keysByKid.get(header.path("kid").asText());
+        if (key == null) {
+            throw new Rejected(401, "unknown kid");
+        }
+        Signature verifier = Signature.getInstance("Ed25519");
+        verifier.initVerify(key);
+        verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+        if (!verifier.verify(b64.decode(parts[2]))) {
+            throw new Rejected(401, "bad signature");
+        }
+        JsonNode claims = JSON.readTree(b64.decode(parts[1]));
+        long now = System.currentTimeMillis() / 1000;
+        long iat = claims.path("iat").asLong(-1);
+        long exp = claims.path("exp").asLong(-1);
+        if (!SELLER.equals(claims.path("iss").asText()) || !ISSUER.equals(claims.path("aud").asText())) {
+            throw new Rejected(401, "wrong iss or aud");
+        }
+        if (exp <= now || iat > now + 60 || exp - iat > 600 || !claims.path("jti").isTextual()) {
+            throw new Rejected(401, "bad iat, exp or jti");
+        }
+        return claims;
     }
 
     /**

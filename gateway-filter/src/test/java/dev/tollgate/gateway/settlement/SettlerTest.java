@@ -408,4 +408,23 @@ final class SettlerTest {
                 assertThat(error).contains("larger than").doesNotContain("no answer within"));
         assertThat(ledger.unsettled(10)).hasSize(1);
     }
+
+    @Test
+    void aBrokerAheadOfTheLedgerIsSettledAsChargedAndTheScripKeepsSettling() throws Exception {
+        settler(500, Duration.ofHours(1));
+        charge("a", 30_000);
+        // The broker counts an online charge on "a" that the ledger refunded and no longer means to void.
+        broker.onlineCharge("r-lost", "a", 100_000);
+
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+
+        assertThat(ledger.unsettled(10)).isEmpty();
+        assertThat(settler.status().refusedScrip()).isZero();
+        charge("a", 80_000);
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        assertThat(broker.claimsOn("a")).as("the scrip is still claimed").isEqualTo(2);
+        assertThat(broker.redeemed("a")).isEqualTo(110_000);
+        assertThat(ledger.unsettled(10)).isEmpty();
+        assertThat(settler.status().refusedScrip()).isZero();
+    }
 }

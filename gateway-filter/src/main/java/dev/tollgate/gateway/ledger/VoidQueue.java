@@ -1,0 +1,85 @@
+package dev.tollgate.gateway.ledger;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The outbox of online voids of a {@link SqliteLedger} (schema version 5): one {@code online_voids} row per charge
+ * whose void the broker has not confirmed yet. Rare (an online charge whose content failed, or whose broker answer
+ * was lost), so each call takes the database lock and prepares its statement. Thread-safe.
+ */
+final class VoidQueue {
+
+    /** Version 5: the outbox. A row names its charge by seq and repeats its scrip and amount (it may be unfolded). */
+    static final String[] SCHEMA_V5 = {
+        """
+        CREATE TABLE online_voids (
+            seq       INTEGER PRIMARY KEY,
+            scrip_id  INTEGER NOT NULL,
+            amount    INTEGER NOT NULL CHECK (amount >= 0),
+            queued_at INTEGER NOT NULL
+        )""",
+    };
+
+    private final SqliteLedger ledger;
+    private final Refunds refunds;
+
+    VoidQueue(SqliteLedger ledger, Refunds refunds) {
+        this.ledger = ledger;
+        this.refunds = refunds;
+    }
+
+    void queue(long seq, String receiptId) throws LedgerUnavailableException {
+        Refunds.StoredCharge charge = refunds.find(seq);
+        if (charge == null) {
+            throw new IllegalArgumentException("no such receipt: " + receiptId);
+        }
+        if (charge.chain()) {
+            throw new IllegalArgumentException("receipt " + receiptId + " is a PayWord charge, never an online one");
+        }
+        ledger.withDb("ledger write failed", db -> {
+            try (PreparedStatement ps = db.connection.prepareStatement("INSERT OR IGNORE INTO online_voids "
+                    + "(seq, scrip_id, amount, queued_at) VALUES (?, ?, ?, ?)")) {
+                ps.setLong(1, seq);
+                ps.setLong(2, charge.accountId());
+                ps.setLong(3, charge.amount());
+                ps.setLong(4, System.currentTimeMillis());
+                ps.executeUpdate();
+            }
+            db.commit();
+            return null;
+        });
+    }
+
+    /** Oldest first; the materializer has folded in what it could, so a refund shows as such. Database lock held. */
+    List<PendingVoid> pending(LedgerStore db, int limit) throws java.sql.SQLException {
+        List<PendingVoid> pending = new ArrayList<>();
+        try (PreparedStatement ps = db.connection.prepareStatement("SELECT v.seq, s.issuer, s.jti, v.amount, "
+                + "v.queued_at, c.refunded_at IS NOT NULL FROM online_voids v JOIN scrip s ON s.id = v.scrip_id "
+                + "LEFT JOIN charges c ON c.seq = v.seq ORDER BY v.queued_at, v.seq LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long seq = rs.getLong(1);
+                    pending.add(new PendingVoid(ledger.receiptId(seq), rs.getString(2), rs.getString(3),
+                            rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)),
+                            rs.getBoolean(6) || refunds.inJournal(seq)));
+                }
+            }
+        }
+        db.commit();
+        return List.copyOf(pending);
+    }
+
+    /** Database lock held. */
+    static void confirmed(LedgerStore db, long seq) throws java.sql.SQLException {
+        try (PreparedStatement ps = db.connection.prepareStatement("DELETE FROM online_voids WHERE seq = ?")) {
+            ps.setLong(1, seq);
+            ps.executeUpdate();
+        }
+        db.commit();
+    }
+}
