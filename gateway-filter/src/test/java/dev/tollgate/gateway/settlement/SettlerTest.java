@@ -180,8 +180,8 @@ final class SettlerTest {
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
-                    RefundHold hold = refundDuringRead.getAndSet(null);
-                    if (method.getName().equals("unsettled") && hold != null) {
+                    RefundHold hold = method.getName().equals("unsettled") ? refundDuringRead.getAndSet(null) : null;
+                    if (hold != null) {
                         assertThat(refund(hold)).isTrue(); // after the totals were read, before the holds are
                     }
                     return result;
