@@ -43,6 +43,7 @@ final class ApiHandler extends Handler.Abstract {
     static final String ACCOUNTS_PATH = "/v1/accounts";
     static final String ME_PATH = "/v1/accounts/me";
     static final String SCRIP_PATH = "/v1/scrip";
+    static final String CANCEL_PATH = "/v1/scrip/cancel";
     static final String REDEMPTIONS_PATH = "/v1/redemptions";
     static final String CHARGES_PATH = "/v1/charges";
     static final String CERTIFICATES_PATH = "/v1/payword/certificates";
@@ -81,10 +82,12 @@ final class ApiHandler extends Handler.Abstract {
     private final PayWordCertificates certificates;
     private final boolean demoMode;
     private final BrowserPages pages;
+    private final ScripCancels cancels;
 
     ApiHandler(Issuer issuer, KeyRing keys, Settlement settlement, Charges charges,
-               PayWordCertificates certificates, boolean demoMode, BrowserPages pages) {
+               PayWordCertificates certificates, boolean demoMode, BrowserPages pages, ScripCancels cancels) {
         this.pages = pages;
+        this.cancels = cancels;
         this.issuer = issuer;
         this.keys = keys;
         this.settlement = settlement;
@@ -150,6 +153,10 @@ final class ApiHandler extends Handler.Abstract {
             case CHARGES_PATH -> {
                 requireMethod(method, "POST");
                 charge(readJose(request), response, callback);
+            }
+            case CANCEL_PATH -> {
+                requireMethod(method, "POST");
+                cancel(readJose(request, ScripCancels.MAX_BODY_BYTES), response, callback);
             }
             default -> {
                 java.util.regex.Matcher m = STATEMENT_PATH.matcher(path);
@@ -247,6 +254,15 @@ final class ApiHandler extends Handler.Abstract {
         out.put("redeemed", Long.toString(confirmed.result().redeemed()));
         out.put("remaining", Long.toString(confirmed.result().remaining()));
         out.put("confirmation", confirmed.confirmation());
+        sendJson(response, callback, 200, out);
+    }
+
+    private void cancel(String compact, Response response, Callback callback) throws ApiException, SQLException {
+        ScripCancels.Returned returned = cancels.cancel(compact);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("status", "returned");
+        out.put("scrip", returned.scrip());
+        out.put("returned", Long.toString(returned.returned()));
         sendJson(response, callback, 200, out);
     }
 
@@ -358,8 +374,13 @@ final class ApiHandler extends Handler.Abstract {
 
     /** Reads a {@code Content-Type: application/jose} body: one compact JWS. */
     private static String readJose(Request request) throws ApiException, IOException {
-        if (request.getLength() > MAX_REDEMPTION_BODY_BYTES) {
-            throw oversized(request, MAX_REDEMPTION_BODY_BYTES);
+        return readJose(request, MAX_REDEMPTION_BODY_BYTES);
+    }
+
+    /** Reads a {@code Content-Type: application/jose} body of at most {@code max} bytes: one compact JWS. */
+    private static String readJose(Request request, int max) throws ApiException, IOException {
+        if (request.getLength() > max) {
+            throw oversized(request, max);
         }
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         String base = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
@@ -367,7 +388,7 @@ final class ApiHandler extends Handler.Abstract {
             throw new ApiException(415, "unsupported_media_type", "the body must be a compact JWS sent as"
                     + " Content-Type: application/jose");
         }
-        byte[] body = readBounded(request, MAX_REDEMPTION_BODY_BYTES);
+        byte[] body = readBounded(request, max);
         String text = new String(body, java.nio.charset.StandardCharsets.US_ASCII).strip();
         if (text.isEmpty()) {
             throw ApiException.badRequest("invalid_request", "the body must be a compact JWS");

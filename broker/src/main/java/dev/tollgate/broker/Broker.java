@@ -66,6 +66,7 @@ public final class Broker implements AutoCloseable {
     private final Settlement settlement;
     private final Charges charges;
     private final PayWordCertificates certificates;
+    private final ScripCancels cancels;
     private final BuyerLogins logins;
     private ScheduledExecutorService sweeper;
     private Server server;
@@ -79,7 +80,7 @@ public final class Broker implements AutoCloseable {
     }
 
     private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement,
-                   Charges charges, PayWordCertificates certificates) {
+                   Charges charges, PayWordCertificates certificates, ScripCancels cancels) {
         this.logins = new BuyerLogins(store, settings.clock());
         this.settings = settings;
         this.store = store;
@@ -88,6 +89,7 @@ public final class Broker implements AutoCloseable {
         this.settlement = settlement;
         this.charges = charges;
         this.certificates = certificates;
+        this.cancels = cancels;
     }
 
     /** A builder with no settings; {@link Builder#dataDir} is required. */
@@ -126,7 +128,8 @@ public final class Broker implements AutoCloseable {
         s.addConnector(c);
         BrowserPages pages = new BrowserPages(issuer, settlement, logins, new BrowserSessions(settings.clock()),
                 store::seller);
-        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, settings.demoMode(), pages));
+        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, settings.demoMode(), pages,
+                cancels));
         s.setStopTimeout(settings.stopTimeout().toMillis());
         try {
             s.start();
@@ -490,7 +493,8 @@ public final class Broker implements AutoCloseable {
                         settlementGrace);
                 Charges charges = new Charges(store, sellerTokens, signer, iss);
                 PayWordCertificates certificates = new PayWordCertificates(payword, signer, issuerService);
-                return new Broker(settings, store, keys, issuerService, settlement, charges, certificates);
+                return new Broker(settings, store, keys, issuerService, settlement, charges, certificates,
+                        new ScripCancels(store, sellerTokens, clock));
             } catch (IOException | SQLException e) {
                 if (store != null) {
                     try {

@@ -2,9 +2,7 @@ package dev.tollgate.broker;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Set;
-import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -53,17 +51,8 @@ final class Charges {
     Confirmed charge(String compact) throws ApiException, SQLException {
         SellerTokens.Verified request = tokens.verify(compact, CHARGE_TYPE, MAX_CHARGE_LIFETIME, "expired_request");
         ObjectNode body = request.claims();
-        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!CHARGE_CLAIMS.contains(field)) {
-                throw SellerTokens.invalid("unknown claim '" + ApiException.printable(field) + "'; allowed: "
-                        + String.join(", ", new TreeSet<>(CHARGE_CLAIMS)));
-            }
-        }
-        String jti = SellerTokens.text(body, "jti");
-        if (jti == null || jti.isEmpty() || jti.length() > 128 || !ApiException.printableAscii(jti)) {
-            throw SellerTokens.invalid("'jti' is required: the charge id, 1 to 128 printable ASCII characters");
-        }
+        SellerTokens.allowOnly(body, CHARGE_CLAIMS);
+        String jti = SellerTokens.requestId(body, "the charge id");
         String scrip = SellerTokens.text(body, "scrip");
         if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
             throw SellerTokens.invalid("'scrip' is required: the scrip's jti");
