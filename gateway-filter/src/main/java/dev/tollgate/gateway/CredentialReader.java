@@ -18,7 +18,7 @@ import java.time.Clock;
 import java.util.Objects;
 
 /**
- * Turns a {@code PAYMENT-SIGNATURE} header or a {@code tollgate_scrip} cookie into a {@link Credential}: decodes,
+ * Turns a {@code PAYMENT-SIGNATURE} header or a {@code __Host-tollgate_scrip} cookie into a {@link Credential}: decodes,
  * checks what the buyer agreed to against this seller, verifies the scrip. Runs once per distinct credential;
  * the outcome is cached.
  */
