@@ -40,7 +40,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 measure() { # case seconds -> "requests/s CPU-µs-per-request"
     local c=$1 d=$2 before after out extra=()
     [[ $c == freehdr || $c == paid ]] && extra=(-H "PAYMENT-SIGNATURE: $header")
-    [[ $c == cookie ]] && extra=(-H "Cookie: tollgate_scrip=$token")
+    # A click on the site, as a browser sends it: the cookie pays only for a navigation the person made.
+    [[ $c == cookie ]] && extra=(-H "Cookie: __Host-tollgate_scrip=$token" -H "Sec-Fetch-Site: same-origin"
+        -H "Sec-Fetch-Mode: navigate" -H "Sec-Fetch-Dest: document")
     before=$(cpu_ticks)
     out=$(wrk -t1 -c"$connections" -d"${d}s" "${extra[@]}" "${url[$c]}")
     after=$(cpu_ticks)

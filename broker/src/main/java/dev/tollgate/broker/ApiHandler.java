@@ -43,6 +43,7 @@ final class ApiHandler extends Handler.Abstract {
     static final String ACCOUNTS_PATH = "/v1/accounts";
     static final String ME_PATH = "/v1/accounts/me";
     static final String SCRIP_PATH = "/v1/scrip";
+    static final String CANCEL_PATH = "/v1/scrip/cancel";
     static final String REDEMPTIONS_PATH = "/v1/redemptions";
     static final String CHARGES_PATH = "/v1/charges";
     static final String VOIDS_PATH = "/v1/charges/void";
@@ -94,10 +95,12 @@ final class ApiHandler extends Handler.Abstract {
     private final PayWordCertificates certificates;
     private final boolean demoMode;
     private final BrowserPages pages;
+    private final ScripCancels cancels;
 
     ApiHandler(Issuer issuer, KeyRing keys, Settlement settlement, Charges charges,
-               PayWordCertificates certificates, boolean demoMode, BrowserPages pages) {
+               PayWordCertificates certificates, boolean demoMode, BrowserPages pages, ScripCancels cancels) {
         this.pages = pages;
+        this.cancels = cancels;
         this.issuer = issuer;
         this.keys = keys;
         this.settlement = settlement;
@@ -178,6 +181,10 @@ final class ApiHandler extends Handler.Abstract {
             case VOIDS_PATH -> {
                 requireMethod(method, "POST");
                 sendJson(response, callback, 200, charges.voidCharges(readJose(request)));
+            }
+            case CANCEL_PATH -> {
+                requireMethod(method, "POST");
+                cancel(readJose(request, ScripCancels.MAX_BODY_BYTES), response, callback);
             }
             default -> {
                 java.util.regex.Matcher m = STATEMENT_PATH.matcher(path);
@@ -275,6 +282,15 @@ final class ApiHandler extends Handler.Abstract {
         out.put("redeemed", Long.toString(confirmed.result().redeemed()));
         out.put("remaining", Long.toString(confirmed.result().remaining()));
         out.put("confirmation", confirmed.confirmation());
+        sendJson(response, callback, 200, out);
+    }
+
+    private void cancel(String compact, Response response, Callback callback) throws ApiException, SQLException {
+        ScripCancels.Returned returned = cancels.cancel(compact);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("status", "returned");
+        out.put("scrip", returned.scrip());
+        out.put("returned", Long.toString(returned.returned()));
         sendJson(response, callback, 200, out);
     }
 

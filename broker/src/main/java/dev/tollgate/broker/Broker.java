@@ -66,6 +66,7 @@ public final class Broker implements AutoCloseable {
     private final Settlement settlement;
     private final Charges charges;
     private final PayWordCertificates certificates;
+    private final ScripCancels cancels;
     private final BuyerLogins logins;
     private final ScripIdempotency idempotency;
     private ScheduledExecutorService sweeper;
@@ -81,7 +82,8 @@ public final class Broker implements AutoCloseable {
     }
 
     private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement,
-                   Charges charges, PayWordCertificates certificates, ScripIdempotency idempotency) {
+                   Charges charges, PayWordCertificates certificates, ScripIdempotency idempotency,
+                   ScripCancels cancels) {
         this.logins = new BuyerLogins(store, settings.clock());
         this.idempotency = idempotency;
         this.settings = settings;
@@ -91,6 +93,7 @@ public final class Broker implements AutoCloseable {
         this.settlement = settlement;
         this.charges = charges;
         this.certificates = certificates;
+        this.cancels = cancels;
     }
 
     /** A builder with no settings; {@link Builder#dataDir} is required. */
@@ -136,7 +139,7 @@ public final class Broker implements AutoCloseable {
         s.addConnector(c);
         BrowserPages pages = new BrowserPages(issuer, settlement, logins, new BrowserSessions(settings.clock()),
                 store::seller);
-        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, demo, pages));
+        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, demo, pages, cancels));
         s.setStopTimeout(settings.stopTimeout().toMillis());
         try {
             s.start();
@@ -544,7 +547,7 @@ public final class Broker implements AutoCloseable {
                 Charges charges = new Charges(store, sellerTokens, signer, iss);
                 PayWordCertificates certificates = new PayWordCertificates(payword, signer, issuerService);
                 return new Broker(settings, store, keys, issuerService, settlement, charges, certificates,
-                        idempotency);
+                        idempotency, new ScripCancels(store, sellerTokens, clock));
             } catch (IOException | SQLException | RuntimeException e) {
                 if (store != null) {
                     try {

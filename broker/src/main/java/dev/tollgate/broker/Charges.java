@@ -4,10 +4,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -65,11 +63,8 @@ final class Charges {
     Confirmed charge(String compact) throws ApiException, SQLException {
         SellerTokens.Verified request = tokens.verify(compact, CHARGE_TYPE, MAX_CHARGE_LIFETIME, "expired_request");
         ObjectNode body = request.claims();
-        allowOnly(body, CHARGE_CLAIMS);
-        String jti = SellerTokens.text(body, "jti");
-        if (!isChargeId(jti)) {
-            throw SellerTokens.invalid("'jti' is required: the charge id, 1 to 128 printable ASCII characters");
-        }
+        SellerTokens.allowOnly(body, CHARGE_CLAIMS);
+        String jti = SellerTokens.requestId(body, "the charge id");
         String scrip = SellerTokens.text(body, "scrip");
         if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
             throw SellerTokens.invalid("'scrip' is required: the scrip's jti");
@@ -128,10 +123,8 @@ final class Charges {
     ObjectNode voidCharges(String compact) throws ApiException, SQLException {
         SellerTokens.Verified request = tokens.verify(compact, VOID_TYPE, MAX_VOID_LIFETIME, "expired_request");
         ObjectNode body = request.claims();
-        allowOnly(body, VOID_CLAIMS);
-        if (!isChargeId(SellerTokens.text(body, "jti"))) {
-            throw SellerTokens.invalid("'jti' is required: the request id, 1 to 128 printable ASCII characters");
-        }
+        SellerTokens.allowOnly(body, VOID_CLAIMS);
+        SellerTokens.requestId(body, "the request id");
         JsonNode list = body.get("charges");
         if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_VOIDS) {
             throw SellerTokens.invalid("'charges' must be an array of 1 to " + MAX_VOIDS + " charge ids");
@@ -173,15 +166,5 @@ final class Charges {
     /** A charge id: 1 to 128 printable ASCII characters (the gateway's receipt id). */
     private static boolean isChargeId(String id) {
         return id != null && !id.isEmpty() && id.length() <= 128 && ApiException.printableAscii(id);
-    }
-
-    private static void allowOnly(ObjectNode body, Set<String> allowed) throws ApiException {
-        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!allowed.contains(field)) {
-                throw SellerTokens.invalid("unknown claim '" + ApiException.printable(field) + "'; allowed: "
-                        + String.join(", ", new TreeSet<>(allowed)));
-            }
-        }
     }
 }

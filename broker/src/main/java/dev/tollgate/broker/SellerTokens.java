@@ -8,7 +8,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Iterator;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -161,6 +164,27 @@ final class SellerTokens {
             throw invalid("'" + field + "' is required: whole seconds since the epoch");
         }
         return value.longValue();
+    }
+
+    /** Refuses a token with a claim outside {@code allowed}, naming it (shortened) and the allowed ones. */
+    static void allowOnly(ObjectNode claims, Set<String> allowed) throws ApiException {
+        for (Iterator<String> it = claims.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!allowed.contains(field)) {
+                throw invalid("unknown claim '" + ApiException.printable(field.length() > 40
+                        ? field.substring(0, 40) + "..." : field) + "'; allowed: "
+                        + String.join(", ", new TreeSet<>(allowed)));
+            }
+        }
+    }
+
+    /** The request's {@code jti} ({@code what} it names, for the refusal): 1 to 128 printable ASCII characters. */
+    static String requestId(ObjectNode claims, String what) throws ApiException {
+        String jti = text(claims, "jti");
+        if (jti == null || jti.isEmpty() || jti.length() > 128 || !ApiException.printableAscii(jti)) {
+            throw invalid("'jti' is required: " + what + ", 1 to 128 printable ASCII characters");
+        }
+        return jti;
     }
 
     static ApiException invalid(String message) {

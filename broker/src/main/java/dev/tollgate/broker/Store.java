@@ -552,12 +552,12 @@ final class Store implements AutoCloseable {
     }
 
     /** A scrip row as a redemption or an online charge reads it, inside its transaction. */
-    private record HeldScrip(String buyer, String seller, long budget, long redeemed, String status,
+    record HeldScrip(String buyer, String seller, long budget, long redeemed, String status,
                              long expiresAt) {
     }
 
     /** The scrip {@code jti}, or {@code null} if the broker never issued it. */
-    private static HeldScrip heldScrip(Connection c, String jti) throws SQLException {
+    static HeldScrip heldScrip(Connection c, String jti) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT buyer, seller, budget, redeemed, status,"
                 + " expires_at FROM scrip WHERE jti = ?")) {
             ps.setString(1, jti);
@@ -709,7 +709,7 @@ final class Store implements AutoCloseable {
         return due;
     }
 
-    private static void returnScrip(Connection c, String jti, String buyer, long remainder, long now)
+    static void returnScrip(Connection c, String jti, String buyer, long remainder, long now)
             throws SQLException {
         if (remainder > 0) {
             update(c, "UPDATE buyers SET reserved = reserved - ?, balance = balance + ? WHERE id = ?"

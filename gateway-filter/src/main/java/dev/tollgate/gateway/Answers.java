@@ -28,13 +28,17 @@ final class Answers {
                 ? StreamKeys.keyOf(rule, TollgateFilter.pathOf(request)) : null;
         PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message, null);
         send402(request, response, offer, () -> {
-            String payLink = current.browser == null || request.getMethod().equals("HEAD") ? null
+            // "Continue and pay" posts the allowance the cookie check left; what a page loads or the browser
+            // fetches ahead starts no purchase (its state cookie would replace the one of the buyer's purchase).
+            Object allowance = request.getAttribute(BrowserFlow.CONTINUE_ATTRIBUTE);
+            Offers.Continue confirm = allowance == null ? null : new Offers.Continue(request.getContextPath()
+                    + BrowserFlow.CONFIRM_PATH, (String) allowance, BrowserFlow.returnPath(request));
+            String payLink = current.browser == null || confirm != null || request.getMethod().equals("HEAD")
+                    || !FetchMetadata.of(request).mayStartPurchase() ? null
                     : current.browser.start(request, response, config, rule);
             boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
                     && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
-            // A same-origin link to this very URL: following it is the buyer's own click, which the cookie may pay.
-            String continueLink = code == ErrorCode.CONFIRMATION_REQUIRED ? BrowserFlow.returnPath(request) : null;
-            return Offers.html(config, rule, stream, code, message, payLink, topUp, continueLink);
+            return Offers.html(config, rule, stream, code, message, payLink, topUp, confirm);
         });
     }
 

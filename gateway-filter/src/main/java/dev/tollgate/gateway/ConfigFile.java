@@ -20,7 +20,8 @@ record ConfigFile(Seller seller, Broker broker, Located<String> currency, Locate
     record Broker(Located<String> id, Located<String> name, Located<String> issuer, Located<String> jwksUrl,
                   Located<String> tokenEndpoint, Located<String> keyRefresh, Located<String> unknownKidRefetch,
                   Located<String> maxStale, Located<String> clockSkew, Located<String> redemptionUrl,
-                  Located<String> chargeUrl, Located<String> payUrl, Located<String> trustFile) {
+                  Located<String> chargeUrl, Located<String> payUrl, Located<String> trustFile,
+                  Located<String> cancelUrl) {
     }
 
     record Ledger(Located<String> type, Located<String> file, Located<String> durability,

@@ -202,14 +202,8 @@ final class ConfigValidator {
     /** PROTOCOL.md section 7: where and how fast the broker confirms online charges. */
     private GatewayConfig.Online online(ConfigFile raw, GatewayConfig.Broker broker, Currency currency) {
         ConfigFile.Broker rawBroker = raw.broker();
-        URI chargeUri = null;
-        if (rawBroker != null && rawBroker.chargeUrl() != null && rawBroker.chargeUrl().value() != null) {
-            chargeUri = setting(rawBroker.chargeUrl(), "broker.charge-url", value -> url(value, true));
-        } else if (broker != null && broker.issuer() != null) {
-            String issuer = broker.issuer().trim();
-            chargeUri = URI.create((issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer)
-                    + "/v1/charges");
-        }
+        URI chargeUri = brokerUrl(rawBroker == null ? null : rawBroker.chargeUrl(), "broker.charge-url", broker,
+                "/v1/charges");
         Duration timeout = optional(raw.onlineTimeout(), "online-timeout", between("100ms", "10s"),
                 Duration.ofSeconds(2));
         Optional<Money> above = Optional.empty();
@@ -230,6 +224,18 @@ final class ConfigValidator {
         return new GatewayConfig.Online(chargeUri, timeout, above);
     }
 
+    /** A broker endpoint: the setting if given, else {@code path} under the broker's issuer; null if neither is. */
+    private URI brokerUrl(Located<String> raw, String name, GatewayConfig.Broker broker, String path) {
+        if (raw != null && raw.value() != null) {
+            return setting(raw, name, value -> url(value, true));
+        }
+        if (broker == null || broker.issuer() == null) {
+            return null;
+        }
+        String issuer = broker.issuer().trim();
+        return URI.create((issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer) + path);
+    }
+
     private static Money positivePrice(String text, Currency currency, String whenZero) {
         Money money = Money.parse(text, currency);
         if (!money.currency().equals(currency)) {
@@ -244,14 +250,10 @@ final class ConfigValidator {
 
     private GatewayConfig.Settlement settlement(ConfigFile.Broker rawBroker, GatewayConfig.Broker broker,
                                                 ConfigFile.Settlement raw) {
-        URI redemption = null;
-        if (rawBroker != null && rawBroker.redemptionUrl() != null && rawBroker.redemptionUrl().value() != null) {
-            redemption = setting(rawBroker.redemptionUrl(), "broker.redemption-url", value -> url(value, true));
-        } else if (broker != null && broker.issuer() != null) {
-            String issuer = broker.issuer().trim();
-            redemption = URI.create((issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer)
-                    + "/v1/redemptions");
-        }
+        URI redemption = brokerUrl(rawBroker == null ? null : rawBroker.redemptionUrl(), "broker.redemption-url",
+                broker, "/v1/redemptions");
+        URI cancel = brokerUrl(rawBroker == null ? null : rawBroker.cancelUrl(), "broker.cancel-url", broker,
+                "/v1/scrip/cancel");
         Duration interval = Duration.ofSeconds(60);
         Integer batchSize = 500;
         Duration maxBackoff = Duration.ofMinutes(5);
@@ -263,11 +265,11 @@ final class ConfigValidator {
             refundWindow = optional(raw.refundWindow(), "settlement.refund-window", between("1s", "10m"),
                     refundWindow);
         }
-        if (redemption == null || interval == null || batchSize == null || maxBackoff == null
+        if (redemption == null || cancel == null || interval == null || batchSize == null || maxBackoff == null
                 || refundWindow == null) {
             return null;
         }
-        return new GatewayConfig.Settlement(redemption, interval, batchSize, maxBackoff, refundWindow);
+        return new GatewayConfig.Settlement(redemption, cancel, interval, batchSize, maxBackoff, refundWindow);
     }
 
     /** PROTOCOL.md section 6: a batch carries 1 to 1000 claims. */

@@ -19,7 +19,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Turns a {@code PAYMENT-SIGNATURE} header or a {@code tollgate_scrip} cookie into a {@link Credential}: decodes,
+ * Turns a {@code PAYMENT-SIGNATURE} header or a {@code __Host-tollgate_scrip} cookie into a {@link Credential}: decodes,
  * checks what the buyer agreed to against this seller, verifies the scrip. Runs once per distinct credential;
  * the outcome is cached.
  */

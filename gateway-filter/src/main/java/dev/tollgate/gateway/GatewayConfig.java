@@ -51,13 +51,14 @@ public final class GatewayConfig {
      * How charges are redeemed at the broker (see {@code docs/PROTOCOL.md} section 6).
      *
      * @param redemptionUri where batches of claims are POSTed ({@code broker.redemption-url})
+     * @param cancelUri where scrip the gateway will never charge is cancelled ({@code broker.cancel-url})
      * @param interval how often a batch is sent at most, unless {@code batchSize} claims are waiting
      * @param batchSize the most claims in one batch
      * @param maxBackoff the longest wait between two attempts while the broker is unreachable or refuses batches
      * @param refundWindow how long a forwarded request's charge may still be refunded when its app fails before
      *     content is sent; the charge is final, and claimed, after it ({@code settlement.refund-window})
      */
-    public record Settlement(URI redemptionUri, Duration interval, int batchSize, Duration maxBackoff,
+    public record Settlement(URI redemptionUri, URI cancelUri, Duration interval, int batchSize, Duration maxBackoff,
                              Duration refundWindow) {
 
         /** {@code settlement.refund-window} when the config does not set it. */

@@ -33,6 +33,16 @@ final class Offers {
      */
     static final int MAX_HEADER_CHARS = 5 * 1024;
 
+    /**
+     * A "Continue and pay" button: a POST of {@code allowance} and {@code path} to {@code action}.
+     *
+     * @param action the confirmation endpoint, within the filter's context
+     * @param allowance the sealed allowance for this page and price
+     * @param path the page's local path
+     */
+    record Continue(String action, String allowance, String path) {
+    }
+
     private Offers() {
     }
 
@@ -215,11 +225,11 @@ final class Offers {
      * escaped; it carries no script.
      *
      * @param payLink the broker's pay page for this purchase, URL-encoded already; null for no link
-     * @param continueLink this request's local URL, for a buyer who came from another site to pay from the budget
-     *     already given with a click; null for none
+     * @param confirm the button for a buyer whose budget in the cookie pays this page only with a click (it came from
+     *     another site, or the browser did not say how); null for none
      */
     static byte[] html(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
-                       String payLink, boolean topUp, String continueLink) {
+                       String payLink, boolean topUp, Continue confirm) {
         Money price = rule.price();
         String what = rule.description().isEmpty() ? "This page" : rule.description();
         String broker = escape(config.broker().name());
@@ -228,10 +238,13 @@ final class Offers {
                         + escape(message == null ? error.code() : message) + ".</p>\n"
                 : "<p role=\"alert\">Your payment was not accepted: " + escape(message == null ? error.code()
                         : message) + " (" + escape(error.code()) + ")</p>\n";
-        if (continueLink != null) {
-            reason = "<p>" + escape(message) + ".</p>\n<p><a class=\"pay\" href=\"" + escape(continueLink)
-                    + "\" aria-describedby=\"price model\">Continue and pay " + escape(price.toDecimalString()) + " "
-                    + escape(price.currency().getCurrencyCode()) + "</a></p>\n";
+        if (confirm != null) {
+            reason = "<p>" + escape(Character.toUpperCase(message.charAt(0)) + message.substring(1)) + ".</p>\n<form method=\"post\" action=\"" + escape(confirm.action())
+                    + "\">\n<input type=\"hidden\" name=\"allowance\" value=\"" + escape(confirm.allowance()) + "\">\n"
+                    + "<input type=\"hidden\" name=\"path\" value=\"" + escape(confirm.path()) + "\">\n"
+                    + "<p><button class=\"pay\" type=\"submit\" aria-describedby=\"price model\">Continue and pay "
+                    + escape(price.toDecimalString()) + " " + escape(price.currency().getCurrencyCode())
+                    + "</button></p>\n</form>\n";
             payLink = null;
         }
         String pay = payLink == null ? "" : "<p><a class=\"pay\" href=\"" + escape(payLink)
@@ -243,9 +256,10 @@ final class Offers {
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 + "<title>Payment required - " + escape(config.sellerName()) + "</title>\n"
                 + "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
-                + "line-height:1.5}.price{font-size:1.5rem;font-weight:bold}a.pay{display:inline-block;"
-                + "padding:.6rem 1.2rem;background:#1a56db;color:#fff;border-radius:.4rem;text-decoration:none;"
-                + "font-weight:bold}a.pay:focus{outline:3px solid #f59e0b}.hint,.programs{color:#444}</style>\n"
+                + "line-height:1.5}.price{font-size:1.5rem;font-weight:bold}.pay{display:inline-block;"
+                + "padding:.6rem 1.2rem;background:#1a56db;color:#fff;border:0;border-radius:.4rem;"
+                + "text-decoration:none;font:inherit;font-weight:bold;cursor:pointer}.pay:focus{outline:3px solid "
+                + "#f59e0b}.hint,.programs{color:#444}</style>\n"
                 + "</head>\n<body>\n<main>\n"
                 + "<h1>Payment required</h1>\n"
                 + "<p>" + escape(what) + " from " + escape(config.sellerName()) + " costs</p>\n"

@@ -39,9 +39,13 @@ final class PerStream {
         this.until = now.plus(rule.window().orElseThrow());
     }
 
-    /** Charges the price once per stream and window: {@link ChargeResult.Entitled} when already paid for. */
-    ChargeResult charge(Ledger ledger, ScripAccount scrip) throws LedgerUnavailableException {
-        return ledger.chargeStream(scrip, rule.price().micros(), entitlement, now, until);
+    /**
+     * Charges the price once per stream and window: {@link ChargeResult.Entitled} when already paid for. Without
+     * {@code mayCharge} only that: a charge is asked for more than any budget holds, so the ledger refuses it.
+     */
+    ChargeResult charge(Ledger ledger, ScripAccount scrip, boolean mayCharge) throws LedgerUnavailableException {
+        return ledger.chargeStream(scrip, mayCharge ? rule.price().micros() : Long.MAX_VALUE, entitlement, now,
+                until);
     }
 
     /** The receipt of the charge that bought the entitlement. */

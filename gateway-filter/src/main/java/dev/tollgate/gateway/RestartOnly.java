@@ -38,7 +38,7 @@ final class RestartOnly {
             return "broker.trust-file";
         }
         if (!running.settlement().equals(next.settlement())) {
-            return "broker.redemption-url or settlement.*";
+            return "broker.redemption-url, broker.cancel-url or settlement.*";
         }
         if (running.clientLimits().clients() != next.clientLimits().clients()) {
             return "failed-payments.clients";

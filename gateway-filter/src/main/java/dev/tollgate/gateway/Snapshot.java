@@ -13,7 +13,7 @@ final class Snapshot {
     /** The x402 network buyers must name: {@code tollgate:<broker id>}. */
     final String network;
     final String currency;
-    /** The browser flow's purchases in progress, kept across reloads; null where no browser pays (benchmarks). */
+    /** The browser flow, kept across reloads; null where no browser pays (benchmarks). */
     final BrowserFlow browser;
 
     Snapshot(GatewayConfig config) {

@@ -9,6 +9,7 @@ import dev.tollgate.gateway.settlement.OnlineCharger;
 import dev.tollgate.gateway.settlement.OnlineVoids;
 import dev.tollgate.gateway.settlement.RefundHold;
 import dev.tollgate.gateway.settlement.RefundHolds;
+import dev.tollgate.gateway.settlement.ScripCanceller;
 import dev.tollgate.gateway.settlement.SettlementStatus;
 import dev.tollgate.gateway.settlement.Settler;
 import dev.tollgate.protocol.Money;
@@ -52,8 +53,11 @@ public final class TollgateFilter implements Filter {
 
     /** Init-param naming the config file; {@code ${name}} is replaced by a system property or variable. */
     public static final String CONFIG_INIT_PARAM = "config";
-    /** The cookie the browser flow keeps the scrip in. */
-    public static final String SCRIP_COOKIE = "tollgate_scrip";
+    /**
+     * The cookie the browser flow keeps the scrip in. {@code __Host-}: browsers keep it only if this host set it over
+     * HTTPS, with {@code Path=/} and no domain, so a sibling subdomain cannot plant scrip of its own.
+     */
+    public static final String SCRIP_COOKIE = "__Host-tollgate_scrip";
     /** The path, within the filter's context, where the broker returns a browser buyer with scrip. */
     public static final String CALLBACK_PATH = BrowserFlow.CALLBACK_PATH;
     /** Servlet-context attribute under which the filter makes itself available to the seller's app. */
@@ -78,6 +82,7 @@ public final class TollgateFilter implements Filter {
     private OnlineCharger onlineCharger;
     private RefundHolds holds;
     private OnlineVoids onlineVoids;
+    private ScripCanceller canceller;
     private PaidForwarding forwarding;
     /** The PayWord payment path; package-private for tests. */
     PayWordPayments payWords;
@@ -137,7 +142,8 @@ public final class TollgateFilter implements Filter {
             reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh(), failures);
             payWords = PayWordPayments.start(config, verification.keys(), ledger, forwarding, holds,
                     settler::charged, clock, settings.cacheSize, failures);
-            browser = new BrowserFlow(clock);
+            canceller = settler.scripCanceller(config.settlement().cancelUri());
+            browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, canceller);
             snapshot = new Snapshot(config, browser);
             if (settings.watch) {
                 watcher = new ConfigWatcher(file, this::reload);
@@ -239,7 +245,11 @@ public final class TollgateFilter implements Filter {
         String method = upperCase(request.getMethod());
         String path = pathOf(request);
         if (path.equals(BrowserFlow.CALLBACK_PATH)) {
-            browser.callback(request, response, method, reader, credentials);
+            browser.callback(request, response, method, reader, credentials, snapshot.config);
+            return;
+        }
+        if (path.equals(BrowserFlow.CONFIRM_PATH)) {
+            browser.confirm(request, response, method);
             return;
         }
         Snapshot current = snapshot;
@@ -253,6 +263,7 @@ public final class TollgateFilter implements Filter {
             return;
         }
         Credential.Verified paid;
+        PaymentException entitledOnly = null;
         try {
             Credential read = reader.fromRequest(request, current, credentials);
             // --- PayWord hook (PROTOCOL.md section 8): PayWordPayments checks, charges and forwards it.
@@ -269,12 +280,17 @@ public final class TollgateFilter implements Filter {
             }
             checkStillAcceptable(paid, current, rule);
             if (paid.network() == null && current.browser != null) { // paid from the browser flow's cookie
-                PaymentException refused = current.browser.checkCookieRequest(request, rule.price().micros(),
+                PaymentException refused = current.browser.checkCookieRequest(request, paid, rule.price().micros(),
                         current.config.sellerName());
-                if (refused != null) {
+                if (refused != null && rule.charge() != ChargeModel.PER_STREAM) {
                     throw refused;
                 }
+                entitledOnly = refused; // a stream's ranges and segments pass on an entitlement: they charge nothing
             }
+        } catch (LedgerUnavailableException e) {
+            LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
+            Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+            return;
         } catch (PaymentException e) {
             Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
             return;
@@ -298,7 +314,7 @@ public final class TollgateFilter implements Filter {
         RefundHold hold = holds.scrip(paid.scrip().issuer(), paid.scrip().jti(), rule.price().micros());
         boolean endsLater = false;
         try {
-            endsLater = chargeAndForward(request, response, chain, current, rule, paid, path, hold);
+            endsLater = chargeAndForward(request, response, chain, current, rule, paid, path, hold, entitledOnly);
         } finally {
             if (!endsLater) {
                 hold.end();
@@ -309,10 +325,13 @@ public final class TollgateFilter implements Filter {
     /**
      * Charges the scrip and forwards the request. Returns whether the request went asynchronous with its charge still
      * refundable, in which case its listener ends the hold.
+     *
+     * @param entitledOnly for a per-stream request that may not be charged, why not: it passes only on an entitlement
      */
     private boolean chargeAndForward(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                                      Snapshot current, PriceRule rule, Credential.Verified paid, String path,
-                                     RefundHold hold) throws IOException, ServletException {
+                                     RefundHold hold, PaymentException entitledOnly)
+            throws IOException, ServletException {
         ChargeResult result;
         PerStream stream = rule.charge() == ChargeModel.PER_STREAM ? new PerStream(rule, path, clock) : null;
         if (rule.online() && !onlineVoids.admits(paid.scrip().jti())) {
@@ -322,7 +341,7 @@ public final class TollgateFilter implements Filter {
             return false;
         }
         try {
-            result = stream != null ? stream.charge(ledger, paid.scrip())
+            result = stream != null ? stream.charge(ledger, paid.scrip(), entitledOnly == null)
                     : ledger.charge(paid.scrip(), rule.price().micros(), path);
         } catch (LedgerUnavailableException | RuntimeException e) {
             LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
@@ -332,6 +351,10 @@ public final class TollgateFilter implements Filter {
         if (result instanceof ChargeResult.Entitled entitled) {
             hold.end(); // nothing charged: the request holds nothing while it runs
             stream.forwardEntitled(request, response, chain, current, paid, entitled);
+            return false;
+        }
+        if (entitledOnly != null) {
+            Answers.paymentRequired(request, response, current, rule, entitledOnly.code(), entitledOnly.getMessage());
             return false;
         }
         if (!(result instanceof ChargeResult.Charged)) {
@@ -477,6 +500,9 @@ public final class TollgateFilter implements Filter {
         }
         if (verification != null) {
             verification.close();
+        }
+        if (canceller != null) {
+            canceller.close();
         }
         if (settler != null) {
             settler.close(); // one final batch, with a short deadline, while the ledger is still open

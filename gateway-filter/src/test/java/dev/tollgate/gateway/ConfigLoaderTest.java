@@ -227,6 +227,21 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void theCancelUrlDefaultsUnderTheIssuerAndMustBeHttpsExceptOnLoopback() throws Exception {
+        GatewayConfig defaults = GatewayConfig.load(write(HEADER));
+        assertThat(defaults.settlement().cancelUri()).hasToString("https://broker.test/v1/scrip/cancel");
+        GatewayConfig loopback = GatewayConfig.load(write(HEADER.replace("broker:\n",
+                "broker:\n  cancel-url: http://127.0.0.1:9/cancel\n")));
+        assertThat(loopback.settlement().cancelUri()).hasToString("http://127.0.0.1:9/cancel");
+
+        InvalidConfigException e = problemsOf(HEADER.replace("broker:\n",
+                "broker:\n  cancel-url: http://broker.example/v1/scrip/cancel\n"));
+
+        assertThat(e.problems()).singleElement().asString().contains(":5:15: broker.cancel-url:")
+                .contains("must use https");
+    }
+
+    @Test
     void rejectsBadDurationsIdsAndCurrencies() throws Exception {
         InvalidConfigException e = problemsOf(HEADER.replace("id: test", "id: 'not valid!'")
                 .replace("currency: USD", "currency: XYZ") + "broker-typo: 1\n");

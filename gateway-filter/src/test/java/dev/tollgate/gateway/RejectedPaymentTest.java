@@ -151,7 +151,8 @@ final class RejectedPaymentTest {
 
     @Test
     void aGarbageCookieIsRefusedNotIgnored() throws Exception {
-        HttpTester.Response response = gateway.get("/articles/one", "Cookie", "tollgate_scrip=garbage");
+        HttpTester.Response response = gateway.get("/articles/one", BrowserRequests.withScrip(
+                BrowserRequests.CLICK_HERE, "garbage", null));
         assertRefused(response, "invalid_token");
     }
 

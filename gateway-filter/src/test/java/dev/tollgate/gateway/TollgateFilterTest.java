@@ -135,7 +135,8 @@ final class TollgateFilterTest {
     void theCookieFlowPaysWithoutAHeader() throws Exception {
         String token = gateway.broker.scrip().budget("100000").sign();
 
-        HttpTester.Response response = gateway.get("/articles/one", "Cookie", "other=1; tollgate_scrip=" + token);
+        HttpTester.Response response = gateway.get("/articles/one", BrowserRequests.withScrip(
+                BrowserRequests.CLICK_HERE, token, "other=1"));
 
         assertThat(response.getStatus()).isEqualTo(200);
         assertThat(receiptOf(response).extra()).containsEntry("remaining", "50000");

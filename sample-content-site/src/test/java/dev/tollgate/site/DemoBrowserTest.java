@@ -28,10 +28,12 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The browser purchase flow end to end in a real headless Chromium (Debian's {@code chromium} and
- * {@code chromium-driver}): paywall, broker login and consent, article, silent second charge, a video played through
- * Range requests and charged once, settlement matching the broker's books, the dashboard, and the top-up offered once
- * the budget ran out. Screenshots of the paywall, the consent page and the dashboard are saved under
- * {@code target/screenshots/}.
+ * {@code chromium-driver}): paywall, broker login and consent, article, its reload and Back (the buyer's own: paid
+ * like a click, never "from another site"), silent second charge, a page's {@code fetch()} and {@code <img>} of paid
+ * URLs (refused, nothing charged), a navigation from another site paid after "Continue and pay", a video played
+ * through Range requests and charged once, settlement matching the broker's books, the dashboard, and the top-up
+ * offered once the budget ran out. The back/forward cache is off, so Back asks the site again. Screenshots of the
+ * paywall, the consent page, the confirmation page and the dashboard are saved under {@code target/screenshots/}.
  */
 class DemoBrowserTest {
 
@@ -51,7 +53,7 @@ class DemoBrowserTest {
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1200,900",
+                "--disable-dev-shm-usage", "--window-size=1200,900", "--disable-features=BackForwardCache",
                 "--user-data-dir=" + Files.createDirectory(dir.resolve("chromium-profile")));
         options.setAcceptInsecureCerts(true);
         ChromeDriverService service = new ChromeDriverService.Builder()
@@ -96,10 +98,47 @@ class DemoBrowserTest {
         assertThat(text()).contains("Paying by the click").contains("You just paid 0.05 USD");
         long budget = left() + 50_000;
 
+        // Reloading the page just bought is the buyer's own navigation: charged like a click, not "another site".
+        browser.navigate().refresh();
+        await(() -> text().contains("Paying by the click"));
+        assertThat(text()).contains("You just paid 0.05 USD").doesNotContain("another site");
+        assertThat(left()).isEqualTo(budget - 100_000);
+
         // A second article is charged silently from the same budget.
         browser.get(demo.site("/articles/the-402-status-code").toString());
         assertThat(text()).contains("You just paid 0.02 USD");
-        assertThat(left()).isEqualTo(budget - 70_000);
+        assertThat(left()).isEqualTo(budget - 120_000);
+
+        // Back to the first article: the buyer's own too.
+        browser.navigate().back();
+        await(() -> text().contains("Paying by the click"));
+        assertThat(text()).contains("You just paid 0.05 USD").doesNotContain("another site");
+        assertThat(left()).isEqualTo(budget - 170_000);
+
+        // A script's fetch() and an <img> of paid URLs on this page: no content, no charge.
+        String fetched = (String) ((JavascriptExecutor) browser).executeAsyncScript(
+                "var done = arguments[arguments.length - 1];"
+                + "fetch('/articles/durable-before-served', {headers: {Accept: 'text/html'}})"
+                + ".then(r => r.text().then(t => done(r.status + ' ' + t)), e => done('failed ' + e));");
+        assertThat(fetched).startsWith("402 ").contains("pays only for pages you open yourself")
+                .doesNotContain("writes the charge down before it sends");
+        Object image = ((JavascriptExecutor) browser).executeAsyncScript(
+                "var done = arguments[arguments.length - 1]; var i = new Image();"
+                + "i.onload = () => done('loaded'); i.onerror = () => done('refused');"
+                + "i.src = '/articles/hash-chains-explained';");
+        assertThat(image).isEqualTo("refused");
+
+        // A navigation another site started (the broker's origin: another port, the same site) asks first.
+        browser.get(demo.site.brokerUri().resolve("/.well-known/jwks.json").toString());
+        ((JavascriptExecutor) browser).executeScript("location.href = arguments[0];",
+                demo.site("/articles/the-402-status-code").toString());
+        await(() -> text().contains("Continue and pay"));
+        assertThat(text()).contains("This page was opened from another site").doesNotContain("You just paid");
+        screenshot("confirmation");
+        browser.findElement(By.cssSelector("button.pay")).click();
+        await(() -> text().contains("You just paid"));
+        assertThat(text()).contains("You just paid 0.02 USD");
+        assertThat(left()).isEqualTo(budget - 190_000);
 
         // The video plays (the player fetches it with Range requests) and is charged once.
         browser.get(demo.site("/videos/test-pattern.mp4").toString());
@@ -110,14 +149,14 @@ class DemoBrowserTest {
                 "var v = document.querySelector('video'); return v != null && v.readyState >= 1;")));
         browser.get(demo.site("/articles/hash-chains-explained").toString());
         assertThat(text()).contains("You just paid 0.03 USD");
-        assertThat(left()).isEqualTo(budget - 70_000 - 100_000 - 30_000);
+        assertThat(left()).isEqualTo(budget - 190_000 - 100_000 - 30_000);
 
         // Settlement: the broker's books show what the gateway charged, and so does the dashboard.
-        long charged = 200_000;
+        long charged = 320_000;
         await(() -> redeemedAtBroker() == charged);
         String password = demo.site.admin().generated().orElseThrow();
         browser.get("https://admin:" + password + "@localhost:" + demo.site.siteUri().getPort() + "/admin");
-        assertThat(text()).contains("Dashboard").contains("Total revenue\n0.20 USD")
+        assertThat(text()).contains("Dashboard").contains("Total revenue\n0.32 USD")
                 .contains("/articles/paying-by-the-click").contains("/videos/test-pattern.mp4");
         screenshot("dashboard");
 
@@ -168,13 +207,23 @@ class DemoBrowserTest {
     }
 
     private static void await(Condition condition) {
-        new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(AssertionError.class).until(d -> {
+        new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(AssertionError.class)
+                .withMessage(DemoBrowserTest::describePage).until(d -> {
             try {
                 return condition.holds();
             } catch (Exception e) {
                 return false;
             }
         });
+    }
+
+    /** What the browser shows, for a failed wait. */
+    private static String describePage() {
+        try {
+            return "the page at " + browser.getCurrentUrl() + " reads: " + text();
+        } catch (RuntimeException e) {
+            return "the page cannot be read: " + e;
+        }
     }
 
     private static void screenshot(String name) throws Exception {

@@ -57,6 +57,23 @@ public interface Ledger extends AutoCloseable {
      */
     void markSettled(String issuer, String jti, long settledMicros) throws LedgerUnavailableException;
 
+    /**
+     * Makes a scrip this ledger has never seen unchargeable here for good, so that the broker may return its whole
+     * budget to its buyer: the browser flow cancels scrip the broker issued for a purchase the gateway then refused
+     * (PROTOCOL.md section 10). Durable before it returns, and atomic with {@link #charge}: either a charge or load
+     * of the scrip came first, and this returns {@code false} and changes nothing, or every later charge finds no
+     * budget left.
+     *
+     * <p>The default returns {@code false}: a ledger that cannot promise this never has scrip cancelled, which then
+     * returns to its buyer at its expiry.
+     *
+     * @return {@code true} if the scrip was unknown here and now cannot be charged here
+     * @since 0.3
+     */
+    default boolean closeUnused(ScripAccount scrip) throws LedgerUnavailableException {
+        return false;
+    }
+
     // ---------------------------------------------------------------- streams (since 0.2)
 
     /**

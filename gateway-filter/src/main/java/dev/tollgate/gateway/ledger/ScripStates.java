@@ -59,17 +59,7 @@ final class ScripStates {
             ScripState loaded = select(db, key);
             db.commit(); // end the read: a write started from a read fails at once if SQLite is busy
             if (loaded == null && insert) {
-                PreparedStatement ps = db.insertScrip;
-                ps.setString(1, key.issuer());
-                ps.setString(2, key.jti());
-                ps.setString(3, scrip.buyer());
-                ps.setString(4, scrip.seller());
-                ps.setLong(5, scrip.budgetMicros());
-                ps.setString(6, scrip.currency());
-                ps.setLong(7, scrip.expiresAt().toEpochMilli());
-                ps.setLong(8, System.currentTimeMillis());
-                ps.executeUpdate();
-                db.commit();
+                insert(db, key, scrip, scrip.budgetMicros());
                 loaded = select(db, key);
                 if (loaded == null) {
                     throw new SQLException("scrip row vanished after its insert");
@@ -81,6 +71,40 @@ final class ScripStates {
             }
             return loaded;
         });
+    }
+
+    /**
+     * {@link Ledger#closeUnused}: under the database lock, as {@link #load} inserts, so a scrip is either loaded
+     * first (it has a row or a state: nothing changes) or finds the row this inserts, whose budget is 0.
+     */
+    boolean closeUnused(ScripState.Key key, ScripAccount scrip) throws LedgerUnavailableException {
+        return ledger.withDb("ledger write failed", db -> {
+            if (states.get(key) != null) {
+                return false;
+            }
+            boolean known = select(db, key) != null;
+            db.commit();
+            if (!known) {
+                insert(db, key, scrip, 0);
+            }
+            return !known;
+        });
+    }
+
+    /** Inserts the scrip's row with {@code budget} and commits it. */
+    private static void insert(LedgerStore db, ScripState.Key key, ScripAccount scrip, long budget)
+            throws SQLException {
+        PreparedStatement ps = db.insertScrip;
+        ps.setString(1, key.issuer());
+        ps.setString(2, key.jti());
+        ps.setString(3, scrip.buyer());
+        ps.setString(4, scrip.seller());
+        ps.setLong(5, budget);
+        ps.setString(6, scrip.currency());
+        ps.setLong(7, scrip.expiresAt().toEpochMilli());
+        ps.setLong(8, System.currentTimeMillis());
+        ps.executeUpdate();
+        db.commit();
     }
 
     static ScripState select(LedgerStore db, ScripState.Key key) throws SQLException {

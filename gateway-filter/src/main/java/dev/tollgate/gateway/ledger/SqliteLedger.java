@@ -476,6 +476,13 @@ public final class SqliteLedger implements Ledger {
     }
 
     @Override
+    public boolean closeUnused(ScripAccount scrip) throws LedgerUnavailableException {
+        Objects.requireNonNull(scrip, "scrip cannot be null.");
+        ensureOpen();
+        return states.closeUnused(new ScripState.Key(scrip.issuer(), scrip.jti()), scrip);
+    }
+
+    @Override
     public List<ScripTotal> unsettled(int limit) throws LedgerUnavailableException {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must not be negative: " + limit);

@@ -2,25 +2,14 @@ package dev.tollgate.gateway.settlement;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.gateway.internal.OwnerOnlyFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.EnumSet;
-import java.util.Set;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.slf4j.Logger;
@@ -39,8 +28,6 @@ final class SellerKey {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Set<PosixFilePermission> OWNER_ONLY =
-            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
     private final Ed25519PrivateKeyParameters privateKey;
     private final byte[] rawPublicKey;
@@ -61,77 +48,32 @@ final class SellerKey {
      * @throws IllegalStateException if the file exists but group or others may access it, or it is not a key
      */
     static SellerKey loadOrCreate(Path dataDir) throws IOException {
-        Files.createDirectories(dataDir);
         Path file = dataDir.resolve(FILE_NAME);
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                create(file);
-                SellerKey key = read(file);
-                LOG.info("Generated the seller key {} (thumbprint {}): register this public key at the broker: {}",
-                        file, key.thumbprint, key.publicJwk);
-                return key;
-            } catch (FileAlreadyExistsException e) {
-                // Another process created it first: use theirs.
-            }
+        OwnerOnlyFiles.Content content = OwnerOnlyFiles.readOrCreate(file, SellerKey::generate, "the seller key",
+                "delete it to generate a new key (then register the new public key at the broker)");
+        SellerKey key = parse(file, content.bytes());
+        if (content.created()) {
+            LOG.info("Generated the seller key {} (thumbprint {}): register this public key at the broker: {}",
+                    file, key.thumbprint, key.publicJwk);
+        } else {
+            LOG.info("Seller key {} (thumbprint {}); its public half, as registered at the broker: {}", file,
+                    key.thumbprint, key.publicJwk);
         }
-        SellerKey key = read(file);
-        LOG.info("Seller key {} (thumbprint {}); its public half, as registered at the broker: {}", file,
-                key.thumbprint, key.publicJwk);
         return key;
     }
 
-    private static void create(Path file) throws IOException {
+    /** A new private JWK. */
+    private static byte[] generate() {
         Ed25519PrivateKeyParameters generated = new Ed25519PrivateKeyParameters(new SecureRandom());
         byte[] publicKey = generated.generatePublicKey().getEncoded();
-        String jwk = "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + B64URL.encodeToString(publicKey) + "\",\"d\":\""
-                + B64URL.encodeToString(generated.getEncoded()) + "\"}\n";
-        Path dir = file.getParent();
-        Path temp = dir.resolve(FILE_NAME + ".tmp-" + Long.toHexString(new SecureRandom().nextLong()));
-        boolean posix = Files.getFileAttributeView(dir, PosixFileAttributeView.class) != null;
-        if (posix) {
-            Files.createFile(temp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        } else {
-            Files.createFile(temp);
-            LOG.warn("{} is on a file system without POSIX permissions: restrict access to the seller key yourself",
-                    dir);
-        }
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                channel.write(ByteBuffer.wrap(jwk.getBytes(StandardCharsets.UTF_8)));
-                channel.force(true);
-            }
-            if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-                throw new FileAlreadyExistsException(file.toString());
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-            directory.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.debug("Could not sync {} after creating the seller key", dir, e);
-        }
+        return ("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + B64URL.encodeToString(publicKey) + "\",\"d\":\""
+                + B64URL.encodeToString(generated.getEncoded()) + "\"}\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    private static SellerKey read(Path file) throws IOException {
-        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        if (view != null) {
-            Set<PosixFilePermission> permissions = view.readAttributes().permissions();
-            if (!OWNER_ONLY.containsAll(permissions)) {
-                throw new IllegalStateException("the seller key " + file + " may be accessed by group or others ("
-                        + PosixFilePermissions.toString(permissions) + "); it must be owner-only: run 'chmod 600 "
-                        + file + "' if nobody else can have read it, or delete it to generate a new key (then "
-                        + "register the new public key at the broker)");
-            }
-        }
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IllegalStateException("the seller key " + file + " is not a regular file");
-        }
+    private static SellerKey parse(Path file, byte[] bytes) {
         JsonNode jwk;
         try {
-            jwk = JSON.readTree(Files.readAllBytes(file));
+            jwk = JSON.readTree(bytes);
         } catch (IOException e) {
             throw new IllegalStateException("the seller key " + file + " is not JSON: " + e.getMessage(), e);
         }

@@ -468,6 +468,15 @@ public final class Settler implements AutoCloseable {
         return voids;
     }
 
+    /**
+     * Cancels scrip at the broker with this settler's seller key (PROTOCOL.md section 10): its own client and
+     * retry thread, started at the first retry. The caller closes it.
+     */
+    public ScripCanceller scripCanceller(URI cancelUri) {
+        return new ScripCanceller(key, settings.sellerId(), settings.audience(), cancelUri, clock, trust,
+                ScripCanceller.FIRST_RETRY);
+    }
+
     private HttpResponse<byte[]> post(String jws, Duration timeout, int maxAnswerBytes)
             throws IOException, InterruptedException {
         return JosePost.post(http, settings.redemptionUri(), jws, timeout, maxAnswerBytes);
