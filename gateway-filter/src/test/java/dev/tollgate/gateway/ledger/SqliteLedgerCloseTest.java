@@ -39,7 +39,7 @@ final class SqliteLedgerCloseTest {
     }
 
     @Test
-    void scripChargedOrPresentedHereIsLeftAsItIs() throws Exception {
+    void scripChargedHereIsLeftAsItIsAndScripOnlyRefusedMayBeClosed() throws Exception {
         ScripAccount charged = scrip("charged", 1_000);
         ScripAccount refused = scrip("refused", 10);
         try (SqliteLedger ledger = SqliteLedger.open(file())) {
@@ -47,9 +47,11 @@ final class SqliteLedgerCloseTest {
             assertThat(ledger.charge(refused, 50, "/a")).isInstanceOf(ChargeResult.Insufficient.class);
 
             assertThat(ledger.closeUnused(charged)).isFalse();
-            assertThat(ledger.closeUnused(refused)).isFalse();
             assertThat(ledger.remaining(charged)).isEqualTo(700);
             assertThat(ledger.charge(charged, 700, "/b")).isInstanceOf(ChargeResult.Charged.class);
+            // A refused charge recorded nothing (so that refusals cannot grow the ledger): closing it loses no charge.
+            assertThat(ledger.closeUnused(refused)).isTrue();
+            assertThat(ledger.charge(refused, 5, "/a")).isEqualTo(new ChargeResult.Insufficient(0));
         }
     }
 
