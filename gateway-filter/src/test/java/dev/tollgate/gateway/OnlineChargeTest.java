@@ -67,6 +67,9 @@ final class OnlineChargeTest {
             "  - match: /boom",
             "    price: 0.25",
             "    confirm: online",
+            "  - match: /late",
+            "    price: 0.25",
+            "    confirm: online",
             "");
 
     @TempDir
@@ -79,6 +82,15 @@ final class OnlineChargeTest {
     void start() throws Exception {
         broker = new FakeChargeBroker();
         gateway = new GatewayHarness(dir);
+        // Fails only after the refund window has passed (the app's work took that long, by the gateway's clock).
+        gateway.serve("/late", () -> new org.eclipse.jetty.ee10.servlet.ServletHolder(new jakarta.servlet.http.HttpServlet() {
+            @Override
+            protected void service(jakarta.servlet.http.HttpServletRequest request,
+                                   jakarta.servlet.http.HttpServletResponse response) throws java.io.IOException {
+                gateway.clock.advance(GatewayConfig.Settlement.DEFAULT_REFUND_WINDOW.plusSeconds(1));
+                response.sendError(500);
+            }
+        }));
         Files.writeString(gateway.configFile, GatewayHarness.config(gateway.jwks.jwksUri(), RULES)
                 .replace("  clock-skew: 0s\n", "  clock-skew: 0s\n  charge-url: " + broker.chargeUri() + "\n"
                         + "  redemption-url: " + broker.chargeUri().resolve("/v1/redemptions") + "\n"));
@@ -143,7 +155,7 @@ final class OnlineChargeTest {
     @Test
     void rulesAreResolvedOnlineOrOfflineAtLoad() {
         List<PriceRule> rules = gateway.filter.config().rules();
-        assertThat(rules).extracting(PriceRule::online).containsExactly(true, false, true, false, true, true);
+        assertThat(rules).extracting(PriceRule::online).containsExactly(true, false, true, false, true, true, true);
         assertThat(gateway.filter.config().online().chargeUri()).isEqualTo(broker.chargeUri());
     }
 
@@ -265,6 +277,22 @@ final class OnlineChargeTest {
         await("the void of " + thrown + " reached the broker", () -> broker.voided().contains(thrown));
         assertThat(remaining("j-fail", 1_000_000)).isEqualTo(1_000_000);
         await("the outbox is empty", () -> gateway.filter.ledger().pendingVoids(10).isEmpty());
+    }
+
+    @Test
+    void anOnlineChargeFinalBeforeItsContentFailedIsNeitherRefundedNorVoided() throws Exception {
+        String token = gateway.broker.scrip().jti("j-late").budget("1000000").sign();
+
+        HttpTester.Response late = gateway.paidGet("/late", token, 250_000);
+
+        assertThat(late.getStatus()).isEqualTo(500);
+        SettlementResponse receipt = receiptOf(late);
+        assertThat(receipt.extra()).containsEntry("refunded", false);
+        assertThat(receipt.errorReason()).contains("the refund window had passed");
+        assertThat(remaining("j-late", 1_000_000)).as("the charge stands").isEqualTo(750_000);
+        assertThat(gateway.filter.ledger().pendingVoids(10)).as("a charge that stands is not voided").isEmpty();
+        assertThat(broker.charges()).hasSize(1);
+        assertThat(broker.voided()).isEmpty();
     }
 
     @Test
