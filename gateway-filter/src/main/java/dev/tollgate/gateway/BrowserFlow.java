@@ -247,7 +247,10 @@ final class BrowserFlow {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
-    /** Answers a request for {@link #CALLBACK_PATH}. Never throws for bad input: refusals are 400 or 405. */
+    /**
+     * Answers a request for {@link #CALLBACK_PATH}. Never throws for bad input: refusals are 400 or 405, and 429 for a
+     * client whose payments keep failing verification.
+     */
     void callback(HttpServletRequest request, HttpServletResponse response, String method, CredentialReader reader,
                   CredentialCache credentials, GatewayConfig config) throws IOException {
         response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
@@ -296,7 +299,7 @@ final class BrowserFlow {
             if (token == null || token.isEmpty()) {
                 throw new Refusal(400, "missing_token", "the form has no token");
             }
-            Credential.Verified verified = verify(reader, token);
+            Credential.Verified verified = verify(reader, token, request, config);
             if (!matched) {
                 throw new Refusal(400, "invalid_state", sentence(problem) + ". " + returnBudget(verified.scrip(),
                         config));
@@ -316,6 +319,8 @@ final class BrowserFlow {
             sendReturnPage(response, purchase.returnPath(), config.sellerName());
         } catch (Refusal refusal) {
             refuse(request, response, refusal);
+        } catch (FailedVerifications.TooManyFailures e) {
+            Answers.tooManyFailures(response, e);
         } catch (RuntimeException e) {
             // A bug or an input no check foresaw: refuse rather than answer 500.
             LOG.warn("Could not complete a payment callback; refusing it", e);
@@ -331,11 +336,16 @@ final class BrowserFlow {
         return Character.toUpperCase(text.charAt(0)) + text.substring(1);
     }
 
-    /** Verifies the callback's token exactly like scrip in the cookie. */
-    private static Credential.Verified verify(CredentialReader reader, String token) throws Refusal {
+    /**
+     * Verifies the callback's token like scrip in the cookie; a client whose verifications keep failing is refused
+     * before the signature check, as on any paid path.
+     */
+    private static Credential.Verified verify(CredentialReader reader, String token, HttpServletRequest request,
+                                              GatewayConfig config)
+            throws Refusal, FailedVerifications.TooManyFailures {
         Credential credential;
         try {
-            credential = reader.fromCookie(token);
+            credential = reader.fromCallback(token, request, config.clientLimits());
         } catch (PaymentException e) {
             throw new Refusal(400, e.code().code(), "the scrip could not be checked: " + e.getMessage());
         }

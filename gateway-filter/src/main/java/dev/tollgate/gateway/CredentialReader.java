@@ -221,6 +221,17 @@ final class CredentialReader {
         }
     }
 
+    /**
+     * Reads scrip the broker posted back to the browser flow's callback: like the cookie, but counted against the
+     * posting client's failed verifications, since anyone may post the callback form.
+     *
+     * @throws FailedVerifications.TooManyFailures before the signature check, if the client has no failure left
+     */
+    Credential fromCallback(String token, HttpServletRequest request, GatewayConfig.ClientLimits limits)
+            throws PaymentException, FailedVerifications.TooManyFailures {
+        return fromCookie(token, new Client(request, limits));
+    }
+
     private Credential fromCookie(String token, Client client)
             throws PaymentException, FailedVerifications.TooManyFailures {
         try {

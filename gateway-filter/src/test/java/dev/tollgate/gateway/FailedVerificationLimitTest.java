@@ -99,6 +99,27 @@ final class FailedVerificationLimitTest {
     }
 
     @Test
+    void garbageTokensPostedToTheBrowserCallbackCountAgainstTheSameLimit() throws Exception {
+        start(RULES);
+        int limited = 0;
+        for (int i = 0; i < 20; i++) {
+            HttpTester.Response response = gateway.postForm(BrowserFlow.CALLBACK_PATH,
+                    "token=" + garbage() + "&state=" + "s".repeat(22), "X-Forwarded-For", "198.51.100.7");
+            if (response.getStatus() == 429) {
+                limited++;
+                assertThat(error(response)).isEqualTo("too_many_failures");
+                assertThat(response.get("Retry-After")).isNotNull();
+            } else {
+                assertThat(response.getStatus()).isEqualTo(400);
+            }
+        }
+
+        assertThat(verifications()).as("only the burst was verified").isEqualTo(5);
+        assertThat(limited).isEqualTo(15);
+        assertThat(flood(3, "198.51.100.7")).as("and the paid paths share the spent bucket").isEqualTo(3);
+    }
+
+    @Test
     void anotherAddressAndPayingClientsAreUnaffected() throws Exception {
         start(RULES);
         String early = gateway.broker.scrip().jti("early").budget("1000000").sign();
