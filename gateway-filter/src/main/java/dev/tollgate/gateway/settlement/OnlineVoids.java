@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * is still outstanding. While a void waits, the broker's {@code redeemed} total of its scrip still counts the charge
  * the ledger refunded, so the settler (1) holds the scrip's claims, at most {@link #HOLD} after the void was queued:
  * a claim could raise the broker's total to the ledger's and the void landing after it would take the charge off
- * twice; and (2) records a scrip as settled only up to the broker's total less its outstanding voids, so that a
- * scrip claimed after its hold is claimed again once its void lands. Nothing wedges: a void that never lands costs
+ * twice; and (2) records a scrip as settled only up to the broker's total less its voids still waiting and its
+ * charges that requests may still refund (and void) when the broker answered, so that a scrip claimed before its
+ * void landed is claimed again once it has. Nothing wedges: a void that never lands costs
  * one idempotent claim per pass.
  *
  * <p>Bounds: at most {@value #MAX_PENDING} voids wait in all and {@value #MAX_PENDING_PER_SCRIP} per scrip; an online
@@ -74,15 +75,9 @@ public final class OnlineVoids {
      * What {@link #send} left waiting.
      *
      * @param held the jtis of the scrip whose claims wait: a void of theirs was queued less than {@link #HOLD} ago
-     * @param micros scrip jti to the amount of its voids still waiting (the broker may still count it redeemed)
      */
-    record Outstanding(Set<String> held, Map<String, Long> micros) {
-        static final Outstanding NONE = new Outstanding(Set.of(), Map.of());
-
-        /** What the broker counts on a scrip and will take back when its waiting voids land. */
-        long micros(String jti) {
-            return micros.getOrDefault(jti, 0L);
-        }
+    record Outstanding(Set<String> held) {
+        static final Outstanding NONE = new Outstanding(Set.of());
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(OnlineVoids.class);
@@ -280,14 +275,12 @@ public final class OnlineVoids {
     private Outstanding outstanding(List<PendingVoid> waiting, Set<String> confirmed) {
         long since = System.currentTimeMillis() - hold.toMillis();
         Set<String> held = new HashSet<>();
-        Map<String, Long> micros = new HashMap<>();
         Map<String, Integer> counts = new ConcurrentHashMap<>();
         Set<String> stillOverdue = new HashSet<>();
         for (PendingVoid v : waiting) {
             if (confirmed.contains(v.receiptId())) {
                 continue;
             }
-            micros.merge(v.jti(), v.amountMicros(), Long::sum);
             counts.merge(v.jti(), 1, Integer::sum);
             if (v.queuedAt().toEpochMilli() > since) {
                 held.add(v.jti());
@@ -302,7 +295,7 @@ public final class OnlineVoids {
         }
         overdue = stillOverdue;
         recount(counts, waiting.size() - confirmed.size());
-        return new Outstanding(held, micros);
+        return new Outstanding(held);
     }
 
     /** The counts {@link #admits} checks, as the ledger has them now (a void queued meanwhile counts from the next pass). */

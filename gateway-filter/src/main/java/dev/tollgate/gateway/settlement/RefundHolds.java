@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The charges the settler must not claim yet because their requests may still refund them (docs/PROTOCOL.md
@@ -104,6 +105,16 @@ public final class RefundHolds {
      * final (and drops) the holds whose content is on its way or whose window has passed.
      */
     Map<String, Long> held() {
+        return sum(hold -> key(hold.chain, hold.issuer, hold.account));
+    }
+
+    /** Like {@link #held}, for scrip only, by jti (the void outbox's key). */
+    Map<String, Long> heldScripByJti() {
+        return sum(hold -> hold.chain ? null : hold.account);
+    }
+
+    /** Sums the holds not final by {@code keyOf} (none if it is {@code null}); drops the final ones. */
+    private Map<String, Long> sum(Function<RefundHold, String> keyOf) {
         long now = clock.millis();
         Map<String, Long> held = new HashMap<>();
         for (RefundHold hold : holds) {
@@ -111,7 +122,10 @@ public final class RefundHolds {
                 holds.remove(hold);
                 continue;
             }
-            held.merge(key(hold.chain, hold.issuer, hold.account), hold.amountMicros, Long::sum);
+            String key = keyOf.apply(hold);
+            if (key != null) {
+                held.merge(key, hold.amountMicros, Long::sum);
+            }
         }
         return held;
     }

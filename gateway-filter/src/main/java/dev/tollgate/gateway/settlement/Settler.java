@@ -9,6 +9,7 @@ import dev.tollgate.gateway.internal.TrustFile;
 import dev.tollgate.gateway.ledger.ChainTotal;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.ledger.PendingVoid;
 import dev.tollgate.gateway.ledger.ScripTotal;
 import dev.tollgate.protocol.PayWord;
 import java.io.IOException;
@@ -348,7 +349,7 @@ public final class Settler implements AutoCloseable {
             return fail("the broker's answer has no results: " + abbreviate(body));
         }
         try {
-            apply(batch, results, outstanding);
+            apply(batch, results, mayStillBeVoided());
             applyChains(chains, results);
         } catch (LedgerUnavailableException e) {
             return fail("the ledger is unavailable: " + e.getMessage());
@@ -483,10 +484,32 @@ public final class Settler implements AutoCloseable {
     }
 
     /**
-     * Records what the broker redeemed on each scrip claimed: as settled up to the ledger's charged total, less what the
-     * broker will take back when the scrip's {@code outstanding} voids land (it is claimed again after that).
+     * After the broker answered: per scrip jti, what its {@code redeemed} may count that a void can still take back.
+     * That is every void in the outbox now, and every charge whose request may still refund it (an online charge the
+     * broker confirmed is in {@code redeemed} but held out of the claim, and its refund voids it). A void queued during
+     * this pass is in one or the other: it is queued before its hold's refund is done, and holds refunded during a
+     * read stay counted until the next read. Charges held that are not online are counted too, which only makes
+     * their scrip be claimed again.
      */
-    private void apply(List<ScripTotal> batch, JsonNode results, OnlineVoids.Outstanding outstanding)
+    private Map<String, Long> mayStillBeVoided() throws LedgerUnavailableException {
+        Map<String, Long> byJti = new HashMap<>();
+        holds.beginRead();
+        try {
+            byJti.putAll(holds.heldScripByJti());
+            for (PendingVoid v : ledger.pendingVoids(OnlineVoids.MAX_PENDING)) {
+                byJti.merge(v.jti(), v.amountMicros(), Long::sum);
+            }
+        } finally {
+            holds.endRead();
+        }
+        return byJti;
+    }
+
+    /**
+     * Records what the broker redeemed on each scrip claimed: as settled up to the ledger's charged total, less what a
+     * void may still take back ({@code takeBack}, by jti; the scrip is claimed again once that is decided).
+     */
+    private void apply(List<ScripTotal> batch, JsonNode results, Map<String, Long> takeBack)
             throws LedgerUnavailableException {
         Map<String, ScripTotal> sent = new HashMap<>();
         for (ScripTotal total : batch) {
@@ -510,7 +533,7 @@ public final class Settler implements AutoCloseable {
                     LOG.warn("The broker answered scrip {} with a bad 'redeemed': {}", total.jti(), result);
                     continue;
                 }
-                long counted = redeemed - outstanding.micros(total.jti());
+                long counted = redeemed - takeBack.getOrDefault(total.jti(), 0L);
                 if (counted > total.chargedMicros() && warned.add("ahead\n" + id)) {
                     // An online charge refunded here whose void this ledger no longer holds (restored from a backup)
                     // or a broker that over-counts: record what the ledger charged, keep the scrip eligible.

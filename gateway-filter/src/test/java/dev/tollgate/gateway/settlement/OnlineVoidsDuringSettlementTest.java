@@ -1,0 +1,117 @@
+package dev.tollgate.gateway.settlement;
+
+import static dev.tollgate.gateway.settlement.FakeRedemptionBroker.ISSUER;
+import static dev.tollgate.gateway.settlement.FakeRedemptionBroker.SELLER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.ledger.ScripAccount;
+import dev.tollgate.gateway.ledger.SqliteLedger;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Refund holds and the online-void outbox together: the settler reads the void outbox at the start of a pass and the
+ * totals and holds after. An online charge the broker confirmed whose app fails while the pass runs (its void queued
+ * after the outbox was read) must not make the settler record as settled money the broker takes back when the void
+ * lands. Real SQLite ledger, the HTTP broker stand-in.
+ */
+final class OnlineVoidsDuringSettlementTest {
+
+    private static final long BUDGET = 10_000_000;
+
+    @TempDir
+    Path dir;
+
+    private SqliteLedger ledger;
+    private FakeRedemptionBroker broker;
+    private Settler settler;
+    /** Run once, right after the settler read the ledger's totals (the void outbox was read before). */
+    private final AtomicReference<Runnable> duringRead = new AtomicReference<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        ledger = SqliteLedger.open(dir.resolve("ledger.db"), SqliteLedger.Durability.PROCESS_CRASH_SAFE);
+        broker = new FakeRedemptionBroker();
+        SellerKey key = SellerKey.loadOrCreate(dir);
+        broker.register(key.publicJwk());
+        Ledger reading = (Ledger) Proxy.newProxyInstance(Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class},
+                (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(ledger, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    Runnable hook = method.getName().equals("unsettled") ? duringRead.getAndSet(null) : null;
+                    if (hook != null) {
+                        hook.run();
+                    }
+                    return result;
+                });
+        settler = new Settler(new Settler.Settings(broker.redemptionUri(), SELLER, ISSUER, Duration.ofHours(1), 500,
+                Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)), reading, key, Clock.systemUTC());
+        settler.onlineVoids().chargeUri(broker.chargeUri());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        settler.close(Duration.ZERO);
+        ledger.close();
+        broker.close();
+    }
+
+    private static ScripAccount scrip(String jti) {
+        return new ScripAccount(ISSUER, jti, "buyer-" + jti, SELLER, BUDGET, "USD", Instant.now().plusSeconds(3600));
+    }
+
+    private ChargeResult.Charged charge(String jti, long micros, String path) throws Exception {
+        ChargeResult result = ledger.charge(scrip(jti), micros, path);
+        assertThat(result).isInstanceOf(ChargeResult.Charged.class);
+        return (ChargeResult.Charged) result;
+    }
+
+    @Test
+    void anOnlineChargeRefundedWhileAPassRunsNeverLeavesItsScripUnderClaimed() throws Exception {
+        charge("s", 30_000, "/articles/served"); // served and final: the seller must end up with these 30,000
+        // The request path: a hold, the local charge, the broker's confirmation; the app has not answered yet.
+        RefundHold hold = settler.holds().scrip(ISSUER, "s", 100_000);
+        ChargeResult.Charged online = charge("s", 100_000, "/live/fails");
+        broker.onlineCharge(online.receiptId(), "s", 100_000);
+        // The app answers 500 while the settler's pass runs: PaidForwarding.refundOnline.
+        duringRead.set(() -> {
+            assertThat(hold.startRefund()).isEqualTo(RefundHold.Refund.GO);
+            try {
+                assertThat(settler.onlineVoids().refund(online.receiptId(), "s", () -> {
+                    try {
+                        return ledger.refund(online.receiptId());
+                    } catch (LedgerUnavailableException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })).isTrue();
+            } finally {
+                hold.refundDone();
+            }
+        });
+
+        settler.settleOnce(); // the pass during which the app failed
+        settler.settleOnce(); // sends the void
+        settler.settleOnce(); // claims again whatever is still due
+        settler.settleOnce();
+
+        assertThat(ledger.pendingVoids(10)).as("the void landed").isEmpty();
+        assertThat(broker.redeemed("s")).as("what the broker credits the seller on scrip s for the 30,000 served")
+                .isEqualTo(30_000);
+    }
+}
