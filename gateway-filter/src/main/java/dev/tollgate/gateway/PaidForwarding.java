@@ -85,6 +85,8 @@ final class PaidForwarding implements PaidResponse.Refunder {
             if (voids == null) {
                 return refundInLedger(receiptId, why);
             }
+            // Online charges are per-click only (ConfigValidator), so the ledger never keeps one it is asked to refund
+            // (KEPT is a per-stream entitlement already used): a queued void always goes with a refund.
             Refund[] outcome = {Refund.NOT_RECORDED}; // if the void cannot be queued, nothing is refunded
             voids.refund(receiptId, scripJti, () -> (outcome[0] = refundInLedger(receiptId, why)) == Refund.REFUNDED);
             return outcome[0];
