@@ -68,6 +68,8 @@ final class ApiHandler extends Handler.Abstract {
      * carries its commitment (about 1.7 KiB), so 256 KiB hold about 150 of them.
      */
     static final int MAX_REDEMPTION_BODY_BYTES = 256 * 1024;
+    /** A void request's body: 100 charge ids of up to 128 characters are about 18 KiB as a JWS. */
+    static final int MAX_VOID_BODY_BYTES = 32 * 1024;
     /** The largest refused body that is still read (and discarded) so that its sender sees the 413. */
     static final int DRAIN_LIMIT = 1024 * 1024;
     /** How many of a buyer's most recent scrip {@code GET /v1/accounts/me} lists. */
@@ -180,7 +182,7 @@ final class ApiHandler extends Handler.Abstract {
             }
             case VOIDS_PATH -> {
                 requireMethod(method, "POST");
-                sendJson(response, callback, 200, charges.voidCharges(readJose(request)));
+                sendJson(response, callback, 200, charges.voidCharges(readJose(request, MAX_VOID_BODY_BYTES)));
             }
             case CANCEL_PATH -> {
                 requireMethod(method, "POST");

@@ -241,6 +241,19 @@ final class OnlineVoidsTest {
     }
 
     @Test
+    void theLargestVoidTheProtocolAllowsIsAccepted() throws Exception {
+        String[] charges = new String[Charges.MAX_VOIDS];
+        for (int i = 0; i < charges.length; i++) {
+            charges[i] = String.format("%03d", i) + "x".repeat(125); // 128 printable characters, the longest id
+        }
+
+        Answer answer = voidCharges(charges);
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.json().get("results")).hasSize(Charges.MAX_VOIDS);
+    }
+
+    @Test
     void aSellerCannotHoldMoreThanTheMostTombstones() throws Exception {
         List<String> ids = new ArrayList<>();
         for (int batch = 0; batch * Charges.MAX_VOIDS < VoidStore.MAX_TOMBSTONES_PER_SELLER; batch++) {
