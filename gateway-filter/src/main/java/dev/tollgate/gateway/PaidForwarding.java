@@ -46,9 +46,11 @@ final class PaidForwarding implements PaidResponse.Refunder {
     }
 
     private final Ledger ledger;
+    private final RefundLimit limit;
 
-    PaidForwarding(Ledger ledger) {
+    PaidForwarding(Ledger ledger, RefundLimit limit) {
         this.ledger = ledger;
+        this.limit = limit;
     }
 
     /**
@@ -82,17 +84,24 @@ final class PaidForwarding implements PaidResponse.Refunder {
             }
         }
         try {
-            if (voids == null) {
-                return refundInLedger(receiptId, why);
+            Refund outcome = voids == null ? refundInLedger(receiptId, why)
+                    : refundOnline(voids, scripJti, receiptId, why);
+            if (outcome == Refund.REFUNDED) {
+                limit.refunded(hold);
             }
-            // Online charges are per-click only (ConfigValidator), so the ledger never keeps one it is asked to refund
-            // (KEPT is a per-stream entitlement already used): a queued void always goes with a refund.
-            Refund[] outcome = {Refund.NOT_RECORDED}; // if the void cannot be queued, nothing is refunded
-            voids.refund(receiptId, scripJti, () -> (outcome[0] = refundInLedger(receiptId, why)) == Refund.REFUNDED);
-            return outcome[0];
+            return outcome;
         } finally {
             hold.refundDone();
         }
+    }
+
+    /** Queues the void, then refunds in the ledger; the hold is the caller's. */
+    private Refund refundOnline(OnlineVoids voids, String scripJti, String receiptId, String why) {
+        // Online charges are per-click only (ConfigValidator), so the ledger never keeps one it is asked to refund
+        // (KEPT is a per-stream entitlement already used): a queued void always goes with a refund.
+        Refund[] outcome = {Refund.NOT_RECORDED}; // if the void cannot be queued, nothing is refunded
+        voids.refund(receiptId, scripJti, () -> (outcome[0] = refundInLedger(receiptId, why)) == Refund.REFUNDED);
+        return outcome[0];
     }
 
     private Refund refundInLedger(String receiptId, String why) {

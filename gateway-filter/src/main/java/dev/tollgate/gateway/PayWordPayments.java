@@ -51,6 +51,7 @@ final class PayWordPayments {
     private final Ledger ledger;
     private final PaidForwarding forwarding;
     private final RefundHolds holds;
+    private final RefundLimit refundLimit;
     private final Runnable charged;
     private final Clock clock;
     private final String issuer;
@@ -61,11 +62,13 @@ final class PayWordPayments {
     final LongAdder commitmentChecks = new LongAdder();
 
     PayWordPayments(PayWordVerifier verifier, Ledger ledger, PaidForwarding forwarding, RefundHolds holds,
+                    RefundLimit refundLimit,
                     Runnable charged, Clock clock, String issuer, FailedVerifications failures) {
         this.verifier = verifier;
         this.ledger = ledger;
         this.forwarding = forwarding;
         this.holds = holds;
+        this.refundLimit = refundLimit;
         this.charged = charged;
         this.clock = clock;
         this.issuer = issuer;
@@ -73,12 +76,14 @@ final class PayWordPayments {
     }
 
     static PayWordPayments start(GatewayConfig config, BrokerKeys keys, Ledger ledger, PaidForwarding forwarding,
-                                 RefundHolds holds, Runnable charged, Clock clock, long cacheSize,
+                                 RefundHolds holds, RefundLimit refundLimit, Runnable charged, Clock clock,
+                                 long cacheSize,
                                  FailedVerifications failures) {
         GatewayConfig.Broker broker = config.broker();
         PayWordVerifier verifier = new PayWordVerifier(keys, broker.issuer(), config.sellerId(),
                 config.currency().getCurrencyCode(), broker.clockSkew(), clock, broker.keyRefresh(), cacheSize);
-        return new PayWordPayments(verifier, ledger, forwarding, holds, charged, clock, broker.issuer(), failures);
+        return new PayWordPayments(verifier, ledger, forwarding, holds, refundLimit, charged, clock, broker.issuer(),
+                failures);
     }
 
     /**
@@ -118,6 +123,10 @@ final class PayWordPayments {
         int maxStep = current.config.payword().maxStep();
         try {
             checkAcceptable(current, rule, payment);
+            if (hold != null && refundLimit.exhausted(hold)) {
+                throw new PaymentException(ErrorCode.TOO_MANY_REFUNDS, "this chain had " + RefundLimit.MAX_REFUNDS
+                        + " purchases refunded here and pays for no more; commit a new chain");
+            }
             account = account(request, current, payment);
             if (payment.index() < 1 || payment.index() > account.length()) {
                 throw new PaymentException(ErrorCode.INDEX_OUT_OF_RANGE, "index " + payment.index()

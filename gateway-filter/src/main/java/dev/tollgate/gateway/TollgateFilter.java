@@ -84,6 +84,7 @@ public final class TollgateFilter implements Filter {
     private OnlineVoids onlineVoids;
     private ScripCanceller canceller;
     private PaidForwarding forwarding;
+    private RefundLimit refundLimit;
     /** The PayWord payment path; package-private for tests. */
     PayWordPayments payWords;
 
@@ -136,11 +137,12 @@ public final class TollgateFilter implements Filter {
             onlineCharger = settler.onlineCharger();
             holds = settler.holds();
             onlineVoids = settler.onlineVoids();
-            forwarding = new PaidForwarding(ledger);
+            refundLimit = new RefundLimit();
+            forwarding = new PaidForwarding(ledger, refundLimit);
             verification = BrokerVerification.start(config, clock);
             FailedVerifications failures = new FailedVerifications(config.clientLimits().clients(), clock);
             reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh(), failures);
-            payWords = PayWordPayments.start(config, verification.keys(), ledger, forwarding, holds,
+            payWords = PayWordPayments.start(config, verification.keys(), ledger, forwarding, holds, refundLimit,
                     settler::charged, clock, settings.cacheSize, failures);
             canceller = settler.scripCanceller(config.settlement().cancelUri());
             browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, canceller);
@@ -334,6 +336,12 @@ public final class TollgateFilter implements Filter {
             throws IOException, ServletException {
         ChargeResult result;
         PerStream stream = rule.charge() == ChargeModel.PER_STREAM ? new PerStream(rule, path, clock) : null;
+        if (refundLimit.exhausted(hold)) {
+            Answers.paymentRequired(request, response, current, rule, ErrorCode.TOO_MANY_REFUNDS, "this scrip had "
+                    + RefundLimit.MAX_REFUNDS + " purchases refunded here and pays for no more; get new scrip from "
+                    + current.config.broker().name());
+            return false;
+        }
         if (rule.online() && !onlineVoids.admits(paid.scrip().jti())) {
             // Too many voids of failed online charges wait for the broker (OnlineVoids): charge nothing more.
             Answers.unavailable(response, ErrorCode.BROKER_UNAVAILABLE, "the broker has not yet confirmed the "

@@ -19,6 +19,8 @@ public enum ErrorCode {
     CONFIRMATION_REQUIRED("confirmation_required"),
     BROKER_UNAVAILABLE("broker_unavailable"),
     LEDGER_UNAVAILABLE("ledger_unavailable"),
+    /** This scrip or chain had so many charges refunded here that it is charged no more: pay with new scrip. */
+    TOO_MANY_REFUNDS("too_many_refunds"),
     /** 429: too many payments from the client's address failed verification. */
     TOO_MANY_FAILURES("too_many_failures"),
     // PayWord (PROTOCOL.md section 8)

@@ -82,6 +82,16 @@ public final class RefundHold {
         this.amountMicros = amountMicros;
     }
 
+    /** Whether the charge is on a PayWord chain rather than on scrip. */
+    public boolean chain() {
+        return chain;
+    }
+
+    /** The charged account: the scrip's jti, or the chain's commitment id. */
+    public String account() {
+        return account;
+    }
+
     /**
      * The charged request is handed to the app now: the refund window starts, and the charge becomes final once
      * {@code delivery} says paid content is on its way.
