@@ -13,6 +13,7 @@ import dev.tollgate.gateway.settlement.ScripCanceller;
 import dev.tollgate.gateway.settlement.SettlementStatus;
 import dev.tollgate.gateway.settlement.Settler;
 import dev.tollgate.protocol.Money;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -238,7 +239,10 @@ public final class TollgateFilter implements Filter {
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
-        if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)) {
+        if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)
+                || req.getDispatcherType() != DispatcherType.REQUEST) {
+            // A forward, include, error or async dispatch belongs to a request this filter has already decided
+            // (charged or not): deciding it again would charge one request twice, whatever the filter mapping says.
             chain.doFilter(req, res);
             return;
         }

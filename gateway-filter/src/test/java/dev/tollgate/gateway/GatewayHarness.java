@@ -62,6 +62,7 @@ final class GatewayHarness implements AutoCloseable {
     private LocalConnector connector;
     private final Map<String, java.util.function.Supplier<ServletHolder>> servlets = new java.util.LinkedHashMap<>();
     TollgateFilter filter;
+    private EnumSet<DispatcherType> dispatcherTypes = EnumSet.of(DispatcherType.REQUEST);
     private String sellerExtra = "";
     private String brokerExtra = "";
 
@@ -135,11 +136,17 @@ final class GatewayHarness implements AutoCloseable {
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
-        context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(new FilterHolder(filter), "/*", dispatcherTypes);
         context.addServlet(new ServletHolder(new ContentServlet()), "/");
         servlets.forEach((pathSpec, holder) -> context.addServlet(holder.get(), pathSpec));
         server.setHandler(context);
         server.start();
+        return this;
+    }
+
+    /** Maps the filter for these dispatches (default: requests only, as {@code web.xml} does). */
+    GatewayHarness dispatch(EnumSet<DispatcherType> types) {
+        this.dispatcherTypes = types;
         return this;
     }
 
