@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounds: at most {@value #MAX_PENDING} voids wait in all and {@value #MAX_PENDING_PER_SCRIP} per scrip; an online
  * charge beyond either is refused before anything is charged (the counts are this node's view, rebuilt from the
- * ledger at every pass). Thread-safe.
+ * ledger at every pass, plus what it queued since that read). Thread-safe.
  */
 public final class OnlineVoids {
 
@@ -94,8 +94,20 @@ public final class OnlineVoids {
     private volatile Duration hold;
     private volatile URI voidUri;
     /** Scrip jti -> voids waiting on it, as of the last pass plus those queued since by this node. */
-    private volatile Map<String, Integer> pendingByScrip = new ConcurrentHashMap<>();
-    private final AtomicInteger pending = new AtomicInteger();
+    private volatile Map<String, Integer> pendingByScrip = Map.of();
+    private volatile int pending;
+    /**
+     * Voids queued by this node since the outbox was last read: counted on top of what that read found, so a void
+     * queued while a pass runs is never out of the count (one queued just before the read may count twice, until
+     * the next pass).
+     */
+    private volatile Queued queuedSinceRead = new Queued();
+
+    /** Voids queued since a read of the outbox, per scrip and in all. */
+    private static final class Queued {
+        final Map<String, Integer> byScrip = new ConcurrentHashMap<>();
+        final AtomicInteger total = new AtomicInteger();
+    }
     /** Receipts whose long wait was logged; only the settler thread touches it. */
     private Set<String> overdue = new HashSet<>();
     private int failures;
@@ -135,7 +147,9 @@ public final class OnlineVoids {
      * on this scrip. Never blocks.
      */
     public boolean admits(String jti) {
-        return pending.get() < MAX_PENDING && pendingByScrip.getOrDefault(jti, 0) < MAX_PENDING_PER_SCRIP;
+        Queued queued = queuedSinceRead;
+        return pending + queued.total.get() < MAX_PENDING
+                && pendingByScrip.getOrDefault(jti, 0) + queued.byScrip.getOrDefault(jti, 0) < MAX_PENDING_PER_SCRIP;
     }
 
     /**
@@ -152,8 +166,9 @@ public final class OnlineVoids {
             LOG.error("Could not queue the void of online charge {}; the charge stands", receiptId, e);
             return false;
         }
-        pendingByScrip.merge(jti, 1, Integer::sum);
-        pending.incrementAndGet();
+        Queued queued = queuedSinceRead; // after the void is in the outbox: a read that misses it finds it here
+        queued.byScrip.merge(jti, 1, Integer::sum);
+        queued.total.incrementAndGet();
         try {
             return localRefund.getAsBoolean();
         } finally {
@@ -168,6 +183,7 @@ public final class OnlineVoids {
      * @throws LedgerUnavailableException if the outbox cannot be read: the pass fails, nothing is claimed
      */
     Outstanding send(Duration timeout) throws LedgerUnavailableException {
+        queuedSinceRead = new Queued(); // before the read: what is queued from now on counts on top of it
         List<PendingVoid> waiting = ledger.pendingVoids(MAX_PENDING);
         if (waiting.isEmpty()) {
             recount(Map.of(), 0);
@@ -275,7 +291,7 @@ public final class OnlineVoids {
     private Outstanding outstanding(List<PendingVoid> waiting, Set<String> confirmed) {
         long since = System.currentTimeMillis() - hold.toMillis();
         Set<String> held = new HashSet<>();
-        Map<String, Integer> counts = new ConcurrentHashMap<>();
+        Map<String, Integer> counts = new HashMap<>();
         Set<String> stillOverdue = new HashSet<>();
         for (PendingVoid v : waiting) {
             if (confirmed.contains(v.receiptId())) {
@@ -298,10 +314,10 @@ public final class OnlineVoids {
         return new Outstanding(held);
     }
 
-    /** The counts {@link #admits} checks, as the ledger has them now (a void queued meanwhile counts from the next pass). */
+    /** The counts {@link #admits} checks, as this pass's read of the outbox has them (less what it confirmed). */
     private void recount(Map<String, Integer> byScrip, int total) {
-        pendingByScrip = byScrip instanceof ConcurrentHashMap<String, Integer> c ? c : new ConcurrentHashMap<>(byScrip);
-        pending.set(total);
+        pendingByScrip = byScrip;
+        pending = total;
     }
 
     /** The void request as PROTOCOL.md section 7 has it. */

@@ -39,6 +39,8 @@ final class OnlineVoidsDuringSettlementTest {
     private Settler settler;
     /** Run once, right after the settler read the ledger's totals (the void outbox was read before). */
     private final AtomicReference<Runnable> duringRead = new AtomicReference<>();
+    /** Run once, right after the settler read the void outbox. */
+    private final AtomicReference<Runnable> afterOutboxRead = new AtomicReference<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -54,7 +56,8 @@ final class OnlineVoidsDuringSettlementTest {
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
-                    Runnable hook = method.getName().equals("unsettled") ? duringRead.getAndSet(null) : null;
+                    Runnable hook = method.getName().equals("unsettled") ? duringRead.getAndSet(null)
+                            : method.getName().equals("pendingVoids") ? afterOutboxRead.getAndSet(null) : null;
                     if (hook != null) {
                         hook.run();
                     }
@@ -113,5 +116,42 @@ final class OnlineVoidsDuringSettlementTest {
         assertThat(ledger.pendingVoids(10)).as("the void landed").isEmpty();
         assertThat(broker.redeemed("s")).as("what the broker credits the seller on scrip s for the 30,000 served")
                 .isEqualTo(30_000);
+    }
+
+    /** An online charge the broker confirmed whose content failed: its void queued, then refunded locally. */
+    private void failedOnlineCharge(String jti) {
+        try {
+            ChargeResult.Charged online = charge(jti, 1_000, "/live/" + jti);
+            broker.onlineCharge(online.receiptId(), jti, 1_000);
+            assertThat(settler.onlineVoids().refund(online.receiptId(), jti, () -> {
+                try {
+                    return ledger.refund(online.receiptId());
+                } catch (LedgerUnavailableException e) {
+                    throw new IllegalStateException(e);
+                }
+            })).isTrue();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void voidsQueuedWhileAPassRunsCountAgainstTheirScripsLimit() throws Exception {
+        afterOutboxRead.set(() -> {
+            for (int i = 0; i < OnlineVoids.MAX_PENDING_PER_SCRIP; i++) {
+                failedOnlineCharge("t");
+            }
+        });
+        charge("s", 30_000, "/articles/served"); // something to claim, so the pass runs to its end
+
+        settler.settleOnce();
+
+        assertThat(ledger.pendingVoids(100)).as("queued after the pass read the outbox: not sent yet")
+                .hasSize(OnlineVoids.MAX_PENDING_PER_SCRIP);
+        assertThat(settler.onlineVoids().admits("t")).as("the scrip's voids are at the limit").isFalse();
+        assertThat(settler.onlineVoids().admits("s")).isTrue();
+        settler.settleOnce(); // sends them
+        assertThat(ledger.pendingVoids(100)).isEmpty();
+        assertThat(settler.onlineVoids().admits("t")).isTrue();
     }
 }
