@@ -58,8 +58,8 @@ final class PaidForwarding implements PaidResponse.Refunder {
      * recorded, or failed and the charge stands), never before.
      */
     @Override
-    public Refund refund(RefundHold hold, String receiptId, String why) {
-        return refund(hold, receiptId, why, null, null);
+    public Refund refund(RefundHold hold, String receiptId, String why, boolean buyersDoing) {
+        return refund(hold, receiptId, why, buyersDoing, null, null);
     }
 
     /**
@@ -67,11 +67,14 @@ final class PaidForwarding implements PaidResponse.Refunder {
      * broker is queued durably first, then the ledger refunds it ({@link OnlineVoids#refund}; the settler finishes
      * whatever a crash interrupts). A void that cannot be queued leaves the charge standing.
      */
-    Refund refundOnline(OnlineVoids voids, String scripJti, RefundHold hold, String receiptId, String why) {
-        return refund(hold, receiptId, why, voids, scripJti);
+    Refund refundOnline(OnlineVoids voids, String scripJti, RefundHold hold, String receiptId, String why,
+                        boolean buyersDoing) {
+        return refund(hold, receiptId, why, buyersDoing, voids, scripJti);
     }
 
-    private Refund refund(RefundHold hold, String receiptId, String why, OnlineVoids voids, String scripJti) {
+    /** Only a refund the buyer could choose counts against its account: the seller's own failures never do. */
+    private Refund refund(RefundHold hold, String receiptId, String why, boolean buyersDoing, OnlineVoids voids,
+                         String scripJti) {
         switch (hold.startRefund()) {
             case FINAL -> {
                 LOG.info("Kept charge {} ({}): the refund window had passed", receiptId, why);
@@ -86,7 +89,7 @@ final class PaidForwarding implements PaidResponse.Refunder {
         try {
             Refund outcome = voids == null ? refundInLedger(receiptId, why)
                     : refundOnline(voids, scripJti, receiptId, why);
-            if (outcome == Refund.REFUNDED) {
+            if (outcome == Refund.REFUNDED && buyersDoing) {
                 limit.refunded(hold);
             }
             return outcome;
@@ -137,7 +140,7 @@ final class PaidForwarding implements PaidResponse.Refunder {
                 request.getAsyncContext().addListener(new RefundOnFailure(paid));
             } else if (delivered) {
                 if (response.getStatus() >= 400) {
-                    paid.failed("the content answered " + response.getStatus());
+                    paid.failedWith(response.getStatus());
                 }
             } else {
                 refundUnlessDelivering(paid, response, "the content threw");
@@ -166,7 +169,7 @@ final class PaidForwarding implements PaidResponse.Refunder {
         public void onComplete(AsyncEvent event) {
             try {
                 if (event.getSuppliedResponse() instanceof HttpServletResponse r && r.getStatus() >= 400) {
-                    paid.failed("the content answered " + r.getStatus());
+                    paid.failedWith(r.getStatus());
                 }
             } finally {
                 paid.hold().end();

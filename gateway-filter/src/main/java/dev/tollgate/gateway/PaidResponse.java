@@ -22,7 +22,11 @@ final class PaidResponse extends HttpServletResponseWrapper implements RefundHol
 
     /** Returns a charge to its scrip unless its hold says it is final. */
     interface Refunder {
-        PaidForwarding.Refund refund(RefundHold hold, String receiptId, String why);
+        /**
+         * @param buyersDoing whether the buyer could have chosen the failure (a 4xx answer, such as a 404 for a path
+         *     it made up), so that it counts against the account's refunds ({@link RefundLimit})
+         */
+        PaidForwarding.Refund refund(RefundHold hold, String receiptId, String why, boolean buyersDoing);
     }
 
     private final HttpServletResponse response;
@@ -106,11 +110,20 @@ final class PaidResponse extends HttpServletResponseWrapper implements RefundHol
      * final, and makes the receipt header, if not yet sent, say what became of it.
      */
     synchronized void failed(String failure) {
+        failed(failure, false);
+    }
+
+    /** The app answered {@code status} (400 or above) before any content was sent: see {@link #failed(String)}. */
+    void failedWith(int status) {
+        failed("the content answered " + status, status < 500);
+    }
+
+    private synchronized void failed(String failure, boolean buyersDoing) {
         if (receiptId == null || refund != null) {
             return;
         }
         this.failure = failure;
-        refund = refunder.refund(hold, receiptId, failure);
+        refund = refunder.refund(hold, receiptId, failure, buyersDoing);
         if (!response.isCommitted()) {
             response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, failedHeader());
         }
@@ -132,7 +145,7 @@ final class PaidResponse extends HttpServletResponseWrapper implements RefundHol
 
     private void statusChanged(int status) {
         if (status >= 400 && receiptId != null && !response.isCommitted()) {
-            failed("the content answered " + status);
+            failedWith(status);
         }
     }
 

@@ -432,7 +432,7 @@ public final class TollgateFilter implements Filter {
                     refused.status(), refused.reason());
         } else {
             boolean refunded = forwarding.refundOnline(onlineVoids, paid.scrip().jti(), hold, charged.receiptId(),
-                    "the broker did not confirm it: " + ErrorCode.BROKER_UNAVAILABLE.code())
+                    "the broker did not confirm it: " + ErrorCode.BROKER_UNAVAILABLE.code(), false)
                     == PaidForwarding.Refund.REFUNDED;
             LOG.warn("Online charge {} for {} not confirmed ({}); {}", charged.receiptId(), path,
                     ((OnlineCharger.Unavailable) outcome).why(), refunded ? "refunded and void queued"
@@ -442,7 +442,8 @@ public final class TollgateFilter implements Filter {
                     : "the broker could not confirm the payment right now, and the charge could not be undone");
             return null;
         }
-        forwarding.refund(hold, charged.receiptId(), "the broker did not confirm it: " + code.code());
+        // The broker refused the scrip: the buyer's doing, as a made-up path is.
+        forwarding.refund(hold, charged.receiptId(), "the broker did not confirm it: " + code.code(), true);
         Answers.paymentRequired(request, response, current, rule, code, message);
         return null;
     }
@@ -457,7 +458,8 @@ public final class TollgateFilter implements Filter {
         String jti = paid.scrip().jti();
         // A charge the broker confirmed is refunded at the broker too: its void is queued first (OnlineVoids).
         PaidResponse.Refunder refunder = confirmation == null ? forwarding
-                : (h, receiptId, why) -> forwarding.refundOnline(onlineVoids, jti, h, receiptId, why);
+                : (h, receiptId, why, buyersDoing) -> forwarding.refundOnline(onlineVoids, jti, h, receiptId, why,
+                        buyersDoing);
         PaidResponse paidResponse = receipt != null
                 ? PaidResponse.withReceipt(response, refunder, hold, current.network, paid.buyerJson(), charged,
                         receipt)

@@ -34,7 +34,10 @@ final class RefundLimitTest {
 
     @BeforeEach
     void start() throws Exception {
-        gateway = new GatewayHarness(dir).writeConfig(PayWordPaymentTest.RULES).start();
+        gateway = new GatewayHarness(dir).writeConfig(PayWordPaymentTest.RULES + String.join("\n",
+                "  - match: /boom", // the harness's app throws there
+                "    price: 0.01",
+                "")).start();
     }
 
     @AfterEach
@@ -102,5 +105,18 @@ final class RefundLimitTest {
         assertThat(refused.getStatus()).isEqualTo(402);
         assertThat(error(refused)).isEqualTo("too_many_refunds");
         assertThat(rows("charges")).isEqualTo(charges);
+    }
+
+    @Test
+    void refundsOfTheSellersOwnFailuresNeverCount() throws Exception {
+        String token = gateway.broker.scrip().jti("honest").budget("1000000").sign();
+        String header = GatewayHarness.paymentHeader(token, 10_000);
+        for (int i = 0; i <= RefundLimit.MAX_REFUNDS; i++) { // the app is down (500); the client retries
+            HttpTester.Response failed = pay("/boom", header);
+            assertThat(failed.getStatus()).as("attempt " + i).isEqualTo(500);
+            assertThat(TollgateFilterTest.receiptOf(failed).extra()).containsEntry("refunded", true);
+        }
+
+        assertThat(pay("/videos/1", header).getStatus()).as("the app works again").isEqualTo(200);
     }
 }
