@@ -399,6 +399,7 @@ public final class TollgateFilter implements Filter {
                                  RefundHold hold) throws IOException {
         GatewayConfig.Online online = current.config.online();
         OnlineCharger.Outcome outcome;
+        hold.sentToBroker(); // from now on the broker may count it: a settlement pass must know (Settler)
         try {
             outcome = onlineCharger.charge(online.chargeUri(), online.timeout(), charged.receiptId(),
                     paid.scrip().jti(), charged.amountMicros());

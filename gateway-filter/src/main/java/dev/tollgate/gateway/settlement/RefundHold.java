@@ -73,6 +73,8 @@ public final class RefundHold {
     private volatile long deadlineMillis;
     /** Written before {@link #deadlineMillis}, which publishes it. */
     private Delivery delivery;
+    /** The charge was sent to the broker to be confirmed online: the broker may count it before any claim does. */
+    private volatile boolean atBroker;
 
     RefundHold(RefundHolds holds, boolean chain, String issuer, String account, long amountMicros) {
         this.holds = holds;
@@ -80,6 +82,18 @@ public final class RefundHold {
         this.issuer = issuer;
         this.account = account;
         this.amountMicros = amountMicros;
+    }
+
+    /**
+     * The charge is about to be sent to the broker for an online confirmation (before the request is sent, so that a
+     * settlement pass that sees the broker count it sees this too): its refund would void it there.
+     */
+    public void sentToBroker() {
+        atBroker = true;
+    }
+
+    boolean atBroker() {
+        return atBroker;
     }
 
     /** Whether the charge is on a PayWord chain rather than on scrip. */

@@ -108,9 +108,13 @@ public final class RefundHolds {
         return sum(hold -> key(hold.chain, hold.issuer, hold.account));
     }
 
-    /** Like {@link #held}, for scrip only, by jti (the void outbox's key). */
-    Map<String, Long> heldScripByJti() {
-        return sum(hold -> hold.chain ? null : hold.account);
+    /**
+     * Like {@link #held}, by scrip jti (the void outbox's key), for the charges sent to the broker to be confirmed
+     * online only: the broker may count them in a scrip's {@code redeemed} though no claim has, and a refund of theirs
+     * would void them. Charges only in this ledger are in no broker total until claimed.
+     */
+    Map<String, Long> heldAtBrokerByJti() {
+        return sum(hold -> hold.chain || !hold.atBroker() ? null : hold.account);
     }
 
     /** Sums the holds not final by {@code keyOf} (none if it is {@code null}); drops the final ones. */

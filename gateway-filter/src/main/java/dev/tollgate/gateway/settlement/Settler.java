@@ -485,17 +485,17 @@ public final class Settler implements AutoCloseable {
 
     /**
      * After the broker answered: per scrip jti, what its {@code redeemed} may count that a void can still take back.
-     * That is every void in the outbox now, and every charge whose request may still refund it (an online charge the
-     * broker confirmed is in {@code redeemed} but held out of the claim, and its refund voids it). A void queued during
-     * this pass is in one or the other: it is queued before its hold's refund is done, and holds refunded during a
-     * read stay counted until the next read. Charges held that are not online are counted too, which only makes
-     * their scrip be claimed again.
+     * That is every void in the outbox now, and every online charge sent to the broker whose request may still
+     * refund it (the broker counts it in {@code redeemed} but the claim left it out, and its refund voids it). A void
+     * queued during this pass is in one or the other: it is queued before its hold's refund is done, and holds
+     * refunded during a read stay counted until the next read. Held charges that were never sent to the broker are in
+     * no broker total, and the claim left them out already.
      */
     private Map<String, Long> mayStillBeVoided() throws LedgerUnavailableException {
         Map<String, Long> byJti = new HashMap<>();
         holds.beginRead();
         try {
-            byJti.putAll(holds.heldScripByJti());
+            byJti.putAll(holds.heldAtBrokerByJti());
             for (PendingVoid v : ledger.pendingVoids(OnlineVoids.MAX_PENDING)) {
                 byJti.merge(v.jti(), v.amountMicros(), Long::sum);
             }

@@ -91,6 +91,7 @@ final class OnlineVoidsDuringSettlementTest {
         // The request path: a hold, the local charge, the broker's confirmation; the app has not answered yet.
         RefundHold hold = settler.holds().scrip(ISSUER, "s", 100_000);
         ChargeResult.Charged online = charge("s", 100_000, "/live/fails");
+        hold.sentToBroker();
         broker.onlineCharge(online.receiptId(), "s", 100_000);
         // The app answers 500 while the settler's pass runs: PaidForwarding.refundOnline.
         duringRead.set(() -> {
