@@ -299,7 +299,7 @@ final class BrowserFlow {
             if (token == null || token.isEmpty()) {
                 throw new Refusal(400, "missing_token", "the form has no token");
             }
-            Credential.Verified verified = verify(reader, token, request, config);
+            Credential.Verified verified = verify(reader, token, matched ? null : request, config);
             if (!matched) {
                 throw new Refusal(400, "invalid_state", sentence(problem) + ". " + returnBudget(verified.scrip(),
                         config));
@@ -320,7 +320,9 @@ final class BrowserFlow {
         } catch (Refusal refusal) {
             refuse(request, response, refusal);
         } catch (FailedVerifications.TooManyFailures e) {
-            Answers.tooManyFailures(response, e);
+            response.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
+            refuse(request, response, new Refusal(429, e.code().code(), sentence(e.getMessage())
+                    + ". This payment page was not opened in this browser, so nothing was paid here."));
         } catch (RuntimeException e) {
             // A bug or an input no check foresaw: refuse rather than answer 500.
             LOG.warn("Could not complete a payment callback; refusing it", e);
@@ -337,15 +339,18 @@ final class BrowserFlow {
     }
 
     /**
-     * Verifies the callback's token like scrip in the cookie; a client whose verifications keep failing is refused
-     * before the signature check, as on any paid path.
+     * Verifies the callback's token like scrip in the cookie. With {@code unmatched}, the request of a callback whose
+     * state this browser did not start (anyone can post one): then a client whose verifications keep failing is
+     * refused before the signature check, as on any paid path. A callback that matches its sealed state is never
+     * refused for others' failures at its address: each costs a paywall view, and its buyer must not lose the purchase.
      */
-    private static Credential.Verified verify(CredentialReader reader, String token, HttpServletRequest request,
+    private static Credential.Verified verify(CredentialReader reader, String token, HttpServletRequest unmatched,
                                               GatewayConfig config)
             throws Refusal, FailedVerifications.TooManyFailures {
         Credential credential;
         try {
-            credential = reader.fromCallback(token, request, config.clientLimits());
+            credential = unmatched == null ? reader.fromCookie(token)
+                    : reader.fromCallback(token, unmatched, config.clientLimits());
         } catch (PaymentException e) {
             throw new Refusal(400, e.code().code(), "the scrip could not be checked: " + e.getMessage());
         }

@@ -104,7 +104,8 @@ final class FailedVerificationLimitTest {
         int limited = 0;
         for (int i = 0; i < 20; i++) {
             HttpTester.Response response = gateway.postForm(BrowserFlow.CALLBACK_PATH,
-                    "token=" + garbage() + "&state=" + "s".repeat(22), "X-Forwarded-For", "198.51.100.7");
+                    "token=" + garbage() + "&state=" + "s".repeat(22), "X-Forwarded-For", "198.51.100.7",
+                    "Accept", "application/json");
             if (response.getStatus() == 429) {
                 limited++;
                 assertThat(error(response)).isEqualTo("too_many_failures");

@@ -1,0 +1,98 @@
+package dev.tollgate.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpTester;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The browser callback's scrip counts against the posting address's failed verifications only when the callback's
+ * state was not started in that browser (anyone can post those). A buyer who shares a public address (a NAT, an IPv6
+ * /64, a proxy) with someone posting bad tokens, and comes back from the broker with good scrip and its own sealed
+ * state, completes the purchase. Real Jetty, the real verifier, the cancel endpoint stand-in.
+ */
+final class CallbackFailureLimitTest {
+
+    private static final Pattern STATE_COOKIE = Pattern.compile(BrowserFlow.STATE_COOKIE + "=([^;]+);");
+    private static final Pattern STATE_PARAM = Pattern.compile("&amp;state=([A-Za-z0-9_-]+)&amp;");
+    private static final String SHARED = "198.51.100.7";
+
+    @TempDir
+    Path dir;
+
+    private GatewayHarness gateway;
+    private CancelEndpoint broker;
+    private int garbageSigned;
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = new CancelEndpoint();
+        gateway = new GatewayHarness(dir).extraSettings("", broker.setting()).writeConfig(String.join("\n",
+                "failed-payments:",
+                "  burst: 5",
+                "  per-minute: 6",
+                "client-address-header: X-Forwarded-For",
+                GatewayHarness.RULES)).start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        gateway.close();
+        broker.close();
+    }
+
+    private String garbage() {
+        String token = gateway.broker.scrip().jti("garbage-" + garbageSigned++).budget("100000").sign();
+        int at = token.lastIndexOf('.') + 10;
+        return token.substring(0, at) + (token.charAt(at) == 'A' ? 'B' : 'A') + token.substring(at + 1);
+    }
+
+    @Test
+    void aBuyerComingBackFromTheBrokerWithGoodScripAndItsOwnStateIsNotRefusedForOthersFailuresAtItsAddress()
+            throws Exception {
+        // The buyer opens the paywall and goes to the broker.
+        HttpTester.Response page = gateway.get("/articles/one", "Accept", "text/html", "X-Forwarded-For", SHARED);
+        assertThat(page.getStatus()).isEqualTo(402);
+        Matcher cookie = STATE_COOKIE.matcher(String.join("\n", page.getValuesList("Set-Cookie")));
+        Matcher state = STATE_PARAM.matcher(gateway.body(page));
+        assertThat(cookie.find()).isTrue();
+        assertThat(state.find()).isTrue();
+        // Meanwhile someone else behind the same public address posts bad tokens (5: the burst).
+        for (int i = 0; i < 5; i++) {
+            gateway.postForm(BrowserFlow.CALLBACK_PATH, "token=" + garbage() + "&state=" + "s".repeat(22),
+                    "X-Forwarded-For", SHARED);
+        }
+        // The broker sends the buyer back with the scrip it has just issued (reserved from the buyer's balance).
+        String token = gateway.broker.scrip().sign();
+        HttpTester.Response back = gateway.postForm(BrowserFlow.CALLBACK_PATH,
+                "token=" + URLEncoder.encode(token, StandardCharsets.UTF_8) + "&state=" + state.group(1),
+                "Cookie", BrowserFlow.STATE_COOKIE + "=" + cookie.group(1), "X-Forwarded-For", SHARED,
+                "Accept", "text/html");
+
+        assertThat(back.getStatus()).as(gateway.body(back)).isEqualTo(200);
+        assertThat(back.getValuesList("Set-Cookie")).anyMatch(c -> c.startsWith(TollgateFilter.SCRIP_COOKIE + "="));
+    }
+
+    @Test
+    void aFloodOfCallbacksWithoutTheirStateIsRefused429WithAPageForBrowsers() throws Exception {
+        HttpTester.Response last = null;
+        for (int i = 0; i < 6; i++) {
+            last = gateway.postForm(BrowserFlow.CALLBACK_PATH, "token=" + garbage() + "&state=" + "s".repeat(22),
+                    "X-Forwarded-For", SHARED, "Accept", "text/html");
+        }
+
+        assertThat(last.getStatus()).isEqualTo(429);
+        assertThat(last.get("Retry-After")).isNotNull();
+        assertThat(last.get("Content-Type")).startsWith("text/html");
+        assertThat(gateway.body(last)).contains("too_many_failures").contains("nothing was paid here");
+        assertThat(gateway.filter.reader.verifications()).as("only the burst was verified").isEqualTo(5);
+    }
+}
