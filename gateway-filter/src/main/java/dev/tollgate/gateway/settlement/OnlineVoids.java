@@ -102,6 +102,8 @@ public final class OnlineVoids {
      * the next pass).
      */
     private volatile Queued queuedSinceRead = new Queued();
+    /** While a read of the outbox runs: what was queued since the read before it, still counted until it is done. */
+    private volatile Queued beingRead = new Queued();
 
     /** Voids queued since a read of the outbox, per scrip and in all. */
     private static final class Queued {
@@ -148,8 +150,10 @@ public final class OnlineVoids {
      */
     public boolean admits(String jti) {
         Queued queued = queuedSinceRead;
-        return pending + queued.total.get() < MAX_PENDING
-                && pendingByScrip.getOrDefault(jti, 0) + queued.byScrip.getOrDefault(jti, 0) < MAX_PENDING_PER_SCRIP;
+        Queued reading = beingRead;
+        return pending + queued.total.get() + reading.total.get() < MAX_PENDING
+                && pendingByScrip.getOrDefault(jti, 0) + queued.byScrip.getOrDefault(jti, 0)
+                        + reading.byScrip.getOrDefault(jti, 0) < MAX_PENDING_PER_SCRIP;
     }
 
     /**
@@ -183,10 +187,16 @@ public final class OnlineVoids {
      * @throws LedgerUnavailableException if the outbox cannot be read: the pass fails, nothing is claimed
      */
     Outstanding send(Duration timeout) throws LedgerUnavailableException {
-        queuedSinceRead = new Queued(); // before the read: what is queued from now on counts on top of it
+        // What was queued since the last read stays counted until this read's counts replace it; what is queued from
+        // now on counts on top of them (a void queued during the read may count twice, until the next pass).
+        beingRead = queuedSinceRead;
+        queuedSinceRead = new Queued();
         List<PendingVoid> waiting = ledger.pendingVoids(MAX_PENDING);
+        Map<String, Integer> read = new HashMap<>();
+        waiting.forEach(v -> read.merge(v.jti(), 1, Integer::sum));
+        recount(read, waiting.size());
+        beingRead = new Queued();
         if (waiting.isEmpty()) {
-            recount(Map.of(), 0);
             return Outstanding.NONE;
         }
         List<PendingVoid> ready = new ArrayList<>(waiting.size());

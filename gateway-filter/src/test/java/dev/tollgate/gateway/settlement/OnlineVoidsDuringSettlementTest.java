@@ -155,4 +155,20 @@ final class OnlineVoidsDuringSettlementTest {
         assertThat(ledger.pendingVoids(100)).isEmpty();
         assertThat(settler.onlineVoids().admits("t")).isTrue();
     }
+
+    @Test
+    void aScripWithItsVoidLimitWaitingIsRefusedMoreOnlineChargesWhileAPassReadsAndSendsItsVoids() throws Exception {
+        settler.settleOnce(); // a pass: nothing waits
+        for (int i = 0; i < OnlineVoids.MAX_PENDING_PER_SCRIP; i++) {
+            failedOnlineCharge("t");
+        }
+        assertThat(settler.onlineVoids().admits("t")).as("before the pass").isFalse();
+        boolean[] admittedDuringPass = new boolean[1];
+        afterOutboxRead.set(() -> admittedDuringPass[0] = settler.onlineVoids().admits("t"));
+
+        settler.settleOnce();
+
+        assertThat(admittedDuringPass[0]).as("admitted while the pass reads and sends the 16 voids").isFalse();
+        assertThat(settler.onlineVoids().admits("t")).as("once they landed").isTrue();
+    }
 }
