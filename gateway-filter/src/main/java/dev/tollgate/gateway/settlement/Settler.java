@@ -300,6 +300,7 @@ public final class Settler implements AutoCloseable {
     }
 
     private Outcome pass(Duration timeout) {
+        long settledBefore = settledSinceStart.get();
         List<ScripTotal> batch;
         List<ChainTotal> chains;
         OnlineVoids.Outstanding outstanding;
@@ -355,7 +356,10 @@ public final class Settler implements AutoCloseable {
             return fail("the ledger is unavailable: " + e.getMessage());
         }
         succeed();
-        return batch.size() + chains.size() >= settings.batchSize() ? Outcome.FULL : Outcome.SENT;
+        // Another batch at once only if this one settled something: a full batch of claims that cannot settle yet (their
+        // online charges still in flight) waits for the next interval instead of being sent again and again.
+        return batch.size() + chains.size() >= settings.batchSize() && settledSinceStart.get() > settledBefore
+                ? Outcome.FULL : Outcome.SENT;
     }
 
     private static int limit(int wanted, int slack) {

@@ -105,4 +105,32 @@ final class HeldChargesSettlementTest {
         assertThat(broker.redeemed("victim")).as("the victim's 50,000 claimed").isEqualTo(50_000);
         slow.forEach(RefundHold::end);
     }
+
+    @Test
+    void aFullBatchOfClaimsThatCannotSettleYetIsNotSentAgainAtOnce() throws Exception {
+        int batch = 2;
+        start(batch);
+        List<RefundHold> online = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            String jti = "online-" + i;
+            charge(jti, 1_000, "/articles/read");
+            // An online charge the broker confirmed whose request is still running: the broker counts it.
+            RefundHold hold = settler.holds().scrip(ISSUER, jti, 5_000);
+            hold.sentToBroker();
+            ChargeResult result = ledger.charge(scrip(jti), 5_000, "/live/slow");
+            broker.onlineCharge(((ChargeResult.Charged) result).receiptId(), jti, 5_000);
+            hold.forwarding(() -> false);
+            online.add(hold);
+        }
+        settler.settleOnce();
+
+        assertThat(settler.settleOnce()).as("nothing settled: the settler waits for its interval")
+                .isEqualTo(Settler.Outcome.SENT);
+        online.forEach(RefundHold::end);
+        settler.settleOnce();
+        for (int i = 0; i < batch; i++) {
+            assertThat(broker.redeemed("online-" + i)).isEqualTo(6_000);
+        }
+        assertThat(ledger.unsettled(10)).isEmpty();
+    }
 }
