@@ -88,12 +88,14 @@ final class BrowserFlow {
     private final Ledger ledger;
     private final ScripCanceller canceller;
     private final SecureRandom random = new SecureRandom();
+    private final UsedStates used;
 
     BrowserFlow(Clock clock, BrowserSeal seal, Ledger ledger, ScripCanceller canceller) {
         this.clock = Objects.requireNonNull(clock);
         this.seal = Objects.requireNonNull(seal);
         this.ledger = Objects.requireNonNull(ledger);
         this.canceller = Objects.requireNonNull(canceller);
+        this.used = new UsedStates(clock, STATE_LIFETIME);
     }
 
     /**
@@ -266,6 +268,7 @@ final class BrowserFlow {
             String cookie = cookie(request, STATE_COOKIE);
             PurchaseState purchase = cookie == null ? null : PurchaseState.open(seal, cookie);
             String problem = null;
+            boolean newer = false; // the cookie is a newer purchase's, to be left alone
             if (cookie == null) {
                 problem = "this browser has no payment of " + config.sellerName() + " in progress for it: the payment"
                         + " page was opened in another browser, or more than " + STATE_LIFETIME.toMinutes()
@@ -274,15 +277,18 @@ final class BrowserFlow {
                 problem = "this browser's payment cookie was not made by " + config.sellerName();
             } else if (!MessageDigest.isEqual(purchase.state().getBytes(StandardCharsets.US_ASCII),
                     state.getBytes(StandardCharsets.US_ASCII))) {
+                newer = true;
                 problem = "this browser opened another payment page of " + config.sellerName() + " since: only the"
                         + " latest one can be completed";
             } else if (seconds() >= purchase.expiresAt()) {
                 problem = "this payment page had expired: it was opened more than " + STATE_LIFETIME.toMinutes()
                         + " minutes ago";
+            } else if (!used.use(purchase)) {
+                problem = "this payment page's payment was completed already";
             }
             boolean matched = problem == null;
-            if (matched || (cookie != null && (purchase == null || seconds() >= purchase.expiresAt()))) {
-                clearState(response); // used, forged or expired; a newer purchase's cookie is left alone
+            if (cookie != null && !newer) {
+                clearState(response); // used, forged or expired
             }
             String error = form.get("error");
             if (error != null) {
@@ -299,7 +305,7 @@ final class BrowserFlow {
             if (token == null || token.isEmpty()) {
                 throw new Refusal(400, "missing_token", "the form has no token");
             }
-            Credential.Verified verified = verify(reader, token, matched ? null : request, config);
+            Credential.Verified verified = verify(reader, token, request, matched, config);
             if (!matched) {
                 throw new Refusal(400, "invalid_state", sentence(problem) + ". " + returnBudget(verified.scrip(),
                         config));
@@ -339,18 +345,18 @@ final class BrowserFlow {
     }
 
     /**
-     * Verifies the callback's token like scrip in the cookie. With {@code unmatched}, the request of a callback whose
-     * state this browser did not start (anyone can post one): then a client whose verifications keep failing is
-     * refused before the signature check, as on any paid path. A callback that matches its sealed state is never
-     * refused for others' failures at its address: each costs a paywall view, and its buyer must not lose the purchase.
+     * Verifies the callback's token like scrip in the cookie; a failure counts against the posting address. A callback
+     * whose state this browser did not start, or whose state was used already (anyone can post those), is refused
+     * before the signature check if its address's verifications keep failing, as on any paid path. One that matches
+     * its sealed, unused state ({@code matched}) is never refused for others' failures at its address: each costs a
+     * paywall view and is one-use ({@link UsedStates}), and its buyer must not lose the purchase.
      */
-    private static Credential.Verified verify(CredentialReader reader, String token, HttpServletRequest unmatched,
-                                              GatewayConfig config)
+    private static Credential.Verified verify(CredentialReader reader, String token, HttpServletRequest request,
+                                              boolean matched, GatewayConfig config)
             throws Refusal, FailedVerifications.TooManyFailures {
         Credential credential;
         try {
-            credential = unmatched == null ? reader.fromCookie(token)
-                    : reader.fromCallback(token, unmatched, config.clientLimits());
+            credential = reader.fromCallback(token, request, config.clientLimits(), !matched);
         } catch (PaymentException e) {
             throw new Refusal(400, e.code().code(), "the scrip could not be checked: " + e.getMessage());
         }

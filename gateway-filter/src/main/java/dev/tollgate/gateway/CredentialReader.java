@@ -99,11 +99,18 @@ final class CredentialReader {
     private static final class Client {
         private final HttpServletRequest request;
         private final GatewayConfig.ClientLimits limits;
+        /** Whether the client is refused once its failures are spent; its failures count either way. */
+        private final boolean refusable;
         private String address;
 
         Client(HttpServletRequest request, GatewayConfig.ClientLimits limits) {
+            this(request, limits, true);
+        }
+
+        Client(HttpServletRequest request, GatewayConfig.ClientLimits limits, boolean refusable) {
             this.request = request;
             this.limits = limits;
+            this.refusable = refusable;
         }
 
         String address() {
@@ -222,14 +229,16 @@ final class CredentialReader {
     }
 
     /**
-     * Reads scrip the broker posted back to the browser flow's callback: like the cookie, but counted against the
-     * posting client's failed verifications, since anyone may post the callback form.
+     * Reads scrip the broker posted back to the browser flow's callback: like the cookie, but a failure counts against
+     * the posting client's failed verifications, since anyone may post the callback form.
      *
-     * @throws FailedVerifications.TooManyFailures before the signature check, if the client has no failure left
+     * @param refusable whether a client with no failure left is refused; if not, its failures still count
+     * @throws FailedVerifications.TooManyFailures before the signature check, if {@code refusable} and the client has
+     *     no failure left
      */
-    Credential fromCallback(String token, HttpServletRequest request, GatewayConfig.ClientLimits limits)
-            throws PaymentException, FailedVerifications.TooManyFailures {
-        return fromCookie(token, new Client(request, limits));
+    Credential fromCallback(String token, HttpServletRequest request, GatewayConfig.ClientLimits limits,
+                            boolean refusable) throws PaymentException, FailedVerifications.TooManyFailures {
+        return fromCookie(token, new Client(request, limits, refusable));
     }
 
     private Credential fromCookie(String token, Client client)
@@ -244,7 +253,7 @@ final class CredentialReader {
     /** Checks the scrip's signature and claims: refused first if {@code client} has no failure left. */
     private Credential.Verified verified(String token, long acceptedMicros, String network, Client client)
             throws PaymentException, FailedVerifications.TooManyFailures {
-        if (client != null) {
+        if (client != null && client.refusable) {
             failures.check(client.address(), client.limits());
         }
         verifications.increment();

@@ -72,7 +72,7 @@ final class PaidForwarding implements PaidResponse.Refunder {
         return refund(hold, receiptId, why, buyersDoing, voids, scripJti);
     }
 
-    /** Only a refund the buyer could choose counts against its account: the seller's own failures never do. */
+    /** Every refund counts against its account ({@link RefundLimit}); one the buyer could choose counts twice. */
     private Refund refund(RefundHold hold, String receiptId, String why, boolean buyersDoing, OnlineVoids voids,
                          String scripJti) {
         switch (hold.startRefund()) {
@@ -89,8 +89,8 @@ final class PaidForwarding implements PaidResponse.Refunder {
         try {
             Refund outcome = voids == null ? refundInLedger(receiptId, why)
                     : refundOnline(voids, scripJti, receiptId, why);
-            if (outcome == Refund.REFUNDED && buyersDoing) {
-                limit.refunded(hold);
+            if (outcome == Refund.REFUNDED) {
+                limit.refunded(hold, buyersDoing);
             }
             return outcome;
         } finally {
@@ -131,9 +131,13 @@ final class PaidForwarding implements PaidResponse.Refunder {
         paid.hold().forwarding(paid);
         boolean delivered = false;
         boolean async = false;
+        Throwable thrown = null;
         try {
             chain.doFilter(request, paid);
             delivered = true;
+        } catch (Throwable t) {
+            thrown = t;
+            throw t;
         } finally {
             async = delivered && request.isAsyncStarted();
             if (async) {
@@ -143,15 +147,18 @@ final class PaidForwarding implements PaidResponse.Refunder {
                     paid.failedWith(response.getStatus());
                 }
             } else {
-                refundUnlessDelivering(paid, response, "the content threw");
+                refundUnlessDelivering(paid, response, ThrownStatus.buyersDoing(thrown)
+                        ? "the request could not be read (" + ThrownStatus.of(thrown) + ")" : "the content threw", thrown);
             }
         }
         return async;
     }
 
-    private static void refundUnlessDelivering(PaidResponse paid, HttpServletResponse response, String failure) {
+    /** {@code thrown}: what the app threw, if it did; a refund for one the container answers 4xx is the buyer's doing. */
+    private static void refundUnlessDelivering(PaidResponse paid, HttpServletResponse response, String failure,
+                                               Throwable thrown) {
         if (!response.isCommitted()) {
-            paid.failed(failure);
+            paid.failed(failure, thrown != null && ThrownStatus.buyersDoing(thrown));
         } else {
             LOG.info("Kept a charge whose content failed after it started to be sent ({})", failure);
         }
@@ -178,12 +185,13 @@ final class PaidForwarding implements PaidResponse.Refunder {
 
         @Override
         public void onTimeout(AsyncEvent event) {
-            refundUnlessDelivering(paid, (HttpServletResponse) paid.getResponse(), "the content timed out");
+            refundUnlessDelivering(paid, (HttpServletResponse) paid.getResponse(), "the content timed out", null);
         }
 
         @Override
         public void onError(AsyncEvent event) {
-            refundUnlessDelivering(paid, (HttpServletResponse) paid.getResponse(), "the content failed");
+            refundUnlessDelivering(paid, (HttpServletResponse) paid.getResponse(), "the content failed",
+                    event.getThrowable());
         }
 
         @Override

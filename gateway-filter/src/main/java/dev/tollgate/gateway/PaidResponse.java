@@ -107,18 +107,16 @@ final class PaidResponse extends HttpServletResponseWrapper implements RefundHol
 
     /**
      * The app failed ({@code failure} says how): refunds the charge unless that was tried already or the charge is
-     * final, and makes the receipt header, if not yet sent, say what became of it.
+     * final, and makes the receipt header, if not yet sent, say what became of it. {@code buyersDoing}: the buyer could
+     * have chosen the failure ({@link RefundLimit}).
      */
-    synchronized void failed(String failure) {
-        failed(failure, false);
-    }
 
-    /** The app answered {@code status} (400 or above) before any content was sent: see {@link #failed(String)}. */
+    /** The app answered {@code status} (400 or above) before any content was sent: see {@link #failed}. */
     void failedWith(int status) {
         failed("the content answered " + status, status < 500);
     }
 
-    private synchronized void failed(String failure, boolean buyersDoing) {
+    synchronized void failed(String failure, boolean buyersDoing) {
         if (receiptId == null || refund != null) {
             return;
         }

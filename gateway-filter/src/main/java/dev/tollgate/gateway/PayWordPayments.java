@@ -124,8 +124,8 @@ final class PayWordPayments {
         try {
             checkAcceptable(current, rule, payment);
             if (hold != null && refundLimit.exhausted(hold)) {
-                throw new PaymentException(ErrorCode.TOO_MANY_REFUNDS, "this chain had " + RefundLimit.MAX_REFUNDS
-                        + " purchases refunded here and pays for no more; commit a new chain");
+                throw new PaymentException(ErrorCode.TOO_MANY_REFUNDS, RefundLimit.refusal("chain")
+                        + "; commit a new chain");
             }
             account = account(request, current, payment);
             if (payment.index() < 1 || payment.index() > account.length()) {

@@ -341,9 +341,8 @@ public final class TollgateFilter implements Filter {
         ChargeResult result;
         PerStream stream = rule.charge() == ChargeModel.PER_STREAM ? new PerStream(rule, path, clock) : null;
         if (refundLimit.exhausted(hold)) {
-            Answers.paymentRequired(request, response, current, rule, ErrorCode.TOO_MANY_REFUNDS, "this scrip had "
-                    + RefundLimit.MAX_REFUNDS + " purchases refunded here and pays for no more; get new scrip from "
-                    + current.config.broker().name());
+            Answers.paymentRequired(request, response, current, rule, ErrorCode.TOO_MANY_REFUNDS,
+                    RefundLimit.refusal("scrip") + "; get new scrip from " + current.config.broker().name());
             return false;
         }
         if (rule.online() && !onlineVoids.admits(paid.scrip().jti())) {

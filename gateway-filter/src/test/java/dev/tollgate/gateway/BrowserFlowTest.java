@@ -236,18 +236,26 @@ final class BrowserFlowTest {
     }
 
     @Test
-    void aCallbackReplayedWithItsStateCookieGainsNoSecondPaymentOnTheWayBack() throws Exception {
+    void aCallbackReplayedWithItsStateCookieIsRefusedAsUsedAndGainsNoSecondPayment() throws Exception {
         Paywall paywall = paywall("/articles/one");
         String token = gateway.broker.scrip().budget("500000").sign();
         String allowance = allowanceCookie(callback(paywall, token(token)));
         assertThat(gateway.get("/articles/one", BrowserRequests.withScrip(BrowserRequests.NO_METADATA, token,
                 allowance)).getStatus()).isEqualTo(200);
 
-        String again = allowanceCookie(callback(paywall, token(token)));
+        // A client that keeps the state cookie the callback cleared posts the same callback again.
+        HttpTester.Response replayed = callback(paywall, token(token));
 
-        assertThat(again).as("the same allowance as the first time").isNotNull();
+        assertThat(replayed.getStatus()).isEqualTo(400);
+        assertThat(gateway.body(replayed)).contains("payment was completed already", "used here already",
+                "nothing more was charged", "invalid_state");
+        assertThat(scripCookie(replayed)).isNull();
+        assertThat(allowanceCookie(replayed)).as("no second way back").isNull();
+        assertThat(replayed.getValuesList("Set-Cookie")).anySatisfy(c -> assertThat(c).startsWith(
+                "__Host-tollgate_state=;"));
+        assertThat(broker.received()).as("scrip in use is never cancelled").isEmpty();
         assertThat(TollgateFilterTest.offerOf(gateway.get("/articles/one", BrowserRequests.withScrip(
-                BrowserRequests.NO_METADATA, token, again))).error()).isEqualTo("confirmation_required");
+                BrowserRequests.NO_METADATA, token, allowance))).error()).isEqualTo("confirmation_required");
     }
 
     @Test

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The browser callback's scrip counts against the posting address's failed verifications only when the callback's
  * state was not started in that browser (anyone can post those). A buyer who shares a public address (a NAT, an IPv6
  * /64, a proxy) with someone posting bad tokens, and comes back from the broker with good scrip and its own sealed
- * state, completes the purchase. Real Jetty, the real verifier, the cancel endpoint stand-in.
+ * state, completes the purchase; each state completes one callback. Real Jetty, the real verifier, the cancel
+ * endpoint stand-in.
  */
 final class CallbackFailureLimitTest {
 
@@ -55,16 +56,24 @@ final class CallbackFailureLimitTest {
         return token.substring(0, at) + (token.charAt(at) == 'A' ? 'B' : 'A') + token.substring(at + 1);
     }
 
-    @Test
-    void aBuyerComingBackFromTheBrokerWithGoodScripAndItsOwnStateIsNotRefusedForOthersFailuresAtItsAddress()
-            throws Exception {
-        // The buyer opens the paywall and goes to the broker.
+    /** A paywall view's state cookie and state. */
+    private record Purchase(String cookie, String state) {
+    }
+
+    private Purchase openPaywall() throws Exception {
         HttpTester.Response page = gateway.get("/articles/one", "Accept", "text/html", "X-Forwarded-For", SHARED);
         assertThat(page.getStatus()).isEqualTo(402);
         Matcher cookie = STATE_COOKIE.matcher(String.join("\n", page.getValuesList("Set-Cookie")));
         Matcher state = STATE_PARAM.matcher(gateway.body(page));
         assertThat(cookie.find()).isTrue();
         assertThat(state.find()).isTrue();
+        return new Purchase(cookie.group(1), state.group(1));
+    }
+
+    @Test
+    void aBuyerComingBackFromTheBrokerWithGoodScripAndItsOwnStateIsNotRefusedForOthersFailuresAtItsAddress()
+            throws Exception {
+        Purchase purchase = openPaywall(); // the buyer then goes to the broker
         // Meanwhile someone else behind the same public address posts bad tokens (5: the burst).
         for (int i = 0; i < 5; i++) {
             gateway.postForm(BrowserFlow.CALLBACK_PATH, "token=" + garbage() + "&state=" + "s".repeat(22),
@@ -73,8 +82,8 @@ final class CallbackFailureLimitTest {
         // The broker sends the buyer back with the scrip it has just issued (reserved from the buyer's balance).
         String token = gateway.broker.scrip().sign();
         HttpTester.Response back = gateway.postForm(BrowserFlow.CALLBACK_PATH,
-                "token=" + URLEncoder.encode(token, StandardCharsets.UTF_8) + "&state=" + state.group(1),
-                "Cookie", BrowserFlow.STATE_COOKIE + "=" + cookie.group(1), "X-Forwarded-For", SHARED,
+                "token=" + URLEncoder.encode(token, StandardCharsets.UTF_8) + "&state=" + purchase.state(),
+                "Cookie", BrowserFlow.STATE_COOKIE + "=" + purchase.cookie(), "X-Forwarded-For", SHARED,
                 "Accept", "text/html");
 
         assertThat(back.getStatus()).as(gateway.body(back)).isEqualTo(200);
@@ -94,5 +103,28 @@ final class CallbackFailureLimitTest {
         assertThat(last.get("Content-Type")).startsWith("text/html");
         assertThat(gateway.body(last)).contains("too_many_failures").contains("nothing was paid here");
         assertThat(gateway.filter.reader.verifications()).as("only the burst was verified").isEqualTo(5);
+    }
+
+    /**
+     * A callback's state is one-use: replayed (by a client that ignores the cookie's clearing), it is a state this
+     * browser did not start, so each replay's token counts against the address, which is refused once its burst is
+     * spent. Before, a matched state skipped the limit for its whole lifetime: each replay with a new garbage token
+     * cost a signature check, never refused nor counted. (Found in the third review of issue 9.)
+     */
+    @Test
+    void oneMatchedStateReplayedWithGarbageTokensCostsNoMoreSignatureChecksThanTheAddressesFailureBurst()
+            throws Exception {
+        Purchase purchase = openPaywall();
+        long before = gateway.filter.reader.verifications();
+
+        HttpTester.Response last = null;
+        for (int i = 0; i < 50; i++) { // the same cookie and state each time: the client ignores the cookie's clearing
+            last = gateway.postForm(BrowserFlow.CALLBACK_PATH, "token=" + garbage() + "&state=" + purchase.state(),
+                    "Cookie", BrowserFlow.STATE_COOKIE + "=" + purchase.cookie(), "X-Forwarded-For", SHARED);
+        }
+
+        assertThat(gateway.filter.reader.verifications() - before)
+                .as("signature checks forced by one paywall view (burst is 5)").isLessThanOrEqualTo(5);
+        assertThat(last.getStatus()).as(gateway.body(last)).isEqualTo(429);
     }
 }

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A refund gives the budget back, so one price's worth of scrip (or of a PayWord chain) could be charged and refunded
  * for ever, each time leaving the seller a charge row and a path row, at no cost to the buyer: a buyer who asks for
- * made-up paths the app answers 404. After {@link RefundLimit#MAX_REFUNDS} refunds the account pays for nothing more
- * here. Real Jetty, the real SQLite ledger file.
+ * made-up paths the app answers 404. After {@link RefundLimit#MAX_REFUNDS} such refunds, or
+ * {@link RefundLimit#MAX_ALL_REFUNDS} of any kind, the account pays for nothing more here. Real Jetty, the real SQLite
+ * ledger file.
  */
 final class RefundLimitTest {
 
@@ -108,7 +109,7 @@ final class RefundLimitTest {
     }
 
     @Test
-    void refundsOfTheSellersOwnFailuresNeverCount() throws Exception {
+    void refundsOfTheSellersOwnFailuresCountOnlyTowardsTheLargerLimit() throws Exception {
         String token = gateway.broker.scrip().jti("honest").budget("1000000").sign();
         String header = GatewayHarness.paymentHeader(token, 10_000);
         for (int i = 0; i <= RefundLimit.MAX_REFUNDS; i++) { // the app is down (500); the client retries
@@ -116,7 +117,16 @@ final class RefundLimitTest {
             assertThat(failed.getStatus()).as("attempt " + i).isEqualTo(500);
             assertThat(TollgateFilterTest.receiptOf(failed).extra()).containsEntry("refunded", true);
         }
-
         assertThat(pay("/videos/1", header).getStatus()).as("the app works again").isEqualTo(200);
+
+        // A buyer may have found an input the app fails on: the seller's failures are bounded too.
+        HttpTester.Response last = null;
+        for (int i = RefundLimit.MAX_REFUNDS + 1; i <= RefundLimit.MAX_ALL_REFUNDS; i++) {
+            last = pay("/boom", header);
+            assertThat(last.getStatus()).as("attempt " + i).isEqualTo(i < RefundLimit.MAX_ALL_REFUNDS ? 500 : 402);
+        }
+        assertThat(error(last)).isEqualTo("too_many_refunds");
+        assertThat(rows("charges")).as("one charge row per refund, one for the video")
+                .isEqualTo(RefundLimit.MAX_ALL_REFUNDS + 1);
     }
 }
