@@ -89,13 +89,15 @@ final class BrowserFlow {
     private final ScripCanceller canceller;
     private final SecureRandom random = new SecureRandom();
     private final UsedStates used;
+    private final CallbackGuard guard;
 
-    BrowserFlow(Clock clock, BrowserSeal seal, Ledger ledger, ScripCanceller canceller) {
+    BrowserFlow(Clock clock, BrowserSeal seal, Ledger ledger, ScripCanceller canceller, CallbackGuard guard) {
         this.clock = Objects.requireNonNull(clock);
         this.seal = Objects.requireNonNull(seal);
         this.ledger = Objects.requireNonNull(ledger);
         this.canceller = Objects.requireNonNull(canceller);
         this.used = new UsedStates(clock, STATE_LIFETIME);
+        this.guard = Objects.requireNonNull(guard);
     }
 
     /**
@@ -251,11 +253,12 @@ final class BrowserFlow {
 
     /**
      * Answers a request for {@link #CALLBACK_PATH}. Never throws for bad input: refusals are 400 or 405, and 429 for a
-     * client whose payments keep failing verification.
+     * client whose callbacks keep failing ({@link CallbackGuard}).
      */
     void callback(HttpServletRequest request, HttpServletResponse response, String method, CredentialReader reader,
                   CredentialCache credentials, GatewayConfig config) throws IOException {
         response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
+        boolean ownState = false;
         try {
             Map<String, String> form = form(request, method, "callback");
             String state = form.get("state");
@@ -267,34 +270,18 @@ final class BrowserFlow {
             }
             String cookie = cookie(request, STATE_COOKIE);
             PurchaseState purchase = cookie == null ? null : PurchaseState.open(seal, cookie);
-            String problem = null;
-            boolean newer = false; // the cookie is a newer purchase's, to be left alone
-            if (cookie == null) {
-                problem = "this browser has no payment of " + config.sellerName() + " in progress for it: the payment"
-                        + " page was opened in another browser, or more than " + STATE_LIFETIME.toMinutes()
-                        + " minutes ago, or its payment was completed already";
-            } else if (purchase == null) {
-                problem = "this browser's payment cookie was not made by " + config.sellerName();
-            } else if (!MessageDigest.isEqual(purchase.state().getBytes(StandardCharsets.US_ASCII),
-                    state.getBytes(StandardCharsets.US_ASCII))) {
-                newer = true;
-                problem = "this browser opened another payment page of " + config.sellerName() + " since: only the"
-                        + " latest one can be completed";
-            } else if (seconds() >= purchase.expiresAt()) {
-                problem = "this payment page had expired: it was opened more than " + STATE_LIFETIME.toMinutes()
-                        + " minutes ago";
-            } else if (!used.use(purchase)) {
-                problem = "this payment page's payment was completed already";
+            String problem = problem(cookie, purchase, state, config);
+            if (cookie != null && (problem == null || !problem.startsWith(NEWER))) {
+                clearState(response); // taken, forged or expired; a newer purchase's cookie is left alone
             }
-            boolean matched = problem == null;
-            if (cookie != null && !newer) {
-                clearState(response); // used, forged or expired
-            }
+            // What an earlier callback of this state completed with: null if this one takes it (see UsedStates).
+            String earlier = problem == null ? used.take(purchase) : null;
+            ownState = problem == null && earlier == null;
             String error = form.get("error");
             if (error != null) {
                 // PROTOCOL.md section 10: the broker sends error=cancelled; any error means nothing was paid, so the
                 // buyer goes back to the paywall, whatever else the form carries.
-                if (!matched) {
+                if (problem != null) {
                     throw new Refusal(400, "invalid_state", sentence(problem) + ". Nothing was paid.");
                 }
                 response.setStatus(303);
@@ -305,8 +292,13 @@ final class BrowserFlow {
             if (token == null || token.isEmpty()) {
                 throw new Refusal(400, "missing_token", "the form has no token");
             }
-            Credential.Verified verified = verify(reader, token, request, matched, config);
-            if (!matched) {
+            Credential.Verified verified = verify(reader, credentials, token, request, ownState, config);
+            if (problem == null && earlier != null && !earlier.equals(UsedStates.NO_SCRIP)
+                    && !earlier.equals(verified.scrip().jti())) {
+                problem = "this payment page's payment was completed already, with another payment";
+            }
+            if (problem != null) {
+                guard.failed(request, config.clientLimits(), false);
                 throw new Refusal(400, "invalid_state", sentence(problem) + ". " + returnBudget(verified.scrip(),
                         config));
             }
@@ -314,7 +306,9 @@ final class BrowserFlow {
             if (seconds < 1) {
                 throw new Refusal(400, "expired_token", "the scrip has expired");
             }
-            credentials.put(CredentialCache.key('C', token), verified); // the way back costs no verification
+            // This state's purchase completes with this scrip; the same again (the broker's form posted twice) is
+            // answered alike, and pays once: the allowance holds only while the scrip's budget is whole.
+            used.completed(purchase, verified.scrip().jti());
             response.addHeader("Set-Cookie", TollgateFilter.SCRIP_COOKIE + "=" + token + "; Max-Age=" + seconds
                     + "; Path=/; Secure; HttpOnly; SameSite=Lax");
             Allowance back = new Allowance(Allowance.BACK_FROM_BROKER, seconds() + ALLOWANCE_LIFETIME.toSeconds(),
@@ -327,13 +321,37 @@ final class BrowserFlow {
             refuse(request, response, refusal);
         } catch (FailedVerifications.TooManyFailures e) {
             response.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
-            refuse(request, response, new Refusal(429, e.code().code(), sentence(e.getMessage())
-                    + ". This payment page was not opened in this browser, so nothing was paid here."));
+            refuse(request, response, new Refusal(429, e.code().code(), sentence(e.getMessage()) + ". " + (ownState
+                    ? "Your payment was not checked: reload this page then to complete it."
+                    : "Nothing was paid here.")));
         } catch (RuntimeException e) {
             // A bug or an input no check foresaw: refuse rather than answer 500.
             LOG.warn("Could not complete a payment callback; refusing it", e);
             refuse(request, response, new Refusal(400, "invalid_callback", "the payment could not be completed"));
         }
+    }
+
+    private static final String NEWER = "this browser opened another payment page";
+
+    /** Why the callback's state is not this browser's latest, unexpired one; {@code null} if it is. */
+    private String problem(String cookie, PurchaseState purchase, String state, GatewayConfig config) {
+        if (cookie == null) {
+            return "this browser has no payment of " + config.sellerName() + " in progress for it: the payment page was"
+                    + " opened in another browser, or more than " + STATE_LIFETIME.toMinutes() + " minutes ago, or its"
+                    + " payment was completed already";
+        }
+        if (purchase == null) {
+            return "this browser's payment cookie was not made by " + config.sellerName();
+        }
+        if (!MessageDigest.isEqual(purchase.state().getBytes(StandardCharsets.US_ASCII),
+                state.getBytes(StandardCharsets.US_ASCII))) {
+            return NEWER + " of " + config.sellerName() + " since: only the latest one can be completed";
+        }
+        if (seconds() >= purchase.expiresAt()) {
+            return "this payment page had expired: it was opened more than " + STATE_LIFETIME.toMinutes()
+                    + " minutes ago";
+        }
+        return null;
     }
 
     private static void clearState(HttpServletResponse response) {
@@ -345,26 +363,28 @@ final class BrowserFlow {
     }
 
     /**
-     * Verifies the callback's token like scrip in the cookie; a failure counts against the posting address. A callback
-     * whose state this browser did not start, or whose state was used already (anyone can post those), is refused
-     * before the signature check if its address's verifications keep failing, as on any paid path. One that matches
-     * its sealed, unused state ({@code matched}) is never refused for others' failures at its address: each costs a
-     * paywall view and is one-use ({@link UsedStates}), and its buyer must not lose the purchase.
+     * Reads the callback's token like scrip in the cookie, from the cache if it was read before. The address is
+     * refused first if its callbacks keep failing (in the own-state bucket if {@code ownState}: see
+     * {@link CallbackGuard}); a token that is not good scrip counts against it.
      */
-    private static Credential.Verified verify(CredentialReader reader, String token, HttpServletRequest request,
-                                              boolean matched, GatewayConfig config)
+    private Credential.Verified verify(CredentialReader reader, CredentialCache credentials, String token,
+                                       HttpServletRequest request, boolean ownState, GatewayConfig config)
             throws Refusal, FailedVerifications.TooManyFailures {
+        guard.check(request, config.clientLimits(), ownState);
         Credential credential;
         try {
-            credential = reader.fromCallback(token, request, config.clientLimits(), !matched);
+            credential = reader.fromCallback(token, credentials);
         } catch (PaymentException e) {
+            if (e.code() != ErrorCode.BROKER_UNAVAILABLE) { // the gateway's outage is no failure of the client
+                guard.failed(request, config.clientLimits(), ownState);
+            }
             throw new Refusal(400, e.code().code(), "the scrip could not be checked: " + e.getMessage());
         }
-        if (credential instanceof Credential.Rejected rejected) {
-            throw new Refusal(400, rejected.code().code(), "the scrip was refused: " + rejected.message());
-        }
         if (!(credential instanceof Credential.Verified verified)) {
-            throw new Refusal(400, "invalid_token", "the token is not scrip");
+            guard.failed(request, config.clientLimits(), ownState);
+            throw credential instanceof Credential.Rejected rejected
+                    ? new Refusal(400, rejected.code().code(), "the scrip was refused: " + rejected.message())
+                    : new Refusal(400, "invalid_token", "the token is not scrip");
         }
         return verified;
     }

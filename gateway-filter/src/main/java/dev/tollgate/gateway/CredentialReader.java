@@ -99,18 +99,11 @@ final class CredentialReader {
     private static final class Client {
         private final HttpServletRequest request;
         private final GatewayConfig.ClientLimits limits;
-        /** Whether the client is refused once its failures are spent; its failures count either way. */
-        private final boolean refusable;
         private String address;
 
         Client(HttpServletRequest request, GatewayConfig.ClientLimits limits) {
-            this(request, limits, true);
-        }
-
-        Client(HttpServletRequest request, GatewayConfig.ClientLimits limits, boolean refusable) {
             this.request = request;
             this.limits = limits;
-            this.refusable = refusable;
         }
 
         String address() {
@@ -229,16 +222,18 @@ final class CredentialReader {
     }
 
     /**
-     * Reads scrip the broker posted back to the browser flow's callback: like the cookie, but a failure counts against
-     * the posting client's failed verifications, since anyone may post the callback form.
-     *
-     * @param refusable whether a client with no failure left is refused; if not, its failures still count
-     * @throws FailedVerifications.TooManyFailures before the signature check, if {@code refusable} and the client has
-     *     no failure left
+     * Reads scrip posted to the browser flow's callback like the cookie: from {@code credentials} if it was read
+     * before (so posting one token again costs no signature check), else verified and cached, a rejection too. Never
+     * limited or counted here: the callback counts its own failures ({@link CallbackGuard}).
      */
-    Credential fromCallback(String token, HttpServletRequest request, GatewayConfig.ClientLimits limits,
-                            boolean refusable) throws PaymentException, FailedVerifications.TooManyFailures {
-        return fromCookie(token, new Client(request, limits, refusable));
+    Credential fromCallback(String token, CredentialCache credentials) throws PaymentException {
+        CredentialCache.Key key = CredentialCache.key('C', token);
+        Credential credential = credentials.get(key);
+        if (credential == null) {
+            credential = fromCookie(token);
+            credentials.put(key, credential);
+        }
+        return credential;
     }
 
     private Credential fromCookie(String token, Client client)
@@ -253,7 +248,7 @@ final class CredentialReader {
     /** Checks the scrip's signature and claims: refused first if {@code client} has no failure left. */
     private Credential.Verified verified(String token, long acceptedMicros, String network, Client client)
             throws PaymentException, FailedVerifications.TooManyFailures {
-        if (client != null && client.refusable) {
+        if (client != null) {
             failures.check(client.address(), client.limits());
         }
         verifications.increment();

@@ -31,12 +31,16 @@ final class ThrownStatus {
 
     /** The status the container answers for {@code thrown}, or for the first of its causes that names one. */
     static int of(Throwable thrown) {
-        Throwable t = thrown;
-        for (int i = 0; t != null && i < MAX_CAUSES; i++, t = t.getCause()) {
-            int status = STATUS.get(t.getClass()).applyAsInt(t);
-            if (status >= 400 && status <= 599) {
-                return status;
+        try {
+            Throwable t = thrown;
+            for (int i = 0; t != null && i < MAX_CAUSES; i++, t = t.getCause()) {
+                int status = STATUS.get(t.getClass()).applyAsInt(t);
+                if (status >= 400 && status <= 599) {
+                    return status;
+                }
             }
+        } catch (RuntimeException e) {
+            // An app's exception whose getCause() throws: asked on the refund path, which must go on.
         }
         return SERVER_ERROR;
     }

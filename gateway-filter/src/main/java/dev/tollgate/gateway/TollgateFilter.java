@@ -146,7 +146,8 @@ public final class TollgateFilter implements Filter {
             payWords = PayWordPayments.start(config, verification.keys(), ledger, forwarding, holds, refundLimit,
                     settler::charged, clock, settings.cacheSize, failures);
             canceller = settler.scripCanceller(config.settlement().cancelUri());
-            browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, canceller);
+            browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, canceller,
+                    new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
             snapshot = new Snapshot(config, browser);
             if (settings.watch) {
                 watcher = new ConfigWatcher(file, this::reload);

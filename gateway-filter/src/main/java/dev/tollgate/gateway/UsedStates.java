@@ -8,23 +8,27 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The browser flow's replay set: the purchase states whose callback was taken, so that each state completes one
- * callback. Without it, one paywall view would give a (cookie, state) pair that completes callbacks for the state's
- * whole lifetime, each with a new token to verify, and a callback whose state matches is never refused for its
- * address's failures ({@link BrowserFlow}).
+ * The browser flow's replay set: the purchase states a callback has taken, each with the scrip it completed, so that
+ * a state completes one purchase. Without it, one paywall view would give a (cookie, state) pair whose callbacks
+ * count in the bucket of fresh states ({@link CallbackGuard}) for the state's whole lifetime. A replay of the same
+ * scrip (the broker's hand-back form posted twice) is answered like the first; one with other scrip is refused.
  *
- * <p>Bounded: at most {@value #MAX_STATES} states (a number each, about 100 bytes with the cache's entry, so at most
- * about 7 MiB), each kept until its state has expired anyway ({@link BrowserFlow#STATE_LIFETIME} after it was taken,
- * no earlier than its own expiry). Only callbacks that match their sealed, unexpired state are added, so each entry
- * costs its sender a paywall view and a callback. If a flood of those evicts a state early, that state can complete
- * one more callback, whose verification still counts against its address ({@link FailedVerifications}). This
+ * <p>Bounded: at most {@value #MAX_STATES} states (a number and a jti each, about 200 bytes with the cache's entry,
+ * so at most about 13 MiB), each kept until its state has expired anyway ({@link BrowserFlow#STATE_LIFETIME} after
+ * it was taken, no earlier than its own expiry). Only callbacks that match their sealed, unexpired state are added,
+ * so each entry costs its sender a paywall view and a callback. If a flood of those evicts a state early, that state
+ * can complete one more callback, whose failure still counts against its address ({@link CallbackGuard}). This
  * process's set: a restart forgets it. Thread-safe.
  */
 final class UsedStates {
 
     static final int MAX_STATES = 65_536;
 
-    private final Cache<Long, Boolean> used;
+    /** What {@link #take} records until the callback's scrip is known, and keeps if it never is. */
+    static final String NO_SCRIP = "";
+
+    /** By 64 bits of the state's nonce: the jti of the scrip it completed, or {@link #NO_SCRIP}. */
+    private final Cache<Long, String> used;
 
     UsedStates(Clock clock, Duration lifetime) {
         this.used = Caffeine.newBuilder()
@@ -36,14 +40,24 @@ final class UsedStates {
     }
 
     /**
-     * Takes {@code state}'s one callback.
+     * Takes {@code state} for a callback.
      *
-     * @return whether it was still unused; {@code false} if a callback took it already
+     * @return {@code null} if it was fresh and is taken now; else what an earlier callback recorded: the jti of the
+     *     scrip it completed, or {@link #NO_SCRIP}
      */
-    boolean use(PurchaseState state) {
+    String take(PurchaseState state) {
+        return used.asMap().putIfAbsent(key(state), NO_SCRIP);
+    }
+
+    /** Records that {@code state}'s callback completed with the scrip {@code jti}, unless another scrip did first. */
+    void completed(PurchaseState state, String jti) {
+        used.asMap().replace(key(state), NO_SCRIP, jti);
+    }
+
+    private static Long key(PurchaseState state) {
         // The nonce is 32 random bytes: 64 of its bits tell states apart (a collision among the states kept is about
         // as likely as guessing one) and keep an entry small.
-        return used.asMap().putIfAbsent(ByteBuffer.wrap(state.nonce()).getLong(), Boolean.TRUE) == null;
+        return ByteBuffer.wrap(state.nonce()).getLong();
     }
 
     /** How many states are kept now (for tests; approximate under concurrency). */

@@ -43,6 +43,19 @@ final class ThrownStatusTest {
     }
 
     @Test
+    void anExceptionWhoseCauseCannotBeReadIsA500() {
+        RuntimeException broken = new RuntimeException("broken") {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public synchronized Throwable getCause() {
+                throw new IllegalStateException("no cause for you");
+            }
+        };
+        assertThat(ThrownStatus.of(broken)).isEqualTo(500);
+    }
+
+    @Test
     void aCauseChainThatLoopsEnds() {
         RuntimeException a = new RuntimeException("a");
         RuntimeException b = new RuntimeException("b", a);

@@ -14,7 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The browser flow's replay set: each state completes one callback; the set stays bounded. */
+/** The browser flow's replay set: each state is taken once and completes with one scrip; the set stays bounded. */
 final class UsedStatesTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T00:00:00Z"));
@@ -27,13 +27,16 @@ final class UsedStatesTest {
     }
 
     @Test
-    void aStateIsUsedOnce() {
+    void aStateIsTakenOnceAndThenTellsWhatItCompletedWith() {
         PurchaseState state = state();
 
-        assertThat(used.use(state)).isTrue();
-        assertThat(used.use(state)).isFalse();
-        assertThat(used.use(new PurchaseState(state.nonce().clone(), 0, 1, "/other"))).as("the same nonce").isFalse();
-        assertThat(used.use(state())).isTrue();
+        assertThat(used.take(state)).as("fresh").isNull();
+        assertThat(used.take(state)).as("taken, no scrip yet").isEqualTo(UsedStates.NO_SCRIP);
+        used.completed(state, "jti-1");
+        used.completed(state, "jti-2"); // another scrip later never replaces the first
+        assertThat(used.take(new PurchaseState(state.nonce().clone(), 0, 1, "/other"))).as("the same nonce")
+                .isEqualTo("jti-1");
+        assertThat(used.take(state())).isNull();
     }
 
     @Test
@@ -44,7 +47,7 @@ final class UsedStatesTest {
             AtomicInteger won = new AtomicInteger();
             List<Future<?>> all = new ArrayList<>();
             for (int i = 0; i < 64; i++) {
-                all.add(pool.submit(() -> used.use(state) ? won.incrementAndGet() : 0));
+                all.add(pool.submit(() -> used.take(state) == null ? won.incrementAndGet() : 0));
             }
             for (Future<?> f : all) {
                 f.get();
@@ -58,10 +61,10 @@ final class UsedStatesTest {
     @Test
     void aStateIsKeptUntilItHasExpiredAnywayThenForgotten() {
         PurchaseState state = state();
-        used.use(state);
+        used.take(state);
 
         clock.advance(BrowserFlow.STATE_LIFETIME.minus(Duration.ofSeconds(1)));
-        assertThat(used.use(state)).isFalse();
+        assertThat(used.take(state)).isNotNull();
         clock.advance(Duration.ofSeconds(2));
         assertThat(used.size()).isZero();
     }
@@ -69,7 +72,7 @@ final class UsedStatesTest {
     @Test
     void theSetHoldsAtMostItsBound() {
         for (int i = 0; i < UsedStates.MAX_STATES + 5_000; i++) {
-            used.use(state());
+            used.take(state());
         }
 
         assertThat(used.size()).isLessThanOrEqualTo(UsedStates.MAX_STATES);
