@@ -32,12 +32,12 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>The 402 page links to the broker's pay page with a fresh {@code state}; its nonce, the price shown, an expiry
  *       and the page's local path are sealed in the {@code __Host-tollgate_state} cookie ({@link PurchaseState}).</li>
- *   <li>The broker POSTs the scrip back to {@value #CALLBACK_PATH}, where the {@code state} must match that cookie
- *       within {@link #STATE_LIFETIME}. The scrip is verified like any cookie scrip and set in the
- *       {@value TollgateFilter#SCRIP_COOKIE} cookie, and a page of this site takes the buyer back to the item, so the
- *       item's history entry is this site's own: reload and Back are then the buyer's own navigations.</li>
- *   <li>A callback refused after the broker issued scrip closes that scrip in the ledger, so it can never be charged
- *       here, and cancels it at the broker ({@link ScripCanceller}); the page says what became of the budget.</li>
+ *   <li>The broker POSTs the scrip back to {@value #CALLBACK_PATH} ({@link PurchaseCallback}), where the
+ *       {@code state} must match that cookie within {@link #STATE_LIFETIME}. The scrip is verified like any cookie
+ *       scrip and set in the {@value TollgateFilter#SCRIP_COOKIE} cookie, and a page of this site takes the buyer back
+ *       to the item, so the item's history entry is this site's own: reload and Back are then the buyer's own
+ *       navigations. A callback refused after the broker issued scrip closes that scrip in the ledger and cancels it
+ *       at the broker ({@link ScripCanceller}); the page says what became of the budget.</li>
  *   <li>{@link #checkCookieRequest} decides whether a request may be paid from the cookie ({@link FetchMetadata},
  *       {@link Allowance}); "Continue and pay" posts to {@value #CONFIRM_PATH}.</li>
  * </ul>
@@ -67,11 +67,11 @@ final class BrowserFlow {
     /** The request attribute under which a refused cookie payment leaves its "Continue and pay" allowance. */
     static final String CONTINUE_ATTRIBUTE = "dev.tollgate.gateway.continue";
     private static final int MAX_RETURN_PATH = 2048;
-    private static final Pattern STATE = Pattern.compile("[A-Za-z0-9_-]{16,128}");
+    static final Pattern STATE = Pattern.compile("[A-Za-z0-9_-]{16,128}");
     private static final Logger LOG = LoggerFactory.getLogger(BrowserFlow.class);
 
     /** Why a callback is refused: a code for programs, a sentence for people. */
-    private static final class Refusal extends Exception {
+    static final class Refusal extends Exception {
         private static final long serialVersionUID = 1L;
         final int status;
         final String code;
@@ -86,18 +86,14 @@ final class BrowserFlow {
     private final Clock clock;
     private final BrowserSeal seal;
     private final Ledger ledger;
-    private final ScripCanceller canceller;
     private final SecureRandom random = new SecureRandom();
-    private final UsedStates used;
-    private final CallbackGuard guard;
+    private final PurchaseCallback callback;
 
     BrowserFlow(Clock clock, BrowserSeal seal, Ledger ledger, ScripCanceller canceller, CallbackGuard guard) {
         this.clock = Objects.requireNonNull(clock);
         this.seal = Objects.requireNonNull(seal);
         this.ledger = Objects.requireNonNull(ledger);
-        this.canceller = Objects.requireNonNull(canceller);
-        this.used = new UsedStates(clock, STATE_LIFETIME);
-        this.guard = Objects.requireNonNull(guard);
+        this.callback = new PurchaseCallback(clock, seal, ledger, canceller, guard);
     }
 
     /**
@@ -252,198 +248,26 @@ final class BrowserFlow {
     }
 
     /**
-     * Answers a request for {@link #CALLBACK_PATH}. Never throws for bad input: refusals are 400 or 405, and 429 for a
-     * client whose callbacks keep failing ({@link CallbackGuard}).
+     * Answers a request for {@link #CALLBACK_PATH} ({@link PurchaseCallback}). Never throws for bad input.
      */
     void callback(HttpServletRequest request, HttpServletResponse response, String method, CredentialReader reader,
                   CredentialCache credentials, GatewayConfig config) throws IOException {
-        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
-        boolean ownState = false;
-        try {
-            Map<String, String> form = form(request, method, "callback");
-            String state = form.get("state");
-            if (state == null || state.isEmpty()) {
-                throw new Refusal(400, "missing_state", "the form has no state");
-            }
-            if (!STATE.matcher(state).matches()) {
-                throw new Refusal(400, "invalid_state", "the state is malformed");
-            }
-            String cookie = cookie(request, STATE_COOKIE);
-            PurchaseState purchase = cookie == null ? null : PurchaseState.open(seal, cookie);
-            String problem = problem(cookie, purchase, state, config);
-            if (cookie != null && (problem == null || !problem.startsWith(NEWER))) {
-                clearState(response); // taken, forged or expired; a newer purchase's cookie is left alone
-            }
-            // What an earlier callback of this state completed with: null if this one takes it (see UsedStates).
-            String earlier = problem == null ? used.take(purchase) : null;
-            ownState = problem == null && earlier == null;
-            String error = form.get("error");
-            if (error != null) {
-                // PROTOCOL.md section 10: the broker sends error=cancelled; any error means nothing was paid, so the
-                // buyer goes back to the paywall, whatever else the form carries.
-                if (problem != null) {
-                    throw new Refusal(400, "invalid_state", sentence(problem) + ". Nothing was paid.");
-                }
-                response.setStatus(303);
-                response.setHeader("Location", purchase.returnPath());
-                return;
-            }
-            String token = form.get("token");
-            if (token == null || token.isEmpty()) {
-                throw new Refusal(400, "missing_token", "the form has no token");
-            }
-            Credential.Verified verified = verify(reader, credentials, token, request, ownState, config);
-            if (problem == null && earlier != null && !earlier.equals(UsedStates.NO_SCRIP)
-                    && !earlier.equals(verified.scrip().jti())) {
-                problem = "this payment page's payment was completed already, with another payment";
-            }
-            if (problem != null) {
-                guard.failed(request, config.clientLimits(), false);
-                throw new Refusal(400, "invalid_state", sentence(problem) + ". " + returnBudget(verified.scrip(),
-                        config));
-            }
-            long seconds = (verified.expiresAtMillis() - clock.millis()) / 1000;
-            if (seconds < 1) {
-                throw new Refusal(400, "expired_token", "the scrip has expired");
-            }
-            // This state's purchase completes with this scrip; the same again (the broker's form posted twice) is
-            // answered alike, and pays once: the allowance holds only while the scrip's budget is whole.
-            used.completed(purchase, verified.scrip().jti());
-            response.addHeader("Set-Cookie", TollgateFilter.SCRIP_COOKIE + "=" + token + "; Max-Age=" + seconds
-                    + "; Path=/; Secure; HttpOnly; SameSite=Lax");
-            Allowance back = new Allowance(Allowance.BACK_FROM_BROKER, seconds() + ALLOWANCE_LIFETIME.toSeconds(),
-                    purchase.priceMicros(), verified.scrip().budgetMicros(), BrowserSeal.digest(purchase.returnPath()),
-                    verified.scrip().jti());
-            response.addHeader("Set-Cookie", ALLOWANCE_COOKIE + "=" + back.seal(seal) + "; Max-Age="
-                    + ALLOWANCE_LIFETIME.toSeconds() + "; Path=/; Secure; HttpOnly; SameSite=Lax");
-            sendReturnPage(response, purchase.returnPath(), config.sellerName());
-        } catch (Refusal refusal) {
-            refuse(request, response, refusal);
-        } catch (FailedVerifications.TooManyFailures e) {
-            response.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
-            refuse(request, response, new Refusal(429, e.code().code(), sentence(e.getMessage()) + ". " + (ownState
-                    ? "Your payment was not checked: reload this page then to complete it."
-                    : "Nothing was paid here.")));
-        } catch (RuntimeException e) {
-            // A bug or an input no check foresaw: refuse rather than answer 500.
-            LOG.warn("Could not complete a payment callback; refusing it", e);
-            refuse(request, response, new Refusal(400, "invalid_callback", "the payment could not be completed"));
-        }
+        callback.answer(request, response, method, reader, credentials, config);
     }
 
-    private static final String NEWER = "this browser opened another payment page";
-
-    /** Why the callback's state is not this browser's latest, unexpired one; {@code null} if it is. */
-    private String problem(String cookie, PurchaseState purchase, String state, GatewayConfig config) {
-        if (cookie == null) {
-            return "this browser has no payment of " + config.sellerName() + " in progress for it: the payment page was"
-                    + " opened in another browser, or more than " + STATE_LIFETIME.toMinutes() + " minutes ago, or its"
-                    + " payment was completed already";
-        }
-        if (purchase == null) {
-            return "this browser's payment cookie was not made by " + config.sellerName();
-        }
-        if (!MessageDigest.isEqual(purchase.state().getBytes(StandardCharsets.US_ASCII),
-                state.getBytes(StandardCharsets.US_ASCII))) {
-            return NEWER + " of " + config.sellerName() + " since: only the latest one can be completed";
-        }
-        if (seconds() >= purchase.expiresAt()) {
-            return "this payment page had expired: it was opened more than " + STATE_LIFETIME.toMinutes()
-                    + " minutes ago";
-        }
-        return null;
-    }
-
-    private static void clearState(HttpServletResponse response) {
+    static void clearState(HttpServletResponse response) {
         response.addHeader("Set-Cookie", STATE_COOKIE + "=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=None");
     }
 
-    private static String sentence(String text) {
+    static String sentence(String text) {
         return Character.toUpperCase(text.charAt(0)) + text.substring(1);
-    }
-
-    /**
-     * Reads the callback's token like scrip in the cookie, from the cache if it was read before. The address is
-     * refused first if its callbacks keep failing (in the own-state bucket if {@code ownState}: see
-     * {@link CallbackGuard}); a token that is not good scrip counts against it.
-     */
-    private Credential.Verified verify(CredentialReader reader, CredentialCache credentials, String token,
-                                       HttpServletRequest request, boolean ownState, GatewayConfig config)
-            throws Refusal, FailedVerifications.TooManyFailures {
-        guard.check(request, config.clientLimits(), ownState);
-        Credential credential;
-        try {
-            credential = reader.fromCallback(token, credentials);
-        } catch (PaymentException e) {
-            if (e.code() != ErrorCode.BROKER_UNAVAILABLE) { // the gateway's outage is no failure of the client
-                guard.failed(request, config.clientLimits(), ownState);
-            }
-            throw new Refusal(400, e.code().code(), "the scrip could not be checked: " + e.getMessage());
-        }
-        if (!(credential instanceof Credential.Verified verified)) {
-            guard.failed(request, config.clientLimits(), ownState);
-            throw credential instanceof Credential.Rejected rejected
-                    ? new Refusal(400, rejected.code().code(), "the scrip was refused: " + rejected.message())
-                    : new Refusal(400, "invalid_token", "the token is not scrip");
-        }
-        return verified;
-    }
-
-    /**
-     * The broker issued {@code scrip} for a purchase this gateway refuses: closes it in the ledger, so it can never be
-     * charged here, then has the broker return its budget; says what became of it. Scrip already known to the ledger
-     * (charged or presented here before: a callback replayed after its purchase) is left as it is.
-     */
-    private String returnBudget(ScripAccount scrip, GatewayConfig config) {
-        String broker = config.broker().name();
-        boolean closed;
-        try {
-            closed = ledger.closeUnused(scrip);
-        } catch (LedgerUnavailableException e) {
-            LOG.warn("Could not close scrip {} refused at the callback; it returns to its buyer at its expiry",
-                    scrip.jti(), e);
-            return "Nothing was charged; the budget you allowed returns to your account at " + broker + " when it"
-                    + " expires.";
-        }
-        if (!closed) {
-            return "This payment was used here already; nothing more was charged.";
-        }
-        return switch (canceller.cancel(scrip.jti())) {
-            case RETURNED -> "Nothing was charged, and the budget you allowed was returned to your account at " + broker
-                    + ".";
-            case PENDING -> "Nothing was charged; the budget you allowed is being returned to your account at " + broker
-                    + " (if " + broker + " cannot be reached, it returns the budget after it expires).";
-            case REFUSED -> "Nothing was charged here; " + broker + " returns the budget you allowed after it expires.";
-        };
-    }
-
-    /**
-     * The answer to a good callback: a page of this site that takes the buyer on to the item. A redirect would make
-     * the item's history entry a navigation from the broker's site, which the item's reload and Back would then
-     * claim to be (Chromium sends the entry's {@code Sec-Fetch-Site: cross-site} again); from this page it is
-     * {@code same-origin}. No script: a meta refresh, and a link for the rare browser that ignores it.
-     */
-    private static void sendReturnPage(HttpServletResponse response, String path, String sellerName)
-            throws IOException {
-        String href = Offers.escape(path);
-        byte[] page = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                + "<meta http-equiv=\"refresh\" content=\"0;url=" + href + "\">\n"
-                + "<title>Payment complete - " + Offers.escape(sellerName) + "</title>\n</head>\n<body>\n<main>\n"
-                + "<h1>Payment complete</h1>\n<p><a href=\"" + href + "\">Continue to the page you paid for</a></p>\n"
-                + "</main>\n</body>\n</html>\n").getBytes(StandardCharsets.UTF_8);
-        response.setStatus(200);
-        response.setHeader("Referrer-Policy", "no-referrer");
-        response.setHeader("Content-Security-Policy", "default-src 'none'");
-        response.setContentType("text/html;charset=utf-8");
-        response.setContentLength(page.length);
-        response.getOutputStream().write(page);
     }
 
     /**
      * Reads a POSTed urlencoded form, at most {@link #MAX_BODY_BYTES}; another method, another type or a field given
      * twice is refused.
      */
-    private static Map<String, String> form(HttpServletRequest request, String method, String what)
+    static Map<String, String> form(HttpServletRequest request, String method, String what)
             throws Refusal, IOException {
         if (!method.equals("POST")) {
             throw new Refusal(405, "method_not_allowed", "the payment " + what + " takes only POST, from "
@@ -485,7 +309,7 @@ final class BrowserFlow {
         return fields;
     }
 
-    private static String cookie(HttpServletRequest request, String name) {
+    static String cookie(HttpServletRequest request, String name) {
         Cookie[] cookies = request.getCookies();
         if (cookies == null) {
             return null;
@@ -498,7 +322,7 @@ final class BrowserFlow {
         return null;
     }
 
-    private static void refuse(HttpServletRequest request, HttpServletResponse response, Refusal refusal)
+    static void refuse(HttpServletRequest request, HttpServletResponse response, Refusal refusal)
             throws IOException {
         response.setStatus(refusal.status);
         if (refusal.status == 405) {

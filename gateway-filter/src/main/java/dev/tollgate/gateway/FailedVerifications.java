@@ -99,7 +99,9 @@ final class FailedVerifications {
         if (zone >= 0) {
             host = host.substring(0, zone);
         }
-        if (host.indexOf(':') >= 0 && host.length() <= 45 && host.matches("[0-9A-Fa-f:.]+")) {
+        // InetAddress parses a text starting with a hex digit or ':' as a literal and never looks it up by name;
+        // anything else (".:", which a forwarding header may carry) would be a DNS lookup on the request's path.
+        if (host.indexOf(':') >= 0 && host.length() <= 45 && host.matches("[0-9A-Fa-f:][0-9A-Fa-f:.]*")) {
             try {
                 InetAddress parsed = InetAddress.getByName(host); // a literal: never a name lookup
                 if (parsed instanceof Inet6Address) {

@@ -49,6 +49,11 @@ final class UsedStates {
         return used.asMap().putIfAbsent(key(state), NO_SCRIP);
     }
 
+    /** What an earlier callback recorded for {@code state} (see {@link #take}), or {@code null} while it is fresh. */
+    String peek(PurchaseState state) {
+        return used.getIfPresent(key(state));
+    }
+
     /** Records that {@code state}'s callback completed with the scrip {@code jti}, unless another scrip did first. */
     void completed(PurchaseState state, String jti) {
         used.asMap().replace(key(state), NO_SCRIP, jti);

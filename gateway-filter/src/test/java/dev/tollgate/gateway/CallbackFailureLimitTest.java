@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpTester;
@@ -105,7 +106,7 @@ final class CallbackFailureLimitTest {
         assertThat(last.getStatus()).isEqualTo(429);
         assertThat(last.get("Retry-After")).isNotNull();
         assertThat(last.get("Content-Type")).startsWith("text/html");
-        assertThat(gateway.body(last)).contains("too_many_failures").contains("Nothing was paid here");
+        assertThat(gateway.body(last)).contains("too_many_failures").contains("Nothing was paid by this request");
         assertThat(gateway.filter.reader.verifications()).as("only the burst was verified").isEqualTo(5);
     }
 
@@ -176,5 +177,103 @@ final class CallbackFailureLimitTest {
 
         assertThat(last.getStatus()).isEqualTo(429);
         assertThat(gateway.filter.reader.verifications() - before).as("read once, then from the cache").isEqualTo(1);
+    }
+
+    /** The callback form as the broker's hand-back page posts it, with the state cookie if the browser holds one. */
+    private HttpTester.Response handBack(String token, String state, String stateCookie) throws Exception {
+        String body = "token=" + URLEncoder.encode(token, StandardCharsets.UTF_8) + "&state=" + state;
+        return stateCookie == null
+                ? gateway.postForm(BrowserFlow.CALLBACK_PATH, body, "X-Forwarded-For", SHARED, "Accept", "text/html")
+                : gateway.postForm(BrowserFlow.CALLBACK_PATH, body, "Cookie", BrowserFlow.STATE_COOKIE + "="
+                        + stateCookie, "X-Forwarded-For", SHARED, "Accept", "text/html");
+    }
+
+    /** The state cookie the browser holds after {@code answer}: cleared by a Max-Age=0, else as it was. */
+    private static String stateCookieAfter(HttpTester.Response answer, String held) {
+        for (String setCookie : answer.getValuesList("Set-Cookie")) {
+            if (setCookie.startsWith(BrowserFlow.STATE_COOKIE + "=")) {
+                return setCookie.contains("Max-Age=0") ? null : setCookie.substring(
+                        BrowserFlow.STATE_COOKIE.length() + 1, setCookie.indexOf(';'));
+            }
+        }
+        return held;
+    }
+
+    /**
+     * Another client behind the buyer's address (a NAT, the same IPv6 /64) can spend the address's own-state bucket
+     * with paywall views and garbage callbacks, so a buyer back from the broker is refused 429 and told to reload the
+     * page once the time has passed. The 429 changes nothing (the state is not taken, its cookie not cleared), so the
+     * reload completes the purchase. (Found in the fifth review of issue 9: the state was taken and the cookie cleared
+     * before the check, so the reload was refused and the scrip cancelled.)
+     */
+    @Test
+    void aBuyerRefused429OnItsOwnFreshStateCompletesThePurchaseByReloadingAsTheAnswerSays() throws Exception {
+        Purchase purchase = openPaywall("/articles/one"); // the buyer goes to the broker
+        for (int i = 0; i < 5; i++) { // someone else at the same address: fresh states, garbage tokens
+            Purchase own = openPaywall("/articles/other-" + i);
+            handBack(garbage(), own.state(), own.cookie());
+        }
+        String token = gateway.broker.scrip().jti("the-buyers-scrip").sign();
+
+        HttpTester.Response refused = handBack(token, purchase.state(), purchase.cookie());
+        assertThat(refused.getStatus()).isEqualTo(429);
+        assertThat(gateway.body(refused)).contains("reload this page then to complete it");
+
+        // The buyer waits as told, then reloads: the browser posts the same form again, with the cookies it now holds.
+        gateway.clock.advance(Duration.ofSeconds(Long.parseLong(refused.get("Retry-After"))));
+        HttpTester.Response reload = handBack(token, purchase.state(), stateCookieAfter(refused, purchase.cookie()));
+
+        assertThat(reload.getStatus()).as(gateway.body(reload)).isEqualTo(200);
+        assertThat(reload.getValuesList("Set-Cookie")).anyMatch(c -> c.startsWith(TollgateFilter.SCRIP_COOKIE + "="));
+        assertThat(broker.cancelled()).as("the buyer's scrip is not cancelled").doesNotContain("the-buyers-scrip");
+    }
+
+    /**
+     * The second post of a double submit (the one whose answer the browser shows) carries the scrip its state
+     * completed with, read by the first post: it is answered alike from the credential cache, at no cost, and never
+     * refused for others' failures at the address. (Found in the fifth review of issue 9: it was refused 429.)
+     */
+    @Test
+    void theHandBackFormPostedTwiceKeepsThePurchaseWhenOthersAtTheBuyersAddressSpentItsFailures() throws Exception {
+        Purchase purchase = openPaywall("/articles/one");
+        for (int i = 0; i < 5; i++) { // someone else at the same address posts bad tokens without a state
+            handBack(garbage(), "s".repeat(22), null);
+        }
+        String token = gateway.broker.scrip().jti("the-buyers-scrip").sign();
+
+        HttpTester.Response first = handBack(token, purchase.state(), purchase.cookie());
+        assertThat(first.getStatus()).as("the first post completes").isEqualTo(200);
+        // The second submit left before the first's answer came: it carries the state cookie still, and its answer
+        // is the one the browser shows.
+        HttpTester.Response second = handBack(token, purchase.state(), purchase.cookie());
+
+        assertThat(second.getStatus()).as(gateway.body(second)).isEqualTo(200);
+        assertThat(second.getValuesList("Set-Cookie")).anyMatch(c -> c.startsWith(TollgateFilter.SCRIP_COOKIE + "="));
+    }
+
+    /**
+     * A callback the gateway cannot check for its own outage (the broker's keys unavailable) is answered 503 and
+     * leaves the purchase as it was, so the buyer's reload once the keys are back completes it. (Found in the fifth
+     * review of issue 9: the state was taken and its cookie cleared, so the retry was refused and the scrip
+     * cancelled.)
+     */
+    @Test
+    void aCallbackTheGatewayCouldNotCheckForItsOwnOutageCompletesWhenPostedAgainAfterwards() throws Exception {
+        gateway.stop();
+        gateway.jwks.down(true);
+        gateway.start(); // no broker keys yet
+        Purchase purchase = openPaywall("/articles/one");
+        String token = gateway.broker.scrip().jti("the-buyers-scrip").sign();
+
+        HttpTester.Response outage = handBack(token, purchase.state(), purchase.cookie());
+        assertThat(outage.getStatus()).isEqualTo(503);
+        assertThat(gateway.body(outage)).contains("broker_unavailable", "reload this page in a minute");
+
+        gateway.jwks.down(false);
+        gateway.clock.advance(Duration.ofSeconds(31)); // the keys are fetched again
+        HttpTester.Response retry = handBack(token, purchase.state(), stateCookieAfter(outage, purchase.cookie()));
+
+        assertThat(retry.getStatus()).as(gateway.body(retry)).isEqualTo(200);
+        assertThat(retry.getValuesList("Set-Cookie")).anyMatch(c -> c.startsWith(TollgateFilter.SCRIP_COOKIE + "="));
     }
 }

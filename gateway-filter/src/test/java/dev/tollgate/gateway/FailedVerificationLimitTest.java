@@ -210,5 +210,8 @@ final class FailedVerificationLimitTest {
         assertThat(FailedVerifications.key("::ffff:198.51.100.7")).isEqualTo("198.51.100.7");
         assertThat(FailedVerifications.key("x".repeat(500))).hasSize(FailedVerifications.MAX_ADDRESS_CHARS);
         assertThat(FailedVerifications.key("evil.example")).isEqualTo("evil.example");
+        // Not literals: counted under their text, never handed to InetAddress (which would look them up by name).
+        assertThat(FailedVerifications.key(".:")).isEqualTo(".:");
+        assertThat(FailedVerifications.key(".a:b")).isEqualTo(".a:b");
     }
 }
