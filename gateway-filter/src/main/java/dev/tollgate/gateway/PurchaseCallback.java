@@ -49,14 +49,18 @@ final class PurchaseCallback {
         this.used = new UsedStates(clock, BrowserFlow.STATE_LIFETIME);
     }
 
-    /** A refusal that leaves the purchase as it was: the state not taken, its cookie kept. */
+    /** How long a buyer whose scrip could not be checked yet is asked to wait before reloading. */
+    static final int RETRY_AFTER_SECONDS = 60;
+    private static final String RELOAD = ". Nothing was lost: reload this page in a minute to complete the payment.";
+
+    /** A refusal that leaves the purchase as it was (the state not taken, its cookie kept): reloading may complete it. */
     private static final class Retryable extends Exception {
         private static final long serialVersionUID = 1L;
         final Refusal refusal;
 
-        Retryable(Refusal refusal) {
-            super(refusal.getMessage(), null, false, false);
-            this.refusal = refusal;
+        Retryable(int status, String code, String message) {
+            super(message, null, false, false);
+            this.refusal = new Refusal(status, code, message + RELOAD);
         }
     }
 
@@ -113,6 +117,12 @@ final class PurchaseCallback {
                     && !earlier.equals(verified.scrip().jti())) {
                 problem = "this payment page's payment was completed already, with another payment";
             }
+            if (problem != null && cookie == null && verified.scrip().jti().equals(used.recorded(state))) {
+                // This very form completed its purchase already, and the state cookie is gone (Back, then the form
+                // posted again): its scrip may be in this browser's cookie, so it is left as it is.
+                throw new Refusal(400, "invalid_state", "This payment page's payment was completed already. This "
+                        + "payment was used here already; nothing more was charged.");
+            }
             if (problem != null) {
                 guard.failed(request, config.clientLimits(), false);
                 throw new Refusal(400, "invalid_state", BrowserFlow.sentence(problem) + ". "
@@ -122,6 +132,7 @@ final class PurchaseCallback {
         } catch (Refusal refusal) {
             BrowserFlow.refuse(request, response, refusal);
         } catch (Retryable retryable) {
+            response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
             BrowserFlow.refuse(request, response, retryable.refusal);
         } catch (FailedVerifications.TooManyFailures e) {
             response.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
@@ -214,14 +225,13 @@ final class PurchaseCallback {
             credential = reader.fromCallback(token, credentials);
         } catch (PaymentException e) {
             if (e.code() == ErrorCode.BROKER_UNAVAILABLE) { // the gateway's outage is no failure of the client
-                throw new Retryable(new Refusal(503, e.code().code(), "the payment could not be checked right now: "
-                        + e.getMessage() + ". Nothing was lost: reload this page in a minute to complete it."));
+                throw new Retryable(503, e.code().code(), "The payment could not be checked right now: "
+                        + e.getMessage());
             }
             // An unknown key or a token not yet valid: it may verify later (a key the broker has just added, clocks
             // apart), so the purchase is left as it was; the address pays for the check all the same.
             guard.failed(request, config.clientLimits(), ownState);
-            throw new Retryable(new Refusal(400, e.code().code(), "the scrip could not be checked: "
-                    + e.getMessage()));
+            throw new Retryable(400, e.code().code(), "The scrip could not be checked yet: " + e.getMessage());
         }
         if (!(credential instanceof Credential.Verified verified)) {
             guard.failed(request, config.clientLimits(), ownState);

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,6 +53,20 @@ final class UsedStates {
     /** What an earlier callback recorded for {@code state} (see {@link #take}), or {@code null} while it is fresh. */
     String peek(PurchaseState state) {
         return used.getIfPresent(key(state));
+    }
+
+    /**
+     * What a callback recorded for the {@code state} a form carries, without the cookie it was sealed in: {@code null}
+     * if that state was never taken here (or is not one).
+     */
+    String recorded(String state) {
+        byte[] nonce;
+        try {
+            nonce = Base64.getUrlDecoder().decode(state);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return nonce.length != PurchaseState.NONCE_BYTES ? null : used.getIfPresent(ByteBuffer.wrap(nonce).getLong());
     }
 
     /** Records that {@code state}'s callback completed with the scrip {@code jti}, unless another scrip did first. */

@@ -235,6 +235,29 @@ final class BrowserFlowTest {
         assertThat(broker.received()).as("scrip in use is never cancelled").isEmpty();
     }
 
+    /**
+     * Back, then the broker's form posted again, before the item was charged: the state cookie is gone, but this very
+     * (state, scrip) pair completed its purchase, so its scrip, in the browser's cookie, is neither closed nor
+     * cancelled, and the purchase still completes. (Noticed in the sixth review of issue 9.)
+     */
+    @Test
+    void theCompletedFormPostedAgainWithoutItsCookieBeforeTheItemWasChargedKeepsThePurchase() throws Exception {
+        Paywall paywall = paywall("/articles/one");
+        String token = gateway.broker.scrip().budget("120000").sign();
+        HttpTester.Response back = callback(paywall, token(token));
+
+        HttpTester.Response again = callback(paywall.state(), null, token(token));
+
+        assertThat(again.getStatus()).isEqualTo(400);
+        assertThat(gateway.body(again)).contains("completed already", "nothing more was charged");
+        assertThat(broker.received()).as("the purchase's scrip is not cancelled").isEmpty();
+        assertThat(gateway.get("/articles/one", BrowserRequests.withScrip(BrowserRequests.CLICK_HERE, token,
+                allowanceCookie(back))).getStatus()).as("and it still pays").isEqualTo(200);
+        String other = gateway.broker.scrip().budget("120000").sign();
+        assertThat(callback(paywall.state(), null, token(other)).getStatus()).isEqualTo(400);
+        assertThat(broker.cancelled()).as("other scrip with that state is returned").containsExactly(jtiOf(other));
+    }
+
     @Test
     void aCallbackReplayedWithItsStateCookieAndItsScripIsAnsweredAlikeAndGainsNoSecondPayment() throws Exception {
         Paywall paywall = paywall("/articles/one");

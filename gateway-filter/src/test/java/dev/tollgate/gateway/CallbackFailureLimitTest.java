@@ -6,6 +6,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpTester;
@@ -275,5 +276,31 @@ final class CallbackFailureLimitTest {
 
         assertThat(retry.getStatus()).as(gateway.body(retry)).isEqualTo(200);
         assertThat(retry.getValuesList("Set-Cookie")).anyMatch(c -> c.startsWith(TollgateFilter.SCRIP_COOKIE + "="));
+    }
+
+    /**
+     * A callback whose scrip the gateway cannot check yet for a key or a clock not yet agreed ({@code unknown_key},
+     * {@code token_not_yet_valid}) leaves the purchase as it was, and the page tells the buyer to reload it later,
+     * which completes it. Not told, a buyer would go back to the paywall and pay again, the first scrip's budget held
+     * at the broker until it expires. (Found in the sixth review of issue 9.)
+     */
+    @Test
+    void aCallbackWhoseScripIsNotValidYetTellsTheBuyerToReloadAndTheReloadCompletesIt() throws Exception {
+        Purchase purchase = openPaywall("/articles/one");
+        // The broker's clock runs 30 s ahead of the gateway's (clock-skew 0s here).
+        Instant ahead = gateway.clock.instant().plusSeconds(30);
+        String token = gateway.broker.scrip().jti("the-buyers-scrip").issuedAt(ahead).notBefore(ahead).sign();
+
+        HttpTester.Response early = handBack(token, purchase.state(), purchase.cookie());
+        assertThat(gateway.body(early)).contains("token_not_yet_valid");
+        assertThat(stateCookieAfter(early, purchase.cookie())).as("the purchase is left as it was")
+                .isEqualTo(purchase.cookie());
+        assertThat(gateway.body(early)).as("the page tells the buyer to reload it").contains("reload this page");
+        assertThat(early.get("Retry-After")).isNotNull();
+
+        gateway.clock.advance(Duration.ofSeconds(31));
+        HttpTester.Response reload = handBack(token, purchase.state(), stateCookieAfter(early, purchase.cookie()));
+        assertThat(reload.getStatus()).as(gateway.body(reload)).isEqualTo(200);
+        assertThat(broker.cancelled()).doesNotContain("the-buyers-scrip");
     }
 }
