@@ -6,7 +6,6 @@ import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.settlement.ScripCanceller;
-import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -137,7 +136,7 @@ final class BrowserFlow {
                     + " pays only for pages you open yourself, not for " + (how == FetchMetadata.SUBRESOURCE
                     ? "what a page loads or fetches" : "pages your browser loads ahead of a click"));
         }
-        String sealed = cookie(request, ALLOWANCE_COOKIE);
+        String sealed = Cookies.value(request, ALLOWANCE_COOKIE);
         if (sealed == null && how == FetchMetadata.OWN_NAVIGATION) {
             return null; // the hot path: a click on this site
         }
@@ -307,19 +306,6 @@ final class BrowserFlow {
             }
         }
         return fields;
-    }
-
-    static String cookie(HttpServletRequest request, String name) {
-        Cookie[] cookies = request.getCookies();
-        if (cookies == null) {
-            return null;
-        }
-        for (Cookie cookie : cookies) {
-            if (name.equals(cookie.getName())) {
-                return cookie.getValue();
-            }
-        }
-        return null;
     }
 
     static void refuse(HttpServletRequest request, HttpServletResponse response, Refusal refusal)

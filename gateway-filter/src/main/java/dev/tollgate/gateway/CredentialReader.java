@@ -12,7 +12,6 @@ import dev.tollgate.protocol.PaymentPayload;
 import dev.tollgate.protocol.PaymentRequirements;
 import dev.tollgate.protocol.Scrip;
 import dev.tollgate.protocol.X402Codec;
-import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.util.Objects;
@@ -282,16 +281,7 @@ final class CredentialReader {
     }
 
     private static String cookie(HttpServletRequest request) {
-        Cookie[] cookies = request.getCookies();
-        if (cookies == null) {
-            return null;
-        }
-        for (Cookie cookie : cookies) {
-            if (TollgateFilter.SCRIP_COOKIE.equals(cookie.getName())) {
-                return cookie.getValue();
-            }
-        }
-        return null;
+        return Cookies.value(request, TollgateFilter.SCRIP_COOKIE);
     }
 
     /** Echoes a short, printable part of what the buyer sent, never a token. */

@@ -81,7 +81,7 @@ final class PurchaseCallback {
             if (!BrowserFlow.STATE.matcher(state).matches()) {
                 throw new Refusal(400, "invalid_state", "the state is malformed");
             }
-            String cookie = BrowserFlow.cookie(request, BrowserFlow.STATE_COOKIE);
+            String cookie = Cookies.value(request, BrowserFlow.STATE_COOKIE);
             PurchaseState purchase = cookie == null ? null : PurchaseState.open(seal, cookie);
             String problem = problem(cookie, purchase, state, config);
             // Cleared once the answer is final: taken, forged or expired. A newer purchase's cookie is left alone.
