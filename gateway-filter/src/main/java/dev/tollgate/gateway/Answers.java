@@ -7,12 +7,15 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Writes the gateway's own answers: the 402 offer, the 503 when charges cannot be recorded, common headers. */
 final class Answers {
 
     static final String EXPOSED_HEADERS = PaymentHeaders.PAYMENT_REQUIRED + ", " + PaymentHeaders.PAYMENT_RESPONSE;
     static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", Cookie";
+    private static final Logger LOG = LoggerFactory.getLogger(Answers.class);
 
     private Answers() {
     }
@@ -69,6 +72,16 @@ final class Answers {
     static void unavailable(HttpServletResponse response, ErrorCode code, String message)
             throws IOException {
         retryLater(response, 503, 5, code, message);
+    }
+
+    /**
+     * 402 {@code malformed_payment} for a payment that threw where no check foresaw it (a bug, or an input nobody
+     * thought of): refused, never a 500 and never a pass. Logged, without the payment itself.
+     */
+    static void unreadablePayment(HttpServletRequest request, HttpServletResponse response, Snapshot current,
+                                  PriceRule rule, String path, RuntimeException e) throws IOException {
+        LOG.warn("Could not read the payment for {}; refusing it", path, e);
+        paymentRequired(request, response, current, rule, ErrorCode.MALFORMED_PAYMENT, "the payment could not be read");
     }
 
     /** 429: the client's address has no failed verification left; nothing was checked or charged. */

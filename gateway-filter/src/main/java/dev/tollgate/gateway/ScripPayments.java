@@ -83,10 +83,7 @@ final class ScripPayments {
             Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
             return;
         } catch (RuntimeException e) {
-            // A bug or an input no check foresaw: refuse the payment rather than answer 500 or let it pass.
-            LOG.warn("Could not read the payment for {}; refusing it", path, e);
-            Answers.paymentRequired(request, response, current, rule, ErrorCode.MALFORMED_PAYMENT,
-                    "the payment could not be read");
+            Answers.unreadablePayment(request, response, current, rule, path, e);
             return;
         }
         if (rule.charge() == ChargeModel.METERED) {
