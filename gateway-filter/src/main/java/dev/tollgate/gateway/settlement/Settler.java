@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -122,9 +121,7 @@ public final class Settler implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopped;
     private volatile Thread thread;
-    private volatile Instant lastSuccess;
-    private volatile String lastError;
-    private volatile int failures;
+    private final SettlementBackoff backoff;
     private final OnlineVoids voids;
     private final BatchSigner signer;
     private final ResultsApplier applier;
@@ -142,10 +139,11 @@ public final class Settler implements AutoCloseable {
         this.key = Objects.requireNonNull(key);
         this.clock = Objects.requireNonNull(clock);
         this.holds = new RefundHolds(clock, settings.refundWindow());
+        this.backoff = new SettlementBackoff(settings.firstBackoff(), settings.maxBackoff(), clock);
         HttpClient http = TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http, this::wake,
-                this::backoffNanos, OnlineVoids.HOLD);
+                backoff::backoffNanos, OnlineVoids.HOLD);
         this.signer = new BatchSigner(key, settings.sellerId(), settings.audience());
         this.applier = new ResultsApplier(ledger, holds, exclusions);
         this.pass = new SettlementPass(voids,
@@ -225,15 +223,17 @@ public final class Settler implements AutoCloseable {
         }
         long[] held = holds.totals();
         return new SettlementStatus(charged, settled, charged - settled, all.size(), applier.settledSinceStart(),
-                Optional.ofNullable(lastSuccess), Optional.ofNullable(lastError), failures, exclusions.size(),
+                backoff.lastSuccess(), backoff.lastError(), backoff.failures(), exclusions.size(),
                 (int) held[0], held[1]);
     }
 
     private void run() {
         while (!stopped) {
-            long until = System.nanoTime() + (failures > 0 ? backoffNanos(failures) : settings.interval().toNanos());
+            int failures = backoff.failures();
+            long until = System.nanoTime()
+                    + (failures > 0 ? backoff.backoffNanos(failures) : settings.interval().toNanos());
             while (!stopped) {
-                if (failures == 0 && wake.getAndSet(false)) {
+                if (backoff.failures() == 0 && wake.getAndSet(false)) {
                     break;
                 }
                 long left = until - System.nanoTime();
@@ -249,15 +249,6 @@ public final class Settler implements AutoCloseable {
         }
     }
 
-    /** A random wait in {@code [0, min(maxBackoff, firstBackoff * 2^(failures-1))]} ("full jitter"). */
-    long backoffNanos(int failures) {
-        long first = settings.firstBackoff().toNanos();
-        long cap = settings.maxBackoff().toNanos();
-        int doublings = Math.min(Math.max(failures - 1, 0), 40);
-        long ceiling = first > (cap >> doublings) ? cap : first << doublings;
-        return ThreadLocalRandom.current().nextLong(Math.max(ceiling, 1) + 1);
-    }
-
     /** Sends one batch now, if anything waits; the background thread and {@link #close} call this. */
     Outcome settleOnce() {
         return settleOnce(settings.requestTimeout());
@@ -269,7 +260,7 @@ public final class Settler implements AutoCloseable {
             chargesSincePass.set(0);
             Outcome outcome = pass.run(timeout);
             if (outcome != Outcome.IDLE) {
-                succeed();
+                backoff.succeed();
             }
             return outcome;
         } catch (SettlementFailure e) {
@@ -312,24 +303,8 @@ public final class Settler implements AutoCloseable {
     }
 
     private Outcome fail(String error) {
-        lastError = error;
-        int count = ++failures;
-        if (count == 1) {
-            LOG.warn("Settlement failed: {}; retrying with backoff up to {} (logged once until it succeeds again)",
-                    error, settings.maxBackoff());
-        } else {
-            LOG.debug("Settlement failed again ({} in a row): {}", count, error);
-        }
+        backoff.fail(error);
         return Outcome.FAILED;
-    }
-
-    private void succeed() {
-        if (failures > 0) {
-            LOG.info("Settlement works again after {} failed attempts", failures);
-        }
-        failures = 0;
-        lastError = null;
-        lastSuccess = clock.instant();
     }
 
     /** Stops settling after one final batch that may take {@link #FLUSH_DEADLINE}. */
@@ -374,7 +349,7 @@ public final class Settler implements AutoCloseable {
         }
         if (outcome == Outcome.FAILED) {
             LOG.warn("The final settlement batch failed ({}); unsettled charges are redeemed after the next start",
-                    lastError);
+                    backoff.lastError().orElse(null));
         }
     }
 }
