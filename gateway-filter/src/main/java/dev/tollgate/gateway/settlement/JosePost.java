@@ -57,6 +57,12 @@ final class JosePost {
         }
     }
 
+    /** An answer's text for a log line or an error: on one line, at most 300 characters. */
+    static String abbreviate(String text) {
+        String oneLine = text.replaceAll("\\s+", " ").trim();
+        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "...";
+    }
+
     /** Collects an answer body of at most {@code max} bytes; cancels the exchange past that. */
     private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
         private final int max;

@@ -185,7 +185,6 @@ public final class OnlineCharger {
     }
 
     private static String abbreviate(HttpResponse<byte[]> response) {
-        String oneLine = new String(response.body(), StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
-        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "...";
+        return JosePost.abbreviate(new String(response.body(), StandardCharsets.UTF_8));
     }
 }

@@ -69,7 +69,7 @@ public final class OnlineVoids {
      */
     static final Duration REFUND_GRACE = Duration.ofMinutes(1);
     /** Seconds a void request stays valid: as a batch. */
-    static final long LIFETIME_SECONDS = Settler.BATCH_LIFETIME_SECONDS;
+    static final long LIFETIME_SECONDS = BatchSigner.LIFETIME_SECONDS;
 
     /**
      * What {@link #send} left waiting.
@@ -259,7 +259,7 @@ public final class OnlineVoids {
             results = null;
         }
         if (results == null || !results.isArray()) {
-            return failed("the broker answered " + response.statusCode() + ": " + Settler.abbreviate(body));
+            return failed("the broker answered " + response.statusCode() + ": " + JosePost.abbreviate(body));
         }
         Map<String, PendingVoid> sent = new HashMap<>();
         voids.forEach(v -> sent.put(v.receiptId(), v));

@@ -8,11 +8,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,8 +54,6 @@ public final class ScripCanceller implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScripCanceller.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** What became of a cancel. */
     public enum Outcome {
@@ -177,15 +173,8 @@ public final class ScripCanceller implements AutoCloseable {
 
     /** The cancel request as PROTOCOL.md section 10 has it. */
     String sign(String scripJti) {
-        long iat = clock.instant().getEpochSecond();
-        byte[] id = new byte[16];
-        RANDOM.nextBytes(id);
-        ObjectNode claims = JSON.createObjectNode();
-        claims.put("iss", sellerId);
-        claims.put("aud", audience);
-        claims.put("iat", iat);
-        claims.put("exp", iat + LIFETIME_SECONDS);
-        claims.put("jti", B64URL.encodeToString(id));
+        ObjectNode claims = SellerKey.claims(sellerId, audience, clock.instant().getEpochSecond(), LIFETIME_SECONDS);
+        claims.put("jti", SellerKey.randomId());
         claims.put("scrip", scripJti);
         return key.signJws(TYP, claims);
     }

@@ -1,36 +1,20 @@
 package dev.tollgate.gateway.settlement;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.internal.TrustFile;
 import dev.tollgate.gateway.ledger.ChainTotal;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
-import dev.tollgate.gateway.ledger.PendingVoid;
 import dev.tollgate.gateway.ledger.ScripTotal;
-import dev.tollgate.protocol.PayWord;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,33 +50,21 @@ import org.slf4j.LoggerFactory;
  * refund window passed).
  *
  * <p>The request path only calls {@link #charged()} and the holds, which never block. Thread-safe.
+ *
+ * <p>This class is the schedule (the thread, the wake-ups, the backoff, the final batches at close), the status and
+ * the façade the gateway uses; a pass runs one way through {@link SettlementPass}: send the voids, select
+ * ({@link BatchSelector}), sign ({@link BatchSigner}), post ({@link RedemptionPoster}), apply
+ * ({@link ResultsApplier}).
  */
 public final class Settler implements AutoCloseable {
 
     /** How long one batch may take, connection included. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
-    /**
-     * The answer to a batch read at most: 16 KiB, and 1 KiB per claim sent (a result names a scrip's {@code jti} of
-     * at most 128 characters, or a commitment id, with its status and amounts: about 150 bytes). A longer answer fails
-     * the batch like an unreachable broker.
-     */
-    static final int ANSWER_BYTES = 16 * 1024;
-    static final int ANSWER_BYTES_PER_CLAIM = 1024;
     /** How long {@link #close()} may spend on the final batch. */
     public static final Duration FLUSH_DEADLINE = Duration.ofSeconds(5);
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
-    static final String TYP = "tollgate-redemption+jwt";
-    /** Seconds a batch stays valid: well under the broker's 10 minutes. */
-    static final long BATCH_LIFETIME_SECONDS = 300;
 
     private static final Logger LOG = LoggerFactory.getLogger(Settler.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Set<String> FINAL_REFUSALS = Set.of("expired", "wrong_seller", "unknown_scrip");
-    /** PayWord claims the broker will never credit more on: a retry cannot change its verdict. */
-    private static final Set<String> FINAL_CHAIN_REFUSALS = Set.of("expired", "wrong_seller", "unknown_certificate",
-            "invalid_certificate", "invalid_commitment", "invalid_index", "invalid_word");
 
     /** What one call of {@link #settleOnce} did. */
     enum Outcome {
@@ -139,24 +111,21 @@ public final class Settler implements AutoCloseable {
     private final Ledger ledger;
     private final SellerKey key;
     private final Clock clock;
-    private final HttpClient http;
     private final Optional<SSLContext> trust;
     private final ReentrantLock passLock = new ReentrantLock();
-    /** Issuer and jti ({@code issuer + '\n' + jti}) of scrip left out of batches until restart. */
-    private final Set<String> excluded = ConcurrentHashMap.newKeySet();
-    /** Scrip whose refusal for a reason not known to be final was already logged. */
-    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+    /** Scrip and chains left out of batches until restart. */
+    private final Exclusions exclusions = new Exclusions();
     private final AtomicLong chargesSincePass = new AtomicLong();
     private final RefundHolds holds;
     private final AtomicBoolean wake = new AtomicBoolean();
-    private final AtomicLong settledSinceStart = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean stopped;
     private volatile Thread thread;
-    private volatile Instant lastSuccess;
-    private volatile String lastError;
-    private volatile int failures;
+    private final SettlementBackoff backoff;
     private final OnlineVoids voids;
+    private final BatchSigner signer;
+    private final ResultsApplier applier;
+    private final SettlementPass pass;
 
     Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock) {
         this(settings, ledger, key, clock, Optional.empty());
@@ -170,10 +139,16 @@ public final class Settler implements AutoCloseable {
         this.key = Objects.requireNonNull(key);
         this.clock = Objects.requireNonNull(clock);
         this.holds = new RefundHolds(clock, settings.refundWindow());
-        this.http = TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
+        this.backoff = new SettlementBackoff(settings.firstBackoff(), settings.maxBackoff(), clock);
+        HttpClient http = TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http, this::wake,
-                this::backoffNanos, OnlineVoids.HOLD);
+                backoff::backoffNanos, OnlineVoids.HOLD);
+        this.signer = new BatchSigner(key, settings.sellerId(), settings.audience());
+        this.applier = new ResultsApplier(ledger, holds, exclusions);
+        this.pass = new SettlementPass(voids,
+                new BatchSelector(ledger, holds, exclusions, settings.audience(), settings.batchSize()), signer,
+                new RedemptionPoster(http, settings.redemptionUri()), applier, clock, settings.batchSize());
     }
 
     /**
@@ -247,16 +222,18 @@ public final class Settler implements AutoCloseable {
             settled += total.settledMicros();
         }
         long[] held = holds.totals();
-        return new SettlementStatus(charged, settled, charged - settled, all.size(), settledSinceStart.get(),
-                Optional.ofNullable(lastSuccess), Optional.ofNullable(lastError), failures, excluded.size(),
+        return new SettlementStatus(charged, settled, charged - settled, all.size(), applier.settledSinceStart(),
+                backoff.lastSuccess(), backoff.lastError(), backoff.failures(), exclusions.size(),
                 (int) held[0], held[1]);
     }
 
     private void run() {
         while (!stopped) {
-            long until = System.nanoTime() + (failures > 0 ? backoffNanos(failures) : settings.interval().toNanos());
+            int failures = backoff.failures();
+            long until = System.nanoTime()
+                    + (failures > 0 ? backoff.backoffNanos(failures) : settings.interval().toNanos());
             while (!stopped) {
-                if (failures == 0 && wake.getAndSet(false)) {
+                if (backoff.failures() == 0 && wake.getAndSet(false)) {
                     break;
                 }
                 long left = until - System.nanoTime();
@@ -272,15 +249,6 @@ public final class Settler implements AutoCloseable {
         }
     }
 
-    /** A random wait in {@code [0, min(maxBackoff, firstBackoff * 2^(failures-1))]} ("full jitter"). */
-    long backoffNanos(int failures) {
-        long first = settings.firstBackoff().toNanos();
-        long cap = settings.maxBackoff().toNanos();
-        int doublings = Math.min(Math.max(failures - 1, 0), 40);
-        long ceiling = first > (cap >> doublings) ? cap : first << doublings;
-        return ThreadLocalRandom.current().nextLong(Math.max(ceiling, 1) + 1);
-    }
-
     /** Sends one batch now, if anything waits; the background thread and {@link #close} call this. */
     Outcome settleOnce() {
         return settleOnce(settings.requestTimeout());
@@ -290,7 +258,13 @@ public final class Settler implements AutoCloseable {
         passLock.lock();
         try {
             chargesSincePass.set(0);
-            return pass(timeout);
+            Outcome outcome = pass.run(timeout);
+            if (outcome != Outcome.IDLE) {
+                backoff.succeed();
+            }
+            return outcome;
+        } catch (SettlementFailure e) {
+            return fail(e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("Settlement failed unexpectedly", e);
             return fail("unexpected error: " + e);
@@ -299,168 +273,14 @@ public final class Settler implements AutoCloseable {
         }
     }
 
-    private Outcome pass(Duration timeout) {
-        long settledBefore = settledSinceStart.get();
-        List<ScripTotal> batch;
-        List<ChainTotal> chains;
-        OnlineVoids.Outstanding outstanding;
-        try {
-            // Voids first: a scrip whose void waits is not claimed (see OnlineVoids).
-            outstanding = voids.send(timeout);
-        } catch (LedgerUnavailableException e) {
-            return fail("the ledger is unavailable: " + e.getMessage());
-        }
-        holds.beginRead();
-        try {
-            // Every ledger read comes before the holds are read: see RefundHolds.
-            int slack = excluded.size() + holds.size() + outstanding.held().size();
-            batch = select(ledger.unsettled(limit(settings.batchSize(), slack)), holds.held(), outstanding.held());
-            int room = settings.batchSize() - batch.size();
-            chains = room <= 0 ? List.of() : selectChains(ledger.unsettledChains(limit(room, slack)), holds.held(),
-                    room);
-        } catch (LedgerUnavailableException e) {
-            return fail("the ledger is unavailable: " + e.getMessage());
-        } finally {
-            holds.endRead();
-        }
-        if (batch.isEmpty() && chains.isEmpty()) {
-            return Outcome.IDLE;
-        }
-        String jws = sign(batch, chains, clock.instant());
-        HttpResponse<byte[]> response;
-        try {
-            response = post(jws, timeout, ANSWER_BYTES + ANSWER_BYTES_PER_CLAIM * (batch.size() + chains.size()));
-        } catch (IOException e) {
-            return fail("cannot reach the broker at " + settings.redemptionUri() + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return fail("interrupted");
-        }
-        String body = new String(response.body(), StandardCharsets.UTF_8);
-        if (response.statusCode() != 200) {
-            return fail("the broker answered " + response.statusCode() + ": " + abbreviate(body));
-        }
-        JsonNode results;
-        try {
-            results = JSON.readTree(body).path("results");
-        } catch (IOException e) {
-            return fail("the broker's answer is not JSON: " + abbreviate(body));
-        }
-        if (!results.isArray()) {
-            return fail("the broker's answer has no results: " + abbreviate(body));
-        }
-        try {
-            apply(batch, results, mayStillBeVoided());
-            applyChains(chains, results);
-        } catch (LedgerUnavailableException e) {
-            return fail("the ledger is unavailable: " + e.getMessage());
-        }
-        succeed();
-        // Another batch at once only if this one settled something: a full batch of claims that cannot settle yet (their
-        // online charges still in flight) waits for the next interval instead of being sent again and again.
-        return batch.size() + chains.size() >= settings.batchSize() && settledSinceStart.get() > settledBefore
-                ? Outcome.FULL : Outcome.SENT;
-    }
-
-    private static int limit(int wanted, int slack) {
-        return (int) Math.min(Integer.MAX_VALUE, (long) wanted + slack);
-    }
-
-    /**
-     * The oldest unsettled scrip that may be claimed, at most a batch of them, each with what may be claimed now:
-     * its charges less those {@code held} (by {@link RefundHolds#key}), if that is more than is settled. None whose
-     * online void waits ({@code voidHeld}, by jti; see OnlineVoids).
-     */
-    private List<ScripTotal> select(List<ScripTotal> unsettled, Map<String, Long> held, Set<String> voidHeld) {
-        List<ScripTotal> batch = new ArrayList<>();
-        for (ScripTotal read : unsettled) {
-            String id = RefundHolds.key(false, read.issuer(), read.jti());
-            ScripTotal total = read;
-            Long heldMicros = held.get(id);
-            if (heldMicros != null) {
-                total = new ScripTotal(read.issuer(), read.jti(), read.chargedMicros() - heldMicros,
-                        read.settledMicros());
-            }
-            if (excluded.contains(id) || total.unsettledMicros() <= 0 || voidHeld.contains(read.jti())) {
-                continue;
-            }
-            if (!total.issuer().equals(settings.audience())) {
-                exclude(id, "scrip " + total.jti() + " was issued by " + total.issuer() + ", not by the broker "
-                        + settings.audience() + " this gateway settles with; its " + total.unsettledMicros()
-                        + " micro-units are not claimed");
-                continue;
-            }
-            batch.add(total);
-            if (batch.size() == settings.batchSize()) {
-                break;
-            }
-        }
-        return batch;
-    }
-
-    /**
-     * The oldest unsettled chains of this broker that may be claimed, at most {@code room} of them, each with what
-     * may be claimed now: its consumption less what is {@code held}, if that is more than is settled.
-     */
-    private List<ChainTotal> selectChains(List<ChainTotal> unsettled, Map<String, Long> held, int room) {
-        List<ChainTotal> chains = new ArrayList<>();
-        for (ChainTotal read : unsettled) {
-            String id = chainKey(read);
-            ChainTotal total = read;
-            Long heldMicros = held.get(id);
-            if (heldMicros != null) {
-                total = read.withSpent(read.spentMicros() - heldMicros);
-            }
-            if (excluded.contains(id) || total.spentMicros() <= total.settledMicros()) {
-                continue;
-            }
-            if (!total.issuer().equals(settings.audience())) {
-                exclude(id, "PayWord chain " + total.commitmentId() + " was certified by " + total.issuer()
-                        + ", not by the broker " + settings.audience() + " this gateway settles with; it is not "
-                        + "claimed");
-                continue;
-            }
-            chains.add(total);
-            if (chains.size() == room) {
-                break;
-            }
-        }
-        return chains;
-    }
-
-    private static String chainKey(ChainTotal total) {
-        return RefundHolds.key(true, total.issuer(), total.commitmentId());
-    }
-
-    /** A batch of scrip claims only. */
+    /** A batch of scrip claims only, signed as {@link BatchSigner#sign} has it. */
     String sign(List<ScripTotal> batch, Instant now) {
         return sign(batch, List.of(), now);
     }
 
-    /**
-     * The batch as PROTOCOL.md section 6 has it: a compact JWS, EdDSA, signed with the seller's key. PayWord claims
-     * (section 8) follow the scrip claims: {@code {"commitment", "index", "word", "spent"}}, where the head's word
-     * proves what the chain paid and {@code spent} is what its requests consumed, the part the broker credits.
-     */
+    /** The batch as PROTOCOL.md section 6 has it: see {@link BatchSigner#sign}. */
     String sign(List<ScripTotal> batch, List<ChainTotal> chains, Instant now) {
-        ObjectNode claims = JSON.createObjectNode();
-        long iat = now.getEpochSecond();
-        claims.put("iss", settings.sellerId());
-        claims.put("aud", settings.audience());
-        claims.put("iat", iat);
-        claims.put("exp", iat + BATCH_LIFETIME_SECONDS);
-        byte[] id = new byte[16];
-        RANDOM.nextBytes(id);
-        claims.put("jti", B64URL.encodeToString(id));
-        ArrayNode list = claims.putArray("claims");
-        for (ScripTotal total : batch) {
-            list.addObject().put("jti", total.jti()).put("spent", Long.toString(total.chargedMicros()));
-        }
-        for (ChainTotal total : chains) {
-            list.addObject().put("commitment", total.commitment()).put("index", total.index())
-                    .put("word", PayWord.encodeWord(total.word())).put("spent", Long.toString(total.spentMicros()));
-        }
-        return key.signJws(TYP, claims);
+        return signer.sign(batch, chains, now);
     }
 
     /** Confirms online charges at the broker with this settler's seller key (PROTOCOL.md section 7). */
@@ -482,195 +302,9 @@ public final class Settler implements AutoCloseable {
                 ScripCanceller.FIRST_RETRY);
     }
 
-    private HttpResponse<byte[]> post(String jws, Duration timeout, int maxAnswerBytes)
-            throws IOException, InterruptedException {
-        return JosePost.post(http, settings.redemptionUri(), jws, timeout, maxAnswerBytes);
-    }
-
-    /**
-     * After the broker answered: per scrip jti, what its {@code redeemed} may count that a void can still take back.
-     * That is every void in the outbox now, and every online charge sent to the broker whose request may still
-     * refund it (the broker counts it in {@code redeemed} but the claim left it out, and its refund voids it). A void
-     * queued during this pass is in one or the other: it is queued before its hold's refund is done, and holds
-     * refunded during a read stay counted until the next read. Held charges that were never sent to the broker are in
-     * no broker total, and the claim left them out already.
-     */
-    private Map<String, Long> mayStillBeVoided() throws LedgerUnavailableException {
-        Map<String, Long> byJti = new HashMap<>();
-        holds.beginRead();
-        try {
-            byJti.putAll(holds.heldAtBrokerByJti());
-            for (PendingVoid v : ledger.pendingVoids(OnlineVoids.MAX_PENDING)) {
-                byJti.merge(v.jti(), v.amountMicros(), Long::sum);
-            }
-        } finally {
-            holds.endRead();
-        }
-        return byJti;
-    }
-
-    /**
-     * Records what the broker redeemed on each scrip claimed: as settled up to the ledger's charged total, less what a
-     * void may still take back ({@code takeBack}, by jti; the scrip is claimed again once that is decided).
-     */
-    private void apply(List<ScripTotal> batch, JsonNode results, Map<String, Long> takeBack)
-            throws LedgerUnavailableException {
-        Map<String, ScripTotal> sent = new HashMap<>();
-        for (ScripTotal total : batch) {
-            sent.put(total.jti(), total);
-        }
-        for (JsonNode result : results) {
-            if (!result.has("jti")) {
-                continue; // a PayWord result: applyChains
-            }
-            ScripTotal total = sent.remove(result.path("jti").asText());
-            if (total == null) {
-                continue; // not a claim of this batch, or answered twice
-            }
-            String id = total.issuer() + '\n' + total.jti();
-            String status = result.path("status").asText();
-            if (status.equals("credited") || status.equals("unchanged")) {
-                long redeemed;
-                try {
-                    redeemed = Long.parseLong(result.path("redeemed").asText());
-                } catch (NumberFormatException e) {
-                    LOG.warn("The broker answered scrip {} with a bad 'redeemed': {}", total.jti(), result);
-                    continue;
-                }
-                long counted = redeemed - takeBack.getOrDefault(total.jti(), 0L);
-                if (counted > total.chargedMicros() && warned.add("ahead\n" + id)) {
-                    // An online charge refunded here whose void this ledger no longer holds (restored from a backup)
-                    // or a broker that over-counts: record what the ledger charged, keep the scrip eligible.
-                    LOG.warn("The broker counts {} micro-units redeemed on scrip {}, more than the {} the ledger "
-                            + "charged; recorded as settled up to the ledger's total (logged once per scrip)",
-                            counted, total.jti(), total.chargedMicros());
-                }
-                long settled = Math.max(0, Math.min(counted, total.chargedMicros()));
-                if (settled > total.settledMicros()) {
-                    try {
-                        ledger.markSettled(total.issuer(), total.jti(), settled);
-                        settledSinceStart.addAndGet(settled - total.settledMicros());
-                    } catch (IllegalArgumentException e) {
-                        // A refund since the read lowered the charged total: the next pass claims it again.
-                        LOG.debug("Scrip {} not marked settled: {}", total.jti(), e.getMessage());
-                        continue;
-                    }
-                }
-                if (status.equals("unchanged") && redeemed < total.chargedMicros()) {
-                    exclude(id, "the broker redeems no more than " + redeemed + " of the " + total.chargedMicros()
-                            + " micro-units charged on scrip " + total.jti());
-                }
-            } else if (status.equals("refused")) {
-                String reason = result.path("reason").asText("");
-                if (FINAL_REFUSALS.contains(reason)) {
-                    exclude(id, "the broker refused the claim of " + total.chargedMicros() + " micro-units on scrip "
-                            + total.jti() + ": " + reason);
-                } else if (warned.add(id)) {
-                    LOG.warn("The broker refused the claim on scrip {}: {}; it is sent again with later batches",
-                            total.jti(), reason.isEmpty() ? result.toString() : reason);
-                }
-            } else {
-                LOG.warn("The broker answered scrip {} with an unknown status: {}", total.jti(), result);
-            }
-        }
-        if (!sent.isEmpty()) {
-            LOG.debug("The broker did not answer {} claims; they are sent again with a later batch", sent.size());
-        }
-    }
-
-    /**
-     * Records what the broker credited on each chain: {@code redeemed}, its cumulative credit for the commitment, and
-     * the {@code index} it verified.
-     */
-    private void applyChains(List<ChainTotal> chains, JsonNode results) throws LedgerUnavailableException {
-        if (chains.isEmpty()) {
-            return;
-        }
-        Map<String, ChainTotal> sent = new HashMap<>();
-        for (ChainTotal total : chains) {
-            sent.put(total.commitmentId(), total);
-        }
-        for (JsonNode result : results) {
-            ChainTotal total = sent.remove(result.path("commitmentId").asText());
-            if (total == null) {
-                continue;
-            }
-            String id = chainKey(total);
-            String status = result.path("status").asText();
-            if (status.equals("credited") || status.equals("unchanged")) {
-                JsonNode index = result.path("index");
-                long redeemed;
-                try {
-                    redeemed = Long.parseLong(result.path("redeemed").asText());
-                } catch (NumberFormatException e) {
-                    redeemed = -1;
-                }
-                if (!index.canConvertToInt() || !index.isIntegralNumber() || index.intValue() < 0
-                        || index.intValue() > total.index() || redeemed < 0) {
-                    LOG.warn("The broker answered PayWord chain {} with a bad 'index' or 'redeemed': {}",
-                            total.commitmentId(), result);
-                    continue;
-                }
-                if (redeemed > total.settledMicros()) {
-                    try {
-                        ledger.markChainSettled(total.issuer(), total.commitmentId(), redeemed, index.intValue());
-                        settledSinceStart.addAndGet(redeemed - total.settledMicros());
-                    } catch (IllegalArgumentException e) {
-                        exclude(id, "the broker says it credited " + redeemed + " on PayWord chain "
-                                + total.commitmentId() + " but the ledger refuses it: " + e.getMessage());
-                        continue;
-                    }
-                }
-                if (status.equals("unchanged") && redeemed < total.spentMicros()) {
-                    exclude(id, "the broker credits PayWord chain " + total.commitmentId() + " no more than "
-                            + redeemed + " of the " + total.spentMicros() + " micro-units consumed");
-                }
-            } else if (status.equals("refused")) {
-                String reason = result.path("reason").asText("");
-                if (FINAL_CHAIN_REFUSALS.contains(reason)) {
-                    exclude(id, "the broker refused the claim of " + total.spentMicros() + " micro-units on PayWord "
-                            + "chain " + total.commitmentId() + ": " + reason);
-                } else if (warned.add(id)) {
-                    LOG.warn("The broker refused the claim on PayWord chain {}: {}; it is sent again with later "
-                            + "batches", total.commitmentId(), reason.isEmpty() ? result.toString() : reason);
-                }
-            } else {
-                LOG.warn("The broker answered PayWord chain {} with an unknown status: {}", total.commitmentId(),
-                        result);
-            }
-        }
-    }
-
-    private void exclude(String id, String why) {
-        if (excluded.add(id)) {
-            LOG.warn("{}; left out of settlement until the gateway restarts", why);
-        }
-    }
-
     private Outcome fail(String error) {
-        lastError = error;
-        int count = ++failures;
-        if (count == 1) {
-            LOG.warn("Settlement failed: {}; retrying with backoff up to {} (logged once until it succeeds again)",
-                    error, settings.maxBackoff());
-        } else {
-            LOG.debug("Settlement failed again ({} in a row): {}", count, error);
-        }
+        backoff.fail(error);
         return Outcome.FAILED;
-    }
-
-    private void succeed() {
-        if (failures > 0) {
-            LOG.info("Settlement works again after {} failed attempts", failures);
-        }
-        failures = 0;
-        lastError = null;
-        lastSuccess = clock.instant();
-    }
-
-    static String abbreviate(String text) {
-        String oneLine = text.replaceAll("\\s+", " ").trim();
-        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "...";
     }
 
     /** Stops settling after one final batch that may take {@link #FLUSH_DEADLINE}. */
@@ -715,7 +349,7 @@ public final class Settler implements AutoCloseable {
         }
         if (outcome == Outcome.FAILED) {
             LOG.warn("The final settlement batch failed ({}); unsettled charges are redeemed after the next start",
-                    lastError);
+                    backoff.lastError().orElse(null));
         }
     }
 }

@@ -382,16 +382,16 @@ final class SettlerTest {
     void aRedemptionAnswerLargerThanTheBatchCanNeedFailsTheBatchAndSettlesNothing() throws Exception {
         settler(500, Duration.ofHours(1));
         charge("a", 50_000);
-        broker.padAnswers(Settler.ANSWER_BYTES + Settler.ANSWER_BYTES_PER_CLAIM);
+        broker.padAnswers(RedemptionPoster.ANSWER_BYTES + RedemptionPoster.ANSWER_BYTES_PER_CLAIM);
 
         assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.FAILED);
 
         assertThat(ledger.unsettled(10)).singleElement().satisfies(total ->
                 assertThat(total.unsettledMicros()).isEqualTo(50_000));
         assertThat(settler.status().lastError()).hasValueSatisfying(error -> assertThat(error)
-                .contains("larger than " + (Settler.ANSWER_BYTES + Settler.ANSWER_BYTES_PER_CLAIM) + " bytes"));
+                .contains("larger than " + (RedemptionPoster.ANSWER_BYTES + RedemptionPoster.ANSWER_BYTES_PER_CLAIM) + " bytes"));
 
-        broker.padAnswers(Settler.ANSWER_BYTES / 2);
+        broker.padAnswers(RedemptionPoster.ANSWER_BYTES / 2);
         assertThat(settler.settleOnce()).as("an answer within the bound is read").isEqualTo(Settler.Outcome.SENT);
         assertEverythingSettledExactlyOnce();
     }

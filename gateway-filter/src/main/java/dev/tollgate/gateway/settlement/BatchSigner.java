@@ -1,0 +1,51 @@
+package dev.tollgate.gateway.settlement;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.gateway.ledger.ChainTotal;
+import dev.tollgate.gateway.ledger.ScripTotal;
+import dev.tollgate.protocol.PayWord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The second step of a settlement pass: a batch as the redemption request PROTOCOL.md section 6 has it, a compact
+ * JWS, EdDSA, signed with the seller's key. Thread-safe.
+ */
+final class BatchSigner {
+
+    static final String TYP = "tollgate-redemption+jwt";
+    /** Seconds a batch stays valid: well under the broker's 10 minutes. */
+    static final long LIFETIME_SECONDS = 300;
+
+    private final SellerKey key;
+    private final String sellerId;
+    private final String audience;
+
+    /** {@code sellerId}: the batch's {@code iss}; {@code audience}: the broker's issuer, its {@code aud}. */
+    BatchSigner(SellerKey key, String sellerId, String audience) {
+        this.key = Objects.requireNonNull(key);
+        this.sellerId = Objects.requireNonNull(sellerId);
+        this.audience = Objects.requireNonNull(audience);
+    }
+
+    /**
+     * The batch, signed. PayWord claims (section 8) follow the scrip claims: {@code {"commitment", "index", "word",
+     * "spent"}}, where the head's word proves what the chain paid and {@code spent} is what its requests consumed, the
+     * part the broker credits.
+     */
+    String sign(List<ScripTotal> batch, List<ChainTotal> chains, Instant now) {
+        ObjectNode claims = SellerKey.claims(sellerId, audience, now.getEpochSecond(), LIFETIME_SECONDS);
+        claims.put("jti", SellerKey.randomId());
+        ArrayNode list = claims.putArray("claims");
+        for (ScripTotal total : batch) {
+            list.addObject().put("jti", total.jti()).put("spent", Long.toString(total.chargedMicros()));
+        }
+        for (ChainTotal total : chains) {
+            list.addObject().put("commitment", total.commitment()).put("index", total.index())
+                    .put("word", PayWord.encodeWord(total.word())).put("spent", Long.toString(total.spentMicros()));
+        }
+        return key.signJws(TYP, claims);
+    }
+}
