@@ -142,7 +142,7 @@ final class KeysAndRestartTest {
         Broker.builder().dataDir(dir).build().close();
         try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Store.FILE));
              var st = c.createStatement()) {
-            st.execute("PRAGMA user_version = " + (Store.SCHEMA_VERSION + 1));
+            st.execute("PRAGMA user_version = " + (Schema.SCHEMA_VERSION + 1));
         }
 
         Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> Broker.builder().dataDir(dir).build());

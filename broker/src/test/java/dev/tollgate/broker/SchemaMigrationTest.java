@@ -35,7 +35,7 @@ final class SchemaMigrationTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
             for (int v = 0; v < 3; v++) {
-                for (String sql : Store.migrationFrom(v)) {
+                for (String sql : Schema.migrationFrom(v)) {
                     st.execute(sql);
                 }
             }
@@ -56,7 +56,7 @@ final class SchemaMigrationTest {
 
         try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).sweepInterval(Duration.ZERO)
                 .build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
             Store.Account old = broker.store().account("acct-old", 10).orElseThrow();
             assertThat(old.balance()).isEqualTo(600_000);
             assertThat(old.reserved()).isEqualTo(250_000);
@@ -82,7 +82,7 @@ final class SchemaMigrationTest {
         }
         // Opening a current database again changes nothing.
         try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
             assertThat(broker.store().creditsBySeller().get("daily-byte")[0]).isEqualTo(310_000);
         }
     }
@@ -96,7 +96,7 @@ final class SchemaMigrationTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
             for (int v = 0; v < 4; v++) {
-                for (String sql : Store.migrationFrom(v)) {
+                for (String sql : Schema.migrationFrom(v)) {
                     st.execute(sql);
                 }
             }
@@ -109,7 +109,7 @@ final class SchemaMigrationTest {
 
         try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).sweepInterval(Duration.ZERO)
                 .build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
             assertThat(broker.store().account("acct_00000000000000aa", 1).orElseThrow().balance())
                     .isEqualTo(700_000);
             assertThat(TestBrokers.get(broker, "/v1/accounts/me", oldKey).status()).isEqualTo(200);
@@ -134,7 +134,7 @@ final class SchemaMigrationTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
             for (int v = 0; v < 5; v++) {
-                for (String sql : Store.migrationFrom(v)) {
+                for (String sql : Schema.migrationFrom(v)) {
                     st.execute(sql);
                 }
             }
@@ -158,7 +158,7 @@ final class SchemaMigrationTest {
         }
 
         try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
             assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(40_000, 40_000);
             assertThat(broker.store().totals().conserved()).isTrue();
         }
@@ -192,7 +192,7 @@ final class SchemaMigrationTest {
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestBrokers.builder(dir).build().start()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("is a demo database");
         try (Broker broker = TestBrokers.builder(dir).demoMode(true).sweepInterval(Duration.ZERO).build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
             assertThat(TestBrokers.get(broker, "/v1/accounts/me", oldKey).micros("balance")).isEqualTo(700_000);
             assertThat(TestBrokers.newBuyer(broker, 1_000).account()).startsWith("acct_");
             assertThat(broker.store().totals().conserved()).isTrue();
@@ -205,7 +205,7 @@ final class SchemaMigrationTest {
 
         TestBrokers.builder(dir).sweepInterval(Duration.ZERO).build().start().close();
 
-        assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+        assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestBrokers.builder(dir).demoMode(true)
                 .build())).isInstanceOf(IllegalStateException.class).hasMessageContaining("is not a demo database");
     }
@@ -242,11 +242,11 @@ final class SchemaMigrationTest {
     /** A database in {@link #dir} at the schema version just before {@code migration}. */
     private Path databaseBefore(List<String> migration) throws Exception {
         Path db = dir.resolve(Store.FILE);
-        int version = Store.versionAfter(migration) - 1;
+        int version = Schema.versionAfter(migration) - 1;
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
             for (int v = 0; v < version; v++) {
-                for (String sql : Store.migrationFrom(v)) {
+                for (String sql : Schema.migrationFrom(v)) {
                     st.execute(sql);
                 }
             }
@@ -282,7 +282,7 @@ final class SchemaMigrationTest {
         }
 
         try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
             assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(150_000, 150_000);
             TestSellers.Key seller = new TestSellers.Key("daily-byte", sellerKey, TestSellers.thumbprint(sellerKey));
 
