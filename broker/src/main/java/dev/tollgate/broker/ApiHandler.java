@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -203,7 +202,7 @@ final class ApiHandler extends Handler.Abstract {
 
     private void createAccount(ObjectNode body, Response response, Callback callback)
             throws ApiException, SQLException {
-        allowOnly(body, Set.of("deposit"));
+        JsonMembers.allowOnly(body, Set.of("deposit"), "field");
         long deposit = body.has("deposit") ? amount(body, "deposit", ScripRules.MAX_DEMO_DEPOSIT_MICROS)
                 : ScripRules.DEFAULT_DEMO_DEPOSIT_MICROS;
         Issuer.NewBuyer buyer = issuer.createDemoBuyer(deposit);
@@ -217,7 +216,7 @@ final class ApiHandler extends Handler.Abstract {
 
     private void me(String account, Response response, Callback callback) throws ApiException, SQLException {
         settlement.returnExpired(account);
-        Store.Account a = issuer.account(account, ME_SCRIP_LIMIT).orElseThrow(ApiHandler::unauthorized);
+        Accounts.Account a = issuer.account(account, ME_SCRIP_LIMIT).orElseThrow(ApiHandler::unauthorized);
         ObjectNode out = JSON.createObjectNode();
         out.put("account", a.id());
         out.put("balance", Long.toString(a.balance()));
@@ -225,7 +224,7 @@ final class ApiHandler extends Handler.Abstract {
         out.put("currency", issuer.currency());
         ArrayNode scrip = out.putArray("scrip");
         long now = issuer.now().getEpochSecond();
-        for (Store.ScripRow row : a.scrip()) {
+        for (ScripStore.ScripRow row : a.scrip()) {
             scripRow(scrip, row, true, now);
         }
         ArrayNode certs = out.putArray("paywordCertificates");
@@ -241,7 +240,7 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     /** {@code active}, {@code expired} (past expiresAt, remainder still reserved) or {@code returned}. */
-    private static String status(Store.ScripRow row, long now) {
+    private static String status(ScripStore.ScripRow row, long now) {
         return status(row.status(), row.expiresAt(), now);
     }
 
@@ -251,10 +250,10 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private void redeem(String compact, Response response, Callback callback) throws ApiException, SQLException {
-        List<Store.ClaimResult> results = settlement.redeem(compact);
+        List<Redemptions.ClaimResult> results = settlement.redeem(compact);
         ObjectNode out = JSON.createObjectNode();
         ArrayNode list = out.putArray("results");
-        for (Store.ClaimResult r : results) {
+        for (Redemptions.ClaimResult r : results) {
             ObjectNode o = list.addObject();
             if (r.jti() != null) {
                 o.put("jti", r.jti());
@@ -297,7 +296,7 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     /** One scrip as the buyer's view ({@code withSeller}) and the seller's statement list it. */
-    private static void scripRow(ArrayNode into, Store.ScripRow row, boolean withSeller, long now) {
+    private static void scripRow(ArrayNode into, ScripStore.ScripRow row, boolean withSeller, long now) {
         ObjectNode s = into.addObject();
         s.put("jti", row.jti());
         if (withSeller) {
@@ -311,14 +310,14 @@ final class ApiHandler extends Handler.Abstract {
 
     private void statement(String seller, String compact, String path, Response response, Callback callback)
             throws ApiException, SQLException {
-        Store.SellerStatement st = settlement.statement(seller, compact, path);
+        Statements.SellerStatement st = settlement.statement(seller, compact, path);
         ObjectNode out = JSON.createObjectNode();
         out.put("seller", st.seller());
         out.put("credited", Long.toString(st.credited()));
         out.put("currency", issuer.currency());
         ArrayNode scrip = out.putArray("scrip");
         long now = issuer.now().getEpochSecond();
-        for (Store.ScripRow row : st.scrip()) {
+        for (ScripStore.ScripRow row : st.scrip()) {
             scripRow(scrip, row, false, now);
         }
         ArrayNode commitments = out.putArray("payword");
@@ -337,7 +336,7 @@ final class ApiHandler extends Handler.Abstract {
 
     private void certify(String account, ObjectNode body, Response response, Callback callback)
             throws ApiException, SQLException {
-        allowOnly(body, Set.of("publicKey", "limit", "ttlSeconds"));
+        JsonMembers.allowOnly(body, Set.of("publicKey", "limit", "ttlSeconds"), "field");
         byte[] key = PayWordCertificates.publicKey(body.get("publicKey"));
         if (!body.has("limit")) {
             throw ApiException.badRequest("invalid_amount",
@@ -356,7 +355,7 @@ final class ApiHandler extends Handler.Abstract {
 
     private void issueScrip(String account, String idempotencyKey, ObjectNode body, Response response,
                             Callback callback) throws ApiException, SQLException {
-        allowOnly(body, Set.of("seller", "budget", "ttlSeconds"));
+        JsonMembers.allowOnly(body, Set.of("seller", "budget", "ttlSeconds"), "field");
         JsonNode sellerNode = body.get("seller");
         if (sellerNode == null || sellerNode.isNull()) {
             throw ApiException.badRequest("invalid_request", "'seller' is required: the id of the seller to pay");
@@ -486,17 +485,6 @@ final class ApiHandler extends Handler.Abstract {
             }
         }
         return RequestBodies.tooLarge(max);
-    }
-
-    private static void allowOnly(ObjectNode body, Set<String> allowed) throws ApiException {
-        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!allowed.contains(field)) {
-                String shown = field.length() > 40 ? field.substring(0, 40) + "..." : field;
-                throw ApiException.badRequest("invalid_request", "unknown field '" + ApiException.printable(shown)
-                        + "'; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
-            }
-        }
     }
 
     /** A micro-unit amount: a JSON string of decimal digits, 1 to {@code max}. */

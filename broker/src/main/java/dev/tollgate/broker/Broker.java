@@ -2,10 +2,8 @@ package dev.tollgate.broker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -55,12 +53,14 @@ import org.slf4j.LoggerFactory;
 public final class Broker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
-    static final String PSEUDONYM_SECRET_FILE = "pseudonym-secret";
     /** Default of {@link Builder#settlementGrace}. */
     public static final Duration DEFAULT_SETTLEMENT_GRACE = Duration.ofHours(24);
 
     private final Settings settings;
-    private final Store store;
+    private final Database database;
+    private final SellerRegistry sellers;
+    private final Accounts accounts;
+    private final Statements statements;
     private final KeyRing keys;
     private final Issuer issuer;
     private final Settlement settlement;
@@ -81,19 +81,20 @@ public final class Broker implements AutoCloseable {
                             int idempotencyKeysPerAccount) {
     }
 
-    private Broker(Settings settings, Store store, KeyRing keys, Issuer issuer, Settlement settlement,
-                   Charges charges, PayWordCertificates certificates, ScripIdempotency idempotency,
-                   ScripCancels cancels) {
-        this.logins = new BuyerLogins(store, settings.clock());
-        this.idempotency = idempotency;
+    private Broker(Settings settings, BrokerServices services) {
         this.settings = settings;
-        this.store = store;
-        this.keys = keys;
-        this.issuer = issuer;
-        this.settlement = settlement;
-        this.charges = charges;
-        this.certificates = certificates;
-        this.cancels = cancels;
+        this.database = services.database();
+        this.sellers = services.sellers();
+        this.accounts = services.accounts();
+        this.statements = services.statements();
+        this.keys = services.keys();
+        this.issuer = services.issuer();
+        this.settlement = services.settlement();
+        this.charges = services.charges();
+        this.certificates = services.certificates();
+        this.idempotency = services.idempotency();
+        this.cancels = services.cancels();
+        this.logins = services.logins();
     }
 
     /** A builder with no settings; {@link Builder#dataDir} is required. */
@@ -115,7 +116,7 @@ public final class Broker implements AutoCloseable {
         boolean demo = Boolean.TRUE.equals(settings.demoMode());
         try {
             // A start without demo mode is a start for real money: it claims an undecided database for it.
-            DatabaseMode.require(store, settings.dataDir().resolve(Store.FILE), demo, settings.clock());
+            DatabaseMode.require(database, settings.dataDir().resolve(Database.FILE), demo, settings.clock());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the mode of the broker database: " + e.getMessage(), e);
         }
@@ -138,7 +139,7 @@ public final class Broker implements AutoCloseable {
         c.setPort(settings.port());
         s.addConnector(c);
         BrowserPages pages = new BrowserPages(issuer, settlement, logins, new BrowserSessions(settings.clock()),
-                store::seller);
+                sellers::seller);
         s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, demo, pages, cancels));
         s.setStopTimeout(settings.stopTimeout().toMillis());
         try {
@@ -233,7 +234,7 @@ public final class Broker implements AutoCloseable {
     public Seller registerSeller(Seller seller) {
         Objects.requireNonNull(seller, "seller cannot be null.");
         try {
-            store.insertSeller(seller);
+            sellers.insertSeller(seller);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot register seller '" + seller.id() + "': " + e.getMessage(), e);
         }
@@ -244,7 +245,7 @@ public final class Broker implements AutoCloseable {
     /** The seller with this id, if registered. */
     public Optional<Seller> seller(String id) {
         try {
-            return store.seller(Objects.requireNonNull(id, "id cannot be null."));
+            return sellers.seller(Objects.requireNonNull(id, "id cannot be null."));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read seller '" + id + "': " + e.getMessage(), e);
         }
@@ -316,8 +317,12 @@ public final class Broker implements AutoCloseable {
         return idempotency.purgeExpired();
     }
 
-    Store store() {
-        return store;
+    Accounts accounts() {
+        return accounts;
+    }
+
+    Statements statements() {
+        return statements;
     }
 
     KeyRing keys() {
@@ -347,7 +352,7 @@ public final class Broker implements AutoCloseable {
             LOG.warn("Stopping the broker's HTTP server failed", e);
         } finally {
             try {
-                store.close();
+                database.close();
             } catch (SQLException e) {
                 LOG.warn("Closing the broker database failed", e);
             }
@@ -387,7 +392,7 @@ public final class Broker implements AutoCloseable {
         private Duration stopTimeout = Duration.ofSeconds(2);
         private Duration settlementGrace = DEFAULT_SETTLEMENT_GRACE;
         private Duration sweepInterval = Duration.ofMinutes(1);
-        private Duration busyTimeout = Store.DEFAULT_BUSY_TIMEOUT;
+        private Duration busyTimeout = Database.DEFAULT_BUSY_TIMEOUT;
         private int idempotencyKeysPerAccount = ScripIdempotency.DEFAULT_KEYS_PER_ACCOUNT;
 
         private Builder() {
@@ -514,66 +519,21 @@ public final class Broker implements AutoCloseable {
                 validateIssuer(issuer);
             }
             if (keystore == null) {
-                requireArgument(isLoopbackAddress(host), "plain HTTP is allowed only on a loopback address; host "
-                        + host + " needs a TLS keystore");
+                requireArgument(LoopbackHosts.resolvesToLoopback(host), "plain HTTP is allowed only on a loopback"
+                        + " address; host " + host + " needs a TLS keystore");
             } else {
                 requireArgument(Files.isReadable(keystore), "keystore " + keystore + " is not a readable file");
             }
             Settings settings = new Settings(port, host, dataDir, issuer, demoMode, code, keystore,
                     keystorePassword == null ? null : keystorePassword.clone(), clock, stopTimeout, settlementGrace,
                     sweepInterval, busyTimeout, idempotencyKeysPerAccount);
-            Store store = null;
             try {
-                SecretFiles.createDirectory(dataDir);
-                KeyRing keys = KeyRing.open(dataDir, clock);
-                byte[] pseudonymSecret = pseudonymSecret(dataDir);
-                Path database = dataDir.resolve(Store.FILE);
-                if (!Files.exists(database)) {
-                    // An empty file is an empty SQLite database: created first so that it is owner-only.
-                    SecretFiles.write(database, new byte[0]);
-                }
-                store = Store.open(database, clock, busyTimeout);
-                if (demoMode != null) {
-                    DatabaseMode.require(store, database, demoMode, clock);
-                }
-                ScripSigner signer = new ScripSigner(keys);
-                String iss = issuer == null ? "" : issuer;
-                ScripIdempotency idempotency = new ScripIdempotency(store, clock, idempotencyKeysPerAccount);
-                Issuer issuerService = new Issuer(store, signer, pseudonymSecret, iss, code, clock, idempotency);
-                SellerTokens sellerTokens = new SellerTokens(store, iss, clock);
-                PayWordStore payword = new PayWordStore(store);
-                Settlement settlement = new Settlement(store, sellerTokens, new PayWordClaims(payword, iss),
-                        settlementGrace);
-                Charges charges = new Charges(store, sellerTokens, signer, iss);
-                PayWordCertificates certificates = new PayWordCertificates(payword, signer, issuerService);
-                return new Broker(settings, store, keys, issuerService, settlement, charges, certificates,
-                        idempotency, new ScripCancels(store, sellerTokens, clock));
-            } catch (IOException | SQLException | RuntimeException e) {
-                if (store != null) {
-                    try {
-                        store.close();
-                    } catch (SQLException suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
-                }
-                if (e instanceof RuntimeException r) {
-                    throw r;
-                }
+                return new Broker(settings, BrokerServices.open(dataDir, issuer, code, demoMode, clock, busyTimeout,
+                        settlementGrace, idempotencyKeysPerAccount));
+            } catch (IOException | SQLException e) {
                 throw new IllegalStateException("cannot open the broker data directory " + dataDir + ": "
                         + e.getMessage(), e);
             }
-        }
-
-        private static byte[] pseudonymSecret(Path dataDir) throws IOException {
-            Path file = dataDir.resolve(PSEUDONYM_SECRET_FILE);
-            if (!Files.exists(file)) {
-                SecretFiles.write(file, Secrets.randomBytes(32));
-            }
-            byte[] secret = SecretFiles.read(file);
-            if (secret.length != 32) {
-                throw new IOException(file + " must hold 32 bytes, found " + secret.length);
-            }
-            return secret;
         }
 
         private static void validateIssuer(String issuer) {
@@ -587,14 +547,6 @@ public final class Broker implements AutoCloseable {
             requireArgument((scheme.equals("https") || scheme.equals("http")) && uri.getHost() != null
                     && uri.getRawQuery() == null && uri.getRawFragment() == null && uri.getRawUserInfo() == null,
                     "issuer must be an http(s) URL without user, query or fragment, got '" + issuer + "'");
-        }
-
-        private static boolean isLoopbackAddress(String host) {
-            try {
-                return InetAddress.getByName(host).isLoopbackAddress();
-            } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("host " + host + " cannot be resolved");
-            }
         }
     }
 }

@@ -123,7 +123,7 @@ final class BrowserPages {
     private void showConsent(Response response, Callback callback, PayRequest pay, BrowserSessions.Session session,
                              int status, String message) throws SQLException {
         settlement.returnExpired(session.account);
-        long balance = issuer.account(session.account, 1).map(Store.Account::balance).orElse(0L);
+        long balance = issuer.account(session.account, 1).map(Accounts.Account::balance).orElse(0L);
         PageHttp.send(response, callback, status, Html.consent(pay, session.csrf, session.username, balance,
                 choices(pay.price(), balance), issuer.currency(), message), pay.returnOrigin(), null);
     }

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * Buyer logins for the browser pages: a username and a PBKDF2 password hash per buyer account (see
- * {@link Passwords}). Runs on {@link Store}'s transactions and lock. Thread-safe.
+ * {@link Passwords}). Runs on {@link Database}'s transactions and lock. Thread-safe.
  */
 final class BuyerLogins {
 
@@ -34,11 +34,13 @@ final class BuyerLogins {
     record Login(String username, String buyer, Passwords.Hash hash) {
     }
 
-    private final Store store;
+    private final Database database;
+    private final Accounts accounts;
     private final Clock clock;
 
-    BuyerLogins(Store store, Clock clock) {
-        this.store = store;
+    BuyerLogins(Database database, Accounts accounts, Clock clock) {
+        this.database = database;
+        this.accounts = accounts;
         this.clock = clock;
     }
 
@@ -58,7 +60,7 @@ final class BuyerLogins {
      */
     void createBuyer(String account, byte[] apiKeyHash, long deposit, String source, String username,
                      Passwords.Hash hash) throws SQLException {
-        store.write(c -> {
+        database.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM buyer_logins WHERE username = ?")) {
                 ps.setString(1, username);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -67,7 +69,7 @@ final class BuyerLogins {
                     }
                 }
             }
-            store.insertBuyer(c, account, apiKeyHash, deposit, source);
+            accounts.insertBuyer(c, account, apiKeyHash, deposit, source);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO buyer_logins (username, buyer, salt,"
                     + " iterations, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, username);
@@ -84,7 +86,7 @@ final class BuyerLogins {
 
     /** The login of a normalized username, if any. */
     Optional<Login> find(String username) throws SQLException {
-        return store.read(c -> {
+        return database.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT buyer, salt, iterations, password_hash FROM buyer_logins WHERE username = ?")) {
                 ps.setString(1, username);

@@ -16,9 +16,9 @@ import dev.tollgate.protocol.Money;
 
 /**
  * Online charges, independent of HTTP (docs/PROTOCOL.md section 7): a seller-signed charge request is verified like a
- * redemption batch ({@link SellerTokens}), charged in one transaction ({@link Store#charge}) and confirmed with a JWS
- * signed by the broker's current key. A seller-signed void request takes charges back ({@link VoidStore}).
- * Thread-safe.
+ * redemption batch ({@link SellerTokens}), charged in one transaction ({@link ChargeStore#charge}) and confirmed
+ * with a JWS signed by the broker's current key. A seller-signed void request takes charges back
+ * ({@link VoidStore}). Thread-safe.
  */
 final class Charges {
 
@@ -38,15 +38,15 @@ final class Charges {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A confirmed charge: the store's result and the broker-signed confirmation. */
-    record Confirmed(String charge, Store.ChargeResult result, String confirmation) {
+    record Confirmed(String charge, ChargeStore.ChargeResult result, String confirmation) {
     }
 
-    private final Store store;
+    private final ChargeStore store;
     private final SellerTokens tokens;
     private final ScripSigner signer;
     private final String issuer;
 
-    Charges(Store store, SellerTokens tokens, ScripSigner signer, String issuer) {
+    Charges(ChargeStore store, SellerTokens tokens, ScripSigner signer, String issuer) {
         this.store = store;
         this.tokens = tokens;
         this.signer = signer;
@@ -63,13 +63,13 @@ final class Charges {
     Confirmed charge(String compact) throws ApiException, SQLException {
         SellerTokens.Verified request = tokens.verify(compact, CHARGE_TYPE, MAX_CHARGE_LIFETIME, "expired_request");
         ObjectNode body = request.claims();
-        SellerTokens.allowOnly(body, CHARGE_CLAIMS);
+        JsonMembers.allowOnly(body, CHARGE_CLAIMS, "claim");
         String jti = SellerTokens.requestId(body, "the charge id");
-        String scrip = SellerTokens.text(body, "scrip");
+        String scrip = CompactJws.text(body, "scrip");
         if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
             throw SellerTokens.invalid("'scrip' is required: the scrip's jti");
         }
-        String amountText = SellerTokens.text(body, "amount");
+        String amountText = CompactJws.text(body, "amount");
         long amount;
         try {
             amount = Money.parseMicros(amountText == null ? "" : amountText);
@@ -81,7 +81,7 @@ final class Charges {
                     + " \"50000\", from 1 to " + Long.MAX_VALUE);
         }
         String seller = request.seller().id();
-        Store.ChargeResult result = store.charge(seller, jti, scrip, amount);
+        ChargeStore.ChargeResult result = store.charge(seller, jti, scrip, amount);
         switch (result.status()) {
             case CHARGED, REPEATED -> {
                 ObjectNode claims = JSON.createObjectNode();
@@ -123,7 +123,7 @@ final class Charges {
     ObjectNode voidCharges(String compact) throws ApiException, SQLException {
         SellerTokens.Verified request = tokens.verify(compact, VOID_TYPE, MAX_VOID_LIFETIME, "expired_request");
         ObjectNode body = request.claims();
-        SellerTokens.allowOnly(body, VOID_CLAIMS);
+        JsonMembers.allowOnly(body, VOID_CLAIMS, "claim");
         SellerTokens.requestId(body, "the request id");
         JsonNode list = body.get("charges");
         if (list == null || !list.isArray() || list.isEmpty() || list.size() > MAX_VOIDS) {

@@ -54,9 +54,9 @@ final class DatabaseMode {
      * @param file the database file, for the message
      * @throws IllegalStateException if the database was decided the other way
      */
-    static void require(Store store, Path file, boolean demo, Clock clock) throws SQLException {
-        int recorded = store.write(c -> {
-            Store.execute(c, "UPDATE database_mode SET demo = ?, decided_at = ? WHERE id = 1 AND demo IS NULL",
+    static void require(Database database, Path file, boolean demo, Clock clock) throws SQLException {
+        int recorded = database.write(c -> {
+            Database.execute(c, "UPDATE database_mode SET demo = ?, decided_at = ? WHERE id = 1 AND demo IS NULL",
                     demo ? 1 : 0, clock.instant().getEpochSecond());
             try (PreparedStatement ps = c.prepareStatement("SELECT demo FROM database_mode WHERE id = 1");
                  ResultSet rs = ps.executeQuery()) {

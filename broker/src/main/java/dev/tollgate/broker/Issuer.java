@@ -23,7 +23,9 @@ final class Issuer {
     /** Hash compared against when the account does not exist, so both failures take the same work. */
     private static final byte[] DUMMY_HASH = Secrets.sha256("no such account");
 
-    private final Store store;
+    private final Accounts accounts;
+    private final SellerRegistry sellers;
+    private final ScripStore scripStore;
     private final ScripSigner signer;
     private final byte[] pseudonymSecret;
     private final String issuer;
@@ -31,10 +33,12 @@ final class Issuer {
     private final Clock clock;
     private final ScripIdempotency idempotency;
 
-    Issuer(Store store, ScripSigner signer, byte[] pseudonymSecret, String issuer, String currency, Clock clock,
-           ScripIdempotency idempotency) {
+    Issuer(Accounts accounts, SellerRegistry sellers, ScripStore scripStore, ScripSigner signer, byte[] pseudonymSecret,
+           String issuer, String currency, Clock clock, ScripIdempotency idempotency) {
         this.idempotency = idempotency;
-        this.store = store;
+        this.accounts = accounts;
+        this.sellers = sellers;
+        this.scripStore = scripStore;
         this.signer = signer;
         this.pseudonymSecret = pseudonymSecret.clone();
         this.issuer = issuer;
@@ -67,7 +71,7 @@ final class Issuer {
         }
         String account = Secrets.newAccountId();
         String apiKey = Secrets.newApiKey(account);
-        store.createBuyer(account, Secrets.sha256(apiKey), deposit, "demo");
+        accounts.createBuyer(account, Secrets.sha256(apiKey), deposit, "demo");
         return new NewBuyer(account, apiKey, deposit);
     }
 
@@ -102,7 +106,7 @@ final class Issuer {
     String authenticate(String apiKey) throws ApiException, SQLException {
         String account = apiKey == null ? null : Secrets.accountOf(apiKey);
         byte[] presented = Secrets.sha256(apiKey == null ? "" : apiKey);
-        byte[] stored = account == null ? null : store.apiKeyHash(account);
+        byte[] stored = account == null ? null : accounts.apiKeyHash(account);
         boolean match = Secrets.sameHash(presented, stored == null ? DUMMY_HASH : stored);
         if (!match || stored == null) {
             throw new ApiException(401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>");
@@ -110,8 +114,8 @@ final class Issuer {
         return account;
     }
 
-    Optional<Store.Account> account(String account, int scripLimit) throws SQLException {
-        return store.account(account, scripLimit);
+    Optional<Accounts.Account> account(String account, int scripLimit) throws SQLException {
+        return accounts.account(account, scripLimit);
     }
 
     /**
@@ -134,7 +138,7 @@ final class Issuer {
      */
     Issued issue(String account, String seller, long budget, Duration ttl, String idempotencyKey)
             throws ApiException, SQLException {
-        if (store.seller(seller).isEmpty()) {
+        if (sellers.seller(seller).isEmpty()) {
             throw unknownSeller(seller);
         }
         Instant now = Instant.ofEpochSecond(clock.instant().getEpochSecond());
@@ -143,13 +147,13 @@ final class Issuer {
         // Signing is pure computation: done before the transaction, the token is handed out only if it commits.
         ScripSigner.Signed signed = signer.sign(new ScripSigner.Claims(issuer, Secrets.pseudonym(pseudonymSecret,
                 account), seller, jti, now, expiresAt, budget, currency));
-        Store.Reservation result;
+        ScripStore.Reservation result;
         if (idempotencyKey == null) {
-            result = store.reserve(account, seller, jti, signed.kid(), budget, now, expiresAt);
+            result = scripStore.reserve(account, seller, jti, signed.kid(), budget, now, expiresAt);
         } else {
             ScripIdempotency.Outcome outcome = idempotency.reserve(account, idempotencyKey,
                     ScripIdempotency.fingerprint(seller, budget, ttl), jti,
-                    c -> Store.reserve(c, account, seller, jti, signed.kid(), budget, now, expiresAt));
+                    c -> ScripStore.reserve(c, account, seller, jti, signed.kid(), budget, now, expiresAt));
             if (outcome.conflict()) {
                 throw new ApiException(422, "idempotency_key_reused", "this " + ScripIdempotency.HEADER + " was"
                         + " used within " + ScripIdempotency.WINDOW.toHours() + " hours for another request (another"

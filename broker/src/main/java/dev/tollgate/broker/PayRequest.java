@@ -93,7 +93,7 @@ record PayRequest(Seller seller, String returnUrl, String returnOrigin, String s
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         String host = uri.getHost().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("https") && !(scheme.equals("http") && Seller.isLoopback(host))) {
+        if (!scheme.equals("https") && !(scheme.equals("http") && LoopbackHosts.isLoopbackLiteral(host))) {
             throw refused;
         }
         int port = uri.getPort();

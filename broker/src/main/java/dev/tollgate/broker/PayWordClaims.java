@@ -1,20 +1,11 @@
 package dev.tollgate.broker;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.sql.SQLException;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.tollgate.protocol.Money;
@@ -49,12 +40,8 @@ final class PayWordClaims {
     /** {@link Parsed#spent} of a claim without {@code spent}. */
     static final long PROVEN = -1;
 
-    private static final Pattern B64URL = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final ObjectMapper JSON = CompactJws.strictJson();
 
     private final PayWordStore store;
     private final String issuer;
@@ -118,11 +105,11 @@ final class PayWordClaims {
     static final String SPENT = "spent";
 
     /** Verifies a parsed claim for {@code seller}: a {@link PayWordStore.Claim} to credit, or a refusal. */
-    Store.Entry verify(Parsed claim, String seller) throws SQLException {
+    Redemptions.Entry verify(Parsed claim, String seller) throws SQLException {
         try {
             return verified(claim, seller);
         } catch (Refusal r) {
-            return new Store.Refused(Store.ClaimResult.paywordRefused(claim.commitmentId(), r.reason));
+            return new Redemptions.Refused(Redemptions.ClaimResult.paywordRefused(claim.commitmentId(), r.reason));
         }
     }
 
@@ -139,7 +126,7 @@ final class PayWordClaims {
         ObjectNode certHeader = object(cert[0], "invalid_certificate");
         checkHeader(certHeader, PayWord.CERTIFICATE_TYPE, "invalid_certificate");
         ObjectNode certBody = object(cert[1], "invalid_certificate");
-        String certId = text(certBody, "jti");
+        String certId = CompactJws.text(certBody, "jti");
         if (certId == null || certId.isEmpty() || certId.length() > 128) {
             throw new Refusal("invalid_certificate");
         }
@@ -148,31 +135,31 @@ final class PayWordClaims {
             throw new Refusal("unknown_certificate");
         }
         PayWordStore.Certificate row = found.get();
-        if (!row.kid().equals(text(certHeader, "kid"))
-                || !verifies(cert, Ed25519Keys.publicKey(row.brokerKey()))
-                || !issuer.equals(text(certBody, "iss"))
-                || !row.buyerKey().equals(text(certBody.path("cnf").path("jwk"), "x"))
-                || !Long.toString(row.limit()).equals(text(certBody, "limit"))
+        if (!row.kid().equals(CompactJws.text(certHeader, "kid"))
+                || !CompactJws.verifiesEd25519(cert, Ed25519Keys.publicKey(row.brokerKey()))
+                || !issuer.equals(CompactJws.text(certBody, "iss"))
+                || !row.buyerKey().equals(CompactJws.text(certBody.path("cnf").path("jwk"), "x"))
+                || !Long.toString(row.limit()).equals(CompactJws.text(certBody, "limit"))
                 || certBody.path("exp").asLong(-1) != row.expiresAt()) {
             throw new Refusal("invalid_certificate");
         }
         byte[] buyerKey = DECODER.decode(row.buyerKey());
-        if (!verifies(commitment, Ed25519Keys.publicKey(buyerKey))) {
+        if (!CompactJws.verifiesEd25519(commitment, Ed25519Keys.publicKey(buyerKey))) {
             throw new Refusal("invalid_commitment");
         }
         // Signed by the certified key from here on.
-        if (!seller.equals(text(body, "aud"))) {
+        if (!seller.equals(CompactJws.text(body, "aud"))) {
             throw new Refusal("wrong_seller");
         }
         long n = integer(body, "n");
         long exp = integer(body, "exp");
         integer(body, "iat");
-        String jti = text(body, "jti");
+        String jti = CompactJws.text(body, "jti");
         long unit;
         byte[] root;
         try {
-            unit = Money.parseMicros(String.valueOf(text(body, "unit")));
-            root = PayWord.decodeWord(text(body, "root"));
+            unit = Money.parseMicros(String.valueOf(CompactJws.text(body, "unit")));
+            root = PayWord.decodeWord(CompactJws.text(body, "root"));
         } catch (IllegalArgumentException e) {
             throw new Refusal("invalid_commitment");
         }
@@ -192,12 +179,16 @@ final class PayWordClaims {
     }
 
     private static String[] split(String compact, String reason) throws Refusal {
-        String[] parts = compact.split("\\.", -1);
-        if (parts.length != 3) {
+        String[] parts;
+        try {
+            parts = CompactJws.split(compact);
+        } catch (IllegalArgumentException e) {
             throw new Refusal(reason);
         }
+        // No part of a PayWord token may be empty: an empty signature is a malformed token, refused as such before
+        // its certificate is looked up.
         for (String part : parts) {
-            if (!B64URL.matcher(part).matches()) {
+            if (part.isEmpty()) {
                 throw new Refusal(reason);
             }
         }
@@ -207,8 +198,8 @@ final class PayWordClaims {
     private static ObjectNode object(String part, String reason) throws Refusal {
         JsonNode node;
         try {
-            node = JSON.readTree(DECODER.decode(part));
-        } catch (IOException | IllegalArgumentException e) {
+            node = CompactJws.json(JSON, part);
+        } catch (IllegalArgumentException e) {
             throw new Refusal(reason);
         }
         if (node == null || !node.isObject()) {
@@ -219,26 +210,9 @@ final class PayWordClaims {
 
     /** EdDSA only (no algorithm choice for the token), the expected {@code typ}, no {@code crit}. */
     private static void checkHeader(ObjectNode header, String typ, String reason) throws Refusal {
-        if (!"EdDSA".equals(text(header, "alg")) || !typ.equals(text(header, "typ")) || header.has("crit")) {
+        if (!"EdDSA".equals(CompactJws.text(header, "alg")) || !typ.equals(CompactJws.text(header, "typ"))
+                || header.has("crit")) {
             throw new Refusal(reason);
-        }
-    }
-
-    private static boolean verifies(String[] parts, PublicKey key) {
-        try {
-            byte[] signature = DECODER.decode(parts[2]);
-            if (signature.length != 64) {
-                return false;
-            }
-            Signature verifier = Signature.getInstance("Ed25519");
-            verifier.initVerify(key);
-            verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-            return verifier.verify(signature);
-        } catch (java.security.SignatureException | java.security.InvalidKeyException
-                 | IllegalArgumentException e) {
-            return false;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 is not available", e);
         }
     }
 
@@ -248,10 +222,5 @@ final class PayWordClaims {
             throw new Refusal("invalid_commitment");
         }
         return value.longValue();
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value != null && value.isTextual() ? value.textValue() : null;
     }
 }

@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * The PayWord tables of the broker's database (docs/PROTOCOL.md section 8): certificates with the reservation they
- * hold, the commitments sellers claimed on, and the redemptions that paid them. Runs inside {@link Store}'s
+ * hold, the commitments sellers claimed on, and the redemptions that paid them. Runs inside {@link Database}'s
  * transactions and lock.
  *
  * <p>A certificate reserves {@code limit} from its buyer's balance. All commitments of the certificate draw on that
@@ -123,7 +123,7 @@ final class PayWordStore {
      * or {@code index × unit} when {@code spent} is {@link PayWordClaims#PROVEN} (no {@code spent} in the claim).
      */
     record Claim(String commitmentId, String certificate, String jti, String root, long n, long unit, long index,
-                 long spent) implements Store.Entry {
+                 long spent) implements Redemptions.Entry {
 
         /** What the claim asks for in all: what was consumed, never more than the word proves was paid. */
         long claimed() {
@@ -133,10 +133,10 @@ final class PayWordStore {
         }
     }
 
-    private final Store store;
+    private final Database database;
 
-    PayWordStore(Store store) {
-        this.store = store;
+    PayWordStore(Database database) {
+        this.database = database;
     }
 
     /**
@@ -145,7 +145,7 @@ final class PayWordStore {
      * @return false, changing nothing, if the balance does not cover {@code limit}
      */
     boolean reserve(String buyer, Certificate cert, Instant issuedAt) throws SQLException {
-        return store.write(c -> {
+        return database.write(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE buyers SET balance = balance - ?,"
                     + " reserved = reserved + ? WHERE id = ? AND balance >= ?")) {
                 ps.setLong(1, cert.limit());
@@ -175,7 +175,7 @@ final class PayWordStore {
 
     /** The certificate with this id, if the broker issued it. */
     Optional<Certificate> certificate(String id) throws SQLException {
-        return store.read(c -> {
+        return database.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT kid, broker_key, buyer_key, limit_micros,"
                     + " expires_at FROM payword_certificates WHERE id = ?")) {
                 ps.setString(1, id);
@@ -198,7 +198,7 @@ final class PayWordStore {
      * certificate past its expiry plus the grace period ({@code expires_at <= cutoff}) is returned to its buyer first
      * and the claim refused as {@code expired}.
      */
-    static Store.ClaimResult redeem(Connection c, String seller, String batch, Claim claim, long now, long cutoff)
+    static Redemptions.ClaimResult redeem(Connection c, String seller, String batch, Claim claim, long now, long cutoff)
             throws SQLException {
         String buyer;
         long limit;
@@ -210,7 +210,7 @@ final class PayWordStore {
             ps.setString(1, claim.certificate());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    return Store.ClaimResult.paywordRefused(claim.commitmentId(), "unknown_certificate");
+                    return Redemptions.ClaimResult.paywordRefused(claim.commitmentId(), "unknown_certificate");
                 }
                 buyer = rs.getString(1);
                 limit = rs.getLong(2);
@@ -220,11 +220,11 @@ final class PayWordStore {
             }
         }
         if (status.equals("returned")) {
-            return Store.ClaimResult.paywordRefused(claim.commitmentId(), "expired");
+            return Redemptions.ClaimResult.paywordRefused(claim.commitmentId(), "expired");
         }
         if (expiresAt <= cutoff) {
             returnCertificate(c, claim.certificate(), buyer, limit - used, now);
-            return Store.ClaimResult.paywordRefused(claim.commitmentId(), "expired");
+            return Redemptions.ClaimResult.paywordRefused(claim.commitmentId(), "expired");
         }
         long index = 0;
         long credited = 0;
@@ -250,7 +250,7 @@ final class PayWordStore {
                 ps.setString(4, claim.root());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        return Store.ClaimResult.paywordRefused(claim.commitmentId(), "invalid_commitment");
+                        return Redemptions.ClaimResult.paywordRefused(claim.commitmentId(), "invalid_commitment");
                     }
                 }
             }
@@ -270,14 +270,14 @@ final class PayWordStore {
         long owed = claim.claimed() - credited;
         long delta = Math.min(owed, limit - used);
         if (delta <= 0) {
-            return Store.ClaimResult.payword(claim.commitmentId(), "unchanged", 0, credited, index);
+            return Redemptions.ClaimResult.payword(claim.commitmentId(), "unchanged", 0, credited, index);
         }
         long newIndex = Math.max(index, claim.index());
-        Store.update(c, "UPDATE buyers SET reserved = reserved - ? WHERE id = ? AND reserved >= ?", delta, buyer, delta);
-        Store.update(c, "UPDATE sellers SET credited = credited + ? WHERE id = ?", delta, seller);
-        Store.update(c, "UPDATE payword_certificates SET redeemed = redeemed + ? WHERE id = ? AND redeemed = ?",
+        Database.update(c, "UPDATE buyers SET reserved = reserved - ? WHERE id = ? AND reserved >= ?", delta, buyer, delta);
+        Database.update(c, "UPDATE sellers SET credited = credited + ? WHERE id = ?", delta, seller);
+        Database.update(c, "UPDATE payword_certificates SET redeemed = redeemed + ? WHERE id = ? AND redeemed = ?",
                 delta, claim.certificate(), used);
-        Store.update(c, "UPDATE payword_commitments SET credited = credited + ?, idx = ? WHERE id = ?"
+        Database.update(c, "UPDATE payword_commitments SET credited = credited + ?, idx = ? WHERE id = ?"
                 + " AND credited = ?", delta, newIndex, claim.commitmentId(), credited);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO payword_redemptions (commitment, seller, batch,"
                 + " idx, amount, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
@@ -289,7 +289,7 @@ final class PayWordStore {
             ps.setLong(6, now);
             ps.executeUpdate();
         }
-        return Store.ClaimResult.payword(claim.commitmentId(), "credited", delta, credited + delta, newIndex);
+        return Redemptions.ClaimResult.payword(claim.commitmentId(), "credited", delta, credited + delta, newIndex);
     }
 
     /**
@@ -299,9 +299,9 @@ final class PayWordStore {
      * @return how many certificates were returned
      */
     static int returnExpired(Connection c, long now, long cutoff, String buyer) throws SQLException {
-        List<Store.Expired> due = Store.expired(c, "SELECT id, buyer, limit_micros - redeemed"
+        List<ExpiryReturns.Expired> due = ExpiryReturns.expired(c, "SELECT id, buyer, limit_micros - redeemed"
                 + " FROM payword_certificates WHERE status = 'active'", cutoff, buyer);
-        for (Store.Expired certificate : due) {
+        for (ExpiryReturns.Expired certificate : due) {
             returnCertificate(c, certificate.id(), certificate.buyer(), certificate.remainder(), now);
         }
         return due.size();
@@ -310,10 +310,9 @@ final class PayWordStore {
     private static void returnCertificate(Connection c, String id, String buyer, long remainder, long now)
             throws SQLException {
         if (remainder > 0) {
-            Store.update(c, "UPDATE buyers SET reserved = reserved - ?, balance = balance + ? WHERE id = ?"
-                    + " AND reserved >= ?", remainder, remainder, buyer, remainder);
+            Accounts.releaseReserved(c, buyer, remainder);
         }
-        Store.update(c, "UPDATE payword_certificates SET status = 'returned', returned = ?, returned_at = ?"
+        Database.update(c, "UPDATE payword_certificates SET status = 'returned', returned = ?, returned_at = ?"
                 + " WHERE id = ? AND status = 'active'", remainder, now, id);
     }
 

@@ -36,12 +36,12 @@ final class ScripCancels {
     record Returned(String scrip, long returned) {
     }
 
-    private final Store store;
+    private final Database database;
     private final SellerTokens tokens;
     private final Clock clock;
 
-    ScripCancels(Store store, SellerTokens tokens, Clock clock) {
-        this.store = store;
+    ScripCancels(Database database, SellerTokens tokens, Clock clock) {
+        this.database = database;
         this.tokens = tokens;
         this.clock = clock;
     }
@@ -56,15 +56,15 @@ final class ScripCancels {
     Returned cancel(String compact) throws ApiException, SQLException {
         SellerTokens.Verified request = tokens.verify(compact, CANCEL_TYPE, MAX_LIFETIME, "expired_request");
         ObjectNode body = request.claims();
-        SellerTokens.allowOnly(body, CLAIMS);
+        JsonMembers.allowOnly(body, CLAIMS, "claim");
         SellerTokens.requestId(body, "the request id");
-        String scrip = SellerTokens.text(body, "scrip");
+        String scrip = CompactJws.text(body, "scrip");
         if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
             throw SellerTokens.invalid("'scrip' is required: the jti of the scrip to cancel");
         }
         String seller = request.seller().id();
-        Object outcome = store.write(c -> {
-            Store.HeldScrip held = Store.heldScrip(c, scrip);
+        Object outcome = database.write(c -> {
+            ScripStore.HeldScrip held = ScripStore.held(c, scrip);
             if (held == null) {
                 return new ApiException(404, "unknown_scrip", "no scrip with this jti was issued by this broker");
             }
@@ -78,7 +78,7 @@ final class ScripCancels {
                 return new ApiException(409, "scrip_used", "something was redeemed or charged on this scrip; what"
                         + " is left of it returns to the buyer at its expiry");
             }
-            Store.returnScrip(c, scrip, held.buyer(), held.budget(), clock.instant().getEpochSecond());
+            ScripStore.returnToBuyer(c, scrip, held.buyer(), held.budget(), clock.instant().getEpochSecond());
             return new Returned(scrip, held.budget());
         });
         if (outcome instanceof ApiException refused) {

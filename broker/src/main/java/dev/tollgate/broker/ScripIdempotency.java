@@ -66,24 +66,24 @@ final class ScripIdempotency {
      * What a keyed reservation did: reserved anew ({@code reservation}, {@code recorded} null), found the scrip the
      * key issued before ({@code recorded}), or found the key used for another request ({@code conflict}).
      */
-    record Outcome(Store.Reservation reservation, Recorded recorded, boolean conflict) {
+    record Outcome(ScripStore.Reservation reservation, Recorded recorded, boolean conflict) {
     }
 
     /** The reservation a keyed request makes when its key is new, inside the transaction. */
     @FunctionalInterface
     interface Reserve {
-        Store.Reservation run(Connection c) throws SQLException;
+        ScripStore.Reservation run(Connection c) throws SQLException;
     }
 
-    private final Store store;
+    private final Database database;
     private final Clock clock;
     private final int keysPerAccount;
 
-    ScripIdempotency(Store store, Clock clock, int keysPerAccount) {
+    ScripIdempotency(Database database, Clock clock, int keysPerAccount) {
         if (keysPerAccount < 1) {
             throw new IllegalArgumentException("keysPerAccount must be at least 1, got " + keysPerAccount);
         }
-        this.store = store;
+        this.database = database;
         this.clock = clock;
         this.keysPerAccount = keysPerAccount;
     }
@@ -147,10 +147,11 @@ final class ScripIdempotency {
      * {@code jti} if it reserved.
      */
     Outcome reserve(String buyer, String key, byte[] fingerprint, String jti, Reserve reserve) throws SQLException {
-        return store.write(c -> {
+        return database.write(c -> {
             long now = clock.instant().getEpochSecond();
             long cutoff = now - WINDOW.getSeconds();
-            Store.execute(c, "DELETE FROM scrip_idempotency_keys WHERE buyer = ? AND created_at <= ?", buyer, cutoff);
+            Database.execute(c, "DELETE FROM scrip_idempotency_keys WHERE buyer = ? AND created_at <= ?", buyer,
+                    cutoff);
             try (PreparedStatement ps = c.prepareStatement("SELECT k.fingerprint, s.jti, s.seller, s.kid, s.budget,"
                     + " s.issued_at, s.expires_at FROM scrip_idempotency_keys k JOIN scrip s ON s.jti = k.scrip"
                     + " WHERE k.buyer = ? AND k.idem_key = ?")) {
@@ -167,8 +168,8 @@ final class ScripIdempotency {
                     }
                 }
             }
-            Store.Reservation reservation = reserve.run(c);
-            if (reservation == Store.Reservation.RESERVED) {
+            ScripStore.Reservation reservation = reserve.run(c);
+            if (reservation == ScripStore.Reservation.RESERVED) {
                 record(c, buyer, key, fingerprint, jti, now);
             }
             return new Outcome(reservation, null, false);
@@ -177,16 +178,16 @@ final class ScripIdempotency {
 
     private void record(Connection c, String buyer, String key, byte[] fingerprint, String jti, long now)
             throws SQLException {
-        Store.execute(c, "INSERT INTO scrip_idempotency_keys (buyer, idem_key, fingerprint, scrip, created_at)"
+        Database.execute(c, "INSERT INTO scrip_idempotency_keys (buyer, idem_key, fingerprint, scrip, created_at)"
                 + " VALUES (?, ?, ?, ?, ?)", buyer, key, fingerprint, jti, now);
-        Store.execute(c, "DELETE FROM scrip_idempotency_keys WHERE buyer = ? AND rowid NOT IN (SELECT rowid FROM"
+        Database.execute(c, "DELETE FROM scrip_idempotency_keys WHERE buyer = ? AND rowid NOT IN (SELECT rowid FROM"
                 + " scrip_idempotency_keys WHERE buyer = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)", buyer, buyer,
                 keysPerAccount);
     }
 
     /** Forgets every key older than {@link #WINDOW}; the broker's sweep runs it. @return how many */
     int purgeExpired() throws SQLException {
-        return store.write(c -> Store.execute(c, "DELETE FROM scrip_idempotency_keys WHERE created_at <= ?",
+        return database.write(c -> Database.execute(c, "DELETE FROM scrip_idempotency_keys WHERE created_at <= ?",
                 clock.instant().getEpochSecond() - WINDOW.getSeconds()));
     }
 }

@@ -1,9 +1,7 @@
 package dev.tollgate.broker;
 
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
@@ -186,29 +184,10 @@ public record Seller(String id, String name, String publicKey, List<String> orig
             throw new IllegalArgumentException("origin '" + origin
                     + "' must be scheme://host[:port] without user, path, query or fragment");
         }
-        if (!scheme.equals("https") && !(scheme.equals("http") && isLoopback(host))) {
+        if (!scheme.equals("https") && !(scheme.equals("http") && LoopbackHosts.isLoopbackLiteral(host))) {
             throw new IllegalArgumentException("origin '" + origin
                     + "' must use https (http only on a loopback host)");
         }
         return scheme + "://" + host + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
-    }
-
-    /** True for {@code localhost} and loopback IP literals; never resolves a name. */
-    static boolean isLoopback(String host) {
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.equals("localhost")) {
-            return true;
-        }
-        if (h.startsWith("[") && h.endsWith("]")) {
-            h = h.substring(1, h.length() - 1);
-        }
-        if (!h.matches("[0-9.]+") && !h.matches("[0-9a-f:]+")) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(h).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
     }
 }

@@ -1,25 +1,13 @@
 package dev.tollgate.broker;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.Signature;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.Iterator;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -35,12 +23,7 @@ final class SellerTokens {
     /** Clock difference tolerated between seller and broker. */
     static final Duration SKEW = Duration.ofSeconds(60);
 
-    private static final Pattern B64URL = Pattern.compile("[A-Za-z0-9_-]*");
-    private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final ObjectMapper JSON = CompactJws.strictJson();
 
     static {
         JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
@@ -51,12 +34,12 @@ final class SellerTokens {
     record Verified(Seller seller, ObjectNode claims) {
     }
 
-    private final Store store;
+    private final SellerRegistry sellers;
     private final String issuer;
     private final Clock clock;
 
-    SellerTokens(Store store, String issuer, Clock clock) {
-        this.store = store;
+    SellerTokens(SellerRegistry sellers, String issuer, Clock clock) {
+        this.sellers = sellers;
         this.issuer = issuer;
         this.clock = clock;
     }
@@ -70,14 +53,11 @@ final class SellerTokens {
      */
     Verified verify(String compact, String typ, Duration maxLifetime, String expiredCode)
             throws ApiException, SQLException {
-        String[] parts = compact.split("\\.", -1);
-        if (parts.length != 3) {
-            throw invalid("not a compact JWS: three base64url parts separated by '.' are required");
-        }
-        for (String part : parts) {
-            if (!B64URL.matcher(part).matches()) {
-                throw invalid("not a compact JWS: the parts must be base64url without padding");
-            }
+        String[] parts;
+        try {
+            parts = CompactJws.split(compact);
+        } catch (IllegalArgumentException e) {
+            throw invalid("not a compact JWS: " + e.getMessage());
         }
         ObjectNode header = object(parts[0], "header");
         JsonNode alg = header.get("alg");
@@ -95,33 +75,21 @@ final class SellerTokens {
         if (kid == null || !kid.isTextual() || kid.textValue().isEmpty() || kid.textValue().length() > 100) {
             throw invalid("the JWS header needs 'kid': the RFC 7638 thumbprint of the seller's registered key");
         }
-        Optional<Seller> found = store.sellerByKeyThumbprint(kid.textValue());
+        Optional<Seller> found = sellers.sellerByKeyThumbprint(kid.textValue());
         if (found.isEmpty()) {
             throw new ApiException(401, "unknown_key", "no seller key with this 'kid' (RFC 7638 thumbprint) is"
                     + " registered at this broker");
         }
         Seller seller = found.get();
-        boolean valid;
-        try {
-            byte[] signature = DECODER.decode(parts[2]);
-            Signature verifier = Signature.getInstance("Ed25519");
-            verifier.initVerify(seller.verificationKey());
-            verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-            valid = signature.length == 64 && verifier.verify(signature);
-        } catch (java.security.SignatureException | IllegalArgumentException e) {
-            valid = false;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 is not available", e);
-        }
-        if (!valid) {
+        if (!CompactJws.verifiesEd25519(parts, seller.verificationKey())) {
             throw new ApiException(401, "invalid_signature", "the signature does not verify with the key of seller '"
                     + seller.id() + "'");
         }
         ObjectNode claims = object(parts[1], "payload");
-        if (!seller.id().equals(text(claims, "iss"))) {
+        if (!seller.id().equals(CompactJws.text(claims, "iss"))) {
             throw invalid("'iss' must be the id of the seller the key is registered to");
         }
-        if (!issuer.equals(text(claims, "aud"))) {
+        if (!issuer.equals(CompactJws.text(claims, "aud"))) {
             throw invalid("'aud' must be this broker's issuer URL");
         }
         long iat = seconds(claims, "iat");
@@ -143,19 +111,14 @@ final class SellerTokens {
     private static ObjectNode object(String part, String what) throws ApiException {
         JsonNode node;
         try {
-            node = JSON.readTree(DECODER.decode(part));
-        } catch (IOException | IllegalArgumentException e) {
+            node = CompactJws.json(JSON, part);
+        } catch (IllegalArgumentException e) {
             throw invalid("the JWS " + what + " is not valid JSON");
         }
         if (node == null || !node.isObject()) {
             throw invalid("the JWS " + what + " must be a JSON object");
         }
         return (ObjectNode) node;
-    }
-
-    static String text(ObjectNode node, String field) {
-        JsonNode value = node.get(field);
-        return value != null && value.isTextual() ? value.textValue() : null;
     }
 
     private static long seconds(ObjectNode claims, String field) throws ApiException {
@@ -166,21 +129,9 @@ final class SellerTokens {
         return value.longValue();
     }
 
-    /** Refuses a token with a claim outside {@code allowed}, naming it (shortened) and the allowed ones. */
-    static void allowOnly(ObjectNode claims, Set<String> allowed) throws ApiException {
-        for (Iterator<String> it = claims.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!allowed.contains(field)) {
-                throw invalid("unknown claim '" + ApiException.printable(field.length() > 40
-                        ? field.substring(0, 40) + "..." : field) + "'; allowed: "
-                        + String.join(", ", new TreeSet<>(allowed)));
-            }
-        }
-    }
-
     /** The request's {@code jti} ({@code what} it names, for the refusal): 1 to 128 printable ASCII characters. */
     static String requestId(ObjectNode claims, String what) throws ApiException {
-        String jti = text(claims, "jti");
+        String jti = CompactJws.text(claims, "jti");
         if (jti == null || jti.isEmpty() || jti.length() > 128 || !ApiException.printableAscii(jti)) {
             throw invalid("'jti' is required: " + what + ", 1 to 128 printable ASCII characters");
         }

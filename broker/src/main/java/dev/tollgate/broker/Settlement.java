@@ -4,7 +4,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
@@ -37,13 +36,18 @@ final class Settlement {
     private static final Set<String> PAYWORD_FIELDS = Set.of(PayWord.COMMITMENT, PayWord.INDEX, PayWord.WORD,
             PayWordClaims.SPENT);
 
-    private final Store store;
+    private final Redemptions redemptions;
+    private final Statements statements;
+    private final ExpiryReturns expiry;
     private final SellerTokens tokens;
     private final PayWordClaims payword;
     private final Duration grace;
 
-    Settlement(Store store, SellerTokens tokens, PayWordClaims payword, Duration grace) {
-        this.store = store;
+    Settlement(Redemptions redemptions, Statements statements, ExpiryReturns expiry, SellerTokens tokens,
+               PayWordClaims payword, Duration grace) {
+        this.redemptions = redemptions;
+        this.statements = statements;
+        this.expiry = expiry;
         this.tokens = tokens;
         this.payword = payword;
         this.grace = grace;
@@ -58,11 +62,11 @@ final class Settlement {
      *
      * @throws ApiException for a batch refused as a whole (nothing changed)
      */
-    List<Store.ClaimResult> redeem(String compact) throws ApiException, SQLException {
+    List<Redemptions.ClaimResult> redeem(String compact) throws ApiException, SQLException {
         SellerTokens.Verified batch = tokens.verify(compact, REDEMPTION_TYPE, MAX_BATCH_LIFETIME, "expired_batch");
         ObjectNode body = batch.claims();
-        allowOnly(body, BATCH_CLAIMS);
-        String jti = SellerTokens.text(body, "jti");
+        JsonMembers.allowOnly(body, BATCH_CLAIMS, "field");
+        String jti = CompactJws.text(body, "jti");
         if (jti == null || jti.isEmpty() || jti.length() > 128 || !ApiException.printableAscii(jti)) {
             throw SellerTokens.invalid("'jti' is required: the batch id, 1 to 128 printable ASCII characters");
         }
@@ -77,7 +81,7 @@ final class Settlement {
         for (int i = 0; i < list.size(); i++) {
             JsonNode entry = list.get(i);
             if (entry.isObject() && entry.has(PayWord.COMMITMENT)) {
-                allowOnly((ObjectNode) entry, PAYWORD_FIELDS);
+                JsonMembers.allowOnly((ObjectNode) entry, PAYWORD_FIELDS, "field");
                 PayWordClaims.Parsed claim = PayWordClaims.parse(i, (ObjectNode) entry);
                 if (!seen.add("payword:" + claim.commitmentId())) {
                     throw SellerTokens.invalid("claims[" + i + "]: this commitment is claimed more than once in"
@@ -91,8 +95,8 @@ final class Settlement {
                 throw SellerTokens.invalid("claims[" + i + "] must be a scrip claim {\"jti\", \"spent\"} or a"
                         + " PayWord claim {\"commitment\", \"index\", \"word\", \"spent\"}");
             }
-            allowOnly((ObjectNode) entry, CLAIM_FIELDS);
-            String scrip = SellerTokens.text((ObjectNode) entry, "jti");
+            JsonMembers.allowOnly((ObjectNode) entry, CLAIM_FIELDS, "field");
+            String scrip = CompactJws.text((ObjectNode) entry, "jti");
             if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
                 throw SellerTokens.invalid("claims[" + i + "].jti must be the scrip's jti");
             }
@@ -100,7 +104,7 @@ final class Settlement {
                 throw SellerTokens.invalid("claims[" + i + "]: scrip " + ApiException.printable(scrip)
                         + " is claimed more than once in this batch");
             }
-            String spent = SellerTokens.text((ObjectNode) entry, "spent");
+            String spent = CompactJws.text((ObjectNode) entry, "spent");
             long micros;
             try {
                 micros = Money.parseMicros(spent == null ? "" : spent);
@@ -108,19 +112,20 @@ final class Settlement {
                 throw ApiException.badRequest("invalid_amount", "claims[" + i + "].spent must be the cumulative"
                         + " micro-units charged, a decimal string such as \"150000\", at most " + Long.MAX_VALUE);
             }
-            parsed.add(new Store.Claim(scrip, micros));
+            parsed.add(new Redemptions.Claim(scrip, micros));
         }
         if (hashes > PayWordClaims.MAX_BATCH_HASHES) {
             throw ApiException.badRequest("batch_too_large", "the PayWord claims of one batch may ask for at most "
                     + PayWordClaims.MAX_BATCH_HASHES + " hashes in all (the sum of their indexes); split the batch");
         }
         String seller = batch.seller().id();
-        List<Store.Entry> entries = new ArrayList<>(parsed.size());
+        List<Redemptions.Entry> entries = new ArrayList<>(parsed.size());
         for (Object entry : parsed) {
             // PayWord claims are verified (signatures, hashing) outside the database lock.
-            entries.add(entry instanceof PayWordClaims.Parsed p ? payword.verify(p, seller) : (Store.Claim) entry);
+            entries.add(entry instanceof PayWordClaims.Parsed p ? payword.verify(p, seller)
+                    : (Redemptions.Claim) entry);
         }
-        return store.redeem(seller, jti, entries, grace);
+        return redemptions.redeem(seller, jti, entries, grace);
     }
 
     /**
@@ -131,33 +136,23 @@ final class Settlement {
      * @param path the request path, which the token's {@code htu} must equal
      * @throws ApiException 400/401 for a bad token, 403 {@code forbidden} for another seller's statement
      */
-    Store.SellerStatement statement(String sellerId, String compact, String path) throws ApiException, SQLException {
+    Statements.SellerStatement statement(String sellerId, String compact, String path)
+            throws ApiException, SQLException {
         SellerTokens.Verified request = tokens.verify(compact, STATEMENT_TYPE, MAX_STATEMENT_LIFETIME,
                 "expired_token");
-        allowOnly(request.claims(), STATEMENT_CLAIMS);
-        if (!path.equals(SellerTokens.text(request.claims(), "htu"))) {
+        JsonMembers.allowOnly(request.claims(), STATEMENT_CLAIMS, "field");
+        if (!path.equals(CompactJws.text(request.claims(), "htu"))) {
             throw SellerTokens.invalid("'htu' must be the request path, " + path);
         }
         if (!request.seller().id().equals(sellerId)) {
             throw new ApiException(403, "forbidden", "a seller may read its own statement only");
         }
-        return store.statement(sellerId, STATEMENT_SCRIP_LIMIT)
+        return statements.statement(sellerId, STATEMENT_SCRIP_LIMIT)
                 .orElseThrow(() -> new ApiException(403, "forbidden", "a seller may read its own statement only"));
     }
 
     /** Returns every scrip and certificate past its expiry plus the grace period (of {@code buyer}, or all if null). */
     int returnExpired(String buyer) throws SQLException {
-        return store.returnExpired(grace, buyer);
-    }
-
-    private static void allowOnly(ObjectNode node, Set<String> allowed) throws ApiException {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!allowed.contains(field)) {
-                throw SellerTokens.invalid("unknown field '" + ApiException.printable(field.length() > 40
-                        ? field.substring(0, 40) + "..." : field) + "'; allowed: "
-                        + String.join(", ", new java.util.TreeSet<>(allowed)));
-            }
-        }
+        return expiry.returnExpired(grace, buyer);
     }
 }

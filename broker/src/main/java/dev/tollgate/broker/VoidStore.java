@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Voids of online charges in the broker's database (docs/PROTOCOL.md section 7): the seller takes back a charge whose
- * content it did not serve. Runs inside {@link Store}'s transactions and lock.
+ * content it did not serve. Runs inside {@link Database}'s transactions and lock.
  *
  * <p>A recorded charge is voided once: its amount moves from the seller's credit back to the scrip, into the buyer's
  * reservation while the scrip is active, or straight to the buyer's balance if the scrip was already returned; the
@@ -145,18 +145,18 @@ final class VoidStore {
             return new Result(charge, Status.UNCHANGED, r.scrip(), r.amount(), redeemed);
         }
         long amount = r.amount();
-        Store.update(c, "UPDATE sellers SET credited = credited - ? WHERE id = ? AND credited >= ?",
+        Database.update(c, "UPDATE sellers SET credited = credited - ? WHERE id = ? AND credited >= ?",
                 amount, seller, amount);
         if (returned) {
-            Store.update(c, "UPDATE scrip SET redeemed = redeemed - ?, returned = returned + ? WHERE jti = ?"
+            Database.update(c, "UPDATE scrip SET redeemed = redeemed - ?, returned = returned + ? WHERE jti = ?"
                     + " AND redeemed >= ?", amount, amount, r.scrip(), amount);
-            Store.update(c, "UPDATE buyers SET balance = balance + ? WHERE id = ?", amount, buyer);
+            Database.update(c, "UPDATE buyers SET balance = balance + ? WHERE id = ?", amount, buyer);
         } else {
-            Store.update(c, "UPDATE scrip SET redeemed = redeemed - ? WHERE jti = ? AND redeemed >= ?",
+            Database.update(c, "UPDATE scrip SET redeemed = redeemed - ? WHERE jti = ? AND redeemed >= ?",
                     amount, r.scrip(), amount);
-            Store.update(c, "UPDATE buyers SET reserved = reserved + ? WHERE id = ?", amount, buyer);
+            Database.update(c, "UPDATE buyers SET reserved = reserved + ? WHERE id = ?", amount, buyer);
         }
-        Store.update(c, "UPDATE online_charges SET voided_at = ? WHERE seller = ? AND jti = ? AND voided_at IS NULL",
+        Database.update(c, "UPDATE online_charges SET voided_at = ? WHERE seller = ? AND jti = ? AND voided_at IS NULL",
                 now, seller, charge);
         return new Result(charge, Status.VOIDED, r.scrip(), amount, redeemed - amount);
     }

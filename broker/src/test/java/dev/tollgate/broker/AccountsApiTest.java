@@ -59,7 +59,7 @@ final class AccountsApiTest {
 
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.micros("balance")).isEqualTo(ScripRules.DEFAULT_DEMO_DEPOSIT_MICROS);
-        assertThat(broker.store().totals().deposits()).isEqualTo(ScripRules.DEFAULT_DEMO_DEPOSIT_MICROS);
+        assertThat(broker.statements().totals().deposits()).isEqualTo(ScripRules.DEFAULT_DEMO_DEPOSIT_MICROS);
     }
 
     @Test

@@ -49,8 +49,8 @@ final class BadRedemptionsTest {
 
     @AfterEach
     void nothingWasPaid() throws Exception {
-        assertThat(broker.store().creditsBySeller().get("daily-byte")[0]).isZero();
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().creditsBySeller().get("daily-byte")[0]).isZero();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     private static long now() {

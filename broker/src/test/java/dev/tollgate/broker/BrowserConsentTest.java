@@ -82,7 +82,7 @@ final class BrowserConsentTest {
         assertThat(me.micros("balance")).isEqualTo(1_000_000);
         assertThat(me.micros("reserved")).isEqualTo(2_000_000);
         assertThat(me.json().at("/scrip/0/seller").asText()).isEqualTo(TestBrokers.SELLER);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test

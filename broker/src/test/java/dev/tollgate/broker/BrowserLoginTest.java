@@ -52,7 +52,7 @@ final class BrowserLoginTest {
         assertThat(alice.toString()).doesNotContain(alice.password()).doesNotContain(alice.apiKey());
         assertThat(TestBrokers.get(broker, "/v1/accounts/me", alice.apiKey()).micros("balance"))
                 .isEqualTo(5_000_000);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Store.FILE));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Database.FILE));
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT buyer, length(salt), iterations, password_hash FROM"
                      + " buyer_logins WHERE username = 'alice'")) {
@@ -63,7 +63,7 @@ final class BrowserLoginTest {
             assertThat(new String(rs.getBytes(4), java.nio.charset.StandardCharsets.ISO_8859_1))
                     .doesNotContain(alice.password());
         }
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test

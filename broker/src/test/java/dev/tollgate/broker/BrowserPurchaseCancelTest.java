@@ -115,7 +115,7 @@ final class BrowserPurchaseCancelTest {
         JsonNode me = TestBrokers.get(broker, "/v1/accounts/me", buyer.apiKey()).json();
         assertThat(me.path("reserved").asText()).isEqualTo("0");
         assertThat(me.path("scrip").get(0).path("status").asText()).isEqualTo("returned");
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -132,6 +132,6 @@ final class BrowserPurchaseCancelTest {
             assertThat(Instant.now()).as("the gateway's retry returned the budget").isBefore(deadline);
             Thread.sleep(100);
         }
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 }

@@ -100,9 +100,9 @@ final class ConcurrentRedemptionsTest {
     }
 
     private void assertSellerCredited(long expected) throws Exception {
-        assertThat(broker.store().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(expected, expected);
-        assertThat(broker.store().totals().conserved()).isTrue();
-        assertThat(broker.store().totals().credited()).isEqualTo(expected);
+        assertThat(broker.statements().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(expected, expected);
+        assertThat(broker.statements().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().credited()).isEqualTo(expected);
     }
 
     @Test
@@ -153,10 +153,10 @@ final class ConcurrentRedemptionsTest {
                 assertThat(a.text("status")).isEqualTo("charged");
             }
         }
-        long redeemed = broker.store().creditsBySeller().get(TestBrokers.SELLER)[0];
+        long redeemed = broker.statements().creditsBySeller().get(TestBrokers.SELLER)[0];
         assertThat(redeemed).as("whatever the order, the broker holds the online charges and at least the claim")
                 .isBetween(300_000L, 500_000L);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
 
         // Once the charges are confirmed the gateway's cumulative claim includes them: 300000 + 4 x 50000.
         Answer last = redemption(broker, jti, 500_000).call();
@@ -183,7 +183,7 @@ final class ConcurrentRedemptionsTest {
             long highest = 250_000 + (RACERS - 1) / 2 * 10_000L;
             assertThat(creditedIn(answers)).isEqualTo(highest);
             assertSellerCredited(highest);
-            assertThat(second.store().totals()).isEqualTo(broker.store().totals());
+            assertThat(second.statements().totals()).isEqualTo(broker.statements().totals());
         }
     }
 }

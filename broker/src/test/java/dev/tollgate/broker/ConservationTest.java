@@ -161,7 +161,7 @@ final class ConservationTest {
                 } else if (op == 1) {
                     Buyer b = buyers.get(random.nextInt(buyers.size()));
                     long amount = 1 + random.nextInt(1_000_000);
-                    broker.store().deposit(b.account(), amount, "test");
+                    broker.accounts().deposit(b.account(), amount, "test");
                     model.get(b)[0] += amount;
                 } else if (op <= 6) {
                     Buyer b = buyers.get(random.nextInt(buyers.size()));
@@ -228,17 +228,17 @@ final class ConservationTest {
                     payword(broker, paywordRandom, clock, sellers, buyers, certs, commitments, model, credits,
                             paywordOutcomes);
                 }
-                assertThat(broker.store().totals().conserved()).as("after operation %d", i).isTrue();
-                for (Map.Entry<String, long[]> e : broker.store().creditsBySeller().entrySet()) {
+                assertThat(broker.statements().totals().conserved()).as("after operation %d", i).isTrue();
+                for (Map.Entry<String, long[]> e : broker.statements().creditsBySeller().entrySet()) {
                     assertThat(e.getValue()[0]).as("credit of %s after operation %d", e.getKey(), i)
                             .isEqualTo(e.getValue()[1]).isEqualTo(credits.get(e.getKey()));
                 }
             }
-            Store.Totals totals = broker.store().totals();
+            Statements.Totals totals = broker.statements().totals();
             long modelDeposits = 0;
             for (Buyer b : buyers) {
                 long[] m = model.get(b);
-                Store.Account account = broker.store().account(b.account(), 1).orElseThrow();
+                Accounts.Account account = broker.accounts().account(b.account(), 1).orElseThrow();
                 assertThat(account.balance()).as("balance of %s", b.account()).isEqualTo(m[0]);
                 assertThat(account.reserved()).as("reserved of %s", b.account()).isEqualTo(m[1]);
                 modelDeposits += m[0] + m[1];

@@ -44,7 +44,7 @@ final class DemoDatabaseTest {
         assertThat(run("create-demo-buyer", "--data", dir.toString(), "--username", "alice")).isEqualTo(1);
         assertThat(err.toString()).contains("is not a demo database");
         try (Broker broker = TestBrokers.builder(dir).build()) {
-            assertThat(broker.store().totals().deposits()).as("no money appeared").isZero();
+            assertThat(broker.statements().totals().deposits()).as("no money appeared").isZero();
         }
     }
 
@@ -99,17 +99,17 @@ final class DemoDatabaseTest {
     @Test
     void theDatabaseItselfRefusesADemoDepositUnlessItIsADemoDatabase() throws Exception {
         try (Broker broker = TestBrokers.builder(dir).build().start()) {
-            Throwable thrown = catchThrowable(() -> broker.store().createBuyer("acct_0000000000000001",
+            Throwable thrown = catchThrowable(() -> broker.accounts().createBuyer("acct_0000000000000001",
                     Secrets.sha256("k"), 1_000_000, "demo"));
 
             assertThat(thrown).isInstanceOf(SQLException.class).hasMessageContaining("not a demo database");
-            assertThat(broker.store().totals().deposits()).isZero();
-            assertThat(broker.store().account("acct_0000000000000001", 1)).isEmpty();
+            assertThat(broker.statements().totals().deposits()).isZero();
+            assertThat(broker.accounts().account("acct_0000000000000001", 1)).isEmpty();
         }
         // An undecided database (only administration has opened it) refuses one too.
         Path fresh = dir.resolve("fresh");
         try (Broker broker = TestBrokers.builder(fresh).build()) {
-            assertThat(catchThrowable(() -> broker.store().createBuyer("acct_0000000000000001",
+            assertThat(catchThrowable(() -> broker.accounts().createBuyer("acct_0000000000000001",
                     Secrets.sha256("k"), 1_000_000, "demo"))).hasMessageContaining("not a demo database");
         }
     }

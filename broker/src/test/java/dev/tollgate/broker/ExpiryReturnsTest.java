@@ -88,8 +88,8 @@ final class ExpiryReturnsTest {
         assertThat(refused.status()).isEqualTo(200);
         assertThat(refused.json().at("/results/0/status").asText()).isEqualTo("refused");
         assertThat(refused.json().at("/results/0/reason").asText()).isEqualTo("expired");
-        assertThat(broker.store().creditsBySeller().get("daily-byte")[0]).isEqualTo(400_000);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().creditsBySeller().get("daily-byte")[0]).isEqualTo(400_000);
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -100,7 +100,7 @@ final class ExpiryReturnsTest {
         Answer refused = redeem(jti, "100000");
 
         assertThat(refused.json().at("/results/0/reason").asText()).isEqualTo("expired");
-        Store.Account account = broker.store().account(buyer.account(), 10).orElseThrow();
+        Accounts.Account account = broker.accounts().account(buyer.account(), 10).orElseThrow();
         assertThat(account.balance()).isEqualTo(5_000_000);
         assertThat(account.reserved()).isZero();
         assertThat(account.scrip().get(0).status()).isEqualTo("returned");

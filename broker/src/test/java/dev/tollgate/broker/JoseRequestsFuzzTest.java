@@ -102,14 +102,14 @@ final class JoseRequestsFuzzTest {
 
     private void checkTheBooks(Answer answer) throws Exception {
         assertThat(answer.status()).as(answer.body()).isBetween(200, 499);
-        assertThat(broker.store().totals().conserved()).as("money conserved").isTrue();
-        for (Map.Entry<String, long[]> credit : broker.store().creditsBySeller().entrySet()) {
+        assertThat(broker.statements().totals().conserved()).as("money conserved").isTrue();
+        for (Map.Entry<String, long[]> credit : broker.statements().creditsBySeller().entrySet()) {
             assertThat(credit.getValue()[0]).as("credit of " + credit.getKey()).isEqualTo(credit.getValue()[1]);
         }
     }
 
     private long credited() throws Exception {
-        return broker.store().totals().credited();
+        return broker.statements().totals().credited();
     }
 
     @Test

@@ -122,8 +122,8 @@ final class KeysAndRestartTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(KeyRing.FILE))))
                 .isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
-                data.resolve(Broker.PSEUDONYM_SECRET_FILE)))).isEqualTo("rw-------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(Store.FILE))))
+                data.resolve(BrokerServices.PSEUDONYM_SECRET_FILE)))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(Database.FILE))))
                 .isEqualTo("rw-------");
     }
 
@@ -140,9 +140,9 @@ final class KeysAndRestartTest {
     @Test
     void aDatabaseFromANewerBrokerIsRefused() throws Exception {
         Broker.builder().dataDir(dir).build().close();
-        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Store.FILE));
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Database.FILE));
              var st = c.createStatement()) {
-            st.execute("PRAGMA user_version = " + (Store.SCHEMA_VERSION + 1));
+            st.execute("PRAGMA user_version = " + (Schema.SCHEMA_VERSION + 1));
         }
 
         Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> Broker.builder().dataDir(dir).build());

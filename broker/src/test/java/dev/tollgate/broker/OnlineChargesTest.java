@@ -64,7 +64,7 @@ final class OnlineChargesTest {
     }
 
     private long credited(String sellerId) throws Exception {
-        return broker.store().creditsBySeller().get(sellerId)[0];
+        return broker.statements().creditsBySeller().get(sellerId)[0];
     }
 
     static ObjectNode claims(TestSellers.Key seller, long now, String jti, String scrip, String amount) {
@@ -110,8 +110,8 @@ final class OnlineChargesTest {
         assertThat(a.text("redeemed")).isEqualTo("50000");
         assertThat(a.text("remaining")).isEqualTo("950000");
         assertThat(credited("daily-byte")).isEqualTo(50_000);
-        assertThat(broker.store().creditsBySeller().get("daily-byte")[1]).isEqualTo(50_000);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().creditsBySeller().get("daily-byte")[1]).isEqualTo(50_000);
+        assertThat(broker.statements().totals().conserved()).isTrue();
 
         // The confirmation: signed by the broker's current key, with the documented header and claims.
         String[] parts = a.text("confirmation").split("\\.");
@@ -158,7 +158,7 @@ final class OnlineChargesTest {
         assertThat(retry.json()).isEqualTo(first.json());
         assertThat(second.text("redeemed")).isEqualTo("80000");
         assertThat(credited("daily-byte")).isEqualTo(80_000);
-        assertThat(broker.store().creditsBySeller().get("daily-byte")[1]).isEqualTo(80_000);
+        assertThat(broker.statements().creditsBySeller().get("daily-byte")[1]).isEqualTo(80_000);
         // Charge ids are per seller: another seller may use the same one on its own scrip.
         String theirs = scrip("other-news", 100_000);
         Answer otherSeller = charge(other, "r-1", theirs, "10000");
@@ -233,7 +233,7 @@ final class OnlineChargesTest {
         assertThat(returned.status()).as(returned.body()).isEqualTo(410);
         assertThat(returned.text("error")).isEqualTo("expired");
         assertThat(credited("daily-byte")).isEqualTo(1000);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -334,9 +334,9 @@ final class OnlineChargesTest {
         assertThat(same.get("status").asText()).isEqualTo("unchanged");
 
         assertThat(credited("daily-byte")).isEqualTo(420_000);
-        assertThat(broker.store().creditsBySeller().get("daily-byte")[1]).isEqualTo(420_000);
+        assertThat(broker.statements().creditsBySeller().get("daily-byte")[1]).isEqualTo(420_000);
         Answer me = TestBrokers.get(broker, "/v1/accounts/me", buyer.apiKey());
         assertThat(me.micros("reserved")).isEqualTo(580_000);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 }

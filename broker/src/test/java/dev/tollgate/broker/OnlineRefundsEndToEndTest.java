@@ -84,12 +84,12 @@ final class OnlineRefundsEndToEndTest {
     }
 
     private long credited() throws Exception {
-        return broker.store().creditsBySeller().get("daily-byte")[0];
+        return broker.statements().creditsBySeller().get("daily-byte")[0];
     }
 
     private void assertBooksBalance() throws Exception {
-        assertThat(broker.store().totals().conserved()).isTrue();
-        for (Map.Entry<String, long[]> e : broker.store().creditsBySeller().entrySet()) {
+        assertThat(broker.statements().totals().conserved()).isTrue();
+        for (Map.Entry<String, long[]> e : broker.statements().creditsBySeller().entrySet()) {
             assertThat(e.getValue()[0]).as("credit of %s", e.getKey()).isEqualTo(e.getValue()[1]);
         }
     }

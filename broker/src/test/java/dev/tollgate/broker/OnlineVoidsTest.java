@@ -109,12 +109,12 @@ final class OnlineVoidsTest {
     }
 
     private long credited(String sellerId) throws Exception {
-        return broker.store().creditsBySeller().get(sellerId)[0];
+        return broker.statements().creditsBySeller().get(sellerId)[0];
     }
 
     private void assertBooksBalance() throws Exception {
-        assertThat(broker.store().totals().conserved()).isTrue();
-        for (Map.Entry<String, long[]> e : broker.store().creditsBySeller().entrySet()) {
+        assertThat(broker.statements().totals().conserved()).isTrue();
+        for (Map.Entry<String, long[]> e : broker.statements().creditsBySeller().entrySet()) {
             assertThat(e.getValue()[0]).as("credit of %s equals its redemptions minus its voids", e.getKey())
                     .isEqualTo(e.getValue()[1]);
         }
@@ -380,7 +380,7 @@ final class OnlineVoidsTest {
     }
 
     private int tombstones() throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Store.FILE));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Database.FILE));
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM charge_tombstones")) {
             return rs.getInt(1);

@@ -108,7 +108,7 @@ final class PayWordCertificateTest {
         assertThat(listed.get("limit").asText()).isEqualTo("2000000");
         assertThat(listed.get("redeemed").asText()).isEqualTo("0");
         assertThat(listed.get("status").asText()).isEqualTo("active");
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -140,7 +140,7 @@ final class PayWordCertificateTest {
             assertThat(issued).isEqualTo(16); // 5000000 / 300000
             assertThat(me().get("balance").asText()).isEqualTo(Long.toString(5_000_000 - 16 * 300_000L));
             assertThat(me().get("reserved").asText()).isEqualTo(Long.toString(16 * 300_000L));
-            assertThat(broker.store().totals().conserved()).isTrue();
+            assertThat(broker.statements().totals().conserved()).isTrue();
         } finally {
             pool.shutdownNow();
         }

@@ -76,8 +76,8 @@ final class PayWordEndToEndTest {
                 JsonNode me = awaitCertificateRedeemed(broker, buyer, consumed);
                 assertThat(me.path("balance").asText()).isEqualTo(Long.toString(5_000_000 - LIMIT));
                 assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(LIMIT - consumed));
-                assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(consumed, consumed);
-                assertThat(broker.store().totals().conserved()).isTrue();
+                assertThat(broker.statements().creditsBySeller().get("daily-byte")).containsExactly(consumed, consumed);
+                assertThat(broker.statements().totals().conserved()).isTrue();
 
                 clock.advance(Duration.ofHours(1).plus(GRACE)); // the certificate's expiry and the grace period
                 assertThat(broker.returnExpiredScrip()).isEqualTo(1);
@@ -85,8 +85,8 @@ final class PayWordEndToEndTest {
                 assertThat(me.path("balance").asText()).as("everything not consumed is the buyer's again")
                         .isEqualTo(Long.toString(5_000_000 - consumed));
                 assertThat(me.path("reserved").asText()).isEqualTo("0");
-                assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(consumed, consumed);
-                assertThat(broker.store().totals().conserved()).isTrue();
+                assertThat(broker.statements().creditsBySeller().get("daily-byte")).containsExactly(consumed, consumed);
+                assertThat(broker.statements().totals().conserved()).isTrue();
             } finally {
                 gateway.stop();
             }

@@ -81,7 +81,7 @@ final class PayWordSettlementTest {
     }
 
     private long credited(String sellerId) throws Exception {
-        long[] c = broker.store().creditsBySeller().get(sellerId);
+        long[] c = broker.statements().creditsBySeller().get(sellerId);
         assertThat(c[0]).as("credit equals the sum of redemptions").isEqualTo(c[1]);
         return c[0];
     }
@@ -96,7 +96,7 @@ final class PayWordSettlementTest {
         assertThat(result.has("credited")).isFalse();
         assertThat(credited(seller.id())).isZero();
         assertThat(me().get("reserved").asText()).isEqualTo(Long.toString(LIMIT));
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -111,7 +111,7 @@ final class PayWordSettlementTest {
         assertThat(credited(seller.id())).isEqualTo(37_000);
         assertThat(me().get("reserved").asText()).isEqualTo(Long.toString(LIMIT - 37_000));
         assertThat(me().at("/paywordCertificates/0/redeemed").asText()).isEqualTo("37000");
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -256,7 +256,7 @@ final class PayWordSettlementTest {
         assertThat(credited(seller.id())).isEqualTo(37_000);
         assertThat(credited(other.id())).isEqualTo(20_000);
         assertThat(me().get("reserved").asText()).isEqualTo(Long.toString(LIMIT - 57_000));
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -281,7 +281,7 @@ final class PayWordSettlementTest {
         assertThat(credited(seller.id())).isEqualTo(300_000);
         assertThat(me().get("reserved").asText()).isEqualTo("0");
         assertThat(me().get("balance").asText()).isEqualTo("4000000");
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -358,7 +358,7 @@ final class PayWordSettlementTest {
         assertThat(redeem(45, 39_000).get("status").asText()).as("below what was credited").isEqualTo("unchanged");
         assertThat(credited(seller.id())).isEqualTo(40_000);
         assertThat(me().get("reserved").asText()).isEqualTo(Long.toString(LIMIT - 40_000));
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -374,7 +374,7 @@ final class PayWordSettlementTest {
         assertThat(me().get("balance").asText()).as("the 25 words paid ahead came back too")
                 .isEqualTo(Long.toString(5_000_000 - 35_000));
         assertThat(me().at("/paywordCertificates/0/redeemed").asText()).isEqualTo("35000");
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -401,7 +401,7 @@ final class PayWordSettlementTest {
         assertThat(me().get("reserved").asText()).isEqualTo("0");
         assertThat(me().get("balance").asText()).isEqualTo(Long.toString(5_000_000 - 20_000));
         assertThat(me().at("/paywordCertificates/0/status").asText()).isEqualTo("returned");
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -425,7 +425,7 @@ final class PayWordSettlementTest {
         assertThat(me().get("balance").asText()).isEqualTo(Long.toString(5_000_000 - 30_000));
         assertThat(redeem(60).get("reason").asText()).isEqualTo("expired");
         assertThat(credited(seller.id())).isEqualTo(30_000);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -443,7 +443,7 @@ final class PayWordSettlementTest {
 
     @Test
     void aChainLongerThanTheBrokerSettlesIsRefused() throws Exception {
-        broker.store().deposit(buyer.account(), 20_000_000, "test");
+        broker.accounts().deposit(buyer.account(), 20_000_000, "test");
         String big = TestPayWord.certificate(broker, buyer, buyerKey, 20_000_000);
         String tooLong = TestPayWord.commit(buyerKey, seller.id(), big, PayWord.encodeWord(chain.root()),
                 PayWordClaims.MAX_CHAIN_LENGTH + 1, 1, now(), now() + 60);

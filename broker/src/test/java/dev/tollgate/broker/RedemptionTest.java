@@ -53,7 +53,7 @@ final class RedemptionTest {
     }
 
     private long credited(String sellerId) throws Exception {
-        return broker.store().creditsBySeller().get(sellerId)[0];
+        return broker.statements().creditsBySeller().get(sellerId)[0];
     }
 
     private static JsonNode result(Answer a, String jti) {
@@ -96,7 +96,7 @@ final class RedemptionTest {
         assertThat(result(later, a).get("credited").asText()).isEqualTo("250000");
         assertThat(result(later, a).get("redeemed").asText()).isEqualTo("400000");
         assertThat(credited("daily-byte")).isEqualTo(400_000);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -117,7 +117,7 @@ final class RedemptionTest {
         assertThat(result(replay, a).get("redeemed").asText()).isEqualTo("300000");
         assertThat(result(stale, a).get("status").asText()).isEqualTo("unchanged");
         assertThat(credited("daily-byte")).isEqualTo(300_000);
-        assertThat(broker.store().creditsBySeller().get("daily-byte")[1]).isEqualTo(300_000);
+        assertThat(broker.statements().creditsBySeller().get("daily-byte")[1]).isEqualTo(300_000);
     }
 
     @Test

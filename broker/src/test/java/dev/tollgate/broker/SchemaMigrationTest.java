@@ -31,11 +31,11 @@ final class SchemaMigrationTest {
         KeyPair sellerKey = TestSellers.newKeyPair();
         String spki = Base64.getEncoder().encodeToString(sellerKey.getPublic().getEncoded());
         long now = clock.instant().getEpochSecond();
-        Path db = dir.resolve(Store.FILE);
+        Path db = dir.resolve(Database.FILE);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
             for (int v = 0; v < 3; v++) {
-                for (String sql : Store.migrationFrom(v)) {
+                for (String sql : Schema.migrationFrom(v)) {
                     st.execute(sql);
                 }
             }
@@ -56,14 +56,14 @@ final class SchemaMigrationTest {
 
         try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).sweepInterval(Duration.ZERO)
                 .build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
-            Store.Account old = broker.store().account("acct-old", 10).orElseThrow();
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
+            Accounts.Account old = broker.accounts().account("acct-old", 10).orElseThrow();
             assertThat(old.balance()).isEqualTo(600_000);
             assertThat(old.reserved()).isEqualTo(250_000);
-            assertThat(old.scrip()).extracting(Store.ScripRow::jti).containsExactly("old-scrip");
+            assertThat(old.scrip()).extracting(ScripStore.ScripRow::jti).containsExactly("old-scrip");
             assertThat(old.certificates()).isEmpty();
-            assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(150_000, 150_000);
-            assertThat(broker.store().totals().conserved()).isTrue();
+            assertThat(broker.statements().creditsBySeller().get("daily-byte")).containsExactly(150_000, 150_000);
+            assertThat(broker.statements().totals().conserved()).isTrue();
 
             // The migrated database takes old scrip claims and new PayWord claims alike.
             TestSellers.Key seller = new TestSellers.Key("daily-byte", sellerKey, TestSellers.thumbprint(sellerKey));
@@ -77,13 +77,13 @@ final class SchemaMigrationTest {
             assertThat(a.status()).as(a.body()).isEqualTo(200);
             assertThat(a.json().at("/results/0/credited").asText()).isEqualTo("150000");
             assertThat(a.json().at("/results/1/credited").asText()).isEqualTo("10000");
-            assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(310_000, 310_000);
-            assertThat(broker.store().totals().conserved()).isTrue();
+            assertThat(broker.statements().creditsBySeller().get("daily-byte")).containsExactly(310_000, 310_000);
+            assertThat(broker.statements().totals().conserved()).isTrue();
         }
         // Opening a current database again changes nothing.
         try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
-            assertThat(broker.store().creditsBySeller().get("daily-byte")[0]).isEqualTo(310_000);
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
+            assertThat(broker.statements().creditsBySeller().get("daily-byte")[0]).isEqualTo(310_000);
         }
     }
 
@@ -91,12 +91,12 @@ final class SchemaMigrationTest {
     void aVersion4DatabaseMigratesAndItsBuyersCanPayButNotLogIn() throws Exception {
         MutableClock clock = new MutableClock();
         long now = clock.instant().getEpochSecond();
-        Path db = dir.resolve(Store.FILE);
+        Path db = dir.resolve(Database.FILE);
         String oldKey = Secrets.newApiKey("acct_00000000000000aa");
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
             for (int v = 0; v < 4; v++) {
-                for (String sql : Store.migrationFrom(v)) {
+                for (String sql : Schema.migrationFrom(v)) {
                     st.execute(sql);
                 }
             }
@@ -109,8 +109,8 @@ final class SchemaMigrationTest {
 
         try (Broker broker = TestBrokers.builder(dir).demoMode(true).clock(clock).sweepInterval(Duration.ZERO)
                 .build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
-            assertThat(broker.store().account("acct_00000000000000aa", 1).orElseThrow().balance())
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
+            assertThat(broker.accounts().account("acct_00000000000000aa", 1).orElseThrow().balance())
                     .isEqualTo(700_000);
             assertThat(TestBrokers.get(broker, "/v1/accounts/me", oldKey).status()).isEqualTo(200);
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
@@ -119,8 +119,8 @@ final class SchemaMigrationTest {
                 assertThat(rs.getInt(1)).as("no buyer gets a login it never had").isZero();
             }
             DemoBuyer alice = broker.createDemoBuyer("alice", 1_000_000);
-            assertThat(broker.store().account(alice.account(), 1).orElseThrow().balance()).isEqualTo(1_000_000);
-            assertThat(broker.store().totals().conserved()).isTrue();
+            assertThat(broker.accounts().account(alice.account(), 1).orElseThrow().balance()).isEqualTo(1_000_000);
+            assertThat(broker.statements().totals().conserved()).isTrue();
         }
     }
 
@@ -128,13 +128,13 @@ final class SchemaMigrationTest {
     void aVersion5DatabaseMigratesToVersion6KeepingItsCommitmentsAndScopingAChainToItsSeller() throws Exception {
         MutableClock clock = new MutableClock();
         long now = clock.instant().getEpochSecond();
-        Path db = dir.resolve(Store.FILE);
+        Path db = dir.resolve(Database.FILE);
         KeyPair sellerKey = TestSellers.newKeyPair();
         String spki = Base64.getEncoder().encodeToString(sellerKey.getPublic().getEncoded());
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
             for (int v = 0; v < 5; v++) {
-                for (String sql : Store.migrationFrom(v)) {
+                for (String sql : Schema.migrationFrom(v)) {
                     st.execute(sql);
                 }
             }
@@ -158,9 +158,9 @@ final class SchemaMigrationTest {
         }
 
         try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
-            assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(40_000, 40_000);
-            assertThat(broker.store().totals().conserved()).isTrue();
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
+            assertThat(broker.statements().creditsBySeller().get("daily-byte")).containsExactly(40_000, 40_000);
+            assertThat(broker.statements().totals().conserved()).isTrue();
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
@@ -192,10 +192,10 @@ final class SchemaMigrationTest {
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestBrokers.builder(dir).build().start()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("is a demo database");
         try (Broker broker = TestBrokers.builder(dir).demoMode(true).sweepInterval(Duration.ZERO).build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
             assertThat(TestBrokers.get(broker, "/v1/accounts/me", oldKey).micros("balance")).isEqualTo(700_000);
             assertThat(TestBrokers.newBuyer(broker, 1_000).account()).startsWith("acct_");
-            assertThat(broker.store().totals().conserved()).isTrue();
+            assertThat(broker.statements().totals().conserved()).isTrue();
         }
     }
 
@@ -205,7 +205,7 @@ final class SchemaMigrationTest {
 
         TestBrokers.builder(dir).sweepInterval(Duration.ZERO).build().start().close();
 
-        assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
+        assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestBrokers.builder(dir).demoMode(true)
                 .build())).isInstanceOf(IllegalStateException.class).hasMessageContaining("is not a demo database");
     }
@@ -241,12 +241,12 @@ final class SchemaMigrationTest {
 
     /** A database in {@link #dir} at the schema version just before {@code migration}. */
     private Path databaseBefore(List<String> migration) throws Exception {
-        Path db = dir.resolve(Store.FILE);
-        int version = Store.versionAfter(migration) - 1;
+        Path db = dir.resolve(Database.FILE);
+        int version = Schema.versionAfter(migration) - 1;
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
             for (int v = 0; v < version; v++) {
-                for (String sql : Store.migrationFrom(v)) {
+                for (String sql : Schema.migrationFrom(v)) {
                     st.execute(sql);
                 }
             }
@@ -282,16 +282,16 @@ final class SchemaMigrationTest {
         }
 
         try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build().start()) {
-            assertThat(userVersion(db)).isEqualTo(Store.SCHEMA_VERSION);
-            assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(150_000, 150_000);
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
+            assertThat(broker.statements().creditsBySeller().get("daily-byte")).containsExactly(150_000, 150_000);
             TestSellers.Key seller = new TestSellers.Key("daily-byte", sellerKey, TestSellers.thumbprint(sellerKey));
 
             Answer voided = OnlineVoidsTest.voidCharges(broker, seller, now, "r-old");
 
             assertThat(voided.json().at("/results/0/status").asText()).as(voided.body()).isEqualTo("voided");
-            assertThat(broker.store().creditsBySeller().get("daily-byte")).containsExactly(0, 0);
-            assertThat(broker.store().account("acct-old", 1).orElseThrow().reserved()).isEqualTo(400_000);
-            assertThat(broker.store().totals().conserved()).isTrue();
+            assertThat(broker.statements().creditsBySeller().get("daily-byte")).containsExactly(0, 0);
+            assertThat(broker.accounts().account("acct-old", 1).orElseThrow().reserved()).isEqualTo(400_000);
+            assertThat(broker.statements().totals().conserved()).isTrue();
         }
     }
 

@@ -99,7 +99,7 @@ final class ScripCancelTest {
         assertThat(me.path("balance").asText()).isEqualTo("5000000");
         assertThat(me.path("reserved").asText()).isEqualTo("0");
         assertThat(me.path("scrip").get(0).path("status").asText()).isEqualTo("returned");
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test

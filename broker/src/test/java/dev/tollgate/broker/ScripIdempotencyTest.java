@@ -91,7 +91,7 @@ final class ScripIdempotencyTest {
         assertThat(retry.text("expiresAt")).isEqualTo(first.text("expiresAt"));
         assertThat(balance(buyer)).isEqualTo(750_000);
         assertThat(TestBrokers.get(broker, ApiHandler.ME_PATH, buyer.apiKey()).json().get("scrip")).hasSize(1);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
         try (GatewayVerifier gateway = new GatewayVerifier(broker, TestBrokers.SELLER)) {
             assertThat(gateway.verify(retry.text("token")).budgetMicros()).isEqualTo(250_000);
         }
@@ -161,7 +161,7 @@ final class ScripIdempotencyTest {
             pool.shutdownNow();
         }
         assertThat(balance(buyer)).isEqualTo(900_000);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 
     @Test
@@ -223,7 +223,7 @@ final class ScripIdempotencyTest {
         Buyer buyer = TestBrokers.newBuyer(broker, 100_000);
 
         Answer refused = issue(broker, buyer, "\"top-up\"", 200_000);
-        broker.store().deposit(buyer.account(), 100_000, "test");
+        broker.accounts().deposit(buyer.account(), 100_000, "test");
         Answer retry = issue(broker, buyer, "\"top-up\"", 200_000);
 
         assertThat(refused.status()).isEqualTo(409);
@@ -256,7 +256,7 @@ final class ScripIdempotencyTest {
     }
 
     private int keys() throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Store.FILE));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Database.FILE));
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM scrip_idempotency_keys")) {
             return rs.getInt(1);

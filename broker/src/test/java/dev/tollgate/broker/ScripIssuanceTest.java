@@ -185,6 +185,6 @@ final class ScripIssuanceTest {
         assertThat(me.micros("balance")).isEqualTo(200_000);
         assertThat(me.micros("reserved")).isEqualTo(16 * budget);
         assertThat(me.json().get("scrip")).hasSize(16);
-        assertThat(broker.store().totals().conserved()).isTrue();
+        assertThat(broker.statements().totals().conserved()).isTrue();
     }
 }

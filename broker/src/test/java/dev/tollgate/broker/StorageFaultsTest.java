@@ -49,7 +49,7 @@ final class StorageFaultsTest {
 
     /** Another connection to the broker's database, as an administrator's tool would open it. */
     private Connection other() throws Exception {
-        Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Store.FILE));
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Database.FILE));
         try (Statement st = c.createStatement()) {
             st.execute("PRAGMA busy_timeout = 10000");
         }
@@ -78,8 +78,8 @@ final class StorageFaultsTest {
                 clock.instant().getEpochSecond(), jti, scrip, Long.toString(amount))));
     }
 
-    private Store.Totals totals() throws Exception {
-        return broker.store().totals();
+    private Statements.Totals totals() throws Exception {
+        return broker.statements().totals();
     }
 
     private static void assertServerError(Answer a, int status, String code) {
@@ -90,7 +90,7 @@ final class StorageFaultsTest {
 
     @Test
     void aDatabaseLockedByAnotherConnectionIs503ChangesNothingAndTheNextRequestsWork() throws Exception {
-        Store.Totals before = totals();
+        Statements.Totals before = totals();
         try (Connection lock = other(); Statement st = lock.createStatement()) {
             st.execute("BEGIN IMMEDIATE");
 
@@ -109,14 +109,14 @@ final class StorageFaultsTest {
         assertThat(issue().status()).isEqualTo(201);
         assertThat(redeem(150_000).json().at("/results/0/credited").asText()).isEqualTo("150000");
         assertThat(charge("r-1", 50_000).text("status")).isEqualTo("charged");
-        assertThat(broker.store().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(200_000, 200_000);
+        assertThat(broker.statements().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(200_000, 200_000);
         assertThat(totals().conserved()).isTrue();
         assertThat(totals().reserved()).isEqualTo(400_000 + 100_000 - 200_000);
     }
 
     @Test
     void issuanceFailingAfterTheReservationRollsItBack() throws Exception {
-        Store.Totals before = totals();
+        Statements.Totals before = totals();
         sql("CREATE TRIGGER fault BEFORE INSERT ON scrip BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
 
         assertServerError(issue(), 500, "internal_error");
@@ -131,7 +131,7 @@ final class StorageFaultsTest {
 
     @Test
     void aRedemptionBreakingACheckConstraintAfterTheCreditRollsItBack() throws Exception {
-        Store.Totals before = totals();
+        Statements.Totals before = totals();
         // After the seller is credited, a CHECK constraint fails later in the same transaction.
         sql("CREATE TRIGGER fault AFTER UPDATE OF redeemed ON scrip BEGIN"
                 + " UPDATE buyers SET balance = -1 WHERE id = NEW.buyer; END");
@@ -139,17 +139,17 @@ final class StorageFaultsTest {
         assertServerError(redeem(150_000), 500, "internal_error");
 
         assertThat(totals()).isEqualTo(before);
-        assertThat(broker.store().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(0, 0);
+        assertThat(broker.statements().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(0, 0);
         sql("DROP TRIGGER fault");
         Answer retried = redeem(150_000);
         assertThat(retried.json().at("/results/0/credited").asText()).isEqualTo("150000");
-        assertThat(broker.store().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(150_000, 150_000);
+        assertThat(broker.statements().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(150_000, 150_000);
         assertThat(totals().conserved()).isTrue();
     }
 
     @Test
     void anOnlineChargeFailingAfterTheCreditRollsItBackAndItsRetryChargesOnce() throws Exception {
-        Store.Totals before = totals();
+        Statements.Totals before = totals();
         sql("CREATE TRIGGER fault BEFORE INSERT ON online_charges BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
 
         assertServerError(charge("r-7", 50_000), 500, "internal_error");
@@ -158,13 +158,13 @@ final class StorageFaultsTest {
         sql("DROP TRIGGER fault");
         assertThat(charge("r-7", 50_000).text("redeemed")).isEqualTo("50000");
         assertThat(charge("r-7", 50_000).text("redeemed")).as("a retry charges nothing more").isEqualTo("50000");
-        assertThat(broker.store().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(50_000, 50_000);
+        assertThat(broker.statements().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(50_000, 50_000);
         assertThat(totals().conserved()).isTrue();
     }
 
     @Test
     void aCommitThatFailsRollsBackAndLeavesTheBrokerUsable() throws Exception {
-        Store.Totals before = totals();
+        Statements.Totals before = totals();
         // A deferred foreign key is checked at COMMIT: the COMMIT of the redemption fails.
         sql("CREATE TABLE fault_log (buyer TEXT REFERENCES buyers (id) DEFERRABLE INITIALLY DEFERRED)",
                 "CREATE TRIGGER fault AFTER INSERT ON redemptions BEGIN INSERT INTO fault_log VALUES ('nobody'); END");
@@ -176,7 +176,7 @@ final class StorageFaultsTest {
         assertThat(redeem(150_000).json().at("/results/0/credited").asText()).isEqualTo("150000");
         assertThat(issue().status()).isEqualTo(201);
         assertThat(charge("r-9", 10_000).text("status")).isEqualTo("charged");
-        assertThat(broker.store().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(160_000, 160_000);
+        assertThat(broker.statements().creditsBySeller().get(TestBrokers.SELLER)).containsExactly(160_000, 160_000);
         assertThat(totals().conserved()).isTrue();
     }
 }

@@ -1,0 +1,110 @@
+package dev.tollgate.broker;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Redemption batches (docs/PROTOCOL.md sections 6 and 8): a seller is credited what its gateways charged on its
+ * scrip and PayWord chains, the whole batch in one transaction. Thread-safe.
+ */
+final class Redemptions {
+
+    /** One entry of a redemption batch: a scrip claim, a verified PayWord claim, or a claim refused already. */
+    sealed interface Entry permits Claim, PayWordStore.Claim, Refused {
+    }
+
+    /** One claim of a redemption batch: the cumulative amount the seller charged on a scrip. */
+    record Claim(String jti, long spent) implements Entry {
+    }
+
+    /** A claim refused before the transaction (a PayWord claim that did not verify). */
+    record Refused(ClaimResult result) implements Entry {
+    }
+
+    /**
+     * The outcome of one claim: {@code status} credited, unchanged or refused (with {@code reason}). A scrip claim
+     * names its {@code jti}; a PayWord claim its {@code commitmentId} and the highest {@code index} credited.
+     */
+    record ClaimResult(String jti, String commitmentId, String status, long credited, long redeemed, long index,
+                       String reason) {
+        static ClaimResult scrip(String jti, String status, long credited, long redeemed) {
+            return new ClaimResult(jti, null, status, credited, redeemed, 0, null);
+        }
+
+        static ClaimResult refused(String jti, String reason) {
+            return new ClaimResult(jti, null, "refused", 0, 0, 0, reason);
+        }
+
+        static ClaimResult payword(String commitmentId, String status, long credited, long redeemed, long index) {
+            return new ClaimResult(null, commitmentId, status, credited, redeemed, index, null);
+        }
+
+        static ClaimResult paywordRefused(String commitmentId, String reason) {
+            return new ClaimResult(null, commitmentId, "refused", 0, 0, 0, reason);
+        }
+    }
+
+    private final Database database;
+    private final Clock clock;
+
+    Redemptions(Database database, Clock clock) {
+        this.database = database;
+        this.clock = clock;
+    }
+
+    /**
+     * Redeems a batch of claims for {@code seller} in one transaction: on each of its scrip, credits
+     * {@code min(spent, budget) - redeemed} (if positive) from the buyer's reserved amount to the seller. A scrip
+     * whose expiry plus {@code grace} has passed is first returned to its buyer (as {@link ExpiryReturns} would) and
+     * the claim refused as {@code expired}. PayWord claims are credited by {@link PayWordStore#redeem} in the same
+     * transaction; entries refused before it are answered as they are. Results are in the order of the entries.
+     */
+    List<ClaimResult> redeem(String seller, String batch, List<? extends Entry> entries, Duration grace)
+            throws SQLException {
+        return database.write(c -> {
+            long now = clock.instant().getEpochSecond();
+            long cutoff = now - grace.getSeconds();
+            List<ClaimResult> results = new ArrayList<>(entries.size());
+            for (Entry entry : entries) {
+                if (entry instanceof Refused refused) {
+                    results.add(refused.result());
+                    continue;
+                }
+                if (entry instanceof PayWordStore.Claim payword) {
+                    results.add(PayWordStore.redeem(c, seller, batch, payword, now, cutoff));
+                    continue;
+                }
+                Claim claim = (Claim) entry;
+                ScripStore.HeldScrip held = ScripStore.held(c, claim.jti());
+                if (held == null) {
+                    results.add(ClaimResult.refused(claim.jti(), "unknown_scrip"));
+                    continue;
+                }
+                if (!held.seller().equals(seller)) {
+                    results.add(ClaimResult.refused(claim.jti(), "wrong_seller"));
+                    continue;
+                }
+                if (held.status().equals("returned")) {
+                    results.add(ClaimResult.refused(claim.jti(), "expired"));
+                    continue;
+                }
+                if (held.expiresAt() <= cutoff) {
+                    ScripStore.returnToBuyer(c, claim.jti(), held.buyer(), held.budget() - held.redeemed(), now);
+                    results.add(ClaimResult.refused(claim.jti(), "expired"));
+                    continue;
+                }
+                long delta = Math.min(claim.spent(), held.budget()) - held.redeemed();
+                if (delta <= 0) {
+                    results.add(ClaimResult.scrip(claim.jti(), "unchanged", 0, held.redeemed()));
+                    continue;
+                }
+                ScripStore.credit(c, claim.jti(), held, batch, delta, now);
+                results.add(ClaimResult.scrip(claim.jti(), "credited", delta, held.redeemed() + delta));
+            }
+            return List.copyOf(results);
+        });
+    }
+}
