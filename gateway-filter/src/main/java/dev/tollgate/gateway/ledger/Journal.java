@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -79,8 +80,13 @@ final class Journal {
     private final long maxBacklogSlots;
     private final long backlogWaitNanos;
     private final long diskReserveBytes;
-    /** Wakes the materializer when the backlog is full. */
-    private final Runnable onBacklog;
+    /** The materializer's thread, woken for a full batch or a full backlog; {@code null} until it runs. */
+    private volatile Thread folder;
+    /** POWER_CUT_SAFE: a charge waits for its record's {@code msync} (group commit) before it returns. */
+    private final boolean sync;
+    private final long waitTimeoutNanos;
+    /** A record whose slot number is a multiple of the batch wakes the materializer. */
+    private final long batchMask;
     /** Notified when the checkpoint moves (charges waiting for the backlog to shrink). */
     private final Object folded = new Object();
     /** Tests only: the file system's usable bytes, instead of asking it. */
@@ -98,17 +104,21 @@ final class Journal {
      * @param maxBacklogSlots charges are refused while this many records wait to be folded in
      * @param backlogWaitMillis how long a charge waits for the fold before it is refused
      * @param diskReserveBytes no segment is created that would leave less than this free
-     * @param onBacklog wakes the materializer
+     * @param sync whether {@link #acknowledge} waits for the record's {@code msync}
+     * @param waitTimeoutNanos how long {@link #acknowledge} waits for it
+     * @param batch records per materializer batch (a power of two): a record at a multiple of it wakes the fold
      */
     Journal(Path dbFile, int segmentBytes, long maxBacklogSlots, long backlogWaitMillis, long diskReserveBytes,
-            Runnable onBacklog) {
+            boolean sync, long waitTimeoutNanos, int batch) {
         if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096) {
             throw new IllegalArgumentException("segmentBytes must be a power of two of at least 4096: " + segmentBytes);
         }
         this.maxBacklogSlots = maxBacklogSlots;
         this.backlogWaitNanos = TimeUnit.MILLISECONDS.toNanos(backlogWaitMillis);
         this.diskReserveBytes = diskReserveBytes;
-        this.onBacklog = onBacklog;
+        this.sync = sync;
+        this.waitTimeoutNanos = waitTimeoutNanos;
+        this.batchMask = batch - 1;
         this.dbFile = dbFile;
         this.segmentBytes = segmentBytes;
         this.slotsPerSegment = segmentBytes / JournalRecord.SLOT;
@@ -173,6 +183,34 @@ final class Journal {
         byte[] record = SCRATCH.get();
         JournalRecord.encodeAdvance(record, 0, seq, chainId, index, word);
         return publish(seq, record);
+    }
+
+    /** After a charge's record is published: wakes the materializer for a full batch, waits for durability. */
+    void acknowledge(long seq) throws LedgerUnavailableException {
+        if ((seq & batchMask) == 0) {
+            wakeFold();
+        }
+        if (sync) {
+            awaitDurable(seq, System.nanoTime() + waitTimeoutNanos);
+        }
+    }
+
+    /** Whether records are made durable by {@code msync} before they count (POWER_CUT_SAFE). */
+    boolean sync() {
+        return sync;
+    }
+
+    /** Called on the materializer's thread when it starts: the thread {@link #wakeFold} wakes. */
+    void foldBy(Thread thread) {
+        folder = thread;
+    }
+
+    /** Wakes the materializer (a full batch, a full backlog, or close). */
+    void wakeFold() {
+        Thread t = folder;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
     }
 
     private long reserve(boolean gated) throws LedgerUnavailableException {
@@ -255,7 +293,7 @@ final class Journal {
      * without end while SQLite is behind (locked, slow, or its disk full).
      */
     private void awaitFold() throws LedgerUnavailableException {
-        onBacklog.run();
+        wakeFold();
         long deadline = System.nanoTime() + backlogWaitNanos;
         synchronized (folded) {
             while (next.get() - materialized >= maxBacklogSlots && !closed) {

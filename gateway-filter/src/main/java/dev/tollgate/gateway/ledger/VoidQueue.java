@@ -24,12 +24,16 @@ final class VoidQueue {
         )""",
     };
 
-    private final SqliteLedger ledger;
+    private final LockedStore store;
     private final Refunds refunds;
+    private final PendingRefunds pendingRefunds;
+    private final ReceiptIds receipts;
 
-    VoidQueue(SqliteLedger ledger, Refunds refunds) {
-        this.ledger = ledger;
+    VoidQueue(LockedStore store, Refunds refunds, PendingRefunds pendingRefunds, ReceiptIds receipts) {
+        this.store = store;
         this.refunds = refunds;
+        this.pendingRefunds = pendingRefunds;
+        this.receipts = receipts;
     }
 
     void queue(long seq, String receiptId) throws LedgerUnavailableException {
@@ -40,7 +44,7 @@ final class VoidQueue {
         if (charge.chain()) {
             throw new IllegalArgumentException("receipt " + receiptId + " is a PayWord charge, never an online one");
         }
-        ledger.withDb("ledger write failed", db -> {
+        store.withDb("ledger write failed", db -> {
             try (PreparedStatement ps = db.connection.prepareStatement("INSERT OR IGNORE INTO online_voids "
                     + "(seq, scrip_id, amount, queued_at) VALUES (?, ?, ?, ?)")) {
                 ps.setLong(1, seq);
@@ -64,9 +68,9 @@ final class VoidQueue {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long seq = rs.getLong(1);
-                    pending.add(new PendingVoid(ledger.receiptId(seq), rs.getString(2), rs.getString(3),
+                    pending.add(new PendingVoid(receipts.format(seq), rs.getString(2), rs.getString(3),
                             rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)),
-                            rs.getBoolean(6) || refunds.inJournal(seq)));
+                            rs.getBoolean(6) || pendingRefunds.inJournal(seq)));
                 }
             }
         }

@@ -254,15 +254,15 @@ final class SqliteLedgerJournalTest {
             String receipt = ((ChargeResult.Charged) ledger.charge(scrip("rf-a", 100), 10, "/r")).receiptId();
             ledger.charge(scrip("rf-b", 100), 10, "/r");
             // A materializer pass folds the REFUND record in as soon as it is published, before refund() goes on.
-            ledger.refundAppendedHook = seq -> {
+            ledger.onRefundAppended(seq -> {
                 try {
                     ledger.unsettled(1);
                 } catch (LedgerUnavailableException e) {
                     throw new IllegalStateException(e);
                 }
-            };
+            });
             assertThat(ledger.refund(receipt)).isTrue();
-            ledger.refundAppendedHook = null;
+            ledger.onRefundAppended(null);
             assertThat(LedgerFixtures.charges(file()).get(receipt).refunded()).isTrue(); // folded in by the hook
 
             ledger.backgroundPass(); // 2 states over a capacity of 1, all folded in: one is evicted
