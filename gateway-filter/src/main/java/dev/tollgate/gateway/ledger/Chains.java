@@ -8,15 +8,17 @@ package dev.tollgate.gateway.ledger;
 final class Chains {
 
     private final Journal journal;
+    private final GroupCommit commit;
     private final Resources resources;
     private final ReceiptIds receipts;
     private final StateMap<ChainState.Key, ChainState> states;
     private final ChainRows rows;
     private final long waitTimeoutNanos;
 
-    Chains(Journal journal, Resources resources, ReceiptIds receipts, StateMap<ChainState.Key, ChainState> states,
-           ChainRows rows, long waitTimeoutNanos) {
+    Chains(Journal journal, GroupCommit commit, Resources resources, ReceiptIds receipts,
+           StateMap<ChainState.Key, ChainState> states, ChainRows rows, long waitTimeoutNanos) {
         this.journal = journal;
+        this.commit = commit;
         this.resources = resources;
         this.receipts = receipts;
         this.states = states;
@@ -58,7 +60,8 @@ final class Chains {
         while (true) {
             ChainState state = states.get(key);
             if (state == null || state.snapshot() == ChainState.RETIRED) {
-                ChainRows.Loaded loaded = rows.load(key, chain, new ChainRows.FirstPayment(expected.index(), index, amountMicros));
+                ChainRows.Loaded loaded = rows.load(key, chain,
+                        new ChainRows.FirstPayment(expected.index(), index, amountMicros));
                 if (loaded.refused() != null) {
                     return loaded.refused();
                 }
@@ -135,7 +138,7 @@ final class Chains {
             state.giveBack(amountMicros); // nothing was written: give the credit back (a moved head stays)
             throw e;
         }
-        journal.acknowledge(seq);
+        commit.acknowledge(seq);
         long remaining = Math.max(0, after.paid(state.unit) - after.spent());
         return new ChargeResult.Charged(receipts.format(seq), amountMicros, remaining);
     }

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * per pass, so a crash never applies a record twice. Runs on its own daemon thread every interval (or when a batch of
  * records waits), and synchronously for recovery at open, for {@code unsettled}/{@code markSettled}, and at close.
  * Every pass runs under the ledger's database lock. After each commit it records in the scrip and chain states what
- * their rows hold now (the eviction rule compares with it) and takes the folded-in refunds out of {@link PendingRefunds}.
+ * their rows hold now (the eviction rule compares with it) and takes the folded-in refunds out of
+ * {@link PendingRefunds}. Its background passes also evict idle states.
  *
  * <p>Checkpoint rule (live): the checkpoint advances over a contiguous run of slots that are VALID (folded in now) or
  * VOID, and stops at the first slot that is reserved but not yet published, unless that slot was already reserved
@@ -144,7 +145,7 @@ final class Materializer implements Runnable {
         checkpoint = db.metaLong(LedgerStore.META_CHECKPOINT);
         int storedSlots = (int) db.metaLong(LedgerStore.META_SEGMENT_SLOTS);
         db.commit();
-        TreeMap<Long, Path> files = Journal.listSegments(dbFile);
+        TreeMap<Long, Path> files = JournalSegment.list(dbFile);
         long next = checkpoint; // while folding: the slot after the last record folded in (an intermediate checkpoint)
         int recovered = 0;
         int skipped = 0;
@@ -181,10 +182,10 @@ final class Materializer implements Runnable {
         }
         // Never hand out a sequence number again, even one whose record a power cut lost (PROCESS_CRASH_SAFE keeps
         // acknowledged records only in the page cache). A segment file is on disk, name included, before any of its
-        // slots is handed out (Journal.map), so every slot ever handed out is below the end of the highest segment
-        // file present, or below the checkpoint (segments are deleted only when wholly below it; deleting them all,
-        // here and at close, waits for the checkpoint to be on disk). Raised only now: a checkpoint committed while
-        // still folding must not pass records not folded in yet.
+        // slots is handed out (JournalSegment.create), so every slot ever handed out is below the end of the highest
+        // segment file present, or below the checkpoint (segments are deleted only when wholly below it; deleting
+        // them all, here and at close, waits for the checkpoint to be on disk). Raised only now: a checkpoint
+        // committed while still folding must not pass records not folded in yet.
         if (!files.isEmpty()) {
             long last = files.lastKey();
             if (last >= ReceiptIds.SEQ_LIMIT / storedSlots) {

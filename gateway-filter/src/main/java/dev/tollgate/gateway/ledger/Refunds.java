@@ -22,6 +22,7 @@ final class Refunds {
 
     private final LockedStore store;
     private final Journal journal;
+    private final GroupCommit commit;
     private final PendingRefunds pending;
     private final ScripStates scrips;
     private final ChainRows chains;
@@ -30,10 +31,11 @@ final class Refunds {
     /** Tests only: runs right after a REFUND record is appended, with the refunded seq. */
     volatile LongConsumer appendedHook;
 
-    Refunds(LockedStore store, Journal journal, PendingRefunds pending, ScripStates scrips, ChainRows chains,
-            Entitlements entitlements) {
+    Refunds(LockedStore store, Journal journal, GroupCommit commit, PendingRefunds pending, ScripStates scrips,
+            ChainRows chains, Entitlements entitlements) {
         this.store = store;
         this.journal = journal;
+        this.commit = commit;
         this.pending = pending;
         this.scrips = scrips;
         this.chains = chains;
@@ -124,9 +126,9 @@ final class Refunds {
     }
 
     private void awaitDurable(long refundSeq, long deadline) throws LedgerUnavailableException {
-        if (journal.sync()) {
+        if (commit.sync()) {
             // Durable before the money can be charged again: a later charge's record never survives without it.
-            journal.awaitDurable(refundSeq, deadline);
+            commit.awaitDurable(refundSeq, deadline);
         }
     }
 

@@ -19,14 +19,16 @@ final class ScripStates {
 
     private final LockedStore store;
     private final Journal journal;
+    private final GroupCommit commit;
     private final Resources resources;
     private final ReceiptIds receipts;
     private final StateMap<ScripState.Key, ScripState> states;
 
-    ScripStates(LockedStore store, Journal journal, Resources resources, ReceiptIds receipts,
+    ScripStates(LockedStore store, Journal journal, GroupCommit commit, Resources resources, ReceiptIds receipts,
                 StateMap<ScripState.Key, ScripState> states) {
         this.store = store;
         this.journal = journal;
+        this.commit = commit;
         this.resources = resources;
         this.receipts = receipts;
         this.states = states;
@@ -84,7 +86,7 @@ final class ScripStates {
         if (published != null) {
             published.accept(seq);
         }
-        journal.acknowledge(seq);
+        commit.acknowledge(seq);
         return new ChargeResult.Charged(receipts.format(seq), amountMicros, state.budget - spent - amountMicros);
     }
 

@@ -29,13 +29,14 @@ import org.slf4j.LoggerFactory;
  * for a group {@code msync} covering it. SQLite is touched on the charge path only the first time a scrip or a
  * resource is seen.
  *
- * <p>This class checks arguments, owns the lifecycle and wires collaborators that never call back into it; calls
- * flow one way, from here down: {@link Refunds} and {@link VoidQueue} (the outbox of online voids) use
- * {@link Entitlements} (streams: the entitlement is the CHARGE record that bought it), {@link ScripStates} (scrip
- * charges and states) and {@link Chains}/{@link ChainRows} (PayWord: ADVANCE records move a chain's head); those use
- * {@link Materializer} (the fold into SQLite, which also evicts states), {@link Settlement}, {@link Resources},
- * {@link Journal} and {@link LockedStore} (the database lock and connection). The scrip and chain {@link StateMap}s
- * and {@link PendingRefunds} are data they share.
+ * <p>This class checks arguments, owns the lifecycle and wires collaborators that never call back into it. Calls
+ * flow one way, from here down (docs/LEDGER.md, "Code"): {@link VoidQueue} (the outbox of online voids),
+ * {@link Refunds}, {@link Chains} and {@link ChainRows} (PayWord: ADVANCE records move a chain's head),
+ * {@link Settlement}, {@link Materializer} (the fold into SQLite, which also evicts idle states),
+ * {@link Entitlements} (streams: the entitlement is the CHARGE record that bought it), {@link ScripStates} (the plain
+ * charge and the scrip states), {@link Resources}, {@link GroupCommit}, {@link Journal} and {@link LockedStore}
+ * (the database lock and connection); each uses only those after it. The scrip and chain {@link StateMap}s and
+ * {@link PendingRefunds} are data they share.
  *
  * <p>Failures fail closed with {@link LedgerUnavailableException}. A charge whose record was never written is undone;
  * one whose record was written but whose durability could not be confirmed keeps its budget reserved (the buyer may
@@ -49,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class SqliteLedger implements Ledger {
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteLedger.class);
-    static final long DEFAULT_WAIT_MILLIS = 10_000;
     private static final long CLOSE_GRACE_MILLIS = 200;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -107,73 +107,6 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    /** Knobs tests turn; production uses {@link #DEFAULTS} with the {@link Limits} it is given. */
-    record Tuning(int segmentBytes, long materializeIntervalMillis, int materializeBatch, long abandonMillis,
-                  int stateCapacity, int resourceCapacity, long waitTimeoutMillis, int busyTimeoutMillis,
-                  long maxBacklogSlots, long backlogWaitMillis, long diskReserveBytes) {
-        static final Tuning DEFAULTS = new Tuning(16 << 20, 200, 4096, 5_000, 65_536, 65_536, DEFAULT_WAIT_MILLIS,
-                2_000, Limits.DEFAULTS.maxBacklogBytes() / JournalRecord.SLOT, 250, Limits.DEFAULTS.diskReserveBytes());
-
-        Tuning {
-            if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096 || materializeIntervalMillis < 1
-                    || Integer.bitCount(materializeBatch) != 1 || abandonMillis < 1 || stateCapacity < 1
-                    || resourceCapacity < 1 || waitTimeoutMillis < 1 || busyTimeoutMillis < 0
-                    || maxBacklogSlots < 1 || backlogWaitMillis < 0 || diskReserveBytes < 0) {
-                throw new IllegalArgumentException("invalid tuning " + this);
-            }
-        }
-
-        Tuning withLimits(Limits limits) {
-            return withBacklog(limits.maxBacklogBytes() / JournalRecord.SLOT, backlogWaitMillis,
-                    limits.diskReserveBytes());
-        }
-
-        Tuning withWaitTimeoutMillis(long millis) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, millis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
-        }
-
-        Tuning withBusyTimeoutMillis(int millis) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, millis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
-        }
-
-        Tuning withSegmentBytes(int bytes) {
-            return new Tuning(bytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
-                    diskReserveBytes);
-        }
-
-        Tuning withMaterializeIntervalMillis(long millis) {
-            return new Tuning(segmentBytes, millis, materializeBatch, abandonMillis, stateCapacity, resourceCapacity,
-                    waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
-        }
-
-        Tuning withMaterializeBatch(int records) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, records, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
-                    diskReserveBytes);
-        }
-
-        Tuning withAbandonMillis(long millis) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, millis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
-                    diskReserveBytes);
-        }
-
-        Tuning withStateCapacity(int states) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, states,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
-                    diskReserveBytes);
-        }
-
-        /** Any bounds, also below those {@link Limits} accepts (tests with tiny segments). */
-        Tuning withBacklog(long maxSlots, long waitMillis, long reserveBytes) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxSlots, waitMillis, reserveBytes);
-        }
-    }
-
     private final Path file;
     private final Durability durability;
     private final FileChannel lockChannel;
@@ -181,6 +114,7 @@ public final class SqliteLedger implements Ledger {
     /** Set when {@link #close} begins; shared with {@link #store}. */
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Journal journal;
+    private final GroupCommit commit;
     private final LockedStore store;
     private final ReceiptIds receipts;
     private final ScripStates scrips;
@@ -193,15 +127,16 @@ public final class SqliteLedger implements Ledger {
     private final VoidQueue voids;
     private final Settlement settlement;
 
-    private SqliteLedger(Path file, Durability durability, Tuning tuning, FileChannel lockChannel, FileLock fileLock,
-                         LedgerStore opened, String databaseId) {
+    private SqliteLedger(Path file, Durability durability, LedgerTuning tuning, FileChannel lockChannel,
+                         FileLock fileLock, LedgerStore opened, String databaseId) {
         this.file = file;
         this.durability = durability;
         this.lockChannel = lockChannel;
         this.fileLock = fileLock;
         long waitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(tuning.waitTimeoutMillis());
         this.journal = new Journal(file, tuning.segmentBytes(), tuning.maxBacklogSlots(), tuning.backlogWaitMillis(),
-                tuning.diskReserveBytes(), durability == Durability.POWER_CUT_SAFE, waitTimeoutNanos,
+                tuning.diskReserveBytes());
+        this.commit = new GroupCommit(journal, durability == Durability.POWER_CUT_SAFE, waitTimeoutNanos,
                 tuning.materializeBatch());
         this.store = new LockedStore(file, durability, tuning.busyTimeoutMillis(), journal.slotsPerSegment(),
                 waitTimeoutNanos, closing, opened);
@@ -210,7 +145,7 @@ public final class SqliteLedger implements Ledger {
         StateMap<ChainState.Key, ChainState> chainStates = new StateMap<>(tuning.stateCapacity());
         PendingRefunds pending = new PendingRefunds();
         Resources resources = new Resources(store, tuning.resourceCapacity());
-        this.scrips = new ScripStates(store, journal, resources, receipts, scripStates);
+        this.scrips = new ScripStates(store, journal, commit, resources, receipts, scripStates);
         this.entitlements = new Entitlements(store, journal, scrips, resources, receipts, pending,
                 tuning.stateCapacity());
         this.materializer = new Materializer(store, journal, scripStates, chainStates, pending, entitlements,
@@ -218,8 +153,8 @@ public final class SqliteLedger implements Ledger {
         this.materializerThread = new Thread(materializer, "tollgate-ledger-materializer-" + INSTANCES.incrementAndGet());
         materializerThread.setDaemon(true);
         this.chainRows = new ChainRows(store, chainStates, materializer, pending);
-        this.chains = new Chains(journal, resources, receipts, chainStates, chainRows, waitTimeoutNanos);
-        this.refunds = new Refunds(store, journal, pending, scrips, chainRows, entitlements);
+        this.chains = new Chains(journal, commit, resources, receipts, chainStates, chainRows, waitTimeoutNanos);
+        this.refunds = new Refunds(store, journal, commit, pending, scrips, chainRows, entitlements);
         this.voids = new VoidQueue(store, refunds, pending, receipts);
         this.settlement = new Settlement(store, materializer);
     }
@@ -247,10 +182,10 @@ public final class SqliteLedger implements Ledger {
      */
     public static SqliteLedger open(Path databaseFile, Durability durability, Limits limits) {
         Objects.requireNonNull(limits, "limits cannot be null.");
-        return open(databaseFile, durability, Tuning.DEFAULTS.withLimits(limits));
+        return open(databaseFile, durability, LedgerTuning.DEFAULTS.withLimits(limits));
     }
 
-    static SqliteLedger open(Path databaseFile, Durability durability, Tuning tuning) {
+    static SqliteLedger open(Path databaseFile, Durability durability, LedgerTuning tuning) {
         Objects.requireNonNull(databaseFile, "databaseFile cannot be null.");
         Objects.requireNonNull(durability, "durability cannot be null.");
         Objects.requireNonNull(tuning, "tuning cannot be null.");
@@ -307,6 +242,7 @@ public final class SqliteLedger implements Ledger {
         try {
             long next = materializer.recover(opened, file, journal.slotsPerSegment());
             journal.start(next);
+            commit.start(next);
         } finally {
             store.unlock();
         }

@@ -7,22 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The outbox of online voids of a {@link SqliteLedger} (schema version 5): one {@code online_voids} row per charge
- * whose void the broker has not confirmed yet. Rare (an online charge whose content failed, or whose broker answer
- * was lost), so each call takes the database lock and prepares its statement. Thread-safe.
+ * The outbox of online voids of a {@link SqliteLedger} (schema version 5, in {@link LedgerSchema}): one
+ * {@code online_voids} row per charge whose void the broker has not confirmed yet. Rare (an online charge whose
+ * content failed, or whose broker answer was lost), so each call takes the database lock and prepares its
+ * statement. Thread-safe.
  */
 final class VoidQueue {
-
-    /** Version 5: the outbox. A row names its charge by seq and repeats its scrip and amount (it may be unfolded). */
-    static final String[] SCHEMA_V5 = {
-        """
-        CREATE TABLE online_voids (
-            seq       INTEGER PRIMARY KEY,
-            scrip_id  INTEGER NOT NULL,
-            amount    INTEGER NOT NULL CHECK (amount >= 0),
-            queued_at INTEGER NOT NULL
-        )""",
-    };
 
     private final LockedStore store;
     private final Refunds refunds;

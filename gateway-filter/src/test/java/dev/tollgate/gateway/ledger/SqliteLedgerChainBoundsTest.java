@@ -110,7 +110,7 @@ final class SqliteLedgerChainBoundsTest {
     @Test
     void chainStatesStayWithinTheirCapacityWhileTenThousandChainsArePaid() throws Exception {
         int capacity = 100;
-        SqliteLedger.Tuning tuning = SqliteLedger.Tuning.DEFAULTS.withStateCapacity(capacity);
+        LedgerTuning tuning = LedgerTuning.DEFAULTS.withStateCapacity(capacity);
         String receipt;
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
             for (int i = 0; i < 10_000; i++) {
