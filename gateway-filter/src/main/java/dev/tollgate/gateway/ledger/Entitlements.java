@@ -44,8 +44,8 @@ final class Entitlements {
             this.until = until;
         }
 
-        Entitlement(long seq, long untilMillis, SqliteLedger ledger) {
-            this(seq, untilMillis, ledger.receiptId(seq), Instant.ofEpochMilli(untilMillis));
+        Entitlement(long seq, long untilMillis, ReceiptIds receipts) {
+            this(seq, untilMillis, receipts.format(seq), Instant.ofEpochMilli(untilMillis));
         }
     }
 
@@ -54,16 +54,27 @@ final class Entitlements {
 
     private static final int STRIPES = 256;
 
-    private final SqliteLedger ledger;
+    private final LockedStore store;
     private final Journal journal;
+    private final ScripStates scrips;
+    private final Resources resources;
+    private final ReceiptIds receipts;
+    private final PendingRefunds refunds;
+    private final long waitTimeoutNanos;
     private final Cache<Key, Entitlement> cache;
     /** Entitlements whose CHARGE record is not folded into SQLite yet, by seq. */
     private final ConcurrentSkipListMap<Long, Unfolded> unfolded = new ConcurrentSkipListMap<>();
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
 
-    Entitlements(SqliteLedger ledger, Journal journal, int capacity) {
-        this.ledger = ledger;
+    Entitlements(LockedStore store, Journal journal, ScripStates scrips, Resources resources, ReceiptIds receipts,
+                 PendingRefunds refunds, int capacity) {
+        this.store = store;
         this.journal = journal;
+        this.scrips = scrips;
+        this.resources = resources;
+        this.receipts = receipts;
+        this.refunds = refunds;
+        this.waitTimeoutNanos = store.waitTimeoutNanos();
         this.cache = Caffeine.newBuilder().maximumSize(capacity).executor(Runnable::run).build();
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
@@ -89,9 +100,9 @@ final class Entitlements {
             // a refund of its charge is deciding: ask again under the key's stripe, after it
         }
         ReentrantLock stripe = stripe(key);
-        SqliteLedger.acquire(stripe, ledger.waitTimeoutNanos(), "ledger entitlements are busy");
+        LockedStore.acquire(stripe, waitTimeoutNanos, "ledger entitlements are busy");
         try {
-            ledger.ensureOpen();
+            store.ensureOpen();
             held = cache.getIfPresent(key);
             if (held != null && held.untilMillis > nowMillis) {
                 held.used = true;
@@ -103,11 +114,11 @@ final class Entitlements {
                 cache.put(key, held);
                 return entitled(held, scrip);
             }
-            ChargeResult result = ledger.chargeScrip(scrip, amountMicros, stream, untilMillis,
+            ChargeResult result = scrips.charge(scrip, amountMicros, stream, untilMillis,
                     seq -> unfolded(seq, key, untilMillis));
             if (result instanceof ChargeResult.Charged charged) {
                 // Only now, durable: a hit must never serve on a charge that a crash could still lose.
-                cache.put(key, new Entitlement(ledger.receiptSeq(charged.receiptId()), untilMillis,
+                cache.put(key, new Entitlement(receipts.parse(charged.receiptId()), untilMillis,
                         charged.receiptId(), Instant.ofEpochMilli(untilMillis)));
             }
             return result;
@@ -117,7 +128,8 @@ final class Entitlements {
     }
 
     private ChargeResult entitled(Entitlement held, ScripAccount scrip) throws LedgerUnavailableException {
-        return new ChargeResult.Entitled(held.receiptId, held.until, ledger.remaining(scrip));
+        store.ensureOpen();
+        return new ChargeResult.Entitled(held.receiptId, held.until, scrips.remaining(scrip));
     }
 
     /** Called once the CHARGE record that entitles is published (its seq known), before it may be made durable. */
@@ -134,10 +146,10 @@ final class Entitlements {
      * of the refunds in the journal) meanwhile. Caller holds the key's stripe.
      */
     private Entitlement find(Key key, long nowMillis) throws LedgerUnavailableException {
-        return ledger.withDb("ledger read failed", db -> {
+        return store.withDb("ledger read failed", db -> {
             Entitlement best = null;
             // Looked up, not inserted: a refused request writes nothing. Without a row, no charge can name it.
-            Integer resourceId = ledger.knownResourceId(db, key.stream());
+            Integer resourceId = resources.known(db, key.stream());
             if (resourceId != null) {
                 db.selectEntitlements.setInt(1, resourceId);
                 db.selectEntitlements.setLong(2, nowMillis);
@@ -146,8 +158,8 @@ final class Entitlements {
                 try (ResultSet rs = db.selectEntitlements.executeQuery()) {
                     while (rs.next()) {
                         long seq = rs.getLong(1);
-                        if (!ledger.refunds().inJournal(seq)) {
-                            best = new Entitlement(seq, rs.getLong(2), ledger);
+                        if (!refunds.inJournal(seq)) {
+                            best = new Entitlement(seq, rs.getLong(2), receipts);
                             break;
                         }
                     }
@@ -157,8 +169,8 @@ final class Entitlements {
             for (Map.Entry<Long, Unfolded> entry : unfolded.entrySet()) {
                 Unfolded u = entry.getValue();
                 if (u.key.equals(key) && u.untilMillis > nowMillis && (best == null || u.untilMillis > best.untilMillis)
-                        && !ledger.refunds().inJournal(entry.getKey())) {
-                    best = new Entitlement(entry.getKey(), u.untilMillis, ledger);
+                        && !refunds.inJournal(entry.getKey())) {
+                    best = new Entitlement(entry.getKey(), u.untilMillis, receipts);
                 }
             }
             return best;
@@ -167,7 +179,7 @@ final class Entitlements {
 
     /** The key of a stream charge on scrip row {@code scripId} for resource {@code resourceId}. */
     Key keyOf(long scripId, int resourceId) throws LedgerUnavailableException {
-        return ledger.withDb("ledger read failed", db -> {
+        return store.withDb("ledger read failed", db -> {
             db.selectChargeKey.setLong(1, scripId);
             db.selectChargeKey.setInt(2, resourceId);
             Key key = null;

@@ -4,21 +4,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -43,7 +37,6 @@ final class Journal {
 
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[JournalRecord.SLOT]);
     /** After a segment could not be created, appends that would need it are refused this long before a retry. */
     private static final long CREATE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -51,17 +44,14 @@ final class Journal {
     /** What a slot holds, as seen by {@link #read}. */
     enum SlotState { EMPTY, VALID, VOID, TORN, MISSING }
 
-    private record Segment(long index, Path path, FileChannel channel, MappedByteBuffer buffer) {
-    }
-
     private final Path dbFile;
     private final int segmentBytes;
     private final int slotsPerSegment;
     private final int shift;
     private final long mask;
     private final AtomicLong next = new AtomicLong();
-    private final Map<Long, Segment> segments = new ConcurrentHashMap<>();
-    private volatile Segment current;
+    private final Map<Long, JournalSegment> segments = new ConcurrentHashMap<>();
+    private volatile JournalSegment current;
     private final Object segmentLock = new Object();
     /** No segment is created any more: set by close. Guarded by segmentLock. */
     private volatile boolean frozen;
@@ -79,18 +69,14 @@ final class Journal {
     private final long maxBacklogSlots;
     private final long backlogWaitNanos;
     private final long diskReserveBytes;
-    /** Wakes the materializer when the backlog is full. */
-    private final Runnable onBacklog;
+    /** The materializer's thread, woken for a full batch or a full backlog; {@code null} until it runs. */
+    private volatile Thread folder;
     /** Notified when the checkpoint moves (charges waiting for the backlog to shrink). */
     private final Object folded = new Object();
     /** Tests only: the file system's usable bytes, instead of asking it. */
     volatile LongSupplier usableSpace;
     /** Every slot below it is folded into SQLite (or void). */
     private volatile long materialized;
-    /** Every slot below it is on disk (POWER_CUT_SAFE), folded into SQLite, or void. */
-    private volatile long durableUpTo;
-    private final ReentrantLock syncLock = new ReentrantLock();
-    private final Object syncDone = new Object();
     /** Tests only: runs in {@link #append} between a slot's reservation and its segment lookup. */
     volatile LongConsumer reservedHook;
 
@@ -98,17 +84,14 @@ final class Journal {
      * @param maxBacklogSlots charges are refused while this many records wait to be folded in
      * @param backlogWaitMillis how long a charge waits for the fold before it is refused
      * @param diskReserveBytes no segment is created that would leave less than this free
-     * @param onBacklog wakes the materializer
      */
-    Journal(Path dbFile, int segmentBytes, long maxBacklogSlots, long backlogWaitMillis, long diskReserveBytes,
-            Runnable onBacklog) {
+    Journal(Path dbFile, int segmentBytes, long maxBacklogSlots, long backlogWaitMillis, long diskReserveBytes) {
         if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096) {
             throw new IllegalArgumentException("segmentBytes must be a power of two of at least 4096: " + segmentBytes);
         }
         this.maxBacklogSlots = maxBacklogSlots;
         this.backlogWaitNanos = TimeUnit.MILLISECONDS.toNanos(backlogWaitMillis);
         this.diskReserveBytes = diskReserveBytes;
-        this.onBacklog = onBacklog;
         this.dbFile = dbFile;
         this.segmentBytes = segmentBytes;
         this.slotsPerSegment = segmentBytes / JournalRecord.SLOT;
@@ -124,29 +107,6 @@ final class Journal {
     void start(long firstSeq) {
         next.set(firstSeq);
         materialized = firstSeq;
-        durableUpTo = firstSeq;
-    }
-
-    // ---------------------------------------------------------------- files (also used by recovery)
-
-    static Path segmentPath(Path dbFile, long index) {
-        return dbFile.resolveSibling(dbFile.getFileName() + ".journal-" + index);
-    }
-
-    /** The journal files next to {@code dbFile}, by segment number. */
-    static TreeMap<Long, Path> listSegments(Path dbFile) throws IOException {
-        TreeMap<Long, Path> found = new TreeMap<>();
-        String prefix = dbFile.getFileName() + ".journal-";
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(dbFile.getParent(), prefix + "*")) {
-            for (Path path : dir) {
-                String suffix = path.getFileName().toString().substring(prefix.length());
-                if (!suffix.isEmpty() && suffix.chars().allMatch(Character::isDigit) && suffix.length() < 19
-                        && Files.isRegularFile(path)) {
-                    found.put(Long.parseLong(suffix), path);
-                }
-            }
-        }
-        return found;
     }
 
     // ---------------------------------------------------------------- append
@@ -175,12 +135,25 @@ final class Journal {
         return publish(seq, record);
     }
 
+    /** Called on the materializer's thread when it starts: the thread {@link #wakeFold} wakes. */
+    void foldBy(Thread thread) {
+        folder = thread;
+    }
+
+    /** Wakes the materializer (a full batch, a full backlog, or close). */
+    void wakeFold() {
+        Thread t = folder;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
     private long reserve(boolean gated) throws LedgerUnavailableException {
         long mark = next.get();
         if (gated && mark - materialized >= maxBacklogSlots) {
             awaitFold();
         }
-        Segment c = current;
+        JournalSegment c = current;
         if ((c == null || c.index != mark >>> shift) && failure != null) {
             refuseWhileCreationFails(mark >>> shift); // before taking a slot that could not be written
         }
@@ -199,7 +172,7 @@ final class Journal {
     }
 
     private long publish(long seq, byte[] record) throws LedgerUnavailableException {
-        Segment segment;
+        JournalSegment segment;
         try {
             segment = segment(seq >>> shift);
         } catch (LedgerUnavailableException e) {
@@ -220,8 +193,8 @@ final class Journal {
         throw new LedgerUnavailableException("journal slot " + seq + " was given up before it was written");
     }
 
-    private Segment segment(long index) throws LedgerUnavailableException {
-        Segment segment = current;
+    private JournalSegment segment(long index) throws LedgerUnavailableException {
+        JournalSegment segment = current;
         if (segment != null && segment.index == index) {
             return segment;
         }
@@ -229,7 +202,7 @@ final class Journal {
         if (segment == null) {
             segment = create(index, true);
         }
-        Segment seen = current;
+        JournalSegment seen = current;
         if (seen == null || seen.index < index) {
             current = segment; // a benign race: any mapped segment is a correct answer for its own index
         }
@@ -255,7 +228,7 @@ final class Journal {
      * without end while SQLite is behind (locked, slow, or its disk full).
      */
     private void awaitFold() throws LedgerUnavailableException {
-        onBacklog.run();
+        wakeFold();
         long deadline = System.nanoTime() + backlogWaitNanos;
         synchronized (folded) {
             while (next.get() - materialized >= maxBacklogSlots && !closed) {
@@ -283,9 +256,9 @@ final class Journal {
         }
     }
 
-    private Segment create(long index, boolean rollover) throws LedgerUnavailableException {
+    private JournalSegment create(long index, boolean rollover) throws LedgerUnavailableException {
         synchronized (segmentLock) {
-            Segment existing = segments.get(index);
+            JournalSegment existing = segments.get(index);
             if (existing != null) {
                 return existing;
             }
@@ -299,10 +272,10 @@ final class Journal {
                 throw new LedgerUnavailableException("journal segment " + index + " of " + dbFile
                         + " is already folded in; the slot was given up before it was written");
             }
-            Path path = segmentPath(dbFile, index);
+            Path path = JournalSegment.path(dbFile, index);
             try {
                 checkDiskReserve(path);
-                Segment segment = map(index, path);
+                JournalSegment segment = JournalSegment.create(index, path, segmentBytes);
                 // Slots given up while it did not exist: void them before any writer can find it.
                 long first = index << shift;
                 for (long seq : givenUp.subSet(first, first + slotsPerSegment)) {
@@ -340,35 +313,9 @@ final class Journal {
         }
     }
 
-    private Segment map(long index, Path path) throws IOException {
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-        try {
-            // Real zeros, not a sparse file: a full disk fails here, not as SIGBUS on a store into the mapping.
-            long position = 0;
-            while (position < segmentBytes) {
-                ByteBuffer zeros = ZEROS.duplicate();
-                zeros.limit((int) Math.min(zeros.capacity(), segmentBytes - position));
-                position += channel.write(zeros, position);
-            }
-            // In both modes: a segment file is on disk, name included, before any of its slots is handed out, so
-            // recovery after a power cut never hands out a sequence number of a segment that existed (see
-            // Materializer.recover). Once per segment, usually on the materializer thread (prepareAhead).
-            channel.force(true);
-            try (FileChannel dir = FileChannel.open(path.getParent(), StandardOpenOption.READ)) {
-                dir.force(true);
-            }
-            return new Segment(index, path, channel, channel.map(FileChannel.MapMode.READ_WRITE, 0, segmentBytes));
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            Files.deleteIfExists(path);
-            throw e;
-        }
-    }
-
     /** Makes a reserved slot VOID unless it was published; {@code true} if it is VOID now. */
     boolean abandon(long seq) {
-        Segment segment = segments.get(seq >>> shift);
+        JournalSegment segment = segments.get(seq >>> shift);
         if (segment == null) {
             synchronized (segmentLock) {
                 segment = segments.get(seq >>> shift);
@@ -399,7 +346,7 @@ final class Journal {
      * not mapped is MISSING: folded in and deleted, or never created.
      */
     SlotState read(long seq, byte[] into) {
-        Segment segment = segments.get(seq >>> shift);
+        JournalSegment segment = segments.get(seq >>> shift);
         if (segment == null) {
             return SlotState.MISSING;
         }
@@ -422,11 +369,11 @@ final class Journal {
     }
 
     /** A slot no one will ever publish: its segment is frozen out, it was given up, or it is folded in. */
-    private boolean settled(long seq) {
+    boolean settled(long seq) {
         if (seq < materialized) {
             return true;
         }
-        Segment segment = segments.get(seq >>> shift);
+        JournalSegment segment = segments.get(seq >>> shift);
         if (segment == null) {
             return frozen || givenUp.contains(seq);
         }
@@ -448,79 +395,15 @@ final class Journal {
         return givenUp.contains(seq);
     }
 
-    // ---------------------------------------------------------------- group commit (POWER_CUT_SAFE)
-
     /**
-     * Returns once slot {@code seq} is on disk. Group commit, leader/follower: a caller whose slot is not yet durable
-     * becomes the syncer if no sync is running (it forces every slot reserved so far, after waiting for their
-     * writers to publish, then wakes everyone); otherwise it waits for the running sync to end and looks again.
-     * Followers must not queue on the sync lock itself: a covered follower would then wait behind the next sync,
-     * and the next leader would start before the followers' records were written, so each sync would cover only
-     * one or two charges (measured here: 1.5 charges per sync with 8 or 32 callers, against 4 and 16 this way).
-     *
-     * @throws LedgerUnavailableException by the deadline or on an I/O error; the record may still survive
+     * Forces slots {@code [from, upTo)} to disk (group commit); slots of a segment that is not mapped any more are
+     * folded in or void.
      */
-    void awaitDurable(long seq, long deadlineNanos) throws LedgerUnavailableException {
-        while (durableUpTo <= seq) {
-            if (System.nanoTime() - deadlineNanos > 0) {
-                throw new LedgerUnavailableException("ledger journal was not synced in time; the outcome is unknown");
-            }
-            if (syncLock.tryLock()) {
-                try {
-                    syncUpTo(seq, deadlineNanos);
-                } finally {
-                    syncLock.unlock();
-                    synchronized (syncDone) {
-                        syncDone.notifyAll();
-                    }
-                }
-            } else {
-                synchronized (syncDone) {
-                    if (durableUpTo <= seq && syncLock.isLocked()) {
-                        try {
-                            // Woken by the sync's end; the bound only guards against a missed wake-up.
-                            syncDone.wait(10);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new LedgerUnavailableException(
-                                    "interrupted waiting for the journal sync; the outcome is unknown");
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** Forces every slot reserved so far whose writer has published it (at least up to {@code seq}). */
-    private void syncUpTo(long seq, long deadlineNanos) throws LedgerUnavailableException {
-        while (durableUpTo <= seq) {
-            long from = durableUpTo;
-            long high = next.get();
-            long upTo = from;
-            // Wait for slots reserved before ours (or after) whose writers are still copying; stop at the first
-            // one that keeps us waiting beyond our own slot.
-            while (upTo < high) {
-                if (settled(upTo)) {
-                    upTo++;
-                } else if (upTo > seq) {
-                    break;
-                } else if (System.nanoTime() - deadlineNanos > 0) {
-                    throw new LedgerUnavailableException("journal slot " + upTo + " was not written in time; "
-                            + "the outcome is unknown");
-                } else {
-                    Thread.yield();
-                }
-            }
-            force(from, upTo);
-            durableUpTo = upTo;
-        }
-    }
-
-    private void force(long from, long upTo) throws LedgerUnavailableException {
+    void force(long from, long upTo) throws LedgerUnavailableException {
         try {
             for (long index = from >>> shift; from < upTo; index++) {
                 long end = Math.min(upTo, (index + 1) << shift);
-                Segment segment = segments.get(index);
+                JournalSegment segment = segments.get(index);
                 if (segment != null) { // a missing segment is folded in (SQLite is synced) or void
                     int offset = (int) (from & mask) * JournalRecord.SLOT;
                     segment.buffer.force(offset, (int) (end - from) * JournalRecord.SLOT);
@@ -547,13 +430,13 @@ final class Journal {
         }
         givenUp.headSet((checkpoint >>> shift) << shift).clear(); // their segments are refused (wholly folded in)
         long reservedSegment = next.get() >>> shift;
-        for (Segment segment : segments.values()) {
+        for (JournalSegment segment : segments.values()) {
             if (((segment.index + 1) << shift) <= checkpoint && segment.index < reservedSegment) {
                 synchronized (segmentLock) {
                     if (!segments.remove(segment.index, segment)) {
                         continue;
                     }
-                    closeQuietly(segment);
+                    segment.closeQuietly();
                     try {
                         Files.deleteIfExists(segment.path);
                     } catch (IOException e) {
@@ -595,8 +478,8 @@ final class Journal {
 
     /** Unmaps (by dropping the buffers) and closes every segment; deletes them if all is folded in. */
     void close(boolean delete) {
-        for (Segment segment : segments.values()) {
-            closeQuietly(segment);
+        for (JournalSegment segment : segments.values()) {
+            segment.closeQuietly();
             if (delete) {
                 try {
                     Files.deleteIfExists(segment.path);
@@ -607,13 +490,5 @@ final class Journal {
         }
         segments.clear();
         current = null;
-    }
-
-    private static void closeQuietly(Segment segment) {
-        try {
-            segment.channel.close();
-        } catch (IOException e) {
-            LOG.warn("Closing journal segment {} failed", segment.path, e);
-        }
     }
 }

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * Folds journal records into SQLite: per-charge rows, refunds, the scrip totals and the checkpoint, in one transaction
  * per pass, so a crash never applies a record twice. Runs on its own daemon thread every interval (or when a batch of
  * records waits), and synchronously for recovery at open, for {@code unsettled}/{@code markSettled}, and at close.
- * Every pass runs under the ledger's database lock.
+ * Every pass runs under the ledger's database lock. After each commit it records in the scrip and chain states what
+ * their rows hold now (the eviction rule compares with it) and takes the folded-in refunds out of
+ * {@link PendingRefunds}. Its background passes also evict idle states.
  *
  * <p>Checkpoint rule (live): the checkpoint advances over a contiguous run of slots that are VALID (folded in now) or
  * VOID, and stops at the first slot that is reserved but not yet published, unless that slot was already reserved
@@ -38,8 +40,15 @@ final class Materializer implements Runnable {
         DRAIN
     }
 
-    private final SqliteLedger ledger;
+    /** Logs its passes as the ledger did before this class took them over. */
+    private static final Logger LEDGER_LOG = LoggerFactory.getLogger(SqliteLedger.class);
+
+    private final LockedStore store;
     private final Journal journal;
+    private final StateMap<ScripState.Key, ScripState> scrips;
+    private final StateMap<ChainState.Key, ChainState> chains;
+    private final PendingRefunds refunds;
+    private final Entitlements entitlements;
     private final long intervalNanos;
     private final long abandonNanos;
     /** The next slot to fold in. Guarded by the database lock. */
@@ -48,11 +57,22 @@ final class Materializer implements Runnable {
     private final java.util.ArrayDeque<long[]> marks = new java.util.ArrayDeque<>();
     private long abandonBelow;
     private volatile boolean stopping;
-    private volatile Thread thread;
 
-    Materializer(SqliteLedger ledger, Journal journal, long intervalMillis, long abandonMillis) {
-        this.ledger = ledger;
+    /**
+     * @param scrips the scrip states, whose folded-in totals it records and which it evicts
+     * @param chains the chain states, likewise
+     * @param refunds the refunds in the journal, taken out as they are folded in
+     * @param entitlements told when the checkpoint moves
+     */
+    Materializer(LockedStore store, Journal journal, StateMap<ScripState.Key, ScripState> scrips,
+                 StateMap<ChainState.Key, ChainState> chains, PendingRefunds refunds, Entitlements entitlements,
+                 long intervalMillis, long abandonMillis) {
+        this.store = store;
         this.journal = journal;
+        this.scrips = scrips;
+        this.chains = chains;
+        this.refunds = refunds;
+        this.entitlements = entitlements;
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMillis);
         this.abandonNanos = TimeUnit.MILLISECONDS.toNanos(abandonMillis);
     }
@@ -61,14 +81,14 @@ final class Materializer implements Runnable {
 
     @Override
     public void run() {
-        thread = Thread.currentThread();
+        journal.foldBy(Thread.currentThread());
         while (!stopping) {
             LockSupport.parkNanos(this, intervalNanos);
             if (stopping) {
                 break;
             }
             try {
-                ledger.backgroundPass();
+                backgroundPass();
             } catch (RuntimeException e) {
                 LOG.error("Ledger materializer pass failed; retrying", e);
             }
@@ -76,16 +96,41 @@ final class Materializer implements Runnable {
         }
     }
 
-    void wake() {
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
-    }
-
     void stop() {
         stopping = true;
-        wake();
+        journal.wakeFold();
+    }
+
+    /** One background pass: fold in what is ready, then evict idle states. */
+    void backgroundPass() {
+        if (store.closed()) {
+            return;
+        }
+        store.lock();
+        try {
+            if (store.closed()) {
+                return;
+            }
+            LedgerStore db;
+            try {
+                db = store.store();
+            } catch (LedgerUnavailableException e) {
+                LEDGER_LOG.error("Ledger materializer cannot reach {}; retrying", store.file(), e);
+                return;
+            }
+            try {
+                catchUp(db, Mode.LIVE);
+            } catch (SQLException | RuntimeException e) {
+                LEDGER_LOG.error("Ledger materializer pass on {} failed; retrying", store.file(), e);
+                store.rollback(db);
+                return;
+            }
+            long now = System.currentTimeMillis();
+            scrips.evictIdle(now, refunds);
+            chains.evictIdle(now, refunds);
+        } finally {
+            store.unlock();
+        }
     }
 
     // ---------------------------------------------------------------- recovery
@@ -100,7 +145,7 @@ final class Materializer implements Runnable {
         checkpoint = db.metaLong(LedgerStore.META_CHECKPOINT);
         int storedSlots = (int) db.metaLong(LedgerStore.META_SEGMENT_SLOTS);
         db.commit();
-        TreeMap<Long, Path> files = Journal.listSegments(dbFile);
+        TreeMap<Long, Path> files = JournalSegment.list(dbFile);
         long next = checkpoint; // while folding: the slot after the last record folded in (an intermediate checkpoint)
         int recovered = 0;
         int skipped = 0;
@@ -137,10 +182,10 @@ final class Materializer implements Runnable {
         }
         // Never hand out a sequence number again, even one whose record a power cut lost (PROCESS_CRASH_SAFE keeps
         // acknowledged records only in the page cache). A segment file is on disk, name included, before any of its
-        // slots is handed out (Journal.map), so every slot ever handed out is below the end of the highest segment
-        // file present, or below the checkpoint (segments are deleted only when wholly below it; deleting them all,
-        // here and at close, waits for the checkpoint to be on disk). Raised only now: a checkpoint committed while
-        // still folding must not pass records not folded in yet.
+        // slots is handed out (JournalSegment.create), so every slot ever handed out is below the end of the highest
+        // segment file present, or below the checkpoint (segments are deleted only when wholly below it; deleting
+        // them all, here and at close, waits for the checkpoint to be on disk). Raised only now: a checkpoint
+        // committed while still folding must not pass records not folded in yet.
         if (!files.isEmpty()) {
             long last = files.lastKey();
             if (last >= ReceiptIds.SEQ_LIMIT / storedSlots) {
@@ -239,7 +284,7 @@ final class Materializer implements Runnable {
         apply(db, records, seq);
         checkpoint = seq;
         journal.materializedUpTo(seq);
-        ledger.checkpointed(seq);
+        entitlements.checkpointed(seq);
     }
 
     /** Applies records in slot order and moves the checkpoint to {@code newCheckpoint}, in one transaction. */
@@ -256,6 +301,24 @@ final class Materializer implements Runnable {
             db.insertCharge.clearBatch();
             throw e;
         }
-        ledger.materialized(fold.spentByScrip(), fold.chainTotals(), fold.refunded());
+        materialized(fold);
+    }
+
+    /** After a commit: the scrip rows' totals and the chain rows' heads now, and the refunds folded in. */
+    private void materialized(Fold fold) {
+        fold.spentByScrip().forEach((id, spent) -> {
+            ScripState state = scrips.byId(id);
+            if (state != null) {
+                state.materialized = spent;
+            }
+        });
+        fold.chainTotals().forEach((id, t) -> {
+            ChainState state = chains.byId(id);
+            if (state != null) {
+                state.materializedIndex = t.index;
+                state.materializedSpent = t.spent;
+            }
+        });
+        refunds.materialized(fold.refunded());
     }
 }

@@ -1,9 +1,6 @@
 package dev.tollgate.gateway.ledger;
 
 import java.sql.ResultSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -12,7 +9,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Refunds of a {@link SqliteLedger}: of scrip charges (the money goes back to the scrip), stream charges (the
  * entitlement is revoked too) and chain charges (the money goes back to the chain's credit). Refunds are rare and
- * serialized by one lock. Thread-safe.
+ * serialized by the lock of {@link PendingRefunds}. Thread-safe.
  */
 final class Refunds {
 
@@ -23,50 +20,36 @@ final class Refunds {
                         boolean refunded, long entitledUntilMillis) {
     }
 
-    private final SqliteLedger ledger;
+    private final LockedStore store;
     private final Journal journal;
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Charges whose REFUND record is appended but not yet folded into SQLite. */
-    private final Set<Long> inJournal = ConcurrentHashMap.newKeySet();
+    private final GroupCommit commit;
+    private final PendingRefunds pending;
+    private final ScripStates scrips;
+    private final ChainRows chains;
+    private final Entitlements entitlements;
+    private final long waitTimeoutNanos;
+    /** Tests only: runs right after a REFUND record is appended, with the refunded seq. */
+    volatile LongConsumer appendedHook;
 
-    Refunds(SqliteLedger ledger, Journal journal) {
-        this.ledger = ledger;
+    Refunds(LockedStore store, Journal journal, GroupCommit commit, PendingRefunds pending, ScripStates scrips,
+            ChainRows chains, Entitlements entitlements) {
+        this.store = store;
         this.journal = journal;
-    }
-
-    /** Whether a REFUND of the charge {@code seq} is in the journal, not folded in yet. */
-    boolean inJournal(long seq) {
-        return inJournal.contains(seq);
-    }
-
-    /** After a materializer commit: these charges' refunds are folded in. Database lock held. */
-    void materialized(List<Long> refunded) {
-        refunded.forEach(inJournal::remove);
-    }
-
-    /**
-     * Runs {@code action} only if no refund is in progress or waits in the journal (eviction). Not from within a
-     * refund (a chain refund loading its chain's state): the lock is reentrant, but that refund is in progress.
-     */
-    void whenQuiet(Runnable action) {
-        if (lock.isHeldByCurrentThread() || !lock.tryLock()) {
-            return;
-        }
-        try {
-            if (inJournal.isEmpty()) {
-                action.run();
-            }
-        } finally {
-            lock.unlock();
-        }
+        this.commit = commit;
+        this.pending = pending;
+        this.scrips = scrips;
+        this.chains = chains;
+        this.entitlements = entitlements;
+        this.waitTimeoutNanos = store.waitTimeoutNanos();
     }
 
     boolean refund(long seq, String receiptId) throws LedgerUnavailableException {
-        long deadline = System.nanoTime() + ledger.waitTimeoutNanos();
-        SqliteLedger.acquire(lock, ledger.waitTimeoutNanos(), "ledger refunds are busy");
+        long deadline = System.nanoTime() + waitTimeoutNanos;
+        ReentrantLock lock = pending.lock;
+        LockedStore.acquire(lock, waitTimeoutNanos, "ledger refunds are busy");
         try {
-            ledger.ensureOpen();
-            if (inJournal.contains(seq)) {
+            store.ensureOpen();
+            if (pending.inJournal(seq)) {
                 return false;
             }
             StoredCharge charge = find(seq);
@@ -77,23 +60,23 @@ final class Refunds {
                 return false;
             }
             if (charge.chain) {
-                ChainState state = ledger.chains().byId(charge.accountId);
+                ChainState state = chains.byId(charge.accountId);
                 long refundSeq = append(seq, charge);
                 awaitDurable(refundSeq, deadline);
                 state.giveBack(charge.amount);
                 return true;
             }
-            ScripState state = ledger.scripStates().byId(charge.accountId);
+            ScripState state = scrips.byId(charge.accountId);
             Entitlements.Key key = charge.entitledUntilMillis == 0 ? null
-                    : ledger.entitlements().keyOf(charge.accountId, charge.resourceId);
+                    : entitlements.keyOf(charge.accountId, charge.resourceId);
             ReentrantLock stripe = null;
             if (key != null) {
                 // Held while the entitlement is revoked, so no lookup of it can put it back meanwhile.
-                stripe = ledger.entitlements().stripe(key);
-                SqliteLedger.acquire(stripe, ledger.waitTimeoutNanos(), "ledger entitlements are busy");
+                stripe = entitlements.stripe(key);
+                LockedStore.acquire(stripe, waitTimeoutNanos, "ledger entitlements are busy");
             }
             try {
-                if (key != null && !ledger.entitlements().mayRefund(key, seq)) {
+                if (key != null && !entitlements.mayRefund(key, seq)) {
                     LOG.info("Kept charge {}: another request already passed on the stream entitlement it bought",
                             receiptId);
                     return false;
@@ -103,12 +86,12 @@ final class Refunds {
                     refundSeq = append(seq, charge);
                 } catch (LedgerUnavailableException | RuntimeException e) {
                     if (key != null) {
-                        ledger.entitlements().keep(key, seq); // the charge stands, and so does its entitlement
+                        entitlements.keep(key, seq); // the charge stands, and so does its entitlement
                     }
                     throw e;
                 }
                 if (key != null) {
-                    ledger.entitlements().revoke(key, seq);
+                    entitlements.revoke(key, seq);
                 }
                 awaitDurable(refundSeq, deadline);
             } finally {
@@ -124,9 +107,7 @@ final class Refunds {
     }
 
     private long append(long seq, StoredCharge charge) throws LedgerUnavailableException {
-        // Into the set before the record exists: the materializer removes the seq when it folds the record in, which
-        // may happen as soon as the append publishes it. Added after, it would stay forever and block eviction.
-        inJournal.add(seq);
+        pending.appending(seq); // before the record exists (see there)
         long refundSeq;
         try {
             // Not gated by the backlog: a refund returns money, and there is at most one per charge in flight.
@@ -134,10 +115,10 @@ final class Refunds {
                     charge.accountId, charge.amount, charge.resourceId, charge.createdMillis, seq,
                     System.currentTimeMillis());
         } catch (LedgerUnavailableException | RuntimeException e) {
-            inJournal.remove(seq); // not written: no REFUND record of it will ever be folded in
+            pending.notAppended(seq); // not written: no REFUND record of it will ever be folded in
             throw e;
         }
-        LongConsumer hook = ledger.refundAppendedHook;
+        LongConsumer hook = appendedHook;
         if (hook != null) {
             hook.accept(seq);
         }
@@ -145,15 +126,15 @@ final class Refunds {
     }
 
     private void awaitDurable(long refundSeq, long deadline) throws LedgerUnavailableException {
-        if (ledger.sync()) {
+        if (commit.sync()) {
             // Durable before the money can be charged again: a later charge's record never survives without it.
-            journal.awaitDurable(refundSeq, deadline);
+            commit.awaitDurable(refundSeq, deadline);
         }
     }
 
     /** The charge in SQLite, else in the journal (not folded in yet); {@code null} if neither has it. */
     StoredCharge find(long seq) throws LedgerUnavailableException {
-        return ledger.withDb("ledger read failed", db -> {
+        return store.withDb("ledger read failed", db -> {
             db.selectCharge.setLong(1, seq);
             StoredCharge found = null;
             try (ResultSet rs = db.selectCharge.executeQuery()) {

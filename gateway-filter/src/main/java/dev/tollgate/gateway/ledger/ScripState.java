@@ -65,7 +65,7 @@ final class ScripState extends StateMap.State<ScripState.Key> {
         return spent != RETIRED && spent == materialized && compareAndSetSpent(spent, RETIRED);
     }
 
-    /** Adds {@code delta} to a state that cannot be retired meanwhile (see the eviction rule in SqliteLedger). */
+    /** Adds {@code delta} to a state that cannot be retired meanwhile (see the eviction rule, docs/LEDGER.md). */
     void addSpent(long delta) {
         SPENT.getAndAdd(this, delta);
     }

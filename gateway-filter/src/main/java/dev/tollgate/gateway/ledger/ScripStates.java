@@ -3,42 +3,114 @@ package dev.tollgate.gateway.ledger;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The in-memory states of the scrip a {@link SqliteLedger} has seen: loaded from (or first inserted into) the
- * {@code scrip} table on a miss, and evicted only once all their records are folded in. Thread-safe.
+ * Scrip charges and the in-memory states of the scrip a {@link SqliteLedger} has seen: a charge is decided by
+ * compare-and-set on the scrip's state and made durable by its CHARGE record; a state is loaded from (or first
+ * inserted into) the {@code scrip} table on a miss. States are evicted by the materializer, only once all their
+ * records are folded in. Thread-safe.
  */
 final class ScripStates {
 
     private static final Logger LOG = LoggerFactory.getLogger(ScripStates.class);
 
-    private final SqliteLedger ledger;
+    private final LockedStore store;
+    private final Journal journal;
+    private final GroupCommit commit;
+    private final Resources resources;
+    private final ReceiptIds receipts;
     private final StateMap<ScripState.Key, ScripState> states;
 
-    ScripStates(SqliteLedger ledger, int capacity) {
-        this.ledger = ledger;
-        this.states = new StateMap<>(capacity);
+    ScripStates(LockedStore store, Journal journal, GroupCommit commit, Resources resources, ReceiptIds receipts,
+                StateMap<ScripState.Key, ScripState> states) {
+        this.store = store;
+        this.journal = journal;
+        this.commit = commit;
+        this.resources = resources;
+        this.receipts = receipts;
+        this.states = states;
     }
 
-    /** The cached state, possibly RETIRED, or {@code null}. */
-    ScripState get(ScripState.Key key) {
-        return states.get(key);
-    }
-
-    void forget(ScripState state) {
-        states.forget(state);
-    }
-
+    /** How many scrip states are in memory. */
     int size() {
         return states.size();
     }
 
-    static void checkBudget(ScripState state, ScripAccount scrip) {
+    /**
+     * Reserves the amount on the scrip's state by compare-and-set and appends its CHARGE record, which entitles its
+     * buyer to the resource until {@code entitledUntilMillis} unless that is 0. {@code published}, if given, gets
+     * the record's seq once it is published, before the wait for durability.
+     *
+     * <p>Nothing is written for a charge that is refused: a first-seen scrip's row is inserted only if its budget
+     * could cover the amount, and a resource's row only once the amount is reserved, so the {@code resources} table
+     * grows only with charges (docs/LEDGER.md, "Bounds").
+     */
+    ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, long entitledUntilMillis,
+                        LongConsumer published) throws LedgerUnavailableException {
+        ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
+        ScripState state = states.get(key);
+        if (state == null) {
+            // A scrip that cannot pay even from its whole budget is looked up, never recorded.
+            state = load(key, scrip, amountMicros <= scrip.budgetMicros());
+            if (state == null) {
+                return new ChargeResult.Insufficient(scrip.budgetMicros());
+            }
+        }
+        checkBudget(state, scrip);
+        long spent;
+        while (true) {
+            spent = state.spent();
+            if (spent == ScripState.RETIRED) {
+                state = load(key, scrip, true); // evicted meanwhile
+                continue;
+            }
+            long remaining = state.budget - spent;
+            if (amountMicros > remaining) {
+                return new ChargeResult.Insufficient(remaining);
+            }
+            if (state.compareAndSetSpent(spent, spent + amountMicros)) {
+                break;
+            }
+        }
+        long seq;
+        try {
+            seq = journal.append(true, JournalRecord.CHARGE, state.id, amountMicros, resources.id(resource),
+                    System.currentTimeMillis(), 0, entitledUntilMillis);
+        } catch (LedgerUnavailableException e) {
+            state.addSpent(-amountMicros); // nothing was written: give the budget back
+            throw e;
+        }
+        if (published != null) {
+            published.accept(seq);
+        }
+        commit.acknowledge(seq);
+        return new ChargeResult.Charged(receipts.format(seq), amountMicros, state.budget - spent - amountMicros);
+    }
+
+    /** {@link Ledger#remaining}: the presented budget for a scrip with no row (nothing is inserted). */
+    long remaining(ScripAccount scrip) throws LedgerUnavailableException {
+        ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
+        while (true) {
+            ScripState state = states.get(key);
+            if (state == null) {
+                state = load(key, scrip, false);
+                if (state == null) {
+                    return scrip.budgetMicros();
+                }
+            }
+            long spent = state.spent();
+            if (spent != ScripState.RETIRED) {
+                checkBudget(state, scrip);
+                return state.budget - spent;
+            }
+            states.forget(state);
+        }
+    }
+
+    private static void checkBudget(ScripState state, ScripAccount scrip) {
         if (state.budget != scrip.budgetMicros() && !state.budgetMismatchLogged) {
             state.budgetMismatchLogged = true;
             LOG.warn("Scrip {} / {} presented with budget {} but {} is recorded; using the recorded budget",
@@ -51,7 +123,7 @@ final class ScripStates {
      * record can refer to it); {@code null} if it has no row and {@code insert} is false.
      */
     ScripState load(ScripState.Key key, ScripAccount scrip, boolean insert) throws LedgerUnavailableException {
-        return ledger.withDb("ledger write failed", db -> {
+        return store.withDb("ledger write failed", db -> {
             ScripState state = states.get(key);
             if (state != null && state.spent() != ScripState.RETIRED) {
                 return state;
@@ -78,7 +150,7 @@ final class ScripStates {
      * first (it has a row or a state: nothing changes) or finds the row this inserts, whose budget is 0.
      */
     boolean closeUnused(ScripState.Key key, ScripAccount scrip) throws LedgerUnavailableException {
-        return ledger.withDb("ledger write failed", db -> {
+        return store.withDb("ledger write failed", db -> {
             if (states.get(key) != null) {
                 return false;
             }
@@ -121,7 +193,7 @@ final class ScripStates {
         if (state != null && state.spent() != ScripState.RETIRED) {
             return state;
         }
-        return ledger.withDb("ledger read failed", db -> {
+        return store.withDb("ledger read failed", db -> {
             db.selectScripById.setLong(1, id);
             ScripState.Key key;
             try (ResultSet rs = db.selectScripById.executeQuery()) {
@@ -140,72 +212,5 @@ final class ScripStates {
             states.put(loaded);
             return loaded;
         });
-    }
-
-    /** After a materializer commit: the scrip rows' totals now. Database lock held. */
-    void materialized(Map<Long, Long> spentByScrip) {
-        spentByScrip.forEach((id, spent) -> {
-            ScripState state = states.byId(id);
-            if (state != null) {
-                state.materialized = spent;
-            }
-        });
-    }
-
-    /**
-     * Evicts states over the capacity, and states of scrip expired a while ago, but only states all of whose records
-     * are folded in ({@link ScripState#retireIfFolded}). Database lock held.
-     */
-    void evictIdle(long nowMillis, Refunds refunds) {
-        states.evictIdle(nowMillis, refunds);
-    }
-
-    /** Scrip with charges not yet settled, oldest first, from SQLite after folding in. Database lock held. */
-    static List<ScripTotal> unsettled(LedgerStore db, int limit) throws SQLException {
-        db.selectUnsettled.setInt(1, limit);
-        List<ScripTotal> rows = new ArrayList<>();
-        try (ResultSet rs = db.selectUnsettled.executeQuery()) {
-            while (rs.next()) {
-                rows.add(new ScripTotal(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
-            }
-        }
-        db.commit();
-        return List.copyOf(rows);
-    }
-
-    /**
-     * Raises a scrip's settled amount (never lowers it), from SQLite after folding in. Database lock held.
-     *
-     * @return why it was refused, or {@code null}
-     */
-    static String markSettled(LedgerStore db, String issuer, String jti, long settledMicros) throws SQLException {
-        db.selectScripByKey.setString(1, issuer);
-        db.selectScripByKey.setString(2, jti);
-        long id = -1;
-        long spent = 0;
-        long settled = 0;
-        try (ResultSet rs = db.selectScripByKey.executeQuery()) {
-            if (rs.next()) {
-                id = rs.getLong(1);
-                spent = rs.getLong(3);
-                settled = rs.getLong(4);
-            }
-        }
-        String refused = null;
-        if (id < 0) {
-            if (settledMicros != 0) {
-                refused = "no charges recorded on scrip " + jti;
-            }
-        } else if (settledMicros > settled) { // amounts never go backwards
-            if (settledMicros > spent) {
-                refused = "settled amount " + settledMicros + " exceeds the " + spent + " charged on scrip " + jti;
-            } else {
-                db.updateSettled.setLong(1, settledMicros);
-                db.updateSettled.setLong(2, id);
-                db.updateSettled.executeUpdate();
-            }
-        }
-        db.commit();
-        return refused;
     }
 }

@@ -1,7 +1,5 @@
 package dev.tollgate.gateway.ledger;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -9,17 +7,14 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.List;
 import java.time.Instant;
-import java.util.Map;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,9 +29,14 @@ import org.slf4j.LoggerFactory;
  * for a group {@code msync} covering it. SQLite is touched on the charge path only the first time a scrip or a
  * resource is seen.
  *
- * <p>The work is split by concern: {@link ScripStates} (per-scrip state and eviction), {@link Refunds},
- * {@link Entitlements} (streams: the entitlement is the CHARGE record that bought it), {@link Chains} (PayWord:
- * ADVANCE records move a chain's head) and {@link VoidQueue} (the outbox of online voids). This class owns the lifecycle, the database lock and the plain charge.
+ * <p>This class checks arguments, owns the lifecycle and wires collaborators that never call back into it. Calls
+ * flow one way, from here down (docs/LEDGER.md, "Code"): {@link VoidQueue} (the outbox of online voids),
+ * {@link Refunds}, {@link Chains} and {@link ChainRows} (PayWord: ADVANCE records move a chain's head),
+ * {@link Settlement}, {@link Materializer} (the fold into SQLite, which also evicts idle states),
+ * {@link Entitlements} (streams: the entitlement is the CHARGE record that bought it), {@link ScripStates} (the plain
+ * charge and the scrip states), {@link Resources}, {@link GroupCommit}, {@link Journal} and {@link LockedStore}
+ * (the database lock and connection); each uses only those after it. The scrip and chain {@link StateMap}s and
+ * {@link PendingRefunds} are data they share.
  *
  * <p>Failures fail closed with {@link LedgerUnavailableException}. A charge whose record was never written is undone;
  * one whose record was written but whose durability could not be confirmed keeps its budget reserved (the buyer may
@@ -50,7 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class SqliteLedger implements Ledger {
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteLedger.class);
-    private static final long DEFAULT_WAIT_MILLIS = 10_000;
     private static final long CLOSE_GRACE_MILLIS = 200;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -108,119 +107,56 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    /** Knobs tests turn; production uses {@link #DEFAULTS} with the {@link Limits} it is given. */
-    record Tuning(int segmentBytes, long materializeIntervalMillis, int materializeBatch, long abandonMillis,
-                  int stateCapacity, int resourceCapacity, long waitTimeoutMillis, int busyTimeoutMillis,
-                  long maxBacklogSlots, long backlogWaitMillis, long diskReserveBytes) {
-        static final Tuning DEFAULTS = new Tuning(16 << 20, 200, 4096, 5_000, 65_536, 65_536, DEFAULT_WAIT_MILLIS,
-                2_000, Limits.DEFAULTS.maxBacklogBytes() / JournalRecord.SLOT, 250, Limits.DEFAULTS.diskReserveBytes());
-
-        Tuning {
-            if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096 || materializeIntervalMillis < 1
-                    || Integer.bitCount(materializeBatch) != 1 || abandonMillis < 1 || stateCapacity < 1
-                    || resourceCapacity < 1 || waitTimeoutMillis < 1 || busyTimeoutMillis < 0
-                    || maxBacklogSlots < 1 || backlogWaitMillis < 0 || diskReserveBytes < 0) {
-                throw new IllegalArgumentException("invalid tuning " + this);
-            }
-        }
-
-        Tuning withLimits(Limits limits) {
-            return withBacklog(limits.maxBacklogBytes() / JournalRecord.SLOT, backlogWaitMillis,
-                    limits.diskReserveBytes());
-        }
-
-        Tuning withWaitTimeoutMillis(long millis) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, millis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
-        }
-
-        Tuning withBusyTimeoutMillis(int millis) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, millis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
-        }
-
-        Tuning withSegmentBytes(int bytes) {
-            return new Tuning(bytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
-                    diskReserveBytes);
-        }
-
-        Tuning withMaterializeIntervalMillis(long millis) {
-            return new Tuning(segmentBytes, millis, materializeBatch, abandonMillis, stateCapacity, resourceCapacity,
-                    waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis, diskReserveBytes);
-        }
-
-        Tuning withMaterializeBatch(int records) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, records, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
-                    diskReserveBytes);
-        }
-
-        Tuning withAbandonMillis(long millis) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, millis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
-                    diskReserveBytes);
-        }
-
-        Tuning withStateCapacity(int states) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, states,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxBacklogSlots, backlogWaitMillis,
-                    diskReserveBytes);
-        }
-
-        /** Any bounds, also below those {@link Limits} accepts (tests with tiny segments). */
-        Tuning withBacklog(long maxSlots, long waitMillis, long reserveBytes) {
-            return new Tuning(segmentBytes, materializeIntervalMillis, materializeBatch, abandonMillis, stateCapacity,
-                    resourceCapacity, waitTimeoutMillis, busyTimeoutMillis, maxSlots, waitMillis, reserveBytes);
-        }
-    }
-
     private final Path file;
     private final Durability durability;
-    private final Tuning tuning;
-    private final boolean sync;
-    private final long waitTimeoutNanos;
-    private final int batchMask;
     private final FileChannel lockChannel;
     private final FileLock fileLock;
+    /** Set when {@link #close} begins; shared with {@link #store}. */
+    private final AtomicBoolean closing = new AtomicBoolean();
     private final Journal journal;
+    private final GroupCommit commit;
+    private final LockedStore store;
+    private final ReceiptIds receipts;
+    private final ScripStates scrips;
+    private final Entitlements entitlements;
     private final Materializer materializer;
     private final Thread materializerThread;
-    /** Guards the connection and every SQLite access; held by each materializer pass. */
-    private final ReentrantLock dbLock = new ReentrantLock();
-    private LedgerStore store;
-    private ReceiptIds receipts;
-    private final ScripStates states;
-    private final Refunds refunds;
-    private final Entitlements entitlements;
+    private final ChainRows chainRows;
     private final Chains chains;
+    private final Refunds refunds;
     private final VoidQueue voids;
-    private final Cache<String, Integer> resources;
-    /** Tests only: runs in {@link #refund} right after the REFUND record is appended, with the refunded seq. */
-    volatile LongConsumer refundAppendedHook;
-    private final AtomicBoolean closing = new AtomicBoolean();
-    private volatile boolean closed;
+    private final Settlement settlement;
 
-    private SqliteLedger(Path file, Durability durability, Tuning tuning, FileChannel lockChannel, FileLock fileLock) {
+    private SqliteLedger(Path file, Durability durability, LedgerTuning tuning, FileChannel lockChannel,
+                         FileLock fileLock, LedgerStore opened, String databaseId) {
         this.file = file;
         this.durability = durability;
-        this.tuning = tuning;
-        this.sync = durability == Durability.POWER_CUT_SAFE;
-        this.waitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(tuning.waitTimeoutMillis());
-        this.batchMask = tuning.materializeBatch() - 1;
         this.lockChannel = lockChannel;
         this.fileLock = fileLock;
+        long waitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(tuning.waitTimeoutMillis());
         this.journal = new Journal(file, tuning.segmentBytes(), tuning.maxBacklogSlots(), tuning.backlogWaitMillis(),
-                tuning.diskReserveBytes(), this::wakeMaterializer);
-        this.materializer = new Materializer(this, journal, tuning.materializeIntervalMillis(), tuning.abandonMillis());
+                tuning.diskReserveBytes());
+        this.commit = new GroupCommit(journal, durability == Durability.POWER_CUT_SAFE, waitTimeoutNanos,
+                tuning.materializeBatch());
+        this.store = new LockedStore(file, durability, tuning.busyTimeoutMillis(), journal.slotsPerSegment(),
+                waitTimeoutNanos, closing, opened);
+        this.receipts = new ReceiptIds(databaseId);
+        StateMap<ScripState.Key, ScripState> scripStates = new StateMap<>(tuning.stateCapacity());
+        StateMap<ChainState.Key, ChainState> chainStates = new StateMap<>(tuning.stateCapacity());
+        PendingRefunds pending = new PendingRefunds();
+        Resources resources = new Resources(store, tuning.resourceCapacity());
+        this.scrips = new ScripStates(store, journal, commit, resources, receipts, scripStates);
+        this.entitlements = new Entitlements(store, journal, scrips, resources, receipts, pending,
+                tuning.stateCapacity());
+        this.materializer = new Materializer(store, journal, scripStates, chainStates, pending, entitlements,
+                tuning.materializeIntervalMillis(), tuning.abandonMillis());
         this.materializerThread = new Thread(materializer, "tollgate-ledger-materializer-" + INSTANCES.incrementAndGet());
         materializerThread.setDaemon(true);
-        this.resources = Caffeine.newBuilder().maximumSize(tuning.resourceCapacity()).executor(Runnable::run).build();
-        this.states = new ScripStates(this, tuning.stateCapacity());
-        this.refunds = new Refunds(this, journal);
-        this.entitlements = new Entitlements(this, journal, tuning.stateCapacity());
-        this.chains = new Chains(this, journal, tuning.stateCapacity());
-        this.voids = new VoidQueue(this, refunds);
+        this.chainRows = new ChainRows(store, chainStates, materializer, pending);
+        this.chains = new Chains(journal, commit, resources, receipts, chainStates, chainRows, waitTimeoutNanos);
+        this.refunds = new Refunds(store, journal, commit, pending, scrips, chainRows, entitlements);
+        this.voids = new VoidQueue(store, refunds, pending, receipts);
+        this.settlement = new Settlement(store, materializer);
     }
 
     /** Opens (or creates) the ledger at {@code databaseFile} with {@link Durability#POWER_CUT_SAFE}. */
@@ -246,15 +182,16 @@ public final class SqliteLedger implements Ledger {
      */
     public static SqliteLedger open(Path databaseFile, Durability durability, Limits limits) {
         Objects.requireNonNull(limits, "limits cannot be null.");
-        return open(databaseFile, durability, Tuning.DEFAULTS.withLimits(limits));
+        return open(databaseFile, durability, LedgerTuning.DEFAULTS.withLimits(limits));
     }
 
-    static SqliteLedger open(Path databaseFile, Durability durability, Tuning tuning) {
+    static SqliteLedger open(Path databaseFile, Durability durability, LedgerTuning tuning) {
         Objects.requireNonNull(databaseFile, "databaseFile cannot be null.");
         Objects.requireNonNull(durability, "durability cannot be null.");
         Objects.requireNonNull(tuning, "tuning cannot be null.");
         Path file = databaseFile.toAbsolutePath().normalize();
         FileChannel lockChannel = null;
+        LedgerStore opened = null;
         SqliteLedger ledger = null;
         try {
             Path parent = file.getParent();
@@ -273,13 +210,18 @@ public final class SqliteLedger implements Ledger {
                 throw new IllegalStateException("the ledger at " + file + " is already open (in this or another "
                         + "process)");
             }
-            ledger = new SqliteLedger(file, durability, tuning, lockChannel, lock);
-            ledger.start();
+            opened = LedgerStore.open(file, durability, tuning.busyTimeoutMillis(),
+                    tuning.segmentBytes() / JournalRecord.SLOT);
+            ledger = new SqliteLedger(file, durability, tuning, lockChannel, lock, opened,
+                    opened.metaText(LedgerStore.META_DB_ID));
+            ledger.start(opened);
             LOG.info("Ledger opened at {} ({})", file, durability);
             return ledger;
         } catch (IOException | SQLException | RuntimeException e) {
-            if (ledger != null && ledger.store != null) {
+            if (ledger != null) {
                 ledger.store.close();
+            } else if (opened != null) {
+                opened.close();
             }
             if (lockChannel != null) {
                 try {
@@ -295,15 +237,14 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
-    private void start() throws SQLException, IOException {
-        dbLock.lock();
+    private void start(LedgerStore opened) throws SQLException, IOException {
+        store.lock();
         try {
-            store = LedgerStore.open(file, durability, tuning.busyTimeoutMillis(), journal.slotsPerSegment());
-            receipts = new ReceiptIds(store.metaText(LedgerStore.META_DB_ID));
-            long next = materializer.recover(store, file, journal.slotsPerSegment());
+            long next = materializer.recover(opened, file, journal.slotsPerSegment());
             journal.start(next);
+            commit.start(next);
         } finally {
-            dbLock.unlock();
+            store.unlock();
         }
         materializerThread.start();
     }
@@ -319,119 +260,7 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
         }
         ensureOpen();
-        return chargeScrip(scrip, amountMicros, resource, 0, null);
-    }
-
-    /**
-     * Reserves the amount on the scrip's state by compare-and-set and appends its CHARGE record, which entitles its
-     * buyer to the resource until {@code entitledUntilMillis} unless that is 0. {@code published}, if given, gets
-     * the record's seq once it is published, before the wait for durability.
-     *
-     * <p>Nothing is written for a charge that is refused: a first-seen scrip's row is inserted only if its budget
-     * could cover the amount, and a resource's row only once the amount is reserved, so the {@code resources} table
-     * grows only with charges (docs/LEDGER.md, "Bounds").
-     */
-    ChargeResult chargeScrip(ScripAccount scrip, long amountMicros, String resource, long entitledUntilMillis,
-                             LongConsumer published) throws LedgerUnavailableException {
-        ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
-        ScripState state = states.get(key);
-        if (state == null) {
-            // A scrip that cannot pay even from its whole budget is looked up, never recorded.
-            state = states.load(key, scrip, amountMicros <= scrip.budgetMicros());
-            if (state == null) {
-                return new ChargeResult.Insufficient(scrip.budgetMicros());
-            }
-        }
-        ScripStates.checkBudget(state, scrip);
-        long spent;
-        while (true) {
-            spent = state.spent();
-            if (spent == ScripState.RETIRED) {
-                state = states.load(key, scrip, true); // evicted meanwhile
-                continue;
-            }
-            long remaining = state.budget - spent;
-            if (amountMicros > remaining) {
-                return new ChargeResult.Insufficient(remaining);
-            }
-            if (state.compareAndSetSpent(spent, spent + amountMicros)) {
-                break;
-            }
-        }
-        long seq;
-        try {
-            seq = journal.append(true, JournalRecord.CHARGE, state.id, amountMicros, resourceId(resource),
-                    System.currentTimeMillis(), 0, entitledUntilMillis);
-        } catch (LedgerUnavailableException e) {
-            state.addSpent(-amountMicros); // nothing was written: give the budget back
-            throw e;
-        }
-        if (published != null) {
-            published.accept(seq);
-        }
-        appended(seq);
-        return new ChargeResult.Charged(receipts.format(seq), amountMicros, state.budget - spent - amountMicros);
-    }
-
-    /** After a charge's record is published: wakes the materializer for a full batch, waits for durability. */
-    void appended(long seq) throws LedgerUnavailableException {
-        if ((seq & batchMask) == 0) {
-            materializer.wake();
-        }
-        if (sync) {
-            journal.awaitDurable(seq, System.nanoTime() + waitTimeoutNanos);
-        }
-    }
-
-    /**
-     * The row id of a resource, inserting its row on first sight. Call it only for a charge whose amount is reserved:
-     * a refused request must not grow the table.
-     */
-    int resourceId(String resource) throws LedgerUnavailableException {
-        Integer cached = resources.getIfPresent(resource);
-        if (cached != null) {
-            return cached;
-        }
-        return withDb("ledger write failed", db -> {
-            Integer known = knownResourceId(db, resource);
-            db.commit(); // end the read: a write started from a read fails at once if SQLite is busy
-            if (known != null) {
-                return known;
-            }
-            db.insertResource.setString(1, resource);
-            db.insertResource.executeUpdate();
-            db.selectResource.setString(1, resource);
-            Integer id = null;
-            try (ResultSet rs = db.selectResource.executeQuery()) {
-                if (rs.next()) {
-                    id = rs.getInt(1);
-                }
-            }
-            db.commit();
-            if (id == null) {
-                throw new SQLException("resource row vanished after its insert");
-            }
-            resources.put(resource, id);
-            return id;
-        });
-    }
-
-    /**
-     * The row id of a resource if it has a row, else {@code null}; never inserts (lookups before a charge). Database
-     * lock held.
-     */
-    Integer knownResourceId(LedgerStore db, String resource) throws SQLException {
-        Integer id = resources.getIfPresent(resource);
-        if (id == null) {
-            db.selectResource.setString(1, resource);
-            try (ResultSet rs = db.selectResource.executeQuery()) {
-                if (rs.next()) {
-                    id = rs.getInt(1);
-                    resources.put(resource, id);
-                }
-            }
-        }
-        return id;
+        return scrips.charge(scrip, amountMicros, resource, 0, null);
     }
 
     // ---------------------------------------------------------------- refund
@@ -457,29 +286,14 @@ public final class SqliteLedger implements Ledger {
     public long remaining(ScripAccount scrip) throws LedgerUnavailableException {
         Objects.requireNonNull(scrip, "scrip cannot be null.");
         ensureOpen();
-        ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
-        while (true) {
-            ScripState state = states.get(key);
-            if (state == null) {
-                state = states.load(key, scrip, false);
-                if (state == null) {
-                    return scrip.budgetMicros();
-                }
-            }
-            long spent = state.spent();
-            if (spent != ScripState.RETIRED) {
-                ScripStates.checkBudget(state, scrip);
-                return state.budget - spent;
-            }
-            states.forget(state);
-        }
+        return scrips.remaining(scrip);
     }
 
     @Override
     public boolean closeUnused(ScripAccount scrip) throws LedgerUnavailableException {
         Objects.requireNonNull(scrip, "scrip cannot be null.");
         ensureOpen();
-        return states.closeUnused(new ScripState.Key(scrip.issuer(), scrip.jti()), scrip);
+        return scrips.closeUnused(new ScripState.Key(scrip.issuer(), scrip.jti()), scrip);
     }
 
     @Override
@@ -488,10 +302,7 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("limit must not be negative: " + limit);
         }
         ensureOpen();
-        return withDb("ledger read failed", db -> {
-            materializer.catchUp(db, Materializer.Mode.LIVE);
-            return ScripStates.unsettled(db, limit);
-        });
+        return settlement.unsettled(limit);
     }
 
     @Override
@@ -502,13 +313,7 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("settled amount must not be negative: " + settledMicros);
         }
         ensureOpen();
-        String rejected = withDb("ledger write failed", db -> {
-            materializer.catchUp(db, Materializer.Mode.LIVE);
-            return ScripStates.markSettled(db, issuer, jti, settledMicros);
-        });
-        if (rejected != null) {
-            throw new IllegalArgumentException(rejected);
-        }
+        settlement.markSettled(issuer, jti, settledMicros);
     }
 
     @Override
@@ -517,7 +322,7 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("recentLimit must be 0 to 1000: " + recentLimit);
         }
         ensureOpen();
-        return withDb("ledger read failed", db -> {
+        return store.withDb("ledger read failed", db -> {
             materializer.catchUp(db, Materializer.Mode.LIVE);
             return SalesQueries.read(db, receipts, recentLimit);
         });
@@ -568,7 +373,7 @@ public final class SqliteLedger implements Ledger {
     @Override
     public Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException {
         ensureOpen();
-        return chains.commitment(issuer, commitmentId);
+        return chainRows.commitment(issuer, commitmentId);
     }
 
     @Override
@@ -577,10 +382,7 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("limit must not be negative: " + limit);
         }
         ensureOpen();
-        return withDb("ledger read failed", db -> {
-            materializer.catchUp(db, Materializer.Mode.LIVE);
-            return Chains.unsettled(db, limit);
-        });
+        return settlement.unsettledChains(limit);
     }
 
     @Override
@@ -593,13 +395,7 @@ public final class SqliteLedger implements Ledger {
                     + ", " + settledIndex);
         }
         ensureOpen();
-        String rejected = withDb("ledger write failed", db -> {
-            materializer.catchUp(db, Materializer.Mode.LIVE);
-            return Chains.markSettled(db, issuer, commitmentId, settledMicros, settledIndex);
-        });
-        if (rejected != null) {
-            throw new IllegalArgumentException(rejected);
-        }
+        settlement.markChainSettled(issuer, commitmentId, settledMicros, settledIndex);
     }
 
     // ---------------------------------------------------------------- online voids
@@ -617,7 +413,7 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("limit must not be negative: " + limit);
         }
         ensureOpen();
-        return withDb("ledger read failed", db -> {
+        return store.withDb("ledger read failed", db -> {
             materializer.catchUp(db, Materializer.Mode.LIVE);
             return voids.pending(db, limit);
         });
@@ -631,73 +427,32 @@ public final class SqliteLedger implements Ledger {
         if (seq < 0) {
             return;
         }
-        withDb("ledger write failed", db -> {
+        store.withDb("ledger write failed", db -> {
             VoidQueue.confirmed(db, seq);
             return null;
         });
     }
 
-    // ---------------------------------------------------------------- materializer hooks
+    // ---------------------------------------------------------------- tests
 
-    /** One background pass: fold in what is ready, then evict idle states. */
+    /** One materializer pass on the caller's thread: fold in what is ready, then evict idle states (tests). */
     void backgroundPass() {
-        if (closed) {
-            return;
-        }
-        dbLock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            LedgerStore db;
-            try {
-                db = store();
-            } catch (LedgerUnavailableException e) {
-                LOG.error("Ledger materializer cannot reach {}; retrying", file, e);
-                return;
-            }
-            try {
-                materializer.catchUp(db, Materializer.Mode.LIVE);
-            } catch (SQLException | RuntimeException e) {
-                LOG.error("Ledger materializer pass on {} failed; retrying", file, e);
-                rollback(db);
-                return;
-            }
-            long now = System.currentTimeMillis();
-            states.evictIdle(now, refunds);
-            chains.evictIdle(now, refunds);
-        } finally {
-            dbLock.unlock();
-        }
-    }
-
-    /**
-     * After a materializer commit: the scrip rows' totals and the chain rows' heads now, and the refunds folded in.
-     * Database lock held.
-     */
-    void materialized(Map<Long, Long> spentByScrip, Map<Long, Fold.ChainTotals> chainTotals, List<Long> refunded) {
-        states.materialized(spentByScrip);
-        chains.materialized(chainTotals);
-        refunds.materialized(refunded);
-    }
-
-    private void wakeMaterializer() {
-        materializer.wake();
-    }
-
-    /** Folds in everything ready now, on the caller's thread. Database lock held. */
-    void foldIn(LedgerStore db) throws SQLException {
-        materializer.catchUp(db, Materializer.Mode.LIVE);
-    }
-
-    /** After a live materializer pass: everything below {@code checkpoint} is folded in. Database lock held. */
-    void checkpointed(long checkpoint) {
-        entitlements.checkpointed(checkpoint);
+        materializer.backgroundPass();
     }
 
     /** How many scrip states are in memory (tests). */
     int cachedStates() {
-        return states.size();
+        return scrips.size();
+    }
+
+    /** How many chain states are in memory (tests). */
+    int cachedChains() {
+        return chains.size();
+    }
+
+    /** Rows read from SQLite to decide whether new chains may be recorded (tests). */
+    long certificateRowsRead() {
+        return chainRows.certificateRowsRead.sum();
     }
 
     /** The journal's reservation mark: how many slots were ever handed out (tests). */
@@ -715,105 +470,16 @@ public final class SqliteLedger implements Ledger {
         journal.reservedHook = hook;
     }
 
-    ScripStates scripStates() {
-        return states;
-    }
-
-    Refunds refunds() {
-        return refunds;
-    }
-
-    Entitlements entitlements() {
-        return entitlements;
-    }
-
-    Chains chains() {
-        return chains;
-    }
-
-    boolean sync() {
-        return sync;
-    }
-
-    long waitTimeoutNanos() {
-        return waitTimeoutNanos;
-    }
-
-    String receiptId(long seq) {
-        return receipts.format(seq);
-    }
-
-    long receiptSeq(String receiptId) {
-        return receipts.parse(receiptId);
+    /** Tests only: {@code hook} runs in {@link #refund} right after the REFUND record is appended, with its seq. */
+    void onRefundAppended(LongConsumer hook) {
+        refunds.appendedHook = hook;
     }
 
     // ---------------------------------------------------------------- plumbing
 
-    void ensureOpen() throws LedgerUnavailableException {
+    private void ensureOpen() throws LedgerUnavailableException {
         if (closing.get()) {
             throw new LedgerUnavailableException("ledger at " + file + " is closed");
-        }
-    }
-
-    /** SQLite work under the database lock; a failure rolls back and becomes {@code LedgerUnavailableException}. */
-    interface DbWork<T> {
-        T run(LedgerStore db) throws SQLException, LedgerUnavailableException;
-    }
-
-    <T> T withDb(String failure, DbWork<T> work) throws LedgerUnavailableException {
-        lockDb();
-        try {
-            LedgerStore db = store();
-            try {
-                return work.run(db);
-            } catch (SQLException | RuntimeException e) {
-                rollback(db);
-                throw new LedgerUnavailableException(failure + ": " + e.getMessage(), e);
-            }
-        } finally {
-            dbLock.unlock();
-        }
-    }
-
-    /** Takes {@code lock} within the wait timeout, else fails closed with {@code busy}. */
-    static void acquire(ReentrantLock lock, long timeoutNanos, String busy) throws LedgerUnavailableException {
-        try {
-            if (!lock.tryLock(timeoutNanos, TimeUnit.NANOSECONDS)) {
-                throw new LedgerUnavailableException(busy);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LedgerUnavailableException("interrupted waiting for the ledger");
-        }
-    }
-
-    private void lockDb() throws LedgerUnavailableException {
-        acquire(dbLock, waitTimeoutNanos, "ledger database stayed busy");
-        if (closed) {
-            dbLock.unlock();
-            throw new LedgerUnavailableException("ledger at " + file + " is closed");
-        }
-    }
-
-    /** The connection, reopened after a failed rollback. Database lock held. */
-    private LedgerStore store() throws LedgerUnavailableException {
-        if (store == null) {
-            try {
-                store = LedgerStore.open(file, durability, tuning.busyTimeoutMillis(), journal.slotsPerSegment());
-                LOG.info("Ledger {} reconnected", file);
-            } catch (SQLException e) {
-                throw new LedgerUnavailableException("cannot reopen the ledger database: " + e.getMessage(), e);
-            }
-        }
-        return store;
-    }
-
-    private void rollback(LedgerStore db) {
-        if (!db.rollbackQuietly()) {
-            db.close();
-            if (store == db) {
-                store = null;
-            }
         }
     }
 
@@ -828,15 +494,15 @@ public final class SqliteLedger implements Ledger {
         journal.beginClose(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_GRACE_MILLIS));
         materializer.stop();
         try {
-            materializerThread.join(TimeUnit.NANOSECONDS.toMillis(waitTimeoutNanos));
+            materializerThread.join(TimeUnit.NANOSECONDS.toMillis(store.waitTimeoutNanos()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        dbLock.lock();
+        store.lock();
         try {
             boolean drained = false;
             try {
-                LedgerStore db = store();
+                LedgerStore db = store.store();
                 try {
                     materializer.catchUp(db, Materializer.Mode.DRAIN);
                     // The checkpoint must be on disk before the journal goes: it is then the only bound on the
@@ -844,20 +510,16 @@ public final class SqliteLedger implements Ledger {
                     db.commitDurably();
                     drained = true;
                 } catch (SQLException | RuntimeException e) {
-                    rollback(db);
+                    store.rollback(db);
                     throw e;
                 }
             } catch (LedgerUnavailableException | SQLException | RuntimeException e) {
                 LOG.error("Ledger at {} could not fold its journal in at close; it will at the next open", file, e);
             }
             journal.close(drained);
-            if (store != null) {
-                store.close();
-                store = null;
-            }
-            closed = true;
+            store.close();
         } finally {
-            dbLock.unlock();
+            store.unlock();
         }
         try {
             fileLock.release();

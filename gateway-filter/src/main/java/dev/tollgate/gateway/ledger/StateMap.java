@@ -73,7 +73,7 @@ final class StateMap<K, S extends StateMap.State<K>> {
      * In a materializer pass: evicts states over the capacity (down to 90% of it), and states expired a minute ago.
      * Database lock held.
      */
-    void evictIdle(long nowMillis, Refunds refunds) {
+    void evictIdle(long nowMillis, PendingRefunds refunds) {
         boolean over = byKey.size() > capacity;
         boolean sweep = nowMillis >= nextExpirySweepMillis;
         if (!over && !sweep) {
@@ -88,7 +88,7 @@ final class StateMap<K, S extends StateMap.State<K>> {
     }
 
     /** Before one more state is added to a full map: evicts down to 90% of the capacity. Database lock held. */
-    void makeRoom(Refunds refunds) {
+    void makeRoom(PendingRefunds refunds) {
         refunds.whenQuiet(() -> evict(System.currentTimeMillis(), capacity - 1 - capacity / 10));
     }
 

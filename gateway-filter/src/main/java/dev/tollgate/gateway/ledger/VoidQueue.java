@@ -7,29 +7,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The outbox of online voids of a {@link SqliteLedger} (schema version 5): one {@code online_voids} row per charge
- * whose void the broker has not confirmed yet. Rare (an online charge whose content failed, or whose broker answer
- * was lost), so each call takes the database lock and prepares its statement. Thread-safe.
+ * The outbox of online voids of a {@link SqliteLedger} (schema version 5, in {@link LedgerSchema}): one
+ * {@code online_voids} row per charge whose void the broker has not confirmed yet. Rare (an online charge whose
+ * content failed, or whose broker answer was lost), so each call takes the database lock and prepares its
+ * statement. Thread-safe.
  */
 final class VoidQueue {
 
-    /** Version 5: the outbox. A row names its charge by seq and repeats its scrip and amount (it may be unfolded). */
-    static final String[] SCHEMA_V5 = {
-        """
-        CREATE TABLE online_voids (
-            seq       INTEGER PRIMARY KEY,
-            scrip_id  INTEGER NOT NULL,
-            amount    INTEGER NOT NULL CHECK (amount >= 0),
-            queued_at INTEGER NOT NULL
-        )""",
-    };
-
-    private final SqliteLedger ledger;
+    private final LockedStore store;
     private final Refunds refunds;
+    private final PendingRefunds pendingRefunds;
+    private final ReceiptIds receipts;
 
-    VoidQueue(SqliteLedger ledger, Refunds refunds) {
-        this.ledger = ledger;
+    VoidQueue(LockedStore store, Refunds refunds, PendingRefunds pendingRefunds, ReceiptIds receipts) {
+        this.store = store;
         this.refunds = refunds;
+        this.pendingRefunds = pendingRefunds;
+        this.receipts = receipts;
     }
 
     void queue(long seq, String receiptId) throws LedgerUnavailableException {
@@ -40,7 +34,7 @@ final class VoidQueue {
         if (charge.chain()) {
             throw new IllegalArgumentException("receipt " + receiptId + " is a PayWord charge, never an online one");
         }
-        ledger.withDb("ledger write failed", db -> {
+        store.withDb("ledger write failed", db -> {
             try (PreparedStatement ps = db.connection.prepareStatement("INSERT OR IGNORE INTO online_voids "
                     + "(seq, scrip_id, amount, queued_at) VALUES (?, ?, ?, ?)")) {
                 ps.setLong(1, seq);
@@ -64,9 +58,9 @@ final class VoidQueue {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long seq = rs.getLong(1);
-                    pending.add(new PendingVoid(ledger.receiptId(seq), rs.getString(2), rs.getString(3),
+                    pending.add(new PendingVoid(receipts.format(seq), rs.getString(2), rs.getString(3),
                             rs.getLong(4), Instant.ofEpochMilli(rs.getLong(5)),
-                            rs.getBoolean(6) || refunds.inJournal(seq)));
+                            rs.getBoolean(6) || pendingRefunds.inJournal(seq)));
                 }
             }
         }

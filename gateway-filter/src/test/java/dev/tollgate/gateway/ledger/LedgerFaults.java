@@ -14,7 +14,7 @@ public final class LedgerFaults {
      */
     public static SqliteLedger open(Path file) {
         return SqliteLedger.open(file, SqliteLedger.Durability.PROCESS_CRASH_SAFE,
-                SqliteLedger.Tuning.DEFAULTS.withAbandonMillis(50));
+                LedgerTuning.DEFAULTS.withAbandonMillis(50));
     }
 
     /** The next journal append (a charge, refund or chain advance) fails, as on an I/O error; later ones work. */

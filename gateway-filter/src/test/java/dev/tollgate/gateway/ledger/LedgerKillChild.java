@@ -61,7 +61,7 @@ public final class LedgerKillChild {
     public static void main(String[] args) throws Exception {
         Path file = Path.of(args[0]);
         SqliteLedger.Durability durability = SqliteLedger.Durability.valueOf(args[1]);
-        SqliteLedger.Tuning tuning = SqliteLedger.Tuning.DEFAULTS;
+        LedgerTuning tuning = LedgerTuning.DEFAULTS;
         if (args.length > 2) {
             tuning = tuning.withMaterializeIntervalMillis(Long.parseLong(args[2]))
                     .withMaterializeBatch(Integer.parseInt(args[3]))

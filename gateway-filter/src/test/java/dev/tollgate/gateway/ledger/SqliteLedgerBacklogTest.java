@@ -55,7 +55,7 @@ final class SqliteLedgerBacklogTest {
     @Test
     void aStalledFoldStopsChargesAtTheBacklogBoundAndTheyResumeOnceItCatchesUp() throws Exception {
         ScripAccount scrip = scrip("busy", 1_000_000);
-        SqliteLedger.Tuning tuning = SqliteLedger.Tuning.DEFAULTS.withSegmentBytes(SEGMENT_BYTES)
+        LedgerTuning tuning = LedgerTuning.DEFAULTS.withSegmentBytes(SEGMENT_BYTES)
                 .withMaterializeIntervalMillis(20).withBusyTimeoutMillis(20).withBacklog(BACKLOG, 50, 0);
         List<String> receipts = new ArrayList<>();
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
@@ -75,7 +75,7 @@ final class SqliteLedgerBacklogTest {
 
                 assertThat(refused).hasMessageContaining("not yet folded");
                 assertThat(receipts).hasSize(1 + BACKLOG);
-                assertThat(Journal.listSegments(file()).size()).isLessThanOrEqualTo(BACKLOG * 64 / SEGMENT_BYTES + 2);
+                assertThat(JournalSegment.list(file()).size()).isLessThanOrEqualTo(BACKLOG * 64 / SEGMENT_BYTES + 2);
                 assertThatThrownBy(() -> ledger.charge(scrip, 1, "/x")).isInstanceOf(LedgerUnavailableException.class);
                 // A refund still returns the money: it is not held back by the backlog.
                 assertThat(ledger.refund(receipts.get(1))).isTrue();
@@ -95,7 +95,7 @@ final class SqliteLedgerBacklogTest {
     @Test
     void aWriterStalledBeforeItsSegmentExistsDoesNotHoldTheFoldBackAndFailsWhenItResumes() throws Exception {
         ScripAccount scrip = scrip("stall", 1_000);
-        SqliteLedger.Tuning tuning = SqliteLedger.Tuning.DEFAULTS.withSegmentBytes(SEGMENT_BYTES)
+        LedgerTuning tuning = LedgerTuning.DEFAULTS.withSegmentBytes(SEGMENT_BYTES)
                 .withMaterializeIntervalMillis(600_000).withMaterializeBatch(1 << 30).withAbandonMillis(1);
         LedgerFixtures.Stall stall = null;
         ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -142,7 +142,7 @@ final class SqliteLedgerBacklogTest {
     void noSegmentIsCreatedThatWouldEatTheDiskReserveAndChargesResumeOnceThereIsRoom() throws Exception {
         ScripAccount scrip = scrip("full", 1_000_000);
         long reserve = 1 << 20;
-        SqliteLedger.Tuning tuning = SqliteLedger.Tuning.DEFAULTS.withSegmentBytes(SEGMENT_BYTES)
+        LedgerTuning tuning = LedgerTuning.DEFAULTS.withSegmentBytes(SEGMENT_BYTES)
                 .withMaterializeIntervalMillis(600_000).withMaterializeBatch(1 << 30)
                 .withBacklog(1 << 20, 50, reserve);
         AtomicLong usable = new AtomicLong(1L << 30);

@@ -65,7 +65,7 @@ final class SqliteLedgerChainBoundsTest {
                 assertThat(staleHead).isEqualTo(new ChargeResult.HeadMoved(new ChainHead(0, chain.root(), 0, 0)));
             }
 
-            assertThat(ledger.chains().size()).isZero();
+            assertThat(ledger.cachedChains()).isZero();
             assertThat(ledger.journalMark()).isEqualTo(mark);
             assertThat(ledger.commitment(ISSUER, "free-0")).isEmpty();
             assertThat(ledger.unsettledChains(10)).isEmpty();
@@ -83,14 +83,14 @@ final class SqliteLedgerChainBoundsTest {
     @Test
     void recordingAChainReadsAFewRowsHoweverManyChainsItsCertificateHas() throws Exception {
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE)) {
-            long readBefore = ledger.chains().certificateRowsRead.sum();
+            long readBefore = ledger.certificateRowsRead();
             for (int i = 0; i < 2_000; i++) {
                 ChainAccount chain = chain("c" + i, "cert-1", 1_000_000, i, 10);
                 assertThat(ledger.chargeChain(chain, ledger.chainHead(chain), 1, w(1), UNIT, "/live/1"))
                         .isInstanceOf(ChargeResult.Charged.class);
             }
             // One row (the certificate's total) per chain, where a scan would read every chain already recorded.
-            assertThat(ledger.chains().certificateRowsRead.sum() - readBefore).isLessThanOrEqualTo(2_000);
+            assertThat(ledger.certificateRowsRead() - readBefore).isLessThanOrEqualTo(2_000);
         }
         try (Connection c = LedgerFixtures.connect(file()); Statement st = c.createStatement()) {
             for (String sql : List.of(LedgerStore.SELECT_CERTIFICATE_ROOT, LedgerStore.SELECT_CERTIFICATE_JTI,
@@ -110,14 +110,14 @@ final class SqliteLedgerChainBoundsTest {
     @Test
     void chainStatesStayWithinTheirCapacityWhileTenThousandChainsArePaid() throws Exception {
         int capacity = 100;
-        SqliteLedger.Tuning tuning = SqliteLedger.Tuning.DEFAULTS.withStateCapacity(capacity);
+        LedgerTuning tuning = LedgerTuning.DEFAULTS.withStateCapacity(capacity);
         String receipt;
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
             for (int i = 0; i < 10_000; i++) {
                 ChainAccount chain = chain("c" + i, "cert-" + i, 1_000, i, 100);
                 assertThat(ledger.chargeChain(chain, ledger.chainHead(chain), 1, w(1), UNIT, "/live/1"))
                         .isInstanceOf(ChargeResult.Charged.class);
-                assertThat(ledger.chains().size()).isLessThanOrEqualTo(capacity);
+                assertThat(ledger.cachedChains()).isLessThanOrEqualTo(capacity);
             }
 
             // The first chain's state was evicted long ago: it comes back from its row, head and credit intact.
@@ -144,7 +144,7 @@ final class SqliteLedgerChainBoundsTest {
             }
             assertThat(ledger.refund(receipt)).isTrue();
             assertThat(ledger.chainHead(first)).isEqualTo(new ChainHead(3, w(3), 30, 10));
-            assertThat(ledger.chains().size()).isLessThanOrEqualTo(capacity);
+            assertThat(ledger.cachedChains()).isLessThanOrEqualTo(capacity);
         }
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
             assertThat(ledger.chainHead(chain("c0", "cert-0", 1_000, 0, 100)))

@@ -28,7 +28,7 @@ final class SqliteLedgerFailureTest {
     void aClosedLedgerRefusesEveryOperationPromptly() throws Exception {
         // A wait timeout far beyond the test's bound: refusing must not mean waiting for it.
         SqliteLedger ledger = SqliteLedger.open(dir.resolve("ledger.db"), SqliteLedger.Durability.POWER_CUT_SAFE,
-                SqliteLedger.Tuning.DEFAULTS.withWaitTimeoutMillis(600_000));
+                LedgerTuning.DEFAULTS.withWaitTimeoutMillis(600_000));
         ledger.charge(scrip("a", 10), 1, "/x");
         ledger.close();
         ledger.close();
@@ -50,7 +50,7 @@ final class SqliteLedgerFailureTest {
         ScripAccount known = scrip("known", 100);
         ScripAccount fresh = scrip("fresh", 100);
         try (SqliteLedger ledger = SqliteLedger.open(file, SqliteLedger.Durability.POWER_CUT_SAFE,
-                SqliteLedger.Tuning.DEFAULTS.withBusyTimeoutMillis(50).withMaterializeIntervalMillis(20))) {
+                LedgerTuning.DEFAULTS.withBusyTimeoutMillis(50).withMaterializeIntervalMillis(20))) {
             assertThat(ledger.charge(known, 10, "/x")).isInstanceOf(ChargeResult.Charged.class);
 
             try (Connection lock = LedgerFixtures.connect(file)) {
@@ -104,7 +104,7 @@ final class SqliteLedgerFailureTest {
         ScripAccount second = scrip("slow-2", 100);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (SqliteLedger ledger = SqliteLedger.open(file, SqliteLedger.Durability.POWER_CUT_SAFE,
-                SqliteLedger.Tuning.DEFAULTS.withWaitTimeoutMillis(300).withBusyTimeoutMillis(20_000))) {
+                LedgerTuning.DEFAULTS.withWaitTimeoutMillis(300).withBusyTimeoutMillis(20_000))) {
             ledger.charge(scrip("warm", 100), 1, "/x");
             Future<ChargeResult> blocked;
             try (Connection lock = LedgerFixtures.connect(file)) {
@@ -141,7 +141,7 @@ final class SqliteLedgerFailureTest {
     void aJournalRolloverThatCannotCreateItsSegmentFailsClosedUntilItCanAndLosesNothing() throws Exception {
         Path file = dir.resolve("ledger.db");
         ScripAccount scrip = scrip("roll", 1_000);
-        SqliteLedger.Tuning tiny = SqliteLedger.Tuning.DEFAULTS.withSegmentBytes(4096) // 64 slots
+        LedgerTuning tiny = LedgerTuning.DEFAULTS.withSegmentBytes(4096) // 64 slots
                 .withMaterializeIntervalMillis(600_000).withMaterializeBatch(1 << 30);
         // Deterministic I/O failure even as root: a directory where segment 1 must be created.
         Files.createDirectories(dir.resolve("ledger.db.journal-1"));

@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 final class SqliteLedgerJournalTest {
 
-    private static final SqliteLedger.Tuning NO_BACKGROUND = SqliteLedger.Tuning.DEFAULTS
+    private static final LedgerTuning NO_BACKGROUND = LedgerTuning.DEFAULTS
             .withMaterializeIntervalMillis(600_000).withMaterializeBatch(1 << 30);
 
     @TempDir
@@ -74,11 +74,11 @@ final class SqliteLedgerJournalTest {
         put(journal, JournalRecord.CHARGE, c + 3, scripId, 30, 0, 0);
         put(journal, JournalRecord.REFUND, c + 4, scripId, 30, c + 3, 1_700_000_000_123L);
         put(journal, JournalRecord.CHARGE, c + 5, scripId, 40, 0, 0);
-        Files.write(Journal.segmentPath(file(), 0), journal);
+        Files.write(JournalSegment.path(file(), 0), journal);
 
         ReceiptIds ids = new ReceiptIds(databaseId);
         try (SqliteLedger ledger = SqliteLedger.open(file())) {
-            assertThat(Journal.listSegments(file())).isEmpty(); // folded in before open returned
+            assertThat(JournalSegment.list(file())).isEmpty(); // folded in before open returned
             assertThat(ledger.remaining(scrip)).isEqualTo(1_000 - 100 - 10 - 40);
             assertThat(ledger.refund(ids.format(c + 3))).isFalse();
             assertThatThrownBy(() -> ledger.refund(ids.format(c + 1))).isInstanceOf(IllegalArgumentException.class);
@@ -115,7 +115,7 @@ final class SqliteLedgerJournalTest {
     @ParameterizedTest
     @EnumSource(SqliteLedger.Durability.class)
     void concurrentChargesAcrossManyTinySegmentsLoseNothing(SqliteLedger.Durability durability) throws Exception {
-        SqliteLedger.Tuning tiny = SqliteLedger.Tuning.DEFAULTS.withSegmentBytes(4096) // 64 slots a segment
+        LedgerTuning tiny = LedgerTuning.DEFAULTS.withSegmentBytes(4096) // 64 slots a segment
                 .withMaterializeIntervalMillis(5).withMaterializeBatch(64);
         int threads = 8;
         int perThread = 1_500;
@@ -145,7 +145,7 @@ final class SqliteLedgerJournalTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(Journal.listSegments(file())).isEmpty();
+        assertThat(JournalSegment.list(file())).isEmpty();
         Map<String, LedgerFixtures.StoredCharge> stored = LedgerFixtures.charges(file());
         assertThat(stored).hasSize(threads * perThread);
         for (ChargeResult.Charged c : acknowledged.values()) {
@@ -203,7 +203,7 @@ final class SqliteLedgerJournalTest {
     @Test
     void theJournalIsFoldedInWhileTheLedgerRunsAndDeletedAtClose() throws Exception {
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE,
-                SqliteLedger.Tuning.DEFAULTS.withMaterializeIntervalMillis(10))) {
+                LedgerTuning.DEFAULTS.withMaterializeIntervalMillis(10))) {
             for (int i = 0; i < 50; i++) {
                 ledger.charge(scrip("bg", 1_000), 2, "/bg");
             }
@@ -213,14 +213,14 @@ final class SqliteLedgerJournalTest {
             }
             assertThat(LedgerFixtures.charges(file())).hasSize(50);
             assertThat(LedgerFixtures.stored(file(), "bg").spent()).isEqualTo(100);
-            assertThat(Journal.listSegments(file())).hasSize(1); // the segment being filled
+            assertThat(JournalSegment.list(file())).hasSize(1); // the segment being filled
         }
-        assertThat(Journal.listSegments(file())).isEmpty();
+        assertThat(JournalSegment.list(file())).isEmpty();
     }
 
     @Test
     void evictedScripStatesComeBackFromSqliteWithEveryChargeAndRefund() throws Exception {
-        SqliteLedger.Tuning small = SqliteLedger.Tuning.DEFAULTS.withStateCapacity(4).withMaterializeIntervalMillis(5);
+        LedgerTuning small = LedgerTuning.DEFAULTS.withStateCapacity(4).withMaterializeIntervalMillis(5);
         int scripCount = 40;
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, small)) {
             for (int round = 0; round < 3; round++) {
@@ -249,20 +249,20 @@ final class SqliteLedgerJournalTest {
 
     @Test
     void aRefundFoldedInBeforeRefundReturnsDoesNotDisableEvictionForever() throws Exception {
-        SqliteLedger.Tuning tuning = NO_BACKGROUND.withStateCapacity(1);
+        LedgerTuning tuning = NO_BACKGROUND.withStateCapacity(1);
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
             String receipt = ((ChargeResult.Charged) ledger.charge(scrip("rf-a", 100), 10, "/r")).receiptId();
             ledger.charge(scrip("rf-b", 100), 10, "/r");
             // A materializer pass folds the REFUND record in as soon as it is published, before refund() goes on.
-            ledger.refundAppendedHook = seq -> {
+            ledger.onRefundAppended(seq -> {
                 try {
                     ledger.unsettled(1);
                 } catch (LedgerUnavailableException e) {
                     throw new IllegalStateException(e);
                 }
-            };
+            });
             assertThat(ledger.refund(receipt)).isTrue();
-            ledger.refundAppendedHook = null;
+            ledger.onRefundAppended(null);
             assertThat(LedgerFixtures.charges(file()).get(receipt).refunded()).isTrue(); // folded in by the hook
 
             ledger.backgroundPass(); // 2 states over a capacity of 1, all folded in: one is evicted
@@ -277,9 +277,9 @@ final class SqliteLedgerJournalTest {
 
     @Test
     void aWriterStalledUntilItsSegmentIsFoldedInAndDeletedFailsInsteadOfRecreatingIt() throws Exception {
-        SqliteLedger.Tuning tuning = NO_BACKGROUND.withSegmentBytes(4096).withAbandonMillis(1); // 64 slots a segment
+        LedgerTuning tuning = NO_BACKGROUND.withSegmentBytes(4096).withAbandonMillis(1); // 64 slots a segment
         ScripAccount scrip = scrip("stall", 1_000);
-        Path segment0 = Journal.segmentPath(file(), 0);
+        Path segment0 = JournalSegment.path(file(), 0);
         LedgerFixtures.Stall stall = null;
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
@@ -317,7 +317,7 @@ final class SqliteLedgerJournalTest {
 
     @Test
     void receiptIdsLostInAPowerCutAreNotHandedOutAgain() throws Exception {
-        SqliteLedger.Tuning tuning = NO_BACKGROUND.withSegmentBytes(4096) // 64 slots a segment
+        LedgerTuning tuning = NO_BACKGROUND.withSegmentBytes(4096) // 64 slots a segment
                 .withBusyTimeoutMillis(50);
         ScripAccount scrip = scrip("cut", 10_000);
         Path crashed = Files.createDirectories(dir.resolve("crashed"));
@@ -344,9 +344,9 @@ final class SqliteLedgerJournalTest {
             lock.createStatement().execute("ROLLBACK");
         }
         Path copy = crashed.resolve("ledger.db");
-        assertThat(Journal.listSegments(copy)).containsOnlyKeys(0L, 1L);
+        assertThat(JournalSegment.list(copy)).containsOnlyKeys(0L, 1L);
         // The cut lost the last 10 acknowledged records (they were only in the page cache): zeros in slots 90..99.
-        try (FileChannel channel = FileChannel.open(Journal.segmentPath(copy, 1), StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(JournalSegment.path(copy, 1), StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.allocate(10 * JournalRecord.SLOT), (long) (90 - 64) * JournalRecord.SLOT);
         }
 

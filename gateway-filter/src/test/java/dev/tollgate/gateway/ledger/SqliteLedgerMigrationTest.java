@@ -148,7 +148,7 @@ final class SqliteLedgerMigrationTest {
         }
         try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-                assertThat(rs.getInt(1)).isEqualTo(LedgerStore.SCHEMA_VERSION);
+                assertThat(rs.getInt(1)).isEqualTo(LedgerSchema.SCHEMA_VERSION);
             }
         }
         assertThat(LedgerFixtures.charges(file))
@@ -241,7 +241,7 @@ final class SqliteLedgerMigrationTest {
         }
         try (Connection c = LedgerFixtures.connect(file); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
-                assertThat(rs.getInt(1)).isEqualTo(LedgerStore.SCHEMA_VERSION);
+                assertThat(rs.getInt(1)).isEqualTo(LedgerSchema.SCHEMA_VERSION);
             }
             try (ResultSet rs = st.executeQuery("SELECT settled, settled_index FROM chains ORDER BY id")) {
                 assertThat(rs.next()).isTrue();

@@ -219,7 +219,7 @@ final class SqliteLedgerStreamTest {
     @Test
     void entitlementsOutOfTheCacheAndNotYetFoldedInAreStillHonoured() throws Exception {
         // A cache of one entitlement and a materializer that never runs: lookups go to the unfolded journal.
-        SqliteLedger.Tuning tuning = SqliteLedger.Tuning.DEFAULTS.withStateCapacity(1)
+        LedgerTuning tuning = LedgerTuning.DEFAULTS.withStateCapacity(1)
                 .withMaterializeIntervalMillis(600_000).withMaterializeBatch(1 << 20);
         List<String> receipts = new ArrayList<>();
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {

@@ -218,7 +218,7 @@ final class SqliteLedgerTest {
         assertThat(Files.exists(file())).isTrue();
         try (Connection c = LedgerFixtures.connect(file())) {
             try (ResultSet rs = c.createStatement().executeQuery("PRAGMA user_version")) {
-                assertThat(rs.getInt(1)).isEqualTo(LedgerStore.SCHEMA_VERSION);
+                assertThat(rs.getInt(1)).isEqualTo(LedgerSchema.SCHEMA_VERSION);
             }
             try (ResultSet rs = c.createStatement().executeQuery("PRAGMA journal_mode")) {
                 assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
@@ -230,7 +230,7 @@ final class SqliteLedgerTest {
     void aDatabaseFromANewerVersionIsRefused() throws Exception {
         SqliteLedger.open(file()).close();
         try (Connection c = LedgerFixtures.connect(file())) {
-            c.createStatement().execute("PRAGMA user_version = " + (LedgerStore.SCHEMA_VERSION + 1));
+            c.createStatement().execute("PRAGMA user_version = " + (LedgerSchema.SCHEMA_VERSION + 1));
         }
 
         assertThatThrownBy(() -> SqliteLedger.open(file()))

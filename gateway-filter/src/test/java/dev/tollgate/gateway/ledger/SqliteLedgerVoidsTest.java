@@ -70,7 +70,7 @@ final class SqliteLedgerVoidsTest {
 
     @Test
     void aChargeStillOnlyInTheJournalCanBeQueuedAndShowsItsRefund() throws Exception {
-        SqliteLedger.Tuning unfolded = SqliteLedger.Tuning.DEFAULTS.withMaterializeIntervalMillis(3_600_000)
+        LedgerTuning unfolded = LedgerTuning.DEFAULTS.withMaterializeIntervalMillis(3_600_000)
                 .withMaterializeBatch(1 << 30);
         try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE, unfolded)) {
             String a = charge(ledger, "s", 100);
