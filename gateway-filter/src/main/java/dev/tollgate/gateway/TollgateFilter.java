@@ -265,16 +265,9 @@ public final class TollgateFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
-        Credential.Verified paid;
+        Credential read;
         try {
-            Credential read = reader.fromRequest(request, current, credentials);
-            // --- PayWord hook (PROTOCOL.md section 8): PayWordPayments checks, charges and forwards it.
-            if (read instanceof Credential.PayWordPayment payWord) {
-                payWords.serve(request, response, chain, current, rule, payWord, path);
-                return;
-            }
-            // --- end PayWord hook
-            paid = (Credential.Verified) read;
+            read = reader.fromRequest(request, current, credentials);
         } catch (PaymentException e) {
             Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
             return;
@@ -285,7 +278,12 @@ public final class TollgateFilter implements Filter {
             Answers.unreadablePayment(request, response, current, rule, path, e);
             return;
         }
-        scrip.serve(request, response, chain, current, rule, paid, path);
+        // Each payment scheme checks, charges and forwards (or answers) on its own; what the app throws passes up.
+        if (read instanceof Credential.PayWordPayment payWord) {
+            payWords.serve(request, response, chain, current, rule, payWord, path); // PROTOCOL.md section 8
+        } else {
+            scrip.serve(request, response, chain, current, rule, (Credential.Verified) read, path);
+        }
     }
 
     /**

@@ -11,11 +11,15 @@ import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PayWordChain;
 import dev.tollgate.protocol.PaymentHeaders;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +54,9 @@ final class PayWordPaymentTest {
             "    schemes: [scrip, payword]",
             "  - match: /articles/**",
             "    price: 0.05",
+            "  - match: /throws/**",
+            "    price: 0.01",
+            "    schemes: [scrip, payword]",
             "");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,7 +68,14 @@ final class PayWordPaymentTest {
 
     @BeforeEach
     void start() throws Exception {
-        gateway = new GatewayHarness(dir).writeConfig(RULES).start();
+        gateway = new GatewayHarness(dir).serve("/throws/*", () -> new ServletHolder(new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void doGet(HttpServletRequest request, HttpServletResponse response) {
+                throw new IllegalStateException("the app failed");
+            }
+        })).writeConfig(RULES).start();
         buyer = new PayWordBuyer(gateway.broker); // 100 words of 1 cent, limit 1 USD
     }
 
@@ -267,6 +281,16 @@ final class PayWordPaymentTest {
 
         assertThat(missing.getStatus()).isEqualTo(404);
         assertThat(receipt(missing).get("extra").get("refunded").asBoolean()).isTrue();
+        assertThat(head().spentMicros()).isZero();
+        assertThat(pay("/videos/1", buyer.payById(1)).getStatus()).isEqualTo(200);
+    }
+
+    /** What the app throws on a PayWord-paid request reaches the container, after the price went back to the chain. */
+    @Test
+    void anAppThatThrowsOnAPayWordPaymentFailsAsTheContainerSaysAndReturnsThePrice() throws Exception {
+        HttpTester.Response failed = pay("/throws/1", buyer.payWithCommitment(1));
+
+        assertThat(failed.getStatus()).isEqualTo(500);
         assertThat(head().spentMicros()).isZero();
         assertThat(pay("/videos/1", buyer.payById(1)).getStatus()).isEqualTo(200);
     }
