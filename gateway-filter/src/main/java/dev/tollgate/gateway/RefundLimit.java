@@ -64,11 +64,16 @@ final class RefundLimit {
 
     /** Whether the account of {@code hold} has had its refunds: charge it no more. */
     boolean exhausted(RefundHold hold) {
-        Cache<String, Counts> counts = hold.chain() ? chains : scrip;
+        return exhausted(hold.chain(), hold.account());
+    }
+
+    /** Whether the scrip (or, if {@code chain}, the PayWord chain) {@code account} has had its refunds. */
+    boolean exhausted(boolean chain, String account) {
+        Cache<String, Counts> counts = chain ? chains : scrip;
         if (counts.estimatedSize() == 0) {
             return false;
         }
-        Counts refunds = counts.getIfPresent(hold.account());
+        Counts refunds = counts.getIfPresent(account);
         return refunds != null && refunds.exhausted();
     }
 
@@ -77,8 +82,13 @@ final class RefundLimit {
      * failure.
      */
     void refunded(RefundHold hold, boolean buyersDoing) {
-        Cache<String, Counts> counts = hold.chain() ? chains : scrip;
-        counts.asMap().compute(hold.account(), (account, refunds) -> {
+        refunded(hold.chain(), hold.account(), buyersDoing);
+    }
+
+    /** Counts a refund of the scrip (or, if {@code chain}, the PayWord chain) {@code account}. */
+    void refunded(boolean chain, String account, boolean buyersDoing) {
+        Cache<String, Counts> counts = chain ? chains : scrip;
+        counts.asMap().compute(account, (key, refunds) -> {
             Counts n = refunds == null ? new Counts() : refunds;
             n.all.incrementAndGet();
             if (buyersDoing) {
@@ -86,5 +96,12 @@ final class RefundLimit {
             }
             return n; // written again: its expiry restarts
         });
+    }
+
+    /** How many scrip and chains are counted now (for tests). */
+    long accounts() {
+        scrip.cleanUp();
+        chains.cleanUp();
+        return scrip.estimatedSize() + chains.estimatedSize();
     }
 }

@@ -66,7 +66,7 @@ final class UsedStates {
         } catch (IllegalArgumentException e) {
             return null;
         }
-        return nonce.length != PurchaseState.NONCE_BYTES ? null : used.getIfPresent(ByteBuffer.wrap(nonce).getLong());
+        return nonce.length != PurchaseState.NONCE_BYTES ? null : used.getIfPresent(key(nonce));
     }
 
     /** Records that {@code state}'s callback completed with the scrip {@code jti}, unless another scrip did first. */
@@ -75,9 +75,13 @@ final class UsedStates {
     }
 
     private static Long key(PurchaseState state) {
+        return key(state.nonce());
+    }
+
+    private static Long key(byte[] nonce) {
         // The nonce is 32 random bytes: 64 of its bits tell states apart (a collision among the states kept is about
         // as likely as guessing one) and keep an entry small.
-        return ByteBuffer.wrap(state.nonce()).getLong();
+        return ByteBuffer.wrap(nonce).getLong();
     }
 
     /** How many states are kept now (for tests; approximate under concurrency). */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.gateway.testing.MutableClock;
 import dev.tollgate.gateway.testing.PayWordBuyer;
 import dev.tollgate.protocol.PaymentHeaders;
 import java.nio.file.Path;
@@ -198,6 +199,18 @@ final class FailedVerificationLimitTest {
 
         assertThat(gateway.filter.payWords.commitmentChecks.sum()).isEqualTo(5);
         assertThat(limited).isEqualTo(15);
+    }
+
+    @Test
+    void atMostTheConfiguredNumberOfAddressesIsTracked() {
+        GatewayConfig.ClientLimits limits = GatewayConfig.ClientLimits.DEFAULTS;
+        FailedVerifications failures = new FailedVerifications(1_000, MutableClock.atNow());
+
+        for (int i = 0; i < 5_000; i++) { // addresses a forwarding header or many hosts make up
+            failures.failed("198.51." + (i / 256) + "." + (i % 256), limits);
+        }
+
+        assertThat(failures.tracked()).isLessThanOrEqualTo(1_000);
     }
 
     @Test
