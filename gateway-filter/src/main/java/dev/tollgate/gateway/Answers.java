@@ -28,7 +28,7 @@ final class Answers {
                                 PriceRule rule, ErrorCode code, String message) throws IOException {
         GatewayConfig config = current.config;
         String stream = rule.charge() == ChargeModel.PER_STREAM
-                ? StreamKeys.keyOf(rule, TollgateFilter.pathOf(request)) : null;
+                ? StreamKeys.keyOf(rule, Router.pathOf(request)) : null;
         PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message, null);
         send402(request, response, offer, () -> {
             // "Continue and pay" posts the allowance the cookie check left; what a page loads or the browser
@@ -43,6 +43,11 @@ final class Answers {
                     && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
             return Offers.html(config, rule, stream, code, message, payLink, topUp, confirm);
         });
+    }
+
+    /** The 402 answer to a priced request. */
+    static void paymentRequired(PricedRequest priced, ErrorCode code, String message) throws IOException {
+        paymentRequired(priced.request(), priced.response(), priced.current(), priced.rule(), code, message);
     }
 
     /**
@@ -69,6 +74,11 @@ final class Answers {
         }
     }
 
+    /** 503 {@code ledger_unavailable}: nothing is served that cannot be recorded (fail closed). */
+    static void ledgerUnavailable(HttpServletResponse response) throws IOException {
+        unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+    }
+
     static void unavailable(HttpServletResponse response, ErrorCode code, String message)
             throws IOException {
         retryLater(response, 503, 5, code, message);
@@ -78,10 +88,9 @@ final class Answers {
      * 402 {@code malformed_payment} for a payment that threw where no check foresaw it (a bug, or an input nobody
      * thought of): refused, never a 500 and never a pass. Logged, without the payment itself.
      */
-    static void unreadablePayment(HttpServletRequest request, HttpServletResponse response, Snapshot current,
-                                  PriceRule rule, String path, RuntimeException e) throws IOException {
-        LOG.warn("Could not read the payment for {}; refusing it", path, e);
-        paymentRequired(request, response, current, rule, ErrorCode.MALFORMED_PAYMENT, "the payment could not be read");
+    static void unreadablePayment(PricedRequest priced, RuntimeException e) throws IOException {
+        LOG.warn("Could not read the payment for {}; refusing it", priced.path(), e);
+        paymentRequired(priced, ErrorCode.MALFORMED_PAYMENT, "the payment could not be read");
     }
 
     /** 429: the client's address has no failed verification left; nothing was checked or charged. */

@@ -106,7 +106,7 @@ final class BrowserFlow {
                 returnPath(request));
         response.addHeader("Set-Cookie", STATE_COOKIE + "=" + state.seal(seal) + "; Max-Age="
                 + STATE_LIFETIME.toSeconds() + "; Path=/; Secure; HttpOnly; SameSite=None");
-        String item = item(rule.description().isEmpty() ? TollgateFilter.pathOf(request) : rule.description());
+        String item = item(rule.description().isEmpty() ? Router.pathOf(request) : rule.description());
         String origin = config.sellerOrigin().map(Object::toString).orElseGet(() -> originOf(request));
         return config.broker().payUri() + "?seller=" + encode(config.sellerId())
                 + "&return=" + encode(origin + request.getContextPath() + CALLBACK_PATH)

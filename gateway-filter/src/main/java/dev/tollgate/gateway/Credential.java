@@ -3,6 +3,8 @@ package dev.tollgate.gateway;
 import dev.tollgate.gateway.internal.ErrorCode;
 import dev.tollgate.gateway.internal.PaymentException;
 import dev.tollgate.gateway.ledger.ScripAccount;
+import dev.tollgate.protocol.PayWord;
+import dev.tollgate.protocol.Scrip;
 
 /**
  * The outcome of reading a payment header or cookie once: kept in the {@link CredentialCache} so that repeat
@@ -10,8 +12,11 @@ import dev.tollgate.gateway.ledger.ScripAccount;
  */
 sealed interface Credential {
 
-    /** Until when, in epoch milliseconds, this outcome may be reused. */
+    /** Until when, in epoch milliseconds, this outcome may be reused; 0 if never (it is not cached). */
     long reusableUntilMillis();
+
+    /** The name of the {@link PaymentScheme} that read it and serves the request it pays. */
+    String scheme();
 
     /**
      * A scrip whose signature and claims checked out.
@@ -26,11 +31,16 @@ sealed interface Credential {
      */
     record Verified(ScripAccount scrip, long acceptedMicros, String network, String buyerJson, long expiresAtMillis,
                     long reusableUntilMillis) implements Credential {
+
+        @Override
+        public String scheme() {
+            return Scrip.SCHEME;
+        }
     }
 
     /**
      * A PayWord payment (PROTOCOL.md section 8) as read from the header, not verified yet: the commitment and the word
-     * are checked per request against the chain's head by {@link PayWordPayments}. Never cached: every payment on a
+     * are checked per request against the chain's head by {@link ChainPayer}. Never cached: every payment on a
      * chain carries another word.
      *
      * @param commitment the commitment's compact JWS, or {@code null} when only its id was sent
@@ -47,6 +57,11 @@ sealed interface Credential {
         public long reusableUntilMillis() {
             return 0;
         }
+
+        @Override
+        public String scheme() {
+            return PayWord.SCHEME;
+        }
     }
 
     /** A credential that will never verify: cached briefly so a flood of one bad token costs one check. */
@@ -59,6 +74,12 @@ sealed interface Credential {
         @Override
         public long reusableUntilMillis() {
             return untilMillis;
+        }
+
+        /** None: a rejected credential is answered by the reading stage and pays for nothing. */
+        @Override
+        public String scheme() {
+            return "";
         }
     }
 }

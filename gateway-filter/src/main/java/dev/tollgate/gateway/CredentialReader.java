@@ -1,21 +1,16 @@
 package dev.tollgate.gateway;
 
 import dev.tollgate.gateway.internal.ErrorCode;
-import dev.tollgate.gateway.internal.PayWordVerifier;
 import dev.tollgate.gateway.internal.PaymentException;
-import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.protocol.MalformedPaymentException;
 import dev.tollgate.protocol.Money;
-import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentPayload;
 import dev.tollgate.protocol.PaymentRequirements;
-import dev.tollgate.protocol.Scrip;
 import dev.tollgate.protocol.X402Codec;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.util.Objects;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Turns a {@code PAYMENT-SIGNATURE} header or a {@code __Host-tollgate_scrip} cookie into a {@link Credential}: decodes,
@@ -27,36 +22,34 @@ final class CredentialReader {
     /** How long a permanently bad credential is remembered, so retrying it costs no signature check. */
     static final long REJECTION_MEMORY_MILLIS = 60_000;
 
-    /** Verifies a scrip's signature and claims. */
-    @FunctionalInterface
-    interface TokenVerifier {
-        ScripAccount verify(String token) throws PaymentException;
-    }
-
-    private final TokenVerifier verifier;
+    private final PaymentSchemes schemes;
+    private final ScripTokens tokens;
     private final Clock clock;
-    private final long reverifyAfterMillis;
-    private final FailedVerifications failures;
-    /** Signature checks of scrip done (not served from the cache): what a flood of bad tokens would cost. */
-    private final LongAdder verifications = new LongAdder();
 
-    /** A reader whose callers are not limited per client (benchmarks, tests of the reading itself). */
-    CredentialReader(TokenVerifier verifier, Clock clock, java.time.Duration reverifyAfter) {
-        this(verifier, clock, reverifyAfter, new FailedVerifications(
-                GatewayConfig.ClientLimits.DEFAULTS.clients(), clock));
+    /** A reader of the scrip and PayWord schemes that is not limited per client (benchmarks, tests of reading). */
+    CredentialReader(ScripTokens.TokenVerifier verifier, Clock clock, java.time.Duration reverifyAfter) {
+        this(new ScripTokens(verifier, clock, reverifyAfter, new FailedVerifications(
+                GatewayConfig.ClientLimits.DEFAULTS.clients(), clock)), clock);
     }
 
-    CredentialReader(TokenVerifier verifier, Clock clock, java.time.Duration reverifyAfter,
-                     FailedVerifications failures) {
-        this.verifier = Objects.requireNonNull(verifier);
+    private CredentialReader(ScripTokens tokens, Clock clock) {
+        this(new PaymentSchemes(java.util.List.of(ScripScheme.readingOnly(tokens), PayWordScheme.readingOnly())),
+                tokens, clock);
+    }
+
+    /**
+     * @param schemes the schemes a payload may name
+     * @param tokens verifies the browser flow's cookie, which is always scrip
+     */
+    CredentialReader(PaymentSchemes schemes, ScripTokens tokens, Clock clock) {
+        this.schemes = Objects.requireNonNull(schemes);
+        this.tokens = Objects.requireNonNull(tokens);
         this.clock = Objects.requireNonNull(clock);
-        this.reverifyAfterMillis = reverifyAfter.toMillis();
-        this.failures = Objects.requireNonNull(failures);
     }
 
     /** How many scrip signatures were checked (credentials verified rather than found in the cache). */
     long verifications() {
-        return verifications.sum();
+        return tokens.verifications();
     }
 
     /**
@@ -81,10 +74,10 @@ final class CredentialReader {
         CredentialCache.Key key = CredentialCache.key(kind, value);
         Credential credential = credentials.get(key);
         if (credential == null) {
-            Client client = new Client(request, current.config.clientLimits());
+            PayingClient client = new PayingClient(request, current.config.clientLimits());
             credential = kind == 'H' ? fromHeader(value, current, client) : fromCookie(value, client);
-            if (credential instanceof Credential.PayWordPayment) {
-                return credential; // one word per request: nothing to reuse
+            if (credential.reusableUntilMillis() == 0) {
+                return credential; // a PayWord word: one per request, nothing to reuse
             }
             credentials.put(key, credential);
         }
@@ -92,29 +85,6 @@ final class CredentialReader {
             throw ((Credential.Rejected) credential).exception();
         }
         return credential;
-    }
-
-    /** Whose failed verifications a read counts against (found only if a signature is to be checked), the limit. */
-    private static final class Client {
-        private final HttpServletRequest request;
-        private final GatewayConfig.ClientLimits limits;
-        private String address;
-
-        Client(HttpServletRequest request, GatewayConfig.ClientLimits limits) {
-            this.request = request;
-            this.limits = limits;
-        }
-
-        String address() {
-            if (address == null) {
-                address = FailedVerifications.clientOf(request, limits);
-            }
-            return address;
-        }
-
-        GatewayConfig.ClientLimits limits() {
-            return limits;
-        }
     }
 
     /**
@@ -130,15 +100,15 @@ final class CredentialReader {
         }
     }
 
-    private Credential fromHeader(String header, Snapshot snapshot, Client client)
+    private Credential fromHeader(String header, Snapshot snapshot, PayingClient client)
             throws PaymentException, FailedVerifications.TooManyFailures {
         try {
             PaymentPayload payload = X402Codec.decodeHeader(header, PaymentPayload.class);
             PaymentRequirements accepted = payload.accepted();
-            boolean payWord = PayWord.SCHEME.equals(accepted.scheme());
-            if (!payWord && !Scrip.SCHEME.equals(accepted.scheme())) {
+            PaymentScheme scheme = schemes.named(accepted.scheme());
+            if (scheme == null) {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "scheme '" + clip(accepted.scheme())
-                        + "' is not accepted here; pay with scheme 'scrip' or 'payword'");
+                        + "' is not accepted here; pay with scheme " + schemes.names());
             }
             if (!snapshot.network.equals(accepted.network())) {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + clip(accepted.network())
@@ -159,56 +129,13 @@ final class CredentialReader {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
                         "accepted.amount must be a whole number of micro-units, like \"50000\"");
             }
-            if (payWord) {
-                return payWord(payload, acceptedMicros, accepted.network());
-            }
-            String token = payload.payloadString("token");
-            if (token == null || token.isEmpty()) {
-                throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "payload.token is missing");
-            }
-            return verified(token, acceptedMicros, accepted.network(), client);
+            return scheme.read(payload, acceptedMicros, accepted.network(), client);
         } catch (MalformedPaymentException e) {
             return rejected(new PaymentException(ErrorCode.MALFORMED_PAYMENT,
                     "PAYMENT-SIGNATURE: " + e.getMessage()));
         } catch (PaymentException e) {
             return rejectedOrRethrow(e);
         }
-    }
-
-    /**
-     * The PayWord payload: {@code commitment} or {@code commitmentId}, {@code index} (a JSON integer) and
-     * {@code word}. Only its form is checked here; the commitment and the word are checked against the chain.
-     */
-    private static Credential payWord(PaymentPayload payload, long acceptedMicros, String network)
-            throws PaymentException {
-        String commitment = payload.payloadString(PayWord.COMMITMENT);
-        String commitmentId = payload.payloadString(PayWord.COMMITMENT_ID);
-        if (commitment != null && !commitment.isEmpty()) {
-            if (commitment.length() > PayWordVerifier.MAX_COMMITMENT_CHARS) {
-                throw new PaymentException(ErrorCode.INVALID_COMMITMENT, "payload.commitment is longer than "
-                        + PayWordVerifier.MAX_COMMITMENT_CHARS + " characters");
-            }
-            commitmentId = PayWord.commitmentId(commitment);
-        } else if (commitmentId == null || commitmentId.length() != PayWord.WORD_CHARS) {
-            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
-                    "payload must carry 'commitment', or 'commitmentId' (43 base64url characters)");
-        } else {
-            commitment = null;
-        }
-        Object index = payload.payload().get(PayWord.INDEX);
-        if (!(index instanceof Integer i) || i < 0) {
-            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, index instanceof Number
-                    && !(index instanceof Double) && !(index instanceof java.math.BigDecimal)
-                    ? "payload.index is out of range" : "payload.index must be a JSON integer");
-        }
-        byte[] word;
-        try {
-            word = PayWord.decodeWord(payload.payloadString(PayWord.WORD));
-        } catch (IllegalArgumentException e) {
-            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
-                    "payload.word must be " + PayWord.WORD_CHARS + " base64url characters");
-        }
-        return new Credential.PayWordPayment(commitment, commitmentId, i, word, acceptedMicros, network);
     }
 
     /** Reads the browser flow's cookie, whose value is the scrip itself; not limited per client. */
@@ -235,34 +162,13 @@ final class CredentialReader {
         return credential;
     }
 
-    private Credential fromCookie(String token, Client client)
+    private Credential fromCookie(String token, PayingClient client)
             throws PaymentException, FailedVerifications.TooManyFailures {
         try {
-            return verified(token, Long.MAX_VALUE, null, client);
+            return tokens.verify(token, Long.MAX_VALUE, null, client);
         } catch (PaymentException e) {
             return rejectedOrRethrow(e);
         }
-    }
-
-    /** Checks the scrip's signature and claims: refused first if {@code client} has no failure left. */
-    private Credential.Verified verified(String token, long acceptedMicros, String network, Client client)
-            throws PaymentException, FailedVerifications.TooManyFailures {
-        if (client != null) {
-            failures.check(client.address(), client.limits());
-        }
-        verifications.increment();
-        ScripAccount scrip;
-        try {
-            scrip = verifier.verify(token);
-        } catch (PaymentException e) {
-            if (client != null && e.code() != ErrorCode.BROKER_UNAVAILABLE) { // the gateway's outage is no failure
-                failures.failed(client.address(), client.limits());
-            }
-            throw e;
-        }
-        long expires = scrip.expiresAt().toEpochMilli();
-        return new Credential.Verified(scrip, acceptedMicros, network, Receipts.jsonString(scrip.buyer()), expires,
-                Math.min(expires, clock.millis() + reverifyAfterMillis));
     }
 
     private Credential rejectedOrRethrow(PaymentException e) throws PaymentException {

@@ -1,10 +1,7 @@
 package dev.tollgate.gateway;
 
-import dev.tollgate.gateway.internal.ErrorCode;
-import dev.tollgate.gateway.internal.PaymentException;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
-import dev.tollgate.gateway.settlement.OnlineCharger;
 import dev.tollgate.gateway.settlement.OnlineVoids;
 import dev.tollgate.gateway.settlement.RefundHolds;
 import dev.tollgate.gateway.settlement.ScripCanceller;
@@ -22,6 +19,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,10 +66,13 @@ public final class TollgateFilter implements Filter {
     private volatile Snapshot snapshot;
     private volatile String lastReloadProblem;
     private Clock clock;
-    private CredentialCache credentials;
     /** Reads and verifies payments; package-private for tests. */
     CredentialReader reader;
     private BrowserFlow browser;
+    /** The stages of a request, in order: route, read the payment, pay under its scheme (then forward or answer). */
+    private Router router;
+    private PaymentReader payments;
+    private PaymentSchemes schemes;
     private BrokerVerification verification;
     private Ledger ledger;
     private boolean ownsLedger;
@@ -79,9 +80,8 @@ public final class TollgateFilter implements Filter {
     private volatile Settler settler;
     private OnlineVoids onlineVoids;
     private ScripCanceller canceller;
-    private ScripPayments scrip;
-    /** The PayWord payment path; package-private for tests. */
-    PayWordPayments payWords;
+    /** The PayWord scheme; package-private for tests. */
+    PayWordScheme payWords;
 
     /** For containers, which configure the filter through {@link #init}. */
     public TollgateFilter() {
@@ -121,7 +121,7 @@ public final class TollgateFilter implements Filter {
             throw new ServletException("Filter '" + name + "' cannot start: " + e.getMessage(), e);
         }
         clock = settings.clock;
-        credentials = new CredentialCache(settings.cacheSize, clock);
+        CredentialCache credentials = new CredentialCache(settings.cacheSize, clock);
         try {
             ledger = settings.ledger;
             ownsLedger = ledger == null;
@@ -129,21 +129,26 @@ public final class TollgateFilter implements Filter {
                 ledger = LedgerFactory.open(config);
             }
             settler = Settler.start(config, ledger, clock);
-            OnlineCharger onlineCharger = settler.onlineCharger();
             RefundHolds holds = settler.holds();
             onlineVoids = settler.onlineVoids();
             RefundLimit refundLimit = new RefundLimit();
             PaidForwarding forwarding = new PaidForwarding(ledger, refundLimit);
+            ChargeModels models = new ChargeModels(forwarding, refundLimit, settler::charged, clock);
             verification = BrokerVerification.start(config, clock);
             FailedVerifications failures = new FailedVerifications(config.clientLimits().clients(), clock);
-            reader = new CredentialReader(verification::verify, clock, config.broker().keyRefresh(), failures);
-            payWords = PayWordPayments.start(config, verification.keys(), ledger, forwarding, holds, refundLimit,
-                    settler::charged, clock, settings.cacheSize, failures);
-            scrip = new ScripPayments(clock, ledger, holds, refundLimit, onlineVoids, onlineCharger, forwarding,
-                    settler::charged);
+            ScripTokens tokens = new ScripTokens(verification::verify, clock, config.broker().keyRefresh(), failures);
+            OnlineConfirmation online = new OnlineConfirmation(settler.onlineCharger(), onlineVoids, forwarding);
+            payWords = PayWordScheme.start(config, verification.keys(), ledger, forwarding, holds, models, clock,
+                    settings.cacheSize, failures);
+            schemes = new PaymentSchemes(List.of(  // the schemes buyers may pay with: one line each
+                    new ScripScheme(tokens, clock, ledger, holds, online, forwarding, models),
+                    payWords));
+            reader = new CredentialReader(schemes, tokens, clock);
             canceller = settler.scripCanceller(config.settlement().cancelUri());
             browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, canceller,
                     new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
+            router = new Router(browser, reader, credentials);
+            payments = new PaymentReader(reader, credentials);
             snapshot = new Snapshot(config, browser);
             if (settings.watch) {
                 watcher = new ConfigWatcher(file, this::reload);
@@ -245,67 +250,26 @@ public final class TollgateFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
-        String method = upperCase(request.getMethod());
-        String path = pathOf(request);
-        if (path.equals(BrowserFlow.CALLBACK_PATH)) {
-            browser.callback(request, response, method, reader, credentials, snapshot.config);
+        // One way through the stages; each answers or passes the request itself when it is done with it.
+        PricedRequest priced = router.route(request, response, chain, snapshot);
+        if (priced == null) {
             return;
         }
-        if (path.equals(BrowserFlow.CONFIRM_PATH)) {
-            browser.confirm(request, response, method);
+        Credential paid = payments.read(priced);
+        if (paid == null) {
             return;
         }
-        Snapshot current = snapshot;
-        if (method.equals("OPTIONS")) { // never charged (CORS preflights carry no payment), never the paid content
-            chain.doFilter(request, current.rules.pricedForSomeMethod(path) ? new OptionsResponse(response) : response);
-            return;
-        }
-        PriceRule rule = current.rules.match(path, method);
-        if (rule == null || rule.charge() == ChargeModel.FREE) {
-            chain.doFilter(request, response);
-            return;
-        }
-        Credential read;
-        try {
-            read = reader.fromRequest(request, current, credentials);
-        } catch (PaymentException e) {
-            Answers.paymentRequired(request, response, current, rule, e.code(), e.getMessage());
-            return;
-        } catch (FailedVerifications.TooManyFailures e) {
-            Answers.tooManyFailures(response, e);
-            return;
-        } catch (RuntimeException e) {
-            Answers.unreadablePayment(request, response, current, rule, path, e);
-            return;
-        }
-        // Each payment scheme checks, charges and forwards (or answers) on its own; what the app throws passes up.
-        if (read instanceof Credential.PayWordPayment payWord) {
-            payWords.serve(request, response, chain, current, rule, payWord, path); // PROTOCOL.md section 8
-        } else {
-            scrip.serve(request, response, chain, current, rule, (Credential.Verified) read, path);
-        }
+        schemes.of(paid).serve(priced, paid, chain); // what the app throws passes up to the container
     }
 
-    /**
-     * The path rules are matched against: the container's decoded, normalised path within the context, with runs of
-     * slashes collapsed (some frameworks route {@code //premium} like {@code /premium}).
-     */
+    /** {@link Router#pathOf}, for tests. */
     static String pathOf(HttpServletRequest request) {
-        String servletPath = request.getServletPath();
-        String pathInfo = request.getPathInfo();
-        String path = pathInfo == null ? (servletPath.isEmpty() ? "/" : servletPath) : servletPath + pathInfo;
-        return path.indexOf("//") < 0 ? path : path.replaceAll("/{2,}", "/");
+        return Router.pathOf(request);
     }
 
-    /** Methods are case-sensitive in HTTP, but some frameworks route {@code get} like {@code GET}. */
+    /** {@link Router#upperCase}, for tests. */
     static String upperCase(String method) {
-        for (int i = 0; i < method.length(); i++) {
-            char c = method.charAt(i);
-            if (c >= 'a' && c <= 'z') {
-                return method.toUpperCase(java.util.Locale.ROOT);
-            }
-        }
-        return method;
+        return Router.upperCase(method);
     }
 
     @Override

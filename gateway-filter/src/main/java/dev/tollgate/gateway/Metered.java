@@ -1,6 +1,7 @@
 package dev.tollgate.gateway;
 
 import dev.tollgate.gateway.internal.ErrorCode;
+import dev.tollgate.gateway.internal.PaymentException;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.protocol.Money;
 import jakarta.servlet.FilterChain;
@@ -15,57 +16,60 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves a request of a metered rule (PROTOCOL.md section 9) once its payment is verified: checks that at least one
- * unit is affordable, then lets the app write into a {@link MeteredResponse}, which charges unit by unit.
+ * {@link ChargeModel#METERED} (PROTOCOL.md section 9): once the payment checked out, at least one unit must be
+ * affordable; then the app writes into a {@link MeteredResponse}, which charges unit by unit, each before its bytes
+ * are sent, from what the {@link Payer} draws on (a scrip's budget, a PayWord chain's credit). Nothing is held: each
+ * unit is final when charged.
  */
-final class Metering {
+final class Metered implements Charging {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Metering.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Metered.class);
 
-    private Metering() {
+    /** Run after each unit charged (the settler counts charges). */
+    private final Runnable onCharge;
+
+    Metered(Runnable onCharge) {
+        this.onCharge = onCharge;
     }
 
-    /** Serves a metered request paid with scrip. */
-    static void serve(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current,
-                      PriceRule rule, Credential.Verified paid, UnitCharger charger, Runnable onCharge, String method)
+    @Override
+    public void serve(PricedRequest priced, Payer payer, FilterChain chain) throws IOException, ServletException {
+        UnitCharger charger;
+        try {
+            charger = payer.meter(priced);
+        } catch (PaymentException e) {
+            Answers.paymentRequired(priced, e.code(), e.getMessage());
+            return;
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            LOG.error("Ledger unavailable; refusing metered content for {}", priced.path(), e);
+            Answers.ledgerUnavailable(priced.response());
+            return;
+        }
+        if (charger != null) {
+            serve(priced, payer, charger, chain);
+        }
+    }
+
+    private void serve(PricedRequest priced, Payer paid, UnitCharger charger, FilterChain chain)
             throws IOException, ServletException {
-        serve(request, response, chain, current, rule, new Payer(paid.scrip().buyer(), paid.scrip().jti(),
-                paid.buyerJson()), charger, onCharge, method);
-    }
-
-    /**
-     * Who pays a metered request, whatever the scheme: what the app's {@link Payment} attribute and the receipt name.
-     *
-     * @param buyer the buyer's pseudonym at the broker
-     * @param paymentId the scrip's {@code jti}, or a PayWord commitment's id
-     * @param buyerJson the buyer as a JSON string literal, for the receipt
-     */
-    record Payer(String buyer, String paymentId, String buyerJson) {
-    }
-
-    /**
-     * Serves a metered request whose payment was verified, charging each unit with {@code charger} (scrip, or a
-     * PayWord chain's credit).
-     *
-     * @param onCharge run after each unit charged (the settler counts charges)
-     */
-    static void serve(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current,
-                      PriceRule rule, Payer paid, UnitCharger charger, Runnable onCharge, String method)
-            throws IOException, ServletException {
+        HttpServletRequest request = priced.request();
+        HttpServletResponse response = priced.response();
+        Snapshot current = priced.current();
+        PriceRule rule = priced.rule();
         // Only the exact method: a container may send a body for "head", which would then pass unmetered.
-        boolean head = method.equals("HEAD");
+        boolean head = request.getMethod().equals("HEAD");
         long unitMicros = rule.price().micros();
         long remaining;
         try {
             remaining = charger.remainingMicros();
         } catch (LedgerUnavailableException | RuntimeException e) {
-            LOG.error("Ledger unavailable; refusing metered content for {}", TollgateFilter.pathOf(request), e);
-            Answers.unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+            LOG.error("Ledger unavailable; refusing metered content for {}", priced.path(), e);
+            Answers.ledgerUnavailable(response);
             return;
         }
         long affordable = remaining / unitMicros;
         if (affordable < 1 && !head) {
-            Answers.paymentRequired(request, response, current, rule, ErrorCode.INSUFFICIENT_BUDGET,
+            Answers.paymentRequired(priced, ErrorCode.INSUFFICIENT_BUDGET,
                     "one unit (" + ByteSizes.format(rule.unitBytes()) + ") costs " + rule.price() + " but only "
                             + Money.ofMicros(remaining, rule.price().currency()) + " is left to pay with");
             return;
@@ -85,8 +89,8 @@ final class Metering {
         } catch (IOException | ServletException | RuntimeException e) {
             if (!MeteredResponse.isLimitReached(e)) {
                 if (metered.unitsCharged() > 0) {
-                    LOG.info("Metered response for {} ended after {} paid units: {}",
-                            TollgateFilter.pathOf(request), metered.unitsCharged(), e.toString());
+                    LOG.info("Metered response for {} ended after {} paid units: {}", priced.path(),
+                            metered.unitsCharged(), e.toString());
                 }
                 throw e;
             }
