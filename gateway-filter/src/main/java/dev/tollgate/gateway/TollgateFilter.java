@@ -2,6 +2,7 @@ package dev.tollgate.gateway;
 
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.ledger.LedgerView;
 import dev.tollgate.gateway.settlement.OnlineVoids;
 import dev.tollgate.gateway.settlement.RefundHolds;
 import dev.tollgate.gateway.settlement.ScripCanceller;
@@ -75,6 +76,7 @@ public final class TollgateFilter implements Filter {
     private PaymentSchemes schemes;
     private BrokerVerification verification;
     private Ledger ledger;
+    private LedgerView ledgerView;
     private boolean ownsLedger;
     private ConfigWatcher watcher;
     private volatile Settler settler;
@@ -128,6 +130,7 @@ public final class TollgateFilter implements Filter {
             if (ownsLedger) {
                 ledger = LedgerFactory.open(config);
             }
+            ledgerView = LedgerView.readOnly(ledger);
             settler = Settler.start(config, ledger, clock);
             RefundHolds holds = settler.holds();
             onlineVoids = settler.onlineVoids();
@@ -174,8 +177,18 @@ public final class TollgateFilter implements Filter {
         return Optional.ofNullable(lastReloadProblem);
     }
 
-    /** The ledger charges are recorded in. */
-    public Ledger ledger() {
+    /**
+     * What the ledger charges are recorded in reports: budgets left, settlement, sales. Read-only: the app cannot
+     * charge, refund or mark anything settled through it.
+     *
+     * @since 0.4 (a {@link Ledger} before)
+     */
+    public LedgerView ledger() {
+        return ledgerView;
+    }
+
+    /** The ledger itself, writable: for tests in this package. */
+    Ledger recordingLedger() {
         return ledger;
     }
 

@@ -258,7 +258,7 @@ final class MeteredTest {
         betweenWrites = () -> {
             try {
                 long left = gateway.filter.ledger().remaining(account);
-                gateway.filter.ledger().charge(account, left, "/elsewhere");
+                gateway.filter.recordingLedger().charge(account, left, "/elsewhere");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -274,7 +274,7 @@ final class MeteredTest {
     @Test
     void aLedgerThatFailsMidBodyTruncatesTheResponse() throws Exception {
         String token = scrip("m-down", 50_000);
-        betweenWrites = () -> gateway.filter.ledger().close();
+        betweenWrites = () -> gateway.filter.recordingLedger().close();
 
         assertTruncatedAfterTwoUnits(paid("GET", "/gen/drain", token));
     }
@@ -282,7 +282,7 @@ final class MeteredTest {
     @Test
     void aLedgerThatIsDownServesNoMeteredContent() throws Exception {
         String token = scrip("m-closed", 50_000);
-        gateway.filter.ledger().close();
+        gateway.filter.recordingLedger().close();
 
         HttpTester.Response response = paid("GET", "/files/big.bin", token);
 

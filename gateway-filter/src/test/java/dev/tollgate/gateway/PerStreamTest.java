@@ -253,7 +253,7 @@ final class PerStreamTest {
     @Test
     void aLedgerThatIsDownServesNoStream() throws Exception {
         String token = scrip("s-down");
-        gateway.filter.ledger().close();
+        gateway.filter.recordingLedger().close();
 
         HttpTester.Response response = paid("GET", "/videos/abc/movie.mp4", token, "Range", "bytes=0-9");
 

@@ -3,7 +3,10 @@ package dev.tollgate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.LedgerView;
 import dev.tollgate.gateway.ledger.Sales;
+import dev.tollgate.gateway.ledger.ScripTotal;
 import dev.tollgate.gateway.testing.TestBroker;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -63,12 +66,27 @@ final class SalesReportTest {
         assertThat(report.settledMicros()).isZero();
         assertThat(report.unsettledMicros()).isEqualTo(150_000);
 
-        gateway.filter.ledger().markSettled(TestBroker.ISSUER, "scrip-1", 100_000);
+        gateway.filter.recordingLedger().markSettled(TestBroker.ISSUER, "scrip-1", 100_000);
         SalesReport settled = gateway.filter.report(2);
         assertThat(settled.recentCharges()).hasSize(2);
         assertThat(settled.settledMicros()).isEqualTo(100_000);
         assertThat(settled.unsettledMicros()).isEqualTo(50_000);
         assertThatThrownBy(() -> settled.recentCharges().clear()).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void theAppReadsTheLedgerButCannotChangeIt() throws Exception {
+        String token = gateway.broker.scrip().budget("1000000").jti("scrip-1").sign();
+        receiptOf(gateway.paidGet("/articles/one", token, 50_000));
+
+        LedgerView view = gateway.filter.ledger();
+
+        assertThat(view).isNotInstanceOf(Ledger.class); // no cast reaches refund, markSettled or charge
+        assertThat(view.unsettled(10)).extracting(ScripTotal::jti).containsExactly("scrip-1");
+        assertThat(view.sales(10).recent()).hasSize(1);
+        assertThat(java.util.Arrays.stream(view.getClass().getMethods()).map(java.lang.reflect.Method::getName))
+                .doesNotContain("refund", "markSettled", "markChainSettled", "charge", "chargeStream", "chargeChain",
+                        "queueVoid", "voidConfirmed", "closeUnused", "close");
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.tollgate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.LedgerView;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PaymentHeaders;
@@ -100,7 +100,7 @@ final class TomcatMeteredTest {
     }
 
     private long remaining(String jti, long budget) throws Exception {
-        Ledger ledger = filter.ledger();
+        LedgerView ledger = filter.ledger();
         return ledger.remaining(new ScripAccount(TestBroker.ISSUER, jti, TestBroker.BUYER, TestBroker.SELLER, budget,
                 "USD", Instant.now().plusSeconds(3600)));
     }
@@ -131,7 +131,7 @@ final class TomcatMeteredTest {
                 budget, "USD", Instant.now().plusSeconds(3600));
         MeteredTest.betweenWrites = () -> {
             try {
-                filter.ledger().charge(account, filter.ledger().remaining(account), "/elsewhere");
+                filter.recordingLedger().charge(account, filter.recordingLedger().remaining(account), "/elsewhere");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

@@ -1,8 +1,6 @@
 package dev.tollgate.gateway.ledger;
 
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * Where charges are recorded. The embedded default is {@link SqliteLedger}; a cluster of gateway nodes shares one
@@ -21,11 +19,12 @@ import java.util.Optional;
  *       {@link ChargeResult.ChainRefused}) records nothing: no scrip, chain or resource, so a buyer without budget
  *       cannot make the ledger grow.</li>
  * </ul>
- * Implementations are thread-safe.
+ * What a ledger reports without changing anything is in {@link LedgerView}: the filter hands that view, and not the
+ * ledger, to the seller's app. Implementations are thread-safe.
  *
  * @since 0.1
  */
-public interface Ledger extends AutoCloseable {
+public interface Ledger extends LedgerView, AutoCloseable {
 
     /**
      * Charges {@code amountMicros} against the scrip's remaining budget, or charges nothing if it does not cover it.
@@ -44,12 +43,6 @@ public interface Ledger extends AutoCloseable {
      * @throws IllegalArgumentException if no such receipt exists
      */
     boolean refund(String receiptId) throws LedgerUnavailableException;
-
-    /** Micro-units left on the scrip: its budget if it was never charged here. */
-    long remaining(ScripAccount scrip) throws LedgerUnavailableException;
-
-    /** Scrip with charges the broker has not yet confirmed, oldest first, at most {@code limit} of them. */
-    List<ScripTotal> unsettled(int limit) throws LedgerUnavailableException;
 
     /**
      * Records that the broker has confirmed settlement of a scrip up to a cumulative amount. Amounts never go
@@ -90,9 +83,6 @@ public interface Ledger extends AutoCloseable {
 
     // ---------------------------------------------------------------- PayWord chains (since 0.2)
 
-    /** The chain's head: {@code (0, root, 0, 0)} if it was never paid here. */
-    ChainHead chainHead(ChainAccount chain) throws LedgerUnavailableException;
-
     /**
      * Pays with the chain's word {@code (index, word)} and charges {@code amountMicros} from the chain's credit.
      * The caller has verified the word against {@code expected} (a head this ledger returned): for
@@ -126,15 +116,6 @@ public interface Ledger extends AutoCloseable {
     ChargeResult chargeChain(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
                              String resource) throws LedgerUnavailableException;
 
-    /** The commitment JWS of a chain this ledger has seen, so a gateway can re-verify it after a restart. */
-    Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException;
-
-    /**
-     * Chains whose requests consumed more than the broker has credited ({@link ChainTotal#spentMicros()} above
-     * {@link ChainTotal#settledMicros()}), oldest first, at most {@code limit} of them.
-     */
-    List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException;
-
     /**
      * Records that the broker has credited a chain {@code settledMicros} in all, having verified its word at
      * {@code settledIndex}. Neither goes backwards: lower values than recorded are ignored.
@@ -165,31 +146,10 @@ public interface Ledger extends AutoCloseable {
     }
 
     /**
-     * The voids queued and not yet confirmed by the broker, oldest first, at most {@code limit} of them. The default
-     * implementation has none.
-     */
-    default List<PendingVoid> pendingVoids(int limit) throws LedgerUnavailableException {
-        return List.of();
-    }
-
-    /**
      * Takes the void of {@code receiptId} out of the queue: the broker confirmed it (or knows the charge is void).
      * Idempotent; a receipt that is not queued is ignored. The default implementation does nothing.
      */
     default void voidConfirmed(String receiptId) throws LedgerUnavailableException {
-    }
-
-    // ---------------------------------------------------------------- reports (since 0.2)
-
-    /**
-     * What was sold, for the seller's dashboard: revenue per resource, the {@code recentLimit} latest charges and
-     * where settlement stands. Reads every charge: call it for a dashboard, not per request. Implementations that
-     * keep no such records throw {@link LedgerUnavailableException}.
-     *
-     * @param recentLimit how many of the latest charges to include, 0 to 1000
-     */
-    default Sales sales(int recentLimit) throws LedgerUnavailableException {
-        throw new LedgerUnavailableException(getClass().getName() + " does not report sales");
     }
 
     /** Flushes and releases the store; later calls throw {@link LedgerUnavailableException}. */

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a ledger has recorded, for the seller's dashboard ({@link Ledger#sales}). Amounts are micro-units of the
+ * What a ledger has recorded, for the seller's dashboard ({@link LedgerView#sales}). Amounts are micro-units of the
  * gateway's currency. Immutable.
  *
  * @param byResource revenue per resource (request path or stream key), charges net of refunds, highest first
