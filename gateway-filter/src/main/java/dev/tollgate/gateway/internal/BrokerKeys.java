@@ -2,9 +2,7 @@ package dev.tollgate.gateway.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -68,7 +66,6 @@ public final class BrokerKeys implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BrokerKeys.class);
     private static final Pattern MAX_AGE = Pattern.compile("(?:^|[,\\s])max-age\\s*=\\s*\"?(\\d{1,10})\"?",
             Pattern.CASE_INSENSITIVE);
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(?:\\.\\d{1,3}){3}");
     private static final int MAX_KID_IN_MESSAGE = 64;
 
     private final BrokerKeysSettings settings;
@@ -439,29 +436,10 @@ public final class BrokerKeys implements AutoCloseable {
         if (scheme.equals("https")) {
             return;
         }
-        if (scheme.equals("http") && isLoopback(uri.getHost())) {
+        if (scheme.equals("http") && LoopbackHosts.isLoopbackLiteral(uri.getHost())) {
             return;
         }
         throw new IllegalArgumentException(
                 "JWKS URI must use https (http is allowed only on a loopback host): " + uri);
-    }
-
-    /** True for {@code localhost}, 127.0.0.0/8 and ::1 literals. Never resolves a name. */
-    static boolean isLoopback(String host) {
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.equals("localhost")) {
-            return true;
-        }
-        try {
-            if (h.startsWith("[") && h.endsWith("]")) {
-                return InetAddress.getByName(h.substring(1, h.length() - 1)).isLoopbackAddress();
-            }
-            if (IPV4.matcher(h).matches()) {
-                return InetAddress.getByName(h).isLoopbackAddress();
-            }
-        } catch (UnknownHostException e) {
-            return false;
-        }
-        return false;
     }
 }
