@@ -322,7 +322,7 @@ final class BrowserFlow {
                     refusal.getMessage()));
         } else {
             response.setContentType("text/html;charset=utf-8");
-            body = Offers.problemPage(refusal.status == 405 ? "Method not allowed" : "Payment not completed",
+            body = HtmlPages.problemPage(refusal.status == 405 ? "Method not allowed" : "Payment not completed",
                     refusal.getMessage(), refusal.code);
         }
         response.setContentLength(body.length);

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway;
 
+import dev.tollgate.protocol.Money;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Currency;
@@ -54,8 +55,8 @@ final class ConfigValidator {
         GatewayConfig.Online online = settling.online(raw, broker, currency);
         GatewayConfig.PayWord payword = limits.payword(raw.payword());
         RulesValidator rulesValidator = new RulesValidator(problems);
-        List<PriceRule> rules = currency == null ? List.of()
-                : rulesValidator.rules(raw.rules(), currency, online == null ? null : online.onlineAbove().orElse(null));
+        Money onlineAbove = online == null ? null : online.onlineAbove().orElse(null);
+        List<PriceRule> rules = currency == null ? List.of() : rulesValidator.rules(raw.rules(), currency, onlineAbove);
         GatewayConfig.ClientLimits clientLimits = limits.clientLimits(raw.failedPayments(), raw.clientAddressHeader());
         if (!problems.isEmpty()) {
             return null;

@@ -96,7 +96,8 @@ final class SettingValues {
             throw new IllegalArgumentException("'" + value + "' is not an http(s) URL with a host");
         }
         if (scheme.equals("http") && !LoopbackHosts.isLoopbackLiteral(uri.getHost())) {
-            throw new IllegalArgumentException("'" + value + "' must use https (plain http is allowed on loopback only)");
+            throw new IllegalArgumentException("'" + value
+                    + "' must use https (plain http is allowed on loopback only)");
         }
         if (mustBeFetchable && uri.getUserInfo() != null) {
             throw new IllegalArgumentException("'" + value + "' must not carry credentials");
@@ -104,7 +105,9 @@ final class SettingValues {
         return uri;
     }
 
-    /** An origin is scheme, host and optional port: the broker returns buyers to {@code <origin>/.tollgate/callback}. */
+    /**
+     * An origin is scheme, host and optional port: the broker returns buyers to {@code <origin>/.tollgate/callback}.
+     */
     static URI origin(String value) {
         URI uri = url(value, true);
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
