@@ -41,7 +41,7 @@ final class Answers {
                     : current.browser.start(request, response, config, rule);
             boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
                     && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
-            return Offers.html(config, rule, stream, code, message, payLink, topUp, confirm);
+            return HtmlPages.paywall(config, rule, stream, code, message, payLink, topUp, confirm);
         });
     }
 

@@ -302,7 +302,7 @@ final class BrowserFlow {
                 throw new Refusal(400, "invalid_" + what, "the form is not validly urlencoded");
             }
             if (fields.put(name, value) != null) {
-                throw new Refusal(400, "invalid_" + what, "the form gives '" + printable(name) + "' twice");
+                throw new Refusal(400, "invalid_" + what, "the form gives '" + ClientText.excerpt(name) + "' twice");
             }
         }
         return fields;
@@ -322,18 +322,12 @@ final class BrowserFlow {
                     refusal.getMessage()));
         } else {
             response.setContentType("text/html;charset=utf-8");
-            body = Offers.problemPage(refusal.status == 405 ? "Method not allowed" : "Payment not completed",
+            body = HtmlPages.problemPage(refusal.status == 405 ? "Method not allowed" : "Payment not completed",
                     refusal.getMessage(), refusal.code);
         }
         response.setContentLength(body.length);
         if (!"HEAD".equals(request.getMethod())) {
             response.getOutputStream().write(body);
         }
-    }
-
-    /** A short, printable excerpt of something the client sent (never a token: only field names). */
-    private static String printable(String value) {
-        String cut = value.length() > 40 ? value.substring(0, 40) + "..." : value;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

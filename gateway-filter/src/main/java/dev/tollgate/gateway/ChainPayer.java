@@ -253,7 +253,7 @@ final class ChainPayer implements Payer {
         PaymentRequired offer = Offers.offer(config, rule, Answers.requestUrl(priced.request()), null,
                 ErrorCode.INSUFFICIENT_BUDGET, message, chain);
         Answers.send402(priced.request(), priced.response(), offer,
-                () -> Offers.html(config, rule, ErrorCode.INSUFFICIENT_BUDGET, message));
+                () -> HtmlPages.paywall(config, rule, null, ErrorCode.INSUFFICIENT_BUDGET, message, null, false, null));
     }
 
     @Override

@@ -107,19 +107,19 @@ final class CredentialReader {
             PaymentRequirements accepted = payload.accepted();
             PaymentScheme scheme = schemes.named(accepted.scheme());
             if (scheme == null) {
-                throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "scheme '" + clip(accepted.scheme())
+                throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "scheme '" + ClientText.excerpt(accepted.scheme())
                         + "' is not accepted here; pay with scheme " + schemes.names());
             }
             if (!snapshot.network.equals(accepted.network())) {
-                throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + clip(accepted.network())
+                throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + ClientText.excerpt(accepted.network())
                         + "' is not accepted here; pay on '" + snapshot.network + "'");
             }
             if (!snapshot.config.sellerId().equals(accepted.payTo())) {
-                throw new PaymentException(ErrorCode.WRONG_AUDIENCE, "payTo '" + clip(accepted.payTo())
+                throw new PaymentException(ErrorCode.WRONG_AUDIENCE, "payTo '" + ClientText.excerpt(accepted.payTo())
                         + "' is not this seller ('" + snapshot.config.sellerId() + "')");
             }
             if (!snapshot.currency.equals(accepted.asset())) {
-                throw new PaymentException(ErrorCode.WRONG_CURRENCY, "asset '" + clip(accepted.asset())
+                throw new PaymentException(ErrorCode.WRONG_CURRENCY, "asset '" + ClientText.excerpt(accepted.asset())
                         + "' is not this seller's currency (" + snapshot.currency + ")");
             }
             long acceptedMicros;
@@ -188,14 +188,5 @@ final class CredentialReader {
 
     private static String cookie(HttpServletRequest request) {
         return Cookies.value(request, TollgateFilter.SCRIP_COOKIE);
-    }
-
-    /** Echoes a short, printable part of what the buyer sent, never a token. */
-    private static String clip(String value) {
-        if (value == null) {
-            return "";
-        }
-        String cut = value.length() > 40 ? value.substring(0, 40) + "..." : value;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

@@ -1,22 +1,21 @@
 package dev.tollgate.gateway;
 
 import dev.tollgate.gateway.internal.ErrorCode;
-import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.PaymentRequirements;
 import dev.tollgate.protocol.ResourceInfo;
 import dev.tollgate.protocol.Scrip;
 import dev.tollgate.protocol.X402Codec;
-import java.nio.charset.StandardCharsets;
-import dev.tollgate.protocol.PayWord;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Renders the 402 answer: the x402 {@code PaymentRequired} for programs (header and JSON body) and a short HTML
- * page for people. Not on the paid path, so it favours clarity over speed.
+ * Renders the 402 answer for programs: the x402 {@code PaymentRequired} (header and JSON body), bounded so that its
+ * header fits a container's response headers whatever the request brings. The page for people is {@link HtmlPages}'.
+ * Not on the paid path, so it favours clarity over speed.
  */
 final class Offers {
 
@@ -34,7 +33,8 @@ final class Offers {
     static final int MAX_HEADER_CHARS = 5 * 1024;
 
     /**
-     * A "Continue and pay" button: a POST of {@code allowance} and {@code path} to {@code action}.
+     * A "Continue and pay" button on the paywall ({@link HtmlPages#paywall}): a POST of {@code allowance} and
+     * {@code path} to {@code action}.
      *
      * @param action the confirmation endpoint, within the filter's context
      * @param allowance the sealed allowance for this page and price
@@ -207,135 +207,5 @@ final class Offers {
     /** A plain error body for answers that carry no offer (400, 503). */
     static byte[] error(ErrorCode code, String message) {
         return X402Codec.toJson(Map.of("error", code.code(), "message", message));
-    }
-
-    /** The page a person sees, without a pay link. Everything interpolated is escaped; it carries no script. */
-    static byte[] html(GatewayConfig config, PriceRule rule, ErrorCode error, String message) {
-        return html(config, rule, null, error, message, null, false, null);
-    }
-
-    /** The page a person sees, without a pay link; {@code stream} is the per-stream key of the path, or null. */
-    static byte[] html(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message) {
-        return html(config, rule, stream, error, message, null, false, null);
-    }
-
-    /**
-     * The page a person sees: what the item is, its price and charge model, why a payment was refused, and a
-     * "Pay with" link to the broker ("Top up" when the scrip in the cookie ran out). Everything interpolated is
-     * escaped; it carries no script.
-     *
-     * @param payLink the broker's pay page for this purchase, URL-encoded already; null for no link
-     * @param confirm the button for a buyer whose budget in the cookie pays this page only with a click (it came from
-     *     another site, or the browser did not say how); null for none
-     */
-    static byte[] html(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
-                       String payLink, boolean topUp, Continue confirm) {
-        Money price = rule.price();
-        String what = rule.description().isEmpty() ? "This page" : rule.description();
-        String broker = escape(config.broker().name());
-        String reason = error == ErrorCode.PAYMENT_REQUIRED ? "" : topUp
-                ? "<p role=\"alert\">The budget you gave " + escape(config.sellerName()) + " has run out: "
-                        + escape(message == null ? error.code() : message) + ".</p>\n"
-                : "<p role=\"alert\">Your payment was not accepted: " + escape(message == null ? error.code()
-                        : message) + " (" + escape(error.code()) + ")</p>\n";
-        if (confirm != null) {
-            reason = "<p>" + escape(Character.toUpperCase(message.charAt(0)) + message.substring(1)) + ".</p>\n<form method=\"post\" action=\"" + escape(confirm.action())
-                    + "\">\n<input type=\"hidden\" name=\"allowance\" value=\"" + escape(confirm.allowance()) + "\">\n"
-                    + "<input type=\"hidden\" name=\"path\" value=\"" + escape(confirm.path()) + "\">\n"
-                    + "<p><button class=\"pay\" type=\"submit\" aria-describedby=\"price model\">Continue and pay "
-                    + escape(price.toDecimalString()) + " " + escape(price.currency().getCurrencyCode())
-                    + "</button></p>\n</form>\n";
-            payLink = null;
-        }
-        String pay = payLink == null ? "" : "<p><a class=\"pay\" href=\"" + escape(payLink)
-                + "\" aria-describedby=\"price model\">" + (topUp ? "Top up" : "Pay with " + broker) + "</a></p>\n"
-                + "<p class=\"hint\">" + (topUp ? "Allow " + escape(config.sellerName()) + " to charge more at "
-                + broker + "; you come back here afterwards." : "You log in at " + broker + ", choose how much "
-                + escape(config.sellerName()) + " may charge, and come back here.") + "</p>\n";
-        String page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                + "<title>Payment required - " + escape(config.sellerName()) + "</title>\n"
-                + "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
-                + "line-height:1.5}.price{font-size:1.5rem;font-weight:bold}.pay{display:inline-block;"
-                + "padding:.6rem 1.2rem;background:#1a56db;color:#fff;border:0;border-radius:.4rem;"
-                + "text-decoration:none;font:inherit;font-weight:bold;cursor:pointer}.pay:focus{outline:3px solid "
-                + "#f59e0b}.hint,.programs{color:#444}</style>\n"
-                + "</head>\n<body>\n<main>\n"
-                + "<h1>Payment required</h1>\n"
-                + "<p>" + escape(what) + " from " + escape(config.sellerName()) + " costs</p>\n"
-                + "<p class=\"price\" id=\"price\">" + escape(price.toDecimalString()) + " "
-                + escape(price.currency().getCurrencyCode()) + " <span>(" + escape(rule.charge().configName())
-                + ")</span></p>\n"
-                + "<p class=\"model\" id=\"model\">" + escape(inWords(rule, stream)) + "</p>\n"
-                + reason
-                + pay
-                + "<p class=\"programs\">Programs pay with " + broker + " too: get scrip for <strong>"
-                + escape(config.sellerId()) + "</strong> at <a href=\"" + escape(config.broker().tokenEndpoint()
-                .toString()) + "\">" + escape(config.broker().tokenEndpoint().toString()) + "</a>, then send it "
-                + "in the <code>PAYMENT-SIGNATURE</code> header.</p>\n"
-                + "</main>\n</body>\n</html>\n";
-        return page.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A page saying why something the browser sent was refused, with a machine-readable code. */
-    static byte[] problemPage(String title, String message, String code) {
-        String page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                + "<title>" + escape(title) + "</title>\n"
-                + "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
-                + "line-height:1.5}</style>\n</head>\n<body>\n<main>\n"
-                + "<h1>" + escape(title) + "</h1>\n"
-                + "<p role=\"alert\">" + escape(message) + " (" + escape(code) + ").</p>\n"
-                + "<p><a href=\"/\">Back to the site</a></p>\n"
-                + "</main>\n</body>\n</html>\n";
-        return page.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** What the charge model means for the buyer, in a sentence. */
-    static String inWords(PriceRule rule, String stream) {
-        String price = rule.price().toDecimalString() + " " + rule.price().currency().getCurrencyCode();
-        String words = switch (rule.charge()) {
-            case PER_STREAM -> "One payment of " + price + " lets you watch or listen to this whole stream"
-                    + (stream == null ? "" : " (everything under " + stream + ")") + ", as often as you like, for "
-                    + durationInWords(rule.window().orElseThrow().toSeconds()) + ".";
-            case METERED -> "You pay " + price + " for each " + ByteSizes.format(rule.unitBytes())
-                    + " received. If your budget runs out, the download stops at the bytes paid for and can be "
-                    + "resumed later.";
-            case FREE -> "This is free.";
-            default -> "Each request costs " + price + ".";
-        };
-        return rule.accepts(PayWord.SCHEME) ? words + " You can also pay with a PayWord hash chain." : words;
-    }
-
-    static String durationInWords(long seconds) {
-        long[] sizes = {86_400, 3_600, 60, 1};
-        String[] names = {"day", "hour", "minute", "second"};
-        StringBuilder words = new StringBuilder();
-        long left = seconds;
-        for (int i = 0; i < sizes.length; i++) {
-            long count = left / sizes[i];
-            left %= sizes[i];
-            if (count > 0) {
-                words.append(words.length() == 0 ? "" : " ").append(count).append(' ').append(names[i])
-                        .append(count == 1 ? "" : "s");
-            }
-        }
-        return words.length() == 0 ? "0 seconds" : words.toString();
-    }
-
-    static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 16);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '<': out.append("&lt;"); break;
-                case '>': out.append("&gt;"); break;
-                case '&': out.append("&amp;"); break;
-                case '"': out.append("&quot;"); break;
-                case '\'': out.append("&#39;"); break;
-                default: out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

@@ -278,10 +278,10 @@ final class PurchaseCallback {
      */
     private static void sendReturnPage(HttpServletResponse response, String path, String sellerName)
             throws IOException {
-        String href = Offers.escape(path);
+        String href = HtmlPages.escape(path);
         byte[] page = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 + "<meta http-equiv=\"refresh\" content=\"0;url=" + href + "\">\n"
-                + "<title>Payment complete - " + Offers.escape(sellerName) + "</title>\n</head>\n<body>\n<main>\n"
+                + "<title>Payment complete - " + HtmlPages.escape(sellerName) + "</title>\n</head>\n<body>\n<main>\n"
                 + "<h1>Payment complete</h1>\n<p><a href=\"" + href + "\">Continue to the page you paid for</a></p>\n"
                 + "</main>\n</body>\n</html>\n").getBytes(StandardCharsets.UTF_8);
         response.setStatus(200);

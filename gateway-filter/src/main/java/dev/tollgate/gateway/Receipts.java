@@ -20,13 +20,7 @@ final class Receipts {
     /** The header of a paid request; {@code confirmation}, the broker's for an online charge, may be null. */
     static String paid(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros,
                        String confirmation) {
-        StringBuilder json = new StringBuilder(160 + buyerJson.length())
-                .append("{\"success\":true,\"payer\":").append(buyerJson)
-                .append(",\"transaction\":");
-        appendJsonString(json, receiptId);
-        json.append(",\"network\":\"").append(network)
-                .append("\",\"amount\":\"").append(amountMicros)
-                .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros).append('"');
+        StringBuilder json = start(160, network, buyerJson, receiptId, amountMicros, remainingMicros).append('"');
         if (confirmation != null && !confirmation.isEmpty()) {
             json.append(",\"confirmation\":");
             appendJsonString(json, confirmation);
@@ -44,13 +38,7 @@ final class Receipts {
      */
     static String stream(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros,
                          String stream, long untilEpochSeconds, boolean entitled) {
-        StringBuilder json = new StringBuilder(220 + buyerJson.length() + stream.length())
-                .append("{\"success\":true,\"payer\":").append(buyerJson)
-                .append(",\"transaction\":");
-        appendJsonString(json, receiptId);
-        json.append(",\"network\":\"").append(network)
-                .append("\",\"amount\":\"").append(amountMicros)
-                .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros)
+        StringBuilder json = start(220 + stream.length(), network, buyerJson, receiptId, amountMicros, remainingMicros)
                 .append("\",\"charge\":\"per-stream\"");
         if (Offers.boundedStream(stream) != null) { // a longer key could push the headers past the container's limit
             json.append(",\"stream\":");
@@ -91,15 +79,24 @@ final class Receipts {
      */
     static String payWord(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros,
                           int headIndex) {
-        StringBuilder json = new StringBuilder(180 + buyerJson.length())
+        StringBuilder json = start(180, network, buyerJson, receiptId, amountMicros, remainingMicros)
+                .append("\",\"index\":").append(headIndex).append("}}");
+        return encode(json);
+    }
+
+    /**
+     * What every receipt starts with, up to {@code extra.remaining}'s value without its closing quote, in a builder
+     * of {@code room} characters more than the buyer's JSON takes.
+     */
+    private static StringBuilder start(int room, String network, String buyerJson, String receiptId,
+                                       long amountMicros, long remainingMicros) {
+        StringBuilder json = new StringBuilder(room + buyerJson.length())
                 .append("{\"success\":true,\"payer\":").append(buyerJson)
                 .append(",\"transaction\":");
         appendJsonString(json, receiptId);
-        json.append(",\"network\":\"").append(network)
+        return json.append(",\"network\":\"").append(network)
                 .append("\",\"amount\":\"").append(amountMicros)
-                .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros)
-                .append("\",\"index\":").append(headIndex).append("}}");
-        return encode(json);
+                .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros);
     }
 
     /**

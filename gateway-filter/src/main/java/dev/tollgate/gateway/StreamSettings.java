@@ -11,20 +11,20 @@ import java.util.Set;
 
 /**
  * Checks one rule's settings for the stream charge models and payment schemes ({@code schemes}, {@code window},
- * {@code stream}, {@code unit}): each only where its charge model uses it. Problems go to the validator; a
- * {@code null} (or, for the unit, -1) result means the setting was wrong.
+ * {@code stream}, {@code unit}): each only where its charge model uses it. Problems go to the file's
+ * {@link ConfigProblems}; a {@code null} (or, for the unit, -1) result means the setting was wrong.
  */
 final class StreamSettings {
 
     static final Duration MIN_WINDOW = Duration.ofMinutes(1);
     static final Duration MAX_WINDOW = Duration.ofDays(30);
 
-    private final ConfigValidator validator;
+    private final ConfigProblems problems;
     private final Located<?> entry;
     private final String at;
 
-    StreamSettings(ConfigValidator validator, Located<?> entry, String at) {
-        this.validator = validator;
+    StreamSettings(ConfigProblems problems, Located<?> entry, String at) {
+        this.problems = problems;
         this.entry = entry;
         this.at = at;
     }
@@ -34,10 +34,10 @@ final class StreamSettings {
             return charge == ChargeModel.FREE ? Set.of() : PriceRule.SCRIP_ONLY;
         }
         if (charge == ChargeModel.FREE) {
-            validator.problem(rule.schemes(), at + ".schemes", "a free rule takes no payment; remove schemes");
+            problems.problem(rule.schemes(), at + ".schemes", "a free rule takes no payment; remove schemes");
             return null;
         }
-        return validator.setting(rule.schemes(), at + ".schemes", values -> schemes(values, charge));
+        return problems.setting(rule.schemes(), at + ".schemes", values -> schemes(values, charge));
     }
 
     private static Set<String> schemes(List<String> values, ChargeModel charge) {
@@ -66,7 +66,7 @@ final class StreamSettings {
         if (charge != ChargeModel.PER_STREAM) {
             return onlyFor(rule.window(), "window", "per-stream", charge) ? Optional.empty() : null;
         }
-        Duration window = validator.optional(rule.window(), at + ".window", ConfigValidator.between("1m", "30d"),
+        Duration window = problems.optional(rule.window(), at + ".window", SettingValues.between("1m", "30d"),
                 PriceRule.DEFAULT_WINDOW);
         return window == null ? null : Optional.of(window);
     }
@@ -79,7 +79,7 @@ final class StreamSettings {
         if (rule.stream() == null || rule.stream().value() == null) {
             return Optional.empty();
         }
-        StreamKeys keys = validator.setting(rule.stream(), at + ".stream", text -> {
+        StreamKeys keys = problems.setting(rule.stream(), at + ".stream", text -> {
             StreamKeys compiled = StreamKeys.compile(text.trim());
             if (match != null) {
                 String conflict = inconsistency(match, compiled);
@@ -122,11 +122,11 @@ final class StreamSettings {
             return onlyFor(rule.unit(), "unit", "metered", charge) ? 0 : -1;
         }
         if (rule.unit() == null || rule.unit().value() == null) {
-            validator.problem(rule.unit() != null ? rule.unit() : entry, at + ".unit",
+            problems.problem(rule.unit() != null ? rule.unit() : entry, at + ".unit",
                     "missing (a metered rule charges its price per unit, such as 1MiB)");
             return -1;
         }
-        Long bytes = validator.setting(rule.unit(), at + ".unit", ByteSizes::parse);
+        Long bytes = problems.setting(rule.unit(), at + ".unit", ByteSizes::parse);
         return bytes == null ? -1 : bytes;
     }
 
@@ -135,7 +135,7 @@ final class StreamSettings {
         if (value == null || value.value() == null) {
             return true;
         }
-        validator.problem(value, at + "." + setting, "only a " + model + " rule has a " + setting
+        problems.problem(value, at + "." + setting, "only a " + model + " rule has a " + setting
                 + "; this rule is " + charge.configName());
         return false;
     }

@@ -322,13 +322,13 @@ final class BrokerKeysTest {
     void aShorterMaxAgeShortensTheRefreshButNotBelowTheFloor() {
         Duration fiveMinutes = Duration.ofMinutes(5);
 
-        assertThat(BrokerKeys.maxAge("public, max-age=120")).hasValue(120);
-        assertThat(BrokerKeys.maxAge("no-cache")).isEmpty();
-        assertThat(BrokerKeys.maxAge("s-maxage=5")).isEmpty();
-        assertThat(BrokerKeys.effectiveRefresh(OptionalLong.of(120), fiveMinutes)).isEqualTo(Duration.ofMinutes(2));
-        assertThat(BrokerKeys.effectiveRefresh(OptionalLong.of(1), fiveMinutes)).isEqualTo(BrokerKeys.MIN_REFRESH);
-        assertThat(BrokerKeys.effectiveRefresh(OptionalLong.of(3600), fiveMinutes)).isEqualTo(fiveMinutes);
-        assertThat(BrokerKeys.effectiveRefresh(OptionalLong.empty(), fiveMinutes)).isEqualTo(fiveMinutes);
+        assertThat(JwksFetch.maxAge("public, max-age=120")).hasValue(120);
+        assertThat(JwksFetch.maxAge("no-cache")).isEmpty();
+        assertThat(JwksFetch.maxAge("s-maxage=5")).isEmpty();
+        assertThat(KeyRefresher.effectiveRefresh(OptionalLong.of(120), fiveMinutes)).isEqualTo(Duration.ofMinutes(2));
+        assertThat(KeyRefresher.effectiveRefresh(OptionalLong.of(1), fiveMinutes)).isEqualTo(BrokerKeys.MIN_REFRESH);
+        assertThat(KeyRefresher.effectiveRefresh(OptionalLong.of(3600), fiveMinutes)).isEqualTo(fiveMinutes);
+        assertThat(KeyRefresher.effectiveRefresh(OptionalLong.empty(), fiveMinutes)).isEqualTo(fiveMinutes);
     }
 
     // --- helpers --------------------------------------------------------------------------------------------------
