@@ -27,7 +27,8 @@ final class SellerTokens {
 
     static {
         JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(16).maxStringLength(ApiHandler.MAX_REDEMPTION_BODY_BYTES).maxNumberLength(40).build());
+                .maxNestingDepth(16).maxStringLength(RequestBodies.MAX_REDEMPTION_BODY_BYTES).maxNumberLength(40)
+                .build());
     }
 
     /** A verified token: the seller that signed it and its claims. */
