@@ -139,6 +139,15 @@ final class SellerTokens {
         return jti;
     }
 
+    /** The {@code scrip} claim of a charge or cancel request: a scrip's jti, 1 to 128 characters. */
+    static String scripId(ObjectNode claims, String what) throws ApiException {
+        String scrip = CompactJws.text(claims, "scrip");
+        if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
+            throw invalid("'scrip' is required: " + what);
+        }
+        return scrip;
+    }
+
     static ApiException invalid(String message) {
         return ApiException.badRequest("invalid_request", message);
     }
