@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * use) without listening, which is all the administrative operations need; {@link #start()} then serves the HTTP
  * API. Plain HTTP is allowed only on a loopback address; anything else needs a TLS keystore.
  *
- * <p>This class is the public façade: {@link BrokerSettings} holds the validated settings, {@link BrokerServices}
- * the opened data directory and the services on it, {@link BrokerServer} the listening Jetty and
- * {@link ExpirySweeper} the background job; none of them knows this class.
+ * <p>This class is the public façade: {@code BrokerSettings} holds the validated settings, {@code BrokerServices}
+ * the opened data directory and the services on it, {@code BrokerServer} the listening Jetty and
+ * {@code ExpirySweeper} the background job; none of them knows this class.
  *
  * <p>Thread-safe. {@link #close()} stops the server and closes the database.
  *

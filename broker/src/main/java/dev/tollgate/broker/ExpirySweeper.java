@@ -23,7 +23,7 @@ final class ExpirySweeper implements AutoCloseable {
     private final ScripIdempotency idempotency;
     private final ScheduledExecutorService executor;
 
-    private ExpirySweeper(Settlement settlement, ScripIdempotency idempotency, Duration interval) {
+    private ExpirySweeper(Settlement settlement, ScripIdempotency idempotency) {
         this.settlement = settlement;
         this.idempotency = idempotency;
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -31,13 +31,14 @@ final class ExpirySweeper implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long period = interval.toMillis();
-        executor.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** Runs the sweep every {@code interval}, the first time after one interval. */
     static ExpirySweeper every(Duration interval, Settlement settlement, ScripIdempotency idempotency) {
-        return new ExpirySweeper(settlement, idempotency, interval);
+        ExpirySweeper sweeper = new ExpirySweeper(settlement, idempotency);
+        long period = interval.toMillis();
+        sweeper.executor.scheduleWithFixedDelay(sweeper::sweep, period, period, TimeUnit.MILLISECONDS);
+        return sweeper;
     }
 
     private void sweep() {
