@@ -79,6 +79,17 @@ final class Accounts {
         }
     }
 
+    /**
+     * Moves {@code amount} of the buyer's balance to reserved, inside the caller's transaction, if the balance covers
+     * it (a scrip's budget, a certificate's limit).
+     *
+     * @return false, changing nothing, if it does not or there is no such buyer
+     */
+    static boolean reserve(Connection c, String buyer, long amount) throws SQLException {
+        return Database.execute(c, "UPDATE buyers SET balance = balance - ?, reserved = reserved + ? WHERE id = ?"
+                + " AND balance >= ?", amount, amount, buyer, amount) == 1;
+    }
+
     /** Moves {@code amount} of the buyer's reserved money back to its balance, inside the caller's transaction. */
     static void releaseReserved(Connection c, String buyer, long amount) throws SQLException {
         Database.update(c, "UPDATE buyers SET reserved = reserved - ?, balance = balance + ? WHERE id = ?"

@@ -2,7 +2,7 @@ package dev.tollgate.broker;
 
 /**
  * A refused request: the HTTP status, a stable error code and a message for a person. Thrown by request handling and
- * turned into {@code {"error": code, "message": message}} by {@link ApiHandler}. Messages never echo secrets.
+ * turned into {@code {"error": code, "message": message}} by {@link ApiAnswers}. Messages never echo secrets.
  */
 final class ApiException extends Exception {
 

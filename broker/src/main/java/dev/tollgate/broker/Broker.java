@@ -3,29 +3,14 @@ package dev.tollgate.broker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Currency;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * use) without listening, which is all the administrative operations need; {@link #start()} then serves the HTTP
  * API. Plain HTTP is allowed only on a loopback address; anything else needs a TLS keystore.
  *
+ * <p>This class is the public façade: {@code BrokerSettings} holds the validated settings, {@code BrokerServices}
+ * the opened data directory and the services on it, {@code BrokerServer} the listening Jetty and
+ * {@code ExpirySweeper} the background job; none of them knows this class.
+ *
  * <p>Thread-safe. {@link #close()} stops the server and closes the database.
  *
  * @since 0.1
@@ -56,45 +45,15 @@ public final class Broker implements AutoCloseable {
     /** Default of {@link Builder#settlementGrace}. */
     public static final Duration DEFAULT_SETTLEMENT_GRACE = Duration.ofHours(24);
 
-    private final Settings settings;
-    private final Database database;
-    private final SellerRegistry sellers;
-    private final Accounts accounts;
-    private final Statements statements;
-    private final KeyRing keys;
-    private final Issuer issuer;
-    private final Settlement settlement;
-    private final Charges charges;
-    private final PayWordCertificates certificates;
-    private final ScripCancels cancels;
-    private final BuyerLogins logins;
-    private final ScripIdempotency idempotency;
-    private ScheduledExecutorService sweeper;
-    private Server server;
-    private ServerConnector connector;
+    private final BrokerSettings settings;
+    private final BrokerServices services;
+    private BrokerServer server;
+    private ExpirySweeper sweeper;
     private boolean closed;
 
-    /** The validated builder settings. */
-    private record Settings(int port, String host, Path dataDir, String issuer, Boolean demoMode, String currency,
-                            Path keystore, char[] keystorePassword, Clock clock, Duration stopTimeout,
-                            Duration settlementGrace, Duration sweepInterval, Duration busyTimeout,
-                            int idempotencyKeysPerAccount) {
-    }
-
-    private Broker(Settings settings, BrokerServices services) {
+    private Broker(BrokerSettings settings, BrokerServices services) {
         this.settings = settings;
-        this.database = services.database();
-        this.sellers = services.sellers();
-        this.accounts = services.accounts();
-        this.statements = services.statements();
-        this.keys = services.keys();
-        this.issuer = services.issuer();
-        this.settlement = services.settlement();
-        this.charges = services.charges();
-        this.certificates = services.certificates();
-        this.idempotency = services.idempotency();
-        this.cancels = services.cancels();
-        this.logins = services.logins();
+        this.services = services;
     }
 
     /** A builder with no settings; {@link Builder#dataDir} is required. */
@@ -113,73 +72,33 @@ public final class Broker implements AutoCloseable {
         requireState(!closed, "broker is closed");
         requireState(server == null, "broker is already started");
         requireState(settings.issuer() != null, "an issuer must be set to start the HTTP API");
-        boolean demo = Boolean.TRUE.equals(settings.demoMode());
+        boolean demo = settings.demo();
         try {
             // A start without demo mode is a start for real money: it claims an undecided database for it.
-            DatabaseMode.require(database, settings.dataDir().resolve(Database.FILE), demo, settings.clock());
+            DatabaseMode.require(services.database(), settings.dataDir().resolve(Database.FILE), demo,
+                    settings.clock());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the mode of the broker database: " + e.getMessage(), e);
         }
-        QueuedThreadPool threads = new QueuedThreadPool(64, 4);
-        threads.setName("broker-http");
-        Server s = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        ServerConnector c;
-        if (settings.keystore() != null) {
-            SslContextFactory.Server tls = new SslContextFactory.Server();
-            tls.setKeyStorePath(settings.keystore().toString());
-            tls.setKeyStorePassword(new String(settings.keystorePassword()));
-            http.addCustomizer(new SecureRequestCustomizer());
-            c = new ServerConnector(s, new SslConnectionFactory(tls, "http/1.1"), new HttpConnectionFactory(http));
-        } else {
-            c = new ServerConnector(s, new HttpConnectionFactory(http));
-        }
-        c.setHost(settings.host());
-        c.setPort(settings.port());
-        s.addConnector(c);
-        BrowserPages pages = new BrowserPages(issuer, settlement, logins, new BrowserSessions(settings.clock()),
-                sellers::seller);
-        s.setHandler(new ApiHandler(issuer, keys, settlement, charges, certificates, demo, pages, cancels));
-        s.setStopTimeout(settings.stopTimeout().toMillis());
-        try {
-            s.start();
-        } catch (Exception e) {
-            try {
-                s.stop();
-            } catch (Exception suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw new UncheckedIOException(new IOException("cannot start the broker on " + settings.host() + ":"
-                    + settings.port() + ": " + e.getMessage(), e));
-        }
-        server = s;
-        connector = c;
+        server = BrokerServer.start(settings, BrokerHandler.on(services, demo, settings.clock()));
         if (!settings.sweepInterval().isZero()) {
-            sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "broker-expiry-returns");
-                t.setDaemon(true);
-                return t;
-            });
-            long period = settings.sweepInterval().toMillis();
-            sweeper.scheduleWithFixedDelay(this::sweepQuietly, period, period, TimeUnit.MILLISECONDS);
+            sweeper = ExpirySweeper.every(settings.sweepInterval(), services.settlement(), services.idempotency());
         }
         LOG.info("Broker {} listening on {} (demo mode {}, signing key {})", settings.issuer(), baseUri(),
-                demo ? "on" : "off", keys.current().kid());
+                demo ? "on" : "off", currentKid());
         return this;
     }
 
     /** The port the API listens on. @throws IllegalStateException if not started */
     public synchronized int port() {
-        requireState(connector != null, "broker is not started");
-        return connector.getLocalPort();
+        requireState(server != null, "broker is not started");
+        return server.port();
     }
 
     /** Where the API listens, such as {@code http://127.0.0.1:8444}. @throws IllegalStateException if not started */
     public synchronized URI baseUri() {
-        String scheme = settings.keystore() != null ? "https" : "http";
-        String host = settings.host().contains(":") ? "[" + settings.host() + "]" : settings.host();
-        return URI.create(scheme + "://" + host + ":" + port());
+        requireState(server != null, "broker is not started");
+        return server.baseUri();
     }
 
     /** The JWKS URL gateways fetch the broker's keys from. @throws IllegalStateException if not started */
@@ -192,7 +111,7 @@ public final class Broker implements AutoCloseable {
      * query parameters of docs/PROTOCOL.md section 10. @throws IllegalStateException if not started
      */
     public URI payUri() {
-        return baseUri().resolve(BrowserPages.PAY_PATH);
+        return baseUri().resolve(Html.PAY_PATH);
     }
 
     /** The issuer ({@code iss}) of the broker's scrip, if set. */
@@ -207,7 +126,7 @@ public final class Broker implements AutoCloseable {
 
     /** The kid of the key that signs new scrip. */
     public String currentKid() {
-        return keys.current().kid();
+        return services.keys().current().kid();
     }
 
     /**
@@ -219,7 +138,7 @@ public final class Broker implements AutoCloseable {
      */
     public String rotateKey() {
         try {
-            return keys.rotate();
+            return services.keys().rotate();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -234,7 +153,7 @@ public final class Broker implements AutoCloseable {
     public Seller registerSeller(Seller seller) {
         Objects.requireNonNull(seller, "seller cannot be null.");
         try {
-            sellers.insertSeller(seller);
+            services.sellers().insertSeller(seller);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot register seller '" + seller.id() + "': " + e.getMessage(), e);
         }
@@ -245,7 +164,7 @@ public final class Broker implements AutoCloseable {
     /** The seller with this id, if registered. */
     public Optional<Seller> seller(String id) {
         try {
-            return sellers.seller(Objects.requireNonNull(id, "id cannot be null."));
+            return services.sellers().seller(Objects.requireNonNull(id, "id cannot be null."));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read seller '" + id + "': " + e.getMessage(), e);
         }
@@ -263,10 +182,9 @@ public final class Broker implements AutoCloseable {
      */
     public DemoBuyer createDemoBuyer(String username, long depositMicros) {
         Objects.requireNonNull(username, "username cannot be null.");
-        requireState(Boolean.TRUE.equals(settings.demoMode()), "demo buyers exist only in demo mode:"
-                + " build the broker with demoMode(true)");
+        requireState(settings.demo(), "demo buyers exist only in demo mode: build the broker with demoMode(true)");
         try {
-            DemoBuyer buyer = issuer.createDemoBuyer(username, depositMicros, logins);
+            DemoBuyer buyer = services.issuer().createDemoBuyer(username, depositMicros, services.logins());
             LOG.info("Created demo buyer {} ({})", buyer.username(), buyer.account());
             return buyer;
         } catch (SQLException e) {
@@ -289,44 +207,27 @@ public final class Broker implements AutoCloseable {
      */
     public int returnExpiredScrip() {
         try {
-            return settlement.returnExpired(null);
+            return services.settlement().returnExpired(null);
         } catch (SQLException e) {
             throw new IllegalStateException("expiry returns failed: " + e.getMessage(), e);
         }
     }
 
-    private void sweepQuietly() {
-        try {
-            int returned = returnExpiredScrip();
-            if (returned > 0) {
-                LOG.info("Returned the unredeemed remainder of {} expired scrip and certificates to their buyers",
-                        returned);
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("Expiry returns failed; retrying at the next run", e);
-        }
-        try {
-            idempotency.purgeExpired();
-        } catch (SQLException e) {
-            LOG.warn("Forgetting expired idempotency keys failed; retrying at the next run", e);
-        }
-    }
-
     /** Forgets the idempotency keys of {@code POST /v1/scrip} older than 24 hours (the sweep does it every minute). */
     int purgeIdempotencyKeys() throws SQLException {
-        return idempotency.purgeExpired();
+        return services.idempotency().purgeExpired();
     }
 
     Accounts accounts() {
-        return accounts;
+        return services.accounts();
     }
 
     Statements statements() {
-        return statements;
+        return services.statements();
     }
 
     KeyRing keys() {
-        return keys;
+        return services.keys();
     }
 
     /** Stops the HTTP API (if started) and closes the database. Idempotent. */
@@ -337,12 +238,7 @@ public final class Broker implements AutoCloseable {
         }
         closed = true;
         if (sweeper != null) {
-            sweeper.shutdownNow();
-            try {
-                sweeper.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            sweeper.close();
         }
         try {
             if (server != null) {
@@ -352,7 +248,7 @@ public final class Broker implements AutoCloseable {
             LOG.warn("Stopping the broker's HTTP server failed", e);
         } finally {
             try {
-                database.close();
+                services.database().close();
             } catch (SQLException e) {
                 LOG.warn("Closing the broker database failed", e);
             }
@@ -365,12 +261,6 @@ public final class Broker implements AutoCloseable {
     private static void requireState(boolean condition, String message) {
         if (!condition) {
             throw new IllegalStateException(message);
-        }
-    }
-
-    private static void requireArgument(boolean condition, String message) {
-        if (!condition) {
-            throw new IllegalArgumentException(message);
         }
     }
 
@@ -400,7 +290,7 @@ public final class Broker implements AutoCloseable {
 
         /** The port to listen on, 0 for any free port. Default 8444. */
         public Builder port(int port) {
-            requireArgument(port >= 0 && port <= 65535, "port must be 0 to 65535, got " + port);
+            BrokerSettings.requireArgument(port >= 0 && port <= 65535, "port must be 0 to 65535, got " + port);
             this.port = port;
             return this;
         }
@@ -461,7 +351,7 @@ public final class Broker implements AutoCloseable {
          */
         public Builder settlementGrace(Duration grace) {
             Objects.requireNonNull(grace, "grace cannot be null.");
-            requireArgument(!grace.isNegative() && grace.compareTo(Duration.ofDays(30)) <= 0,
+            BrokerSettings.requireArgument(!grace.isNegative() && grace.compareTo(Duration.ofDays(30)) <= 0,
                     "settlementGrace must be 0 to 30 days, got " + grace);
             this.settlementGrace = grace;
             return this;
@@ -469,7 +359,7 @@ public final class Broker implements AutoCloseable {
 
         /** How often a started broker runs expiry returns. Default 1 minute; zero turns the schedule off (tests). */
         Builder sweepInterval(Duration interval) {
-            requireArgument(!interval.isNegative(), "sweepInterval must not be negative");
+            BrokerSettings.requireArgument(!interval.isNegative(), "sweepInterval must not be negative");
             this.sweepInterval = interval;
             return this;
         }
@@ -479,21 +369,21 @@ public final class Broker implements AutoCloseable {
          * Default 10 s; tests use less.
          */
         Builder busyTimeout(Duration timeout) {
-            requireArgument(!timeout.isNegative(), "busyTimeout must not be negative");
+            BrokerSettings.requireArgument(!timeout.isNegative(), "busyTimeout must not be negative");
             this.busyTimeout = timeout;
             return this;
         }
 
         /** How many idempotency keys of one account are remembered. Default 1000; tests use fewer. */
         Builder idempotencyKeysPerAccount(int keys) {
-            requireArgument(keys >= 1, "idempotencyKeysPerAccount must be at least 1");
+            BrokerSettings.requireArgument(keys >= 1, "idempotencyKeysPerAccount must be at least 1");
             this.idempotencyKeysPerAccount = keys;
             return this;
         }
 
         /** How long {@link Broker#close()} lets requests in flight finish. Default 2 s; tests use zero. */
         Builder stopTimeout(Duration stopTimeout) {
-            requireArgument(!stopTimeout.isNegative(), "stopTimeout must not be negative");
+            BrokerSettings.requireArgument(!stopTimeout.isNegative(), "stopTimeout must not be negative");
             this.stopTimeout = stopTimeout;
             return this;
         }
@@ -508,45 +398,15 @@ public final class Broker implements AutoCloseable {
          *         of the other kind than {@link #demoMode} asks for
          */
         public Broker build() {
-            requireArgument(dataDir != null, "dataDir must be set");
-            String code = currency.toUpperCase(Locale.ROOT);
+            BrokerSettings settings = new BrokerSettings(port, host, dataDir, issuer, demoMode, currency, keystore,
+                    keystorePassword, clock, stopTimeout, settlementGrace, sweepInterval, busyTimeout,
+                    idempotencyKeysPerAccount);
             try {
-                Currency.getInstance(code);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("currency must be an ISO 4217 code, got '" + currency + "'");
-            }
-            if (issuer != null) {
-                validateIssuer(issuer);
-            }
-            if (keystore == null) {
-                requireArgument(LoopbackHosts.resolvesToLoopback(host), "plain HTTP is allowed only on a loopback"
-                        + " address; host " + host + " needs a TLS keystore");
-            } else {
-                requireArgument(Files.isReadable(keystore), "keystore " + keystore + " is not a readable file");
-            }
-            Settings settings = new Settings(port, host, dataDir, issuer, demoMode, code, keystore,
-                    keystorePassword == null ? null : keystorePassword.clone(), clock, stopTimeout, settlementGrace,
-                    sweepInterval, busyTimeout, idempotencyKeysPerAccount);
-            try {
-                return new Broker(settings, BrokerServices.open(dataDir, issuer, code, demoMode, clock, busyTimeout,
-                        settlementGrace, idempotencyKeysPerAccount));
+                return new Broker(settings, BrokerServices.open(settings));
             } catch (IOException | SQLException e) {
                 throw new IllegalStateException("cannot open the broker data directory " + dataDir + ": "
                         + e.getMessage(), e);
             }
-        }
-
-        private static void validateIssuer(String issuer) {
-            URI uri;
-            try {
-                uri = new URI(issuer);
-            } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("issuer must be an absolute URL, got '" + issuer + "'");
-            }
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            requireArgument((scheme.equals("https") || scheme.equals("http")) && uri.getHost() != null
-                    && uri.getRawQuery() == null && uri.getRawFragment() == null && uri.getRawUserInfo() == null,
-                    "issuer must be an http(s) URL without user, query or fragment, got '" + issuer + "'");
         }
     }
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 
 /**
  * What a broker runs on, opened from its data directory and wired once: the database, the signing keys, the
@@ -20,15 +19,13 @@ record BrokerServices(Database database, KeyRing keys, Accounts accounts, Seller
     static final String PSEUDONYM_SECRET_FILE = "pseudonym-secret";
 
     /**
-     * Opens {@code dataDir} (created owner-only on first use): the keys, the pseudonym secret and the database,
-     * migrated; with {@code demoMode} not null, also checks or records the kind of database. On failure nothing is
+     * Opens the settings' data directory (created owner-only on first use): the keys, the pseudonym secret and the
+     * database, migrated; with a demo mode set, also checks or records the kind of database. On failure nothing is
      * left open.
-     *
-     * @param issuer the broker's issuer URL, or null if it only administers
      */
-    static BrokerServices open(Path dataDir, String issuer, String currency, Boolean demoMode, Clock clock,
-                               Duration busyTimeout, Duration settlementGrace, int idempotencyKeysPerAccount)
-            throws IOException, SQLException {
+    static BrokerServices open(BrokerSettings settings) throws IOException, SQLException {
+        Path dataDir = settings.dataDir();
+        Clock clock = settings.clock();
         Database database = null;
         try {
             SecretFiles.createDirectory(dataDir);
@@ -39,22 +36,23 @@ record BrokerServices(Database database, KeyRing keys, Accounts accounts, Seller
                 // An empty file is an empty SQLite database: created first so that it is owner-only.
                 SecretFiles.write(file, new byte[0]);
             }
-            database = Database.open(file, busyTimeout);
-            if (demoMode != null) {
-                DatabaseMode.require(database, file, demoMode, clock);
+            database = Database.open(file, settings.busyTimeout());
+            if (settings.demoMode() != null) {
+                DatabaseMode.require(database, file, settings.demoMode(), clock);
             }
             Accounts accounts = new Accounts(database, clock);
             SellerRegistry sellers = new SellerRegistry(database, clock);
             ScripSigner signer = new ScripSigner(keys);
-            String iss = issuer == null ? "" : issuer;
-            ScripIdempotency idempotency = new ScripIdempotency(database, clock, idempotencyKeysPerAccount);
+            String iss = settings.issuer() == null ? "" : settings.issuer();
+            ScripIdempotency idempotency = new ScripIdempotency(database, clock, settings.idempotencyKeysPerAccount());
             Issuer issuerService = new Issuer(accounts, sellers, new ScripStore(database), signer, pseudonymSecret,
-                    iss, currency, clock, idempotency);
+                    iss, settings.currency(), clock, idempotency);
             SellerTokens sellerTokens = new SellerTokens(sellers, iss, clock);
             PayWordStore payword = new PayWordStore(database);
             Statements statements = new Statements(database);
             Settlement settlement = new Settlement(new Redemptions(database, clock), statements,
-                    new ExpiryReturns(database, clock), sellerTokens, new PayWordClaims(payword, iss), settlementGrace);
+                    new ExpiryReturns(database, clock), sellerTokens, new PayWordClaims(payword, iss),
+                    settings.settlementGrace());
             Charges charges = new Charges(new ChargeStore(database, clock), sellerTokens, signer, iss);
             PayWordCertificates certificates = new PayWordCertificates(payword, signer, issuerService);
             return new BrokerServices(database, keys, accounts, sellers, statements, issuerService, settlement,

@@ -65,10 +65,7 @@ final class Charges {
         ObjectNode body = request.claims();
         JsonMembers.allowOnly(body, CHARGE_CLAIMS, "claim");
         String jti = SellerTokens.requestId(body, "the charge id");
-        String scrip = CompactJws.text(body, "scrip");
-        if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
-            throw SellerTokens.invalid("'scrip' is required: the scrip's jti");
-        }
+        String scrip = SellerTokens.scripId(body, "the scrip's jti");
         String amountText = CompactJws.text(body, "amount");
         long amount;
         try {

@@ -9,6 +9,12 @@ import java.util.Map;
  */
 final class Html {
 
+    /** The payment page a seller's 402 page links to: the login form, or the consent page with a session. */
+    static final String PAY_PATH = "/pay";
+    /** Where the login form posts. */
+    static final String LOGIN_PATH = "/pay/login";
+    /** Where the consent page posts. */
+    static final String CONSENT_PATH = "/pay/consent";
     static final String STYLESHEET_PATH = "/pay/style.css";
 
     static final String STYLESHEET = """
@@ -87,7 +93,7 @@ final class Html {
     static String login(PayRequest pay, String csrf, String currency, String message) {
         return page("Log in to pay " + pay.seller().name(), "<h1>Log in to pay " + escape(pay.seller().name())
                 + "</h1>" + message(message) + summary(pay, currency)
-                + "<form method=\"post\" action=\"/pay/login\">" + hidden(pay.fields())
+                + "<form method=\"post\" action=\"" + LOGIN_PATH + "\">" + hidden(pay.fields())
                 + "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(csrf) + "\">"
                 + "<label for=\"username\">Username</label>"
                 + "<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required"
@@ -111,7 +117,7 @@ final class Html {
                 .append(summary(pay, currency))
                 .append("<dl><dt>Your balance</dt><dd>").append(escape(money(balance, currency)))
                 .append("</dd><dt>Signed in as</dt><dd>").append(escape(username)).append("</dd></dl>")
-                .append("<form method=\"post\" action=\"/pay/consent\">").append(hidden(pay.fields()))
+                .append("<form method=\"post\" action=\"" + CONSENT_PATH + "\">").append(hidden(pay.fields()))
                 .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(escape(csrf)).append("\">");
         if (choices.isEmpty()) {
             sb.append("<p>Your balance does not cover the price of this item.</p>");

@@ -104,7 +104,7 @@ final class PayWordClaims {
     /** The claim member naming what was consumed. */
     static final String SPENT = "spent";
 
-    /** Verifies a parsed claim for {@code seller}: a {@link PayWordStore.Claim} to credit, or a refusal. */
+    /** Verifies a parsed claim for {@code seller}: a {@link PayWordRedemptions.Claim} to credit, or a refusal. */
     Redemptions.Entry verify(Parsed claim, String seller) throws SQLException {
         try {
             return verified(claim, seller);
@@ -113,7 +113,7 @@ final class PayWordClaims {
         }
     }
 
-    private PayWordStore.Claim verified(Parsed claim, String seller) throws Refusal, SQLException {
+    private PayWordRedemptions.Claim verified(Parsed claim, String seller) throws Refusal, SQLException {
         String[] commitment = split(claim.commitment(), "invalid_commitment");
         ObjectNode header = object(commitment[0], "invalid_commitment");
         checkHeader(header, PayWord.COMMITMENT_TYPE, "invalid_commitment");
@@ -174,7 +174,7 @@ final class PayWordClaims {
         if (!PayWord.reaches(claim.word(), (int) claim.index(), root)) {
             throw new Refusal("invalid_word");
         }
-        return new PayWordStore.Claim(claim.commitmentId(), certId, jti, PayWord.encodeWord(root), n, unit,
+        return new PayWordRedemptions.Claim(claim.commitmentId(), certId, jti, PayWord.encodeWord(root), n, unit,
                 claim.index(), claim.spent());
     }
 

@@ -13,7 +13,7 @@ import java.util.List;
 final class Redemptions {
 
     /** One entry of a redemption batch: a scrip claim, a verified PayWord claim, or a claim refused already. */
-    sealed interface Entry permits Claim, PayWordStore.Claim, Refused {
+    sealed interface Entry permits Claim, PayWordRedemptions.Claim, Refused {
     }
 
     /** One claim of a redemption batch: the cumulative amount the seller charged on a scrip. */
@@ -59,8 +59,8 @@ final class Redemptions {
      * Redeems a batch of claims for {@code seller} in one transaction: on each of its scrip, credits
      * {@code min(spent, budget) - redeemed} (if positive) from the buyer's reserved amount to the seller. A scrip
      * whose expiry plus {@code grace} has passed is first returned to its buyer (as {@link ExpiryReturns} would) and
-     * the claim refused as {@code expired}. PayWord claims are credited by {@link PayWordStore#redeem} in the same
-     * transaction; entries refused before it are answered as they are. Results are in the order of the entries.
+     * the claim refused as {@code expired}. PayWord claims are credited by {@link PayWordRedemptions#credit} in the
+     * same transaction; entries refused before it are answered as they are. Results are in the order of the entries.
      */
     List<ClaimResult> redeem(String seller, String batch, List<? extends Entry> entries, Duration grace)
             throws SQLException {
@@ -73,8 +73,8 @@ final class Redemptions {
                     results.add(refused.result());
                     continue;
                 }
-                if (entry instanceof PayWordStore.Claim payword) {
-                    results.add(PayWordStore.redeem(c, seller, batch, payword, now, cutoff));
+                if (entry instanceof PayWordRedemptions.Claim payword) {
+                    results.add(PayWordRedemptions.credit(c, seller, batch, payword, now, cutoff));
                     continue;
                 }
                 Claim claim = (Claim) entry;

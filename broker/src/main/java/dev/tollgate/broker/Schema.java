@@ -13,7 +13,7 @@ import java.util.List;
  * The broker database's schema: its migrations by version, kept in {@code PRAGMA user_version}.
  *
  * <p>The first three versions are written out here; later ones belong to the class that owns their tables (such as
- * {@link PayWordStore#MIGRATION}) and are listed here in order.
+ * {@link PayWordTables#MIGRATION}) and are listed here in order.
  */
 final class Schema {
 
@@ -90,11 +90,11 @@ final class Schema {
               UNIQUE (seller, jti)
             ) STRICT"""),
             // Version 4: PayWord certificates, commitments and their redemptions (docs/PROTOCOL.md section 8).
-            PayWordStore.MIGRATION,
+            PayWordTables.MIGRATION,
             // Version 5: buyer logins for the browser pages (docs/PROTOCOL.md section 10).
             BuyerLogins.MIGRATION,
             // Version 6: a PayWord chain is unique per (certificate, seller), not per certificate.
-            PayWordStore.MIGRATION_V6,
+            PayWordTables.MIGRATION_V6,
             // Version 7: whether this is a demo database (buyers funded from nothing), recorded and enforced.
             DatabaseMode.MIGRATION,
             // Version 8: Idempotency-Key of POST /v1/scrip, kept 24 hours.

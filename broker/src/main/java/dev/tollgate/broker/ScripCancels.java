@@ -58,10 +58,7 @@ final class ScripCancels {
         ObjectNode body = request.claims();
         JsonMembers.allowOnly(body, CLAIMS, "claim");
         SellerTokens.requestId(body, "the request id");
-        String scrip = CompactJws.text(body, "scrip");
-        if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
-            throw SellerTokens.invalid("'scrip' is required: the jti of the scrip to cancel");
-        }
+        String scrip = SellerTokens.scripId(body, "the jti of the scrip to cancel");
         String seller = request.seller().id();
         Object outcome = database.write(c -> {
             ScripStore.HeldScrip held = ScripStore.held(c, scrip);

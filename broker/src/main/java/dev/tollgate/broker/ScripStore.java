@@ -53,15 +53,8 @@ final class ScripStore {
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE buyers SET balance = balance - ?,"
-                + " reserved = reserved + ? WHERE id = ? AND balance >= ?")) {
-            ps.setLong(1, budget);
-            ps.setLong(2, budget);
-            ps.setString(3, buyer);
-            ps.setLong(4, budget);
-            if (ps.executeUpdate() != 1) {
-                return buyerExists(c, buyer) ? Reservation.INSUFFICIENT_FUNDS : Reservation.UNKNOWN_BUYER;
-            }
+        if (!Accounts.reserve(c, buyer, budget)) {
+            return buyerExists(c, buyer) ? Reservation.INSUFFICIENT_FUNDS : Reservation.UNKNOWN_BUYER;
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO scrip (jti, buyer, seller, kid, budget,"
                 + " redeemed, status, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, 0, 'active', ?, ?)")) {

@@ -27,7 +27,8 @@ final class SellerTokens {
 
     static {
         JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(16).maxStringLength(ApiHandler.MAX_REDEMPTION_BODY_BYTES).maxNumberLength(40).build());
+                .maxNestingDepth(16).maxStringLength(RequestBodies.MAX_REDEMPTION_BODY_BYTES).maxNumberLength(40)
+                .build());
     }
 
     /** A verified token: the seller that signed it and its claims. */
@@ -136,6 +137,15 @@ final class SellerTokens {
             throw invalid("'jti' is required: " + what + ", 1 to 128 printable ASCII characters");
         }
         return jti;
+    }
+
+    /** The {@code scrip} claim of a charge or cancel request: a scrip's jti, 1 to 128 characters. */
+    static String scripId(ObjectNode claims, String what) throws ApiException {
+        String scrip = CompactJws.text(claims, "scrip");
+        if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
+            throw invalid("'scrip' is required: " + what);
+        }
+        return scrip;
     }
 
     static ApiException invalid(String message) {

@@ -56,26 +56,26 @@ final class BodyLimitsTest {
         RequestBodies.read(new ByteArrayInputStream(small), -1, 1024); // class loading out of the measurement
 
         long before = threads.getThreadAllocatedBytes(id);
-        byte[] body = RequestBodies.read(new ByteArrayInputStream(small), ApiHandler.MAX_REDEMPTION_BODY_BYTES,
-                ApiHandler.MAX_REDEMPTION_BODY_BYTES);
+        byte[] body = RequestBodies.read(new ByteArrayInputStream(small), RequestBodies.MAX_REDEMPTION_BODY_BYTES,
+                RequestBodies.MAX_REDEMPTION_BODY_BYTES);
         long allocated = threads.getThreadAllocatedBytes(id) - before;
 
         assertThat(body).isEqualTo(small);
         assertThat(allocated).as("bytes allocated to read a %d-byte body declared as %d", small.length,
-                ApiHandler.MAX_REDEMPTION_BODY_BYTES).isLessThan(16 * 1024);
+                RequestBodies.MAX_REDEMPTION_BODY_BYTES).isLessThan(16 * 1024);
     }
 
     @Test
     void aBodyOfUnknownLengthIsRefusedAsSoonAsItPassesTheLimit() {
-        byte[] big = new byte[ApiHandler.MAX_SCRIP_BODY_BYTES * 4];
+        byte[] big = new byte[RequestBodies.MAX_SCRIP_BODY_BYTES * 4];
         InputStream in = new ByteArrayInputStream(big);
 
-        Throwable thrown = catchThrowable(() -> RequestBodies.read(in, -1, ApiHandler.MAX_SCRIP_BODY_BYTES));
+        Throwable thrown = catchThrowable(() -> RequestBodies.read(in, -1, RequestBodies.MAX_SCRIP_BODY_BYTES));
 
         assertThat(thrown).isInstanceOf(ApiException.class);
         assertThat(((ApiException) thrown).status()).isEqualTo(413);
         assertThat(big.length - ((ByteArrayInputStream) in).available()).as("bytes read")
-                .isEqualTo(ApiHandler.MAX_SCRIP_BODY_BYTES + 1);
+                .isEqualTo(RequestBodies.MAX_SCRIP_BODY_BYTES + 1);
     }
 
     @Test

@@ -94,7 +94,7 @@ final class BrowserLoginTest {
         assertThat(page.formAction()).isEqualTo("/pay/login");
         assertThat(page.hidden()).containsEntry("state", BrowserClient.STATE).containsKey("csrf");
         assertThat(BrowserClient.setCookies(page)).anySatisfy(c -> assertThat(c)
-                .startsWith(BrowserPages.LOGIN_COOKIE + "=").contains("HttpOnly").contains("Secure"));
+                .startsWith(LoginPage.LOGIN_COOKIE + "=").contains("HttpOnly").contains("Secure"));
     }
 
     @Test

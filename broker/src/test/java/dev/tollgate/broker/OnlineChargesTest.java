@@ -139,7 +139,7 @@ final class OnlineChargesTest {
         assertThat(me.json().get("scrip").get(0).get("redeemed").asText()).isEqualTo("50000");
 
         String path = "/v1/sellers/daily-byte/statement";
-        Answer st = TestSellers.statement(broker, "daily-byte", ApiHandler.SELLER_SCHEME + " "
+        Answer st = TestSellers.statement(broker, "daily-byte", ApiAnswers.SELLER_SCHEME + " "
                 + TestSellers.statementToken(seller, now(), path));
         assertThat(st.status()).as(st.body()).isEqualTo(200);
         assertThat(st.text("credited")).isEqualTo("50000");
