@@ -38,7 +38,8 @@ final class ChainPayer implements Payer {
 
     private final ChainAccount account;
     private final Credential.PayWordPayment payment;
-    private final String buyerJson;
+    /** The buyer as a JSON string literal, made once a receipt needs it. */
+    private String buyerJson;
     private final int maxStep;
     private final PayWordScheme.Chains chains;
     /** The chain's head as last read: what a refusal names. */
@@ -47,7 +48,6 @@ final class ChainPayer implements Payer {
     ChainPayer(ChainAccount account, Credential.PayWordPayment payment, int maxStep, PayWordScheme.Chains chains) {
         this.account = account;
         this.payment = payment;
-        this.buyerJson = Receipts.jsonString(account.buyer());
         this.maxStep = maxStep;
         this.chains = chains;
     }
@@ -64,6 +64,9 @@ final class ChainPayer implements Payer {
 
     @Override
     public String buyerJson() {
+        if (buyerJson == null) {
+            buyerJson = Receipts.jsonString(account.buyer());
+        }
         return buyerJson;
     }
 
@@ -218,7 +221,7 @@ final class ChainPayer implements Payer {
 
     @Override
     public String receipt(PricedRequest priced, ChargeResult.Charged charged) {
-        return Receipts.payWord(priced.current().network, buyerJson, charged.receiptId(), charged.amountMicros(),
+        return Receipts.payWord(priced.current().network, buyerJson(), charged.receiptId(), charged.amountMicros(),
                 charged.remainingMicros(), Math.max(head.index(), payment.index()));
     }
 

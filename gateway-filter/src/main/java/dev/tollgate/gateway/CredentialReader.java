@@ -76,10 +76,9 @@ final class CredentialReader {
         if (credential == null) {
             PayingClient client = new PayingClient(request, current.config.clientLimits());
             credential = kind == 'H' ? fromHeader(value, current, client) : fromCookie(value, client);
-            if (credential.reusableUntilMillis() == 0) {
-                return credential; // a PayWord word: one per request, nothing to reuse
+            if (credential.reusableUntilMillis() != 0) { // 0: a PayWord word, one per request, nothing to reuse
+                credentials.put(key, credential);
             }
-            credentials.put(key, credential);
         }
         if (credential instanceof Credential.Rejected) {
             throw ((Credential.Rejected) credential).exception();

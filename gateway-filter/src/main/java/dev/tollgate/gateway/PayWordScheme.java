@@ -81,10 +81,7 @@ final class PayWordScheme implements PaymentScheme {
         return PayWordPayloads.read(payload, acceptedMicros, network);
     }
 
-    /**
-     * Answers a request paid with PayWord: forwards it once paid, otherwise a 402 (or a 503 when the ledger fails).
-     * Exceptions of the seller's app reach the container as {@link ServletException}s.
-     */
+    /** Answers a request paid with PayWord: forwards it once paid, otherwise a 402 (or a 503 when the ledger fails). */
     @Override
     public void serve(PricedRequest priced, Credential credential, FilterChain chain)
             throws IOException, ServletException {
@@ -115,11 +112,7 @@ final class PayWordScheme implements PaymentScheme {
             return;
         }
         ChainPayer payer = new ChainPayer(account, payment, current.config.payword().maxStep(), chains);
-        try {
-            models.of(rule).serve(priced, payer, chain);
-        } catch (RuntimeException e) {
-            throw new ServletException("the content failed", e);
-        }
+        models.of(rule).serve(priced, payer, chain); // what the app throws passes up as it was thrown
     }
 
     /** A verified commitment still cached, by id, or {@code null}: for tests and operations. */

@@ -27,7 +27,7 @@ interface Payer {
     /** Holds {@code micros} back from claims on this account until the charge is final or refunded (RefundHolds). */
     RefundHold hold(long micros);
 
-    /** The 402 message for an account refunded too often (RefundLimit), checked before each charge. */
+    /** The 402 message for an account refunded too often (RefundLimit), checked before a charge a request may refund. */
     String tooManyRefunds(PricedRequest priced);
 
     /**

@@ -18,7 +18,7 @@ final class PaymentReader {
         this.credentials = credentials;
     }
 
-    /** The credential to pay with, or {@code null} when the request was answered (402, 429, 503). */
+    /** The credential to pay with, or {@code null} when the request was answered (402, 429). */
     Credential read(PricedRequest priced) throws IOException {
         Credential read;
         try {

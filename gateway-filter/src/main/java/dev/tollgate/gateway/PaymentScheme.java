@@ -25,7 +25,7 @@ interface PaymentScheme {
      * @param acceptedMicros the most the buyer agreed to pay per request
      * @param client whose failed verifications a signature check counts against; {@code null} when not limited
      * @throws PaymentException for a failure that may pass on retry (unknown key, broker down, not yet valid); the
-     *     reading stage caches everything else
+     *     reading stage caches what is returned, unless its {@link Credential#reusableUntilMillis} is 0
      */
     Credential read(PaymentPayload payload, long acceptedMicros, String network, PayingClient client)
             throws PaymentException, FailedVerifications.TooManyFailures;
