@@ -200,6 +200,21 @@ public final class TollgateClient {
         return budget.limits().money(micros);
     }
 
+    /**
+     * Downloads {@code uri} into {@code file}, paying as it goes: a metered file a chunk of at most
+     * {@link Builder#meteredUnitsPerRequest} units per request, resumed by {@code Range} until it is complete;
+     * anything else in one paid (or free) request. A limit that stops it leaves the bytes paid for in the file.
+     *
+     * @param progress told of bytes written and money paid after every block
+     */
+    public Download download(URI uri, Path file, Download.Progress progress) throws IOException,
+            InterruptedException, PaymentException {
+        Objects.requireNonNull(uri, "uri cannot be null.");
+        Objects.requireNonNull(file, "file cannot be null.");
+        return new MeteredDownload(this, uri, file, progress == null ? (b, t, p) -> { } : progress, meteredUnits)
+                .run();
+    }
+
     /** What this client has spent since it was built, in micro-units. */
     public long spentMicros() {
         return budget.spent();
