@@ -15,10 +15,11 @@ import java.util.Map;
  * @param priceMicros {@code amount}: the price of the request, or of one unit of a metered body
  * @param unitBytes the bytes one price pays for on a metered rule; 0 otherwise
  * @param maxChainLength the gateway's longest PayWord chain ({@code extra.maxChainLength}); 0 if not said
+ * @param maxStep the most words one PayWord payment may reveal ({@code extra.maxStep}); 0 if not said
  * @param idempotent whether the seller advertises x402's {@code payment-identifier} extension, so a retry that
  *     carries the same payment id is never charged twice
  */
-record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes, int maxChainLength,
+record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes, int maxChainLength, int maxStep,
              boolean idempotent) {
 
     /** The x402 extension that makes a paid request safe to retry (not yet implemented by the Tollgate gateway). */
@@ -72,8 +73,8 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
             if (price <= 0) {
                 continue;
             }
-            Offer offer = new Offer(r, price, number(r.extra().get("unit")), (int) Math.min(Integer.MAX_VALUE,
-                    number(r.extra().get("maxChainLength"))), advertises(required.extensions()));
+            Offer offer = new Offer(r, price, number(r.extra().get("unit")), integer(r.extra().get("maxChainLength")),
+                    integer(r.extra().get("maxStep")), advertises(required.extensions()));
             if (offer.metered() && offer.unitBytes() <= 0) {
                 continue;
             }
@@ -94,6 +95,15 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
 
     private static boolean advertises(Map<String, Object> extensions) {
         return extensions != null && extensions.containsKey(PAYMENT_IDENTIFIER);
+    }
+
+    private static int integer(Object value) {
+        return (int) Math.min(Integer.MAX_VALUE, number(value));
+    }
+
+    /** The most units one metered payment of this offer may buy: PayWord reveals at most {@code maxStep} words. */
+    long unitsPerPayment(long wanted) {
+        return PayWord.SCHEME.equals(scheme()) && maxStep > 0 ? Math.min(wanted, maxStep) : wanted;
     }
 
     private static long number(Object value) {

@@ -174,7 +174,7 @@ public final class TollgateClient {
     private long meteredCap(Offer offer, long units) {
         long price = offer.priceMicros();
         long affordable = Math.min(budget.limits().maxPerRequest(), budget.headroom(offer.seller())) / price;
-        return price * Math.max(1, Math.min(units, affordable)); // one unit above the limits fails at reserve
+        return price * Math.max(1, Math.min(offer.unitsPerPayment(units), affordable)); // 1 unit too many: refused
     }
 
     private static HttpRequest withPayment(HttpRequest request, PaymentRequired required, Offer offer,
@@ -223,6 +223,16 @@ public final class TollgateClient {
     /** What was paid, from the wallet's receipts. */
     public SpendingReport report() {
         return SpendingReport.of(wallet.receipts(), wallet.totals(), budget.limits().currency().getCurrencyCode());
+    }
+
+    /** What the wallet holds now: unspent scrip and PayWord chains. */
+    public WalletSummary walletSummary() {
+        return WalletSummary.of(wallet, budget.limits().currency().getCurrencyCode());
+    }
+
+    /** The broker's view of the account ({@code GET /v1/accounts/me}) as its JSON text. */
+    public String brokerAccount() throws IOException, InterruptedException, BrokerException {
+        return broker.accountView().toPrettyString();
     }
 
     Wallet walletState() {
