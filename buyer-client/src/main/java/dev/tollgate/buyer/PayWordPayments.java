@@ -144,6 +144,14 @@ final class PayWordPayments {
         }
 
         @Override
+        public boolean consumedUnseen(PaymentRequired refusal) {
+            Map<String, Object> head = Offer.chainHead(refusal);
+            return step.newWords() > 0 && head != null && head.get("index") instanceof Number index
+                    && index.longValue() >= step.index() && head.get("credit") instanceof String credit
+                    && dev.tollgate.protocol.Money.parseMicros(credit) < price;
+        }
+
+        @Override
         public void paid(long charged, long remaining) {
             wallet.payword.settle(step.chain(), price, charged, true);
             budget.settle(money, money.micros);

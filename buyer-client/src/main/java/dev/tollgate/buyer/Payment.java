@@ -23,6 +23,14 @@ interface Payment {
      */
     boolean retryCannotChargeTwice();
 
+    /**
+     * Whether a refusal shows this very payment consumed already by a request the client never saw answered: the
+     * JDK HttpClient resends a GET by itself when a connection closes before any byte of the answer.
+     */
+    default boolean consumedUnseen(PaymentRequired refusal) {
+        return false;
+    }
+
     /** The seller charged {@code chargedMicros} (from the receipt); {@code remaining} is its {@code extra.remaining}. */
     void paid(long chargedMicros, long remaining) throws WalletException;
 

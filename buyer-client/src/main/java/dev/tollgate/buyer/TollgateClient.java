@@ -138,7 +138,7 @@ public final class TollgateClient {
             }
             PaymentRequired refusal = Answers.offer(response);
             String code = Offer.code(refusal);
-            if (lost && "insufficient_budget".equals(code)) {
+            if ("insufficient_budget".equals(code) && (lost || payment.consumedUnseen(refusal))) {
                 payment.lost(); // the word was consumed by the request whose answer was lost
                 throw new PaymentOutcomeUnknownException("the answer to a paid request to " + request.uri()
                         + " was lost, and its retry shows the payment consumed; not paying again", payment

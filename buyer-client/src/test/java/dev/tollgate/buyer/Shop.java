@@ -138,8 +138,10 @@ final class Shop implements AutoCloseable {
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
             String path = request.getRequestURI();
             if (!path.startsWith("/files/")) {
+                byte[] text = ("content of " + path).getBytes(StandardCharsets.UTF_8);
                 response.setContentType("text/plain");
-                response.getOutputStream().write(("content of " + path).getBytes(StandardCharsets.UTF_8));
+                response.setContentLength(text.length);
+                response.getOutputStream().write(text);
                 return;
             }
             byte[] file = file(Integer.parseInt(path.substring("/files/".length())));
