@@ -1,0 +1,108 @@
+package dev.tollgate.buyer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.protocol.MalformedPaymentException;
+import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.PaymentRequired;
+import dev.tollgate.protocol.SettlementResponse;
+import dev.tollgate.protocol.X402Codec;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Reads what a seller answers a (paid) request: a payment refusal (402 with {@code PAYMENT-REQUIRED}, or 429/503
+ * with a JSON error and no receipt), whose body is kept here (at most 16 KiB) instead of handed to the caller's
+ * body handler, or content with its {@code PAYMENT-RESPONSE}. One instance per request.
+ */
+final class Answers {
+
+    private static final int MAX_ERROR_BYTES = 16 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final AtomicReference<byte[]> refusalBody = new AtomicReference<>();
+
+    /** Whether {@code info} is a refusal of the payment rather than content (paid, refunded or free). */
+    static boolean isRefusal(HttpResponse.ResponseInfo info) {
+        int status = info.statusCode();
+        return status == 402 || (status == 429 || status == 503)
+                && info.headers().firstValue(PaymentHeaders.PAYMENT_RESPONSE).isEmpty();
+    }
+
+    /** {@code handler} for content; refusals are read into this object and the response body is null. */
+    <T> BodyHandler<T> wrap(BodyHandler<T> handler) {
+        return info -> isRefusal(info)
+                ? BodySubscribers.mapping(BodySubscribers.ofByteArray(), bytes -> {
+                    refusalBody.set(bytes.length > MAX_ERROR_BYTES ? new byte[0] : bytes);
+                    return null;
+                })
+                : handler.apply(info);
+    }
+
+    /** The 402's offer. */
+    static PaymentRequired offer(HttpResponse<?> response) throws PaymentRefusedException {
+        String header = response.headers().firstValue(PaymentHeaders.PAYMENT_REQUIRED).orElse(null);
+        try {
+            return X402Codec.decodeHeader(header, PaymentRequired.class);
+        } catch (MalformedPaymentException e) {
+            throw new PaymentRefusedException(response.statusCode(), "unreadable_offer",
+                    "the seller answered 402 without a readable PAYMENT-REQUIRED: " + e.getMessage(), -1);
+        }
+    }
+
+    /** The refusal of a 429 or 503 as an exception (error code from its JSON body, and {@code Retry-After}). */
+    PaymentRefusedException refusal(HttpResponse<?> response) {
+        String code = response.statusCode() == 429 ? "too_many_failures" : "unavailable";
+        String message = "";
+        byte[] body = refusalBody.get();
+        if (body != null && body.length > 0) {
+            try {
+                JsonNode json = JSON.readTree(body);
+                code = json.path("error").asText(code);
+                message = json.path("message").asText("");
+            } catch (IOException e) {
+                // not JSON: keep the status's code
+            }
+        }
+        long retryAfter = response.headers().firstValue("Retry-After").map(Answers::seconds).orElse(-1L);
+        return new PaymentRefusedException(response.statusCode(), code, "the seller answered "
+                + response.statusCode() + " " + code + (message.isEmpty() ? "" : ": " + message), retryAfter);
+    }
+
+    /** The receipt of a paid answer, or null if it has none or an unreadable one. */
+    static SettlementResponse receipt(HttpResponse<?> response) {
+        String header = response.headers().firstValue(PaymentHeaders.PAYMENT_RESPONSE).orElse(null);
+        if (header == null) {
+            return null;
+        }
+        try {
+            return X402Codec.decodeHeader(header, SettlementResponse.class);
+        } catch (MalformedPaymentException e) {
+            return null;
+        }
+    }
+
+    /** {@code extra.remaining} of a receipt in micro-units, or -1. */
+    static long remaining(SettlementResponse receipt) {
+        if (receipt == null || receipt.extra() == null || !(receipt.extra().get("remaining") instanceof String r)) {
+            return -1;
+        }
+        try {
+            return Money.parseMicros(r);
+        } catch (IllegalArgumentException e) {
+            return -1;
+        }
+    }
+
+    private static long seconds(String value) {
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.tollgate.buyer;
+
+import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PayWord;
+import dev.tollgate.protocol.PaymentRequired;
+import dev.tollgate.protocol.PaymentRequirements;
+import dev.tollgate.protocol.Scrip;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One {@code accepts} entry of a 402 that this client can pay, read once: scheme, price, seller, charge model.
+ *
+ * @param requirements the entry, echoed back as {@code accepted}
+ * @param priceMicros {@code amount}: the price of the request, or of one unit of a metered body
+ * @param unitBytes the bytes one price pays for on a metered rule; 0 otherwise
+ * @param maxChainLength the gateway's longest PayWord chain ({@code extra.maxChainLength}); 0 if not said
+ * @param maxStep the most words one PayWord payment may reveal ({@code extra.maxStep}); 0 if not said
+ * @param idempotent whether the seller advertises x402's {@code payment-identifier} extension, so a retry that
+ *     carries the same payment id is never charged twice
+ */
+record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes, int maxChainLength, int maxStep,
+             boolean idempotent) {
+
+    /** The x402 extension that makes a paid request safe to retry (not yet implemented by the Tollgate gateway). */
+    static final String PAYMENT_IDENTIFIER = "payment-identifier";
+
+    String scheme() {
+        return requirements.scheme();
+    }
+
+    String seller() {
+        return requirements.payTo();
+    }
+
+    String currency() {
+        return requirements.asset();
+    }
+
+    String charge() {
+        Object charge = requirements.extra().get("charge");
+        return charge instanceof String s ? s : "per-click";
+    }
+
+    boolean metered() {
+        return "metered".equals(charge());
+    }
+
+    boolean perStream() {
+        return "per-stream".equals(charge());
+    }
+
+    /**
+     * The entry of {@code required} to pay: PayWord if {@code preferPayWord} and offered, else scrip; only offers in
+     * {@code currency} whose token endpoint is {@code tokenEndpoint} (scrip from another broker would be wasted).
+     */
+    static Offer choose(PaymentRequired required, String currency, String tokenEndpoint, boolean preferPayWord)
+            throws PaymentRefusedException {
+        Offer scrip = null;
+        Offer payword = null;
+        StringBuilder seen = new StringBuilder();
+        for (PaymentRequirements r : required.accepts()) {
+            seen.append(seen.isEmpty() ? "" : ", ").append(r.scheme()).append(' ').append(r.asset());
+            if (!currency.equals(r.asset()) || !tokenEndpoint.equals(r.extra().get("tokenEndpoint"))) {
+                continue;
+            }
+            long price;
+            try {
+                price = Money.parseMicros(r.amount());
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            if (price <= 0) {
+                continue;
+            }
+            Offer offer = new Offer(r, price, number(r.extra().get("unit")), integer(r.extra().get("maxChainLength")),
+                    integer(r.extra().get("maxStep")), advertises(required.extensions()));
+            if (offer.metered() && offer.unitBytes() <= 0) {
+                continue;
+            }
+            if (Scrip.SCHEME.equals(r.scheme()) && scrip == null) {
+                scrip = offer;
+            } else if (PayWord.SCHEME.equals(r.scheme()) && payword == null) {
+                payword = offer;
+            }
+        }
+        Offer chosen = preferPayWord && payword != null ? payword : scrip != null ? scrip : payword;
+        if (chosen == null) {
+            throw new PaymentRefusedException(0, "no_payable_offer", "the seller offers no payment this client "
+                    + "can make (" + seen + "; this client pays " + currency + " with scrip or PayWord from "
+                    + tokenEndpoint + ")", -1);
+        }
+        return chosen;
+    }
+
+    private static boolean advertises(Map<String, Object> extensions) {
+        return extensions != null && extensions.containsKey(PAYMENT_IDENTIFIER);
+    }
+
+    private static int integer(Object value) {
+        return (int) Math.min(Integer.MAX_VALUE, number(value));
+    }
+
+    /** The most units one metered payment of this offer may buy: PayWord reveals at most {@code maxStep} words. */
+    long unitsPerPayment(long wanted) {
+        return PayWord.SCHEME.equals(scheme()) && maxStep > 0 ? Math.min(wanted, maxStep) : wanted;
+    }
+
+    private static long number(Object value) {
+        return value instanceof Number n && n.longValue() > 0 ? n.longValue() : 0;
+    }
+
+    /** The error code of a 402, or {@code payment_required}. */
+    static String code(PaymentRequired required) {
+        return required.error() == null ? "payment_required" : required.error();
+    }
+
+    /** The person-readable message of a 402 ({@code extensions.tollgate.message}), or its code. */
+    @SuppressWarnings("unchecked")
+    static String message(PaymentRequired required) {
+        if (required.extensions() != null && required.extensions().get("tollgate") instanceof Map<?, ?> t
+                && ((Map<String, Object>) t).get("message") instanceof String m) {
+            return m;
+        }
+        return code(required);
+    }
+
+    /** {@code extensions.tollgate.chain} of a PayWord refusal: the chain's head, or null. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> chainHead(PaymentRequired required) {
+        if (required.extensions() != null && required.extensions().get("tollgate") instanceof Map<?, ?> t
+                && ((Map<String, Object>) t).get("chain") instanceof Map<?, ?> chain) {
+            return (Map<String, Object>) chain;
+        }
+        return null;
+    }
+
+    static final List<String> RENEWABLE = List.of("insufficient_budget", "expired_token", "too_many_refunds");
+}

@@ -1,0 +1,39 @@
+package dev.tollgate.buyer;
+
+import java.time.Instant;
+
+/**
+ * One scrip in the wallet: its token, what is known to be spent of its budget, and what requests in flight have
+ * reserved of it. Mutable; guarded by the {@link Wallet}'s monitor.
+ */
+final class ScripEntry {
+
+    final String seller;
+    final String token;
+    final String jti;
+    final long budget;
+    final Instant expiresAt;
+    long spent;
+    long inFlight;
+    /** Leased whole to one metered request, whose gateway may draw all of it. */
+    boolean exclusive;
+
+    ScripEntry(String seller, String token, String jti, long budget, Instant expiresAt, long spent) {
+        this.seller = seller;
+        this.token = token;
+        this.jti = jti;
+        this.budget = budget;
+        this.expiresAt = expiresAt;
+        this.spent = spent;
+    }
+
+    /** What is left for new requests. */
+    long available() {
+        return budget - spent - inFlight;
+    }
+
+    /** Whether it can still pay a request sent now that may take up to {@code margin} seconds. */
+    boolean usableAt(Instant now, long marginSeconds) {
+        return now.plusSeconds(marginSeconds).isBefore(expiresAt);
+    }
+}

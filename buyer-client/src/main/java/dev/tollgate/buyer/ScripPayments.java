@@ -1,0 +1,157 @@
+package dev.tollgate.buyer;
+
+import dev.tollgate.protocol.PaymentRequired;
+import dev.tollgate.protocol.Scrip;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Pays with scrip: reuses the wallet's scrip for a seller until its budget is spent, and buys new scrip from the
+ * broker sized by the policy ({@code requestsPerScrip} prices, within what the limits leave). One purchase per
+ * seller at a time: threads that find no scrip wait for it rather than each buying. Thread-safe.
+ */
+final class ScripPayments {
+
+    /** Seconds a scrip must stay valid after a payment is sent ({@code maxTimeoutSeconds} of the offers). */
+    static final long MARGIN_SECONDS = 60;
+    /** The largest budget the broker issues (broker/README.md). */
+    static final long MAX_BUDGET = 100_000_000;
+    static final int TTL_SECONDS = 3600;
+
+    private final BrokerApi broker;
+    private final Wallet wallet;
+    private final Budget budget;
+    private final Clock clock;
+    private final int requestsPerScrip;
+    private final Map<String, Object> purchases = new ConcurrentHashMap<>(); // bounded by Budget.MAX_SELLERS
+
+    ScripPayments(BrokerApi broker, Wallet wallet, Budget budget, Clock clock, int requestsPerScrip) {
+        this.broker = broker;
+        this.wallet = wallet;
+        this.budget = budget;
+        this.clock = clock;
+        this.requestsPerScrip = requestsPerScrip;
+    }
+
+    /**
+     * A payment of {@code offer}. For a metered offer {@code cap} is the most the request may cost: it gets a scrip
+     * of its own whose whole remainder is at most that, since the gateway may draw all of it.
+     */
+    Payment prepare(Offer offer, long cap) throws IOException, InterruptedException, PaymentException {
+        String seller = offer.seller();
+        long price = offer.metered() ? cap : offer.priceMicros();
+        Budget.Reservation money = budget.reserve(seller, price, price);
+        try {
+            ScripEntry entry = offer.metered() ? meteredScrip(offer, cap) : sharedScrip(offer);
+            long onScrip = offer.metered() ? entry.inFlight : price;
+            return new ScripPayment(offer, entry, onScrip, money);
+        } catch (IOException | InterruptedException | PaymentException | RuntimeException e) {
+            budget.settle(money, 0);
+            throw e;
+        }
+    }
+
+    private ScripEntry sharedScrip(Offer offer) throws IOException, InterruptedException, PaymentException {
+        String seller = offer.seller();
+        long price = offer.priceMicros();
+        ScripEntry entry = wallet.leaseShared(seller, price, clock.instant(), MARGIN_SECONDS);
+        if (entry != null) {
+            return entry;
+        }
+        synchronized (purchases.computeIfAbsent(seller, k -> new Object())) {
+            entry = wallet.leaseShared(seller, price, clock.instant(), MARGIN_SECONDS);
+            if (entry != null) {
+                return entry; // another thread bought while this one waited
+            }
+            long size = Math.min(MAX_BUDGET, Math.max(price, Math.min(saturatedTimes(price, requestsPerScrip),
+                    price + budget.headroom(seller))));
+            buy(seller, size);
+            entry = wallet.leaseShared(seller, price, clock.instant(), MARGIN_SECONDS);
+            if (entry == null) {
+                throw new IllegalStateException("scrip just bought cannot pay " + price);
+            }
+            return entry;
+        }
+    }
+
+    private ScripEntry meteredScrip(Offer offer, long cap) throws IOException, InterruptedException,
+            PaymentException {
+        ScripEntry entry = wallet.leaseExclusive(offer.seller(), offer.priceMicros(), cap, clock.instant(),
+                MARGIN_SECONDS);
+        if (entry == null) {
+            buy(offer.seller(), Math.min(MAX_BUDGET, cap));
+            entry = wallet.leaseExclusive(offer.seller(), offer.priceMicros(), cap, clock.instant(), MARGIN_SECONDS);
+        }
+        if (entry == null) {
+            throw new IllegalStateException("scrip just bought cannot pay a metered request");
+        }
+        return entry;
+    }
+
+    private void buy(String seller, long size) throws IOException, InterruptedException, PaymentException {
+        BrokerApi.IssuedScrip issued = broker.buyScrip(seller, size, TTL_SECONDS);
+        wallet.add(new ScripEntry(seller, issued.token(), issued.jti(), issued.budget(), issued.expiresAt(), 0));
+    }
+
+    private static long saturatedTimes(long price, int times) {
+        return price > Long.MAX_VALUE / times ? Long.MAX_VALUE : price * times;
+    }
+
+    private final class ScripPayment implements Payment {
+
+        private final Offer offer;
+        private final ScripEntry entry;
+        private final long onScrip;
+        private final Budget.Reservation money;
+
+        ScripPayment(Offer offer, ScripEntry entry, long onScrip, Budget.Reservation money) {
+            this.offer = offer;
+            this.entry = entry;
+            this.onScrip = onScrip;
+            this.money = money;
+        }
+
+        @Override
+        public Map<String, Object> payload() {
+            return Map.of(Scrip.TOKEN, entry.token);
+        }
+
+        @Override
+        public long atRiskMicros() {
+            return money.micros;
+        }
+
+        @Override
+        public boolean retryCannotChargeTwice() {
+            return offer.perStream();
+        }
+
+        @Override
+        public void paid(long charged, long remaining) {
+            long unseen = wallet.settle(entry, onScrip, charged, remaining);
+            budget.settle(money, charged);
+            if (unseen > 0) {
+                budget.spentUnreserved(offer.seller(), unseen);
+            }
+        }
+
+        @Override
+        public boolean refused(String code, PaymentRequired refusal) {
+            budget.settle(money, 0);
+            if (Offer.RENEWABLE.contains(code) || "invalid_token".equals(code) || "unknown_key".equals(code)) {
+                wallet.retire(entry, onScrip);
+                return true;
+            }
+            wallet.settle(entry, onScrip, 0, -1);
+            return "price_changed".equals(code);
+        }
+
+        @Override
+        public void lost() {
+            wallet.settle(entry, onScrip, onScrip, -1);
+            budget.settle(money, money.micros);
+        }
+    }
+}

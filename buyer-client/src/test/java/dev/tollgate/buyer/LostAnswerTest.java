@@ -1,0 +1,86 @@
+package dev.tollgate.buyer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A paid request whose answer is lost after the seller charged it. The JDK HttpClient resends the GET by itself
+ * (same PAYMENT-SIGNATURE) when the connection closes before any byte of the answer, so the client sees either its
+ * own retry or that resend's answer; either way it pays once where the wire allows, and counts what was charged.
+ */
+final class LostAnswerTest {
+
+    @TempDir
+    Path dir;
+
+    private Shop shop;
+    private AnswerDroppingProxy proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        shop = Shop.start(dir);
+        proxy = new AnswerDroppingProxy(shop.base);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        shop.close();
+    }
+
+    private PaidResponse<String> get(TollgateClient client, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(proxy.url(path)).build(), BodyHandlers.ofString());
+    }
+
+    @Test
+    void aPerStreamRequestWhoseAnswerWasLostIsRetriedAndPaidOnce() throws Exception {
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).build();
+        proxy.dropNextPaidAnswer();
+
+        PaidResponse<String> video = get(client, "/videos/lost/720p.mp4");
+
+        assertThat(video.body()).isEqualTo("content of /videos/lost/720p.mp4");
+        assertThat(shop.sellerCharged()).isEqualTo(Shop.VIDEO);
+        assertThat(client.spentMicros()).isEqualTo(Shop.VIDEO);
+    }
+
+    @Test
+    void aPayWordRequestWhoseAnswerWasLostIsNotPaidAgain() throws Exception {
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).preferPayWord(true).build();
+        get(client, "/articles/first");
+        proxy.dropNextPaidAnswer();
+
+        assertThatThrownBy(() -> get(client, "/articles/lost"))
+                .isInstanceOfSatisfying(PaymentOutcomeUnknownException.class,
+                        e -> assertThat(e.atRiskMicros()).isEqualTo(Shop.ARTICLE))
+                .hasMessageContaining("not paying again");
+
+
+        assertThat(shop.sellerCharged()).isEqualTo(2 * Shop.ARTICLE);
+        assertThat(client.spentMicros()).isEqualTo(2 * Shop.ARTICLE);
+        assertThat(get(client, "/articles/next").paidMicros()).isEqualTo(Shop.ARTICLE);
+        assertThat(shop.sellerCharged()).isEqualTo(3 * Shop.ARTICLE);
+    }
+
+    @Test
+    void aPerClickScripRequestResentByTheJdkIsChargedTwiceAndTheClientCountsBothCharges() throws Exception {
+        // Today's wire has no payment identifier: the JDK's own resend pays again (see README, "Lost answers").
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).build();
+        proxy.dropNextPaidAnswer();
+
+        PaidResponse<String> article = get(client, "/articles/lost");
+
+        assertThat(article.body()).isEqualTo("content of /articles/lost");
+        assertThat(shop.sellerCharged()).isEqualTo(2 * Shop.ARTICLE);
+        assertThat(client.spentMicros()).as("the receipt's remaining reveals the unseen charge")
+                .isEqualTo(2 * Shop.ARTICLE);
+    }
+}
