@@ -1,12 +1,8 @@
 package dev.tollgate.gateway.ledger;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
@@ -14,8 +10,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,13 +26,14 @@ import org.slf4j.LoggerFactory;
  * resource is seen.
  *
  * <p>This class checks arguments, owns the lifecycle and wires collaborators that never call back into it. Calls
- * flow one way, from here down (docs/LEDGER.md, "Code"): {@link VoidQueue} (the outbox of online voids),
- * {@link Refunds}, {@link Chains} and {@link ChainRows} (PayWord: ADVANCE records move a chain's head),
- * {@link Settlement}, {@link Materializer} (the fold into SQLite, which also evicts idle states),
+ * flow one way, from here down (docs/LEDGER.md, "Code"): {@link LockFile} (one ledger per file), {@link VoidQueue}
+ * (the outbox of online voids), {@link Refunds}, {@link Chains} and {@link ChainRows} (PayWord: ADVANCE records move
+ * a chain's head), {@link Settlement}, {@link FoldThread} (the background fold, which also evicts idle states),
+ * {@link Materializer} (the live fold into SQLite and its checkpoint; {@link Recovery} at open), {@link FoldWriter},
  * {@link Entitlements} (streams: the entitlement is the CHARGE record that bought it), {@link ScripStates} (the plain
- * charge and the scrip states), {@link Resources}, {@link GroupCommit}, {@link Journal} and {@link LockedStore}
- * (the database lock and connection); each uses only those after it. The scrip and chain {@link StateMap}s and
- * {@link PendingRefunds} are data they share.
+ * charge and the scrip states), {@link Resources}, {@link GroupCommit}, {@link Journal} (with
+ * {@link JournalSegments}) and {@link LockedStore} (the database lock and connection); each uses only those after it.
+ * The scrip and chain {@link StateMap}s and {@link PendingRefunds} are data they share.
  *
  * <p>Failures fail closed with {@link LedgerUnavailableException}. A charge whose record was never written is undone;
  * one whose record was written but whose durability could not be confirmed keeps its budget reserved (the buyer may
@@ -51,7 +48,6 @@ public final class SqliteLedger implements Ledger {
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteLedger.class);
     private static final long CLOSE_GRACE_MILLIS = 200;
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /** What a {@link ChargeResult.Charged} survives once returned. */
     public enum Durability {
@@ -108,9 +104,7 @@ public final class SqliteLedger implements Ledger {
     }
 
     private final Path file;
-    private final Durability durability;
-    private final FileChannel lockChannel;
-    private final FileLock fileLock;
+    private final LockFile lockFile;
     /** Set when {@link #close} begins; shared with {@link #store}. */
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Journal journal;
@@ -119,20 +113,19 @@ public final class SqliteLedger implements Ledger {
     private final ReceiptIds receipts;
     private final ScripStates scrips;
     private final Entitlements entitlements;
+    private final FoldWriter writer;
     private final Materializer materializer;
-    private final Thread materializerThread;
+    private final FoldThread foldThread;
     private final ChainRows chainRows;
     private final Chains chains;
     private final Refunds refunds;
     private final VoidQueue voids;
     private final Settlement settlement;
 
-    private SqliteLedger(Path file, Durability durability, LedgerTuning tuning, FileChannel lockChannel,
-                         FileLock fileLock, LedgerStore opened, String databaseId) {
+    private SqliteLedger(Path file, Durability durability, LedgerTuning tuning, LockFile lockFile, LedgerStore opened,
+                         String databaseId) {
         this.file = file;
-        this.durability = durability;
-        this.lockChannel = lockChannel;
-        this.fileLock = fileLock;
+        this.lockFile = lockFile;
         long waitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(tuning.waitTimeoutMillis());
         this.journal = new Journal(file, tuning.segmentBytes(), tuning.maxBacklogSlots(), tuning.backlogWaitMillis(),
                 tuning.diskReserveBytes());
@@ -148,14 +141,14 @@ public final class SqliteLedger implements Ledger {
         this.scrips = new ScripStates(store, journal, commit, resources, receipts, scripStates);
         this.entitlements = new Entitlements(store, journal, scrips, resources, receipts, pending,
                 tuning.stateCapacity());
-        this.materializer = new Materializer(store, journal, scripStates, chainStates, pending, entitlements,
-                tuning.materializeIntervalMillis(), tuning.abandonMillis());
-        this.materializerThread = new Thread(materializer, "tollgate-ledger-materializer-" + INSTANCES.incrementAndGet());
-        materializerThread.setDaemon(true);
+        this.writer = new FoldWriter(scripStates, chainStates, pending);
+        this.materializer = new Materializer(store, journal, writer, entitlements, tuning.abandonMillis());
+        this.foldThread = new FoldThread(store, journal, materializer, scripStates, chainStates, pending,
+                tuning.materializeIntervalMillis());
         this.chainRows = new ChainRows(store, chainStates, materializer, pending);
         this.chains = new Chains(journal, commit, resources, receipts, chainStates, chainRows, waitTimeoutNanos);
         this.refunds = new Refunds(store, journal, commit, pending, scrips, chainRows, entitlements);
-        this.voids = new VoidQueue(store, refunds, pending, receipts);
+        this.voids = new VoidQueue(store, materializer, refunds, pending, receipts);
         this.settlement = new Settlement(store, materializer);
     }
 
@@ -190,7 +183,7 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(durability, "durability cannot be null.");
         Objects.requireNonNull(tuning, "tuning cannot be null.");
         Path file = databaseFile.toAbsolutePath().normalize();
-        FileChannel lockChannel = null;
+        LockFile lock = null;
         LedgerStore opened = null;
         SqliteLedger ledger = null;
         try {
@@ -198,22 +191,10 @@ public final class SqliteLedger implements Ledger {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            lockChannel = FileChannel.open(file.resolveSibling(file.getFileName() + ".journal.lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = lockChannel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                throw new IllegalStateException("the ledger at " + file + " is already open (in this or another "
-                        + "process)");
-            }
+            lock = LockFile.acquire(file);
             opened = LedgerStore.open(file, durability, tuning.busyTimeoutMillis(),
                     tuning.segmentBytes() / JournalRecord.SLOT);
-            ledger = new SqliteLedger(file, durability, tuning, lockChannel, lock, opened,
-                    opened.metaText(LedgerStore.META_DB_ID));
+            ledger = new SqliteLedger(file, durability, tuning, lock, opened, opened.metaText(LedgerStore.META_DB_ID));
             ledger.start(opened);
             LOG.info("Ledger opened at {} ({})", file, durability);
             return ledger;
@@ -223,12 +204,8 @@ public final class SqliteLedger implements Ledger {
             } else if (opened != null) {
                 opened.close();
             }
-            if (lockChannel != null) {
-                try {
-                    lockChannel.close(); // releases the lock
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+            if (lock != null) {
+                lock.closeAfterFailure(e);
             }
             if (e instanceof IllegalStateException ise) {
                 throw ise;
@@ -240,13 +217,14 @@ public final class SqliteLedger implements Ledger {
     private void start(LedgerStore opened) throws SQLException, IOException {
         store.lock();
         try {
-            long next = materializer.recover(opened, file, journal.slotsPerSegment());
+            long next = Recovery.foldIn(opened, file, journal.slotsPerSegment(), writer);
+            materializer.start(next);
             journal.start(next);
             commit.start(next);
         } finally {
             store.unlock();
         }
-        materializerThread.start();
+        foldThread.start();
     }
 
     // ---------------------------------------------------------------- charge
@@ -413,10 +391,7 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("limit must not be negative: " + limit);
         }
         ensureOpen();
-        return store.withDb("ledger read failed", db -> {
-            materializer.catchUp(db, Materializer.Mode.LIVE);
-            return voids.pending(db, limit);
-        });
+        return voids.pending(limit);
     }
 
     @Override
@@ -424,20 +399,16 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(receiptId, "receiptId cannot be null.");
         ensureOpen();
         long seq = receipts.parse(receiptId);
-        if (seq < 0) {
-            return;
+        if (seq >= 0) {
+            voids.confirmed(seq);
         }
-        store.withDb("ledger write failed", db -> {
-            VoidQueue.confirmed(db, seq);
-            return null;
-        });
     }
 
     // ---------------------------------------------------------------- tests
 
     /** One materializer pass on the caller's thread: fold in what is ready, then evict idle states (tests). */
     void backgroundPass() {
-        materializer.backgroundPass();
+        foldThread.backgroundPass();
     }
 
     /** How many scrip states are in memory (tests). */
@@ -461,8 +432,8 @@ public final class SqliteLedger implements Ledger {
     }
 
     /** Tests only: the file system's usable bytes as the journal sees them when it creates a segment. */
-    void usableSpace(java.util.function.LongSupplier bytes) {
-        journal.usableSpace = bytes;
+    void usableSpace(LongSupplier bytes) {
+        journal.usableSpace(bytes);
     }
 
     /** Tests only: {@code hook} runs in every journal append between the slot's reservation and its segment lookup. */
@@ -492,38 +463,16 @@ public final class SqliteLedger implements Ledger {
             return;
         }
         journal.beginClose(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_GRACE_MILLIS));
-        materializer.stop();
-        try {
-            materializerThread.join(TimeUnit.NANOSECONDS.toMillis(store.waitTimeoutNanos()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        foldThread.stop(TimeUnit.NANOSECONDS.toMillis(store.waitTimeoutNanos()));
         store.lock();
         try {
-            boolean drained = false;
-            try {
-                LedgerStore db = store.store();
-                try {
-                    materializer.catchUp(db, Materializer.Mode.DRAIN);
-                    // The checkpoint must be on disk before the journal goes: it is then the only bound on the
-                    // sequence numbers to hand out after the next open.
-                    db.commitDurably();
-                    drained = true;
-                } catch (SQLException | RuntimeException e) {
-                    store.rollback(db);
-                    throw e;
-                }
-            } catch (LedgerUnavailableException | SQLException | RuntimeException e) {
-                LOG.error("Ledger at {} could not fold its journal in at close; it will at the next open", file, e);
-            }
-            journal.close(drained);
+            journal.close(materializer.drain()); // deletes the journal only if it is all folded in
             store.close();
         } finally {
             store.unlock();
         }
         try {
-            fileLock.release();
-            lockChannel.close();
+            lockFile.release();
         } catch (IOException e) {
             LOG.warn("Releasing the ledger lock file failed", e);
         }
