@@ -1,19 +1,13 @@
 package dev.tollgate.gateway.ledger;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The embedded ledger: a memory-mapped journal that makes each charge durable, folded in the background into one
@@ -25,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * for a group {@code msync} covering it. SQLite is touched on the charge path only the first time a scrip or a
  * resource is seen.
  *
- * <p>This class checks arguments, owns the lifecycle and wires collaborators that never call back into it. Calls
- * flow one way, from here down (docs/LEDGER.md, "Code"): {@link LockFile} (one ledger per file), {@link VoidQueue}
+ * <p>This class checks arguments and calls into package-private collaborators that never call back into it;
+ * {@link LedgerParts} opens, wires and closes them. Calls flow one way, from here down (docs/LEDGER.md, "Code"):
+ * {@link LedgerParts}, {@link LockFile} (one ledger per file), {@link VoidQueue}
  * (the outbox of online voids), {@link Refunds}, {@link Chains} and {@link ChainRows} (PayWord: ADVANCE records move
  * a chain's head), {@link Settlement}, {@link FoldThread} (the background fold, which also evicts idle states),
  * {@link Materializer} (the live fold into SQLite and its checkpoint; {@link Recovery} at open), {@link FoldWriter},
@@ -45,9 +40,6 @@ import org.slf4j.LoggerFactory;
  * @since 0.1
  */
 public final class SqliteLedger implements Ledger {
-
-    private static final Logger LOG = LoggerFactory.getLogger(SqliteLedger.class);
-    private static final long CLOSE_GRACE_MILLIS = 200;
 
     /** What a {@link ChargeResult.Charged} survives once returned. */
     public enum Durability {
@@ -103,53 +95,22 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
+    private final LedgerParts parts;
     private final Path file;
-    private final LockFile lockFile;
-    /** Set when {@link #close} begins; shared with {@link #store}. */
-    private final AtomicBoolean closing = new AtomicBoolean();
-    private final Journal journal;
-    private final GroupCommit commit;
-    private final LockedStore store;
-    private final ReceiptIds receipts;
+    /** Set when {@link #close} begins. */
+    private final AtomicBoolean closing;
+    // The parts the charge paths call, held here so that a charge reads them as directly as before the split.
     private final ScripStates scrips;
     private final Entitlements entitlements;
-    private final FoldWriter writer;
-    private final Materializer materializer;
-    private final FoldThread foldThread;
-    private final ChainRows chainRows;
     private final Chains chains;
-    private final Refunds refunds;
-    private final VoidQueue voids;
-    private final Settlement settlement;
 
-    private SqliteLedger(Path file, Durability durability, LedgerTuning tuning, LockFile lockFile, LedgerStore opened,
-                         String databaseId) {
-        this.file = file;
-        this.lockFile = lockFile;
-        long waitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(tuning.waitTimeoutMillis());
-        this.journal = new Journal(file, tuning.segmentBytes(), tuning.maxBacklogSlots(), tuning.backlogWaitMillis(),
-                tuning.diskReserveBytes());
-        this.commit = new GroupCommit(journal, durability == Durability.POWER_CUT_SAFE, waitTimeoutNanos,
-                tuning.materializeBatch());
-        this.store = new LockedStore(file, durability, tuning.busyTimeoutMillis(), journal.slotsPerSegment(),
-                waitTimeoutNanos, closing, opened);
-        this.receipts = new ReceiptIds(databaseId);
-        StateMap<ScripState.Key, ScripState> scripStates = new StateMap<>(tuning.stateCapacity());
-        StateMap<ChainState.Key, ChainState> chainStates = new StateMap<>(tuning.stateCapacity());
-        PendingRefunds pending = new PendingRefunds();
-        Resources resources = new Resources(store, tuning.resourceCapacity());
-        this.scrips = new ScripStates(store, journal, commit, resources, receipts, scripStates);
-        this.entitlements = new Entitlements(store, journal, scrips, resources, receipts, pending,
-                tuning.stateCapacity());
-        this.writer = new FoldWriter(scripStates, chainStates, pending);
-        this.materializer = new Materializer(store, journal, writer, entitlements, tuning.abandonMillis());
-        this.foldThread = new FoldThread(store, journal, materializer, scripStates, chainStates, pending,
-                tuning.materializeIntervalMillis());
-        this.chainRows = new ChainRows(store, chainStates, materializer, pending);
-        this.chains = new Chains(journal, commit, resources, receipts, chainStates, chainRows, waitTimeoutNanos);
-        this.refunds = new Refunds(store, journal, commit, pending, scrips, chainRows, entitlements);
-        this.voids = new VoidQueue(store, materializer, refunds, pending, receipts);
-        this.settlement = new Settlement(store, materializer);
+    private SqliteLedger(LedgerParts parts) {
+        this.parts = parts;
+        this.file = parts.file;
+        this.closing = parts.closing;
+        this.scrips = parts.scrips;
+        this.entitlements = parts.entitlements;
+        this.chains = parts.chains;
     }
 
     /** Opens (or creates) the ledger at {@code databaseFile} with {@link Durability#POWER_CUT_SAFE}. */
@@ -182,49 +143,7 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(databaseFile, "databaseFile cannot be null.");
         Objects.requireNonNull(durability, "durability cannot be null.");
         Objects.requireNonNull(tuning, "tuning cannot be null.");
-        Path file = databaseFile.toAbsolutePath().normalize();
-        LockFile lock = null;
-        LedgerStore opened = null;
-        SqliteLedger ledger = null;
-        try {
-            Path parent = file.getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            lock = LockFile.acquire(file);
-            opened = LedgerStore.open(file, durability, tuning.busyTimeoutMillis(),
-                    tuning.segmentBytes() / JournalRecord.SLOT);
-            ledger = new SqliteLedger(file, durability, tuning, lock, opened, opened.metaText(LedgerStore.META_DB_ID));
-            ledger.start(opened);
-            LOG.info("Ledger opened at {} ({})", file, durability);
-            return ledger;
-        } catch (IOException | SQLException | RuntimeException e) {
-            if (ledger != null) {
-                ledger.store.close();
-            } else if (opened != null) {
-                opened.close();
-            }
-            if (lock != null) {
-                lock.closeAfterFailure(e);
-            }
-            if (e instanceof IllegalStateException ise) {
-                throw ise;
-            }
-            throw new IllegalStateException("cannot open the ledger at " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void start(LedgerStore opened) throws SQLException, IOException {
-        store.lock();
-        try {
-            long next = Recovery.foldIn(opened, file, journal.slotsPerSegment(), writer);
-            materializer.start(next);
-            journal.start(next);
-            commit.start(next);
-        } finally {
-            store.unlock();
-        }
-        foldThread.start();
+        return new SqliteLedger(LedgerParts.open(databaseFile.toAbsolutePath().normalize(), durability, tuning));
     }
 
     // ---------------------------------------------------------------- charge
@@ -234,9 +153,7 @@ public final class SqliteLedger implements Ledger {
             throws LedgerUnavailableException {
         Objects.requireNonNull(scrip, "scrip cannot be null.");
         Objects.requireNonNull(resource, "resource cannot be null.");
-        if (amountMicros < 0) {
-            throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
-        }
+        requireNonNegative(amountMicros, "amount");
         ensureOpen();
         return scrips.charge(scrip, amountMicros, resource, 0, null);
     }
@@ -247,11 +164,11 @@ public final class SqliteLedger implements Ledger {
     public boolean refund(String receiptId) throws LedgerUnavailableException {
         Objects.requireNonNull(receiptId, "receiptId cannot be null.");
         ensureOpen();
-        return refunds.refund(receiptSeqOf(receiptId), receiptId);
+        return parts.refunds.refund(receiptSeqOf(receiptId), receiptId);
     }
 
     private long receiptSeqOf(String receiptId) {
-        long seq = receipts.parse(receiptId);
+        long seq = parts.receipts.parse(receiptId);
         if (seq < 0) {
             throw new IllegalArgumentException("no such receipt: " + receiptId);
         }
@@ -276,22 +193,18 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public List<ScripTotal> unsettled(int limit) throws LedgerUnavailableException {
-        if (limit < 0) {
-            throw new IllegalArgumentException("limit must not be negative: " + limit);
-        }
+        requireNonNegative(limit, "limit");
         ensureOpen();
-        return settlement.unsettled(limit);
+        return parts.settlement.unsettled(limit);
     }
 
     @Override
     public void markSettled(String issuer, String jti, long settledMicros) throws LedgerUnavailableException {
         Objects.requireNonNull(issuer, "issuer cannot be null.");
         Objects.requireNonNull(jti, "jti cannot be null.");
-        if (settledMicros < 0) {
-            throw new IllegalArgumentException("settled amount must not be negative: " + settledMicros);
-        }
+        requireNonNegative(settledMicros, "settled amount");
         ensureOpen();
-        settlement.markSettled(issuer, jti, settledMicros);
+        parts.settlement.markSettled(issuer, jti, settledMicros);
     }
 
     @Override
@@ -300,9 +213,9 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("recentLimit must be 0 to 1000: " + recentLimit);
         }
         ensureOpen();
-        return store.withDb("ledger read failed", db -> {
-            materializer.catchUp(db, Materializer.Mode.LIVE);
-            return SalesQueries.read(db, receipts, recentLimit);
+        return parts.store.withDb("ledger read failed", db -> {
+            parts.materializer.catchUp(db, Materializer.Mode.LIVE);
+            return SalesQueries.read(db, parts.receipts, recentLimit);
         });
     }
 
@@ -315,9 +228,7 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(stream, "stream cannot be null.");
         Objects.requireNonNull(now, "now cannot be null.");
         Objects.requireNonNull(entitledUntil, "entitledUntil cannot be null.");
-        if (amountMicros < 0) {
-            throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
-        }
+        requireNonNegative(amountMicros, "amount");
         if (!entitledUntil.isAfter(now)) {
             throw new IllegalArgumentException("entitledUntil " + entitledUntil + " must be after now " + now);
         }
@@ -341,9 +252,7 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(expected, "expected cannot be null.");
         Objects.requireNonNull(word, "word cannot be null.");
         Objects.requireNonNull(resource, "resource cannot be null.");
-        if (amountMicros < 0) {
-            throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
-        }
+        requireNonNegative(amountMicros, "amount");
         ensureOpen();
         return chains.charge(chain, expected, index, word, amountMicros, resource);
     }
@@ -351,16 +260,14 @@ public final class SqliteLedger implements Ledger {
     @Override
     public Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException {
         ensureOpen();
-        return chainRows.commitment(issuer, commitmentId);
+        return parts.chainRows.commitment(issuer, commitmentId);
     }
 
     @Override
     public List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException {
-        if (limit < 0) {
-            throw new IllegalArgumentException("limit must not be negative: " + limit);
-        }
+        requireNonNegative(limit, "limit");
         ensureOpen();
-        return settlement.unsettledChains(limit);
+        return parts.settlement.unsettledChains(limit);
     }
 
     @Override
@@ -373,7 +280,7 @@ public final class SqliteLedger implements Ledger {
                     + ", " + settledIndex);
         }
         ensureOpen();
-        settlement.markChainSettled(issuer, commitmentId, settledMicros, settledIndex);
+        parts.settlement.markChainSettled(issuer, commitmentId, settledMicros, settledIndex);
     }
 
     // ---------------------------------------------------------------- online voids
@@ -382,25 +289,23 @@ public final class SqliteLedger implements Ledger {
     public void queueVoid(String receiptId) throws LedgerUnavailableException {
         Objects.requireNonNull(receiptId, "receiptId cannot be null.");
         ensureOpen();
-        voids.queue(receiptSeqOf(receiptId), receiptId);
+        parts.voids.queue(receiptSeqOf(receiptId), receiptId);
     }
 
     @Override
     public List<PendingVoid> pendingVoids(int limit) throws LedgerUnavailableException {
-        if (limit < 0) {
-            throw new IllegalArgumentException("limit must not be negative: " + limit);
-        }
+        requireNonNegative(limit, "limit");
         ensureOpen();
-        return voids.pending(limit);
+        return parts.voids.pending(limit);
     }
 
     @Override
     public void voidConfirmed(String receiptId) throws LedgerUnavailableException {
         Objects.requireNonNull(receiptId, "receiptId cannot be null.");
         ensureOpen();
-        long seq = receipts.parse(receiptId);
+        long seq = parts.receipts.parse(receiptId);
         if (seq >= 0) {
-            voids.confirmed(seq);
+            parts.voids.confirmed(seq);
         }
     }
 
@@ -408,7 +313,7 @@ public final class SqliteLedger implements Ledger {
 
     /** One materializer pass on the caller's thread: fold in what is ready, then evict idle states (tests). */
     void backgroundPass() {
-        foldThread.backgroundPass();
+        parts.foldThread.backgroundPass();
     }
 
     /** How many scrip states are in memory (tests). */
@@ -423,30 +328,36 @@ public final class SqliteLedger implements Ledger {
 
     /** Rows read from SQLite to decide whether new chains may be recorded (tests). */
     long certificateRowsRead() {
-        return chainRows.certificateRowsRead.sum();
+        return parts.chainRows.certificateRowsRead.sum();
     }
 
     /** The journal's reservation mark: how many slots were ever handed out (tests). */
     long journalMark() {
-        return journal.reserved();
+        return parts.journal.reserved();
     }
 
     /** Tests only: the file system's usable bytes as the journal sees them when it creates a segment. */
     void usableSpace(LongSupplier bytes) {
-        journal.usableSpace(bytes);
+        parts.journal.usableSpace(bytes);
     }
 
     /** Tests only: {@code hook} runs in every journal append between the slot's reservation and its segment lookup. */
     void onJournalReserved(LongConsumer hook) {
-        journal.reservedHook = hook;
+        parts.journal.reservedHook = hook;
     }
 
     /** Tests only: {@code hook} runs in {@link #refund} right after the REFUND record is appended, with its seq. */
     void onRefundAppended(LongConsumer hook) {
-        refunds.appendedHook = hook;
+        parts.refunds.appendedHook = hook;
     }
 
     // ---------------------------------------------------------------- plumbing
+
+    private static void requireNonNegative(long value, String what) {
+        if (value < 0) {
+            throw new IllegalArgumentException(what + " must not be negative: " + value);
+        }
+    }
 
     private void ensureOpen() throws LedgerUnavailableException {
         if (closing.get()) {
@@ -459,23 +370,6 @@ public final class SqliteLedger implements Ledger {
      */
     @Override
     public void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
-        journal.beginClose(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_GRACE_MILLIS));
-        foldThread.stop(TimeUnit.NANOSECONDS.toMillis(store.waitTimeoutNanos()));
-        store.lock();
-        try {
-            journal.close(materializer.drain()); // deletes the journal only if it is all folded in
-            store.close();
-        } finally {
-            store.unlock();
-        }
-        try {
-            lockFile.release();
-        } catch (IOException e) {
-            LOG.warn("Releasing the ledger lock file failed", e);
-        }
-        LOG.info("Ledger at {} closed", file);
+        parts.close();
     }
 }
