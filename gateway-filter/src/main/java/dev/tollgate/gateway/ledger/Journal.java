@@ -193,7 +193,7 @@ final class Journal {
         return segment;
     }
 
-    /** Maps the segment after the one being filled, so a rollover rarely waits for it. Called by the materializer. */
+    /** Maps the segment after the one being filled, so a rollover rarely waits for it. Called by the fold thread. */
     void prepareAhead() {
         segments.prepareAhead(next.get());
     }
