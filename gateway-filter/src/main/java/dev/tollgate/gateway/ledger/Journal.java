@@ -1,15 +1,10 @@
 package dev.tollgate.gateway.ledger;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -27,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * the materializer for a slot that stayed empty too long, {@link #beginClose}) compare-and-sets it from 0 to VOID; so
  * each slot ends up VALID or VOID exactly once, and a writer that loses that race knows its record does not count. A
  * slot given up while its segment does not exist (its creation failed) is remembered, and made VOID when the segment
- * is created, so a creation that fails (disk full) never stops the journal: the next one may succeed.
+ * is created, so a creation that fails (disk full) never stops the journal: the next one may succeed. The segment
+ * files' life (creation, the disk reserve, deletion) is {@link JournalSegments}'; this class keeps the slot protocol,
+ * the backlog and a cache of the segment being filled, which is all an append touches.
  *
  * <p>Bounded: charges are refused (after a short wait for the fold) while {@code maxBacklogSlots} records wait to be
  * folded into SQLite, and no segment is created while the file system would keep less than {@code diskReserveBytes}
@@ -38,43 +35,25 @@ final class Journal {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[JournalRecord.SLOT]);
-    /** After a segment could not be created, appends that would need it are refused this long before a retry. */
-    private static final long CREATE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** What a slot holds, as seen by {@link #read}. */
     enum SlotState { EMPTY, VALID, VOID, TORN, MISSING }
 
     private final Path dbFile;
-    private final int segmentBytes;
     private final int slotsPerSegment;
     private final int shift;
     private final long mask;
     private final AtomicLong next = new AtomicLong();
-    private final Map<Long, JournalSegment> segments = new ConcurrentHashMap<>();
+    private final JournalSegments segments;
+    /** The highest segment looked up: an append in it finds it here, without a map lookup. */
     private volatile JournalSegment current;
-    private final Object segmentLock = new Object();
-    /** No segment is created any more: set by close. Guarded by segmentLock. */
-    private volatile boolean frozen;
-    /** Why the last segment creation failed, or {@code null}; set and cleared under segmentLock. */
-    private volatile String failure;
-    /** While {@link #failure} is set: no creation is tried before this {@code nanoTime}. */
-    private volatile long retryCreateAtNanos;
-    /**
-     * Slots given up while their segment did not exist: VOID by rule, and made VOID when the segment is created (a
-     * writer stalled before its segment lookup then fails its compare-and-set). Pruned below the checkpoint's
-     * segment. Added to and taken from under segmentLock.
-     */
-    private final ConcurrentSkipListSet<Long> givenUp = new ConcurrentSkipListSet<>();
     private volatile boolean closed;
     private final long maxBacklogSlots;
     private final long backlogWaitNanos;
-    private final long diskReserveBytes;
     /** The materializer's thread, woken for a full batch or a full backlog; {@code null} until it runs. */
     private volatile Thread folder;
     /** Notified when the checkpoint moves (charges waiting for the backlog to shrink). */
     private final Object folded = new Object();
-    /** Tests only: the file system's usable bytes, instead of asking it. */
-    volatile LongSupplier usableSpace;
     /** Every slot below it is folded into SQLite (or void). */
     private volatile long materialized;
     /** Tests only: runs in {@link #append} between a slot's reservation and its segment lookup. */
@@ -91,9 +70,8 @@ final class Journal {
         }
         this.maxBacklogSlots = maxBacklogSlots;
         this.backlogWaitNanos = TimeUnit.MILLISECONDS.toNanos(backlogWaitMillis);
-        this.diskReserveBytes = diskReserveBytes;
         this.dbFile = dbFile;
-        this.segmentBytes = segmentBytes;
+        this.segments = new JournalSegments(dbFile, segmentBytes, diskReserveBytes);
         this.slotsPerSegment = segmentBytes / JournalRecord.SLOT;
         this.shift = Integer.numberOfTrailingZeros(slotsPerSegment);
         this.mask = slotsPerSegment - 1;
@@ -107,6 +85,12 @@ final class Journal {
     void start(long firstSeq) {
         next.set(firstSeq);
         materialized = firstSeq;
+        segments.start(firstSeq);
+    }
+
+    /** Tests only: the file system's usable bytes as the journal sees them when it creates a segment. */
+    void usableSpace(LongSupplier bytes) {
+        segments.usableSpace = bytes;
     }
 
     // ---------------------------------------------------------------- append
@@ -154,8 +138,8 @@ final class Journal {
             awaitFold();
         }
         JournalSegment c = current;
-        if ((c == null || c.index != mark >>> shift) && failure != null) {
-            refuseWhileCreationFails(mark >>> shift); // before taking a slot that could not be written
+        if (c == null || c.index != mark >>> shift) {
+            segments.refuseWhileCreationFails(mark >>> shift); // before taking a slot that could not be written
         }
         long seq = next.getAndIncrement();
         // Read after the increment: close() sets closed before reading next, so either close waits for this slot or
@@ -200,7 +184,7 @@ final class Journal {
         }
         segment = segments.get(index);
         if (segment == null) {
-            segment = create(index, true);
+            segment = segments.create(index, true);
         }
         JournalSegment seen = current;
         if (seen == null || seen.index < index) {
@@ -209,18 +193,9 @@ final class Journal {
         return segment;
     }
 
-    /** Maps the segment after the one being filled, so a rollover rarely waits for it. Called by the materializer. */
+    /** Maps the segment after the one being filled, so a rollover rarely waits for it. Called by the fold thread. */
     void prepareAhead() {
-        long reserved = next.get();
-        if ((reserved & mask) < slotsPerSegment / 2 || segments.containsKey((reserved >>> shift) + 1)
-                || (failure != null && System.nanoTime() - retryCreateAtNanos < 0)) {
-            return;
-        }
-        try {
-            create((reserved >>> shift) + 1, false);
-        } catch (LedgerUnavailableException e) {
-            LOG.debug("Cannot prepare the next ledger journal segment; will retry: {}", e.getMessage());
-        }
+        segments.prepareAhead(next.get());
     }
 
     /**
@@ -248,85 +223,13 @@ final class Journal {
         }
     }
 
-    /** Refuses an append whose segment is missing while creating segments fails, until the next retry. */
-    private void refuseWhileCreationFails(long index) throws LedgerUnavailableException {
-        String why = failure;
-        if (why != null && System.nanoTime() - retryCreateAtNanos < 0 && !segments.containsKey(index)) {
-            throw new LedgerUnavailableException("the ledger journal cannot grow: " + why);
-        }
-    }
-
-    private JournalSegment create(long index, boolean rollover) throws LedgerUnavailableException {
-        synchronized (segmentLock) {
-            JournalSegment existing = segments.get(index);
-            if (existing != null) {
-                return existing;
-            }
-            if (frozen) {
-                throw new LedgerUnavailableException("ledger journal at " + dbFile + " takes no more records");
-            }
-            if (((index + 1) << shift) <= materialized) {
-                // Wholly folded in (every slot VALID or VOID) and deleted, under this lock, by materializedUpTo. Only
-                // a writer that stalled past abandonMillis between its reservation and here asks for it: its slot was
-                // voided, and a fresh file would take a record no pass reads and the next pass deletes.
-                throw new LedgerUnavailableException("journal segment " + index + " of " + dbFile
-                        + " is already folded in; the slot was given up before it was written");
-            }
-            Path path = JournalSegment.path(dbFile, index);
-            try {
-                checkDiskReserve(path);
-                JournalSegment segment = JournalSegment.create(index, path, segmentBytes);
-                // Slots given up while it did not exist: void them before any writer can find it.
-                long first = index << shift;
-                for (long seq : givenUp.subSet(first, first + slotsPerSegment)) {
-                    INT.compareAndSet(segment.buffer, (int) (seq & mask) * JournalRecord.SLOT
-                            + JournalRecord.MAGIC_OFFSET, 0, JournalRecord.MAGIC_VOID);
-                }
-                givenUp.subSet(first, first + slotsPerSegment).clear();
-                segments.put(index, segment);
-                if (failure != null) {
-                    failure = null;
-                    LOG.info("Ledger journal segment {} created; the journal takes records again", path);
-                }
-                return segment;
-            } catch (IOException | RuntimeException e) {
-                // Slots reserved in it are given up by their writers (see abandon). Fail closed until a retry works.
-                String why = "cannot create " + path + ": " + e.getMessage();
-                if (failure == null) {
-                    LOG.error("Ledger journal {} failed; charges that need a new segment are refused (retried every "
-                            + "{} ms)", rollover ? "rollover" : "preparing ahead", CREATE_RETRY_NANOS / 1_000_000, e);
-                }
-                failure = why;
-                retryCreateAtNanos = System.nanoTime() + CREATE_RETRY_NANOS;
-                throw new LedgerUnavailableException(why, e);
-            }
-        }
-    }
-
-    /** Refuses a new segment that would leave less than the reserve free on the file system. */
-    private void checkDiskReserve(Path path) throws IOException {
-        LongSupplier test = usableSpace;
-        long usable = test != null ? test.getAsLong() : Files.getFileStore(path.getParent()).getUsableSpace();
-        if (usable - segmentBytes < diskReserveBytes) {
-            throw new IOException("the file system has " + usable + " bytes free; a segment of " + segmentBytes
-                    + " would leave less than the reserve of " + diskReserveBytes);
-        }
-    }
-
     /** Makes a reserved slot VOID unless it was published; {@code true} if it is VOID now. */
     boolean abandon(long seq) {
         JournalSegment segment = segments.get(seq >>> shift);
         if (segment == null) {
-            synchronized (segmentLock) {
-                segment = segments.get(seq >>> shift);
-                if (segment == null) {
-                    // Void by rule: its segment is folded in already, no segment is created any more (closed), or
-                    // it does not exist yet: then it is voided when created.
-                    if (!frozen && ((seq >>> shift) + 1) << shift > materialized) {
-                        givenUp.add(seq);
-                    }
-                    return true;
-                }
+            segment = segments.giveUpIfMissing(seq);
+            if (segment == null) {
+                return true; // void by rule (see JournalSegments.giveUpIfMissing)
             }
         }
         int offset = (int) (seq & mask) * JournalRecord.SLOT + JournalRecord.MAGIC_OFFSET;
@@ -375,7 +278,7 @@ final class Journal {
         }
         JournalSegment segment = segments.get(seq >>> shift);
         if (segment == null) {
-            return frozen || givenUp.contains(seq);
+            return segments.frozen() || segments.givenUp(seq);
         }
         return (int) INT.getAcquire(segment.buffer, (int) (seq & mask) * JournalRecord.SLOT
                 + JournalRecord.MAGIC_OFFSET) != 0;
@@ -387,12 +290,12 @@ final class Journal {
     }
 
     boolean frozen() {
-        return frozen;
+        return segments.frozen();
     }
 
     /** Whether slot {@code seq}, in a segment that does not exist, was given up by its writer (it is VOID). */
     boolean givenUp(long seq) {
-        return givenUp.contains(seq);
+        return segments.givenUp(seq);
     }
 
     /**
@@ -418,33 +321,16 @@ final class Journal {
     // ---------------------------------------------------------------- materializer bookkeeping
 
     /**
-     * Everything below {@code checkpoint} is committed to SQLite: deletes the segments wholly below it. The deletion
-     * runs under the segment lock, after {@code materialized} is raised, so {@link #create} either returns the
-     * segment before it goes (its slots are VALID or VOID: a late writer loses its compare-and-set) or sees the new
-     * checkpoint and refuses to recreate it.
+     * Everything below {@code checkpoint} is committed to SQLite: wakes the charges waiting for the backlog, then
+     * deletes the segments wholly below it (see {@link JournalSegments#deleteFoldedIn} for why a late writer cannot
+     * recreate one).
      */
     void materializedUpTo(long checkpoint) {
         materialized = checkpoint;
         synchronized (folded) {
             folded.notifyAll();
         }
-        givenUp.headSet((checkpoint >>> shift) << shift).clear(); // their segments are refused (wholly folded in)
-        long reservedSegment = next.get() >>> shift;
-        for (JournalSegment segment : segments.values()) {
-            if (((segment.index + 1) << shift) <= checkpoint && segment.index < reservedSegment) {
-                synchronized (segmentLock) {
-                    if (!segments.remove(segment.index, segment)) {
-                        continue;
-                    }
-                    segment.closeQuietly();
-                    try {
-                        Files.deleteIfExists(segment.path);
-                    } catch (IOException e) {
-                        LOG.warn("Cannot delete the folded-in journal segment {}", segment.path, e);
-                    }
-                }
-            }
-        }
+        segments.deleteFoldedIn(checkpoint, next.get() >>> shift);
     }
 
     // ---------------------------------------------------------------- close
@@ -459,9 +345,7 @@ final class Journal {
             folded.notifyAll(); // charges waiting for the fold give up
         }
         long high = next.get(); // after closed: any append that reserved beyond this sees closed
-        synchronized (segmentLock) {
-            frozen = true;
-        }
+        segments.freeze();
         for (long seq = materialized; seq < high; seq++) {
             while (!settled(seq)) {
                 if (System.nanoTime() - deadlineNanos > 0) {
@@ -478,17 +362,7 @@ final class Journal {
 
     /** Unmaps (by dropping the buffers) and closes every segment; deletes them if all is folded in. */
     void close(boolean delete) {
-        for (JournalSegment segment : segments.values()) {
-            segment.closeQuietly();
-            if (delete) {
-                try {
-                    Files.deleteIfExists(segment.path);
-                } catch (IOException e) {
-                    LOG.warn("Cannot delete the folded-in journal segment {}", segment.path, e);
-                }
-            }
-        }
-        segments.clear();
+        segments.close(delete);
         current = null;
     }
 }

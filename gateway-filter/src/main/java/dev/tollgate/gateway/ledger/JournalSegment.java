@@ -1,7 +1,10 @@
 package dev.tollgate.gateway.ledger;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -21,6 +24,7 @@ final class JournalSegment {
     /** Logs as the {@link Journal}, whose files these are. */
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
+    private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     final long index;
     final Path path;
@@ -84,6 +88,11 @@ final class JournalSegment {
             Files.deleteIfExists(path);
             throw e;
         }
+    }
+
+    /** Compare-and-sets the magic word of slot {@code slot} (of this segment) from 0, unwritten, to VOID. */
+    void voidIfEmpty(int slot) {
+        INT.compareAndSet(buffer, slot * JournalRecord.SLOT + JournalRecord.MAGIC_OFFSET, 0, JournalRecord.MAGIC_VOID);
     }
 
     void closeQuietly() {

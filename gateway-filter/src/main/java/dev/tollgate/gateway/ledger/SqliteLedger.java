@@ -1,23 +1,13 @@
 package dev.tollgate.gateway.ledger;
 
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.LongSupplier;
 
 /**
  * The embedded ledger: a memory-mapped journal that makes each charge durable, folded in the background into one
@@ -29,14 +19,16 @@ import org.slf4j.LoggerFactory;
  * for a group {@code msync} covering it. SQLite is touched on the charge path only the first time a scrip or a
  * resource is seen.
  *
- * <p>This class checks arguments, owns the lifecycle and wires collaborators that never call back into it. Calls
- * flow one way, from here down (docs/LEDGER.md, "Code"): {@link VoidQueue} (the outbox of online voids),
- * {@link Refunds}, {@link Chains} and {@link ChainRows} (PayWord: ADVANCE records move a chain's head),
- * {@link Settlement}, {@link Materializer} (the fold into SQLite, which also evicts idle states),
+ * <p>This class checks arguments and calls into package-private collaborators that never call back into it;
+ * {@link LedgerParts} opens, wires and closes them. Calls flow one way, from here down (docs/LEDGER.md, "Code"):
+ * {@link LedgerParts}, {@link LockFile} (one ledger per file), {@link VoidQueue}
+ * (the outbox of online voids), {@link Refunds}, {@link Chains} and {@link ChainRows} (PayWord: ADVANCE records move
+ * a chain's head), {@link Settlement}, {@link FoldThread} (the background fold, which also evicts idle states),
+ * {@link Materializer} (the live fold into SQLite and its checkpoint; {@link Recovery} at open), {@link FoldWriter},
  * {@link Entitlements} (streams: the entitlement is the CHARGE record that bought it), {@link ScripStates} (the plain
- * charge and the scrip states), {@link Resources}, {@link GroupCommit}, {@link Journal} and {@link LockedStore}
- * (the database lock and connection); each uses only those after it. The scrip and chain {@link StateMap}s and
- * {@link PendingRefunds} are data they share.
+ * charge and the scrip states), {@link Resources}, {@link GroupCommit}, {@link Journal} (with
+ * {@link JournalSegments}) and {@link LockedStore} (the database lock and connection); each uses only those after it.
+ * The scrip and chain {@link StateMap}s and {@link PendingRefunds} are data they share.
  *
  * <p>Failures fail closed with {@link LedgerUnavailableException}. A charge whose record was never written is undone;
  * one whose record was written but whose durability could not be confirmed keeps its budget reserved (the buyer may
@@ -48,10 +40,6 @@ import org.slf4j.LoggerFactory;
  * @since 0.1
  */
 public final class SqliteLedger implements Ledger {
-
-    private static final Logger LOG = LoggerFactory.getLogger(SqliteLedger.class);
-    private static final long CLOSE_GRACE_MILLIS = 200;
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /** What a {@link ChargeResult.Charged} survives once returned. */
     public enum Durability {
@@ -107,56 +95,22 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
+    private final LedgerParts parts;
     private final Path file;
-    private final Durability durability;
-    private final FileChannel lockChannel;
-    private final FileLock fileLock;
-    /** Set when {@link #close} begins; shared with {@link #store}. */
-    private final AtomicBoolean closing = new AtomicBoolean();
-    private final Journal journal;
-    private final GroupCommit commit;
-    private final LockedStore store;
-    private final ReceiptIds receipts;
+    /** Set when {@link #close} begins. */
+    private final AtomicBoolean closing;
+    // The parts the charge paths call, held here so that a charge reads them as directly as before the split.
     private final ScripStates scrips;
     private final Entitlements entitlements;
-    private final Materializer materializer;
-    private final Thread materializerThread;
-    private final ChainRows chainRows;
     private final Chains chains;
-    private final Refunds refunds;
-    private final VoidQueue voids;
-    private final Settlement settlement;
 
-    private SqliteLedger(Path file, Durability durability, LedgerTuning tuning, FileChannel lockChannel,
-                         FileLock fileLock, LedgerStore opened, String databaseId) {
-        this.file = file;
-        this.durability = durability;
-        this.lockChannel = lockChannel;
-        this.fileLock = fileLock;
-        long waitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(tuning.waitTimeoutMillis());
-        this.journal = new Journal(file, tuning.segmentBytes(), tuning.maxBacklogSlots(), tuning.backlogWaitMillis(),
-                tuning.diskReserveBytes());
-        this.commit = new GroupCommit(journal, durability == Durability.POWER_CUT_SAFE, waitTimeoutNanos,
-                tuning.materializeBatch());
-        this.store = new LockedStore(file, durability, tuning.busyTimeoutMillis(), journal.slotsPerSegment(),
-                waitTimeoutNanos, closing, opened);
-        this.receipts = new ReceiptIds(databaseId);
-        StateMap<ScripState.Key, ScripState> scripStates = new StateMap<>(tuning.stateCapacity());
-        StateMap<ChainState.Key, ChainState> chainStates = new StateMap<>(tuning.stateCapacity());
-        PendingRefunds pending = new PendingRefunds();
-        Resources resources = new Resources(store, tuning.resourceCapacity());
-        this.scrips = new ScripStates(store, journal, commit, resources, receipts, scripStates);
-        this.entitlements = new Entitlements(store, journal, scrips, resources, receipts, pending,
-                tuning.stateCapacity());
-        this.materializer = new Materializer(store, journal, scripStates, chainStates, pending, entitlements,
-                tuning.materializeIntervalMillis(), tuning.abandonMillis());
-        this.materializerThread = new Thread(materializer, "tollgate-ledger-materializer-" + INSTANCES.incrementAndGet());
-        materializerThread.setDaemon(true);
-        this.chainRows = new ChainRows(store, chainStates, materializer, pending);
-        this.chains = new Chains(journal, commit, resources, receipts, chainStates, chainRows, waitTimeoutNanos);
-        this.refunds = new Refunds(store, journal, commit, pending, scrips, chainRows, entitlements);
-        this.voids = new VoidQueue(store, refunds, pending, receipts);
-        this.settlement = new Settlement(store, materializer);
+    private SqliteLedger(LedgerParts parts) {
+        this.parts = parts;
+        this.file = parts.file;
+        this.closing = parts.closing;
+        this.scrips = parts.scrips;
+        this.entitlements = parts.entitlements;
+        this.chains = parts.chains;
     }
 
     /** Opens (or creates) the ledger at {@code databaseFile} with {@link Durability#POWER_CUT_SAFE}. */
@@ -189,64 +143,7 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(databaseFile, "databaseFile cannot be null.");
         Objects.requireNonNull(durability, "durability cannot be null.");
         Objects.requireNonNull(tuning, "tuning cannot be null.");
-        Path file = databaseFile.toAbsolutePath().normalize();
-        FileChannel lockChannel = null;
-        LedgerStore opened = null;
-        SqliteLedger ledger = null;
-        try {
-            Path parent = file.getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            lockChannel = FileChannel.open(file.resolveSibling(file.getFileName() + ".journal.lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = lockChannel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                throw new IllegalStateException("the ledger at " + file + " is already open (in this or another "
-                        + "process)");
-            }
-            opened = LedgerStore.open(file, durability, tuning.busyTimeoutMillis(),
-                    tuning.segmentBytes() / JournalRecord.SLOT);
-            ledger = new SqliteLedger(file, durability, tuning, lockChannel, lock, opened,
-                    opened.metaText(LedgerStore.META_DB_ID));
-            ledger.start(opened);
-            LOG.info("Ledger opened at {} ({})", file, durability);
-            return ledger;
-        } catch (IOException | SQLException | RuntimeException e) {
-            if (ledger != null) {
-                ledger.store.close();
-            } else if (opened != null) {
-                opened.close();
-            }
-            if (lockChannel != null) {
-                try {
-                    lockChannel.close(); // releases the lock
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            if (e instanceof IllegalStateException ise) {
-                throw ise;
-            }
-            throw new IllegalStateException("cannot open the ledger at " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private void start(LedgerStore opened) throws SQLException, IOException {
-        store.lock();
-        try {
-            long next = materializer.recover(opened, file, journal.slotsPerSegment());
-            journal.start(next);
-            commit.start(next);
-        } finally {
-            store.unlock();
-        }
-        materializerThread.start();
+        return new SqliteLedger(LedgerParts.open(databaseFile.toAbsolutePath().normalize(), durability, tuning));
     }
 
     // ---------------------------------------------------------------- charge
@@ -256,9 +153,7 @@ public final class SqliteLedger implements Ledger {
             throws LedgerUnavailableException {
         Objects.requireNonNull(scrip, "scrip cannot be null.");
         Objects.requireNonNull(resource, "resource cannot be null.");
-        if (amountMicros < 0) {
-            throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
-        }
+        requireNonNegative(amountMicros, "amount");
         ensureOpen();
         return scrips.charge(scrip, amountMicros, resource, 0, null);
     }
@@ -269,11 +164,11 @@ public final class SqliteLedger implements Ledger {
     public boolean refund(String receiptId) throws LedgerUnavailableException {
         Objects.requireNonNull(receiptId, "receiptId cannot be null.");
         ensureOpen();
-        return refunds.refund(receiptSeqOf(receiptId), receiptId);
+        return parts.refunds.refund(receiptSeqOf(receiptId), receiptId);
     }
 
     private long receiptSeqOf(String receiptId) {
-        long seq = receipts.parse(receiptId);
+        long seq = parts.receipts.parse(receiptId);
         if (seq < 0) {
             throw new IllegalArgumentException("no such receipt: " + receiptId);
         }
@@ -298,22 +193,18 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public List<ScripTotal> unsettled(int limit) throws LedgerUnavailableException {
-        if (limit < 0) {
-            throw new IllegalArgumentException("limit must not be negative: " + limit);
-        }
+        requireNonNegative(limit, "limit");
         ensureOpen();
-        return settlement.unsettled(limit);
+        return parts.settlement.unsettled(limit);
     }
 
     @Override
     public void markSettled(String issuer, String jti, long settledMicros) throws LedgerUnavailableException {
         Objects.requireNonNull(issuer, "issuer cannot be null.");
         Objects.requireNonNull(jti, "jti cannot be null.");
-        if (settledMicros < 0) {
-            throw new IllegalArgumentException("settled amount must not be negative: " + settledMicros);
-        }
+        requireNonNegative(settledMicros, "settled amount");
         ensureOpen();
-        settlement.markSettled(issuer, jti, settledMicros);
+        parts.settlement.markSettled(issuer, jti, settledMicros);
     }
 
     @Override
@@ -322,9 +213,9 @@ public final class SqliteLedger implements Ledger {
             throw new IllegalArgumentException("recentLimit must be 0 to 1000: " + recentLimit);
         }
         ensureOpen();
-        return store.withDb("ledger read failed", db -> {
-            materializer.catchUp(db, Materializer.Mode.LIVE);
-            return SalesQueries.read(db, receipts, recentLimit);
+        return parts.store.withDb("ledger read failed", db -> {
+            parts.materializer.catchUp(db, Materializer.Mode.LIVE);
+            return SalesQueries.read(db, parts.receipts, recentLimit);
         });
     }
 
@@ -337,9 +228,7 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(stream, "stream cannot be null.");
         Objects.requireNonNull(now, "now cannot be null.");
         Objects.requireNonNull(entitledUntil, "entitledUntil cannot be null.");
-        if (amountMicros < 0) {
-            throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
-        }
+        requireNonNegative(amountMicros, "amount");
         if (!entitledUntil.isAfter(now)) {
             throw new IllegalArgumentException("entitledUntil " + entitledUntil + " must be after now " + now);
         }
@@ -363,9 +252,7 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(expected, "expected cannot be null.");
         Objects.requireNonNull(word, "word cannot be null.");
         Objects.requireNonNull(resource, "resource cannot be null.");
-        if (amountMicros < 0) {
-            throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
-        }
+        requireNonNegative(amountMicros, "amount");
         ensureOpen();
         return chains.charge(chain, expected, index, word, amountMicros, resource);
     }
@@ -373,16 +260,14 @@ public final class SqliteLedger implements Ledger {
     @Override
     public Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException {
         ensureOpen();
-        return chainRows.commitment(issuer, commitmentId);
+        return parts.chainRows.commitment(issuer, commitmentId);
     }
 
     @Override
     public List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException {
-        if (limit < 0) {
-            throw new IllegalArgumentException("limit must not be negative: " + limit);
-        }
+        requireNonNegative(limit, "limit");
         ensureOpen();
-        return settlement.unsettledChains(limit);
+        return parts.settlement.unsettledChains(limit);
     }
 
     @Override
@@ -395,7 +280,7 @@ public final class SqliteLedger implements Ledger {
                     + ", " + settledIndex);
         }
         ensureOpen();
-        settlement.markChainSettled(issuer, commitmentId, settledMicros, settledIndex);
+        parts.settlement.markChainSettled(issuer, commitmentId, settledMicros, settledIndex);
     }
 
     // ---------------------------------------------------------------- online voids
@@ -404,40 +289,31 @@ public final class SqliteLedger implements Ledger {
     public void queueVoid(String receiptId) throws LedgerUnavailableException {
         Objects.requireNonNull(receiptId, "receiptId cannot be null.");
         ensureOpen();
-        voids.queue(receiptSeqOf(receiptId), receiptId);
+        parts.voids.queue(receiptSeqOf(receiptId), receiptId);
     }
 
     @Override
     public List<PendingVoid> pendingVoids(int limit) throws LedgerUnavailableException {
-        if (limit < 0) {
-            throw new IllegalArgumentException("limit must not be negative: " + limit);
-        }
+        requireNonNegative(limit, "limit");
         ensureOpen();
-        return store.withDb("ledger read failed", db -> {
-            materializer.catchUp(db, Materializer.Mode.LIVE);
-            return voids.pending(db, limit);
-        });
+        return parts.voids.pending(limit);
     }
 
     @Override
     public void voidConfirmed(String receiptId) throws LedgerUnavailableException {
         Objects.requireNonNull(receiptId, "receiptId cannot be null.");
         ensureOpen();
-        long seq = receipts.parse(receiptId);
-        if (seq < 0) {
-            return;
+        long seq = parts.receipts.parse(receiptId);
+        if (seq >= 0) {
+            parts.voids.confirmed(seq);
         }
-        store.withDb("ledger write failed", db -> {
-            VoidQueue.confirmed(db, seq);
-            return null;
-        });
     }
 
     // ---------------------------------------------------------------- tests
 
     /** One materializer pass on the caller's thread: fold in what is ready, then evict idle states (tests). */
     void backgroundPass() {
-        materializer.backgroundPass();
+        parts.foldThread.backgroundPass();
     }
 
     /** How many scrip states are in memory (tests). */
@@ -452,30 +328,36 @@ public final class SqliteLedger implements Ledger {
 
     /** Rows read from SQLite to decide whether new chains may be recorded (tests). */
     long certificateRowsRead() {
-        return chainRows.certificateRowsRead.sum();
+        return parts.chainRows.certificateRowsRead.sum();
     }
 
     /** The journal's reservation mark: how many slots were ever handed out (tests). */
     long journalMark() {
-        return journal.reserved();
+        return parts.journal.reserved();
     }
 
     /** Tests only: the file system's usable bytes as the journal sees them when it creates a segment. */
-    void usableSpace(java.util.function.LongSupplier bytes) {
-        journal.usableSpace = bytes;
+    void usableSpace(LongSupplier bytes) {
+        parts.journal.usableSpace(bytes);
     }
 
     /** Tests only: {@code hook} runs in every journal append between the slot's reservation and its segment lookup. */
     void onJournalReserved(LongConsumer hook) {
-        journal.reservedHook = hook;
+        parts.journal.reservedHook = hook;
     }
 
     /** Tests only: {@code hook} runs in {@link #refund} right after the REFUND record is appended, with its seq. */
     void onRefundAppended(LongConsumer hook) {
-        refunds.appendedHook = hook;
+        parts.refunds.appendedHook = hook;
     }
 
     // ---------------------------------------------------------------- plumbing
+
+    private static void requireNonNegative(long value, String what) {
+        if (value < 0) {
+            throw new IllegalArgumentException(what + " must not be negative: " + value);
+        }
+    }
 
     private void ensureOpen() throws LedgerUnavailableException {
         if (closing.get()) {
@@ -488,45 +370,6 @@ public final class SqliteLedger implements Ledger {
      */
     @Override
     public void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
-        journal.beginClose(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_GRACE_MILLIS));
-        materializer.stop();
-        try {
-            materializerThread.join(TimeUnit.NANOSECONDS.toMillis(store.waitTimeoutNanos()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        store.lock();
-        try {
-            boolean drained = false;
-            try {
-                LedgerStore db = store.store();
-                try {
-                    materializer.catchUp(db, Materializer.Mode.DRAIN);
-                    // The checkpoint must be on disk before the journal goes: it is then the only bound on the
-                    // sequence numbers to hand out after the next open.
-                    db.commitDurably();
-                    drained = true;
-                } catch (SQLException | RuntimeException e) {
-                    store.rollback(db);
-                    throw e;
-                }
-            } catch (LedgerUnavailableException | SQLException | RuntimeException e) {
-                LOG.error("Ledger at {} could not fold its journal in at close; it will at the next open", file, e);
-            }
-            journal.close(drained);
-            store.close();
-        } finally {
-            store.unlock();
-        }
-        try {
-            fileLock.release();
-            lockChannel.close();
-        } catch (IOException e) {
-            LOG.warn("Releasing the ledger lock file failed", e);
-        }
-        LOG.info("Ledger at {} closed", file);
+        parts.close();
     }
 }

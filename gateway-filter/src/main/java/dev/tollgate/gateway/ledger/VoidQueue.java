@@ -2,6 +2,7 @@ package dev.tollgate.gateway.ledger;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,12 +16,15 @@ import java.util.List;
 final class VoidQueue {
 
     private final LockedStore store;
+    private final Materializer materializer;
     private final Refunds refunds;
     private final PendingRefunds pendingRefunds;
     private final ReceiptIds receipts;
 
-    VoidQueue(LockedStore store, Refunds refunds, PendingRefunds pendingRefunds, ReceiptIds receipts) {
+    VoidQueue(LockedStore store, Materializer materializer, Refunds refunds, PendingRefunds pendingRefunds,
+              ReceiptIds receipts) {
         this.store = store;
+        this.materializer = materializer;
         this.refunds = refunds;
         this.pendingRefunds = pendingRefunds;
         this.receipts = receipts;
@@ -48,8 +52,15 @@ final class VoidQueue {
         });
     }
 
-    /** Oldest first; the materializer has folded in what it could, so a refund shows as such. Database lock held. */
-    List<PendingVoid> pending(LedgerStore db, int limit) throws java.sql.SQLException {
+    /** {@link Ledger#pendingVoids}: oldest first, after folding in what is ready, so a refund shows as such. */
+    List<PendingVoid> pending(int limit) throws LedgerUnavailableException {
+        return store.withDb("ledger read failed", db -> {
+            materializer.catchUp(db, Materializer.Mode.LIVE);
+            return pending(db, limit);
+        });
+    }
+
+    private List<PendingVoid> pending(LedgerStore db, int limit) throws SQLException {
         List<PendingVoid> pending = new ArrayList<>();
         try (PreparedStatement ps = db.connection.prepareStatement("SELECT v.seq, s.issuer, s.jti, v.amount, "
                 + "v.queued_at, c.refunded_at IS NOT NULL FROM online_voids v JOIN scrip s ON s.id = v.scrip_id "
@@ -68,12 +79,15 @@ final class VoidQueue {
         return List.copyOf(pending);
     }
 
-    /** Database lock held. */
-    static void confirmed(LedgerStore db, long seq) throws java.sql.SQLException {
-        try (PreparedStatement ps = db.connection.prepareStatement("DELETE FROM online_voids WHERE seq = ?")) {
-            ps.setLong(1, seq);
-            ps.executeUpdate();
-        }
-        db.commit();
+    /** {@link Ledger#voidConfirmed} of the charge in slot {@code seq}. */
+    void confirmed(long seq) throws LedgerUnavailableException {
+        store.withDb("ledger write failed", db -> {
+            try (PreparedStatement ps = db.connection.prepareStatement("DELETE FROM online_voids WHERE seq = ?")) {
+                ps.setLong(1, seq);
+                ps.executeUpdate();
+            }
+            db.commit();
+            return null;
+        });
     }
 }

@@ -15,11 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,9 +47,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The request path only calls {@link #charged()} and the holds, which never block. Thread-safe.
  *
- * <p>This class is the schedule (the thread, the wake-ups, the backoff, the final batches at close), the status and
- * the façade the gateway uses; a pass runs one way through {@link SettlementPass}: send the voids, select
- * ({@link BatchSelector}), sign ({@link BatchSigner}), post ({@link RedemptionPoster}), apply
+ * <p>This class is the status and the façade the gateway uses, and wires the rest: {@link SettlementSchedule} runs
+ * the passes (the thread, the final batches at close; {@link SettlementWakeup} wakes it early, the
+ * {@link SettlementBackoff} slows it down), and a pass runs one way through {@link SettlementPass}: send the voids,
+ * select ({@link BatchSelector}), sign ({@link BatchSigner}), post ({@link RedemptionPoster}), apply
  * ({@link ResultsApplier}).
  */
 public final class Settler implements AutoCloseable {
@@ -112,20 +109,16 @@ public final class Settler implements AutoCloseable {
     private final SellerKey key;
     private final Clock clock;
     private final Optional<SSLContext> trust;
-    private final ReentrantLock passLock = new ReentrantLock();
     /** Scrip and chains left out of batches until restart. */
     private final Exclusions exclusions = new Exclusions();
-    private final AtomicLong chargesSincePass = new AtomicLong();
     private final RefundHolds holds;
-    private final AtomicBoolean wake = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean stopped;
-    private volatile Thread thread;
     private final SettlementBackoff backoff;
+    private final SettlementWakeup wakeup;
     private final OnlineVoids voids;
     private final BatchSigner signer;
     private final ResultsApplier applier;
-    private final SettlementPass pass;
+    private final SettlementSchedule schedule;
 
     Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock) {
         this(settings, ledger, key, clock, Optional.empty());
@@ -140,15 +133,17 @@ public final class Settler implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock);
         this.holds = new RefundHolds(clock, settings.refundWindow());
         this.backoff = new SettlementBackoff(settings.firstBackoff(), settings.maxBackoff(), clock);
+        this.wakeup = new SettlementWakeup(settings.batchSize());
         HttpClient http = TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
-        this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http, this::wake,
-                backoff::backoffNanos, OnlineVoids.HOLD);
+        this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http,
+                wakeup::wake, backoff::backoffNanos, OnlineVoids.HOLD);
         this.signer = new BatchSigner(key, settings.sellerId(), settings.audience());
         this.applier = new ResultsApplier(ledger, holds, exclusions);
-        this.pass = new SettlementPass(voids,
+        SettlementPass pass = new SettlementPass(voids,
                 new BatchSelector(ledger, holds, exclusions, settings.audience(), settings.batchSize()), signer,
                 new RedemptionPoster(http, settings.redemptionUri()), applier, clock, settings.batchSize());
+        this.schedule = new SettlementSchedule(pass, backoff, wakeup, settings.interval(), settings.requestTimeout());
     }
 
     /**
@@ -165,10 +160,7 @@ public final class Settler implements AutoCloseable {
     }
 
     void startThread() {
-        Thread t = new Thread(this::run, "tollgate-settler-" + settings.sellerId());
-        t.setDaemon(true);
-        thread = t;
-        t.start();
+        schedule.start("tollgate-settler-" + settings.sellerId());
         LOG.info("Settling with {} every {} (batches of at most {} claims)", settings.redemptionUri(),
                 settings.interval(), settings.batchSize());
     }
@@ -194,18 +186,7 @@ public final class Settler implements AutoCloseable {
 
     /** Called after every charge, on the request path: counts it and wakes the settler early. Never blocks. */
     public void charged() {
-        if (chargesSincePass.incrementAndGet() == settings.batchSize()) {
-            wake();
-        }
-    }
-
-    /** Runs a pass now, unless the settler is backing off after failures. Never blocks. */
-    private void wake() {
-        wake.set(true);
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        wakeup.charged();
     }
 
     /**
@@ -227,50 +208,9 @@ public final class Settler implements AutoCloseable {
                 (int) held[0], held[1]);
     }
 
-    private void run() {
-        while (!stopped) {
-            int failures = backoff.failures();
-            long until = System.nanoTime()
-                    + (failures > 0 ? backoff.backoffNanos(failures) : settings.interval().toNanos());
-            while (!stopped) {
-                if (backoff.failures() == 0 && wake.getAndSet(false)) {
-                    break;
-                }
-                long left = until - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                LockSupport.parkNanos(this, left);
-            }
-            Outcome outcome = Outcome.FULL;
-            while (!stopped && outcome == Outcome.FULL) {
-                outcome = settleOnce(settings.requestTimeout());
-            }
-        }
-    }
-
-    /** Sends one batch now, if anything waits; the background thread and {@link #close} call this. */
+    /** Sends one batch now, if anything waits, as the background thread does (tests). */
     Outcome settleOnce() {
-        return settleOnce(settings.requestTimeout());
-    }
-
-    private Outcome settleOnce(Duration timeout) {
-        passLock.lock();
-        try {
-            chargesSincePass.set(0);
-            Outcome outcome = pass.run(timeout);
-            if (outcome != Outcome.IDLE) {
-                backoff.succeed();
-            }
-            return outcome;
-        } catch (SettlementFailure e) {
-            return fail(e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.error("Settlement failed unexpectedly", e);
-            return fail("unexpected error: " + e);
-        } finally {
-            passLock.unlock();
-        }
+        return schedule.settleOnce(settings.requestTimeout());
     }
 
     /** A batch of scrip claims only, signed as {@link BatchSigner#sign} has it. */
@@ -302,11 +242,6 @@ public final class Settler implements AutoCloseable {
                 ScripCanceller.FIRST_RETRY);
     }
 
-    private Outcome fail(String error) {
-        backoff.fail(error);
-        return Outcome.FAILED;
-    }
-
     /** Stops settling after one final batch that may take {@link #FLUSH_DEADLINE}. */
     @Override
     public void close() {
@@ -318,38 +253,8 @@ public final class Settler implements AutoCloseable {
      * not redeemed by then are redeemed after the next start. Call before closing the ledger.
      */
     public void close(Duration deadline) {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        long end = System.nanoTime() + deadline.toNanos();
-        stopped = true;
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-            try {
-                t.join(Math.max(1, deadline.toMillis()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            if (t.isAlive()) {
-                LOG.warn("A settlement batch was still under way at shutdown; what it did not settle is redeemed "
-                        + "after the next start");
-                return;
-            }
-        }
-        Outcome outcome = Outcome.FULL;
-        while (outcome == Outcome.FULL) {
-            long left = end - System.nanoTime();
-            if (left < TimeUnit.MILLISECONDS.toNanos(100)) {
-                LOG.info("Stopped settling; charges still unsettled are redeemed after the next start");
-                return;
-            }
-            outcome = settleOnce(Duration.ofNanos(Math.min(left, settings.requestTimeout().toNanos())));
-        }
-        if (outcome == Outcome.FAILED) {
-            LOG.warn("The final settlement batch failed ({}); unsettled charges are redeemed after the next start",
-                    backoff.lastError().orElse(null));
+        if (closed.compareAndSet(false, true)) {
+            schedule.stop(deadline);
         }
     }
 }
