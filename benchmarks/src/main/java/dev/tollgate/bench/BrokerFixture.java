@@ -1,8 +1,8 @@
 package dev.tollgate.bench;
 
-import dev.tollgate.gateway.internal.BrokerKeys;
-import dev.tollgate.gateway.internal.BrokerKeysSettings;
-import dev.tollgate.gateway.internal.ScripVerifier;
+import dev.tollgate.gateway.keys.BrokerKeys;
+import dev.tollgate.gateway.keys.BrokerKeysSettings;
+import dev.tollgate.gateway.keys.ScripVerifier;
 import dev.tollgate.gateway.testing.JwksServer;
 import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PaymentPayload;

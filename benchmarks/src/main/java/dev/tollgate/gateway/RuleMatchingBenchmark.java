@@ -1,6 +1,7 @@
 package dev.tollgate.gateway;
 
 import dev.tollgate.bench.BrokerFixture;
+import dev.tollgate.gateway.route.RuleTable;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

@@ -3,8 +3,8 @@ package dev.tollgate.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.gateway.SettlementStatus;
 import dev.tollgate.gateway.TollgateFilter;
-import dev.tollgate.gateway.settlement.SettlementStatus;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentPayload;
 import dev.tollgate.protocol.PaymentRequirements;

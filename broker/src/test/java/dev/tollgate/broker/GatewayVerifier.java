@@ -1,13 +1,12 @@
 package dev.tollgate.broker;
 
+import dev.tollgate.gateway.keys.BrokerKeys;
+import dev.tollgate.gateway.keys.BrokerKeysSettings;
+import dev.tollgate.gateway.keys.ScripVerifier;
+import dev.tollgate.gateway.ledger.ScripAccount;
+import dev.tollgate.gateway.payment.PaymentException;
 import java.time.Clock;
 import java.time.Duration;
-
-import dev.tollgate.gateway.internal.BrokerKeys;
-import dev.tollgate.gateway.internal.BrokerKeysSettings;
-import dev.tollgate.gateway.internal.PaymentException;
-import dev.tollgate.gateway.internal.ScripVerifier;
-import dev.tollgate.gateway.ledger.ScripAccount;
 
 /** The gateway's own JWKS client and scrip verifier, pointed at a running broker, as a seller would run them. */
 final class GatewayVerifier implements AutoCloseable {

@@ -3,6 +3,9 @@ package dev.tollgate.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.tollgate.broker.TestBrokers.Buyer;
+import dev.tollgate.gateway.payment.ErrorCode;
+import dev.tollgate.gateway.payment.PaymentException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,14 +13,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.tollgate.broker.TestBrokers.Buyer;
-import dev.tollgate.gateway.internal.ErrorCode;
-import dev.tollgate.gateway.internal.PaymentException;
 
 /**
  * A retired signing key stays published for {@link KeyRing#RETENTION} and no longer: with the clock moved past it the

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway;
 
+import dev.tollgate.gateway.config.ConfigLoader;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import java.net.URI;
 import java.nio.file.Path;
@@ -142,7 +143,7 @@ public final class GatewayConfig {
     private final ClientLimits clientLimits;
 
     /** Used by the loader only: a config is obtained through {@link #load(Path)}. */
-    GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin, Broker broker, Currency currency, Path dataDir,
+    public GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin, Broker broker, Currency currency, Path dataDir,
                   Path ledgerFile, Durability durability, SqliteLedger.Limits ledgerLimits, int maxTimeoutSeconds,
                   Settlement settlement, Online online, PayWord payword, List<PriceRule> rules,
                   ClientLimits clientLimits) {

@@ -14,7 +14,7 @@ public final class InvalidConfigException extends Exception {
 
     private final List<String> problems;
 
-    InvalidConfigException(String file, List<String> problems) {
+    public InvalidConfigException(String file, List<String> problems) {
         super(describe(file, problems));
         this.problems = List.copyOf(problems);
     }

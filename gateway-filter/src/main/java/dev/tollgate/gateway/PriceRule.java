@@ -41,7 +41,7 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
     /** A per-stream rule's window when the config names none. */
     public static final Duration DEFAULT_WINDOW = Duration.ofHours(4);
     /** What a rule's {@code id} may be: never the start of a glob or a stream pattern, which start with / or *. */
-    static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    public static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     public PriceRule {
         Objects.requireNonNull(match, "match cannot be null.");

@@ -1,12 +1,34 @@
 package dev.tollgate.gateway;
 
+import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.browser.BrowserSeal;
+import dev.tollgate.gateway.browser.CallbackGuard;
+import dev.tollgate.gateway.charge.ChargeModels;
+import dev.tollgate.gateway.charge.RefundLimit;
+import dev.tollgate.gateway.config.ConfigWatcher;
+import dev.tollgate.gateway.config.Placeholders;
+import dev.tollgate.gateway.config.RestartOnly;
+import dev.tollgate.gateway.http.PaidForwarding;
+import dev.tollgate.gateway.keys.BrokerVerification;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.LedgerView;
+import dev.tollgate.gateway.payment.Credential;
+import dev.tollgate.gateway.payment.CredentialCache;
+import dev.tollgate.gateway.payment.CredentialReader;
+import dev.tollgate.gateway.payment.FailedVerifications;
+import dev.tollgate.gateway.payment.OnlineConfirmation;
+import dev.tollgate.gateway.payment.PayWordScheme;
+import dev.tollgate.gateway.payment.PaymentReader;
+import dev.tollgate.gateway.payment.PaymentSchemes;
+import dev.tollgate.gateway.payment.ScripScheme;
+import dev.tollgate.gateway.payment.ScripTokens;
+import dev.tollgate.gateway.route.PricedRequest;
+import dev.tollgate.gateway.route.Router;
+import dev.tollgate.gateway.route.Snapshot;
 import dev.tollgate.gateway.settlement.OnlineVoids;
 import dev.tollgate.gateway.settlement.RefundHolds;
 import dev.tollgate.gateway.settlement.ScripCanceller;
-import dev.tollgate.gateway.settlement.SettlementStatus;
 import dev.tollgate.gateway.settlement.Settler;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -188,7 +210,7 @@ public final class TollgateFilter implements Filter {
     }
 
     /** The ledger itself, writable: for tests in this package. */
-    Ledger recordingLedger() {
+    public Ledger recordingLedger() {
         return ledger;
     }
 

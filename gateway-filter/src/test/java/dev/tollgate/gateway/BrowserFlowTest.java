@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.browser.BrowserSeal;
+import dev.tollgate.gateway.browser.PurchaseState;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,24 +1,25 @@
 package dev.tollgate.gateway;
 
+import dev.tollgate.gateway.browser.FetchMetadata;
 import java.util.Arrays;
 
 /**
  * The Fetch Metadata headers Chromium sends for each kind of request, as measured with Chromium 156 (see
  * {@link FetchMetadata}); name, value pairs for {@link GatewayHarness#get}. Only the headers that matter are listed.
  */
-final class BrowserRequests {
+public final class BrowserRequests {
 
     /** A click on a link of this site; also Chromium's reload or Back of a page this site navigated to. */
-    static final String[] CLICK_HERE = {"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Mode", "navigate",
+    public static final String[] CLICK_HERE = {"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Mode", "navigate",
             "Sec-Fetch-Dest", "document", "Sec-Fetch-User", "?1"};
     /** Reload of a page this site navigated to (the page after "Payment complete"). */
-    static final String[] RELOAD_HERE = {"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Mode", "navigate",
+    public static final String[] RELOAD_HERE = {"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Mode", "navigate",
             "Sec-Fetch-Dest", "document", "Sec-Fetch-User", "?1", "Cache-Control", "max-age=0"};
     /** A typed URL or a bookmark. */
     static final String[] TYPED = {"Sec-Fetch-Site", "none", "Sec-Fetch-Mode", "navigate", "Sec-Fetch-Dest",
             "document", "Sec-Fetch-User", "?1"};
     /** A link on another site; also the reload of such a page. */
-    static final String[] FROM_OTHER_SITE = {"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate",
+    public static final String[] FROM_OTHER_SITE = {"Sec-Fetch-Site", "cross-site", "Sec-Fetch-Mode", "navigate",
             "Sec-Fetch-Dest", "document", "Sec-Fetch-User", "?1"};
     /** A link on another subdomain of the site, or another port (the demo's broker). */
     static final String[] FROM_SAME_SITE = {"Sec-Fetch-Site", "same-site", "Sec-Fetch-Mode", "navigate",
@@ -45,13 +46,13 @@ final class BrowserRequests {
     static final String[] PRERENDER = {"Sec-Purpose", "prefetch;prerender", "Sec-Fetch-Site", "none",
             "Sec-Fetch-Mode", "navigate", "Sec-Fetch-Dest", "document", "Accept", "text/html"};
     /** Nothing at all: an older browser, or a program that keeps cookies. */
-    static final String[] NO_METADATA = {};
+    public static final String[] NO_METADATA = {};
 
     private BrowserRequests() {
     }
 
     /** {@code kind}'s headers with the scrip cookie (and {@code moreCookies}, if any) and {@code more} headers. */
-    static String[] withScrip(String[] kind, String token, String moreCookies, String... more) {
+    public static String[] withScrip(String[] kind, String token, String moreCookies, String... more) {
         String[] headers = Arrays.copyOf(kind, kind.length + 2 + more.length);
         headers[kind.length] = "Cookie";
         headers[kind.length + 1] = TollgateFilter.SCRIP_COOKIE + "=" + token

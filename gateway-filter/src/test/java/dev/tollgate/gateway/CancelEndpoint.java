@@ -20,10 +20,10 @@ import org.eclipse.jetty.util.Callback;
  * each cancel request and answers with the status set ({@link #answer}); the real endpoint is tested in the broker
  * module. Thread-safe.
  */
-final class CancelEndpoint implements AutoCloseable {
+public final class CancelEndpoint implements AutoCloseable {
 
     /** One request received: its JWS header and claims. */
-    record Received(JsonNode header, JsonNode claims) {
+    public record Received(JsonNode header, JsonNode claims) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,7 +33,7 @@ final class CancelEndpoint implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private volatile int status = 200;
 
-    CancelEndpoint() throws Exception {
+    public CancelEndpoint() throws Exception {
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
@@ -53,7 +53,7 @@ final class CancelEndpoint implements AutoCloseable {
     }
 
     /** The setting that points the gateway here. */
-    String setting() {
+    public String setting() {
         return "  cancel-url: " + uri();
     }
 
@@ -62,17 +62,17 @@ final class CancelEndpoint implements AutoCloseable {
     }
 
     /** The status every request gets from now on. */
-    CancelEndpoint answer(int status) {
+    public CancelEndpoint answer(int status) {
         this.status = status;
         return this;
     }
 
-    List<Received> received() {
+    public List<Received> received() {
         return List.copyOf(received);
     }
 
     /** The scrip {@code jti}s of the requests received. */
-    List<String> cancelled() {
+    public List<String> cancelled() {
         return received.stream().map(r -> r.claims().path("scrip").asText()).toList();
     }
 

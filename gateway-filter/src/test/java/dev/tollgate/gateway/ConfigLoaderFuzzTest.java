@@ -2,6 +2,8 @@ package dev.tollgate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.config.ConfigLoader;
+import dev.tollgate.gateway.route.Snapshot;
 import dev.tollgate.gateway.testing.SelfSignedCertificate;
 import dev.tollgate.testkit.Fuzz;
 import dev.tollgate.testkit.Gen;

@@ -3,6 +3,7 @@ package dev.tollgate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.gateway.http.Offers;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import java.io.IOException;
 import java.nio.file.Files;

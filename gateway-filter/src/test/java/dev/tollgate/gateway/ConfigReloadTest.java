@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-final class ConfigReloadTest {
+public final class ConfigReloadTest {
 
     @TempDir
     java.nio.file.Path dir;
@@ -32,7 +32,7 @@ final class ConfigReloadTest {
     }
 
     /** Polls until the condition holds or the deadline passes: reloads happen on the watcher's thread. */
-    static void awaitTrue(Callable<Boolean> condition) throws Exception {
+    public static void awaitTrue(Callable<Boolean> condition) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
         while (!condition.call()) {
             if (Instant.now().isAfter(deadline)) {

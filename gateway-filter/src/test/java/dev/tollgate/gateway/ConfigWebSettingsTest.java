@@ -3,6 +3,7 @@ package dev.tollgate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.tollgate.gateway.config.RestartOnly;
 import dev.tollgate.gateway.testing.SelfSignedCertificate;
 import java.io.IOException;
 import java.net.URI;

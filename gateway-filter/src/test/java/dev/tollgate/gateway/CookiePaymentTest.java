@@ -2,6 +2,7 @@ package dev.tollgate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.browser.BrowserFlow;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

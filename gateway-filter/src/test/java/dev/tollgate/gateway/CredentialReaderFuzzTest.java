@@ -2,9 +2,14 @@ package dev.tollgate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.gateway.internal.ErrorCode;
-import dev.tollgate.gateway.internal.PaymentException;
+import dev.tollgate.gateway.config.ConfigLoader;
+import dev.tollgate.gateway.keys.BrokerVerification;
 import dev.tollgate.gateway.ledger.ScripAccount;
+import dev.tollgate.gateway.payment.Credential;
+import dev.tollgate.gateway.payment.CredentialReader;
+import dev.tollgate.gateway.payment.ErrorCode;
+import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.route.Snapshot;
 import dev.tollgate.gateway.testing.JwksServer;
 import dev.tollgate.gateway.testing.MutableClock;
 import dev.tollgate.gateway.testing.PayWordBuyer;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.payment.FailedVerifications;
 import dev.tollgate.gateway.testing.MutableClock;
 import dev.tollgate.gateway.testing.PayWordBuyer;
 import dev.tollgate.protocol.PaymentHeaders;

@@ -2,6 +2,8 @@ package dev.tollgate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.route.RuleTable;
 import dev.tollgate.gateway.testing.PayWordBuyer;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentRequired;

@@ -33,9 +33,9 @@ import org.eclipse.jetty.server.Server;
  * A real Jetty server with the filter in front of a small content servlet, a real JWKS endpoint and a signing test
  * broker: what every filter test runs against.
  */
-final class GatewayHarness implements AutoCloseable {
+public final class GatewayHarness implements AutoCloseable {
 
-    static final String RULES = String.join("\n",
+    public static final String RULES = String.join("\n",
             "rules:",
             "  - match: /free/**",
             "    charge: free",
@@ -53,25 +53,25 @@ final class GatewayHarness implements AutoCloseable {
             "    price: 0.01",
             "");
 
-    final TestBroker broker;
+    public final TestBroker broker;
     final JwksServer jwks;
     final Path dir;
     final Path configFile;
-    final MutableClock clock;
+    public final MutableClock clock;
     private Server server;
     private LocalConnector connector;
     private final Map<String, java.util.function.Supplier<ServletHolder>> servlets = new java.util.LinkedHashMap<>();
-    TollgateFilter filter;
+    public TollgateFilter filter;
     private EnumSet<DispatcherType> dispatcherTypes = EnumSet.of(DispatcherType.REQUEST);
     private String sellerExtra = "";
     private String brokerExtra = "";
 
-    GatewayHarness(Path dir) {
+    public GatewayHarness(Path dir) {
         this(dir, null);
     }
 
     /** With {@code tls}, the JWKS is served over HTTPS with that certificate. */
-    GatewayHarness(Path dir, dev.tollgate.gateway.testing.SelfSignedCertificate tls) {
+    public GatewayHarness(Path dir, dev.tollgate.gateway.testing.SelfSignedCertificate tls) {
         this.dir = dir;
         this.clock = MutableClock.atNow();
         this.broker = new TestBroker(clock);
@@ -80,17 +80,17 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     /** Lines added to the {@code seller:} and {@code broker:} sections of every config written from now on. */
-    GatewayHarness extraSettings(String seller, String broker) {
+    public GatewayHarness extraSettings(String seller, String broker) {
         this.sellerExtra = seller;
         this.brokerExtra = broker;
         return this;
     }
 
-    static String config(java.net.URI jwksUri, String rules) {
+    public static String config(java.net.URI jwksUri, String rules) {
         return config(jwksUri, "", "", rules);
     }
 
-    static String config(java.net.URI jwksUri, String sellerExtra, String brokerExtra, String rules) {
+    public static String config(java.net.URI jwksUri, String sellerExtra, String brokerExtra, String rules) {
         return String.join("\n",
                 "seller:",
                 "  id: " + TestBroker.SELLER,
@@ -108,7 +108,7 @@ final class GatewayHarness implements AutoCloseable {
                 "") + rules;
     }
 
-    GatewayHarness writeConfig(String rules) throws IOException {
+    public GatewayHarness writeConfig(String rules) throws IOException {
         Path next = dir.resolve("gateway.yaml.next");
         Files.writeString(next, config(jwks.jwksUri(), sellerExtra, brokerExtra, rules));
         Files.move(next, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -116,15 +116,15 @@ final class GatewayHarness implements AutoCloseable {
         return this;
     }
 
-    GatewayHarness start() throws Exception {
+    public GatewayHarness start() throws Exception {
         return start(TollgateFilter.builder().configFile(configFile).clock(clock).build());
     }
 
-    GatewayHarness start(Ledger ledger) throws Exception {
+    public GatewayHarness start(Ledger ledger) throws Exception {
         return start(TollgateFilter.builder().configFile(configFile).clock(clock).ledger(ledger).build());
     }
 
-    GatewayHarness start(TollgateFilter filter) throws Exception {
+    public GatewayHarness start(TollgateFilter filter) throws Exception {
         if (!Files.exists(configFile)) {
             writeConfig(RULES);
         }
@@ -151,7 +151,7 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     /** Serves {@code pathSpec} with another servlet, made anew each time the server starts. */
-    GatewayHarness serve(String pathSpec, java.util.function.Supplier<ServletHolder> servlet) {
+    public GatewayHarness serve(String pathSpec, java.util.function.Supplier<ServletHolder> servlet) {
         servlets.put(pathSpec, servlet);
         return this;
     }
@@ -182,7 +182,7 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     /** POSTs a form body ({@code application/x-www-form-urlencoded}); {@code headers} are name, value pairs. */
-    HttpTester.Response postForm(String path, String body, String... headers) throws Exception {
+    public HttpTester.Response postForm(String path, String body, String... headers) throws Exception {
         HttpTester.Request request = HttpTester.newRequest();
         request.setMethod("POST");
         request.setURI(path);
@@ -211,27 +211,27 @@ final class GatewayHarness implements AutoCloseable {
         return answer == null ? null : head ? HttpTester.parseHeadResponse(answer) : HttpTester.parseResponse(answer);
     }
 
-    HttpTester.Response get(String path, String... headers) throws Exception {
+    public HttpTester.Response get(String path, String... headers) throws Exception {
         return request("GET", path, headers);
     }
 
     /** GET paid with an x402 payment header carrying the token, agreeing to pay up to {@code acceptedMicros}. */
-    HttpTester.Response paidGet(String path, String token, long acceptedMicros) throws Exception {
+    public HttpTester.Response paidGet(String path, String token, long acceptedMicros) throws Exception {
         return get(path, PaymentHeaders.PAYMENT_SIGNATURE, paymentHeader(token, acceptedMicros));
     }
 
-    static String paymentHeader(String token, long acceptedMicros) {
+    public static String paymentHeader(String token, long acceptedMicros) {
         PaymentRequirements accepted = new PaymentRequirements("scrip", "tollgate:test",
                 Long.toString(acceptedMicros), "USD", TestBroker.SELLER, 60, Map.of());
         return X402Codec.encodeHeader(new PaymentPayload(2, new ResourceInfo("http://shop.test/", "", ""),
                 accepted, Map.of("token", token), null));
     }
 
-    String body(HttpTester.Response response) {
+    public String body(HttpTester.Response response) {
         return new String(response.getContentBytes(), StandardCharsets.UTF_8);
     }
 
-    void stop() throws Exception {
+    public void stop() throws Exception {
         if (server != null) {
             server.stop();
             server = null;

@@ -2,6 +2,7 @@ package dev.tollgate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.http.Offers;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.SettlementResponse;

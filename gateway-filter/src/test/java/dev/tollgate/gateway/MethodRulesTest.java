@@ -2,6 +2,7 @@ package dev.tollgate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PaymentHeaders;

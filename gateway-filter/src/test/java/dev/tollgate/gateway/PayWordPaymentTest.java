@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** PayWord payments (PROTOCOL.md section 8) through a real Jetty server, a real SQLite ledger and signed JWS. */
-final class PayWordPaymentTest {
+public final class PayWordPaymentTest {
 
-    static final String RULES = String.join("\n",
+    public static final String RULES = String.join("\n",
             "payword:",
             "  max-chain-length: 1000",
             "  max-step: 50",

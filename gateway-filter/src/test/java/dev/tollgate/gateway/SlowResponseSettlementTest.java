@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.settlement.FakeRedemptionBroker;
-import dev.tollgate.gateway.settlement.SettlementStatus;
 import dev.tollgate.gateway.testing.Poll;
 import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PaymentHeaders;

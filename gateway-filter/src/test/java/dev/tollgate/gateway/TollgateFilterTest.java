@@ -2,6 +2,7 @@ package dev.tollgate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.http.Receipts;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PaymentHeaders;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-final class TollgateFilterTest {
+public final class TollgateFilterTest {
 
     @TempDir
     java.nio.file.Path dir;
@@ -34,11 +35,11 @@ final class TollgateFilterTest {
         gateway.close();
     }
 
-    static PaymentRequired offerOf(HttpTester.Response response) throws Exception {
+    public static PaymentRequired offerOf(HttpTester.Response response) throws Exception {
         return X402Codec.decodeHeader(response.get(PaymentHeaders.PAYMENT_REQUIRED), PaymentRequired.class);
     }
 
-    static SettlementResponse receiptOf(HttpTester.Response response) throws Exception {
+    public static SettlementResponse receiptOf(HttpTester.Response response) throws Exception {
         return X402Codec.decodeHeader(response.get(PaymentHeaders.PAYMENT_RESPONSE), SettlementResponse.class);
     }
 

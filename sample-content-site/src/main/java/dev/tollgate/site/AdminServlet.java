@@ -2,9 +2,9 @@ package dev.tollgate.site;
 
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.SettlementStatus;
 import dev.tollgate.gateway.TollgateFilter;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
-import dev.tollgate.gateway.settlement.SettlementStatus;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;

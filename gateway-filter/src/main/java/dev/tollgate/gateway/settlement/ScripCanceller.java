@@ -3,7 +3,7 @@ package dev.tollgate.gateway.settlement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.gateway.internal.TrustFile;
+import dev.tollgate.gateway.keys.TrustFile;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -2,7 +2,7 @@ package dev.tollgate.gateway.settlement;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.gateway.internal.OwnerOnlyFiles;
+import dev.tollgate.gateway.keys.OwnerOnlyFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,7 +1,8 @@
 package dev.tollgate.gateway.settlement;
 
 import dev.tollgate.gateway.GatewayConfig;
-import dev.tollgate.gateway.internal.TrustFile;
+import dev.tollgate.gateway.SettlementStatus;
+import dev.tollgate.gateway.keys.TrustFile;
 import dev.tollgate.gateway.ledger.ChainTotal;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;

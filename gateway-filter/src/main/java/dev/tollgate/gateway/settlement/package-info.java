@@ -5,8 +5,7 @@
  * is the façade; {@code SettlementSchedule} runs the passes (woken early by {@code SettlementWakeup}, slowed by
  * {@code SettlementBackoff}); a pass runs one way: voids ({@code OnlineVoids}, which counts them in
  * {@code VoidCounts} and posts them with {@code VoidPoster}), select, sign, post, apply
- * ({@code SettlementPass}). Used by {@link dev.tollgate.gateway.TollgateFilter};
- * apart from {@link dev.tollgate.gateway.settlement.SettlementStatus}, not an API: anything here may change in any
- * release.
+ * ({@code SettlementPass}). Used by {@link dev.tollgate.gateway.TollgateFilter}, which reports where it stands as a
+ * {@link dev.tollgate.gateway.SettlementStatus}. Not exported by the module: anything here may change in any release.
  */
 package dev.tollgate.gateway.settlement;

@@ -2,7 +2,7 @@ package dev.tollgate.gateway.settlement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.gateway.internal.TrustFile;
+import dev.tollgate.gateway.keys.TrustFile;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.ledger.SqliteLedger;

@@ -5,6 +5,7 @@ import static dev.tollgate.gateway.settlement.FakeRedemptionBroker.SELLER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.gateway.SettlementStatus;
 import dev.tollgate.gateway.TollgateFilter;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.ledger.SqliteLedger;

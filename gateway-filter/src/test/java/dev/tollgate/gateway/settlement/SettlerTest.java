@@ -4,6 +4,7 @@ import static dev.tollgate.gateway.settlement.FakeRedemptionBroker.ISSUER;
 import static dev.tollgate.gateway.settlement.FakeRedemptionBroker.SELLER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.SettlementStatus;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.ScripAccount;

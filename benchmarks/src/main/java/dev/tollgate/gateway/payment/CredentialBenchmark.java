@@ -1,0 +1,85 @@
+package dev.tollgate.gateway.payment;
+
+import dev.tollgate.bench.BrokerFixture;
+import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.InvalidConfigException;
+import dev.tollgate.gateway.route.Snapshot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * What the filter spends on a payment header before the ledger: the first time it sees one
+ * ({@link CredentialReader#fromHeader}: base64, JSON, offer checks, scrip verification) against a repeat click
+ * (digest of the header, then a cache hit). The reader keeps no cache, so each {@code fromHeader} call does the
+ * full first-seen work.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@State(Scope.Benchmark)
+public class CredentialBenchmark {
+
+    private BrokerFixture fixture;
+    private Path dir;
+    private Snapshot snapshot;
+    private CredentialReader reader;
+    private CredentialCache cache;
+    private String header;
+
+    @Setup
+    public void setUp() throws IOException, InvalidConfigException, PaymentException {
+        fixture = new BrokerFixture();
+        dir = Files.createTempDirectory("tollgate-bench");
+        Path file = BrokerFixture.writeConfig(dir, fixture.jwks.jwksUri(),
+                "rules:\n  - match: /articles/**\n    price: 0.05\n");
+        snapshot = new Snapshot(GatewayConfig.load(file));
+        reader = new CredentialReader(fixture.verifier::verify, Clock.systemUTC(), java.time.Duration.ofMinutes(5));
+        cache = new CredentialCache(10_000, Clock.systemUTC());
+        header = BrokerFixture.paymentHeader(fixture.ed25519Scrip(), 50_000);
+        Credential credential = reader.fromHeader(header, snapshot);
+        if (!(credential instanceof Credential.Verified)) {
+            throw new IllegalStateException("the header did not verify: " + credential);
+        }
+        cache.put(CredentialCache.key('H', header), credential);
+        System.out.println("PAYMENT-SIGNATURE header: " + header.length() + " chars (Ed25519 scrip)");
+    }
+
+    @TearDown
+    public void tearDown() throws IOException {
+        fixture.close();
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    /** First sight of a header: decode and verify (Ed25519 scrip, BC). */
+    @Benchmark
+    public Credential firstSeenFromHeader() throws PaymentException {
+        return reader.fromHeader(header, snapshot);
+    }
+
+    /** A repeat click: digest the header, find the verified credential. */
+    @Benchmark
+    public Credential cachedLookup() {
+        return cache.get(CredentialCache.key('H', header));
+    }
+
+    /** The digest alone (SHA-256 over the header, truncated to 128 bits). */
+    @Benchmark
+    public CredentialCache.Key keyDigest() {
+        return CredentialCache.key('H', header);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.tollgate.gateway.charge;
+
+import dev.tollgate.gateway.Payment;
+import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.http.Answers;
+import dev.tollgate.gateway.http.PaidForwarding;
+import dev.tollgate.gateway.http.PaidResponse;
+import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.payment.ErrorCode;
+import dev.tollgate.gateway.payment.Payer;
+import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.route.PricedRequest;
+import dev.tollgate.gateway.route.Snapshot;
+import dev.tollgate.gateway.settlement.RefundHold;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Charges a request once, before its content, and forwards it with a {@link PaidResponse} that refunds the charge if
+ * the content fails: the shape {@link PerClick} and {@link PerStream} share, whatever the scheme. The order is the
+ * money's: the hold first (the settler never reads a charge without it), the refund limit, the broker's admission for
+ * an online rule, the charge, the broker's confirmation, then the content. Thread-safe.
+ */
+final class Checkout {
+
+    /** The charge one request makes, as its model decides. */
+    interface Purchase {
+        /** Charges the payer: {@link ChargeResult.Charged}, {@link ChargeResult.Entitled}, or a refusal. */
+        ChargeResult charge(PricedRequest priced, Payer payer) throws PaymentException, LedgerUnavailableException;
+
+        /** The receipt header of the charge, or {@code null} for the payer's own. */
+        String receipt(PricedRequest priced, Payer payer, ChargeResult.Charged charged);
+
+        /** Forwards a request that passes, uncharged, on an entitlement bought before. */
+        void passEntitled(PricedRequest priced, Payer payer, ChargeResult.Entitled entitled, FilterChain chain)
+                throws IOException, ServletException;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(Checkout.class);
+
+    private final PaidForwarding forwarding;
+    private final RefundLimit refundLimit;
+    /** Tells the settler a charge was made (it sends a batch once enough are waiting). */
+    private final Runnable chargeMade;
+
+    Checkout(PaidForwarding forwarding, RefundLimit refundLimit, Runnable chargeMade) {
+        this.forwarding = forwarding;
+        this.refundLimit = refundLimit;
+        this.chargeMade = chargeMade;
+    }
+
+    /** Charges {@code purchase} on {@code payer} and forwards the request, or answers why not. */
+    void serve(PricedRequest priced, Payer payer, FilterChain chain, Purchase purchase)
+            throws IOException, ServletException {
+        // Held back from claims before it is charged (the settler must never read the charge without its hold).
+        RefundHold hold = payer.hold(priced.rule().price().micros());
+        boolean endsLater = false;
+        try {
+            endsLater = chargeAndForward(priced, payer, chain, purchase, hold);
+        } finally {
+            if (!endsLater) {
+                hold.end();
+            }
+        }
+    }
+
+    /**
+     * Returns whether the request went asynchronous with its charge still refundable, in which case its listener ends
+     * the hold.
+     */
+    private boolean chargeAndForward(PricedRequest priced, Payer payer, FilterChain chain, Purchase purchase,
+                                     RefundHold hold) throws IOException, ServletException {
+        PriceRule rule = priced.rule();
+        if (refundLimit.exhausted(hold)) {
+            Answers.paymentRequired(priced, ErrorCode.TOO_MANY_REFUNDS, payer.tooManyRefunds(priced));
+            return false;
+        }
+        if (rule.online() && !payer.admitsOnline(priced)) {
+            return false;
+        }
+        ChargeResult result;
+        try {
+            result = purchase.charge(priced, payer);
+        } catch (PaymentException e) {
+            Answers.paymentRequired(priced, e.code(), e.getMessage());
+            return false;
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.
+            LOG.error("Ledger unavailable; refusing paid content for {}", priced.path(), e);
+            Answers.ledgerUnavailable(priced.response());
+            return false;
+        }
+        if (result instanceof ChargeResult.Entitled entitled) {
+            hold.end(); // nothing charged: the request holds nothing while it runs
+            purchase.passEntitled(priced, payer, entitled, chain);
+            return false;
+        }
+        PaymentException mayNotCharge = payer.mayNotCharge();
+        if (mayNotCharge != null) {
+            Answers.paymentRequired(priced, mayNotCharge.code(), mayNotCharge.getMessage());
+            return false;
+        }
+        if (!(result instanceof ChargeResult.Charged charged)) {
+            payer.refused(priced, result);
+            return false;
+        }
+        String confirmation = null;
+        if (rule.online()) {
+            confirmation = payer.confirmOnline(priced, charged, hold);
+            if (confirmation == null) {
+                return false;
+            }
+        }
+        chargeMade.run();
+        return forward(priced, payer, chain, purchase, charged, confirmation, hold);
+    }
+
+    /** Forwards a charged request; returns whether it went asynchronous (its listener then ends it). */
+    private boolean forward(PricedRequest priced, Payer payer, FilterChain chain, Purchase purchase,
+                            ChargeResult.Charged charged, String confirmation, RefundHold hold)
+            throws IOException, ServletException {
+        Snapshot current = priced.current();
+        priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(),
+                charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
+        PaidResponse.Refunder refunder = payer.refunder(confirmation);
+        String receipt = purchase.receipt(priced, payer, charged);
+        PaidResponse paidResponse = receipt != null
+                ? PaidResponse.withReceipt(priced.response(), refunder, hold, current.network, payer.buyerJson(),
+                        charged, receipt)
+                : new PaidResponse(priced.response(), refunder, hold, current.network, payer.buyerJson(),
+                        charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation);
+        return forwarding.forward(priced.request(), priced.response(), chain, paidResponse);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.tollgate.gateway.config;
+
+import java.util.List;
+
+/**
+ * The config file's shape as written, before validation. Every leaf keeps its position. Unknown keys are refused
+ * by the mapper, so each record lists exactly the settings {@code docs/CONFIG.md} documents.
+ */
+record ConfigFile(Seller seller, Broker broker, Located<String> currency, Located<String> dataDir, Ledger ledger,
+                  Located<String> maxTimeout, Settlement settlement, Located<String> onlineAbove,
+                  Located<String> onlineTimeout, PayWord payword, Located<List<Located<Rule>>> rules,
+                  FailedPayments failedPayments, Located<String> clientAddressHeader) {
+
+    record FailedPayments(Located<String> burst, Located<String> perMinute, Located<String> clients) {
+    }
+
+    record Seller(Located<String> id, Located<String> name, Located<String> origin) {
+    }
+
+    record Broker(Located<String> id, Located<String> name, Located<String> issuer, Located<String> jwksUrl,
+                  Located<String> tokenEndpoint, Located<String> keyRefresh, Located<String> unknownKidRefetch,
+                  Located<String> maxStale, Located<String> clockSkew, Located<String> redemptionUrl,
+                  Located<String> chargeUrl, Located<String> payUrl, Located<String> trustFile,
+                  Located<String> cancelUrl) {
+    }
+
+    record Ledger(Located<String> type, Located<String> file, Located<String> durability,
+                  Located<String> maxBacklog, Located<String> diskReserve) {
+    }
+
+    record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff,
+                      Located<String> refundWindow) {
+    }
+
+    record PayWord(Located<String> maxChainLength, Located<String> maxStep) {
+    }
+
+    record Rule(Located<String> match, Located<List<String>> methods, Located<String> price, Located<String> charge,
+                Located<String> description, Located<String> mimeType, Located<String> confirm,
+                Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit,
+                Located<String> id) {
+    }
+}

@@ -1,0 +1,169 @@
+package dev.tollgate.gateway.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.InvalidConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a YAML config file into a {@link GatewayConfig}: first its shape (Jackson stops at the first structural
+ * problem), then every value, collecting all problems so the admin fixes them in one go.
+ */
+public final class ConfigLoader {
+
+    /** Config files are small; a huge one is a mistake, not a config. */
+    static final long MAX_FILE_BYTES = 1 << 20;
+
+    private static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder().build())
+            .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private ConfigLoader() {
+    }
+
+    public static GatewayConfig load(Path file) throws InvalidConfigException {
+        return load(file, Placeholders::lookup);
+    }
+
+    /** Reads {@code file}, resolving placeholders with {@code lookup} (tests pass their own variables). */
+    public static GatewayConfig load(Path file, java.util.function.UnaryOperator<String> lookup)
+            throws InvalidConfigException {
+        String name = file.toString();
+        byte[] bytes;
+        try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new InvalidConfigException(name, List.of(name + ": file is " + size
+                        + " bytes; a config is at most " + MAX_FILE_BYTES));
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new InvalidConfigException(name, List.of(name + ": cannot read: " + e));
+        }
+        ConfigFile raw;
+        try (JsonParser parser = new PlaceholderParser(YAML.getFactory().createParser(bytes), lookup)) {
+            raw = YAML.readValue(parser, ConfigFile.class);
+        } catch (JsonProcessingException e) {
+            throw new InvalidConfigException(name, List.of(describe(name, bytes, e)));
+        } catch (IOException e) {
+            throw new InvalidConfigException(name, List.of(name + ": cannot read: " + e));
+        }
+        if (raw == null) {
+            throw new InvalidConfigException(name, List.of(name + ":1:1: the file is empty"));
+        }
+        Path base = file.toAbsolutePath().getParent();
+        ConfigValidator validator = new ConfigValidator(name, base);
+        GatewayConfig config = validator.validate(raw, file);
+        if (!validator.problems().isEmpty()) {
+            throw new InvalidConfigException(name, validator.problems());
+        }
+        return config;
+    }
+
+    /** Turns Jackson's verbose messages into {@code file:line:column: setting: problem}. */
+    private static String describe(String file, byte[] yaml, JsonProcessingException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PlaceholderParser.UnresolvedException unresolved) {
+                JsonLocation at = unresolved.getLocation();
+                return file + ":" + at.getLineNr() + ":" + at.getColumnNr() + ": " + unresolved.getOriginalMessage();
+            }
+        }
+        JsonLocation at = e.getLocation();
+        if (e instanceof UnrecognizedPropertyException) {
+            // Records are read through a buffer that has lost positions: find the key in the file itself.
+            UnrecognizedPropertyException unknown = (UnrecognizedPropertyException) e;
+            at = locate(yaml, pointer(unknown.getPath()));
+        } else if (e.getProcessor() instanceof JsonParser) {
+            // The parser's current token is where the problem was written; the exception's own location is
+            // often already past it.
+            JsonLocation token = ((JsonParser) e.getProcessor()).currentTokenLocation();
+            at = token.getLineNr() > 0 ? token : at;
+        }
+        if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("No content to map")) {
+            return file + ":1:1: the file is empty";
+        }
+        String where = file + (at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr());
+        if (e instanceof UnrecognizedPropertyException) {
+            UnrecognizedPropertyException unknown = (UnrecognizedPropertyException) e;
+            String known = unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted()
+                    .collect(Collectors.joining(", "));
+            return where + ": " + settingPath(unknown.getPath()) + ": unknown setting '" + unknown.getPropertyName()
+                    + "' (known here: " + known + ")";
+        }
+        if (e instanceof JsonMappingException && !(e.getCause() instanceof StreamReadException)) {
+            JsonMappingException mapping = (JsonMappingException) e;
+            String setting = settingPath(mapping.getPath());
+            return where + ": " + (setting.isEmpty() ? "" : setting + ": ") + "wrong kind of value: "
+                    + firstLine(mapping.getOriginalMessage());
+        }
+        Throwable syntax = e.getCause() instanceof StreamReadException ? e.getCause() : e;
+        String reason = syntax instanceof JsonProcessingException
+                ? ((JsonProcessingException) syntax).getOriginalMessage() : syntax.getMessage();
+        return where + ": not valid YAML: " + firstLine(reason);
+    }
+
+    /** The JSON pointer of a mapping exception's path, e.g. {@code /rules/0/prize}. */
+    private static String pointer(List<JsonMappingException.Reference> path) {
+        StringBuilder pointer = new StringBuilder();
+        for (JsonMappingException.Reference reference : path) {
+            pointer.append('/').append(reference.getFieldName() != null ? reference.getFieldName()
+                    : Integer.toString(reference.getIndex()));
+        }
+        return pointer.toString();
+    }
+
+    /** Where the key at {@code pointer} is written, or an unknown location. */
+    private static JsonLocation locate(byte[] yaml, String pointer) {
+        try (JsonParser parser = YAML.getFactory().createParser(yaml)) {
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.FIELD_NAME
+                        && parser.getParsingContext().pathAsPointer().toString().equals(pointer)) {
+                    return parser.currentTokenLocation();
+                }
+            }
+        } catch (IOException e) {
+            // Fall through: the position is a help, not a requirement.
+        }
+        return JsonLocation.NA;
+    }
+
+    private static String settingPath(List<JsonMappingException.Reference> path) {
+        List<String> parts = new ArrayList<>();
+        for (JsonMappingException.Reference reference : path) {
+            if (reference.getFieldName() != null) {
+                parts.add(reference.getFieldName());
+            } else if (reference.getIndex() >= 0) {
+                parts.add("[" + reference.getIndex() + "]");
+            }
+        }
+        return String.join(".", parts).replace(".[", "[");
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.tollgate.gateway.config;
+
+import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.protocol.Money;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Currency;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Checks every value of a {@link ConfigFile} and builds the {@link GatewayConfig}. Collects all problems rather
+ * than stopping at the first; {@link #validate} returns {@code null} when there are any. Each section has its own
+ * validator ({@link BrokerValidator}, {@link LedgerValidator}, {@link SettlementValidator}, {@link LimitsValidator},
+ * {@link RulesValidator}); this class runs them in a fixed order, which is the order the problems are reported in
+ * (tests and docs/CONFIG.md rely on it), and checks the seller and the currency itself.
+ */
+public final class ConfigValidator {
+
+    private final ConfigProblems problems;
+    private final Path base;
+
+    /**
+     * @param file the config file's name as problems start with it
+     * @param base the config file's folder, against which relative paths are resolved
+     */
+    ConfigValidator(String file, Path base) {
+        this.problems = new ConfigProblems(file);
+        this.base = base;
+    }
+
+    List<String> problems() {
+        return problems.list();
+    }
+
+    GatewayConfig validate(ConfigFile raw, Path source) {
+        ConfigFile.Seller seller = raw.seller();
+        String sellerId = null;
+        String sellerName = null;
+        Optional<URI> origin = Optional.empty();
+        if (seller == null) {
+            problems.missing("seller");
+        } else {
+            sellerId = problems.identifier(seller.id(), "seller.id");
+            sellerName = seller.name() == null ? sellerId : problems.text(seller.name(), "seller.name", 200);
+            origin = problems.optional(seller.origin(), "seller.origin",
+                    value -> Optional.of(SettingValues.origin(value)), origin);
+        }
+        Currency currency = problems.required(raw.currency(), "currency", SettingValues::currency);
+        GatewayConfig.Broker broker = new BrokerValidator(problems, base).broker(raw.broker());
+        LedgerValidator.Storage storage = new LedgerValidator(problems, base).storage(raw.dataDir(), raw.ledger());
+        LimitsValidator limits = new LimitsValidator(problems);
+        Integer maxTimeout = limits.maxTimeoutSeconds(raw.maxTimeout());
+        SettlementValidator settling = new SettlementValidator(problems);
+        GatewayConfig.Settlement settlement = settling.settlement(raw.broker(), broker, raw.settlement());
+        GatewayConfig.Online online = settling.online(raw, broker, currency);
+        GatewayConfig.PayWord payword = limits.payword(raw.payword());
+        RulesValidator rulesValidator = new RulesValidator(problems);
+        Money onlineAbove = online == null ? null : online.onlineAbove().orElse(null);
+        List<PriceRule> rules = currency == null ? List.of() : rulesValidator.rules(raw.rules(), currency, onlineAbove);
+        GatewayConfig.ClientLimits clientLimits = limits.clientLimits(raw.failedPayments(), raw.clientAddressHeader());
+        if (!problems.isEmpty()) {
+            return null;
+        }
+        GatewayConfig config = new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, broker,
+                currency, storage.dataDir(), storage.ledgerFile(), storage.durability(), storage.limits(),
+                maxTimeout, settlement, online, payword, rules, clientLimits);
+        rulesValidator.checkOfferSizes(config);
+        return problems.isEmpty() ? config : null;
+    }
+}

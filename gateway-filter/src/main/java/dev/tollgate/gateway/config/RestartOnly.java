@@ -1,0 +1,49 @@
+package dev.tollgate.gateway.config;
+
+import dev.tollgate.gateway.GatewayConfig;
+import java.util.Objects;
+
+/**
+ * Settings that a running gateway cannot take over: they name the store charges are in or what verified
+ * credentials were checked against. Prices, descriptions and display names apply live.
+ */
+public final class RestartOnly {
+
+    private RestartOnly() {
+    }
+
+    /** The first restart-only setting that differs, or {@code null} if the new config can be applied live. */
+    public static String changes(GatewayConfig running, GatewayConfig next) {
+        if (!running.sellerId().equals(next.sellerId())) {
+            return "seller.id";
+        }
+        if (!running.currency().equals(next.currency())) {
+            return "currency";
+        }
+        if (!running.dataDir().equals(next.dataDir()) || !running.ledgerFile().equals(next.ledgerFile())) {
+            return "data-dir or ledger.file";
+        }
+        if (running.durability() != next.durability() || !running.ledgerLimits().equals(next.ledgerLimits())) {
+            return "ledger.durability, max-backlog or disk-reserve";
+        }
+        GatewayConfig.Broker a = running.broker();
+        GatewayConfig.Broker b = next.broker();
+        if (!a.issuer().equals(b.issuer()) || !a.jwksUri().equals(b.jwksUri())) {
+            return "broker.issuer or broker.jwks-url";
+        }
+        if (!Objects.equals(a.keyRefresh(), b.keyRefresh()) || !a.unknownKidRefetch().equals(b.unknownKidRefetch())
+                || !a.maxStale().equals(b.maxStale()) || !a.clockSkew().equals(b.clockSkew())) {
+            return "broker.key-refresh, unknown-kid-refetch, max-stale or clock-skew";
+        }
+        if (!a.trustFile().equals(b.trustFile())) {
+            return "broker.trust-file";
+        }
+        if (!running.settlement().equals(next.settlement())) {
+            return "broker.redemption-url, broker.cancel-url or settlement.*";
+        }
+        if (running.clientLimits().clients() != next.clientLimits().clients()) {
+            return "failed-payments.clients";
+        }
+        return null;
+    }
+}

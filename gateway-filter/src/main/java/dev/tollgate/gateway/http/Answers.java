@@ -1,0 +1,138 @@
+package dev.tollgate.gateway.http;
+
+import dev.tollgate.gateway.ChargeModel;
+import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.browser.FetchMetadata;
+import dev.tollgate.gateway.payment.ErrorCode;
+import dev.tollgate.gateway.payment.FailedVerifications;
+import dev.tollgate.gateway.route.PricedRequest;
+import dev.tollgate.gateway.route.Router;
+import dev.tollgate.gateway.route.Snapshot;
+import dev.tollgate.gateway.route.StreamKeys;
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.PaymentRequired;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes the gateway's own answers: the 402 offer, the 503 when charges cannot be recorded, common headers. */
+public final class Answers {
+
+    static final String EXPOSED_HEADERS = PaymentHeaders.PAYMENT_REQUIRED + ", " + PaymentHeaders.PAYMENT_RESPONSE;
+    static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", Cookie";
+    private static final Logger LOG = LoggerFactory.getLogger(Answers.class);
+
+    private Answers() {
+    }
+
+    /**
+     * The 402 answer. A browser gets a page with a link to pay at the broker ({@link BrowserFlow}); "Top up" when
+     * the scrip in its cookie ran out.
+     */
+    public static void paymentRequired(HttpServletRequest request, HttpServletResponse response, Snapshot current,
+                                PriceRule rule, ErrorCode code, String message) throws IOException {
+        GatewayConfig config = current.config;
+        String stream = rule.charge() == ChargeModel.PER_STREAM
+                ? StreamKeys.keyOf(rule, Router.pathOf(request)) : null;
+        PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message, null);
+        send402(request, response, offer, () -> {
+            // "Continue and pay" posts the allowance the cookie check left; what a page loads or the browser
+            // fetches ahead starts no purchase (its state cookie would replace the one of the buyer's purchase).
+            Object allowance = request.getAttribute(BrowserFlow.CONTINUE_ATTRIBUTE);
+            Offers.Continue confirm = allowance == null ? null : new Offers.Continue(request.getContextPath()
+                    + BrowserFlow.CONFIRM_PATH, (String) allowance, BrowserFlow.returnPath(request));
+            String payLink = current.browser == null || confirm != null || request.getMethod().equals("HEAD")
+                    || !FetchMetadata.of(request).mayStartPurchase() ? null
+                    : current.browser.start(request, response, config, rule);
+            boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
+                    && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
+            return HtmlPages.paywall(config, rule, stream, code, message, payLink, topUp, confirm);
+        });
+    }
+
+    /** The 402 answer to a priced request. */
+    public static void paymentRequired(PricedRequest priced, ErrorCode code, String message) throws IOException {
+        paymentRequired(priced.request(), priced.response(), priced.current(), priced.rule(), code, message);
+    }
+
+    /**
+     * Sends a 402 carrying {@code offer} in {@code PAYMENT-REQUIRED} and as its JSON body, or, for a browser, the page
+     * {@code html} makes (it may set headers, such as the browser flow's state cookie).
+     */
+    public static void send402(HttpServletRequest request, HttpServletResponse response, PaymentRequired offer,
+                        Supplier<byte[]> html) throws IOException {
+        response.setStatus(402);
+        response.setHeader(PaymentHeaders.PAYMENT_REQUIRED, Offers.header(offer));
+        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
+        addPaymentHeaders(response);
+        byte[] body;
+        if (prefersHtml(request)) {
+            response.setContentType("text/html;charset=utf-8");
+            body = html.get();
+        } else {
+            response.setContentType("application/json");
+            body = Offers.json(offer);
+        }
+        response.setContentLength(body.length);
+        if (!request.getMethod().equals("HEAD")) {
+            response.getOutputStream().write(body);
+        }
+    }
+
+    /** 503 {@code ledger_unavailable}: nothing is served that cannot be recorded (fail closed). */
+    public static void ledgerUnavailable(HttpServletResponse response) throws IOException {
+        unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+    }
+
+    public static void unavailable(HttpServletResponse response, ErrorCode code, String message)
+            throws IOException {
+        retryLater(response, 503, 5, code, message);
+    }
+
+    /**
+     * 402 {@code malformed_payment} for a payment that threw where no check foresaw it (a bug, or an input nobody
+     * thought of): refused, never a 500 and never a pass. Logged, without the payment itself.
+     */
+    public static void unreadablePayment(PricedRequest priced, RuntimeException e) throws IOException {
+        LOG.warn("Could not read the payment for {}; refusing it", priced.path(), e);
+        paymentRequired(priced, ErrorCode.MALFORMED_PAYMENT, "the payment could not be read");
+    }
+
+    /** 429: the client's address has no failed verification left; nothing was checked or charged. */
+    public static void tooManyFailures(HttpServletResponse response, FailedVerifications.TooManyFailures refused)
+            throws IOException {
+        retryLater(response, 429, refused.retryAfterSeconds(), refused.code(), refused.getMessage());
+    }
+
+    private static void retryLater(HttpServletResponse response, int status, long seconds, ErrorCode code,
+                                   String message) throws IOException {
+        byte[] body = Offers.error(code, message);
+        response.setStatus(status);
+        response.setHeader("Retry-After", Long.toString(seconds));
+        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    static void addPaymentHeaders(HttpServletResponse response) {
+        response.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        response.setHeader("Vary", VARY);
+    }
+
+    static boolean prefersHtml(HttpServletRequest request) {
+        String accept = request.getHeader("Accept");
+        return accept != null && accept.contains("text/html");
+    }
+
+    public static String requestUrl(HttpServletRequest request) {
+        StringBuffer url = request.getRequestURL();
+        String query = request.getQueryString();
+        return query == null ? url.toString() : url.append('?').append(query).toString();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.tollgate.gateway.payment;
+
+/**
+ * The stable {@code error} codes of a 402 or 400 answer. Clients branch on these strings: never rename one.
+ */
+public enum ErrorCode {
+    PAYMENT_REQUIRED("payment_required"),
+    MALFORMED_PAYMENT("malformed_payment"),
+    INVALID_TOKEN("invalid_token"),
+    EXPIRED_TOKEN("expired_token"),
+    TOKEN_NOT_YET_VALID("token_not_yet_valid"),
+    WRONG_AUDIENCE("wrong_audience"),
+    WRONG_ISSUER("wrong_issuer"),
+    WRONG_CURRENCY("wrong_currency"),
+    UNKNOWN_KEY("unknown_key"),
+    INSUFFICIENT_BUDGET("insufficient_budget"),
+    PRICE_CHANGED("price_changed"),
+    /** A browser came from another site with budget in its cookie: it confirms with a click before paying. */
+    CONFIRMATION_REQUIRED("confirmation_required"),
+    BROKER_UNAVAILABLE("broker_unavailable"),
+    LEDGER_UNAVAILABLE("ledger_unavailable"),
+    /** This scrip or chain had so many charges refunded here that it is charged no more: pay with new scrip. */
+    TOO_MANY_REFUNDS("too_many_refunds"),
+    /** 429: too many payments from the client's address failed verification. */
+    TOO_MANY_FAILURES("too_many_failures"),
+    // PayWord (PROTOCOL.md section 8)
+    INVALID_CERTIFICATE("invalid_certificate"),
+    INVALID_COMMITMENT("invalid_commitment"),
+    UNKNOWN_COMMITMENT("unknown_commitment"),
+    INDEX_OUT_OF_RANGE("index_out_of_range"),
+    STEP_TOO_LARGE("step_too_large"),
+    INVALID_WORD("invalid_word");
+
+    private final String code;
+
+    ErrorCode(String code) {
+        this.code = code;
+    }
+
+    /** The wire form, e.g. {@code invalid_token}. */
+    public String code() {
+        return code;
+    }
+}

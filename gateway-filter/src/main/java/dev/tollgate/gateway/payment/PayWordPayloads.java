@@ -1,0 +1,48 @@
+package dev.tollgate.gateway.payment;
+
+import dev.tollgate.gateway.keys.PayWordVerifier;
+import dev.tollgate.protocol.PayWord;
+import dev.tollgate.protocol.PaymentPayload;
+
+/** Reads the form of a PayWord payload; what it claims is checked against the chain when it pays. */
+final class PayWordPayloads {
+
+    private PayWordPayloads() {
+    }
+
+    /**
+     * The PayWord payload: {@code commitment} or {@code commitmentId}, {@code index} (a JSON integer) and
+     * {@code word}. Only its form is checked here; the commitment and the word are checked against the chain.
+     */
+    static Credential read(PaymentPayload payload, long acceptedMicros, String network)
+            throws PaymentException {
+        String commitment = payload.payloadString(PayWord.COMMITMENT);
+        String commitmentId = payload.payloadString(PayWord.COMMITMENT_ID);
+        if (commitment != null && !commitment.isEmpty()) {
+            if (commitment.length() > PayWordVerifier.MAX_COMMITMENT_CHARS) {
+                throw new PaymentException(ErrorCode.INVALID_COMMITMENT, "payload.commitment is longer than "
+                        + PayWordVerifier.MAX_COMMITMENT_CHARS + " characters");
+            }
+            commitmentId = PayWord.commitmentId(commitment);
+        } else if (commitmentId == null || commitmentId.length() != PayWord.WORD_CHARS) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
+                    "payload must carry 'commitment', or 'commitmentId' (43 base64url characters)");
+        } else {
+            commitment = null;
+        }
+        Object index = payload.payload().get(PayWord.INDEX);
+        if (!(index instanceof Integer i) || i < 0) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, index instanceof Number
+                    && !(index instanceof Double) && !(index instanceof java.math.BigDecimal)
+                    ? "payload.index is out of range" : "payload.index must be a JSON integer");
+        }
+        byte[] word;
+        try {
+            word = PayWord.decodeWord(payload.payloadString(PayWord.WORD));
+        } catch (IllegalArgumentException e) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
+                    "payload.word must be " + PayWord.WORD_CHARS + " base64url characters");
+        }
+        return new Credential.PayWordPayment(commitment, commitmentId, i, word, acceptedMicros, network);
+    }
+}

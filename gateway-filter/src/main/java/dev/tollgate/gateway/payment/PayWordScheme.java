@@ -1,0 +1,197 @@
+package dev.tollgate.gateway.payment;
+
+import dev.tollgate.gateway.ChargeModel;
+import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.charge.ChargeModels;
+import dev.tollgate.gateway.http.Answers;
+import dev.tollgate.gateway.http.PaidForwarding;
+import dev.tollgate.gateway.keys.BrokerKeys;
+import dev.tollgate.gateway.keys.PayWordVerifier;
+import dev.tollgate.gateway.ledger.ChainAccount;
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.route.PricedRequest;
+import dev.tollgate.gateway.route.Snapshot;
+import dev.tollgate.gateway.settlement.RefundHolds;
+import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PayWord;
+import dev.tollgate.protocol.PaymentPayload;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PayWord scheme (docs/PROTOCOL.md section 8): a payment {@code (i, w_i)} on a chain the broker certified. Reading
+ * checks only the payload's form; paying checks the rule, the network and the price, finds the verified commitment
+ * (sent along, cached, or stored in the ledger) and hands a {@link ChainPayer} to the rule's charge model, which
+ * checks the word against the chain's head as it charges. Thread-safe.
+ */
+public final class PayWordScheme implements PaymentScheme {
+
+    /** What every payment on a chain shares: the ledger, the holds, the verified commitments. */
+    record Chains(Ledger ledger, RefundHolds holds, String issuer, PayWordVerifier verifier, LongAdder hashSteps,
+                  PaidForwarding forwarding) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(PayWordScheme.class);
+
+    private final Chains chains;
+    private final ChargeModels models;
+    private final Clock clock;
+    private final FailedVerifications failures;
+    /** Hash operations done to verify words: lets a test prove a refused payment cost no hashing. */
+    public final LongAdder hashSteps = new LongAdder();
+    /** Commitments (with their certificates) whose signatures were checked, not found in the cache. */
+    public final LongAdder commitmentChecks = new LongAdder();
+
+    private PayWordScheme(PayWordVerifier verifier, Ledger ledger, PaidForwarding forwarding, RefundHolds holds,
+                          ChargeModels models, Clock clock, String issuer, FailedVerifications failures) {
+        this.chains = new Chains(ledger, holds, issuer, verifier, hashSteps, forwarding);
+        this.models = models;
+        this.clock = clock;
+        this.failures = failures;
+    }
+
+    public static PayWordScheme start(GatewayConfig config, BrokerKeys keys, Ledger ledger, PaidForwarding forwarding,
+                               RefundHolds holds, ChargeModels models, Clock clock, long cacheSize,
+                               FailedVerifications failures) {
+        GatewayConfig.Broker broker = config.broker();
+        PayWordVerifier verifier = new PayWordVerifier(keys, broker.issuer(), config.sellerId(),
+                config.currency().getCurrencyCode(), broker.clockSkew(), clock, broker.keyRefresh(), cacheSize);
+        return new PayWordScheme(verifier, ledger, forwarding, holds, models, clock, broker.issuer(), failures);
+    }
+
+    /** A scheme that only reads (benchmarks, tests of the reading stage): serving is refused. */
+    static PayWordScheme readingOnly() {
+        return new PayWordScheme(null, null, null, null, null, null, null, null);
+    }
+
+    @Override
+    public String name() {
+        return PayWord.SCHEME;
+    }
+
+    /**
+     * The PayWord payload: {@code commitment} or {@code commitmentId}, {@code index} (a JSON integer) and
+     * {@code word}. Only its form is checked here; the commitment and the word are checked against the chain.
+     */
+    @Override
+    public Credential read(PaymentPayload payload, long acceptedMicros, String network, PayingClient client)
+            throws PaymentException {
+        return PayWordPayloads.read(payload, acceptedMicros, network);
+    }
+
+    /** Answers a request paid with PayWord: forwards it once paid, otherwise a 402 (or a 503 when the ledger fails). */
+    @Override
+    public void serve(PricedRequest priced, Credential credential, FilterChain chain)
+            throws IOException, ServletException {
+        if (models == null) {
+            throw new IllegalStateException("this PayWord scheme only reads");
+        }
+        Credential.PayWordPayment payment = (Credential.PayWordPayment) credential;
+        Snapshot current = priced.current();
+        PriceRule rule = priced.rule();
+        ChainAccount account;
+        try {
+            checkAcceptable(current, rule, payment);
+            account = account(priced, payment);
+            if (payment.index() < 1 || payment.index() > account.length()) {
+                throw new PaymentException(ErrorCode.INDEX_OUT_OF_RANGE, "index " + payment.index()
+                        + " is outside the chain's 1 to " + account.length());
+            }
+        } catch (PaymentException e) {
+            Answers.paymentRequired(priced, e.code(), e.getMessage());
+            return;
+        } catch (FailedVerifications.TooManyFailures e) {
+            Answers.tooManyFailures(priced.response(), e);
+            return;
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.
+            LOG.error("Could not check a PayWord payment; refusing paid content for {}", priced.path(), e);
+            Answers.ledgerUnavailable(priced.response());
+            return;
+        }
+        ChainPayer payer = new ChainPayer(account, payment, current.config.payword().maxStep(), chains);
+        models.of(rule).serve(priced, payer, chain); // what the app throws passes up as it was thrown
+    }
+
+    /** A verified commitment still cached, by id, or {@code null}: for tests and operations. */
+    public ChainAccount account(String commitmentId) throws PaymentException {
+        return chains.verifier().cached(commitmentId, Integer.MAX_VALUE);
+    }
+
+    /** What a cached read cannot know: the rule, the network and the price now. */
+    private static void checkAcceptable(Snapshot current, PriceRule rule, Credential.PayWordPayment payment)
+            throws PaymentException {
+        if (!rule.accepts(PayWord.SCHEME)) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "this resource is not sold for PayWord; pay with "
+                    + "scheme " + String.join(" or ", rule.schemes()));
+        }
+        if (rule.charge() != ChargeModel.PER_CLICK && rule.charge() != ChargeModel.METERED) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "PayWord pays per-click and metered resources; "
+                    + "this one is charged " + rule.charge().configName() + ": pay with scrip");
+        }
+        if (rule.online()) {
+            // The broker confirms scrip charges online (section 7); it has no such step for PayWord words.
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "this resource needs the broker's online "
+                    + "confirmation, which PayWord has not; pay with scheme scrip");
+        }
+        if (!current.network.equals(payment.network())) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + payment.network()
+                    + "' is not accepted here; pay on '" + current.network + "'");
+        }
+        if (payment.acceptedMicros() < rule.price().micros()) {
+            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
+                    + Money.ofMicros(payment.acceptedMicros(), rule.price().currency()));
+        }
+    }
+
+    /**
+     * The verified commitment: sent along, cached, or reloaded from the ledger (after a restart) and verified. A
+     * commitment sent along and not cached costs signature checks: only if its client has failures left, and a
+     * failure counts against it ({@link FailedVerifications}).
+     */
+    private ChainAccount account(PricedRequest priced, Credential.PayWordPayment payment)
+            throws PaymentException, LedgerUnavailableException, FailedVerifications.TooManyFailures {
+        Snapshot current = priced.current();
+        int maxLength = current.config.payword().maxChainLength();
+        ChainAccount account;
+        if (payment.commitment() != null) {
+            account = chains.verifier().cached(payment.commitmentId(), maxLength);
+            if (account == null) {
+                GatewayConfig.ClientLimits limits = current.config.clientLimits();
+                String client = FailedVerifications.clientOf(priced.request(), limits);
+                failures.check(client, limits);
+                commitmentChecks.increment();
+                try {
+                    account = chains.verifier().verify(payment.commitment(), maxLength);
+                } catch (PaymentException e) {
+                    if (e.code() != ErrorCode.BROKER_UNAVAILABLE) {
+                        failures.failed(client, limits);
+                    }
+                    throw e;
+                }
+            }
+        } else {
+            account = chains.verifier().cached(payment.commitmentId(), maxLength);
+            if (account == null) {
+                Optional<String> stored = chains.ledger().commitment(chains.issuer(), payment.commitmentId());
+                if (stored.isEmpty() || !PayWord.commitmentId(stored.get()).equals(payment.commitmentId())) {
+                    throw new PaymentException(ErrorCode.UNKNOWN_COMMITMENT, "this seller does not know the "
+                            + "commitment; send it again with 'commitment'");
+                }
+                account = chains.verifier().verify(stored.get(), maxLength);
+            }
+        }
+        if (!clock.instant().isBefore(account.expiresAt())) {
+            throw new PaymentException(ErrorCode.EXPIRED_TOKEN, "the PayWord commitment has expired");
+        }
+        return account;
+    }
+}

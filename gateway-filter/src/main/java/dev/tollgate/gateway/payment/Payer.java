@@ -1,0 +1,88 @@
+package dev.tollgate.gateway.payment;
+
+import dev.tollgate.gateway.Payment;
+import dev.tollgate.gateway.charge.Charging;
+import dev.tollgate.gateway.charge.RefundLimit;
+import dev.tollgate.gateway.charge.UnitCharger;
+import dev.tollgate.gateway.http.Answers;
+import dev.tollgate.gateway.http.PaidResponse;
+import dev.tollgate.gateway.http.Receipts;
+import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.route.PricedRequest;
+import dev.tollgate.gateway.settlement.RefundHold;
+import java.io.IOException;
+import java.time.Instant;
+
+/**
+ * What a verified payment lets the charge models do, whatever the scheme: the account one request is charged on (a
+ * scrip's budget, a PayWord chain's credit) and the scheme's own words for the answers. A {@link PaymentScheme} makes
+ * one per request once the payment checked out; a {@link Charging} uses it and never asks which scheme made it. Used
+ * by one request's thread.
+ */
+public interface Payer {
+
+    /** The buyer's pseudonym at the broker, for the app's {@link Payment}. */
+    String buyer();
+
+    /** The scrip's {@code jti}, or the PayWord commitment's id: for the app's {@link Payment}. */
+    String paymentId();
+
+    /** The buyer as a JSON string literal, for receipts. */
+    String buyerJson();
+
+    /** Holds {@code micros} back from claims on this account until the charge is final or refunded (RefundHolds). */
+    RefundHold hold(long micros);
+
+    /** The 402 message for an account refunded too often (RefundLimit), checked before a charge a request may refund. */
+    String tooManyRefunds(PricedRequest priced);
+
+    /**
+     * Charges {@code micros} durably for {@code resource}: {@link ChargeResult.Charged}, or another result that
+     * {@link #refused} answers.
+     *
+     * @throws PaymentException when the payment itself turns out invalid while it is charged (a PayWord word)
+     */
+    ChargeResult charge(long micros, String resource) throws PaymentException, LedgerUnavailableException;
+
+    /**
+     * Charges {@code micros} once per stream entitlement and window: {@link ChargeResult.Entitled} when it was paid
+     * for already. Only for schemes a per-stream rule accepts.
+     */
+    ChargeResult chargeStream(long micros, String entitlement, Instant now, Instant until)
+            throws LedgerUnavailableException;
+
+    /**
+     * Starts paying a metered response unit by unit: what the units are drawn from. {@code null} when the payment was
+     * refused, in which case the answer was sent.
+     */
+    UnitCharger meter(PricedRequest priced) throws IOException, PaymentException, LedgerUnavailableException;
+
+    /**
+     * Why this request may not be charged though its payment checked out (cookie scrip the person did not confirm), or
+     * {@code null}. A rule whose model lets such a request pass on an entitlement already bought
+     * ({@link Charging#passesOnEntitlement}) is served without a charge; any other is refused.
+     */
+    PaymentException mayNotCharge();
+
+    /** The receipt header of a charge, or {@code null} for the plain one ({@link Receipts#paid}). */
+    String receipt(PricedRequest priced, ChargeResult.Charged charged);
+
+    /** Answers a charge that did not go through ({@code result} is not {@link ChargeResult.Charged}). */
+    void refused(PricedRequest priced, ChargeResult result) throws IOException;
+
+    /**
+     * For a rule the broker confirms online (PROTOCOL.md section 7): whether a charge may be asked for now; answers
+     * and returns false if not. Only schemes an online rule accepts are asked.
+     */
+    boolean admitsOnline(PricedRequest priced) throws IOException;
+
+    /**
+     * For a rule the broker confirms online: the broker's confirmation of a charge made durably ({@code ""} if it sent
+     * none), or {@code null} when it was refused or not confirmed, in which case the charge was refunded and answered.
+     */
+    String confirmOnline(PricedRequest priced, ChargeResult.Charged charged, RefundHold hold) throws IOException;
+
+    /** Who refunds a charge whose content failed: a charge the broker confirmed online is voided there too. */
+    PaidResponse.Refunder refunder(String confirmation);
+}

@@ -1,0 +1,123 @@
+package dev.tollgate.gateway.payment;
+
+import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.charge.ChargeModels;
+import dev.tollgate.gateway.charge.Charging;
+import dev.tollgate.gateway.http.Answers;
+import dev.tollgate.gateway.http.PaidForwarding;
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.route.PricedRequest;
+import dev.tollgate.gateway.route.Snapshot;
+import dev.tollgate.gateway.settlement.RefundHolds;
+import dev.tollgate.protocol.Money;
+import dev.tollgate.protocol.PaymentPayload;
+import dev.tollgate.protocol.Scrip;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import java.io.IOException;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scrip scheme (PROTOCOL.md sections 3 to 7): broker-signed scrip in the x402 header's {@code payload.token}, or
+ * in the browser flow's cookie. Paying checks what a cached credential cannot know (still valid, the price agreed to,
+ * a navigation the person made for cookie scrip) and hands a {@link ScripPayer} to the rule's charge model.
+ * Thread-safe.
+ */
+public final class ScripScheme implements PaymentScheme {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScripScheme.class);
+
+    private final ScripTokens tokens;
+    private final Clock clock;
+    private final Ledger ledger;
+    private final RefundHolds holds;
+    private final OnlineConfirmation online;
+    private final PaidForwarding forwarding;
+    private final ChargeModels models;
+
+    public ScripScheme(ScripTokens tokens, Clock clock, Ledger ledger, RefundHolds holds, OnlineConfirmation online,
+                PaidForwarding forwarding, ChargeModels models) {
+        this.tokens = tokens;
+        this.clock = clock;
+        this.ledger = ledger;
+        this.holds = holds;
+        this.online = online;
+        this.forwarding = forwarding;
+        this.models = models;
+    }
+
+    /** A scheme that only reads (benchmarks, tests of the reading stage): serving is refused. */
+    static ScripScheme readingOnly(ScripTokens tokens) {
+        return new ScripScheme(tokens, null, null, null, null, null, null);
+    }
+
+    @Override
+    public String name() {
+        return Scrip.SCHEME;
+    }
+
+    @Override
+    public Credential read(PaymentPayload payload, long acceptedMicros, String network, PayingClient client)
+            throws PaymentException, FailedVerifications.TooManyFailures {
+        String token = payload.payloadString("token");
+        if (token == null || token.isEmpty()) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "payload.token is missing");
+        }
+        return tokens.verify(token, acceptedMicros, network, client);
+    }
+
+    @Override
+    public void serve(PricedRequest priced, Credential credential, FilterChain chain)
+            throws IOException, ServletException {
+        if (models == null) {
+            throw new IllegalStateException("this scrip scheme only reads");
+        }
+        Credential.Verified paid = (Credential.Verified) credential;
+        Snapshot current = priced.current();
+        PriceRule rule = priced.rule();
+        Charging model = models.of(rule);
+        PaymentException mayNotCharge = null;
+        try {
+            checkStillAcceptable(paid, current, rule);
+            if (paid.network() == null && current.browser != null) { // paid from the browser flow's cookie
+                PaymentException refused = current.browser.checkCookieRequest(priced.request(), paid,
+                        rule.price().micros(), current.config.sellerName());
+                if (refused != null && !model.passesOnEntitlement()) {
+                    throw refused;
+                }
+                mayNotCharge = refused;
+            }
+        } catch (LedgerUnavailableException e) {
+            LOG.error("Ledger unavailable; refusing paid content for {}", priced.path(), e);
+            Answers.ledgerUnavailable(priced.response());
+            return;
+        } catch (PaymentException e) {
+            Answers.paymentRequired(priced, e.code(), e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            Answers.unreadablePayment(priced, e);
+            return;
+        }
+        model.serve(priced, new ScripPayer(paid, mayNotCharge, ledger, holds, online, forwarding), chain);
+    }
+
+    /** What a cached credential was checked against can change on reload or with time: check it per request. */
+    private void checkStillAcceptable(Credential.Verified paid, Snapshot current, PriceRule rule)
+            throws PaymentException {
+        if (clock.millis() >= paid.expiresAtMillis()) {
+            throw new PaymentException(ErrorCode.EXPIRED_TOKEN, "the scrip has expired; get new scrip from "
+                    + current.config.broker().name());
+        }
+        if (paid.network() != null && !paid.network().equals(current.network)) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + paid.network()
+                    + "' is not accepted here; pay on '" + current.network + "'");
+        }
+        if (paid.acceptedMicros() < rule.price().micros()) {
+            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
+                    + Money.ofMicros(paid.acceptedMicros(), rule.price().currency()));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.tollgate.gateway.route;
+
+import dev.tollgate.gateway.ChargeModel;
+import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.http.Answers;
+import dev.tollgate.gateway.payment.CredentialCache;
+import dev.tollgate.gateway.payment.CredentialReader;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Locale;
+
+/**
+ * The first stage of a request: the gateway's own endpoints (the browser flow's callback and confirmation), the
+ * requests that pass unpaid (OPTIONS, paths no rule prices, free rules), and the priced ones, which go on to have their
+ * payment read. Thread-safe.
+ */
+public final class Router {
+
+    private final BrowserFlow browser;
+    private final CredentialReader reader;
+    private final CredentialCache credentials;
+
+    /**
+     * @param reader and {@code credentials}: the callback reads the scrip the broker returns like a cookie's
+     */
+    public Router(BrowserFlow browser, CredentialReader reader, CredentialCache credentials) {
+        this.browser = browser;
+        this.reader = reader;
+        this.credentials = credentials;
+    }
+
+    /**
+     * Answers or passes on a request that is not priced, and returns {@code null}; returns a priced request for the
+     * next stage.
+     */
+    public PricedRequest route(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current)
+            throws IOException, ServletException {
+        String method = upperCase(request.getMethod());
+        String path = pathOf(request);
+        if (path.equals(BrowserFlow.CALLBACK_PATH)) {
+            browser.callback(request, response, method, reader, credentials, current.config);
+            return null;
+        }
+        if (path.equals(BrowserFlow.CONFIRM_PATH)) {
+            browser.confirm(request, response, method);
+            return null;
+        }
+        if (method.equals("OPTIONS")) { // never charged (CORS preflights carry no payment), never the paid content
+            chain.doFilter(request, current.rules.pricedForSomeMethod(path) ? new OptionsResponse(response) : response);
+            return null;
+        }
+        PriceRule rule = current.rules.match(path, method);
+        if (rule == null || rule.charge() == ChargeModel.FREE) {
+            chain.doFilter(request, response);
+            return null;
+        }
+        return new PricedRequest(request, response, current, rule, path);
+    }
+
+    /**
+     * The path rules are matched against: the container's decoded, normalised path within the context, with runs of
+     * slashes collapsed (some frameworks route {@code //premium} like {@code /premium}).
+     */
+    public static String pathOf(HttpServletRequest request) {
+        String servletPath = request.getServletPath();
+        String pathInfo = request.getPathInfo();
+        String path = pathInfo == null ? (servletPath.isEmpty() ? "/" : servletPath) : servletPath + pathInfo;
+        return path.indexOf("//") < 0 ? path : path.replaceAll("/{2,}", "/");
+    }
+
+    /** Methods are case-sensitive in HTTP, but some frameworks route {@code get} like {@code GET}. */
+    public static String upperCase(String method) {
+        for (int i = 0; i < method.length(); i++) {
+            char c = method.charAt(i);
+            if (c >= 'a' && c <= 'z') {
+                return method.toUpperCase(Locale.ROOT);
+            }
+        }
+        return method;
+    }
+}

@@ -1,0 +1,7 @@
+/** What buyer, seller and broker share on the wire: money, x402 headers and their codec, scrip claims, PayWord. */
+module dev.tollgate.protocol {
+    requires com.fasterxml.jackson.databind;
+
+    exports dev.tollgate.protocol;
+    opens dev.tollgate.protocol to com.fasterxml.jackson.databind; // the x402 records are read and written by Jackson
+}
