@@ -142,11 +142,14 @@ public final class GatewayConfig {
     private final List<PriceRule> rules;
     private final ClientLimits clientLimits;
 
-    /** Used by the loader only: a config is obtained through {@link #load(Path)}. */
-    public GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin, Broker broker, Currency currency, Path dataDir,
-                  Path ledgerFile, Durability durability, SqliteLedger.Limits ledgerLimits, int maxTimeoutSeconds,
-                  Settlement settlement, Online online, PayWord payword, List<PriceRule> rules,
-                  ClientLimits clientLimits) {
+    /**
+     * Made by the config reader (package {@code config}), which validates every value first; obtain a config through
+     * {@link #load(Path)}. One built here is not validated, and no filter runs it: a filter reads its config file.
+     */
+    public GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin, Broker broker,
+                         Currency currency, Path dataDir, Path ledgerFile, Durability durability,
+                         SqliteLedger.Limits ledgerLimits, int maxTimeoutSeconds, Settlement settlement, Online online,
+                         PayWord payword, List<PriceRule> rules, ClientLimits clientLimits) {
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);

@@ -210,7 +210,7 @@ public final class TollgateFilter implements Filter {
     }
 
     /** The ledger itself, writable: for tests in this package. */
-    public Ledger recordingLedger() {
+    Ledger recordingLedger() {
         return ledger;
     }
 

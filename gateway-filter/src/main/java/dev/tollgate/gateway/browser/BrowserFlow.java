@@ -112,7 +112,8 @@ public final class BrowserFlow {
      * Starts a purchase from a 402 page: seals a fresh state with the price and the request's local path in the state
      * cookie, and returns the broker's pay link for {@code rule}. Nothing is kept here.
      */
-    public String start(HttpServletRequest request, HttpServletResponse response, GatewayConfig config, PriceRule rule) {
+    public String start(HttpServletRequest request, HttpServletResponse response, GatewayConfig config,
+                        PriceRule rule) {
         byte[] nonce = new byte[PurchaseState.NONCE_BYTES];
         random.nextBytes(nonce);
         PurchaseState state = new PurchaseState(nonce, seconds() + STATE_LIFETIME.toSeconds(), rule.price().micros(),
@@ -142,7 +143,7 @@ public final class BrowserFlow {
      * @return {@code null} if it may be charged; otherwise why not
      */
     public PaymentException checkCookieRequest(HttpServletRequest request, Credential.Verified paid, long priceMicros,
-                                        String sellerName) throws LedgerUnavailableException {
+                                               String sellerName) throws LedgerUnavailableException {
         FetchMetadata how = FetchMetadata.of(request);
         if (how == FetchMetadata.SUBRESOURCE || how == FetchMetadata.SPECULATIVE) {
             return new PaymentException(ErrorCode.CONFIRMATION_REQUIRED, "the budget you gave " + sellerName
@@ -262,8 +263,9 @@ public final class BrowserFlow {
     /**
      * Answers a request for {@link #CALLBACK_PATH} ({@link PurchaseCallback}). Never throws for bad input.
      */
-    public void callback(HttpServletRequest request, HttpServletResponse response, String method, CredentialReader reader,
-                  CredentialCache credentials, GatewayConfig config) throws IOException {
+    public void callback(HttpServletRequest request, HttpServletResponse response, String method,
+                         CredentialReader reader, CredentialCache credentials, GatewayConfig config)
+            throws IOException {
         callback.answer(request, response, method, reader, credentials, config);
     }
 

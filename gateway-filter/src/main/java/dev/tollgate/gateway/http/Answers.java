@@ -35,7 +35,7 @@ public final class Answers {
      * the scrip in its cookie ran out.
      */
     public static void paymentRequired(HttpServletRequest request, HttpServletResponse response, Snapshot current,
-                                PriceRule rule, ErrorCode code, String message) throws IOException {
+                                       PriceRule rule, ErrorCode code, String message) throws IOException {
         GatewayConfig config = current.config;
         String stream = rule.charge() == ChargeModel.PER_STREAM
                 ? StreamKeys.keyOf(rule, Router.pathOf(request)) : null;
@@ -65,7 +65,7 @@ public final class Answers {
      * {@code html} makes (it may set headers, such as the browser flow's state cookie).
      */
     public static void send402(HttpServletRequest request, HttpServletResponse response, PaymentRequired offer,
-                        Supplier<byte[]> html) throws IOException {
+                               Supplier<byte[]> html) throws IOException {
         response.setStatus(402);
         response.setHeader(PaymentHeaders.PAYMENT_REQUIRED, Offers.header(offer));
         response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");

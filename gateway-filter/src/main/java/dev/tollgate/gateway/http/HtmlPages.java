@@ -31,7 +31,7 @@ public final class HtmlPages {
      *     another site, or the browser did not say how); null for none
      */
     public static byte[] paywall(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
-                          String payLink, boolean topUp, Offers.Continue confirm) {
+                                 String payLink, boolean topUp, Offers.Continue confirm) {
         Money price = rule.price();
         String what = rule.description().isEmpty() ? "This page" : rule.description();
         String broker = escape(config.broker().name());

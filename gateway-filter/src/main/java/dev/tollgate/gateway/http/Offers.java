@@ -50,7 +50,8 @@ public final class Offers {
     }
 
     /** The x402 offer for one priced resource. */
-    public static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, ErrorCode error, String message) {
+    public static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, ErrorCode error,
+                                        String message) {
         return offer(config, rule, url, null, error, message, null);
     }
 
@@ -63,8 +64,8 @@ public final class Offers {
      * @param stream the stream key of the requested path, for a per-stream rule; else ignored (may be null)
      * @param chain a PayWord chain's head for {@code extensions.tollgate.chain} (PROTOCOL.md section 8), or null
      */
-    public static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, String stream, ErrorCode error,
-                                 String message, Map<String, Object> chain) {
+    public static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, String stream,
+                                        ErrorCode error, String message, Map<String, Object> chain) {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("charge", rule.charge().configName());
         extra.put("price", rule.price().toString());

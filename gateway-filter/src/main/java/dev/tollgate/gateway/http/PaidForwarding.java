@@ -70,7 +70,7 @@ public final class PaidForwarding implements PaidResponse.Refunder {
      * whatever a crash interrupts). A void that cannot be queued leaves the charge standing.
      */
     public Refund refundOnline(OnlineVoids voids, String scripJti, RefundHold hold, String receiptId, String why,
-                        boolean buyersDoing) {
+                               boolean buyersDoing) {
         return refund(hold, receiptId, why, buyersDoing, voids, scripJti);
     }
 
@@ -128,7 +128,8 @@ public final class PaidForwarding implements PaidResponse.Refunder {
      * ends the hold. Otherwise the refund is decided before this returns (or throws), and ending the hold is the
      * caller's.
      */
-    public boolean forward(HttpServletRequest request, HttpServletResponse response, FilterChain chain, PaidResponse paid)
+    public boolean forward(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                           PaidResponse paid)
             throws IOException, ServletException {
         paid.hold().forwarding(paid);
         boolean delivered = false;

@@ -43,15 +43,17 @@ public final class PaidResponse extends HttpServletResponseWrapper implements Re
     private PaidForwarding.Refund refund;
     private String failure;
 
-    public PaidResponse(HttpServletResponse response, Refunder refunder, RefundHold hold, String network, String buyerJson,
-                 String receiptId, long amountMicros, long remainingMicros, String confirmation) {
+    public PaidResponse(HttpServletResponse response, Refunder refunder, RefundHold hold, String network,
+                        String buyerJson, String receiptId, long amountMicros, long remainingMicros,
+                        String confirmation) {
         this(response, refunder, hold, network, buyerJson, receiptId, remainingMicros + amountMicros,
                 Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros, confirmation));
     }
 
     /** A charged response whose receipt header was rendered by the caller (per-stream and PayWord charges). */
-    public static PaidResponse withReceipt(HttpServletResponse response, Refunder refunder, RefundHold hold, String network,
-                                    String buyerJson, ChargeResult.Charged charged, String receiptHeader) {
+    public static PaidResponse withReceipt(HttpServletResponse response, Refunder refunder, RefundHold hold,
+                                           String network, String buyerJson, ChargeResult.Charged charged,
+                                           String receiptHeader) {
         return new PaidResponse(response, refunder, hold, network, buyerJson, charged.receiptId(),
                 charged.remainingMicros() + charged.amountMicros(), receiptHeader);
     }

@@ -13,13 +13,14 @@ public final class Receipts {
     private Receipts() {
     }
 
-    public static String paid(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros) {
+    public static String paid(String network, String buyerJson, String receiptId, long amountMicros,
+                              long remainingMicros) {
         return paid(network, buyerJson, receiptId, amountMicros, remainingMicros, null);
     }
 
     /** The header of a paid request; {@code confirmation}, the broker's for an online charge, may be null. */
-    public static String paid(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros,
-                       String confirmation) {
+    public static String paid(String network, String buyerJson, String receiptId, long amountMicros,
+                              long remainingMicros, String confirmation) {
         StringBuilder json = start(160, network, buyerJson, receiptId, amountMicros, remainingMicros).append('"');
         if (confirmation != null && !confirmation.isEmpty()) {
             json.append(",\"confirmation\":");
@@ -36,8 +37,8 @@ public final class Receipts {
      *
      * @param untilEpochSeconds when the entitlement ends
      */
-    public static String stream(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros,
-                         String stream, long untilEpochSeconds, boolean entitled) {
+    public static String stream(String network, String buyerJson, String receiptId, long amountMicros,
+                                long remainingMicros, String stream, long untilEpochSeconds, boolean entitled) {
         StringBuilder json = start(220 + stream.length(), network, buyerJson, receiptId, amountMicros, remainingMicros)
                 .append("\",\"charge\":\"per-stream\"");
         if (Offers.boundedStream(stream) != null) { // a longer key could push the headers past the container's limit
@@ -56,8 +57,8 @@ public final class Receipts {
      * @param fullLength the length of the app's whole answer (or range), or -1 when unknown
      * @param cut whether the body ends before {@code fullLength} because the budget covers no more
      */
-    public static String metered(String network, String buyerJson, long amountMicros, long remainingMicros, long unitBytes,
-                          long units, long limitBytes, long fullLength, boolean cut) {
+    public static String metered(String network, String buyerJson, long amountMicros, long remainingMicros,
+                                 long unitBytes, long units, long limitBytes, long fullLength, boolean cut) {
         StringBuilder json = new StringBuilder(240 + buyerJson.length())
                 .append("{\"success\":true,\"payer\":").append(buyerJson)
                 .append(",\"network\":\"").append(network)
@@ -77,8 +78,8 @@ public final class Receipts {
      * The header of a request paid with PayWord: {@code extra.remaining} is the chain's credit left and
      * {@code extra.index} the chain's head index after this payment.
      */
-    public static String payWord(String network, String buyerJson, String receiptId, long amountMicros, long remainingMicros,
-                          int headIndex) {
+    public static String payWord(String network, String buyerJson, String receiptId, long amountMicros,
+                                 long remainingMicros, int headIndex) {
         StringBuilder json = start(180, network, buyerJson, receiptId, amountMicros, remainingMicros)
                 .append("\",\"index\":").append(headIndex).append("}}");
         return encode(json);

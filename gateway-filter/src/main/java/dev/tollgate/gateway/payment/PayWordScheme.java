@@ -59,8 +59,8 @@ public final class PayWordScheme implements PaymentScheme {
     }
 
     public static PayWordScheme start(GatewayConfig config, BrokerKeys keys, Ledger ledger, PaidForwarding forwarding,
-                               RefundHolds holds, ChargeModels models, Clock clock, long cacheSize,
-                               FailedVerifications failures) {
+                                      RefundHolds holds, ChargeModels models, Clock clock, long cacheSize,
+                                      FailedVerifications failures) {
         GatewayConfig.Broker broker = config.broker();
         PayWordVerifier verifier = new PayWordVerifier(keys, broker.issuer(), config.sellerId(),
                 config.currency().getCurrencyCode(), broker.clockSkew(), clock, broker.keyRefresh(), cacheSize);

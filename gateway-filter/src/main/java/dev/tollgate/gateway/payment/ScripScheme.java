@@ -39,7 +39,7 @@ public final class ScripScheme implements PaymentScheme {
     private final ChargeModels models;
 
     public ScripScheme(ScripTokens tokens, Clock clock, Ledger ledger, RefundHolds holds, OnlineConfirmation online,
-                PaidForwarding forwarding, ChargeModels models) {
+                       PaidForwarding forwarding, ChargeModels models) {
         this.tokens = tokens;
         this.clock = clock;
         this.ledger = ledger;

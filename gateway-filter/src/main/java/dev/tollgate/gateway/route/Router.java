@@ -37,7 +37,8 @@ public final class Router {
      * Answers or passes on a request that is not priced, and returns {@code null}; returns a priced request for the
      * next stage.
      */
-    public PricedRequest route(HttpServletRequest request, HttpServletResponse response, FilterChain chain, Snapshot current)
+    public PricedRequest route(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                               Snapshot current)
             throws IOException, ServletException {
         String method = upperCase(request.getMethod());
         String path = pathOf(request);
