@@ -26,7 +26,7 @@ grep -q ready "$work/server.log" || { cat "$work/server.log"; exit 1; }
 header=$(cat "$work/payment-header.txt")
 token=$(cat "$work/scrip-token.txt")
 
-cases=(bare free freehdr paid cookie unpaid)
+cases=(${CASES:-bare free freehdr paid cookie unpaid}) # CASES="bare free paid" measures only those
 declare -A url=(
     [bare]=http://127.0.0.1:18081/page
     [free]=http://127.0.0.1:18080/free/page

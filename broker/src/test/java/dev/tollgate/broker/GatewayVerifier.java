@@ -4,7 +4,7 @@ import dev.tollgate.gateway.keys.BrokerKeys;
 import dev.tollgate.gateway.keys.BrokerKeysSettings;
 import dev.tollgate.gateway.keys.ScripVerifier;
 import dev.tollgate.gateway.ledger.ScripAccount;
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.PaymentException;
 import java.time.Clock;
 import java.time.Duration;
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.tollgate.broker.TestBrokers.Buyer;
-import dev.tollgate.gateway.payment.ErrorCode;
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

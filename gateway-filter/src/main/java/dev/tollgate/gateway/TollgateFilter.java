@@ -1,10 +1,11 @@
 package dev.tollgate.gateway;
 
+import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.browser.BrowserFlow;
 import dev.tollgate.gateway.browser.BrowserSeal;
 import dev.tollgate.gateway.browser.CallbackGuard;
 import dev.tollgate.gateway.charge.ChargeModels;
-import dev.tollgate.gateway.charge.RefundLimit;
+import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.config.ConfigWatcher;
 import dev.tollgate.gateway.config.Placeholders;
 import dev.tollgate.gateway.config.RestartOnly;
@@ -297,14 +298,14 @@ public final class TollgateFilter implements Filter {
         schemes.of(paid).serve(priced, paid, chain); // what the app throws passes up to the container
     }
 
-    /** {@link Router#pathOf}, for tests. */
+    /** {@link RequestPaths#pathOf}, for tests. */
     static String pathOf(HttpServletRequest request) {
-        return Router.pathOf(request);
+        return RequestPaths.pathOf(request);
     }
 
     /** {@link Router#upperCase}, for tests. */
     static String upperCase(String method) {
-        return Router.upperCase(method);
+        return RequestPaths.upperCase(method);
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.tollgate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.gateway.charge.RefundLimit;
+import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.testing.PayWordBuyer;
 import dev.tollgate.protocol.PaymentHeaders;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.tollgate.gateway.keys;
 
 import dev.tollgate.bench.BrokerFixture;
 import dev.tollgate.gateway.ledger.ScripAccount;
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PayWordChain;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.payment;
 
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.bench.BrokerFixture;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.InvalidConfigException;

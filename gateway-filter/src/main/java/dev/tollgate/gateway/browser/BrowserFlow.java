@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.browser;
 
+import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
@@ -15,9 +16,8 @@ import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.payment.Credential;
 import dev.tollgate.gateway.payment.CredentialCache;
 import dev.tollgate.gateway.payment.CredentialReader;
-import dev.tollgate.gateway.payment.ErrorCode;
-import dev.tollgate.gateway.payment.PaymentException;
-import dev.tollgate.gateway.route.Router;
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.settlement.ScripCanceller;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -120,7 +120,7 @@ public final class BrowserFlow {
                 returnPath(request));
         response.addHeader("Set-Cookie", STATE_COOKIE + "=" + state.seal(seal) + "; Max-Age="
                 + STATE_LIFETIME.toSeconds() + "; Path=/; Secure; HttpOnly; SameSite=None");
-        String item = item(rule.description().isEmpty() ? Router.pathOf(request) : rule.description());
+        String item = item(rule.description().isEmpty() ? RequestPaths.pathOf(request) : rule.description());
         String origin = config.sellerOrigin().map(Object::toString).orElseGet(() -> originOf(request));
         return config.broker().payUri() + "?seller=" + encode(config.sellerId())
                 + "&return=" + encode(origin + request.getContextPath() + CALLBACK_PATH)

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.charge;
 
+import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.PaidForwarding;

@@ -1,7 +1,6 @@
 package dev.tollgate.gateway.charge;
 
 import dev.tollgate.gateway.ChargeModel;
-import dev.tollgate.gateway.payment.Payer;
 import dev.tollgate.gateway.route.PricedRequest;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;

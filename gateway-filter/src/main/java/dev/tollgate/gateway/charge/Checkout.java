@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.charge;
 
+import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.Answers;
@@ -7,9 +8,8 @@ import dev.tollgate.gateway.http.PaidForwarding;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
-import dev.tollgate.gateway.payment.ErrorCode;
-import dev.tollgate.gateway.payment.Payer;
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.route.PricedRequest;
 import dev.tollgate.gateway.route.Snapshot;
 import dev.tollgate.gateway.settlement.RefundHold;

@@ -7,7 +7,6 @@ import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.Receipts;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
-import dev.tollgate.gateway.payment.Payer;
 import dev.tollgate.gateway.route.PricedRequest;
 import dev.tollgate.gateway.route.Snapshot;
 import dev.tollgate.gateway.route.StreamKeys;

@@ -5,10 +5,7 @@ import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.browser.BrowserFlow;
 import dev.tollgate.gateway.browser.FetchMetadata;
-import dev.tollgate.gateway.payment.ErrorCode;
-import dev.tollgate.gateway.payment.FailedVerifications;
 import dev.tollgate.gateway.route.PricedRequest;
-import dev.tollgate.gateway.route.Router;
 import dev.tollgate.gateway.route.Snapshot;
 import dev.tollgate.gateway.route.StreamKeys;
 import dev.tollgate.protocol.PaymentHeaders;
@@ -38,7 +35,7 @@ public final class Answers {
                                        PriceRule rule, ErrorCode code, String message) throws IOException {
         GatewayConfig config = current.config;
         String stream = rule.charge() == ChargeModel.PER_STREAM
-                ? StreamKeys.keyOf(rule, Router.pathOf(request)) : null;
+                ? StreamKeys.keyOf(rule, RequestPaths.pathOf(request)) : null;
         PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message, null);
         send402(request, response, offer, () -> {
             // "Continue and pay" posts the allowance the cookie check left; what a page loads or the browser
@@ -104,9 +101,9 @@ public final class Answers {
     }
 
     /** 429: the client's address has no failed verification left; nothing was checked or charged. */
-    public static void tooManyFailures(HttpServletResponse response, FailedVerifications.TooManyFailures refused)
-            throws IOException {
-        retryLater(response, 429, refused.retryAfterSeconds(), refused.code(), refused.getMessage());
+    public static void tooManyFailures(HttpServletResponse response, long retryAfterSeconds, ErrorCode code,
+                                       String message) throws IOException {
+        retryLater(response, 429, retryAfterSeconds, code, message);
     }
 
     private static void retryLater(HttpServletResponse response, int status, long seconds, ErrorCode code,

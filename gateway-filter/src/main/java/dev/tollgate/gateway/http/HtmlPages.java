@@ -4,7 +4,6 @@ import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.config.ByteSizes;
-import dev.tollgate.gateway.payment.ErrorCode;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PayWord;
 import java.nio.charset.StandardCharsets;

@@ -3,7 +3,6 @@ package dev.tollgate.gateway.http;
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
-import dev.tollgate.gateway.payment.ErrorCode;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.PaymentRequirements;

@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.http;
 
-import dev.tollgate.gateway.charge.RefundLimit;
+import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.config.ConfigValidator;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;

@@ -1,7 +1,6 @@
 package dev.tollgate.gateway.http;
 
-import dev.tollgate.gateway.charge.MeteredResponse;
-import dev.tollgate.gateway.charge.RefundLimit;
+import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.settlement.RefundHold;
 import dev.tollgate.protocol.PaymentHeaders;
@@ -73,7 +72,7 @@ public final class PaidResponse extends HttpServletResponseWrapper implements Re
     }
 
     /**
-     * For a response charged as its body is written ({@link MeteredResponse}): nothing is charged yet, so there is
+     * For a response charged as its body is written ({@code MeteredResponse}): nothing is charged yet, so there is
      * nothing to refund, and the receipt is set with {@link #receipt} when the body starts.
      */
     public PaidResponse(HttpServletResponse response, String network, String buyerJson) {

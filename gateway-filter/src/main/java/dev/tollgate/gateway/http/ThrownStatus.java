@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.http;
 
-import dev.tollgate.gateway.charge.RefundLimit;
+import dev.tollgate.gateway.settlement.RefundLimit;
 import java.lang.reflect.Method;
 import java.util.function.ToIntFunction;
 

@@ -2,7 +2,7 @@ package dev.tollgate.gateway.keys;
 
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.ledger.ScripAccount;
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.PaymentException;
 import java.time.Clock;
 
 /** The broker's keys and the scrip verifier built on them, for one config's broker settings. */

@@ -1,7 +1,7 @@
 package dev.tollgate.gateway.keys;
 
-import dev.tollgate.gateway.payment.ErrorCode;
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.protocol.PayWord;
 import io.jsonwebtoken.Claims;
 import io.jsonwebtoken.ExpiredJwtException;

@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.keys;
 
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.PaymentException;
 
 /**
  * Carries a {@link PaymentException} out of jjwt's key locator, which may only throw unchecked exceptions. Without a

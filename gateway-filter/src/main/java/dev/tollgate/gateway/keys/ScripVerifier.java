@@ -1,8 +1,8 @@
 package dev.tollgate.gateway.keys;
 
 import dev.tollgate.gateway.ledger.ScripAccount;
-import dev.tollgate.gateway.payment.ErrorCode;
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import io.jsonwebtoken.Claims;
 import io.jsonwebtoken.ExpiredJwtException;
 import io.jsonwebtoken.JwsHeader;

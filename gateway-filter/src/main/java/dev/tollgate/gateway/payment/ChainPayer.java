@@ -1,8 +1,11 @@
 package dev.tollgate.gateway.payment;
 
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
+import dev.tollgate.gateway.charge.Payer;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
-import dev.tollgate.gateway.charge.RefundLimit;
+import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.charge.UnitCharger;
 import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.http.HtmlPages;

@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.payment;
 
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.TollgateFilter;
 import dev.tollgate.gateway.browser.CallbackGuard;

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.payment;
 
+import dev.tollgate.gateway.http.ErrorCode;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.Answers;

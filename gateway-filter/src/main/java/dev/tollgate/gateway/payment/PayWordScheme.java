@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.payment;
 
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
@@ -109,7 +111,7 @@ public final class PayWordScheme implements PaymentScheme {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
             return;
         } catch (FailedVerifications.TooManyFailures e) {
-            Answers.tooManyFailures(priced.response(), e);
+            Answers.tooManyFailures(priced.response(), e.retryAfterSeconds(), e.code(), e.getMessage());
             return;
         } catch (LedgerUnavailableException | RuntimeException e) {
             // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.

@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.payment;
 
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.route.PricedRequest;
 import dev.tollgate.gateway.route.Snapshot;
@@ -28,7 +30,7 @@ public final class PaymentReader {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
             return null;
         } catch (FailedVerifications.TooManyFailures e) {
-            Answers.tooManyFailures(priced.response(), e);
+            Answers.tooManyFailures(priced.response(), e.retryAfterSeconds(), e.code(), e.getMessage());
             return null;
         } catch (RuntimeException e) {
             Answers.unreadablePayment(priced, e);

@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.payment;
 
+import dev.tollgate.gateway.http.PaymentException;
+import dev.tollgate.gateway.charge.Payer;
 import dev.tollgate.gateway.route.PricedRequest;
 import dev.tollgate.protocol.PaymentPayload;
 import jakarta.servlet.FilterChain;

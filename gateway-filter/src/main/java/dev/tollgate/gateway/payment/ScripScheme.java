@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.payment;
 
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.charge.ChargeModels;
 import dev.tollgate.gateway.charge.Charging;

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.route;
 
+import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.PriceRule;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -10,7 +11,7 @@ import jakarta.servlet.http.HttpServletResponse;
  *
  * @param current the config in force when the request arrived: every stage of one request sees the same prices
  * @param rule the price rule that matched, never a free one
- * @param path the path the rule matched ({@link Router#pathOf}), which names the charged resource
+ * @param path the path the rule matched ({@link RequestPaths#pathOf}), which names the charged resource
  */
 public record PricedRequest(HttpServletRequest request, HttpServletResponse response, Snapshot current, PriceRule rule,
                      String path) {

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.route;
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.payment.CredentialCache;
 import dev.tollgate.gateway.payment.CredentialReader;
@@ -11,7 +12,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.Locale;
 
 /**
  * The first stage of a request: the gateway's own endpoints (the browser flow's callback and confirmation), the
@@ -40,8 +40,8 @@ public final class Router {
     public PricedRequest route(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                                Snapshot current)
             throws IOException, ServletException {
-        String method = upperCase(request.getMethod());
-        String path = pathOf(request);
+        String method = RequestPaths.upperCase(request.getMethod());
+        String path = RequestPaths.pathOf(request);
         if (path.equals(BrowserFlow.CALLBACK_PATH)) {
             browser.callback(request, response, method, reader, credentials, current.config);
             return null;
@@ -60,27 +60,5 @@ public final class Router {
             return null;
         }
         return new PricedRequest(request, response, current, rule, path);
-    }
-
-    /**
-     * The path rules are matched against: the container's decoded, normalised path within the context, with runs of
-     * slashes collapsed (some frameworks route {@code //premium} like {@code /premium}).
-     */
-    public static String pathOf(HttpServletRequest request) {
-        String servletPath = request.getServletPath();
-        String pathInfo = request.getPathInfo();
-        String path = pathInfo == null ? (servletPath.isEmpty() ? "/" : servletPath) : servletPath + pathInfo;
-        return path.indexOf("//") < 0 ? path : path.replaceAll("/{2,}", "/");
-    }
-
-    /** Methods are case-sensitive in HTTP, but some frameworks route {@code get} like {@code GET}. */
-    public static String upperCase(String method) {
-        for (int i = 0; i < method.length(); i++) {
-            char c = method.charAt(i);
-            if (c >= 'a' && c <= 'z') {
-                return method.toUpperCase(Locale.ROOT);
-            }
-        }
-        return method;
     }
 }

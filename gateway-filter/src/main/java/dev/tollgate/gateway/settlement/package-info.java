@@ -1,7 +1,8 @@
 /**
  * Settlement: the gateway redeems the charges in its ledger at the broker, in batches of cumulative claims signed
  * with the seller's key ({@code docs/PROTOCOL.md} section 6), leaving out the charges that requests still running may
- * refund ({@link dev.tollgate.gateway.settlement.RefundHolds}). {@link dev.tollgate.gateway.settlement.Settler}
+ * refund ({@link dev.tollgate.gateway.settlement.RefundHolds}); {@code RefundLimit} bounds the refunds per scrip or
+ * chain. {@link dev.tollgate.gateway.settlement.Settler}
  * is the façade; {@code SettlementSchedule} runs the passes (woken early by {@code SettlementWakeup}, slowed by
  * {@code SettlementBackoff}); a pass runs one way: voids ({@code OnlineVoids}, which counts them in
  * {@code VoidCounts} and posts them with {@code VoidPoster}), select, sign, post, apply

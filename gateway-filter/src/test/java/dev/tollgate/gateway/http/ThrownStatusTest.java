@@ -2,7 +2,7 @@ package dev.tollgate.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.gateway.charge.RefundLimit;
+import dev.tollgate.gateway.settlement.RefundLimit;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
 import org.apache.coyote.BadRequestException;

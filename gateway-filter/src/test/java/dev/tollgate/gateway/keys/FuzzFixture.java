@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.keys;
 
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.testing.JwksServer;
 import dev.tollgate.gateway.testing.MutableClock;
 import dev.tollgate.gateway.testing.TestBroker;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.gateway.ledger.ChainAccount;
-import dev.tollgate.gateway.payment.ErrorCode;
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.testing.JwksServer;
 import dev.tollgate.gateway.testing.MutableClock;
 import dev.tollgate.gateway.testing.PayWordBuyer;

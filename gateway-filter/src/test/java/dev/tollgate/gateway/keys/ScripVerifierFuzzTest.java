@@ -3,7 +3,7 @@ package dev.tollgate.gateway.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.ledger.ScripAccount;
-import dev.tollgate.gateway.payment.PaymentException;
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.testkit.Fuzz;
 import dev.tollgate.testkit.Gen;

@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.payment;
 
+import dev.tollgate.gateway.http.ErrorCode;
+import dev.tollgate.gateway.http.PaymentException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.ledger.ScripAccount;

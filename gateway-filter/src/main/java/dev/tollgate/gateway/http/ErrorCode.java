@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.payment;
+package dev.tollgate.gateway.http;
 
 /**
  * The stable {@code error} codes of a 402 or 400 answer. Clients branch on these strings: never rename one.

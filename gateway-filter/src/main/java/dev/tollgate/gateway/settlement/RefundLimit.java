@@ -1,9 +1,8 @@
-package dev.tollgate.gateway.charge;
+package dev.tollgate.gateway.settlement;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tollgate.gateway.http.ThrownStatus;
-import dev.tollgate.gateway.settlement.RefundHold;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -64,12 +63,12 @@ public final class RefundLimit {
     }
 
     /** Whether the account of {@code hold} has had its refunds: charge it no more. */
-    boolean exhausted(RefundHold hold) {
+    public boolean exhausted(RefundHold hold) {
         return exhausted(hold.chain(), hold.account());
     }
 
     /** Whether the scrip (or, if {@code chain}, the PayWord chain) {@code account} has had its refunds. */
-    boolean exhausted(boolean chain, String account) {
+    public boolean exhausted(boolean chain, String account) {
         Cache<String, Counts> counts = chain ? chains : scrip;
         if (counts.estimatedSize() == 0) {
             return false;

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.charge;
+package dev.tollgate.gateway.settlement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.payment;
+package dev.tollgate.gateway.http;
 
 import java.util.Objects;
 

@@ -1,9 +1,8 @@
-package dev.tollgate.gateway.payment;
+package dev.tollgate.gateway.charge;
 
+import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.Payment;
-import dev.tollgate.gateway.charge.Charging;
-import dev.tollgate.gateway.charge.RefundLimit;
-import dev.tollgate.gateway.charge.UnitCharger;
+import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.Receipts;
@@ -16,7 +15,7 @@ import java.time.Instant;
 
 /**
  * What a verified payment lets the charge models do, whatever the scheme: the account one request is charged on (a
- * scrip's budget, a PayWord chain's credit) and the scheme's own words for the answers. A {@link PaymentScheme} makes
+ * scrip's budget, a PayWord chain's credit) and the scheme's own words for the answers. A payment scheme makes
  * one per request once the payment checked out; a {@link Charging} uses it and never asks which scheme made it. Used
  * by one request's thread.
  */
