@@ -1,36 +1,16 @@
 package dev.tollgate.gateway;
 
-import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.browser.BrowserFlow;
-import dev.tollgate.gateway.browser.BrowserSeal;
-import dev.tollgate.gateway.browser.CallbackGuard;
-import dev.tollgate.gateway.charge.ChargeModels;
-import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.config.ConfigWatcher;
 import dev.tollgate.gateway.config.Placeholders;
 import dev.tollgate.gateway.config.RestartOnly;
-import dev.tollgate.gateway.http.PaidForwarding;
-import dev.tollgate.gateway.keys.BrokerVerification;
+import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.LedgerView;
 import dev.tollgate.gateway.payment.Credential;
-import dev.tollgate.gateway.payment.CredentialCache;
-import dev.tollgate.gateway.payment.CredentialReader;
-import dev.tollgate.gateway.payment.FailedVerifications;
-import dev.tollgate.gateway.payment.OnlineConfirmation;
-import dev.tollgate.gateway.payment.PayWordScheme;
-import dev.tollgate.gateway.payment.PaymentReader;
-import dev.tollgate.gateway.payment.PaymentSchemes;
-import dev.tollgate.gateway.payment.ScripScheme;
-import dev.tollgate.gateway.payment.ScripTokens;
 import dev.tollgate.gateway.route.PricedRequest;
-import dev.tollgate.gateway.route.Router;
 import dev.tollgate.gateway.route.Snapshot;
-import dev.tollgate.gateway.settlement.OnlineVoids;
-import dev.tollgate.gateway.settlement.RefundHolds;
-import dev.tollgate.gateway.settlement.ScripCanceller;
-import dev.tollgate.gateway.settlement.Settler;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -89,24 +69,9 @@ public final class TollgateFilter implements Filter {
     private final Builder settings;
     private volatile Snapshot snapshot;
     private volatile String lastReloadProblem;
-    private Clock clock;
-    /** Reads and verifies payments; package-private for tests. */
-    CredentialReader reader;
-    private BrowserFlow browser;
-    /** The stages of a request, in order: route, read the payment, pay under its scheme (then forward or answer). */
-    private Router router;
-    private PaymentReader payments;
-    private PaymentSchemes schemes;
-    private BrokerVerification verification;
-    private Ledger ledger;
-    private LedgerView ledgerView;
-    private boolean ownsLedger;
+    /** What the started filter runs on; package-private for tests (the writable ledger, the PayWord scheme, ...). */
+    volatile GatewayParts parts;
     private ConfigWatcher watcher;
-    private volatile Settler settler;
-    private OnlineVoids onlineVoids;
-    private ScripCanceller canceller;
-    /** The PayWord scheme; package-private for tests. */
-    PayWordScheme payWords;
 
     /** For containers, which configure the filter through {@link #init}. */
     public TollgateFilter() {
@@ -145,37 +110,9 @@ public final class TollgateFilter implements Filter {
         } catch (InvalidConfigException e) {
             throw new ServletException("Filter '" + name + "' cannot start: " + e.getMessage(), e);
         }
-        clock = settings.clock;
-        CredentialCache credentials = new CredentialCache(settings.cacheSize, clock);
         try {
-            ledger = settings.ledger;
-            ownsLedger = ledger == null;
-            if (ownsLedger) {
-                ledger = LedgerFactory.open(config);
-            }
-            ledgerView = LedgerView.readOnly(ledger);
-            settler = Settler.start(config, ledger, clock);
-            RefundHolds holds = settler.holds();
-            onlineVoids = settler.onlineVoids();
-            RefundLimit refundLimit = new RefundLimit();
-            PaidForwarding forwarding = new PaidForwarding(ledger, refundLimit);
-            ChargeModels models = new ChargeModels(forwarding, refundLimit, settler::charged, clock);
-            verification = BrokerVerification.start(config, clock);
-            FailedVerifications failures = new FailedVerifications(config.clientLimits().clients(), clock);
-            ScripTokens tokens = new ScripTokens(verification::verify, clock, config.broker().keyRefresh(), failures);
-            OnlineConfirmation online = new OnlineConfirmation(settler.onlineCharger(), onlineVoids, forwarding);
-            payWords = PayWordScheme.start(config, verification.keys(), ledger, forwarding, holds, models, clock,
-                    settings.cacheSize, failures);
-            schemes = new PaymentSchemes(List.of(  // the schemes buyers may pay with: one line each
-                    new ScripScheme(tokens, clock, ledger, holds, online, forwarding, models),
-                    payWords));
-            reader = new CredentialReader(schemes, tokens, clock);
-            canceller = settler.scripCanceller(config.settlement().cancelUri());
-            browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, canceller,
-                    new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
-            router = new Router(browser, reader, credentials);
-            payments = new PaymentReader(reader, credentials);
-            snapshot = new Snapshot(config, browser);
+            parts = GatewayParts.open(config, settings.ledger, settings.clock, settings.cacheSize);
+            snapshot = new Snapshot(config, parts.browser);
             if (settings.watch) {
                 watcher = new ConfigWatcher(file, this::reload);
             }
@@ -207,12 +144,12 @@ public final class TollgateFilter implements Filter {
      * @since 0.4 (a {@link Ledger} before)
      */
     public LedgerView ledger() {
-        return ledgerView;
+        return started().ledgerView;
     }
 
     /** The ledger itself, writable: for tests in this package. */
     Ledger recordingLedger() {
-        return ledger;
+        return started().ledger;
     }
 
     /**
@@ -221,7 +158,7 @@ public final class TollgateFilter implements Filter {
      * at first start. Available once {@link #init} has run.
      */
     public String sellerPublicJwk() {
-        return started().sellerPublicJwk();
+        return started().settler.sellerPublicJwk();
     }
 
     /**
@@ -229,7 +166,7 @@ public final class TollgateFilter implements Filter {
      * or health check, not per request.
      */
     public SettlementStatus settlementStatus() throws LedgerUnavailableException {
-        return started().status();
+        return started().settler.status();
     }
 
     /**
@@ -240,16 +177,15 @@ public final class TollgateFilter implements Filter {
      * @throws LedgerUnavailableException if the ledger cannot be read (or keeps no sales records)
      */
     public SalesReport report(int recentLimit) throws LedgerUnavailableException {
-        started();
-        return SalesReport.of(snapshot.currency, ledger.sales(recentLimit));
+        return SalesReport.of(snapshot.currency, started().ledger.sales(recentLimit));
     }
 
-    private Settler started() {
-        Settler s = settler;
-        if (s == null) {
+    private GatewayParts started() {
+        GatewayParts p = parts;
+        if (p == null) {
             throw new IllegalStateException("the filter has not been started (init)");
         }
-        return s;
+        return p;
     }
 
     /** Re-reads the config file now; the watcher calls this on every change. */
@@ -261,8 +197,9 @@ public final class TollgateFilter implements Filter {
                 throw new InvalidConfigException(file.toString(), java.util.List.of(file + ": " + restart
                         + " cannot change while the gateway runs; restart to apply it"));
             }
-            snapshot = new Snapshot(next, browser);
-            onlineVoids.chargeUri(next.online().chargeUri());
+            GatewayParts p = started();
+            snapshot = new Snapshot(next, p.browser);
+            p.onlineVoids.chargeUri(next.online().chargeUri());
             lastReloadProblem = null;
             LOG.info("Reloaded {}: {} price rules", file, next.rules().size());
         } catch (InvalidConfigException e) {
@@ -287,15 +224,16 @@ public final class TollgateFilter implements Filter {
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
         // One way through the stages; each answers or passes the request itself when it is done with it.
-        PricedRequest priced = router.route(request, response, chain, snapshot);
+        GatewayParts stages = parts;
+        PricedRequest priced = stages.router.route(request, response, chain, snapshot);
         if (priced == null) {
             return;
         }
-        Credential paid = payments.read(priced);
+        Credential paid = stages.payments.read(priced);
         if (paid == null) {
             return;
         }
-        schemes.of(paid).serve(priced, paid, chain); // what the app throws passes up to the container
+        stages.schemes.of(paid).serve(priced, paid, chain); // what the app throws passes up to the container
     }
 
     /** {@link RequestPaths#pathOf}, for tests. */
@@ -303,7 +241,7 @@ public final class TollgateFilter implements Filter {
         return RequestPaths.pathOf(request);
     }
 
-    /** {@link Router#upperCase}, for tests. */
+    /** {@link RequestPaths#upperCase}, for tests. */
     static String upperCase(String method) {
         return RequestPaths.upperCase(method);
     }
@@ -313,17 +251,9 @@ public final class TollgateFilter implements Filter {
         if (watcher != null) {
             watcher.close();
         }
-        if (verification != null) {
-            verification.close();
-        }
-        if (canceller != null) {
-            canceller.close();
-        }
-        if (settler != null) {
-            settler.close(); // one final batch, with a short deadline, while the ledger is still open
-        }
-        if (ledger != null && ownsLedger) {
-            ledger.close();
+        GatewayParts p = parts;
+        if (p != null) {
+            p.close();
         }
     }
 

@@ -109,7 +109,7 @@ final class CallbackFailureLimitTest {
         assertThat(last.get("Retry-After")).isNotNull();
         assertThat(last.get("Content-Type")).startsWith("text/html");
         assertThat(gateway.body(last)).contains("too_many_failures").contains("Nothing was paid by this request");
-        assertThat(gateway.filter.reader.verifications()).as("only the burst was verified").isEqualTo(5);
+        assertThat(gateway.filter.parts.reader.verifications()).as("only the burst was verified").isEqualTo(5);
     }
 
     /**
@@ -122,7 +122,7 @@ final class CallbackFailureLimitTest {
     void oneMatchedStateReplayedWithGarbageTokensCostsNoMoreSignatureChecksThanTheAddressesFailureBurst()
             throws Exception {
         Purchase purchase = openPaywall();
-        long before = gateway.filter.reader.verifications();
+        long before = gateway.filter.parts.reader.verifications();
 
         HttpTester.Response last = null;
         for (int i = 0; i < 50; i++) { // the same cookie and state each time: the client ignores the cookie's clearing
@@ -130,7 +130,7 @@ final class CallbackFailureLimitTest {
                     "Cookie", BrowserFlow.STATE_COOKIE + "=" + purchase.cookie(), "X-Forwarded-For", SHARED);
         }
 
-        assertThat(gateway.filter.reader.verifications() - before)
+        assertThat(gateway.filter.parts.reader.verifications() - before)
                 .as("signature checks forced by one paywall view (burst is 5)").isLessThanOrEqualTo(5);
         assertThat(last.getStatus()).as(gateway.body(last)).isEqualTo(429);
     }
@@ -143,7 +143,7 @@ final class CallbackFailureLimitTest {
      */
     @Test
     void oneAddressAlternatingPaywallViewsAndGarbageCallbacksIsRefusedAfterItsBurst() throws Exception {
-        long before = gateway.filter.reader.verifications();
+        long before = gateway.filter.parts.reader.verifications();
         int refused = 0;
         for (int i = 0; i < 100; i++) {
             Purchase purchase = openPaywall("/articles/" + i);
@@ -153,7 +153,7 @@ final class CallbackFailureLimitTest {
             refused += callback.getStatus() == 429 ? 1 : 0;
         }
 
-        assertThat(gateway.filter.reader.verifications() - before).as("signature checks (burst 5)").isEqualTo(5);
+        assertThat(gateway.filter.parts.reader.verifications() - before).as("signature checks (burst 5)").isEqualTo(5);
         assertThat(refused).isEqualTo(95);
     }
 
@@ -169,7 +169,7 @@ final class CallbackFailureLimitTest {
         String token = gateway.broker.scrip().budget("500000").sign();
         assertThat(gateway.paidGet("/articles/one", token, 50_000).getStatus()).as("bought and used here")
                 .isEqualTo(200);
-        long before = gateway.filter.reader.verifications();
+        long before = gateway.filter.parts.reader.verifications();
 
         HttpTester.Response last = null;
         for (int i = 0; i < 50; i++) { // no state cookie at all: nothing the gateway issued
@@ -178,7 +178,7 @@ final class CallbackFailureLimitTest {
         }
 
         assertThat(last.getStatus()).isEqualTo(429);
-        assertThat(gateway.filter.reader.verifications() - before).as("read once, then from the cache").isEqualTo(1);
+        assertThat(gateway.filter.parts.reader.verifications() - before).as("read once, then from the cache").isEqualTo(1);
     }
 
     /** The callback form as the broker's hand-back page posts it, with the state cookie if the browser holds one. */

@@ -53,7 +53,7 @@ final class FailedVerificationLimitTest {
     }
 
     private long verifications() {
-        return gateway.filter.reader.verifications();
+        return gateway.filter.parts.reader.verifications();
     }
 
     /** A scrip with a valid kid and a signature that does not verify: new each time, so never cached. */
@@ -199,7 +199,7 @@ final class FailedVerificationLimitTest {
             limited += response.getStatus() == 429 ? 1 : 0;
         }
 
-        assertThat(gateway.filter.payWords.commitmentChecks.sum()).isEqualTo(5);
+        assertThat(gateway.filter.parts.payWords.commitmentChecks.sum()).isEqualTo(5);
         assertThat(limited).isEqualTo(15);
     }
 

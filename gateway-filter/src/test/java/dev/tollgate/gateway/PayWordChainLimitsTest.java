@@ -127,12 +127,12 @@ final class PayWordChainLimitsTest {
 
             assertRefused(cheap, "insufficient_budget", "pay index 10 or higher");
             assertThat(gateway.filter.ledger().commitment(TestBroker.ISSUER, buyer.commitmentId())).isEmpty();
-            assertThat(gateway.filter.payWords.account(buyer.commitmentId())).isNull();
+            assertThat(gateway.filter.parts.payWords.account(buyer.commitmentId())).isNull();
         }
         HttpTester.Response enough = pay("/videos/last", buyer.payWithCommitment(10));
         assertThat(enough.getStatus()).as(enough.getContent()).isEqualTo(200);
         assertThat(gateway.filter.ledger().commitment(TestBroker.ISSUER, buyer.commitmentId())).isPresent();
-        assertThat(gateway.filter.payWords.account(buyer.commitmentId())).isNotNull();
+        assertThat(gateway.filter.parts.payWords.account(buyer.commitmentId())).isNotNull();
     }
 
     @Test
@@ -158,7 +158,7 @@ final class PayWordChainLimitsTest {
 
         assertThat(busy.getStatus()).as(busy.getContent()).isEqualTo(503);
         assertThat(JSON.readTree(busy.getContentBytes()).get("error").asText()).isEqualTo("ledger_unavailable");
-        assertThat(gateway.filter.payWords.hashSteps.sum()).isEqualTo(50 + 49).isLessThanOrEqualTo(2 * 50);
+        assertThat(gateway.filter.parts.payWords.hashSteps.sum()).isEqualTo(50 + 49).isLessThanOrEqualTo(2 * 50);
     }
 
     /** Forwards everything to a real ledger; tests override what they need. */

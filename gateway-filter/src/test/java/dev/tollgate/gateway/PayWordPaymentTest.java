@@ -102,7 +102,7 @@ public final class PayWordPaymentTest {
     }
 
     private ChainHead head() throws Exception {
-        ChainAccount account = gateway.filter.payWords.account(buyer.commitmentId());
+        ChainAccount account = gateway.filter.parts.payWords.account(buyer.commitmentId());
         return gateway.filter.ledger().chainHead(account);
     }
 
@@ -198,9 +198,9 @@ public final class PayWordPaymentTest {
         HttpTester.Response jump = pay("/videos/1", buyer.payWithCommitment(1000));
 
         assertRefused(jump, "step_too_large");
-        assertThat(gateway.filter.payWords.hashSteps.sum()).isZero();
+        assertThat(gateway.filter.parts.payWords.hashSteps.sum()).isZero();
         assertThat(pay("/videos/1", buyer.payById(60, new byte[32])).getStatus()).isEqualTo(402);
-        assertThat(gateway.filter.payWords.hashSteps.sum()).isZero();
+        assertThat(gateway.filter.parts.payWords.hashSteps.sum()).isZero();
     }
 
     @Test
@@ -208,7 +208,7 @@ public final class PayWordPaymentTest {
         assertRefused(pay("/videos/1", buyer.payWithCommitment(0)), "index_out_of_range");
         assertRefused(pay("/videos/1", PayWordBuyer.header(Map.of(PayWord.COMMITMENT, buyer.commitment(),
                 PayWord.INDEX, 101, PayWord.WORD, PayWord.encodeWord(new byte[32])))), "index_out_of_range");
-        assertThat(gateway.filter.payWords.hashSteps.sum()).isZero();
+        assertThat(gateway.filter.parts.payWords.hashSteps.sum()).isZero();
     }
 
     @Test

@@ -1,0 +1,118 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.browser.BrowserSeal;
+import dev.tollgate.gateway.browser.CallbackGuard;
+import dev.tollgate.gateway.charge.ChargeModels;
+import dev.tollgate.gateway.http.PaidForwarding;
+import dev.tollgate.gateway.keys.BrokerVerification;
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.LedgerView;
+import dev.tollgate.gateway.payment.CredentialCache;
+import dev.tollgate.gateway.payment.CredentialReader;
+import dev.tollgate.gateway.payment.FailedVerifications;
+import dev.tollgate.gateway.payment.OnlineConfirmation;
+import dev.tollgate.gateway.payment.PayWordScheme;
+import dev.tollgate.gateway.payment.PaymentReader;
+import dev.tollgate.gateway.payment.PaymentSchemes;
+import dev.tollgate.gateway.payment.ScripScheme;
+import dev.tollgate.gateway.payment.ScripTokens;
+import dev.tollgate.gateway.route.Router;
+import dev.tollgate.gateway.settlement.OnlineVoids;
+import dev.tollgate.gateway.settlement.RefundHolds;
+import dev.tollgate.gateway.settlement.RefundLimit;
+import dev.tollgate.gateway.settlement.ScripCanceller;
+import dev.tollgate.gateway.settlement.Settler;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * What one started filter runs on, wired once at {@link TollgateFilter#init}: the ledger, the settler, the broker's
+ * keys, and the request's stages (route, read, the payment schemes and their charge models). Closes them in the
+ * order they depend on each other. The filter keeps the config in force and the API; this class keeps the parts.
+ */
+final class GatewayParts implements AutoCloseable {
+
+    private final boolean ownsLedger;
+    Ledger ledger;
+    LedgerView ledgerView;
+    Settler settler;
+    OnlineVoids onlineVoids;
+    BrokerVerification verification;
+    ScripCanceller canceller;
+    BrowserFlow browser;
+    CredentialReader reader;
+    PayWordScheme payWords;
+    /** The stages of a request, in order: route, read the payment, pay under its scheme (then forward or answer). */
+    Router router;
+    PaymentReader payments;
+    PaymentSchemes schemes;
+
+    private GatewayParts(Ledger ledger) {
+        this.ownsLedger = ledger == null;
+        this.ledger = ledger;
+    }
+
+    /**
+     * Opens and wires every part for {@code config}; on failure closes what was opened and throws.
+     *
+     * @param sharedLedger a ledger the caller owns, or {@code null} to open the one the config names
+     */
+    static GatewayParts open(GatewayConfig config, Ledger sharedLedger, Clock clock, long cacheSize)
+            throws IOException {
+        GatewayParts parts = new GatewayParts(sharedLedger);
+        try {
+            parts.wire(config, clock, cacheSize);
+            return parts;
+        } catch (IOException | RuntimeException e) {
+            parts.close();
+            throw e;
+        }
+    }
+
+    private void wire(GatewayConfig config, Clock clock, long cacheSize) throws IOException {
+        if (ownsLedger) {
+            ledger = LedgerFactory.open(config);
+        }
+        ledgerView = LedgerView.readOnly(ledger);
+        settler = Settler.start(config, ledger, clock);
+        RefundHolds holds = settler.holds();
+        onlineVoids = settler.onlineVoids();
+        RefundLimit refundLimit = new RefundLimit();
+        PaidForwarding forwarding = new PaidForwarding(ledger, refundLimit);
+        ChargeModels models = new ChargeModels(forwarding, refundLimit, settler::charged, clock);
+        verification = BrokerVerification.start(config, clock);
+        FailedVerifications failures = new FailedVerifications(config.clientLimits().clients(), clock);
+        ScripTokens tokens = new ScripTokens(verification::verify, clock, config.broker().keyRefresh(), failures);
+        OnlineConfirmation online = new OnlineConfirmation(settler.onlineCharger(), onlineVoids, forwarding);
+        payWords = PayWordScheme.start(config, verification.keys(), ledger, forwarding, holds, models, clock, cacheSize,
+                failures);
+        schemes = new PaymentSchemes(List.of( // the schemes buyers may pay with: one line each
+                new ScripScheme(tokens, clock, ledger, holds, online, forwarding, models),
+                payWords));
+        reader = new CredentialReader(schemes, tokens, clock);
+        canceller = settler.scripCanceller(config.settlement().cancelUri());
+        browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, canceller,
+                new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
+        CredentialCache credentials = new CredentialCache(cacheSize, clock);
+        router = new Router(browser, reader, credentials);
+        payments = new PaymentReader(reader, credentials);
+    }
+
+    @Override
+    public void close() {
+        if (verification != null) {
+            verification.close();
+        }
+        if (canceller != null) {
+            canceller.close();
+        }
+        if (settler != null) {
+            settler.close(); // one final batch, with a short deadline, while the ledger is still open
+        }
+        if (ledger != null && ownsLedger) {
+            ledger.close();
+        }
+    }
+}
