@@ -2,7 +2,6 @@ package dev.tollgate.gateway.settlement;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.tollgate.gateway.http.ThrownStatus;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -14,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * broker reserves anew:
  * <ul>
  *   <li>{@value #MAX_REFUNDS} refunds the buyer could choose: the app answered 4xx (a 404 for a path made up anew each
- *       time), the container refused the request it could not read ({@link ThrownStatus}: a bad percent escape in the
+ *       time), the container refused the request it could not read ({@code http.ThrownStatus}: a bad percent escape in the
  *       query), the broker refused the online charge;</li>
  *   <li>{@value #MAX_ALL_REFUNDS} refunds of any kind, the seller's own failures included (the app answered 5xx or
  *       threw, timed out, the broker could not be reached). A buyer may find an input the app fails on with a 500, so
