@@ -11,6 +11,7 @@ import java.security.PublicKey;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,6 +41,7 @@ final class JwksFetch implements AutoCloseable {
     private final HttpRequest request;
     private final AtomicInteger fetchCount = new AtomicInteger();
     private final ScheduledExecutorService watchdogs;
+    private final ExecutorService httpThreads = ClientThreads.start("tollgate-broker-keys-http");
 
     /** @throws IllegalArgumentException if the JWKS URI is neither {@code https} nor {@code http} on a loopback host */
     JwksFetch(BrokerKeysSettings settings) {
@@ -49,6 +51,7 @@ final class JwksFetch implements AutoCloseable {
         this.http = TrustFile.clientBuilder(settings.sslContext())
                 .connectTimeout(settings.fetchTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(httpThreads)
                 .build();
         this.request = HttpRequest.newBuilder(uri)
                 .timeout(settings.fetchTimeout())
@@ -64,10 +67,11 @@ final class JwksFetch implements AutoCloseable {
         this.watchdogs = Executors.unconfigurableScheduledExecutorService(scheduler);
     }
 
-    /** Stops the watchdog's thread; a fetch after this fails. */
+    /** Stops the watchdog's and the HTTP client's threads; a fetch after this fails. */
     @Override
     public void close() {
         watchdogs.shutdownNow();
+        httpThreads.shutdownNow();
     }
 
     /** How many fetches were attempted (successful or not). */
