@@ -114,6 +114,23 @@ final class ConfigLoaderTest {
     }
 
     @Test
+    void aKeyWrittenTwiceInOneRuleIsNamedWithItsLineAndColumn() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + "rules:\n  - match: /a/**\n    price: 0.05\n    price: 0.01\n");
+        assertThat(e.problems()).singleElement().asString()
+                .contains("gateway.yaml:13:5")
+                .contains("rules[0]")
+                .contains("'price' is written twice");
+    }
+
+    @Test
+    void aSectionWrittenTwiceAtTheTopIsNamedWithItsLineAndColumn() throws Exception {
+        InvalidConfigException e = problemsOf(HEADER + "broker:\n  id: other\n");
+        assertThat(e.problems()).singleElement().asString()
+                .contains("gateway.yaml:10:1")
+                .contains("'broker' is written twice");
+    }
+
+    @Test
     void reportsEveryBadValueAtOnceWithLineColumnAndSetting() throws Exception {
         InvalidConfigException e = problemsOf(HEADER + String.join("\n",
                 "rules:",

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.config;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -36,6 +37,7 @@ public final class ConfigLoader {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     private ConfigLoader() {
@@ -117,6 +119,14 @@ public final class ConfigLoader {
                     + firstLine(mapping.getOriginalMessage());
         }
         Throwable syntax = e.getCause() instanceof StreamReadException ? e.getCause() : e;
+        if (syntax instanceof StreamReadException read && read.getProcessor() != null
+                && read.getOriginalMessage() != null && read.getOriginalMessage().startsWith("Duplicate field")) {
+            JsonParser parser = read.getProcessor();
+            // Without this the last of two equal keys would silently win (STRICT_DUPLICATE_DETECTION).
+            String parent = settingPath(parser.getParsingContext().getParent());
+            return where + ": " + (parent.isEmpty() ? "" : parent + ": ") + "'" + parser.getParsingContext()
+                    .getCurrentName() + "' is written twice; write each setting once";
+        }
         String reason = syntax instanceof JsonProcessingException
                 ? ((JsonProcessingException) syntax).getOriginalMessage() : syntax.getMessage();
         return where + ": not valid YAML: " + firstLine(reason);
@@ -145,6 +155,19 @@ public final class ConfigLoader {
             // Fall through: the position is a help, not a requirement.
         }
         return JsonLocation.NA;
+    }
+
+    /** The dotted setting path of a parser context, e.g. {@code rules[0]} for the first rule. */
+    private static String settingPath(JsonStreamContext context) {
+        List<String> parts = new ArrayList<>();
+        for (JsonStreamContext at = context; at != null && !at.inRoot(); at = at.getParent()) {
+            if (at.inObject() && at.getCurrentName() != null) {
+                parts.add(0, at.getCurrentName());
+            } else if (at.inArray()) {
+                parts.add(0, "[" + Math.max(at.getCurrentIndex(), 0) + "]");
+            }
+        }
+        return String.join(".", parts).replace(".[", "[");
     }
 
     private static String settingPath(List<JsonMappingException.Reference> path) {

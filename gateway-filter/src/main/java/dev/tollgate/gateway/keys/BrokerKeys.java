@@ -115,10 +115,11 @@ public final class BrokerKeys implements AutoCloseable {
         return settings;
     }
 
-    /** Stops background refreshes. Lookups keep answering from the cache (no more refetches). */
+    /** Stops background refreshes and their threads. Lookups keep answering from the cache (no more refetches). */
     @Override
     public void close() {
         refresher.close();
+        fetch.close();
     }
 
     /**

@@ -11,6 +11,11 @@ import java.security.PublicKey;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,9 +24,10 @@ import java.util.regex.Pattern;
  * One GET of the broker's JWKS, bounded in time by {@code fetchTimeout} (a {@link FetchWatchdog} interrupts the
  * thread, which unblocks both {@code send} and a stalled body read) and in size by {@code maxResponseBytes}, parsed
  * by {@link JwksParser}. It neither caches nor retries: {@link KeyRefresher} decides when to fetch and
- * {@link CachedKeys} keeps the result. Safe to call from one thread at a time (the refresher's).
+ * {@link CachedKeys} keeps the result. Safe to call from one thread at a time (the refresher's). Owns the watchdog's
+ * thread, started with the first fetch and stopped by {@link #close()}.
  */
-final class JwksFetch {
+final class JwksFetch implements AutoCloseable {
 
     /** What a successful fetch yields: the usable keys by kid and the response's {@code max-age}, if any. */
     record Fetched(Map<String, PublicKey> keys, OptionalLong maxAge) {
@@ -34,6 +40,8 @@ final class JwksFetch {
     private final HttpClient http;
     private final HttpRequest request;
     private final AtomicInteger fetchCount = new AtomicInteger();
+    private final ScheduledExecutorService watchdogs;
+    private final ExecutorService httpThreads = ClientThreads.start("tollgate-broker-keys-http");
 
     /** @throws IllegalArgumentException if the JWKS URI is neither {@code https} nor {@code http} on a loopback host */
     JwksFetch(BrokerKeysSettings settings) {
@@ -43,12 +51,27 @@ final class JwksFetch {
         this.http = TrustFile.clientBuilder(settings.sslContext())
                 .connectTimeout(settings.fetchTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(httpThreads)
                 .build();
         this.request = HttpRequest.newBuilder(uri)
                 .timeout(settings.fetchTimeout())
                 .header("Accept", "application/jwk-set+json, application/json")
                 .GET()
                 .build();
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "tollgate-broker-keys-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true); // a disarmed watchdog is dropped at once, not kept until its timeout
+        this.watchdogs = Executors.unconfigurableScheduledExecutorService(scheduler);
+    }
+
+    /** Stops the watchdog's and the HTTP client's threads; a fetch after this fails. */
+    @Override
+    public void close() {
+        watchdogs.shutdownNow();
+        httpThreads.shutdownNow();
     }
 
     /** How many fetches were attempted (successful or not). */
@@ -65,7 +88,12 @@ final class JwksFetch {
      */
     Fetched fetch() throws IOException, InterruptedException {
         fetchCount.incrementAndGet();
-        FetchWatchdog watchdog = new FetchWatchdog(Thread.currentThread(), settings.fetchTimeout());
+        FetchWatchdog watchdog;
+        try {
+            watchdog = new FetchWatchdog(Thread.currentThread(), settings.fetchTimeout(), watchdogs);
+        } catch (RejectedExecutionException e) {
+            throw new IOException("JWKS fetch after the broker keys were closed", e);
+        }
         byte[] body;
         HttpResponse<InputStream> response;
         try {

@@ -19,7 +19,12 @@ public final class CredentialCache {
     record Key(long high, long low) {
     }
 
-    private static final ThreadLocal<Hashing> HASHING = ThreadLocal.withInitial(Hashing::new);
+    /**
+     * Never used itself, only cloned: a clone per call costs a few hundred bytes and no provider lookup, and unlike
+     * a per-thread digest leaves nothing of ours on a container's request threads (which would pin the web app's
+     * class loader after an undeploy).
+     */
+    private static final MessageDigest SHA_256 = sha256();
 
     private final Cache<Key, Credential> cache;
     private final Clock clock;
@@ -36,7 +41,12 @@ public final class CredentialCache {
      * The digest of a credential. {@code kind} keeps a header and a cookie with the same text apart.
      */
     public static Key key(char kind, String value) {
-        return HASHING.get().digest(kind, value);
+        MessageDigest sha256 = copy(SHA_256);
+        sha256.update((byte) kind);
+        // UTF-8 is injective, and for the ASCII that headers and cookies hold it is a plain array copy.
+        sha256.update(value.getBytes(StandardCharsets.UTF_8));
+        byte[] out = sha256.digest();
+        return new Key(readLong(out, 0), readLong(out, 8));
     }
 
     /** The cached outcome, or {@code null}; an outcome past its reuse time is never returned. */
@@ -56,38 +66,27 @@ public final class CredentialCache {
         cache.invalidateAll();
     }
 
-    /** Per-thread digest state, so hashing allocates only the header's bytes and the key. */
-    private static final class Hashing {
-        private final MessageDigest sha256;
-        private final byte[] out = new byte[32];
-
-        Hashing() {
-            try {
-                sha256 = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("every Java platform has SHA-256", e);
-            }
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
         }
+    }
 
-        Key digest(char kind, String value) {
-            sha256.reset();
-            sha256.update((byte) kind);
-            // UTF-8 is injective, and for the ASCII that headers and cookies hold it is a plain array copy.
-            sha256.update(value.getBytes(StandardCharsets.UTF_8));
-            try {
-                sha256.digest(out, 0, out.length);
-            } catch (java.security.DigestException e) {
-                throw new IllegalStateException(e);
-            }
-            return new Key(readLong(out, 0), readLong(out, 8));
+    private static MessageDigest copy(MessageDigest prototype) {
+        try {
+            return (MessageDigest) prototype.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the platform's SHA-256 can be cloned", e);
         }
+    }
 
-        private static long readLong(byte[] bytes, int offset) {
-            long value = 0;
-            for (int i = 0; i < 8; i++) {
-                value = (value << 8) | (bytes[offset + i] & 0xFF);
-            }
-            return value;
+    private static long readLong(byte[] bytes, int offset) {
+        long value = 0;
+        for (int i = 0; i < 8; i++) {
+            value = (value << 8) | (bytes[offset + i] & 0xFF);
         }
+        return value;
     }
 }

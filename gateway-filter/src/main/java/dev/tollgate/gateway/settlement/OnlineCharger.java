@@ -88,9 +88,13 @@ public final class OnlineCharger {
     private final String audience;
     private final Clock clock;
     private final Optional<SSLContext> trust;
+    private final java.util.concurrent.Executor httpThreads;
     private volatile HttpClient http;
 
-    OnlineCharger(SellerKey key, String sellerId, String audience, Clock clock, Optional<SSLContext> trust) {
+    /** {@code httpThreads}: the HTTP client's executor, which the caller owns and shuts down. */
+    OnlineCharger(SellerKey key, String sellerId, String audience, Clock clock, Optional<SSLContext> trust,
+                  java.util.concurrent.Executor httpThreads) {
+        this.httpThreads = Objects.requireNonNull(httpThreads);
         this.trust = Objects.requireNonNull(trust);
         this.key = Objects.requireNonNull(key);
         this.sellerId = Objects.requireNonNull(sellerId);
@@ -176,7 +180,8 @@ public final class OnlineCharger {
             synchronized (this) {
                 c = http;
                 if (c == null) {
-                    c = TrustFile.clientBuilder(trust).followRedirects(HttpClient.Redirect.NEVER).build();
+                    c = TrustFile.clientBuilder(trust).followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads)
+                            .build();
                     http = c;
                 }
             }

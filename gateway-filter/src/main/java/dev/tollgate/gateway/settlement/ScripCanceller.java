@@ -76,8 +76,9 @@ public final class ScripCanceller implements AutoCloseable {
     private volatile ScheduledExecutorService retries;
     private volatile boolean closed;
 
+    /** {@code httpThreads}: the HTTP client's executor, which the caller owns and shuts down after {@link #close()}. */
     ScripCanceller(SellerKey key, String sellerId, String audience, URI uri, Clock clock, Optional<SSLContext> trust,
-                   Duration firstRetry) {
+                   java.util.concurrent.Executor httpThreads, Duration firstRetry) {
         this.key = Objects.requireNonNull(key);
         this.sellerId = Objects.requireNonNull(sellerId);
         this.audience = Objects.requireNonNull(audience);
@@ -85,7 +86,7 @@ public final class ScripCanceller implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock);
         this.firstRetry = Objects.requireNonNull(firstRetry);
         this.http = TrustFile.clientBuilder(trust).connectTimeout(RETRY_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+                .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
     }
 
     /** Asks the broker to return the budget of the scrip {@code jti}, now and, if that fails, later. */

@@ -2,6 +2,7 @@ package dev.tollgate.gateway.settlement;
 
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.SettlementStatus;
+import dev.tollgate.gateway.keys.ClientThreads;
 import dev.tollgate.gateway.keys.TrustFile;
 import dev.tollgate.gateway.ledger.ChainTotal;
 import dev.tollgate.gateway.ledger.Ledger;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -120,6 +122,7 @@ public final class Settler implements AutoCloseable {
     private final BatchSigner signer;
     private final ResultsApplier applier;
     private final SettlementSchedule schedule;
+    private final ExecutorService httpThreads = ClientThreads.start("tollgate-settlement-http");
 
     Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock) {
         this(settings, ledger, key, clock, Optional.empty());
@@ -136,7 +139,7 @@ public final class Settler implements AutoCloseable {
         this.backoff = new SettlementBackoff(settings.firstBackoff(), settings.maxBackoff(), clock);
         this.wakeup = new SettlementWakeup(settings.batchSize());
         HttpClient http = TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+                .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
         this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http,
                 wakeup::wake, backoff::backoffNanos, OnlineVoids.HOLD);
         this.signer = new BatchSigner(key, settings.sellerId(), settings.audience());
@@ -226,7 +229,7 @@ public final class Settler implements AutoCloseable {
 
     /** Confirms online charges at the broker with this settler's seller key (PROTOCOL.md section 7). */
     public OnlineCharger onlineCharger() {
-        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust);
+        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust, httpThreads);
     }
 
     /** The outbox of online voids this settler sends before its claims (PROTOCOL.md section 7). */
@@ -240,7 +243,7 @@ public final class Settler implements AutoCloseable {
      */
     public ScripCanceller scripCanceller(URI cancelUri) {
         return new ScripCanceller(key, settings.sellerId(), settings.audience(), cancelUri, clock, trust,
-                ScripCanceller.FIRST_RETRY);
+                httpThreads, ScripCanceller.FIRST_RETRY);
     }
 
     /** Stops settling after one final batch that may take {@link #FLUSH_DEADLINE}. */
@@ -251,11 +254,14 @@ public final class Settler implements AutoCloseable {
 
     /**
      * Stops the background thread, then sends what waits in batches until {@code deadline} has passed: charges
-     * not redeemed by then are redeemed after the next start. Call before closing the ledger.
+     * not redeemed by then are redeemed after the next start. Then stops the threads of every HTTP client to the
+     * broker made here (the online charger's and the scrip canceller's too): close those first. Call before closing
+     * the ledger.
      */
     public void close(Duration deadline) {
         if (closed.compareAndSet(false, true)) {
             schedule.stop(deadline);
+            httpThreads.shutdownNow();
         }
     }
 }

@@ -34,7 +34,7 @@ final class OnlineChargerAnswerTest {
     void anOversizedOrEndlessAnswerIsNoConfirmation() throws Exception {
         try (ChargeServer server = new ChargeServer()) {
             OnlineCharger charger = new OnlineCharger(SellerKey.loadOrCreate(dir), SELLER, ISSUER, Clock.systemUTC(),
-                    Optional.empty());
+                    Optional.empty(), java.util.concurrent.ForkJoinPool.commonPool());
 
             server.padding = OnlineCharger.MAX_ANSWER_BYTES;
             OnlineCharger.Outcome padded = charger.charge(server.uri(), Duration.ofSeconds(20), "r-1", "s-1", 50_000);
