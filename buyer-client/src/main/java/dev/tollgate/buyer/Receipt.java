@@ -24,12 +24,28 @@ import java.util.Objects;
 public record Receipt(Instant time, String seller, String url, String scheme, String charge, long amountMicros,
                       String currency, String transaction, boolean refunded, String note) {
 
+    /**
+     * The most characters a receipt keeps of each text the seller sent (seller id, scheme, charge, currency,
+     * transaction) and of the note; a URL keeps {@link #MAX_URL_CHARS}. A seller chooses what its 402 and receipts
+     * say: without a bound, {@link Wallet#MAX_RECEIPTS} long receipts could push the wallet file past
+     * {@link WalletFile#MAX_BYTES}, after which the buyer's wallet (and its unspent scrip) would no longer open.
+     */
+    static final int MAX_TEXT_CHARS = 256;
+    static final int MAX_URL_CHARS = 2_048;
+
     public Receipt {
         Objects.requireNonNull(time, "time cannot be null.");
-        Objects.requireNonNull(seller, "seller cannot be null.");
-        Objects.requireNonNull(url, "url cannot be null.");
-        transaction = transaction == null ? "" : transaction;
-        note = note == null ? "" : note;
+        seller = clip(Objects.requireNonNull(seller, "seller cannot be null."), MAX_TEXT_CHARS);
+        url = clip(Objects.requireNonNull(url, "url cannot be null."), MAX_URL_CHARS);
+        scheme = clip(scheme, MAX_TEXT_CHARS);
+        charge = clip(charge, MAX_TEXT_CHARS);
+        currency = clip(currency, MAX_TEXT_CHARS);
+        transaction = clip(transaction == null ? "" : transaction, MAX_TEXT_CHARS);
+        note = clip(note == null ? "" : note, MAX_TEXT_CHARS);
+    }
+
+    private static String clip(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max);
     }
 
     /** The receipt of {@code response}, with its amount taken as 0 when it says it was refunded. */
