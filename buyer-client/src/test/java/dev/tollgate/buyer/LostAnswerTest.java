@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A paid request whose answer is lost after the seller charged it. The JDK HttpClient resends the GET by itself
  * (same PAYMENT-SIGNATURE) when the connection closes before any byte of the answer, so the client sees either its
- * own retry or that resend's answer; either way it pays once where the wire allows, and counts what was charged.
+ * own retry or that resend's answer; either way it pays once (scrip per click under x402's payment identifier, a
+ * stream on its entitlement, a PayWord word once), and counts what was charged.
  */
 final class LostAnswerTest {
 
@@ -71,16 +72,20 @@ final class LostAnswerTest {
     }
 
     @Test
-    void aPerClickScripRequestResentByTheJdkIsChargedTwiceAndTheClientCountsBothCharges() throws Exception {
-        // Today's wire has no payment identifier: the JDK's own resend pays again (see README, "Lost answers").
+    void aPerClickScripRequestWhoseAnswerWasLostIsPaidOnceUnderItsPaymentIdentifier() throws Exception {
+        // The seller advertises x402's payment-identifier: the resend (the JDK's own, or the client's) carries the
+        // same identifier, and the seller answers it with the first charge's receipt.
         TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).build();
         proxy.dropNextPaidAnswer();
 
         PaidResponse<String> article = get(client, "/articles/lost");
 
         assertThat(article.body()).isEqualTo("content of /articles/lost");
+        assertThat(shop.sellerCharged()).isEqualTo(Shop.ARTICLE);
+        assertThat(client.spentMicros()).isEqualTo(Shop.ARTICLE);
+        assertThat(article.paidMicros()).isEqualTo(Shop.ARTICLE);
+        assertThat(get(client, "/articles/next").paidMicros()).isEqualTo(Shop.ARTICLE);
         assertThat(shop.sellerCharged()).isEqualTo(2 * Shop.ARTICLE);
-        assertThat(client.spentMicros()).as("the receipt's remaining reveals the unseen charge")
-                .isEqualTo(2 * Shop.ARTICLE);
+        assertThat(client.spentMicros()).isEqualTo(2 * Shop.ARTICLE);
     }
 }

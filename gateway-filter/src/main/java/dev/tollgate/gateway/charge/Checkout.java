@@ -6,6 +6,7 @@ import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.http.PaidForwarding;
 import dev.tollgate.gateway.http.PaidResponse;
+import dev.tollgate.gateway.http.Receipts;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.http.ErrorCode;
@@ -99,6 +100,11 @@ final class Checkout {
             purchase.passEntitled(priced, payer, entitled, chain);
             return false;
         }
+        if (result instanceof ChargeResult.Replayed replayed) {
+            hold.end(); // nothing charged: the charge it repeats stands (the ledger no longer refunds it)
+            passReplayed(priced, payer, replayed, chain);
+            return false;
+        }
         PaymentException mayNotCharge = payer.mayNotCharge();
         if (mayNotCharge != null) {
             Answers.paymentRequired(priced, mayNotCharge.code(), mayNotCharge.getMessage());
@@ -117,6 +123,21 @@ final class Checkout {
         }
         chargeMade.run();
         return forward(priced, payer, chain, purchase, charged, confirmation, hold);
+    }
+
+    /**
+     * Forwards a request sent again under the payment identifier of a charge it made, uncharged, with that charge's
+     * receipt (PROTOCOL.md section 11).
+     */
+    private static void passReplayed(PricedRequest priced, Payer payer, ChargeResult.Replayed replayed,
+                                     FilterChain chain) throws IOException, ServletException {
+        Snapshot current = priced.current();
+        priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(),
+                replayed.amountMicros(), replayed.remainingMicros(), current.currency, replayed.receiptId()));
+        PaidResponse passed = new PaidResponse(priced.response(), current.network, payer.buyerJson());
+        passed.receipt(Receipts.replayed(current.network, payer.buyerJson(), replayed.receiptId(),
+                replayed.amountMicros(), replayed.remainingMicros()));
+        chain.doFilter(priced.request(), passed);
     }
 
     /** Forwards a charged request; returns whether it went asynchronous (its listener then ends it). */

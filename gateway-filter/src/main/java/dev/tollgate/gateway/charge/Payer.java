@@ -37,12 +37,16 @@ public interface Payer {
     String tooManyRefunds(PricedRequest priced);
 
     /**
-     * Charges {@code micros} durably for {@code resource}: {@link ChargeResult.Charged}, or another result that
+     * Charges {@code micros} durably for {@code resource}: {@link ChargeResult.Charged}, {@link ChargeResult.Replayed}
+     * for a request sent again under the payment identifier of a charge it made, or another result that
      * {@link #refused} answers.
      *
+     * @param replayable whether the request's payment identifier, if it carries one and the scheme keeps them, makes
+     *     the charge once (PROTOCOL.md section 11)
      * @throws PaymentException when the payment itself turns out invalid while it is charged (a PayWord word)
      */
-    ChargeResult charge(long micros, String resource) throws PaymentException, LedgerUnavailableException;
+    ChargeResult charge(long micros, String resource, boolean replayable)
+            throws PaymentException, LedgerUnavailableException;
 
     /**
      * Charges {@code micros} once per stream entitlement and window: {@link ChargeResult.Entitled} when it was paid

@@ -26,7 +26,8 @@ final class PerClick implements Charging, Checkout.Purchase {
     @Override
     public ChargeResult charge(PricedRequest priced, Payer payer)
             throws PaymentException, LedgerUnavailableException {
-        return payer.charge(priced.rule().price().micros(), priced.path());
+        // A rule the broker confirms online charges each request: a replay would pass on a charge still unconfirmed.
+        return payer.charge(priced.rule().price().micros(), priced.path(), !priced.rule().online());
     }
 
     @Override

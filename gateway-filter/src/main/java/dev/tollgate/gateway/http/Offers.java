@@ -48,6 +48,20 @@ public final class Offers {
     private Offers() {
     }
 
+    /** The x402 extension by which a buyer names one payment, so a retry after a lost answer is not charged again. */
+    public static final String PAYMENT_IDENTIFIER = "payment-identifier";
+    /**
+     * What a 402 says of {@link #PAYMENT_IDENTIFIER} (PROTOCOL.md section 11): optional, and the identifier's form, as
+     * the x402 extension declares it.
+     */
+    private static final Map<String, Object> PAYMENT_IDENTIFIER_DECLARATION = Map.of(
+            "info", Map.of("required", false),
+            "schema", Map.of("$schema", "https://json-schema.org/draft/2020-12/schema", "type", "object",
+                    "properties", Map.of("required", Map.of("type", "boolean"),
+                            "id", Map.of("type", "string", "minLength", 16, "maxLength", 128,
+                                    "pattern", "^[a-zA-Z0-9_-]+$")),
+                    "required", List.of("required")));
+
     /** The x402 offer for one priced resource. */
     public static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, ErrorCode error,
                                         String message) {
@@ -103,8 +117,23 @@ public final class Offers {
         if (chain != null) {
             tollgate.put("chain", chain);
         }
-        Map<String, Object> extensions = tollgate.isEmpty() ? null : Map.of("tollgate", tollgate);
-        return new PaymentRequired(2, error.code(), resource, accepts, extensions);
+        Map<String, Object> extensions = new LinkedHashMap<>();
+        if (!tollgate.isEmpty()) {
+            extensions.put("tollgate", tollgate);
+        }
+        if (keepsPaymentIdentifiers(rule)) {
+            extensions.put(PAYMENT_IDENTIFIER, PAYMENT_IDENTIFIER_DECLARATION);
+        }
+        return new PaymentRequired(2, error.code(), resource, accepts, extensions.isEmpty() ? null : extensions);
+    }
+
+    /**
+     * Whether a payment under this rule is made once per payment identifier: scrip, clicked, not confirmed online
+     * (a stream's entitlement already makes its retries free, a PayWord word pays once, an online charge is
+     * confirmed per request).
+     */
+    static boolean keepsPaymentIdentifiers(PriceRule rule) {
+        return rule.charge() == ChargeModel.PER_CLICK && !rule.online() && rule.schemes().contains(Scrip.SCHEME);
     }
 
     /**

@@ -31,6 +31,16 @@ public final class Receipts {
     }
 
     /**
+     * The header of a request sent again under the payment identifier of a charge it already made (PROTOCOL.md
+     * section 11): that charge's receipt, with {@code extra.replayed} true; nothing was charged this time.
+     */
+    public static String replayed(String network, String buyerJson, String receiptId, long amountMicros,
+                                  long remainingMicros) {
+        return encode(start(180, network, buyerJson, receiptId, amountMicros, remainingMicros)
+                .append("\",\"replayed\":true}}"));
+    }
+
+    /**
      * The header of a per-stream request (PROTOCOL.md section 9): the charge that bought the entitlement
      * ({@code amount} the price) or, for a request within the window, the entitlement it passed on ({@code amount}
      * 0, {@code transaction} the receipt of the charge that bought it).

@@ -7,7 +7,8 @@ import java.util.Objects;
  * The outcome of a charge: the amount was charged durably, or nothing was charged because the budget could not cover
  * it ({@link Insufficient}), the buyer already holds an entitlement ({@link Entitled}, streams) or a PayWord chain's
  * head moved meanwhile ({@link HeadMoved}), or a PayWord chain's first payment was refused because its certificate
- * already has the same chain or not enough limit left at this ledger ({@link ChainRefused}).
+ * already has the same chain or not enough limit left at this ledger ({@link ChainRefused}), or the request is one
+ * made again under an x402 payment identifier ({@link Replayed}, {@link PaymentIdReused}).
  *
  * @since 0.1
  */
@@ -86,5 +87,30 @@ public sealed interface ChargeResult {
         public long remainingMicros() {
             return 0;
         }
+    }
+
+    /**
+     * Nothing was charged: the account already has a charge under the request's payment identifier, for the same
+     * resource, within the window (PROTOCOL.md section 11). The request is the same payment sent again; answer it with
+     * that charge's receipt.
+     *
+     * @param receiptId the receipt of the charge made under the identifier
+     * @param amountMicros what that charge was
+     * @param remainingMicros what is left on the account now
+     * @since 0.4
+     */
+    record Replayed(String receiptId, long amountMicros, long remainingMicros) implements ChargeResult {
+        public Replayed {
+            Objects.requireNonNull(receiptId, "receiptId cannot be null.");
+        }
+    }
+
+    /**
+     * Nothing was charged: the account already has a charge under the request's payment identifier for another
+     * resource. An identifier names one payment; answer {@code 402 malformed_payment}.
+     *
+     * @since 0.4
+     */
+    record PaymentIdReused(long remainingMicros) implements ChargeResult {
     }
 }

@@ -114,8 +114,8 @@ final class Entitlements {
                 cache.put(key, held);
                 return entitled(held, scrip);
             }
-            ChargeResult result = scrips.charge(scrip, amountMicros, stream, untilMillis,
-                    seq -> unfolded(seq, key, untilMillis));
+            ChargeResult result = scrips.charge(scrip, amountMicros, stream, untilMillis, null,
+                    (seq, account, resource) -> unfolded(seq, key, untilMillis));
             if (result instanceof ChargeResult.Charged charged) {
                 // Only now, durable: a hit must never serve on a charge that a crash could still lose.
                 cache.put(key, new Entitlement(receipts.parse(charged.receiptId()), untilMillis,

@@ -153,6 +153,12 @@ final class Fold {
         } else {
             db.insertCharge.setNull(7, Types.INTEGER);
         }
+        PaymentIds.Hash paymentId = record.paymentId();
+        if (paymentId != null) {
+            db.insertCharge.setBytes(8, paymentId.bytes());
+        } else {
+            db.insertCharge.setNull(8, Types.BLOB);
+        }
         db.insertCharge.addBatch();
         batch.add(record);
     }

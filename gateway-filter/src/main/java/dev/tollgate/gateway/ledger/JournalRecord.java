@@ -13,11 +13,13 @@ import java.util.zip.CRC32C;
  *  8  long scrip id        scrip.id in SQLite
  * 16  long amount          micro-units
  * 24  long created millis  when the charge was made (a refund repeats its charge's)
- * 32  long ref seq         REFUND: the refunded charge's seq; CHARGE: 0
+ * 32  long ref seq         REFUND: the refunded charge's seq; CHARGE: 0, or with {@link #WITH_PAYMENT_ID} the first
+ *                          8 bytes of the payment identifier's SHA-256
  * 40  long millis          REFUND: when it was refunded; CHARGE: the end of the entitlement it bought (streams),
- *                          0 for none
+ *                          0 for none, or with {@link #WITH_PAYMENT_ID} the next 8 bytes of that SHA-256
  * 48  int  resource id     resources.id in SQLite (a refund repeats its charge's)
- * 52  int  type            1 CHARGE, 2 REFUND; plus {@link #ON_CHAIN} if bytes 8..15 are a chain's row id
+ * 52  int  type            1 CHARGE, 2 REFUND; plus {@link #ON_CHAIN} if bytes 8..15 are a chain's row id, plus
+ *                          {@link #WITH_PAYMENT_ID} for a CHARGE made under an x402 payment identifier
  * 56  int  CRC32C of bytes 0..55
  * 60  int  magic           written last, by compare-and-set from 0: VALID, or VOID for an abandoned slot
  * </pre>
@@ -40,9 +42,10 @@ import java.util.zip.CRC32C;
  * @param refundMillis REFUND: when refunded; CHARGE: the entitlement's end in epoch millis, 0 for none
  * @param resourceId CHARGE and REFUND: {@code resources.id}; ADVANCE: the new head index
  * @param word ADVANCE: the new head word; otherwise {@code null}
+ * @param withPaymentId a CHARGE whose bytes 32..47 are its payment identifier's hash ({@link PaymentIds})
  */
 record JournalRecord(int type, boolean chain, long seq, long scripId, long amount, int resourceId, long createdMillis,
-                     long refSeq, long refundMillis, byte[] word) {
+                     long refSeq, long refundMillis, byte[] word, boolean withPaymentId) {
 
     static final int SLOT = 64;
     static final int MAGIC_OFFSET = 60;
@@ -51,6 +54,8 @@ record JournalRecord(int type, boolean chain, long seq, long scripId, long amoun
     static final int ADVANCE = 3;
     /** Flag on a CHARGE or REFUND type: the account is a PayWord chain, not a scrip. */
     static final int ON_CHAIN = 0x100;
+    /** Flag on a CHARGE type: bytes 32..47 hold its payment identifier's hash instead of 0 and an entitlement end. */
+    static final int WITH_PAYMENT_ID = 0x200;
     static final int WORD_BYTES = 32;
     static final int MAGIC_VALID = 0x4a524c54; // "TLRJ" read little-endian
     static final int MAGIC_VOID = 0x44494f56; // "VOID"
@@ -88,7 +93,12 @@ record JournalRecord(int type, boolean chain, long seq, long scripId, long amoun
 
     /** CHARGE: the end of the entitlement it bought, in epoch millis; 0 for none. */
     long entitledUntilMillis() {
-        return type == CHARGE ? refundMillis : 0;
+        return type == CHARGE && !withPaymentId ? refundMillis : 0;
+    }
+
+    /** CHARGE {@link #withPaymentId}: its payment identifier's hash; otherwise {@code null}. */
+    PaymentIds.Hash paymentId() {
+        return withPaymentId ? new PaymentIds.Hash(refSeq, refundMillis) : null;
     }
 
     /** ADVANCE: the new head index. */
@@ -119,15 +129,17 @@ record JournalRecord(int type, boolean chain, long seq, long scripId, long amoun
             }
             byte[] word = new byte[WORD_BYTES];
             System.arraycopy(b, off + 16, word, 0, WORD_BYTES);
-            return new JournalRecord(ADVANCE, true, seq, (long) LONG.get(b, off + 8), 0, index, 0, 0, 0, word);
+            return new JournalRecord(ADVANCE, true, seq, (long) LONG.get(b, off + 8), 0, index, 0, 0, 0, word, false);
         }
         boolean chain = (rawType & ON_CHAIN) != 0;
-        int type = rawType & ~ON_CHAIN;
+        boolean withPaymentId = (rawType & WITH_PAYMENT_ID) != 0;
+        int type = rawType & ~(ON_CHAIN | WITH_PAYMENT_ID);
         long amount = (long) LONG.get(b, off + 16);
-        if ((type != CHARGE && type != REFUND) || amount < 0) {
+        if ((type != CHARGE && type != REFUND) || amount < 0 || (withPaymentId && type != CHARGE)) {
             return null;
         }
         return new JournalRecord(type, chain, seq, (long) LONG.get(b, off + 8), amount, (int) INT.get(b, off + 48),
-                (long) LONG.get(b, off + 24), (long) LONG.get(b, off + 32), (long) LONG.get(b, off + 40), null);
+                (long) LONG.get(b, off + 24), (long) LONG.get(b, off + 32), (long) LONG.get(b, off + 40), null,
+                withPaymentId);
     }
 }

@@ -36,6 +36,30 @@ public interface Ledger extends LedgerView, AutoCloseable {
     ChargeResult charge(ScripAccount scrip, long amountMicros, String resource) throws LedgerUnavailableException;
 
     /**
+     * Charges like {@link #charge(ScripAccount, long, String)}, once per x402 payment identifier (PROTOCOL.md section
+     * 11): a request sent again because its answer was lost is not charged twice. Atomic per
+     * {@code (scrip, paymentId)}:
+     * <ul>
+     *   <li>if the scrip has a charge under {@code paymentId} within the ledger's window, not refunded, for the same
+     *       {@code resource}: {@link ChargeResult.Replayed} with that charge's receipt, nothing charged, and that
+     *       charge is not refunded any more (a request got its content on it);</li>
+     *   <li>if that charge is for another resource: {@link ChargeResult.PaymentIdReused}, nothing charged;</li>
+     *   <li>otherwise it charges, and keeps the identifier with the charge in the same durable record. Refunding that
+     *       charge forgets the identifier, so the next request under it is charged anew.</li>
+     * </ul>
+     *
+     * <p>The default charges without keeping the identifier: a ledger that keeps none never replays, and a retry is
+     * charged again.
+     *
+     * @param paymentId the identifier the buyer chose, 16 to 128 characters of {@code [A-Za-z0-9_-]}
+     * @since 0.4
+     */
+    default ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, String paymentId)
+            throws LedgerUnavailableException {
+        return charge(scrip, amountMicros, resource);
+    }
+
+    /**
      * Returns a receipt's amount to its scrip, as when the seller's app failed to deliver.
      *
      * @return {@code true} if this call refunded it; {@code false} if it was already refunded, or if the charge

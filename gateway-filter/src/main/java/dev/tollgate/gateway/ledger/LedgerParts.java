@@ -32,6 +32,8 @@ final class LedgerParts {
     final ReceiptIds receipts;
     final ScripStates scrips;
     final Entitlements entitlements;
+    final PaymentIds paymentIds;
+    final IdentifiedCharges identified;
     final Materializer materializer;
     final FoldThread foldThread;
     final ChainRows chainRows;
@@ -61,13 +63,17 @@ final class LedgerParts {
         this.scrips = new ScripStates(store, journal, commit, resources, receipts, scripStates);
         this.entitlements = new Entitlements(store, journal, scrips, resources, receipts, pending,
                 tuning.stateCapacity());
+        // Each kept identifier is a charge within the last 10 minutes: a few times the scrip states' bound.
+        this.paymentIds = new PaymentIds(4 * tuning.stateCapacity(), waitTimeoutNanos);
+        this.identified = new IdentifiedCharges(store, scrips, resources, receipts, paymentIds);
         this.writer = new FoldWriter(scripStates, chainStates, pending);
         this.materializer = new Materializer(store, journal, writer, entitlements, tuning.abandonMillis());
         this.foldThread = new FoldThread(store, journal, materializer, scripStates, chainStates, pending,
                 tuning.materializeIntervalMillis());
         this.chainRows = new ChainRows(store, chainStates, materializer, pending);
         this.chains = new Chains(journal, commit, resources, receipts, chainStates, chainRows, waitTimeoutNanos);
-        this.refunds = new Refunds(store, journal, commit, pending, scrips, chainRows, entitlements);
+        this.refunds = new Refunds(store, journal, commit, pending, scrips, chainRows, entitlements,
+                paymentIds);
         this.voids = new VoidQueue(store, materializer, refunds, pending, receipts);
         this.settlement = new Settlement(store, materializer);
     }
@@ -115,6 +121,7 @@ final class LedgerParts {
         store.lock();
         try {
             long next = Recovery.foldIn(opened, file, journal.slotsPerSegment(), writer);
+            paymentIds.load(opened, System.currentTimeMillis()); // the journal is all in SQLite now
             materializer.start(next);
             journal.start(next);
             commit.start(next);

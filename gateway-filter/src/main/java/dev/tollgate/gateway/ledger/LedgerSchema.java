@@ -24,7 +24,7 @@ final class LedgerSchema {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerStore.class);
 
     /** Bump with a migration step in {@link #migrate}. */
-    static final int SCHEMA_VERSION = 6;
+    static final int SCHEMA_VERSION = 7;
 
     private static final String[] SCHEMA_V2 = {
         """
@@ -161,6 +161,16 @@ final class LedgerSchema {
         SELECT issuer, cert_id, SUM(length * unit) FROM chains GROUP BY issuer, cert_id""",
     };
 
+    /**
+     * Version 7: x402 payment identifiers (PROTOCOL.md section 11). A charge made under one keeps the first 16 bytes
+     * of the identifier's SHA-256, so a ledger reopened within the replay window still answers a retry with the
+     * original receipt. Indexed only where present, for the load at open.
+     */
+    private static final String[] SCHEMA_V7_PAYMENT_IDS = {
+        "ALTER TABLE charges ADD COLUMN payment_id BLOB",
+        "CREATE INDEX charges_payment_id ON charges (created_at) WHERE payment_id IS NOT NULL",
+    };
+
     private LedgerSchema() {
     }
 
@@ -220,6 +230,11 @@ final class LedgerSchema {
                 }
                 if (version < 6) {
                     for (String ddl : SCHEMA_V6_CERTIFICATES) {
+                        statement.execute(ddl);
+                    }
+                }
+                if (version < 7) {
+                    for (String ddl : SCHEMA_V7_PAYMENT_IDS) {
                         statement.execute(ddl);
                     }
                 }

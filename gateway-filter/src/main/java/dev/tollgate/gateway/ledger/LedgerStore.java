@@ -58,6 +58,7 @@ final class LedgerStore implements AutoCloseable {
     final PreparedStatement upsertMeta;
     final PreparedStatement selectEntitlements;
     final PreparedStatement selectChargeKey;
+    final PreparedStatement selectPaymentIds;
     final PreparedStatement insertChain;
     /** Point lookups in the chains of one certificate, to refuse a new chain that breaks them (never a scan). */
     final PreparedStatement selectCertificateRoot;
@@ -88,9 +89,9 @@ final class LedgerStore implements AutoCloseable {
         insertResource = connection.prepareStatement("INSERT OR IGNORE INTO resources (path) VALUES (?)");
         selectResource = connection.prepareStatement("SELECT id FROM resources WHERE path = ?");
         insertCharge = connection.prepareStatement("INSERT OR IGNORE INTO charges (seq, scrip_id, amount, "
-                + "resource_id, created_at, entitled_until, chain_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                + "resource_id, created_at, entitled_until, chain_id, payment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
         selectCharge = connection.prepareStatement("SELECT scrip_id, amount, resource_id, created_at, refunded_at, "
-                + "entitled_until, chain_id FROM charges WHERE seq = ?");
+                + "entitled_until, chain_id, payment_id FROM charges WHERE seq = ?");
         refundCharge = connection.prepareStatement(
                 "UPDATE charges SET refunded_at = ? WHERE seq = ? AND refunded_at IS NULL");
         insertRefundedCharge = connection.prepareStatement("INSERT OR IGNORE INTO charges (seq, scrip_id, amount, "
@@ -106,6 +107,10 @@ final class LedgerStore implements AutoCloseable {
                 + "ORDER BY c.entitled_until DESC");
         selectChargeKey = connection.prepareStatement("SELECT s.issuer, s.buyer, r.path FROM scrip s, resources r "
                 + "WHERE s.id = ? AND r.id = ?");
+        // Charges made under a payment identifier since the window's start and not refunded (charges_payment_id).
+        selectPaymentIds = connection.prepareStatement("SELECT seq, scrip_id, chain_id, resource_id, amount, "
+                + "created_at, payment_id FROM charges WHERE payment_id IS NOT NULL AND created_at >= ? "
+                + "AND refunded_at IS NULL");
         insertChain = connection.prepareStatement("INSERT INTO chains (issuer, commitment_id, commitment, "
                 + "buyer, seller, length, unit, currency, expires_at, root, head_index, head_word, spent, "
                 + "settled_index, first_seen, cert_id, cert_limit, jti) "

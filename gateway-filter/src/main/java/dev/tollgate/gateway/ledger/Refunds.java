@@ -17,7 +17,7 @@ final class Refunds {
 
     /** A charge as stored, in SQLite or still in the journal. */
     record StoredCharge(long accountId, boolean chain, long amount, int resourceId, long createdMillis,
-                        boolean refunded, long entitledUntilMillis) {
+                        boolean refunded, long entitledUntilMillis, PaymentIds.Hash paymentId) {
     }
 
     private final LockedStore store;
@@ -27,12 +27,13 @@ final class Refunds {
     private final ScripStates scrips;
     private final ChainRows chains;
     private final Entitlements entitlements;
+    private final PaymentIds paymentIds;
     private final long waitTimeoutNanos;
     /** Tests only: runs right after a REFUND record is appended, with the refunded seq. */
     volatile LongConsumer appendedHook;
 
     Refunds(LockedStore store, Journal journal, GroupCommit commit, PendingRefunds pending, ScripStates scrips,
-            ChainRows chains, Entitlements entitlements) {
+            ChainRows chains, Entitlements entitlements, PaymentIds paymentIds) {
         this.store = store;
         this.journal = journal;
         this.commit = commit;
@@ -40,6 +41,7 @@ final class Refunds {
         this.scrips = scrips;
         this.chains = chains;
         this.entitlements = entitlements;
+        this.paymentIds = paymentIds;
         this.waitTimeoutNanos = store.waitTimeoutNanos();
     }
 
@@ -58,6 +60,9 @@ final class Refunds {
             }
             if (charge.refunded) {
                 return false;
+            }
+            if (charge.paymentId != null) {
+                return refundIdentified(seq, receiptId, charge, deadline);
             }
             if (charge.chain) {
                 ChainState state = chains.byId(charge.accountId);
@@ -106,6 +111,39 @@ final class Refunds {
         }
     }
 
+    /**
+     * A charge made under a payment identifier: refunded unless a replay served its content, and its identifier
+     * forgotten, both under the identifier's stripe so that no replay passes on it meanwhile. Caller holds the refund
+     * lock.
+     */
+    private boolean refundIdentified(long seq, String receiptId, StoredCharge charge, long deadline)
+            throws LedgerUnavailableException {
+        Runnable giveBack;
+        if (charge.chain) {
+            ChainState state = chains.byId(charge.accountId);
+            giveBack = () -> state.giveBack(charge.amount);
+        } else {
+            ScripState state = scrips.byId(charge.accountId);
+            giveBack = () -> state.addSpent(-charge.amount);
+        }
+        PaymentIds.Key key = new PaymentIds.Key(charge.accountId, charge.chain, charge.paymentId);
+        ReentrantLock stripe = paymentIds.lock(charge.paymentId);
+        try {
+            if (!paymentIds.mayRefund(key, seq)) {
+                LOG.info("Kept charge {}: a request sent again under its payment identifier got its content",
+                        receiptId);
+                return false;
+            }
+            long refundSeq = append(seq, charge);
+            paymentIds.refunded(key, seq);
+            awaitDurable(refundSeq, deadline);
+        } finally {
+            stripe.unlock();
+        }
+        giveBack.run();
+        return true;
+    }
+
     private long append(long seq, StoredCharge charge) throws LedgerUnavailableException {
         pending.appending(seq); // before the record exists (see there)
         long refundSeq;
@@ -149,7 +187,7 @@ final class Refunds {
                     long chainId = rs.getLong(7);
                     boolean chain = !rs.wasNull();
                     found = new StoredCharge(chain ? chainId : scripId, chain, amount, resourceId, created, refunded,
-                            entitledUntil);
+                            entitledUntil, PaymentIds.Hash.of(rs.getBytes(8)));
                 }
             }
             db.commit();
@@ -158,7 +196,7 @@ final class Refunds {
                 JournalRecord record = journal.record(seq);
                 if (record != null && record.type() == JournalRecord.CHARGE) {
                     found = new StoredCharge(record.scripId(), record.chain(), record.amount(), record.resourceId(),
-                            record.createdMillis(), false, record.entitledUntilMillis());
+                            record.createdMillis(), false, record.entitledUntilMillis(), record.paymentId());
                 }
             }
             return found;

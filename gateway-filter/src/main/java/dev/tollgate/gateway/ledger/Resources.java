@@ -69,4 +69,17 @@ final class Resources {
         }
         return id;
     }
+
+    /** The row id of a resource if it has a row, else {@code null}; never inserts. Takes the database lock on a miss. */
+    Integer lookup(String resource) throws LedgerUnavailableException {
+        Integer cached = ids.getIfPresent(resource);
+        if (cached != null) {
+            return cached;
+        }
+        return store.withDb("ledger read failed", db -> {
+            Integer id = known(db, resource);
+            db.commit();
+            return id;
+        });
+    }
 }

@@ -3,7 +3,6 @@ package dev.tollgate.gateway.ledger;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,17 +38,23 @@ final class ScripStates {
         return states.size();
     }
 
+    /** Told of a charge's record once it is published, before it may be made durable. */
+    interface Published {
+        void accept(long seq, long accountId, int resourceId);
+    }
+
     /**
      * Reserves the amount on the scrip's state by compare-and-set and appends its CHARGE record, which entitles its
-     * buyer to the resource until {@code entitledUntilMillis} unless that is 0. {@code published}, if given, gets
-     * the record's seq once it is published, before the wait for durability.
+     * buyer to the resource until {@code entitledUntilMillis} unless that is 0, or keeps {@code paymentId} unless that
+     * is {@code null} (not both). {@code published}, if given, is told of the record once it is published, before the
+     * wait for durability.
      *
      * <p>Nothing is written for a charge that is refused: a first-seen scrip's row is inserted only if its budget
      * could cover the amount, and a resource's row only once the amount is reserved, so the {@code resources} table
      * grows only with charges (docs/LEDGER.md, "Bounds").
      */
     ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, long entitledUntilMillis,
-                        LongConsumer published) throws LedgerUnavailableException {
+                        PaymentIds.Hash paymentId, Published published) throws LedgerUnavailableException {
         ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
         ScripState state = states.get(key);
         if (state == null) {
@@ -76,18 +81,30 @@ final class ScripStates {
             }
         }
         long seq;
+        int resourceId;
         try {
-            seq = journal.append(true, JournalRecord.CHARGE, state.id, amountMicros, resources.id(resource),
-                    System.currentTimeMillis(), 0, entitledUntilMillis);
+            resourceId = resources.id(resource);
+            seq = paymentId == null
+                    ? journal.append(true, JournalRecord.CHARGE, state.id, amountMicros, resourceId,
+                            System.currentTimeMillis(), 0, entitledUntilMillis)
+                    : journal.append(true, JournalRecord.CHARGE | JournalRecord.WITH_PAYMENT_ID, state.id,
+                            amountMicros, resourceId, System.currentTimeMillis(), paymentId.high(), paymentId.low());
         } catch (LedgerUnavailableException e) {
             state.addSpent(-amountMicros); // nothing was written: give the budget back
             throw e;
         }
         if (published != null) {
-            published.accept(seq);
+            published.accept(seq, state.id, resourceId);
         }
         commit.acknowledge(seq);
         return new ChargeResult.Charged(receipts.format(seq), amountMicros, state.budget - spent - amountMicros);
+    }
+
+    /** The state of a scrip this ledger has a row for, or {@code null}; inserts nothing. */
+    ScripState known(ScripAccount scrip) throws LedgerUnavailableException {
+        ScripState.Key key = new ScripState.Key(scrip.issuer(), scrip.jti());
+        ScripState state = states.get(key);
+        return state != null && state.spent() != ScripState.RETIRED ? state : load(key, scrip, false);
     }
 
     /** {@link Ledger#remaining}: the presented budget for a scrip with no row (nothing is inserted). */

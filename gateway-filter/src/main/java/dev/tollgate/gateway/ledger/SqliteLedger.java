@@ -102,6 +102,7 @@ public final class SqliteLedger implements Ledger {
     // The parts the charge paths call, held here so that a charge reads them as directly as before the split.
     private final ScripStates scrips;
     private final Entitlements entitlements;
+    private final IdentifiedCharges identified;
     private final Chains chains;
 
     private SqliteLedger(LedgerParts parts) {
@@ -110,6 +111,7 @@ public final class SqliteLedger implements Ledger {
         this.closing = parts.closing;
         this.scrips = parts.scrips;
         this.entitlements = parts.entitlements;
+        this.identified = parts.identified;
         this.chains = parts.chains;
     }
 
@@ -155,7 +157,24 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(resource, "resource cannot be null.");
         requireNonNegative(amountMicros, "amount");
         ensureOpen();
-        return scrips.charge(scrip, amountMicros, resource, 0, null);
+        return scrips.charge(scrip, amountMicros, resource, 0, null, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Identifiers are kept for {@value PaymentIds#WINDOW_MILLIS} ms after their charge, at most four times the
+     * scrip states' bound of them (docs/LEDGER.md, "Bounds"); the journal and SQLite keep a 16-byte hash of each.
+     */
+    @Override
+    public ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, String paymentId)
+            throws LedgerUnavailableException {
+        Objects.requireNonNull(scrip, "scrip cannot be null.");
+        Objects.requireNonNull(resource, "resource cannot be null.");
+        Objects.requireNonNull(paymentId, "paymentId cannot be null.");
+        requireNonNegative(amountMicros, "amount");
+        ensureOpen();
+        return identified.charge(scrip, amountMicros, resource, paymentId);
     }
 
     // ---------------------------------------------------------------- refund

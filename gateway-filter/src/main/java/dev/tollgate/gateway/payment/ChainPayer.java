@@ -91,9 +91,13 @@ final class ChainPayer implements Payer {
         return RefundLimit.refusal("chain") + "; commit a new chain";
     }
 
-    /** Pays the word and draws {@code micros} from the credit; {@code null} when the chain stayed busy. */
+    /**
+     * Pays the word and draws {@code micros} from the credit; {@code null} when the chain stayed busy. A word pays
+     * once, so no payment identifier is kept: a PayWord request sent again finds its word spent and is refused.
+     */
     @Override
-    public ChargeResult charge(long micros, String resource) throws PaymentException, LedgerUnavailableException {
+    public ChargeResult charge(long micros, String resource, boolean replayable)
+            throws PaymentException, LedgerUnavailableException {
         return pay(micros, resource, null);
     }
 

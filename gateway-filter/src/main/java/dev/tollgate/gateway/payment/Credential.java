@@ -28,9 +28,17 @@ public sealed interface Credential {
      * @param expiresAtMillis the scrip's {@code exp}
      * @param reusableUntilMillis when the scrip is verified again: its expiry, or sooner, so that a key the broker
      *     withdraws stops scrip it signed within one key refresh
+     * @param paymentIdentifier the x402 payment identifier the header carried (PROTOCOL.md section 11), or
+     *     {@code null}; part of the header, so each identifier is its own cache entry
      */
     record Verified(ScripAccount scrip, long acceptedMicros, String network, String buyerJson, long expiresAtMillis,
-                    long reusableUntilMillis) implements Credential {
+                    long reusableUntilMillis, String paymentIdentifier) implements Credential {
+
+        /** This scrip as paid with {@code id} (the signature checked once, the identifier read per header). */
+        Verified withPaymentIdentifier(String id) {
+            return id == null ? this : new Verified(scrip, acceptedMicros, network, buyerJson, expiresAtMillis,
+                    reusableUntilMillis, id);
+        }
 
         @Override
         public String scheme() {

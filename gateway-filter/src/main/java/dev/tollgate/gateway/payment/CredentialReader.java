@@ -134,7 +134,10 @@ public final class CredentialReader {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
                         "accepted.amount must be a whole number of micro-units, like \"50000\"");
             }
-            return scheme.read(payload, acceptedMicros, accepted.network(), client);
+            String paymentIdentifier = PaymentIdentifiers.read(payload);
+            Credential credential = scheme.read(payload, acceptedMicros, accepted.network(), client);
+            return credential instanceof Credential.Verified verified
+                    ? verified.withPaymentIdentifier(paymentIdentifier) : credential;
         } catch (MalformedPaymentException e) {
             return rejected(new PaymentException(ErrorCode.MALFORMED_PAYMENT,
                     "PAYMENT-SIGNATURE: " + e.getMessage()));

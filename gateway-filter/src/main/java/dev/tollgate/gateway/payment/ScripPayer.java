@@ -68,8 +68,10 @@ final class ScripPayer implements Payer {
     }
 
     @Override
-    public ChargeResult charge(long micros, String resource) throws LedgerUnavailableException {
-        return ledger.charge(paid.scrip(), micros, resource);
+    public ChargeResult charge(long micros, String resource, boolean replayable) throws LedgerUnavailableException {
+        String id = paid.paymentIdentifier();
+        return replayable && id != null ? ledger.charge(paid.scrip(), micros, resource, id)
+                : ledger.charge(paid.scrip(), micros, resource);
     }
 
     @Override
@@ -95,6 +97,10 @@ final class ScripPayer implements Payer {
 
     @Override
     public void refused(PricedRequest priced, ChargeResult result) throws IOException {
+        if (result instanceof ChargeResult.PaymentIdReused) {
+            Answers.paymentRequired(priced, ErrorCode.MALFORMED_PAYMENT, PaymentIdentifiers.REUSED);
+            return;
+        }
         PriceRule rule = priced.rule();
         Answers.paymentRequired(priced, ErrorCode.INSUFFICIENT_BUDGET, "this costs " + rule.price() + " but only "
                 + Money.ofMicros(result.remainingMicros(), rule.price().currency()) + " is left on your scrip");

@@ -62,6 +62,6 @@ public final class ScripTokens {
         }
         long expires = scrip.expiresAt().toEpochMilli();
         return new Credential.Verified(scrip, acceptedMicros, network, Receipts.jsonString(scrip.buyer()), expires,
-                Math.min(expires, clock.millis() + reverifyAfterMillis));
+                Math.min(expires, clock.millis() + reverifyAfterMillis), null);
     }
 }

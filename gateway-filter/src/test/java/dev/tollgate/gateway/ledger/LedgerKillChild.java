@@ -15,7 +15,8 @@ import java.util.List;
  *
  * <p>With {@code -Dtollgate.kill.mode=streams} it buys streams instead, printing {@code stream <receipt> <buyer>
  * <stream> $} per acknowledged charge; with {@code chains} it pays PayWord chains one word at a time, printing
- * {@code chain <receipt> <chain> <amount> <index> $} per acknowledged charge.
+ * {@code chain <receipt> <chain> <amount> <index> $} per acknowledged charge; with {@code ids} it charges under x402
+ * payment identifiers, printing {@code id <receipt> <jti> <amount> <identifier> <resource> $} per acknowledged charge.
  */
 public final class LedgerKillChild {
 
@@ -75,6 +76,7 @@ public final class LedgerKillChild {
             Runnable work = switch (mode) {
                 case "streams" -> () -> streams(ledger, thread);
                 case "chains" -> () -> chains(ledger, thread);
+                case "ids" -> () -> identified(ledger, thread);
                 default -> () -> charge(ledger, thread);
             };
             Thread worker = new Thread(work, "charger-" + t);
@@ -101,6 +103,25 @@ public final class LedgerKillChild {
                     if (i % 50 == 0 && ledger.refund(charged.receiptId())) {
                         System.out.println("refund " + charged.receiptId() + " $");
                     }
+                }
+            }
+        } catch (LedgerUnavailableException e) {
+            e.printStackTrace();
+            System.exit(2);
+        }
+    }
+
+    private static void identified(Ledger ledger, int thread) {
+        try {
+            for (long i = 0; ; i++) {
+                int index = thread; // the big scrip k0..k3, one per thread
+                long amount = 1 + (i * 7 + thread) % 9;
+                String id = String.format("pay_%d_%016d", thread, i);
+                String resource = "/ids/" + i % 100;
+                ChargeResult result = ledger.charge(scrip(index), amount, resource, id);
+                if (result instanceof ChargeResult.Charged charged) {
+                    System.out.println("id " + charged.receiptId() + " " + JTIS[index] + " " + amount + " " + id + " "
+                            + resource + " $");
                 }
             }
         } catch (LedgerUnavailableException e) {

@@ -119,6 +119,33 @@ final class SqliteLedgerKillTest {
 
     @ParameterizedTest
     @MethodSource("runs")
+    void aKilledProcessKeepsThePaymentIdentifiersOfItsAcknowledgedCharges(SqliteLedger.Durability durability,
+                                                                         List<String> tuning) throws Exception {
+        Path file = dir.resolve("ledger.db");
+        List<String[]> paid = new ArrayList<>(); // receipt, jti, amount, identifier, resource
+        for (String line : killChild(file, durability, tuning, "ids")) {
+            String[] fields = line.split(" ");
+            if (fields.length == 7 && fields[0].equals("id") && fields[6].equals("$")) {
+                paid.add(java.util.Arrays.copyOfRange(fields, 1, 6));
+            }
+        }
+        assertThat(paid.size()).isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
+
+        try (SqliteLedger ledger = SqliteLedger.open(file, durability)) {
+            for (String[] charge : paid) {
+                ScripAccount scrip = LedgerKillChild.scrip(List.of(LedgerKillChild.JTIS).indexOf(charge[1]));
+                long amount = Long.parseLong(charge[2]);
+                assertThat(ledger.charge(scrip, amount, charge[4], charge[3]))
+                        .as("the same payment again: %s", charge[3])
+                        .isEqualTo(new ChargeResult.Replayed(charge[0], amount, ledger.remaining(scrip)));
+            }
+        }
+        System.out.printf("%s %s: %d acknowledged charges under payment identifiers%n", durability, tuning,
+                paid.size());
+    }
+
+    @ParameterizedTest
+    @MethodSource("runs")
     void aKilledProcessLosesNoAcknowledgedEntitlement(SqliteLedger.Durability durability, List<String> tuning)
             throws Exception {
         Path file = dir.resolve("ledger.db");

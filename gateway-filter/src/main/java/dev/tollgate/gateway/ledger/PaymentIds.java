@@ -1,0 +1,153 @@
+package dev.tollgate.gateway.ledger;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.tollgate.gateway.keys.ExpireAt;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The x402 payment identifiers of a {@link SqliteLedger}'s recent charges (PROTOCOL.md section 11): a paid request sent
+ * again under the identifier of a charge it already made, because its answer was lost, is answered with that charge's
+ * receipt instead of a second charge.
+ *
+ * <p>What is kept, per account (a scrip or a PayWord chain) and identifier: the charge's seq, resource, amount and
+ * time, for {@link #WINDOW_MILLIS} after the charge, in a map of at most {@code capacity} entries (the oldest go first
+ * when it is full; each entry is a charge someone paid for). The journal record and the charge's SQLite row keep the
+ * first 16 bytes of the identifier's SHA-256 (never the identifier), so a reopened ledger loads the window back.
+ *
+ * <p>Lookup, charge and insertion of one identifier run under its stripe lock, so concurrent requests under one
+ * identifier charge once. A replay marks the charge {@code used} under that stripe, and a refund of the charge takes
+ * the stripe too: a charge whose content a replay served is not refunded, and a refunded charge is forgotten, so a
+ * later request under its identifier is charged anew. Thread-safe.
+ */
+final class PaymentIds {
+
+    /** How long after its charge an identifier is answered with the charge's receipt. */
+    static final long WINDOW_MILLIS = TimeUnit.MINUTES.toMillis(10);
+    private static final int STRIPES = 256;
+
+    /** The first 16 bytes of an identifier's SHA-256: what the journal and SQLite keep of it. */
+    record Hash(long high, long low) {
+
+        static Hash of(String paymentId) {
+            try {
+                byte[] digest = MessageDigest.getInstance("SHA-256").digest(paymentId.getBytes(StandardCharsets.UTF_8));
+                ByteBuffer bytes = ByteBuffer.wrap(digest);
+                return new Hash(bytes.getLong(), bytes.getLong());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+            }
+        }
+
+        static Hash of(byte[] bytes) {
+            if (bytes == null || bytes.length != 16) {
+                return null;
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            return new Hash(buffer.getLong(), buffer.getLong());
+        }
+
+        byte[] bytes() {
+            return ByteBuffer.allocate(16).putLong(high).putLong(low).array();
+        }
+    }
+
+    /** One account's identifier: {@code accountId} is {@code scrip.id}, or {@code chains.id} if {@code chain}. */
+    record Key(long accountId, boolean chain, Hash hash) {
+    }
+
+    /** The charge made under an identifier. {@code used} is read and written under the identifier's stripe. */
+    static final class Kept {
+        final long seq;
+        final int resourceId;
+        final long amount;
+        final long createdMillis;
+        boolean used;
+
+        Kept(long seq, int resourceId, long amount, long createdMillis) {
+            this.seq = seq;
+            this.resourceId = resourceId;
+            this.amount = amount;
+            this.createdMillis = createdMillis;
+        }
+    }
+
+    private final Cache<Key, Kept> kept;
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    private final long waitTimeoutNanos;
+
+    PaymentIds(int capacity, long waitTimeoutNanos) {
+        this.waitTimeoutNanos = waitTimeoutNanos;
+        this.kept = Caffeine.newBuilder().maximumSize(capacity)
+                .expireAfter(ExpireAt.<Key, Kept>millis(Clock.systemUTC(), charge -> charge.createdMillis + WINDOW_MILLIS))
+                .executor(Runnable::run).build();
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+    }
+
+    /** Takes the stripe of {@code hash}: every identifier with this hash, whatever its account. */
+    ReentrantLock lock(Hash hash) throws LedgerUnavailableException {
+        long h = hash.high() ^ hash.low();
+        ReentrantLock stripe = stripes[(int) (h ^ (h >>> 32)) & (STRIPES - 1)];
+        LockedStore.acquire(stripe, waitTimeoutNanos, "ledger payment identifiers are busy");
+        return stripe;
+    }
+
+    /** The charge kept under {@code key}, or {@code null}. Caller holds the stripe. */
+    Kept find(Key key) {
+        return kept.getIfPresent(key);
+    }
+
+    /** Keeps a charge made under {@code key} and durable now. Caller holds the stripe. */
+    void keep(Key key, long seq, int resourceId, long amount, long createdMillis) {
+        kept.put(key, new Kept(seq, resourceId, amount, createdMillis));
+    }
+
+    /**
+     * Whether the charge {@code seq} kept under {@code key} may be refunded: not once a replay served its content.
+     * Caller holds the stripe, and calls {@link #refunded} once the refund is recorded.
+     */
+    boolean mayRefund(Key key, long seq) {
+        Kept charge = kept.getIfPresent(key);
+        return charge == null || charge.seq != seq || !charge.used;
+    }
+
+    /** The charge {@code seq} is refunded: a later request under its identifier is charged anew. Caller holds the stripe. */
+    void refunded(Key key, long seq) {
+        kept.asMap().computeIfPresent(key, (k, charge) -> charge.seq == seq ? null : charge);
+    }
+
+    /** How many identifiers are kept now (tests, docs/LEDGER.md "Bounds"). */
+    long size() {
+        kept.cleanUp();
+        return kept.estimatedSize();
+    }
+
+    /** Loads the identifiers of charges within the window from SQLite, at open (the journal is folded in). */
+    void load(LedgerStore db, long nowMillis) throws SQLException {
+        db.selectPaymentIds.setLong(1, nowMillis - WINDOW_MILLIS);
+        try (ResultSet rs = db.selectPaymentIds.executeQuery()) {
+            while (rs.next()) {
+                long seq = rs.getLong(1);
+                long scripId = rs.getLong(2);
+                long chainId = rs.getLong(3);
+                boolean chain = !rs.wasNull();
+                Hash hash = Hash.of(rs.getBytes(7));
+                if (hash != null) {
+                    keep(new Key(chain ? chainId : scripId, chain, hash), seq, rs.getInt(4), rs.getLong(5),
+                            rs.getLong(6));
+                }
+            }
+        }
+        db.commit();
+    }
+}

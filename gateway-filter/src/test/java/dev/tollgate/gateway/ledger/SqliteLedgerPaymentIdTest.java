@@ -1,0 +1,164 @@
+package dev.tollgate.gateway.ledger;
+
+import static dev.tollgate.gateway.ledger.LedgerFixtures.scrip;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Charges under x402 payment identifiers: a request sent again is answered with its charge, never charged twice. */
+final class SqliteLedgerPaymentIdTest {
+
+    private static final String ID = "pay_7d5d747be160e280504c099d984bcfe0";
+
+    @TempDir
+    Path dir;
+
+    private Path file() {
+        return dir.resolve("ledger.db");
+    }
+
+    private static ChargeResult.Charged charged(ChargeResult result) {
+        assertThat(result).isInstanceOf(ChargeResult.Charged.class);
+        return (ChargeResult.Charged) result;
+    }
+
+    @Test
+    void theSamePaymentSentAgainIsAnsweredWithItsChargeAndChargedOnce() throws Exception {
+        ScripAccount scrip = scrip("a", 1_000);
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            ChargeResult.Charged first = charged(ledger.charge(scrip, 300, "/articles/1", ID));
+
+            assertThat(ledger.charge(scrip, 300, "/articles/1", ID))
+                    .isEqualTo(new ChargeResult.Replayed(first.receiptId(), 300, 700));
+            assertThat(ledger.charge(scrip, 300, "/articles/1", ID))
+                    .isEqualTo(new ChargeResult.Replayed(first.receiptId(), 300, 700));
+            assertThat(ledger.remaining(scrip)).isEqualTo(700);
+        }
+        assertThat(LedgerFixtures.charges(file())).hasSize(1);
+    }
+
+    @Test
+    void anIdentifierNamesOnePaymentOfOneResource() throws Exception {
+        ScripAccount scrip = scrip("b", 1_000);
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            charged(ledger.charge(scrip, 300, "/articles/1", ID));
+
+            assertThat(ledger.charge(scrip, 300, "/articles/2", ID)).isEqualTo(new ChargeResult.PaymentIdReused(700));
+            assertThat(ledger.charge(scrip, 300, "/never-charged", ID))
+                    .isEqualTo(new ChargeResult.PaymentIdReused(700));
+            assertThat(ledger.remaining(scrip)).isEqualTo(700);
+        }
+    }
+
+    @Test
+    void identifiersAreKeptPerScripAndChargesWithoutOneAreNotReplayed() throws Exception {
+        ScripAccount one = scrip("c1", 1_000);
+        ScripAccount other = scrip("c2", 1_000);
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            ChargeResult.Charged first = charged(ledger.charge(one, 100, "/x", ID));
+            ChargeResult.Charged onOther = charged(ledger.charge(other, 100, "/x", ID));
+            charged(ledger.charge(one, 100, "/x"));
+            charged(ledger.charge(one, 100, "/x", ID + "-2"));
+
+            assertThat(onOther.receiptId()).isNotEqualTo(first.receiptId());
+            assertThat(ledger.remaining(one)).isEqualTo(700);
+            assertThat(ledger.remaining(other)).isEqualTo(900);
+        }
+    }
+
+    @Test
+    void aRefundedChargeIsForgottenSoTheNextRequestUnderItsIdentifierPays() throws Exception {
+        ScripAccount scrip = scrip("d", 1_000);
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            ChargeResult.Charged first = charged(ledger.charge(scrip, 300, "/x", ID));
+            assertThat(ledger.refund(first.receiptId())).isTrue();
+
+            ChargeResult.Charged again = charged(ledger.charge(scrip, 300, "/x", ID));
+
+            assertThat(again.receiptId()).isNotEqualTo(first.receiptId());
+            assertThat(ledger.charge(scrip, 300, "/x", ID))
+                    .isEqualTo(new ChargeResult.Replayed(again.receiptId(), 300, 700));
+        }
+    }
+
+    @Test
+    void aChargeWhoseContentAReplayServedIsNotRefunded() throws Exception {
+        ScripAccount scrip = scrip("e", 1_000);
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            ChargeResult.Charged first = charged(ledger.charge(scrip, 300, "/x", ID));
+            assertThat(ledger.charge(scrip, 300, "/x", ID)).isInstanceOf(ChargeResult.Replayed.class);
+
+            assertThat(ledger.refund(first.receiptId())).as("the replay got the content").isFalse();
+            assertThat(ledger.remaining(scrip)).isEqualTo(700);
+        }
+    }
+
+    @Test
+    void aReopenedLedgerStillAnswersTheSamePaymentWithItsCharge() throws Exception {
+        ScripAccount scrip = scrip("f", 1_000);
+        String receipt;
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            receipt = charged(ledger.charge(scrip, 300, "/x", ID)).receiptId();
+            String refunded = charged(ledger.charge(scrip, 100, "/y", ID + "-refunded")).receiptId();
+            assertThat(ledger.refund(refunded)).isTrue();
+        }
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            assertThat(ledger.charge(scrip, 300, "/x", ID)).isEqualTo(new ChargeResult.Replayed(receipt, 300, 700));
+            assertThat(ledger.charge(scrip, 300, "/z", ID)).isEqualTo(new ChargeResult.PaymentIdReused(700));
+            assertThat(ledger.charge(scrip, 100, "/y", ID + "-refunded")).as("a refunded charge is forgotten")
+                    .isInstanceOf(ChargeResult.Charged.class);
+        }
+    }
+
+    @Test
+    void concurrentRequestsUnderOneIdentifierChargeOnce() throws Exception {
+        ScripAccount scrip = scrip("g", 1_000_000);
+        int threads = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            for (int round = 0; round < 20; round++) {
+                String id = ID + "-" + round;
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<ChargeResult>> results = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    results.add(pool.submit(() -> {
+                        start.await();
+                        return ledger.charge(scrip, 10, "/x", id);
+                    }));
+                }
+                start.countDown();
+                List<ChargeResult> outcomes = new ArrayList<>();
+                for (Future<ChargeResult> result : results) {
+                    outcomes.add(result.get());
+                }
+                List<ChargeResult> charges = outcomes.stream().filter(ChargeResult.Charged.class::isInstance).toList();
+                assertThat(charges).as("round %d", round).hasSize(1);
+                String receipt = ((ChargeResult.Charged) charges.get(0)).receiptId();
+                assertThat(outcomes).filteredOn(ChargeResult.Replayed.class::isInstance)
+                        .hasSize(threads - 1)
+                        .allSatisfy(r -> assertThat(((ChargeResult.Replayed) r).receiptId()).isEqualTo(receipt));
+            }
+            assertThat(ledger.remaining(scrip)).isEqualTo(1_000_000 - 20 * 10);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aScripThatCannotPayKeepsNoIdentifierAndWritesNothing() throws Exception {
+        ScripAccount scrip = scrip("h", 50);
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            assertThat(ledger.charge(scrip, 100, "/x", ID)).isEqualTo(new ChargeResult.Insufficient(50));
+            assertThat(ledger.charge(scrip, 100, "/x", ID)).isEqualTo(new ChargeResult.Insufficient(50));
+        }
+        assertThat(LedgerFixtures.charges(file())).isEmpty();
+    }
+}
