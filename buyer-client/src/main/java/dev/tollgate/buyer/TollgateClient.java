@@ -16,10 +16,8 @@ import java.net.http.HttpResponse.BodyHandler;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * An HTTP client that pays 402s by itself, within the buyer's {@link SpendingLimits}: on a 402 it reads
@@ -179,13 +177,10 @@ public final class TollgateClient {
 
     private static HttpRequest withPayment(HttpRequest request, PaymentRequired required, Offer offer,
                                            Payment payment) {
-        Map<String, Object> extensions = null;
-        if (offer.idempotent()) { // x402's payment-identifier: a retry with the same id is never charged again
-            extensions = Map.of(Offer.PAYMENT_IDENTIFIER, Map.of("info", Map.of("required", false,
-                    "id", "pay_" + UUID.randomUUID().toString().replace("-", ""))));
-        }
+        // x402's payment-identifier (if offer.idempotent()): a retry with the same id is never charged again
         String header = X402Codec.encodeHeader(new PaymentPayload(PaymentHeaders.X402_VERSION,
-                required.resource(), offer.requirements(), payment.payload(), extensions));
+                required.resource(), offer.requirements(), payment.payload(),
+                EchoedExtensions.of(required.extensions(), offer.idempotent())));
         return HttpRequest.newBuilder(request, (name, value) -> !name.equalsIgnoreCase(
                 PaymentHeaders.PAYMENT_SIGNATURE)).header(PaymentHeaders.PAYMENT_SIGNATURE, header).build();
     }
