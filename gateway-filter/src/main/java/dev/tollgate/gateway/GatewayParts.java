@@ -84,7 +84,9 @@ final class GatewayParts implements AutoCloseable {
         ChargeModels models = new ChargeModels(forwarding, refundLimit, settler::charged, clock);
         verification = BrokerVerification.start(config, clock);
         FailedVerifications failures = new FailedVerifications(config.clientLimits().clients(), clock);
-        ScripTokens tokens = new ScripTokens(verification::verify, clock, config.broker().keyRefresh(), failures);
+        CredentialCache credentials = new CredentialCache(cacheSize, clock);
+        ScripTokens tokens = new ScripTokens(verification::verify, clock, config.broker().keyRefresh(), failures,
+                credentials);
         OnlineConfirmation online = new OnlineConfirmation(settler.onlineCharger(), onlineVoids, forwarding);
         payWords = PayWordScheme.start(config, verification.keys(), ledger, forwarding, holds, models, clock, cacheSize,
                 failures);
@@ -95,7 +97,6 @@ final class GatewayParts implements AutoCloseable {
         canceller = settler.scripCanceller(config.settlement().cancelUri());
         browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, canceller,
                 new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
-        CredentialCache credentials = new CredentialCache(cacheSize, clock);
         router = new Router(browser, reader, credentials);
         payments = new PaymentReader(reader, credentials);
     }

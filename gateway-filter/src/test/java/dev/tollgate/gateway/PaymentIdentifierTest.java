@@ -165,4 +165,18 @@ final class PaymentIdentifierTest {
         assertThat(receipt(again).extra()).containsEntry("refunded", true).doesNotContainKey("replayed");
         assertThat(remaining("j-boom", 200_000)).isEqualTo(200_000);
     }
+
+    @Test
+    void headersThatDifferOnlyInWhatTheBuyerEchoedVerifyTheirScripOnce() throws Exception {
+        String token = gateway.broker.scrip().jti("j-once").budget("500000").sign();
+        long before = gateway.filter.parts.reader.verifications();
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(get("/articles/" + i, token, ID + "-" + i).getStatus()).isEqualTo(200);
+        }
+        assertThat(gateway.paidGet("/articles/plain", token, 50_000).getStatus()).isEqualTo(200);
+
+        assertThat(gateway.filter.parts.reader.verifications() - before).as("signature checks").isEqualTo(1);
+        assertThat(remaining("j-once", 500_000)).isEqualTo(200_000);
+    }
 }

@@ -34,6 +34,7 @@ public class CredentialBenchmark {
     private Path dir;
     private Snapshot snapshot;
     private CredentialReader reader;
+    private CredentialReader readerKeepingScrip;
     private CredentialCache cache;
     private String header;
 
@@ -52,6 +53,13 @@ public class CredentialBenchmark {
             throw new IllegalStateException("the header did not verify: " + credential);
         }
         cache.put(CredentialCache.key('H', header), credential);
+        Clock clock = Clock.systemUTC();
+        ScripTokens tokens = new ScripTokens(fixture.verifier::verify, clock, java.time.Duration.ofMinutes(5),
+                new FailedVerifications(GatewayConfig.ClientLimits.DEFAULTS.clients(), clock),
+                new CredentialCache(10_000, clock));
+        readerKeepingScrip = new CredentialReader(new PaymentSchemes(java.util.List.of(ScripScheme.readingOnly(tokens),
+                PayWordScheme.readingOnly())), tokens, clock);
+        readerKeepingScrip.fromHeader(header, snapshot);
         System.out.println("PAYMENT-SIGNATURE header: " + header.length() + " chars (Ed25519 scrip)");
     }
 
@@ -70,6 +78,15 @@ public class CredentialBenchmark {
     @Benchmark
     public Credential firstSeenFromHeader() throws PaymentException {
         return reader.fromHeader(header, snapshot);
+    }
+
+    /**
+     * A header not seen before whose scrip was verified before (another URL, or a new x402 payment identifier):
+     * decode and check the header, digest the token, find the verified scrip.
+     */
+    @Benchmark
+    public Credential newHeaderKnownScrip() throws PaymentException {
+        return readerKeepingScrip.fromHeader(header, snapshot);
     }
 
     /** A repeat click: digest the header, find the verified credential. */

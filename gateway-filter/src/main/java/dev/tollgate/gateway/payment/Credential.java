@@ -34,6 +34,12 @@ public sealed interface Credential {
     record Verified(ScripAccount scrip, long acceptedMicros, String network, String buyerJson, long expiresAtMillis,
                     long reusableUntilMillis, String paymentIdentifier) implements Credential {
 
+        /** This verified scrip as one header or the cookie pays with it: what it agreed to, on which network. */
+        Verified paidWith(long accepted, String on) {
+            return accepted == acceptedMicros && java.util.Objects.equals(on, network) && paymentIdentifier == null
+                    ? this : new Verified(scrip, accepted, on, buyerJson, expiresAtMillis, reusableUntilMillis, null);
+        }
+
         /** This scrip as paid with {@code id} (the signature checked once, the identifier read per header). */
         Verified withPaymentIdentifier(String id) {
             return id == null ? this : new Verified(scrip, acceptedMicros, network, buyerJson, expiresAtMillis,

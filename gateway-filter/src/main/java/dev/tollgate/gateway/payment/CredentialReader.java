@@ -35,7 +35,7 @@ public final class CredentialReader {
     /** A reader of the scrip and PayWord schemes that is not limited per client (benchmarks, tests of reading). */
     public CredentialReader(ScripTokens.TokenVerifier verifier, Clock clock, java.time.Duration reverifyAfter) {
         this(new ScripTokens(verifier, clock, reverifyAfter, new FailedVerifications(
-                GatewayConfig.ClientLimits.DEFAULTS.clients(), clock)), clock);
+                GatewayConfig.ClientLimits.DEFAULTS.clients(), clock), null), clock);
     }
 
     private CredentialReader(ScripTokens tokens, Clock clock) {

@@ -25,14 +25,23 @@ public final class ScripTokens {
     private final Clock clock;
     private final long reverifyAfterMillis;
     private final FailedVerifications failures;
+    /** Verified tokens by the digest of the token alone, as the cookie flow keys them; {@code null} to keep none. */
+    private final CredentialCache verified;
     /** Signature checks of scrip done (not served from the cache): what a flood of bad tokens would cost. */
     private final LongAdder verifications = new LongAdder();
 
-    public ScripTokens(TokenVerifier verifier, Clock clock, Duration reverifyAfter, FailedVerifications failures) {
+    /**
+     * @param verified where a verified token is kept under {@code CredentialCache.key('C', token)}, the key of the
+     *     browser flow's cookie, whose value is the token: a header is verified once per token, not once per header;
+     *     {@code null} to check every token (a reader of headers alone: benchmarks, tests of reading)
+     */
+    public ScripTokens(TokenVerifier verifier, Clock clock, Duration reverifyAfter, FailedVerifications failures,
+                       CredentialCache verified) {
         this.verifier = Objects.requireNonNull(verifier);
         this.clock = Objects.requireNonNull(clock);
         this.reverifyAfterMillis = reverifyAfter.toMillis();
         this.failures = Objects.requireNonNull(failures);
+        this.verified = verified;
     }
 
     /** How many scrip signatures were checked. */
@@ -41,11 +50,30 @@ public final class ScripTokens {
     }
 
     /**
-     * Checks the scrip's signature and claims: refused first if {@code client} has no failure left.
+     * Checks the scrip's signature and claims: refused first if {@code client} has no failure left. A token verified
+     * before (from a header, the cookie or the callback) is not checked again until its reuse time: headers that
+     * differ only in what the buyer echoed (the resource, a payment identifier per payment) verify their scrip once.
      *
+     * @param acceptedMicros what the header agreed to pay, or {@link Long#MAX_VALUE} for the cookie
+     * @param network the header's {@code accepted.network}, or {@code null} for the cookie
      * @param client {@code null} when not limited
      */
     Credential.Verified verify(String token, long acceptedMicros, String network, PayingClient client)
+            throws PaymentException, FailedVerifications.TooManyFailures {
+        if (verified == null) {
+            return check(token, client).paidWith(acceptedMicros, network);
+        }
+        CredentialCache.Key key = CredentialCache.key('C', token);
+        if (verified.get(key) instanceof Credential.Verified known) {
+            return known.paidWith(acceptedMicros, network);
+        }
+        Credential.Verified checked = check(token, client);
+        verified.put(key, checked);
+        return checked.paidWith(acceptedMicros, network);
+    }
+
+    /** The token checked as the cookie flow reads it: any amount, no network. */
+    private Credential.Verified check(String token, PayingClient client)
             throws PaymentException, FailedVerifications.TooManyFailures {
         if (client != null) {
             failures.check(client.address(), client.limits());
@@ -61,7 +89,7 @@ public final class ScripTokens {
             throw e;
         }
         long expires = scrip.expiresAt().toEpochMilli();
-        return new Credential.Verified(scrip, acceptedMicros, network, Receipts.jsonString(scrip.buyer()), expires,
+        return new Credential.Verified(scrip, Long.MAX_VALUE, null, Receipts.jsonString(scrip.buyer()), expires,
                 Math.min(expires, clock.millis() + reverifyAfterMillis), null);
     }
 }
