@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.keys.ClientThreads;
+import dev.tollgate.gateway.keys.NetworkFailure;
 import dev.tollgate.gateway.keys.TrustFile;
 import java.io.IOException;
 import java.net.URI;
@@ -129,7 +130,7 @@ public final class OnlineCharger {
         try {
             response = post(uri, jws, timeout);
         } catch (IOException e) {
-            return new Attempt(new Unavailable("cannot reach the broker at " + uri + ": " + e.getMessage()), true);
+            return new Attempt(new Unavailable(NetworkFailure.cannotReachBroker(uri, e)), true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Attempt(new Unavailable("interrupted"), false);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.keys.ClientThreads;
+import dev.tollgate.gateway.keys.NetworkFailure;
 import dev.tollgate.gateway.keys.TrustFile;
 import java.io.IOException;
 import java.net.URI;
@@ -104,7 +105,7 @@ public final class ScripCanceller implements AutoCloseable {
         try {
             response = JosePost.post(http, uri, sign(jti), timeout, MAX_ANSWER_BYTES);
         } catch (IOException e) {
-            LOG.debug("Could not reach the broker to cancel scrip {}: {}", jti, e.toString());
+            LOG.debug("Could not reach the broker to cancel scrip {} ({})", jti, NetworkFailure.describe(uri, e));
             return Outcome.PENDING;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
