@@ -35,6 +35,7 @@ import java.util.List;
 final class GatewayParts implements AutoCloseable {
 
     private final boolean ownsLedger;
+    private boolean closed;
     Ledger ledger;
     LedgerView ledgerView;
     Settler settler;
@@ -52,6 +53,7 @@ final class GatewayParts implements AutoCloseable {
     private GatewayParts(Ledger ledger) {
         this.ownsLedger = ledger == null;
         this.ledger = ledger;
+        SqliteDriver.opened();
     }
 
     /**
@@ -102,18 +104,28 @@ final class GatewayParts implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        if (verification != null) {
-            verification.close();
+    public synchronized void close() {
+        if (closed) {
+            return;
         }
-        if (canceller != null) {
-            canceller.close();
-        }
-        if (settler != null) {
-            settler.close(); // one final batch, with a short deadline, while the ledger is still open
-        }
-        if (ledger != null && ownsLedger) {
-            ledger.close();
+        closed = true;
+        try {
+            if (verification != null) {
+                verification.close();
+            }
+            if (canceller != null) {
+                canceller.close();
+            }
+            if (settler != null) {
+                settler.close(); // one final batch, with a short deadline, while the ledger is still open
+            }
+            if (ledger != null && ownsLedger) {
+                ledger.close();
+            }
+        } finally {
+            // What else would keep the app's class loader once the container drops it: see each.
+            SqliteDriver.closed();
+            RecordMethodCaches.forgetAppClasses();
         }
     }
 }

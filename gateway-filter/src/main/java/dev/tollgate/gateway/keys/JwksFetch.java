@@ -11,7 +11,6 @@ import java.security.PublicKey;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,18 +40,16 @@ final class JwksFetch implements AutoCloseable {
     private final HttpRequest request;
     private final AtomicInteger fetchCount = new AtomicInteger();
     private final ScheduledExecutorService watchdogs;
-    private final ExecutorService httpThreads = ClientThreads.start("tollgate-broker-keys-http");
+    private final ClientThreads httpThreads = ClientThreads.start("tollgate-broker-keys-http");
 
     /** @throws IllegalArgumentException if the JWKS URI is neither {@code https} nor {@code http} on a loopback host */
     JwksFetch(BrokerKeysSettings settings) {
         this.settings = settings;
         URI uri = settings.jwksUri();
         requireSecureUri(uri);
-        this.http = TrustFile.clientBuilder(settings.sslContext())
+        this.http = httpThreads.client(TrustFile.clientBuilder(settings.sslContext())
                 .connectTimeout(settings.fetchTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(httpThreads)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER));
         this.request = HttpRequest.newBuilder(uri)
                 .timeout(settings.fetchTimeout())
                 .header("Accept", "application/jwk-set+json, application/json")
@@ -71,7 +68,7 @@ final class JwksFetch implements AutoCloseable {
     @Override
     public void close() {
         watchdogs.shutdownNow();
-        httpThreads.shutdownNow();
+        httpThreads.close();
     }
 
     /** How many fetches were attempted (successful or not). */

@@ -72,7 +72,8 @@ final class KeyRefresher {
             LOG.warn("Initial broker JWKS fetch from {} did not finish within {}; retrying in the background",
                     settings.jwksUri(), settings.fetchTimeout());
         } catch (ExecutionException e) {
-            LOG.warn("Initial broker JWKS fetch from {} failed", settings.jwksUri(), e.getCause());
+            LOG.warn("Initial broker JWKS fetch from {} failed ({})", settings.jwksUri(),
+                    NetworkFailure.describe(settings.jwksUri(), e.getCause()), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -160,8 +161,8 @@ final class KeyRefresher {
         CachedKeys.Snapshot s = cache.snapshot();
         String cached = s == null ? "no keys cached" : "serving keys fetched at " + s.fetchedAt();
         String retry = retryIn == null ? "" : "; retrying in " + retryIn;
-        LOG.warn("Broker JWKS fetch from {} failed ({}: {}); {}{}", settings.jwksUri(),
-                e.getClass().getSimpleName(), e.getMessage(), cached, retry);
+        LOG.warn("Broker JWKS fetch from {} failed ({}); {}{}", settings.jwksUri(),
+                NetworkFailure.describe(settings.jwksUri(), e), cached, retry);
     }
 
     /** The configured interval, or a shorter max-age, but never below {@link #MIN_REFRESH}. */

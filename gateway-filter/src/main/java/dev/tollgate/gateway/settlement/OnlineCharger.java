@@ -3,6 +3,8 @@ package dev.tollgate.gateway.settlement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.gateway.keys.ClientThreads;
+import dev.tollgate.gateway.keys.NetworkFailure;
 import dev.tollgate.gateway.keys.TrustFile;
 import java.io.IOException;
 import java.net.URI;
@@ -88,12 +90,12 @@ public final class OnlineCharger {
     private final String audience;
     private final Clock clock;
     private final Optional<SSLContext> trust;
-    private final java.util.concurrent.Executor httpThreads;
+    private final ClientThreads httpThreads;
     private volatile HttpClient http;
 
-    /** {@code httpThreads}: the HTTP client's executor, which the caller owns and shuts down. */
+    /** {@code httpThreads}: where its HTTP client runs, which the caller owns and closes. */
     OnlineCharger(SellerKey key, String sellerId, String audience, Clock clock, Optional<SSLContext> trust,
-                  java.util.concurrent.Executor httpThreads) {
+                  ClientThreads httpThreads) {
         this.httpThreads = Objects.requireNonNull(httpThreads);
         this.trust = Objects.requireNonNull(trust);
         this.key = Objects.requireNonNull(key);
@@ -128,7 +130,7 @@ public final class OnlineCharger {
         try {
             response = post(uri, jws, timeout);
         } catch (IOException e) {
-            return new Attempt(new Unavailable("cannot reach the broker at " + uri + ": " + e.getMessage()), true);
+            return new Attempt(new Unavailable(NetworkFailure.cannotReachBroker(uri, e)), true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Attempt(new Unavailable("interrupted"), false);
@@ -180,8 +182,7 @@ public final class OnlineCharger {
             synchronized (this) {
                 c = http;
                 if (c == null) {
-                    c = TrustFile.clientBuilder(trust).followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads)
-                            .build();
+                    c = httpThreads.client(TrustFile.clientBuilder(trust).followRedirects(HttpClient.Redirect.NEVER));
                     http = c;
                 }
             }

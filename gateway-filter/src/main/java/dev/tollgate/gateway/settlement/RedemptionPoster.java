@@ -2,6 +2,7 @@ package dev.tollgate.gateway.settlement;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.gateway.keys.NetworkFailure;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,7 +48,7 @@ final class RedemptionPoster {
         try {
             response = JosePost.post(http, uri, jws, timeout, ANSWER_BYTES + ANSWER_BYTES_PER_CLAIM * claims);
         } catch (IOException e) {
-            throw new SettlementFailure("cannot reach the broker at " + uri + ": " + e);
+            throw new SettlementFailure(NetworkFailure.cannotReachBroker(uri, e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SettlementFailure("interrupted");

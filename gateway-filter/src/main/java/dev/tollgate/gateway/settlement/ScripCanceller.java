@@ -3,6 +3,8 @@ package dev.tollgate.gateway.settlement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.gateway.keys.ClientThreads;
+import dev.tollgate.gateway.keys.NetworkFailure;
 import dev.tollgate.gateway.keys.TrustFile;
 import java.io.IOException;
 import java.net.URI;
@@ -76,17 +78,17 @@ public final class ScripCanceller implements AutoCloseable {
     private volatile ScheduledExecutorService retries;
     private volatile boolean closed;
 
-    /** {@code httpThreads}: the HTTP client's executor, which the caller owns and shuts down after {@link #close()}. */
+    /** {@code httpThreads}: where its HTTP client runs, which the caller owns and closes after {@link #close()}. */
     ScripCanceller(SellerKey key, String sellerId, String audience, URI uri, Clock clock, Optional<SSLContext> trust,
-                   java.util.concurrent.Executor httpThreads, Duration firstRetry) {
+                   ClientThreads httpThreads, Duration firstRetry) {
         this.key = Objects.requireNonNull(key);
         this.sellerId = Objects.requireNonNull(sellerId);
         this.audience = Objects.requireNonNull(audience);
         this.uri = Objects.requireNonNull(uri);
         this.clock = Objects.requireNonNull(clock);
         this.firstRetry = Objects.requireNonNull(firstRetry);
-        this.http = TrustFile.clientBuilder(trust).connectTimeout(RETRY_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
+        this.http = httpThreads.client(TrustFile.clientBuilder(trust).connectTimeout(RETRY_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER));
     }
 
     /** Asks the broker to return the budget of the scrip {@code jti}, now and, if that fails, later. */
@@ -103,7 +105,7 @@ public final class ScripCanceller implements AutoCloseable {
         try {
             response = JosePost.post(http, uri, sign(jti), timeout, MAX_ANSWER_BYTES);
         } catch (IOException e) {
-            LOG.debug("Could not reach the broker to cancel scrip {}: {}", jti, e.toString());
+            LOG.debug("Could not reach the broker to cancel scrip {} ({})", jti, NetworkFailure.describe(uri, e));
             return Outcome.PENDING;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -122,7 +121,7 @@ public final class Settler implements AutoCloseable {
     private final BatchSigner signer;
     private final ResultsApplier applier;
     private final SettlementSchedule schedule;
-    private final ExecutorService httpThreads = ClientThreads.start("tollgate-settlement-http");
+    private final ClientThreads httpThreads = ClientThreads.start("tollgate-settlement-http");
 
     Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock) {
         this(settings, ledger, key, clock, Optional.empty());
@@ -138,8 +137,8 @@ public final class Settler implements AutoCloseable {
         this.holds = new RefundHolds(clock, settings.refundWindow());
         this.backoff = new SettlementBackoff(settings.firstBackoff(), settings.maxBackoff(), clock);
         this.wakeup = new SettlementWakeup(settings.batchSize());
-        HttpClient http = TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
+        HttpClient http = httpThreads.client(TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER));
         this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http,
                 wakeup::wake, backoff::backoffNanos, OnlineVoids.HOLD);
         this.signer = new BatchSigner(key, settings.sellerId(), settings.audience());
@@ -261,7 +260,7 @@ public final class Settler implements AutoCloseable {
     public void close(Duration deadline) {
         if (closed.compareAndSet(false, true)) {
             schedule.stop(deadline);
-            httpThreads.shutdownNow();
+            httpThreads.close();
         }
     }
 }

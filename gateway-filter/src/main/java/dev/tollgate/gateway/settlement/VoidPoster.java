@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.gateway.keys.NetworkFailure;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.PendingVoid;
@@ -102,7 +103,7 @@ final class VoidPoster {
             response = JosePost.post(http, uri, sign(voids), timeout,
                     ANSWER_BYTES + ANSWER_BYTES_PER_VOID * voids.size());
         } catch (IOException e) {
-            return failed("cannot reach the broker at " + uri + ": " + e.getMessage());
+            return failed(NetworkFailure.cannotReachBroker(uri, e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failed("interrupted");

@@ -4,6 +4,7 @@ import static dev.tollgate.gateway.settlement.FakeRedemptionBroker.ISSUER;
 import static dev.tollgate.gateway.settlement.FakeRedemptionBroker.SELLER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.keys.ClientThreads;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -32,9 +33,9 @@ final class OnlineChargerAnswerTest {
 
     @Test
     void anOversizedOrEndlessAnswerIsNoConfirmation() throws Exception {
-        try (ChargeServer server = new ChargeServer()) {
+        try (ChargeServer server = new ChargeServer(); ClientThreads threads = ClientThreads.start("test-http")) {
             OnlineCharger charger = new OnlineCharger(SellerKey.loadOrCreate(dir), SELLER, ISSUER, Clock.systemUTC(),
-                    Optional.empty(), java.util.concurrent.ForkJoinPool.commonPool());
+                    Optional.empty(), threads);
 
             server.padding = OnlineCharger.MAX_ANSWER_BYTES;
             OnlineCharger.Outcome padded = charger.charge(server.uri(), Duration.ofSeconds(20), "r-1", "s-1", 50_000);
