@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-request throughput under wrk on loopback: the same 10 KB page bare, through the filter free, free with the
 # payment header (what parsing the header costs before the filter runs), paid with the x402 header, paid with the
-# browser flow's cookie (the scrip alone), and unpaid (the 402).
+# browser flow's cookie (the scrip alone), unpaid (the 402), and, only when asked for with CASES, ids: paid with a
+# header that carries a new x402 payment identifier each time (fresh-payment-id.lua), as the buyer client sends it.
 # After a warm-up of every case, the cases are measured in interleaved rounds; the median of the rounds is printed
 # with the server's CPU time per request (user + system, from /proc).
 # Usage: benchmarks/load.sh [power-cut-safe|process-crash-safe] [seconds per run] [connections] [rounds]
@@ -24,6 +25,7 @@ for _ in $(seq 1 100); do
 done
 grep -q ready "$work/server.log" || { cat "$work/server.log"; exit 1; }
 header=$(cat "$work/payment-header.txt")
+export PAYMENT_JSON="$work/payment-json-with-id.txt" # for the ids case's wrk script
 token=$(cat "$work/scrip-token.txt")
 
 cases=(${CASES:-bare free freehdr paid cookie unpaid}) # CASES="bare free paid" measures only those
@@ -34,6 +36,7 @@ declare -A url=(
     [paid]=http://127.0.0.1:18080/paid/page
     [cookie]=http://127.0.0.1:18080/paid/page
     [unpaid]=http://127.0.0.1:18080/paid/page
+    [ids]=http://127.0.0.1:18080/paid/page
 )
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
@@ -43,9 +46,13 @@ measure() { # case seconds -> "requests/s CPU-µs-per-request"
     # A click on the site, as a browser sends it: the cookie pays only for a navigation the person made.
     [[ $c == cookie ]] && extra=(-H "Cookie: __Host-tollgate_scrip=$token" -H "Sec-Fetch-Site: same-origin"
         -H "Sec-Fetch-Mode: navigate" -H "Sec-Fetch-Dest: document")
+    [[ $c == ids ]] && extra=(-s benchmarks/fresh-payment-id.lua)
     before=$(cpu_ticks)
     out=$(wrk -t1 -c"$connections" -d"${d}s" "${extra[@]}" "${url[$c]}")
     after=$(cpu_ticks)
+    if grep -q "Non-2xx" <<< "$out"; then # a case that stops paying measures the 402, not what it names
+        echo "case $c: $(grep "Non-2xx" <<< "$out" | xargs)" >&2
+    fi
     echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
         "$(echo "($after - $before) * 1000000 / $(getconf CLK_TCK) / $(echo "$out" | awk '/requests in/ {print $1}')" | bc -l)"
 }

@@ -70,6 +70,11 @@ public final class LoadServer {
         String header = X402Codec.encodeHeader(new PaymentPayload(2, new ResourceInfo("http://localhost/", "", ""),
                 accepted, Map.of("token", token), null));
         Files.writeString(dir.resolve("payment-header.txt"), header);
+        // The same payment as JSON with an x402 payment identifier to fill in per request (load.sh case "ids").
+        Files.write(dir.resolve("payment-json-with-id.txt"), java.util.Base64.getDecoder().decode(
+                X402Codec.encodeHeader(new PaymentPayload(2, new ResourceInfo("http://localhost/", "", ""), accepted,
+                        Map.of("token", token), Map.of("payment-identifier", Map.of("info",
+                                Map.of("required", false, "id", "pay_" + "X".repeat(32))))))));
         Files.writeString(dir.resolve("scrip-token.txt"), token);
 
         byte[] page = new byte[10 * 1024];
