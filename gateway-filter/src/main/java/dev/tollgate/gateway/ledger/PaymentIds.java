@@ -34,7 +34,10 @@ final class PaymentIds {
     static final long WINDOW_MILLIS = TimeUnit.MINUTES.toMillis(10);
     private static final int STRIPES = 256;
 
-    /** The first 16 bytes of an identifier's SHA-256: what the journal and SQLite keep of it. */
+    /**
+     * The first 16 bytes of an identifier's SHA-256 (of the identifier as the gateway passes it: with the request's
+     * method and query): what the journal and SQLite keep of it.
+     */
     record Hash(long high, long low) {
 
         static Hash of(String paymentId) {

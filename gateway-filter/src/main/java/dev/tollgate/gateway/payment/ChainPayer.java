@@ -96,7 +96,7 @@ final class ChainPayer implements Payer {
      * once, so no payment identifier is kept: a PayWord request sent again finds its word spent and is refused.
      */
     @Override
-    public ChargeResult charge(long micros, String resource, boolean replayable)
+    public ChargeResult charge(long micros, String resource, String sameRequest)
             throws PaymentException, LedgerUnavailableException {
         return pay(micros, resource, null);
     }
