@@ -194,4 +194,20 @@ final class PaymentIdentifierTest {
         assertThat(receipt(get).extra()).doesNotContainKey("replayed");
         assertThat(remaining("j-head", 200_000)).isEqualTo(100_000);
     }
+
+    @Test
+    void aPostIsChargedEachTimeAndItsOfferDeclaresNoIdentifier() throws Exception {
+        // The app runs again for a replay: a POST under one id could make any number of orders or answers for one
+        // payment, so ids are kept for GET and HEAD only (whose answers a replay repeats).
+        String token = gateway.broker.scrip().jti("j-post").budget("200000").sign();
+        PaymentRequired offer = offer(gateway.request("POST", "/articles/one"));
+        assertThat(offer.extensions() == null ? Map.of() : offer.extensions()).doesNotContainKey("payment-identifier");
+
+        assertThat(send("POST", "/articles/one", token, ID).getStatus()).isEqualTo(200);
+        HttpTester.Response again = send("POST", "/articles/one", token, ID);
+
+        assertThat(again.getStatus()).isEqualTo(200);
+        assertThat(receipt(again).extra()).doesNotContainKey("replayed");
+        assertThat(remaining("j-post", 200_000)).isEqualTo(100_000);
+    }
 }

@@ -12,6 +12,7 @@ import dev.tollgate.gateway.http.HtmlPages;
 import dev.tollgate.gateway.http.Offers;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.Receipts;
+import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.keys.PayWordVerifier;
 import dev.tollgate.gateway.ledger.ChainAccount;
 import dev.tollgate.gateway.ledger.ChainHead;
@@ -268,8 +269,9 @@ final class ChainPayer implements Payer {
         chain.put("unit", Long.toString(account.unitMicros()));
         chain.put("length", account.length());
         GatewayConfig config = priced.current().config;
-        PaymentRequired offer = Offers.offer(config, rule, Answers.requestUrl(priced.request()), null,
-                ErrorCode.INSUFFICIENT_BUDGET, message, chain);
+        PaymentRequired offer = Offers.offer(config, rule, Answers.requestUrl(priced.request()),
+                RequestPaths.upperCase(priced.request().getMethod()), null, ErrorCode.INSUFFICIENT_BUDGET, message,
+                chain);
         Answers.send402(priced.request(), priced.response(), offer,
                 () -> HtmlPages.paywall(config, rule, null, ErrorCode.INSUFFICIENT_BUDGET, message, null, false, null));
     }
