@@ -141,7 +141,8 @@ final class ScripPayments {
         public boolean refused(String code, PaymentRequired refusal) {
             budget.settle(money, 0);
             if (Offer.RENEWABLE.contains(code) || "invalid_token".equals(code) || "unknown_key".equals(code)) {
-                wallet.retire(entry, onScrip);
+                // Counted as spent, or a seller refusing every scrip would be handed new ones without limit.
+                budget.spentUnreserved(offer.seller(), wallet.retire(entry, onScrip));
                 return true;
             }
             wallet.settle(entry, onScrip, 0, -1);

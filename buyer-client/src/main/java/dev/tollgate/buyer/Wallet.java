@@ -137,12 +137,18 @@ final class Wallet {
         return unseen;
     }
 
-    /** Ends a lease of a scrip the gateway says cannot pay (spent, expired, refused too often). */
-    synchronized void retire(ScripEntry e, long reserved) {
+    /**
+     * Ends a lease of a scrip the gateway says cannot pay (spent, expired, refused too often) and returns what of its
+     * budget the client had not counted yet (nor has in flight), which the caller counts as spent: the seller holds
+     * the token and can claim all of it at the broker, whatever its refusal said.
+     */
+    synchronized long retire(ScripEntry e, long reserved) {
         e.inFlight -= reserved;
         e.exclusive = false;
-        e.spent = e.budget;
+        long writtenOff = Math.max(0, e.budget - e.spent - e.inFlight);
+        e.spent += writtenOff;
         forgetIfUsedUp(e);
+        return writtenOff;
     }
 
     private void forgetIfUsedUp(ScripEntry e) {
