@@ -137,6 +137,11 @@ final class PayWordPayments {
         }
 
         @Override
+        public long mostChargeableMicros() {
+            return money.micros;
+        }
+
+        @Override
         public boolean retryCannotChargeTwice() {
             synchronized (wallet) { // the word is paid already: a retry consumes only credit, which must not cover it
                 return step.chain().credit() < price;

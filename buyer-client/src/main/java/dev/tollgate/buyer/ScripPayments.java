@@ -124,6 +124,11 @@ final class ScripPayments {
         }
 
         @Override
+        public long mostChargeableMicros() {
+            return entry.budget;
+        }
+
+        @Override
         public boolean retryCannotChargeTwice() {
             return offer.perStream();
         }

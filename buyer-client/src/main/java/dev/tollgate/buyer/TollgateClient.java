@@ -160,6 +160,10 @@ public final class TollgateClient {
                     "no readable receipt: counted at the most it could cost");
         } else {
             receipt = Receipt.of(clock.instant(), offer, request.uri().toString(), settlement);
+            if (receipt.amountMicros() > payment.mostChargeableMicros()) { // counting a lie could wrap the limits
+                receipt = receipt.withAmount(payment.mostChargeableMicros(), "the receipt claimed "
+                        + money(receipt.amountMicros()) + ", more than the payment could give");
+            }
             if (lost && offer.perStream() && receipt.amountMicros() == 0 && !wallet.knows(receipt.transaction())) {
                 receipt = receipt.withAmount(offer.priceMicros(), "charged by the request whose answer was lost");
             }

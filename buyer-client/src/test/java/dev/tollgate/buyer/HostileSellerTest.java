@@ -3,9 +3,20 @@ package dev.tollgate.buyer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.SettlementResponse;
+import dev.tollgate.protocol.X402Codec;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +61,46 @@ final class HostileSellerTest {
             assertThat(seller.tokens()).isNotEmpty();
             assertThat(budgets(seller)).as("scrip handed to the seller").isLessThanOrEqualTo(1_000_000);
             assertThat(client.spentMicros()).isEqualTo(budgets(seller));
+        }
+    }
+
+    @Test
+    void receiptsClaimingHugeAmountsCannotWrapTheLimitsAround() throws Exception {
+        // Two receipts of Long.MAX_VALUE each made the client's count of spending wrap around to -2, lifting every
+        // limit; a receipt never counts for more than the scrip it was paid with could give.
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").maxTotal("1.00").build()).build();
+        CountDownLatch bothPaid = new CountDownLatch(2);
+        try (HostileSeller seller = new HostileSeller(shop, (request, response, offer) -> {
+            bothPaid.countDown();
+            try {
+                bothPaid.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, X402Codec.encodeHeader(new SettlementResponse(true,
+                    null, "buyer", "r-1", offer.accepts().get(0).network(), Long.toString(Long.MAX_VALUE),
+                    Map.of())));
+            response.getWriter().write("paid");
+        })) {
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                List<Future<PaidResponse<String>>> paid = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    HttpRequest request = HttpRequest.newBuilder(seller.url("/articles/" + i)).build();
+                    paid.add(pool.submit(() -> client.send(request, BodyHandlers.ofString())));
+                }
+                for (Future<PaidResponse<String>> f : paid) {
+                    assertThat(f.get().body()).isEqualTo("paid");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+
+            assertThat(client.spentMicros()).isPositive().isLessThanOrEqualTo(budgets(seller) * 2);
+            HttpRequest more = HttpRequest.newBuilder(shop.url("/articles/more")).build();
+            assertThat(catchThrowable(() -> client.send(more, BodyHandlers.ofString())))
+                    .isInstanceOf(LimitExceededException.class);
+            assertThat(client.report().totalMicros()).isPositive();
         }
     }
 }
