@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -37,6 +38,10 @@ final class HostileSeller implements AutoCloseable {
     private final Server server;
     final URI base;
     final List<PaymentPayload> payments = new CopyOnWriteArrayList<>();
+    /** If above 0, the 402 to an unpaid request carries a body of this many bytes. */
+    volatile long refusalBodyBytes;
+    /** The bytes of refusal bodies written before the client stopped reading. */
+    final AtomicLong refusalBytesWritten = new AtomicLong();
 
     HostileSeller(Shop shop, PaidAnswer paid) throws Exception {
         server = new Server();
@@ -61,6 +66,7 @@ final class HostileSeller implements AutoCloseable {
                 if (signature == null) {
                     response.setStatus(402);
                     response.setHeader(PaymentHeaders.PAYMENT_REQUIRED, header);
+                    writeRefusalBody(response);
                     return;
                 }
                 try {
@@ -74,6 +80,14 @@ final class HostileSeller implements AutoCloseable {
         server.setHandler(context);
         server.start();
         base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
+    }
+
+    private void writeRefusalBody(HttpServletResponse response) throws IOException {
+        byte[] block = new byte[64 * 1024];
+        for (long left = refusalBodyBytes; left > 0; left -= block.length) {
+            response.getOutputStream().write(block, 0, (int) Math.min(block.length, left));
+            refusalBytesWritten.addAndGet(Math.min(block.length, left));
+        }
     }
 
     URI url(String path) {

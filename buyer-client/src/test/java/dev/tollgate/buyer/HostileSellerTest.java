@@ -103,4 +103,19 @@ final class HostileSellerTest {
             assertThat(client.report().totalMicros()).isPositive();
         }
     }
+
+    @Test
+    void aRefusalWithAnEndlessBodyIsNotReadIntoMemory() throws Exception {
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).build();
+        try (HostileSeller seller = new HostileSeller(shop, (request, response, offer) ->
+                response.getWriter().write("paid"))) {
+            seller.refusalBodyBytes = 1L << 30;
+
+            PaidResponse<String> paid = client.send(HttpRequest.newBuilder(seller.url("/articles/1")).build(),
+                    BodyHandlers.ofString());
+
+            assertThat(paid.body()).isEqualTo("paid");
+            assertThat(seller.refusalBytesWritten.get()).as("bytes of the 402's body sent").isLessThan(16L << 20);
+        }
+    }
 }
