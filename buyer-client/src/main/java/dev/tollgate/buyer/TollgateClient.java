@@ -105,7 +105,7 @@ public final class TollgateClient {
                                     long units) throws IOException, InterruptedException, PaymentException {
         for (int attempt = 1; ; attempt++) {
             Offer offer = Offer.choose(required, budget.limits().currency().getCurrencyCode(),
-                    broker.tokenEndpoint(), preferPayWord);
+                    broker.tokenEndpoint(), preferPayWord, Offer.originOf(request.uri()));
             long price = offer.metered() ? meteredCap(offer, units) : offer.priceMicros();
             Payment payment = PayWord.SCHEME.equals(offer.scheme()) ? payword.prepare(offer, price)
                     : scrip.prepare(offer, price);

@@ -82,10 +82,10 @@ final class Wallet {
 
     // ---- scrip
 
-    /** A scrip of {@code seller} with {@code price} available, reserved for one request; null if none. */
-    synchronized ScripEntry leaseShared(String seller, long price, Instant now, long margin) {
+    /** A scrip of {@code offer}'s seller and origin with {@code price} available, reserved for one request; or null. */
+    synchronized ScripEntry leaseShared(Offer offer, long price, Instant now, long margin) {
         for (ScripEntry e : scrip) {
-            if (e.seller.equals(seller) && !e.exclusive && e.usableAt(now, margin) && e.available() >= price) {
+            if (pays(e, offer) && !e.exclusive && e.usableAt(now, margin) && e.available() >= price) {
                 e.inFlight += price;
                 return e;
             }
@@ -97,10 +97,10 @@ final class Wallet {
      * A scrip of {@code seller} that no request uses and whose whole remainder is from {@code min} to {@code max},
      * leased whole to one metered request (its gateway may draw all of it); null if none.
      */
-    synchronized ScripEntry leaseExclusive(String seller, long min, long max, Instant now, long margin) {
+    synchronized ScripEntry leaseExclusive(Offer offer, long min, long max, Instant now, long margin) {
         for (ScripEntry e : scrip) {
             long left = e.available();
-            if (e.seller.equals(seller) && !e.exclusive && e.inFlight == 0 && e.usableAt(now, margin)
+            if (pays(e, offer) && !e.exclusive && e.inFlight == 0 && e.usableAt(now, margin)
                     && left >= min && left <= max) {
                 e.exclusive = true;
                 e.inFlight = left;
@@ -108,6 +108,10 @@ final class Wallet {
             }
         }
         return null;
+    }
+
+    private static boolean pays(ScripEntry e, Offer offer) {
+        return e.seller.equals(offer.seller()) && e.origin.equals(offer.origin());
     }
 
     /** Adds bought scrip and saves the wallet, before the scrip is used. */
@@ -223,7 +227,7 @@ final class Wallet {
         ObjectNode doc = WalletFile.newDocument().put("broker", broker).put("account", account);
         ArrayNode s = doc.putArray("scrip");
         for (ScripEntry e : scrip) {
-            s.addObject().put("seller", e.seller).put("token", e.token).put("jti", e.jti)
+            s.addObject().put("seller", e.seller).put("origin", e.origin).put("token", e.token).put("jti", e.jti)
                     .put("budget", Long.toString(e.budget)).put("spent", Long.toString(e.spent))
                     .put("expiresAt", e.expiresAt.toString());
         }
@@ -242,7 +246,7 @@ final class Wallet {
 
     private void load(ObjectNode doc) {
         for (JsonNode e : array(doc, "scrip")) {
-            scrip.add(new ScripEntry(text(e, "seller"), text(e, "token"), text(e, "jti"), micros(e, "budget"),
+            scrip.add(new ScripEntry(text(e, "seller"), optionalText(e, "origin"), text(e, "token"), text(e, "jti"), micros(e, "budget"),
                     Instant.parse(text(e, "expiresAt")), micros(e, "spent")));
         }
         payword.load(doc.path("payword"));
@@ -272,6 +276,11 @@ final class Wallet {
             throw new IllegalArgumentException("an entry has no text '" + field + "'");
         }
         return v.asText();
+    }
+
+    /** A text field a wallet written before it existed lacks: the empty string then, which matches nothing. */
+    static String optionalText(JsonNode node, String field) {
+        return node.has(field) ? text(node, field) : "";
     }
 
     static long micros(JsonNode node, String field) {

@@ -118,4 +118,29 @@ final class HostileSellerTest {
             assertThat(seller.refusalBytesWritten.get()).as("bytes of the 402's body sent").isLessThan(16L << 20);
         }
     }
+
+    @Test
+    void anotherSiteNamingTheShopAsItsPayeeNeverGetsTheShopsScripOrWords() throws Exception {
+        // Scrip and PayWord words are bearer money at the seller they name: whoever holds them can spend them there.
+        for (boolean payWord : new boolean[] {false, true}) {
+            TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).preferPayWord(payWord)
+                    .build();
+            client.send(HttpRequest.newBuilder(shop.url("/articles/at-the-shop")).build(), BodyHandlers.ofString());
+            try (HostileSeller seller = new HostileSeller(shop, (request, response, offer) ->
+                    response.getWriter().write("paid"))) {
+
+                client.send(HttpRequest.newBuilder(seller.url("/articles/elsewhere")).build(),
+                        BodyHandlers.ofString());
+
+                assertThat(seller.payments).hasSize(1);
+                Map<String, Object> paid = seller.payments.get(0).payload();
+                assertThat(client.walletState().scrip()).as("payWord %s", payWord)
+                        .noneMatch(e -> e.origin.equals(shop.base.toString()) && e.token.equals(paid.get("token")));
+                assertThat(client.walletState().payword.chains()).as("payWord %s", payWord)
+                        .noneMatch(c -> c.origin.equals(shop.base.toString())
+                                && (c.commitmentId.equals(paid.get("commitmentId"))
+                                        || c.commitment.equals(paid.get("commitment"))));
+            }
+        }
+    }
 }

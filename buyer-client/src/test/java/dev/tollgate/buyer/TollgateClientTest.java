@@ -123,7 +123,7 @@ final class TollgateClientTest {
         ScripEntry first = client.walletState().scrip().get(0);
         // Another program with the same scrip spends the rest of its budget behind this client's back.
         TollgateClient other = shop.client(SpendingLimits.builder("USD").build()).build();
-        other.walletState().add(new ScripEntry(Shop.SELLER, first.token, first.jti, first.budget, first.expiresAt,
+        other.walletState().add(new ScripEntry(Shop.SELLER, first.origin, first.token, first.jti, first.budget, first.expiresAt,
                 first.spent));
         for (int i = 1; i < 10; i++) {
             get(other, "/articles/other-" + i);
