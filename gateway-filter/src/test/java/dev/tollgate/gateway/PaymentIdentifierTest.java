@@ -210,4 +210,19 @@ final class PaymentIdentifierTest {
         assertThat(receipt(again).extra()).doesNotContainKey("replayed");
         assertThat(remaining("j-post", 200_000)).isEqualTo(100_000);
     }
+
+    @Test
+    void paymentsUnderFreshIdentifiersVerifyTheirScripOnce() throws Exception {
+        // Each payment carries a new id, so each header is new: the scrip's signature must not be checked again for
+        // each of them (a paid click costs a few microseconds, not a signature check).
+        String token = gateway.broker.scrip().jti("j-once").budget("1000000").sign();
+        long before = gateway.filter.parts.reader.verifications();
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(get("/articles/" + i, token, ID + "-" + i).getStatus()).isEqualTo(200);
+        }
+
+        assertThat(gateway.filter.parts.reader.verifications() - before).isEqualTo(1);
+        assertThat(remaining("j-once", 1_000_000)).isEqualTo(750_000);
+    }
 }

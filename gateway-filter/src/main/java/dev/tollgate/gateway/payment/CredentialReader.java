@@ -13,6 +13,7 @@ import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentPayload;
 import dev.tollgate.protocol.PaymentRequirements;
+import dev.tollgate.protocol.Scrip;
 import dev.tollgate.protocol.X402Codec;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
@@ -81,7 +82,7 @@ public final class CredentialReader {
         Credential credential = credentials.get(key);
         if (credential == null) {
             PayingClient client = new PayingClient(request, current.config.clientLimits());
-            credential = kind == 'H' ? fromHeader(value, current, client) : fromCookie(value, client);
+            credential = kind == 'H' ? fromHeader(value, current, client, credentials) : fromCookie(value, client);
             if (credential.reusableUntilMillis() != 0) { // 0: a PayWord word, one per request, nothing to reuse
                 credentials.put(key, credential);
             }
@@ -99,13 +100,17 @@ public final class CredentialReader {
      */
     public Credential fromHeader(String header, Snapshot snapshot) throws PaymentException {
         try {
-            return fromHeader(header, snapshot, null);
+            return fromHeader(header, snapshot, null, null);
         } catch (FailedVerifications.TooManyFailures e) {
             throw new IllegalStateException("a read without a client is never limited", e);
         }
     }
 
-    private Credential fromHeader(String header, Snapshot snapshot, PayingClient client)
+    /**
+     * Reads a header; {@code credentials}, if given, also keeps a verified scrip by its token: a header that names a
+     * payment identifier is new for each payment, and its scrip is verified once for all of them.
+     */
+    private Credential fromHeader(String header, Snapshot snapshot, PayingClient client, CredentialCache credentials)
             throws PaymentException, FailedVerifications.TooManyFailures {
         try {
             PaymentPayload payload = X402Codec.decodeHeader(header, PaymentPayload.class);
@@ -135,7 +140,18 @@ public final class CredentialReader {
                         "accepted.amount must be a whole number of micro-units, like \"50000\"");
             }
             String paymentIdentifier = PaymentIdentifiers.read(payload);
-            Credential credential = scheme.read(payload, acceptedMicros, accepted.network(), client);
+            String token = paymentIdentifier == null || credentials == null
+                    || !Scrip.SCHEME.equals(accepted.scheme()) ? null : payload.payloadString(Scrip.TOKEN);
+            // What a scrip's verification depends on: the token, the amount agreed to and the network.
+            CredentialCache.Key byToken = token == null ? null
+                    : CredentialCache.key('T', accepted.network() + ' ' + acceptedMicros + ' ' + token);
+            Credential credential = byToken == null ? null : credentials.get(byToken);
+            if (!(credential instanceof Credential.Verified)) {
+                credential = scheme.read(payload, acceptedMicros, accepted.network(), client);
+                if (byToken != null && credential instanceof Credential.Verified) {
+                    credentials.put(byToken, credential);
+                }
+            }
             return credential instanceof Credential.Verified verified
                     ? verified.withPaymentIdentifier(paymentIdentifier) : credential;
         } catch (MalformedPaymentException e) {
