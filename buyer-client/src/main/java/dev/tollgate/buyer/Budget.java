@@ -93,6 +93,32 @@ final class Budget {
         return Math.max(0, Math.min(left, limits.maxPerWindow() - windowSum() - reserved));
     }
 
+    /**
+     * What new scrip for a request to {@code seller}, whose price is reserved, may hold beyond that price once the
+     * scrip this client bought before counts with its unspent budget ({@code sellerUnspent} of it at this seller,
+     * {@code allUnspent} in all): a seller can claim all of a scrip at the broker, whatever its receipts say.
+     *
+     * @throws LimitExceededException if that unspent budget leaves no room for the request's price
+     */
+    synchronized long scripRoom(String seller, long priceMicros, long sellerUnspent, long allUnspent)
+            throws LimitExceededException {
+        long[] s = bySeller.get(seller);
+        long sellerUsed = s == null ? 0 : s[0] + s[1];
+        long room = fit(Limit.PER_SELLER, seller, priceMicros, limits.maxPerSeller() - sellerUsed - sellerUnspent,
+                Long.MAX_VALUE);
+        room = fit(Limit.TOTAL, seller, priceMicros, limits.maxTotal() - spent - reserved - allUnspent, room);
+        return fit(Limit.PER_WINDOW, seller, priceMicros, limits.maxPerWindow() - windowSum() - reserved - allUnspent,
+                room);
+    }
+
+    private long fit(Limit limit, String seller, long priceMicros, long left, long room)
+            throws LimitExceededException {
+        if (left < 0) { // left counts the reserved price: what the limit has for the request is left + price
+            throw new LimitExceededException(limit, seller, priceMicros, left + priceMicros, limits.currency());
+        }
+        return Math.min(room, left);
+    }
+
     /** What this client has spent since it was built. */
     synchronized long spent() {
         return spent;

@@ -19,6 +19,8 @@ final class ScripEntry {
     long inFlight;
     /** Leased whole to one metered request, whose gateway may draw all of it. */
     boolean exclusive;
+    /** Bought by this client (not loaded from the file): its unspent budget counts against the client's limits. */
+    boolean boughtHere;
 
     ScripEntry(String seller, String origin, String token, String jti, long budget, Instant expiresAt, long spent) {
         this.seller = seller;

@@ -65,8 +65,12 @@ final class ScripPayments {
             if (entry != null) {
                 return entry; // another thread bought while this one waited
             }
+            // A seller can claim a scrip's whole budget whatever its receipts say: what the client spent and what the
+            // scrip it bought still holds unspent fit in the limits together.
+            long room = budget.scripRoom(seller, price, wallet.unspentBoughtHere(seller),
+                    wallet.unspentBoughtHere(null));
             long size = Math.min(MAX_BUDGET, Math.max(price, Math.min(saturatedTimes(price, requestsPerScrip),
-                    price + budget.headroom(seller))));
+                    price + room)));
             buy(offer, size);
             entry = wallet.leaseShared(offer, price, clock.instant(), MARGIN_SECONDS);
             if (entry == null) {
@@ -91,8 +95,10 @@ final class ScripPayments {
 
     private void buy(Offer offer, long size) throws IOException, InterruptedException, PaymentException {
         BrokerApi.IssuedScrip issued = broker.buyScrip(offer.seller(), size, TTL_SECONDS);
-        wallet.add(new ScripEntry(offer.seller(), offer.origin(), issued.token(), issued.jti(), issued.budget(),
-                issued.expiresAt(), 0));
+        ScripEntry bought = new ScripEntry(offer.seller(), offer.origin(), issued.token(), issued.jti(),
+                issued.budget(), issued.expiresAt(), 0);
+        bought.boughtHere = true;
+        wallet.add(bought);
     }
 
     private static long saturatedTimes(long price, int times) {

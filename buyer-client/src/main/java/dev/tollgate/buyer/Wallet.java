@@ -110,6 +110,20 @@ final class Wallet {
         return null;
     }
 
+    /**
+     * The budget left on the scrip this client bought for {@code seller} (any seller if null), beyond what requests in
+     * flight hold: money the sellers can claim at the broker without a receipt the client will ever see.
+     */
+    synchronized long unspentBoughtHere(String seller) {
+        long unspent = 0;
+        for (ScripEntry e : scrip) {
+            if (e.boughtHere && (seller == null || e.seller.equals(seller))) {
+                unspent += Math.max(0, e.available());
+            }
+        }
+        return unspent;
+    }
+
     private static boolean pays(ScripEntry e, Offer offer) {
         return e.seller.equals(offer.seller()) && e.origin.equals(offer.origin());
     }

@@ -3,6 +3,7 @@ package dev.tollgate.buyer;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentPayload;
 import dev.tollgate.protocol.PaymentRequired;
+import dev.tollgate.protocol.PaymentRequirements;
 import dev.tollgate.protocol.X402Codec;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -16,6 +17,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -38,6 +40,8 @@ final class HostileSeller implements AutoCloseable {
     private final Server server;
     final URI base;
     final List<PaymentPayload> payments = new CopyOnWriteArrayList<>();
+    /** What the 402 to an unpaid request names as the seller to pay, from the request's path; the shop's if null. */
+    volatile Function<String, String> payTo;
     /** If above 0, the 402 to an unpaid request carries a body of this many bytes. */
     volatile long refusalBodyBytes;
     /** The bytes of refusal bodies written before the client stopped reading. */
@@ -61,6 +65,10 @@ final class HostileSeller implements AutoCloseable {
                     offer = X402Codec.decodeHeader(header, PaymentRequired.class);
                 } catch (Exception e) {
                     throw new IOException(e);
+                }
+                if (payTo != null) {
+                    offer = paying(offer, payTo.apply(request.getRequestURI()));
+                    header = X402Codec.encodeHeader(offer);
                 }
                 String signature = request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE);
                 if (signature == null) {
@@ -88,6 +96,12 @@ final class HostileSeller implements AutoCloseable {
             response.getOutputStream().write(block, 0, (int) Math.min(block.length, left));
             refusalBytesWritten.addAndGet(Math.min(block.length, left));
         }
+    }
+
+    private static PaymentRequired paying(PaymentRequired offer, String seller) {
+        List<PaymentRequirements> accepts = offer.accepts().stream().map(r -> new PaymentRequirements(r.scheme(),
+                r.network(), r.amount(), r.asset(), seller, r.maxTimeoutSeconds(), r.extra())).toList();
+        return new PaymentRequired(offer.x402Version(), offer.error(), offer.resource(), accepts, offer.extensions());
     }
 
     URI url(String path) {

@@ -3,12 +3,15 @@ package dev.tollgate.buyer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.tollgate.broker.Seller;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.SettlementResponse;
 import dev.tollgate.protocol.X402Codec;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -141,6 +144,36 @@ final class HostileSellerTest {
                                 && (c.commitmentId.equals(paid.get("commitmentId"))
                                         || c.commitment.equals(paid.get("commitment"))));
             }
+        }
+    }
+
+    @Test
+    void aSiteNamingAnotherSellerForEachRequestGetsNoMoreScripThanTheLimitsAllow() throws Exception {
+        // Each new payee gets new scrip, sized for many requests: the seller can claim all of it whatever its
+        // receipts say, so what the client holds unspent must fit in the limits with what it has spent.
+        for (int i = 0; i < 10; i++) {
+            String key = Base64.getEncoder().encodeToString(
+                    KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic().getEncoded());
+            shop.broker.registerSeller(Seller.of("seller-" + i, "Seller " + i, key, List.of("https://s" + i + ".test")));
+        }
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").maxTotal("1.00").build()).build();
+        try (HostileSeller seller = new HostileSeller(shop, (request, response, offer) -> {
+            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, X402Codec.encodeHeader(new SettlementResponse(true,
+                    null, "buyer", "r-" + request.getRequestURI(), offer.accepts().get(0).network(),
+                    offer.accepts().get(0).amount(), Map.of())));
+            response.getWriter().write("paid");
+        })) {
+            seller.payTo = path -> "seller-" + path.substring(path.lastIndexOf('/') + 1);
+            Throwable last = null;
+            for (int i = 0; i < 10; i++) {
+                HttpRequest request = HttpRequest.newBuilder(seller.url("/articles/" + i)).build();
+                last = catchThrowable(() -> client.send(request, BodyHandlers.ofString()));
+            }
+
+            assertThat(seller.tokens()).isNotEmpty();
+            assertThat(budgets(seller)).as("scrip handed to the site").isLessThanOrEqualTo(1_000_000);
+            assertThat(last).isInstanceOfSatisfying(LimitExceededException.class,
+                    e -> assertThat(e.limit()).isEqualTo(LimitExceededException.Limit.TOTAL));
         }
     }
 }
