@@ -75,8 +75,8 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
             } catch (IllegalArgumentException e) {
                 continue;
             }
-            if (price <= 0) {
-                continue;
+            if (price <= 0 || price > ScripPayments.MAX_BUDGET) {
+                continue; // neither scrip nor a certificate from the broker can hold more than its largest budget
             }
             Offer offer = new Offer(r, price, number(r.extra().get("unit")), integer(r.extra().get("maxChainLength")),
                     integer(r.extra().get("maxStep")), advertises(required.extensions()), origin);

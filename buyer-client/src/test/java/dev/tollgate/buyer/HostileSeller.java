@@ -42,6 +42,8 @@ final class HostileSeller implements AutoCloseable {
     final List<PaymentPayload> payments = new CopyOnWriteArrayList<>();
     /** What the 402 to an unpaid request names as the seller to pay, from the request's path; the shop's if null. */
     volatile Function<String, String> payTo;
+    /** The price the 402 to an unpaid request asks, in micro-units; the shop's if null. */
+    volatile String amount;
     /** If above 0, the 402 to an unpaid request carries a body of this many bytes. */
     volatile long refusalBodyBytes;
     /** The bytes of refusal bodies written before the client stopped reading. */
@@ -66,8 +68,8 @@ final class HostileSeller implements AutoCloseable {
                 } catch (Exception e) {
                     throw new IOException(e);
                 }
-                if (payTo != null) {
-                    offer = paying(offer, payTo.apply(request.getRequestURI()));
+                if (payTo != null || amount != null) {
+                    offer = rewritten(offer, payTo == null ? null : payTo.apply(request.getRequestURI()), amount);
                     header = X402Codec.encodeHeader(offer);
                 }
                 String signature = request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE);
@@ -98,9 +100,10 @@ final class HostileSeller implements AutoCloseable {
         }
     }
 
-    private static PaymentRequired paying(PaymentRequired offer, String seller) {
+    private static PaymentRequired rewritten(PaymentRequired offer, String seller, String amount) {
         List<PaymentRequirements> accepts = offer.accepts().stream().map(r -> new PaymentRequirements(r.scheme(),
-                r.network(), r.amount(), r.asset(), seller, r.maxTimeoutSeconds(), r.extra())).toList();
+                r.network(), amount == null ? r.amount() : amount, r.asset(), seller == null ? r.payTo() : seller,
+                r.maxTimeoutSeconds(), r.extra())).toList();
         return new PaymentRequired(offer.x402Version(), offer.error(), offer.resource(), accepts, offer.extensions());
     }
 

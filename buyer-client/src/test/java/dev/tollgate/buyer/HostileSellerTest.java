@@ -176,4 +176,22 @@ final class HostileSellerTest {
                     e -> assertThat(e.limit()).isEqualTo(LimitExceededException.Limit.TOTAL));
         }
     }
+
+    @Test
+    void aPriceAboveTheLargestScripIsRefusedBeforeBuyingAny() throws Exception {
+        // The broker issues scrip of at most 100.00: a larger price used to buy a 100.00 scrip (reserving it at the
+        // broker until its expiry) on every request, and fail on it.
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).build();
+        try (HostileSeller seller = new HostileSeller(shop, (request, response, offer) ->
+                response.getWriter().write("paid"))) {
+            seller.amount = "200000000";
+            HttpRequest request = HttpRequest.newBuilder(seller.url("/articles/dear")).build();
+
+            assertThat(catchThrowable(() -> client.send(request, BodyHandlers.ofString())))
+                    .isInstanceOfSatisfying(PaymentRefusedException.class,
+                            e -> assertThat(e.code()).isEqualTo("no_payable_offer"));
+            assertThat(client.walletState().scrip()).isEmpty();
+            assertThat(seller.payments).isEmpty();
+        }
+    }
 }
