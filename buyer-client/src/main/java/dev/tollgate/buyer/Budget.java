@@ -10,7 +10,7 @@ import java.util.Map;
  * reserved, in all, per seller and within the time window. A request reserves its most before it pays and settles
  * what it really cost when the receipt comes, so concurrent requests can never together pass a limit.
  *
- * <p>Bounded: at most {@link #MAX_SELLERS} sellers and 61 window buckets. Thread-safe (one monitor); it calls no
+ * <p>Bounded: at most {@link #MAX_SELLERS} sellers paid or with a request in flight, and 61 window buckets. Thread-safe (one monitor); it calls no
  * other class while holding it.
  */
 final class Budget {
@@ -78,10 +78,16 @@ final class Budget {
         s[1] -= r.micros;
         reserved -= r.micros;
         spend(s, actualMicros);
+        if (s[0] == 0 && s[1] == 0) {
+            bySeller.remove(r.seller); // never paid: a seller any 402 can name must not use up MAX_SELLERS
+        }
     }
 
     /** Records {@code micros} spent outside any reservation (a charge a receipt revealed after the fact). */
     synchronized void spentUnreserved(String seller, long micros) {
+        if (micros <= 0) {
+            return;
+        }
         spend(bySeller.computeIfAbsent(seller, k -> new long[2]), micros);
     }
 
