@@ -288,9 +288,18 @@ public final class TollgateClient {
             return this;
         }
 
-        /** The HTTP client to use (for TLS settings, proxies); a default one if not set. */
+        /**
+         * The HTTP client to use (for TLS settings, proxies); a default one if not set. It must not follow redirects:
+         * the JDK's client sends a request's headers on to wherever a redirect points, another host too, and these
+         * carry the scrip ({@code PAYMENT-SIGNATURE}) and the API key.
+         */
         public Builder httpClient(HttpClient http) {
-            this.http = Objects.requireNonNull(http, "http cannot be null.");
+            Objects.requireNonNull(http, "http cannot be null.");
+            if (http.followRedirects() != HttpClient.Redirect.NEVER) {
+                throw new IllegalArgumentException("the HTTP client must not follow redirects (it follows "
+                        + http.followRedirects() + "): it would send the scrip and the API key where they point");
+            }
+            this.http = http;
             return this;
         }
 

@@ -7,6 +7,7 @@ import dev.tollgate.broker.Seller;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.SettlementResponse;
 import dev.tollgate.protocol.X402Codec;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
@@ -192,6 +193,24 @@ final class HostileSellerTest {
                             e -> assertThat(e.code()).isEqualTo("no_payable_offer"));
             assertThat(client.walletState().scrip()).isEmpty();
             assertThat(seller.payments).isEmpty();
+        }
+    }
+
+    @Test
+    void aRedirectOfAPaidRequestNeverTakesThePaymentElsewhere() throws Exception {
+        // The JDK's client sends a request's headers on to wherever a redirect points, another host too.
+        try (HostileSeller elsewhere = new HostileSeller(shop, (request, response, offer) -> { });
+             HostileSeller seller = new HostileSeller(shop, (request, response, offer) ->
+                     response.sendRedirect(elsewhere.url("/articles/taken").toString()))) {
+            TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).build();
+
+            client.send(HttpRequest.newBuilder(seller.url("/articles/1")).build(), BodyHandlers.ofString());
+
+            assertThat(seller.payments).hasSize(1);
+            assertThat(elsewhere.payments).isEmpty();
+            assertThat(catchThrowable(() -> shop.client(SpendingLimits.builder("USD").build())
+                    .httpClient(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build())))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not follow redirects");
         }
     }
 }
