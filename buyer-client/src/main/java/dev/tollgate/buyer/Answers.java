@@ -8,10 +8,17 @@ import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.SettlementResponse;
 import dev.tollgate.protocol.X402Codec;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.BodySubscribers;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -33,14 +40,65 @@ final class Answers {
                 && info.headers().firstValue(PaymentHeaders.PAYMENT_RESPONSE).isEmpty();
     }
 
-    /** {@code handler} for content; refusals are read into this object and the response body is null. */
+    /**
+     * {@code handler} for content; refusals are read into this object and the response body is null. A refusal body
+     * longer than {@link #MAX_ERROR_BYTES} is not read further (its connection is closed) and counts as empty.
+     */
     <T> BodyHandler<T> wrap(BodyHandler<T> handler) {
         return info -> isRefusal(info)
-                ? BodySubscribers.mapping(BodySubscribers.ofByteArray(), bytes -> {
-                    refusalBody.set(bytes.length > MAX_ERROR_BYTES ? new byte[0] : bytes);
+                ? BodySubscribers.mapping(new Bounded(MAX_ERROR_BYTES), bytes -> {
+                    refusalBody.set(bytes);
                     return null;
                 })
                 : handler.apply(info);
+    }
+
+    /** The bytes of a body if it has at most {@code max}; else it cancels the body and gives none. */
+    private static final class Bounded implements BodySubscriber<byte[]> {
+
+        private final int max;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private Flow.Subscription subscription;
+
+        Bounded(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            for (ByteBuffer buffer : buffers) {
+                if (bytes.size() + buffer.remaining() > max) {
+                    subscription.cancel();
+                    body.complete(new byte[0]);
+                    return;
+                }
+                byte[] chunk = new byte[buffer.remaining()];
+                buffer.get(chunk);
+                bytes.writeBytes(chunk);
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            body.complete(new byte[0]); // a refusal whose body broke off still refuses
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toByteArray());
+        }
     }
 
     /** The 402's offer. */

@@ -10,7 +10,7 @@ import java.util.Map;
  * reserved, in all, per seller and within the time window. A request reserves its most before it pays and settles
  * what it really cost when the receipt comes, so concurrent requests can never together pass a limit.
  *
- * <p>Bounded: at most {@link #MAX_SELLERS} sellers and 61 window buckets. Thread-safe (one monitor); it calls no
+ * <p>Bounded: at most {@link #MAX_SELLERS} sellers paid or with a request in flight, and 61 window buckets. Thread-safe (one monitor); it calls no
  * other class while holding it.
  */
 final class Budget {
@@ -78,10 +78,16 @@ final class Budget {
         s[1] -= r.micros;
         reserved -= r.micros;
         spend(s, actualMicros);
+        if (s[0] == 0 && s[1] == 0) {
+            bySeller.remove(r.seller); // never paid: a seller any 402 can name must not use up MAX_SELLERS
+        }
     }
 
     /** Records {@code micros} spent outside any reservation (a charge a receipt revealed after the fact). */
     synchronized void spentUnreserved(String seller, long micros) {
+        if (micros <= 0) {
+            return;
+        }
         spend(bySeller.computeIfAbsent(seller, k -> new long[2]), micros);
     }
 
@@ -91,6 +97,32 @@ final class Budget {
         long sellerUsed = s == null ? 0 : s[0] + s[1];
         long left = Math.min(limits.maxPerSeller() - sellerUsed, limits.maxTotal() - spent - reserved);
         return Math.max(0, Math.min(left, limits.maxPerWindow() - windowSum() - reserved));
+    }
+
+    /**
+     * What new scrip for a request to {@code seller}, whose price is reserved, may hold beyond that price once the
+     * scrip this client bought before counts with its unspent budget ({@code sellerUnspent} of it at this seller,
+     * {@code allUnspent} in all): a seller can claim all of a scrip at the broker, whatever its receipts say.
+     *
+     * @throws LimitExceededException if that unspent budget leaves no room for the request's price
+     */
+    synchronized long scripRoom(String seller, long priceMicros, long sellerUnspent, long allUnspent)
+            throws LimitExceededException {
+        long[] s = bySeller.get(seller);
+        long sellerUsed = s == null ? 0 : s[0] + s[1];
+        long room = fit(Limit.PER_SELLER, seller, priceMicros, limits.maxPerSeller() - sellerUsed - sellerUnspent,
+                Long.MAX_VALUE);
+        room = fit(Limit.TOTAL, seller, priceMicros, limits.maxTotal() - spent - reserved - allUnspent, room);
+        return fit(Limit.PER_WINDOW, seller, priceMicros, limits.maxPerWindow() - windowSum() - reserved - allUnspent,
+                room);
+    }
+
+    private long fit(Limit limit, String seller, long priceMicros, long left, long room)
+            throws LimitExceededException {
+        if (left < 0) { // left counts the reserved price: what the limit has for the request is left + price
+            throw new LimitExceededException(limit, seller, priceMicros, left + priceMicros, limits.currency());
+        }
+        return Math.min(room, left);
     }
 
     /** What this client has spent since it was built. */

@@ -11,6 +11,8 @@ import java.time.Instant;
 final class ChainEntry {
 
     final String seller;
+    /** The origin it was committed at: it pays only requests there ({@link Offer#origin}). */
+    final String origin;
     final String certificateId;
     final byte[] top;
     final int length;
@@ -28,9 +30,10 @@ final class ChainEntry {
     boolean recorded;
     private PayWordChain chain;
 
-    ChainEntry(String seller, String certificateId, byte[] top, int length, long unit, String commitment,
-               String commitmentId, Instant expiresAt) {
+    ChainEntry(String seller, String origin, String certificateId, byte[] top, int length, long unit,
+               String commitment, String commitmentId, Instant expiresAt) {
         this.seller = seller;
+        this.origin = origin;
         this.certificateId = certificateId;
         this.top = top.clone();
         this.length = length;

@@ -5,7 +5,9 @@ import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.PaymentRequirements;
 import dev.tollgate.protocol.Scrip;
+import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -18,9 +20,12 @@ import java.util.Map;
  * @param maxStep the most words one PayWord payment may reveal ({@code extra.maxStep}); 0 if not said
  * @param idempotent whether the seller advertises x402's {@code payment-identifier} extension, so a retry that
  *     carries the same payment id is never charged twice
+ * @param origin the origin of the request the offer answers ({@link #originOf}): scrip and PayWord chains bought
+ *     for a seller pay only requests to the origin they were bought at, since whoever receives them can spend them
+ *     at the seller they name, and any site can name any seller as its {@code payTo}
  */
 record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes, int maxChainLength, int maxStep,
-             boolean idempotent) {
+             boolean idempotent, String origin) {
 
     /** The x402 extension that makes a paid request safe to retry (not yet implemented by the Tollgate gateway). */
     static final String PAYMENT_IDENTIFIER = "payment-identifier";
@@ -54,8 +59,8 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
      * The entry of {@code required} to pay: PayWord if {@code preferPayWord} and offered, else scrip; only offers in
      * {@code currency} whose token endpoint is {@code tokenEndpoint} (scrip from another broker would be wasted).
      */
-    static Offer choose(PaymentRequired required, String currency, String tokenEndpoint, boolean preferPayWord)
-            throws PaymentRefusedException {
+    static Offer choose(PaymentRequired required, String currency, String tokenEndpoint, boolean preferPayWord,
+                        String origin) throws PaymentRefusedException {
         Offer scrip = null;
         Offer payword = null;
         StringBuilder seen = new StringBuilder();
@@ -70,11 +75,11 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
             } catch (IllegalArgumentException e) {
                 continue;
             }
-            if (price <= 0) {
-                continue;
+            if (price <= 0 || price > ScripPayments.MAX_BUDGET) {
+                continue; // neither scrip nor a certificate from the broker can hold more than its largest budget
             }
             Offer offer = new Offer(r, price, number(r.extra().get("unit")), integer(r.extra().get("maxChainLength")),
-                    integer(r.extra().get("maxStep")), advertises(required.extensions()));
+                    integer(r.extra().get("maxStep")), advertises(required.extensions()), origin);
             if (offer.metered() && offer.unitBytes() <= 0) {
                 continue;
             }
@@ -91,6 +96,13 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
                     + tokenEndpoint + ")", -1);
         }
         return chosen;
+    }
+
+    /** {@code scheme://host:port} of {@code uri}, lower-cased, with the scheme's default port written out. */
+    static String originOf(URI uri) {
+        String scheme = String.valueOf(uri.getScheme()).toLowerCase(Locale.ROOT);
+        int port = uri.getPort() >= 0 ? uri.getPort() : "https".equals(scheme) ? 443 : 80;
+        return scheme + "://" + String.valueOf(uri.getHost()).toLowerCase(Locale.ROOT) + ":" + port;
     }
 
     private static boolean advertises(Map<String, Object> extensions) {

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Pays with PayWord (docs/PROTOCOL.md section 8): one chain per seller and unit, from a secure random top word, its
@@ -32,7 +31,8 @@ final class PayWordPayments {
     private final Clock clock;
     private final long certificateLimit;
     private final SecureRandom random = new SecureRandom();
-    private final Map<String, Object> commitments = new ConcurrentHashMap<>(); // bounded by Budget.MAX_SELLERS
+    /** One commitment per seller and origin at a time (striped). */
+    private final Object[] commitments = Locks.stripes();
 
     PayWordPayments(BrokerApi broker, Wallet wallet, Budget budget, Clock clock, long certificateLimit) {
         this.broker = broker;
@@ -63,12 +63,12 @@ final class PayWordPayments {
     private ChainEntry chain(Offer offer, long price) throws IOException, InterruptedException, PaymentException {
         long unit = offer.priceMicros();
         Instant now = clock.instant();
-        ChainEntry chain = wallet.payword.chainFor(offer.seller(), unit, price, now, MARGIN_SECONDS);
+        ChainEntry chain = wallet.payword.chainFor(offer, unit, price, now, MARGIN_SECONDS);
         if (chain != null) {
             return chain;
         }
-        synchronized (commitments.computeIfAbsent(offer.seller(), k -> new Object())) {
-            chain = wallet.payword.chainFor(offer.seller(), unit, price, clock.instant(), MARGIN_SECONDS);
+        synchronized (Locks.of(commitments, offer.seller(), offer.origin())) {
+            chain = wallet.payword.chainFor(offer, unit, price, clock.instant(), MARGIN_SECONDS);
             return chain != null ? chain : commit(offer, price);
         }
     }
@@ -95,11 +95,11 @@ final class PayWordPayments {
         int n = (int) Math.max(needWords, Math.min(wanted, (certificate.limit - certificate.committed) / unit));
         byte[] top = new byte[PayWord.WORD_BYTES];
         random.nextBytes(top);
-        ChainEntry fresh = new ChainEntry(offer.seller(), certificate.id, top, n, unit, null, null,
+        ChainEntry fresh = new ChainEntry(offer.seller(), offer.origin(), certificate.id, top, n, unit, null, null,
                 certificate.expiresAt);
         String jws = Commitments.sign(wallet.payword.key().getPrivate(), offer.seller(), certificate.jws,
                 fresh.word(0), n, unit, now.getEpochSecond(), certificate.expiresAt.getEpochSecond());
-        ChainEntry chain = new ChainEntry(offer.seller(), certificate.id, top, n, unit, jws,
+        ChainEntry chain = new ChainEntry(offer.seller(), offer.origin(), certificate.id, top, n, unit, jws,
                 PayWord.commitmentId(jws), certificate.expiresAt);
         wallet.payword.add(chain, certificate);
         return chain;
@@ -133,6 +133,11 @@ final class PayWordPayments {
 
         @Override
         public long atRiskMicros() {
+            return money.micros;
+        }
+
+        @Override
+        public long mostChargeableMicros() {
             return money.micros;
         }
 

@@ -67,11 +67,11 @@ final class PayWordState {
         }
     }
 
-    /** A chain of {@code seller} with words of {@code unit} that can pay {@code price} now; null if none. */
-    ChainEntry chainFor(String seller, long unit, long price, Instant now, long margin) {
+    /** A chain of {@code offer}'s seller and origin, words of {@code unit}, that can pay {@code price} now; or null. */
+    ChainEntry chainFor(Offer offer, long unit, long price, Instant now, long margin) {
         synchronized (wallet) {
             for (ChainEntry c : chains) {
-                if (c.seller.equals(seller) && c.unit == unit && now.plusSeconds(margin).isBefore(c.expiresAt)
+                if (c.seller.equals(offer.seller()) && c.origin.equals(offer.origin()) && c.unit == unit && now.plusSeconds(margin).isBefore(c.expiresAt)
                         && (long) c.revealed + c.wordsFor(price) <= c.length) {
                     return c;
                 }
@@ -192,7 +192,7 @@ final class PayWordState {
         }
         ArrayNode list = node.putArray("chains");
         for (ChainEntry c : chains) {
-            list.addObject().put("seller", c.seller).put("certificate", c.certificateId)
+            list.addObject().put("seller", c.seller).put("origin", c.origin).put("certificate", c.certificateId)
                     .put("top", B64URL.encodeToString(c.top)).put("length", c.length)
                     .put("unit", Long.toString(c.unit)).put("commitment", c.commitment)
                     .put("commitmentId", c.commitmentId).put("expiresAt", c.expiresAt.toString())
@@ -220,7 +220,8 @@ final class PayWordState {
                     Wallet.micros(c, "committed")));
         }
         for (JsonNode c : Wallet.array(node, "chains")) {
-            ChainEntry chain = new ChainEntry(Wallet.text(c, "seller"), Wallet.text(c, "certificate"),
+            ChainEntry chain = new ChainEntry(Wallet.text(c, "seller"), Wallet.optionalText(c, "origin"),
+                    Wallet.text(c, "certificate"),
                     Wallet.bytes(c, "top"), c.path("length").asInt(), Wallet.micros(c, "unit"),
                     Wallet.text(c, "commitment"), Wallet.text(c, "commitmentId"),
                     Instant.parse(Wallet.text(c, "expiresAt")));

@@ -17,6 +17,12 @@ interface Payment {
     long atRiskMicros();
 
     /**
+     * The most the seller can take with this payment, whatever its receipt claims: a scrip's whole budget, the words
+     * a PayWord payment revealed.
+     */
+    long mostChargeableMicros();
+
+    /**
      * Whether sending the same payment again, after its answer was lost, can never charge twice on today's wire:
      * a per-stream entitlement covers the retry, or a PayWord word already paid cannot be consumed again because
      * the chain's credit left is below the price.

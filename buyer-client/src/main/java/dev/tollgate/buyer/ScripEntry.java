@@ -3,12 +3,14 @@ package dev.tollgate.buyer;
 import java.time.Instant;
 
 /**
- * One scrip in the wallet: its token, what is known to be spent of its budget, and what requests in flight have
+ * One scrip in the wallet, for one seller at one origin: its token, what is known to be spent of its budget, and what requests in flight have
  * reserved of it. Mutable; guarded by the {@link Wallet}'s monitor.
  */
 final class ScripEntry {
 
     final String seller;
+    /** The origin it was bought at: it pays only requests there ({@link Offer#origin}). */
+    final String origin;
     final String token;
     final String jti;
     final long budget;
@@ -17,9 +19,12 @@ final class ScripEntry {
     long inFlight;
     /** Leased whole to one metered request, whose gateway may draw all of it. */
     boolean exclusive;
+    /** Bought by this client (not loaded from the file): its unspent budget counts against the client's limits. */
+    boolean boughtHere;
 
-    ScripEntry(String seller, String token, String jti, long budget, Instant expiresAt, long spent) {
+    ScripEntry(String seller, String origin, String token, String jti, long budget, Instant expiresAt, long spent) {
         this.seller = seller;
+        this.origin = origin;
         this.token = token;
         this.jti = jti;
         this.budget = budget;

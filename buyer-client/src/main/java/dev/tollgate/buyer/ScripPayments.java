@@ -5,7 +5,6 @@ import dev.tollgate.protocol.Scrip;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Pays with scrip: reuses the wallet's scrip for a seller until its budget is spent, and buys new scrip from the
@@ -25,7 +24,8 @@ final class ScripPayments {
     private final Budget budget;
     private final Clock clock;
     private final int requestsPerScrip;
-    private final Map<String, Object> purchases = new ConcurrentHashMap<>(); // bounded by Budget.MAX_SELLERS
+    /** One purchase per seller and origin at a time; striped, so that any number of origins costs no memory. */
+    private final Object[] purchases = Locks.stripes();
 
     ScripPayments(BrokerApi broker, Wallet wallet, Budget budget, Clock clock, int requestsPerScrip) {
         this.broker = broker;
@@ -56,19 +56,23 @@ final class ScripPayments {
     private ScripEntry sharedScrip(Offer offer) throws IOException, InterruptedException, PaymentException {
         String seller = offer.seller();
         long price = offer.priceMicros();
-        ScripEntry entry = wallet.leaseShared(seller, price, clock.instant(), MARGIN_SECONDS);
+        ScripEntry entry = wallet.leaseShared(offer, price, clock.instant(), MARGIN_SECONDS);
         if (entry != null) {
             return entry;
         }
-        synchronized (purchases.computeIfAbsent(seller, k -> new Object())) {
-            entry = wallet.leaseShared(seller, price, clock.instant(), MARGIN_SECONDS);
+        synchronized (Locks.of(purchases, seller, offer.origin())) {
+            entry = wallet.leaseShared(offer, price, clock.instant(), MARGIN_SECONDS);
             if (entry != null) {
                 return entry; // another thread bought while this one waited
             }
+            // A seller can claim a scrip's whole budget whatever its receipts say: what the client spent and what the
+            // scrip it bought still holds unspent fit in the limits together.
+            long room = budget.scripRoom(seller, price, wallet.unspentBoughtHere(seller),
+                    wallet.unspentBoughtHere(null));
             long size = Math.min(MAX_BUDGET, Math.max(price, Math.min(saturatedTimes(price, requestsPerScrip),
-                    price + budget.headroom(seller))));
-            buy(seller, size);
-            entry = wallet.leaseShared(seller, price, clock.instant(), MARGIN_SECONDS);
+                    price + room)));
+            buy(offer, size);
+            entry = wallet.leaseShared(offer, price, clock.instant(), MARGIN_SECONDS);
             if (entry == null) {
                 throw new IllegalStateException("scrip just bought cannot pay " + price);
             }
@@ -78,11 +82,10 @@ final class ScripPayments {
 
     private ScripEntry meteredScrip(Offer offer, long cap) throws IOException, InterruptedException,
             PaymentException {
-        ScripEntry entry = wallet.leaseExclusive(offer.seller(), offer.priceMicros(), cap, clock.instant(),
-                MARGIN_SECONDS);
+        ScripEntry entry = wallet.leaseExclusive(offer, offer.priceMicros(), cap, clock.instant(), MARGIN_SECONDS);
         if (entry == null) {
-            buy(offer.seller(), Math.min(MAX_BUDGET, cap));
-            entry = wallet.leaseExclusive(offer.seller(), offer.priceMicros(), cap, clock.instant(), MARGIN_SECONDS);
+            buy(offer, Math.min(MAX_BUDGET, cap));
+            entry = wallet.leaseExclusive(offer, offer.priceMicros(), cap, clock.instant(), MARGIN_SECONDS);
         }
         if (entry == null) {
             throw new IllegalStateException("scrip just bought cannot pay a metered request");
@@ -90,9 +93,12 @@ final class ScripPayments {
         return entry;
     }
 
-    private void buy(String seller, long size) throws IOException, InterruptedException, PaymentException {
-        BrokerApi.IssuedScrip issued = broker.buyScrip(seller, size, TTL_SECONDS);
-        wallet.add(new ScripEntry(seller, issued.token(), issued.jti(), issued.budget(), issued.expiresAt(), 0));
+    private void buy(Offer offer, long size) throws IOException, InterruptedException, PaymentException {
+        BrokerApi.IssuedScrip issued = broker.buyScrip(offer.seller(), size, TTL_SECONDS);
+        ScripEntry bought = new ScripEntry(offer.seller(), offer.origin(), issued.token(), issued.jti(),
+                issued.budget(), issued.expiresAt(), 0);
+        bought.boughtHere = true;
+        wallet.add(bought);
     }
 
     private static long saturatedTimes(long price, int times) {
@@ -124,6 +130,11 @@ final class ScripPayments {
         }
 
         @Override
+        public long mostChargeableMicros() {
+            return entry.budget;
+        }
+
+        @Override
         public boolean retryCannotChargeTwice() {
             return offer.perStream();
         }
@@ -141,7 +152,8 @@ final class ScripPayments {
         public boolean refused(String code, PaymentRequired refusal) {
             budget.settle(money, 0);
             if (Offer.RENEWABLE.contains(code) || "invalid_token".equals(code) || "unknown_key".equals(code)) {
-                wallet.retire(entry, onScrip);
+                // Counted as spent, or a seller refusing every scrip would be handed new ones without limit.
+                budget.spentUnreserved(offer.seller(), wallet.retire(entry, onScrip));
                 return true;
             }
             wallet.settle(entry, onScrip, 0, -1);

@@ -105,7 +105,7 @@ public final class TollgateClient {
                                     long units) throws IOException, InterruptedException, PaymentException {
         for (int attempt = 1; ; attempt++) {
             Offer offer = Offer.choose(required, budget.limits().currency().getCurrencyCode(),
-                    broker.tokenEndpoint(), preferPayWord);
+                    broker.tokenEndpoint(), preferPayWord, Offer.originOf(request.uri()));
             long price = offer.metered() ? meteredCap(offer, units) : offer.priceMicros();
             Payment payment = PayWord.SCHEME.equals(offer.scheme()) ? payword.prepare(offer, price)
                     : scrip.prepare(offer, price);
@@ -160,6 +160,10 @@ public final class TollgateClient {
                     "no readable receipt: counted at the most it could cost");
         } else {
             receipt = Receipt.of(clock.instant(), offer, request.uri().toString(), settlement);
+            if (receipt.amountMicros() > payment.mostChargeableMicros()) { // counting a lie could wrap the limits
+                receipt = receipt.withAmount(payment.mostChargeableMicros(), "the receipt claimed "
+                        + money(receipt.amountMicros()) + ", more than the payment could give");
+            }
             if (lost && offer.perStream() && receipt.amountMicros() == 0 && !wallet.knows(receipt.transaction())) {
                 receipt = receipt.withAmount(offer.priceMicros(), "charged by the request whose answer was lost");
             }
@@ -284,9 +288,18 @@ public final class TollgateClient {
             return this;
         }
 
-        /** The HTTP client to use (for TLS settings, proxies); a default one if not set. */
+        /**
+         * The HTTP client to use (for TLS settings, proxies); a default one if not set. It must not follow redirects:
+         * the JDK's client sends a request's headers on to wherever a redirect points, another host too, and these
+         * carry the scrip ({@code PAYMENT-SIGNATURE}) and the API key.
+         */
         public Builder httpClient(HttpClient http) {
-            this.http = Objects.requireNonNull(http, "http cannot be null.");
+            Objects.requireNonNull(http, "http cannot be null.");
+            if (http.followRedirects() != HttpClient.Redirect.NEVER) {
+                throw new IllegalArgumentException("the HTTP client must not follow redirects (it follows "
+                        + http.followRedirects() + "): it would send the scrip and the API key where they point");
+            }
+            this.http = http;
             return this;
         }
 

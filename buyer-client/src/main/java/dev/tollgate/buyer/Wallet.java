@@ -82,10 +82,10 @@ final class Wallet {
 
     // ---- scrip
 
-    /** A scrip of {@code seller} with {@code price} available, reserved for one request; null if none. */
-    synchronized ScripEntry leaseShared(String seller, long price, Instant now, long margin) {
+    /** A scrip of {@code offer}'s seller and origin with {@code price} available, reserved for one request; or null. */
+    synchronized ScripEntry leaseShared(Offer offer, long price, Instant now, long margin) {
         for (ScripEntry e : scrip) {
-            if (e.seller.equals(seller) && !e.exclusive && e.usableAt(now, margin) && e.available() >= price) {
+            if (pays(e, offer) && !e.exclusive && e.usableAt(now, margin) && e.available() >= price) {
                 e.inFlight += price;
                 return e;
             }
@@ -97,10 +97,10 @@ final class Wallet {
      * A scrip of {@code seller} that no request uses and whose whole remainder is from {@code min} to {@code max},
      * leased whole to one metered request (its gateway may draw all of it); null if none.
      */
-    synchronized ScripEntry leaseExclusive(String seller, long min, long max, Instant now, long margin) {
+    synchronized ScripEntry leaseExclusive(Offer offer, long min, long max, Instant now, long margin) {
         for (ScripEntry e : scrip) {
             long left = e.available();
-            if (e.seller.equals(seller) && !e.exclusive && e.inFlight == 0 && e.usableAt(now, margin)
+            if (pays(e, offer) && !e.exclusive && e.inFlight == 0 && e.usableAt(now, margin)
                     && left >= min && left <= max) {
                 e.exclusive = true;
                 e.inFlight = left;
@@ -108,6 +108,24 @@ final class Wallet {
             }
         }
         return null;
+    }
+
+    /**
+     * The budget left on the scrip this client bought for {@code seller} (any seller if null), beyond what requests in
+     * flight hold: money the sellers can claim at the broker without a receipt the client will ever see.
+     */
+    synchronized long unspentBoughtHere(String seller) {
+        long unspent = 0;
+        for (ScripEntry e : scrip) {
+            if (e.boughtHere && (seller == null || e.seller.equals(seller))) {
+                unspent += Math.max(0, e.available());
+            }
+        }
+        return unspent;
+    }
+
+    private static boolean pays(ScripEntry e, Offer offer) {
+        return e.seller.equals(offer.seller()) && e.origin.equals(offer.origin());
     }
 
     /** Adds bought scrip and saves the wallet, before the scrip is used. */
@@ -137,12 +155,18 @@ final class Wallet {
         return unseen;
     }
 
-    /** Ends a lease of a scrip the gateway says cannot pay (spent, expired, refused too often). */
-    synchronized void retire(ScripEntry e, long reserved) {
+    /**
+     * Ends a lease of a scrip the gateway says cannot pay (spent, expired, refused too often) and returns what of its
+     * budget the client had not counted yet (nor has in flight), which the caller counts as spent: the seller holds
+     * the token and can claim all of it at the broker, whatever its refusal said.
+     */
+    synchronized long retire(ScripEntry e, long reserved) {
         e.inFlight -= reserved;
         e.exclusive = false;
-        e.spent = e.budget;
+        long writtenOff = Math.max(0, e.budget - e.spent - e.inFlight);
+        e.spent += writtenOff;
         forgetIfUsedUp(e);
+        return writtenOff;
     }
 
     private void forgetIfUsedUp(ScripEntry e) {
@@ -217,7 +241,7 @@ final class Wallet {
         ObjectNode doc = WalletFile.newDocument().put("broker", broker).put("account", account);
         ArrayNode s = doc.putArray("scrip");
         for (ScripEntry e : scrip) {
-            s.addObject().put("seller", e.seller).put("token", e.token).put("jti", e.jti)
+            s.addObject().put("seller", e.seller).put("origin", e.origin).put("token", e.token).put("jti", e.jti)
                     .put("budget", Long.toString(e.budget)).put("spent", Long.toString(e.spent))
                     .put("expiresAt", e.expiresAt.toString());
         }
@@ -236,7 +260,7 @@ final class Wallet {
 
     private void load(ObjectNode doc) {
         for (JsonNode e : array(doc, "scrip")) {
-            scrip.add(new ScripEntry(text(e, "seller"), text(e, "token"), text(e, "jti"), micros(e, "budget"),
+            scrip.add(new ScripEntry(text(e, "seller"), optionalText(e, "origin"), text(e, "token"), text(e, "jti"), micros(e, "budget"),
                     Instant.parse(text(e, "expiresAt")), micros(e, "spent")));
         }
         payword.load(doc.path("payword"));
@@ -266,6 +290,11 @@ final class Wallet {
             throw new IllegalArgumentException("an entry has no text '" + field + "'");
         }
         return v.asText();
+    }
+
+    /** A text field a wallet written before it existed lacks: the empty string then, which matches nothing. */
+    static String optionalText(JsonNode node, String field) {
+        return node.has(field) ? text(node, field) : "";
     }
 
     static long micros(JsonNode node, String field) {

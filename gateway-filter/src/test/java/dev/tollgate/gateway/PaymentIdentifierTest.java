@@ -69,6 +69,10 @@ final class PaymentIdentifierTest {
         return gateway.get(path, PaymentHeaders.PAYMENT_SIGNATURE, header(token, id));
     }
 
+    private HttpTester.Response send(String method, String path, String token, String id) throws Exception {
+        return gateway.request(method, path, PaymentHeaders.PAYMENT_SIGNATURE, header(token, id));
+    }
+
     private static SettlementResponse receipt(HttpTester.Response response) throws Exception {
         return X402Codec.decodeHeader(response.get(PaymentHeaders.PAYMENT_RESPONSE), SettlementResponse.class);
     }
@@ -164,6 +168,47 @@ final class PaymentIdentifierTest {
         assertThat(again.getStatus()).isEqualTo(500);
         assertThat(receipt(again).extra()).containsEntry("refunded", true).doesNotContainKey("replayed");
         assertThat(remaining("j-boom", 200_000)).isEqualTo(200_000);
+    }
+
+    @Test
+    void anIdentifierSentWithAnotherQueryIsAnotherPaymentAndIsCharged() throws Exception {
+        String token = gateway.broker.scrip().jti("j-query").budget("200000").sign();
+        assertThat(get("/articles/search?q=one", token, ID).getStatus()).isEqualTo(200);
+
+        HttpTester.Response other = get("/articles/search?q=two", token, ID);
+
+        assertThat(other.getStatus()).isEqualTo(200);
+        assertThat(receipt(other).extra()).doesNotContainKey("replayed");
+        assertThat(receipt(other).amount()).isEqualTo("50000");
+        assertThat(remaining("j-query", 200_000)).isEqualTo(100_000);
+    }
+
+    @Test
+    void aHeadPaidUnderAnIdentifierDoesNotPayForAGetUnderIt() throws Exception {
+        String token = gateway.broker.scrip().jti("j-head").budget("200000").sign();
+        assertThat(send("HEAD", "/articles/one", token, ID).getStatus()).isEqualTo(200);
+
+        HttpTester.Response get = get("/articles/one", token, ID);
+
+        assertThat(get.getStatus()).isEqualTo(200);
+        assertThat(receipt(get).extra()).doesNotContainKey("replayed");
+        assertThat(remaining("j-head", 200_000)).isEqualTo(100_000);
+    }
+
+    @Test
+    void aPostIsChargedEachTimeAndItsOfferDeclaresNoIdentifier() throws Exception {
+        // The app runs again for a replay: a POST under one id could make any number of orders or answers for one
+        // payment, so ids are kept for GET and HEAD only (whose answers a replay repeats).
+        String token = gateway.broker.scrip().jti("j-post").budget("200000").sign();
+        PaymentRequired offer = offer(gateway.request("POST", "/articles/one"));
+        assertThat(offer.extensions() == null ? Map.of() : offer.extensions()).doesNotContainKey("payment-identifier");
+
+        assertThat(send("POST", "/articles/one", token, ID).getStatus()).isEqualTo(200);
+        HttpTester.Response again = send("POST", "/articles/one", token, ID);
+
+        assertThat(again.getStatus()).isEqualTo(200);
+        assertThat(receipt(again).extra()).doesNotContainKey("replayed");
+        assertThat(remaining("j-post", 200_000)).isEqualTo(100_000);
     }
 
     @Test

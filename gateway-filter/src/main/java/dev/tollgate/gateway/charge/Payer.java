@@ -41,11 +41,12 @@ public interface Payer {
      * for a request sent again under the payment identifier of a charge it made, or another result that
      * {@link #refused} answers.
      *
-     * @param replayable whether the request's payment identifier, if it carries one and the scheme keeps them, makes
-     *     the charge once (PROTOCOL.md section 11)
+     * @param sameRequest what a request sent again under the request's payment identifier must repeat, beside the
+     *     resource, to be the same payment (its method and query, PROTOCOL.md section 11); {@code null} if the charge
+     *     is not made once per identifier
      * @throws PaymentException when the payment itself turns out invalid while it is charged (a PayWord word)
      */
-    ChargeResult charge(long micros, String resource, boolean replayable)
+    ChargeResult charge(long micros, String resource, String sameRequest)
             throws PaymentException, LedgerUnavailableException;
 
     /**

@@ -36,7 +36,8 @@ public final class Answers {
         GatewayConfig config = current.config;
         String stream = rule.charge() == ChargeModel.PER_STREAM
                 ? StreamKeys.keyOf(rule, RequestPaths.pathOf(request)) : null;
-        PaymentRequired offer = Offers.offer(config, rule, requestUrl(request), stream, code, message, null);
+        PaymentRequired offer = Offers.offer(config, rule, requestUrl(request),
+                RequestPaths.upperCase(request.getMethod()), stream, code, message, null);
         send402(request, response, offer, () -> {
             // "Continue and pay" posts the allowance the cookie check left; what a page loads or the browser
             // fetches ahead starts no purchase (its state cookie would replace the one of the buyer's purchase).

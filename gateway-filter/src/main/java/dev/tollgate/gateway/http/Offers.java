@@ -65,7 +65,7 @@ public final class Offers {
     /** The x402 offer for one priced resource. */
     public static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, ErrorCode error,
                                         String message) {
-        return offer(config, rule, url, null, error, message, null);
+        return offer(config, rule, url, "GET", null, error, message, null);
     }
 
     /**
@@ -74,10 +74,11 @@ public final class Offers {
      * stays within {@link #MAX_HEADER_CHARS} (the config loader checks the rest with {@link #largestHeader}): the URL
      * by {@link #boundedUrl}, the stream key by {@link #boundedStream}, the message to {@link #MAX_MESSAGE_CHARS}.
      *
+     * @param method the request's method: it decides whether the offer declares payment identifiers
      * @param stream the stream key of the requested path, for a per-stream rule; else ignored (may be null)
      * @param chain a PayWord chain's head for {@code extensions.tollgate.chain} (PROTOCOL.md section 8), or null
      */
-    public static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, String stream,
+    public static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, String method, String stream,
                                         ErrorCode error, String message, Map<String, Object> chain) {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("charge", rule.charge().configName());
@@ -121,19 +122,21 @@ public final class Offers {
         if (!tollgate.isEmpty()) {
             extensions.put("tollgate", tollgate);
         }
-        if (keepsPaymentIdentifiers(rule)) {
+        if (keepsPaymentIdentifiers(rule, method)) {
             extensions.put(PAYMENT_IDENTIFIER, PAYMENT_IDENTIFIER_DECLARATION);
         }
         return new PaymentRequired(2, error.code(), resource, accepts, extensions.isEmpty() ? null : extensions);
     }
 
     /**
-     * Whether a payment under this rule is made once per payment identifier: scrip, clicked, not confirmed online
-     * (a stream's entitlement already makes its retries free, a PayWord word pays once, an online charge is
-     * confirmed per request).
+     * Whether a payment under this rule, by a request of this method, is made once per payment identifier: scrip,
+     * clicked, not confirmed online (a stream's entitlement already makes its retries free, a PayWord word pays once,
+     * an online charge is confirmed per request), and a {@code GET} or {@code HEAD}: a replay runs the app again, so
+     * a {@code POST} under one id would buy any number of operations (other bodies, other orders) for one payment.
      */
-    static boolean keepsPaymentIdentifiers(PriceRule rule) {
-        return rule.charge() == ChargeModel.PER_CLICK && !rule.online() && rule.schemes().contains(Scrip.SCHEME);
+    public static boolean keepsPaymentIdentifiers(PriceRule rule, String method) {
+        return rule.charge() == ChargeModel.PER_CLICK && !rule.online() && rule.schemes().contains(Scrip.SCHEME)
+                && ("GET".equals(method) || "HEAD".equals(method));
     }
 
     /**
@@ -224,8 +227,8 @@ public final class Offers {
             chain.put("length", Integer.MAX_VALUE);
         }
         String message = "\u20ac".repeat(MAX_MESSAGE_CHARS);
-        return header(offer(config, rule, "u".repeat(MAX_URL_BYTES), "s".repeat(MAX_STREAM_BYTES), longest, message,
-                chain)).length();
+        return header(offer(config, rule, "u".repeat(MAX_URL_BYTES), "GET", "s".repeat(MAX_STREAM_BYTES), longest,
+                message, chain)).length();
     }
 
     static String header(PaymentRequired offer) {

@@ -30,10 +30,11 @@ final class IdentifiedCharges {
         try {
             store.ensureOpen();
             ScripState known = scrips.known(scrip); // no row: nothing was charged on it, under any identifier
-            if (known != null) {
-                PaymentIds.Kept earlier = ids.find(new PaymentIds.Key(known.id, false, hash));
-                if (earlier != null) {
-                    return replay(earlier, resource, scrips.remaining(scrip));
+            PaymentIds.Kept earlier = known == null ? null : ids.find(new PaymentIds.Key(known.id, false, hash));
+            if (earlier != null) {
+                ChargeResult replayed = replay(earlier, resource, scrips.remaining(scrip));
+                if (replayed != null) {
+                    return replayed;
                 }
             }
             PaymentIds.Key[] key = new PaymentIds.Key[1];
@@ -45,7 +46,7 @@ final class IdentifiedCharges {
             if (result instanceof ChargeResult.Charged charged) {
                 // Only now, durable: a replay must never be answered with a charge that a crash could still lose.
                 ids.keep(key[0], receipts.parse(charged.receiptId()), resourceId[0], amountMicros,
-                        System.currentTimeMillis());
+                        System.currentTimeMillis(), earlier);
             }
             return result;
         } finally {
@@ -55,7 +56,8 @@ final class IdentifiedCharges {
 
     /**
      * The same payment again if it names the same resource: its content is served on the earlier charge, which from
-     * now on is not refunded. Caller holds the identifier's stripe.
+     * now on is not refunded; {@code null} once that charge was replayed {@link PaymentIds#MAX_REPLAYS} times (the
+     * request is then charged anew). Caller holds the identifier's stripe.
      */
     private ChargeResult replay(PaymentIds.Kept earlier, String resource, long remainingMicros)
             throws LedgerUnavailableException {
@@ -63,7 +65,10 @@ final class IdentifiedCharges {
         if (resourceId == null || resourceId != earlier.resourceId) {
             return new ChargeResult.PaymentIdReused(remainingMicros);
         }
-        earlier.used = true;
+        if (earlier.replays >= PaymentIds.MAX_REPLAYS) {
+            return null;
+        }
+        earlier.replays++;
         return new ChargeResult.Replayed(receipts.format(earlier.seq), earlier.amount, remainingMicros);
     }
 }

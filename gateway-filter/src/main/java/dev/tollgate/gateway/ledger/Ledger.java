@@ -51,7 +51,9 @@ public interface Ledger extends LedgerView, AutoCloseable {
      * <p>The default charges without keeping the identifier: a ledger that keeps none never replays, and a retry is
      * charged again.
      *
-     * @param paymentId the identifier the buyer chose, 16 to 128 characters of {@code [A-Za-z0-9_-]}
+     * @param paymentId names the payment: the identifier the buyer chose (16 to 128 characters of
+     *     {@code [A-Za-z0-9_-]}), which the gateway follows with the request's method and query, so that an
+     *     identifier pays for one request only; the ledger keeps a hash of it
      * @since 0.4
      */
     default ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, String paymentId)

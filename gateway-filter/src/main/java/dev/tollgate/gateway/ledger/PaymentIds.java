@@ -19,12 +19,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * receipt instead of a second charge.
  *
  * <p>What is kept, per account (a scrip or a PayWord chain) and identifier: the charge's seq, resource, amount and
- * time, for {@link #WINDOW_MILLIS} after the charge, in a map of at most {@code capacity} entries (the oldest go first
- * when it is full; each entry is a charge someone paid for). The journal record and the charge's SQLite row keep the
+ * time, for {@link #WINDOW_MILLIS} after the charge, in a map of at most {@code capacity} entries (when it is full,
+ * Caffeine's size policy drops some, not necessarily the oldest; each entry is a charge someone paid for). The journal record and the charge's SQLite row keep the
  * first 16 bytes of the identifier's SHA-256 (never the identifier), so a reopened ledger loads the window back.
  *
  * <p>Lookup, charge and insertion of one identifier run under its stripe lock, so concurrent requests under one
- * identifier charge once. A replay marks the charge {@code used} under that stripe, and a refund of the charge takes
+ * identifier charge once. A replay counts itself on the charge under that stripe, and a refund of the charge takes
  * the stripe too: a charge whose content a replay served is not refunded, and a refunded charge is forgotten, so a
  * later request under its identifier is charged anew. Thread-safe.
  */
@@ -32,9 +32,19 @@ final class PaymentIds {
 
     /** How long after its charge an identifier is answered with the charge's receipt. */
     static final long WINDOW_MILLIS = TimeUnit.MINUTES.toMillis(10);
+    /**
+     * How often one charge is answered as a replay; the request after is charged anew, as a payment of its own. A
+     * replay runs the app again, so without a bound one payment would buy a dynamic answer as often as asked within
+     * the window. An honest client sends a payment again a few times at most: its own retries after lost answers, each
+     * of which the JDK's HttpClient may resend once.
+     */
+    static final int MAX_REPLAYS = 8;
     private static final int STRIPES = 256;
 
-    /** The first 16 bytes of an identifier's SHA-256: what the journal and SQLite keep of it. */
+    /**
+     * The first 16 bytes of an identifier's SHA-256 (of the identifier as the gateway passes it: with the request's
+     * method and query): what the journal and SQLite keep of it.
+     */
     record Hash(long high, long low) {
 
         static Hash of(String paymentId) {
@@ -64,19 +74,25 @@ final class PaymentIds {
     record Key(long accountId, boolean chain, Hash hash) {
     }
 
-    /** The charge made under an identifier. {@code used} is read and written under the identifier's stripe. */
+    /**
+     * The charge made under an identifier. {@code replays} is read and written under the identifier's stripe;
+     * {@code replayedUpTo} is the seq of the last charge under the same identifier that was replayed
+     * {@link #MAX_REPLAYS} times before this one replaced it (0 if none): those are never refunded either.
+     */
     static final class Kept {
         final long seq;
         final int resourceId;
         final long amount;
         final long createdMillis;
-        boolean used;
+        final long replayedUpTo;
+        int replays;
 
-        Kept(long seq, int resourceId, long amount, long createdMillis) {
+        Kept(long seq, int resourceId, long amount, long createdMillis, long replayedUpTo) {
             this.seq = seq;
             this.resourceId = resourceId;
             this.amount = amount;
             this.createdMillis = createdMillis;
+            this.replayedUpTo = replayedUpTo;
         }
     }
 
@@ -107,9 +123,12 @@ final class PaymentIds {
         return kept.getIfPresent(key);
     }
 
-    /** Keeps a charge made under {@code key} and durable now. Caller holds the stripe. */
-    void keep(Key key, long seq, int resourceId, long amount, long createdMillis) {
-        kept.put(key, new Kept(seq, resourceId, amount, createdMillis));
+    /**
+     * Keeps a charge made under {@code key} and durable now, in place of {@code replaced} (the charge kept under it
+     * before, replayed {@link #MAX_REPLAYS} times), if not {@code null}. Caller holds the stripe.
+     */
+    void keep(Key key, long seq, int resourceId, long amount, long createdMillis, Kept replaced) {
+        kept.put(key, new Kept(seq, resourceId, amount, createdMillis, replaced == null ? 0 : replaced.seq));
     }
 
     /**
@@ -118,7 +137,10 @@ final class PaymentIds {
      */
     boolean mayRefund(Key key, long seq) {
         Kept charge = kept.getIfPresent(key);
-        return charge == null || charge.seq != seq || !charge.used;
+        if (charge == null) {
+            return true;
+        }
+        return charge.seq == seq ? charge.replays == 0 : seq > charge.replayedUpTo;
     }
 
     /** The charge {@code seq} is refunded: a later request under its identifier is charged anew. Caller holds the stripe. */
@@ -144,7 +166,7 @@ final class PaymentIds {
                 Hash hash = Hash.of(rs.getBytes(7));
                 if (hash != null) {
                     keep(new Key(chain ? chainId : scripId, chain, hash), seq, rs.getInt(4), rs.getLong(5),
-                            rs.getLong(6));
+                            rs.getLong(6), null);
                 }
             }
         }

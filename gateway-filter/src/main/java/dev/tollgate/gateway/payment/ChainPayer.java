@@ -12,6 +12,7 @@ import dev.tollgate.gateway.http.HtmlPages;
 import dev.tollgate.gateway.http.Offers;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.Receipts;
+import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.keys.PayWordVerifier;
 import dev.tollgate.gateway.ledger.ChainAccount;
 import dev.tollgate.gateway.ledger.ChainHead;
@@ -96,7 +97,7 @@ final class ChainPayer implements Payer {
      * once, so no payment identifier is kept: a PayWord request sent again finds its word spent and is refused.
      */
     @Override
-    public ChargeResult charge(long micros, String resource, boolean replayable)
+    public ChargeResult charge(long micros, String resource, String sameRequest)
             throws PaymentException, LedgerUnavailableException {
         return pay(micros, resource, null);
     }
@@ -268,8 +269,9 @@ final class ChainPayer implements Payer {
         chain.put("unit", Long.toString(account.unitMicros()));
         chain.put("length", account.length());
         GatewayConfig config = priced.current().config;
-        PaymentRequired offer = Offers.offer(config, rule, Answers.requestUrl(priced.request()), null,
-                ErrorCode.INSUFFICIENT_BUDGET, message, chain);
+        PaymentRequired offer = Offers.offer(config, rule, Answers.requestUrl(priced.request()),
+                RequestPaths.upperCase(priced.request().getMethod()), null, ErrorCode.INSUFFICIENT_BUDGET, message,
+                chain);
         Answers.send402(priced.request(), priced.response(), offer,
                 () -> HtmlPages.paywall(config, rule, null, ErrorCode.INSUFFICIENT_BUDGET, message, null, false, null));
     }

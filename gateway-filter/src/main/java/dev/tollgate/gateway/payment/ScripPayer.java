@@ -68,9 +68,10 @@ final class ScripPayer implements Payer {
     }
 
     @Override
-    public ChargeResult charge(long micros, String resource, boolean replayable) throws LedgerUnavailableException {
+    public ChargeResult charge(long micros, String resource, String sameRequest) throws LedgerUnavailableException {
         String id = paid.paymentIdentifier();
-        return replayable && id != null ? ledger.charge(paid.scrip(), micros, resource, id)
+        // The ledger keeps a hash of what names the payment: the buyer's identifier bound to the request it paid for.
+        return sameRequest != null && id != null ? ledger.charge(paid.scrip(), micros, resource, id + ' ' + sameRequest)
                 : ledger.charge(paid.scrip(), micros, resource);
     }
 

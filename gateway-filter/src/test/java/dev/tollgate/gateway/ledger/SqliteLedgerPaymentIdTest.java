@@ -121,7 +121,7 @@ final class SqliteLedgerPaymentIdTest {
     @Test
     void concurrentRequestsUnderOneIdentifierChargeOnce() throws Exception {
         ScripAccount scrip = scrip("g", 1_000_000);
-        int threads = 16;
+        int threads = PaymentIds.MAX_REPLAYS + 1; // one charge and its replays; a request more is a new payment
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try (SqliteLedger ledger = SqliteLedger.open(file())) {
             for (int round = 0; round < 20; round++) {
@@ -160,5 +160,26 @@ final class SqliteLedgerPaymentIdTest {
             assertThat(ledger.charge(scrip, 100, "/x", ID)).isEqualTo(new ChargeResult.Insufficient(50));
         }
         assertThat(LedgerFixtures.charges(file())).isEmpty();
+    }
+
+    @Test
+    void anIdentifierIsReplayedAFewTimesAndThenChargedAgain() throws Exception {
+        // A replay runs the app again: without a bound, one payment would buy a dynamic answer (a quote, a search)
+        // as often as the buyer asks for 10 minutes.
+        ScripAccount scrip = scrip("i", 1_000);
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            ChargeResult.Charged first = charged(ledger.charge(scrip, 100, "/quote", ID));
+            for (int i = 0; i < PaymentIds.MAX_REPLAYS; i++) {
+                assertThat(ledger.charge(scrip, 100, "/quote", ID)).as("replay %d", i)
+                        .isEqualTo(new ChargeResult.Replayed(first.receiptId(), 100, 900));
+            }
+
+            ChargeResult.Charged again = charged(ledger.charge(scrip, 100, "/quote", ID));
+
+            assertThat(ledger.charge(scrip, 100, "/quote", ID))
+                    .isEqualTo(new ChargeResult.Replayed(again.receiptId(), 100, 800));
+            assertThat(ledger.refund(first.receiptId())).as("replays got content on it").isFalse();
+            assertThat(ledger.remaining(scrip)).isEqualTo(800);
+        }
     }
 }
