@@ -48,6 +48,11 @@ final class ChainEntry {
         return revealed * unit - consumed - inFlight;
     }
 
+    /** Every word revealed, its credit spent and nothing in flight: the chain pays nothing more. */
+    boolean usedUp() {
+        return revealed >= length && credit() <= 0 && inFlight == 0;
+    }
+
     /** The words to reveal so that the credit covers {@code price}: 0 if it does already. */
     int wordsFor(long price) {
         long missing = price - credit();

@@ -88,6 +88,7 @@ final class MeteredDownload {
                     out.truncate(0);
                 }
                 offset = copy(response.body(), out, start);
+                checkCharged(settlement, offset - start);
                 if (status == 200) {
                     total = offset;
                 } else if (offset == start) {
@@ -96,6 +97,24 @@ final class MeteredDownload {
             }
         }
         return new Download(offset, paid, receipts);
+    }
+
+    /**
+     * A metered answer of known length is charged {@code ceil(limit / unit)} units and carries {@code limit} bytes
+     * (PROTOCOL.md section 9): a receipt for more units than the bytes that arrived is a seller charging for what it
+     * did not send, and the download stops rather than pay for the next chunk the same way.
+     */
+    private void checkCharged(SettlementResponse settlement, long delivered) throws OverchargedException {
+        if (settlement == null || settlement.extra() == null || settlement.extra().get("length") == null
+                || !(settlement.extra().get("units") instanceof Number units)
+                || !(settlement.extra().get("unit") instanceof Number unit) || unit.longValue() <= 0) {
+            return;
+        }
+        long sent = delivered / unit.longValue() + (delivered % unit.longValue() == 0 ? 0 : 1);
+        if (units.longValue() > sent) {
+            throw new OverchargedException(uri + " charged " + units + " units of " + unit + " bytes but sent "
+                    + delivered + " bytes; the download stops here", paid);
+        }
     }
 
     private long copy(InputStream body, FileChannel out, long position) throws IOException {

@@ -27,8 +27,10 @@ import java.util.Map;
 record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes, int maxChainLength, int maxStep,
              boolean idempotent, String origin) {
 
-    /** The x402 extension that makes a paid request safe to retry (not yet implemented by the Tollgate gateway). */
+    /** The x402 extension that makes a paid request safe to retry (docs/PROTOCOL.md section 11). */
     static final String PAYMENT_IDENTIFIER = "payment-identifier";
+    /** The longest seller id ({@code payTo}) paid: the broker's ids are far shorter. */
+    static final int MAX_SELLER_CHARS = 256;
 
     String scheme() {
         return requirements.scheme();
@@ -66,8 +68,9 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
         StringBuilder seen = new StringBuilder();
         for (PaymentRequirements r : required.accepts()) {
             seen.append(seen.isEmpty() ? "" : ", ").append(r.scheme()).append(' ').append(r.asset());
-            if (!currency.equals(r.asset()) || !tokenEndpoint.equals(r.extra().get("tokenEndpoint"))) {
-                continue;
+            if (!currency.equals(r.asset()) || !tokenEndpoint.equals(r.extra().get("tokenEndpoint"))
+                    || r.payTo() == null || r.payTo().length() > MAX_SELLER_CHARS) {
+                continue; // a seller id is short: a long one would be kept with each scrip and chain in the wallet
             }
             long price;
             try {

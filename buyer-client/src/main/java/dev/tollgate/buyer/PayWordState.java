@@ -94,6 +94,13 @@ final class PayWordState {
 
     void add(Certificate certificate) throws WalletException {
         synchronized (wallet) {
+            if (certificates.size() >= Wallet.MAX_CERTIFICATES) {
+                certificates.removeIf(c -> c.committed >= c.limit); // wholly committed: it commits no new chain
+            }
+            if (certificates.size() >= Wallet.MAX_CERTIFICATES) {
+                throw new WalletException("the wallet holds " + Wallet.MAX_CERTIFICATES + " PayWord certificates "
+                        + "with limit left already");
+            }
             certificates.add(certificate);
             wallet.save();
         }
@@ -102,6 +109,9 @@ final class PayWordState {
     /** Adds a chain committed on {@code certificate}, and saves the wallet before the chain pays anything. */
     void add(ChainEntry chain, Certificate certificate) throws WalletException {
         synchronized (wallet) {
+            if (chains.size() >= Wallet.MAX_CHAINS) {
+                chains.removeIf(ChainEntry::usedUp); // every word revealed and paid for: it pays nothing more
+            }
             if (chains.size() >= Wallet.MAX_CHAINS) {
                 throw new WalletException("the wallet holds " + Wallet.MAX_CHAINS + " PayWord chains already");
             }

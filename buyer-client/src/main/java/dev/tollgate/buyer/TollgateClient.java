@@ -264,10 +264,28 @@ public final class TollgateClient {
         private Builder() {
         }
 
-        /** The broker's base URL, such as {@code https://broker.example}; required. */
+        /**
+         * The broker's base URL, such as {@code https://broker.example}; required. {@code http://} only to this
+         * machine ({@code localhost}, {@code 127.x.x.x}, {@code [::1]}): the API key and the scrip it buys are bearer
+         * secrets, never sent in the clear over a network.
+         *
+         * @throws IllegalArgumentException for another scheme, or plain HTTP to another host
+         */
         public Builder broker(URI broker) {
-            this.broker = Objects.requireNonNull(broker, "broker cannot be null.");
+            Objects.requireNonNull(broker, "broker cannot be null.");
+            String scheme = broker.getScheme() == null ? "" : broker.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!scheme.equals("https") && !(scheme.equals("http") && loopback(broker.getHost()))) {
+                throw new IllegalArgumentException("the broker must be reached over https (plain http only to this "
+                        + "machine), not " + broker);
+            }
+            this.broker = broker;
             return this;
+        }
+
+        /** Whether {@code host} names this machine without asking DNS. */
+        static boolean loopback(String host) {
+            return host != null && (host.equalsIgnoreCase("localhost") || host.equals("[::1]") || host.equals("::1")
+                    || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}"));
         }
 
         /** The buyer's API key at the broker; required. */

@@ -20,7 +20,8 @@ import java.util.Map;
  * certificates, the latest receipts and the totals paid per seller; kept in a {@link WalletFile} if given one, so a
  * restart reuses what was bought. Saved after every purchase (before the purchase is used) and every settled payment.
  *
- * <p>Bounded: at most {@link #MAX_SCRIP} scrip, {@link #MAX_CHAINS} chains, {@link #MAX_RECEIPTS} receipts (the
+ * <p>Bounded: at most {@link #MAX_SCRIP} scrip, {@link #MAX_CHAINS} chains (used-up ones go first),
+ * {@link #MAX_CERTIFICATES} certificates (wholly committed ones go first), {@link #MAX_RECEIPTS} receipts (the
  * oldest go; the per-seller totals keep counting them) and {@link Budget#MAX_SELLERS} sellers' totals. Used-up and
  * expired scrip and chains leave it. Thread-safe: one monitor guards all of it and the file.
  */
@@ -28,6 +29,7 @@ final class Wallet {
 
     static final int MAX_SCRIP = 1_000;
     static final int MAX_CHAINS = 1_000;
+    static final int MAX_CERTIFICATES = 100;
     static final int MAX_RECEIPTS = 1_000;
 
     private final Path file;

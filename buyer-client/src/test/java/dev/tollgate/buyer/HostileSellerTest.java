@@ -213,4 +213,49 @@ final class HostileSellerTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not follow redirects");
         }
     }
+
+    @Test
+    void aMeteredDownloadStopsWhenTheSellerChargesForBytesItDidNotSend() throws Exception {
+        // Each answer claims a full chunk of units and sends one byte: without the check the client paid a chunk per
+        // byte until a limit stopped it.
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).build();
+        try (HostileSeller seller = new HostileSeller(shop, (request, response, offer) -> {
+            long start = 0;
+            String range = request.getHeader("Range");
+            if (range != null) {
+                start = Long.parseLong(range.replaceAll("bytes=(\\d+)-.*", "$1"));
+            }
+            response.setStatus(206);
+            response.setHeader("Content-Range", "bytes " + start + "-" + start + "/100000");
+            response.setHeader(PaymentHeaders.PAYMENT_RESPONSE, X402Codec.encodeHeader(new SettlementResponse(true,
+                    null, "buyer", "r-" + start, "tollgate:test", "80000", Map.of("remaining", "0",
+                    "charge", "metered", "unit", 1024, "units", 8, "limit", 8192, "length", 100000, "cut", true))));
+            response.getOutputStream().write('x');
+        })) {
+            Throwable thrown = catchThrowable(() -> client.download(seller.url("/files/100000"),
+                    dir.resolve("out.bin"), null));
+
+            assertThat(thrown).isInstanceOf(OverchargedException.class)
+                    .hasMessageContaining("charged 8 units of 1024 bytes but sent 1 bytes");
+            assertThat(seller.payments).as("paid requests").hasSize(1);
+        }
+    }
+
+    @Test
+    void aSellerIdTooLongToKeepIsNotPaid() throws Exception {
+        // The seller id is kept with every scrip and chain in the wallet file: a 12 KB one per chain could push the
+        // file past what the wallet reads, locking the buyer out of its own scrip.
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).build();
+        try (HostileSeller seller = new HostileSeller(shop, (request, response, offer) -> response.setStatus(200))) {
+            seller.payTo = path -> "s".repeat(Offer.MAX_SELLER_CHARS + 1);
+
+            Throwable thrown = catchThrowable(() -> client.send(HttpRequest.newBuilder(seller.url("/articles/long"))
+                    .build(), BodyHandlers.ofString()));
+
+            assertThat(thrown).isInstanceOfSatisfying(PaymentRefusedException.class,
+                    e -> assertThat(e.code()).isEqualTo("no_payable_offer"));
+            assertThat(seller.payments).isEmpty();
+            assertThat(client.spentMicros()).isZero();
+        }
+    }
 }

@@ -3,6 +3,7 @@ package dev.tollgate.buyer.cli;
 import dev.tollgate.buyer.BrokerException;
 import dev.tollgate.buyer.Download;
 import dev.tollgate.buyer.LimitExceededException;
+import dev.tollgate.buyer.OverchargedException;
 import dev.tollgate.buyer.PaymentOutcomeUnknownException;
 import dev.tollgate.buyer.PaymentRefusedException;
 import dev.tollgate.buyer.SpendingLimits;
@@ -69,7 +70,8 @@ public final class TollgatePay implements Callable<Integer> {
         if (e instanceof LimitExceededException) {
             return LIMIT;
         }
-        if (e instanceof PaymentRefusedException || e instanceof BrokerException) {
+        if (e instanceof PaymentRefusedException || e instanceof BrokerException
+                || e instanceof OverchargedException) {
             return REFUSED;
         }
         if (e instanceof PaymentOutcomeUnknownException) {
