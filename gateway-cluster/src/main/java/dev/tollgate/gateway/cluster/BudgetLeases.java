@@ -49,6 +49,7 @@ public final class BudgetLeases implements AutoCloseable {
     private final String nodeSetKey;
     /** The next sequence number; each process starts above every number an earlier process of the node used. */
     private final AtomicLong sequence;
+    private final AtomicLong lostMicros = new AtomicLong();
 
     private BudgetLeases(String node, LeaseSettings settings, ClientResources resources, RedisClient client,
                          StatefulRedisConnection<String, String> connection, long firstSequence) {
@@ -108,6 +109,14 @@ public final class BudgetLeases implements AutoCloseable {
     /** The node's id. */
     public String node() {
         return node;
+    }
+
+    /**
+     * What Redis had forgotten of this node's holdings, and its operations put back, since it connected: above 0
+     * only if Redis lost acknowledged writes (docs/CLUSTER.md "Redis settings"). Each loss is logged as an error.
+     */
+    public long lostMicros() {
+        return lostMicros.get();
     }
 
     /** What this node was configured with. */
@@ -205,15 +214,25 @@ public final class BudgetLeases implements AutoCloseable {
      */
     private CompletableFuture<Lease> sequenced(java.util.function.Function<String, CompletableFuture<Lease>> op) {
         long issued = sequence.getAndIncrement();
-        return op.apply(Long.toString(issued)).thenCompose(lease -> {
+        return op.apply(Long.toString(issued)).thenApply(this::noteLoss).thenCompose(lease -> {
             if (lease.status() != Lease.Status.STALE || lease.lastSequence() < sequence.get()) {
                 return CompletableFuture.completedFuture(lease);
             }
             LOG.info("node {}: Redis has sequence number {} from an earlier run, above this run's {}; moving past it",
                     node, lease.lastSequence(), issued);
             sequence.accumulateAndGet(lease.lastSequence() + 1, Math::max);
-            return op.apply(Long.toString(sequence.getAndIncrement()));
+            return op.apply(Long.toString(sequence.getAndIncrement())).thenApply(this::noteLoss);
         });
+    }
+
+    private Lease noteLoss(Lease lease) {
+        if (lease.lostMicros() > 0) {
+            lostMicros.addAndGet(lease.lostMicros());
+            LOG.error("node {}: Redis had lost {} micro-units this node held (now put back; {} free): acknowledged "
+                    + "writes were lost, check appendfsync and replication (docs/CLUSTER.md)", node,
+                    lease.lostMicros(), lease.freeMicros());
+        }
+        return lease;
     }
 
     /** With {@code waitReplicas}, a grant is used only once that many replicas have it. */
