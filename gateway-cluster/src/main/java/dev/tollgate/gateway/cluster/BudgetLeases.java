@@ -195,7 +195,7 @@ public final class BudgetLeases implements AutoCloseable {
         return listed.thenCompose(added -> sequenced(seq -> LeaseScripts.LEASE.run(redis, scrip, node, seq,
                         Long.toString(budgetMicros), retainUntil, Long.toString(usedMicros),
                         Long.toString(believedHeldMicros), Long.toString(targetMicros), ttl)))
-                .thenCompose(this::awaitReplicas);
+                .thenCompose(lease -> awaitReplicas(lease, believedHeldMicros));
     }
 
     CompletableFuture<Lease> releaseAsync(ScripId scrip, long usedMicros, long believedHeldMicros) {
@@ -235,18 +235,23 @@ public final class BudgetLeases implements AutoCloseable {
         return lease;
     }
 
-    /** With {@code waitReplicas}, a grant is used only once that many replicas have it. */
-    private CompletableFuture<Lease> awaitReplicas(Lease lease) {
+    /**
+     * With {@code waitReplicas}, the node learns that it holds more only once that many replicas have it: after any
+     * lease that answers more than the node believed, not only one that granted (an earlier grant may be the one
+     * no replica acknowledged). Replication is in order, so one {@code WAIT} covers every earlier write.
+     */
+    private CompletableFuture<Lease> awaitReplicas(Lease lease, long believedHeldMicros) {
         int wanted = settings.waitReplicas();
-        if (wanted == 0 || lease.movedMicros() == 0 || lease.status() != Lease.Status.OK) {
+        if (wanted == 0 || lease.heldMicros() <= believedHeldMicros || lease.status() != Lease.Status.OK) {
             return CompletableFuture.completedFuture(lease);
         }
-        return redis.waitForReplication(wanted, settings.commandTimeout().toMillis()).toCompletableFuture()
+        long waitMillis = Math.max(1, settings.commandTimeout().toMillis() / 2); // Redis answers before we give up
+        return redis.waitForReplication(wanted, waitMillis).toCompletableFuture()
                 .thenCompose(acknowledged -> acknowledged >= wanted
                         ? CompletableFuture.completedFuture(lease)
                         : CompletableFuture.failedFuture(new LeaseUnavailableException("only " + acknowledged
-                                + " of " + wanted + " Redis replicas acknowledged a grant of " + lease.movedMicros()
-                                + " micro-units within " + settings.commandTimeout().toMillis() + " ms")));
+                                + " of " + wanted + " Redis replicas acknowledged a grant of " + lease.heldMicros()
+                                + " micro-units in all within " + waitMillis + " ms")));
     }
 
     private <T> T await(CompletableFuture<T> future, String what, ScripId scrip) throws LeaseUnavailableException {
