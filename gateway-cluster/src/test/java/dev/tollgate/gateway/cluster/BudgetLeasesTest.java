@@ -101,7 +101,8 @@ final class BudgetLeasesTest {
         a.lease(scrip, 1_000, EXPIRES, 0, 0, 100);
 
         assertThatThrownBy(() -> a.release(scrip, 150, 100))
-                .isInstanceOf(LeaseUnavailableException.class).hasMessageContaining("reports 150 consumed but holds 100");
+                .isInstanceOf(LeaseUnavailableException.class)
+                .hasMessageContaining("reports 150 consumed but holds 100");
         assertThat(a.status(scrip).nodes().get("a").heldMicros()).isEqualTo(100);
     }
 

@@ -287,13 +287,7 @@ final class ClusterBudgetTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
 
         redis.start();
-        Poll.until("a charges again", () -> {
-            try {
-                return a.charge(SCRIP, 100_000, 100).reserved();
-            } catch (LeaseUnavailableException e) {
-                return false;
-            }
-        });
+        Poll.until("a charges again", () -> a.chargesNow(SCRIP, 100_000, 100));
         a.slices.close();
         assertThat(status().nodes().get("a")).isEqualTo(new BudgetStatus.NodeRow(
                 a.consumed.get(), a.consumed.get(), 0, false));

@@ -35,13 +35,8 @@ final class ReplicaWaitTest {
 
             try (RedisServer replica = RedisServer.start(Files.createDirectory(dir.resolve("replica")),
                     "--replicaof", "127.0.0.1", Integer.toString(primary.port()))) {
-                Poll.until("a charge is made with a replica acknowledging its grant", () -> {
-                    try {
-                        return node.charge(SCRIP, 10_000, 100).reserved();
-                    } catch (LeaseUnavailableException e) {
-                        return false;
-                    }
-                });
+                Poll.until("a charge is made with a replica acknowledging its grant",
+                        () -> node.chargesNow(SCRIP, 10_000, 100));
                 node.slices.close();
                 BudgetStatus status = node.leases.status(SCRIP);
                 assertThat(status.heldMicros()).isEqualTo(100);

@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A gateway node as far as budgets go: its own Lettuce connection ({@link BudgetLeases}), its slices
- * ({@link NodeSlices}), a sweeper that hands back idle slices as the gateway's will (unless the node stalls), and {@link #consumed}, the
- * total its "journal" recorded (every reservation made, none given back).
+ * ({@link NodeSlices}), a sweeper that hands back idle slices as the gateway's will (unless the node stalls), and
+ * {@link #consumed}, the total its "journal" recorded (every reservation made, none given back).
  */
 final class TestNode implements AutoCloseable {
 
@@ -55,6 +55,15 @@ final class TestNode implements AutoCloseable {
             consumed.addAndGet(amount);
         }
         return reservation;
+    }
+
+    /** Whether a charge of {@code amount} is reserved now; {@code false} also if Redis cannot be reached. */
+    boolean chargesNow(ScripId scrip, long budget, long amount) {
+        try {
+            return charge(scrip, budget, amount).reserved();
+        } catch (LeaseUnavailableException e) {
+            return false;
+        }
     }
 
     /** Charges on one thread until the node refuses; returns the refusal. */
