@@ -9,6 +9,7 @@ module dev.tollgate.gateway {
     requires com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
     requires jjwt.api; // jjwt-api 0.13 names no module: its automatic name comes from the jar's file name
+    requires jjwt.jackson; // likewise; jjwt reads JSON with our mapper (keys.Crypto)
     requires com.github.benmanes.caffeine;
     requires org.bouncycastle.provider;
     requires org.xerial.sqlitejdbc;

@@ -243,6 +243,7 @@ public final class X402Codec {
 
     private static ObjectMapper createMapper() {
         JsonFactory factory = JsonFactory.builder()
+                .recyclerPool(JacksonBuffers.pool())
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(MAX_NESTING_DEPTH)

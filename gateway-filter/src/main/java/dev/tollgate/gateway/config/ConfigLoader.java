@@ -15,6 +15,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.InvalidConfigException;
+import dev.tollgate.protocol.JacksonBuffers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ public final class ConfigLoader {
     /** Config files are small; a huge one is a mistake, not a config. */
     static final long MAX_FILE_BYTES = 1 << 20;
 
-    private static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder().build())
+    private static final ObjectMapper YAML = YAMLMapper
+            .builder(YAMLFactory.builder().recyclerPool(JacksonBuffers.pool()).build())
             .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

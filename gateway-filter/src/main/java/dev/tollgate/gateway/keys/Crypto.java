@@ -1,14 +1,19 @@
 package dev.tollgate.gateway.keys;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.tollgate.protocol.JacksonBuffers;
 import io.jsonwebtoken.JwtParser;
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.Locator;
+import io.jsonwebtoken.io.Deserializer;
+import io.jsonwebtoken.jackson.io.JacksonDeserializer;
 import io.jsonwebtoken.security.SecureDigestAlgorithm;
 import java.security.Key;
 import java.security.Provider;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Date;
+import java.util.Map;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
@@ -24,6 +29,14 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
 final class Crypto {
 
     static final Provider BC = new BouncyCastleProvider();
+
+    /**
+     * How jjwt reads the JSON of a JWS or JWK: its own defaults (duplicate members refused), but on a factory that
+     * keeps no buffers per thread ({@link JacksonBuffers}), where jjwt's service-loaded mapper would.
+     */
+    static final Deserializer<Map<String, ?>> JWT_JSON = new JacksonDeserializer<>(JacksonBuffers.jsonMapper()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build());
 
     private Crypto() {
     }
@@ -47,6 +60,7 @@ final class Crypto {
                 .zip().clear().and()
                 .critical().clear().and()
                 .provider(BC)
+                .json(JWT_JSON)
                 .keyLocator(keys)
                 .clock(() -> Date.from(clock.instant()))
                 .clockSkewSeconds(skewSeconds)

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.tollgate.protocol.JacksonBuffers;
 import io.jsonwebtoken.io.Parser;
 import io.jsonwebtoken.security.Jwk;
 import io.jsonwebtoken.security.Jwks;
@@ -43,7 +43,7 @@ final class JwksParser {
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerKeys.class);
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
+    private static final ObjectMapper JSON = JacksonBuffers.jsonMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();
 
@@ -129,8 +129,8 @@ final class JwksParser {
             return null;
         }
         try {
-            Parser<Jwk<?>> parser = Jwks.parser().build();
-            Jwk<?> jwk = parser.parse(node.toString());
+            Parser<Jwk<?>> parser = Jwks.parser().json(Crypto.JWT_JSON).build();
+            Jwk<?> jwk = parser.parse(JacksonBuffers.text(node));
             if (!(jwk instanceof PublicJwk<?>) || !(jwk.toKey() instanceof PublicKey)) {
                 LOG.debug("Skipping JWKS key '{}': not a public key", safeKid);
                 return null;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.keys.ClientThreads;
 import dev.tollgate.gateway.keys.NetworkFailure;
 import dev.tollgate.gateway.keys.TrustFile;
+import dev.tollgate.protocol.JacksonBuffers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -49,7 +50,7 @@ public final class OnlineCharger {
     static final Duration MIN_ATTEMPT = Duration.ofMillis(20);
 
     private static final Logger LOG = LoggerFactory.getLogger(OnlineCharger.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JacksonBuffers.jsonMapper().build();
 
     /** What the broker said about one charge. */
     public sealed interface Outcome {

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.settlement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.gateway.keys.NetworkFailure;
+import dev.tollgate.protocol.JacksonBuffers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,7 +28,7 @@ final class RedemptionPoster {
     static final int ANSWER_BYTES = 16 * 1024;
     static final int ANSWER_BYTES_PER_CLAIM = 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JacksonBuffers.jsonMapper().build();
 
     private final HttpClient http;
     private final URI uri;

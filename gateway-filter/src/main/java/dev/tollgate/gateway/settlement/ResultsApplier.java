@@ -6,6 +6,7 @@ import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.PendingVoid;
 import dev.tollgate.gateway.ledger.ScripTotal;
+import dev.tollgate.protocol.JacksonBuffers;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +105,8 @@ final class ResultsApplier {
                 try {
                     redeemed = Long.parseLong(result.path("redeemed").asText());
                 } catch (NumberFormatException e) {
-                    LOG.warn("The broker answered scrip {} with a bad 'redeemed': {}", total.jti(), result);
+                    LOG.warn("The broker answered scrip {} with a bad 'redeemed': {}", total.jti(),
+                            JacksonBuffers.text(result));
                     continue;
                 }
                 long counted = redeemed - takeBack.getOrDefault(total.jti(), 0L);
@@ -137,10 +139,11 @@ final class ResultsApplier {
                             + " micro-units on scrip " + total.jti() + ": " + reason);
                 } else if (exclusions.firstWarning(id)) {
                     LOG.warn("The broker refused the claim on scrip {}: {}; it is sent again with later batches",
-                            total.jti(), reason.isEmpty() ? result.toString() : reason);
+                            total.jti(), reason.isEmpty() ? JacksonBuffers.text(result) : reason);
                 }
             } else {
-                LOG.warn("The broker answered scrip {} with an unknown status: {}", total.jti(), result);
+                LOG.warn("The broker answered scrip {} with an unknown status: {}", total.jti(),
+                        JacksonBuffers.text(result));
             }
         }
         if (!sent.isEmpty()) {
@@ -178,7 +181,7 @@ final class ResultsApplier {
                 if (!index.canConvertToInt() || !index.isIntegralNumber() || index.intValue() < 0
                         || index.intValue() > total.index() || redeemed < 0) {
                     LOG.warn("The broker answered PayWord chain {} with a bad 'index' or 'redeemed': {}",
-                            total.commitmentId(), result);
+                            total.commitmentId(), JacksonBuffers.text(result));
                     continue;
                 }
                 if (redeemed > total.settledMicros()) {
@@ -202,11 +205,11 @@ final class ResultsApplier {
                             + " micro-units on PayWord chain " + total.commitmentId() + ": " + reason);
                 } else if (exclusions.firstWarning(id)) {
                     LOG.warn("The broker refused the claim on PayWord chain {}: {}; it is sent again with later "
-                            + "batches", total.commitmentId(), reason.isEmpty() ? result.toString() : reason);
+                            + "batches", total.commitmentId(), reason.isEmpty() ? JacksonBuffers.text(result) : reason);
                 }
             } else {
                 LOG.warn("The broker answered PayWord chain {} with an unknown status: {}", total.commitmentId(),
-                        result);
+                        JacksonBuffers.text(result));
             }
         }
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.keys.ClientThreads;
 import dev.tollgate.gateway.keys.NetworkFailure;
 import dev.tollgate.gateway.keys.TrustFile;
+import dev.tollgate.protocol.JacksonBuffers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,7 +56,7 @@ public final class ScripCanceller implements AutoCloseable {
     static final int MAX_ANSWER_BYTES = 16 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(ScripCanceller.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JacksonBuffers.jsonMapper().build();
 
     /** What became of a cancel. */
     public enum Outcome {

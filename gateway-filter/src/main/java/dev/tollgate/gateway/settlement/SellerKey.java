@@ -3,6 +3,7 @@ package dev.tollgate.gateway.settlement;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.gateway.keys.OwnerOnlyFiles;
+import dev.tollgate.protocol.JacksonBuffers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ final class SellerKey {
     static final String FILE_NAME = "seller-key.json";
 
     private static final Logger LOG = LoggerFactory.getLogger(SellerKey.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JacksonBuffers.jsonMapper().build();
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -127,8 +128,8 @@ final class SellerKey {
         header.put("alg", "EdDSA");
         header.put("kid", thumbprint);
         header.put("typ", typ);
-        String signingInput = B64URL.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8)) + '.'
-                + B64URL.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
+        String signingInput = B64URL.encodeToString(JacksonBuffers.text(header).getBytes(StandardCharsets.UTF_8)) + '.'
+                + B64URL.encodeToString(JacksonBuffers.text(claims).getBytes(StandardCharsets.UTF_8));
         return signingInput + '.' + B64URL.encodeToString(sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
     }
 

@@ -8,6 +8,7 @@ import dev.tollgate.gateway.keys.NetworkFailure;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.PendingVoid;
+import dev.tollgate.protocol.JacksonBuffers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,7 +45,7 @@ final class VoidPoster {
 
     /** Logged as the outbox's: the logs read as before the split. */
     private static final Logger LOG = LoggerFactory.getLogger(OnlineVoids.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JacksonBuffers.jsonMapper().build();
 
     private final Ledger ledger;
     private final SellerKey key;
@@ -132,7 +133,7 @@ final class VoidPoster {
                 LOG.debug("The broker confirmed the void of online charge {}: {}", v.receiptId(), status);
             } else {
                 LOG.warn("The broker answered the void of online charge {} with an unknown status: {}",
-                        v.receiptId(), result);
+                        v.receiptId(), JacksonBuffers.text(result));
             }
         }
         if (failures > 0) {
