@@ -96,7 +96,7 @@ final class GatewayParts implements AutoCloseable {
                 new ScripScheme(tokens, clock, ledger, holds, online, forwarding, models),
                 payWords));
         reader = new CredentialReader(schemes, tokens, clock);
-        canceller = settler.scripCanceller(config.settlement().cancelUri());
+        canceller = settler.scripCanceller(config.broker().cancelUri());
         browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, canceller,
                 new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
         router = new Router(browser, reader, credentials);

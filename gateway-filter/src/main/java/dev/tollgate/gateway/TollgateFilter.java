@@ -199,7 +199,7 @@ public final class TollgateFilter implements Filter {
             }
             GatewayParts p = started();
             snapshot = new Snapshot(next, p.browser);
-            p.onlineVoids.chargeUri(next.online().chargeUri());
+            p.onlineVoids.chargeUri(next.broker().chargeUri());
             lastReloadProblem = null;
             LOG.info("Reloaded {}: {} price rules", file, next.rules().size());
         } catch (InvalidConfigException e) {

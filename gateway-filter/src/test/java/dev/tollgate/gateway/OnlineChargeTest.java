@@ -156,7 +156,7 @@ final class OnlineChargeTest {
     void rulesAreResolvedOnlineOrOfflineAtLoad() {
         List<PriceRule> rules = gateway.filter.config().rules();
         assertThat(rules).extracting(PriceRule::online).containsExactly(true, false, true, false, true, true, true);
-        assertThat(gateway.filter.config().online().chargeUri()).isEqualTo(broker.chargeUri());
+        assertThat(gateway.filter.config().broker().chargeUri()).isEqualTo(broker.chargeUri());
     }
 
     @Test

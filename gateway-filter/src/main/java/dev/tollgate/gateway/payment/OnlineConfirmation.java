@@ -58,8 +58,8 @@ public final class OnlineConfirmation {
         OnlineCharger.Outcome outcome;
         hold.sentToBroker(); // from now on the broker may count it: a settlement pass must know (Settler)
         try {
-            outcome = charger.charge(online.chargeUri(), online.timeout(), charged.receiptId(), jti,
-                    charged.amountMicros());
+            outcome = charger.charge(priced.current().config.broker().chargeUri(), online.timeout(),
+                    charged.receiptId(), jti, charged.amountMicros());
         } catch (RuntimeException e) {
             LOG.warn("Could not ask the broker to confirm charge {} for {}", charged.receiptId(), path, e);
             outcome = new OnlineCharger.Unavailable("unexpected error: " + e);

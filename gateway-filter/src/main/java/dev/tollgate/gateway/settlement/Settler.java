@@ -101,8 +101,8 @@ public final class Settler implements AutoCloseable {
 
         static Settings of(GatewayConfig config) {
             GatewayConfig.Settlement s = config.settlement();
-            return new Settings(s.redemptionUri(), config.sellerId(), config.broker().issuer(), s.interval(),
-                    s.batchSize(), FIRST_BACKOFF, s.maxBackoff(), REQUEST_TIMEOUT, s.refundWindow());
+            return new Settings(config.broker().redemptionUri(), config.sellerId(), config.broker().issuer(),
+                    s.interval(), s.batchSize(), FIRST_BACKOFF, s.maxBackoff(), REQUEST_TIMEOUT, s.refundWindow());
         }
     }
 
@@ -157,7 +157,7 @@ public final class Settler implements AutoCloseable {
     public static Settler start(GatewayConfig config, Ledger ledger, Clock clock) throws IOException {
         Settler settler = new Settler(Settings.of(config), ledger, SellerKey.loadOrCreate(config.dataDir()), clock,
                 config.broker().trustFile().map(TrustFile::sslContext));
-        settler.voids.chargeUri(config.online().chargeUri());
+        settler.voids.chargeUri(config.broker().chargeUri());
         settler.startThread();
         return settler;
     }
