@@ -87,10 +87,10 @@ final class GatewayParts implements AutoCloseable {
         verification = BrokerVerification.start(config, clock);
         FailedVerifications failures = new FailedVerifications(config.clientLimits().clients(), clock);
         CredentialCache credentials = new CredentialCache(cacheSize, clock);
-        ScripTokens tokens = new ScripTokens(verification::verify, clock, config.broker().keyRefresh(), failures,
+        ScripTokens tokens = new ScripTokens(verification::verify, clock, verification::reverifyAfterMillis, failures,
                 credentials);
         OnlineConfirmation online = new OnlineConfirmation(settler.onlineCharger(), onlineVoids, forwarding);
-        payWords = PayWordScheme.start(config, verification.keys(), ledger, forwarding, holds, models, clock, cacheSize,
+        payWords = PayWordScheme.start(config, verification, ledger, forwarding, holds, models, clock, cacheSize,
                 failures);
         schemes = new PaymentSchemes(List.of( // the schemes buyers may pay with: one line each
                 new ScripScheme(tokens, clock, ledger, holds, online, forwarding, models),

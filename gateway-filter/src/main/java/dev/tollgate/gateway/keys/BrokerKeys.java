@@ -64,6 +64,16 @@ public final class BrokerKeys implements AutoCloseable {
         refresher.start();
     }
 
+    /** {@link #start()} in two steps, so that several brokers' keys are fetched at once: the first fetch begins. */
+    java.util.concurrent.Future<?> begin() {
+        return refresher.begin();
+    }
+
+    /** The second step of {@link #start()}: waits at most {@code fetchTimeout} for the fetch {@link #begin} began. */
+    void awaitFirst(java.util.concurrent.Future<?> first) {
+        refresher.awaitFirst(first);
+    }
+
     /**
      * The broker key with this kid. No network I/O when the kid is known and the keys are not too stale.
      *

@@ -64,6 +64,11 @@ final class ChainPayer implements Payer {
     }
 
     @Override
+    public String network() {
+        return payment.network();
+    }
+
+    @Override
     public String buyer() {
         return account.buyer();
     }
@@ -83,7 +88,7 @@ final class ChainPayer implements Payer {
 
     @Override
     public RefundHold hold(long micros) {
-        return chains.holds().chain(chains.issuer(), payment.commitmentId(), micros);
+        return chains.holds().chain(account.issuer(), payment.commitmentId(), micros);
     }
 
     @Override
@@ -236,7 +241,7 @@ final class ChainPayer implements Payer {
 
     @Override
     public String receipt(PricedRequest priced, ChargeResult.Charged charged) {
-        return Receipts.payWord(priced.current().network, buyerJson(), charged.receiptId(), charged.amountMicros(),
+        return Receipts.payWord(payment.network(), buyerJson(), charged.receiptId(), charged.amountMicros(),
                 charged.remainingMicros(), Math.max(head.index(), payment.index()));
     }
 

@@ -34,7 +34,7 @@ public final class OnlineConfirmation {
     }
 
     /** Whether a charge on the scrip may be asked for now; answers 503 if not. */
-    boolean admits(PricedRequest priced, String jti) throws IOException {
+    boolean admits(PricedRequest priced, GatewayConfig.Broker broker, String jti) throws IOException {
         if (voids.admits(jti)) {
             return true;
         }
@@ -50,16 +50,16 @@ public final class OnlineConfirmation {
      * answer in time (after retries) fails closed: the broker may have recorded the charge, so its void is queued and
      * the local charge refunded, and the buyer gets 503 {@code broker_unavailable}.
      */
-    String confirm(PricedRequest priced, String jti, ChargeResult.Charged charged, RefundHold hold)
-            throws IOException {
+    String confirm(PricedRequest priced, GatewayConfig.Broker broker, String jti, ChargeResult.Charged charged,
+                   RefundHold hold) throws IOException {
         GatewayConfig.Online online = priced.current().config.online();
         PriceRule rule = priced.rule();
         String path = priced.path();
         OnlineCharger.Outcome outcome;
         hold.sentToBroker(); // from now on the broker may count it: a settlement pass must know (Settler)
         try {
-            outcome = charger.charge(priced.current().config.broker().chargeUri(), online.timeout(),
-                    charged.receiptId(), jti, charged.amountMicros());
+            outcome = charger.charge(broker.chargeUri(), online.timeout(), charged.receiptId(), jti,
+                    charged.amountMicros());
         } catch (RuntimeException e) {
             LOG.warn("Could not ask the broker to confirm charge {} for {}", charged.receiptId(), path, e);
             outcome = new OnlineCharger.Unavailable("unexpected error: " + e);
@@ -78,7 +78,7 @@ public final class OnlineConfirmation {
                 case 410 -> {
                     code = ErrorCode.EXPIRED_TOKEN;
                     message = "the broker says the scrip has expired or was returned; get new scrip from "
-                            + priced.current().config.broker().name();
+                            + broker.name();
                 }
                 default -> {
                     code = ErrorCode.INVALID_TOKEN;
@@ -107,7 +107,7 @@ public final class OnlineConfirmation {
     }
 
     /** Refunds a charge the broker confirmed at the broker too: its void is queued first (OnlineVoids). */
-    PaidResponse.Refunder refunder(String jti) {
+    PaidResponse.Refunder refunder(GatewayConfig.Broker broker, String jti) {
         return (hold, receiptId, why, buyersDoing) -> forwarding.refundOnline(voids, jti, hold, receiptId, why,
                 buyersDoing);
     }
