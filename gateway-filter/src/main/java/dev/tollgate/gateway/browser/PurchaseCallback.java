@@ -259,7 +259,8 @@ final class PurchaseCallback {
      * (charged or presented here before: a callback replayed after its purchase) is left as it is.
      */
     private String returnBudget(ScripAccount scrip, GatewayConfig config) {
-        String broker = config.broker().name();
+        String broker = config.brokers().stream().filter(b -> b.issuer().equals(scrip.issuer())).findFirst()
+                .map(GatewayConfig.Broker::name).orElse("the broker");
         boolean closed;
         try {
             closed = ledger.closeUnused(scrip);
