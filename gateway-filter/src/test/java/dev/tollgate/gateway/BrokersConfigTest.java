@@ -75,7 +75,7 @@ final class BrokersConfigTest {
                 + "  - match: /b/**\n    price: 0.01\n    brokers: [beta, beta]\n"
                 + "  - match: /c/**\n    price: 0.01\n    brokers: []\n"
                 + "  - match: /d/**\n    charge: free\n    brokers: [alpha]\n");
-        assertThat(e.problems()).hasSize(5); // and, for now, that several brokers are not yet supported
+        assertThat(e.problems()).hasSize(4);
         assertThat(e.problems().get(0)).contains(":18:14: rules[0].brokers: 'gamma' is not the id of a broker of "
                 + "this config (alpha, beta)");
         assertThat(e.problems().get(1)).contains(":21:14: rules[1].brokers: 'beta' is listed twice");
@@ -98,5 +98,36 @@ final class BrokersConfigTest {
         assertThat(config.rules().get(0).brokers()).containsExactly("solo");
         assertThat(config.rules().get(0).acceptsBroker("solo")).isTrue();
         assertThat(config.rules().get(0).acceptsBroker("other")).isFalse();
+    }
+
+    @Test
+    void theBrokersLoadInTheOrderWrittenEachWithItsOwnEndpoints() throws Exception {
+        GatewayConfig config = GatewayConfig.load(ConfigFiles.write(dir, SELLER + TWO_BROKERS + "currency: USD\n"));
+
+        assertThat(config.brokers()).extracting(GatewayConfig.Broker::id).containsExactly("alpha", "beta");
+        assertThat(config.broker().name()).isEqualTo("Alpha Pay");
+        GatewayConfig.Broker beta = config.brokers().get(1);
+        assertThat(beta.name()).isEqualTo("beta");
+        assertThat(beta.network()).isEqualTo("tollgate:beta");
+        assertThat(beta.redemptionUri()).hasToString("https://beta.test/v1/redemptions");
+        assertThat(beta.chargeUri()).hasToString("https://pay.beta.test/charges");
+        assertThat(beta.payUri()).hasToString("https://beta.test/pay");
+    }
+
+    @Test
+    void aRulesOfferMustFitTheHeaderWithAnEntryForEveryBrokerItAccepts() throws Exception {
+        StringBuilder brokers = new StringBuilder("brokers:\n");
+        for (int i = 0; i < 12; i++) {
+            brokers.append("  - id: b").append(i).append("\n    name: ").append("Broker ".repeat(20)).append(i)
+                    .append("\n    issuer: https://b").append(i).append(".test\n    jwks-url: https://b").append(i)
+                    .append(".test/jwks.json\n    token-endpoint: https://b").append(i).append(".test/v1/scrip\n");
+        }
+        String rule = "rules:\n  - match: /a/**\n    price: 0.01\n";
+
+        InvalidConfigException e = ConfigFiles.problemsOf(dir, SELLER + brokers + "currency: USD\n" + rule);
+        assertThat(e.problems()).singleElement().asString().contains("rules[0]: its 402's PAYMENT-REQUIRED header "
+                + "could take").contains("accept fewer brokers on it");
+        assertThat(GatewayConfig.load(ConfigFiles.write(dir, SELLER + brokers + "currency: USD\n" + rule
+                + "    brokers: [b0, b1, b2]\n")).rules().get(0).brokers()).hasSize(3);
     }
 }

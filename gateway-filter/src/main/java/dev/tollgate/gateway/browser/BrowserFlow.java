@@ -35,6 +35,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,11 +104,13 @@ public final class BrowserFlow {
     private final SecureRandom random = new SecureRandom();
     private final PurchaseCallback callback;
 
-    public BrowserFlow(Clock clock, BrowserSeal seal, Ledger ledger, ScripCanceller canceller, CallbackGuard guard) {
+    /** @param cancellers by a scrip's issuer, who cancels scrip at its broker */
+    public BrowserFlow(Clock clock, BrowserSeal seal, Ledger ledger, Function<String, ScripCanceller> cancellers,
+                       CallbackGuard guard) {
         this.clock = Objects.requireNonNull(clock);
         this.seal = Objects.requireNonNull(seal);
         this.ledger = Objects.requireNonNull(ledger);
-        this.callback = new PurchaseCallback(clock, seal, ledger, canceller, guard);
+        this.callback = new PurchaseCallback(clock, seal, ledger, cancellers, guard);
     }
 
     /**

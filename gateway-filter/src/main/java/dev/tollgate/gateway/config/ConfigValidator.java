@@ -61,9 +61,6 @@ public final class ConfigValidator {
         List<PriceRule> rules = currency == null ? List.of()
                 : rulesValidator.rules(raw.rules(), currency, onlineAbove, brokers);
         GatewayConfig.ClientLimits clientLimits = limits.clientLimits(raw.failedPayments(), raw.clientAddressHeader());
-        if (brokers != null && brokers.size() > 1) {
-            problems.problem(raw.brokers(), "brokers", "several brokers: not yet supported; name one");
-        }
         if (!problems.isEmpty()) {
             return null;
         }

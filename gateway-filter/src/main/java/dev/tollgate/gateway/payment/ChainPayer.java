@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -276,7 +277,8 @@ final class ChainPayer implements Payer {
         PaymentRequired offer = Offers.offer(config, rule, Answers.requestUrl(priced.request()), null,
                 ErrorCode.INSUFFICIENT_BUDGET, message, chain);
         Answers.send402(priced.request(), priced.response(), offer,
-                () -> HtmlPages.paywall(config, rule, null, ErrorCode.INSUFFICIENT_BUDGET, message, null, false, null));
+                () -> HtmlPages.paywall(config, rule, null, ErrorCode.INSUFFICIENT_BUDGET, message, List.of(), false,
+                        null));
     }
 
     @Override
