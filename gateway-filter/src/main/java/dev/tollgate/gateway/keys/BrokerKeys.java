@@ -104,8 +104,8 @@ public final class BrokerKeys implements AutoCloseable {
         }
         String shown = printable(kid);
         if (missWarnings.claim(now)) {
-            LOG.warn("Scrip names unknown broker kid '{}' (further misses within {} are not logged)", shown,
-                    settings.unknownKidRefetchInterval());
+            LOG.warn("Scrip names kid '{}', which the broker keys from {} do not have (further misses within {} are "
+                    + "not logged)", shown, settings.jwksUri(), settings.unknownKidRefetchInterval());
         }
         throw new PaymentException(ErrorCode.UNKNOWN_KEY, "no broker key with kid '" + shown + "'");
     }
