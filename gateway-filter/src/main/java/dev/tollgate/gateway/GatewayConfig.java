@@ -27,11 +27,11 @@ public final class GatewayConfig {
     }
 
     /**
-     * The broker that issues the scrip this seller accepts.
+     * A broker that issues scrip this seller accepts: one entry of {@code brokers:}, or the {@code broker:} section.
      *
-     * @param id short id used in the x402 network name {@code tollgate:<id>}
+     * @param id short id used in the x402 network name {@code tollgate:<id>}; no two brokers of a config share one
      * @param name shown to buyers ("Pay with ...")
-     * @param issuer the {@code iss} every scrip must carry
+     * @param issuer the {@code iss} every scrip of this broker carries; no two brokers of a config share one
      * @param jwksUri where the broker's public keys are published
      * @param tokenEndpoint where a buyer gets scrip; named in the 402 offer
      * @param keyRefresh how often keys are refreshed at most (the broker's max-age may shorten it)
@@ -42,38 +42,45 @@ public final class GatewayConfig {
      *               the 402 page's "Pay with" link
      * @param trustFile a PEM file of the CA certificates trusted for HTTPS to the broker instead of the JDK's
      *                  defaults ({@code broker.trust-file}); empty for the JDK's defaults
+     * @param redemptionUri where batches of claims on this broker's scrip are POSTed ({@code broker.redemption-url})
+     * @param cancelUri where scrip of this broker that the gateway will never charge is cancelled
+     *                  ({@code broker.cancel-url})
+     * @param chargeUri where online charges on this broker's scrip are POSTed ({@code broker.charge-url})
      */
     public record Broker(String id, String name, String issuer, URI jwksUri, URI tokenEndpoint, Duration keyRefresh,
                          Duration unknownKidRefetch, Duration maxStale, Duration clockSkew, URI payUri,
-                         Optional<Path> trustFile) {
+                         Optional<Path> trustFile, URI redemptionUri, URI cancelUri, URI chargeUri) {
+
+        /** The x402 network buyers of this broker pay on: {@code tollgate:<id>}. */
+        public String network() {
+            return dev.tollgate.protocol.Scrip.network(id);
+        }
     }
 
     /**
-     * How charges are redeemed at the broker (see {@code docs/PROTOCOL.md} section 6).
+     * How charges are redeemed at the brokers (see {@code docs/PROTOCOL.md} section 6); where is each
+     * {@link Broker}'s.
      *
-     * @param redemptionUri where batches of claims are POSTed ({@code broker.redemption-url})
-     * @param cancelUri where scrip the gateway will never charge is cancelled ({@code broker.cancel-url})
      * @param interval how often a batch is sent at most, unless {@code batchSize} claims are waiting
      * @param batchSize the most claims in one batch
      * @param maxBackoff the longest wait between two attempts while the broker is unreachable or refuses batches
      * @param refundWindow how long a forwarded request's charge may still be refunded when its app fails before
      *     content is sent; the charge is final, and claimed, after it ({@code settlement.refund-window})
      */
-    public record Settlement(URI redemptionUri, URI cancelUri, Duration interval, int batchSize, Duration maxBackoff,
-                             Duration refundWindow) {
+    public record Settlement(Duration interval, int batchSize, Duration maxBackoff, Duration refundWindow) {
 
         /** {@code settlement.refund-window} when the config does not set it. */
         public static final Duration DEFAULT_REFUND_WINDOW = Duration.ofSeconds(60);
     }
 
     /**
-     * How online charges are confirmed at the broker (see {@code docs/PROTOCOL.md} section 7).
+     * How online charges are confirmed at the brokers (see {@code docs/PROTOCOL.md} section 7); where is each
+     * {@link Broker}'s.
      *
-     * @param chargeUri where charges are POSTed ({@code broker.charge-url})
      * @param timeout how long the broker may take to answer, connection included ({@code online-timeout})
      * @param onlineAbove per-click rules priced at or above this are online ({@code online-above}); empty if unset
      */
-    public record Online(URI chargeUri, Duration timeout, java.util.Optional<dev.tollgate.protocol.Money> onlineAbove) {
+    public record Online(Duration timeout, Optional<dev.tollgate.protocol.Money> onlineAbove) {
     }
 
     /**
@@ -129,7 +136,7 @@ public final class GatewayConfig {
     private final String sellerId;
     private final String sellerName;
     private final Optional<URI> sellerOrigin;
-    private final Broker broker;
+    private final List<Broker> brokers;
     private final Currency currency;
     private final Path dataDir;
     private final Path ledgerFile;
@@ -146,15 +153,18 @@ public final class GatewayConfig {
      * Made by the config reader (package {@code config}), which validates every value first; obtain a config through
      * {@link #load(Path)}. One built here is not validated, and no filter runs it: a filter reads its config file.
      */
-    public GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin, Broker broker,
-                         Currency currency, Path dataDir, Path ledgerFile, Durability durability,
+    public GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin,
+                         List<Broker> brokers, Currency currency, Path dataDir, Path ledgerFile, Durability durability,
                          SqliteLedger.Limits ledgerLimits, int maxTimeoutSeconds, Settlement settlement, Online online,
                          PayWord payword, List<PriceRule> rules, ClientLimits clientLimits) {
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);
         this.sellerOrigin = Objects.requireNonNull(sellerOrigin);
-        this.broker = Objects.requireNonNull(broker);
+        this.brokers = List.copyOf(brokers);
+        if (this.brokers.isEmpty()) {
+            throw new IllegalArgumentException("a config has at least one broker");
+        }
         this.currency = Objects.requireNonNull(currency);
         this.dataDir = Objects.requireNonNull(dataDir);
         this.ledgerFile = Objects.requireNonNull(ledgerFile);
@@ -200,8 +210,14 @@ public final class GatewayConfig {
         return sellerOrigin;
     }
 
+    /** The brokers whose scrip this seller accepts, in the order the 402 offers them; at least one. */
+    public List<Broker> brokers() {
+        return brokers;
+    }
+
+    /** The first of {@link #brokers()}: the broker of a config with a single {@code broker:} section. */
     public Broker broker() {
-        return broker;
+        return brokers.get(0);
     }
 
     /** The one currency prices are in and scrip must be denominated in. */
@@ -233,12 +249,12 @@ public final class GatewayConfig {
         return maxTimeoutSeconds;
     }
 
-    /** How charges are redeemed at the broker. */
+    /** How charges are redeemed at the brokers. */
     public Settlement settlement() {
         return settlement;
     }
 
-    /** How online charges are confirmed at the broker. */
+    /** How online charges are confirmed at the brokers. */
     public Online online() {
         return online;
     }

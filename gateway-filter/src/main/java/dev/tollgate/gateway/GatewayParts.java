@@ -18,11 +18,9 @@ import dev.tollgate.gateway.payment.PaymentSchemes;
 import dev.tollgate.gateway.payment.ScripScheme;
 import dev.tollgate.gateway.payment.ScripTokens;
 import dev.tollgate.gateway.route.Router;
-import dev.tollgate.gateway.settlement.OnlineVoids;
 import dev.tollgate.gateway.settlement.RefundHolds;
 import dev.tollgate.gateway.settlement.RefundLimit;
-import dev.tollgate.gateway.settlement.ScripCanceller;
-import dev.tollgate.gateway.settlement.Settler;
+import dev.tollgate.gateway.settlement.Settlements;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
@@ -38,10 +36,8 @@ final class GatewayParts implements AutoCloseable {
     private boolean closed;
     Ledger ledger;
     LedgerView ledgerView;
-    Settler settler;
-    OnlineVoids onlineVoids;
+    Settlements settlements;
     BrokerVerification verification;
-    ScripCanceller canceller;
     BrowserFlow browser;
     CredentialReader reader;
     PayWordScheme payWords;
@@ -78,26 +74,24 @@ final class GatewayParts implements AutoCloseable {
             ledger = LedgerFactory.open(config);
         }
         ledgerView = LedgerView.readOnly(ledger);
-        settler = Settler.start(config, ledger, clock);
-        RefundHolds holds = settler.holds();
-        onlineVoids = settler.onlineVoids();
+        settlements = Settlements.start(config, ledger, clock);
+        RefundHolds holds = settlements.holds();
         RefundLimit refundLimit = new RefundLimit();
         PaidForwarding forwarding = new PaidForwarding(ledger, refundLimit);
-        ChargeModels models = new ChargeModels(forwarding, refundLimit, settler::charged, clock);
+        ChargeModels models = new ChargeModels(forwarding, refundLimit, settlements::charged, clock);
         verification = BrokerVerification.start(config, clock);
         FailedVerifications failures = new FailedVerifications(config.clientLimits().clients(), clock);
         CredentialCache credentials = new CredentialCache(cacheSize, clock);
-        ScripTokens tokens = new ScripTokens(verification::verify, clock, config.broker().keyRefresh(), failures,
+        ScripTokens tokens = new ScripTokens(verification::verify, clock, verification::reverifyAfterMillis, failures,
                 credentials);
-        OnlineConfirmation online = new OnlineConfirmation(settler.onlineCharger(), onlineVoids, forwarding);
-        payWords = PayWordScheme.start(config, verification.keys(), ledger, forwarding, holds, models, clock, cacheSize,
+        OnlineConfirmation online = new OnlineConfirmation(settlements, forwarding);
+        payWords = PayWordScheme.start(config, verification, ledger, forwarding, holds, models, clock, cacheSize,
                 failures);
         schemes = new PaymentSchemes(List.of( // the schemes buyers may pay with: one line each
                 new ScripScheme(tokens, clock, ledger, holds, online, forwarding, models),
                 payWords));
         reader = new CredentialReader(schemes, tokens, clock);
-        canceller = settler.scripCanceller(config.settlement().cancelUri());
-        browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, canceller,
+        browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, settlements::canceller,
                 new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
         router = new Router(browser, reader, credentials);
         payments = new PaymentReader(reader, credentials);
@@ -113,11 +107,8 @@ final class GatewayParts implements AutoCloseable {
             if (verification != null) {
                 verification.close();
             }
-            if (canceller != null) {
-                canceller.close();
-            }
-            if (settler != null) {
-                settler.close(); // one final batch, with a short deadline, while the ledger is still open
+            if (settlements != null) {
+                settlements.close(); // one final batch each, with a short deadline, while the ledger is still open
             }
             if (ledger != null && ownsLedger) {
                 ledger.close();

@@ -30,11 +30,13 @@ import java.util.Set;
  * @param unitBytes how many body bytes one metered charge pays for; above 0 exactly for metered, else 0
  * @param id the rule's own name ({@code id:} in the config), which stays when its glob is edited: 1 to 64 letters,
  *           digits, {@code .}, {@code _} or {@code -}, starting with a letter or digit; empty if it has none
+ * @param brokers the ids of the brokers whose scrip the rule accepts ({@code brokers:}); empty for every broker of the
+ *                config (a free rule takes no payment: empty)
  * @since 0.1
  */
 public record PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                         Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
-                        Optional<String> stream, long unitBytes, Optional<String> id) {
+                        Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers) {
 
     /** The scheme every priced rule accepts. */
     public static final Set<String> SCRIP_ONLY = Set.of(Scrip.SCHEME);
@@ -74,6 +76,18 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
             throw new IllegalArgumentException("a unit of at least 1 byte is required for, and only for, a metered "
                     + "rule");
         }
+        brokers = Set.copyOf(brokers);
+        if (charge == ChargeModel.FREE && !brokers.isEmpty()) {
+            throw new IllegalArgumentException("a free rule takes no payment: it names no broker");
+        }
+    }
+
+    /** A rule accepting every broker's scrip. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes, Optional<String> id) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
+                Set.of());
     }
 
     /** A rule without an {@code id}. */
@@ -114,6 +128,11 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
      */
     public String entitlementKey() {
         return id.orElse(stream.orElse(match));
+    }
+
+    /** Whether the rule accepts scrip (and PayWord chains) of the broker with this id. */
+    public boolean acceptsBroker(String brokerId) {
+        return brokers.isEmpty() || brokers.contains(brokerId);
     }
 
     /** Whether the rule accepts payment with this x402 scheme. */

@@ -153,20 +153,21 @@ public final class TollgateFilter implements Filter {
     }
 
     /**
-     * The seller's Ed25519 public key as a JWK ({@code {"kty":"OKP","crv":"Ed25519","x":"..."}}), to register at the
+     * The seller's Ed25519 public key as a JWK ({@code {"kty":"OKP","crv":"Ed25519","x":"..."}}), to register at every
      * broker: it verifies the redemption batches the gateway signs. Generated into {@code <data-dir>/seller-key.json}
      * at first start. Available once {@link #init} has run.
      */
     public String sellerPublicJwk() {
-        return started().settler.sellerPublicJwk();
+        return started().settlements.sellerPublicJwk();
     }
 
     /**
-     * Where redeeming the charges at the broker stands. Reads every unsettled scrip from the ledger: for a dashboard
-     * or health check, not per request.
+     * Where redeeming the charges at the brokers stands: with several, the amounts summed, the latest success of any
+     * and the most failures in a row of any, with its error. Reads every unsettled scrip from the ledger: for a
+     * dashboard or health check, not per request.
      */
     public SettlementStatus settlementStatus() throws LedgerUnavailableException {
-        return started().settler.status();
+        return started().settlements.status();
     }
 
     /**
@@ -199,7 +200,7 @@ public final class TollgateFilter implements Filter {
             }
             GatewayParts p = started();
             snapshot = new Snapshot(next, p.browser);
-            p.onlineVoids.chargeUri(next.online().chargeUri());
+            p.settlements.reloaded(next);
             lastReloadProblem = null;
             LOG.info("Reloaded {}: {} price rules", file, next.rules().size());
         } catch (InvalidConfigException e) {

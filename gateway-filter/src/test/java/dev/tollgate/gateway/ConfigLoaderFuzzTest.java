@@ -94,7 +94,9 @@ final class ConfigLoaderFuzzTest {
                 return;
             }
             Snapshot snapshot = new Snapshot(config, null);
-            assertThat(snapshot.network).startsWith("tollgate:");
+            assertThat(config.brokers()).isNotEmpty().allSatisfy(broker -> assertThat(snapshot.brokerOn(
+                    broker.network())).isSameAs(broker));
+            assertThat(snapshot.networks).startsWith("'tollgate:");
             for (PriceRule rule : config.rules()) {
                 assertThat(rule.charge() == ChargeModel.FREE || rule.price().micros() > 0).as(rule.toString())
                         .isTrue();

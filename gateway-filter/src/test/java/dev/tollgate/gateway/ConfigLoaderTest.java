@@ -30,14 +30,11 @@ final class ConfigLoaderTest {
     Path dir;
 
     private Path write(String yaml) throws IOException {
-        Path file = dir.resolve("gateway.yaml");
-        Files.writeString(file, yaml);
-        return file;
+        return ConfigFiles.write(dir, yaml);
     }
 
     private InvalidConfigException problemsOf(String yaml) throws IOException {
-        Path file = write(yaml);
-        return (InvalidConfigException) org.assertj.core.api.Assertions.catchThrowable(() -> GatewayConfig.load(file));
+        return ConfigFiles.problemsOf(dir, yaml);
     }
 
     @Test
@@ -247,10 +244,10 @@ final class ConfigLoaderTest {
     @Test
     void theCancelUrlDefaultsUnderTheIssuerAndMustBeHttpsExceptOnLoopback() throws Exception {
         GatewayConfig defaults = GatewayConfig.load(write(HEADER));
-        assertThat(defaults.settlement().cancelUri()).hasToString("https://broker.test/v1/scrip/cancel");
+        assertThat(defaults.broker().cancelUri()).hasToString("https://broker.test/v1/scrip/cancel");
         GatewayConfig loopback = GatewayConfig.load(write(HEADER.replace("broker:\n",
                 "broker:\n  cancel-url: http://127.0.0.1:9/cancel\n")));
-        assertThat(loopback.settlement().cancelUri()).hasToString("http://127.0.0.1:9/cancel");
+        assertThat(loopback.broker().cancelUri()).hasToString("http://127.0.0.1:9/cancel");
 
         InvalidConfigException e = problemsOf(HEADER.replace("broker:\n",
                 "broker:\n  cancel-url: http://broker.example/v1/scrip/cancel\n"));

@@ -65,6 +65,7 @@ public final class GatewayHarness implements AutoCloseable {
     private EnumSet<DispatcherType> dispatcherTypes = EnumSet.of(DispatcherType.REQUEST);
     private String sellerExtra = "";
     private String brokerExtra = "";
+    private String brokers;
 
     public GatewayHarness(Path dir) {
         this(dir, null);
@@ -83,6 +84,15 @@ public final class GatewayHarness implements AutoCloseable {
     public GatewayHarness extraSettings(String seller, String broker) {
         this.sellerExtra = seller;
         this.brokerExtra = broker;
+        return this;
+    }
+
+    /**
+     * A {@code brokers:} section (the whole YAML, key included) written instead of the {@code broker:} section in every
+     * config written from now on: for several brokers.
+     */
+    public GatewayHarness brokers(String section) {
+        this.brokers = section;
         return this;
     }
 
@@ -110,7 +120,12 @@ public final class GatewayHarness implements AutoCloseable {
 
     public GatewayHarness writeConfig(String rules) throws IOException {
         Path next = dir.resolve("gateway.yaml.next");
-        Files.writeString(next, config(jwks.jwksUri(), sellerExtra, brokerExtra, rules));
+        String config = config(jwks.jwksUri(), sellerExtra, brokerExtra, rules);
+        if (brokers != null) {
+            config = config.substring(0, config.indexOf("broker:")) + brokers + config.substring(config.indexOf(
+                    "currency:"));
+        }
+        Files.writeString(next, config);
         Files.move(next, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return this;
@@ -221,7 +236,12 @@ public final class GatewayHarness implements AutoCloseable {
     }
 
     public static String paymentHeader(String token, long acceptedMicros) {
-        PaymentRequirements accepted = new PaymentRequirements("scrip", "tollgate:test",
+        return paymentHeader(token, acceptedMicros, "tollgate:test");
+    }
+
+    /** A scrip payment header on the x402 network of another broker. */
+    public static String paymentHeader(String token, long acceptedMicros, String network) {
+        PaymentRequirements accepted = new PaymentRequirements("scrip", network,
                 Long.toString(acceptedMicros), "USD", TestBroker.SELLER, 60, Map.of());
         return X402Codec.encodeHeader(new PaymentPayload(2, new ResourceInfo("http://shop.test/", "", ""),
                 accepted, Map.of("token", token), null));

@@ -156,7 +156,7 @@ final class OnlineChargeTest {
     void rulesAreResolvedOnlineOrOfflineAtLoad() {
         List<PriceRule> rules = gateway.filter.config().rules();
         assertThat(rules).extracting(PriceRule::online).containsExactly(true, false, true, false, true, true, true);
-        assertThat(gateway.filter.config().online().chargeUri()).isEqualTo(broker.chargeUri());
+        assertThat(gateway.filter.config().broker().chargeUri()).isEqualTo(broker.chargeUri());
     }
 
     @Test
@@ -414,8 +414,15 @@ final class OnlineChargeTest {
         private final java.util.Set<String> voided = ConcurrentHashMap.newKeySet();
         private volatile Mode mode = Mode.CHARGE;
         private volatile boolean voidsRefused;
+        /** The broker's issuer: the {@code aud} of the requests it takes. */
+        private final String issuer;
 
         FakeChargeBroker() throws Exception {
+            this(TestBroker.ISSUER);
+        }
+
+        FakeChargeBroker(String issuer) throws Exception {
+            this.issuer = issuer;
             connector.setHost("127.0.0.1");
             connector.setPort(0);
             server.addConnector(connector);
@@ -586,7 +593,7 @@ final class OnlineChargeTest {
             long iat = claims.path("iat").asLong(-1);
             long exp = claims.path("exp").asLong(-1);
             if (!TestBroker.SELLER.equals(claims.path("iss").asText())
-                    || !TestBroker.ISSUER.equals(claims.path("aud").asText())) {
+                    || !issuer.equals(claims.path("aud").asText())) {
                 throw new IllegalArgumentException("401 wrong iss or aud");
             }
             if (exp <= now || iat > now + 60 || exp - iat > maxLifetime || !claims.path("jti").isTextual()

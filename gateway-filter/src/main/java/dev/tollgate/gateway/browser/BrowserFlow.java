@@ -30,9 +30,12 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,19 +104,22 @@ public final class BrowserFlow {
     private final SecureRandom random = new SecureRandom();
     private final PurchaseCallback callback;
 
-    public BrowserFlow(Clock clock, BrowserSeal seal, Ledger ledger, ScripCanceller canceller, CallbackGuard guard) {
+    /** @param cancellers by a scrip's issuer, who cancels scrip at its broker */
+    public BrowserFlow(Clock clock, BrowserSeal seal, Ledger ledger, Function<String, ScripCanceller> cancellers,
+                       CallbackGuard guard) {
         this.clock = Objects.requireNonNull(clock);
         this.seal = Objects.requireNonNull(seal);
         this.ledger = Objects.requireNonNull(ledger);
-        this.callback = new PurchaseCallback(clock, seal, ledger, canceller, guard);
+        this.callback = new PurchaseCallback(clock, seal, ledger, cancellers, guard);
     }
 
     /**
      * Starts a purchase from a 402 page: seals a fresh state with the price and the request's local path in the state
-     * cookie, and returns the broker's pay link for {@code rule}. Nothing is kept here.
+     * cookie, and returns the pay link of each broker {@code rule} accepts, in the config's order: the buyer pays at
+     * one of them, and the callback takes scrip of any. Nothing is kept here.
      */
-    public String start(HttpServletRequest request, HttpServletResponse response, GatewayConfig config,
-                        PriceRule rule) {
+    public List<HtmlPages.PayLink> start(HttpServletRequest request, HttpServletResponse response,
+                                         GatewayConfig config, PriceRule rule) {
         byte[] nonce = new byte[PurchaseState.NONCE_BYTES];
         random.nextBytes(nonce);
         PurchaseState state = new PurchaseState(nonce, seconds() + STATE_LIFETIME.toSeconds(), rule.price().micros(),
@@ -122,11 +128,18 @@ public final class BrowserFlow {
                 + STATE_LIFETIME.toSeconds() + "; Path=/; Secure; HttpOnly; SameSite=None");
         String item = item(rule.description().isEmpty() ? RequestPaths.pathOf(request) : rule.description());
         String origin = config.sellerOrigin().map(Object::toString).orElseGet(() -> originOf(request));
-        return config.broker().payUri() + "?seller=" + encode(config.sellerId())
+        String query = "?seller=" + encode(config.sellerId())
                 + "&return=" + encode(origin + request.getContextPath() + CALLBACK_PATH)
                 + "&state=" + state.state()
                 + "&price=" + rule.price().microsString()
                 + "&item=" + encode(item);
+        List<HtmlPages.PayLink> links = new ArrayList<>();
+        for (GatewayConfig.Broker broker : config.brokers()) {
+            if (rule.acceptsBroker(broker.id())) {
+                links.add(new HtmlPages.PayLink(broker.name(), broker.payUri() + query));
+            }
+        }
+        return links;
     }
 
     private long seconds() {

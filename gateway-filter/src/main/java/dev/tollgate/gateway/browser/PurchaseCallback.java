@@ -26,6 +26,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,15 +48,17 @@ final class PurchaseCallback {
     private final Clock clock;
     private final BrowserSeal seal;
     private final Ledger ledger;
-    private final ScripCanceller canceller;
+    /** By a scrip's issuer: who cancels it at its broker. */
+    private final Function<String, ScripCanceller> cancellers;
     private final CallbackGuard guard;
     private final UsedStates used;
 
-    PurchaseCallback(Clock clock, BrowserSeal seal, Ledger ledger, ScripCanceller canceller, CallbackGuard guard) {
+    PurchaseCallback(Clock clock, BrowserSeal seal, Ledger ledger, Function<String, ScripCanceller> cancellers,
+                     CallbackGuard guard) {
         this.clock = Objects.requireNonNull(clock);
         this.seal = Objects.requireNonNull(seal);
         this.ledger = Objects.requireNonNull(ledger);
-        this.canceller = Objects.requireNonNull(canceller);
+        this.cancellers = Objects.requireNonNull(cancellers);
         this.guard = Objects.requireNonNull(guard);
         this.used = new UsedStates(clock, BrowserFlow.STATE_LIFETIME);
     }
@@ -259,7 +262,8 @@ final class PurchaseCallback {
      * (charged or presented here before: a callback replayed after its purchase) is left as it is.
      */
     private String returnBudget(ScripAccount scrip, GatewayConfig config) {
-        String broker = config.broker().name();
+        String broker = config.brokers().stream().filter(b -> b.issuer().equals(scrip.issuer())).findFirst()
+                .map(GatewayConfig.Broker::name).orElse("the broker");
         boolean closed;
         try {
             closed = ledger.closeUnused(scrip);
@@ -272,7 +276,7 @@ final class PurchaseCallback {
         if (!closed) {
             return "This payment was used here already; nothing more was charged.";
         }
-        return switch (canceller.cancel(scrip.jti())) {
+        return switch (cancellers.apply(scrip.issuer()).cancel(scrip.jti())) {
             case RETURNED -> "Nothing was charged, and the budget you allowed was returned to your account at " + broker
                     + ".";
             case PENDING -> "Nothing was charged; the budget you allowed is being returned to your account at " + broker

@@ -134,8 +134,8 @@ final class Checkout {
         Snapshot current = priced.current();
         priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(),
                 replayed.amountMicros(), replayed.remainingMicros(), current.currency, replayed.receiptId()));
-        PaidResponse passed = new PaidResponse(priced.response(), current.network, payer.buyerJson());
-        passed.receipt(Receipts.replayed(current.network, payer.buyerJson(), replayed.receiptId(),
+        PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
+        passed.receipt(Receipts.replayed(payer.network(), payer.buyerJson(), replayed.receiptId(),
                 replayed.amountMicros(), replayed.remainingMicros()));
         chain.doFilter(priced.request(), passed);
     }
@@ -150,9 +150,9 @@ final class Checkout {
         PaidResponse.Refunder refunder = payer.refunder(confirmation);
         String receipt = purchase.receipt(priced, payer, charged);
         PaidResponse paidResponse = receipt != null
-                ? PaidResponse.withReceipt(priced.response(), refunder, hold, current.network, payer.buyerJson(),
+                ? PaidResponse.withReceipt(priced.response(), refunder, hold, payer.network(), payer.buyerJson(),
                         charged, receipt)
-                : new PaidResponse(priced.response(), refunder, hold, current.network, payer.buyerJson(),
+                : new PaidResponse(priced.response(), refunder, hold, payer.network(), payer.buyerJson(),
                         charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation);
         return forwarding.forward(priced.request(), priced.response(), chain, paidResponse);
     }

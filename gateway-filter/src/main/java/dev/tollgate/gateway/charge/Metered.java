@@ -84,9 +84,9 @@ public final class Metered implements Charging {
         }
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.buyer(), paid.paymentId(), 0, remaining,
                 current.currency, ""));
-        PaidResponse paidResponse = new PaidResponse(response, current.network, paid.buyerJson());
+        PaidResponse paidResponse = new PaidResponse(response, paid.network(), paid.buyerJson());
         MeteredResponse metered = new MeteredResponse(paidResponse, charger, new MeteredResponse.Receipt(
-                current.network, paid.buyerJson(), unitMicros, remaining, onCharge), rule.unitBytes(), affordable,
+                paid.network(), paid.buyerJson(), unitMicros, remaining, onCharge), rule.unitBytes(), affordable,
                 head);
         try {
             chain.doFilter(SingleRange.of(request), metered);

@@ -21,6 +21,9 @@ import java.time.Instant;
  */
 public interface Payer {
 
+    /** The x402 network of the broker the account is at ({@code tollgate:<broker id>}), for receipts. */
+    String network();
+
     /** The buyer's pseudonym at the broker, for the app's {@link Payment}. */
     String buyer();
 

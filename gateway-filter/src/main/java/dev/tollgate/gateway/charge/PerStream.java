@@ -75,7 +75,7 @@ final class PerStream implements Charging {
 
         @Override
         public String receipt(PricedRequest priced, Payer payer, ChargeResult.Charged charged) {
-            return Receipts.stream(priced.current().network, payer.buyerJson(), charged.receiptId(),
+            return Receipts.stream(payer.network(), payer.buyerJson(), charged.receiptId(),
                     charged.amountMicros(), charged.remainingMicros(), stream, until.getEpochSecond(), false);
         }
 
@@ -86,8 +86,8 @@ final class PerStream implements Charging {
             Snapshot current = priced.current();
             priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(), 0,
                     entitled.remainingMicros(), current.currency, entitled.receiptId()));
-            PaidResponse passed = new PaidResponse(priced.response(), current.network, payer.buyerJson());
-            passed.receipt(Receipts.stream(current.network, payer.buyerJson(), entitled.receiptId(), 0,
+            PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
+            passed.receipt(Receipts.stream(payer.network(), payer.buyerJson(), entitled.receiptId(), 0,
                     entitled.remainingMicros(), stream, entitled.until().getEpochSecond(), true));
             chain.doFilter(priced.request(), passed);
         }

@@ -6,10 +6,11 @@ import java.util.List;
  * The config file's shape as written, before validation. Every leaf keeps its position. Unknown keys are refused
  * by the mapper, so each record lists exactly the settings {@code docs/CONFIG.md} documents.
  */
-record ConfigFile(Seller seller, Broker broker, Located<String> currency, Located<String> dataDir, Ledger ledger,
-                  Located<String> maxTimeout, Settlement settlement, Located<String> onlineAbove,
-                  Located<String> onlineTimeout, PayWord payword, Located<List<Located<Rule>>> rules,
-                  FailedPayments failedPayments, Located<String> clientAddressHeader) {
+record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> brokers, Located<String> currency,
+                  Located<String> dataDir, Ledger ledger, Located<String> maxTimeout, Settlement settlement,
+                  Located<String> onlineAbove, Located<String> onlineTimeout, PayWord payword,
+                  Located<List<Located<Rule>>> rules, FailedPayments failedPayments,
+                  Located<String> clientAddressHeader) {
 
     record FailedPayments(Located<String> burst, Located<String> perMinute, Located<String> clients) {
     }
@@ -38,6 +39,6 @@ record ConfigFile(Seller seller, Broker broker, Located<String> currency, Locate
     record Rule(Located<String> match, Located<List<String>> methods, Located<String> price, Located<String> charge,
                 Located<String> description, Located<String> mimeType, Located<String> confirm,
                 Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit,
-                Located<String> id) {
+                Located<String> id, Located<List<String>> brokers) {
     }
 }

@@ -48,22 +48,23 @@ public final class ConfigValidator {
                     value -> Optional.of(SettingValues.origin(value)), origin);
         }
         Currency currency = problems.required(raw.currency(), "currency", SettingValues::currency);
-        GatewayConfig.Broker broker = new BrokerValidator(problems, base).broker(raw.broker());
+        List<GatewayConfig.Broker> brokers = new BrokerValidator(problems, base).brokers(raw);
         LedgerValidator.Storage storage = new LedgerValidator(problems, base).storage(raw.dataDir(), raw.ledger());
         LimitsValidator limits = new LimitsValidator(problems);
         Integer maxTimeout = limits.maxTimeoutSeconds(raw.maxTimeout());
         SettlementValidator settling = new SettlementValidator(problems);
-        GatewayConfig.Settlement settlement = settling.settlement(raw.broker(), broker, raw.settlement());
-        GatewayConfig.Online online = settling.online(raw, broker, currency);
+        GatewayConfig.Settlement settlement = settling.settlement(raw.settlement());
+        GatewayConfig.Online online = settling.online(raw, currency);
         GatewayConfig.PayWord payword = limits.payword(raw.payword());
         RulesValidator rulesValidator = new RulesValidator(problems);
         Money onlineAbove = online == null ? null : online.onlineAbove().orElse(null);
-        List<PriceRule> rules = currency == null ? List.of() : rulesValidator.rules(raw.rules(), currency, onlineAbove);
+        List<PriceRule> rules = currency == null ? List.of()
+                : rulesValidator.rules(raw.rules(), currency, onlineAbove, brokers);
         GatewayConfig.ClientLimits clientLimits = limits.clientLimits(raw.failedPayments(), raw.clientAddressHeader());
         if (!problems.isEmpty()) {
             return null;
         }
-        GatewayConfig config = new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, broker,
+        GatewayConfig config = new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, brokers,
                 currency, storage.dataDir(), storage.ledgerFile(), storage.durability(), storage.limits(),
                 maxTimeout, settlement, online, payword, rules, clientLimits);
         rulesValidator.checkOfferSizes(config);

@@ -26,8 +26,26 @@ public final class RestartOnly {
         if (running.durability() != next.durability() || !running.ledgerLimits().equals(next.ledgerLimits())) {
             return "ledger.durability, max-backlog or disk-reserve";
         }
-        GatewayConfig.Broker a = running.broker();
-        GatewayConfig.Broker b = next.broker();
+        if (running.brokers().size() != next.brokers().size()) {
+            return "brokers (adding or removing one)";
+        }
+        for (int i = 0; i < running.brokers().size(); i++) {
+            String changed = changes(running.brokers().get(i), next.brokers().get(i));
+            if (changed != null) {
+                return running.brokers().size() == 1 ? changed : changed.replace("broker.", "brokers[" + i + "].");
+            }
+        }
+        if (!running.settlement().equals(next.settlement())) {
+            return "settlement.*";
+        }
+        if (running.clientLimits().clients() != next.clientLimits().clients()) {
+            return "failed-payments.clients";
+        }
+        return null;
+    }
+
+    /** The first restart-only setting of one broker that differs, named as in a {@code broker} section. */
+    private static String changes(GatewayConfig.Broker a, GatewayConfig.Broker b) {
         if (!a.issuer().equals(b.issuer()) || !a.jwksUri().equals(b.jwksUri())) {
             return "broker.issuer or broker.jwks-url";
         }
@@ -38,11 +56,8 @@ public final class RestartOnly {
         if (!a.trustFile().equals(b.trustFile())) {
             return "broker.trust-file";
         }
-        if (!running.settlement().equals(next.settlement())) {
-            return "broker.redemption-url, broker.cancel-url or settlement.*";
-        }
-        if (running.clientLimits().clients() != next.clientLimits().clients()) {
-            return "failed-payments.clients";
+        if (!a.redemptionUri().equals(b.redemptionUri()) || !a.cancelUri().equals(b.cancelUri())) {
+            return "broker.redemption-url or broker.cancel-url";
         }
         return null;
     }

@@ -40,9 +40,10 @@ final class RulesValidator {
      * The valid rules, in order; a rule with a problem is left out (the problem is recorded).
      *
      * @param onlineAbove the price from which a per-click rule is confirmed online, or {@code null} for none
+     * @param brokers the config's brokers, which a rule's {@code brokers} names; {@code null} after a problem in them
      */
     List<PriceRule> rules(Located<List<Located<ConfigFile.Rule>>> raw, Currency currency,
-                          Money onlineAbove) {
+                          Money onlineAbove, List<GatewayConfig.Broker> brokers) {
         if (raw == null || raw.value() == null) {
             return List.of();
         }
@@ -92,16 +93,18 @@ final class RulesValidator {
             Optional<Duration> window = model.window(rule, charge);
             Optional<String> stream = model.stream(rule, charge, pattern);
             long unitBytes = model.unit(rule, charge);
+            Set<String> accepted = problems.optional(rule.brokers(), at + ".brokers",
+                    value -> brokerIds(value, charge, brokers), Set.of());
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
-                    || unitBytes < 0 || id == null) {
+                    || unitBytes < 0 || id == null || accepted == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
             PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
-                    schemes, window, stream, unitBytes, id);
+                    schemes, window, stream, unitBytes, id, accepted);
             if (charge == ChargeModel.PER_STREAM) {
                 String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
                 if (seller != null) {
@@ -131,10 +134,13 @@ final class RulesValidator {
             }
             int largest = Offers.largestHeader(config, rule);
             if (largest > Offers.MAX_HEADER_CHARS) {
+                boolean several = config.brokers().size() > 1;
                 problems.problem(ruleEntries.get(i), "rules[" + i + "]", "its 402's PAYMENT-REQUIRED header could "
                         + "take " + largest + " characters, more than the " + Offers.MAX_HEADER_CHARS + " that leave "
                         + "room for other headers in a container's default 8 KiB; shorten its description or "
-                        + "mime-type, seller.name, seller.id, broker.name, broker.issuer or broker.token-endpoint");
+                        + "mime-type, seller.name, seller.id, " + (several ? "the brokers' name, issuer or "
+                        + "token-endpoint, or accept fewer brokers on it (brokers: [...])"
+                        : "broker.name, broker.issuer or broker.token-endpoint"));
             }
         }
     }
@@ -188,6 +194,30 @@ final class RulesValidator {
             throw new IllegalArgumentException("'" + value + "' is already the id of " + other);
         }
         return Optional.of(value);
+    }
+
+    /**
+     * A rule's {@code brokers}: ids of the config's brokers, each once; {@code brokers} {@code null} (after a problem
+     * in them) checks only the list's form.
+     */
+    private static Set<String> brokerIds(List<String> values, ChargeModel charge, List<GatewayConfig.Broker> brokers) {
+        if (charge == ChargeModel.FREE) {
+            throw new IllegalArgumentException("a free rule takes no payment; leave brokers out");
+        }
+        if (values.isEmpty()) {
+            throw new IllegalArgumentException("empty list; leave brokers out to accept every broker");
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        for (String value : values) {
+            if (brokers != null && brokers.stream().noneMatch(broker -> broker.id().equals(value))) {
+                throw new IllegalArgumentException("'" + value + "' is not the id of a broker of this config ("
+                        + String.join(", ", brokers.stream().map(GatewayConfig.Broker::id).toList()) + ")");
+            }
+            if (!ids.add(value)) {
+                throw new IllegalArgumentException("'" + value + "' is listed twice");
+            }
+        }
+        return ids;
     }
 
     /** {@code online} or {@code offline}: whether the broker confirms each charge before the content is served. */

@@ -4,15 +4,14 @@ import static dev.tollgate.gateway.config.SettingValues.between;
 
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.protocol.Money;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Currency;
 import java.util.Optional;
 
 /**
- * How the gateway gets paid by the broker: redeeming its offline charges in batches ({@code settlement}, PROTOCOL.md
- * section 6) and confirming online charges ({@code online-above}, {@code online-timeout}, section 7), with the broker
- * endpoints each uses.
+ * How the gateway gets paid by the brokers: redeeming its offline charges in batches ({@code settlement}, PROTOCOL.md
+ * section 6) and confirming online charges ({@code online-above}, {@code online-timeout}, section 7). The endpoints
+ * each uses are every broker's own ({@link BrokerValidator}).
  */
 final class SettlementValidator {
 
@@ -23,12 +22,7 @@ final class SettlementValidator {
     }
 
     /** The settlement settings, or {@code null} after a problem. */
-    GatewayConfig.Settlement settlement(ConfigFile.Broker rawBroker, GatewayConfig.Broker broker,
-                                       ConfigFile.Settlement raw) {
-        URI redemption = BrokerValidator.endpoint(problems, rawBroker == null ? null : rawBroker.redemptionUrl(),
-                "broker.redemption-url", broker, "/v1/redemptions");
-        URI cancel = BrokerValidator.endpoint(problems, rawBroker == null ? null : rawBroker.cancelUrl(),
-                "broker.cancel-url", broker, "/v1/scrip/cancel");
+    GatewayConfig.Settlement settlement(ConfigFile.Settlement raw) {
         Duration interval = Duration.ofSeconds(60);
         Integer batchSize = 500;
         Duration maxBackoff = Duration.ofMinutes(5);
@@ -43,18 +37,14 @@ final class SettlementValidator {
             refundWindow = problems.optional(raw.refundWindow(), "settlement.refund-window", between("1s", "10m"),
                     refundWindow);
         }
-        if (redemption == null || cancel == null || interval == null || batchSize == null || maxBackoff == null
-                || refundWindow == null) {
+        if (interval == null || batchSize == null || maxBackoff == null || refundWindow == null) {
             return null;
         }
-        return new GatewayConfig.Settlement(redemption, cancel, interval, batchSize, maxBackoff, refundWindow);
+        return new GatewayConfig.Settlement(interval, batchSize, maxBackoff, refundWindow);
     }
 
-    /** PROTOCOL.md section 7: where and how fast the broker confirms online charges; {@code null} after a problem. */
-    GatewayConfig.Online online(ConfigFile raw, GatewayConfig.Broker broker, Currency currency) {
-        ConfigFile.Broker rawBroker = raw.broker();
-        URI chargeUri = BrokerValidator.endpoint(problems, rawBroker == null ? null : rawBroker.chargeUrl(),
-                "broker.charge-url", broker, "/v1/charges");
+    /** PROTOCOL.md section 7: how fast the brokers confirm online charges; {@code null} after a problem. */
+    GatewayConfig.Online online(ConfigFile raw, Currency currency) {
         Duration timeout = problems.optional(raw.onlineTimeout(), "online-timeout", between("100ms", "10s"),
                 Duration.ofSeconds(2));
         Optional<Money> above = Optional.empty();
@@ -70,9 +60,9 @@ final class SettlementValidator {
             }
             above = Optional.of(money);
         }
-        if (chargeUri == null || timeout == null) {
+        if (timeout == null) {
             return null;
         }
-        return new GatewayConfig.Online(chargeUri, timeout, above);
+        return new GatewayConfig.Online(timeout, above);
     }
 }

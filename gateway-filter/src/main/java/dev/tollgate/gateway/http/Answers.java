@@ -13,6 +13,7 @@ import dev.tollgate.protocol.PaymentRequired;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +29,8 @@ public final class Answers {
     }
 
     /**
-     * The 402 answer. A browser gets a page with a link to pay at the broker ({@link BrowserFlow}); "Top up" when
-     * the scrip in its cookie ran out.
+     * The 402 answer. A browser gets a page with a link to pay at each broker the rule accepts ({@link BrowserFlow});
+     * "Top up" when the scrip in its cookie ran out.
      */
     public static void paymentRequired(HttpServletRequest request, HttpServletResponse response, Snapshot current,
                                        PriceRule rule, ErrorCode code, String message) throws IOException {
@@ -44,12 +45,12 @@ public final class Answers {
             Object allowance = request.getAttribute(BrowserFlow.CONTINUE_ATTRIBUTE);
             Offers.Continue confirm = allowance == null ? null : new Offers.Continue(request.getContextPath()
                     + BrowserFlow.CONFIRM_PATH, (String) allowance, BrowserFlow.returnPath(request));
-            String payLink = current.browser == null || confirm != null || request.getMethod().equals("HEAD")
-                    || !FetchMetadata.of(request).mayStartPurchase() ? null
+            List<HtmlPages.PayLink> payLinks = current.browser == null || confirm != null
+                    || request.getMethod().equals("HEAD") || !FetchMetadata.of(request).mayStartPurchase() ? List.of()
                     : current.browser.start(request, response, config, rule);
             boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
                     && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
-            return HtmlPages.paywall(config, rule, stream, code, message, payLink, topUp, confirm);
+            return HtmlPages.paywall(config, rule, stream, code, message, payLinks, topUp, confirm);
         });
     }
 

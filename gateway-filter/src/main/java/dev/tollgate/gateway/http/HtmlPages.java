@@ -7,6 +7,8 @@ import dev.tollgate.gateway.config.ByteSizes;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PayWord;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The HTML a person sees where a program gets a payment header: the paywall of a 402 (price, charge model in words,
@@ -17,23 +19,33 @@ import java.nio.charset.StandardCharsets;
  */
 public final class HtmlPages {
 
+    /**
+     * A "Pay with" link of the paywall.
+     *
+     * @param brokerName the broker's name, shown
+     * @param url the broker's pay page for this purchase, URL-encoded already
+     */
+    public record PayLink(String brokerName, String url) {
+    }
+
     private HtmlPages() {
     }
 
     /**
      * The page a person sees: what the item is, its price and charge model, why a payment was refused, and a
-     * "Pay with" link to the broker ("Top up" when the scrip in the cookie ran out). Everything interpolated is
-     * escaped; it carries no script.
+     * "Pay with" link to each broker the rule accepts ("Top up" when the scrip in the cookie ran out). Everything
+     * interpolated is escaped; it carries no script.
      *
-     * @param payLink the broker's pay page for this purchase, URL-encoded already; null for no link
+     * @param payLinks the brokers' pay pages for this purchase, in the config's order; empty for no link
      * @param confirm the button for a buyer whose budget in the cookie pays this page only with a click (it came from
      *     another site, or the browser did not say how); null for none
      */
     public static byte[] paywall(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
-                                 String payLink, boolean topUp, Offers.Continue confirm) {
+                                 List<PayLink> payLinks, boolean topUp, Offers.Continue confirm) {
         Money price = rule.price();
         String what = rule.description().isEmpty() ? "This page" : rule.description();
-        String broker = escape(config.broker().name());
+        List<GatewayConfig.Broker> brokers = config.brokers().stream().filter(b -> rule.acceptsBroker(b.id())).toList();
+        String broker = escape(brokers.stream().map(GatewayConfig.Broker::name).collect(Collectors.joining(" or ")));
         String reason = error == ErrorCode.PAYMENT_REQUIRED ? "" : topUp
                 ? "<p role=\"alert\">The budget you gave " + escape(config.sellerName()) + " has run out: "
                         + escape(message == null ? error.code() : message) + ".</p>\n"
@@ -47,10 +59,9 @@ public final class HtmlPages {
                     + "<p><button class=\"pay\" type=\"submit\" aria-describedby=\"price model\">Continue and pay "
                     + escape(price.toDecimalString()) + " " + escape(price.currency().getCurrencyCode())
                     + "</button></p>\n</form>\n";
-            payLink = null;
+            payLinks = List.of();
         }
-        String pay = payLink == null ? "" : "<p><a class=\"pay\" href=\"" + escape(payLink)
-                + "\" aria-describedby=\"price model\">" + (topUp ? "Top up" : "Pay with " + broker) + "</a></p>\n"
+        String pay = payLinks.isEmpty() ? "" : payLinks(payLinks, topUp)
                 + "<p class=\"hint\">" + (topUp ? "Allow " + escape(config.sellerName()) + " to charge more at "
                 + broker + "; you come back here afterwards." : "You log in at " + broker + ", choose how much "
                 + escape(config.sellerName()) + " may charge, and come back here.") + "</p>\n";
@@ -72,11 +83,25 @@ public final class HtmlPages {
                 + reason
                 + pay
                 + "<p class=\"programs\">Programs pay with " + broker + " too: get scrip for <strong>"
-                + escape(config.sellerId()) + "</strong> at <a href=\"" + escape(config.broker().tokenEndpoint()
-                .toString()) + "\">" + escape(config.broker().tokenEndpoint().toString()) + "</a>, then send it "
-                + "in the <code>PAYMENT-SIGNATURE</code> header.</p>\n"
+                + escape(config.sellerId()) + "</strong> at " + brokers.stream().map(b -> "<a href=\""
+                + escape(b.tokenEndpoint().toString()) + "\">" + escape(b.tokenEndpoint().toString()) + "</a>")
+                .collect(Collectors.joining(" or ")) + ", then send it in the <code>PAYMENT-SIGNATURE</code> "
+                + "header.</p>\n"
                 + "</main>\n</body>\n</html>\n";
         return page.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** One link per broker: "Pay with" its name, or "Top up" ("Top up at" its name when there are several). */
+    private static String payLinks(List<PayLink> links, boolean topUp) {
+        StringBuilder html = new StringBuilder();
+        for (PayLink link : links) {
+            html.append("<p><a class=\"pay\" href=\"").append(escape(link.url()))
+                    .append("\" aria-describedby=\"price model\">")
+                    .append(topUp ? links.size() == 1 ? "Top up" : "Top up at " + escape(link.brokerName())
+                            : "Pay with " + escape(link.brokerName()))
+                    .append("</a></p>\n");
+        }
+        return html.toString();
     }
 
     /** A page saying why something the browser sent was refused, with a machine-readable code. */

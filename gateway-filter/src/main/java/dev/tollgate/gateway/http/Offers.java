@@ -69,10 +69,12 @@ public final class Offers {
     }
 
     /**
-     * The x402 offer for one priced resource: one {@code accepts} entry per scheme the rule allows, each naming the
-     * charge model and its parameters. What the request chose is bounded so that the {@code PAYMENT-REQUIRED} header
-     * stays within {@link #MAX_HEADER_CHARS} (the config loader checks the rest with {@link #largestHeader}): the URL
-     * by {@link #boundedUrl}, the stream key by {@link #boundedStream}, the message to {@link #MAX_MESSAGE_CHARS}.
+     * The x402 offer for one priced resource: one {@code accepts} entry per broker the rule accepts (in the config's
+     * order, on its network {@code tollgate:<broker id>}, its {@code extra} naming the broker) and scheme the rule
+     * allows, each naming the charge model and its parameters. What the request chose is bounded so that the
+     * {@code PAYMENT-REQUIRED} header stays within {@link #MAX_HEADER_CHARS} (the config loader checks the rest, every
+     * entry included, with {@link #largestHeader}): the URL by {@link #boundedUrl}, the stream key by
+     * {@link #boundedStream}, the message to {@link #MAX_MESSAGE_CHARS}.
      *
      * @param method the request's method: it decides whether the offer declares payment identifiers
      * @param stream the stream key of the requested path, for a per-stream rule; else ignored (may be null)
@@ -80,35 +82,24 @@ public final class Offers {
      */
     public static PaymentRequired offer(GatewayConfig config, PriceRule rule, String url, String method, String stream,
                                         ErrorCode error, String message, Map<String, Object> chain) {
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("charge", rule.charge().configName());
-        extra.put("price", rule.price().toString());
-        extra.put("issuer", config.broker().issuer());
-        extra.put("tokenEndpoint", config.broker().tokenEndpoint().toString());
-        extra.put("brokerName", config.broker().name());
-        extra.put("sellerName", config.sellerName());
-        if (rule.charge() == ChargeModel.PER_STREAM) {
-            extra.put("window", rule.window().orElseThrow().toSeconds());
-            String shown = boundedStream(stream);
-            if (shown != null) {
-                extra.put("stream", shown);
-            }
-        } else if (rule.charge() == ChargeModel.METERED) {
-            extra.put("unit", rule.unitBytes());
-        }
-        String network = Scrip.network(config.broker().id());
         String amount = rule.price().microsString();
         String asset = config.currency().getCurrencyCode();
-        List<PaymentRequirements> accepts = new ArrayList<>(rule.schemes().size());
-        for (String scheme : rule.schemes()) {
-            Map<String, Object> schemeExtra = extra;
-            if (scheme.equals(PayWord.SCHEME)) {
-                schemeExtra = new LinkedHashMap<>(extra);
-                schemeExtra.put("maxChainLength", config.payword().maxChainLength());
-                schemeExtra.put("maxStep", config.payword().maxStep());
+        List<PaymentRequirements> accepts = new ArrayList<>();
+        for (GatewayConfig.Broker broker : config.brokers()) {
+            if (!rule.acceptsBroker(broker.id())) {
+                continue;
             }
-            accepts.add(new PaymentRequirements(scheme, network, amount, asset, config.sellerId(),
-                    config.maxTimeoutSeconds(), schemeExtra));
+            Map<String, Object> extra = extra(config, rule, broker, stream);
+            for (String scheme : rule.schemes()) {
+                Map<String, Object> schemeExtra = extra;
+                if (scheme.equals(PayWord.SCHEME)) {
+                    schemeExtra = new LinkedHashMap<>(extra);
+                    schemeExtra.put("maxChainLength", config.payword().maxChainLength());
+                    schemeExtra.put("maxStep", config.payword().maxStep());
+                }
+                accepts.add(new PaymentRequirements(scheme, broker.network(), amount, asset, config.sellerId(),
+                        config.maxTimeoutSeconds(), schemeExtra));
+            }
         }
         ResourceInfo resource = new ResourceInfo(boundedUrl(url), rule.description(), rule.mimeType().orElse(null));
         Map<String, Object> tollgate = new LinkedHashMap<>();
@@ -126,6 +117,28 @@ public final class Offers {
             extensions.put(PAYMENT_IDENTIFIER, PAYMENT_IDENTIFIER_DECLARATION);
         }
         return new PaymentRequired(2, error.code(), resource, accepts, extensions.isEmpty() ? null : extensions);
+    }
+
+    /** What an {@code accepts} entry of {@code broker} says besides the amount: the charge model and the broker. */
+    private static Map<String, Object> extra(GatewayConfig config, PriceRule rule, GatewayConfig.Broker broker,
+                                             String stream) {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("charge", rule.charge().configName());
+        extra.put("price", rule.price().toString());
+        extra.put("issuer", broker.issuer());
+        extra.put("tokenEndpoint", broker.tokenEndpoint().toString());
+        extra.put("brokerName", broker.name());
+        extra.put("sellerName", config.sellerName());
+        if (rule.charge() == ChargeModel.PER_STREAM) {
+            extra.put("window", rule.window().orElseThrow().toSeconds());
+            String shown = boundedStream(stream);
+            if (shown != null) {
+                extra.put("stream", shown);
+            }
+        } else if (rule.charge() == ChargeModel.METERED) {
+            extra.put("unit", rule.unitBytes());
+        }
+        return extra;
     }
 
     /**

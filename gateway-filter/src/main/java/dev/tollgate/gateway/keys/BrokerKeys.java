@@ -64,6 +64,16 @@ public final class BrokerKeys implements AutoCloseable {
         refresher.start();
     }
 
+    /** {@link #start()} in two steps, so that several brokers' keys are fetched at once: the first fetch begins. */
+    java.util.concurrent.Future<?> begin() {
+        return refresher.begin();
+    }
+
+    /** The second step of {@link #start()}: waits at most {@code fetchTimeout} for the fetch {@link #begin} began. */
+    void awaitFirst(java.util.concurrent.Future<?> first) {
+        refresher.awaitFirst(first);
+    }
+
     /**
      * The broker key with this kid. No network I/O when the kid is known and the keys are not too stale.
      *
@@ -94,8 +104,8 @@ public final class BrokerKeys implements AutoCloseable {
         }
         String shown = printable(kid);
         if (missWarnings.claim(now)) {
-            LOG.warn("Scrip names unknown broker kid '{}' (further misses within {} are not logged)", shown,
-                    settings.unknownKidRefetchInterval());
+            LOG.warn("Scrip names kid '{}', which the broker keys from {} do not have (further misses within {} are "
+                    + "not logged)", shown, settings.jwksUri(), settings.unknownKidRefetchInterval());
         }
         throw new PaymentException(ErrorCode.UNKNOWN_KEY, "no broker key with kid '" + shown + "'");
     }

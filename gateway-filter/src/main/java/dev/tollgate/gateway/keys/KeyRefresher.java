@@ -54,17 +54,33 @@ final class KeyRefresher {
 
     /** The first fetch (waited for at most {@code fetchTimeout}), then the background chain. Idempotent. */
     void start() {
+        awaitFirst(begin());
+    }
+
+    /**
+     * Starts the first fetch, then the background chain, without waiting: several brokers' keys are fetched at once.
+     * Idempotent.
+     *
+     * @return the first fetch, for {@link #awaitFirst}; {@code null} if it was started before or closed meanwhile
+     */
+    Future<?> begin() {
         if (closed) {
             throw new IllegalStateException("BrokerKeys is closed");
         }
         if (!started.compareAndSet(false, true)) {
-            return;
+            return null;
         }
-        Future<?> first;
         try {
-            first = executor.submit(this::scheduledFetch);
+            return executor.submit(this::scheduledFetch);
         } catch (RejectedExecutionException e) {
-            return; // closed concurrently
+            return null; // closed concurrently
+        }
+    }
+
+    /** Waits at most {@code fetchTimeout} for the first fetch {@link #begin} started; logs if it failed or is late. */
+    void awaitFirst(Future<?> first) {
+        if (first == null) {
+            return;
         }
         try {
             first.get(settings.fetchTimeout().toMillis() + 100, TimeUnit.MILLISECONDS);

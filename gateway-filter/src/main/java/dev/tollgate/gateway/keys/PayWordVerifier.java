@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * Verifies PayWord commitments (docs/PROTOCOL.md section 8) and keeps the verified ones by commitment id.
  *
  * <p>A commitment is a compact JWS signed with the buyer key its certificate ({@code cert} claim) certifies. The
- * certificate is checked first ({@link CertificateVerifier}: broker key by {@code kid}, issuer, expiry); then the
+ * certificate is checked first ({@link CertificateVerifier} of the broker whose issuer it claims: that broker's key by
+ * {@code kid}, its issuer, expiry; {@link BrokerVerification}); then the
  * commitment: {@code alg} pinned to {@code EdDSA}, {@code typ} {@value PayWord#COMMITMENT_TYPE}, no
  * {@code crit}/{@code zip}/{@code b64}, the signature under the certified key; only then its claims: {@code aud} this
  * seller (a single string), {@code exp} not passed and not after the certificate's, {@code root} 32 bytes, {@code 1 <= n <=}
@@ -53,11 +54,9 @@ public final class PayWordVerifier {
     private record Entry(ChainAccount account, long untilMillis) {
     }
 
-    private final CertificateVerifier certificates;
+    private final BrokerVerification brokers;
     private final String seller;
-    private final Duration clockSkew;
     private final Clock clock;
-    private final long reverifyAfterMillis;
     private final Cache<String, Entry> verified;
 
     /**
@@ -71,11 +70,18 @@ public final class PayWordVerifier {
      */
     public PayWordVerifier(BrokerKeys keys, String issuer, String seller, String currency, Duration clockSkew,
                            Clock clock, Duration reverifyAfter, long cacheSize) {
-        this.certificates = new CertificateVerifier(keys, issuer, currency, clockSkew, clock);
+        this(BrokerVerification.of(new TrustedBroker(keys, issuer, seller, currency, clockSkew, clock,
+                reverifyAfter)), seller, clock, cacheSize);
+    }
+
+    /**
+     * Commitments whose certificates any of {@code brokers} signed, each checked with the keys, issuer, currency and
+     * clock skew of its certificate's broker, and trusted for that broker's key refresh.
+     */
+    PayWordVerifier(BrokerVerification brokers, String seller, Clock clock, long cacheSize) {
+        this.brokers = Objects.requireNonNull(brokers, "brokers cannot be null.");
         this.seller = Objects.requireNonNull(seller, "seller cannot be null.");
-        this.clockSkew = clockSkew;
         this.clock = clock;
-        this.reverifyAfterMillis = reverifyAfter.toMillis();
         // Each entry weighs its size in bytes, at least CACHE_BYTES / cacheSize: so both bounds hold.
         int minWeight = (int) Math.min(Integer.MAX_VALUE, Math.max(1, -Math.floorDiv(-CACHE_BYTES, cacheSize)));
         this.verified = Caffeine.newBuilder()
@@ -112,6 +118,7 @@ public final class PayWordVerifier {
      */
     public void remember(ChainAccount account) {
         long now = clock.millis();
+        long reverifyAfterMillis = brokers.reverifyAfterMillis(account.issuer());
         verified.asMap().compute(account.commitmentId(), (id, entry) -> entry != null && entry.untilMillis() > now
                 ? entry : new Entry(account, Math.min(account.expiresAt().toEpochMilli(), now + reverifyAfterMillis)));
     }
@@ -152,7 +159,9 @@ public final class PayWordVerifier {
         if (certJws == null) {
             throw invalid("the commitment has no 'cert' claim");
         }
-        CertificateVerifier.Certificate cert = certificates.verify(certJws);
+        TrustedBroker broker = brokers.forToken(certJws); // the certificate's broker: only its keys verify it
+        CertificateVerifier.Certificate cert = broker.certificates.verify(certJws);
+        Duration clockSkew = broker.clockSkew;
         checkSignature(jws, first, second, cert);
         // From here on the claims are the buyer's, signed with the certified key.
         JsonNode aud = claims.get("aud");

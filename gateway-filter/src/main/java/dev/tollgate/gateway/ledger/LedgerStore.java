@@ -96,8 +96,9 @@ final class LedgerStore implements AutoCloseable {
                 "UPDATE charges SET refunded_at = ? WHERE seq = ? AND refunded_at IS NULL");
         insertRefundedCharge = connection.prepareStatement("INSERT OR IGNORE INTO charges (seq, scrip_id, amount, "
                 + "resource_id, created_at, refunded_at, chain_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        // Of one issuer, or of all when it is bound to null.
         selectUnsettled = connection.prepareStatement("SELECT issuer, jti, spent, settled FROM scrip "
-                + "WHERE spent > settled ORDER BY first_seen, id LIMIT ?");
+                + "WHERE spent > settled AND (? IS NULL OR issuer = ?) ORDER BY first_seen, id LIMIT ?");
         selectMeta = connection.prepareStatement("SELECT value FROM meta WHERE key = ?");
         upsertMeta = connection.prepareStatement("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
         // Live entitlements of one buyer to one stream, latest end first (indexes scrip_buyer, charges_entitlement).
@@ -131,7 +132,8 @@ final class LedgerStore implements AutoCloseable {
         selectCommitment = connection.prepareStatement(
                 "SELECT commitment FROM chains WHERE issuer = ? AND commitment_id = ?");
         selectUnsettledChains = connection.prepareStatement("SELECT issuer, commitment_id, commitment, head_index, "
-                + "head_word, spent, settled FROM chains WHERE spent > settled ORDER BY first_seen, id LIMIT ?");
+                + "head_word, spent, settled FROM chains WHERE spent > settled AND (? IS NULL OR issuer = ?) "
+                + "ORDER BY first_seen, id LIMIT ?");
         updateChainSettled = connection.prepareStatement("UPDATE chains SET settled = max(settled, ?), "
                 + "settled_index = max(settled_index, ?) WHERE issuer = ? AND commitment_id = ?");
     }

@@ -18,6 +18,18 @@ public interface LedgerView {
     /** Scrip with charges the broker has not yet confirmed, oldest first, at most {@code limit} of them. */
     List<ScripTotal> unsettled(int limit) throws LedgerUnavailableException;
 
+    /**
+     * {@link #unsettled(int)} of one broker's scrip (those whose {@link ScripTotal#issuer()} is {@code issuer}): a
+     * gateway settles with each broker apart, so one broker's backlog never delays another's claims. The default
+     * filters {@code unsettled(Integer.MAX_VALUE)}; an implementation that can select by issuer overrides it.
+     *
+     * @since 0.4
+     */
+    default List<ScripTotal> unsettled(String issuer, int limit) throws LedgerUnavailableException {
+        return unsettled(Integer.MAX_VALUE).stream().filter(total -> total.issuer().equals(issuer)).limit(limit)
+                .toList();
+    }
+
     /** The chain's head: {@code (0, root, 0, 0)} if it was never paid here. */
     ChainHead chainHead(ChainAccount chain) throws LedgerUnavailableException;
 
@@ -31,11 +43,32 @@ public interface LedgerView {
     List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException;
 
     /**
+     * {@link #unsettledChains(int)} of the chains one broker certified. The default filters
+     * {@code unsettledChains(Integer.MAX_VALUE)}.
+     *
+     * @since 0.4
+     */
+    default List<ChainTotal> unsettledChains(String issuer, int limit) throws LedgerUnavailableException {
+        return unsettledChains(Integer.MAX_VALUE).stream().filter(total -> total.issuer().equals(issuer))
+                .limit(limit).toList();
+    }
+
+    /**
      * The voids queued and not yet confirmed by the broker, oldest first, at most {@code limit} of them. The default
      * implementation has none.
      */
     default List<PendingVoid> pendingVoids(int limit) throws LedgerUnavailableException {
         return List.of();
+    }
+
+    /**
+     * {@link #pendingVoids(int)} of one broker's scrip. The default filters {@code pendingVoids(Integer.MAX_VALUE)}.
+     *
+     * @since 0.4
+     */
+    default List<PendingVoid> pendingVoids(String issuer, int limit) throws LedgerUnavailableException {
+        return pendingVoids(Integer.MAX_VALUE).stream().filter(v -> v.issuer().equals(issuer)).limit(limit)
+                .toList();
     }
 
     /**

@@ -24,6 +24,11 @@ final class ReadOnlyLedger implements LedgerView {
     }
 
     @Override
+    public List<ScripTotal> unsettled(String issuer, int limit) throws LedgerUnavailableException {
+        return ledger.unsettled(issuer, limit);
+    }
+
+    @Override
     public ChainHead chainHead(ChainAccount chain) throws LedgerUnavailableException {
         return ledger.chainHead(chain);
     }
@@ -39,8 +44,18 @@ final class ReadOnlyLedger implements LedgerView {
     }
 
     @Override
+    public List<ChainTotal> unsettledChains(String issuer, int limit) throws LedgerUnavailableException {
+        return ledger.unsettledChains(issuer, limit);
+    }
+
+    @Override
     public List<PendingVoid> pendingVoids(int limit) throws LedgerUnavailableException {
         return ledger.pendingVoids(limit);
+    }
+
+    @Override
+    public List<PendingVoid> pendingVoids(String issuer, int limit) throws LedgerUnavailableException {
+        return ledger.pendingVoids(issuer, limit);
     }
 
     @Override

@@ -20,11 +20,11 @@ final class Settlement {
         this.materializer = materializer;
     }
 
-    /** {@link Ledger#unsettled}. */
-    List<ScripTotal> unsettled(int limit) throws LedgerUnavailableException {
+    /** {@link Ledger#unsettled}: of {@code issuer}, or of every issuer if it is {@code null}. */
+    List<ScripTotal> unsettled(String issuer, int limit) throws LedgerUnavailableException {
         return store.withDb("ledger read failed", db -> {
             materializer.catchUp(db, Materializer.Mode.LIVE);
-            return unsettled(db, limit);
+            return unsettled(db, issuer, limit);
         });
     }
 
@@ -39,11 +39,11 @@ final class Settlement {
         }
     }
 
-    /** {@link Ledger#unsettledChains}. */
-    List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException {
+    /** {@link Ledger#unsettledChains}: of {@code issuer}, or of every issuer if it is {@code null}. */
+    List<ChainTotal> unsettledChains(String issuer, int limit) throws LedgerUnavailableException {
         return store.withDb("ledger read failed", db -> {
             materializer.catchUp(db, Materializer.Mode.LIVE);
-            return unsettledChains(db, limit);
+            return unsettledChains(db, issuer, limit);
         });
     }
 
@@ -60,8 +60,10 @@ final class Settlement {
     }
 
     /** Scrip with charges not yet settled, oldest first, from SQLite after folding in. Database lock held. */
-    private static List<ScripTotal> unsettled(LedgerStore db, int limit) throws SQLException {
-        db.selectUnsettled.setInt(1, limit);
+    private static List<ScripTotal> unsettled(LedgerStore db, String issuer, int limit) throws SQLException {
+        db.selectUnsettled.setString(1, issuer);
+        db.selectUnsettled.setString(2, issuer);
+        db.selectUnsettled.setInt(3, limit);
         List<ScripTotal> rows = new ArrayList<>();
         try (ResultSet rs = db.selectUnsettled.executeQuery()) {
             while (rs.next()) {
@@ -110,8 +112,10 @@ final class Settlement {
     }
 
     /** Chains that consumed more than the broker has credited, from SQLite after folding in. Database lock held. */
-    private static List<ChainTotal> unsettledChains(LedgerStore db, int limit) throws SQLException {
-        db.selectUnsettledChains.setInt(1, limit);
+    private static List<ChainTotal> unsettledChains(LedgerStore db, String issuer, int limit) throws SQLException {
+        db.selectUnsettledChains.setString(1, issuer);
+        db.selectUnsettledChains.setString(2, issuer);
+        db.selectUnsettledChains.setInt(3, limit);
         List<ChainTotal> rows = new ArrayList<>();
         try (ResultSet rs = db.selectUnsettledChains.executeQuery()) {
             while (rs.next()) {

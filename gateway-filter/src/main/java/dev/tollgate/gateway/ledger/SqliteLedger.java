@@ -214,7 +214,20 @@ public final class SqliteLedger implements Ledger {
     public List<ScripTotal> unsettled(int limit) throws LedgerUnavailableException {
         requireNonNegative(limit, "limit");
         ensureOpen();
-        return parts.settlement.unsettled(limit);
+        return parts.settlement.unsettled(null, limit);
+    }
+
+    @Override
+    public List<ScripTotal> unsettled(String issuer, int limit) throws LedgerUnavailableException {
+        checkIssuerRead(issuer, limit);
+        return parts.settlement.unsettled(issuer, limit);
+    }
+
+    /** The checks of a read of one issuer's accounts. */
+    private void checkIssuerRead(String issuer, int limit) throws LedgerUnavailableException {
+        Objects.requireNonNull(issuer, "issuer cannot be null.");
+        requireNonNegative(limit, "limit");
+        ensureOpen();
     }
 
     @Override
@@ -286,7 +299,13 @@ public final class SqliteLedger implements Ledger {
     public List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException {
         requireNonNegative(limit, "limit");
         ensureOpen();
-        return parts.settlement.unsettledChains(limit);
+        return parts.settlement.unsettledChains(null, limit);
+    }
+
+    @Override
+    public List<ChainTotal> unsettledChains(String issuer, int limit) throws LedgerUnavailableException {
+        checkIssuerRead(issuer, limit);
+        return parts.settlement.unsettledChains(issuer, limit);
     }
 
     @Override
@@ -315,7 +334,13 @@ public final class SqliteLedger implements Ledger {
     public List<PendingVoid> pendingVoids(int limit) throws LedgerUnavailableException {
         requireNonNegative(limit, "limit");
         ensureOpen();
-        return parts.voids.pending(limit);
+        return parts.voids.pending(null, limit);
+    }
+
+    @Override
+    public List<PendingVoid> pendingVoids(String issuer, int limit) throws LedgerUnavailableException {
+        checkIssuerRead(issuer, limit);
+        return parts.voids.pending(issuer, limit);
     }
 
     @Override

@@ -52,20 +52,26 @@ final class VoidQueue {
         });
     }
 
-    /** {@link Ledger#pendingVoids}: oldest first, after folding in what is ready, so a refund shows as such. */
-    List<PendingVoid> pending(int limit) throws LedgerUnavailableException {
+    /**
+     * {@link Ledger#pendingVoids}: of {@code issuer}'s scrip, or of all if it is {@code null}; oldest first, after
+     * folding in what is ready, so a refund shows as such.
+     */
+    List<PendingVoid> pending(String issuer, int limit) throws LedgerUnavailableException {
         return store.withDb("ledger read failed", db -> {
             materializer.catchUp(db, Materializer.Mode.LIVE);
-            return pending(db, limit);
+            return pending(db, issuer, limit);
         });
     }
 
-    private List<PendingVoid> pending(LedgerStore db, int limit) throws SQLException {
+    private List<PendingVoid> pending(LedgerStore db, String issuer, int limit) throws SQLException {
         List<PendingVoid> pending = new ArrayList<>();
         try (PreparedStatement ps = db.connection.prepareStatement("SELECT v.seq, s.issuer, s.jti, v.amount, "
                 + "v.queued_at, c.refunded_at IS NOT NULL FROM online_voids v JOIN scrip s ON s.id = v.scrip_id "
-                + "LEFT JOIN charges c ON c.seq = v.seq ORDER BY v.queued_at, v.seq LIMIT ?")) {
-            ps.setInt(1, limit);
+                + "LEFT JOIN charges c ON c.seq = v.seq WHERE (? IS NULL OR s.issuer = ?) "
+                + "ORDER BY v.queued_at, v.seq LIMIT ?")) {
+            ps.setString(1, issuer);
+            ps.setString(2, issuer);
+            ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long seq = rs.getLong(1);

@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -65,6 +66,11 @@ final class ChainPayer implements Payer {
     }
 
     @Override
+    public String network() {
+        return payment.network();
+    }
+
+    @Override
     public String buyer() {
         return account.buyer();
     }
@@ -84,7 +90,7 @@ final class ChainPayer implements Payer {
 
     @Override
     public RefundHold hold(long micros) {
-        return chains.holds().chain(chains.issuer(), payment.commitmentId(), micros);
+        return chains.holds().chain(account.issuer(), payment.commitmentId(), micros);
     }
 
     @Override
@@ -237,7 +243,7 @@ final class ChainPayer implements Payer {
 
     @Override
     public String receipt(PricedRequest priced, ChargeResult.Charged charged) {
-        return Receipts.payWord(priced.current().network, buyerJson(), charged.receiptId(), charged.amountMicros(),
+        return Receipts.payWord(payment.network(), buyerJson(), charged.receiptId(), charged.amountMicros(),
                 charged.remainingMicros(), Math.max(head.index(), payment.index()));
     }
 
@@ -273,7 +279,8 @@ final class ChainPayer implements Payer {
                 RequestPaths.upperCase(priced.request().getMethod()), null, ErrorCode.INSUFFICIENT_BUDGET, message,
                 chain);
         Answers.send402(priced.request(), priced.response(), offer,
-                () -> HtmlPages.paywall(config, rule, null, ErrorCode.INSUFFICIENT_BUDGET, message, null, false, null));
+                () -> HtmlPages.paywall(config, rule, null, ErrorCode.INSUFFICIENT_BUDGET, message, List.of(), false,
+                        null));
     }
 
     @Override

@@ -20,8 +20,8 @@ import java.util.Objects;
 
 /**
  * Turns a {@code PAYMENT-SIGNATURE} header or a {@code __Host-tollgate_scrip} cookie into a {@link Credential}: decodes,
- * checks what the buyer agreed to against this seller, verifies the scrip. Runs once per distinct credential;
- * the outcome is cached.
+ * checks what the buyer agreed to against this seller (the network one of its brokers, that broker the scrip's
+ * issuer), verifies the scrip. Runs once per distinct credential; the outcome is cached.
  */
 public final class CredentialReader {
 
@@ -115,9 +115,9 @@ public final class CredentialReader {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "scheme '" + ClientText.excerpt(accepted.scheme())
                         + "' is not accepted here; pay with scheme " + schemes.names());
             }
-            if (!snapshot.network.equals(accepted.network())) {
+            if (snapshot.brokerOn(accepted.network()) == null) {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + ClientText.excerpt(accepted.network())
-                        + "' is not accepted here; pay on '" + snapshot.network + "'");
+                        + "' is not accepted here; pay on " + snapshot.networks);
             }
             if (!snapshot.config.sellerId().equals(accepted.payTo())) {
                 throw new PaymentException(ErrorCode.WRONG_AUDIENCE, "payTo '" + ClientText.excerpt(accepted.payTo())
@@ -136,8 +136,11 @@ public final class CredentialReader {
             }
             String paymentIdentifier = PaymentIdentifiers.read(payload);
             Credential credential = scheme.read(payload, acceptedMicros, accepted.network(), client);
-            return credential instanceof Credential.Verified verified
-                    ? verified.withPaymentIdentifier(paymentIdentifier) : credential;
+            if (!(credential instanceof Credential.Verified verified)) {
+                return credential;
+            }
+            PayingBroker.of(verified.scrip().issuer(), accepted.network(), snapshot); // the network's broker issued it
+            return verified.withPaymentIdentifier(paymentIdentifier);
         } catch (MalformedPaymentException e) {
             return rejected(new PaymentException(ErrorCode.MALFORMED_PAYMENT,
                     "PAYMENT-SIGNATURE: " + e.getMessage()));

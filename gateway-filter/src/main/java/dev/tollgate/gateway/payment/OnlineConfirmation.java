@@ -11,31 +11,32 @@ import dev.tollgate.gateway.route.PricedRequest;
 import dev.tollgate.gateway.settlement.OnlineCharger;
 import dev.tollgate.gateway.settlement.OnlineVoids;
 import dev.tollgate.gateway.settlement.RefundHold;
+import dev.tollgate.gateway.settlement.Settlements;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * PROTOCOL.md section 7: the broker confirms each charge of an online rule before its content is served. Scrip only
- * (PayWord has no such step). Thread-safe.
+ * PROTOCOL.md section 7: the broker confirms each charge of an online rule before its content is served: the broker
+ * that issued the scrip, at its {@code charge-url}, with its outbox of voids. Scrip only (PayWord has no such step).
+ * Thread-safe.
  */
 public final class OnlineConfirmation {
 
     private static final Logger LOG = LoggerFactory.getLogger(OnlineConfirmation.class);
 
-    private final OnlineCharger charger;
-    private final OnlineVoids voids;
+    /** Each broker's online charger and outbox of voids. */
+    private final Settlements settlements;
     private final PaidForwarding forwarding;
 
-    public OnlineConfirmation(OnlineCharger charger, OnlineVoids voids, PaidForwarding forwarding) {
-        this.charger = charger;
-        this.voids = voids;
+    public OnlineConfirmation(Settlements settlements, PaidForwarding forwarding) {
+        this.settlements = settlements;
         this.forwarding = forwarding;
     }
 
     /** Whether a charge on the scrip may be asked for now; answers 503 if not. */
-    boolean admits(PricedRequest priced, String jti) throws IOException {
-        if (voids.admits(jti)) {
+    boolean admits(PricedRequest priced, GatewayConfig.Broker broker, String jti) throws IOException {
+        if (settlements.onlineVoids(broker.issuer()).admits(jti)) {
             return true;
         }
         // Too many voids of failed online charges wait for the broker (OnlineVoids): charge nothing more.
@@ -50,16 +51,16 @@ public final class OnlineConfirmation {
      * answer in time (after retries) fails closed: the broker may have recorded the charge, so its void is queued and
      * the local charge refunded, and the buyer gets 503 {@code broker_unavailable}.
      */
-    String confirm(PricedRequest priced, String jti, ChargeResult.Charged charged, RefundHold hold)
-            throws IOException {
+    String confirm(PricedRequest priced, GatewayConfig.Broker broker, String jti, ChargeResult.Charged charged,
+                   RefundHold hold) throws IOException {
         GatewayConfig.Online online = priced.current().config.online();
         PriceRule rule = priced.rule();
         String path = priced.path();
         OnlineCharger.Outcome outcome;
         hold.sentToBroker(); // from now on the broker may count it: a settlement pass must know (Settler)
         try {
-            outcome = charger.charge(online.chargeUri(), online.timeout(), charged.receiptId(), jti,
-                    charged.amountMicros());
+            outcome = settlements.onlineCharger(broker.issuer()).charge(broker.chargeUri(), online.timeout(),
+                    charged.receiptId(), jti, charged.amountMicros());
         } catch (RuntimeException e) {
             LOG.warn("Could not ask the broker to confirm charge {} for {}", charged.receiptId(), path, e);
             outcome = new OnlineCharger.Unavailable("unexpected error: " + e);
@@ -78,7 +79,7 @@ public final class OnlineConfirmation {
                 case 410 -> {
                     code = ErrorCode.EXPIRED_TOKEN;
                     message = "the broker says the scrip has expired or was returned; get new scrip from "
-                            + priced.current().config.broker().name();
+                            + broker.name();
                 }
                 default -> {
                     code = ErrorCode.INVALID_TOKEN;
@@ -89,8 +90,8 @@ public final class OnlineConfirmation {
             LOG.debug("The broker refused online charge {} for {}: {} {}", charged.receiptId(), path,
                     refused.status(), refused.reason());
         } else {
-            boolean refunded = forwarding.refundOnline(voids, jti, hold, charged.receiptId(),
-                    "the broker did not confirm it: " + ErrorCode.BROKER_UNAVAILABLE.code(), false)
+            boolean refunded = forwarding.refundOnline(settlements.onlineVoids(broker.issuer()), jti, hold,
+                    charged.receiptId(), "the broker did not confirm it: " + ErrorCode.BROKER_UNAVAILABLE.code(), false)
                     == PaidForwarding.Refund.REFUNDED;
             LOG.warn("Online charge {} for {} not confirmed ({}); {}", charged.receiptId(), path,
                     ((OnlineCharger.Unavailable) outcome).why(), refunded ? "refunded and void queued"
@@ -107,7 +108,8 @@ public final class OnlineConfirmation {
     }
 
     /** Refunds a charge the broker confirmed at the broker too: its void is queued first (OnlineVoids). */
-    PaidResponse.Refunder refunder(String jti) {
+    PaidResponse.Refunder refunder(GatewayConfig.Broker broker, String jti) {
+        OnlineVoids voids = settlements.onlineVoids(broker.issuer());
         return (hold, receiptId, why, buyersDoing) -> forwarding.refundOnline(voids, jti, hold, receiptId, why,
                 buyersDoing);
     }

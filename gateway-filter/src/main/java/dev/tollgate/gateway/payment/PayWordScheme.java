@@ -8,7 +8,7 @@ import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.charge.ChargeModels;
 import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.http.PaidForwarding;
-import dev.tollgate.gateway.keys.BrokerKeys;
+import dev.tollgate.gateway.keys.BrokerVerification;
 import dev.tollgate.gateway.keys.PayWordVerifier;
 import dev.tollgate.gateway.ledger.ChainAccount;
 import dev.tollgate.gateway.ledger.Ledger;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class PayWordScheme implements PaymentScheme {
 
     /** What every payment on a chain shares: the ledger, the holds, the verified commitments. */
-    record Chains(Ledger ledger, RefundHolds holds, String issuer, PayWordVerifier verifier, LongAdder hashSteps,
+    record Chains(Ledger ledger, RefundHolds holds, PayWordVerifier verifier, LongAdder hashSteps,
                   PaidForwarding forwarding) {
     }
 
@@ -53,25 +53,24 @@ public final class PayWordScheme implements PaymentScheme {
     public final LongAdder commitmentChecks = new LongAdder();
 
     private PayWordScheme(PayWordVerifier verifier, Ledger ledger, PaidForwarding forwarding, RefundHolds holds,
-                          ChargeModels models, Clock clock, String issuer, FailedVerifications failures) {
-        this.chains = new Chains(ledger, holds, issuer, verifier, hashSteps, forwarding);
+                          ChargeModels models, Clock clock, FailedVerifications failures) {
+        this.chains = new Chains(ledger, holds, verifier, hashSteps, forwarding);
         this.models = models;
         this.clock = clock;
         this.failures = failures;
     }
 
-    public static PayWordScheme start(GatewayConfig config, BrokerKeys keys, Ledger ledger, PaidForwarding forwarding,
-                                      RefundHolds holds, ChargeModels models, Clock clock, long cacheSize,
-                                      FailedVerifications failures) {
-        GatewayConfig.Broker broker = config.broker();
-        PayWordVerifier verifier = new PayWordVerifier(keys, broker.issuer(), config.sellerId(),
-                config.currency().getCurrencyCode(), broker.clockSkew(), clock, broker.keyRefresh(), cacheSize);
-        return new PayWordScheme(verifier, ledger, forwarding, holds, models, clock, broker.issuer(), failures);
+    /** The scheme for chains certified by any of {@code brokers}, each checked with its own keys. */
+    public static PayWordScheme start(GatewayConfig config, BrokerVerification brokers, Ledger ledger,
+                                      PaidForwarding forwarding, RefundHolds holds, ChargeModels models, Clock clock,
+                                      long cacheSize, FailedVerifications failures) {
+        PayWordVerifier verifier = brokers.payWords(config.sellerId(), clock, cacheSize);
+        return new PayWordScheme(verifier, ledger, forwarding, holds, models, clock, failures);
     }
 
     /** A scheme that only reads (benchmarks, tests of the reading stage): serving is refused. */
     static PayWordScheme readingOnly() {
-        return new PayWordScheme(null, null, null, null, null, null, null, null);
+        return new PayWordScheme(null, null, null, null, null, null, null);
     }
 
     @Override
@@ -101,8 +100,9 @@ public final class PayWordScheme implements PaymentScheme {
         PriceRule rule = priced.rule();
         ChainAccount account;
         try {
-            checkAcceptable(current, rule, payment);
-            account = account(priced, payment);
+            GatewayConfig.Broker broker = checkAcceptable(current, rule, payment);
+            account = account(priced, payment, broker);
+            PayingBroker.of(account.issuer(), payment.network(), current); // the network's broker certified it
             if (payment.index() < 1 || payment.index() > account.length()) {
                 throw new PaymentException(ErrorCode.INDEX_OUT_OF_RANGE, "index " + payment.index()
                         + " is outside the chain's 1 to " + account.length());
@@ -128,9 +128,9 @@ public final class PayWordScheme implements PaymentScheme {
         return chains.verifier().cached(commitmentId, Integer.MAX_VALUE);
     }
 
-    /** What a cached read cannot know: the rule, the network and the price now. */
-    private static void checkAcceptable(Snapshot current, PriceRule rule, Credential.PayWordPayment payment)
-            throws PaymentException {
+    /** What a cached read cannot know: the rule, the network and the price now. Returns the network's broker. */
+    private static GatewayConfig.Broker checkAcceptable(Snapshot current, PriceRule rule,
+                                                        Credential.PayWordPayment payment) throws PaymentException {
         if (!rule.accepts(PayWord.SCHEME)) {
             throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "this resource is not sold for PayWord; pay with "
                     + "scheme " + String.join(" or ", rule.schemes()));
@@ -144,14 +144,13 @@ public final class PayWordScheme implements PaymentScheme {
             throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "this resource needs the broker's online "
                     + "confirmation, which PayWord has not; pay with scheme scrip");
         }
-        if (!current.network.equals(payment.network())) {
-            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + payment.network()
-                    + "' is not accepted here; pay on '" + current.network + "'");
-        }
+        GatewayConfig.Broker broker = PayingBroker.on(payment.network(), current);
+        PayingBroker.checkAccepted(rule, broker, current);
         if (payment.acceptedMicros() < rule.price().micros()) {
             throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
                     + Money.ofMicros(payment.acceptedMicros(), rule.price().currency()));
         }
+        return broker;
     }
 
     /**
@@ -159,7 +158,7 @@ public final class PayWordScheme implements PaymentScheme {
      * commitment sent along and not cached costs signature checks: only if its client has failures left, and a
      * failure counts against it ({@link FailedVerifications}).
      */
-    private ChainAccount account(PricedRequest priced, Credential.PayWordPayment payment)
+    private ChainAccount account(PricedRequest priced, Credential.PayWordPayment payment, GatewayConfig.Broker broker)
             throws PaymentException, LedgerUnavailableException, FailedVerifications.TooManyFailures {
         Snapshot current = priced.current();
         int maxLength = current.config.payword().maxChainLength();
@@ -183,7 +182,7 @@ public final class PayWordScheme implements PaymentScheme {
         } else {
             account = chains.verifier().cached(payment.commitmentId(), maxLength);
             if (account == null) {
-                Optional<String> stored = chains.ledger().commitment(chains.issuer(), payment.commitmentId());
+                Optional<String> stored = chains.ledger().commitment(broker.issuer(), payment.commitmentId());
                 if (stored.isEmpty() || !PayWord.commitmentId(stored.get()).equals(payment.commitmentId())) {
                     throw new PaymentException(ErrorCode.UNKNOWN_COMMITMENT, "this seller does not know the "
                             + "commitment; send it again with 'commitment'");

@@ -5,7 +5,9 @@ import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.route.PricedRequest;
 import dev.tollgate.gateway.route.Snapshot;
+import dev.tollgate.gateway.GatewayConfig;
 import java.io.IOException;
+import java.util.stream.Collectors;
 
 /**
  * The second stage of a priced request: reads the payment it carries (the x402 header, or the browser flow's cookie)
@@ -39,7 +41,9 @@ public final class PaymentReader {
         if (read == null) {
             Snapshot current = priced.current();
             Answers.paymentRequired(priced, ErrorCode.PAYMENT_REQUIRED, "pay " + priced.rule().price()
-                    + " with scrip from " + current.config.broker().name());
+                    + " with scrip from " + current.config.brokers().stream()
+                    .filter(broker -> priced.rule().acceptsBroker(broker.id())).map(GatewayConfig.Broker::name)
+                    .collect(Collectors.joining(" or ")));
         }
         return read;
     }

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.payment;
 import dev.tollgate.gateway.http.ErrorCode;
 import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.charge.Payer;
+import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.charge.UnitCharger;
@@ -26,20 +27,28 @@ import java.time.Instant;
 final class ScripPayer implements Payer {
 
     private final Credential.Verified paid;
+    /** The broker that issued the scrip. */
+    private final GatewayConfig.Broker broker;
     private final PaymentException mayNotCharge;
     private final Ledger ledger;
     private final RefundHolds holds;
     private final OnlineConfirmation online;
     private final PaidForwarding forwarding;
 
-    ScripPayer(Credential.Verified paid, PaymentException mayNotCharge, Ledger ledger, RefundHolds holds,
-               OnlineConfirmation online, PaidForwarding forwarding) {
+    ScripPayer(Credential.Verified paid, GatewayConfig.Broker broker, PaymentException mayNotCharge, Ledger ledger,
+               RefundHolds holds, OnlineConfirmation online, PaidForwarding forwarding) {
         this.paid = paid;
+        this.broker = broker;
         this.mayNotCharge = mayNotCharge;
         this.ledger = ledger;
         this.holds = holds;
         this.online = online;
         this.forwarding = forwarding;
+    }
+
+    @Override
+    public String network() {
+        return broker.network();
     }
 
     @Override
@@ -64,7 +73,7 @@ final class ScripPayer implements Payer {
 
     @Override
     public String tooManyRefunds(PricedRequest priced) {
-        return RefundLimit.refusal("scrip") + "; get new scrip from " + priced.current().config.broker().name();
+        return RefundLimit.refusal("scrip") + "; get new scrip from " + broker.name();
     }
 
     @Override
@@ -109,17 +118,17 @@ final class ScripPayer implements Payer {
 
     @Override
     public boolean admitsOnline(PricedRequest priced) throws IOException {
-        return online.admits(priced, paid.scrip().jti());
+        return online.admits(priced, broker, paid.scrip().jti());
     }
 
     @Override
     public String confirmOnline(PricedRequest priced, ChargeResult.Charged charged, RefundHold hold)
             throws IOException {
-        return online.confirm(priced, paid.scrip().jti(), charged, hold);
+        return online.confirm(priced, broker, paid.scrip().jti(), charged, hold);
     }
 
     @Override
     public PaidResponse.Refunder refunder(String confirmation) {
-        return confirmation == null ? forwarding : online.refunder(paid.scrip().jti());
+        return confirmation == null ? forwarding : online.refunder(broker, paid.scrip().jti());
     }
 }

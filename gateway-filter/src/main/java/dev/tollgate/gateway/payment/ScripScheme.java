@@ -2,6 +2,7 @@ package dev.tollgate.gateway.payment;
 
 import dev.tollgate.gateway.http.ErrorCode;
 import dev.tollgate.gateway.http.PaymentException;
+import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.charge.ChargeModels;
 import dev.tollgate.gateway.charge.Charging;
@@ -82,8 +83,9 @@ public final class ScripScheme implements PaymentScheme {
         PriceRule rule = priced.rule();
         Charging model = models.of(rule);
         PaymentException mayNotCharge = null;
+        GatewayConfig.Broker broker;
         try {
-            checkStillAcceptable(paid, current, rule);
+            broker = checkStillAcceptable(paid, current, rule);
             if (paid.network() == null && current.browser != null) { // paid from the browser flow's cookie
                 PaymentException refused = current.browser.checkCookieRequest(priced.request(), paid,
                         rule.price().micros(), current.config.sellerName());
@@ -103,23 +105,25 @@ public final class ScripScheme implements PaymentScheme {
             Answers.unreadablePayment(priced, e);
             return;
         }
-        model.serve(priced, new ScripPayer(paid, mayNotCharge, ledger, holds, online, forwarding), chain);
+        model.serve(priced, new ScripPayer(paid, broker, mayNotCharge, ledger, holds, online, forwarding), chain);
     }
 
-    /** What a cached credential was checked against can change on reload or with time: check it per request. */
-    private void checkStillAcceptable(Credential.Verified paid, Snapshot current, PriceRule rule)
+    /**
+     * What a cached credential was checked against can change on reload or with time: check it per request. Returns
+     * the broker the scrip pays at.
+     */
+    private GatewayConfig.Broker checkStillAcceptable(Credential.Verified paid, Snapshot current, PriceRule rule)
             throws PaymentException {
+        GatewayConfig.Broker broker = PayingBroker.of(paid.scrip().issuer(), paid.network(), current);
         if (clock.millis() >= paid.expiresAtMillis()) {
             throw new PaymentException(ErrorCode.EXPIRED_TOKEN, "the scrip has expired; get new scrip from "
-                    + current.config.broker().name());
+                    + broker.name());
         }
-        if (paid.network() != null && !paid.network().equals(current.network)) {
-            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + paid.network()
-                    + "' is not accepted here; pay on '" + current.network + "'");
-        }
+        PayingBroker.checkAccepted(rule, broker, current);
         if (paid.acceptedMicros() < rule.price().micros()) {
             throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
                     + Money.ofMicros(paid.acceptedMicros(), rule.price().currency()));
         }
+        return broker;
     }
 }

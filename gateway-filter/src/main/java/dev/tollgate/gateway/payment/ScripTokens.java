@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
 
 /**
  * Verifies scrip tokens, from the x402 header or the browser flow's cookie: each check is refused first if its client
@@ -23,7 +24,8 @@ public final class ScripTokens {
 
     private final TokenVerifier verifier;
     private final Clock clock;
-    private final long reverifyAfterMillis;
+    /** By the scrip's issuer: how long a verified scrip is reused before it is verified again. */
+    private final ToLongFunction<String> reverifyAfterMillis;
     private final FailedVerifications failures;
     /** Verified tokens by the digest of the token alone, as the cookie flow keys them; {@code null} to keep none. */
     private final CredentialCache verified;
@@ -37,9 +39,18 @@ public final class ScripTokens {
      */
     public ScripTokens(TokenVerifier verifier, Clock clock, Duration reverifyAfter, FailedVerifications failures,
                        CredentialCache verified) {
+        this(verifier, clock, issuer -> reverifyAfter.toMillis(), failures, verified);
+    }
+
+    /**
+     * @param reverifyAfterMillis by the scrip's issuer, how long a verified scrip is reused at most: its broker's key
+     *     refresh, so that a key the broker withdraws stops the scrip it signed within one refresh
+     */
+    public ScripTokens(TokenVerifier verifier, Clock clock, ToLongFunction<String> reverifyAfterMillis,
+                       FailedVerifications failures, CredentialCache verified) {
         this.verifier = Objects.requireNonNull(verifier);
         this.clock = Objects.requireNonNull(clock);
-        this.reverifyAfterMillis = reverifyAfter.toMillis();
+        this.reverifyAfterMillis = Objects.requireNonNull(reverifyAfterMillis);
         this.failures = Objects.requireNonNull(failures);
         this.verified = verified;
     }
@@ -90,6 +101,6 @@ public final class ScripTokens {
         }
         long expires = scrip.expiresAt().toEpochMilli();
         return new Credential.Verified(scrip, Long.MAX_VALUE, null, Receipts.jsonString(scrip.buyer()), expires,
-                Math.min(expires, clock.millis() + reverifyAfterMillis), null);
+                Math.min(expires, clock.millis() + reverifyAfterMillis.applyAsLong(scrip.issuer())), null);
     }
 }

@@ -2,7 +2,9 @@ package dev.tollgate.gateway.route;
 
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.browser.BrowserFlow;
-import dev.tollgate.protocol.Scrip;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * One config compiled for requests: swapped as a whole on reload, so a request sees either the old prices or the
@@ -12,11 +14,13 @@ public final class Snapshot {
 
     public final GatewayConfig config;
     final RuleTable rules;
-    /** The x402 network buyers must name: {@code tollgate:<broker id>}. */
-    public final String network;
+    /** The x402 networks buyers may pay on, for messages: {@code 'tollgate:<broker id>'}, joined by "or". */
+    public final String networks;
     public final String currency;
     /** The browser flow, kept across reloads; null where no browser pays (benchmarks). */
     public final BrowserFlow browser;
+    private final Map<String, GatewayConfig.Broker> byNetwork = new HashMap<>();
+    private final Map<String, GatewayConfig.Broker> byIssuer = new HashMap<>();
 
     public Snapshot(GatewayConfig config) {
         this(config, null);
@@ -26,7 +30,22 @@ public final class Snapshot {
         this.config = config;
         this.browser = browser;
         this.rules = new RuleTable(config.rules());
-        this.network = Scrip.network(config.broker().id());
+        for (GatewayConfig.Broker broker : config.brokers()) {
+            byNetwork.put(broker.network(), broker);
+            byIssuer.put(broker.issuer(), broker);
+        }
+        this.networks = config.brokers().stream().map(broker -> "'" + broker.network() + "'")
+                .collect(Collectors.joining(" or "));
         this.currency = config.currency().getCurrencyCode();
+    }
+
+    /** The broker whose buyers pay on the x402 network {@code tollgate:<id>}, or {@code null} if none does. */
+    public GatewayConfig.Broker brokerOn(String network) {
+        return network == null ? null : byNetwork.get(network);
+    }
+
+    /** The broker with this issuer, or {@code null} if none has it (a broker since removed from the config). */
+    public GatewayConfig.Broker brokerIssuing(String issuer) {
+        return byIssuer.get(issuer);
     }
 }

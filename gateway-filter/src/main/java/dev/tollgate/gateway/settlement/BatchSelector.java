@@ -13,9 +13,9 @@ import java.util.Set;
 /**
  * The first step of a settlement pass: chooses what the next batch claims. The oldest unsettled scrip first, then
  * the oldest unsettled PayWord chains in the room left, at most {@code settlement.batch-size} claims in all, each
- * claiming its charges less those a request may still refund ({@link RefundHolds}). Left out: scrip whose online void
- * waits ({@link OnlineVoids.Outstanding#held}), what {@link Exclusions} remembers, and scrip or chains of another
- * issuer than the broker this gateway settles with (excluded here).
+ * claiming its charges less those a request may still refund ({@link RefundHolds}). Only the scrip and chains of the
+ * broker this settler settles with are read (a broker's backlog never delays another's claims). Left out: scrip whose
+ * online void waits ({@link OnlineVoids.Outstanding#held}) and what {@link Exclusions} remembers.
  *
  * <p>Every ledger read comes before the holds are read, between {@link RefundHolds#beginRead} and
  * {@link RefundHolds#endRead}: see {@link RefundHolds}. Only the settler's pass calls it.
@@ -25,7 +25,7 @@ final class BatchSelector {
     private final Ledger ledger;
     private final RefundHolds holds;
     private final Exclusions exclusions;
-    /** The broker's issuer: the only issuer whose scrip and chains are claimed. */
+    /** The broker's issuer: the only issuer whose scrip and chains are read and claimed. */
     private final String audience;
     private final int batchSize;
 
@@ -42,18 +42,18 @@ final class BatchSelector {
      * pass left waiting (a scrip whose void waits is not claimed; see OnlineVoids).
      */
     ClaimBatch select(OnlineVoids.Outstanding outstanding) throws LedgerUnavailableException {
-        holds.beginRead();
+        holds.beginRead(audience);
         try {
             // Every ledger read comes before the holds are read: see RefundHolds.
             int slack = exclusions.size() + holds.size() + outstanding.held().size();
-            List<ScripTotal> batch = select(ledger.unsettled(limit(batchSize, slack)), holds.held(),
-                    outstanding.held());
+            List<ScripTotal> batch = select(ledger.unsettled(audience, limit(batchSize, slack)),
+                    holds.held(audience), outstanding.held());
             int room = batchSize - batch.size();
             List<ChainTotal> chains = room <= 0 ? List.of()
-                    : selectChains(ledger.unsettledChains(limit(room, slack)), holds.held(), room);
+                    : selectChains(ledger.unsettledChains(audience, limit(room, slack)), holds.held(audience), room);
             return new ClaimBatch(batch, chains);
         } finally {
-            holds.endRead();
+            holds.endRead(audience);
         }
     }
 
@@ -79,12 +79,6 @@ final class BatchSelector {
             if (exclusions.contains(id) || total.unsettledMicros() <= 0 || voidHeld.contains(read.jti())) {
                 continue;
             }
-            if (!total.issuer().equals(audience)) {
-                exclusions.exclude(id, "scrip " + total.jti() + " was issued by " + total.issuer()
-                        + ", not by the broker " + audience + " this gateway settles with; its "
-                        + total.unsettledMicros() + " micro-units are not claimed");
-                continue;
-            }
             batch.add(total);
             if (batch.size() == batchSize) {
                 break;
@@ -107,12 +101,6 @@ final class BatchSelector {
                 total = read.withSpent(read.spentMicros() - heldMicros);
             }
             if (exclusions.contains(id) || total.spentMicros() <= total.settledMicros()) {
-                continue;
-            }
-            if (!total.issuer().equals(audience)) {
-                exclusions.exclude(id, "PayWord chain " + total.commitmentId() + " was certified by "
-                        + total.issuer() + ", not by the broker " + audience + " this gateway settles with; it is "
-                        + "not claimed");
                 continue;
             }
             chains.add(total);

@@ -35,13 +35,14 @@ import org.slf4j.LoggerFactory;
  * void landed is claimed again once it has. Nothing wedges: a void that never lands costs
  * one idempotent claim per pass.
  *
- * <p>Bounds: at most {@value #MAX_PENDING} voids wait in all and {@value #MAX_PENDING_PER_SCRIP} per scrip; an online
+ * <p>One outbox per broker, of the voids of its scrip. Bounds: at most {@value #MAX_PENDING} voids wait per broker
+ * and {@value #MAX_PENDING_PER_SCRIP} per scrip; an online
  * charge beyond either is refused before anything is charged (the counts are this node's view, rebuilt from the
  * ledger at every pass, plus what it queued since that read: {@link VoidCounts}). Thread-safe.
  */
 public final class OnlineVoids {
 
-    /** Most voids waiting in all; beyond, online charges are refused (503) before anything is charged. */
+    /** Most voids waiting per broker; beyond, online charges on its scrip are refused (503) before any is charged. */
     public static final int MAX_PENDING = 10_000;
     /** Most voids waiting per scrip; beyond, online charges on it are refused (503) before anything is charged. */
     public static final int MAX_PENDING_PER_SCRIP = 16;
@@ -68,6 +69,8 @@ public final class OnlineVoids {
     private final Runnable wakeSettler;
     private final VoidCounts counts = new VoidCounts(MAX_PENDING, MAX_PENDING_PER_SCRIP);
     private final VoidPoster poster;
+    /** The broker's issuer: only the voids of its scrip are this outbox's. */
+    private final String audience;
     private volatile Duration hold;
     /** Receipts whose long wait was logged; only the settler thread touches it. */
     private Set<String> overdue = new HashSet<>();
@@ -78,6 +81,7 @@ public final class OnlineVoids {
                 Runnable wakeSettler, IntToLongFunction backoffNanos, Duration hold) {
         this.ledger = Objects.requireNonNull(ledger);
         this.poster = new VoidPoster(ledger, key, sellerId, audience, clock, http, backoffNanos);
+        this.audience = Objects.requireNonNull(audience);
         this.wakeSettler = Objects.requireNonNull(wakeSettler);
         this.hold = Objects.requireNonNull(hold);
     }
@@ -133,7 +137,7 @@ public final class OnlineVoids {
      */
     Outstanding send(Duration timeout) throws LedgerUnavailableException {
         counts.readStarts();
-        List<PendingVoid> waiting = ledger.pendingVoids(MAX_PENDING);
+        List<PendingVoid> waiting = ledger.pendingVoids(audience, MAX_PENDING);
         Map<String, Integer> read = new HashMap<>();
         waiting.forEach(v -> read.merge(v.jti(), 1, Integer::sum));
         counts.readDone(read, waiting.size());

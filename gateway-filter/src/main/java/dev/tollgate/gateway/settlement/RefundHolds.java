@@ -27,6 +27,9 @@ import java.util.function.Function;
  * ledger is known to show the refund; otherwise it goes at once. (This replaces a global refund counter that made a
  * pass read again: a buyer causing refunds without pause could have kept every pass reading.)
  *
+ * <p>One instance serves every broker's settler: each reads the holds of its broker's scrip and chains (by issuer),
+ * and a pass of one broker's settler keeps only that broker's refunded holds.
+ *
  * <p>Bounded by the requests in flight: one hold per request being charged or forwarded with a refundable charge,
  * plus holds refunded during one settler read (milliseconds). Holds of requests that never end are dropped once
  * final. Per-stream requests within their window and metered requests (final unit by unit) hold nothing.
@@ -39,8 +42,8 @@ public final class RefundHolds {
     private final Set<RefundHold> holds = ConcurrentHashMap.newKeySet();
     private final Clock clock;
     private final long windowMillis;
-    /** True while a settler pass reads the ledger and the holds. */
-    private volatile boolean reading;
+    /** The issuers whose settler pass reads the ledger and the holds now. */
+    private final Set<String> reading = ConcurrentHashMap.newKeySet();
 
     RefundHolds(Clock clock, Duration window) {
         this.clock = Objects.requireNonNull(clock);
@@ -79,33 +82,37 @@ public final class RefundHolds {
         holds.remove(hold);
     }
 
-    /** A hold's refund is recorded: it goes now, unless a settler pass may have read the ledger before the refund. */
+    /**
+     * A hold's refund is recorded: it goes now, unless a settler pass of its broker may have read the ledger before
+     * the refund.
+     */
     void refunded(RefundHold hold) {
-        if (!reading) {
+        if (!reading.contains(hold.issuer)) {
             holds.remove(hold);
         }
     }
 
     /**
-     * Settler side, before it reads the ledger: holds refunded before now are dropped (the read shows their refunds),
-     * and refunds from now on keep their holds until the next pass.
+     * Settler side, before it reads the ledger for the broker {@code issuer}: that broker's holds refunded before now
+     * are dropped (the read shows their refunds), and its refunds from now on keep their holds until its next pass.
      */
-    void beginRead() {
-        reading = true;
-        holds.removeIf(h -> h.state() == RefundHold.REFUNDED);
+    void beginRead(String issuer) {
+        reading.add(issuer);
+        holds.removeIf(h -> h.state() == RefundHold.REFUNDED && h.issuer.equals(issuer));
     }
 
-    /** Settler side, after the ledger and {@link #held} were read. */
-    void endRead() {
-        reading = false;
+    /** Settler side, after the ledger and {@link #held} were read for the broker {@code issuer}. */
+    void endRead(String issuer) {
+        reading.remove(issuer);
     }
 
     /**
-     * Settler side, after the ledger was read: what to leave out of each account's claim, by {@link #key}. Makes
-     * final (and drops) the holds whose content is on its way or whose window has passed.
+     * Settler side, after the ledger was read: what to leave out of each claim on the broker {@code issuer}'s
+     * accounts, by {@link #key}. Makes final (and drops) the holds whose content is on its way or whose window has
+     * passed, of any broker: a final charge is claimable.
      */
-    Map<String, Long> held() {
-        return sum(hold -> key(hold.chain, hold.issuer, hold.account));
+    Map<String, Long> held(String issuer) {
+        return sum(hold -> hold.issuer.equals(issuer) ? key(hold.chain, hold.issuer, hold.account) : null);
     }
 
     /**
@@ -113,8 +120,8 @@ public final class RefundHolds {
      * online only: the broker may count them in a scrip's {@code redeemed} though no claim has, and a refund of theirs
      * would void them. Charges only in this ledger are in no broker total until claimed.
      */
-    Map<String, Long> heldAtBrokerByJti() {
-        return sum(hold -> hold.chain || !hold.atBroker() ? null : hold.account);
+    Map<String, Long> heldAtBrokerByJti(String issuer) {
+        return sum(hold -> hold.chain || !hold.atBroker() || !hold.issuer.equals(issuer) ? null : hold.account);
     }
 
     /** Sums the holds not final by {@code keyOf} (none if it is {@code null}); drops the final ones. */
@@ -134,12 +141,12 @@ public final class RefundHolds {
         return held;
     }
 
-    /** Holds not known to be final now: how many, and their amount in all (for the status). */
-    long[] totals() {
+    /** The broker {@code issuer}'s holds not known to be final now: how many, and their amount in all (status). */
+    long[] totals(String issuer) {
         long count = 0;
         long micros = 0;
         for (RefundHold hold : holds) {
-            if (hold.state() != RefundHold.FINAL) {
+            if (hold.state() != RefundHold.FINAL && hold.issuer.equals(issuer)) {
                 count++;
                 micros += hold.amountMicros;
             }

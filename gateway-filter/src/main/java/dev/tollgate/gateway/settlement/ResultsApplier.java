@@ -36,12 +36,15 @@ final class ResultsApplier {
     private final Ledger ledger;
     private final RefundHolds holds;
     private final Exclusions exclusions;
+    /** The broker's issuer: whose voids and holds may take back what it redeemed. */
+    private final String audience;
     private final AtomicLong settledSinceStart = new AtomicLong();
 
-    ResultsApplier(Ledger ledger, RefundHolds holds, Exclusions exclusions) {
+    ResultsApplier(Ledger ledger, RefundHolds holds, Exclusions exclusions, String audience) {
         this.ledger = Objects.requireNonNull(ledger);
         this.holds = Objects.requireNonNull(holds);
         this.exclusions = Objects.requireNonNull(exclusions);
+        this.audience = Objects.requireNonNull(audience);
     }
 
     /** Micro-units recorded as settled since the start. */
@@ -68,14 +71,14 @@ final class ResultsApplier {
      */
     private Map<String, Long> mayStillBeVoided() throws LedgerUnavailableException {
         Map<String, Long> byJti = new HashMap<>();
-        holds.beginRead();
+        holds.beginRead(audience);
         try {
-            byJti.putAll(holds.heldAtBrokerByJti());
-            for (PendingVoid v : ledger.pendingVoids(OnlineVoids.MAX_PENDING)) {
+            byJti.putAll(holds.heldAtBrokerByJti(audience));
+            for (PendingVoid v : ledger.pendingVoids(audience, OnlineVoids.MAX_PENDING)) {
                 byJti.merge(v.jti(), v.amountMicros(), Long::sum);
             }
         } finally {
-            holds.endRead();
+            holds.endRead(audience);
         }
         return byJti;
     }

@@ -99,9 +99,10 @@ public final class Settler implements AutoCloseable {
                     GatewayConfig.Settlement.DEFAULT_REFUND_WINDOW);
         }
 
-        static Settings of(GatewayConfig config) {
+        /** The settings for settling with {@code broker}. */
+        static Settings of(GatewayConfig config, GatewayConfig.Broker broker) {
             GatewayConfig.Settlement s = config.settlement();
-            return new Settings(s.redemptionUri(), config.sellerId(), config.broker().issuer(), s.interval(),
+            return new Settings(broker.redemptionUri(), config.sellerId(), broker.issuer(), s.interval(),
                     s.batchSize(), FIRST_BACKOFF, s.maxBackoff(), REQUEST_TIMEOUT, s.refundWindow());
         }
     }
@@ -129,12 +130,18 @@ public final class Settler implements AutoCloseable {
 
     /** {@code trust}: the TLS context for HTTPS to the broker ({@code broker.trust-file}), or the JDK's default. */
     Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock, Optional<SSLContext> trust) {
+        this(settings, ledger, key, clock, trust, new RefundHolds(clock, settings.refundWindow()));
+    }
+
+    /** {@code holds}: the request path's holds, which every broker's settler reads (those of its broker's scrip). */
+    Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock, Optional<SSLContext> trust,
+            RefundHolds holds) {
         this.trust = Objects.requireNonNull(trust);
         this.settings = Objects.requireNonNull(settings);
         this.ledger = Objects.requireNonNull(ledger);
         this.key = Objects.requireNonNull(key);
         this.clock = Objects.requireNonNull(clock);
-        this.holds = new RefundHolds(clock, settings.refundWindow());
+        this.holds = Objects.requireNonNull(holds);
         this.backoff = new SettlementBackoff(settings.firstBackoff(), settings.maxBackoff(), clock);
         this.wakeup = new SettlementWakeup(settings.batchSize());
         HttpClient http = httpThreads.client(TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
@@ -142,28 +149,29 @@ public final class Settler implements AutoCloseable {
         this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http,
                 wakeup::wake, backoff::backoffNanos, OnlineVoids.HOLD);
         this.signer = new BatchSigner(key, settings.sellerId(), settings.audience());
-        this.applier = new ResultsApplier(ledger, holds, exclusions);
+        this.applier = new ResultsApplier(ledger, holds, exclusions, settings.audience());
         SettlementPass pass = new SettlementPass(voids,
                 new BatchSelector(ledger, holds, exclusions, settings.audience(), settings.batchSize()), signer,
                 new RedemptionPoster(http, settings.redemptionUri()), applier, clock, settings.batchSize());
         this.schedule = new SettlementSchedule(pass, backoff, wakeup, settings.interval(), settings.requestTimeout());
     }
 
-    /**
-     * Loads or creates the seller key in the config's data dir and starts settling in the background.
-     *
-     * @throws IllegalStateException if the seller key file is unusable (e.g. readable by group or others)
-     */
-    public static Settler start(GatewayConfig config, Ledger ledger, Clock clock) throws IOException {
-        Settler settler = new Settler(Settings.of(config), ledger, SellerKey.loadOrCreate(config.dataDir()), clock,
-                config.broker().trustFile().map(TrustFile::sslContext));
-        settler.voids.chargeUri(config.online().chargeUri());
-        settler.startThread();
+    /** Settles with {@code broker} in the background, with the seller's {@code key} and the shared {@code holds}. */
+    static Settler start(GatewayConfig config, GatewayConfig.Broker broker, Ledger ledger, SellerKey key,
+                         RefundHolds holds, Clock clock) {
+        Settler settler = new Settler(Settings.of(config, broker), ledger, key, clock,
+                broker.trustFile().map(TrustFile::sslContext), holds);
+        settler.voids.chargeUri(broker.chargeUri());
+        settler.startThread(config.brokers().size() == 1 ? "" : "-" + broker.id());
         return settler;
     }
 
     void startThread() {
-        schedule.start("tollgate-settler-" + settings.sellerId());
+        startThread("");
+    }
+
+    private void startThread(String suffix) {
+        schedule.start("tollgate-settler-" + settings.sellerId() + suffix);
         LOG.info("Settling with {} every {} (batches of at most {} claims)", settings.redemptionUri(),
                 settings.interval(), settings.batchSize());
     }
@@ -193,19 +201,19 @@ public final class Settler implements AutoCloseable {
     }
 
     /**
-     * Where settlement stands. Reads every unsettled scrip from the ledger ({@code unsettled(Integer.MAX_VALUE)}):
+     * Where settlement with this broker stands. Reads every unsettled scrip of the broker from the ledger:
      * its cost grows with the number of unsettled scrip and it holds the ledger's database lock meanwhile, so call
      * it for a dashboard, not per request.
      */
     public SettlementStatus status() throws LedgerUnavailableException {
-        List<ScripTotal> all = ledger.unsettled(Integer.MAX_VALUE);
+        List<ScripTotal> all = ledger.unsettled(settings.audience(), Integer.MAX_VALUE);
         long charged = 0;
         long settled = 0;
         for (ScripTotal total : all) {
             charged += total.chargedMicros();
             settled += total.settledMicros();
         }
-        long[] held = holds.totals();
+        long[] held = holds.totals(settings.audience());
         return new SettlementStatus(charged, settled, charged - settled, all.size(), applier.settledSinceStart(),
                 backoff.lastSuccess(), backoff.lastError(), backoff.failures(), exclusions.size(),
                 (int) held[0], held[1]);

@@ -49,6 +49,7 @@ public final class FakeRedemptionBroker implements AutoCloseable {
     private static final byte[] X509_ED25519_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03,
         0x21, 0x00};
 
+    private final String issuer;
     private final Server server = new Server();
     private final ServerConnector connector;
     private final boolean tls;
@@ -74,11 +75,22 @@ public final class FakeRedemptionBroker implements AutoCloseable {
     private final List<String> paths = java.util.Collections.synchronizedList(new ArrayList<>());
 
     public FakeRedemptionBroker() throws Exception {
-        this(null);
+        this(ISSUER, null);
     }
 
     /** With {@code certificate}, the broker answers on HTTPS with it. */
     FakeRedemptionBroker(dev.tollgate.gateway.testing.SelfSignedCertificate certificate) throws Exception {
+        this(ISSUER, certificate);
+    }
+
+    /** Another broker, of {@code issuer}: the {@code aud} the batches it takes must name. */
+    public FakeRedemptionBroker(String issuer) throws Exception {
+        this(issuer, null);
+    }
+
+    private FakeRedemptionBroker(String issuer, dev.tollgate.gateway.testing.SelfSignedCertificate certificate)
+            throws Exception {
+        this.issuer = issuer;
         tls = certificate != null;
         connector = tls ? new ServerConnector(server, certificate.sslContextFactory()) : new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -365,7 +377,7 @@ public final class FakeRedemptionBroker implements AutoCloseable {
         long now = System.currentTimeMillis() / 1000;
         long iat = claims.path("iat").asLong(-1);
         long exp = claims.path("exp").asLong(-1);
-        if (!SELLER.equals(claims.path("iss").asText()) || !ISSUER.equals(claims.path("aud").asText())) {
+        if (!SELLER.equals(claims.path("iss").asText()) || !issuer.equals(claims.path("aud").asText())) {
             throw new Rejected(401, "wrong iss or aud");
         }
         if (exp <= now || iat > now + 60 || exp - iat > 600 || !claims.path("jti").isTextual()) {

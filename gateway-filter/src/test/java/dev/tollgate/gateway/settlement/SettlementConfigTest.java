@@ -42,8 +42,9 @@ final class SettlementConfigTest {
 
     @Test
     void settlementHasDefaultsAndRedeemsAtTheIssuer() throws Exception {
-        GatewayConfig.Settlement settlement = GatewayConfig.load(write(HEADER + "currency: USD\n")).settlement();
-        assertThat(settlement.redemptionUri()).isEqualTo(URI.create("https://broker.test/v1/redemptions"));
+        GatewayConfig config = GatewayConfig.load(write(HEADER + "currency: USD\n"));
+        GatewayConfig.Settlement settlement = config.settlement();
+        assertThat(config.broker().redemptionUri()).isEqualTo(URI.create("https://broker.test/v1/redemptions"));
         assertThat(settlement.interval()).isEqualTo(Duration.ofSeconds(60));
         assertThat(settlement.batchSize()).isEqualTo(500);
         assertThat(settlement.maxBackoff()).isEqualTo(Duration.ofMinutes(5));
@@ -52,15 +53,16 @@ final class SettlementConfigTest {
 
     @Test
     void everySettlementSettingCanBeSet() throws Exception {
-        GatewayConfig.Settlement settlement = GatewayConfig.load(write(HEADER
+        GatewayConfig config = GatewayConfig.load(write(HEADER
                 + "  redemption-url: http://localhost:8444/redeem\n"
                 + "currency: USD\n"
                 + "settlement:\n"
                 + "  interval: 5s\n"
                 + "  batch-size: 1000\n"
                 + "  max-backoff: 1m\n"
-                + "  refund-window: 2m\n")).settlement();
-        assertThat(settlement.redemptionUri()).isEqualTo(URI.create("http://localhost:8444/redeem"));
+                + "  refund-window: 2m\n"));
+        GatewayConfig.Settlement settlement = config.settlement();
+        assertThat(config.broker().redemptionUri()).isEqualTo(URI.create("http://localhost:8444/redeem"));
         assertThat(settlement.interval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(settlement.batchSize()).isEqualTo(1000);
         assertThat(settlement.maxBackoff()).isEqualTo(Duration.ofMinutes(1));

@@ -29,7 +29,8 @@ import dev.tollgate.protocol.X402Codec;
  * signatures are made by hand (Jackson + JDK providers), independent of the gateway's verification code, and every
  * header and claim can be overridden, so hostile certificates and commitments are possible.
  *
- * <p>Defaults: certificate {@code iss} {@link TestBroker#ISSUER}, {@code sub} {@link TestBroker#BUYER}, limit
+ * <p>Defaults: certificate {@code iss} the broker's ({@link TestBroker#ISSUER} unless made as another), network
+ * {@code tollgate:test}, {@code sub} {@link TestBroker#BUYER}, limit
  * {@code "1000000"}, {@code cur} USD, one hour; commitment for {@link TestBroker#SELLER}, {@code n} 100,
  * {@code unit} {@code "10000"} (1 cent), 30 minutes. Not thread-safe.
  */
@@ -52,13 +53,14 @@ public final class PayWordBuyer {
     private String certificateSuffix = "";
     private String commitmentSuffix = "";
     private boolean padded;
+    private String network = "tollgate:test";
 
     public PayWordBuyer(TestBroker broker) {
         this.broker = broker;
         Instant now = broker.clock().instant();
         certKid = broker.currentKid();
         certHeader.put("typ", PayWord.CERTIFICATE_TYPE);
-        certClaims.put("iss", TestBroker.ISSUER);
+        certClaims.put("iss", broker.issuer());
         certClaims.put("sub", TestBroker.BUYER);
         certClaims.put("jti", "cert-" + UUID.randomUUID());
         certClaims.put("iat", now.getEpochSecond());
@@ -184,10 +186,16 @@ public final class PayWordBuyer {
         return PayWord.commitmentId(commitment());
     }
 
+    /** Pays on this x402 network from now on. */
+    public PayWordBuyer on(String value) {
+        this.network = value;
+        return this;
+    }
+
     /** A {@code PAYMENT-SIGNATURE} carrying the commitment and {@code w_index}. */
     public String payWithCommitment(int index) {
         return header(Map.of(PayWord.COMMITMENT, commitment(), PayWord.INDEX, index,
-                PayWord.WORD, PayWord.encodeWord(chain.word(index))));
+                PayWord.WORD, PayWord.encodeWord(chain.word(index))), network);
     }
 
     /** A {@code PAYMENT-SIGNATURE} carrying only the commitment's id and {@code w_index}. */
@@ -198,12 +206,16 @@ public final class PayWordBuyer {
     /** A {@code PAYMENT-SIGNATURE} carrying only the commitment's id and any word as {@code w_index}. */
     public String payById(int index, byte[] word) {
         return header(Map.of(PayWord.COMMITMENT_ID, commitmentId(), PayWord.INDEX, index,
-                PayWord.WORD, PayWord.encodeWord(word)));
+                PayWord.WORD, PayWord.encodeWord(word)), network);
     }
 
-    /** A PayWord {@code PAYMENT-SIGNATURE} with any payload, agreeing to pay up to 1 USD. */
+    /** A PayWord {@code PAYMENT-SIGNATURE} with any payload, agreeing to pay up to 1 USD on {@code tollgate:test}. */
     public static String header(Map<String, Object> payload) {
-        PaymentRequirements accepted = new PaymentRequirements(PayWord.SCHEME, "tollgate:test", "1000000", "USD",
+        return header(payload, "tollgate:test");
+    }
+
+    private static String header(Map<String, Object> payload, String network) {
+        PaymentRequirements accepted = new PaymentRequirements(PayWord.SCHEME, network, "1000000", "USD",
                 TestBroker.SELLER, 60, Map.of());
         return X402Codec.encodeHeader(new PaymentPayload(2, new ResourceInfo("http://shop.test/", "", ""), accepted,
                 payload, null));

@@ -24,9 +24,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * produced by hand (Jackson + JCA), independent of jjwt, so malformed tokens are possible.
  *
  * <p>Defaults: {@code typ} {@code tollgate-scrip+jwt}, {@code kid} and key of the broker's current key, issuer
- * {@link TestBroker#ISSUER}, audience {@link TestBroker#SELLER}, subject {@link TestBroker#BUYER}, a random
- * {@code jti}, budget {@code "100000"}, currency {@code USD}, {@code iat} and {@code nbf} now, {@code exp} now + 1 h
- * (by the broker's clock). Not thread-safe.
+ * the broker's ({@link TestBroker#ISSUER} unless made as another), audience {@link TestBroker#SELLER}, subject
+ * {@link TestBroker#BUYER}, a random {@code jti}, budget {@code "100000"}, currency {@code USD}, {@code iat} and
+ * {@code nbf} now, {@code exp} now + 1 h (by the broker's clock). Not thread-safe.
  */
 public final class ScripBuilder {
 
@@ -45,7 +45,7 @@ public final class ScripBuilder {
         Instant now = broker.clock().instant();
         header.put("typ", "tollgate-scrip+jwt");
         header.put("kid", kid);
-        claims.put("iss", TestBroker.ISSUER);
+        claims.put("iss", broker.issuer());
         claims.put("sub", TestBroker.BUYER);
         claims.put("aud", TestBroker.SELLER);
         claims.put("jti", UUID.randomUUID().toString());

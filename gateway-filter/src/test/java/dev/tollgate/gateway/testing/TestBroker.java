@@ -20,8 +20,9 @@ import java.util.Objects;
 /**
  * A payment broker for tests: it holds signing key pairs by kid, publishes them as a JWKS and signs scrip.
  *
- * <p>Starts with one Ed25519 key ({@code ed25519-1}, the current key) and one ES256 key ({@code es256-1}). Keys are
- * made with the JDK provider, independent of the Bouncy Castle path the gateway verifies with. Thread-safe.
+ * <p>Starts with one Ed25519 key ({@code ed25519-1}, the current key) and one ES256 key ({@code es256-1}), their kids
+ * after a prefix of its own if it has one. Keys are made with the JDK provider, independent of the Bouncy Castle path
+ * the gateway verifies with. Its issuer is {@link #ISSUER} unless it is made as another broker. Thread-safe.
  */
 public final class TestBroker {
 
@@ -33,6 +34,8 @@ public final class TestBroker {
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
 
     private final Clock clock;
+    private final String issuer;
+    private final String kidPrefix;
     private final Map<String, KeyPair> keys = new LinkedHashMap<>();
     private final Map<String, KeyPair> retired = new LinkedHashMap<>();
     private final List<String> extraJwks = new ArrayList<>();
@@ -46,14 +49,29 @@ public final class TestBroker {
 
     /** @param clock the time {@link ScripBuilder} defaults ({@code iat}, {@code nbf}, {@code exp}) start from */
     public TestBroker(Clock clock) {
+        this(clock, ISSUER, "");
+    }
+
+    /**
+     * Another broker: scrip and certificates of {@code issuer}, kids starting with {@code kidPrefix} (empty for the
+     * same kids as every other test broker, each its own key).
+     */
+    public TestBroker(Clock clock, String issuer, String kidPrefix) {
         this.clock = Objects.requireNonNull(clock, "clock cannot be null.");
+        this.issuer = Objects.requireNonNull(issuer, "issuer cannot be null.");
+        this.kidPrefix = Objects.requireNonNull(kidPrefix, "kidPrefix cannot be null.");
         this.currentKid = newEd25519Key();
-        this.es256Kid = "es256-1";
+        this.es256Kid = kidPrefix + "es256-1";
         keys.put(es256Kid, generate("EC"));
     }
 
     public Clock clock() {
         return clock;
+    }
+
+    /** The {@code iss} of this broker's scrip and certificates. */
+    public String issuer() {
+        return issuer;
     }
 
     /** The kid new scrip is signed with. */
@@ -135,7 +153,7 @@ public final class TestBroker {
     }
 
     private String newEd25519Key() {
-        String kid = "ed25519-" + (++ed25519Count);
+        String kid = kidPrefix + "ed25519-" + (++ed25519Count);
         keys.put(kid, generate("Ed25519"));
         return kid;
     }

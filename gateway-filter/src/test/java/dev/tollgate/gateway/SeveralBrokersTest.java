@@ -1,0 +1,241 @@
+package dev.tollgate.gateway;
+
+import static dev.tollgate.gateway.TollgateFilterTest.offerOf;
+import static dev.tollgate.gateway.TollgateFilterTest.receiptOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.gateway.settlement.FakeRedemptionBroker;
+import dev.tollgate.gateway.testing.JwksServer;
+import dev.tollgate.gateway.testing.PayWordBuyer;
+import dev.tollgate.gateway.testing.TestBroker;
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.PaymentRequired;
+import dev.tollgate.protocol.PaymentRequirements;
+import java.time.Duration;
+import org.eclipse.jetty.http.HttpTester;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A seller who accepts two brokers, each with its own issuer, keys (real JWKS servers) and redemption endpoint: a
+ * buyer of either pays, each broker is settled what its scrip paid, one broker's keys failing closed leaves the other's
+ * buyers paying, and no token is ever verified with the keys of a broker it does not claim.
+ */
+final class SeveralBrokersTest {
+
+    private static final String SECOND = "https://second.test";
+    private static final String RULES = GatewayHarness.RULES
+            + "  - match: /second-only/**\n    price: 0.02\n    brokers: [second]\n"
+            + "  - match: /words/**\n    price: 0.01\n    schemes: [scrip, payword]\n"
+            + "  - match: /live/**\n    price: 0.25\n    confirm: online\n";
+
+    @TempDir
+    java.nio.file.Path dir;
+
+    private GatewayHarness gateway;
+    private TestBroker second;
+    private JwksServer secondJwks;
+    private FakeRedemptionBroker redeemFirst;
+    private FakeRedemptionBroker redeemSecond;
+    private OnlineChargeTest.FakeChargeBroker chargeSecond;
+
+    @BeforeEach
+    void start() throws Exception {
+        gateway = new GatewayHarness(dir);
+        second = new TestBroker(gateway.clock, SECOND, "b-");
+        secondJwks = JwksServer.start(second::jwksJson);
+        redeemFirst = new FakeRedemptionBroker();
+        redeemSecond = new FakeRedemptionBroker(SECOND);
+        chargeSecond = new OnlineChargeTest.FakeChargeBroker(SECOND);
+        gateway.brokers(String.join("\n",
+                "brokers:",
+                "  - id: test",
+                "    name: Test Broker",
+                "    issuer: " + TestBroker.ISSUER,
+                "    jwks-url: " + gateway.jwks.jwksUri(),
+                "    token-endpoint: https://broker.test/v1/scrip",
+                "    redemption-url: " + redeemFirst.redemptionUri(),
+                "    key-refresh: 1m",
+                "    max-stale: 2m",
+                "    clock-skew: 0s",
+                "  - id: second",
+                "    name: Second Broker",
+                "    issuer: " + SECOND,
+                "    jwks-url: " + secondJwks.jwksUri(),
+                "    token-endpoint: https://second.test/v1/scrip",
+                "    redemption-url: " + redeemSecond.redemptionUri(),
+                "    charge-url: " + chargeSecond.chargeUri(),
+                "    clock-skew: 0s",
+                "")).writeConfig(RULES).start();
+        redeemFirst.register(gateway.filter.sellerPublicJwk());
+        redeemSecond.register(gateway.filter.sellerPublicJwk());
+        chargeSecond.register(gateway.filter.sellerPublicJwk());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        gateway.close();
+        secondJwks.close();
+        redeemFirst.close();
+        redeemSecond.close();
+        chargeSecond.close();
+    }
+
+    /** Pays with {@code token} on {@code network}, agreeing to up to 0.25 USD. */
+    private HttpTester.Response pay(String path, String token, String network) throws Exception {
+        return gateway.get(path, PaymentHeaders.PAYMENT_SIGNATURE, GatewayHarness.paymentHeader(token, 250_000,
+                network));
+    }
+
+    private String refusal(HttpTester.Response response) throws Exception {
+        assertThat(response.getStatus()).isEqualTo(402);
+        return offerOf(response).error();
+    }
+
+    @Test
+    void aBuyerOfEachBrokerPaysTheSameItemAndEachBrokerIsSettledWhatItsOwnScripPaid() throws Exception {
+        // The same jti at both brokers: two scrip, told apart by their issuers.
+        String first = gateway.broker.scrip().jti("same").sign();
+        String other = second.scrip().jti("same").sign();
+
+        HttpTester.Response paidFirst = pay("/articles/one", first, "tollgate:test");
+        HttpTester.Response paidSecond = pay("/articles/one", other, "tollgate:second");
+        HttpTester.Response again = pay("/articles/two", other, "tollgate:second");
+
+        assertThat(paidFirst.getStatus()).isEqualTo(200);
+        assertThat(receiptOf(paidFirst).network()).isEqualTo("tollgate:test");
+        assertThat(receiptOf(paidFirst).extra()).containsEntry("remaining", "50000");
+        assertThat(paidSecond.getStatus()).isEqualTo(200);
+        assertThat(receiptOf(paidSecond).network()).isEqualTo("tollgate:second");
+        assertThat(receiptOf(again).extra()).containsEntry("remaining", "0");
+        assertThat(gateway.filter.settlementStatus().unsettledMicros()).isEqualTo(150_000);
+
+        gateway.stop(); // the final batches: one to each broker, of its own scrip only
+        assertThat(redeemFirst.redeemed("same")).isEqualTo(50_000);
+        assertThat(redeemSecond.redeemed("same")).isEqualTo(100_000);
+        assertThat(redeemFirst.rejections()).isEmpty();
+        assertThat(redeemSecond.rejections()).isEmpty();
+    }
+
+    @Test
+    void theOfferListsEachBrokerInTheConfigsOrderAndARuleMayAcceptFewer() throws Exception {
+        PaymentRequired offer = offerOf(gateway.get("/articles/one"));
+
+        assertThat(offer.accepts()).extracting(PaymentRequirements::network)
+                .containsExactly("tollgate:test", "tollgate:second");
+        assertThat(offer.accepts().get(0).extra()).containsEntry("issuer", TestBroker.ISSUER)
+                .containsEntry("tokenEndpoint", "https://broker.test/v1/scrip")
+                .containsEntry("brokerName", "Test Broker");
+        assertThat(offer.accepts().get(1).extra()).containsEntry("issuer", SECOND)
+                .containsEntry("tokenEndpoint", "https://second.test/v1/scrip")
+                .containsEntry("brokerName", "Second Broker");
+        assertThat(offerOf(gateway.get("/words/a")).accepts()).extracting(r -> r.scheme() + " " + r.network())
+                .containsExactly("scrip tollgate:test", "payword tollgate:test", "scrip tollgate:second",
+                        "payword tollgate:second");
+        assertThat(offerOf(gateway.get("/second-only/a")).accepts()).extracting(PaymentRequirements::network)
+                .containsExactly("tollgate:second");
+
+        String page = gateway.body(gateway.get("/articles/one", "Accept", "text/html"));
+        assertThat(page).contains(">Pay with Test Broker</a>", ">Pay with Second Broker</a>",
+                "href=\"https://broker.test/pay?seller=seller-1", "href=\"https://second.test/pay?seller=seller-1");
+        assertThat(gateway.body(gateway.get("/second-only/a", "Accept", "text/html")))
+                .contains(">Pay with Second Broker</a>").doesNotContain("Test Broker");
+    }
+
+    @Test
+    void oneBrokersKeysFailingClosedLeaveTheOtherBrokersBuyersPaying() throws Exception {
+        assertThat(pay("/articles/one", gateway.broker.scrip().sign(), "tollgate:test").getStatus()).isEqualTo(200);
+        assertThat(pay("/articles/one", second.scrip().sign(), "tollgate:second").getStatus()).isEqualTo(200);
+
+        gateway.jwks.down(true);
+        gateway.clock.advance(Duration.ofMinutes(3)); // past the first broker's max-stale (2m), not the second's (24h)
+
+        assertThat(refusal(pay("/articles/two", gateway.broker.scrip().sign(), "tollgate:test")))
+                .isEqualTo("broker_unavailable");
+        assertThat(pay("/articles/two", second.scrip().sign(), "tollgate:second").getStatus()).isEqualTo(200);
+
+        gateway.jwks.down(false);
+        gateway.clock.advance(Duration.ofSeconds(31)); // the next on-demand fetch of its keys may go
+        assertThat(pay("/articles/three", gateway.broker.scrip().sign(), "tollgate:test").getStatus())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void aTokenIsVerifiedOnlyWithTheKeysOfTheBrokerWhoseIssuerItClaims() throws Exception {
+        long revenue = gateway.filter.report(0).totalMicros();
+        // Signed with the first broker's key, claiming the second broker: looked up in the second's keys only.
+        assertThat(refusal(pay("/articles/a", gateway.broker.scrip().issuer(SECOND).sign(), "tollgate:second")))
+                .isEqualTo("unknown_key");
+        assertThat(refusal(pay("/articles/b", gateway.broker.scrip().issuer(SECOND).kid(second.currentKid())
+                .sign(), "tollgate:second"))).isEqualTo("invalid_token");
+        // Claiming the first broker with a kid only the second has: not in the first's keys.
+        assertThat(refusal(pay("/articles/c", gateway.broker.scrip().kid(second.currentKid()).sign(),
+                "tollgate:test"))).isEqualTo("unknown_key");
+
+        int fetches = gateway.jwks.requests() + secondJwks.requests();
+        assertThat(refusal(pay("/articles/d", gateway.broker.scrip().issuer("https://evil.test").withUnknownKid()
+                .sign(), "tollgate:test"))).isEqualTo("wrong_issuer");
+        assertThat(gateway.jwks.requests() + secondJwks.requests()).as("no key fetched for an unknown issuer")
+                .isEqualTo(fetches);
+
+        String good = gateway.broker.scrip().sign();
+        assertThat(refusal(pay("/articles/e", good, "tollgate:second"))).as("sent on another broker's network")
+                .isEqualTo("wrong_issuer");
+        assertThat(refusal(pay("/articles/e", good, "tollgate:other"))).isEqualTo("malformed_payment");
+        assertThat(refusal(pay("/second-only/e", good, "tollgate:test"))).as("a broker the rule does not accept")
+                .isEqualTo("malformed_payment");
+        assertThat(gateway.filter.report(0).totalMicros()).isEqualTo(revenue);
+        assertThat(pay("/second-only/e", second.scrip().sign(), "tollgate:second").getStatus()).isEqualTo(200);
+    }
+
+    @Test
+    void aPayWordChainPaysOnTheNetworkOfTheBrokerThatCertifiedItOnly() throws Exception {
+        PayWordBuyer buyer = new PayWordBuyer(second);
+
+        HttpTester.Response wrongNetwork = gateway.get("/words/a", PaymentHeaders.PAYMENT_SIGNATURE,
+                buyer.on("tollgate:test").payWithCommitment(1));
+        HttpTester.Response paid = gateway.get("/words/a", PaymentHeaders.PAYMENT_SIGNATURE,
+                buyer.on("tollgate:second").payWithCommitment(1));
+
+        assertThat(refusal(wrongNetwork)).isEqualTo("wrong_issuer");
+        assertThat(paid.getStatus()).isEqualTo(200);
+        assertThat(receiptOf(paid).network()).isEqualTo("tollgate:second");
+        assertThat(gateway.get("/words/b", PaymentHeaders.PAYMENT_SIGNATURE, buyer.payById(2)).getStatus())
+                .as("by id, from the ledger under the second broker's issuer").isEqualTo(200);
+    }
+
+    @Test
+    void anOnlineChargeIsConfirmedByTheBrokerThatIssuedTheScripAndOneUnreachableBlocksOnlyItsOwn() throws Exception {
+        String other = second.scrip().jti("online-2").budget("1000000").sign();
+
+        HttpTester.Response confirmed = pay("/live/a", other, "tollgate:second");
+        HttpTester.Response unconfirmed = pay("/live/a", gateway.broker.scrip().budget("1000000").sign(),
+                "tollgate:test");
+
+        assertThat(confirmed.getStatus()).isEqualTo(200);
+        assertThat(chargeSecond.charges()).singleElement().satisfies(charge -> {
+            assertThat(charge.path("scrip").asText()).isEqualTo("online-2");
+            assertThat(charge.path("aud").asText()).isEqualTo(SECOND);
+        });
+        assertThat(chargeSecond.rejections()).isEmpty();
+        // The first broker's charge URL (https://broker.test/v1/charges) cannot be reached: its scrip fails closed.
+        assertThat(unconfirmed.getStatus()).isEqualTo(503);
+        assertThat(pay("/live/b", other, "tollgate:second").getStatus()).isEqualTo(200);
+    }
+
+    @Test
+    void oneBrokerRefusingBatchesDelaysNoOtherBrokersClaims() throws Exception {
+        redeemFirst.answer503(true);
+        assertThat(pay("/articles/one", gateway.broker.scrip().jti("first").sign(), "tollgate:test").getStatus())
+                .isEqualTo(200);
+        assertThat(pay("/articles/one", second.scrip().jti("second").sign(), "tollgate:second").getStatus())
+                .isEqualTo(200);
+
+        gateway.stop();
+
+        assertThat(redeemFirst.redeemed("first")).isZero();
+        assertThat(redeemSecond.redeemed("second")).isEqualTo(50_000);
+    }
+}
