@@ -71,7 +71,7 @@ final class ConfigWebSettingsTest {
         assertThat(e.problems()).singleElement().asString().contains("seller.origin").contains("must use https");
         e = problemsOf(config("  origin: https://user:pw@shop.test", ""));
         assertThat(e.problems()).singleElement().asString().contains("seller.origin")
-                .contains("must not carry credentials");
+                .contains("must not carry credentials").contains("https://***@shop.test").doesNotContain("pw");
     }
 
     @Test

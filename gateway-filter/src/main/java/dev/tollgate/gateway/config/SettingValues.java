@@ -84,23 +84,31 @@ final class SettingValues {
      *
      * @param mustBeFetchable the gateway itself fetches the URL, so it must not carry credentials
      */
+    /**
+     * A URL as an error message may show it: without the user and password it carries (the message reaches the
+     * container's log, which more people read than the config).
+     */
+    static String shown(String value) {
+        return value.replaceAll("//[^/?#@]*@", "//***@");
+    }
+
     static URI url(String value, boolean mustBeFetchable) {
         URI uri;
         try {
             uri = new URI(value.trim());
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("'" + value + "' is not a URL");
+            throw new IllegalArgumentException("'" + shown(value) + "' is not a URL");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-            throw new IllegalArgumentException("'" + value + "' is not an http(s) URL with a host");
+            throw new IllegalArgumentException("'" + shown(value) + "' is not an http(s) URL with a host");
         }
         if (scheme.equals("http") && !LoopbackHosts.isLoopbackLiteral(uri.getHost())) {
-            throw new IllegalArgumentException("'" + value
+            throw new IllegalArgumentException("'" + shown(value)
                     + "' must use https (plain http is allowed on loopback only)");
         }
         if (mustBeFetchable && uri.getUserInfo() != null) {
-            throw new IllegalArgumentException("'" + value + "' must not carry credentials");
+            throw new IllegalArgumentException("'" + shown(value) + "' must not carry credentials");
         }
         return uri;
     }
@@ -112,8 +120,8 @@ final class SettingValues {
         URI uri = url(value, true);
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
         if (!(path.isEmpty() || path.equals("/")) || uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new IllegalArgumentException("'" + value + "' is not an origin: write only scheme, host and port, "
-                    + "like https://shop.example or https://localhost:8443");
+            throw new IllegalArgumentException("'" + shown(value) + "' is not an origin: write only scheme, host and "
+                    + "port, like https://shop.example or https://localhost:8443");
         }
         return URI.create(uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getRawAuthority());
     }

@@ -26,7 +26,9 @@ public final class NetworkFailure {
 
     /** {@code cannot reach the broker at https://broker.example/v1/charges (broker.example:443: ...)}. */
     public static String cannotReachBroker(URI uri, Throwable failure) {
-        return "cannot reach the broker at " + uri + " (" + describe(uri, failure) + ")";
+        // Without the query: a seller's broker URL may carry a key there, and this line reaches the container's log.
+        String shown = uri.getScheme() + "://" + hostAndPort(uri) + (uri.getRawPath() == null ? "" : uri.getRawPath());
+        return "cannot reach the broker at " + shown + " (" + describe(uri, failure) + ")";
     }
 
     /** The host and port a request to {@code uri} connects to, the scheme's default port written out. */

@@ -58,4 +58,16 @@ final class NetworkFailureTest {
         assertThat(NetworkFailure.describe(URI.create("https://broker.example"), failure))
                 .isEqualTo("broker.example:443: IOException (SSLHandshakeException): PKIX path building failed");
     }
+
+    @Test
+    void theBrokerUrlIsNamedWithoutItsQuery() {
+        // A seller's broker URL may carry a key in its query; the line goes to the container's log.
+        IOException failure = new IOException("HTTP status 503");
+
+        URI withKey = URI.create("https://broker.example/v1/charges?key=s3cret");
+        assertThat(NetworkFailure.cannotReachBroker(withKey, failure))
+                .isEqualTo("cannot reach the broker at https://broker.example:443/v1/charges "
+                        + "(broker.example:443: IOException: HTTP status 503)")
+                .doesNotContain("s3cret");
+    }
 }
