@@ -166,9 +166,7 @@ final class Slice {
     long target(long amount, long nowNanos, SlicePolicy policy) {
         long c = consumed();
         long elapsed = nowNanos - refillNanos;
-        long rateBased = elapsed <= 0 ? 0
-                : (long) Math.min((double) (c - consumedAtRefill) * policy.horizon().toNanos() / elapsed,
-                        BudgetLeases.MAX_MICROS);
+        long rateBased = elapsed <= 0 ? 0 : rate(c - consumedAtRefill, policy.horizon().toNanos(), elapsed);
         long want = contended ? amount
                 : Math.max(Math.min(Math.max(rateBased, multiply(amount, policy.chargesAhead())),
                         budget / policy.maxShareDivisor()), amount);
@@ -264,6 +262,20 @@ final class Slice {
                 // STALE, GONE, LIVE: nothing applied; the slice keeps what it had.
             }
         }
+    }
+
+    /**
+     * {@code spent × horizonNanos / elapsedNanos} in whole micro-units (money never passes through a double), at most
+     * {@link BudgetLeases#MAX_MICROS}: a product past 63 bits is past that bound anyway.
+     */
+    static long rate(long spent, long horizonNanos, long elapsedNanos) {
+        if (spent <= 0) {
+            return 0;
+        }
+        if (Math.multiplyHigh(spent, horizonNanos) != 0 || spent * horizonNanos < 0) {
+            return BudgetLeases.MAX_MICROS;
+        }
+        return Math.min(spent * horizonNanos / elapsedNanos, BudgetLeases.MAX_MICROS);
     }
 
     private static long multiply(long amount, int times) {

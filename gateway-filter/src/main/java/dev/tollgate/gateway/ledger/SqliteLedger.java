@@ -365,6 +365,11 @@ public final class SqliteLedger implements Ledger {
         return scrips.size();
     }
 
+    /** How many payment identifiers are kept in memory (tests). */
+    long keptPaymentIds() {
+        return parts.paymentIds.size();
+    }
+
     /** How many chain states are in memory (tests). */
     int cachedChains() {
         return chains.size();

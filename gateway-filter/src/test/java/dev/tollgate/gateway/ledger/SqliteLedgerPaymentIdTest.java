@@ -182,4 +182,19 @@ final class SqliteLedgerPaymentIdTest {
             assertThat(ledger.remaining(scrip)).isEqualTo(800);
         }
     }
+
+    @Test
+    void theIdentifiersKeptAreBoundedByFourTimesTheStateCapacity() throws Exception {
+        // Every id a buyer chooses for a paid charge is kept for 10 minutes: memory is bounded whatever the buyer
+        // sends (docs/LEDGER.md "Bounds": 4 x stateCapacity, 262,144 by default).
+        ScripAccount scrip = scrip("bound", 1_000_000);
+        try (SqliteLedger ledger = SqliteLedger.open(file(), SqliteLedger.Durability.PROCESS_CRASH_SAFE,
+                LedgerTuning.DEFAULTS.withStateCapacity(4))) {
+            for (int i = 0; i < 200; i++) {
+                charged(ledger.charge(scrip, 1, "/x", ID + "-" + i));
+            }
+            assertThat(ledger.keptPaymentIds()).isLessThanOrEqualTo(16);
+            assertThat(ledger.remaining(scrip)).isEqualTo(1_000_000 - 200);
+        }
+    }
 }
