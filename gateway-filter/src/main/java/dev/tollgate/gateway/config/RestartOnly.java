@@ -26,6 +26,9 @@ public final class RestartOnly {
         if (running.durability() != next.durability() || !running.ledgerLimits().equals(next.ledgerLimits())) {
             return "ledger.durability, max-backlog or disk-reserve";
         }
+        if (!running.sharedLedger().equals(next.sharedLedger())) {
+            return "ledger.store or its uri, username, password-file, command-timeout, wait-replicas";
+        }
         if (running.brokers().size() != next.brokers().size()) {
             return "brokers (adding or removing one)";
         }
