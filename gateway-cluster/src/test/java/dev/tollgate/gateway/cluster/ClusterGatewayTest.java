@@ -122,6 +122,28 @@ final class ClusterGatewayTest {
     }
 
     @Test
+    void aNodeRefusedWhileAnotherHoldsTheRestAnswersBudgetBusyUntilTheIdleSliceIsHandedBack() throws Exception {
+        String payment = payment("split", 10 * PRICE);
+        GatewayNode a = nodes.get(0);
+        GatewayNode b = nodes.get(1);
+        assertThat(a.pay(payment).status()).as("a leases a slice larger than one charge").isEqualTo(200);
+        GatewayNode.Answer refused;
+        do {
+            refused = b.pay(payment);
+        } while (refused.status() == 200);
+
+        assertThat(refused.isError(503, "budget_busy")).as(refused.toString()).isTrue();
+        assertThat(refused.retryAfter()).isEqualTo("1");
+        Poll.until("a hands back its idle slice and b charges the rest", () -> b.pay(payment).status() == 200);
+        GatewayNode.Answer spent = b.pay(payment);
+        while (spent.status() == 200) {
+            spent = b.pay(payment);
+        }
+        assertThat(spent.isError(402, "insufficient_budget")).as(spent.toString()).isTrue();
+        assertThat(closeAndCheckLedgers("split", List.of())).isEqualTo(10 * PRICE);
+    }
+
+    @Test
     void redisDownFailsClosedWithJsonWhereItIsNeededLosesNothingAcknowledgedAndTheNodesRecoverByThemselves()
             throws Exception {
         long budget = 100_000 * PRICE;
