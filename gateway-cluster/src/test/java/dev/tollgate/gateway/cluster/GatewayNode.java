@@ -50,7 +50,12 @@ final class GatewayNode implements AutoCloseable {
 
     /** The config of a node on {@code redis} trusting the broker at {@code jwks}, with Redis commands' timeout. */
     static String config(URI jwks, RedisServer redis) {
-        return GatewayHarness.config(jwks, GatewayHarness.RULES).replace("  durability: process-crash-safe\n",
+        return config(jwks, redis, GatewayHarness.RULES);
+    }
+
+    /** {@link #config(URI, RedisServer)} with other rules. */
+    static String config(URI jwks, RedisServer redis, String rules) {
+        return GatewayHarness.config(jwks, rules).replace("  durability: process-crash-safe\n",
                 "  durability: process-crash-safe\n  store: redis\n  uri: redis://127.0.0.1:" + redis.port()
                         + "\n  command-timeout: 300ms\n");
     }
@@ -94,7 +99,16 @@ final class GatewayNode implements AutoCloseable {
 
     /** An article paid with {@code payment} at the node listening on {@code port}. */
     static Answer pay(int port, String payment) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/articles/a"))
+        return pay(port, "/articles/a", payment);
+    }
+
+    /** {@code path} paid with {@code payment} at this node. */
+    Answer pay(String path, String payment) throws Exception {
+        return pay(port, path, payment);
+    }
+
+    private static Answer pay(int port, String path, String payment) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header(PaymentHeaders.PAYMENT_SIGNATURE, payment).timeout(Duration.ofSeconds(20)).build();
         HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         String receipt = response.statusCode() != 200 ? null : X402Codec.decodeHeader(
