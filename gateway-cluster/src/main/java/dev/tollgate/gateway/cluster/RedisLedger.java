@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * reserves its amount in the node's slice of the scrip's budget ({@link NodeSlices}: memory only, Redis only to
  * refill), then is recorded in the node's own {@link SqliteLedger} as ever (journal, receipts, refunds, settlement).
  * The sum charged on a scrip over all nodes never exceeds its budget. Stream entitlements are claimed in Redis
- * ({@link StreamClaims}), so one bought on any node is honoured on every node. PayWord chains and x402 payment
- * identifiers stay per node (CLUSTER.md, "The later pieces"). Thread-safe.
+ * ({@link StreamClaims}), so one bought on any node is honoured on every node, and PayWord chain heads live in Redis
+ * ({@link ChainHeads}), so each word pays once whichever node it reaches. x402 payment identifiers stay per node
+ * (CLUSTER.md, "The later pieces"). Thread-safe.
  *
  * <p>A sweeper thread hands back slices idle for {@link #IDLE}; {@link #close()} hands back every slice, and opening
  * hands back what the node's previous run held, from its journal, before any charge.
@@ -46,6 +47,7 @@ public final class RedisLedger implements Ledger {
     private final BudgetLeases leases;
     private final NodeSlices slices;
     private final StreamClaims streams;
+    private final ClusterChains chains;
     private final ScheduledExecutorService sweeper;
 
     private RedisLedger(SqliteLedger node, BudgetLeases leases, NodeSlices slices) {
@@ -53,6 +55,7 @@ public final class RedisLedger implements Ledger {
         this.leases = leases;
         this.slices = slices;
         this.streams = new StreamClaims(leases);
+        this.chains = new ClusterChains(node, new ChainHeads(leases));
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "tollgate-slice-sweeper-" + leases.node());
             thread.setDaemon(true);
@@ -205,6 +208,8 @@ public final class RedisLedger implements Ledger {
         if (refunded && charge.isPresent()) {
             slices.giveBack(new ScripId(charge.get().issuer(), charge.get().jti()), charge.get().amountMicros());
             streams.refunded(receiptId);
+        } else if (refunded) {
+            chains.refunded(receiptId);
         }
         return refunded;
     }
@@ -234,7 +239,7 @@ public final class RedisLedger implements Ledger {
         return false;
     }
 
-    private static LedgerUnavailableException unavailable(LeaseUnavailableException e) {
+    static LedgerUnavailableException unavailable(LeaseUnavailableException e) {
         return new LedgerUnavailableException(e.getMessage(), e);
     }
 
@@ -255,20 +260,22 @@ public final class RedisLedger implements Ledger {
         return node.unsettled(issuer, limit);
     }
 
+    // ---------------------------------------------------------------- PayWord chains: heads in Redis
+
     @Override
     public ChainHead chainHead(ChainAccount chain) throws LedgerUnavailableException {
-        return node.chainHead(chain);
+        return chains.head(chain);
     }
 
     @Override
     public Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException {
-        return node.commitment(issuer, commitmentId);
+        return chains.commitment(issuer, commitmentId);
     }
 
     @Override
     public ChargeResult chargeChain(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
                                     String resource) throws LedgerUnavailableException {
-        return node.chargeChain(chain, expected, index, word, amountMicros, resource);
+        return chains.charge(chain, expected, index, word, amountMicros, resource);
     }
 
     @Override
