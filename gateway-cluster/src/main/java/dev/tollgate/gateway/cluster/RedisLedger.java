@@ -6,6 +6,7 @@ import dev.tollgate.gateway.ledger.ChainTotal;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.ledger.OneUseValues;
 import dev.tollgate.gateway.ledger.PendingVoid;
 import dev.tollgate.gateway.ledger.Sales;
 import dev.tollgate.gateway.ledger.ScripAccount;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * The sum charged on a scrip over all nodes never exceeds its budget. Stream entitlements are claimed in Redis
  * ({@link StreamClaims}), so one bought on any node is honoured on every node, and PayWord chain heads live in Redis
  * ({@link ChainHeads}), so each word pays once whichever node it reaches. x402 payment identifiers stay per node
- * (CLUSTER.md, "The later pieces"). Thread-safe.
+ * (CLUSTER.md, "The later pieces"). The browser flow's one-use states are keys in Redis ({@link RedisOneUseValues}).
+ * Thread-safe.
  *
  * <p>A sweeper thread hands back slices idle for {@link #IDLE}; {@link #close()} hands back every slice, and opening
  * hands back what the node's previous run held, from its journal, before any charge.
@@ -48,6 +50,7 @@ public final class RedisLedger implements Ledger {
     private final NodeSlices slices;
     private final StreamClaims streams;
     private final ClusterChains chains;
+    private final RedisOneUseValues oneUse;
     private final ScheduledExecutorService sweeper;
 
     private RedisLedger(SqliteLedger node, BudgetLeases leases, NodeSlices slices) {
@@ -56,6 +59,7 @@ public final class RedisLedger implements Ledger {
         this.slices = slices;
         this.streams = new StreamClaims(leases);
         this.chains = new ClusterChains(node, new ChainHeads(leases));
+        this.oneUse = new RedisOneUseValues(leases);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "tollgate-slice-sweeper-" + leases.node());
             thread.setDaemon(true);
@@ -258,6 +262,12 @@ public final class RedisLedger implements Ledger {
     @Override
     public List<ScripTotal> unsettled(String issuer, int limit) throws LedgerUnavailableException {
         return node.unsettled(issuer, limit);
+    }
+
+    /** The browser flow's purchase states, in Redis: taken on one node, taken on every node. */
+    @Override
+    public Optional<OneUseValues> oneUseValues() {
+        return Optional.of(oneUse);
     }
 
     // ---------------------------------------------------------------- PayWord chains: heads in Redis

@@ -119,6 +119,20 @@ final class GatewayNode implements AutoCloseable {
                 response.headers().firstValue("Retry-After").orElse(null));
     }
 
+    /** A GET ({@code form} null) or a form POST to this node, with {@code headers} as name, value pairs. */
+    HttpResponse<String> send(String path, String form, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(20));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        if (form != null) {
+            request.header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form));
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /**
      * A node's answer.
      *

@@ -3,7 +3,10 @@ package dev.tollgate.gateway.cluster;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import dev.tollgate.gateway.testing.JwksServer;
 import dev.tollgate.gateway.testing.TestBroker;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,10 +27,18 @@ final class TestCluster implements AutoCloseable {
         this.jwks = JwksServer.start(broker::jwksJson);
     }
 
-    /** Starts Redis with its data in {@code dir}, and nodes {@code a}, {@code b} and {@code c} under it. */
+    /**
+     * Starts Redis with its data in {@code dir}, and nodes {@code a}, {@code b} and {@code c} under it, sharing one
+     * browser key as the nodes behind one origin do (BrowserSeal).
+     */
     static TestCluster start(Path dir, String rules) throws Exception {
         TestCluster cluster = new TestCluster(RedisServer.start(dir));
+        byte[] browserKey = new byte[32];
+        new SecureRandom().nextBytes(browserKey);
         for (String name : List.of("a", "b", "c")) {
+            Path data = Files.createDirectories(dir.resolve(name).resolve("data"));
+            Files.write(data.resolve("browser-key"), browserKey);
+            Files.setPosixFilePermissions(data.resolve("browser-key"), PosixFilePermissions.fromString("rw-------"));
             cluster.nodes.add(GatewayNode.start(dir.resolve(name),
                     GatewayNode.config(cluster.jwks.jwksUri(), cluster.redis, rules)));
         }

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.ledger;
 
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Where charges are recorded. The embedded default is {@link SqliteLedger}; a cluster of gateway nodes shares one
@@ -91,6 +92,16 @@ public interface Ledger extends LedgerView, AutoCloseable {
      */
     default boolean closeUnused(ScripAccount scrip) throws LedgerUnavailableException {
         return false;
+    }
+
+    /**
+     * The one-use values (the browser flow's purchase states) this ledger keeps for every node that shares it, if it
+     * is shared. The default is none: the node keeps its own in memory.
+     *
+     * @since 0.5
+     */
+    default Optional<OneUseValues> oneUseValues() {
+        return Optional.empty();
     }
 
     // ---------------------------------------------------------------- streams (since 0.2)
