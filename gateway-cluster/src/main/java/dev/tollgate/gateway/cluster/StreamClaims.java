@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * own ledger, then sets the claim to the receipt until the window's end (compare-and-set); a charge that fails or is
  * refused deletes the pending claim (compare-and-delete). A node that finds a claim caches it until its end, so a
  * stream costs one round trip per node and window, not one per click; one that finds it pending waits for it, polling,
- * until it is set or has expired (a pending claim lives 10 s, or twice {@link LeaseSettings#callTimeout()} if longer). Concurrent requests of one stream on a node take one striped lock, so they
- * make one claim. Thread-safe.
+ * until it is set or has expired (a pending claim lives 10 s, or twice {@link LeaseSettings#callTimeout()} if
+ * longer). Concurrent requests of one stream on a node take one striped lock, so they make one claim. Thread-safe.
  */
 final class StreamClaims {
 
@@ -142,9 +142,9 @@ final class StreamClaims {
         while (true) {
             String pending = buys ? "p " + untilMillis + ' ' + redis.node() + ' ' + attempts.incrementAndGet() : null;
             long ttl = Math.max(1, Math.min(pendingTtl.toMillis(), untilMillis - System.currentTimeMillis()));
-            String found = redis.call(buys
-                    ? redis.commands().setGet(key.redisKey(), pending, SetArgs.Builder.nx().px(ttl)).toCompletableFuture()
-                    : redis.commands().get(key.redisKey()).toCompletableFuture(), "stream claim");
+            String found = redis.call((buys ? redis.commands().setGet(key.redisKey(), pending,
+                    SetArgs.Builder.nx().px(ttl)) : redis.commands().get(key.redisKey())).toCompletableFuture(),
+                    "stream claim");
             if (found == null) {
                 return buys ? buy(key, pending, untilMillis, node) : node.own();
             }

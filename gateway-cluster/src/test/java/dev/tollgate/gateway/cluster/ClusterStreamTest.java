@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.gateway.GatewayHarness;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -141,7 +143,7 @@ final class ClusterStreamTest {
         return withRedis(redis -> redis.keys("tollgate:{buyer:*").stream().map(redis::pttl).toList());
     }
 
-    private <T> T withRedis(java.util.function.Function<io.lettuce.core.api.sync.RedisCommands<String, String>, T> use) {
+    private <T> T withRedis(Function<RedisCommands<String, String>, T> use) {
         RedisClient client = RedisClient.create(cluster.redis.uri());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             return use.apply(connection.sync());

@@ -23,6 +23,6 @@ public interface OneUseValues {
     /** What {@code key} holds, {@code null} while it is fresh. */
     String peek(String key) throws LedgerUnavailableException;
 
-    /** If {@code key} holds {@code ""}, it holds {@code value} from now on, until its expiry; otherwise nothing changes. */
+    /** If {@code key} holds {@code ""}, it holds {@code value} from now on, until its expiry; else nothing changes. */
     void complete(String key, String value) throws LedgerUnavailableException;
 }
