@@ -203,6 +203,15 @@ public final class RedisLedger implements Ledger {
      * Never: another node may have charged the scrip. Refused browser-flow scrip then returns to its buyer at its
      * expiry (Ledger's default).
      */
+    /**
+     * The node's ledger file's database id: each node settles its own charges, its claims cumulative per (scrip,
+     * node) at the broker, which credits their sum (CLUSTER.md, "Settlement").
+     */
+    @Override
+    public Optional<String> settlementLedgerId() {
+        return Optional.of(node.databaseId());
+    }
+
     @Override
     public boolean closeUnused(ScripAccount scrip) {
         return false;

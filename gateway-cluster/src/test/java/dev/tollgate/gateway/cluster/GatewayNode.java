@@ -48,11 +48,20 @@ final class GatewayNode implements AutoCloseable {
         this.port = port;
     }
 
-    /** The config of a node on {@code redis} trusting the broker at {@code jwks}, with Redis commands' timeout. */
-    static String config(URI jwks, RedisServer redis) {
+    /**
+     * The config of a node on {@code redis} trusting the broker at {@code jwks}, with Redis commands' timeout, signing
+     * with the cluster's seller key (one beside Redis's files).
+     */
+    static String config(URI jwks, RedisServer redis) throws IOException {
         return GatewayHarness.config(jwks, GatewayHarness.RULES).replace("  durability: process-crash-safe\n",
-                "  durability: process-crash-safe\n  store: redis\n  uri: redis://127.0.0.1:" + redis.port()
-                        + "\n  command-timeout: 300ms\n");
+                "  durability: process-crash-safe\n" + redisLedger(redis)
+                        + "settlement:\n  seller-key-file: " + SharedSellerKey.at(redis.dir().resolve("seller-key.json"))
+                        .file() + "\n");
+    }
+
+    /** The {@code ledger} lines of a node on {@code redis}. */
+    static String redisLedger(RedisServer redis) {
+        return "  store: redis\n  uri: redis://127.0.0.1:" + redis.port() + "\n  command-timeout: 300ms\n";
     }
 
     /** Writes {@code config} into {@code dir} and starts the node there (again, if it ran there before). */

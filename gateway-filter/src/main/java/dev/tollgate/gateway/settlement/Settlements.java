@@ -5,6 +5,7 @@ import dev.tollgate.gateway.SettlementStatus;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,14 +38,20 @@ public final class Settlements implements AutoCloseable {
     }
 
     /**
-     * Loads or creates the seller key in the config's data dir and starts settling with every broker in the
-     * background; on failure stops what it started.
+     * Loads the seller key ({@code settlement.seller-key-file}, or the one created in the config's data dir) and
+     * starts settling with every broker in the background; on failure stops what it started.
      *
-     * @throws IllegalStateException if the seller key file is unusable (e.g. readable by group or others)
+     * @throws IllegalStateException if the seller key file is unusable (e.g. readable by group or others), or the
+     *     ledger settles as one of several ({@link Ledger#settlementLedgerId}) without a provisioned key
      */
     public static Settlements start(GatewayConfig config, Ledger ledger, Clock clock) throws IOException {
-        Settlements settlements = new Settlements(SellerKey.loadOrCreate(config.dataDir()),
-                new RefundHolds(clock, config.settlement().refundWindow()));
+        Optional<Path> keyFile = config.settlement().sellerKeyFile();
+        if (ledger.settlementLedgerId().isPresent() && keyFile.isEmpty()) {
+            throw new IllegalStateException("a ledger that settles as one of several (" + ledger.getClass().getName()
+                    + ") needs the seller key provisioned to every node: settlement.seller-key-file");
+        }
+        SellerKey key = keyFile.isPresent() ? SellerKey.load(keyFile.get()) : SellerKey.loadOrCreate(config.dataDir());
+        Settlements settlements = new Settlements(key, new RefundHolds(clock, config.settlement().refundWindow()));
         try {
             for (GatewayConfig.Broker broker : config.brokers()) {
                 Settler settler = Settler.start(config, broker, ledger, settlements.key, settlements.holds, clock);

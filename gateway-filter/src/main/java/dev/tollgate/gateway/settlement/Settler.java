@@ -148,7 +148,7 @@ public final class Settler implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER));
         this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http,
                 wakeup::wake, backoff::backoffNanos, OnlineVoids.HOLD);
-        this.signer = new BatchSigner(key, settings.sellerId(), settings.audience());
+        this.signer = new BatchSigner(key, settings.sellerId(), settings.audience(), ledger.settlementLedgerId());
         this.applier = new ResultsApplier(ledger, holds, exclusions, settings.audience());
         SettlementPass pass = new SettlementPass(voids,
                 new BatchSelector(ledger, holds, exclusions, settings.audience(), settings.batchSize()), signer,
@@ -236,7 +236,8 @@ public final class Settler implements AutoCloseable {
 
     /** Confirms online charges at the broker with this settler's seller key (PROTOCOL.md section 7). */
     public OnlineCharger onlineCharger() {
-        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust, httpThreads);
+        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust, httpThreads,
+                ledger.settlementLedgerId());
     }
 
     /** The outbox of online voids this settler sends before its claims (PROTOCOL.md section 7). */
