@@ -9,17 +9,12 @@ import dev.tollgate.broker.Broker;
 import dev.tollgate.broker.DemoBuyer;
 import dev.tollgate.broker.Seller;
 import dev.tollgate.gateway.GatewayHarness;
-import dev.tollgate.gateway.GatewayKillChild;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import dev.tollgate.gateway.testing.TestBroker;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -160,9 +155,9 @@ final class ClusterSettlementTest {
         GatewayNode a = GatewayNode.start(dir.resolve("a"), config(broker.baseUri()));
         Path killedDir = dir.resolve("killed");
         proxy.holdAnswers();
-        Process child = startChild(killedDir, config(proxy.uri()));
+        Process child = GatewayNode.startChild(killedDir, config(proxy.uri()));
         try {
-            int port = portOf(child);
+            int port = GatewayNode.portOf(child);
             for (int i = 0; i < 10; i++) {
                 assertThat(GatewayNode.pay(port, scrip[0]).status()).isEqualTo(200);
             }
@@ -247,20 +242,5 @@ final class ClusterSettlementTest {
     private Connection brokerDatabase() throws Exception {
         return new org.sqlite.JDBC().connect("jdbc:sqlite:" + dir.resolve("broker").resolve("broker.db"),
                 new Properties());
-    }
-
-    private static Process startChild(Path nodeDir, String config) throws Exception {
-        Files.createDirectories(nodeDir);
-        Path file = Files.writeString(nodeDir.resolve("gateway.yaml"), config);
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), GatewayKillChild.class.getName(), file.toString())
-                .redirectError(nodeDir.resolve("child.err").toFile()).start();
-    }
-
-    private static int portOf(Process child) throws Exception {
-        String line = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
-                .readLine();
-        assertThat(line).as("the child started; see killed/child.err").startsWith("port ");
-        return Integer.parseInt(line.substring(5));
     }
 }

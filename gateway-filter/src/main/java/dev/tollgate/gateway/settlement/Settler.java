@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * whose void waits is not claimed meanwhile. A broker that reports more redeemed on a scrip than the ledger charged is
  * recorded as settled up to the ledger's total and the scrip stays eligible: settlement never wedges on it.
  *
- * <p>Claims the broker refuses for good ({@code expired}, {@code wrong_seller}, {@code unknown_scrip}), scrip from
+ * <p>Claims the broker refuses for good ({@code expired}, {@code wrong_seller}, {@code unknown_scrip},
+ * {@code too_many_ledgers}), scrip from
  * another issuer, and scrip the broker will not redeem further are remembered in memory and left out of later
  * batches until the process restarts (a restart tries them once more).
  *
