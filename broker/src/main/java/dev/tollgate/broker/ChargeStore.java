@@ -62,7 +62,8 @@ final class ChargeStore {
         return database.write(c -> {
             long now = clock.instant().getEpochSecond();
             try (PreparedStatement ps = c.prepareStatement("SELECT o.scrip, o.amount, o.redeemed, o.created_at,"
-                    + " s.budget, o.voided_at IS NOT NULL, o.ledger FROM online_charges o JOIN scrip s ON s.jti = o.scrip"
+                    + " s.budget, o.voided_at IS NOT NULL, o.ledger FROM online_charges o"
+                    + " JOIN scrip s ON s.jti = o.scrip"
                     + " WHERE o.seller = ? AND o.jti = ?")) {
                 ps.setString(1, seller);
                 ps.setString(2, jti);

@@ -13,8 +13,9 @@ import java.util.List;
  *
  * <p>A recorded charge is voided once: its amount moves from the seller's credit back to the scrip, into the buyer's
  * reservation while the scrip is active, or straight to the buyer's balance if the scrip was already returned; the
- * scrip's {@code redeemed} goes down by the amount (and the charging ledger's, {@link ScripLedgers}) and the charge row keeps its {@code redemptions} row, marked
- * {@code voided_at} (a seller's credit is the sum of its redemptions minus its voided charges). A charge id the seller
+ * scrip's {@code redeemed} goes down by the amount (and the charging ledger's, {@link ScripLedgers}) and the charge
+ * row keeps its {@code redemptions} row, marked {@code voided_at} (a seller's credit is the sum of its redemptions
+ * minus its voided charges). A charge id the seller
  * never charged gets a tombstone instead, so that its charge request, if it arrives late, is refused: a tombstone is
  * kept for {@link #TOMBSTONE_SECONDS}, as long as such a request can still be accepted, and purged by the next void
  * after that.

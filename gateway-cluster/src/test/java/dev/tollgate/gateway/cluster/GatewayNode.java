@@ -57,10 +57,10 @@ final class GatewayNode implements AutoCloseable {
      * with the cluster's seller key (one beside Redis's files).
      */
     static String config(URI jwks, RedisServer redis) throws IOException {
+        Path key = SharedSellerKey.at(redis.dir().resolve("seller-key.json")).file();
         return GatewayHarness.config(jwks, GatewayHarness.RULES).replace("  durability: process-crash-safe\n",
-                "  durability: process-crash-safe\n" + redisLedger(redis)
-                        + "settlement:\n  seller-key-file: " + SharedSellerKey.at(redis.dir().resolve("seller-key.json"))
-                        .file() + "\n");
+                "  durability: process-crash-safe\n" + redisLedger(redis) + "settlement:\n  seller-key-file: " + key
+                        + "\n");
     }
 
     /** The {@code ledger} lines of a node on {@code redis}. */

@@ -39,9 +39,9 @@ final class BatchSigner {
     }
 
     /**
-     * The batch, signed. Scrip claims name the claiming ledger if it is one of several. PayWord claims (section 8) follow the scrip claims: {@code {"commitment", "index", "word",
-     * "spent"}}, where the head's word proves what the chain paid and {@code spent} is what its requests consumed, the
-     * part the broker credits.
+     * The batch, signed. Scrip claims name the claiming ledger if it is one of several. PayWord claims (section 8)
+     * follow the scrip claims: {@code {"commitment", "index", "word", "spent"}}, where the head's word proves what the
+     * chain paid and {@code spent} is what its requests consumed, the part the broker credits.
      */
     String sign(List<ScripTotal> batch, List<ChainTotal> chains, Instant now) {
         ObjectNode claims = SellerKey.claims(sellerId, audience, now.getEpochSecond(), LIFETIME_SECONDS);
