@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class Answers {
 
     static final String EXPOSED_HEADERS = PaymentHeaders.PAYMENT_REQUIRED + ", " + PaymentHeaders.PAYMENT_RESPONSE;
-    static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", Cookie";
+    static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", " + PaymentHeaders.TOLLGATE_REFERENCE
+            + ", Cookie";
     private static final Logger LOG = LoggerFactory.getLogger(Answers.class);
 
     private Answers() {

@@ -101,6 +101,6 @@ public final class ScripTokens {
         }
         long expires = scrip.expiresAt().toEpochMilli();
         return new Credential.Verified(scrip, Long.MAX_VALUE, null, Receipts.jsonString(scrip.buyer()), expires,
-                Math.min(expires, clock.millis() + reverifyAfterMillis.applyAsLong(scrip.issuer())), null);
+                Math.min(expires, clock.millis() + reverifyAfterMillis.applyAsLong(scrip.issuer())), null, null);
     }
 }
