@@ -95,7 +95,7 @@ public final class CredentialReader {
                 return null;
             }
         }
-        CredentialCache.Key key = CredentialCache.key(kind, value);
+        CredentialCache.Key key = kind == 'H' ? CredentialCache.key(kind, value) : CredentialCache.tokenKey(value);
         Credential credential = credentials.get(key);
         if (credential == null) {
             PayingClient client = new PayingClient(request, current.config.clientLimits());
@@ -185,7 +185,7 @@ public final class CredentialReader {
      * limited or counted here: the callback counts its own failures ({@link CallbackGuard}).
      */
     public Credential fromCallback(String token, CredentialCache credentials) throws PaymentException {
-        CredentialCache.Key key = CredentialCache.key('C', token);
+        CredentialCache.Key key = CredentialCache.tokenKey(token);
         Credential credential = credentials.get(key);
         if (credential == null) {
             credential = fromCookie(token);
