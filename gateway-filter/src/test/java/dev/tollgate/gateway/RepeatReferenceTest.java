@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentRequired;
@@ -82,11 +81,6 @@ final class RepeatReferenceTest {
         return withReference(gateway, path, new ScripReference(reference, amount, null).header());
     }
 
-    private long remaining(String jti, long budget) throws Exception {
-        return gateway.filter.ledger().remaining(new ScripAccount(TestBroker.ISSUER, jti, TestBroker.BUYER,
-                TestBroker.SELLER, budget, "USD", Instant.now()));
-    }
-
     @Test
     void aRepeatClickWithTheReferenceIsChargedAsTheWholePaymentWouldBe() throws Exception {
         String token = gateway.broker.scrip().jti("j-repeat").budget("200000").sign();
@@ -105,7 +99,7 @@ final class RepeatReferenceTest {
         assertThat(paid.extra()).containsEntry("remaining", "100000").doesNotContainKey("reference");
         assertThat(again.get("X-Paid")).startsWith("50000 100000 " + TestBroker.BUYER + " ");
         assertThat(again.get("Vary")).contains(PaymentHeaders.TOLLGATE_REFERENCE);
-        assertThat(remaining("j-repeat", 200_000)).isEqualTo(100_000);
+        assertThat(gateway.remaining("j-repeat", 200_000)).isEqualTo(100_000);
     }
 
     @Test
@@ -125,12 +119,12 @@ final class RepeatReferenceTest {
         assertThat(retried.getStatus()).isEqualTo(200);
         assertThat(receipt(retried).extra()).containsEntry("replayed", true);
         assertThat(receipt(retried).transaction()).isEqualTo(receipt(first).transaction());
-        assertThat(remaining("j-rules", 120_000)).isEqualTo(20_000);
+        assertThat(gateway.remaining("j-rules", 120_000)).isEqualTo(20_000);
 
         HttpTester.Response broke = withReference("/articles/three", reference, 50_000);
         assertThat(broke.getStatus()).isEqualTo(402);
         assertThat(error(broke)).isEqualTo("insufficient_budget");
-        assertThat(remaining("j-rules", 120_000)).isEqualTo(20_000);
+        assertThat(gateway.remaining("j-rules", 120_000)).isEqualTo(20_000);
 
         HttpTester.Response badId = withReference(gateway, "/articles/three", reference + "; amount=50000; id=short");
         assertThat(badId.getStatus()).isEqualTo(402);
@@ -147,7 +141,7 @@ final class RepeatReferenceTest {
         assertThat(segment.getStatus()).isEqualTo(200);
         assertThat(receipt(segment).amount()).isEqualTo("0");
         assertThat(receipt(segment).extra()).containsEntry("entitled", true);
-        assertThat(remaining("j-stream", 500_000)).isEqualTo(400_000);
+        assertThat(gateway.remaining("j-stream", 500_000)).isEqualTo(400_000);
     }
 
     @Test
@@ -172,8 +166,8 @@ final class RepeatReferenceTest {
             JsonNode body = JSON.readTree(gateway.body(response));
             assertThat(body.get("error").asText()).isEqualTo("invalid_reference");
         }
-        assertThat(remaining("j-forged", 200_000)).isEqualTo(150_000);
-        assertThat(remaining("j-other", 200_000)).isEqualTo(150_000);
+        assertThat(gateway.remaining("j-forged", 200_000)).isEqualTo(150_000);
+        assertThat(gateway.remaining("j-other", 200_000)).isEqualTo(150_000);
     }
 
     @Test
@@ -224,7 +218,7 @@ final class RepeatReferenceTest {
         String renewed = referenceFor(token, "/articles/two");
         assertThat(renewed).isNotEqualTo(reference);
         assertThat(withReference("/articles/three", renewed, 50_000).getStatus()).isEqualTo(200);
-        assertThat(remaining("j-old", 300_000)).isEqualTo(150_000);
+        assertThat(gateway.remaining("j-old", 300_000)).isEqualTo(150_000);
     }
 
     @Test
@@ -242,7 +236,7 @@ final class RepeatReferenceTest {
         assertThat(Files.readAllBytes(key)).isEqualTo(before);
         assertThat(again.getStatus()).isEqualTo(200);
         assertThat(receipt(again).extra()).containsEntry("remaining", "100000");
-        assertThat(remaining("j-restart", 200_000)).isEqualTo(100_000);
+        assertThat(gateway.remaining("j-restart", 200_000)).isEqualTo(100_000);
     }
 
     @Test
