@@ -2,7 +2,8 @@
 # Whole-request throughput under wrk on loopback: the same 10 KB page bare, through the filter free, free with the
 # payment header (what parsing the header costs before the filter runs), paid with the x402 header, paid with the
 # browser flow's cookie (the scrip alone), unpaid (the 402), and, only when asked for with CASES, ids: paid with a
-# header that carries a new x402 payment identifier each time (fresh-payment-id.lua), as the buyer client sends it.
+# header that carries a new x402 payment identifier each time (fresh-payment-id.lua), as the buyer client sends it,
+# and ref: paid with the seller's repeat reference instead of the header (repeat-reference.lua).
 # After a warm-up of every case, the cases are measured in interleaved rounds; the median of the rounds is printed
 # with the server's CPU time per request (user + system, from /proc).
 # Usage: benchmarks/load.sh [power-cut-safe|process-crash-safe] [seconds per run] [connections] [rounds]
@@ -26,6 +27,7 @@ done
 grep -q ready "$work/server.log" || { cat "$work/server.log"; exit 1; }
 header=$(cat "$work/payment-header.txt")
 export PAYMENT_JSON="$work/payment-json-with-id.txt" # for the ids case's wrk script
+export PAYMENT_HEADER="$work/payment-header.txt" # for the ref case's
 token=$(cat "$work/scrip-token.txt")
 
 cases=(${CASES:-bare free freehdr paid cookie unpaid}) # CASES="bare free paid" measures only those
@@ -37,6 +39,7 @@ declare -A url=(
     [cookie]=http://127.0.0.1:18080/paid/page
     [unpaid]=http://127.0.0.1:18080/paid/page
     [ids]=http://127.0.0.1:18080/paid/page
+    [ref]=http://127.0.0.1:18080/paid/page
 )
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
@@ -47,6 +50,7 @@ measure() { # case seconds -> "requests/s CPU-µs-per-request"
     [[ $c == cookie ]] && extra=(-H "Cookie: __Host-tollgate_scrip=$token" -H "Sec-Fetch-Site: same-origin"
         -H "Sec-Fetch-Mode: navigate" -H "Sec-Fetch-Dest: document")
     [[ $c == ids ]] && extra=(-s benchmarks/fresh-payment-id.lua)
+    [[ $c == ref ]] && extra=(-s benchmarks/repeat-reference.lua) # the seller's repeat reference, PROTOCOL.md §12
     before=$(cpu_ticks)
     out=$(wrk -t1 -c"$connections" -d"${d}s" "${extra[@]}" "${url[$c]}")
     after=$(cpu_ticks)
