@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@link #writeThrough}, called by the group commit's leader: one {@code pwrite} of the range and one
  * {@code fdatasync}. Syncing a shared mapping instead ({@code msync}) write-protects each page it writes back, so the
  * next store into that page faults (and updates the file's time and shoots down the other cores' TLB entries): about
- * 1 ms and 150 µs of kernel CPU per sync measured here. A direct buffer rather than a private mapping: its memory is
+ * 1 ms and 150-300 µs of CPU, mostly kernel, per sync measured here. A direct buffer rather than a private mapping: its memory is
  * counted against {@code -XX:MaxDirectMemorySize} (by default the maximum heap), and reaching that makes the JVM
  * collect the buffers of deleted segments, which are freed only when collected (see {@link JournalSegments#close}).
  */

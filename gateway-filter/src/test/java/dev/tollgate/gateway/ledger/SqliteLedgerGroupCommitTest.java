@@ -165,6 +165,24 @@ final class SqliteLedgerGroupCommitTest {
         }
     }
 
+    @Test
+    void aRequestThreadWithAPendingInterruptLeadsASyncWithoutClosingTheJournalForOthers() throws Exception {
+        try (SqliteLedger ledger = open()) {
+            ledger.charge(scrip("f", 100), 1, "/x");
+            long seq = ledger.journalMark();
+            Thread.currentThread().interrupt(); // e.g. a request timed out: a FileChannel would close on it
+            try {
+                assertThat(ledger.charge(scrip("f", 100), 2, "/x")).isInstanceOf(ChargeResult.Charged.class);
+                assertThat(Thread.currentThread().isInterrupted()).isTrue(); // kept for its owner
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(ledger.charge(scrip("f", 100), 3, "/x")).isInstanceOf(ChargeResult.Charged.class);
+            assertThat(readFromDisk(seq).amount()).isEqualTo(2);
+            assertThat(readFromDisk(seq + 1).amount()).isEqualTo(3);
+        }
+    }
+
     /** Polls (with a deadline) until slots {@code [from, upTo)} are all published. */
     private static void awaitPublished(SqliteLedger ledger, long from, long upTo) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
