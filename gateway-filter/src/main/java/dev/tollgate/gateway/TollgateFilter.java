@@ -189,7 +189,8 @@ public final class TollgateFilter implements Filter {
      * @throws LedgerUnavailableException if the ledger cannot be read (or keeps no sales records)
      */
     public SalesReport report(int recentLimit) throws LedgerUnavailableException {
-        return SalesReport.of(snapshot.currency, started().ledger.sales(recentLimit));
+        GatewayParts p = started();
+        return SalesReport.of(snapshot.currency, p.ledger.sales(recentLimit), p.settlements.brokers());
     }
 
     private GatewayParts started() {

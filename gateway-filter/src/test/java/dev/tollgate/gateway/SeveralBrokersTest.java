@@ -292,4 +292,30 @@ final class SeveralBrokersTest {
             assertThat(redeemSecond.redeemed("after")).isZero();
         }
     }
+
+    @Test
+    void theSalesReportAndTheSettlementStatusGiveEachBrokersTotalsAddingUpToTheOverallOnes() throws Exception {
+        assertThat(pay("/articles/one", gateway.broker.scrip().jti("a").sign(), "tollgate:test").getStatus())
+                .isEqualTo(200);
+        String other = second.scrip().jti("b").sign();
+        assertThat(pay("/articles/one", other, "tollgate:second").getStatus()).isEqualTo(200);
+        assertThat(pay("/second-only/x", other, "tollgate:second").getStatus()).isEqualTo(200);
+        PayWordBuyer chain = new PayWordBuyer(second).on("tollgate:second");
+        assertThat(gateway.get("/words/a", PaymentHeaders.PAYMENT_SIGNATURE, chain.payWithCommitment(1))
+                .getStatus()).isEqualTo(200);
+
+        SalesReport report = gateway.filter.report(10);
+
+        assertThat(report.byBroker()).extracting(SalesReport.Broker::id, SalesReport.Broker::name,
+                SalesReport.Broker::revenueMicros, SalesReport.Broker::charges, SalesReport.Broker::unsettledMicros)
+                .containsExactly(tuple("test", "Test Broker", 50_000L, 1L, 50_000L),
+                        tuple("second", "Second Broker", 80_000L, 3L, 80_000L));
+        assertThat(report.totalMicros()).isEqualTo(130_000);
+        assertThat(report.unsettledMicros()).isEqualTo(130_000);
+        assertThat(gateway.filter.settlementByBroker()).extracting(BrokerSettlement::id,
+                b -> b.status().unsettledMicros(), b -> b.status().unsettledScrip())
+                .containsExactly(tuple("test", 50_000L, 1), tuple("second", 70_000L, 1));
+        assertThat(gateway.filter.settlementStatus().unsettledMicros()).as("scrip only, as before")
+                .isEqualTo(120_000);
+    }
 }

@@ -2,6 +2,7 @@ package dev.tollgate.site;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.SalesReport;
 import dev.tollgate.protocol.PaymentHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -165,6 +166,11 @@ class DemoContractTest {
         assertThat(admin.body()).contains("Total revenue</dt><dd>" + Html.money(revenue, "USD"))
                 .contains("<code>/articles/hash-chains-explained</code></td><td>1</td><td class=\"price\">0.03 USD")
                 .contains("Recent charges", "Settlement", "Charged", "Pending", "Prices in force");
+        SalesReport.Broker first = demo.site.gateway().report(0).byBroker().get(0);
+        assertThat(admin.body()).contains("Revenue per broker", "Settlement per broker")
+                .contains(Html.esc(first.name()) + " <code>demo</code></td><td>" + first.charges()
+                        + "</td><td class=\"price\">" + Html.money(first.revenueMicros(), "USD"))
+                .contains("<tfoot><tr><th scope=\"row\">All brokers</th>");
     }
 
     @Test

@@ -235,6 +235,11 @@ public final class Settlements implements AutoCloseable {
         remember(updated.values());
     }
 
+    /** The brokers settled with: the configured ones in the config's order, then the removed ones still owed. */
+    public List<SettledBroker> brokers() {
+        return brokers.values().stream().map(Broker::settings).toList();
+    }
+
     /**
      * Where settlement stands with each broker: the configured ones in the config's order, then those removed whose
      * charges are still being settled. Reads every unsettled scrip: for a dashboard, not per request.
