@@ -318,4 +318,22 @@ final class SeveralBrokersTest {
         assertThat(gateway.filter.settlementStatus().unsettledMicros()).as("scrip only, as before")
                 .isEqualTo(120_000);
     }
+
+    @Test
+    void whenTheCookiesScripRunsOutThePageOffersATopUpAtItsBrokerOnly() throws Exception {
+        String token = second.scrip().budget("60000").sign();
+        assertThat(gateway.get("/articles/one", BrowserRequests.withScrip(BrowserRequests.CLICK_HERE, token, null))
+                .getStatus()).isEqualTo(200);
+
+        HttpTester.Response page = gateway.get("/articles/two", BrowserRequests.withScrip(BrowserRequests.CLICK_HERE,
+                token, null, "Accept", "text/html"));
+
+        assertThat(page.getStatus()).isEqualTo(402);
+        java.util.regex.Matcher link = BrowserFlowTest.PAY_LINK.matcher(gateway.body(page));
+        assertThat(link.find()).isTrue();
+        assertThat(link.group(1)).startsWith("https://second.test/pay?");
+        assertThat(link.group(2)).isEqualTo("Top up");
+        assertThat(link.find()).as("no link to the other broker").isFalse();
+        assertThat(gateway.body(page)).contains("to charge more at Second Broker;");
+    }
 }
