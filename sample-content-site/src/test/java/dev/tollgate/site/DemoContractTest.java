@@ -52,6 +52,29 @@ class DemoContractTest {
     }
 
     @Test
+    void theDemoRunsTwoBrokersWhoseBuyersBothPayAndTheHomePageExplainsThem() throws Exception {
+        String home = demo.get("/").body();
+        String paywall = demo.get("/articles/durable-before-served", "Accept", "text/html").body();
+        String token = demo.buyScrip(demo.site.secondBrokerUri(), demo.site.secondBuyer(), 500_000);
+        long before = secondBroker().revenueMicros();
+
+        HttpResponse<String> paid = demo.get("/articles/the-402-status-code", PaymentHeaders.PAYMENT_SIGNATURE,
+                demo.paymentFor("/articles/the-402-status-code", token, "tollgate:second"));
+
+        assertThat(home).contains("This site accepts 2 brokers", "<strong>Tollgate Demo Broker</strong>",
+                "<strong>Second Demo Broker</strong>", "https://localhost:" + demo.site.secondBrokerUri().getPort());
+        assertThat(paywall).contains(">Pay with Tollgate Demo Broker</a>", ">Pay with Second Demo Broker</a>");
+        assertThat(paid.statusCode()).isEqualTo(200);
+        assertThat(paid.body()).contains("<strong>0.48 USD</strong> is left");
+        assertThat(secondBroker().revenueMicros() - before).isEqualTo(20_000);
+    }
+
+    private static SalesReport.Broker secondBroker() throws Exception {
+        return demo.site.gateway().report(0).byBroker().stream().filter(b -> b.id().equals("second")).findFirst()
+                .orElseThrow();
+    }
+
+    @Test
     void anArticleWithoutPaymentIsA402PageNamingTheItemAndItsPrice() throws Exception {
         HttpResponse<String> paywall = demo.get("/articles/durable-before-served", "Accept", "text/html");
 
