@@ -48,12 +48,14 @@ final class DemoFixture implements AutoCloseable {
     static DemoFixture start(Path dir, String... extraFlags) throws Exception {
         int port = freePort();
         int brokerPort = freePort();
+        int secondBrokerPort = freePort();
         int httpPort = freePort();
         // A copy, so that a test may edit prices; its placeholders follow the flags as with the real file.
         Path config = dir.resolve("gateway.yaml");
         Files.copy(Path.of("..", "config", "gateway.yaml"), config);
         java.util.List<String> flags = new java.util.ArrayList<>(java.util.List.of("--port", Integer.toString(port),
-                "--broker-port", Integer.toString(brokerPort), "--http-port", Integer.toString(httpPort), "--data",
+                "--broker-port", Integer.toString(brokerPort), "--second-broker-port",
+                Integer.toString(secondBrokerPort), "--http-port", Integer.toString(httpPort), "--data",
                 dir.resolve("data").toString(), "--config", config.toString()));
         flags.addAll(java.util.List.of(extraFlags));
         Options options = Options.parse(flags);
