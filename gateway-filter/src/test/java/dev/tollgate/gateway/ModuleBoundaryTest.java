@@ -40,8 +40,8 @@ final class ModuleBoundaryTest {
         assertThat(publicTypesIn("dev.tollgate.gateway")).containsExactly("BrokerSettlement", "ChargeModel", "GatewayConfig",
                 "InvalidConfigException", "Payment", "PriceRule", "SalesReport", "SettlementStatus", "TollgateFilter");
         assertThat(publicTypesIn("dev.tollgate.gateway.ledger")).containsExactly("ChainAccount", "ChainHead",
-                "ChainTotal", "ChargeResult", "Ledger", "LedgerUnavailableException", "LedgerView", "PendingVoid",
-                "Sales", "ScripAccount", "ScripTotal", "SqliteLedger");
+                "ChainTotal", "ChargeResult", "Ledger", "LedgerProvider", "LedgerUnavailableException", "LedgerView",
+                "PendingVoid", "Sales", "ScripAccount", "ScripTotal", "SharedLedgerSettings", "SqliteLedger");
     }
 
     private static List<String> publicTypesIn(String pkg) throws IOException, ClassNotFoundException {

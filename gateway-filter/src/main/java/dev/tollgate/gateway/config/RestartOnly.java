@@ -27,6 +27,9 @@ public final class RestartOnly {
         if (running.durability() != next.durability() || !running.ledgerLimits().equals(next.ledgerLimits())) {
             return "ledger.durability, max-backlog or disk-reserve";
         }
+        if (!running.sharedLedger().equals(next.sharedLedger())) {
+            return "ledger.store or its uri, username, password-file, command-timeout, wait-replicas";
+        }
         for (int i = 0; i < next.brokers().size(); i++) {
             GatewayConfig.Broker staying = next.brokers().get(i);
             for (GatewayConfig.Broker was : running.brokers()) {

@@ -5,6 +5,7 @@ import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.browser.BrowserFlow;
 import dev.tollgate.gateway.browser.FetchMetadata;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.route.PricedRequest;
 import dev.tollgate.gateway.route.Snapshot;
 import dev.tollgate.gateway.route.StreamKeys;
@@ -93,8 +94,19 @@ public final class Answers {
         }
     }
 
-    /** 503 {@code ledger_unavailable}: nothing is served that cannot be recorded (fail closed). */
-    public static void ledgerUnavailable(HttpServletResponse response) throws IOException {
+    /**
+     * 503 when the ledger could not charge {@code path} (fail closed): {@code ledger_unavailable} (logged as an error,
+     * {@code Retry-After: 5}), or {@code budget_busy} when other nodes of a cluster hold the scrip's budget now
+     * ({@code Retry-After: 1}; docs/CLUSTER.md). {@code e} may be a bug's {@link RuntimeException}: also a 503.
+     */
+    public static void ledgerUnavailable(HttpServletResponse response, String path, Exception e) throws IOException {
+        if (e instanceof LedgerUnavailableException unavailable && unavailable.budgetBusy()) {
+            LOG.debug("Budget held by other nodes; answering budget_busy for {}: {}", path, e.getMessage());
+            retryLater(response, 503, 1, ErrorCode.BUDGET_BUSY, "other servers of this site hold this budget right "
+                    + "now; try again in a second");
+            return;
+        }
+        LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
         unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
     }
 
