@@ -252,6 +252,62 @@ public final class SqliteLedger implements Ledger {
         });
     }
 
+    // ---------------------------------------------------------------- for a shared ledger (since 0.5)
+
+    /**
+     * A charge on scrip, as {@link #scripCharge} finds it.
+     *
+     * @param issuer the scrip's issuer
+     * @param jti the scrip's id
+     * @param amountMicros what the charge was
+     * @since 0.5
+     */
+    public record ScripCharge(String issuer, String jti, long amountMicros) {
+    }
+
+    /**
+     * The id drawn when this ledger's file was created (16 hex digits, in every receipt id): a cluster node's id,
+     * one process at a time (the file's lock).
+     *
+     * @since 0.5
+     */
+    public String databaseId() {
+        return parts.receipts.databaseId();
+    }
+
+    /**
+     * What was charged on the scrip at this ledger, net of refunds, counting charges in flight: 0 for a scrip never
+     * charged here. A shared ledger reports it as the node's consumption.
+     *
+     * @since 0.5
+     */
+    public long chargedMicros(String issuer, String jti) throws LedgerUnavailableException {
+        Objects.requireNonNull(issuer, "issuer cannot be null.");
+        Objects.requireNonNull(jti, "jti cannot be null.");
+        ensureOpen();
+        return scrips.charged(new ScripState.Key(issuer, jti));
+    }
+
+    /**
+     * The scrip and amount of a receipt, refunded or not; empty for a charge on a PayWord chain.
+     *
+     * @throws IllegalArgumentException if no such receipt exists
+     * @since 0.5
+     */
+    public Optional<ScripCharge> scripCharge(String receiptId) throws LedgerUnavailableException {
+        Objects.requireNonNull(receiptId, "receiptId cannot be null.");
+        ensureOpen();
+        Refunds.StoredCharge charge = parts.refunds.find(receiptSeqOf(receiptId));
+        if (charge == null) {
+            throw new IllegalArgumentException("no such receipt: " + receiptId);
+        }
+        if (charge.chain()) {
+            return Optional.empty();
+        }
+        ScripState.Key key = scrips.keyOf(charge.accountId());
+        return Optional.of(new ScripCharge(key.issuer(), key.jti(), charge.amount()));
+    }
+
     // ---------------------------------------------------------------- streams
 
     @Override
