@@ -35,6 +35,7 @@ final class GatewayParts implements AutoCloseable {
 
     private final boolean ownsLedger;
     private boolean closed;
+    private Clock clock;
     Ledger ledger;
     LedgerView ledgerView;
     Settlements settlements;
@@ -71,6 +72,7 @@ final class GatewayParts implements AutoCloseable {
     }
 
     private void wire(GatewayConfig config, Clock clock, long cacheSize) throws IOException {
+        this.clock = clock;
         if (ownsLedger) {
             ledger = LedgerFactory.open(config);
         }
@@ -97,6 +99,16 @@ final class GatewayParts implements AutoCloseable {
                 new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
         router = new Router(browser, reader, credentials);
         payments = new PaymentReader(reader, credentials);
+    }
+
+    /**
+     * Takes the brokers of a config applied live: the keys of brokers added are fetched and their settlers started,
+     * brokers removed are no longer trusted and are retired (their charges still settled). Before the new snapshot
+     * is in force, so its offers name only brokers whose scrip can be verified.
+     */
+    void brokersReloaded(GatewayConfig next) {
+        verification.reloaded(next, clock);
+        settlements.reloaded(next);
     }
 
     @Override

@@ -19,6 +19,8 @@ public enum ErrorCode {
     CONFIRMATION_REQUIRED("confirmation_required"),
     BROKER_UNAVAILABLE("broker_unavailable"),
     LEDGER_UNAVAILABLE("ledger_unavailable"),
+    /** 503: other nodes of a cluster hold the scrip's budget right now; ask again after {@code Retry-After}. */
+    BUDGET_BUSY("budget_busy"),
     /** This scrip or chain had so many charges refunded here that it is charged no more: pay with new scrip. */
     TOO_MANY_REFUNDS("too_many_refunds"),
     /** 429: too many payments from the client's address failed verification. */
