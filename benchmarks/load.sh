@@ -8,6 +8,7 @@
 #   firstseen a scrip never seen before on every request, from a pool used once (wrk/pool.lua)
 #   stream    the segments of one video stream inside its entitlement window (wrk/stream.lua)
 #   payword   one PayWord word per request, 256 chains in turn, each word sent once (wrk/pool.lua)
+#   ref       paid with the seller's repeat reference instead of the header (wrk/repeat-reference.lua)
 #   https-<case>  any of the above over HTTPS (a self-signed certificate; TLS handshakes only at connect)
 # After a warm-up of every case, the cases are measured in interleaved rounds; the median of the rounds is printed
 # with the ratio to bare and to free (over HTTPS: to https-bare and https-free) and the server's CPU time per request
@@ -58,7 +59,7 @@ done
 grep -q ready "$work/server.log" || { cat "$work/server.log"; exit 1; }
 header=$(cat "$work/payment-header.txt")
 token=$(cat "$work/scrip-token.txt")
-export PAYMENT_JSON="$work/payment-json-with-id.txt" BUYERS="$work/buyers.txt" # for the wrk scripts
+export PAYMENT_JSON="$work/payment-json-with-id.txt" BUYERS="$work/buyers.txt" PAYMENT_HEADER="$work/payment-header.txt" # for the wrk scripts
 
 # Sets url, script and headers for a case.
 setup_case() {
@@ -75,6 +76,7 @@ setup_case() {
             -H "Sec-Fetch-Mode: navigate" -H "Sec-Fetch-Dest: document") ;;
         unpaid) ;;
         ids) script=benchmarks/wrk/fresh-payment-id.lua ;;
+        ref) script=benchmarks/wrk/repeat-reference.lua ;; # the seller's repeat reference, PROTOCOL.md §12
         buyers) script=benchmarks/wrk/buyers.lua ;;
         firstseen) script=benchmarks/wrk/pool.lua; export POOL=$work/first-seen.txt POOL_STATE=$work/first-seen.at ;;
         stream) url=$scheme://127.0.0.1:$filtered/; script=benchmarks/wrk/stream.lua

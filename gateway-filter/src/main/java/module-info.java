@@ -19,5 +19,6 @@ module dev.tollgate.gateway {
 
     exports dev.tollgate.gateway;
     exports dev.tollgate.gateway.ledger;
+    uses dev.tollgate.gateway.ledger.LedgerProvider; // a shared ledger (ledger.store), such as gateway-cluster's redis
     opens dev.tollgate.gateway.config to com.fasterxml.jackson.databind; // the YAML file is bound to ConfigFile
 }

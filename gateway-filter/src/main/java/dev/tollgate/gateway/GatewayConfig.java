@@ -1,6 +1,7 @@
 package dev.tollgate.gateway;
 
 import dev.tollgate.gateway.config.ConfigLoader;
+import dev.tollgate.gateway.ledger.SharedLedgerSettings;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import java.net.URI;
 import java.nio.file.Path;
@@ -142,6 +143,7 @@ public final class GatewayConfig {
     private final Path ledgerFile;
     private final Durability durability;
     private final SqliteLedger.Limits ledgerLimits;
+    private final Optional<SharedLedgerSettings> sharedLedger;
     private final int maxTimeoutSeconds;
     private final Settlement settlement;
     private final Online online;
@@ -155,7 +157,8 @@ public final class GatewayConfig {
      */
     public GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin,
                          List<Broker> brokers, Currency currency, Path dataDir, Path ledgerFile, Durability durability,
-                         SqliteLedger.Limits ledgerLimits, int maxTimeoutSeconds, Settlement settlement, Online online,
+                         SqliteLedger.Limits ledgerLimits, Optional<SharedLedgerSettings> sharedLedger,
+                         int maxTimeoutSeconds, Settlement settlement, Online online,
                          PayWord payword, List<PriceRule> rules, ClientLimits clientLimits) {
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
@@ -170,6 +173,7 @@ public final class GatewayConfig {
         this.ledgerFile = Objects.requireNonNull(ledgerFile);
         this.durability = Objects.requireNonNull(durability);
         this.ledgerLimits = Objects.requireNonNull(ledgerLimits);
+        this.sharedLedger = Objects.requireNonNull(sharedLedger);
         this.maxTimeoutSeconds = maxTimeoutSeconds;
         this.settlement = Objects.requireNonNull(settlement);
         this.online = Objects.requireNonNull(online);
@@ -242,6 +246,16 @@ public final class GatewayConfig {
     /** What the embedded ledger may keep on disk ({@code ledger.max-backlog}, {@code ledger.disk-reserve}). */
     public SqliteLedger.Limits ledgerLimits() {
         return ledgerLimits;
+    }
+
+    /**
+     * The store this node shares budgets with other nodes through ({@code ledger.store: redis}), found through its
+     * {@link dev.tollgate.gateway.ledger.LedgerProvider}; empty for the embedded ledger alone.
+     *
+     * @since 0.5
+     */
+    public Optional<SharedLedgerSettings> sharedLedger() {
+        return sharedLedger;
     }
 
     /** The x402 {@code maxTimeoutSeconds} offered to buyers. */

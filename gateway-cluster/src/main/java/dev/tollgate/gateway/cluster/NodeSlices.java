@@ -278,6 +278,19 @@ public final class NodeSlices implements AutoCloseable {
         return returned;
     }
 
+    /**
+     * What this node could charge on the scrip now without waiting for other nodes: what its slice has left plus the
+     * free budget, as Redis last answered; -1 if it holds no open slice of the scrip that Redis has answered. Reads
+     * memory only.
+     */
+    public long reachable(ScripId scrip) {
+        Slice slice = slices.get(scrip);
+        if (slice == null || !slice.opened() || slice.closed()) {
+            return -1;
+        }
+        return Math.max(0, slice.ceiling() - slice.consumed()) + slice.free;
+    }
+
     /** How many scrip this node holds slices on. */
     public int size() {
         return slices.size();

@@ -17,8 +17,6 @@ import dev.tollgate.gateway.settlement.RefundHold;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Charges a request once, before its content, and forwards it with a {@link PaidResponse} that refunds the charge if
@@ -40,8 +38,6 @@ final class Checkout {
         void passEntitled(PricedRequest priced, Payer payer, ChargeResult.Entitled entitled, FilterChain chain)
                 throws IOException, ServletException;
     }
-
-    private static final Logger LOG = LoggerFactory.getLogger(Checkout.class);
 
     private final PaidForwarding forwarding;
     private final RefundLimit refundLimit;
@@ -91,8 +87,7 @@ final class Checkout {
             return false;
         } catch (LedgerUnavailableException | RuntimeException e) {
             // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.
-            LOG.error("Ledger unavailable; refusing paid content for {}", priced.path(), e);
-            Answers.ledgerUnavailable(priced.response());
+            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
             return false;
         }
         if (result instanceof ChargeResult.Entitled entitled) {
@@ -136,7 +131,7 @@ final class Checkout {
                 replayed.amountMicros(), replayed.remainingMicros(), current.currency, replayed.receiptId()));
         PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
         passed.receipt(Receipts.replayed(payer.network(), payer.buyerJson(), replayed.receiptId(),
-                replayed.amountMicros(), replayed.remainingMicros()));
+                replayed.amountMicros(), replayed.remainingMicros(), payer.reference()));
         chain.doFilter(priced.request(), passed);
     }
 
@@ -153,7 +148,8 @@ final class Checkout {
                 ? PaidResponse.withReceipt(priced.response(), refunder, hold, payer.network(), payer.buyerJson(),
                         charged, receipt)
                 : new PaidResponse(priced.response(), refunder, hold, payer.network(), payer.buyerJson(),
-                        charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation);
+                        charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation,
+                        payer.reference());
         return forwarding.forward(priced.request(), priced.response(), chain, paidResponse);
     }
 }

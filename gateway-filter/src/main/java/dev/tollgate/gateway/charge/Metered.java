@@ -49,8 +49,7 @@ public final class Metered implements Charging {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
             return;
         } catch (LedgerUnavailableException | RuntimeException e) {
-            LOG.error("Ledger unavailable; refusing metered content for {}", priced.path(), e);
-            Answers.ledgerUnavailable(priced.response());
+            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
             return;
         }
         if (charger != null) {
@@ -71,8 +70,7 @@ public final class Metered implements Charging {
         try {
             remaining = charger.remainingMicros();
         } catch (LedgerUnavailableException | RuntimeException e) {
-            LOG.error("Ledger unavailable; refusing metered content for {}", priced.path(), e);
-            Answers.ledgerUnavailable(response);
+            Answers.ledgerUnavailable(response, priced.path(), e);
             return;
         }
         long affordable = remaining / unitMicros;

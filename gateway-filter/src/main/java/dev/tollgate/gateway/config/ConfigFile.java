@@ -25,8 +25,11 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
                   Located<String> cancelUrl) {
     }
 
-    record Ledger(Located<String> type, Located<String> file, Located<String> durability,
-                  Located<String> maxBacklog, Located<String> diskReserve) {
+    /** {@code type} is the older name of {@code store}. */
+    record Ledger(Located<String> store, Located<String> type, Located<String> file, Located<String> durability,
+                  Located<String> maxBacklog, Located<String> diskReserve, Located<String> uri,
+                  Located<String> username, Located<String> passwordFile, Located<String> commandTimeout,
+                  Located<String> waitReplicas) {
     }
 
     record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff,

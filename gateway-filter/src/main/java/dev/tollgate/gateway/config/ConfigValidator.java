@@ -66,7 +66,7 @@ public final class ConfigValidator {
         }
         GatewayConfig config = new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, brokers,
                 currency, storage.dataDir(), storage.ledgerFile(), storage.durability(), storage.limits(),
-                maxTimeout, settlement, online, payword, rules, clientLimits);
+                storage.shared(), maxTimeout, settlement, online, payword, rules, clientLimits);
         rulesValidator.checkOfferSizes(config);
         return problems.isEmpty() ? config : null;
     }

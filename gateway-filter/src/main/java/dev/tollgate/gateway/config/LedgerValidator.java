@@ -3,13 +3,16 @@ package dev.tollgate.gateway.config;
 import static dev.tollgate.gateway.config.SettingValues.bytesBetween;
 
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.ledger.SharedLedgerSettings;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Where and how durably the gateway keeps what it charged: {@code data-dir} and the {@code ledger} section (its file,
- * its durability, and the bounds on its journal backlog and on the disk it leaves free; docs/LEDGER.md).
+ * its durability, and the bounds on its journal backlog and on the disk it leaves free; docs/LEDGER.md), and the
+ * store it shares with other nodes, if any ({@link SharedLedgerValidator}).
  */
 final class LedgerValidator {
 
@@ -17,7 +20,8 @@ final class LedgerValidator {
      * The ledger's settings; a field is {@code null} after a problem in it ({@code limits} after one in either
      * bound).
      */
-    record Storage(Path dataDir, Path ledgerFile, GatewayConfig.Durability durability, SqliteLedger.Limits limits) {
+    record Storage(Path dataDir, Path ledgerFile, GatewayConfig.Durability durability, SqliteLedger.Limits limits,
+                   Optional<SharedLedgerSettings> shared) {
     }
 
     private final ConfigProblems problems;
@@ -37,12 +41,6 @@ final class LedgerValidator {
         Long maxBacklog = SqliteLedger.Limits.DEFAULTS.maxBacklogBytes();
         Long diskReserve = SqliteLedger.Limits.DEFAULTS.diskReserveBytes();
         if (ledger != null) {
-            problems.optional(ledger.type(), "ledger.type", type -> {
-                if (!type.equals("sqlite")) {
-                    throw new IllegalArgumentException("'" + type + "' is not a ledger type; this build has: sqlite");
-                }
-                return type;
-            }, "sqlite");
             if (dataDir != null) {
                 ledgerFile = problems.optional(ledger.file(), "ledger.file", name -> dataDir.resolve(name).normalize(),
                         ledgerFile);
@@ -57,7 +55,8 @@ final class LedgerValidator {
         }
         SqliteLedger.Limits limits = maxBacklog == null || diskReserve == null ? null
                 : new SqliteLedger.Limits(maxBacklog, diskReserve);
-        return new Storage(dataDir, ledgerFile, durability, limits);
+        return new Storage(dataDir, ledgerFile, durability, limits,
+                new SharedLedgerValidator(problems, base).shared(ledger));
     }
 
     private static GatewayConfig.Durability durability(String value) {

@@ -19,10 +19,17 @@ public enum ErrorCode {
     CONFIRMATION_REQUIRED("confirmation_required"),
     BROKER_UNAVAILABLE("broker_unavailable"),
     LEDGER_UNAVAILABLE("ledger_unavailable"),
+    /** 503: other nodes of a cluster hold the scrip's budget right now; ask again after {@code Retry-After}. */
+    BUDGET_BUSY("budget_busy"),
     /** This scrip or chain had so many charges refunded here that it is charged no more: pay with new scrip. */
     TOO_MANY_REFUNDS("too_many_refunds"),
     /** 429: too many payments from the client's address failed verification. */
     TOO_MANY_FAILURES("too_many_failures"),
+    // The repeat reference (PROTOCOL.md section 12)
+    /** Not a reference of this seller's key: malformed, forged, changed, or made with another node's key. */
+    INVALID_REFERENCE("invalid_reference"),
+    /** A reference this seller made, expired or for scrip it no longer knows: send the whole payment again. */
+    UNKNOWN_REFERENCE("unknown_reference"),
     // PayWord (PROTOCOL.md section 8)
     INVALID_CERTIFICATE("invalid_certificate"),
     INVALID_COMMITMENT("invalid_commitment"),

@@ -27,6 +27,11 @@ final class ReceiptIds {
         template = ("r-" + this.databaseId + "-000000000000").toCharArray();
     }
 
+    /** The database's id, 16 lowercase hex digits. */
+    String databaseId() {
+        return databaseId;
+    }
+
     String format(long seq) {
         if (seq < 0 || seq >= SEQ_LIMIT) {
             throw new IllegalStateException("journal sequence out of range: " + seq);

@@ -127,6 +127,24 @@ final class ScripStates {
         }
     }
 
+    /** What was charged on the scrip here, net of refunds (and charges in flight); 0 if it has no row. */
+    long charged(ScripState.Key key) throws LedgerUnavailableException {
+        while (true) {
+            ScripState state = states.get(key);
+            if (state == null) {
+                state = load(key, null, false);
+                if (state == null) {
+                    return 0;
+                }
+            }
+            long spent = state.spent();
+            if (spent != ScripState.RETIRED) {
+                return spent;
+            }
+            states.forget(state);
+        }
+    }
+
     private static void checkBudget(ScripState state, ScripAccount scrip) {
         if (state.budget != scrip.budgetMicros() && !state.budgetMismatchLogged) {
             state.budgetMismatchLogged = true;
@@ -196,12 +214,53 @@ final class ScripStates {
         db.commit();
     }
 
+    /** {@link LedgerView#scrip}: the scrip's row as it was recorded, or {@code null}. */
+    ScripAccount account(String issuer, String jti) throws LedgerUnavailableException {
+        return store.withDb("ledger read failed", db -> {
+            PreparedStatement ps = db.selectScripAccount;
+            ps.setString(1, issuer);
+            ps.setString(2, jti);
+            ScripAccount found = null;
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    found = new ScripAccount(issuer, jti, rs.getString(1), rs.getString(2), rs.getLong(3),
+                            rs.getString(4), java.time.Instant.ofEpochMilli(rs.getLong(5)));
+                }
+            }
+            db.commit();
+            return found;
+        });
+    }
+
     static ScripState select(LedgerStore db, ScripState.Key key) throws SQLException {
         db.selectScripByKey.setString(1, key.issuer());
         db.selectScripByKey.setString(2, key.jti());
         try (ResultSet rs = db.selectScripByKey.executeQuery()) {
             return rs.next() ? new ScripState(rs.getLong(1), key, rs.getLong(2), rs.getLong(3), rs.getLong(5)) : null;
         }
+    }
+
+    /** The identity of a scrip known by row id; the row must exist. Loads no state. */
+    ScripState.Key keyOf(long id) throws LedgerUnavailableException {
+        ScripState state = states.byId(id);
+        if (state != null) {
+            return state.key;
+        }
+        return store.withDb("ledger read failed", db -> selectKey(db, id));
+    }
+
+    /** The identity of the scrip with row id {@code id}, which must exist; ends the read. */
+    private static ScripState.Key selectKey(LedgerStore db, long id) throws SQLException {
+        db.selectScripById.setLong(1, id);
+        ScripState.Key key;
+        try (ResultSet rs = db.selectScripById.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("scrip " + id + " has no row");
+            }
+            key = new ScripState.Key(rs.getString(1), rs.getString(2));
+        }
+        db.commit();
+        return key;
     }
 
     /** The state of a scrip known by row id (refunds); the row must exist. Caller holds the refund lock. */
@@ -211,15 +270,7 @@ final class ScripStates {
             return state;
         }
         return store.withDb("ledger read failed", db -> {
-            db.selectScripById.setLong(1, id);
-            ScripState.Key key;
-            try (ResultSet rs = db.selectScripById.executeQuery()) {
-                if (!rs.next()) {
-                    throw new SQLException("scrip " + id + " has no row");
-                }
-                key = new ScripState.Key(rs.getString(1), rs.getString(2));
-            }
-            db.commit();
+            ScripState.Key key = selectKey(db, id);
             ScripState cached = states.get(key);
             if (cached != null && cached.spent() != ScripState.RETIRED) {
                 return cached;

@@ -15,9 +15,9 @@ import java.util.function.LongSupplier;
  *
  * <p>A charge is decided in memory, lock-free per scrip (compare-and-set on the scrip's reserved total), and made
  * durable by appending a 64-byte record to the journal: with {@link Durability#PROCESS_CRASH_SAFE} that is a store
- * into a shared mapping (no syscall, no thread handoff); with {@link Durability#POWER_CUT_SAFE} the caller also waits
- * for a group {@code msync} covering it. SQLite is touched on the charge path only the first time a scrip or a
- * resource is seen.
+ * into a shared mapping (no syscall, no thread handoff); with {@link Durability#POWER_CUT_SAFE} it is a store into
+ * memory, and the caller waits for a group write and {@code fdatasync} covering it. SQLite is touched on the charge
+ * path only the first time a scrip or a resource is seen.
  *
  * <p>This class checks arguments and calls into package-private collaborators that never call back into it;
  * {@link LedgerParts} opens, wires and closes them. Calls flow one way, from here down (docs/LEDGER.md, "Code"):
@@ -44,8 +44,9 @@ public final class SqliteLedger implements Ledger {
     /** What a {@link ChargeResult.Charged} survives once returned. */
     public enum Durability {
         /**
-         * The journal record is {@code msync}ed (group commit) before the charge returns, and SQLite runs with
-         * {@code synchronous=FULL}: survives a killed process, an OS crash and a power cut.
+         * The journal record is written to its file and {@code fdatasync}ed (group commit) before the charge
+         * returns, and SQLite runs with {@code synchronous=FULL}: survives a killed process, an OS crash and a power
+         * cut.
          */
         POWER_CUT_SAFE("FULL"),
         /**
@@ -204,6 +205,14 @@ public final class SqliteLedger implements Ledger {
     }
 
     @Override
+    public Optional<ScripAccount> scrip(String issuer, String jti) throws LedgerUnavailableException {
+        Objects.requireNonNull(issuer, "issuer cannot be null.");
+        Objects.requireNonNull(jti, "jti cannot be null.");
+        ensureOpen();
+        return Optional.ofNullable(scrips.account(issuer, jti));
+    }
+
+    @Override
     public boolean closeUnused(ScripAccount scrip) throws LedgerUnavailableException {
         Objects.requireNonNull(scrip, "scrip cannot be null.");
         ensureOpen();
@@ -249,6 +258,62 @@ public final class SqliteLedger implements Ledger {
             parts.materializer.catchUp(db, Materializer.Mode.LIVE);
             return SalesQueries.read(db, parts.receipts, recentLimit);
         });
+    }
+
+    // ---------------------------------------------------------------- for a shared ledger (since 0.5)
+
+    /**
+     * A charge on scrip, as {@link #scripCharge} finds it.
+     *
+     * @param issuer the scrip's issuer
+     * @param jti the scrip's id
+     * @param amountMicros what the charge was
+     * @since 0.5
+     */
+    public record ScripCharge(String issuer, String jti, long amountMicros) {
+    }
+
+    /**
+     * The id drawn when this ledger's file was created (16 hex digits, in every receipt id): a cluster node's id,
+     * one process at a time (the file's lock).
+     *
+     * @since 0.5
+     */
+    public String databaseId() {
+        return parts.receipts.databaseId();
+    }
+
+    /**
+     * What was charged on the scrip at this ledger, net of refunds, counting charges in flight: 0 for a scrip never
+     * charged here. A shared ledger reports it as the node's consumption.
+     *
+     * @since 0.5
+     */
+    public long chargedMicros(String issuer, String jti) throws LedgerUnavailableException {
+        Objects.requireNonNull(issuer, "issuer cannot be null.");
+        Objects.requireNonNull(jti, "jti cannot be null.");
+        ensureOpen();
+        return scrips.charged(new ScripState.Key(issuer, jti));
+    }
+
+    /**
+     * The scrip and amount of a receipt, refunded or not; empty for a charge on a PayWord chain.
+     *
+     * @throws IllegalArgumentException if no such receipt exists
+     * @since 0.5
+     */
+    public Optional<ScripCharge> scripCharge(String receiptId) throws LedgerUnavailableException {
+        Objects.requireNonNull(receiptId, "receiptId cannot be null.");
+        ensureOpen();
+        Refunds.StoredCharge charge = parts.refunds.find(receiptSeqOf(receiptId));
+        if (charge == null) {
+            throw new IllegalArgumentException("no such receipt: " + receiptId);
+        }
+        if (charge.chain()) {
+            return Optional.empty();
+        }
+        ScripState.Key key = scrips.keyOf(charge.accountId());
+        return Optional.of(new ScripCharge(key.issuer(), key.jti(), charge.amount()));
     }
 
     // ---------------------------------------------------------------- streams
@@ -383,6 +448,21 @@ public final class SqliteLedger implements Ledger {
     /** The journal's reservation mark: how many slots were ever handed out (tests). */
     long journalMark() {
         return parts.journal.reserved();
+    }
+
+    /** Whether journal slot {@code seq} is published, void or folded in: no one writes it any more (tests). */
+    boolean journalSettled(long seq) {
+        return parts.journal.settled(seq);
+    }
+
+    /** How many group syncs of the journal ran (POWER_CUT_SAFE; tests). */
+    long journalSyncs() {
+        return parts.commit.syncs();
+    }
+
+    /** Tests only: {@code hook} runs in every journal sync before it writes; what it throws fails the sync. */
+    void beforeJournalWrite(Runnable hook) {
+        parts.journal.beforeWriteHook = hook;
     }
 
     /** Tests only: the file system's usable bytes as the journal sees them when it creates a segment. */

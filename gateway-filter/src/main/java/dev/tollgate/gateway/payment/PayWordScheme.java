@@ -25,8 +25,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The PayWord scheme (docs/PROTOCOL.md section 8): a payment {@code (i, w_i)} on a chain the broker certified. Reading
@@ -40,8 +38,6 @@ public final class PayWordScheme implements PaymentScheme {
     record Chains(Ledger ledger, RefundHolds holds, PayWordVerifier verifier, LongAdder hashSteps,
                   PaidForwarding forwarding) {
     }
-
-    private static final Logger LOG = LoggerFactory.getLogger(PayWordScheme.class);
 
     private final Chains chains;
     private final ChargeModels models;
@@ -115,8 +111,7 @@ public final class PayWordScheme implements PaymentScheme {
             return;
         } catch (LedgerUnavailableException | RuntimeException e) {
             // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.
-            LOG.error("Could not check a PayWord payment; refusing paid content for {}", priced.path(), e);
-            Answers.ledgerUnavailable(priced.response());
+            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
             return;
         }
         ChainPayer payer = new ChainPayer(account, payment, current.config.payword().maxStep(), chains);

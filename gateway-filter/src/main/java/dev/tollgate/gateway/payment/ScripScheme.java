@@ -20,8 +20,6 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
 import java.time.Clock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The scrip scheme (PROTOCOL.md sections 3 to 7): broker-signed scrip in the x402 header's {@code payload.token}, or
@@ -30,8 +28,6 @@ import org.slf4j.LoggerFactory;
  * Thread-safe.
  */
 public final class ScripScheme implements PaymentScheme {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ScripScheme.class);
 
     private final ScripTokens tokens;
     private final Clock clock;
@@ -95,8 +91,7 @@ public final class ScripScheme implements PaymentScheme {
                 mayNotCharge = refused;
             }
         } catch (LedgerUnavailableException e) {
-            LOG.error("Ledger unavailable; refusing paid content for {}", priced.path(), e);
-            Answers.ledgerUnavailable(priced.response());
+            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
             return;
         } catch (PaymentException e) {
             Answers.paymentRequired(priced, e.code(), e.getMessage());

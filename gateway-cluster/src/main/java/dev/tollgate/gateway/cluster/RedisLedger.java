@@ -1,0 +1,310 @@
+package dev.tollgate.gateway.cluster;
+
+import dev.tollgate.gateway.ledger.ChainAccount;
+import dev.tollgate.gateway.ledger.ChainHead;
+import dev.tollgate.gateway.ledger.ChainTotal;
+import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.Ledger;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.ledger.PendingVoid;
+import dev.tollgate.gateway.ledger.Sales;
+import dev.tollgate.gateway.ledger.ScripAccount;
+import dev.tollgate.gateway.ledger.ScripTotal;
+import dev.tollgate.gateway.ledger.SqliteLedger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's ledger in cluster mode (docs/CLUSTER.md, "How it plugs into the Ledger SPI"): every scrip charge first
+ * reserves its amount in the node's slice of the scrip's budget ({@link NodeSlices}: memory only, Redis only to
+ * refill), then is recorded in the node's own {@link SqliteLedger} as ever (journal, receipts, refunds, settlement).
+ * The sum charged on a scrip over all nodes never exceeds its budget. PayWord chains, stream entitlements and x402
+ * payment identifiers stay per node (CLUSTER.md, "The later pieces"). Thread-safe.
+ *
+ * <p>A sweeper thread hands back slices idle for {@link #IDLE}; {@link #close()} hands back every slice, and opening
+ * hands back what the node's previous run held, from its journal, before any charge.
+ */
+public final class RedisLedger implements Ledger {
+
+    /** A slice no charge drew on for this long is handed back. */
+    static final Duration IDLE = Duration.ofSeconds(5);
+    private static final Logger LOG = LoggerFactory.getLogger(RedisLedger.class);
+    /** A probe that no budget covers: the embedded ledger refuses it and records nothing (Ledger's contract). */
+    private static final long NO_BUDGET_COVERS = Long.MAX_VALUE;
+
+    private final SqliteLedger node;
+    private final BudgetLeases leases;
+    private final NodeSlices slices;
+    private final ScheduledExecutorService sweeper;
+
+    private RedisLedger(SqliteLedger node, BudgetLeases leases, NodeSlices slices) {
+        this.node = node;
+        this.leases = leases;
+        this.slices = slices;
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "tollgate-slice-sweeper-" + leases.node());
+            thread.setDaemon(true);
+            return thread;
+        });
+        sweeper.scheduleWithFixedDelay(() -> slices.releaseIdle(IDLE), 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Opens the node's cluster ledger over its embedded ledger and its connection to Redis, after handing back
+     * every slice the node's previous run held beyond what its journal says it charged. Owns both from then on.
+     *
+     * @throws LedgerUnavailableException if Redis cannot be reached to hand those back
+     */
+    public static RedisLedger open(SqliteLedger node, BudgetLeases leases, SlicePolicy policy)
+            throws LedgerUnavailableException {
+        NodeSlices slices = new NodeSlices(leases, policy);
+        try {
+            Map<ScripId, Long> journal = new HashMap<>();
+            for (ScripId scrip : leases.leasedScrip()) { // bounded by the node's slice capacity
+                journal.put(scrip, node.chargedMicros(scrip.issuer(), scrip.jti()));
+            }
+            long returned = slices.recover(scrip -> journal.getOrDefault(scrip, 0L));
+            if (!journal.isEmpty()) {
+                LOG.info("node {}: handed back {} micro-units left in the slices of {} scrip its last run held",
+                        leases.node(), returned, journal.size());
+            }
+        } catch (LeaseUnavailableException e) {
+            throw unavailable(e);
+        }
+        return new RedisLedger(node, leases, slices);
+    }
+
+    // ---------------------------------------------------------------- charges on scrip
+
+    @Override
+    public ChargeResult charge(ScripAccount scrip, long amountMicros, String resource)
+            throws LedgerUnavailableException {
+        ScripId id = new ScripId(scrip.issuer(), scrip.jti());
+        Reservation reservation = reserve(id, scrip, amountMicros);
+        if (!reservation.reserved()) {
+            return refused(reservation);
+        }
+        return recorded(id, amountMicros, node.charge(scrip, amountMicros, resource));
+    }
+
+    @Override
+    public ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, String paymentId)
+            throws LedgerUnavailableException {
+        ScripId id = new ScripId(scrip.issuer(), scrip.jti());
+        Reservation reservation = reserve(id, scrip, amountMicros);
+        if (!reservation.reserved()) {
+            return refused(reservation);
+        }
+        return recorded(id, amountMicros, node.charge(scrip, amountMicros, resource, paymentId));
+    }
+
+    /**
+     * Reserves in the slice first, like a charge. If that is refused or fails, an entitlement this node holds still
+     * passes: the embedded ledger is asked with an amount no budget covers, which answers the entitlement or refuses.
+     */
+    @Override
+    public ChargeResult chargeStream(ScripAccount scrip, long amountMicros, String stream, Instant now,
+                                     Instant entitledUntil) throws LedgerUnavailableException {
+        ScripId id = new ScripId(scrip.issuer(), scrip.jti());
+        Reservation reservation;
+        try {
+            reservation = reserve(id, scrip, amountMicros);
+        } catch (LedgerUnavailableException e) {
+            if (node.chargeStream(scrip, NO_BUDGET_COVERS, stream, now, entitledUntil)
+                    instanceof ChargeResult.Entitled entitled) {
+                return entitled;
+            }
+            throw e;
+        }
+        if (!reservation.reserved()) {
+            if (node.chargeStream(scrip, NO_BUDGET_COVERS, stream, now, entitledUntil)
+                    instanceof ChargeResult.Entitled entitled) {
+                return entitled;
+            }
+            return refused(reservation);
+        }
+        return recorded(id, amountMicros, node.chargeStream(scrip, amountMicros, stream, now, entitledUntil));
+    }
+
+    private Reservation reserve(ScripId id, ScripAccount scrip, long amountMicros)
+            throws LedgerUnavailableException {
+        if (amountMicros > scrip.budgetMicros()) { // nothing in Redis for scrip that could never pay
+            return new Reservation(Reservation.Outcome.INSUFFICIENT, scrip.budgetMicros(), 0);
+        }
+        try {
+            return slices.reserve(id, scrip.budgetMicros(), scrip.expiresAt(), amountMicros);
+        } catch (LeaseUnavailableException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** A reservation Redis refused: 402 if the budget is spent, 503 {@code budget_busy} if other nodes hold it. */
+    private static ChargeResult refused(Reservation reservation) throws LedgerUnavailableException {
+        if (reservation.outcome() == Reservation.Outcome.BUSY) {
+            throw LedgerUnavailableException.budgetBusy("other nodes hold " + reservation.elsewhereMicros()
+                    + " micro-units of the scrip's budget; this node can reach " + reservation.remainingMicros());
+        }
+        return new ChargeResult.Insufficient(reservation.remainingMicros());
+    }
+
+    /**
+     * The embedded ledger's answer to a reserved charge. A charge says what the node can reach now; anything else
+     * charged nothing, so the reservation goes back. A charge that threw keeps its reservation: the embedded ledger
+     * may have recorded it (SqliteLedger: durability not confirmed), and the slice must never count less than the
+     * journal may hold.
+     */
+    private ChargeResult recorded(ScripId id, long amountMicros, ChargeResult result) {
+        if (result instanceof ChargeResult.Charged charged) {
+            long reachable = slices.reachable(id);
+            return reachable < 0 ? charged
+                    : new ChargeResult.Charged(charged.receiptId(), charged.amountMicros(), reachable);
+        }
+        slices.giveBack(id, amountMicros);
+        return result;
+    }
+
+    /** Refunds in the embedded ledger, and gives a scrip charge's amount back to the slice it was reserved from. */
+    @Override
+    public boolean refund(String receiptId) throws LedgerUnavailableException {
+        Optional<SqliteLedger.ScripCharge> charge = node.scripCharge(receiptId);
+        boolean refunded = node.refund(receiptId);
+        if (refunded && charge.isPresent()) {
+            slices.giveBack(new ScripId(charge.get().issuer(), charge.get().jti()), charge.get().amountMicros());
+        }
+        return refunded;
+    }
+
+    /** What this node can reach: its slice's rest and the free budget; without a slice, the free budget in Redis. */
+    @Override
+    public long remaining(ScripAccount scrip) throws LedgerUnavailableException {
+        ScripId id = new ScripId(scrip.issuer(), scrip.jti());
+        long reachable = slices.reachable(id);
+        if (reachable >= 0) {
+            return reachable;
+        }
+        try {
+            BudgetStatus status = leases.status(id);
+            return status.budgetMicros() == 0 ? scrip.budgetMicros() : status.freeMicros();
+        } catch (LeaseUnavailableException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /**
+     * Never: another node may have charged the scrip. Refused browser-flow scrip then returns to its buyer at its
+     * expiry (Ledger's default).
+     */
+    @Override
+    public boolean closeUnused(ScripAccount scrip) {
+        return false;
+    }
+
+    private static LedgerUnavailableException unavailable(LeaseUnavailableException e) {
+        return new LedgerUnavailableException(e.getMessage(), e);
+    }
+
+    // ---------------------------------------------------------------- per node: the embedded ledger's
+
+    @Override
+    public void markSettled(String issuer, String jti, long settledMicros) throws LedgerUnavailableException {
+        node.markSettled(issuer, jti, settledMicros);
+    }
+
+    @Override
+    public List<ScripTotal> unsettled(int limit) throws LedgerUnavailableException {
+        return node.unsettled(limit);
+    }
+
+    @Override
+    public List<ScripTotal> unsettled(String issuer, int limit) throws LedgerUnavailableException {
+        return node.unsettled(issuer, limit);
+    }
+
+    @Override
+    public ChainHead chainHead(ChainAccount chain) throws LedgerUnavailableException {
+        return node.chainHead(chain);
+    }
+
+    @Override
+    public Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException {
+        return node.commitment(issuer, commitmentId);
+    }
+
+    @Override
+    public ChargeResult chargeChain(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
+                                    String resource) throws LedgerUnavailableException {
+        return node.chargeChain(chain, expected, index, word, amountMicros, resource);
+    }
+
+    @Override
+    public List<ChainTotal> unsettledChains(int limit) throws LedgerUnavailableException {
+        return node.unsettledChains(limit);
+    }
+
+    @Override
+    public List<ChainTotal> unsettledChains(String issuer, int limit) throws LedgerUnavailableException {
+        return node.unsettledChains(issuer, limit);
+    }
+
+    @Override
+    public void markChainSettled(String issuer, String commitmentId, long settledMicros, int settledIndex)
+            throws LedgerUnavailableException {
+        node.markChainSettled(issuer, commitmentId, settledMicros, settledIndex);
+    }
+
+    @Override
+    public void queueVoid(String receiptId) throws LedgerUnavailableException {
+        node.queueVoid(receiptId);
+    }
+
+    @Override
+    public void voidConfirmed(String receiptId) throws LedgerUnavailableException {
+        node.voidConfirmed(receiptId);
+    }
+
+    @Override
+    public List<PendingVoid> pendingVoids(int limit) throws LedgerUnavailableException {
+        return node.pendingVoids(limit);
+    }
+
+    @Override
+    public List<PendingVoid> pendingVoids(String issuer, int limit) throws LedgerUnavailableException {
+        return node.pendingVoids(issuer, limit);
+    }
+
+    @Override
+    public Sales sales(int recentLimit) throws LedgerUnavailableException {
+        return node.sales(recentLimit);
+    }
+
+    /** The node's own record of the scrip: a repeat reference (PROTOCOL.md section 12) resolves after a restart. */
+    @Override
+    public Optional<ScripAccount> scrip(String issuer, String jti) throws LedgerUnavailableException {
+        return node.scrip(issuer, jti);
+    }
+
+    /** Stops the sweeper, hands back every slice, closes the connection, then the embedded ledger. */
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        try {
+            if (!sweeper.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("node {}: the slice sweeper did not stop within 10 s", leases.node());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        slices.close();
+        leases.close();
+        node.close();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.tollgate.gateway.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.InvalidConfigException;
+import dev.tollgate.gateway.ledger.SharedLedgerSettings;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ledger.store: redis} with this module on the class path: its settings read, or refused with their lines;
+ * the password only ever from a file, and never in a message.
+ */
+final class RedisLedgerConfigTest {
+
+    private static final String HEADER = String.join("\n",
+            "seller:",
+            "  id: seller-1",
+            "broker:",
+            "  id: test",
+            "  issuer: https://broker.test",
+            "  jwks-url: http://127.0.0.1:1/.well-known/jwks.json",
+            "  token-endpoint: https://broker.test/v1/scrip",
+            "currency: USD",
+            "ledger:",
+            "  store: redis",
+            "");
+
+    @TempDir
+    Path dir;
+
+    private Path write(String... ledgerLines) throws Exception {
+        return Files.writeString(dir.resolve("gateway.yaml"), HEADER + String.join("\n", ledgerLines) + "\n");
+    }
+
+    private List<String> problems(String... ledgerLines) throws Exception {
+        Path file = write(ledgerLines);
+        return catchThrowableOfType(InvalidConfigException.class, () -> GatewayConfig.load(file)).problems();
+    }
+
+    @Test
+    void redisSettingsAreRead() throws Exception {
+        Files.writeString(dir.resolve("redis.pw"), "s3cret\n");
+        GatewayConfig config = GatewayConfig.load(write("  uri: rediss://redis.internal:6380/2", "  username: gw",
+                "  password-file: redis.pw", "  command-timeout: 250ms", "  wait-replicas: 1"));
+
+        assertThat(config.sharedLedger()).contains(new SharedLedgerSettings("redis",
+                URI.create("rediss://redis.internal:6380/2"), Optional.of("gw"),
+                Optional.of(dir.toAbsolutePath().resolve("redis.pw")), Duration.ofMillis(250), 1));
+        assertThat(GatewayConfig.load(write("  uri: redis://127.0.0.1:6379")).sharedLedger().orElseThrow())
+                .isEqualTo(new SharedLedgerSettings("redis", URI.create("redis://127.0.0.1:6379"), Optional.empty(),
+                        Optional.empty(), SharedLedgerSettings.DEFAULT_COMMAND_TIMEOUT, 0));
+    }
+
+    @Test
+    void badRedisSettingsAreNamedWithTheirLinesAndNoPasswordIsEverShown() throws Exception {
+        assertThat(problems()).singleElement().asString().contains(":10:10: ledger.uri: missing");
+        assertThat(problems("  uri: http://redis.internal:6379")).singleElement().asString()
+                .contains(":11:8: ledger.uri:").contains("redis:// or rediss://");
+        assertThat(problems("  uri: redis://gw:hunter2@redis.internal:6379")).singleElement().asString()
+                .contains(":11:8: ledger.uri:").contains("password-file").doesNotContain("hunter2");
+        assertThat(problems("  uri: redis://redis.internal", "  password-file: nowhere.pw")).singleElement()
+                .asString().contains(":12:18: ledger.password-file:").contains("not a readable file");
+        assertThat(problems("  uri: redis://redis.internal", "  command-timeout: 1m", "  wait-replicas: -1"))
+                .hasSize(2).anySatisfy(p -> assertThat(p).contains("ledger.command-timeout"))
+                .anySatisfy(p -> assertThat(p).contains("ledger.wait-replicas"));
+    }
+}

@@ -1,0 +1,113 @@
+package dev.tollgate.gateway.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.ScripAccount;
+import dev.tollgate.gateway.ledger.SqliteLedger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link RedisLedger} on a real SqliteLedger and redis-server: what goes back to the node's slice (refunds, replays,
+ * entitlements), what Redis is told at hand-back, and what passes without Redis.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+final class RedisLedgerTest {
+
+    private static final Instant EXPIRES = Instant.now().plus(Duration.ofHours(1));
+
+    @TempDir
+    Path dir;
+    private RedisServer redis;
+    private RedisLedger ledger;
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServer.start(dir);
+        ledger = open();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        ledger.close();
+        redis.close();
+    }
+
+    private RedisLedger open() throws Exception {
+        SqliteLedger node = SqliteLedger.open(dir.resolve("ledger.db"));
+        return RedisLedger.open(node, BudgetLeases.connect(redis.uri(), node.databaseId(), LeaseSettings.defaults()),
+                SlicePolicy.defaults());
+    }
+
+    private static ScripAccount scrip(String jti, long budget) {
+        return new ScripAccount("https://broker.test", jti, "buyer-" + jti, "seller-1", budget, "USD", EXPIRES);
+    }
+
+    private BudgetStatus handedBack(String jti) throws Exception {
+        ledger.close();
+        try (BudgetLeases observer = BudgetLeases.connect(redis.uri(), "observer", LeaseSettings.defaults())) {
+            return observer.status(new ScripId("https://broker.test", jti));
+        } finally {
+            ledger = open();
+        }
+    }
+
+    @Test
+    void aRefundGoesBackToTheSliceAndTheHandBackReportsOnlyWhatStaysCharged() throws Exception {
+        ScripAccount scrip = scrip("refunded", 1_000);
+        String receipt = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a")).receiptId();
+        assertThat(ledger.charge(scrip, 100, "/a")).isInstanceOf(ChargeResult.Charged.class);
+        assertThat(ledger.refund(receipt)).isTrue();
+        assertThat(ledger.refund(receipt)).as("once").isFalse();
+
+        BudgetStatus status = handedBack("refunded");
+        assertThat(status.usedMicros()).isEqualTo(100);
+        assertThat(status.heldMicros()).isEqualTo(100);
+    }
+
+    @Test
+    void aChargeSentAgainUnderItsPaymentIdGivesItsReservationBack() throws Exception {
+        ScripAccount scrip = scrip("identified", 1_000);
+        String id = "payment-id-0123456789/GET/";
+        ChargeResult.Charged first = (ChargeResult.Charged) ledger.charge(scrip, 100, "/a", id);
+        assertThat(ledger.charge(scrip, 100, "/a", id)).isInstanceOf(ChargeResult.Replayed.class);
+
+        assertThat(first.remainingMicros()).as("what this node can reach, not its own ledger's view")
+                .isEqualTo(ledger.remaining(scrip)).isEqualTo(900);
+        assertThat(handedBack("identified").usedMicros()).isEqualTo(100);
+    }
+
+    @Test
+    void anEntitlementStillPassesOnceTheBudgetIsSpentAndWhileRedisIsDown() throws Exception {
+        ScripAccount scrip = scrip("stream", 100);
+        Instant now = Instant.now();
+        assertThat(ledger.chargeStream(scrip, 100, "/videos/1", now, now.plusSeconds(600)))
+                .isInstanceOf(ChargeResult.Charged.class);
+        assertThat(ledger.chargeStream(scrip, 100, "/videos/2", now, now.plusSeconds(600)))
+                .isInstanceOf(ChargeResult.Insufficient.class);
+
+        assertThat(ledger.chargeStream(scrip, 100, "/videos/1", now, now.plusSeconds(600)))
+                .isInstanceOf(ChargeResult.Entitled.class);
+        redis.kill();
+        assertThat(ledger.chargeStream(scrip, 100, "/videos/1", now, now.plusSeconds(600)))
+                .isInstanceOf(ChargeResult.Entitled.class);
+        redis.start();
+    }
+
+    @Test
+    void scripThatCouldNeverPayIsRefusedWithoutRedisAndNeverCancelled() throws Exception {
+        ScripAccount scrip = scrip("small", 50);
+        redis.kill();
+        assertThat(ledger.charge(scrip, 100, "/a")).isEqualTo(new ChargeResult.Insufficient(50));
+        assertThat(ledger.closeUnused(scrip)).as("another node may have charged it").isFalse();
+        redis.start();
+    }
+}

@@ -1,0 +1,129 @@
+package dev.tollgate.gateway.config;
+
+import static dev.tollgate.gateway.config.SettingValues.between;
+import static dev.tollgate.gateway.config.SettingValues.shown;
+
+import dev.tollgate.gateway.ledger.LedgerProvider;
+import dev.tollgate.gateway.ledger.SharedLedgerSettings;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The {@code ledger} section's {@code store} and, for a store several nodes share ({@code redis}), how to reach it:
+ * {@code uri}, {@code username}, {@code password-file}, {@code command-timeout}, {@code wait-replicas}
+ * (docs/CONFIG.md, docs/CLUSTER.md). A shared store needs its {@link LedgerProvider} on the class path. Passwords
+ * come from a file only: the config and every message name the file, never its content.
+ */
+final class SharedLedgerValidator {
+
+    static final String EMBEDDED = "sqlite";
+    private static final String[] SHARED_SETTINGS = {"uri", "username", "password-file", "command-timeout",
+        "wait-replicas"};
+
+    private final ConfigProblems problems;
+    private final Path base;
+
+    /** @param base the config file's folder, against which {@code password-file} is resolved */
+    SharedLedgerValidator(ConfigProblems problems, Path base) {
+        this.problems = problems;
+        this.base = base;
+    }
+
+    /** The shared store's settings, or empty for the embedded ledger (or after a problem, recorded). */
+    Optional<SharedLedgerSettings> shared(ConfigFile.Ledger ledger) {
+        if (ledger == null) {
+            return Optional.empty();
+        }
+        Located<String> written = ledger.store();
+        if (ledger.type() != null && written != null) {
+            problems.problem(ledger.type(), "ledger.type", "is the older name of ledger.store: write only store");
+            return Optional.empty();
+        }
+        String setting = written != null ? "ledger.store" : "ledger.type";
+        written = written != null ? written : ledger.type();
+        String store = problems.optional(written, setting, SharedLedgerValidator::store, EMBEDDED);
+        if (store == null) {
+            return Optional.empty();
+        }
+        Located<?>[] values = {ledger.uri(), ledger.username(), ledger.passwordFile(), ledger.commandTimeout(),
+            ledger.waitReplicas()};
+        if (store.equals(EMBEDDED)) {
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] != null) {
+                    problems.problem(values[i], "ledger." + SHARED_SETTINGS[i], "only for a shared ledger "
+                            + "(ledger.store: redis); the embedded sqlite ledger has no such setting");
+                }
+            }
+            return Optional.empty();
+        }
+        if (ledger.uri() == null) {
+            problems.problem(written, "ledger.uri", "missing: a " + store + " ledger needs it");
+            return Optional.empty();
+        }
+        URI uri = problems.setting(ledger.uri(), "ledger.uri", SharedLedgerValidator::redisUri);
+        Optional<String> username = ledger.username() == null ? Optional.empty()
+                : Optional.ofNullable(problems.text(ledger.username(), "ledger.username", 200));
+        Optional<Path> passwordFile = problems.optional(ledger.passwordFile(), "ledger.password-file",
+                this::readableFile, Optional.empty());
+        Duration commandTimeout = problems.optional(ledger.commandTimeout(), "ledger.command-timeout",
+                between("10ms", "10s"), SharedLedgerSettings.DEFAULT_COMMAND_TIMEOUT);
+        Integer waitReplicas = problems.optional(ledger.waitReplicas(), "ledger.wait-replicas",
+                value -> SettingValues.wholeNumber(value, 0, 16), 0);
+        if (uri == null || passwordFile == null || commandTimeout == null || waitReplicas == null) {
+            return Optional.empty(); // a problem was recorded: no config is built
+        }
+        return Optional.of(new SharedLedgerSettings(store, uri, username, passwordFile, commandTimeout,
+                waitReplicas));
+    }
+
+    private static String store(String value) {
+        String store = value.trim().toLowerCase(Locale.ROOT);
+        if (store.equals(EMBEDDED)) {
+            return store;
+        }
+        if (!store.equals("redis")) {
+            throw new IllegalArgumentException("'" + value + "' is not a ledger store: write sqlite (one node) or "
+                    + "redis (several nodes, docs/CLUSTER.md)");
+        }
+        if (LedgerProvider.find(store).isEmpty()) {
+            throw new IllegalArgumentException("'redis' needs the gateway-cluster jar next to the filter's (no "
+                    + "ledger provider for redis is on the class path)");
+        }
+        return store;
+    }
+
+    /** {@code redis://host:port} or {@code rediss://} (TLS), with no user or password: those have settings. */
+    private static URI redisUri(String value) {
+        URI uri;
+        try {
+            uri = new URI(value.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("'" + shown(value) + "' is not a URI");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("redis") || scheme.equals("rediss")) || uri.getHost() == null) {
+            throw new IllegalArgumentException("'" + shown(value) + "' is not a redis:// or rediss:// URI with a host");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("'" + shown(value) + "' must not carry a user or password: write "
+                    + "ledger.username and ledger.password-file");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("'" + shown(value) + "' must not have a query or fragment");
+        }
+        return uri;
+    }
+
+    private Optional<Path> readableFile(String value) {
+        Path file = base.resolve(value.trim()).normalize();
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException("'" + file + "' is not a readable file");
+        }
+        return Optional.of(file);
+    }
+}
