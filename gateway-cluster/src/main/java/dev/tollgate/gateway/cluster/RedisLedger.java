@@ -295,6 +295,12 @@ public final class RedisLedger implements Ledger {
         return node.sales(recentLimit);
     }
 
+    /** The node's own record of the scrip: a repeat reference (PROTOCOL.md section 12) resolves after a restart. */
+    @Override
+    public Optional<ScripAccount> scrip(String issuer, String jti) throws LedgerUnavailableException {
+        return node.scrip(issuer, jti);
+    }
+
     /** Stops the sweeper, hands back every slice, closes the connection, then the embedded ledger. */
     @Override
     public void close() {

@@ -90,6 +90,25 @@ public final class OwnerOnlyFiles {
         return Files.readAllBytes(file);
     }
 
+    /**
+     * A secret key of {@code length} random bytes in {@code file}, generated there first if it does not exist, as
+     * {@link #readOrCreate} does.
+     *
+     * @throws IllegalStateException as {@link #readOrCreate}, or if the file does not hold {@code length} bytes
+     */
+    public static byte[] secretKey(Path file, int length, String what, String ifExposed) throws IOException {
+        byte[] bytes = readOrCreate(file, () -> {
+            byte[] key = new byte[length];
+            new SecureRandom().nextBytes(key);
+            return key;
+        }, what, ifExposed).bytes();
+        if (bytes.length != length) {
+            throw new IllegalStateException(what + " " + file + " must hold " + length + " bytes, found "
+                    + bytes.length + "; delete it to generate a new one");
+        }
+        return bytes;
+    }
+
     private static void create(Path file, byte[] content) throws IOException {
         Path dir = file.getParent();
         Path temp = dir.resolve(file.getFileName() + ".tmp-" + Long.toHexString(new SecureRandom().nextLong()));
