@@ -15,6 +15,7 @@ import dev.tollgate.gateway.payment.OnlineConfirmation;
 import dev.tollgate.gateway.payment.PayWordScheme;
 import dev.tollgate.gateway.payment.PaymentReader;
 import dev.tollgate.gateway.payment.PaymentSchemes;
+import dev.tollgate.gateway.payment.ScripReferences;
 import dev.tollgate.gateway.payment.ScripScheme;
 import dev.tollgate.gateway.payment.ScripTokens;
 import dev.tollgate.gateway.route.Router;
@@ -34,6 +35,7 @@ final class GatewayParts implements AutoCloseable {
 
     private final boolean ownsLedger;
     private boolean closed;
+    private Clock clock;
     Ledger ledger;
     LedgerView ledgerView;
     Settlements settlements;
@@ -70,6 +72,7 @@ final class GatewayParts implements AutoCloseable {
     }
 
     private void wire(GatewayConfig config, Clock clock, long cacheSize) throws IOException {
+        this.clock = clock;
         if (ownsLedger) {
             ledger = LedgerFactory.open(config);
         }
@@ -90,11 +93,22 @@ final class GatewayParts implements AutoCloseable {
         schemes = new PaymentSchemes(List.of( // the schemes buyers may pay with: one line each
                 new ScripScheme(tokens, clock, ledger, holds, online, forwarding, models),
                 payWords));
-        reader = new CredentialReader(schemes, tokens, clock);
+        reader = new CredentialReader(schemes, tokens, ScripReferences.open(config.dataDir(), cacheSize, ledger,
+                failures, clock), clock);
         browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, settlements::canceller,
                 new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
         router = new Router(browser, reader, credentials);
         payments = new PaymentReader(reader, credentials);
+    }
+
+    /**
+     * Takes the brokers of a config applied live: the keys of brokers added are fetched and their settlers started,
+     * brokers removed are no longer trusted and are retired (their charges still settled). Before the new snapshot
+     * is in force, so its offers name only brokers whose scrip can be verified.
+     */
+    void brokersReloaded(GatewayConfig next) {
+        verification.reloaded(next, clock);
+        settlements.reloaded(next);
     }
 
     @Override

@@ -171,6 +171,17 @@ public final class TollgateFilter implements Filter {
     }
 
     /**
+     * Where redeeming the charges stands with each broker: those the config accepts, in its order, then those removed
+     * from it whose charges are still being settled. Reads every unsettled scrip from the ledger: for a dashboard or
+     * health check, not per request.
+     *
+     * @since 0.5
+     */
+    public List<BrokerSettlement> settlementByBroker() throws LedgerUnavailableException {
+        return started().settlements.statusByBroker();
+    }
+
+    /**
      * What was sold, for the seller's dashboard: revenue per resource and in total, the {@code recentLimit} latest
      * charges, and the settled and unsettled totals. Reads every charge in the ledger: not for the request path.
      *
@@ -178,7 +189,8 @@ public final class TollgateFilter implements Filter {
      * @throws LedgerUnavailableException if the ledger cannot be read (or keeps no sales records)
      */
     public SalesReport report(int recentLimit) throws LedgerUnavailableException {
-        return SalesReport.of(snapshot.currency, started().ledger.sales(recentLimit));
+        GatewayParts p = started();
+        return SalesReport.of(snapshot.currency, p.ledger.sales(recentLimit), p.settlements.brokers());
     }
 
     private GatewayParts started() {
@@ -199,8 +211,8 @@ public final class TollgateFilter implements Filter {
                         + " cannot change while the gateway runs; restart to apply it"));
             }
             GatewayParts p = started();
+            p.brokersReloaded(next); // brokers added are trusted and settled with before their offers are listed
             snapshot = new Snapshot(next, p.browser);
-            p.settlements.reloaded(next);
             lastReloadProblem = null;
             LOG.info("Reloaded {}: {} price rules", file, next.rules().size());
         } catch (InvalidConfigException e) {

@@ -3,6 +3,7 @@ package dev.tollgate.gateway;
 import static dev.tollgate.gateway.TollgateFilterTest.offerOf;
 import static dev.tollgate.gateway.TollgateFilterTest.receiptOf;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.tollgate.gateway.settlement.FakeRedemptionBroker;
 import dev.tollgate.gateway.testing.JwksServer;
@@ -49,17 +50,7 @@ final class SeveralBrokersTest {
         redeemFirst = new FakeRedemptionBroker();
         redeemSecond = new FakeRedemptionBroker(SECOND);
         chargeSecond = new OnlineChargeTest.FakeChargeBroker(SECOND);
-        gateway.brokers(String.join("\n",
-                "brokers:",
-                "  - id: test",
-                "    name: Test Broker",
-                "    issuer: " + TestBroker.ISSUER,
-                "    jwks-url: " + gateway.jwks.jwksUri(),
-                "    token-endpoint: https://broker.test/v1/scrip",
-                "    redemption-url: " + redeemFirst.redemptionUri(),
-                "    key-refresh: 1m",
-                "    max-stale: 2m",
-                "    clock-skew: 0s",
+        gateway.brokers("brokers:\n" + firstEntry("1m") + String.join("\n",
                 "  - id: second",
                 "    name: Second Broker",
                 "    issuer: " + SECOND,
@@ -72,6 +63,21 @@ final class SeveralBrokersTest {
         redeemFirst.register(gateway.filter.sellerPublicJwk());
         redeemSecond.register(gateway.filter.sellerPublicJwk());
         chargeSecond.register(gateway.filter.sellerPublicJwk());
+    }
+
+    /** The first broker's entry of {@code brokers:}, refreshing its keys every {@code keyRefresh}. */
+    private String firstEntry(String keyRefresh) {
+        return String.join("\n",
+                "  - id: test",
+                "    name: Test Broker",
+                "    issuer: " + TestBroker.ISSUER,
+                "    jwks-url: " + gateway.jwks.jwksUri(),
+                "    token-endpoint: https://broker.test/v1/scrip",
+                "    redemption-url: " + redeemFirst.redemptionUri(),
+                "    key-refresh: " + keyRefresh,
+                "    max-stale: 2m",
+                "    clock-skew: 0s",
+                "");
     }
 
     @AfterEach
@@ -87,6 +93,11 @@ final class SeveralBrokersTest {
     private HttpTester.Response pay(String path, String token, String network) throws Exception {
         return gateway.get(path, PaymentHeaders.PAYMENT_SIGNATURE, GatewayHarness.paymentHeader(token, 250_000,
                 network));
+    }
+
+    /** Pays with a repeat reference (PROTOCOL.md section 12), agreeing to up to 0.25 USD. */
+    private HttpTester.Response payByReference(String path, String reference) throws Exception {
+        return gateway.get(path, PaymentHeaders.TOLLGATE_REFERENCE, reference + "; amount=250000");
     }
 
     private String refusal(HttpTester.Response response) throws Exception {
@@ -237,5 +248,117 @@ final class SeveralBrokersTest {
 
         assertThat(redeemFirst.redeemed("first")).isZero();
         assertThat(redeemSecond.redeemed("second")).isEqualTo(50_000);
+    }
+
+    @Test
+    void aRepeatReferencePaysOnlyWhereTheRuleAcceptsItsBrokerAndNamesItsOwnBroker() throws Exception {
+        String first = gateway.broker.scrip().jti("ref-first").budget("200000").sign();
+        String other = second.scrip().jti("ref-second").budget("200000").sign();
+        String firstReference = (String) receiptOf(pay("/articles/one", first, "tollgate:test")).extra()
+                .get("reference");
+        String otherReference = (String) receiptOf(pay("/articles/one", other, "tollgate:second")).extra()
+                .get("reference");
+
+        HttpTester.Response notAccepted = payByReference("/second-only/a", firstReference);
+        HttpTester.Response accepted = payByReference("/second-only/a", otherReference);
+        HttpTester.Response renamed = payByReference("/articles/two", firstReference.replace(".test.", ".second."));
+
+        assertThat(refusal(notAccepted)).isEqualTo("malformed_payment");
+        assertThat(accepted.getStatus()).isEqualTo(200);
+        assertThat(receiptOf(accepted).network()).isEqualTo("tollgate:second");
+        assertThat(refusal(renamed)).isEqualTo("invalid_reference"); // a reference binds its broker's issuer
+        assertThat(gateway.remaining("ref-first", 200_000)).isEqualTo(150_000);
+    }
+
+    @Test
+    void aReloadAddsABrokerWhoseScripPaysAndIsSettledAndRemovesOneWhoseNewPaymentsAreRefused() throws Exception {
+        String third = "https://third.test";
+        TestBroker thirdBroker = new TestBroker(gateway.clock, third, "c-");
+        try (JwksServer thirdJwks = JwksServer.start(thirdBroker::jwksJson);
+             FakeRedemptionBroker redeemThird = new FakeRedemptionBroker(third)) {
+            redeemThird.register(gateway.filter.sellerPublicJwk());
+            String before = second.scrip().jti("before").sign();
+            assertThat(pay("/articles/one", before, "tollgate:second").getStatus()).isEqualTo(200);
+            int firstFetches = gateway.jwks.requests();
+
+            gateway.brokers("brokers:\n" + firstEntry("50s") + String.join("\n",
+                    "  - id: third",
+                    "    name: Third Broker",
+                    "    issuer: " + third,
+                    "    jwks-url: " + thirdJwks.jwksUri(),
+                    "    token-endpoint: https://third.test/v1/scrip",
+                    "    redemption-url: " + redeemThird.redemptionUri(),
+                    "    clock-skew: 0s",
+                    "")).writeConfig(GatewayHarness.RULES);
+            ConfigReloadTest.awaitTrue(() -> offerOf(gateway.get("/articles/one")).accepts().size() == 2
+                    && offerOf(gateway.get("/articles/one")).accepts().get(1).network().equals("tollgate:third"));
+
+            assertThat(gateway.filter.lastReloadProblem()).isEmpty();
+            assertThat(thirdJwks.requests()).as("the added broker's keys were fetched before it was offered")
+                    .isPositive();
+            assertThat(gateway.jwks.requests()).as("new key settings: the first broker's keys fetched anew")
+                    .isGreaterThan(firstFetches);
+            assertThat(pay("/articles/one", thirdBroker.scrip().jti("added").sign(), "tollgate:third").getStatus())
+                    .isEqualTo(200);
+            assertThat(pay("/articles/two", gateway.broker.scrip().jti("kept").sign(), "tollgate:test").getStatus())
+                    .isEqualTo(200);
+            assertThat(refusal(pay("/articles/two", second.scrip().jti("after").sign(), "tollgate:second")))
+                    .as("the removed broker's network is no longer accepted").isEqualTo("malformed_payment");
+            assertThat(refusal(pay("/articles/two", before, "tollgate:second"))).as("nor its scrip seen before")
+                    .isEqualTo("malformed_payment");
+            assertThat(gateway.filter.settlementByBroker()).extracting(BrokerSettlement::id,
+                    BrokerSettlement::accepted).containsExactly(tuple("test", true), tuple("third", true),
+                    tuple("second", false));
+
+            gateway.stop(); // the final batches, the removed broker's included
+            assertThat(redeemThird.redeemed("added")).isEqualTo(50_000);
+            assertThat(redeemFirst.redeemed("kept")).isEqualTo(50_000);
+            assertThat(redeemSecond.redeemed("before")).isEqualTo(50_000);
+            assertThat(redeemSecond.redeemed("after")).isZero();
+        }
+    }
+
+    @Test
+    void theSalesReportAndTheSettlementStatusGiveEachBrokersTotalsAddingUpToTheOverallOnes() throws Exception {
+        assertThat(pay("/articles/one", gateway.broker.scrip().jti("a").sign(), "tollgate:test").getStatus())
+                .isEqualTo(200);
+        String other = second.scrip().jti("b").sign();
+        assertThat(pay("/articles/one", other, "tollgate:second").getStatus()).isEqualTo(200);
+        assertThat(pay("/second-only/x", other, "tollgate:second").getStatus()).isEqualTo(200);
+        PayWordBuyer chain = new PayWordBuyer(second).on("tollgate:second");
+        assertThat(gateway.get("/words/a", PaymentHeaders.PAYMENT_SIGNATURE, chain.payWithCommitment(1))
+                .getStatus()).isEqualTo(200);
+
+        SalesReport report = gateway.filter.report(10);
+
+        assertThat(report.byBroker()).extracting(SalesReport.Broker::id, SalesReport.Broker::name,
+                SalesReport.Broker::revenueMicros, SalesReport.Broker::charges, SalesReport.Broker::unsettledMicros)
+                .containsExactly(tuple("test", "Test Broker", 50_000L, 1L, 50_000L),
+                        tuple("second", "Second Broker", 80_000L, 3L, 80_000L));
+        assertThat(report.totalMicros()).isEqualTo(130_000);
+        assertThat(report.unsettledMicros()).isEqualTo(130_000);
+        assertThat(gateway.filter.settlementByBroker()).extracting(BrokerSettlement::id,
+                b -> b.status().unsettledMicros(), b -> b.status().unsettledScrip())
+                .containsExactly(tuple("test", 50_000L, 1), tuple("second", 70_000L, 1));
+        assertThat(gateway.filter.settlementStatus().unsettledMicros()).as("scrip only, as before")
+                .isEqualTo(120_000);
+    }
+
+    @Test
+    void whenTheCookiesScripRunsOutThePageOffersATopUpAtItsBrokerOnly() throws Exception {
+        String token = second.scrip().budget("60000").sign();
+        assertThat(gateway.get("/articles/one", BrowserRequests.withScrip(BrowserRequests.CLICK_HERE, token, null))
+                .getStatus()).isEqualTo(200);
+
+        HttpTester.Response page = gateway.get("/articles/two", BrowserRequests.withScrip(BrowserRequests.CLICK_HERE,
+                token, null, "Accept", "text/html"));
+
+        assertThat(page.getStatus()).isEqualTo(402);
+        java.util.regex.Matcher link = BrowserFlowTest.PAY_LINK.matcher(gateway.body(page));
+        assertThat(link.find()).isTrue();
+        assertThat(link.group(1)).startsWith("https://second.test/pay?");
+        assertThat(link.group(2)).isEqualTo("Top up");
+        assertThat(link.find()).as("no link to the other broker").isFalse();
+        assertThat(gateway.body(page)).contains("to charge more at Second Broker;");
     }
 }

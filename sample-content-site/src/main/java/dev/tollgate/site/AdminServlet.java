@@ -2,6 +2,7 @@ package dev.tollgate.site;
 
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.BrokerSettlement;
 import dev.tollgate.gateway.SettlementStatus;
 import dev.tollgate.gateway.TollgateFilter;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Currency;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -103,8 +105,10 @@ public final class AdminServlet extends HttpServlet {
     private static String settlement(TollgateFilter gateway, Currency currency) {
         StringBuilder out = new StringBuilder("<section><h2>Settlement</h2>\n");
         SettlementStatus s;
+        List<BrokerSettlement> brokers;
         try {
             s = gateway.settlementStatus();
+            brokers = gateway.settlementByBroker();
         } catch (LedgerUnavailableException e) {
             return out.append("<p class=\"alert\">The ledger is unavailable: ").append(Html.esc(e.getMessage()))
                     .append("</p></section>\n").toString();
@@ -116,7 +120,7 @@ public final class AdminServlet extends HttpServlet {
                 .append(figure("Settled since start", Html.money(s.settledSinceStartMicros(), currency)))
                 .append(figure("Scrip awaiting settlement", Integer.toString(s.unsettledScrip())))
                 .append(figure("Last batch", s.lastSuccess().map(AdminServlet::time).orElse("none yet")))
-                .append("</dl>\n");
+                .append("</dl>\n").append(BrokerTotals.settlement(brokers, s, currency));
         Optional<String> error = s.lastError();
         error.ifPresent(e -> out.append("<p class=\"alert\">Last attempt failed (").append(s.consecutiveFailures())
                 .append(" in a row): ").append(Html.esc(e)).append("</p>\n"));

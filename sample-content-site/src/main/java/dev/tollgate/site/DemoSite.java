@@ -21,15 +21,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole demo in one process: the reference broker and the site, both on HTTPS with the generated certificate.
- * {@link #start} brings them up in order (broker, site, seller registration, demo buyer); {@link #close} stops the
- * site first, so the gateway's final settlement batch still reaches the broker.
+ * The whole demo in one process: two reference brokers (two independent brokers, each with its own accounts, keys
+ * and books, as two payment networks are) and the site, all on HTTPS with the generated certificate. {@link #start}
+ * brings them up in order (brokers, site, seller registration at each, a demo buyer at each); {@link #close} stops
+ * the site first, so the gateway's final settlement batches still reach the brokers.
  */
 final class DemoSite implements AutoCloseable {
 
     /** The demo buyer's deposit: 20.00. */
     static final long DEMO_DEPOSIT_MICROS = 20_000_000;
     static final String DEMO_BUYER_FILE = "demo-buyer.json";
+    static final String SECOND_BUYER_FILE = "demo-buyer-second.json";
     static final String DEMO_USERNAME = "demo";
     private static final Logger LOG = LoggerFactory.getLogger(DemoSite.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,24 +39,28 @@ final class DemoSite implements AutoCloseable {
     private final Options options;
     private final Tls tls;
     private final Broker broker;
+    private final Broker secondBroker;
     private final Server server;
     private final TollgateFilter gateway;
     private final AdminPassword.Loaded admin;
     private final DemoBuyer buyer;
+    private final DemoBuyer secondBuyer;
 
     /** The funded buyer the demo prints: its browser login, its broker account and API key (for programs). */
     record DemoBuyer(String username, String password, String account, String apiKey) {
     }
 
-    private DemoSite(Options options, Tls tls, Broker broker, Server server, TollgateFilter gateway,
-                     AdminPassword.Loaded admin, DemoBuyer buyer) {
+    private DemoSite(Options options, Tls tls, Broker broker, Broker secondBroker, Server server,
+                     TollgateFilter gateway, AdminPassword.Loaded admin, DemoBuyer buyer, DemoBuyer secondBuyer) {
         this.options = options;
         this.tls = tls;
         this.broker = broker;
+        this.secondBroker = secondBroker;
         this.server = server;
         this.gateway = gateway;
         this.admin = admin;
         this.buyer = buyer;
+        this.secondBuyer = secondBuyer;
     }
 
     static DemoSite start(Options options) throws Exception {
@@ -64,24 +70,28 @@ final class DemoSite implements AutoCloseable {
         // The config's placeholders read these: ports, data folder, and the PEM its broker.trust-file names.
         publishPlaceholders(options, data, tls);
 
-        String issuer = "https://localhost:" + options.brokerPort();
-        Broker broker = Broker.builder().port(options.brokerPort()).host("127.0.0.1").dataDir(data.resolve("broker"))
-                .issuer(issuer).demoMode(true).tls(tls.keystore(), tls.password()).build().start();
+        Broker broker = startBroker(options.brokerPort(), data.resolve("broker"), tls);
+        Broker secondBroker = null;
         Server server = null;
         try {
+            secondBroker = startBroker(options.secondBrokerPort(), data.resolve("second-broker"), tls);
             AdminPassword.Loaded admin = AdminPassword.load(data);
             server = SiteServer.create(options, tls, admin.password());
             server.start();
             TollgateFilter gateway = gateway(server);
             GatewayConfig config = gateway.config();
-            if (!config.broker().issuer().equals(issuer)) {
-                LOG.warn("{} names the broker issuer {}, but the broker runs as {}: scrip will be refused",
-                        config.source(), config.broker().issuer(), issuer);
-            }
             String origin = "https://localhost:" + options.port();
-            register(broker, config, gateway.sellerPublicJwk(), origin);
-            DemoBuyer buyer = demoBuyer(data, broker);
-            return new DemoSite(options, tls, broker, server, gateway, admin, buyer);
+            for (Broker running : List.of(broker, secondBroker)) {
+                String issuer = running.issuer().orElseThrow();
+                if (config.brokers().stream().noneMatch(b -> b.issuer().equals(issuer))) {
+                    LOG.warn("{} names no broker with issuer {}, which runs in this demo: its scrip will be refused",
+                            config.source(), issuer);
+                }
+                register(running, config, gateway.sellerPublicJwk(), origin);
+            }
+            DemoBuyer buyer = demoBuyer(data.resolve(DEMO_BUYER_FILE), broker);
+            DemoBuyer secondBuyer = demoBuyer(data.resolve(SECOND_BUYER_FILE), secondBroker);
+            return new DemoSite(options, tls, broker, secondBroker, server, gateway, admin, buyer, secondBuyer);
         } catch (Exception | Error e) {
             if (server != null) {
                 try {
@@ -90,9 +100,18 @@ final class DemoSite implements AutoCloseable {
                     e.addSuppressed(suppressed);
                 }
             }
+            if (secondBroker != null) {
+                secondBroker.close();
+            }
             broker.close();
             throw e;
         }
+    }
+
+    /** A demo-mode reference broker on {@code port} with issuer {@code https://localhost:<port>}. */
+    private static Broker startBroker(int port, Path data, Tls tls) {
+        return Broker.builder().port(port).host("127.0.0.1").dataDir(data).issuer("https://localhost:" + port)
+                .demoMode(true).tls(tls.keystore(), tls.password()).build().start();
     }
 
     /**
@@ -103,6 +122,7 @@ final class DemoSite implements AutoCloseable {
         System.setProperty("tollgate.config", options.config().toString());
         System.setProperty("tollgate.port", Integer.toString(options.port()));
         System.setProperty("tollgate.broker-port", Integer.toString(options.brokerPort()));
+        System.setProperty("tollgate.second-broker-port", Integer.toString(options.secondBrokerPort()));
         System.setProperty("tollgate.data", data.toString());
         System.setProperty("tollgate.trust-file", tls.certificatePem().toString());
         if (options.settleInterval() != null) {
@@ -125,17 +145,17 @@ final class DemoSite implements AutoCloseable {
         if (known.isEmpty()) {
             broker.registerSeller(wanted);
         } else if (!known.get().equals(wanted)) {
-            LOG.warn("Seller {} is already registered at the broker with other settings (key or origin); "
-                    + "delete {} to start afresh", config.sellerId(), "<data>/broker");
+            LOG.warn("Seller {} is already registered at the broker {} with other settings (key or origin); "
+                    + "delete its folder under <data> to start afresh", config.sellerId(), broker.baseUri());
         }
     }
 
     /**
-     * The demo buyer of an earlier start, or a new funded one. Its login is kept in the owner-only
-     * {@value #DEMO_BUYER_FILE} so that every start can print it: it is a demo account on a demo broker.
+     * The demo buyer at {@code broker} of an earlier start, or a new funded one. Its login is kept in the owner-only
+     * {@code file} ({@value #DEMO_BUYER_FILE}, {@value #SECOND_BUYER_FILE}) so that every start can print it: it is a
+     * demo account on a demo broker.
      */
-    private static DemoBuyer demoBuyer(Path data, Broker broker) throws IOException {
-        Path file = data.resolve(DEMO_BUYER_FILE);
+    private static DemoBuyer demoBuyer(Path file, Broker broker) throws IOException {
         if (Files.exists(file)) {
             JsonNode stored = JSON.readTree(OwnerOnlyFiles.read(file));
             return new DemoBuyer(stored.path("username").asText(), stored.path("password").asText(),
@@ -154,6 +174,11 @@ final class DemoSite implements AutoCloseable {
 
     URI brokerUri() {
         return URI.create("https://localhost:" + options.brokerPort() + "/");
+    }
+
+    /** The second broker's base URI. */
+    URI secondBrokerUri() {
+        return URI.create("https://localhost:" + options.secondBrokerPort() + "/");
     }
 
     URI httpUri() {
@@ -176,6 +201,11 @@ final class DemoSite implements AutoCloseable {
         return buyer;
     }
 
+    /** The funded demo buyer at the second broker. */
+    DemoBuyer secondBuyer() {
+        return secondBuyer;
+    }
+
     /** Blocks until the site is stopped. */
     void join() throws InterruptedException {
         server.join();
@@ -188,6 +218,7 @@ final class DemoSite implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("The site did not stop cleanly", e);
         }
+        secondBroker.close();
         broker.close();
     }
 }

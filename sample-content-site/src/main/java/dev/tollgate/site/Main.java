@@ -63,17 +63,21 @@ public final class Main {
         StringBuilder b = new StringBuilder("\n=== Tollgate demo ===\n")
                 .append("Site:       ").append(site.siteUri()).append("   (plain HTTP ").append(site.httpUri())
                 .append(" redirects)\n")
-                .append("Broker:     ").append(site.brokerUri()).append('\n')
+                .append("Brokers:    ").append(site.brokerUri()).append(" and ").append(site.secondBrokerUri())
+                .append("   (two separate brokers: the site accepts both)\n")
                 .append("Dashboard:  ").append(site.siteUri().resolve("/admin")).append("   user admin, ");
         b.append(site.admin().generated().map(p -> "password " + p + "   (shown once; stored hashed in "
                 + site.admin().source() + ")").orElse("password as set before (hash in " + site.admin().source() + ")")).append('\n');
-        b.append("Demo buyer: log in at the broker as ").append(site.buyer().username()).append(" / ")
-                .append(site.buyer().password()).append('\n')
-                .append("            account ").append(site.buyer().account()).append(", API key ")
-                .append(site.buyer().apiKey()).append('\n')
+        b.append(buyer("Demo buyer: log in at ", site.brokerUri(), site.buyer()))
+                .append(buyer("            or at ", site.secondBrokerUri(), site.secondBuyer()))
                 .append("Certificate (self-signed, trust it or accept the browser warning): ")
                 .append(site.tls().certificatePem()).append('\n');
         return b.toString();
+    }
+
+    private static String buyer(String lead, java.net.URI broker, DemoSite.DemoBuyer buyer) {
+        return lead + broker + " as " + buyer.username() + " / " + buyer.password() + "\n            account "
+                + buyer.account() + ", API key " + buyer.apiKey() + '\n';
     }
 
     private static int hashPassword(PrintStream out, PrintStream err) throws Exception {

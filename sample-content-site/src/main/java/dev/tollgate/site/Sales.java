@@ -23,9 +23,9 @@ final class Sales {
         }
         StringBuilder out = new StringBuilder("<section><h2>Revenue</h2>\n<dl class=\"figures\">")
                 .append(figure("Total revenue", Html.money(report.totalMicros(), currency)))
-                .append(figure("Settled by the broker", Html.money(report.settledMicros(), currency)))
+                .append(figure("Settled by the brokers", Html.money(report.settledMicros(), currency)))
                 .append(figure("Awaiting settlement", Html.money(report.unsettledMicros(), currency)))
-                .append("</dl>\n<table>\n<caption>Revenue per item, net of refunds</caption>\n")
+                .append("</dl>\n").append(BrokerTotals.revenue(report, currency)).append("<table>\n<caption>Revenue per item, net of refunds</caption>\n")
                 .append("<thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Charges</th>")
                 .append("<th scope=\"col\">Revenue</th></tr></thead>\n<tbody>\n");
         if (report.revenueByResource().isEmpty()) {

@@ -14,7 +14,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
@@ -32,9 +35,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * like a click, never "from another site"), silent second charge, a page's {@code fetch()} and {@code <img>} of paid
  * URLs (refused, nothing charged), a navigation from another site paid after "Continue and pay", a video played
  * through Range requests and charged once, settlement matching the broker's books, the dashboard, and the top-up
- * offered once the budget ran out. The back/forward cache is off, so Back asks the site again. Screenshots of the
+ * offered once the budget ran out; then a reader of the second broker pays through it, and its top-up is offered at it
+ * alone. The back/forward cache is off, so Back asks the site again. Screenshots of the
  * paywall, the consent page, the confirmation page and the dashboard are saved under {@code target/screenshots/}.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the first reader's figures are the site's only charges
 class DemoBrowserTest {
 
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -74,6 +79,7 @@ class DemoBrowserTest {
     }
 
     @Test
+    @Order(1)
     void aReaderPaysAtTheBrokerReadsWatchesAndTheSellerIsSettled() throws Exception {
         // The paywall: item, price, charge model and the broker's button.
         browser.get(demo.site("/articles/paying-by-the-click").toString());
@@ -161,6 +167,50 @@ class DemoBrowserTest {
         screenshot("dashboard");
 
         // Reading on until the budget runs out: the paywall then offers a top-up at the broker.
+        String page = readUntilTheBudgetRunsOut();
+        assertThat(page).contains("Top up").doesNotContain("Durable before served");
+        assertThat(browser.findElement(By.cssSelector("a.pay")).getAttribute("href"))
+                .startsWith(demo.site.brokerUri().resolve("/pay").toString());
+    }
+
+    @Test
+    @Order(2)
+    void aBuyerOfTheSecondBrokerPaysThroughItAndOnlyItIsOfferedForATopUp() throws Exception {
+        browser.get(demo.site("/").toString());
+        browser.manage().deleteAllCookies(); // a new reader: no scrip, no broker session (all of localhost's)
+        browser.get(demo.site("/articles/paying-by-the-click").toString());
+        assertThat(text()).contains("Pay with Tollgate Demo Broker").contains("Pay with Second Demo Broker");
+
+        browser.findElement(By.linkText("Pay with Second Demo Broker")).click();
+        awaitUrl(demo.site.secondBrokerUri().toString());
+        browser.findElement(By.id("username")).sendKeys(demo.site.secondBuyer().username());
+        browser.findElement(By.id("password")).sendKeys(demo.site.secondBuyer().password());
+        browser.findElement(By.cssSelector("button[value=login]")).click();
+        await(() -> !browser.findElements(By.cssSelector("button[value=allow]")).isEmpty());
+        browser.findElement(By.cssSelector("button[value=allow]")).click();
+
+        await(() -> browser.getCurrentUrl().startsWith(demo.site.siteUri().toString())
+                && text().contains("You just paid"));
+        assertThat(text()).contains("Paying by the click").contains("You just paid 0.05 USD");
+        long budget = left() + 50_000;
+        browser.get(demo.site("/articles/the-402-status-code").toString());
+        assertThat(text()).contains("You just paid 0.02 USD");
+        assertThat(left()).isEqualTo(budget - 70_000);
+
+        // The second broker settles what its buyer's scrip paid; the dashboard shows it on the broker's row.
+        await(() -> redeemedAt(demo.site.secondBrokerUri(), demo.site.secondBuyer()) == 70_000);
+        String password = demo.site.admin().generated().orElseThrow();
+        browser.get("https://admin:" + password + "@localhost:" + demo.site.siteUri().getPort() + "/admin");
+        assertThat(text()).contains("Second Demo Broker second 2 0.07 USD");
+
+        String page = readUntilTheBudgetRunsOut();
+        assertThat(page).contains("Top up", "to charge more at Second Demo Broker;").doesNotContain("Top up at");
+        assertThat(browser.findElements(By.cssSelector("a.pay"))).singleElement().satisfies(link -> assertThat(
+                link.getAttribute("href")).startsWith(demo.site.secondBrokerUri().resolve("/pay").toString()));
+    }
+
+    /** Opens a long read again and again until it is not paid: the page then shown. */
+    private static String readUntilTheBudgetRunsOut() {
         String page = "";
         for (int i = 0; i < 100; i++) {
             browser.get(demo.site("/articles/durable-before-served").toString());
@@ -169,9 +219,7 @@ class DemoBrowserTest {
                 break;
             }
         }
-        assertThat(page).contains("Top up").doesNotContain("Durable before served");
-        assertThat(browser.findElement(By.cssSelector("a.pay")).getAttribute("href"))
-                .startsWith(demo.site.brokerUri().resolve("/pay").toString());
+        return page;
     }
 
     private static long left() {
@@ -181,10 +229,13 @@ class DemoBrowserTest {
     }
 
     private static long redeemedAtBroker() throws Exception {
-        HttpResponse<String> me = demo.http.send(HttpRequest.newBuilder(
-                demo.site.brokerUri().resolve("/v1/accounts/me"))
-                .header("Authorization", "Bearer " + demo.site.buyer().apiKey()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return redeemedAt(demo.site.brokerUri(), demo.site.buyer());
+    }
+
+    /** What {@code broker} has redeemed of its {@code buyer}'s scrip for the demo seller. */
+    private static long redeemedAt(java.net.URI broker, DemoSite.DemoBuyer buyer) throws Exception {
+        HttpResponse<String> me = demo.http.send(HttpRequest.newBuilder(broker.resolve("/v1/accounts/me"))
+                .header("Authorization", "Bearer " + buyer.apiKey()).build(), HttpResponse.BodyHandlers.ofString());
         long redeemed = 0;
         for (JsonNode scrip : JSON.readTree(me.body()).path("scrip")) {
             if (scrip.path("seller").asText().equals("daily-byte")) {

@@ -2,6 +2,7 @@ package dev.tollgate.site;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.SalesReport;
 import dev.tollgate.protocol.PaymentHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -48,6 +49,29 @@ class DemoContractTest {
         assertThat(home.body()).contains("0.02 USD", "0.03 USD", "0.05 USD", "0.08 USD", "0.10 USD", "0.15 USD",
                 "per click", "per stream, 4h of watching", "metered, per 64 KiB", "Free");
         assertThat(Catalog.ITEMS.stream().filter(i -> i.kind().equals("Article"))).hasSizeGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    void theDemoRunsTwoBrokersWhoseBuyersBothPayAndTheHomePageExplainsThem() throws Exception {
+        String home = demo.get("/").body();
+        String paywall = demo.get("/articles/durable-before-served", "Accept", "text/html").body();
+        String token = demo.buyScrip(demo.site.secondBrokerUri(), demo.site.secondBuyer(), 500_000);
+        long before = secondBroker().revenueMicros();
+
+        HttpResponse<String> paid = demo.get("/articles/the-402-status-code", PaymentHeaders.PAYMENT_SIGNATURE,
+                demo.paymentFor("/articles/the-402-status-code", token, "tollgate:second"));
+
+        assertThat(home).contains("This site accepts 2 brokers", "<strong>Tollgate Demo Broker</strong>",
+                "<strong>Second Demo Broker</strong>", "https://localhost:" + demo.site.secondBrokerUri().getPort());
+        assertThat(paywall).contains(">Pay with Tollgate Demo Broker</a>", ">Pay with Second Demo Broker</a>");
+        assertThat(paid.statusCode()).isEqualTo(200);
+        assertThat(paid.body()).contains("<strong>0.48 USD</strong> is left");
+        assertThat(secondBroker().revenueMicros() - before).isEqualTo(20_000);
+    }
+
+    private static SalesReport.Broker secondBroker() throws Exception {
+        return demo.site.gateway().report(0).byBroker().stream().filter(b -> b.id().equals("second")).findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -165,6 +189,11 @@ class DemoContractTest {
         assertThat(admin.body()).contains("Total revenue</dt><dd>" + Html.money(revenue, "USD"))
                 .contains("<code>/articles/hash-chains-explained</code></td><td>1</td><td class=\"price\">0.03 USD")
                 .contains("Recent charges", "Settlement", "Charged", "Pending", "Prices in force");
+        SalesReport.Broker first = demo.site.gateway().report(0).byBroker().get(0);
+        assertThat(admin.body()).contains("Revenue per broker", "Settlement per broker")
+                .contains(Html.esc(first.name()) + " <code>demo</code></td><td>" + first.charges()
+                        + "</td><td class=\"price\">" + Html.money(first.revenueMicros(), "USD"))
+                .contains("<tfoot><tr><th scope=\"row\">All brokers</th>");
     }
 
     @Test

@@ -48,12 +48,14 @@ final class DemoFixture implements AutoCloseable {
     static DemoFixture start(Path dir, String... extraFlags) throws Exception {
         int port = freePort();
         int brokerPort = freePort();
+        int secondBrokerPort = freePort();
         int httpPort = freePort();
         // A copy, so that a test may edit prices; its placeholders follow the flags as with the real file.
         Path config = dir.resolve("gateway.yaml");
         Files.copy(Path.of("..", "config", "gateway.yaml"), config);
         java.util.List<String> flags = new java.util.ArrayList<>(java.util.List.of("--port", Integer.toString(port),
-                "--broker-port", Integer.toString(brokerPort), "--http-port", Integer.toString(httpPort), "--data",
+                "--broker-port", Integer.toString(brokerPort), "--second-broker-port",
+                Integer.toString(secondBrokerPort), "--http-port", Integer.toString(httpPort), "--data",
                 dir.resolve("data").toString(), "--config", config.toString()));
         flags.addAll(java.util.List.of(extraFlags));
         Options options = Options.parse(flags);
@@ -107,8 +109,13 @@ final class DemoFixture implements AutoCloseable {
 
     /** Buys scrip for the demo seller from the broker's API with the demo buyer's API key. */
     String buyScrip(long budgetMicros) throws Exception {
-        HttpResponse<String> bought = http.send(HttpRequest.newBuilder(site.brokerUri().resolve("/v1/scrip"))
-                .header("Authorization", "Bearer " + site.buyer().apiKey())
+        return buyScrip(site.brokerUri(), site.buyer(), budgetMicros);
+    }
+
+    /** Buys scrip for the demo seller from {@code broker}'s API with its demo buyer's API key. */
+    String buyScrip(URI broker, DemoSite.DemoBuyer buyer, long budgetMicros) throws Exception {
+        HttpResponse<String> bought = http.send(HttpRequest.newBuilder(broker.resolve("/v1/scrip"))
+                .header("Authorization", "Bearer " + buyer.apiKey())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"seller\":\"daily-byte\",\"budget\":\"" + budgetMicros
                         + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
@@ -119,8 +126,13 @@ final class DemoFixture implements AutoCloseable {
         return body.path("token").asText();
     }
 
-    /** The PAYMENT-SIGNATURE a program sends: it accepts the 402's first offer and attaches the scrip. */
+    /** The PAYMENT-SIGNATURE a program of the first broker's buyer sends. */
     String paymentFor(String path, String token) throws Exception {
+        return paymentFor(path, token, "tollgate:demo");
+    }
+
+    /** The PAYMENT-SIGNATURE a program sends: it accepts the 402's offer on {@code network}, with the scrip. */
+    String paymentFor(String path, String token, String network) throws Exception {
         HttpResponse<String> offer = get(path);
         if (offer.statusCode() != 402) {
             throw new IllegalStateException(path + " is not priced: " + offer.statusCode());
@@ -128,7 +140,8 @@ final class DemoFixture implements AutoCloseable {
         PaymentRequired required = X402Codec.decodeHeader(
                 offer.headers().firstValue(PaymentHeaders.PAYMENT_REQUIRED).orElseThrow(), PaymentRequired.class);
         return X402Codec.encodeHeader(new PaymentPayload(PaymentHeaders.X402_VERSION, required.resource(),
-                required.accepts().get(0), Map.of("token", token), null));
+                required.accepts().stream().filter(accepted -> accepted.network().equals(network)).findFirst()
+                        .orElseThrow(), Map.of("token", token), null));
     }
 
     @Override

@@ -19,6 +19,7 @@ class OptionsTest {
 
         assertThat(options.port()).isEqualTo(8443);
         assertThat(options.brokerPort()).isEqualTo(8444);
+        assertThat(options.secondBrokerPort()).isEqualTo(8445);
         assertThat(options.httpPort()).isEqualTo(8080);
         assertThat(options.data()).isEqualTo(Path.of("data"));
         assertThat(options.config()).isEqualTo(Path.of("config/gateway.yaml"));
@@ -28,9 +29,9 @@ class OptionsTest {
     @Test
     void everyFlagIsRead() {
         Options options = Options.parse(List.of("--port", "9443", "--broker-port=9444", "--http-port", "9080",
-                "--data", "/tmp/x", "--settle-interval", "5", "--config", "c.yaml"));
+                "--second-broker-port", "9445", "--data", "/tmp/x", "--settle-interval", "5", "--config", "c.yaml"));
 
-        assertThat(options).isEqualTo(new Options(9443, 9444, 9080, Path.of("/tmp/x"), Path.of("c.yaml"),
+        assertThat(options).isEqualTo(new Options(9443, 9444, 9445, 9080, Path.of("/tmp/x"), Path.of("c.yaml"),
                 Duration.ofSeconds(5)));
     }
 
@@ -43,6 +44,8 @@ class OptionsTest {
         assertThatThrownBy(() -> Options.parse(List.of("--port", "1", "--port", "2")))
                 .hasMessageContaining("more than once");
         assertThatThrownBy(() -> Options.parse(List.of("--port", "8444"))).hasMessageContaining("must differ");
+        assertThatThrownBy(() -> Options.parse(List.of("--second-broker-port", "8444")))
+                .hasMessageContaining("must differ");
         assertThatThrownBy(() -> Options.parse(List.of("--settle-interval", "0")))
                 .hasMessageContaining("--settle-interval");
     }
@@ -58,7 +61,7 @@ class OptionsTest {
                 new PrintStream(err, true, StandardCharsets.UTF_8));
 
         assertThat(help).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--port 8443", "--broker-port 8444", "--data",
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--port 8443", "--broker-port 8444", "--second-broker-port 8445", "--data",
                 "--settle-interval");
         assertThat(bad).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --nope");

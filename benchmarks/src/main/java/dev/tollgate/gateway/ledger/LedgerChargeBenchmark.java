@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Threads;
  * {@link SqliteLedger#charge} of 1 micro-unit to one scrip with a budget no run can spend, on a fresh database file
  * in the temp directory, by 1, 8 and 32 threads. Group commit batches concurrent callers into one sync, so the time
  * per call (what a request waits) and the charges per second (threads / time per call) differ. With POWER_CUT_SAFE
- * every charge waits for an {@code msync}.
+ * every charge waits for a group write and {@code fdatasync} of the journal.
  *
  * <p>The fold into SQLite is part of the cost: each invocation makes {@value #BATCH} charges and then folds what the
  * journal holds on the calling thread ({@link SqliteLedger#unsettled}), so the time per charge includes folding it
@@ -33,7 +33,8 @@ import org.openjdk.jmh.annotations.Threads;
  * <p>Do not pass {@code -t} when running these: it overrides the {@code @Threads} of each method.
  *
  * <p>At tear-down, closes the ledger (which folds in what is left) and then prints the process CPU time (all threads,
- * the materializer and the JMH harness included) per charge over the whole trial, warm-up included.
+ * the materializer and the JMH harness included) per charge over the whole trial, warm-up included, and with
+ * POWER_CUT_SAFE the charges per group sync.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -65,11 +66,12 @@ public class LedgerChargeBenchmark {
 
     @TearDown
     public void tearDown() throws IOException {
+        long syncs = ledger.journalSyncs();
         ledger.close(); // folds in what is left: its CPU counts
         long cpu = processCpuNanos() - cpuStartNanos;
         long n = charges.sum();
-        System.out.printf("%n[cpu] %s: %d charges, process CPU %.1f us per charge (fold included)%n", durability, n,
-                n == 0 ? Double.NaN : cpu / 1000.0 / n);
+        System.out.printf("%n[cpu] %s: %d charges, process CPU %.1f us per charge (fold included), %d syncs%n",
+                durability, n, n == 0 ? Double.NaN : cpu / 1000.0 / n, syncs);
         try (var files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 Files.delete(p);

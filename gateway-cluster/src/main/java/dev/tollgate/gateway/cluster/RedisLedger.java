@@ -238,6 +238,15 @@ public final class RedisLedger implements Ledger {
      * Never: another node may have charged the scrip. Refused browser-flow scrip then returns to its buyer at its
      * expiry (Ledger's default).
      */
+    /**
+     * The node's ledger file's database id: each node settles its own charges, its claims cumulative per (scrip,
+     * node) at the broker, which credits their sum (CLUSTER.md, "Settlement").
+     */
+    @Override
+    public Optional<String> settlementLedgerId() {
+        return Optional.of(node.databaseId());
+    }
+
     @Override
     public boolean closeUnused(ScripAccount scrip) {
         return false;
@@ -327,6 +336,12 @@ public final class RedisLedger implements Ledger {
     @Override
     public Sales sales(int recentLimit) throws LedgerUnavailableException {
         return node.sales(recentLimit);
+    }
+
+    /** The node's own record of the scrip: a repeat reference (PROTOCOL.md section 12) resolves after a restart. */
+    @Override
+    public Optional<ScripAccount> scrip(String issuer, String jti) throws LedgerUnavailableException {
+        return node.scrip(issuer, jti);
     }
 
     /** Stops the sweeper, hands back every slice, closes the connection, then the embedded ledger. */

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.cluster;
 
 import dev.tollgate.gateway.GatewayHarness;
+import dev.tollgate.gateway.GatewayKillChild;
 import dev.tollgate.gateway.TollgateFilter;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.SettlementResponse;
@@ -9,11 +10,14 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -48,16 +52,25 @@ final class GatewayNode implements AutoCloseable {
         this.port = port;
     }
 
-    /** The config of a node on {@code redis} trusting the broker at {@code jwks}, with Redis commands' timeout. */
-    static String config(URI jwks, RedisServer redis) {
+    /**
+     * The config of a node on {@code redis} trusting the broker at {@code jwks}, with Redis commands' timeout, signing
+     * with the cluster's seller key (one beside Redis's files).
+     */
+    static String config(URI jwks, RedisServer redis) throws IOException {
         return config(jwks, redis, GatewayHarness.RULES);
     }
 
     /** {@link #config(URI, RedisServer)} with other rules. */
-    static String config(URI jwks, RedisServer redis, String rules) {
+    static String config(URI jwks, RedisServer redis, String rules) throws IOException {
+        Path key = SharedSellerKey.at(redis.dir().resolve("seller-key.json")).file();
         return GatewayHarness.config(jwks, rules).replace("  durability: process-crash-safe\n",
-                "  durability: process-crash-safe\n  store: redis\n  uri: redis://127.0.0.1:" + redis.port()
-                        + "\n  command-timeout: 300ms\n");
+                "  durability: process-crash-safe\n" + redisLedger(redis) + "settlement:\n  seller-key-file: " + key
+                        + "\n");
+    }
+
+    /** The {@code ledger} lines of a node on {@code redis}. */
+    static String redisLedger(RedisServer redis) {
+        return "  store: redis\n  uri: redis://127.0.0.1:" + redis.port() + "\n  command-timeout: 300ms\n";
     }
 
     /** Writes {@code config} into {@code dir} and starts the node there (again, if it ran there before). */
@@ -90,6 +103,25 @@ final class GatewayNode implements AutoCloseable {
             rs.next();
             return rs.getString(1);
         }
+    }
+
+    /** A node in a child JVM ({@link GatewayKillChild}) with {@code config} in {@code nodeDir}, to kill. */
+    static Process startChild(Path nodeDir, String config) throws Exception {
+        Files.createDirectories(nodeDir);
+        Path file = Files.writeString(nodeDir.resolve("gateway.yaml"), config);
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), GatewayKillChild.class.getName(), file.toString())
+                .redirectError(nodeDir.resolve("child.err").toFile()).start();
+    }
+
+    /** The port a child node listens on, once it started. */
+    static int portOf(Process child) throws Exception {
+        String line = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        if (line == null || !line.startsWith("port ")) {
+            throw new AssertionError("the child did not start (" + line + "); see its child.err");
+        }
+        return Integer.parseInt(line.substring(5));
     }
 
     /** An article paid with {@code payment} at this node. */

@@ -136,7 +136,7 @@ public final class BrowserFlow {
         List<HtmlPages.PayLink> links = new ArrayList<>();
         for (GatewayConfig.Broker broker : config.brokers()) {
             if (rule.acceptsBroker(broker.id())) {
-                links.add(new HtmlPages.PayLink(broker.name(), broker.payUri() + query));
+                links.add(new HtmlPages.PayLink(broker.name(), broker.issuer(), broker.payUri() + query));
             }
         }
         return links;

@@ -265,7 +265,7 @@ final class PurchaseCallback {
                                        GatewayConfig config)
             throws Refusal, Retryable, FailedVerifications.TooManyFailures {
         if (earlier != null && !earlier.equals(UsedStates.NO_SCRIP)
-                && credentials.get(CredentialCache.key('C', token)) instanceof Credential.Verified read
+                && credentials.get(CredentialCache.tokenKey(token)) instanceof Credential.Verified read
                 && read.scrip().jti().equals(earlier)) {
             return read;
         }

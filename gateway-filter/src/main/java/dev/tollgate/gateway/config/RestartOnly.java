@@ -1,11 +1,12 @@
 package dev.tollgate.gateway.config;
 
 import dev.tollgate.gateway.GatewayConfig;
-import java.util.Objects;
 
 /**
- * Settings that a running gateway cannot take over: they name the store charges are in or what verified
- * credentials were checked against. Prices, descriptions and display names apply live.
+ * Settings that a running gateway cannot take over: they name the store charges are in or where a broker's charges
+ * are settled. Prices, descriptions and display names apply live, and so do brokers added or removed (a broker is its
+ * issuer: one whose issuer changes is removed and another added) and a broker's key settings; a broker that stays
+ * keeps its redemption, cancel and trust settings until a restart, since its settler runs with them.
  */
 public final class RestartOnly {
 
@@ -29,13 +30,13 @@ public final class RestartOnly {
         if (!running.sharedLedger().equals(next.sharedLedger())) {
             return "ledger.store or its uri, username, password-file, command-timeout, wait-replicas";
         }
-        if (running.brokers().size() != next.brokers().size()) {
-            return "brokers (adding or removing one)";
-        }
-        for (int i = 0; i < running.brokers().size(); i++) {
-            String changed = changes(running.brokers().get(i), next.brokers().get(i));
-            if (changed != null) {
-                return running.brokers().size() == 1 ? changed : changed.replace("broker.", "brokers[" + i + "].");
+        for (int i = 0; i < next.brokers().size(); i++) {
+            GatewayConfig.Broker staying = next.brokers().get(i);
+            for (GatewayConfig.Broker was : running.brokers()) {
+                String changed = was.issuer().equals(staying.issuer()) ? changes(was, staying) : null;
+                if (changed != null) {
+                    return next.brokers().size() == 1 ? changed : changed.replace("broker.", "brokers[" + i + "].");
+                }
             }
         }
         if (!running.settlement().equals(next.settlement())) {
@@ -47,15 +48,8 @@ public final class RestartOnly {
         return null;
     }
 
-    /** The first restart-only setting of one broker that differs, named as in a {@code broker} section. */
+    /** The first restart-only setting of a broker that stays (the same issuer), named as in a {@code broker} section. */
     private static String changes(GatewayConfig.Broker a, GatewayConfig.Broker b) {
-        if (!a.issuer().equals(b.issuer()) || !a.jwksUri().equals(b.jwksUri())) {
-            return "broker.issuer or broker.jwks-url";
-        }
-        if (!Objects.equals(a.keyRefresh(), b.keyRefresh()) || !a.unknownKidRefetch().equals(b.unknownKidRefetch())
-                || !a.maxStale().equals(b.maxStale()) || !a.clockSkew().equals(b.clockSkew())) {
-            return "broker.key-refresh, unknown-kid-refetch, max-stale or clock-skew";
-        }
         if (!a.trustFile().equals(b.trustFile())) {
             return "broker.trust-file";
         }

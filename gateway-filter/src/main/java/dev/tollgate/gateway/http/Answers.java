@@ -23,15 +23,22 @@ import org.slf4j.LoggerFactory;
 public final class Answers {
 
     static final String EXPOSED_HEADERS = PaymentHeaders.PAYMENT_REQUIRED + ", " + PaymentHeaders.PAYMENT_RESPONSE;
-    static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", Cookie";
+    /**
+     * The request attribute under which a request paid from the browser flow's cookie carries its scrip's issuer: a
+     * top-up is offered at that broker only.
+     */
+    public static final String COOKIE_ISSUER_ATTRIBUTE = "dev.tollgate.gateway.cookieIssuer";
+    static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", " + PaymentHeaders.TOLLGATE_REFERENCE
+            + ", Cookie";
     private static final Logger LOG = LoggerFactory.getLogger(Answers.class);
+    private static final OutageLog OUTAGE = new OutageLog(System.nanoTime());
 
     private Answers() {
     }
 
     /**
      * The 402 answer. A browser gets a page with a link to pay at each broker the rule accepts ({@link BrowserFlow});
-     * "Top up" when the scrip in its cookie ran out.
+     * "Top up" at the cookie's scrip's broker only when that scrip ran out.
      */
     public static void paymentRequired(HttpServletRequest request, HttpServletResponse response, Snapshot current,
                                        PriceRule rule, ErrorCode code, String message) throws IOException {
@@ -51,6 +58,11 @@ public final class Answers {
                     : current.browser.start(request, response, config, rule);
             boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
                     && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
+            Object issuer = topUp ? request.getAttribute(COOKIE_ISSUER_ATTRIBUTE) : null;
+            List<HtmlPages.PayLink> own = payLinks.stream().filter(link -> link.issuer().equals(issuer)).toList();
+            if (!own.isEmpty()) {
+                payLinks = own;
+            }
             return HtmlPages.paywall(config, rule, stream, code, message, payLinks, topUp, confirm);
         });
     }
@@ -96,7 +108,13 @@ public final class Answers {
                     + "now; try again in a second");
             return;
         }
-        LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
+        long refused = OUTAGE.refused(System.nanoTime());
+        if (refused > 0) {
+            LOG.error("Ledger unavailable; refusing paid content for {} ({} refused since the last such message, "
+                    + "which is logged at most every 10 s)", path, refused, e);
+        } else {
+            LOG.debug("Ledger unavailable; refusing paid content for {}: {}", path, e.getMessage());
+        }
         unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
     }
 

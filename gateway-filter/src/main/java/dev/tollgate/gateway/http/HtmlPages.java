@@ -23,9 +23,10 @@ public final class HtmlPages {
      * A "Pay with" link of the paywall.
      *
      * @param brokerName the broker's name, shown
+     * @param issuer the broker's issuer
      * @param url the broker's pay page for this purchase, URL-encoded already
      */
-    public record PayLink(String brokerName, String url) {
+    public record PayLink(String brokerName, String issuer, String url) {
     }
 
     private HtmlPages() {
@@ -63,7 +64,8 @@ public final class HtmlPages {
         }
         String pay = payLinks.isEmpty() ? "" : payLinks(payLinks, topUp)
                 + "<p class=\"hint\">" + (topUp ? "Allow " + escape(config.sellerName()) + " to charge more at "
-                + broker + "; you come back here afterwards." : "You log in at " + broker + ", choose how much "
+                + escape(payLinks.stream().map(PayLink::brokerName).collect(Collectors.joining(" or ")))
+                + "; you come back here afterwards." : "You log in at " + broker + ", choose how much "
                 + escape(config.sellerName()) + " may charge, and come back here.") + "</p>\n";
         String page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

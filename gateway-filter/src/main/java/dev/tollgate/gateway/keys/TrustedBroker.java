@@ -31,6 +31,14 @@ final class TrustedBroker {
         this.reverifyAfterMillis = reverifyAfter.toMillis();
     }
 
+    /** Whether {@code a} and {@code b} are fetched and checked alike: a reload keeps the keys if so. */
+    static boolean sameKeys(GatewayConfig.Broker a, GatewayConfig.Broker b) {
+        return a.issuer().equals(b.issuer()) && a.jwksUri().equals(b.jwksUri())
+                && Objects.equals(a.keyRefresh(), b.keyRefresh()) && a.unknownKidRefetch().equals(b.unknownKidRefetch())
+                && a.maxStale().equals(b.maxStale()) && a.clockSkew().equals(b.clockSkew())
+                && a.trustFile().equals(b.trustFile());
+    }
+
     /** The keys of {@code broker} as its config says to fetch them; nothing fetched yet. */
     static TrustedBroker of(GatewayConfig.Broker broker, String seller, String currency, Clock clock) {
         BrokerKeysSettings settings = BrokerKeysSettings.of(broker.jwksUri())

@@ -4,14 +4,15 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What a record's writer waits for once its record is published in the {@link Journal}: with
- * {@link SqliteLedger.Durability#POWER_CUT_SAFE}, a group {@code msync} covering it (leader/follower group commit on
- * the {@code durableUpTo} watermark; docs/LEDGER.md, "Durability modes and group commit"); in both modes, a record
- * whose slot number is a multiple of the materializer's batch wakes the materializer. Thread-safe.
+ * {@link SqliteLedger.Durability#POWER_CUT_SAFE}, a group write and {@code fdatasync} covering it
+ * ({@link Journal#force}; leader/follower group commit on the {@code durableUpTo} watermark; docs/LEDGER.md,
+ * "Durability modes and group commit"); in both modes, a record whose slot number is a multiple of the materializer's
+ * batch wakes the materializer. Thread-safe.
  */
 final class GroupCommit {
 
     private final Journal journal;
-    /** POWER_CUT_SAFE: a charge waits for its record's {@code msync} before it returns. */
+    /** POWER_CUT_SAFE: a charge waits for its record's sync before it returns. */
     private final boolean sync;
     private final long waitTimeoutNanos;
     /** A record whose slot number is a multiple of the batch wakes the materializer. */
@@ -20,9 +21,11 @@ final class GroupCommit {
     private volatile long durableUpTo;
     private final ReentrantLock syncLock = new ReentrantLock();
     private final Object syncDone = new Object();
+    /** Group syncs run so far (tests compare it with the records they covered). Written under the sync lock. */
+    private volatile long syncs;
 
     /**
-     * @param sync whether {@link #acknowledge} waits for the record's {@code msync}
+     * @param sync whether {@link #acknowledge} waits for the record's sync
      * @param waitTimeoutNanos how long {@link #acknowledge} waits for it
      * @param batch records per materializer batch (a power of two): a record at a multiple of it wakes the fold
      */
@@ -38,7 +41,7 @@ final class GroupCommit {
         durableUpTo = firstSeq;
     }
 
-    /** Whether records are made durable by {@code msync} before they count (POWER_CUT_SAFE). */
+    /** Whether records are made durable by a sync before they count (POWER_CUT_SAFE). */
     boolean sync() {
         return sync;
     }
@@ -94,6 +97,11 @@ final class GroupCommit {
         }
     }
 
+    /** Group syncs run so far. */
+    long syncs() {
+        return syncs;
+    }
+
     /** Forces every slot reserved so far whose writer has published it (at least up to {@code seq}). */
     private void syncUpTo(long seq, long deadlineNanos) throws LedgerUnavailableException {
         while (durableUpTo <= seq) {
@@ -115,6 +123,7 @@ final class GroupCommit {
                 }
             }
             journal.force(from, upTo);
+            syncs++; // only the lock holder writes it
             durableUpTo = upTo;
         }
     }

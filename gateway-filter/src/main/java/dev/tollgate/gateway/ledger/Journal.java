@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.ledger;
 
-import java.io.UncheckedIOException;
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -14,17 +14,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The memory-mapped journal: files {@code <db file>.journal-<n>} of {@link JournalRecord#SLOT}-byte slots, segment
- * {@code n} holding slots {@code [n * slotsPerSegment, (n + 1) * slotsPerSegment)}. See docs/LEDGER.md.
+ * The journal: files {@code <db file>.journal-<n>} of {@link JournalRecord#SLOT}-byte slots, segment {@code n}
+ * holding slots {@code [n * slotsPerSegment, (n + 1) * slotsPerSegment)}, each kept in memory by a
+ * {@link JournalSegment}: the shared mapping of its file, or (POWER_CUT_SAFE) a buffer that {@link #force} writes
+ * through. See docs/LEDGER.md.
  *
- * <p>Appending reserves a slot with one {@code getAndIncrement}, copies the record into the mapping and publishes it
- * by compare-and-setting the slot's magic word from 0 to VALID. Anyone who gives up on a slot (its writer on failure,
- * the materializer for a slot that stayed empty too long, {@link #beginClose}) compare-and-sets it from 0 to VOID; so
- * each slot ends up VALID or VOID exactly once, and a writer that loses that race knows its record does not count. A
- * slot given up while its segment does not exist (its creation failed) is remembered, and made VOID when the segment
- * is created, so a creation that fails (disk full) never stops the journal: the next one may succeed. The segment
- * files' life (creation, the disk reserve, deletion) is {@link JournalSegments}'; this class keeps the slot protocol,
- * the backlog and a cache of the segment being filled, which is all an append touches.
+ * <p>Appending reserves a slot with one {@code getAndIncrement}, copies the record into the segment's memory and
+ * publishes it by compare-and-setting the slot's magic word from 0 to VALID. Anyone who gives up on a slot (its writer
+ * on failure, the materializer for a slot that stayed empty too long, {@link #beginClose}) compare-and-sets it from 0
+ * to VOID; so each slot ends up VALID or VOID exactly once, and a writer that loses that race knows its record does not
+ * count. A slot given up while its segment does not exist (its creation failed) is remembered, and made VOID when the
+ * segment is created, so a creation that fails (disk full) never stops the journal: the next one may succeed. The
+ * segment files' life (creation, the disk reserve, deletion) is {@link JournalSegments}'; this class keeps the slot
+ * protocol, the backlog and a cache of the segment being filled, which is all an append touches.
  *
  * <p>Bounded: charges are refused (after a short wait for the fold) while {@code maxBacklogSlots} records wait to be
  * folded into SQLite, and no segment is created while the file system would keep less than {@code diskReserveBytes}
@@ -58,20 +60,25 @@ final class Journal {
     private volatile long materialized;
     /** Tests only: runs in {@link #append} between a slot's reservation and its segment lookup. */
     volatile LongConsumer reservedHook;
+    /** Tests only: runs in {@link #force} before it writes; what it throws fails the sync as an I/O error would. */
+    volatile Runnable beforeWriteHook;
 
     /**
+     * @param writeOnSync POWER_CUT_SAFE: slots live in memory and reach the file only through {@link #force}; else
+     *     they live in a shared mapping of the file
      * @param maxBacklogSlots charges are refused while this many records wait to be folded in
      * @param backlogWaitMillis how long a charge waits for the fold before it is refused
      * @param diskReserveBytes no segment is created that would leave less than this free
      */
-    Journal(Path dbFile, int segmentBytes, long maxBacklogSlots, long backlogWaitMillis, long diskReserveBytes) {
+    Journal(Path dbFile, int segmentBytes, boolean writeOnSync, long maxBacklogSlots, long backlogWaitMillis,
+            long diskReserveBytes) {
         if (Integer.bitCount(segmentBytes) != 1 || segmentBytes < 4096) {
             throw new IllegalArgumentException("segmentBytes must be a power of two of at least 4096: " + segmentBytes);
         }
         this.maxBacklogSlots = maxBacklogSlots;
         this.backlogWaitNanos = TimeUnit.MILLISECONDS.toNanos(backlogWaitMillis);
         this.dbFile = dbFile;
-        this.segments = new JournalSegments(dbFile, segmentBytes, diskReserveBytes);
+        this.segments = new JournalSegments(dbFile, segmentBytes, writeOnSync, diskReserveBytes);
         this.slotsPerSegment = segmentBytes / JournalRecord.SLOT;
         this.shift = Integer.numberOfTrailingZeros(slotsPerSegment);
         this.mask = slotsPerSegment - 1;
@@ -299,22 +306,37 @@ final class Journal {
     }
 
     /**
-     * Forces slots {@code [from, upTo)} to disk (group commit); slots of a segment that is not mapped any more are
-     * folded in or void.
+     * Writes slots {@code [from, upTo)} to their files and returns once they are on disk (group commit, POWER_CUT_SAFE
+     * only): one {@code pwrite} and one {@code fdatasync} per segment the range touches (see
+     * {@link JournalSegment#writeThrough} for why that survives a power cut). Every slot in the range must be settled.
+     * Slots below the checkpoint are skipped: they are committed to SQLite, which syncs each commit in this mode, and
+     * their segment may be deleted already.
      */
     void force(long from, long upTo) throws LedgerUnavailableException {
         try {
+            Runnable hook = beforeWriteHook;
+            if (hook != null) {
+                hook.run();
+            }
+            from = Math.max(from, materialized);
             for (long index = from >>> shift; from < upTo; index++) {
                 long end = Math.min(upTo, (index + 1) << shift);
                 JournalSegment segment = segments.get(index);
-                if (segment != null) { // a missing segment is folded in (SQLite is synced) or void
-                    int offset = (int) (from & mask) * JournalRecord.SLOT;
-                    segment.buffer.force(offset, (int) (end - from) * JournalRecord.SLOT);
-                }
+                if (segment != null) {
+                    segment.writeThrough((int) (from & mask) * JournalRecord.SLOT,
+                            (int) (end - from) * JournalRecord.SLOT);
+                } else if (closed && end > materialized) {
+                    // Closed without folding it all in (SQLite failing): the segment's memory is gone unwritten.
+                    throw new IOException("the journal was closed before the sync");
+                } // else never created: every slot in it was given up (VOID)
                 from = end;
             }
-        } catch (UncheckedIOException | IllegalStateException e) {
-            throw new LedgerUnavailableException("cannot sync the ledger journal; the outcome is unknown", e);
+        } catch (IOException | RuntimeException e) {
+            if (upTo <= materialized) {
+                return; // folded in meanwhile, and its segment closed for deletion: SQLite holds the range, synced
+            }
+            throw new LedgerUnavailableException("cannot sync the ledger journal at " + dbFile
+                    + "; the outcome is unknown", e);
         }
     }
 

@@ -12,10 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The mapped segment files of the {@link Journal}: creating them (on rollover or ahead of time) only while the disk
- * reserve stays free, failing closed and retrying after a failed creation, deleting those wholly folded in, and the
- * slots given up while their segment did not exist. Apart from the journal's append path so that the path keeps only
- * the slot protocol: an append that finds its segment in {@link Journal}'s cache of the current one never comes here.
+ * The segment files of the {@link Journal} (each with its slots in memory, {@link JournalSegment}): creating them (on
+ * rollover or ahead of time) only while the disk reserve stays free, failing closed and retrying after a failed
+ * creation, deleting those wholly folded in, and the slots given up while their segment did not exist. Apart from the
+ * journal's append path so that the path keeps only the slot protocol: an append that finds its segment in
+ * {@link Journal}'s cache of the current one never comes here.
  *
  * <p>Creation and deletion run under one lock ({@link #lock}). Deletion raises {@link #foldedBelow} before it takes
  * the lock, so {@link #create} either returns a segment before it goes (its slots are VALID or VOID: a late writer
@@ -34,6 +35,8 @@ final class JournalSegments {
     private final int slotsPerSegment;
     private final int shift;
     private final long diskReserveBytes;
+    /** Slots in direct buffers written through on sync (POWER_CUT_SAFE), rather than in shared mappings. */
+    private final boolean writeOnSync;
     private final Map<Long, JournalSegment> segments = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     /** No segment is created any more: set by close. Guarded by lock. */
@@ -53,13 +56,18 @@ final class JournalSegments {
     /** Tests only: the file system's usable bytes, instead of asking it. */
     volatile LongSupplier usableSpace;
 
-    /** @param diskReserveBytes no segment is created that would leave less than this free */
-    JournalSegments(Path dbFile, int segmentBytes, long diskReserveBytes) {
+    /**
+     * @param writeOnSync keep the slots in direct buffers that the group commit writes through, rather than in shared
+     *     mappings of the files
+     * @param diskReserveBytes no segment is created that would leave less than this free
+     */
+    JournalSegments(Path dbFile, int segmentBytes, boolean writeOnSync, long diskReserveBytes) {
         this.dbFile = dbFile;
         this.segmentBytes = segmentBytes;
         this.slotsPerSegment = segmentBytes / JournalRecord.SLOT;
         this.shift = Integer.numberOfTrailingZeros(slotsPerSegment);
         this.diskReserveBytes = diskReserveBytes;
+        this.writeOnSync = writeOnSync;
     }
 
     /** After recovery: everything below {@code firstSeq} is folded in. */
@@ -132,7 +140,7 @@ final class JournalSegments {
             Path path = JournalSegment.path(dbFile, index);
             try {
                 checkDiskReserve(path);
-                JournalSegment segment = JournalSegment.create(index, path, segmentBytes);
+                JournalSegment segment = JournalSegment.create(index, path, segmentBytes, writeOnSync);
                 // Slots given up while it did not exist: void them before any writer can find it.
                 long first = index << shift;
                 for (long seq : givenUp.subSet(first, first + slotsPerSegment)) {

@@ -189,6 +189,19 @@ public interface Ledger extends LedgerView, AutoCloseable {
     default void voidConfirmed(String receiptId) throws LedgerUnavailableException {
     }
 
+    /**
+     * The id this ledger's claims and online charges carry at the broker when it is one of several ledgers that
+     * settle the same seller's scrip (PROTOCOL.md section 6, "Several ledgers"): the broker then keeps each scrip's
+     * cumulative claims per (scrip, ledger) and credits their sum. Empty, the default, for a seller's single ledger,
+     * whose claims carry no id. It must never change for a ledger's file: claims under another id would be counted
+     * again.
+     *
+     * @since 0.5
+     */
+    default Optional<String> settlementLedgerId() {
+        return Optional.empty();
+    }
+
     /** Flushes and releases the store; later calls throw {@link LedgerUnavailableException}. */
     @Override
     void close();

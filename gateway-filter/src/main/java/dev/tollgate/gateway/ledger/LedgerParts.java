@@ -49,10 +49,10 @@ final class LedgerParts {
         this.file = file;
         this.lockFile = lockFile;
         long waitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(tuning.waitTimeoutMillis());
-        this.journal = new Journal(file, tuning.segmentBytes(), tuning.maxBacklogSlots(), tuning.backlogWaitMillis(),
-                tuning.diskReserveBytes());
-        this.commit = new GroupCommit(journal, durability == SqliteLedger.Durability.POWER_CUT_SAFE, waitTimeoutNanos,
-                tuning.materializeBatch());
+        boolean sync = durability == SqliteLedger.Durability.POWER_CUT_SAFE;
+        this.journal = new Journal(file, tuning.segmentBytes(), sync, tuning.maxBacklogSlots(),
+                tuning.backlogWaitMillis(), tuning.diskReserveBytes());
+        this.commit = new GroupCommit(journal, sync, waitTimeoutNanos, tuning.materializeBatch());
         this.store = new LockedStore(file, durability, tuning.busyTimeoutMillis(), journal.slotsPerSegment(),
                 waitTimeoutNanos, closing, opened);
         this.receipts = new ReceiptIds(databaseId);

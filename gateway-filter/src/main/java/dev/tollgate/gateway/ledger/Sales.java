@@ -12,15 +12,40 @@ import java.util.Objects;
  * @param recent the latest charges, newest first, refunded ones included
  * @param settledMicros what the broker has confirmed paying: scrip and PayWord chains' settled amounts
  * @param unsettledMicros what is charged but not yet confirmed by the broker
+ * @param byIssuer the same per broker, by the issuer of the scrip and chains charged, issuers in alphabetical order
+ *                 (since 0.5; empty from a ledger that does not tell them apart)
  * @since 0.2
  */
-public record Sales(List<Resource> byResource, List<Charge> recent, long settledMicros, long unsettledMicros) {
+public record Sales(List<Resource> byResource, List<Charge> recent, long settledMicros, long unsettledMicros,
+                    List<Issuer> byIssuer) {
 
     public Sales {
         byResource = List.copyOf(byResource);
         recent = List.copyOf(recent);
+        byIssuer = List.copyOf(byIssuer);
         if (settledMicros < 0 || unsettledMicros < 0) {
             throw new IllegalArgumentException("settlement totals must not be negative");
+        }
+    }
+
+    /** Sales without totals per broker. */
+    public Sales(List<Resource> byResource, List<Charge> recent, long settledMicros, long unsettledMicros) {
+        this(byResource, recent, settledMicros, unsettledMicros, List.of());
+    }
+
+    /**
+     * What one broker's scrip and chains were charged and settled.
+     *
+     * @param issuer the broker's issuer
+     * @param revenueMicros its charges net of refunds
+     * @param charges how many of its charges were not refunded
+     * @param settledMicros what the broker has confirmed paying
+     * @param unsettledMicros what is charged on its scrip and chains but not yet confirmed
+     * @since 0.5
+     */
+    public record Issuer(String issuer, long revenueMicros, long charges, long settledMicros, long unsettledMicros) {
+        public Issuer {
+            Objects.requireNonNull(issuer, "issuer cannot be null.");
         }
     }
 

@@ -25,6 +25,13 @@ final class SalesQueries {
     private static final String CHAIN_SETTLEMENT =
             "SELECT COALESCE(SUM(settled), 0), COALESCE(SUM(MAX(spent - settled, 0)), 0) FROM chains";
 
+    /** Revenue per broker: every charge is on a scrip or a chain, each of one issuer. */
+    private static final String REVENUE_BY_ISSUER = "SELECT issuer, SUM(amount), COUNT(*) FROM receipts "
+            + "WHERE refunded_at IS NULL GROUP BY issuer";
+    private static final String SETTLEMENT_BY_ISSUER = "SELECT issuer, SUM(settled), SUM(MAX(spent - settled, 0)) "
+            + "FROM (SELECT issuer, settled, spent FROM scrip UNION ALL SELECT issuer, settled, spent FROM chains) "
+            + "GROUP BY issuer";
+
     private SalesQueries() {
     }
 
@@ -61,7 +68,32 @@ final class SalesQueries {
             settled = Math.addExact(settled, rs.getLong(1));
             unsettled = Math.addExact(unsettled, rs.getLong(2));
         }
+        List<Sales.Issuer> byIssuer = byIssuer(db);
         db.commit();
-        return new Sales(byResource, recent, settled, unsettled);
+        return new Sales(byResource, recent, settled, unsettled, byIssuer);
+    }
+
+    /** Revenue and settlement per issuer, issuers in alphabetical order. */
+    private static List<Sales.Issuer> byIssuer(LedgerStore db) throws SQLException {
+        java.util.Map<String, long[]> totals = new java.util.TreeMap<>();
+        try (PreparedStatement select = db.connection.prepareStatement(REVENUE_BY_ISSUER);
+             ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                long[] t = totals.computeIfAbsent(rs.getString(1), issuer -> new long[4]);
+                t[0] = rs.getLong(2);
+                t[1] = rs.getLong(3);
+            }
+        }
+        try (PreparedStatement select = db.connection.prepareStatement(SETTLEMENT_BY_ISSUER);
+             ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+                long[] t = totals.computeIfAbsent(rs.getString(1), issuer -> new long[4]);
+                t[2] = rs.getLong(2);
+                t[3] = rs.getLong(3);
+            }
+        }
+        List<Sales.Issuer> byIssuer = new ArrayList<>();
+        totals.forEach((issuer, t) -> byIssuer.add(new Sales.Issuer(issuer, t[0], t[1], t[2], t[3])));
+        return byIssuer;
     }
 }

@@ -15,9 +15,9 @@ import java.util.function.LongSupplier;
  *
  * <p>A charge is decided in memory, lock-free per scrip (compare-and-set on the scrip's reserved total), and made
  * durable by appending a 64-byte record to the journal: with {@link Durability#PROCESS_CRASH_SAFE} that is a store
- * into a shared mapping (no syscall, no thread handoff); with {@link Durability#POWER_CUT_SAFE} the caller also waits
- * for a group {@code msync} covering it. SQLite is touched on the charge path only the first time a scrip or a
- * resource is seen.
+ * into a shared mapping (no syscall, no thread handoff); with {@link Durability#POWER_CUT_SAFE} it is a store into
+ * memory, and the caller waits for a group write and {@code fdatasync} covering it. SQLite is touched on the charge
+ * path only the first time a scrip or a resource is seen.
  *
  * <p>This class checks arguments and calls into package-private collaborators that never call back into it;
  * {@link LedgerParts} opens, wires and closes them. Calls flow one way, from here down (docs/LEDGER.md, "Code"):
@@ -44,8 +44,9 @@ public final class SqliteLedger implements Ledger {
     /** What a {@link ChargeResult.Charged} survives once returned. */
     public enum Durability {
         /**
-         * The journal record is {@code msync}ed (group commit) before the charge returns, and SQLite runs with
-         * {@code synchronous=FULL}: survives a killed process, an OS crash and a power cut.
+         * The journal record is written to its file and {@code fdatasync}ed (group commit) before the charge
+         * returns, and SQLite runs with {@code synchronous=FULL}: survives a killed process, an OS crash and a power
+         * cut.
          */
         POWER_CUT_SAFE("FULL"),
         /**
@@ -201,6 +202,14 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(scrip, "scrip cannot be null.");
         ensureOpen();
         return scrips.remaining(scrip);
+    }
+
+    @Override
+    public Optional<ScripAccount> scrip(String issuer, String jti) throws LedgerUnavailableException {
+        Objects.requireNonNull(issuer, "issuer cannot be null.");
+        Objects.requireNonNull(jti, "jti cannot be null.");
+        ensureOpen();
+        return Optional.ofNullable(scrips.account(issuer, jti));
     }
 
     @Override
@@ -439,6 +448,21 @@ public final class SqliteLedger implements Ledger {
     /** The journal's reservation mark: how many slots were ever handed out (tests). */
     long journalMark() {
         return parts.journal.reserved();
+    }
+
+    /** Whether journal slot {@code seq} is published, void or folded in: no one writes it any more (tests). */
+    boolean journalSettled(long seq) {
+        return parts.journal.settled(seq);
+    }
+
+    /** How many group syncs of the journal ran (POWER_CUT_SAFE; tests). */
+    long journalSyncs() {
+        return parts.commit.syncs();
+    }
+
+    /** Tests only: {@code hook} runs in every journal sync before it writes; what it throws fails the sync. */
+    void beforeJournalWrite(Runnable hook) {
+        parts.journal.beforeWriteHook = hook;
     }
 
     /** Tests only: the file system's usable bytes as the journal sees them when it creates a segment. */

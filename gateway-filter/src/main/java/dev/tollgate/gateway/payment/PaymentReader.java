@@ -38,6 +38,10 @@ public final class PaymentReader {
             Answers.unreadablePayment(priced, e);
             return null;
         }
+        if (read instanceof Credential.Verified verified && verified.network() == null) {
+            // No network: the cookie's scrip. A 402 for its budget running out offers a top-up at its broker only.
+            priced.request().setAttribute(Answers.COOKIE_ISSUER_ATTRIBUTE, verified.scrip().issuer());
+        }
         if (read == null) {
             Snapshot current = priced.current();
             Answers.paymentRequired(priced, ErrorCode.PAYMENT_REQUIRED, "pay " + priced.rule().price()

@@ -27,6 +27,18 @@ final class SettlementSchedule {
     private final ReentrantLock passLock = new ReentrantLock();
     private volatile boolean stopped;
     private volatile Thread thread;
+    /** When the thread ends by itself: set by {@link #finishWhen}, taken back with {@code null}. */
+    private Finish finish;
+    private boolean finished;
+
+    /** A condition the thread ends on, checked after a pass that did not fail, from {@code notBefore}. */
+    private record Finish(long notBefore, Check done, Runnable then) {
+    }
+
+    /** Whether the work is done, read from the ledger. */
+    interface Check {
+        boolean done() throws dev.tollgate.gateway.ledger.LedgerUnavailableException;
+    }
 
     /**
      * @param interval the most time between two passes while nothing fails
@@ -68,7 +80,45 @@ final class SettlementSchedule {
             while (!stopped && outcome == Settler.Outcome.FULL) {
                 outcome = settleOnce(requestTimeout);
             }
+            if (outcome != Settler.Outcome.FAILED && finished()) {
+                return;
+            }
         }
+    }
+
+    /**
+     * Has the thread end by itself once {@code done} holds after a pass that did not fail, no sooner than
+     * {@code notBefore} ({@link System#nanoTime}), and then run {@code then} on it; {@code done} null takes that back.
+     *
+     * @return false if the thread has already ended that way
+     */
+    synchronized boolean finishWhen(long notBefore, Check done, Runnable then) {
+        finish = done == null ? null : new Finish(notBefore, done, then);
+        return !finished;
+    }
+
+    /** Whether the thread ends now: if so, marks it finished and runs the finish's {@code then}. */
+    private boolean finished() {
+        Finish f;
+        synchronized (this) {
+            f = finish;
+            if (f == null || System.nanoTime() - f.notBefore < 0) {
+                return false;
+            }
+            try {
+                if (!f.done.done()) {
+                    return false;
+                }
+            } catch (dev.tollgate.gateway.ledger.LedgerUnavailableException e) {
+                LOG.warn("Could not read whether settlement is done ({}); trying again after the next pass",
+                        e.getMessage());
+                return false;
+            }
+            finished = true;
+            stopped = true;
+        }
+        f.then.run();
+        return true;
     }
 
     /** Sends one batch now, if anything waits, each request taking at most {@code timeout}. */

@@ -1,61 +1,168 @@
 package dev.tollgate.gateway.settlement;
 
+import dev.tollgate.gateway.BrokerSettlement;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.SettlementStatus;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Settlement with every configured broker, each apart: one {@link Settler} per broker (its own thread, batches of its
- * scrip and chains only, its outbox of online voids, its backoff), its online charger and its scrip canceller, all
- * signing with the one seller key, which the seller registers at each broker. One broker unreachable or refusing
- * batches delays no other's claims. The request path's {@link RefundHolds} are shared: each settler reads those of
- * its broker. Thread-safe.
+ * Settlement with every broker the gateway is owed money by, each apart: one {@link Settler} per broker (its own
+ * thread, batches of its scrip and chains only, its outbox of online voids, its backoff), its online charger and its
+ * scrip canceller, all signing with the one seller key, which the seller registers at each broker. One broker
+ * unreachable or refusing batches delays no other's claims. The request path's {@link RefundHolds} are shared: each
+ * settler reads those of its broker.
+ *
+ * <p>Brokers come and go with the config ({@link #reloaded}): one added starts settling at once; one removed is
+ * <em>retired</em>: its settler keeps running, from the settings it had, until nothing of its charges is left to claim
+ * ({@link Settler#retire}), then stops. {@link KnownBrokers} keeps those settings in the data dir, so a broker removed
+ * while the gateway was stopped, or retired when it stopped, is settled after the next start. Thread-safe: the
+ * request path reads one immutable map; changes are made under this object's lock and swap it.
  */
 public final class Settlements implements AutoCloseable {
 
-    /** What settles with one broker. */
-    private record Broker(String id, Settler settler, OnlineCharger charger, ScripCanceller canceller) {
+    /**
+     * How long a retired broker is settled at least: a request that read the config before the reload may still
+     * charge its scrip just after it.
+     */
+    static final Duration RETIRE_GRACE = Duration.ofSeconds(5);
+
+    private static final Logger LOG = LoggerFactory.getLogger(Settlements.class);
+
+    /** What settles with one broker; {@code accepted} false while a removed broker is retired. */
+    private record Broker(SettledBroker settings, boolean accepted, Settler settler, OnlineCharger charger,
+                          ScripCanceller canceller) {
+
+        Broker with(SettledBroker newSettings, boolean nowAccepted) {
+            return new Broker(newSettings, nowAccepted, settler, charger, canceller);
+        }
     }
 
     private final SellerKey key;
     private final RefundHolds holds;
-    /** By issuer, in the config's order. */
-    private final Map<String, Broker> brokers = new LinkedHashMap<>();
+    private final GatewayConfig started;
+    private final Ledger ledger;
+    private final Clock clock;
+    private final KnownBrokers known;
+    /** By issuer: the configured brokers in the config's order, then the retired ones. Replaced whole. */
+    private volatile Map<String, Broker> brokers = Map.of();
+    /** Removed brokers whose settler could not start (their trust file unreadable): kept in {@link #known}. */
+    private final List<SettledBroker> stranded = new ArrayList<>();
+    private boolean closed;
 
-    private Settlements(SellerKey key, RefundHolds holds) {
+    private Settlements(GatewayConfig config, Ledger ledger, Clock clock, SellerKey key) {
         this.key = key;
-        this.holds = holds;
+        this.holds = new RefundHolds(clock, config.settlement().refundWindow());
+        this.started = config;
+        this.ledger = ledger;
+        this.clock = clock;
+        this.known = new KnownBrokers(config.dataDir());
     }
 
     /**
-     * Loads or creates the seller key in the config's data dir and starts settling with every broker in the
-     * background; on failure stops what it started.
+     * Loads the seller key ({@code settlement.seller-key-file}, or the one created in the config's data dir) and
+     * starts settling in the background with every configured broker, and with every broker {@link KnownBrokers}
+     * remembers that the config no longer names, until its charges are settled; on failure stops what it started.
      *
-     * @throws IllegalStateException if the seller key file is unusable (e.g. readable by group or others)
+     * @throws IllegalStateException if the seller key file or the known brokers file is unusable (e.g. the key
+     *     readable by group or others), or the ledger settles as one of several ({@link Ledger#settlementLedgerId})
+     *     without a provisioned key
      */
     public static Settlements start(GatewayConfig config, Ledger ledger, Clock clock) throws IOException {
-        Settlements settlements = new Settlements(SellerKey.loadOrCreate(config.dataDir()),
-                new RefundHolds(clock, config.settlement().refundWindow()));
+        Optional<Path> keyFile = config.settlement().sellerKeyFile();
+        if (ledger.settlementLedgerId().isPresent() && keyFile.isEmpty()) {
+            throw new IllegalStateException("a ledger that settles as one of several (" + ledger.getClass().getName()
+                    + ") needs the seller key provisioned to every node: settlement.seller-key-file");
+        }
+        SellerKey key = keyFile.isPresent() ? SellerKey.load(keyFile.get()) : SellerKey.loadOrCreate(config.dataDir());
+        Settlements settlements = new Settlements(config, ledger, clock, key);
+        List<SettledBroker> remembered = settlements.known.read();
         try {
-            for (GatewayConfig.Broker broker : config.brokers()) {
-                Settler settler = Settler.start(config, broker, ledger, settlements.key, settlements.holds, clock);
-                settlements.brokers.put(broker.issuer(), new Broker(broker.id(), settler, settler.onlineCharger(),
-                        settler.scripCanceller(broker.cancelUri())));
+            synchronized (settlements) {
+                Map<String, Broker> running = new LinkedHashMap<>();
+                for (GatewayConfig.Broker broker : config.brokers()) {
+                    running.put(broker.issuer(), settlements.settle(SettledBroker.of(broker), true));
+                }
+                for (SettledBroker removed : remembered) {
+                    if (!running.containsKey(removed.issuer())) {
+                        settlements.retireAtStart(removed, running);
+                    }
+                }
+                settlements.brokers = Collections.unmodifiableMap(running);
+                settlements.remember(running.values());
             }
         } catch (RuntimeException e) {
             settlements.close();
             throw e;
         }
         return settlements;
+    }
+
+    private void retireAtStart(SettledBroker removed, Map<String, Broker> running) {
+        Broker broker;
+        try {
+            broker = settle(removed, false);
+        } catch (RuntimeException e) {
+            LOG.error("Cannot settle the charges on scrip of {} ({}), which the config no longer names: {}; they stay "
+                    + "in the ledger", removed.id(), removed.issuer(), e.getMessage());
+            stranded.add(removed);
+            return;
+        }
+        running.put(removed.issuer(), broker);
+        retire(broker, Duration.ZERO);
+        LOG.info("Settling what is left of the charges on scrip of {} ({}), which the config no longer names",
+                removed.id(), removed.issuer());
+    }
+
+    /** Starts settling with {@code settings}' broker. */
+    private Broker settle(SettledBroker settings, boolean accepted) {
+        Settler settler = Settler.start(started, settings, ledger, key, holds, clock);
+        return new Broker(settings, accepted, settler, settler.onlineCharger(),
+                settler.scripCanceller(settings.cancelUri()));
+    }
+
+    /** Has {@code broker}'s settler settle what is left and stop; then it is forgotten. */
+    private void retire(Broker broker, Duration grace) {
+        broker.settler.retire(grace, () -> retired(broker.settings.issuer(), broker.settler));
+    }
+
+    /** On the settler's thread, once a retired broker's charges are settled. */
+    private void retired(String issuer, Settler settler) {
+        Broker broker;
+        synchronized (this) {
+            broker = brokers.get(issuer);
+            if (broker == null || broker.settler != settler) {
+                return; // closed, or taken back and replaced meanwhile
+            }
+            Map<String, Broker> running = new LinkedHashMap<>(brokers);
+            running.remove(issuer);
+            remember(running.values()); // before the broker is gone from the status: whoever sees it gone sees both
+            brokers = Collections.unmodifiableMap(running);
+        }
+        broker.canceller.close();
+        settler.closeRetired();
+        LOG.info("Every charge on scrip of {} ({}), which the config no longer names, is settled; stopped settling "
+                + "with it", broker.settings.id(), issuer);
+    }
+
+    /** Writes the settings of every broker still settled with, and of those that could not be, to the data dir. */
+    private void remember(java.util.Collection<Broker> settled) {
+        List<SettledBroker> all = new ArrayList<>();
+        settled.forEach(broker -> all.add(broker.settings));
+        all.addAll(stranded);
+        known.write(all);
     }
 
     /** The seller's public key as an OKP/Ed25519 JWK, JSON, to register at every broker. */
@@ -90,6 +197,10 @@ public final class Settlements implements AutoCloseable {
         return of(issuer).canceller;
     }
 
+    /**
+     * The broker {@code issuer}, configured or retired: a request that read the config before a reload removed its
+     * broker still charges, confirms and voids there.
+     */
     private Broker of(String issuer) {
         Broker broker = brokers.get(issuer);
         if (broker == null) {
@@ -98,59 +209,66 @@ public final class Settlements implements AutoCloseable {
         return broker;
     }
 
-    /** Takes the brokers' charge URLs from a config applied live (issuers are restart-only). */
-    public void reloaded(GatewayConfig next) {
-        for (GatewayConfig.Broker broker : next.brokers()) {
-            of(broker.issuer()).settler.onlineVoids().chargeUri(broker.chargeUri());
+    /**
+     * Takes the brokers of a config applied live: starts settling with those added (or takes back the retirement
+     * of one added again), retires those removed, and takes the charge URLs of the others (their redemption and
+     * cancel URLs and trust file are restart-only). Called by one thread at a time (the config watcher's).
+     */
+    public synchronized void reloaded(GatewayConfig next) {
+        if (closed) {
+            return;
         }
+        Map<String, Broker> running = brokers;
+        Map<String, Broker> updated = new LinkedHashMap<>();
+        for (GatewayConfig.Broker configured : next.brokers()) {
+            SettledBroker settings = SettledBroker.of(configured);
+            Broker was = running.get(configured.issuer());
+            if (was == null || (!was.accepted && !was.settler.keep())) {
+                updated.put(configured.issuer(), settle(settings, true));
+                LOG.info("Settling with broker {} ({}), added to the config", configured.id(), configured.issuer());
+            } else {
+                was.settler.onlineVoids().chargeUri(configured.chargeUri());
+                updated.put(configured.issuer(), was.with(settings, true));
+            }
+        }
+        for (Broker was : running.values()) {
+            if (!updated.containsKey(was.settings.issuer())) {
+                updated.put(was.settings.issuer(), was.with(was.settings, false));
+                if (was.accepted) {
+                    retire(was, RETIRE_GRACE);
+                    LOG.info("Broker {} ({}) was removed from the config: its scrip is no longer accepted; what was "
+                            + "charged on it is still settled", was.settings.id(), was.settings.issuer());
+                }
+            }
+        }
+        brokers = Collections.unmodifiableMap(updated);
+        remember(updated.values());
+    }
+
+    /** The brokers settled with: the configured ones in the config's order, then the removed ones still owed. */
+    public List<SettledBroker> brokers() {
+        return brokers.values().stream().map(Broker::settings).toList();
     }
 
     /**
-     * Where settlement stands with all brokers together: the amounts, counts and holds summed; the last success the
-     * latest of any broker; the failures in a row the most of any broker, with that broker's last error (named by
-     * its id when there are several). Reads every unsettled scrip: for a dashboard, not per request.
+     * Where settlement stands with each broker: the configured ones in the config's order, then those removed whose
+     * charges are still being settled. Reads every unsettled scrip: for a dashboard, not per request.
+     */
+    public List<BrokerSettlement> statusByBroker() throws LedgerUnavailableException {
+        List<BrokerSettlement> each = new ArrayList<>();
+        for (Broker broker : brokers.values()) {
+            SettledBroker s = broker.settings;
+            each.add(new BrokerSettlement(s.id(), s.name(), s.issuer(), broker.accepted, broker.settler.status()));
+        }
+        return each;
+    }
+
+    /**
+     * Where settlement stands with all brokers together ({@link SettlementTotals#of}). Reads every unsettled scrip:
+     * for a dashboard, not per request.
      */
     public SettlementStatus status() throws LedgerUnavailableException {
-        List<SettlementStatus> each = new ArrayList<>();
-        for (Broker broker : brokers.values()) {
-            each.add(broker.settler.status());
-        }
-        if (each.size() == 1) {
-            return each.get(0);
-        }
-        long charged = 0;
-        long settled = 0;
-        long unsettled = 0;
-        int unsettledScrip = 0;
-        long sinceStart = 0;
-        int refused = 0;
-        int heldRequests = 0;
-        long heldMicros = 0;
-        Optional<Instant> lastSuccess = Optional.empty();
-        Optional<String> lastError = Optional.empty();
-        int failures = 0;
-        List<String> ids = brokers.values().stream().map(Broker::id).toList();
-        for (int i = 0; i < each.size(); i++) {
-            SettlementStatus s = each.get(i);
-            charged += s.chargedMicros();
-            settled += s.settledMicros();
-            unsettled += s.unsettledMicros();
-            unsettledScrip += s.unsettledScrip();
-            sinceStart += s.settledSinceStartMicros();
-            refused += s.refusedScrip();
-            heldRequests += s.heldRequests();
-            heldMicros += s.heldMicros();
-            if (s.lastSuccess().isPresent() && (lastSuccess.isEmpty() || s.lastSuccess().get().isAfter(
-                    lastSuccess.get()))) {
-                lastSuccess = s.lastSuccess();
-            }
-            if (s.lastError().isPresent() && (lastError.isEmpty() || s.consecutiveFailures() > failures)) {
-                lastError = Optional.of(ids.get(i) + ": " + s.lastError().get());
-                failures = s.consecutiveFailures();
-            }
-        }
-        return new SettlementStatus(charged, settled, unsettled, unsettledScrip, sinceStart, lastSuccess, lastError,
-                failures, refused, heldRequests, heldMicros);
+        return SettlementTotals.of(statusByBroker());
     }
 
     /**
@@ -160,21 +278,27 @@ public final class Settlements implements AutoCloseable {
      */
     @Override
     public void close() {
-        for (Broker broker : brokers.values()) {
+        Map<String, Broker> closing;
+        synchronized (this) {
+            closed = true;
+            closing = brokers;
+            brokers = Map.of();
+        }
+        for (Broker broker : closing.values()) {
             broker.canceller.close();
         }
-        if (brokers.size() == 1) {
-            brokers.values().iterator().next().settler.close();
+        if (closing.size() == 1) {
+            closing.values().iterator().next().settler.close();
             return;
         }
-        List<Thread> closing = new ArrayList<>();
-        for (Broker broker : brokers.values()) {
-            Thread thread = new Thread(broker.settler::close, "tollgate-settler-close-" + broker.id);
+        List<Thread> threads = new ArrayList<>();
+        for (Broker broker : closing.values()) {
+            Thread thread = new Thread(broker.settler::close, "tollgate-settler-close-" + broker.settings.id());
             thread.start();
-            closing.add(thread);
+            threads.add(thread);
         }
         boolean interrupted = false;
-        for (Thread thread : closing) {
+        for (Thread thread : threads) {
             while (thread.isAlive()) {
                 try {
                     thread.join();

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * whose void waits is not claimed meanwhile. A broker that reports more redeemed on a scrip than the ledger charged is
  * recorded as settled up to the ledger's total and the scrip stays eligible: settlement never wedges on it.
  *
- * <p>Claims the broker refuses for good ({@code expired}, {@code wrong_seller}, {@code unknown_scrip}), scrip from
+ * <p>Claims the broker refuses for good ({@code expired}, {@code wrong_seller}, {@code unknown_scrip},
+ * {@code too_many_ledgers}), scrip from
  * another issuer, and scrip the broker will not redeem further are remembered in memory and left out of later
  * batches until the process restarts (a restart tries them once more).
  *
@@ -100,7 +101,7 @@ public final class Settler implements AutoCloseable {
         }
 
         /** The settings for settling with {@code broker}. */
-        static Settings of(GatewayConfig config, GatewayConfig.Broker broker) {
+        static Settings of(GatewayConfig config, SettledBroker broker) {
             GatewayConfig.Settlement s = config.settlement();
             return new Settings(broker.redemptionUri(), config.sellerId(), broker.issuer(), s.interval(),
                     s.batchSize(), FIRST_BACKOFF, s.maxBackoff(), REQUEST_TIMEOUT, s.refundWindow());
@@ -148,7 +149,7 @@ public final class Settler implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER));
         this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http,
                 wakeup::wake, backoff::backoffNanos, OnlineVoids.HOLD);
-        this.signer = new BatchSigner(key, settings.sellerId(), settings.audience());
+        this.signer = new BatchSigner(key, settings.sellerId(), settings.audience(), ledger.settlementLedgerId());
         this.applier = new ResultsApplier(ledger, holds, exclusions, settings.audience());
         SettlementPass pass = new SettlementPass(voids,
                 new BatchSelector(ledger, holds, exclusions, settings.audience(), settings.batchSize()), signer,
@@ -157,13 +158,52 @@ public final class Settler implements AutoCloseable {
     }
 
     /** Settles with {@code broker} in the background, with the seller's {@code key} and the shared {@code holds}. */
-    static Settler start(GatewayConfig config, GatewayConfig.Broker broker, Ledger ledger, SellerKey key,
+    static Settler start(GatewayConfig config, SettledBroker broker, Ledger ledger, SellerKey key,
                          RefundHolds holds, Clock clock) {
         Settler settler = new Settler(Settings.of(config, broker), ledger, key, clock,
                 broker.trustFile().map(TrustFile::sslContext), holds);
         settler.voids.chargeUri(broker.chargeUri());
         settler.startThread(config.brokers().size() == 1 ? "" : "-" + broker.id());
         return settler;
+    }
+
+    /**
+     * Settles what is left of this broker's charges and stops: once, no sooner than {@code grace} from now, a pass
+     * finds nothing of its broker left to claim ({@link #drained}), the thread ends and runs {@code whenDrained}
+     * (then the owner closes this settler). For a broker removed from the config.
+     */
+    void retire(Duration grace, Runnable whenDrained) {
+        schedule.finishWhen(System.nanoTime() + grace.toNanos(), this::drained, whenDrained);
+        wakeup.wake();
+    }
+
+    /** Takes back {@link #retire}: whether this settler still runs (false once it finished; start another). */
+    boolean keep() {
+        return schedule.finishWhen(0, null, null);
+    }
+
+    /**
+     * Whether nothing of this broker's charges is left to claim: no request may still refund one, no void of an
+     * online charge waits, and every unsettled scrip and chain of its issuer is one the broker refused for good
+     * ({@link Exclusions}; a restart tries those once more).
+     */
+    private boolean drained() throws LedgerUnavailableException {
+        String issuer = settings.audience();
+        if (holds.totals(issuer)[0] > 0 || !ledger.pendingVoids(issuer, 1).isEmpty()) {
+            return false;
+        }
+        int limit = exclusions.size() + 1;
+        for (ScripTotal total : ledger.unsettled(issuer, limit)) {
+            if (!exclusions.contains(RefundHolds.key(false, issuer, total.jti()))) {
+                return false;
+            }
+        }
+        for (ChainTotal total : ledger.unsettledChains(issuer, limit)) {
+            if (!exclusions.contains(BatchSelector.chainKey(total))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     void startThread() {
@@ -236,7 +276,8 @@ public final class Settler implements AutoCloseable {
 
     /** Confirms online charges at the broker with this settler's seller key (PROTOCOL.md section 7). */
     public OnlineCharger onlineCharger() {
-        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust, httpThreads);
+        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust, httpThreads,
+                ledger.settlementLedgerId());
     }
 
     /** The outbox of online voids this settler sends before its claims (PROTOCOL.md section 7). */
@@ -270,5 +311,20 @@ public final class Settler implements AutoCloseable {
             schedule.stop(deadline);
             httpThreads.close();
         }
+    }
+
+    /**
+     * Closes a settler whose thread ended by itself ({@link #retire}): the threads of its HTTP clients (the online
+     * charger's and the scrip canceller's too: close those first). Nothing is left to send. May run on that thread.
+     */
+    void closeRetired() {
+        if (closed.compareAndSet(false, true)) {
+            httpThreads.close();
+        }
+    }
+
+    /** The broker's issuer this settler settles with. */
+    String issuer() {
+        return settings.audience();
     }
 }

@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
 final class LedgerFixtures {
 
     static final String ISSUER = "https://broker.example";
+    /** No background fold (a pass every 10 minutes, never woken by a full batch): the journal keeps its records. */
+    static final LedgerTuning NO_BACKGROUND_FOLD = LedgerTuning.DEFAULTS
+            .withMaterializeIntervalMillis(600_000).withMaterializeBatch(1 << 30);
 
     private LedgerFixtures() {
     }

@@ -38,8 +38,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 final class SqliteLedgerJournalTest {
 
-    private static final LedgerTuning NO_BACKGROUND = LedgerTuning.DEFAULTS
-            .withMaterializeIntervalMillis(600_000).withMaterializeBatch(1 << 30);
+    private static final LedgerTuning NO_BACKGROUND = LedgerFixtures.NO_BACKGROUND_FOLD;
 
     @TempDir
     Path dir;

@@ -1,0 +1,201 @@
+package dev.tollgate.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.gateway.BrokerSettlement;
+import dev.tollgate.gateway.TollgateFilter;
+import dev.tollgate.protocol.PaymentPayload;
+import dev.tollgate.protocol.PaymentRequired;
+import dev.tollgate.protocol.PaymentRequirements;
+import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.X402Codec;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two real brokers, and a seller who stops accepting the second: on a live reload, or while the gateway is stopped.
+ * Its buyers' new payments are refused from then on, and what was charged on its scrip before is still redeemed at it,
+ * exactly, once it can be reached; then the gateway stops settling with it.
+ */
+final class RemovedBrokerSettlementTest {
+
+    private static final String SECOND = "https://second.test";
+    private static final long PRICE = 50_000;
+
+    @TempDir
+    Path dir;
+
+    private Broker first;
+    private Broker second;
+    private int secondPort;
+    private Path config;
+    private TollgateFilter filter;
+    private Server gateway;
+    private TestBrokers.Buyer buyer;
+    private TestBrokers.Answer scrip;
+    private String payment;
+
+    @BeforeEach
+    void startBrokers() {
+        first = TestBrokers.builder(dir.resolve("first")).demoMode(true).build().start();
+        second = startSecond(0);
+        secondPort = second.baseUri().getPort();
+        config = dir.resolve("gateway.yaml");
+    }
+
+    private Broker startSecond(int port) {
+        return TestBrokers.builder(dir.resolve("second")).issuer(SECOND).port(port).demoMode(true).build().start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (gateway != null) {
+            gateway.stop();
+        }
+        first.close();
+        second.close();
+    }
+
+    @Test
+    void aBrokerRemovedOnReloadIsRefusedForNewPaymentsAndStillCreditsWhatWasChargedOnItsScrip() throws Exception {
+        startWithBothBrokers();
+        for (int i = 0; i < 2; i++) {
+            assertThat(get("/articles/a" + i, payment).statusCode()).isEqualTo(200);
+        }
+        EndToEndSettlementTest.awaitRedeemed(second, buyer, scrip.text("jti"), 2 * PRICE);
+        second.close(); // the next charges cannot be redeemed before the broker is removed
+        for (int i = 0; i < 3; i++) {
+            assertThat(get("/articles/b" + i, payment).statusCode()).isEqualTo(200);
+        }
+
+        writeConfig(false);
+        await(() -> offered().accepts().size() == 1);
+
+        assertThat(offered().accepts()).extracting(PaymentRequirements::network).containsExactly("tollgate:demo");
+        HttpResponse<String> refused = get("/articles/c", payment);
+        assertThat(refused.statusCode()).isEqualTo(402);
+        assertThat(X402Codec.decodeHeader(refused.headers().firstValue(PaymentHeaders.PAYMENT_REQUIRED).orElseThrow(),
+                PaymentRequired.class).error()).as("its network is no longer offered").isEqualTo("malformed_payment");
+        assertThat(byBroker()).extracting(BrokerSettlement::id, BrokerSettlement::accepted)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("demo", true),
+                        org.assertj.core.groups.Tuple.tuple("second", false));
+        assertThat(byBroker().get(1).status().unsettledMicros()).isEqualTo(3 * PRICE);
+        TestBrokers.Buyer firstBuyer = TestBrokers.newBuyer(first, 5_000_000);
+        String firstPayment = payment(TestBrokers.issue(first, firstBuyer, "daily-byte", 500_000).text("token"),
+                "tollgate:demo");
+        assertThat(get("/articles/d", firstPayment).statusCode()).as("the other broker's buyers pay on")
+                .isEqualTo(200);
+
+        second = startSecond(secondPort);
+        com.fasterxml.jackson.databind.JsonNode me = EndToEndSettlementTest.awaitRedeemed(second, buyer,
+                scrip.text("jti"), 5 * PRICE);
+        assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(1_000_000 - 5 * PRICE));
+        await(() -> byBroker().size() == 1); // settled: the removed broker's settler stopped
+        assertThat(Files.readString(dir.resolve("data/brokers.json"))).doesNotContain(SECOND);
+        assertThat(filter.settlementStatus().unsettledMicros()).isZero();
+        assertThat(get("/articles/e", payment).statusCode()).isEqualTo(402);
+    }
+
+    @Test
+    void aBrokerRemovedWhileTheGatewayWasStoppedIsSettledAfterTheNextStart() throws Exception {
+        startWithBothBrokers();
+        assertThat(get("/articles/a", payment).statusCode()).isEqualTo(200); // its keys are cached from here on
+        second.close();
+        for (int i = 0; i < 3; i++) {
+            assertThat(get("/articles/b" + i, payment).statusCode()).isEqualTo(200);
+        }
+        gateway.stop(); // its final batch to the second broker fails
+        gateway = null;
+
+        writeConfig(false);
+        startGateway(first);
+        assertThat(byBroker()).extracting(BrokerSettlement::id, BrokerSettlement::accepted)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("demo", true),
+                        org.assertj.core.groups.Tuple.tuple("second", false));
+        assertThat(get("/articles/c", payment).statusCode()).isEqualTo(402);
+
+        second = startSecond(secondPort);
+        EndToEndSettlementTest.awaitRedeemed(second, buyer, scrip.text("jti"), 4 * PRICE);
+        await(() -> byBroker().size() == 1);
+        assertThat(filter.settlementStatus().unsettledMicros()).isZero();
+    }
+
+    /** Starts the gateway accepting both brokers, with a buyer of the second holding scrip of 1.00 USD. */
+    private void startWithBothBrokers() throws Exception {
+        writeConfig(true);
+        startGateway(first, second);
+        buyer = TestBrokers.newBuyer(second, 5_000_000);
+        scrip = TestBrokers.issue(second, buyer, "daily-byte", 1_000_000);
+        payment = payment(scrip.text("token"), "tollgate:second");
+    }
+
+    private List<BrokerSettlement> byBroker() throws Exception {
+        return filter.settlementByBroker();
+    }
+
+    private PaymentRequired offered() throws Exception {
+        HttpResponse<String> answer = get("/articles/offer", null);
+        return X402Codec.decodeHeader(answer.headers().firstValue(PaymentHeaders.PAYMENT_REQUIRED).orElseThrow(),
+                PaymentRequired.class);
+    }
+
+    /** Seller daily-byte at the first broker and, if {@code withSecond}, the second; settling every second. */
+    private void writeConfig(boolean withSecond) throws Exception {
+        String brokers = "brokers:\n" + entry("demo", TestBrokers.ISSUER, first)
+                + (withSecond ? entry("second", SECOND, second) : "");
+        Files.writeString(config, "seller:\n  id: daily-byte\n" + brokers + "currency: USD\n"
+                + "settlement:\n  interval: 1s\n  max-backoff: 1s\n"
+                + "rules:\n  - match: /articles/**\n    price: 0.05\n");
+    }
+
+    private static String entry(String id, String issuer, Broker broker) {
+        URI base = broker.baseUri();
+        return "  - id: " + id + "\n    issuer: " + issuer + "\n    jwks-url: " + broker.jwksUri()
+                + "\n    token-endpoint: " + base + "/v1/scrip\n    redemption-url: " + base + "/v1/redemptions"
+                + "\n    charge-url: " + base + "/v1/charges\n    cancel-url: " + base + "/v1/scrip/cancel\n";
+    }
+
+    /** Starts the gateway and registers its seller key at {@code registerAt} if it is not yet. */
+    private void startGateway(Broker... registerAt) throws Exception {
+        filter = TollgateFilter.builder().configFile(config).build();
+        gateway = EndToEndSettlementTest.startGateway(filter);
+        for (Broker broker : registerAt) {
+            if (broker.seller("daily-byte").isEmpty()) {
+                broker.registerSeller(Seller.of("daily-byte", "The Daily Byte", filter.sellerPublicJwk(),
+                        List.of("https://news.example")));
+            }
+        }
+    }
+
+    private HttpResponse<String> get(String path, String payment) throws Exception {
+        int port = ((ServerConnector) gateway.getConnectors()[0]).getLocalPort();
+        return EndToEndSettlementTest.get(URI.create("http://127.0.0.1:" + port + path), payment);
+    }
+
+    private static String payment(String token, String network) {
+        PaymentRequirements accepted = new PaymentRequirements("scrip", network, Long.toString(PRICE), "USD",
+                "daily-byte", 60, Map.of());
+        return X402Codec.encodeHeader(new PaymentPayload(2, null, accepted, Map.of("token", token), null));
+    }
+
+    private static void await(Callable<Boolean> condition) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (!condition.call()) {
+            assertThat(Instant.now()).as("within 30 s").isBefore(deadline);
+            Thread.sleep(20);
+        }
+    }
+}
