@@ -73,9 +73,11 @@ public final class RedisLedger implements Ledger {
      * every slice the node's previous run held beyond what its journal says it charged. Owns both from then on.
      *
      * @throws LedgerUnavailableException if Redis cannot be reached to hand those back
+     * @throws IllegalStateException if the embedded ledger charged as a single node ({@link ClusterMarker})
      */
     public static RedisLedger open(SqliteLedger node, BudgetLeases leases, SlicePolicy policy)
             throws LedgerUnavailableException {
+        ClusterMarker.require(node);
         NodeSlices slices = new NodeSlices(leases, policy);
         try {
             Map<ScripId, Long> journal = new HashMap<>();

@@ -274,6 +274,15 @@ public final class SqliteLedger implements Ledger {
     }
 
     /**
+     * The ledger's database file, absolute: a shared ledger keeps its node's marker next to it.
+     *
+     * @since 0.5
+     */
+    public Path file() {
+        return file;
+    }
+
+    /**
      * The id drawn when this ledger's file was created (16 hex digits, in every receipt id): a cluster node's id,
      * one process at a time (the file's lock).
      *
