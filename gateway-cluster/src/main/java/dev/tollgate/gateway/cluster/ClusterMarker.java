@@ -44,9 +44,11 @@ final class ClusterMarker {
             }
             Sales sales = node.sales(1);
             if (!sales.recent().isEmpty() || sales.settledMicros() > 0 || sales.unsettledMicros() > 0) {
-                throw new IllegalStateException("the ledger " + node.file() + " charged as a single node: as a "
-                        + "cluster node it would claim those scrip again and Redis would not know them; start the "
-                        + "node on a new ledger file (docs/CLUSTER.md \"Settlement\")");
+                throw new IllegalStateException("the ledger " + node.file() + " charged as a single node (it has "
+                        + "charges and no cluster marker " + marker + "): as a cluster node it would claim those scrip "
+                        + "again and Redis would not know them; start the node on a new ledger file, or, only if "
+                        + "this ledger never charged outside the cluster (restored without its marker), write its id "
+                        + node.databaseId() + " into the marker (docs/CLUSTER.md \"Settlement\")");
             }
             Files.writeString(marker, node.databaseId() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE, StandardOpenOption.DSYNC);

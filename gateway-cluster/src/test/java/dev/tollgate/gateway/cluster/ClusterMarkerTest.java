@@ -55,14 +55,17 @@ final class ClusterMarkerTest {
     @Test
     void aLedgerThatChargedAsASingleNodeIsRefused() throws Exception {
         Path file = dir.resolve("single.db");
+        String id;
         try (SqliteLedger single = SqliteLedger.open(file)) {
             assertThat(single.charge(SCRIP, 100, "/a")).isInstanceOf(ChargeResult.Charged.class);
+            id = single.databaseId();
         }
 
         IllegalStateException refused = catchThrowableOfType(IllegalStateException.class,
                 () -> open(SqliteLedger.open(file)));
 
-        assertThat(refused).hasMessageContaining("charged as a single node").hasMessageContaining("new ledger file");
+        assertThat(refused).hasMessageContaining("charged as a single node").hasMessageContaining("new ledger file")
+                .hasMessageContaining("write its id " + id);
         assertThat(dir.resolve("single.db.cluster")).doesNotExist();
     }
 
