@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The journal: files {@code <db file>.journal-<n>} of {@link JournalRecord#SLOT}-byte slots, segment {@code n}
  * holding slots {@code [n * slotsPerSegment, (n + 1) * slotsPerSegment)}, each kept in memory by a
- * {@link JournalSegment}: the shared mapping of its file, or (POWER_CUT_SAFE) a buffer that {@link #write} writes
+ * {@link JournalSegment}: the shared mapping of its file, or (POWER_CUT_SAFE) a buffer that {@link #force} writes
  * through. See docs/LEDGER.md.
  *
  * <p>Appending reserves a slot with one {@code getAndIncrement}, copies the record into the segment's memory and
@@ -60,11 +60,11 @@ final class Journal {
     private volatile long materialized;
     /** Tests only: runs in {@link #append} between a slot's reservation and its segment lookup. */
     volatile LongConsumer reservedHook;
-    /** Tests only: runs in {@link #write} before it writes; what it throws fails the sync as an I/O error would. */
+    /** Tests only: runs in {@link #force} before it writes; what it throws fails the sync as an I/O error would. */
     volatile Runnable beforeWriteHook;
 
     /**
-     * @param writeOnSync POWER_CUT_SAFE: slots live in memory and reach the file only through {@link #write}; else
+     * @param writeOnSync POWER_CUT_SAFE: slots live in memory and reach the file only through {@link #force}; else
      *     they live in a shared mapping of the file
      * @param maxBacklogSlots charges are refused while this many records wait to be folded in
      * @param backlogWaitMillis how long a charge waits for the fold before it is refused
@@ -306,45 +306,24 @@ final class Journal {
     }
 
     /**
-     * Writes slots {@code [from, upTo)} to their files through sync lane {@code lane} (group commit, POWER_CUT_SAFE
-     * only): one {@code pwrite} per segment the range touches; {@link #sync} then makes them durable (see
-     * {@link JournalSegment#write} for why that survives a power cut). Every slot in the range must be settled.
+     * Writes slots {@code [from, upTo)} to their files and returns once they are on disk (group commit, POWER_CUT_SAFE
+     * only): one {@code pwrite} and one {@code fdatasync} per segment the range touches (see
+     * {@link JournalSegment#writeThrough} for why that survives a power cut). Every slot in the range must be settled.
      * Slots below the checkpoint are skipped: they are committed to SQLite, which syncs each commit in this mode, and
      * their segment may be deleted already.
      */
-    void write(int lane, long from, long upTo) throws LedgerUnavailableException {
-        Runnable hook = beforeWriteHook;
+    void force(long from, long upTo) throws LedgerUnavailableException {
         try {
+            Runnable hook = beforeWriteHook;
             if (hook != null) {
                 hook.run();
             }
-        } catch (RuntimeException e) {
-            throw unknownOutcome(e);
-        }
-        eachSegment(from, upTo, (segment, offset, length) -> segment.write(lane, offset, length));
-    }
-
-    /**
-     * Returns once every write of slots {@code [from, upTo)} that completed before the call is on disk: one
-     * {@code fdatasync} through lane {@code lane} per segment the range touches.
-     */
-    void sync(int lane, long from, long upTo) throws LedgerUnavailableException {
-        eachSegment(from, upTo, (segment, offset, length) -> segment.sync(lane));
-    }
-
-    /** What {@link #eachSegment} does with the part of a range in one segment (byte offset and length). */
-    private interface SegmentRange {
-        void apply(JournalSegment segment, int offset, int length) throws IOException;
-    }
-
-    private void eachSegment(long from, long upTo, SegmentRange action) throws LedgerUnavailableException {
-        try {
             from = Math.max(from, materialized);
             for (long index = from >>> shift; from < upTo; index++) {
                 long end = Math.min(upTo, (index + 1) << shift);
                 JournalSegment segment = segments.get(index);
                 if (segment != null) {
-                    action.apply(segment, (int) (from & mask) * JournalRecord.SLOT,
+                    segment.writeThrough((int) (from & mask) * JournalRecord.SLOT,
                             (int) (end - from) * JournalRecord.SLOT);
                 } else if (closed && end > materialized) {
                     // Closed without folding it all in (SQLite failing): the segment's memory is gone unwritten.
@@ -356,13 +335,9 @@ final class Journal {
             if (upTo <= materialized) {
                 return; // folded in meanwhile, and its segment closed for deletion: SQLite holds the range, synced
             }
-            throw unknownOutcome(e);
+            throw new LedgerUnavailableException("cannot sync the ledger journal at " + dbFile
+                    + "; the outcome is unknown", e);
         }
-    }
-
-    private LedgerUnavailableException unknownOutcome(Exception e) {
-        return new LedgerUnavailableException("cannot sync the ledger journal at " + dbFile
-                + "; the outcome is unknown", e);
     }
 
     // ---------------------------------------------------------------- materializer bookkeeping

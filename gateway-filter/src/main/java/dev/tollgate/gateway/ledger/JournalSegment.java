@@ -23,11 +23,11 @@ import org.slf4j.LoggerFactory;
  * into the mapping is a store into the page cache, a record survives a killed process the moment it is published,
  * and nothing else ever writes the file. {@code POWER_CUT_SAFE} ({@code writeOnSync}): a direct buffer of the
  * segment's size, where the slot protocol runs as before, and records reach the file only through
- * {@link #write} and {@link #sync}, called by the group commit: one {@code pwrite} of the range and one
- * {@code fdatasync}, up to {@link #LANES} of them at once, each on its own channel. Syncing a shared mapping
- * instead ({@code msync}) write-protects each page it writes back, so the next store into that page faults (and
- * updates the file's time and shoots down the other cores' TLB entries): about 1 ms and 150-300 µs of CPU, mostly
- * kernel, per sync measured here. A direct buffer rather than a private mapping: its memory is counted against {@code -XX:MaxDirectMemorySize} (by default the maximum heap), and reaching that makes the JVM
+ * {@link #writeThrough}, called by the group commit's leader: one {@code pwrite} of the range and one
+ * {@code fdatasync}. Syncing a shared mapping instead ({@code msync}) write-protects each page it writes back, so the
+ * next store into that page faults (and updates the file's time and shoots down the other cores' TLB entries): about
+ * 1 ms and 150-300 µs of CPU, mostly kernel, per sync measured here. A direct buffer rather than a private mapping: its memory is
+ * counted against {@code -XX:MaxDirectMemorySize} (by default the maximum heap), and reaching that makes the JVM
  * collect the buffers of deleted segments, which are freed only when collected (see {@link JournalSegments#close}).
  */
 final class JournalSegment {
@@ -37,20 +37,12 @@ final class JournalSegment {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20);
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-    /** Syncs of one segment that may run at once: its channels for {@link #write} and {@link #sync}. */
-    static final int LANES = 4;
-
     final long index;
     final Path path;
     /** The slots: the shared mapping of the file, or ({@code writeOnSync}) a direct buffer written through. */
     final ByteBuffer buffer;
-    /** The channel that created the file (and, PROCESS_CRASH_SAFE, mapped it). */
-    private final FileChannel channel;
-    /**
-     * POWER_CUT_SAFE: one channel (open file description) per sync lane, opened on first use and reopened by
-     * {@link #open} if an interrupt closed it, never after {@link #closeQuietly}. Written under this.
-     */
-    private final FileChannel[] lanes = new FileChannel[LANES];
+    /** Reopened by {@link #writeThrough} if an interrupt closed it, never after {@link #closeQuietly}. */
+    private volatile FileChannel channel;
     /** Set by {@link #closeQuietly}; guarded by this. */
     private boolean closed;
 
@@ -86,7 +78,7 @@ final class JournalSegment {
      * Creates segment {@code index} at {@code path}: {@code segmentBytes} of real zeros, on disk with its name before
      * it is mapped; a file left by a failed attempt is deleted.
      *
-     * @param writeOnSync keep its slots in a direct buffer, for {@link #write}, rather than a shared mapping
+     * @param writeOnSync keep its slots in a direct buffer, for {@link #writeThrough}, rather than a shared mapping
      */
     static JournalSegment create(long index, Path path, int segmentBytes, boolean writeOnSync) throws IOException {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -102,7 +94,7 @@ final class JournalSegment {
             // In both modes: a segment file is on disk, name included, before any of its slots is handed out, so
             // recovery after a power cut never hands out a sequence number of a segment that existed (see
             // Recovery.foldIn). Once per segment, usually on the materializer thread (prepareAhead). It is also what
-            // makes sync's fdatasync enough: the file's size and blocks are final and on disk from here on.
+            // makes writeThrough's fdatasync enough: the file's size and blocks are final and on disk from here on.
             channel.force(true);
             try (FileChannel dir = FileChannel.open(path.getParent(), StandardOpenOption.READ)) {
                 dir.force(true);
@@ -131,10 +123,10 @@ final class JournalSegment {
     }
 
     /**
-     * Writes bytes {@code [offset, offset + length)} of the slots' memory to the file with one positional write
-     * ({@code pwrite}) through sync lane {@code lane}'s channel; {@link #sync} on the same lane then makes them
-     * durable. The caller makes sure no one writes those bytes any more (every slot in the range is VALID or VOID) and
-     * that a lane is used by one sync at a time ({@link GroupCommit} hands lanes out).
+     * Writes bytes {@code [offset, offset + length)} of the slots' memory to the file with one positional write,
+     * then returns once they are on disk ({@code fdatasync}). The caller makes sure no one writes those bytes any more
+     * (every slot in the range is VALID or VOID) and that only one thread calls this at a time (the group commit's
+     * leader).
      *
      * <p>Why {@code fdatasync} is enough for a power cut: it flushes the file's data and the metadata needed to read
      * it back (size, block map), but not timestamps. This file was created full size with real zeros, not sparse and
@@ -143,18 +135,19 @@ final class JournalSegment {
      * Torn writes (a power cut during the write) leave a slot whose checksum fails: recovery skips it, and its writer
      * was never acknowledged.
      *
-     * @throws IOException on a failed write (the caller fails closed), or if the segment was closed
+     * @throws IOException on a failed write or sync (the caller fails closed), or if the segment was closed
      */
-    void write(int lane, int offset, int length) throws IOException {
+    void writeThrough(int offset, int length) throws IOException {
         ByteBuffer range = buffer.slice(offset, length); // direct: the kernel copies straight from it
-        // A FileChannel is closed by an interrupt of a thread in (or entering) I/O on it, for every thread: syncs run
-        // on request threads, whose pending interrupt must not close the segment for all writers.
+        // A FileChannel is closed by an interrupt of a thread in (or entering) I/O on it, for every thread: the
+        // leader runs on a request thread, whose pending interrupt must not close the segment for all writers.
         boolean interrupted = Thread.interrupted();
         try {
-            FileChannel out = open(lane);
+            FileChannel out = open();
             while (range.hasRemaining()) {
                 out.write(range, offset + range.position());
             }
+            out.force(false);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -162,48 +155,21 @@ final class JournalSegment {
         }
     }
 
-    /**
-     * {@code fdatasync} through lane {@code lane}'s channel: returns once every write to the file that completed
-     * before it was called is on disk. Each lane is its own open file description, so a write-back error is reported
-     * to the next sync of every lane (Linux reports an error once per file description): a sync that overlaps a
-     * failed one on another lane cannot return success for the pages that failed, which one shared channel would
-     * not guarantee.
-     *
-     * @throws IOException on a failed sync (the caller fails closed), or if the segment was closed
-     */
-    void sync(int lane) throws IOException {
-        boolean interrupted = Thread.interrupted();
-        try {
-            open(lane).force(false);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /**
-     * Lane {@code lane}'s channel: opened on first use, reopened if an interrupt during a write closed it; refused
-     * once the segment is closed.
-     */
-    private FileChannel open(int lane) throws IOException {
-        FileChannel current = lanes[lane];
-        if (current != null && current.isOpen()) {
+    /** The channel, reopened if an interrupt during a write closed it; refused once the segment is closed. */
+    private FileChannel open() throws IOException {
+        FileChannel current = channel;
+        if (current.isOpen()) {
             return current;
         }
         synchronized (this) {
             if (closed) {
                 throw new ClosedChannelException();
             }
-            current = lanes[lane];
-            if (current == null || !current.isOpen()) {
-                if (current != null) {
-                    LOG.warn("Journal segment {} was closed by an interrupted write; reopening it", path);
-                }
-                current = FileChannel.open(path, StandardOpenOption.WRITE);
-                lanes[lane] = current;
+            if (!channel.isOpen()) {
+                LOG.warn("Journal segment {} was closed by an interrupted write; reopening it", path);
+                channel = FileChannel.open(path, StandardOpenOption.WRITE);
             }
-            return current;
+            return channel;
         }
     }
 
@@ -211,21 +177,8 @@ final class JournalSegment {
         synchronized (this) {
             closed = true;
         }
-        close(channel);
-        for (int lane = 0; lane < LANES; lane++) {
-            FileChannel c;
-            synchronized (this) {
-                c = lanes[lane];
-            }
-            if (c != null) {
-                close(c);
-            }
-        }
-    }
-
-    private void close(FileChannel c) {
         try {
-            c.close();
+            channel.close();
         } catch (IOException e) {
             LOG.warn("Closing journal segment {} failed", path, e);
         }
