@@ -132,7 +132,7 @@ final class Checkout {
                 replayed.amountMicros(), replayed.remainingMicros(), current.currency, replayed.receiptId()));
         PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
         passed.receipt(Receipts.replayed(payer.network(), payer.buyerJson(), replayed.receiptId(),
-                replayed.amountMicros(), replayed.remainingMicros()));
+                replayed.amountMicros(), replayed.remainingMicros(), payer.reference()));
         chain.doFilter(priced.request(), passed);
     }
 
@@ -149,7 +149,8 @@ final class Checkout {
                 ? PaidResponse.withReceipt(priced.response(), refunder, hold, payer.network(), payer.buyerJson(),
                         charged, receipt)
                 : new PaidResponse(priced.response(), refunder, hold, payer.network(), payer.buyerJson(),
-                        charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation);
+                        charged.receiptId(), charged.amountMicros(), charged.remainingMicros(), confirmation,
+                        payer.reference());
         return forwarding.forward(priced.request(), priced.response(), chain, paidResponse);
     }
 }

@@ -75,6 +75,14 @@ public interface Payer {
      */
     PaymentException mayNotCharge();
 
+    /**
+     * The repeat reference the receipt offers (PROTOCOL.md section 12), or {@code null}: scrip paid with the x402
+     * header offers one; the cookie, PayWord and a payment made with a reference do not.
+     */
+    default String reference() {
+        return null;
+    }
+
     /** The receipt header of a charge, or {@code null} for the plain one ({@link Receipts#paid}). */
     String receipt(PricedRequest priced, ChargeResult.Charged charged);
 

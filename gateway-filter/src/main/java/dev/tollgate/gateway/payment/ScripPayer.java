@@ -67,6 +67,11 @@ final class ScripPayer implements Payer {
     }
 
     @Override
+    public String reference() {
+        return paid.reference();
+    }
+
+    @Override
     public String buyerJson() {
         return paid.buyerJson();
     }

@@ -6,6 +6,7 @@ import dev.tollgate.gateway.SettlementStatus;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,14 +81,22 @@ public final class Settlements implements AutoCloseable {
     }
 
     /**
-     * Loads or creates the seller key in the config's data dir and starts settling in the background with every
-     * configured broker, and with every broker {@link KnownBrokers} remembers that the config no longer names, until
-     * its charges are settled; on failure stops what it started.
+     * Loads the seller key ({@code settlement.seller-key-file}, or the one created in the config's data dir) and
+     * starts settling in the background with every configured broker, and with every broker {@link KnownBrokers}
+     * remembers that the config no longer names, until its charges are settled; on failure stops what it started.
      *
-     * @throws IllegalStateException if the seller key file or the known brokers file is unusable
+     * @throws IllegalStateException if the seller key file or the known brokers file is unusable (e.g. the key
+     *     readable by group or others), or the ledger settles as one of several ({@link Ledger#settlementLedgerId})
+     *     without a provisioned key
      */
     public static Settlements start(GatewayConfig config, Ledger ledger, Clock clock) throws IOException {
-        Settlements settlements = new Settlements(config, ledger, clock, SellerKey.loadOrCreate(config.dataDir()));
+        Optional<Path> keyFile = config.settlement().sellerKeyFile();
+        if (ledger.settlementLedgerId().isPresent() && keyFile.isEmpty()) {
+            throw new IllegalStateException("a ledger that settles as one of several (" + ledger.getClass().getName()
+                    + ") needs the seller key provisioned to every node: settlement.seller-key-file");
+        }
+        SellerKey key = keyFile.isPresent() ? SellerKey.load(keyFile.get()) : SellerKey.loadOrCreate(config.dataDir());
+        Settlements settlements = new Settlements(config, ledger, clock, key);
         List<SettledBroker> remembered = settlements.known.read();
         try {
             synchronized (settlements) {
