@@ -16,6 +16,8 @@ final class ChargeStore {
     /** The outcome of {@link #charge}. */
     enum ChargeStatus {
         CHARGED, REPEATED, CONFLICT, UNKNOWN_SCRIP, WRONG_SELLER, EXPIRED, INSUFFICIENT_BUDGET,
+        /** The scrip was redeemed from {@link ScripLedgers#MAX_PER_SCRIP} other ledgers already. */
+        TOO_MANY_LEDGERS,
         /** The seller voided this charge id (before or after it was charged): it is never charged again. */
         VOIDED
     }
@@ -47,24 +49,28 @@ final class ChargeStore {
      * An online charge (docs/PROTOCOL.md section 7), in one transaction: a charge {@code jti} the seller already
      * recorded returns the original result ({@code REPEATED}) if it names the same scrip and amount, else
      * {@code CONFLICT}; otherwise the scrip must exist, be the seller's, be neither expired nor returned, and have
-     * {@code amount} left in its budget. Then {@code amount} is credited exactly like a redemption (reserved to the
-     * seller's credit, {@code redeemed += amount}, a {@code redemptions} row with batch {@code charge:<jti>}) and the
-     * charge recorded. Nothing changes unless the result is {@code CHARGED}.
+     * {@code amount} left in its budget (over all its ledgers). Then {@code amount} is credited exactly like a
+     * redemption from {@code ledger} (reserved to the seller's credit, {@code redeemed += amount}, as much to the
+     * ledger's, a {@code redemptions} row with batch {@code charge:<jti>}) and the charge recorded with its ledger. A
+     * recorded charge id with another scrip, amount or ledger is a {@code CONFLICT}. Nothing changes unless the result
+     * is {@code CHARGED}.
      */
-    ChargeResult charge(String seller, String jti, String scrip, long amount) throws SQLException {
+    ChargeResult charge(String seller, String jti, String scrip, String ledger, long amount) throws SQLException {
         if (amount <= 0) {
             throw new IllegalArgumentException("amount must be positive, got " + amount);
         }
         return database.write(c -> {
             long now = clock.instant().getEpochSecond();
             try (PreparedStatement ps = c.prepareStatement("SELECT o.scrip, o.amount, o.redeemed, o.created_at,"
-                    + " s.budget, o.voided_at IS NOT NULL FROM online_charges o JOIN scrip s ON s.jti = o.scrip"
+                    + " s.budget, o.voided_at IS NOT NULL, o.ledger FROM online_charges o"
+                    + " JOIN scrip s ON s.jti = o.scrip"
                     + " WHERE o.seller = ? AND o.jti = ?")) {
                 ps.setString(1, seller);
                 ps.setString(2, jti);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        if (!rs.getString(1).equals(scrip) || rs.getLong(2) != amount) {
+                        if (!rs.getString(1).equals(scrip) || rs.getLong(2) != amount
+                                || !rs.getString(7).equals(ledger)) {
                             return ChargeResult.refused(ChargeStatus.CONFLICT);
                         }
                         if (rs.getBoolean(6)) {
@@ -93,15 +99,19 @@ final class ChargeStore {
             if (amount > budget - redeemed) {
                 return new ChargeResult(ChargeStatus.INSUFFICIENT_BUDGET, 0, redeemed, budget, 0);
             }
-            ScripStore.credit(c, scrip, held, "charge:" + jti, amount, now);
+            if (!ScripLedgers.admits(c, scrip, ledger)) {
+                return ChargeResult.refused(ChargeStatus.TOO_MANY_LEDGERS);
+            }
+            ScripStore.credit(c, scrip, held, ledger, "charge:" + jti, amount, now);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO online_charges (seller, jti, scrip, amount,"
-                    + " redeemed, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    + " redeemed, created_at, ledger) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, seller);
                 ps.setString(2, jti);
                 ps.setString(3, scrip);
                 ps.setLong(4, amount);
                 ps.setLong(5, redeemed + amount);
                 ps.setLong(6, now);
+                ps.setString(7, ledger);
                 ps.executeUpdate();
             }
             return new ChargeResult(ChargeStatus.CHARGED, amount, redeemed + amount, budget, now);

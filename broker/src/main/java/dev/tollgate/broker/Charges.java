@@ -33,7 +33,7 @@ final class Charges {
     static final int MAX_VOIDS = 100;
 
     private static final Set<String> CHARGE_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "scrip",
-            "amount");
+            "amount", "ledger");
     private static final Set<String> VOID_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "charges");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -77,8 +77,9 @@ final class Charges {
             throw SellerTokens.invalid("'amount' must be the micro-units to charge, a decimal string such as"
                     + " \"50000\", from 1 to " + Long.MAX_VALUE);
         }
+        String ledger = ScripLedgers.parse(body, "the charge request");
         String seller = request.seller().id();
-        ChargeStore.ChargeResult result = store.charge(seller, jti, scrip, amount);
+        ChargeStore.ChargeResult result = store.charge(seller, jti, scrip, ledger, amount);
         switch (result.status()) {
             case CHARGED, REPEATED -> {
                 ObjectNode claims = JSON.createObjectNode();
@@ -102,6 +103,8 @@ final class Charges {
             case INSUFFICIENT_BUDGET -> throw new ApiException(409, "insufficient_budget", "what is left on the"
                     + " scrip (" + result.remaining() + " micro-units) does not cover " + amount + "; nothing was"
                     + " charged").with("remaining", Long.toString(result.remaining()));
+            case TOO_MANY_LEDGERS -> throw new ApiException(409, "too_many_ledgers", "the scrip was redeemed from "
+                    + ScripLedgers.MAX_PER_SCRIP + " other ledgers of this seller already; nothing was charged");
             case VOIDED -> throw new ApiException(409, "charge_voided", "charge '" + ApiException.printable(jti)
                     + "' was voided by the seller; it is not charged");
             default -> throw new IllegalStateException("unexpected charge result " + result.status());

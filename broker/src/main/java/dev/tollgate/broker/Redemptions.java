@@ -16,8 +16,14 @@ final class Redemptions {
     sealed interface Entry permits Claim, PayWordRedemptions.Claim, Refused {
     }
 
-    /** One claim of a redemption batch: the cumulative amount the seller charged on a scrip. */
-    record Claim(String jti, long spent) implements Entry {
+    /**
+     * One claim of a redemption batch: the cumulative amount the seller charged on a scrip at one of its ledgers
+     * ({@code ""}: its single ledger).
+     */
+    record Claim(String jti, String ledger, long spent) implements Entry {
+        Claim(String jti, long spent) {
+            this(jti, "", spent);
+        }
     }
 
     /** A claim refused before the transaction (a PayWord claim that did not verify). */
@@ -57,7 +63,9 @@ final class Redemptions {
 
     /**
      * Redeems a batch of claims for {@code seller} in one transaction: on each of its scrip, credits
-     * {@code min(spent, budget) - redeemed} (if positive) from the buyer's reserved amount to the seller. A scrip
+     * {@code min(spent, budget - what the scrip's other ledgers redeemed) - what the claim's ledger redeemed} (if
+     * positive) from the buyer's reserved amount to the seller; a ledger beyond {@link ScripLedgers#MAX_PER_SCRIP} on
+     * one scrip is refused as {@code too_many_ledgers}. A scrip
      * whose expiry plus {@code grace} has passed is first returned to its buyer (as {@link ExpiryReturns} would) and
      * the claim refused as {@code expired}. PayWord claims are credited by {@link PayWordRedemptions#credit} in the
      * same transaction; entries refused before it are answered as they are. Results are in the order of the entries.
@@ -96,13 +104,19 @@ final class Redemptions {
                     results.add(ClaimResult.refused(claim.jti(), "expired"));
                     continue;
                 }
-                long delta = Math.min(claim.spent(), held.budget()) - held.redeemed();
-                if (delta <= 0) {
-                    results.add(ClaimResult.scrip(claim.jti(), "unchanged", 0, held.redeemed()));
+                if (!ScripLedgers.admits(c, claim.jti(), claim.ledger())) {
+                    results.add(ClaimResult.refused(claim.jti(), "too_many_ledgers"));
                     continue;
                 }
-                ScripStore.credit(c, claim.jti(), held, batch, delta, now);
-                results.add(ClaimResult.scrip(claim.jti(), "credited", delta, held.redeemed() + delta));
+                long mine = ScripLedgers.redeemed(c, claim.jti(), claim.ledger());
+                long others = held.redeemed() - mine;
+                long delta = Math.min(claim.spent(), held.budget() - others) - mine;
+                if (delta <= 0) {
+                    results.add(ClaimResult.scrip(claim.jti(), "unchanged", 0, mine));
+                    continue;
+                }
+                ScripStore.credit(c, claim.jti(), held, claim.ledger(), batch, delta, now);
+                results.add(ClaimResult.scrip(claim.jti(), "credited", delta, mine + delta));
             }
             return List.copyOf(results);
         });

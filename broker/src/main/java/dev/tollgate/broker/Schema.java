@@ -100,7 +100,9 @@ final class Schema {
             // Version 8: Idempotency-Key of POST /v1/scrip, kept 24 hours.
             ScripIdempotency.MIGRATION,
             // Version 9: voided online charges and charge tombstones (docs/PROTOCOL.md section 7).
-            VoidStore.MIGRATION);
+            VoidStore.MIGRATION,
+            // Version 10: redemptions per (scrip, ledger), for sellers settling from several gateway nodes.
+            ScripLedgers.MIGRATION);
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 

@@ -93,23 +93,25 @@ final class ScripStore {
 
     /**
      * Credits the scrip's seller {@code amount} of it: from the buyer's reservation to the seller's credit,
-     * {@code redeemed += amount} (only if still {@code held.redeemed}), and a {@code redemptions} row for
-     * {@code batch}.
+     * {@code redeemed += amount} (only if still {@code held.redeemed}) and as much to what {@code ledger} redeemed
+     * ({@link ScripLedgers}), and a {@code redemptions} row for {@code batch}.
      */
-    static void credit(Connection c, String jti, HeldScrip held, String batch, long amount, long now)
+    static void credit(Connection c, String jti, HeldScrip held, String ledger, String batch, long amount, long now)
             throws SQLException {
         Database.update(c, "UPDATE buyers SET reserved = reserved - ? WHERE id = ? AND reserved >= ?",
                 amount, held.buyer(), amount);
         Database.update(c, "UPDATE sellers SET credited = credited + ? WHERE id = ?", amount, held.seller());
         Database.update(c, "UPDATE scrip SET redeemed = redeemed + ? WHERE jti = ? AND redeemed = ?",
                 amount, jti, held.redeemed());
+        ScripLedgers.add(c, jti, ledger, amount);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO redemptions (scrip, seller, batch,"
-                + " amount, created_at) VALUES (?, ?, ?, ?, ?)")) {
+                + " amount, created_at, ledger) VALUES (?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, jti);
             ps.setString(2, held.seller());
             ps.setString(3, batch);
             ps.setLong(4, amount);
             ps.setLong(5, now);
+            ps.setString(6, ledger);
             ps.executeUpdate();
         }
     }

@@ -32,7 +32,7 @@ final class Settlement {
 
     private static final Set<String> BATCH_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "claims");
     private static final Set<String> STATEMENT_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "htu");
-    private static final Set<String> CLAIM_FIELDS = Set.of("jti", "spent");
+    private static final Set<String> CLAIM_FIELDS = Set.of("jti", "spent", "ledger");
     private static final Set<String> PAYWORD_FIELDS = Set.of(PayWord.COMMITMENT, PayWord.INDEX, PayWord.WORD,
             PayWordClaims.SPENT);
 
@@ -100,9 +100,10 @@ final class Settlement {
             if (scrip == null || scrip.isEmpty() || scrip.length() > 128) {
                 throw SellerTokens.invalid("claims[" + i + "].jti must be the scrip's jti");
             }
-            if (!seen.add("scrip:" + scrip)) {
+            String ledger = ScripLedgers.parse((ObjectNode) entry, "claims[" + i + "]");
+            if (!seen.add("scrip:" + ledger + ':' + scrip)) {
                 throw SellerTokens.invalid("claims[" + i + "]: scrip " + ApiException.printable(scrip)
-                        + " is claimed more than once in this batch");
+                        + " is claimed more than once for one ledger in this batch");
             }
             String spent = CompactJws.text((ObjectNode) entry, "spent");
             long micros;
@@ -112,7 +113,7 @@ final class Settlement {
                 throw ApiException.badRequest("invalid_amount", "claims[" + i + "].spent must be the cumulative"
                         + " micro-units charged, a decimal string such as \"150000\", at most " + Long.MAX_VALUE);
             }
-            parsed.add(new Redemptions.Claim(scrip, micros));
+            parsed.add(new Redemptions.Claim(scrip, ledger, micros));
         }
         if (hashes > PayWordClaims.MAX_BATCH_HASHES) {
             throw ApiException.badRequest("batch_too_large", "the PayWord claims of one batch may ask for at most "

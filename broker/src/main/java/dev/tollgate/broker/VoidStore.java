@@ -13,8 +13,9 @@ import java.util.List;
  *
  * <p>A recorded charge is voided once: its amount moves from the seller's credit back to the scrip, into the buyer's
  * reservation while the scrip is active, or straight to the buyer's balance if the scrip was already returned; the
- * scrip's {@code redeemed} goes down by the amount and the charge row keeps its {@code redemptions} row, marked
- * {@code voided_at} (a seller's credit is the sum of its redemptions minus its voided charges). A charge id the seller
+ * scrip's {@code redeemed} goes down by the amount (and the charging ledger's, {@link ScripLedgers}) and the charge
+ * row keeps its {@code redemptions} row, marked {@code voided_at} (a seller's credit is the sum of its redemptions
+ * minus its voided charges). A charge id the seller
  * never charged gets a tombstone instead, so that its charge request, if it arrives late, is refused: a tombstone is
  * kept for {@link #TOMBSTONE_SECONDS}, as long as such a request can still be accepted, and purged by the next void
  * after that.
@@ -72,7 +73,7 @@ final class VoidStore {
     }
 
     /** A recorded online charge as a void reads it. */
-    private record Recorded(String scrip, long amount, boolean voided) {
+    private record Recorded(String scrip, long amount, boolean voided, String ledger) {
     }
 
     private VoidStore() {
@@ -114,12 +115,13 @@ final class VoidStore {
     }
 
     private static Recorded recorded(Connection c, String seller, String charge) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT scrip, amount, voided_at IS NOT NULL"
+        try (PreparedStatement ps = c.prepareStatement("SELECT scrip, amount, voided_at IS NOT NULL, ledger"
                 + " FROM online_charges WHERE seller = ? AND jti = ?")) {
             ps.setString(1, seller);
             ps.setString(2, charge);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new Recorded(rs.getString(1), rs.getLong(2), rs.getBoolean(3)) : null;
+                return rs.next() ? new Recorded(rs.getString(1), rs.getLong(2), rs.getBoolean(3), rs.getString(4))
+                        : null;
             }
         }
     }
@@ -156,6 +158,7 @@ final class VoidStore {
                     amount, r.scrip(), amount);
             Database.update(c, "UPDATE buyers SET reserved = reserved + ? WHERE id = ?", amount, buyer);
         }
+        ScripLedgers.add(c, r.scrip(), r.ledger(), -amount);
         Database.update(c, "UPDATE online_charges SET voided_at = ? WHERE seller = ? AND jti = ? AND voided_at IS NULL",
                 now, seller, charge);
         return new Result(charge, Status.VOIDED, r.scrip(), amount, redeemed - amount);

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -265,18 +267,7 @@ final class SchemaMigrationTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              Statement st = c.createStatement()) {
             // 1000000 deposited, a scrip of 400000 of which 150000 was charged online.
-            st.execute("INSERT INTO buyers VALUES ('acct-old', x'00', 600000, 250000, " + now + ")");
-            st.execute("INSERT INTO deposits (buyer, amount, source, created_at) VALUES ('acct-old', 1000000,"
-                    + " 'test', " + now + ")");
-            st.execute("INSERT INTO sellers (id, name, public_key, origins, credited, created_at, key_thumbprint)"
-                    + " VALUES ('daily-byte', 'The Daily Byte', '" + spki + "', '[\"https://news.example\"]', 150000, "
-                    + now + ", '"
-                    + Seller.thumbprintOfSpki(spki) + "')");
-            st.execute("INSERT INTO scrip (jti, buyer, seller, kid, budget, redeemed, status, issued_at, expires_at)"
-                    + " VALUES ('old-scrip', 'acct-old', 'daily-byte', 'k', 400000, 150000, 'active', " + now
-                    + ", " + (now + 3600) + ")");
-            st.execute("INSERT INTO redemptions (scrip, seller, batch, amount, created_at) VALUES ('old-scrip',"
-                    + " 'daily-byte', 'charge:r-old', 150000, " + now + ")");
+            insertRedeemedScrip(st, now, spki, "charge:r-old");
             st.execute("INSERT INTO online_charges (seller, jti, scrip, amount, redeemed, created_at) VALUES"
                     + " ('daily-byte', 'r-old', 'old-scrip', 150000, 150000, " + now + ")");
         }
@@ -293,6 +284,55 @@ final class SchemaMigrationTest {
             assertThat(broker.accounts().account("acct-old", 1).orElseThrow().reserved()).isEqualTo(400_000);
             assertThat(broker.statements().totals().conserved()).isTrue();
         }
+    }
+
+    @Test
+    void whatWasRedeemedBeforeLedgersIsTheSingleLedgersAfterTheMigration() throws Exception {
+        MutableClock clock = new MutableClock();
+        long now = clock.instant().getEpochSecond();
+        Path db = databaseBefore(ScripLedgers.MIGRATION);
+        KeyPair sellerKey = TestSellers.newKeyPair();
+        String spki = Base64.getEncoder().encodeToString(sellerKey.getPublic().getEncoded());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement()) {
+            // 1000000 deposited, a scrip of 400000 of which 150000 was redeemed by a claim.
+            insertRedeemedScrip(st, now, spki, "b1");
+        }
+
+        try (Broker broker = TestBrokers.builder(dir).clock(clock).sweepInterval(Duration.ZERO).build().start()) {
+            assertThat(userVersion(db)).isEqualTo(Schema.SCHEMA_VERSION);
+            TestSellers.Key seller = new TestSellers.Key("daily-byte", sellerKey, TestSellers.thumbprint(sellerKey));
+            Answer single = TestSellers.redeem(broker, seller, now, java.util.Map.of("old-scrip", "150000"));
+            assertThat(single.json().at("/results/0/status").asText()).as(single.body()).isEqualTo("unchanged");
+            assertThat(single.json().at("/results/0/redeemed").asText()).isEqualTo("150000");
+            ObjectNode batch = TestSellers.batch(seller, now, java.util.Map.of());
+            ((com.fasterxml.jackson.databind.node.ArrayNode) batch.get("claims")).addObject().put("jti", "old-scrip")
+                    .put("spent", "300000").put("ledger", "node-a");
+            Answer node = TestSellers.post(broker, TestSellers.sign(sellerKey.getPrivate(),
+                    TestSellers.header(seller.kid(), Settlement.REDEMPTION_TYPE), batch));
+            assertThat(node.json().at("/results/0/credited").asText()).as("capped by the single ledger's 150000")
+                    .isEqualTo("250000");
+            assertThat(broker.statements().creditsBySeller().get("daily-byte")[0]).isEqualTo(400_000);
+            assertThat(broker.statements().totals().conserved()).isTrue();
+        }
+    }
+
+    /**
+     * Buyer acct-old with 1000000 deposited, seller daily-byte (key {@code spki}) credited 150000 of scrip old-scrip
+     * (budget 400000) by {@code batch}.
+     */
+    private static void insertRedeemedScrip(Statement st, long now, String spki, String batch) throws Exception {
+        st.execute("INSERT INTO buyers VALUES ('acct-old', x'00', 600000, 250000, " + now + ")");
+        st.execute("INSERT INTO deposits (buyer, amount, source, created_at) VALUES ('acct-old', 1000000,"
+                + " 'test', " + now + ")");
+        st.execute("INSERT INTO sellers (id, name, public_key, origins, credited, created_at, key_thumbprint)"
+                + " VALUES ('daily-byte', 'The Daily Byte', '" + spki + "', '[\"https://news.example\"]', 150000, "
+                + now + ", '" + Seller.thumbprintOfSpki(spki) + "')");
+        st.execute("INSERT INTO scrip (jti, buyer, seller, kid, budget, redeemed, status, issued_at, expires_at)"
+                + " VALUES ('old-scrip', 'acct-old', 'daily-byte', 'k', 400000, 150000, 'active', " + now
+                + ", " + (now + 3600) + ")");
+        st.execute("INSERT INTO redemptions (scrip, seller, batch, amount, created_at) VALUES ('old-scrip',"
+                + " 'daily-byte', '" + batch + "', 150000, " + now + ")");
     }
 
     private static int userVersion(Path db) throws Exception {

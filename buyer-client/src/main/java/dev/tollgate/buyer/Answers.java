@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.protocol.MalformedPaymentException;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PaymentHeaders;
+import dev.tollgate.protocol.ScripReference;
 import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.SettlementResponse;
 import dev.tollgate.protocol.X402Codec;
@@ -153,6 +154,22 @@ final class Answers {
             return Money.parseMicros(r);
         } catch (IllegalArgumentException e) {
             return -1;
+        }
+    }
+
+    /**
+     * {@code extra.reference} of a receipt (PROTOCOL.md section 12): what to pay the seller's later requests with
+     * instead of the scrip, or null if it offers none or one of the wrong form.
+     */
+    static String reference(SettlementResponse receipt) {
+        if (receipt == null || receipt.extra() == null
+                || !(receipt.extra().get(ScripReference.RECEIPT_FIELD) instanceof String reference)) {
+            return null;
+        }
+        try {
+            return new ScripReference(reference, 0, null).reference();
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 

@@ -24,10 +24,15 @@ final class EchoedExtensions {
         Map<String, Object> extensions = new LinkedHashMap<>(declared == null ? Map.of() : declared);
         Map<String, Object> identifier = copy(extensions.get(Offer.PAYMENT_IDENTIFIER));
         Map<String, Object> info = copy(identifier.get("info"));
-        info.put("id", "pay_" + UUID.randomUUID().toString().replace("-", ""));
+        info.put("id", newPaymentId());
         identifier.put("info", info);
         extensions.put(Offer.PAYMENT_IDENTIFIER, identifier);
         return extensions;
+    }
+
+    /** A fresh x402 payment identifier: {@code pay_} and 32 hex digits. */
+    static String newPaymentId() {
+        return "pay_" + UUID.randomUUID().toString().replace("-", "");
     }
 
     @SuppressWarnings("unchecked")

@@ -13,6 +13,18 @@ interface Payment {
     /** The x402 {@code payload} of the {@code PAYMENT-SIGNATURE}. */
     Map<String, Object> payload();
 
+    /**
+     * The seller's repeat reference this payment sends in {@code TOLLGATE-REFERENCE} instead of {@link #payload()}
+     * (PROTOCOL.md section 12), or {@code null} to send the payload.
+     */
+    default String reference() {
+        return null;
+    }
+
+    /** The receipt offered {@code reference} (not null) for later payments with the same scrip. */
+    default void offered(String reference) {
+    }
+
     /** What the request may cost at most, in micro-units: what a lost answer puts at risk. */
     long atRiskMicros();
 

@@ -21,6 +21,11 @@ final class ScripEntry {
     boolean exclusive;
     /** Bought by this client (not loaded from the file): its unspent budget counts against the client's limits. */
     boolean boughtHere;
+    /**
+     * The repeat reference the seller's last receipt offered for this scrip, or null: sent instead of the token until
+     * the seller refuses it. Kept in memory only (the wallet file keeps the token, which always pays).
+     */
+    volatile String reference;
 
     ScripEntry(String seller, String origin, String token, String jti, long budget, Instant expiresAt, long spent) {
         this.seller = seller;

@@ -18,6 +18,8 @@ final class ScripPayments {
     /** The largest budget the broker issues (broker/README.md). */
     static final long MAX_BUDGET = 100_000_000;
     static final int TTL_SECONDS = 3600;
+    /** Refusals of a repeat reference after which the token pays instead (PROTOCOL.md section 12). */
+    static final java.util.Set<String> REFERENCE_REFUSED = java.util.Set.of("invalid_reference", "unknown_reference");
 
     private final BrokerApi broker;
     private final Wallet wallet;
@@ -46,7 +48,7 @@ final class ScripPayments {
         try {
             ScripEntry entry = offer.metered() ? meteredScrip(offer, cap) : sharedScrip(offer);
             long onScrip = offer.metered() ? entry.inFlight : price;
-            return new ScripPayment(offer, entry, onScrip, money);
+            return new ScripPayment(offer, entry, onScrip, money, offer.metered() ? null : entry.reference);
         } catch (IOException | InterruptedException | PaymentException | RuntimeException e) {
             budget.settle(money, 0);
             throw e;
@@ -111,17 +113,30 @@ final class ScripPayments {
         private final ScripEntry entry;
         private final long onScrip;
         private final Budget.Reservation money;
+        /** The reference sent instead of the token, or null. */
+        private final String reference;
 
-        ScripPayment(Offer offer, ScripEntry entry, long onScrip, Budget.Reservation money) {
+        ScripPayment(Offer offer, ScripEntry entry, long onScrip, Budget.Reservation money, String reference) {
             this.offer = offer;
             this.entry = entry;
             this.onScrip = onScrip;
             this.money = money;
+            this.reference = reference;
         }
 
         @Override
         public Map<String, Object> payload() {
             return Map.of(Scrip.TOKEN, entry.token);
+        }
+
+        @Override
+        public String reference() {
+            return reference;
+        }
+
+        @Override
+        public void offered(String offered) {
+            entry.reference = offered;
         }
 
         @Override
@@ -151,6 +166,11 @@ final class ScripPayments {
         @Override
         public boolean refused(String code, PaymentRequired refusal) {
             budget.settle(money, 0);
+            if (reference != null && REFERENCE_REFUSED.contains(code)) {
+                entry.reference = null; // the seller no longer takes it (a restart with a new key, another node): pay
+                wallet.settle(entry, onScrip, 0, -1); // with the token, whose receipt may offer a new one
+                return true;
+            }
             if (Offer.RENEWABLE.contains(code) || "invalid_token".equals(code) || "unknown_key".equals(code)) {
                 // Counted as spent, or a seller refusing every scrip would be handed new ones without limit.
                 budget.spentUnreserved(offer.seller(), wallet.retire(entry, onScrip));

@@ -5,6 +5,7 @@ import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentPayload;
 import dev.tollgate.protocol.PaymentRequired;
+import dev.tollgate.protocol.ScripReference;
 import dev.tollgate.protocol.SettlementResponse;
 import dev.tollgate.protocol.X402Codec;
 import java.io.IOException;
@@ -169,6 +170,10 @@ public final class TollgateClient {
             }
         }
         payment.paid(receipt.amountMicros(), Answers.remaining(settlement));
+        String reference = Answers.reference(settlement);
+        if (reference != null) {
+            payment.offered(reference);
+        }
         wallet.record(receipt);
         return receipt;
     }
@@ -181,12 +186,18 @@ public final class TollgateClient {
 
     private static HttpRequest withPayment(HttpRequest request, PaymentRequired required, Offer offer,
                                            Payment payment) {
+        HttpRequest.Builder paid = HttpRequest.newBuilder(request, (name, value) -> !name.equalsIgnoreCase(
+                PaymentHeaders.PAYMENT_SIGNATURE) && !name.equalsIgnoreCase(PaymentHeaders.TOLLGATE_REFERENCE));
+        if (payment.reference() != null) { // the seller's short reference to the scrip, instead of the payload
+            String id = offer.idempotent() ? EchoedExtensions.newPaymentId() : null;
+            return paid.header(PaymentHeaders.TOLLGATE_REFERENCE, new ScripReference(payment.reference(),
+                    offer.priceMicros(), id).header()).build();
+        }
         // x402's payment-identifier (if offer.idempotent()): a retry with the same id is never charged again
         String header = X402Codec.encodeHeader(new PaymentPayload(PaymentHeaders.X402_VERSION,
                 required.resource(), offer.requirements(), payment.payload(),
                 EchoedExtensions.of(required.extensions(), offer.idempotent())));
-        return HttpRequest.newBuilder(request, (name, value) -> !name.equalsIgnoreCase(
-                PaymentHeaders.PAYMENT_SIGNATURE)).header(PaymentHeaders.PAYMENT_SIGNATURE, header).build();
+        return paid.header(PaymentHeaders.PAYMENT_SIGNATURE, header).build();
     }
 
     private static boolean isRefusal(HttpResponse<?> response) {

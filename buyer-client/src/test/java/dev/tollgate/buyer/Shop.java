@@ -3,6 +3,7 @@ package dev.tollgate.buyer;
 import dev.tollgate.broker.Broker;
 import dev.tollgate.broker.Seller;
 import dev.tollgate.gateway.TollgateFilter;
+import dev.tollgate.protocol.PaymentHeaders;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -14,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -41,8 +44,11 @@ final class Shop implements AutoCloseable {
     final Server server;
     final String apiKey;
     final URI base;
+    /** Per request the app served: how it was paid ({@code signature}, {@code reference} or {@code none}). */
+    final Queue<String> paidWith;
 
-    private Shop(Broker broker, TollgateFilter filter, Server server, String apiKey) {
+    private Shop(Broker broker, TollgateFilter filter, Server server, String apiKey, Queue<String> paidWith) {
+        this.paidWith = paidWith;
         this.broker = broker;
         this.filter = filter;
         this.server = server;
@@ -90,13 +96,14 @@ final class Shop implements AutoCloseable {
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
-        context.addServlet(new ServletHolder(new App()), "/");
+        Queue<String> paidWith = new ConcurrentLinkedQueue<>();
+        context.addServlet(new ServletHolder(new App(paidWith)), "/");
         server.setHandler(context);
         server.start();
         broker.registerSeller(Seller.of(SELLER, "The Daily Byte", filter.sellerPublicJwk(),
                 List.of("https://news.example")));
         String apiKey = broker.createDemoBuyer("alice", DEPOSIT).apiKey();
-        return new Shop(broker, filter, server, apiKey);
+        return new Shop(broker, filter, server, apiKey, paidWith);
     }
 
     URI url(String path) {
@@ -134,8 +141,16 @@ final class Shop implements AutoCloseable {
         private static final long serialVersionUID = 1L;
         private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
 
+        private final transient Queue<String> paidWith;
+
+        App(Queue<String> paidWith) {
+            this.paidWith = paidWith;
+        }
+
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            paidWith.add(request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) != null ? "signature"
+                    : request.getHeader(PaymentHeaders.TOLLGATE_REFERENCE) != null ? "reference" : "none");
             String path = request.getRequestURI();
             if (!path.startsWith("/files/")) {
                 byte[] text = ("content of " + path).getBytes(StandardCharsets.UTF_8);

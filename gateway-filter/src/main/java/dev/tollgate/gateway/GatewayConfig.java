@@ -67,11 +67,23 @@ public final class GatewayConfig {
      * @param maxBackoff the longest wait between two attempts while the broker is unreachable or refuses batches
      * @param refundWindow how long a forwarded request's charge may still be refunded when its app fails before
      *     content is sent; the charge is final, and claimed, after it ({@code settlement.refund-window})
+     * @param sellerKeyFile the seller key provisioned to every node of a cluster ({@code settlement.seller-key-file});
+     *     empty: the key generated into the data dir
      */
-    public record Settlement(Duration interval, int batchSize, Duration maxBackoff, Duration refundWindow) {
+    public record Settlement(Duration interval, int batchSize, Duration maxBackoff, Duration refundWindow,
+                             Optional<Path> sellerKeyFile) {
 
         /** {@code settlement.refund-window} when the config does not set it. */
         public static final Duration DEFAULT_REFUND_WINDOW = Duration.ofSeconds(60);
+
+        public Settlement {
+            Objects.requireNonNull(sellerKeyFile, "sellerKeyFile cannot be null.");
+        }
+
+        /** Settlement with the key generated into the data dir. */
+        public Settlement(Duration interval, int batchSize, Duration maxBackoff, Duration refundWindow) {
+            this(interval, batchSize, maxBackoff, refundWindow, Optional.empty());
+        }
     }
 
     /**

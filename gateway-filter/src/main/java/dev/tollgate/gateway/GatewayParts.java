@@ -15,6 +15,7 @@ import dev.tollgate.gateway.payment.OnlineConfirmation;
 import dev.tollgate.gateway.payment.PayWordScheme;
 import dev.tollgate.gateway.payment.PaymentReader;
 import dev.tollgate.gateway.payment.PaymentSchemes;
+import dev.tollgate.gateway.payment.ScripReferences;
 import dev.tollgate.gateway.payment.ScripScheme;
 import dev.tollgate.gateway.payment.ScripTokens;
 import dev.tollgate.gateway.route.Router;
@@ -92,7 +93,8 @@ final class GatewayParts implements AutoCloseable {
         schemes = new PaymentSchemes(List.of( // the schemes buyers may pay with: one line each
                 new ScripScheme(tokens, clock, ledger, holds, online, forwarding, models),
                 payWords));
-        reader = new CredentialReader(schemes, tokens, clock);
+        reader = new CredentialReader(schemes, tokens, ScripReferences.open(config.dataDir(), cacheSize, ledger,
+                failures, clock), clock);
         browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, settlements::canceller,
                 new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
         router = new Router(browser, reader, credentials);

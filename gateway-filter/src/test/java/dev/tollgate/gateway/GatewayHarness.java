@@ -247,6 +247,12 @@ public final class GatewayHarness implements AutoCloseable {
                 accepted, Map.of("token", token), null));
     }
 
+    /** What the ledger says is left on the test broker's scrip {@code jti} of {@code budget}. */
+    public long remaining(String jti, long budget) throws Exception {
+        return filter.ledger().remaining(new dev.tollgate.gateway.ledger.ScripAccount(TestBroker.ISSUER, jti,
+                TestBroker.BUYER, TestBroker.SELLER, budget, "USD", java.time.Instant.now()));
+    }
+
     public String body(HttpTester.Response response) {
         return new String(response.getContentBytes(), StandardCharsets.UTF_8);
     }

@@ -41,7 +41,8 @@ final class ModuleBoundaryTest {
                 "InvalidConfigException", "Payment", "PriceRule", "SalesReport", "SettlementStatus", "TollgateFilter");
         assertThat(publicTypesIn("dev.tollgate.gateway.ledger")).containsExactly("ChainAccount", "ChainHead",
                 "ChainTotal", "ChargeResult", "Ledger", "LedgerProvider", "LedgerUnavailableException", "LedgerView",
-                "PendingVoid", "Sales", "ScripAccount", "ScripTotal", "SharedLedgerSettings", "SqliteLedger");
+                "OneUseValues", "PendingVoid", "Sales", "ScripAccount", "ScripTotal", "SharedLedgerSettings",
+                "SqliteLedger");
     }
 
     private static List<String> publicTypesIn(String pkg) throws IOException, ClassNotFoundException {

@@ -95,6 +95,11 @@ final class SeveralBrokersTest {
                 network));
     }
 
+    /** Pays with a repeat reference (PROTOCOL.md section 12), agreeing to up to 0.25 USD. */
+    private HttpTester.Response payByReference(String path, String reference) throws Exception {
+        return gateway.get(path, PaymentHeaders.TOLLGATE_REFERENCE, reference + "; amount=250000");
+    }
+
     private String refusal(HttpTester.Response response) throws Exception {
         assertThat(response.getStatus()).isEqualTo(402);
         return offerOf(response).error();
@@ -243,6 +248,26 @@ final class SeveralBrokersTest {
 
         assertThat(redeemFirst.redeemed("first")).isZero();
         assertThat(redeemSecond.redeemed("second")).isEqualTo(50_000);
+    }
+
+    @Test
+    void aRepeatReferencePaysOnlyWhereTheRuleAcceptsItsBrokerAndNamesItsOwnBroker() throws Exception {
+        String first = gateway.broker.scrip().jti("ref-first").budget("200000").sign();
+        String other = second.scrip().jti("ref-second").budget("200000").sign();
+        String firstReference = (String) receiptOf(pay("/articles/one", first, "tollgate:test")).extra()
+                .get("reference");
+        String otherReference = (String) receiptOf(pay("/articles/one", other, "tollgate:second")).extra()
+                .get("reference");
+
+        HttpTester.Response notAccepted = payByReference("/second-only/a", firstReference);
+        HttpTester.Response accepted = payByReference("/second-only/a", otherReference);
+        HttpTester.Response renamed = payByReference("/articles/two", firstReference.replace(".test.", ".second."));
+
+        assertThat(refusal(notAccepted)).isEqualTo("malformed_payment");
+        assertThat(accepted.getStatus()).isEqualTo(200);
+        assertThat(receiptOf(accepted).network()).isEqualTo("tollgate:second");
+        assertThat(refusal(renamed)).isEqualTo("invalid_reference"); // a reference binds its broker's issuer
+        assertThat(gateway.remaining("ref-first", 200_000)).isEqualTo(150_000);
     }
 
     @Test

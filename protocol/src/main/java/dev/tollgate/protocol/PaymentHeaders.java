@@ -19,6 +19,14 @@ public final class PaymentHeaders {
     /** Response header carrying a base64 {@link SettlementResponse}. */
     public static final String PAYMENT_RESPONSE = "PAYMENT-RESPONSE";
 
+    /**
+     * Request header of Tollgate's repeat-payment extension (PROTOCOL.md section 12): a {@link ScripReference}, the
+     * short reference a receipt offered, sent instead of {@code PAYMENT-SIGNATURE} on later requests. Not x402.
+     *
+     * @since 0.5
+     */
+    public static final String TOLLGATE_REFERENCE = "TOLLGATE-REFERENCE";
+
     /** The only {@code x402Version} this transport speaks. */
     public static final int X402_VERSION = 2;
 

@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * What the filter spends on a payment header before the ledger: the first time it sees one
  * ({@link CredentialReader#fromHeader}: base64, JSON, offer checks, scrip verification) against a repeat click
- * (digest of the header, then a cache hit). The reader keeps no cache, so each {@code fromHeader} call does the
- * full first-seen work.
+ * (digest of the header, then a cache hit), and against a repeat click paid with the seller's reference instead
+ * (PROTOCOL.md section 12). The reader keeps no cache, so each {@code fromHeader} call does the full first-seen work.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -37,9 +37,14 @@ public class CredentialBenchmark {
     private CredentialReader readerKeepingScrip;
     private CredentialCache cache;
     private String header;
+    private String token;
+    private String signature;
+    private ScripReferences references;
+    private String referenceHeader;
 
     @Setup
-    public void setUp() throws IOException, InvalidConfigException, PaymentException {
+    public void setUp() throws IOException, InvalidConfigException, PaymentException,
+            FailedVerifications.TooManyFailures {
         fixture = new BrokerFixture();
         dir = Files.createTempDirectory("tollgate-bench");
         Path file = BrokerFixture.writeConfig(dir, fixture.jwks.jwksUri(),
@@ -60,6 +65,19 @@ public class CredentialBenchmark {
         readerKeepingScrip = new CredentialReader(new PaymentSchemes(java.util.List.of(ScripScheme.readingOnly(tokens),
                 PayWordScheme.readingOnly())), tokens, clock);
         readerKeepingScrip.fromHeader(header, snapshot);
+        token = fixture.ed25519Scrip();
+        signature = token.substring(token.lastIndexOf('.') + 1);
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        references = new ScripReferences(new ReferenceKey(key), 10_000, null, null, clock);
+        Credential offered = new CredentialReader(new PaymentSchemes(java.util.List.of(ScripScheme.readingOnly(tokens),
+                PayWordScheme.readingOnly())), tokens, references, clock).fromHeader(header, snapshot);
+        referenceHeader = new dev.tollgate.protocol.ScripReference(((Credential.Verified) offered).reference(), 50_000,
+                null).header();
+        if (!(references.read(referenceHeader, snapshot, null) instanceof Credential.Verified)) {
+            throw new IllegalStateException("the reference did not resolve");
+        }
+        System.out.println("TOLLGATE-REFERENCE header: " + referenceHeader.length() + " chars");
         System.out.println("PAYMENT-SIGNATURE header: " + header.length() + " chars (Ed25519 scrip)");
     }
 
@@ -93,6 +111,30 @@ public class CredentialBenchmark {
     @Benchmark
     public Credential cachedLookup() {
         return cache.get(CredentialCache.key('H', header));
+    }
+
+    /**
+     * A repeat click paid with the seller's reference (PROTOCOL.md section 12) instead of the header: parse, HMAC,
+     * find the scrip.
+     */
+    @Benchmark
+    public Credential referenceRead() throws PaymentException, FailedVerifications.TooManyFailures {
+        return references.read(referenceHeader, snapshot, null);
+    }
+
+    /** The key a verified token was kept under before issue 12: SHA-256 over the whole token. */
+    @Benchmark
+    public CredentialCache.Key tokenKeyWhole() {
+        return CredentialCache.key('C', token);
+    }
+
+    /**
+     * The key the cookie and a header's scrip are kept under ({@link CredentialCache#tokenKey}): SHA-256 over the
+     * token's signature alone (the JWS's third part).
+     */
+    @Benchmark
+    public CredentialCache.Key tokenKeySignature() {
+        return CredentialCache.tokenKey(token);
     }
 
     /** The digest alone (SHA-256 over the header, truncated to 128 bits). */

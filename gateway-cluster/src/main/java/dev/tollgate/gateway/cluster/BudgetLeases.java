@@ -255,24 +255,38 @@ public final class BudgetLeases implements AutoCloseable {
     }
 
     private <T> T await(CompletableFuture<T> future, String what, ScripId scrip) throws LeaseUnavailableException {
-        String subject = scrip == null ? "" : " of scrip " + scrip.jti();
+        return call(future, scrip == null ? what : what + " of scrip " + scrip.jti());
+    }
+
+    /** The node's commands, for the other state it keeps in Redis on this connection (streams, chains, states). */
+    RedisAsyncCommands<String, String> commands() {
+        return redis;
+    }
+
+    /**
+     * Waits for a command of this node's connection within {@link LeaseSettings#callTimeout()}.
+     *
+     * @param subject what the command does, for the message of a failure
+     * @throws LeaseUnavailableException if Redis failed it or did not answer in time
+     */
+    <T> T call(CompletableFuture<T> future, String subject) throws LeaseUnavailableException {
         try {
             return future.get(settings.callTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(false);
-            throw new LeaseUnavailableException("Redis did not answer the " + what + subject + " within "
+            throw new LeaseUnavailableException("Redis did not answer the " + subject + " within "
                     + settings.callTimeout().toMillis() + " ms", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new LeaseUnavailableException("interrupted waiting for the " + what + subject, e);
+            throw new LeaseUnavailableException("interrupted waiting for the " + subject, e);
         } catch (ExecutionException e) {
-            throw unavailable(what + subject, e.getCause());
+            throw unavailable(subject, e.getCause());
         }
     }
 
     /** The exception a failed future means to a caller: why Redis could not be used. */
     static LeaseUnavailableException unavailable(String what, Throwable failure) {
-        Throwable cause = LeaseScripts.unwrap(failure);
+        Throwable cause = RedisScript.unwrap(failure);
         if (cause instanceof LeaseUnavailableException unavailable) {
             return unavailable;
         }

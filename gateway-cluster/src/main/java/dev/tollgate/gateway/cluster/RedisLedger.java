@@ -6,6 +6,7 @@ import dev.tollgate.gateway.ledger.ChainTotal;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import dev.tollgate.gateway.ledger.OneUseValues;
 import dev.tollgate.gateway.ledger.PendingVoid;
 import dev.tollgate.gateway.ledger.Sales;
 import dev.tollgate.gateway.ledger.ScripAccount;
@@ -27,8 +28,11 @@ import org.slf4j.LoggerFactory;
  * A node's ledger in cluster mode (docs/CLUSTER.md, "How it plugs into the Ledger SPI"): every scrip charge first
  * reserves its amount in the node's slice of the scrip's budget ({@link NodeSlices}: memory only, Redis only to
  * refill), then is recorded in the node's own {@link SqliteLedger} as ever (journal, receipts, refunds, settlement).
- * The sum charged on a scrip over all nodes never exceeds its budget. PayWord chains, stream entitlements and x402
- * payment identifiers stay per node (CLUSTER.md, "The later pieces"). Thread-safe.
+ * The sum charged on a scrip over all nodes never exceeds its budget. Stream entitlements are claimed in Redis
+ * ({@link StreamClaims}), so one bought on any node is honoured on every node, and PayWord chain heads live in Redis
+ * ({@link ChainHeads}), so each word pays once whichever node it reaches. x402 payment identifiers stay per node
+ * (CLUSTER.md, "The later pieces"). The browser flow's one-use states are keys in Redis ({@link RedisOneUseValues}).
+ * Thread-safe.
  *
  * <p>A sweeper thread hands back slices idle for {@link #IDLE}; {@link #close()} hands back every slice, and opening
  * hands back what the node's previous run held, from its journal, before any charge.
@@ -44,12 +48,18 @@ public final class RedisLedger implements Ledger {
     private final SqliteLedger node;
     private final BudgetLeases leases;
     private final NodeSlices slices;
+    private final StreamClaims streams;
+    private final ClusterChains chains;
+    private final RedisOneUseValues oneUse;
     private final ScheduledExecutorService sweeper;
 
     private RedisLedger(SqliteLedger node, BudgetLeases leases, NodeSlices slices) {
         this.node = node;
         this.leases = leases;
         this.slices = slices;
+        this.streams = new StreamClaims(leases);
+        this.chains = new ClusterChains(node, new ChainHeads(leases));
+        this.oneUse = new RedisOneUseValues(leases);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "tollgate-slice-sweeper-" + leases.node());
             thread.setDaemon(true);
@@ -108,31 +118,53 @@ public final class RedisLedger implements Ledger {
     }
 
     /**
-     * Reserves in the slice first, like a charge. If that is refused or fails, an entitlement this node holds still
-     * passes: the embedded ledger is asked with an amount no budget covers, which answers the entitlement or refuses.
+     * Honours the buyer's entitlement to the stream held on any node, else claims it in Redis and charges here like a
+     * charge ({@link StreamClaims}). While Redis cannot be asked, an entitlement this node's ledger holds still
+     * passes: the ledger is asked with an amount no budget covers, which answers the entitlement or refuses.
      */
     @Override
     public ChargeResult chargeStream(ScripAccount scrip, long amountMicros, String stream, Instant now,
                                      Instant entitledUntil) throws LedgerUnavailableException {
         ScripId id = new ScripId(scrip.issuer(), scrip.jti());
-        Reservation reservation;
+        StreamClaims.Node here = new StreamClaims.Node() {
+            @Override
+            public ChargeResult buy() throws LedgerUnavailableException {
+                Reservation reservation = reserve(id, scrip, amountMicros);
+                if (!reservation.reserved()) {
+                    return refused(reservation);
+                }
+                return recorded(id, amountMicros, node.chargeStream(scrip, amountMicros, stream, now, entitledUntil));
+            }
+
+            @Override
+            public ChargeResult own() throws LedgerUnavailableException {
+                return node.chargeStream(scrip, NO_BUDGET_COVERS, stream, now, entitledUntil);
+            }
+
+            @Override
+            public String jti() {
+                return scrip.jti();
+            }
+
+            @Override
+            public long reachable() {
+                return slices.reachable(id);
+            }
+
+            @Override
+            public long remaining() throws LedgerUnavailableException {
+                return RedisLedger.this.remaining(scrip);
+            }
+        };
         try {
-            reservation = reserve(id, scrip, amountMicros);
-        } catch (LedgerUnavailableException e) {
-            if (node.chargeStream(scrip, NO_BUDGET_COVERS, stream, now, entitledUntil)
-                    instanceof ChargeResult.Entitled entitled) {
+            return streams.chargeStream(new StreamClaims.Key(scrip.issuer(), scrip.buyer(), stream), now,
+                    entitledUntil, amountMicros <= scrip.budgetMicros(), here);
+        } catch (LeaseUnavailableException e) {
+            if (here.own() instanceof ChargeResult.Entitled entitled) {
                 return entitled;
             }
-            throw e;
+            throw unavailable(e);
         }
-        if (!reservation.reserved()) {
-            if (node.chargeStream(scrip, NO_BUDGET_COVERS, stream, now, entitledUntil)
-                    instanceof ChargeResult.Entitled entitled) {
-                return entitled;
-            }
-            return refused(reservation);
-        }
-        return recorded(id, amountMicros, node.chargeStream(scrip, amountMicros, stream, now, entitledUntil));
     }
 
     private Reservation reserve(ScripId id, ScripAccount scrip, long amountMicros)
@@ -179,6 +211,9 @@ public final class RedisLedger implements Ledger {
         boolean refunded = node.refund(receiptId);
         if (refunded && charge.isPresent()) {
             slices.giveBack(new ScripId(charge.get().issuer(), charge.get().jti()), charge.get().amountMicros());
+            streams.refunded(receiptId);
+        } else if (refunded) {
+            chains.refunded(receiptId);
         }
         return refunded;
     }
@@ -203,12 +238,21 @@ public final class RedisLedger implements Ledger {
      * Never: another node may have charged the scrip. Refused browser-flow scrip then returns to its buyer at its
      * expiry (Ledger's default).
      */
+    /**
+     * The node's ledger file's database id: each node settles its own charges, its claims cumulative per (scrip,
+     * node) at the broker, which credits their sum (CLUSTER.md, "Settlement").
+     */
+    @Override
+    public Optional<String> settlementLedgerId() {
+        return Optional.of(node.databaseId());
+    }
+
     @Override
     public boolean closeUnused(ScripAccount scrip) {
         return false;
     }
 
-    private static LedgerUnavailableException unavailable(LeaseUnavailableException e) {
+    static LedgerUnavailableException unavailable(LeaseUnavailableException e) {
         return new LedgerUnavailableException(e.getMessage(), e);
     }
 
@@ -229,20 +273,28 @@ public final class RedisLedger implements Ledger {
         return node.unsettled(issuer, limit);
     }
 
+    /** The browser flow's purchase states, in Redis: taken on one node, taken on every node. */
+    @Override
+    public Optional<OneUseValues> oneUseValues() {
+        return Optional.of(oneUse);
+    }
+
+    // ---------------------------------------------------------------- PayWord chains: heads in Redis
+
     @Override
     public ChainHead chainHead(ChainAccount chain) throws LedgerUnavailableException {
-        return node.chainHead(chain);
+        return chains.head(chain);
     }
 
     @Override
     public Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException {
-        return node.commitment(issuer, commitmentId);
+        return chains.commitment(issuer, commitmentId);
     }
 
     @Override
     public ChargeResult chargeChain(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
                                     String resource) throws LedgerUnavailableException {
-        return node.chargeChain(chain, expected, index, word, amountMicros, resource);
+        return chains.charge(chain, expected, index, word, amountMicros, resource);
     }
 
     @Override
@@ -284,6 +336,12 @@ public final class RedisLedger implements Ledger {
     @Override
     public Sales sales(int recentLimit) throws LedgerUnavailableException {
         return node.sales(recentLimit);
+    }
+
+    /** The node's own record of the scrip: a repeat reference (PROTOCOL.md section 12) resolves after a restart. */
+    @Override
+    public Optional<ScripAccount> scrip(String issuer, String jti) throws LedgerUnavailableException {
+        return node.scrip(issuer, jti);
     }
 
     /** Stops the sweeper, hands back every slice, closes the connection, then the embedded ledger. */

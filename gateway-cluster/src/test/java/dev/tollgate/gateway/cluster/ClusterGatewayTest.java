@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.GatewayHarness;
 import dev.tollgate.gateway.ledger.SqliteLedger;
-import dev.tollgate.gateway.testing.JwksServer;
 import dev.tollgate.gateway.testing.TestBroker;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,27 +36,22 @@ final class ClusterGatewayTest {
 
     @TempDir
     Path dir;
+    private TestCluster cluster;
     private RedisServer redis;
-    private final TestBroker broker = new TestBroker();
-    private JwksServer jwks;
-    private final List<GatewayNode> nodes = new ArrayList<>();
+    private TestBroker broker;
+    private List<GatewayNode> nodes;
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServer.start(dir);
-        jwks = JwksServer.start(broker::jwksJson);
-        for (String name : List.of("a", "b", "c")) {
-            nodes.add(GatewayNode.start(dir.resolve(name), GatewayNode.config(jwks.jwksUri(), redis)));
-        }
+        cluster = TestCluster.start(dir, GatewayHarness.RULES);
+        redis = cluster.redis;
+        broker = cluster.broker;
+        nodes = cluster.nodes;
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (GatewayNode node : nodes) {
-            node.close();
-        }
-        jwks.close();
-        redis.close();
+        cluster.close();
     }
 
     private String payment(String jti, long budget) {
@@ -207,13 +201,10 @@ final class ClusterGatewayTest {
      * @return what the nodes' ledgers hold charged on the scrip in all
      */
     private long closeAndCheckLedgers(String jti, List<String> receipts) throws Exception {
-        for (GatewayNode node : nodes) {
-            node.close();
-        }
         long charged = 0;
         List<String> found = new ArrayList<>();
-        for (GatewayNode node : nodes) {
-            try (SqliteLedger ledger = SqliteLedger.open(GatewayNode.ledgerFile(node.dir))) {
+        for (Path node : cluster.stopNodes()) {
+            try (SqliteLedger ledger = SqliteLedger.open(GatewayNode.ledgerFile(node))) {
                 charged += ledger.chargedMicros(TestBroker.ISSUER, jti);
                 for (String receipt : receipts) {
                     if (receipt.contains(ledger.databaseId())) {
@@ -224,7 +215,6 @@ final class ClusterGatewayTest {
                 }
             }
         }
-        nodes.clear();
         assertThat(found).as("every receipt is in a node's ledger").hasSameSizeAs(receipts);
         return charged;
     }

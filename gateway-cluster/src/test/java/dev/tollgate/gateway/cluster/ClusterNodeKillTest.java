@@ -4,14 +4,9 @@ import static dev.tollgate.gateway.cluster.GatewayNode.PRICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.GatewayHarness;
-import dev.tollgate.gateway.GatewayKillChild;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import dev.tollgate.gateway.testing.JwksServer;
 import dev.tollgate.gateway.testing.TestBroker;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,9 +46,9 @@ final class ClusterNodeKillTest {
             GatewayNode a = GatewayNode.start(dir.resolve("a"), config);
             GatewayNode b = GatewayNode.start(dir.resolve("b"), config);
             Queue<String> acknowledged = new ConcurrentLinkedQueue<>();
-            Process child = startChild(killedDir, config);
+            Process child = GatewayNode.startChild(killedDir, config);
             try {
-                int port = portOf(child);
+                int port = GatewayNode.portOf(child);
                 AtomicBoolean killed = new AtomicBoolean();
                 List<Thread> load = new ArrayList<>();
                 for (int i = 0; i < 6; i++) {
@@ -112,21 +107,6 @@ final class ClusterNodeKillTest {
         Thread thread = new Thread(task);
         thread.start();
         return thread;
-    }
-
-    private Process startChild(Path nodeDir, String config) throws Exception {
-        Files.createDirectories(nodeDir);
-        Path file = Files.writeString(nodeDir.resolve("gateway.yaml"), config);
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), GatewayKillChild.class.getName(), file.toString())
-                .redirectError(nodeDir.resolve("child.err").toFile()).start();
-    }
-
-    private static int portOf(Process child) throws Exception {
-        String line = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
-                .readLine();
-        assertThat(line).as("the child started; see killed/child.err").startsWith("port ");
-        return Integer.parseInt(line.substring(5));
     }
 
     /** Pays at the child until it dies; keeps each receipt it gave with a 200. */

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.cluster;
 
 import dev.tollgate.gateway.GatewayHarness;
+import dev.tollgate.gateway.GatewayKillChild;
 import dev.tollgate.gateway.TollgateFilter;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.SettlementResponse;
@@ -9,11 +10,14 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -48,11 +52,25 @@ final class GatewayNode implements AutoCloseable {
         this.port = port;
     }
 
-    /** The config of a node on {@code redis} trusting the broker at {@code jwks}, with Redis commands' timeout. */
-    static String config(URI jwks, RedisServer redis) {
-        return GatewayHarness.config(jwks, GatewayHarness.RULES).replace("  durability: process-crash-safe\n",
-                "  durability: process-crash-safe\n  store: redis\n  uri: redis://127.0.0.1:" + redis.port()
-                        + "\n  command-timeout: 300ms\n");
+    /**
+     * The config of a node on {@code redis} trusting the broker at {@code jwks}, with Redis commands' timeout, signing
+     * with the cluster's seller key (one beside Redis's files).
+     */
+    static String config(URI jwks, RedisServer redis) throws IOException {
+        return config(jwks, redis, GatewayHarness.RULES);
+    }
+
+    /** {@link #config(URI, RedisServer)} with other rules. */
+    static String config(URI jwks, RedisServer redis, String rules) throws IOException {
+        Path key = SharedSellerKey.at(redis.dir().resolve("seller-key.json")).file();
+        return GatewayHarness.config(jwks, rules).replace("  durability: process-crash-safe\n",
+                "  durability: process-crash-safe\n" + redisLedger(redis) + "settlement:\n  seller-key-file: " + key
+                        + "\n");
+    }
+
+    /** The {@code ledger} lines of a node on {@code redis}. */
+    static String redisLedger(RedisServer redis) {
+        return "  store: redis\n  uri: redis://127.0.0.1:" + redis.port() + "\n  command-timeout: 300ms\n";
     }
 
     /** Writes {@code config} into {@code dir} and starts the node there (again, if it ran there before). */
@@ -87,6 +105,25 @@ final class GatewayNode implements AutoCloseable {
         }
     }
 
+    /** A node in a child JVM ({@link GatewayKillChild}) with {@code config} in {@code nodeDir}, to kill. */
+    static Process startChild(Path nodeDir, String config) throws Exception {
+        Files.createDirectories(nodeDir);
+        Path file = Files.writeString(nodeDir.resolve("gateway.yaml"), config);
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), GatewayKillChild.class.getName(), file.toString())
+                .redirectError(nodeDir.resolve("child.err").toFile()).start();
+    }
+
+    /** The port a child node listens on, once it started. */
+    static int portOf(Process child) throws Exception {
+        String line = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        if (line == null || !line.startsWith("port ")) {
+            throw new AssertionError("the child did not start (" + line + "); see its child.err");
+        }
+        return Integer.parseInt(line.substring(5));
+    }
+
     /** An article paid with {@code payment} at this node. */
     Answer pay(String payment) throws Exception {
         return pay(port, payment);
@@ -94,7 +131,16 @@ final class GatewayNode implements AutoCloseable {
 
     /** An article paid with {@code payment} at the node listening on {@code port}. */
     static Answer pay(int port, String payment) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/articles/a"))
+        return pay(port, "/articles/a", payment);
+    }
+
+    /** {@code path} paid with {@code payment} at this node. */
+    Answer pay(String path, String payment) throws Exception {
+        return pay(port, path, payment);
+    }
+
+    private static Answer pay(int port, String path, String payment) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header(PaymentHeaders.PAYMENT_SIGNATURE, payment).timeout(Duration.ofSeconds(20)).build();
         HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         String receipt = response.statusCode() != 200 ? null : X402Codec.decodeHeader(
@@ -103,6 +149,20 @@ final class GatewayNode implements AutoCloseable {
         return new Answer(response.statusCode(), receipt, response.body(),
                 response.headers().firstValue("Content-Type").orElse(""),
                 response.headers().firstValue("Retry-After").orElse(null));
+    }
+
+    /** A GET ({@code form} null) or a form POST to this node, with {@code headers} as name, value pairs. */
+    HttpResponse<String> send(String path, String form, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(20));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        if (form != null) {
+            request.header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form));
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /**

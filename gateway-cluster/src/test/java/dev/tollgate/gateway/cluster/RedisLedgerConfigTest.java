@@ -38,7 +38,9 @@ final class RedisLedgerConfigTest {
     Path dir;
 
     private Path write(String... ledgerLines) throws Exception {
-        return Files.writeString(dir.resolve("gateway.yaml"), HEADER + String.join("\n", ledgerLines) + "\n");
+        SharedSellerKey.at(dir.resolve("seller-key.json"));
+        return Files.writeString(dir.resolve("gateway.yaml"), HEADER + String.join("\n", ledgerLines)
+                + "\nsettlement:\n  seller-key-file: seller-key.json\n");
     }
 
     private List<String> problems(String... ledgerLines) throws Exception {
@@ -58,6 +60,20 @@ final class RedisLedgerConfigTest {
         assertThat(GatewayConfig.load(write("  uri: redis://127.0.0.1:6379")).sharedLedger().orElseThrow())
                 .isEqualTo(new SharedLedgerSettings("redis", URI.create("redis://127.0.0.1:6379"), Optional.empty(),
                         Optional.empty(), SharedLedgerSettings.DEFAULT_COMMAND_TIMEOUT, 0));
+    }
+
+    @Test
+    void aClusterNodeWithoutTheProvisionedSellerKeyIsRefused() throws Exception {
+        Path file = Files.writeString(dir.resolve("gateway.yaml"), HEADER + "  uri: redis://127.0.0.1:6379\n");
+        assertThat(catchThrowableOfType(InvalidConfigException.class, () -> GatewayConfig.load(file)).problems())
+                .singleElement().asString().contains(":10:10: settlement.seller-key-file: missing")
+                .contains("one seller key");
+        Path missing = Files.writeString(dir.resolve("gateway.yaml"), HEADER + "  uri: redis://127.0.0.1:6379\n"
+                + "settlement:\n  seller-key-file: nowhere.json\n");
+        assertThat(catchThrowableOfType(InvalidConfigException.class, () -> GatewayConfig.load(missing)).problems())
+                .singleElement().asString().contains(":13:20: settlement.seller-key-file:").contains("not a file");
+        assertThat(GatewayConfig.load(write("  uri: redis://127.0.0.1:6379")).settlement().sellerKeyFile())
+                .contains(dir.toAbsolutePath().resolve("seller-key.json"));
     }
 
     @Test

@@ -110,4 +110,31 @@ final class RedisLedgerTest {
         assertThat(ledger.closeUnused(scrip)).as("another node may have charged it").isFalse();
         redis.start();
     }
+
+    @Test
+    void aStreamChargeRefusedOrRefundedLeavesNoClaimSoAnotherNodeBuysIt() throws Exception {
+        Instant now = Instant.now();
+        ScripAccount small = new ScripAccount("https://broker.test", "small-stream", "viewer", "seller-1", 150, "USD",
+                EXPIRES);
+        ScripAccount other = new ScripAccount("https://broker.test", "other-stream", "viewer", "seller-1", 1_000, "USD",
+                EXPIRES);
+        assertThat(ledger.chargeStream(small, 100, "/videos/1", now, now.plusSeconds(600)))
+                .isInstanceOf(ChargeResult.Charged.class);
+        assertThat(ledger.chargeStream(small, 100, "/videos/2", now, now.plusSeconds(600)))
+                .isInstanceOf(ChargeResult.Insufficient.class);
+        String refunded = ((ChargeResult.Charged) ledger.chargeStream(other, 100, "/videos/3", now,
+                now.plusSeconds(600))).receiptId();
+        assertThat(ledger.refund(refunded)).isTrue();
+
+        SqliteLedger secondFile = SqliteLedger.open(dir.resolve("second.db"));
+        try (RedisLedger second = RedisLedger.open(secondFile, BudgetLeases.connect(redis.uri(),
+                secondFile.databaseId(), LeaseSettings.defaults()), SlicePolicy.defaults())) {
+            assertThat(second.chargeStream(other, 100, "/videos/1", now, now.plusSeconds(600)))
+                    .as("bought on the first node").isInstanceOf(ChargeResult.Entitled.class);
+            assertThat(second.chargeStream(other, 100, "/videos/2", now, now.plusSeconds(600)))
+                    .as("the refused purchase's claim was deleted").isInstanceOf(ChargeResult.Charged.class);
+            assertThat(second.chargeStream(other, 100, "/videos/3", now, now.plusSeconds(600)))
+                    .as("the refunded purchase's claim was deleted").isInstanceOf(ChargeResult.Charged.class);
+        }
+    }
 }

@@ -82,6 +82,11 @@ final class RedisServer implements AutoCloseable {
         return port;
     }
 
+    /** The folder of its files (AOF, log). */
+    Path dir() {
+        return dir;
+    }
+
     RedisURI uri() {
         return RedisURI.create("redis://127.0.0.1:" + port);
     }

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import javax.crypto.Mac;
@@ -47,20 +46,8 @@ public final class BrowserSeal {
      * @throws IllegalStateException if group or others may access the file, or it does not hold a key
      */
     public static BrowserSeal loadOrCreate(Path dataDir) throws IOException {
-        Path file = dataDir.resolve(FILE_NAME);
-        byte[] bytes = OwnerOnlyFiles.readOrCreate(file, BrowserSeal::generate, "the browser key",
-                "delete it (purchases in progress then start again)").bytes();
-        if (bytes.length != KEY_BYTES) {
-            throw new IllegalStateException("the browser key " + file + " must hold " + KEY_BYTES + " bytes, found "
-                    + bytes.length + "; delete it to generate a new one");
-        }
-        return new BrowserSeal(bytes);
-    }
-
-    private static byte[] generate() {
-        byte[] key = new byte[KEY_BYTES];
-        new SecureRandom().nextBytes(key);
-        return key;
+        return new BrowserSeal(OwnerOnlyFiles.secretKey(dataDir.resolve(FILE_NAME), KEY_BYTES, "the browser key",
+                "delete it (purchases in progress then start again)"));
     }
 
     /** {@code payload} sealed: characters {@code A-Z a-z 0-9 - _ .} only, fit for a cookie or a form field. */

@@ -60,7 +60,7 @@ final class PurchaseCallback {
         this.ledger = Objects.requireNonNull(ledger);
         this.cancellers = Objects.requireNonNull(cancellers);
         this.guard = Objects.requireNonNull(guard);
-        this.used = new UsedStates(clock, BrowserFlow.STATE_LIFETIME);
+        this.used = new UsedStates(clock, BrowserFlow.STATE_LIFETIME, ledger.oneUseValues());
     }
 
     /** How long a buyer whose scrip could not be checked yet is asked to wait before reloading. */
@@ -101,7 +101,7 @@ final class PurchaseCallback {
             // Cleared once the answer is final: taken, forged or expired. A newer purchase's cookie is left alone.
             boolean clear = cookie != null && (problem == null || !problem.startsWith(NEWER));
             // What an earlier callback of this state completed with; null while the state is fresh (UsedStates).
-            String earlier = problem == null ? used.peek(purchase) : null;
+            String earlier = problem == null ? peek(purchase) : null;
             ownState = problem == null && earlier == null;
             String error = form.get("error");
             if (error != null) {
@@ -131,7 +131,7 @@ final class PurchaseCallback {
                     && !earlier.equals(verified.scrip().jti())) {
                 problem = "this payment page's payment was completed already, with another payment";
             }
-            if (problem != null && cookie == null && verified.scrip().jti().equals(used.recorded(state))) {
+            if (problem != null && cookie == null && verified.scrip().jti().equals(recorded(state))) {
                 // This very form completed its purchase already, and the state cookie is gone (Back, then the form
                 // posted again): its scrip may be in this browser's cookie, so it is left as it is.
                 throw new Refusal(400, "invalid_state", "This payment page's payment was completed already. This "
@@ -166,11 +166,42 @@ final class PurchaseCallback {
      *
      * @return what an earlier callback of the state completed with, {@code null} if this one took it fresh
      */
-    private String finish(HttpServletResponse response, boolean clear, String problem, PurchaseState purchase) {
+    private String finish(HttpServletResponse response, boolean clear, String problem, PurchaseState purchase)
+            throws Retryable {
+        String earlier;
+        try {
+            earlier = problem == null ? used.take(purchase) : null;
+        } catch (LedgerUnavailableException e) {
+            throw unavailable(e);
+        }
         if (clear) {
             BrowserFlow.clearState(response);
         }
-        return problem == null ? used.take(purchase) : null;
+        return earlier;
+    }
+
+    /** What an earlier callback of the state recorded ({@link UsedStates#peek}). */
+    private String peek(PurchaseState purchase) throws Retryable {
+        try {
+            return used.peek(purchase);
+        } catch (LedgerUnavailableException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** What a callback recorded for the form's state ({@link UsedStates#recorded}). */
+    private String recorded(String state) throws Retryable {
+        try {
+            return used.recorded(state);
+        } catch (LedgerUnavailableException e) {
+            throw unavailable(e);
+        }
+    }
+
+    /** The cluster's record of used states cannot be asked: the purchase is left as it was, to be completed later. */
+    private static Retryable unavailable(LedgerUnavailableException e) {
+        LOG.warn("Could not check a payment callback's state; leaving the purchase as it was", e);
+        return new Retryable(503, "ledger_unavailable", "The payment could not be checked right now");
     }
 
     /** Sets the scrip cookie and the allowance for the way back, and sends the page that takes the buyer there. */
@@ -182,7 +213,12 @@ final class PurchaseCallback {
         }
         // This state's purchase completes with this scrip; the same again (the broker's form posted twice) is
         // answered alike, and pays once: the allowance holds only while the scrip's budget is whole.
-        used.completed(purchase, verified.scrip().jti());
+        try {
+            used.completed(purchase, verified.scrip().jti());
+        } catch (LedgerUnavailableException e) {
+            // The state is taken: a replay is checked in full; only its answer to other scrip is less precise.
+            LOG.warn("Could not record the scrip that completed a purchase's state", e);
+        }
         response.addHeader("Set-Cookie", TollgateFilter.SCRIP_COOKIE + "=" + token + "; Max-Age=" + seconds
                 + "; Path=/; Secure; HttpOnly; SameSite=Lax");
         long now = Math.floorDiv(clock.millis(), 1000);
@@ -229,7 +265,7 @@ final class PurchaseCallback {
                                        GatewayConfig config)
             throws Refusal, Retryable, FailedVerifications.TooManyFailures {
         if (earlier != null && !earlier.equals(UsedStates.NO_SCRIP)
-                && credentials.get(CredentialCache.key('C', token)) instanceof Credential.Verified read
+                && credentials.get(CredentialCache.tokenKey(token)) instanceof Credential.Verified read
                 && read.scrip().jti().equals(earlier)) {
             return read;
         }

@@ -24,6 +24,9 @@ public interface Payer {
     /** The x402 network of the broker the account is at ({@code tollgate:<broker id>}), for receipts. */
     String network();
 
+    /** The issuer of the broker the account is at: whose settler claims its charges. */
+    String issuer();
+
     /** The buyer's pseudonym at the broker, for the app's {@link Payment}. */
     String buyer();
 
@@ -71,6 +74,14 @@ public interface Payer {
      * ({@link Charging#passesOnEntitlement}) is served without a charge; any other is refused.
      */
     PaymentException mayNotCharge();
+
+    /**
+     * The repeat reference the receipt offers (PROTOCOL.md section 12), or {@code null}: scrip paid with the x402
+     * header offers one; the cookie, PayWord and a payment made with a reference do not.
+     */
+    default String reference() {
+        return null;
+    }
 
     /** The receipt header of a charge, or {@code null} for the plain one ({@link Receipts#paid}). */
     String receipt(PricedRequest priced, ChargeResult.Charged charged);

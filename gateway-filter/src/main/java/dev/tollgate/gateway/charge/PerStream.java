@@ -76,7 +76,8 @@ final class PerStream implements Charging {
         @Override
         public String receipt(PricedRequest priced, Payer payer, ChargeResult.Charged charged) {
             return Receipts.stream(payer.network(), payer.buyerJson(), charged.receiptId(),
-                    charged.amountMicros(), charged.remainingMicros(), stream, until.getEpochSecond(), false);
+                    charged.amountMicros(), charged.remainingMicros(), stream, until.getEpochSecond(), false,
+                    payer.reference());
         }
 
         /** Lets a request within the window through, uncharged, naming the entitlement in its receipt. */
@@ -88,7 +89,7 @@ final class PerStream implements Charging {
                     entitled.remainingMicros(), current.currency, entitled.receiptId()));
             PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
             passed.receipt(Receipts.stream(payer.network(), payer.buyerJson(), entitled.receiptId(), 0,
-                    entitled.remainingMicros(), stream, entitled.until().getEpochSecond(), true));
+                    entitled.remainingMicros(), stream, entitled.until().getEpochSecond(), true, payer.reference()));
             chain.doFilter(priced.request(), passed);
         }
     }

@@ -52,8 +52,9 @@ public final class ConfigValidator {
         LedgerValidator.Storage storage = new LedgerValidator(problems, base).storage(raw.dataDir(), raw.ledger());
         LimitsValidator limits = new LimitsValidator(problems);
         Integer maxTimeout = limits.maxTimeoutSeconds(raw.maxTimeout());
-        SettlementValidator settling = new SettlementValidator(problems);
+        SettlementValidator settling = new SettlementValidator(problems, base);
         GatewayConfig.Settlement settlement = settling.settlement(raw.settlement());
+        settling.requireSharedKey(raw.ledger(), storage.shared(), settlement);
         GatewayConfig.Online online = settling.online(raw, currency);
         GatewayConfig.PayWord payword = limits.payword(raw.payword());
         RulesValidator rulesValidator = new RulesValidator(problems);

@@ -28,8 +28,10 @@ public final class Answers {
      * top-up is offered at that broker only.
      */
     public static final String COOKIE_ISSUER_ATTRIBUTE = "dev.tollgate.gateway.cookieIssuer";
-    static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", Cookie";
+    static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", " + PaymentHeaders.TOLLGATE_REFERENCE
+            + ", Cookie";
     private static final Logger LOG = LoggerFactory.getLogger(Answers.class);
+    private static final OutageLog OUTAGE = new OutageLog(System.nanoTime());
 
     private Answers() {
     }
@@ -106,7 +108,13 @@ public final class Answers {
                     + "now; try again in a second");
             return;
         }
-        LOG.error("Ledger unavailable; refusing paid content for {}", path, e);
+        long refused = OUTAGE.refused(System.nanoTime());
+        if (refused > 0) {
+            LOG.error("Ledger unavailable; refusing paid content for {} ({} refused since the last such message, "
+                    + "which is logged at most every 10 s)", path, refused, e);
+        } else {
+            LOG.debug("Ledger unavailable; refusing paid content for {}: {}", path, e.getMessage());
+        }
         unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
     }
 

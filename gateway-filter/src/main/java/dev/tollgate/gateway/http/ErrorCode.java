@@ -25,6 +25,11 @@ public enum ErrorCode {
     TOO_MANY_REFUNDS("too_many_refunds"),
     /** 429: too many payments from the client's address failed verification. */
     TOO_MANY_FAILURES("too_many_failures"),
+    // The repeat reference (PROTOCOL.md section 12)
+    /** Not a reference of this seller's key: malformed, forged, changed, or made with another node's key. */
+    INVALID_REFERENCE("invalid_reference"),
+    /** A reference this seller made, expired or for scrip it no longer knows: send the whole payment again. */
+    UNKNOWN_REFERENCE("unknown_reference"),
     // PayWord (PROTOCOL.md section 8)
     INVALID_CERTIFICATE("invalid_certificate"),
     INVALID_COMMITMENT("invalid_commitment"),

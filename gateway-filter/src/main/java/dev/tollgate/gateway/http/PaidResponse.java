@@ -42,11 +42,12 @@ public final class PaidResponse extends HttpServletResponseWrapper implements Re
     private PaidForwarding.Refund refund;
     private String failure;
 
+    /** @param reference the repeat reference the receipt offers, or {@code null} */
     public PaidResponse(HttpServletResponse response, Refunder refunder, RefundHold hold, String network,
                         String buyerJson, String receiptId, long amountMicros, long remainingMicros,
-                        String confirmation) {
+                        String confirmation, String reference) {
         this(response, refunder, hold, network, buyerJson, receiptId, remainingMicros + amountMicros,
-                Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros, confirmation));
+                Receipts.paid(network, buyerJson, receiptId, amountMicros, remainingMicros, confirmation, reference));
     }
 
     /** A charged response whose receipt header was rendered by the caller (per-stream and PayWord charges). */

@@ -21,7 +21,20 @@ public final class Receipts {
     /** The header of a paid request; {@code confirmation}, the broker's for an online charge, may be null. */
     public static String paid(String network, String buyerJson, String receiptId, long amountMicros,
                               long remainingMicros, String confirmation) {
-        StringBuilder json = start(160, network, buyerJson, receiptId, amountMicros, remainingMicros).append('"');
+        return paid(network, buyerJson, receiptId, amountMicros, remainingMicros, confirmation, null);
+    }
+
+    /**
+     * The header of a paid request.
+     *
+     * @param confirmation the broker's for an online charge, or {@code null}
+     * @param reference the repeat reference offered in {@code extra.reference} (PROTOCOL.md section 12), or
+     *     {@code null}
+     */
+    public static String paid(String network, String buyerJson, String receiptId, long amountMicros,
+                              long remainingMicros, String confirmation, String reference) {
+        StringBuilder json = start(160, network, buyerJson, receiptId, amountMicros, remainingMicros, reference)
+                .append('"');
         if (confirmation != null && !confirmation.isEmpty()) {
             json.append(",\"confirmation\":");
             appendJsonString(json, confirmation);
@@ -35,8 +48,8 @@ public final class Receipts {
      * section 11): that charge's receipt, with {@code extra.replayed} true; nothing was charged this time.
      */
     public static String replayed(String network, String buyerJson, String receiptId, long amountMicros,
-                                  long remainingMicros) {
-        return encode(start(180, network, buyerJson, receiptId, amountMicros, remainingMicros)
+                                  long remainingMicros, String reference) {
+        return encode(start(180, network, buyerJson, receiptId, amountMicros, remainingMicros, reference)
                 .append("\",\"replayed\":true}}"));
     }
 
@@ -46,11 +59,13 @@ public final class Receipts {
      * 0, {@code transaction} the receipt of the charge that bought it).
      *
      * @param untilEpochSeconds when the entitlement ends
+     * @param reference the repeat reference offered, or {@code null}
      */
     public static String stream(String network, String buyerJson, String receiptId, long amountMicros,
-                                long remainingMicros, String stream, long untilEpochSeconds, boolean entitled) {
-        StringBuilder json = start(220 + stream.length(), network, buyerJson, receiptId, amountMicros, remainingMicros)
-                .append("\",\"charge\":\"per-stream\"");
+                                long remainingMicros, String stream, long untilEpochSeconds, boolean entitled,
+                                String reference) {
+        StringBuilder json = start(220 + stream.length(), network, buyerJson, receiptId, amountMicros, remainingMicros,
+                reference).append("\",\"charge\":\"per-stream\"");
         if (Offers.boundedStream(stream) != null) { // a longer key could push the headers past the container's limit
             json.append(",\"stream\":");
             appendJsonString(json, stream);
@@ -90,24 +105,30 @@ public final class Receipts {
      */
     public static String payWord(String network, String buyerJson, String receiptId, long amountMicros,
                                  long remainingMicros, int headIndex) {
-        StringBuilder json = start(180, network, buyerJson, receiptId, amountMicros, remainingMicros)
+        StringBuilder json = start(180, network, buyerJson, receiptId, amountMicros, remainingMicros, null)
                 .append("\",\"index\":").append(headIndex).append("}}");
         return encode(json);
     }
 
     /**
      * What every receipt starts with, up to {@code extra.remaining}'s value without its closing quote, in a builder
-     * of {@code room} characters more than the buyer's JSON takes.
+     * of {@code room} characters more than the buyer's JSON takes; {@code extra.reference} first if there is one (its
+     * characters, {@code [A-Za-z0-9._-]}, need no escaping).
      */
     private static StringBuilder start(int room, String network, String buyerJson, String receiptId,
-                                       long amountMicros, long remainingMicros) {
-        StringBuilder json = new StringBuilder(room + buyerJson.length())
+                                       long amountMicros, long remainingMicros, String reference) {
+        StringBuilder json = new StringBuilder(room + buyerJson.length() + (reference == null ? 0 : 16
+                + reference.length()))
                 .append("{\"success\":true,\"payer\":").append(buyerJson)
                 .append(",\"transaction\":");
         appendJsonString(json, receiptId);
-        return json.append(",\"network\":\"").append(network)
+        json.append(",\"network\":\"").append(network)
                 .append("\",\"amount\":\"").append(amountMicros)
-                .append("\",\"extra\":{\"remaining\":\"").append(remainingMicros);
+                .append("\",\"extra\":{");
+        if (reference != null) {
+            json.append("\"reference\":\"").append(reference).append("\",");
+        }
+        return json.append("\"remaining\":\"").append(remainingMicros);
     }
 
     /**

@@ -58,6 +58,22 @@ public final class OwnerOnlyFiles {
                 // Another process created it first: use theirs.
             }
         }
+        return new Content(readExisting(file, what, ifExposed), created);
+    }
+
+    /**
+     * The bytes of {@code file}, which must exist, be a regular file (a symbolic link is followed: provisioned
+     * secrets often are links) and be accessible by its owner only.
+     *
+     * @param what names the file in messages, such as "the seller key"
+     * @param ifExposed what to do when the file may be accessed by others (as for {@link #readOrCreate})
+     * @throws IllegalStateException if the file may be accessed by group or others, or is not a regular file
+     */
+    public static byte[] read(Path file, String what, String ifExposed) throws IOException {
+        return readExisting(file.toRealPath(), what, ifExposed);
+    }
+
+    private static byte[] readExisting(Path file, String what, String ifExposed) throws IOException {
         PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class,
                 LinkOption.NOFOLLOW_LINKS);
         if (view != null) {
@@ -71,7 +87,26 @@ public final class OwnerOnlyFiles {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new IllegalStateException(what + " " + file + " is not a regular file");
         }
-        return new Content(Files.readAllBytes(file), created);
+        return Files.readAllBytes(file);
+    }
+
+    /**
+     * A secret key of {@code length} random bytes in {@code file}, generated there first if it does not exist, as
+     * {@link #readOrCreate} does.
+     *
+     * @throws IllegalStateException as {@link #readOrCreate}, or if the file does not hold {@code length} bytes
+     */
+    public static byte[] secretKey(Path file, int length, String what, String ifExposed) throws IOException {
+        byte[] bytes = readOrCreate(file, () -> {
+            byte[] key = new byte[length];
+            new SecureRandom().nextBytes(key);
+            return key;
+        }, what, ifExposed).bytes();
+        if (bytes.length != length) {
+            throw new IllegalStateException(what + " " + file + " must hold " + length + " bytes, found "
+                    + bytes.length + "; delete it to generate a new one");
+        }
+        return bytes;
     }
 
     private static void create(Path file, byte[] content) throws IOException {

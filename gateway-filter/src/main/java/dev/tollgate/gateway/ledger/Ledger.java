@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.ledger;
 
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Where charges are recorded. The embedded default is {@link SqliteLedger}; a cluster of gateway nodes shares one
@@ -93,6 +94,16 @@ public interface Ledger extends LedgerView, AutoCloseable {
         return false;
     }
 
+    /**
+     * The one-use values (the browser flow's purchase states) this ledger keeps for every node that shares it, if it
+     * is shared. The default is none: the node keeps its own in memory.
+     *
+     * @since 0.5
+     */
+    default Optional<OneUseValues> oneUseValues() {
+        return Optional.empty();
+    }
+
     // ---------------------------------------------------------------- streams (since 0.2)
 
     /**
@@ -176,6 +187,19 @@ public interface Ledger extends LedgerView, AutoCloseable {
      * Idempotent; a receipt that is not queued is ignored. The default implementation does nothing.
      */
     default void voidConfirmed(String receiptId) throws LedgerUnavailableException {
+    }
+
+    /**
+     * The id this ledger's claims and online charges carry at the broker when it is one of several ledgers that
+     * settle the same seller's scrip (PROTOCOL.md section 6, "Several ledgers"): the broker then keeps each scrip's
+     * cumulative claims per (scrip, ledger) and credits their sum. Empty, the default, for a seller's single ledger,
+     * whose claims carry no id. It must never change for a ledger's file: claims under another id would be counted
+     * again.
+     *
+     * @since 0.5
+     */
+    default Optional<String> settlementLedgerId() {
+        return Optional.empty();
     }
 
     /** Flushes and releases the store; later calls throw {@link LedgerUnavailableException}. */

@@ -43,6 +43,7 @@ final class LedgerStore implements AutoCloseable {
     private final boolean fullSync;
     final PreparedStatement selectScripByKey;
     final PreparedStatement selectScripById;
+    final PreparedStatement selectScripAccount;
     final PreparedStatement insertScrip;
     final PreparedStatement selectTotals;
     final PreparedStatement updateSpent;
@@ -81,6 +82,8 @@ final class LedgerStore implements AutoCloseable {
                 "SELECT id, budget, spent, settled, expires_at FROM scrip WHERE issuer = ? AND jti = ?");
         selectScripById = connection.prepareStatement(
                 "SELECT issuer, jti, budget, spent, expires_at FROM scrip WHERE id = ?");
+        selectScripAccount = connection.prepareStatement(
+                "SELECT buyer, seller, budget, currency, expires_at FROM scrip WHERE issuer = ? AND jti = ?");
         insertScrip = connection.prepareStatement("INSERT OR IGNORE INTO scrip (issuer, jti, buyer, seller, budget, "
                 + "currency, expires_at, spent, settled, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)");
         selectTotals = connection.prepareStatement("SELECT budget, spent FROM scrip WHERE id = ?");

@@ -15,6 +15,18 @@ public interface LedgerView {
     /** Micro-units left on the scrip: its budget if it was never charged here. */
     long remaining(ScripAccount scrip) throws LedgerUnavailableException;
 
+    /**
+     * The scrip {@code (issuer, jti)} as this ledger recorded it when it first charged (or closed) it, or empty if
+     * it has no record of it. The gateway resolves a repeat reference with it after a restart (PROTOCOL.md section
+     * 12). The default has none: a reference then resolves only while the gateway's memory keeps its scrip, and the
+     * buyer sends the whole payment after a restart.
+     *
+     * @since 0.5
+     */
+    default Optional<ScripAccount> scrip(String issuer, String jti) throws LedgerUnavailableException {
+        return Optional.empty();
+    }
+
     /** Scrip with charges the broker has not yet confirmed, oldest first, at most {@code limit} of them. */
     List<ScripTotal> unsettled(int limit) throws LedgerUnavailableException;
 

@@ -34,6 +34,11 @@ final class ReadOnlyLedger implements LedgerView {
     }
 
     @Override
+    public Optional<ScripAccount> scrip(String issuer, String jti) throws LedgerUnavailableException {
+        return ledger.scrip(issuer, jti);
+    }
+
+    @Override
     public Optional<String> commitment(String issuer, String commitmentId) throws LedgerUnavailableException {
         return ledger.commitment(issuer, commitmentId);
     }

@@ -214,6 +214,24 @@ final class ScripStates {
         db.commit();
     }
 
+    /** {@link LedgerView#scrip}: the scrip's row as it was recorded, or {@code null}. */
+    ScripAccount account(String issuer, String jti) throws LedgerUnavailableException {
+        return store.withDb("ledger read failed", db -> {
+            PreparedStatement ps = db.selectScripAccount;
+            ps.setString(1, issuer);
+            ps.setString(2, jti);
+            ScripAccount found = null;
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    found = new ScripAccount(issuer, jti, rs.getString(1), rs.getString(2), rs.getLong(3),
+                            rs.getString(4), java.time.Instant.ofEpochMilli(rs.getLong(5)));
+                }
+            }
+            db.commit();
+            return found;
+        });
+    }
+
     static ScripState select(LedgerStore db, ScripState.Key key) throws SQLException {
         db.selectScripByKey.setString(1, key.issuer());
         db.selectScripByKey.setString(2, key.jti());

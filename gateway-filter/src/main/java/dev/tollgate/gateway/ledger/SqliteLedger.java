@@ -205,6 +205,14 @@ public final class SqliteLedger implements Ledger {
     }
 
     @Override
+    public Optional<ScripAccount> scrip(String issuer, String jti) throws LedgerUnavailableException {
+        Objects.requireNonNull(issuer, "issuer cannot be null.");
+        Objects.requireNonNull(jti, "jti cannot be null.");
+        ensureOpen();
+        return Optional.ofNullable(scrips.account(issuer, jti));
+    }
+
+    @Override
     public boolean closeUnused(ScripAccount scrip) throws LedgerUnavailableException {
         Objects.requireNonNull(scrip, "scrip cannot be null.");
         ensureOpen();

@@ -30,20 +30,29 @@ public sealed interface Credential {
      *     withdraws stops scrip it signed within one key refresh
      * @param paymentIdentifier the x402 payment identifier the header carried (PROTOCOL.md section 11), or
      *     {@code null}; part of the header, so each identifier is its own cache entry
+     * @param reference the repeat reference the receipt offers (PROTOCOL.md section 12), or {@code null} for none:
+     *     made once per header read, not for the cookie nor for a payment made with a reference
      */
     record Verified(ScripAccount scrip, long acceptedMicros, String network, String buyerJson, long expiresAtMillis,
-                    long reusableUntilMillis, String paymentIdentifier) implements Credential {
+                    long reusableUntilMillis, String paymentIdentifier, String reference) implements Credential {
 
         /** This verified scrip as one header or the cookie pays with it: what it agreed to, on which network. */
         Verified paidWith(long accepted, String on) {
             return accepted == acceptedMicros && java.util.Objects.equals(on, network) && paymentIdentifier == null
-                    ? this : new Verified(scrip, accepted, on, buyerJson, expiresAtMillis, reusableUntilMillis, null);
+                    && reference == null ? this : new Verified(scrip, accepted, on, buyerJson, expiresAtMillis,
+                    reusableUntilMillis, null, null);
         }
 
         /** This scrip as paid with {@code id} (the signature checked once, the identifier read per header). */
         Verified withPaymentIdentifier(String id) {
             return id == null ? this : new Verified(scrip, acceptedMicros, network, buyerJson, expiresAtMillis,
-                    reusableUntilMillis, id);
+                    reusableUntilMillis, id, reference);
+        }
+
+        /** This payment with the repeat reference its receipt offers. */
+        Verified withReference(String offered) {
+            return offered == null ? this : new Verified(scrip, acceptedMicros, network, buyerJson, expiresAtMillis,
+                    reusableUntilMillis, paymentIdentifier, offered);
         }
 
         @Override

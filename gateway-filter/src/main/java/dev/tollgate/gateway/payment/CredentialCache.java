@@ -9,9 +9,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 
 /**
- * Verified (and recently rejected) credentials, keyed by a 128-bit SHA-256 digest of the header or cookie value
- * so that tokens themselves are not kept in memory. Entries live until the scrip expires, bounded in number.
- * Thread-safe.
+ * Verified (and recently rejected) credentials, keyed by a 128-bit SHA-256 digest of the header, or of a scrip token's
+ * signature ({@link #tokenKey}), so that tokens themselves are not kept in memory. Entries live until the scrip
+ * expires, bounded in number. Thread-safe.
  */
 public final class CredentialCache {
 
@@ -47,6 +47,18 @@ public final class CredentialCache {
         sha256.update(value.getBytes(StandardCharsets.UTF_8));
         byte[] out = sha256.digest();
         return new Key(readLong(out, 0), readLong(out, 8));
+    }
+
+    /**
+     * The key of a scrip token (the browser flow's cookie, the callback's token, a header's {@code payload.token}):
+     * the digest of its signature, the compact JWS's third part, which is a quarter of the token and names it as well:
+     * a token whose signature checked is the only one with that signature a holder can have, and another payload under
+     * the same signature (someone changed the token they hold) finds the verified claims of the original, which pays
+     * no more than the original would. A value that is no JWS is digested whole.
+     */
+    public static Key tokenKey(String token) {
+        int dot = token.lastIndexOf('.');
+        return dot < 0 ? key('C', token) : key('S', token.substring(dot + 1));
     }
 
     /** The cached outcome, or {@code null}; an outcome past its reuse time is never returned. */

@@ -21,7 +21,8 @@ import java.util.Objects;
 /**
  * Turns a {@code PAYMENT-SIGNATURE} header or a {@code __Host-tollgate_scrip} cookie into a {@link Credential}: decodes,
  * checks what the buyer agreed to against this seller (the network one of its brokers, that broker the scrip's
- * issuer), verifies the scrip. Runs once per distinct credential; the outcome is cached.
+ * issuer), verifies the scrip. Runs once per distinct credential; the outcome is cached. A
+ * {@code TOLLGATE-REFERENCE} header, sent instead of the payment, is read by {@link ScripReferences} per request.
  */
 public final class CredentialReader {
 
@@ -30,6 +31,8 @@ public final class CredentialReader {
 
     private final PaymentSchemes schemes;
     private final ScripTokens tokens;
+    /** Reads and offers repeat references; {@code null} to do neither (benchmarks, tests of reading). */
+    private final ScripReferences references;
     private final Clock clock;
 
     /** A reader of the scrip and PayWord schemes that is not limited per client (benchmarks, tests of reading). */
@@ -48,8 +51,19 @@ public final class CredentialReader {
      * @param tokens verifies the browser flow's cookie, which is always scrip
      */
     public CredentialReader(PaymentSchemes schemes, ScripTokens tokens, Clock clock) {
+        this(schemes, tokens, null, clock);
+    }
+
+    /**
+     * @param schemes the schemes a payload may name
+     * @param tokens verifies the browser flow's cookie, which is always scrip
+     * @param references reads the {@code TOLLGATE-REFERENCE} header and offers references in receipts; {@code null}
+     *     for neither
+     */
+    public CredentialReader(PaymentSchemes schemes, ScripTokens tokens, ScripReferences references, Clock clock) {
         this.schemes = Objects.requireNonNull(schemes);
         this.tokens = Objects.requireNonNull(tokens);
+        this.references = references;
         this.clock = Objects.requireNonNull(clock);
     }
 
@@ -71,13 +85,17 @@ public final class CredentialReader {
         char kind = 'H';
         String value = header;
         if (header == null) {
+            String reference = references == null ? null : request.getHeader(PaymentHeaders.TOLLGATE_REFERENCE);
+            if (reference != null) { // checked per request: an HMAC and a map lookup, cheaper than a digest and cache
+                return references.read(reference, current, new PayingClient(request, current.config.clientLimits()));
+            }
             value = cookie(request);
             kind = 'C';
             if (value == null) {
                 return null;
             }
         }
-        CredentialCache.Key key = CredentialCache.key(kind, value);
+        CredentialCache.Key key = kind == 'H' ? CredentialCache.key(kind, value) : CredentialCache.tokenKey(value);
         Credential credential = credentials.get(key);
         if (credential == null) {
             PayingClient client = new PayingClient(request, current.config.clientLimits());
@@ -139,8 +157,11 @@ public final class CredentialReader {
             if (!(credential instanceof Credential.Verified verified)) {
                 return credential;
             }
-            PayingBroker.of(verified.scrip().issuer(), accepted.network(), snapshot); // the network's broker issued it
-            return verified.withPaymentIdentifier(paymentIdentifier);
+            // the network's broker issued it
+            GatewayConfig.Broker broker = PayingBroker.of(verified.scrip().issuer(), accepted.network(), snapshot);
+            Credential.Verified paid = verified.withPaymentIdentifier(paymentIdentifier);
+            return references == null ? paid
+                    : paid.withReference(references.offer(paid, broker, snapshot.config.sellerId()));
         } catch (MalformedPaymentException e) {
             return rejected(new PaymentException(ErrorCode.MALFORMED_PAYMENT,
                     "PAYMENT-SIGNATURE: " + e.getMessage()));
@@ -164,7 +185,7 @@ public final class CredentialReader {
      * limited or counted here: the callback counts its own failures ({@link CallbackGuard}).
      */
     public Credential fromCallback(String token, CredentialCache credentials) throws PaymentException {
-        CredentialCache.Key key = CredentialCache.key('C', token);
+        CredentialCache.Key key = CredentialCache.tokenKey(token);
         Credential credential = credentials.get(key);
         if (credential == null) {
             credential = fromCookie(token);

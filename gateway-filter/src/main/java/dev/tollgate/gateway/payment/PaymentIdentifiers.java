@@ -17,6 +17,7 @@ final class PaymentIdentifiers {
 
     private static final int MIN_LENGTH = 16;
     private static final int MAX_LENGTH = 128;
+    private static final String FORM = " must be " + MIN_LENGTH + " to " + MAX_LENGTH + " letters, digits, '-' or '_'";
 
     private PaymentIdentifiers() {
     }
@@ -37,10 +38,21 @@ final class PaymentIdentifiers {
             return null;
         }
         if (!(id instanceof String text) || !valid(text)) {
-            throw new MalformedPaymentException("extensions." + Offers.PAYMENT_IDENTIFIER + ".info.id must be "
-                    + MIN_LENGTH + " to " + MAX_LENGTH + " letters, digits, '-' or '_'");
+            throw new MalformedPaymentException("extensions." + Offers.PAYMENT_IDENTIFIER + ".info.id" + FORM);
         }
         return text;
+    }
+
+    /**
+     * An identifier sent with a repeat reference (PROTOCOL.md section 12), or {@code null}.
+     *
+     * @throws MalformedPaymentException if it is not 16 to 128 characters of {@code [A-Za-z0-9_-]}
+     */
+    static String checked(String id) throws MalformedPaymentException {
+        if (id != null && !valid(id)) {
+            throw new MalformedPaymentException("the reference header's id" + FORM);
+        }
+        return id;
     }
 
     private static boolean valid(String id) {

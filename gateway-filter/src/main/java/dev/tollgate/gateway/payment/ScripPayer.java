@@ -52,6 +52,11 @@ final class ScripPayer implements Payer {
     }
 
     @Override
+    public String issuer() {
+        return paid.scrip().issuer();
+    }
+
+    @Override
     public String buyer() {
         return paid.scrip().buyer();
     }
@@ -59,6 +64,11 @@ final class ScripPayer implements Payer {
     @Override
     public String paymentId() {
         return paid.scrip().jti();
+    }
+
+    @Override
+    public String reference() {
+        return paid.reference();
     }
 
     @Override

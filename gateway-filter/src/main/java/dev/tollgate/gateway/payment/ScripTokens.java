@@ -27,13 +27,13 @@ public final class ScripTokens {
     /** By the scrip's issuer: how long a verified scrip is reused before it is verified again. */
     private final ToLongFunction<String> reverifyAfterMillis;
     private final FailedVerifications failures;
-    /** Verified tokens by the digest of the token alone, as the cookie flow keys them; {@code null} to keep none. */
+    /** Verified tokens by the digest of their signature, as the cookie flow keys them; {@code null} to keep none. */
     private final CredentialCache verified;
     /** Signature checks of scrip done (not served from the cache): what a flood of bad tokens would cost. */
     private final LongAdder verifications = new LongAdder();
 
     /**
-     * @param verified where a verified token is kept under {@code CredentialCache.key('C', token)}, the key of the
+     * @param verified where a verified token is kept under {@code CredentialCache.tokenKey(token)}, the key of the
      *     browser flow's cookie, whose value is the token: a header is verified once per token, not once per header;
      *     {@code null} to check every token (a reader of headers alone: benchmarks, tests of reading)
      */
@@ -74,7 +74,7 @@ public final class ScripTokens {
         if (verified == null) {
             return check(token, client).paidWith(acceptedMicros, network);
         }
-        CredentialCache.Key key = CredentialCache.key('C', token);
+        CredentialCache.Key key = CredentialCache.tokenKey(token);
         if (verified.get(key) instanceof Credential.Verified known) {
             return known.paidWith(acceptedMicros, network);
         }
@@ -101,6 +101,6 @@ public final class ScripTokens {
         }
         long expires = scrip.expiresAt().toEpochMilli();
         return new Credential.Verified(scrip, Long.MAX_VALUE, null, Receipts.jsonString(scrip.buyer()), expires,
-                Math.min(expires, clock.millis() + reverifyAfterMillis.applyAsLong(scrip.issuer())), null);
+                Math.min(expires, clock.millis() + reverifyAfterMillis.applyAsLong(scrip.issuer())), null, null);
     }
 }

@@ -92,11 +92,18 @@ public final class OnlineCharger {
     private final Clock clock;
     private final Optional<SSLContext> trust;
     private final ClientThreads httpThreads;
+    /** The {@code ledger} of every charge, or {@code null} for a seller's single ledger. */
+    private final String ledgerId;
     private volatile HttpClient http;
 
-    /** {@code httpThreads}: where its HTTP client runs, which the caller owns and closes. */
+    /**
+     * {@code httpThreads}: where its HTTP client runs, which the caller owns and closes; {@code ledgerId}: the
+     * charging ledger's id when the seller settles from several ({@link
+     * dev.tollgate.gateway.ledger.Ledger#settlementLedgerId}).
+     */
     OnlineCharger(SellerKey key, String sellerId, String audience, Clock clock, Optional<SSLContext> trust,
-                  ClientThreads httpThreads) {
+                  ClientThreads httpThreads, Optional<String> ledgerId) {
+        this.ledgerId = ledgerId.orElse(null);
         this.httpThreads = Objects.requireNonNull(httpThreads);
         this.trust = Objects.requireNonNull(trust);
         this.key = Objects.requireNonNull(key);
@@ -170,6 +177,9 @@ public final class OnlineCharger {
         claims.put("jti", chargeId);
         claims.put("scrip", scripJti);
         claims.put("amount", Long.toString(amountMicros));
+        if (ledgerId != null) {
+            claims.put("ledger", ledgerId);
+        }
         return key.signJws(TYP, claims);
     }
 

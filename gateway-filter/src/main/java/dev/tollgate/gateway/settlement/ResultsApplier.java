@@ -28,7 +28,8 @@ final class ResultsApplier {
 
     /** Logged as the settler's: the logs read as before the split. */
     private static final Logger LOG = LoggerFactory.getLogger(Settler.class);
-    private static final Set<String> FINAL_REFUSALS = Set.of("expired", "wrong_seller", "unknown_scrip");
+    private static final Set<String> FINAL_REFUSALS = Set.of("expired", "wrong_seller", "unknown_scrip",
+            "too_many_ledgers");
     /** PayWord claims the broker will never credit more on: a retry cannot change its verdict. */
     private static final Set<String> FINAL_CHAIN_REFUSALS = Set.of("expired", "wrong_seller", "unknown_certificate",
             "invalid_certificate", "invalid_commitment", "invalid_index", "invalid_word");

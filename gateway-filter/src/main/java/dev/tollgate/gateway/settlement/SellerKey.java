@@ -63,6 +63,20 @@ final class SellerKey {
         return key;
     }
 
+    /**
+     * Reads the key provisioned at {@code file} ({@code settlement.seller-key-file}): the one key every node of a
+     * cluster signs with. Never generated here: a node with a key of its own would be another seller at the broker.
+     *
+     * @throws IllegalStateException if group or others may access the file, or it is not a key
+     */
+    static SellerKey load(Path file) throws IOException {
+        SellerKey key = parse(file, OwnerOnlyFiles.read(file, "the seller key",
+                "provision a new key to every node (then register its public key at the broker)"));
+        LOG.info("Seller key {} (thumbprint {}), provisioned; its public half, as registered at the broker: {}", file,
+                key.thumbprint, key.publicJwk);
+        return key;
+    }
+
     /** A new private JWK. */
     private static byte[] generate() {
         Ed25519PrivateKeyParameters generated = new Ed25519PrivateKeyParameters(new SecureRandom());

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * whose void waits is not claimed meanwhile. A broker that reports more redeemed on a scrip than the ledger charged is
  * recorded as settled up to the ledger's total and the scrip stays eligible: settlement never wedges on it.
  *
- * <p>Claims the broker refuses for good ({@code expired}, {@code wrong_seller}, {@code unknown_scrip}), scrip from
+ * <p>Claims the broker refuses for good ({@code expired}, {@code wrong_seller}, {@code unknown_scrip},
+ * {@code too_many_ledgers}), scrip from
  * another issuer, and scrip the broker will not redeem further are remembered in memory and left out of later
  * batches until the process restarts (a restart tries them once more).
  *
@@ -148,7 +149,7 @@ public final class Settler implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER));
         this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http,
                 wakeup::wake, backoff::backoffNanos, OnlineVoids.HOLD);
-        this.signer = new BatchSigner(key, settings.sellerId(), settings.audience());
+        this.signer = new BatchSigner(key, settings.sellerId(), settings.audience(), ledger.settlementLedgerId());
         this.applier = new ResultsApplier(ledger, holds, exclusions, settings.audience());
         SettlementPass pass = new SettlementPass(voids,
                 new BatchSelector(ledger, holds, exclusions, settings.audience(), settings.batchSize()), signer,
@@ -275,7 +276,8 @@ public final class Settler implements AutoCloseable {
 
     /** Confirms online charges at the broker with this settler's seller key (PROTOCOL.md section 7). */
     public OnlineCharger onlineCharger() {
-        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust, httpThreads);
+        return new OnlineCharger(key, settings.sellerId(), settings.audience(), clock, trust, httpThreads,
+                ledger.settlementLedgerId());
     }
 
     /** The outbox of online voids this settler sends before its claims (PROTOCOL.md section 7). */

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 final class UsedStatesTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T00:00:00Z"));
-    private final UsedStates used = new UsedStates(clock, BrowserFlow.STATE_LIFETIME);
+    private final UsedStates used = new UsedStates(clock, BrowserFlow.STATE_LIFETIME, Optional.empty());
 
     private static PurchaseState state() {
         byte[] nonce = new byte[PurchaseState.NONCE_BYTES];
@@ -27,7 +28,7 @@ final class UsedStatesTest {
     }
 
     @Test
-    void aStateIsTakenOnceAndThenTellsWhatItCompletedWith() {
+    void aStateIsTakenOnceAndThenTellsWhatItCompletedWith() throws Exception {
         PurchaseState state = state();
 
         assertThat(used.take(state)).as("fresh").isNull();
@@ -59,7 +60,7 @@ final class UsedStatesTest {
     }
 
     @Test
-    void aStateIsKeptUntilItHasExpiredAnywayThenForgotten() {
+    void aStateIsKeptUntilItHasExpiredAnywayThenForgotten() throws Exception {
         PurchaseState state = state();
         used.take(state);
 
@@ -70,7 +71,7 @@ final class UsedStatesTest {
     }
 
     @Test
-    void theSetHoldsAtMostItsBound() {
+    void theSetHoldsAtMostItsBound() throws Exception {
         for (int i = 0; i < UsedStates.MAX_STATES + 5_000; i++) {
             used.take(state());
         }

@@ -19,6 +19,15 @@ final class CredentialCacheTest {
         assertThat(CredentialCache.key('H', "token")).isNotEqualTo(CredentialCache.key('H', "token2"));
     }
 
+    @Test
+    void aTokenIsKeyedByItsSignatureAloneAndAValueThatIsNoJwsWhole() {
+        assertThat(CredentialCache.tokenKey("h.p.sig")).isEqualTo(CredentialCache.tokenKey("h2.p2.sig"))
+                .isEqualTo(CredentialCache.key('S', "sig"))
+                .isNotEqualTo(CredentialCache.tokenKey("h.p.sig2"))
+                .isNotEqualTo(CredentialCache.tokenKey("sig"));
+        assertThat(CredentialCache.tokenKey("sig")).isEqualTo(CredentialCache.key('C', "sig"));
+    }
+
     /**
      * A container's request threads outlive a web app: whatever hashing a credential leaves on the thread (a
      * per-thread digest of one of our classes) would keep the undeployed app's class loader, and all its classes,

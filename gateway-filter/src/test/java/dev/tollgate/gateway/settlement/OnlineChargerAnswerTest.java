@@ -35,7 +35,7 @@ final class OnlineChargerAnswerTest {
     void anOversizedOrEndlessAnswerIsNoConfirmation() throws Exception {
         try (ChargeServer server = new ChargeServer(); ClientThreads threads = ClientThreads.start("test-http")) {
             OnlineCharger charger = new OnlineCharger(SellerKey.loadOrCreate(dir), SELLER, ISSUER, Clock.systemUTC(),
-                    Optional.empty(), threads);
+                    Optional.empty(), threads, Optional.empty());
 
             server.padding = OnlineCharger.MAX_ANSWER_BYTES;
             OnlineCharger.Outcome padded = charger.charge(server.uri(), Duration.ofSeconds(20), "r-1", "s-1", 50_000);

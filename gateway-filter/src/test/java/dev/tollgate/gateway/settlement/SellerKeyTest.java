@@ -48,6 +48,21 @@ final class SellerKeyTest {
     }
 
     @Test
+    void aProvisionedKeyIsReadThroughALinkButNeverGeneratedAndMustBeOwnerOnly() throws Exception {
+        SellerKey generated = SellerKey.loadOrCreate(dir.resolve("provisioning"));
+        Path file = dir.resolve("provisioning").resolve(SellerKey.FILE_NAME);
+        Path link = Files.createSymbolicLink(dir.resolve("seller-key.json"), file);
+
+        assertThat(SellerKey.load(link).thumbprint()).as("as a mounted secret's link").isEqualTo(
+                generated.thumbprint());
+        assertThatThrownBy(() -> SellerKey.load(dir.resolve("absent.json"))).isInstanceOf(
+                java.nio.file.NoSuchFileException.class);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
+        assertThatThrownBy(() -> SellerKey.load(link)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(file.toString()).hasMessageContaining("rw-r-----");
+    }
+
+    @Test
     void theThumbprintIsRfc7638AsInTheRfc8037Example() {
         byte[] x = Base64.getUrlDecoder().decode("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
         assertThat(SellerKey.thumbprint(x)).isEqualTo("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
