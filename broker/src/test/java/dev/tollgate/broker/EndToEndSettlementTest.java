@@ -270,13 +270,7 @@ final class EndToEndSettlementTest {
     }
 
     static Server startGateway(TollgateFilter filter) throws Exception {
-        Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        ServletContextHandler context = new ServletContextHandler();
-        context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
-        context.addServlet(new ServletHolder(new HttpServlet() {
+        return startGateway(filter, new HttpServlet() {
             private static final long serialVersionUID = 1L;
 
             @Override
@@ -295,7 +289,18 @@ final class EndToEndSettlementTest {
                 response.setContentType("text/plain");
                 response.getWriter().write("an article");
             }
-        }), "/");
+        });
+    }
+
+    /** The gateway on a free local port before {@code app}. */
+    static Server startGateway(TollgateFilter filter, HttpServlet app) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addServlet(new ServletHolder(app), "/");
         server.setHandler(context);
         server.start();
         return server;

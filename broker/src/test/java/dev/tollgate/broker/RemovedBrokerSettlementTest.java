@@ -9,8 +9,15 @@ import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.PaymentRequirements;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.X402Codec;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +25,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
@@ -34,6 +44,7 @@ final class RemovedBrokerSettlementTest {
 
     private static final String SECOND = "https://second.test";
     private static final long PRICE = 50_000;
+    private static final int UNIT_BYTES = 1024;
 
     @TempDir
     Path dir;
@@ -47,6 +58,8 @@ final class RemovedBrokerSettlementTest {
     private TestBrokers.Buyer buyer;
     private TestBrokers.Answer scrip;
     private String payment;
+    private final CountDownLatch firstUnitWritten = new CountDownLatch(1);
+    private final CountDownLatch writeMore = new CountDownLatch(1);
 
     @BeforeEach
     void startBrokers() {
@@ -63,6 +76,7 @@ final class RemovedBrokerSettlementTest {
     @AfterEach
     void stop() throws Exception {
         if (gateway != null) {
+            writeMore.countDown();
             gateway.stop();
         }
         first.close();
@@ -107,6 +121,28 @@ final class RemovedBrokerSettlementTest {
         assertThat(Files.readString(dir.resolve("data/brokers.json"))).doesNotContain(SECOND);
         assertThat(filter.settlementStatus().unsettledMicros()).isZero();
         assertThat(get("/articles/e", payment).statusCode()).isEqualTo(402);
+    }
+
+    @Test
+    void aMeteredResponseWritingOnAfterItsRemovedBrokerWasSettledHasItsLaterUnitsClaimedToo() throws Exception {
+        startWithBothBrokers();
+        CompletableFuture<HttpResponse<String>> download = HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(
+                gatewayUri("/stream/film")).header(PaymentHeaders.PAYMENT_SIGNATURE, payment).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(firstUnitWritten.await(30, TimeUnit.SECONDS)).as("the first unit is written").isTrue();
+
+        writeConfig(false);
+        await(() -> offered().accepts().size() == 1);
+        EndToEndSettlementTest.awaitRedeemed(second, buyer, scrip.text("jti"), PRICE);
+        await(() -> byBroker().size() == 1); // every charge it knew of is settled: it stopped settling with it
+        writeMore.countDown(); // the response read the config before the reload: its next unit is charged all the same
+
+        HttpResponse<String> written = download.get(30, TimeUnit.SECONDS);
+        assertThat(written.statusCode()).isEqualTo(200);
+        assertThat(written.body()).hasSize(2 * UNIT_BYTES);
+        EndToEndSettlementTest.awaitRedeemed(second, buyer, scrip.text("jti"), 2 * PRICE);
+        await(() -> byBroker().size() == 1);
+        assertThat(filter.settlementStatus().unsettledMicros()).isZero();
     }
 
     @Test
@@ -158,7 +194,8 @@ final class RemovedBrokerSettlementTest {
                 + (withSecond ? entry("second", SECOND, second) : "");
         Files.writeString(config, "seller:\n  id: daily-byte\n" + brokers + "currency: USD\n"
                 + "settlement:\n  interval: 1s\n  max-backoff: 1s\n"
-                + "rules:\n  - match: /articles/**\n    price: 0.05\n");
+                + "rules:\n  - match: /stream/**\n    charge: metered\n    unit: " + UNIT_BYTES + "B\n    price: 0.05\n"
+                + "  - match: /articles/**\n    price: 0.05\n");
     }
 
     private static String entry(String id, String issuer, Broker broker) {
@@ -171,7 +208,7 @@ final class RemovedBrokerSettlementTest {
     /** Starts the gateway and registers its seller key at {@code registerAt} if it is not yet. */
     private void startGateway(Broker... registerAt) throws Exception {
         filter = TollgateFilter.builder().configFile(config).build();
-        gateway = EndToEndSettlementTest.startGateway(filter);
+        gateway = startServer(filter);
         for (Broker broker : registerAt) {
             if (broker.seller("daily-byte").isEmpty()) {
                 broker.registerSeller(Seller.of("daily-byte", "The Daily Byte", filter.sellerPublicJwk(),
@@ -180,9 +217,42 @@ final class RemovedBrokerSettlementTest {
         }
     }
 
-    private HttpResponse<String> get(String path, String payment) throws Exception {
+    /**
+     * The gateway before an app whose {@code /stream/} answers write one unit, then wait for {@link #writeMore} and
+     * write another; its other paths answer an article.
+     */
+    private Server startServer(TollgateFilter tollgate) throws Exception {
+        return EndToEndSettlementTest.startGateway(tollgate, new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+                response.setContentType("text/plain");
+                if (!request.getRequestURI().startsWith("/stream/")) {
+                    response.getWriter().write("an article");
+                    return;
+                }
+                response.getOutputStream().write("a".repeat(UNIT_BYTES).getBytes(StandardCharsets.US_ASCII));
+                response.flushBuffer();
+                firstUnitWritten.countDown();
+                try {
+                    writeMore.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                response.getOutputStream().write("b".repeat(UNIT_BYTES).getBytes(StandardCharsets.US_ASCII));
+            }
+        });
+    }
+
+    private URI gatewayUri(String path) {
         int port = ((ServerConnector) gateway.getConnectors()[0]).getLocalPort();
-        return EndToEndSettlementTest.get(URI.create("http://127.0.0.1:" + port + path), payment);
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private HttpResponse<String> get(String path, String payment) throws Exception {
+        return EndToEndSettlementTest.get(gatewayUri(path), payment);
     }
 
     private static String payment(String token, String network) {

@@ -174,6 +174,26 @@ final class SeveralBrokersTest {
     }
 
     @Test
+    void oneBrokerRotatingItsKeysLeavesTheOtherBrokersBuyersPayingAndTheirKeysUnfetched() throws Exception {
+        String oldKid = second.currentKid();
+        assertThat(pay("/articles/one", second.scrip().sign(), "tollgate:second").getStatus()).isEqualTo(200);
+        assertThat(pay("/articles/one", gateway.broker.scrip().sign(), "tollgate:test").getStatus()).isEqualTo(200);
+        int firstFetches = gateway.jwks.requests();
+
+        String newKid = second.rotate();
+        second.removeKey(oldKid); // withdrawn: scrip signed with it must stop paying once the keys are fetched again
+        gateway.clock.advance(Duration.ofSeconds(31)); // the next fetch on an unknown kid may go
+
+        assertThat(pay("/articles/two", second.scrip().sign(), "tollgate:second").getStatus())
+                .as("signed with the new key %s, fetched on demand", newKid).isEqualTo(200);
+        assertThat(refusal(pay("/articles/two", second.scrip().signedBy(oldKid).sign(), "tollgate:second")))
+                .as("a new scrip signed with the withdrawn key").isEqualTo("unknown_key");
+        assertThat(pay("/articles/two", gateway.broker.scrip().sign(), "tollgate:test").getStatus()).isEqualTo(200);
+        assertThat(gateway.jwks.requests()).as("the other broker's keys were not fetched for it")
+                .isEqualTo(firstFetches);
+    }
+
+    @Test
     void aTokenIsVerifiedOnlyWithTheKeysOfTheBrokerWhoseIssuerItClaims() throws Exception {
         long revenue = gateway.filter.report(0).totalMicros();
         // Signed with the first broker's key, claiming the second broker: looked up in the second's keys only.

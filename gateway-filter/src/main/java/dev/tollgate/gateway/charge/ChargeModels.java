@@ -7,6 +7,7 @@ import dev.tollgate.gateway.http.PaidForwarding;
 import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The charge models the gateway runs, by the {@link ChargeModel} a rule names. Adding a model is a new
@@ -17,7 +18,8 @@ public final class ChargeModels {
 
     private final Map<ChargeModel, Charging> models = new EnumMap<>(ChargeModel.class);
 
-    public ChargeModels(PaidForwarding forwarding, RefundLimit refundLimit, Runnable chargeMade, Clock clock) {
+    /** @param chargeMade told the issuer of the broker after each charge (its settler claims it) */
+    public ChargeModels(PaidForwarding forwarding, RefundLimit refundLimit, Consumer<String> chargeMade, Clock clock) {
         Checkout checkout = new Checkout(forwarding, refundLimit, chargeMade);
         models.put(ChargeModel.PER_CLICK, new PerClick(checkout));
         models.put(ChargeModel.PER_STREAM, new PerStream(checkout, clock));

@@ -17,6 +17,7 @@ import dev.tollgate.gateway.settlement.RefundHold;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
+import java.util.function.Consumer;
 
 /**
  * Charges a request once, before its content, and forwards it with a {@link PaidResponse} that refunds the charge if
@@ -42,9 +43,9 @@ final class Checkout {
     private final PaidForwarding forwarding;
     private final RefundLimit refundLimit;
     /** Tells the settler a charge was made (it sends a batch once enough are waiting). */
-    private final Runnable chargeMade;
+    private final Consumer<String> chargeMade;
 
-    Checkout(PaidForwarding forwarding, RefundLimit refundLimit, Runnable chargeMade) {
+    Checkout(PaidForwarding forwarding, RefundLimit refundLimit, Consumer<String> chargeMade) {
         this.forwarding = forwarding;
         this.refundLimit = refundLimit;
         this.chargeMade = chargeMade;
@@ -116,7 +117,7 @@ final class Checkout {
                 return false;
             }
         }
-        chargeMade.run();
+        chargeMade.accept(payer.issuer());
         return forward(priced, payer, chain, purchase, charged, confirmation, hold);
     }
 

@@ -20,6 +20,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +34,10 @@ public final class Metered implements Charging {
 
     private static final Logger LOG = LoggerFactory.getLogger(Metered.class);
 
-    /** Run after each unit charged (the settler counts charges). */
-    private final Runnable onCharge;
+    /** Told the broker's issuer after each unit charged (its settler claims it). */
+    private final Consumer<String> onCharge;
 
-    Metered(Runnable onCharge) {
+    Metered(Consumer<String> onCharge) {
         this.onCharge = onCharge;
     }
 
@@ -63,6 +64,7 @@ public final class Metered implements Charging {
         HttpServletResponse response = priced.response();
         Snapshot current = priced.current();
         PriceRule rule = priced.rule();
+        String issuer = paid.issuer();
         // Only the exact method: a container may send a body for "head", which would then pass unmetered.
         boolean head = request.getMethod().equals("HEAD");
         long unitMicros = rule.price().micros();
@@ -84,8 +86,8 @@ public final class Metered implements Charging {
                 current.currency, ""));
         PaidResponse paidResponse = new PaidResponse(response, paid.network(), paid.buyerJson());
         MeteredResponse metered = new MeteredResponse(paidResponse, charger, new MeteredResponse.Receipt(
-                paid.network(), paid.buyerJson(), unitMicros, remaining, onCharge), rule.unitBytes(), affordable,
-                head);
+                paid.network(), paid.buyerJson(), unitMicros, remaining, () -> onCharge.accept(issuer)),
+                rule.unitBytes(), affordable, head);
         try {
             chain.doFilter(SingleRange.of(request), metered);
             if (!request.isAsyncStarted()) {

@@ -24,6 +24,9 @@ public interface Payer {
     /** The x402 network of the broker the account is at ({@code tollgate:<broker id>}), for receipts. */
     String network();
 
+    /** The issuer of the broker the account is at: whose settler claims its charges. */
+    String issuer();
+
     /** The buyer's pseudonym at the broker, for the app's {@link Payment}. */
     String buyer();
 

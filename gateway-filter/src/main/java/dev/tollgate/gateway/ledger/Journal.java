@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -323,8 +324,16 @@ final class Journal {
                 long end = Math.min(upTo, (index + 1) << shift);
                 JournalSegment segment = segments.get(index);
                 if (segment != null) {
-                    segment.writeThrough((int) (from & mask) * JournalRecord.SLOT,
-                            (int) (end - from) * JournalRecord.SLOT);
+                    try {
+                        segment.writeThrough((int) (from & mask) * JournalRecord.SLOT,
+                                (int) (end - from) * JournalRecord.SLOT);
+                    } catch (ClosedChannelException e) {
+                        if (end > materialized) {
+                            throw e;
+                        }
+                        // Folded in after we looked it up, and closed for deletion: SQLite holds this part, synced.
+                        // The range's later segments still need their write.
+                    }
                 } else if (closed && end > materialized) {
                     // Closed without folding it all in (SQLite failing): the segment's memory is gone unwritten.
                     throw new IOException("the journal was closed before the sync");

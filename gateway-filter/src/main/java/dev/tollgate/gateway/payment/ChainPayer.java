@@ -66,6 +66,11 @@ final class ChainPayer implements Payer {
     }
 
     @Override
+    public String issuer() {
+        return account.issuer();
+    }
+
+    @Override
     public String network() {
         return payment.network();
     }

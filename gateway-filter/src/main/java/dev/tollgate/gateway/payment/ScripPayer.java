@@ -52,6 +52,11 @@ final class ScripPayer implements Payer {
     }
 
     @Override
+    public String issuer() {
+        return paid.scrip().issuer();
+    }
+
+    @Override
     public String buyer() {
         return paid.scrip().buyer();
     }

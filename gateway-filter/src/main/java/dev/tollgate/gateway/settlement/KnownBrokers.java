@@ -14,10 +14,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * (its redemption, charge and cancel URLs, its trust file) until nothing of its charges is left to claim; its entry
  * goes then. Rewritten whole (a temporary file, synced, moved over the old one) at start, at each reload and when a
  * removed broker is settled; the entries are bounded by the config's 16 brokers plus one per removed broker still
- * owed money. Not thread-safe: {@link Settlements} writes it under its lock.
+ * owed money. Owner-only ({@code rw-------}), as the seller key: its URLs may carry credentials in their query, and
+ * whoever may write it chooses where claims of removed brokers are sent. Not thread-safe: {@link Settlements} writes it under its lock.
  */
 final class KnownBrokers {
 
@@ -36,6 +42,8 @@ final class KnownBrokers {
 
     private static final Logger LOG = LoggerFactory.getLogger(KnownBrokers.class);
     private static final ObjectMapper JSON = JacksonBuffers.jsonMapper().build();
+    private static final Set<PosixFilePermission> OWNER_ONLY =
+            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
     private final Path file;
 
@@ -102,6 +110,10 @@ final class KnownBrokers {
         Path temp = file.resolveSibling(FILE_NAME + ".tmp");
         try {
             Files.createDirectories(file.getParent());
+            Files.deleteIfExists(temp); // left by a crash, or with other permissions
+            if (Files.getFileAttributeView(file.getParent(), PosixFileAttributeView.class) != null) {
+                Files.createFile(temp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            }
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 channel.write(ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root)));

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Brokers come and go with the config ({@link #reloaded}): one added starts settling at once; one removed is
  * <em>retired</em>: its settler keeps running, from the settings it had, until nothing of its charges is left to claim
- * ({@link Settler#retire}), then stops. {@link KnownBrokers} keeps those settings in the data dir, so a broker removed
+ * ({@link Settler#retire}), then stops; a later charge on its scrip, by a request that read the config before the
+ * removal, starts it again ({@link #late}). {@link KnownBrokers} keeps those settings in the data dir, so a broker removed
  * while the gateway was stopped, or retired when it stopped, is settled after the next start. Thread-safe: the
  * request path reads one immutable map; changes are made under this object's lock and swap it.
  */
@@ -58,6 +60,13 @@ public final class Settlements implements AutoCloseable {
     private final KnownBrokers known;
     /** By issuer: the configured brokers in the config's order, then the retired ones. Replaced whole. */
     private volatile Map<String, Broker> brokers = Map.of();
+    /**
+     * The settings of removed brokers whose settler finished in this run, by issuer: a request that read the config
+     * before the removal may still charge their scrip (a metered response writing on, a request stalled before its
+     * charge), and that charge starts their settler again ({@link #late}). At most one per issuer removed while
+     * running; none survive a restart, after which no request can charge a broker the config does not name.
+     */
+    private final Map<String, SettledBroker> finished = new HashMap<>();
     /** Removed brokers whose settler could not start (their trust file unreadable): kept in {@link #known}. */
     private final List<SettledBroker> stranded = new ArrayList<>();
     private boolean closed;
@@ -135,24 +144,27 @@ public final class Settlements implements AutoCloseable {
 
     /** Has {@code broker}'s settler settle what is left and stop; then it is forgotten. */
     private void retire(Broker broker, Duration grace) {
-        broker.settler.retire(grace, () -> retired(broker.settings.issuer(), broker.settler));
+        broker.settler.retire(grace, () -> retired(broker));
     }
 
     /** On the settler's thread, once a retired broker's charges are settled. */
-    private void retired(String issuer, Settler settler) {
-        Broker broker;
+    private void retired(Broker broker) {
+        String issuer = broker.settings.issuer();
         synchronized (this) {
-            broker = brokers.get(issuer);
-            if (broker == null || broker.settler != settler) {
-                return; // closed, or taken back and replaced meanwhile
+            if (closed) {
+                return; // close() closes it
             }
-            Map<String, Broker> running = new LinkedHashMap<>(brokers);
-            running.remove(issuer);
-            remember(running.values()); // before the broker is gone from the status: whoever sees it gone sees both
-            brokers = Collections.unmodifiableMap(running);
+            Broker now = brokers.get(issuer);
+            if (now != null && now.settler == broker.settler) { // else taken back and replaced meanwhile
+                Map<String, Broker> running = new LinkedHashMap<>(brokers);
+                running.remove(issuer);
+                finished.put(issuer, broker.settings);
+                remember(running.values()); // before the broker is gone from the status: whoever sees it gone sees both
+                brokers = Collections.unmodifiableMap(running);
+            }
         }
         broker.canceller.close();
-        settler.closeRetired();
+        broker.settler.closeRetired();
         LOG.info("Every charge on scrip of {} ({}), which the config no longer names, is settled; stopped settling "
                 + "with it", broker.settings.id(), issuer);
     }
@@ -175,10 +187,16 @@ public final class Settlements implements AutoCloseable {
         return holds;
     }
 
-    /** Called after every charge, on the request path: wakes every broker's settler early. Never blocks. */
-    public void charged() {
-        for (Broker broker : brokers.values()) {
-            broker.settler.charged();
+    /**
+     * Called after every charge on scrip or a chain of the broker {@code issuer}, on the request path: wakes its
+     * settler early. Never blocks for a configured broker; a charge on a removed one keeps its settler settling
+     * ({@link #late}).
+     */
+    public void charged(String issuer) {
+        try {
+            of(issuer).settler.charged();
+        } catch (RuntimeException e) {
+            LOG.error("A charge on scrip of {} may not be claimed before the next start: {}", issuer, e.getMessage());
         }
     }
 
@@ -203,10 +221,41 @@ public final class Settlements implements AutoCloseable {
      */
     private Broker of(String issuer) {
         Broker broker = brokers.get(issuer);
-        if (broker == null) {
+        return broker != null && broker.accepted ? broker : late(issuer);
+    }
+
+    /**
+     * The broker {@code issuer}, removed from the config, about to be charged or just charged by a request that read
+     * the config before: its settler is told to settle until that charge is claimed too, or, if it had finished,
+     * started again from its settings. Its settler's finish is decided under its schedule's lock after a ledger read,
+     * so either that read sees the charge or the finish is seen here: a charge on it is never left unclaimed.
+     *
+     * @throws IllegalArgumentException if no broker with this issuer was ever settled with in this run
+     */
+    private synchronized Broker late(String issuer) {
+        if (closed) {
+            throw new IllegalStateException("settlement is closed");
+        }
+        Broker broker = brokers.get(issuer);
+        if (broker != null && (broker.accepted || broker.settler.keep())) {
+            if (!broker.accepted) {
+                retire(broker, Duration.ZERO); // finishes once its next pass finds that charge claimed too
+            }
+            return broker;
+        }
+        SettledBroker settings = broker != null ? broker.settings : finished.get(issuer);
+        if (settings == null) {
             throw new IllegalArgumentException("no broker with issuer " + issuer + " is settled with");
         }
-        return broker;
+        Broker again = settle(settings, false);
+        Map<String, Broker> running = new LinkedHashMap<>(brokers);
+        running.put(issuer, again);
+        brokers = Collections.unmodifiableMap(running);
+        remember(running.values());
+        retire(again, Duration.ZERO);
+        LOG.warn("A request charged scrip of {} ({}) after the config removed it: settling with it again until that "
+                + "charge is claimed", settings.id(), issuer);
+        return again;
     }
 
     /**
