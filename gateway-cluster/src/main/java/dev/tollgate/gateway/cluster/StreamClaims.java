@@ -31,11 +31,13 @@ final class StreamClaims {
     record Key(String issuer, String buyer, String stream) {
 
         /**
-         * {@code tollgate:{buyer:<issuer length>:<issuer>:<buyer>}:stream:<stream>}: every claim of one buyer in one
-         * slot of a Redis Cluster.
+         * {@code tollgate:{buyer:<issuer length>:<issuer>:<buyer length>:<buyer>}:stream:<stream>}: every claim of one
+         * buyer in one slot of a Redis Cluster. The lengths make the key one-to-one: a broker's buyer id containing
+         * {@code }:stream:} cannot name another buyer's stream.
          */
         String redisKey() {
-            return "tollgate:{buyer:" + issuer.length() + ':' + issuer + ':' + buyer + "}:stream:" + stream;
+            return "tollgate:{buyer:" + issuer.length() + ':' + issuer + ':' + buyer.length() + ':' + buyer
+                    + "}:stream:" + stream;
         }
     }
 
