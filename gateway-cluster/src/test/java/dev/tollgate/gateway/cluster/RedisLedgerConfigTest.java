@@ -9,6 +9,7 @@ import dev.tollgate.gateway.ledger.SharedLedgerSettings;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -51,6 +52,7 @@ final class RedisLedgerConfigTest {
     @Test
     void redisSettingsAreRead() throws Exception {
         Files.writeString(dir.resolve("redis.pw"), "s3cret\n");
+        Files.setPosixFilePermissions(dir.resolve("redis.pw"), PosixFilePermissions.fromString("rw-r-----"));
         GatewayConfig config = GatewayConfig.load(write("  uri: rediss://redis.internal:6380/2", "  username: gw",
                 "  password-file: redis.pw", "  command-timeout: 250ms", "  wait-replicas: 1"));
 
@@ -85,6 +87,11 @@ final class RedisLedgerConfigTest {
                 .contains(":11:8: ledger.uri:").contains("password-file").doesNotContain("hunter2");
         assertThat(problems("  uri: redis://redis.internal", "  password-file: nowhere.pw")).singleElement()
                 .asString().contains(":12:18: ledger.password-file:").contains("not a readable file");
+        Files.writeString(dir.resolve("exposed.pw"), "hunter3\n");
+        Files.setPosixFilePermissions(dir.resolve("exposed.pw"), PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(problems("  uri: redis://redis.internal", "  password-file: exposed.pw")).singleElement()
+                .asString().contains(":12:18: ledger.password-file:").contains("may be read by any user")
+                .contains("chmod o-rwx").doesNotContain("hunter3");
         assertThat(problems("  uri: redis://redis.internal", "  command-timeout: 1m", "  wait-replicas: -1"))
                 .hasSize(2).anySatisfy(p -> assertThat(p).contains("ledger.command-timeout"))
                 .anySatisfy(p -> assertThat(p).contains("ledger.wait-replicas"));

@@ -5,13 +5,20 @@ import static dev.tollgate.gateway.config.SettingValues.shown;
 
 import dev.tollgate.gateway.ledger.LedgerProvider;
 import dev.tollgate.gateway.ledger.SharedLedgerSettings;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@code ledger} section's {@code store} and, for a store several nodes share ({@code redis}), how to reach it:
@@ -122,6 +129,19 @@ final class SharedLedgerValidator {
     private Optional<Path> readableFile(String value) {
         Path file = base.resolve(value.trim()).normalize();
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException("'" + file + "' is not a readable file");
+        }
+        Set<PosixFilePermission> others = EnumSet.of(PosixFilePermission.OTHERS_READ,
+                PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+        try {
+            // A password any local user can read is no secret; the container's group may read it (root:tomcat 0640).
+            if (Files.getFileAttributeView(file, PosixFileAttributeView.class) != null
+                    && !Collections.disjoint(Files.getPosixFilePermissions(file), others)) {
+                throw new IllegalArgumentException("'" + file + "' may be read by any user ("
+                        + PosixFilePermissions.toString(Files.getPosixFilePermissions(file))
+                        + "): run 'chmod o-rwx " + file + "' and change the Redis password if others could read it");
+            }
+        } catch (IOException e) {
             throw new IllegalArgumentException("'" + file + "' is not a readable file");
         }
         return Optional.of(file);
