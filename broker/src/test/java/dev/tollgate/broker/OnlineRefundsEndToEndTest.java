@@ -100,7 +100,8 @@ final class OnlineRefundsEndToEndTest {
         EndToEndSettlementTest.awaitSettled(filter);
     }
 
-    private static void await(String what, Callable<Boolean> condition) throws Exception {
+    /** Polls {@code condition} until it holds, failing with {@code what} after 30 s. */
+    static void await(String what, Callable<Boolean> condition) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         while (!condition.call()) {
             assertThat(Instant.now()).as("within 30 s: " + what).isBefore(deadline);

@@ -1,5 +1,6 @@
 package dev.tollgate.broker;
 
+import static dev.tollgate.broker.OnlineRefundsEndToEndTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.BrokerSettlement;
@@ -20,11 +21,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +94,7 @@ final class RemovedBrokerSettlementTest {
         }
 
         writeConfig(false);
-        await(() -> offered().accepts().size() == 1);
+        await("only the remaining broker is offered", () -> offered().accepts().size() == 1);
 
         assertThat(offered().accepts()).extracting(PaymentRequirements::network).containsExactly("tollgate:demo");
         HttpResponse<String> refused = get("/articles/c", payment);
@@ -117,7 +115,7 @@ final class RemovedBrokerSettlementTest {
         com.fasterxml.jackson.databind.JsonNode me = EndToEndSettlementTest.awaitRedeemed(second, buyer,
                 scrip.text("jti"), 5 * PRICE);
         assertThat(me.path("reserved").asText()).isEqualTo(Long.toString(1_000_000 - 5 * PRICE));
-        await(() -> byBroker().size() == 1); // settled: the removed broker's settler stopped
+        await("the removed broker's settler stopped: all of it settled", () -> byBroker().size() == 1);
         assertThat(Files.readString(dir.resolve("data/brokers.json"))).doesNotContain(SECOND);
         assertThat(filter.settlementStatus().unsettledMicros()).isZero();
         assertThat(get("/articles/e", payment).statusCode()).isEqualTo(402);
@@ -132,16 +130,16 @@ final class RemovedBrokerSettlementTest {
         assertThat(firstUnitWritten.await(30, TimeUnit.SECONDS)).as("the first unit is written").isTrue();
 
         writeConfig(false);
-        await(() -> offered().accepts().size() == 1);
+        await("only the remaining broker is offered", () -> offered().accepts().size() == 1);
         EndToEndSettlementTest.awaitRedeemed(second, buyer, scrip.text("jti"), PRICE);
-        await(() -> byBroker().size() == 1); // every charge it knew of is settled: it stopped settling with it
+        await("every charge it knew of settled: it stopped settling with it", () -> byBroker().size() == 1);
         writeMore.countDown(); // the response read the config before the reload: its next unit is charged all the same
 
         HttpResponse<String> written = download.get(30, TimeUnit.SECONDS);
         assertThat(written.statusCode()).isEqualTo(200);
         assertThat(written.body()).hasSize(2 * UNIT_BYTES);
         EndToEndSettlementTest.awaitRedeemed(second, buyer, scrip.text("jti"), 2 * PRICE);
-        await(() -> byBroker().size() == 1);
+        await("the removed broker is settled and dropped", () -> byBroker().size() == 1);
         assertThat(filter.settlementStatus().unsettledMicros()).isZero();
     }
 
@@ -165,7 +163,7 @@ final class RemovedBrokerSettlementTest {
 
         second = startSecond(secondPort);
         EndToEndSettlementTest.awaitRedeemed(second, buyer, scrip.text("jti"), 4 * PRICE);
-        await(() -> byBroker().size() == 1);
+        await("the removed broker is settled and dropped", () -> byBroker().size() == 1);
         assertThat(filter.settlementStatus().unsettledMicros()).isZero();
     }
 
@@ -259,13 +257,5 @@ final class RemovedBrokerSettlementTest {
         PaymentRequirements accepted = new PaymentRequirements("scrip", network, Long.toString(PRICE), "USD",
                 "daily-byte", 60, Map.of());
         return X402Codec.encodeHeader(new PaymentPayload(2, null, accepted, Map.of("token", token), null));
-    }
-
-    private static void await(Callable<Boolean> condition) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        while (!condition.call()) {
-            assertThat(Instant.now()).as("within 30 s").isBefore(deadline);
-            Thread.sleep(20);
-        }
     }
 }

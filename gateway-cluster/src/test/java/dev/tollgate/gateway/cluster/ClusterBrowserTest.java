@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.gateway.GatewayHarness;
 import dev.tollgate.gateway.TollgateFilter;
 import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.testing.Poll;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;

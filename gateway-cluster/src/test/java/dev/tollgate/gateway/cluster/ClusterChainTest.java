@@ -6,6 +6,7 @@ import dev.tollgate.gateway.PayWordPaymentTest;
 import dev.tollgate.gateway.ledger.ChainTotal;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import dev.tollgate.gateway.testing.PayWordBuyer;
+import dev.tollgate.gateway.testing.Poll;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.gateway.GatewayHarness;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import dev.tollgate.gateway.testing.JwksServer;
+import dev.tollgate.gateway.testing.Poll;
 import dev.tollgate.gateway.testing.TestBroker;
 import java.nio.file.Path;
 import java.time.Duration;

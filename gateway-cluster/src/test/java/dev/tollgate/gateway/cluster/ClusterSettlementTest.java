@@ -10,6 +10,7 @@ import dev.tollgate.broker.DemoBuyer;
 import dev.tollgate.broker.Seller;
 import dev.tollgate.gateway.GatewayHarness;
 import dev.tollgate.gateway.ledger.SqliteLedger;
+import dev.tollgate.gateway.testing.Poll;
 import dev.tollgate.gateway.testing.TestBroker;
 import java.net.URI;
 import java.net.http.HttpClient;

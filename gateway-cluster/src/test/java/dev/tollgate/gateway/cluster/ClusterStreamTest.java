@@ -3,6 +3,7 @@ package dev.tollgate.gateway.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.GatewayHarness;
+import dev.tollgate.gateway.testing.Poll;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
