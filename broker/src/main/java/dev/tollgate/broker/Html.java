@@ -1,5 +1,7 @@
 package dev.tollgate.broker;
 
+import dev.tollgate.protocol.Money;
+import java.util.Currency;
 import java.util.List;
 import java.util.Map;
 
@@ -53,15 +55,12 @@ final class Html {
         return sb.toString();
     }
 
-    /** An amount for people: {@code $1.50}, {@code $0.001}, or {@code 1.50 EUR} in another currency. */
+    /**
+     * An amount for people: {@code 1.50 USD}, {@code 0.001 USD}; the one money format of the seller's pages too
+     * ({@link Money#toDisplayString}).
+     */
     static String money(long micros, String currency) {
-        String fraction = String.format("%06d", micros % 1_000_000);
-        int end = fraction.length();
-        while (end > 2 && fraction.charAt(end - 1) == '0') {
-            end--;
-        }
-        String amount = micros / 1_000_000 + "." + fraction.substring(0, end);
-        return currency.equals("USD") ? "$" + amount : amount + " " + currency;
+        return Money.display(micros, Currency.getInstance(currency));
     }
 
     /** A whole page. {@code body} is HTML already. */

@@ -32,11 +32,33 @@ import java.util.Set;
  *           digits, {@code .}, {@code _} or {@code -}, starting with a letter or digit; empty if it has none
  * @param brokers the ids of the brokers whose scrip the rule accepts ({@code brokers:}); empty for every broker of the
  *                config (a free rule takes no payment: empty)
+ * @param page how the item is presented to a reader: its title, the link back to the site, who renders the paywall
  * @since 0.1
  */
 public record PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                         Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
-                        Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers) {
+                        Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
+                        Page page) {
+
+    /**
+     * How a rule's item is presented to a reader ({@code title}, {@code back-link} and {@code paywall} in the config).
+     *
+     * @param title what the item is called ("The status code that waited thirty years"); empty if the rule has none
+     * @param backLink where the paywall's link back to the site goes: a local path or an https URL; default "/"
+     * @param appRendered whether an unpaid browser request goes on to the app, which renders the paywall itself
+     *                    ({@code paywall: app}; {@link PaywallOffer}), rather than getting the filter's page
+     * @since 0.6
+     */
+    public record Page(String title, String backLink, boolean appRendered) {
+
+        /** No title, back to "/", the filter's own paywall. */
+        public static final Page DEFAULT = new Page("", "/", false);
+
+        public Page {
+            Objects.requireNonNull(title, "title cannot be null.");
+            Objects.requireNonNull(backLink, "backLink cannot be null.");
+        }
+    }
 
     /** The scheme every priced rule accepts. */
     public static final Set<String> SCRIP_ONLY = Set.of(Scrip.SCHEME);
@@ -80,6 +102,24 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
         if (charge == ChargeModel.FREE && !brokers.isEmpty()) {
             throw new IllegalArgumentException("a free rule takes no payment: it names no broker");
         }
+        Objects.requireNonNull(page, "page cannot be null.");
+    }
+
+    /** A rule presented with {@link Page#DEFAULT}. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
+                brokers, Page.DEFAULT);
+    }
+
+    /**
+     * What the item is called for people: its {@code title}, else its {@code description}, else its {@code match}.
+     *
+     * @since 0.6
+     */
+    public String title() {
+        return !page.title().isEmpty() ? page.title() : !description.isEmpty() ? description : match;
     }
 
     /** A rule accepting every broker's scrip. */

@@ -181,8 +181,10 @@ final class DemoSite implements AutoCloseable {
         return URI.create("https://localhost:" + options.secondBrokerPort() + "/");
     }
 
-    URI httpUri() {
-        return URI.create("http://localhost:" + options.httpPort() + "/");
+    /** The plain-HTTP address that redirects to the site, or empty if its port was taken at start. */
+    Optional<URI> httpUri() {
+        return SiteServer.redirectsPlainHttp(server) ? Optional.of(URI.create("http://localhost:"
+                + options.httpPort() + "/")) : Optional.empty();
     }
 
     Tls tls() {

@@ -95,16 +95,17 @@ final class RulesValidator {
             long unitBytes = model.unit(rule, charge);
             Set<String> accepted = problems.optional(rule.brokers(), at + ".brokers",
                     value -> brokerIds(value, charge, brokers), Set.of());
+            PriceRule.Page page = new PageSettings(problems, at).page(rule, charge);
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
-                    || unitBytes < 0 || id == null || accepted == null) {
+                    || unitBytes < 0 || id == null || accepted == null || page == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
             PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
-                    schemes, window, stream, unitBytes, id, accepted);
+                    schemes, window, stream, unitBytes, id, accepted, page);
             if (charge == ChargeModel.PER_STREAM) {
                 String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
                 if (seller != null) {

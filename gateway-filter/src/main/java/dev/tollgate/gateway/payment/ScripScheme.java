@@ -116,8 +116,9 @@ public final class ScripScheme implements PaymentScheme {
         }
         PayingBroker.checkAccepted(rule, broker, current);
         if (paid.acceptedMicros() < rule.price().micros()) {
-            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
-                    + Money.ofMicros(paid.acceptedMicros(), rule.price().currency()));
+            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now "
+                    + rule.price().toDisplayString() + "; you agreed to "
+                    + Money.ofMicros(paid.acceptedMicros(), rule.price().currency()).toDisplayString());
         }
         return broker;
     }
