@@ -2,11 +2,9 @@ package dev.tollgate.gateway.http;
 
 import dev.tollgate.protocol.PaymentHeaders;
 import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
@@ -181,7 +179,7 @@ final class UnpaidResponse extends HttpServletResponseWrapper {
     }
 
     /** The held body: bytes past {@link #MAX_BODY_BYTES} mark it overflowed and are dropped. */
-    private static final class Body extends ServletOutputStream {
+    private static final class Body extends HeldOutputStream {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         boolean overflowed;
 
@@ -201,20 +199,6 @@ final class UnpaidResponse extends HttpServletResponseWrapper {
                 return;
             }
             bytes.write(b, off, len);
-        }
-
-        @Override
-        public boolean isReady() {
-            return true;
-        }
-
-        @Override
-        public void setWriteListener(WriteListener listener) {
-            try {
-                listener.onWritePossible();
-            } catch (IOException e) {
-                listener.onError(e);
-            }
         }
     }
 }
