@@ -37,14 +37,17 @@ final class Catalog {
      * What the dashboard calls a charged resource: the catalog's title of that path, else the title of the rule that
      * prices it ({@link PriceRule#title}), else the path itself.
      */
-    static String titleOf(GatewayConfig config, String path) {
+    static String titleOf(GatewayConfig config, String resource) {
+        // A stream's charges name its key and its rule: "/videos/mandelbrot (mandelbrot)" for the page
+        // /videos/mandelbrot/.
+        int rule = resource.indexOf(" (");
+        String path = rule > 0 && resource.endsWith(")") ? resource.substring(0, rule) : resource;
         for (Item item : ITEMS) {
-            // A stream's charges name its key: /videos/mandelbrot for the page /videos/mandelbrot/.
             if (item.path().equals(path) || item.path().equals(path + "/")) {
                 return item.title();
             }
         }
-        return ruleFor(config, path).map(PriceRule::title).orElse(path);
+        return ruleFor(config, path).map(PriceRule::title).orElse(resource);
     }
 
     /** The rule that prices a GET of {@code path} now: the first matching one, as the gateway decides. */

@@ -97,7 +97,7 @@ class DemoBrowserTest {
         browser.findElement(By.cssSelector("button[value=login]")).click();
         await(() -> !browser.findElements(By.cssSelector("button[value=allow]")).isEmpty());
         // The consent page: the broker's name, the item, what it takes now and leaves for later, how long it lasts.
-        assertThat(text()).contains("Tollgate Demo Broker", "Allow The Daily Byte to charge you", article.title(),
+        assertThat(text()).contains("Tollgate Demo Broker", "Allow The Daily Byte to charge you", "One article",
                 "0.05 USD taken now, 0.45 USD left for later", "The allowance lasts 1 hour, until ");
         screenshot("consent");
         // Typing an amount chooses it, without ticking its radio.
@@ -190,7 +190,7 @@ class DemoBrowserTest {
 
         // Reading on until the budget runs out: the paywall then offers a top-up at the broker.
         String page = readUntilTheBudgetRunsOut();
-        assertThat(page).contains("Top up").doesNotContain("Durable before served");
+        assertThat(page).contains("Top up", "Durable before served").doesNotContain("The order is the whole trick");
         assertThat(browser.findElement(By.cssSelector("a.pay")).getAttribute("href"))
                 .startsWith(demo.site.brokerUri().resolve("/pay").toString());
     }

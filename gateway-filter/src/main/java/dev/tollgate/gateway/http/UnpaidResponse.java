@@ -22,8 +22,9 @@ final class UnpaidResponse extends HttpServletResponseWrapper {
 
     /** The most a paywall page the app renders may take; more is discarded, and the filter's page sent. */
     static final int MAX_BODY_BYTES = 1024 * 1024;
+    /** What says what is paid, cached or sent: the filter's alone. */
     private static final Set<String> LOCKED_HEADERS = Set.of("cache-control", "content-length", "content-range",
-            "content-security-policy-report-only", PaymentHeaders.PAYMENT_REQUIRED.toLowerCase(Locale.ROOT),
+            PaymentHeaders.PAYMENT_REQUIRED.toLowerCase(Locale.ROOT),
             PaymentHeaders.PAYMENT_RESPONSE.toLowerCase(Locale.ROOT));
 
     private final Body body = new Body();
