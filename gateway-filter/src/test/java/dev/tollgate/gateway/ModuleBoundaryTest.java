@@ -38,6 +38,7 @@ final class ModuleBoundaryTest {
     @Test
     void theExportedPackagesHoldOnlyTheTypesMeantAsApi() throws Exception {
         assertThat(publicTypesIn("dev.tollgate.gateway")).containsExactly("BrokerSettlement", "ChargeModel", "GatewayConfig",
+                "Health",
                 "InvalidConfigException", "Payment", "PriceRule", "SalesReport", "SettlementStatus", "TollgateFilter");
         assertThat(publicTypesIn("dev.tollgate.gateway.ledger")).containsExactly("ChainAccount", "ChainHead",
                 "ChainTotal", "ChargeResult", "Ledger", "LedgerProvider", "LedgerUnavailableException", "LedgerView",

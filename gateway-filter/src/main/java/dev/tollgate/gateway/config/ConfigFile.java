@@ -33,7 +33,7 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
     }
 
     record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff,
-                      Located<String> refundWindow, Located<String> sellerKeyFile) {
+                      Located<String> refundWindow, Located<String> sellerKeyFile, Located<String> maxBacklogAge) {
     }
 
     record PayWord(Located<String> maxChainLength, Located<String> maxStep) {

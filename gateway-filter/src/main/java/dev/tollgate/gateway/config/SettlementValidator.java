@@ -34,7 +34,10 @@ final class SettlementValidator {
         Duration maxBackoff = Duration.ofMinutes(5);
         Duration refundWindow = GatewayConfig.Settlement.DEFAULT_REFUND_WINDOW;
         Optional<Path> sellerKeyFile = Optional.empty();
+        Duration maxBacklogAge = GatewayConfig.Settlement.DEFAULT_MAX_BACKLOG_AGE;
         if (raw != null) {
+            maxBacklogAge = problems.optional(raw.maxBacklogAge(), "settlement.max-backlog-age", between("1m", "7d"),
+                    maxBacklogAge);
             sellerKeyFile = problems.optional(raw.sellerKeyFile(), "settlement.seller-key-file", this::existingFile,
                     sellerKeyFile);
             interval = problems.optional(raw.interval(), "settlement.interval", between("1s", "1h"), interval);
@@ -47,10 +50,11 @@ final class SettlementValidator {
                     refundWindow);
         }
         if (interval == null || batchSize == null || maxBackoff == null || refundWindow == null
-                || sellerKeyFile == null) {
+                || sellerKeyFile == null || maxBacklogAge == null) {
             return null;
         }
-        return new GatewayConfig.Settlement(interval, batchSize, maxBackoff, refundWindow, sellerKeyFile);
+        return new GatewayConfig.Settlement(interval, batchSize, maxBackoff, refundWindow, sellerKeyFile,
+                maxBacklogAge);
     }
 
     /**

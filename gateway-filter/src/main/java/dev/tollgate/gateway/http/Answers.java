@@ -28,6 +28,11 @@ public final class Answers {
      * top-up is offered at that broker only.
      */
     public static final String COOKIE_ISSUER_ATTRIBUTE = "dev.tollgate.gateway.cookieIssuer";
+    /**
+     * The request attribute under which a refused payment carries its {@link ErrorCode}: the filter counts refusals
+     * by it once the request is answered ({@code tollgate.payments}).
+     */
+    public static final String REFUSED_ATTRIBUTE = "dev.tollgate.gateway.refused";
     static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", " + PaymentHeaders.TOLLGATE_REFERENCE
             + ", Cookie";
     private static final Logger LOG = LoggerFactory.getLogger(Answers.class);
@@ -42,6 +47,7 @@ public final class Answers {
      */
     public static void paymentRequired(HttpServletRequest request, HttpServletResponse response, Snapshot current,
                                        PriceRule rule, ErrorCode code, String message) throws IOException {
+        refusing(request, code);
         GatewayConfig config = current.config;
         String stream = rule.charge() == ChargeModel.PER_STREAM
                 ? StreamKeys.keyOf(rule, RequestPaths.pathOf(request)) : null;
@@ -65,6 +71,11 @@ public final class Answers {
             }
             return HtmlPages.paywall(config, rule, stream, code, message, payLinks, topUp, confirm);
         });
+    }
+
+    /** Marks {@code request} refused with {@code code}, for the metrics: see {@link #REFUSED_ATTRIBUTE}. */
+    public static void refusing(HttpServletRequest request, ErrorCode code) {
+        request.setAttribute(REFUSED_ATTRIBUTE, code);
     }
 
     /** The 402 answer to a priced request. */
@@ -101,12 +112,17 @@ public final class Answers {
      * {@code Retry-After: 5}), or {@code budget_busy} when other nodes of a cluster hold the scrip's budget now
      * ({@code Retry-After: 1}; docs/CLUSTER.md). {@code e} may be a bug's {@link RuntimeException}: also a 503.
      */
-    public static void ledgerUnavailable(HttpServletResponse response, String path, Exception e) throws IOException {
+    public static void ledgerUnavailable(PricedRequest priced, Exception e) throws IOException {
+        String path = priced.path();
         if (e instanceof LedgerUnavailableException unavailable && unavailable.budgetBusy()) {
+            refusing(priced.request(), ErrorCode.BUDGET_BUSY);
             LOG.debug("Budget held by other nodes; answering budget_busy for {}: {}", path, e.getMessage());
-            retryLater(response, 503, 1, ErrorCode.BUDGET_BUSY, "other servers of this site hold this budget right "
+            retryLater(priced.response(), 503, 1, ErrorCode.BUDGET_BUSY, "other servers of this site hold this budget right "
                     + "now; try again in a second");
             return;
+        }
+        if (e instanceof LedgerUnavailableException) {
+            priced.current().ledgerWrites.failed();
         }
         long refused = OUTAGE.refused(System.nanoTime());
         if (refused > 0) {
@@ -115,12 +131,12 @@ public final class Answers {
         } else {
             LOG.debug("Ledger unavailable; refusing paid content for {}: {}", path, e.getMessage());
         }
-        unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+        unavailable(priced, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
     }
 
-    public static void unavailable(HttpServletResponse response, ErrorCode code, String message)
-            throws IOException {
-        retryLater(response, 503, 5, code, message);
+    public static void unavailable(PricedRequest priced, ErrorCode code, String message) throws IOException {
+        refusing(priced.request(), code);
+        retryLater(priced.response(), 503, 5, code, message);
     }
 
     /**
@@ -133,9 +149,10 @@ public final class Answers {
     }
 
     /** 429: the client's address has no failed verification left; nothing was checked or charged. */
-    public static void tooManyFailures(HttpServletResponse response, long retryAfterSeconds, ErrorCode code,
+    public static void tooManyFailures(PricedRequest priced, long retryAfterSeconds, ErrorCode code,
                                        String message) throws IOException {
-        retryLater(response, 429, retryAfterSeconds, code, message);
+        refusing(priced.request(), code);
+        retryLater(priced.response(), 429, retryAfterSeconds, code, message);
     }
 
     private static void retryLater(HttpServletResponse response, int status, long seconds, ErrorCode code,
