@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code /admin}: the seller's dashboard (HTTP Basic, user {@value #USER}, over HTTPS only). Revenue, recent
- * charges, settlement state, the price table in force and why the last config edit was refused, if it was.
+ * charges, settlement state, the price table in force and why the last config edit was refused, if it was. Behind the
+ * same sign-in, {@code /admin/metrics}: the gateway's meters as Prometheus text ({@link MetricsPage}).
  */
 public final class AdminServlet extends HttpServlet {
 
@@ -51,6 +52,10 @@ public final class AdminServlet extends HttpServlet {
             Html.page(response, HttpServletResponse.SC_UNAUTHORIZED, config.sellerName(), "Sign in",
                     "<h1>Dashboard</h1>\n<p>Sign in as <code>admin</code> with the admin password printed at "
                             + "the site's first start.</p>");
+            return;
+        }
+        if (MetricsPage.PATH.equals(request.getServletPath())) {
+            MetricsPage.write(response, getServletContext());
             return;
         }
         Currency currency = config.currency();
