@@ -3,6 +3,8 @@ package dev.tollgate.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.http.RequestPaths;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -22,6 +24,23 @@ final class HealthEndpoint {
     /** @param path within the filter's context, starting with {@code /} */
     HealthEndpoint(String path) {
         this.path = path;
+    }
+
+    /**
+     * The endpoint at {@code path} (the builder's), else at the init-param {@link TollgateFilter#HEALTH_PATH_INIT_PARAM};
+     * {@code null} if neither names one.
+     *
+     * @throws ServletException naming filter {@code name} if the init-param is not a path
+     */
+    static HealthEndpoint of(String name, String path, FilterConfig filterConfig) throws ServletException {
+        if (path == null && filterConfig != null) {
+            path = filterConfig.getInitParameter(TollgateFilter.HEALTH_PATH_INIT_PARAM);
+        }
+        if (path != null && !path.startsWith("/")) {
+            throw new ServletException("Filter '" + name + "': init-param '" + TollgateFilter.HEALTH_PATH_INIT_PARAM
+                    + "' must be a path starting with /, like /tollgate/health");
+        }
+        return path == null ? null : new HealthEndpoint(path);
     }
 
     /** Answers {@code request} if it is for this endpoint; whether it did. */

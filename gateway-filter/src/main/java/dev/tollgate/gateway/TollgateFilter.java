@@ -83,7 +83,8 @@ public final class TollgateFilter implements Filter {
     volatile GatewayParts parts;
     private ConfigWatcher watcher;
     private GatewayMetrics metrics;
-    private LedgerWrites ledgerWrites;
+    /** Whether the ledger took the last charge: the health check's, kept across reloads. */
+    private final LedgerWrites ledgerWrites;
     private HealthEndpoint healthEndpoint;
 
     /** For containers, which configure the filter through {@link #init}. */
@@ -93,6 +94,7 @@ public final class TollgateFilter implements Filter {
 
     private TollgateFilter(Builder settings) {
         this.settings = settings;
+        this.ledgerWrites = new LedgerWrites(settings.clock);
     }
 
     /** Configures a filter in code, for containers without {@code web.xml}. */
@@ -117,15 +119,7 @@ public final class TollgateFilter implements Filter {
                         + e.getMessage());
             }
         }
-        String healthPath = settings.healthPath;
-        if (healthPath == null && filterConfig != null) {
-            healthPath = filterConfig.getInitParameter(HEALTH_PATH_INIT_PARAM);
-        }
-        if (healthPath != null && !healthPath.startsWith("/")) {
-            throw new ServletException("Filter '" + name + "': init-param '" + HEALTH_PATH_INIT_PARAM
-                    + "' must be a path starting with /, like /tollgate/health");
-        }
-        healthEndpoint = healthPath == null ? null : new HealthEndpoint(healthPath);
+        healthEndpoint = HealthEndpoint.of(name, settings.healthPath, filterConfig);
         GatewayConfig config;
         try {
             config = GatewayConfig.load(file);
@@ -137,7 +131,6 @@ public final class TollgateFilter implements Filter {
             metrics = GatewayMetrics.create(settings.meterRegistry, config.currency().getCurrencyCode(),
                     new PartsReadings(parts));
             metrics.brokers(config);
-            ledgerWrites = new LedgerWrites(settings.clock);
             snapshot = new Snapshot(config, parts.browser, metrics.requests(config), ledgerWrites);
             if (settings.watch) {
                 watcher = new ConfigWatcher(file, this::reload);
@@ -225,10 +218,16 @@ public final class TollgateFilter implements Filter {
      * last change of the config file applied. Reads only what the filter keeps in memory: cheap enough for a load
      * balancer's probe.
      *
+     * @throws IllegalStateException if the filter has not been started ({@link #init})
      * @since 0.6
      */
     public Health health() {
-        return HealthChecks.of(started(), snapshot.config, ledgerWrites, lastReloadProblem);
+        GatewayParts p = started();
+        Snapshot current = snapshot;
+        if (current == null) {
+            throw new IllegalStateException("the filter has not been started (init)");
+        }
+        return HealthChecks.of(p, current.config, ledgerWrites, lastReloadProblem);
     }
 
     private GatewayParts started() {

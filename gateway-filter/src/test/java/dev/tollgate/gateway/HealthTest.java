@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.gateway.ledger.LedgerFaults;
+import dev.tollgate.gateway.ledger.SqliteLedger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +71,26 @@ final class HealthTest {
         assertThat(gateway.filter.health().checks().get("settlement:test")).isEqualTo(new Health.Check(
                 Health.Status.DOWN, "the oldest unsettled charge has waited PT1H1S, more than "
                         + "settlement.max-backlog-age PT1H"));
+    }
+
+    @Test
+    void aChargeTheLedgerCannotRecordIsDownUntilOneGoesThrough() throws Exception {
+        Path own = Files.createDirectories(dir.resolve("faulty"));
+        SqliteLedger ledger = LedgerFaults.open(own.resolve("ledger.db"));
+        try (GatewayHarness faulty = new GatewayHarness(own).start(ledger)) {
+            String token = faulty.broker.scrip().budget("1000000").sign();
+            LedgerFaults.failNextWrite(ledger);
+            assertThat(faulty.paidGet("/articles/one", token, 50_000).getStatus()).isEqualTo(503);
+
+            Health.Check failing = faulty.filter.health().checks().get("ledger");
+            assertThat(failing.status()).isEqualTo(Health.Status.DOWN);
+            assertThat(failing.detail()).startsWith("charges fail since ").endsWith("(ledger_unavailable)");
+
+            assertThat(faulty.paidGet("/articles/two", token, 50_000).getStatus()).isEqualTo(200);
+            assertThat(faulty.filter.health().checks().get("ledger").status()).isEqualTo(Health.Status.UP);
+        } finally {
+            ledger.close();
+        }
     }
 
     @Test

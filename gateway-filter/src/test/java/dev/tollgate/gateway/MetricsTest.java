@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,9 +66,10 @@ final class MetricsTest {
         assertThat(registry.get("tollgate.revenue").tags("rule", "/cached", "currency", "USD").counter().count())
                 .isEqualTo(10_000); // its match, for a rule without an id
         assertThat(registry.get("tollgate.revenue").tags("rule", "/boom").counter().count()).isZero();
-        assertThat(registry.get("tollgate.ledger.charge").timer().count()).isEqualTo(3);
-        assertThat(registry.get("tollgate.verification").tag("cached", "false").timer().count()).isEqualTo(1);
-        assertThat(registry.get("tollgate.verification").tag("cached", "true").timer().count()).isEqualTo(2);
+        assertThat(registry.get("tollgate.ledger.charge").functionTimer().count()).isEqualTo(3);
+        assertThat(registry.get("tollgate.ledger.charge").functionTimer().totalTime(TimeUnit.NANOSECONDS)).isPositive();
+        assertThat(registry.get("tollgate.verification").tag("cached", "false").functionTimer().count()).isEqualTo(1);
+        assertThat(registry.get("tollgate.verification").tag("cached", "true").functionTimer().count()).isEqualTo(2);
     }
 
     @Test

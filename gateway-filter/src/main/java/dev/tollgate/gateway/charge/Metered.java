@@ -89,6 +89,7 @@ public final class Metered implements Charging {
                 paid.network(), paid.buyerJson(), unitMicros, remaining, () -> {
                     onCharge.accept(issuer);
                     current.meters.earned(rule, unitMicros);
+                    current.ledgerWrites.succeeded();
                 }),
                 rule.unitBytes(), affordable, head);
         try {

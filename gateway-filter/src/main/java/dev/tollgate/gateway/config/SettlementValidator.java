@@ -36,8 +36,6 @@ final class SettlementValidator {
         Optional<Path> sellerKeyFile = Optional.empty();
         Duration maxBacklogAge = GatewayConfig.Settlement.DEFAULT_MAX_BACKLOG_AGE;
         if (raw != null) {
-            maxBacklogAge = problems.optional(raw.maxBacklogAge(), "settlement.max-backlog-age", between("1m", "7d"),
-                    maxBacklogAge);
             sellerKeyFile = problems.optional(raw.sellerKeyFile(), "settlement.seller-key-file", this::existingFile,
                     sellerKeyFile);
             interval = problems.optional(raw.interval(), "settlement.interval", between("1s", "1h"), interval);
@@ -48,6 +46,8 @@ final class SettlementValidator {
                     maxBackoff);
             refundWindow = problems.optional(raw.refundWindow(), "settlement.refund-window", between("1s", "10m"),
                     refundWindow);
+            maxBacklogAge = problems.optional(raw.maxBacklogAge(), "settlement.max-backlog-age", between("1m", "7d"),
+                    maxBacklogAge);
         }
         if (interval == null || batchSize == null || maxBackoff == null || refundWindow == null
                 || sellerKeyFile == null || maxBacklogAge == null) {

@@ -121,9 +121,7 @@ public final class Answers {
                     + "now; try again in a second");
             return;
         }
-        if (e instanceof LedgerUnavailableException) {
-            priced.current().ledgerWrites.failed();
-        }
+        priced.current().ledgerWrites.failed(); // the health check's "ledger": DOWN until a charge goes through
         long refused = OUTAGE.refused(System.nanoTime());
         if (refused > 0) {
             LOG.error("Ledger unavailable; refusing paid content for {} ({} refused since the last such message, "

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +30,11 @@ final class MicrometerMetrics implements GatewayMetrics {
     private final Readings readings;
     private final Counter reloadsAccepted;
     private final Counter reloadsRefused;
+    /** Reading a payment, found in the credential cache or verified first-seen ({@link SummedTimer}). */
+    final SummedTimer verifiedCached = new SummedTimer();
+    final SummedTimer verifiedFirstSeen = new SummedTimer();
+    /** Recording a charge in the ledger. */
+    final SummedTimer ledgerCharge = new SummedTimer();
     /** Every meter registered, for {@link #close}: a few per rule, code and broker, all bounded by the config. */
     private final Set<Meter> registered = ConcurrentHashMap.newKeySet(); // a reload registers the same meters again
     /** The gauges of each broker with gauges now, by broker id and issuer. */
@@ -42,6 +48,11 @@ final class MicrometerMetrics implements GatewayMetrics {
                 .description("changes of the config file applied while running").register(this.registry));
         this.reloadsRefused = remember(Counter.builder("tollgate.config.reloads").tag("result", "refused")
                 .description("changes of the config file refused (the previous config kept)").register(this.registry));
+        String read = "time to read a payment: from the credential cache, or verified when first seen";
+        remember(verifiedCached.register(this.registry, "tollgate.verification", Tags.of("cached", "true"), read));
+        remember(verifiedFirstSeen.register(this.registry, "tollgate.verification", Tags.of("cached", "false"), read));
+        remember(ledgerCharge.register(this.registry, "tollgate.ledger.charge", Tags.empty(),
+                "time to record a charge in the ledger"));
     }
 
     /** In Micrometer's global registry, for a filter given none. */

@@ -6,22 +6,21 @@ import dev.tollgate.gateway.http.ErrorCode;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.Scrip;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Timer;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * {@link RequestMeters} in Micrometer for one config. The meters of the paid click (accepted, revenue by rule, the two
- * timers) are made here up front; a refusal's counter is made on its first use and kept (codes and schemes are
+ * {@link RequestMeters} in Micrometer for one config. The meters of the paid click (accepted, revenue by rule, the
+ * timers) are made here up front, or once per filter ({@link MicrometerMetrics}); a refusal's counter is made on its first use and kept (codes and schemes are
  * bounded: {@link ErrorCode} by the schemes read). Thread-safe.
  */
 final class MicrometerRequestMeters implements RequestMeters {
 
     private final MicrometerMetrics metrics;
-    private final Timer verifiedCached;
-    private final Timer verifiedFirstSeen;
-    private final Timer ledgerCharge;
+    private final SummedTimer verifiedCached;
+    private final SummedTimer verifiedFirstSeen;
+    private final SummedTimer ledgerCharge;
     private final Counter acceptedScrip;
     private final Counter acceptedPayWord;
     /** By rule identity: the config's own rules, looked up without hashing their contents. */
@@ -30,10 +29,9 @@ final class MicrometerRequestMeters implements RequestMeters {
 
     MicrometerRequestMeters(MicrometerMetrics metrics, GatewayConfig config) {
         this.metrics = metrics;
-        this.verifiedCached = timer("tollgate.verification", "cached", "true");
-        this.verifiedFirstSeen = timer("tollgate.verification", "cached", "false");
-        this.ledgerCharge = metrics.remember(Timer.builder("tollgate.ledger.charge")
-                .description("time to record a charge in the ledger").register(metrics.registry()));
+        this.verifiedCached = metrics.verifiedCached;
+        this.verifiedFirstSeen = metrics.verifiedFirstSeen;
+        this.ledgerCharge = metrics.ledgerCharge;
         this.acceptedScrip = payments("accepted", "none", Scrip.SCHEME);
         this.acceptedPayWord = payments("accepted", "none", PayWord.SCHEME);
         String currency = config.currency().getCurrencyCode();
@@ -43,12 +41,6 @@ final class MicrometerRequestMeters implements RequestMeters {
                     .description("what was charged under the rule, in micro-units (refunds are not subtracted)")
                     .register(metrics.registry())));
         }
-    }
-
-    private Timer timer(String name, String tag, String value) {
-        return metrics.remember(Timer.builder(name).tag(tag, value)
-                .description("time to read a payment: from the credential cache, or verified when first seen")
-                .register(metrics.registry()));
     }
 
     private Counter payments(String outcome, String code, String scheme) {
@@ -64,13 +56,12 @@ final class MicrometerRequestMeters implements RequestMeters {
 
     @Override
     public void verified(long started, boolean cached) {
-        (cached ? verifiedCached : verifiedFirstSeen).record(System.nanoTime() - started,
-                java.util.concurrent.TimeUnit.NANOSECONDS);
+        (cached ? verifiedCached : verifiedFirstSeen).record(System.nanoTime() - started);
     }
 
     @Override
     public void ledgerCharged(long started) {
-        ledgerCharge.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        ledgerCharge.record(System.nanoTime() - started);
     }
 
     @Override
