@@ -3,6 +3,7 @@ package dev.tollgate.gateway;
 import dev.tollgate.gateway.browser.BrowserFlow;
 import dev.tollgate.gateway.browser.BrowserSeal;
 import dev.tollgate.gateway.browser.CallbackGuard;
+import dev.tollgate.gateway.browser.FreeReads;
 import dev.tollgate.gateway.charge.ChargeModels;
 import dev.tollgate.gateway.http.PaidForwarding;
 import dev.tollgate.gateway.keys.BrokerVerification;
@@ -43,8 +44,12 @@ final class GatewayParts implements AutoCloseable {
     BrowserFlow browser;
     CredentialReader reader;
     PayWordScheme payWords;
-    /** The stages of a request, in order: route, read the payment, pay under its scheme (then forward or answer). */
+    /**
+     * The stages of a request, in order: route, a free read, read the payment, pay under its scheme (then forward or
+     * answer).
+     */
     Router router;
+    FreeReads freeReads;
     PaymentReader payments;
     PaymentSchemes schemes;
 
@@ -98,6 +103,7 @@ final class GatewayParts implements AutoCloseable {
         browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, settlements::canceller,
                 new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
         router = new Router(browser, reader, credentials);
+        freeReads = FreeReads.open(config.dataDir(), clock);
         payments = new PaymentReader(reader, credentials);
     }
 

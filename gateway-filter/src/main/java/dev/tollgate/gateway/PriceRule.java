@@ -32,11 +32,13 @@ import java.util.Set;
  *           digits, {@code .}, {@code _} or {@code -}, starting with a letter or digit; empty if it has none
  * @param brokers the ids of the brokers whose scrip the rule accepts ({@code brokers:}); empty for every broker of the
  *                config (a free rule takes no payment: empty)
+ * @param free how many items a browser reads free per period before the paywall ({@code free:}); only per-click
  * @since 0.1
  */
 public record PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                         Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
-                        Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers) {
+                        Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
+                        Optional<FreeAllowance> free) {
 
     /** The scheme every priced rule accepts. */
     public static final Set<String> SCRIP_ONLY = Set.of(Scrip.SCHEME);
@@ -80,6 +82,18 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
         if (charge == ChargeModel.FREE && !brokers.isEmpty()) {
             throw new IllegalArgumentException("a free rule takes no payment: it names no broker");
         }
+        Objects.requireNonNull(free, "free cannot be null.");
+        if (free.isPresent() && charge != ChargeModel.PER_CLICK) {
+            throw new IllegalArgumentException("only a per-click rule has a free allowance");
+        }
+    }
+
+    /** A rule without a free allowance. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
+                brokers, Optional.empty());
     }
 
     /** A rule accepting every broker's scrip. */

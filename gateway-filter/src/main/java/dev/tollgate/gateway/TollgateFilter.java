@@ -239,7 +239,8 @@ public final class TollgateFilter implements Filter {
         // One way through the stages; each answers or passes the request itself when it is done with it.
         GatewayParts stages = parts;
         PricedRequest priced = stages.router.route(request, response, chain, snapshot);
-        if (priced == null) {
+        if (priced == null || stages.freeReads.served(request, response, priced.rule(), priced.path(),
+                priced.current().config.sellerId(), chain)) {
             return;
         }
         Credential paid = stages.payments.read(priced);

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.config;
 
 import dev.tollgate.gateway.ChargeModel;
+import dev.tollgate.gateway.FreeAllowance;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.Offers;
@@ -95,16 +96,17 @@ final class RulesValidator {
             long unitBytes = model.unit(rule, charge);
             Set<String> accepted = problems.optional(rule.brokers(), at + ".brokers",
                     value -> brokerIds(value, charge, brokers), Set.of());
+            Optional<FreeAllowance> free = freeAllowance(rule.free(), at, charge);
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
-                    || unitBytes < 0 || id == null || accepted == null) {
+                    || unitBytes < 0 || id == null || accepted == null || free == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
             PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
-                    schemes, window, stream, unitBytes, id, accepted);
+                    schemes, window, stream, unitBytes, id, accepted, free);
             if (charge == ChargeModel.PER_STREAM) {
                 String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
                 if (seller != null) {
@@ -163,6 +165,28 @@ final class RulesValidator {
         }
         return problems.setting(rule.price(), at + ".price", text -> SettingValues.positivePrice(text, currency,
                 "a " + charge.configName() + " price must be above 0; use charge: free"));
+    }
+
+    /** A rule's {@code free}: both settings required, on a per-click rule only; {@code null} after a problem. */
+    private Optional<FreeAllowance> freeAllowance(Located<ConfigFile.Free> raw, String at, ChargeModel charge) {
+        if (raw == null || raw.value() == null) {
+            return Optional.empty();
+        }
+        if (charge != ChargeModel.PER_CLICK) {
+            problems.problem(raw, at + ".free", "only a per-click rule has a free allowance; a "
+                    + (charge == null ? "" : charge.configName() + " ") + "rule does not");
+            return null;
+        }
+        ConfigFile.Free value = raw.value();
+        if (value.count() == null || value.count().value() == null || value.per() == null
+                || value.per().value() == null) {
+            problems.problem(raw, at + ".free", "needs both count and per, like {count: 3, per: 30d}");
+            return null;
+        }
+        Integer count = problems.setting(value.count(), at + ".free.count",
+                text -> SettingValues.wholeNumber(text, 1, FreeAllowance.MAX_COUNT));
+        Duration per = problems.setting(value.per(), at + ".free.per", SettingValues.between("1m", "366d"));
+        return count == null || per == null ? null : Optional.of(new FreeAllowance(count, per));
     }
 
     /** Records the first earlier rule that matches every request this one would, since the first match wins. */
