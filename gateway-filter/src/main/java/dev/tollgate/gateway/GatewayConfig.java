@@ -162,6 +162,7 @@ public final class GatewayConfig {
     private final PayWord payword;
     private final List<PriceRule> rules;
     private final ClientLimits clientLimits;
+    private final boolean shadow;
 
     /**
      * Made by the config reader (package {@code config}), which validates every value first; obtain a config through
@@ -172,6 +173,21 @@ public final class GatewayConfig {
                          SqliteLedger.Limits ledgerLimits, Optional<SharedLedgerSettings> sharedLedger,
                          int maxTimeoutSeconds, Settlement settlement, Online online,
                          PayWord payword, List<PriceRule> rules, ClientLimits clientLimits) {
+        this(source, sellerId, sellerName, sellerOrigin, brokers, currency, dataDir, ledgerFile, durability,
+                ledgerLimits, sharedLedger, maxTimeoutSeconds, settlement, online, payword, rules, clientLimits, false);
+    }
+
+    /**
+     * As above, in {@code mode: shadow} when {@code shadow}.
+     *
+     * @since 0.6
+     */
+    public GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin,
+                         List<Broker> brokers, Currency currency, Path dataDir, Path ledgerFile, Durability durability,
+                         SqliteLedger.Limits ledgerLimits, Optional<SharedLedgerSettings> sharedLedger,
+                         int maxTimeoutSeconds, Settlement settlement, Online online,
+                         PayWord payword, List<PriceRule> rules, ClientLimits clientLimits, boolean shadow) {
+        this.shadow = shadow;
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);
@@ -298,5 +314,15 @@ public final class GatewayConfig {
     /** The price rules in the order they are tried. */
     public List<PriceRule> rules() {
         return rules;
+    }
+
+    /**
+     * Whether the gateway runs in {@code mode: shadow}: every priced request is served free, and what it would have
+     * been charged or refused is counted ({@code TollgateFilter.shadowReport()}) and logged.
+     *
+     * @since 0.6
+     */
+    public boolean shadow() {
+        return shadow;
     }
 }

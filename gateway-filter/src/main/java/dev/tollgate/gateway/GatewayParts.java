@@ -19,6 +19,7 @@ import dev.tollgate.gateway.payment.PaymentSchemes;
 import dev.tollgate.gateway.payment.ScripReferences;
 import dev.tollgate.gateway.payment.ScripScheme;
 import dev.tollgate.gateway.payment.ScripTokens;
+import dev.tollgate.gateway.payment.ShadowMode;
 import dev.tollgate.gateway.route.Router;
 import dev.tollgate.gateway.settlement.RefundHolds;
 import dev.tollgate.gateway.settlement.RefundLimit;
@@ -52,6 +53,8 @@ final class GatewayParts implements AutoCloseable {
     FreeReads freeReads;
     PaymentReader payments;
     PaymentSchemes schemes;
+    /** In {@code mode: shadow}, instead of reading and paying: serves free and counts. */
+    ShadowMode shadow;
 
     private GatewayParts(Ledger ledger) {
         this.ownsLedger = ledger == null;
@@ -105,6 +108,7 @@ final class GatewayParts implements AutoCloseable {
         router = new Router(browser, reader, credentials);
         freeReads = FreeReads.open(config.dataDir(), clock);
         payments = new PaymentReader(reader, credentials);
+        shadow = new ShadowMode(reader, credentials);
     }
 
     /**

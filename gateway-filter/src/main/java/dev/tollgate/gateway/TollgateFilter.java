@@ -193,6 +193,16 @@ public final class TollgateFilter implements Filter {
         return SalesReport.of(snapshot.currency, p.ledger.sales(recentLimit), p.settlements.brokers());
     }
 
+    /**
+     * What {@code mode: shadow} served free since the filter started: what each rule would have been paid and how
+     * many requests would have been refused, per error code. Empty while the gateway has run live only.
+     *
+     * @since 0.6
+     */
+    public ShadowReport shadowReport() {
+        return started().shadow.report(snapshot.currency);
+    }
+
     private GatewayParts started() {
         GatewayParts p = parts;
         if (p == null) {
@@ -241,6 +251,10 @@ public final class TollgateFilter implements Filter {
         PricedRequest priced = stages.router.route(request, response, chain, snapshot);
         if (priced == null || stages.freeReads.served(request, response, priced.rule(), priced.path(),
                 priced.current().config.sellerId(), chain)) {
+            return;
+        }
+        if (priced.current().config.shadow()) {
+            stages.shadow.serve(priced, chain);
             return;
         }
         Credential paid = stages.payments.read(priced);

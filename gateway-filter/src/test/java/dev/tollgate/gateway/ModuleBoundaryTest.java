@@ -39,7 +39,7 @@ final class ModuleBoundaryTest {
     void theExportedPackagesHoldOnlyTheTypesMeantAsApi() throws Exception {
         assertThat(publicTypesIn("dev.tollgate.gateway")).containsExactly("BrokerSettlement", "ChargeModel",
                 "FreeAllowance", "GatewayConfig", "InvalidConfigException", "Payment", "PriceRule", "SalesReport",
-                "SettlementStatus", "TollgateFilter");
+                "SettlementStatus", "ShadowReport", "TollgateFilter");
         assertThat(publicTypesIn("dev.tollgate.gateway.ledger")).containsExactly("ChainAccount", "ChainHead",
                 "ChainTotal", "ChargeResult", "Ledger", "LedgerProvider", "LedgerUnavailableException", "LedgerView",
                 "OneUseValues", "PendingVoid", "Sales", "ScripAccount", "ScripTotal", "SharedLedgerSettings",

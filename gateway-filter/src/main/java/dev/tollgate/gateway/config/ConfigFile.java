@@ -10,7 +10,7 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
                   Located<String> dataDir, Ledger ledger, Located<String> maxTimeout, Settlement settlement,
                   Located<String> onlineAbove, Located<String> onlineTimeout, PayWord payword,
                   Located<List<Located<Rule>>> rules, FailedPayments failedPayments,
-                  Located<String> clientAddressHeader) {
+                  Located<String> clientAddressHeader, Located<String> mode) {
 
     record FailedPayments(Located<String> burst, Located<String> perMinute, Located<String> clients) {
     }
