@@ -71,6 +71,29 @@ final class FreeAllowanceConfigTest {
     }
 
     @Test
+    void rulesOfOnePoolMustAgree() throws Exception {
+        Path file = write(String.join("\n",
+                "rules:",
+                "  - match: /a/**",
+                "    price: 0.01",
+                "    free: {count: 3, per: 30d, pool: reading}",
+                "  - match: /b/**",
+                "    price: 0.02",
+                "    free: {count: 3, per: 30d, pool: reading}",
+                "  - match: /c/**",
+                "    price: 0.01",
+                "    free: {count: 5, per: 30d, pool: reading}",
+                "  - match: /d/**",
+                "    price: 0.01",
+                "    free: {count: 5, per: 30d, pool: '*bad'}",
+                ""));
+        List<String> problems = problemsOf(file);
+        assertThat(problems).hasSize(2);
+        assertThat(problems.get(0)).contains("rules[2].free: pool 'reading' is 3 per 30d on an earlier rule");
+        assertThat(problems.get(1)).contains("rules[3].free.pool: '*bad' is not a pool name");
+    }
+
+    @Test
     void anUnknownFreeSettingIsRefused() throws Exception {
         Path file = write(String.join("\n",
                 "rules:",
@@ -79,7 +102,7 @@ final class FreeAllowanceConfigTest {
                 "    free: {count: 3, per: 1d, every: 2}",
                 ""));
         assertThat(problemsOf(file)).singleElement().asString()
-                .contains("rules[0].free.every: unknown setting 'every' (known here: count, per)");
+                .contains("rules[0].free.every: unknown setting 'every' (known here: count, per, pool)");
     }
 
     private Path write(String rules) throws Exception {

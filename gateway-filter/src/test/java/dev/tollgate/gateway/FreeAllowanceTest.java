@@ -27,6 +27,12 @@ final class FreeAllowanceTest {
             "    free: {count: 3, per: 30d}",
             "  - match: /cached",
             "    price: 0.01",
+            "  - match: /reports/**",
+            "    price: 0.10",
+            "    free: {count: 3, per: 7d, pool: reading}",
+            "  - match: /briefs/**",
+            "    price: 0.02",
+            "    free: {count: 3, per: 7d, pool: reading}",
             "");
     static final String[] PAGE_LOAD = {"Accept", "text/html,application/xhtml+xml", "Sec-Fetch-Mode", "navigate",
             "Sec-Fetch-Dest", "document", "Sec-Fetch-Site", "none"};
@@ -152,18 +158,34 @@ final class FreeAllowanceTest {
     }
 
     @Test
+    void rulesOfOnePoolShareOneCountAndOtherRulesKeepTheirOwn() throws Exception {
+        Browser browser = new Browser();
+        assertThat(browser.open("/reports/1").get(FreeReads.LEFT_HEADER)).isEqualTo("2");
+        assertThat(browser.open("/briefs/1").get(FreeReads.LEFT_HEADER)).isEqualTo("1");
+        assertThat(browser.open("/reports/2").get(FreeReads.LEFT_HEADER)).isEqualTo("0");
+        assertThat(browser.open("/briefs/2").getStatus()).isEqualTo(402);
+        assertThat(browser.open("/reports/3").getStatus()).isEqualTo(402);
+        assertThat(browser.open("/briefs/1").getStatus()).isEqualTo(200);
+        HttpTester.Response article = browser.open("/articles/1");
+        assertThat(article.getStatus()).isEqualTo(200);
+        assertThat(article.get(FreeReads.LEFT_HEADER)).isEqualTo("2");
+        assertThat(browser.cookies).filteredOn(c -> c.startsWith(FreeReads.COOKIE_PREFIX)).hasSize(2);
+    }
+
+    @Test
     void programsPaymentsSubresourcesAndPrefetchesNeverReadFree() throws Exception {
         assertThat(gateway.get("/articles/1").getStatus()).isEqualTo(402);
+        // text/html without Fetch Metadata: not known to be a person's page load (every current browser sends it).
+        assertThat(gateway.get("/articles/1", "Accept", "text/html").getStatus()).isEqualTo(402);
         assertThat(gateway.get("/articles/1", "Accept", "application/json").getStatus()).isEqualTo(402);
         assertThat(gateway.get("/articles/1", "Accept", "text/html", "Sec-Fetch-Mode", "no-cors", "Sec-Fetch-Dest",
                 "image", "Sec-Fetch-Site", "same-origin").getStatus()).isEqualTo(402);
-        assertThat(gateway.get("/articles/1", "Accept", "text/html", "Sec-Purpose", "prefetch").getStatus())
-                .isEqualTo(402);
-        assertThat(gateway.request("HEAD", "/articles/1", "Accept", "text/html").getStatus()).isEqualTo(402);
+        assertThat(gateway.get("/articles/1", withPageLoad("Sec-Purpose", "prefetch")).getStatus()).isEqualTo(402);
+        assertThat(gateway.request("HEAD", "/articles/1", PAGE_LOAD).getStatus()).isEqualTo(402);
         // A page load that pays is charged: the buyer asked to pay, and keeps the free reads.
         String token = gateway.broker.scrip().jti("j-free").budget("120000").sign();
-        HttpTester.Response paid = gateway.get("/articles/1", "Accept", "text/html",
-                dev.tollgate.protocol.PaymentHeaders.PAYMENT_SIGNATURE, GatewayHarness.paymentHeader(token, 50_000));
+        HttpTester.Response paid = gateway.get("/articles/1", withPageLoad(
+                dev.tollgate.protocol.PaymentHeaders.PAYMENT_SIGNATURE, GatewayHarness.paymentHeader(token, 50_000)));
         assertThat(paid.getStatus()).isEqualTo(200);
         assertThat(paid.get(FreeReads.LEFT_HEADER)).isNull();
         assertThat(gateway.remaining("j-free", 120_000)).isEqualTo(70_000);
@@ -181,9 +203,14 @@ final class FreeAllowanceTest {
     }
 
     private static String[] cookieHeaders(String cookie) {
+        return withPageLoad("Cookie", cookie);
+    }
+
+    /** A browser's page load's headers, and one more. */
+    private static String[] withPageLoad(String name, String value) {
         List<String> headers = new ArrayList<>(List.of(PAGE_LOAD));
-        headers.add("Cookie");
-        headers.add(cookie);
+        headers.add(name);
+        headers.add(value);
         return headers.toArray(String[]::new);
     }
 }

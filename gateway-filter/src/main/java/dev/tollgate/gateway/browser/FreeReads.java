@@ -21,9 +21,9 @@ import java.time.Instant;
  * visitor: the count travels in a sealed {@code __Host-} cookie per rule ({@link FreeReadsCookie}), and a cookie that
  * does not open (changed, cut, another seller's or rule's) counts as none, as does a period that ended.
  *
- * <p>Only for a browser's page loads that carry no payment: a {@code GET} accepting {@code text/html} that is not a
- * subresource or a prefetch ({@link FetchMetadata}), without {@code PAYMENT-SIGNATURE}, a repeat reference or the
- * scrip cookie. A program that pays gets the offer it expects rather than a free answer it did not ask for; a
+ * <p>Only for a browser's page loads that carry no payment: a {@code GET} accepting {@code text/html} that its Fetch
+ * Metadata says is a top-level navigation, not a subresource or a prefetch ({@link FetchMetadata}; every current
+ * browser sends it), without {@code PAYMENT-SIGNATURE}, a repeat reference or the scrip cookie. A program that pays gets the offer it expects rather than a free answer it did not ask for; a
  * program that poses as a browser and drops the cookie reads free, like a person clearing cookies: the allowance is
  * a reader's convenience, not a payment, and a seller who cannot give that away leaves {@code free} out.
  *
@@ -70,7 +70,7 @@ public final class FreeReads {
         if (free == null || !mayReadFree(request)) {
             return false;
         }
-        String ruleKey = rule.id().orElse(rule.match());
+        String ruleKey = free.pool().map(pool -> "pool " + pool).orElse(rule.id().orElse(rule.match()));
         long scope = FreeReadsCookie.hash(sellerId + '\n' + ruleKey);
         String name = cookieName(ruleKey);
         Instant now = clock.instant();
@@ -96,15 +96,16 @@ public final class FreeReads {
         return true;
     }
 
-    /** The cookie a rule's allowance is kept in: one per rule, so each counts its own items. */
+    /** The cookie an allowance is kept in: one per rule, or per pool of rules, so each counts its own items. */
     static String cookieName(String ruleKey) {
         return COOKIE_PREFIX + String.format("%016x", FreeReadsCookie.hash(ruleKey));
     }
 
     private static boolean mayReadFree(HttpServletRequest request) {
         String accept = request.getHeader("Accept");
+        FetchMetadata fetch = FetchMetadata.of(request);
         return "GET".equals(request.getMethod()) && accept != null && accept.contains("text/html")
-                && FetchMetadata.of(request).mayStartPurchase()
+                && (fetch == FetchMetadata.OWN_NAVIGATION || fetch == FetchMetadata.OTHER_SITE_NAVIGATION)
                 && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null
                 && request.getHeader(PaymentHeaders.TOLLGATE_REFERENCE) == null
                 && Cookies.value(request, TollgateFilter.SCRIP_COOKIE) == null;

@@ -46,6 +46,6 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
     }
 
     /** A rule's free allowance: {@code free: {count: 3, per: 30d}}. */
-    record Free(Located<String> count, Located<String> per) {
+    record Free(Located<String> count, Located<String> per, Located<String> pool) {
     }
 }

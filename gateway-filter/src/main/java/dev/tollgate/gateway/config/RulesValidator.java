@@ -52,6 +52,7 @@ final class RulesValidator {
         List<PathPattern> patterns = new ArrayList<>();
         Map<String, String> ids = new HashMap<>();
         Map<String, String> entitlementKeys = new HashMap<>();
+        Map<String, FreeAllowance> pools = new HashMap<>();
         List<Located<ConfigFile.Rule>> entries = raw.value();
         for (int i = 0; i < entries.size(); i++) {
             Located<ConfigFile.Rule> entry = entries.get(i);
@@ -96,7 +97,7 @@ final class RulesValidator {
             long unitBytes = model.unit(rule, charge);
             Set<String> accepted = problems.optional(rule.brokers(), at + ".brokers",
                     value -> brokerIds(value, charge, brokers), Set.of());
-            Optional<FreeAllowance> free = freeAllowance(rule.free(), at, charge);
+            Optional<FreeAllowance> free = freeAllowance(rule.free(), at, charge, pools);
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
                     || unitBytes < 0 || id == null || accepted == null || free == null) {
@@ -167,8 +168,12 @@ final class RulesValidator {
                 "a " + charge.configName() + " price must be above 0; use charge: free"));
     }
 
-    /** A rule's {@code free}: both settings required, on a per-click rule only; {@code null} after a problem. */
-    private Optional<FreeAllowance> freeAllowance(Located<ConfigFile.Free> raw, String at, ChargeModel charge) {
+    /**
+     * A rule's {@code free}: {@code count} and {@code per} required, on a per-click rule only, agreeing with the other
+     * rules of its {@code pool}; {@code null} after a problem.
+     */
+    private Optional<FreeAllowance> freeAllowance(Located<ConfigFile.Free> raw, String at, ChargeModel charge,
+                                                  Map<String, FreeAllowance> pools) {
         if (raw == null || raw.value() == null) {
             return Optional.empty();
         }
@@ -186,7 +191,27 @@ final class RulesValidator {
         Integer count = problems.setting(value.count(), at + ".free.count",
                 text -> SettingValues.wholeNumber(text, 1, FreeAllowance.MAX_COUNT));
         Duration per = problems.setting(value.per(), at + ".free.per", SettingValues.between("1m", "366d"));
-        return count == null || per == null ? null : Optional.of(new FreeAllowance(count, per));
+        Optional<String> pool = problems.optional(value.pool(), at + ".free.pool", name -> {
+            if (!PriceRule.ID.matcher(name).matches()) {
+                throw new IllegalArgumentException("'" + name + "' is not a pool name: use 1 to 64 letters, digits, "
+                        + "'.', '_' or '-', starting with a letter or digit");
+            }
+            return Optional.of(name);
+        }, Optional.empty());
+        if (count == null || per == null || pool == null) {
+            return null;
+        }
+        FreeAllowance free = new FreeAllowance(count, per, pool);
+        if (pool.isPresent()) {
+            FreeAllowance other = pools.putIfAbsent(pool.get(), free);
+            if (other != null && !other.equals(free)) {
+                problems.problem(raw, at + ".free", "pool '" + pool.get() + "' is " + other.count() + " per "
+                        + Durations.format(other.per()) + " on an earlier rule: rules sharing a pool share one count, "
+                        + "so their count and per must agree");
+                return null;
+            }
+        }
+        return Optional.of(free);
     }
 
     /** Records the first earlier rule that matches every request this one would, since the first match wins. */
