@@ -105,7 +105,7 @@ final class GatewayParts implements AutoCloseable {
                 failures, clock), clock);
         browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, settlements::canceller,
                 new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
-        router = new Router(browser, reader, credentials);
+        router = new Router(browser, reader, credentials, clock);
         freeReads = FreeReads.open(config.dataDir(), clock);
         payments = new PaymentReader(reader, credentials);
         shadow = new ShadowMode(reader, credentials);

@@ -2,7 +2,6 @@ package dev.tollgate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +17,7 @@ final class FreeAllowanceConfigTest {
 
     @Test
     void aPerClickRuleReadsItsFreeAllowance() throws Exception {
-        Path file = write(String.join("\n",
+        Path file = ConfigFiles.writeRules(dir, String.join("\n",
                 "rules:",
                 "  - match: /articles/**",
                 "    price: 0.05",
@@ -33,7 +32,7 @@ final class FreeAllowanceConfigTest {
 
     @Test
     void badAllowancesAreNamedWithLineAndColumn() throws Exception {
-        Path file = write(String.join("\n",
+        Path file = ConfigFiles.writeRules(dir, String.join("\n",
                 "rules:",
                 "  - match: /a/**",
                 "    price: 0.01",
@@ -55,7 +54,7 @@ final class FreeAllowanceConfigTest {
                 "    charge: free",
                 "    free: {count: 3, per: 1d}",
                 ""));
-        List<String> problems = problemsOf(file);
+        List<String> problems = ConfigFiles.problemsOf(file);
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("rules[0].free.count: '0' must be between 1 "
                 + "and 32"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("rules[1].free.count: '33' must be between 1 "
@@ -72,7 +71,7 @@ final class FreeAllowanceConfigTest {
 
     @Test
     void rulesOfOnePoolMustAgree() throws Exception {
-        Path file = write(String.join("\n",
+        Path file = ConfigFiles.writeRules(dir, String.join("\n",
                 "rules:",
                 "  - match: /a/**",
                 "    price: 0.01",
@@ -87,7 +86,7 @@ final class FreeAllowanceConfigTest {
                 "    price: 0.01",
                 "    free: {count: 5, per: 30d, pool: '*bad'}",
                 ""));
-        List<String> problems = problemsOf(file);
+        List<String> problems = ConfigFiles.problemsOf(file);
         assertThat(problems).hasSize(2);
         assertThat(problems.get(0)).contains("rules[2].free: pool 'reading' is 3 per 30d on an earlier rule");
         assertThat(problems.get(1)).contains("rules[3].free.pool: '*bad' is not a pool name");
@@ -95,26 +94,13 @@ final class FreeAllowanceConfigTest {
 
     @Test
     void anUnknownFreeSettingIsRefused() throws Exception {
-        Path file = write(String.join("\n",
+        Path file = ConfigFiles.writeRules(dir, String.join("\n",
                 "rules:",
                 "  - match: /g/**",
                 "    price: 0.01",
                 "    free: {count: 3, per: 1d, every: 2}",
                 ""));
-        assertThat(problemsOf(file)).singleElement().asString()
+        assertThat(ConfigFiles.problemsOf(file)).singleElement().asString()
                 .contains("rules[0].free.every: unknown setting 'every' (known here: count, per, pool)");
-    }
-
-    private Path write(String rules) throws Exception {
-        Path file = dir.resolve("gateway.yaml");
-        Files.writeString(file, ConfigLoaderTest.HEADER + rules);
-        return file;
-    }
-
-    private static List<String> problemsOf(Path file) {
-        InvalidConfigException e = (InvalidConfigException) org.assertj.core.api.Assertions.catchThrowable(
-                () -> GatewayConfig.load(file));
-        assertThat(e).as("the config should have been refused").isNotNull();
-        return e.problems();
     }
 }

@@ -42,7 +42,8 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
     record Rule(Located<String> match, Located<List<String>> methods, Located<String> price, Located<String> charge,
                 Located<String> description, Located<String> mimeType, Located<String> confirm,
                 Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit,
-                Located<String> id, Located<List<String>> brokers, Located<Free> free) {
+                Located<String> id, Located<List<String>> brokers, Located<Free> free,
+                Located<String> priceFunction, Located<String> maxPrice) {
     }
 
     /** A rule's free allowance: {@code free: {count: 3, per: 30d}}. */

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.config;
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.FreeAllowance;
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.PriceFunction;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.Offers;
 import dev.tollgate.gateway.route.PathPattern;
@@ -98,16 +99,23 @@ final class RulesValidator {
             Set<String> accepted = problems.optional(rule.brokers(), at + ".brokers",
                     value -> brokerIds(value, charge, brokers), Set.of());
             Optional<FreeAllowance> free = freeAllowance(rule.free(), at, charge, pools);
+            Optional<PriceFunction> priceFunction = problems.optional(rule.priceFunction(), at + ".price-function",
+                    name -> priceFunction(name, charge), Optional.empty());
+            if (priceFunction != null && priceFunction.isPresent() && schemes != null && schemes.size() > 1) {
+                problems.problem(rule.schemes(), at + ".schemes", "a rule with a price-function accepts scrip only: a "
+                        + "PayWord word pays a fixed unit, not a price that changes per request");
+                continue;
+            }
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
-                    || unitBytes < 0 || id == null || accepted == null || free == null) {
+                    || unitBytes < 0 || id == null || accepted == null || free == null || priceFunction == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
             PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
-                    schemes, window, stream, unitBytes, id, accepted, free);
+                    schemes, window, stream, unitBytes, id, accepted, free, priceFunction);
             if (charge == ChargeModel.PER_STREAM) {
                 String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
                 if (seller != null) {
@@ -136,6 +144,11 @@ final class RulesValidator {
                 continue;
             }
             int largest = Offers.largestHeader(config, rule);
+            if (rule.priceFunction().isPresent()) { // any price up to max-price: the one with the most digits too
+                long max = rule.price().micros();
+                largest = Math.max(largest, Offers.largestHeader(config, rule.pricedAt(Money.ofMicros(
+                        max % 10 != 0 ? max : max - 1, rule.price().currency()))));
+            }
             if (largest > Offers.MAX_HEADER_CHARS) {
                 boolean several = config.brokers().size() > 1;
                 problems.problem(ruleEntries.get(i), "rules[" + i + "]", "its 402's PAYMENT-REQUIRED header could "
@@ -158,6 +171,24 @@ final class RulesValidator {
                         "a free rule cannot have a price; remove it or use charge: per-click");
             }
             return price;
+        }
+        if (rule.priceFunction() != null) { // its price is the ceiling of the function's
+            if (rule.price() != null) {
+                problems.problem(rule.price(), at + ".price", "a rule with a price-function has no fixed price; its "
+                        + "max-price bounds what the function may ask");
+                return null;
+            }
+            if (rule.maxPrice() == null) {
+                problems.problem(rule.priceFunction(), at + ".max-price", "missing (a rule with a price-function "
+                        + "needs a max-price, the most the function may ask)");
+                return null;
+            }
+            return problems.setting(rule.maxPrice(), at + ".max-price", text -> SettingValues.positivePrice(text,
+                    currency, "a max-price must be above 0"));
+        }
+        if (rule.maxPrice() != null) {
+            problems.problem(rule.maxPrice(), at + ".max-price", "only a rule with a price-function has a max-price");
+            return null;
         }
         if (rule.price() == null) {
             problems.problem(entry, at + ".price", "missing (a " + charge.configName() + " rule needs a price"
@@ -212,6 +243,15 @@ final class RulesValidator {
             }
         }
         return Optional.of(free);
+    }
+
+    /** A rule's {@code price-function}: on a per-click rule only, a class the web app has. */
+    private static Optional<PriceFunction> priceFunction(String name, ChargeModel charge) {
+        if (charge != null && charge != ChargeModel.PER_CLICK) {
+            throw new IllegalArgumentException("only a per-click rule has a price-function; a " + charge.configName()
+                    + " rule does not");
+        }
+        return Optional.of(PriceFunctions.load(name));
     }
 
     /** Records the first earlier rule that matches every request this one would, since the first match wins. */
