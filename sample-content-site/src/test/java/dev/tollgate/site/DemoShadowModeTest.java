@@ -39,6 +39,9 @@ class DemoShadowModeTest {
     @Test
     void shadowModeServesFreeAndTheDashboardShowsTheWouldBeRevenue() throws Exception {
         assertThat(demo.get("/articles/the-402-status-code").statusCode()).isEqualTo(402);
+        // A program's payment, made from the live offer (in shadow mode there is no 402 to read it from).
+        String token = demo.buyScrip(500_000);
+        String payment = demo.paymentFor("/articles/hash-chains-explained", token);
         String live = Files.readString(demo.config);
         assertThat(live).contains("# mode: shadow");
         Path next = dir.resolve("gateway.yaml.next");
@@ -50,9 +53,8 @@ class DemoShadowModeTest {
             Thread.sleep(50); // the polling interval: the watcher applies the edit on its own thread
         }
 
-        String token = demo.buyScrip(500_000);
         HttpResponse<String> paid = demo.get("/articles/hash-chains-explained", PaymentHeaders.PAYMENT_SIGNATURE,
-                demo.paymentFor("/articles/hash-chains-explained", token));
+                payment);
         assertThat(paid.statusCode()).isEqualTo(200);
         assertThat(paid.headers().firstValue("Tollgate-Shadow")).hasValue("would-charge=30000");
         assertThat(paid.headers().firstValue(PaymentHeaders.PAYMENT_RESPONSE)).isEmpty();
