@@ -1,5 +1,6 @@
 package dev.tollgate.spring;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,6 +84,10 @@ final class InlineSettings {
                 items.add(tree(path + "[" + i + "]", list.get(i)));
             }
             return items;
+        }
+        if (value instanceof Double || value instanceof Float) {
+            // YAML reads an unquoted 0.0001 as a double, whose own text would be 1.0E-4: give the decimal back.
+            return new BigDecimal(value.toString()).stripTrailingZeros().toPlainString();
         }
         return String.valueOf(value);
     }
