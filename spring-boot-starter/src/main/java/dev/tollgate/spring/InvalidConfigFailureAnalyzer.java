@@ -9,7 +9,7 @@ final class InvalidConfigFailureAnalyzer extends AbstractFailureAnalyzer<Invalid
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, InvalidConfigException cause) {
-        return new FailureAnalysis("The Tollgate gateway's config " + cause.getMessage(),
-                "Fix each setting named above (see docs/CONFIG.md in Tollgate for what each one takes).", cause);
+        return new FailureAnalysis("Tollgate cannot start: " + cause.getMessage(),
+                "Fix each setting named above; docs/CONFIG.md in Tollgate says what each one takes.", cause);
     }
 }

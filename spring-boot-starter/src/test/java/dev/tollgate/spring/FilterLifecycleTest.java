@@ -3,19 +3,27 @@ package dev.tollgate.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.gateway.InvalidConfigException;
 import dev.tollgate.gateway.TollgateFilter;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import jakarta.servlet.ServletContext;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.context.WebApplicationContext;
 
-/** The embedded container starts the filter the starter registers, and closing the app stops it. */
+/**
+ * The embedded container starts the filter the starter registers, and closing the app stops it; an app with a bad
+ * setting does not start, and says why.
+ */
+@ExtendWith(OutputCaptureExtension.class)
 final class FilterLifecycleTest {
 
     @TempDir
@@ -24,6 +32,20 @@ final class FilterLifecycleTest {
     @Configuration(proxyBeanMethods = false)
     @EnableAutoConfiguration
     static class App {
+    }
+
+    @Test
+    void aBadSettingStopsTheAppWithEveryProblemInItsFailureReport(CapturedOutput output) {
+        SpringApplicationBuilder app = new SpringApplicationBuilder(App.class).properties(
+                "server.port=0",
+                "tollgate.seller.id=seller-1",
+                "tollgate.currency=dollars",
+                "tollgate.rules[0].match=/api/**",
+                "tollgate.rules[0].price=-0.01");
+
+        assertThatThrownBy(app::run).hasRootCauseInstanceOf(InvalidConfigException.class);
+        assertThat(output).contains("APPLICATION FAILED TO START", "Tollgate cannot start: tollgate has 2 problems:",
+                "tollgate.currency: ", "tollgate.broker: missing");
     }
 
     @Test
