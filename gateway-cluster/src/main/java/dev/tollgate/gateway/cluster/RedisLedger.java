@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * refill), then is recorded in the node's own {@link SqliteLedger} as ever (journal, receipts, refunds, settlement).
  * The sum charged on a scrip over all nodes never exceeds its budget. Stream entitlements are claimed in Redis
  * ({@link StreamClaims}), so one bought on any node is honoured on every node, and PayWord chain heads live in Redis
- * ({@link ChainHeads}), so each word pays once whichever node it reaches. x402 payment identifiers stay per node
- * (CLUSTER.md, "The later pieces"). The browser flow's one-use states are keys in Redis ({@link RedisOneUseValues}).
+ * ({@link ChainHeads}), so each word pays once whichever node it reaches. A charge under an x402 payment identifier
+ * claims the identifier in Redis first ({@link PaymentClaims}), so a replay is answered as one on every node. The browser flow's one-use states are keys in Redis ({@link RedisOneUseValues}).
  * Thread-safe.
  *
  * <p>A sweeper thread hands back slices idle for {@link #IDLE}; {@link #close()} hands back every slice, and opening
@@ -51,6 +51,7 @@ public final class RedisLedger implements Ledger {
     private final StreamClaims streams;
     private final ClusterChains chains;
     private final RedisOneUseValues oneUse;
+    private final PaymentClaims payments;
     private final ScheduledExecutorService sweeper;
 
     private RedisLedger(SqliteLedger node, BudgetLeases leases, NodeSlices slices) {
@@ -60,6 +61,7 @@ public final class RedisLedger implements Ledger {
         this.streams = new StreamClaims(leases);
         this.chains = new ClusterChains(node, new ChainHeads(leases));
         this.oneUse = new RedisOneUseValues(leases);
+        this.payments = new PaymentClaims(leases);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "tollgate-slice-sweeper-" + leases.node());
             thread.setDaemon(true);
@@ -108,15 +110,40 @@ public final class RedisLedger implements Ledger {
         return recorded(id, amountMicros, node.charge(scrip, amountMicros, resource));
     }
 
+    /**
+     * A charge under an x402 payment identifier: the identifier is claimed in Redis first, so the same payment sent to
+     * any node is answered with the one charge made under it (PROTOCOL.md section 11). The charge itself is a plain
+     * one: the identifier lives in Redis, not in the node's journal. Without Redis nothing is charged (503).
+     */
     @Override
     public ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, String paymentId)
             throws LedgerUnavailableException {
-        ScripId id = new ScripId(scrip.issuer(), scrip.jti());
-        Reservation reservation = reserve(id, scrip, amountMicros);
-        if (!reservation.reserved()) {
-            return refused(reservation);
+        if (amountMicros > scrip.budgetMicros()) { // no charge was ever made on it: nothing to replay, nothing to ask
+            return new ChargeResult.Insufficient(scrip.budgetMicros());
         }
-        return recorded(id, amountMicros, node.charge(scrip, amountMicros, resource, paymentId));
+        PaymentClaims.Claim claim;
+        try {
+            claim = payments.claim(new ScripId(scrip.issuer(), scrip.jti()), paymentId, resource);
+        } catch (LeaseUnavailableException e) {
+            throw unavailable(e);
+        }
+        switch (claim.outcome()) {
+            case REPLAYED:
+                return new ChargeResult.Replayed(claim.receiptId(), claim.amountMicros(), remaining(scrip));
+            case REUSED:
+                return new ChargeResult.PaymentIdReused(remaining(scrip));
+            default:
+                break;
+        }
+        ChargeResult result;
+        try {
+            result = charge(scrip, amountMicros, resource);
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            payments.drop(claim);
+            throw e;
+        }
+        payments.settle(claim, result);
+        return result;
     }
 
     /**
@@ -206,9 +233,19 @@ public final class RedisLedger implements Ledger {
         return result;
     }
 
-    /** Refunds in the embedded ledger, and gives a scrip charge's amount back to the slice it was reserved from. */
+    /**
+     * Refunds in the embedded ledger, and gives a scrip charge's amount back to the slice it was reserved from; not a
+     * charge made under a payment identifier that a replay answered on any node ({@link PaymentClaims#mayRefund}).
+     */
     @Override
     public boolean refund(String receiptId) throws LedgerUnavailableException {
+        try {
+            if (!payments.mayRefund(receiptId)) {
+                return false;
+            }
+        } catch (LeaseUnavailableException e) {
+            throw unavailable(e);
+        }
         Optional<SqliteLedger.ScripCharge> charge = node.scripCharge(receiptId);
         boolean refunded = node.refund(receiptId);
         if (refunded && charge.isPresent()) {

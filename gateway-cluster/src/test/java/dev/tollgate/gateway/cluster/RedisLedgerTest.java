@@ -74,7 +74,7 @@ final class RedisLedgerTest {
     }
 
     @Test
-    void aChargeSentAgainUnderItsPaymentIdGivesItsReservationBack() throws Exception {
+    void aChargeSentAgainUnderItsPaymentIdIsAReplayThatReservesNothing() throws Exception {
         ScripAccount scrip = scrip("identified", 1_000);
         String id = "payment-id-0123456789/GET/";
         ChargeResult.Charged first = (ChargeResult.Charged) ledger.charge(scrip, 100, "/a", id);
@@ -135,6 +135,27 @@ final class RedisLedgerTest {
                     .as("the refused purchase's claim was deleted").isInstanceOf(ChargeResult.Charged.class);
             assertThat(second.chargeStream(other, 100, "/videos/3", now, now.plusSeconds(600)))
                     .as("the refunded purchase's claim was deleted").isInstanceOf(ChargeResult.Charged.class);
+        }
+    }
+
+    @Test
+    void aChargeUnderAPaymentIdIsNotRefundedOnceAnotherNodeAnsweredAReplayWithIt() throws Exception {
+        ScripAccount scrip = scrip("refund-id", 1_000);
+        String replayedId = "payment-id-replayed/GET/";
+        String unusedId = "payment-id-unused/GET/";
+        String replayedReceipt = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", replayedId)).receiptId();
+        String unusedReceipt = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", unusedId)).receiptId();
+
+        SqliteLedger secondFile = SqliteLedger.open(dir.resolve("second.db"));
+        try (RedisLedger second = RedisLedger.open(secondFile, BudgetLeases.connect(redis.uri(),
+                secondFile.databaseId(), LeaseSettings.defaults()), SlicePolicy.defaults())) {
+            assertThat(second.charge(scrip, 100, "/a", replayedId)).as("replayed on the second node")
+                    .isInstanceOf(ChargeResult.Replayed.class);
+
+            assertThat(ledger.refund(replayedReceipt)).as("its content was served by a replay").isFalse();
+            assertThat(ledger.refund(unusedReceipt)).isTrue();
+            assertThat(second.charge(scrip, 100, "/a", unusedId)).as("a refunded charge's id is forgotten")
+                    .isInstanceOf(ChargeResult.Charged.class);
         }
     }
 }
