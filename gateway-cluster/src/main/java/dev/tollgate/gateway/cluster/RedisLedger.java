@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * The sum charged on a scrip over all nodes never exceeds its budget. Stream entitlements are claimed in Redis
  * ({@link StreamClaims}), so one bought on any node is honoured on every node, and PayWord chain heads live in Redis
  * ({@link ChainHeads}), so each word pays once whichever node it reaches. A charge under an x402 payment identifier
- * claims the identifier in Redis first ({@link PaymentClaims}), so a replay is answered as one on every node. The browser flow's one-use states are keys in Redis ({@link RedisOneUseValues}).
- * Thread-safe.
+ * claims the identifier in Redis first ({@link PaymentClaims}), so a replay is answered as one on every node. The
+ * browser flow's one-use states are keys in Redis ({@link RedisOneUseValues}). Thread-safe.
  *
  * <p>A sweeper thread hands back slices idle for {@link #IDLE}; {@link #close()} hands back every slice, and opening
  * hands back what the node's previous run held, from its journal, before any charge.

@@ -161,6 +161,7 @@ final class ClusterPaymentIdTest {
             after.set(get(1, "/articles/a", identified(token, ID)));
             return after.get().statusCode() != 503;
         });
-        assertThat(replayed(receipt(after.get()))).as("nothing was charged under the id while Redis was down").isFalse();
+        assertThat(replayed(receipt(after.get()))).as("nothing was charged under the id while Redis was down")
+                .isFalse();
     }
 }
