@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>One key per identifier used on a scrip, in the scrip's hash tag ({@link ScripId#paymentKey}):
  * {@code pay-claim.lua} takes it with a pending value naming this node (it lives {@link PendingWait#lifetime}), or
  * answers the charge made under it and counts the replay; the node charges, then sets the key to the charge for
- * {@link #WINDOW} (compare-and-set: {@code claim-settle.lua}), or deletes its pending value if nothing was charged. A request that finds it pending
- * polls until it is set or gone. Only charges that carry an identifier come here: a plain click asks Redis nothing
+ * {@link #WINDOW} (compare-and-set: {@code claim-settle.lua}), or deletes its pending value if nothing was charged.
+ * A request that finds it pending polls until it is set or gone. Only charges that carry an identifier come here: a plain click asks Redis nothing
  * more. Keys hold hashes of the identifier and the resource, never the buyer's text. Thread-safe.
  */
 final class PaymentClaims {

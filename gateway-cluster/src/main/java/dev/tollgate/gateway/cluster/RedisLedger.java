@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * claims the identifier in Redis first ({@link PaymentClaims}), so a replay is answered as one on every node. The
  * browser flow's one-use states are keys in Redis ({@link RedisOneUseValues}). Thread-safe.
  *
- * <p>A sweeper thread hands back slices idle for {@link #IDLE}; {@link #close()} hands back every slice, and opening
- * hands back what the node's previous run held, from its journal, before any charge.
+ * <p>A sweeper thread hands back slices idle for {@link #IDLE} and renews the node's hold on its id
+ * ({@link NodeOwner}); {@link #close()} hands back every slice, and opening takes the node id, then hands back what the
+ * node's previous run held, from its journal, before any charge.
  */
 public final class RedisLedger implements Ledger {
 
@@ -52,10 +53,12 @@ public final class RedisLedger implements Ledger {
     private final ClusterChains chains;
     private final RedisOneUseValues oneUse;
     private final PaymentClaims payments;
+    private final NodeOwner owner;
     private final ScheduledExecutorService sweeper;
 
-    private RedisLedger(SqliteLedger node, BudgetLeases leases, NodeSlices slices) {
+    private RedisLedger(SqliteLedger node, BudgetLeases leases, NodeSlices slices, NodeOwner owner) {
         this.node = node;
+        this.owner = owner;
         this.leases = leases;
         this.slices = slices;
         this.streams = new StreamClaims(leases);
@@ -68,6 +71,8 @@ public final class RedisLedger implements Ledger {
             return thread;
         });
         sweeper.scheduleWithFixedDelay(() -> slices.releaseIdle(IDLE), 1, 1, TimeUnit.SECONDS);
+        long renewal = NodeOwner.RENEWAL.toMillis();
+        sweeper.scheduleWithFixedDelay(owner::renew, renewal, renewal, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -75,11 +80,13 @@ public final class RedisLedger implements Ledger {
      * every slice the node's previous run held beyond what its journal says it charged. Owns both from then on.
      *
      * @throws LedgerUnavailableException if Redis cannot be reached to hand those back
-     * @throws IllegalStateException if the embedded ledger charged as a single node ({@link ClusterMarker})
+     * @throws IllegalStateException if the embedded ledger charged as a single node ({@link ClusterMarker}), or another
+     *     running node holds its id: it runs on a copy of this ledger file ({@link NodeOwner})
      */
     public static RedisLedger open(SqliteLedger node, BudgetLeases leases, SlicePolicy policy)
             throws LedgerUnavailableException {
         ClusterMarker.require(node);
+        NodeOwner owner = NodeOwner.claim(leases, node.file()); // before anything is reported under the id
         NodeSlices slices = new NodeSlices(leases, policy);
         try {
             Map<ScripId, Long> journal = new HashMap<>();
@@ -94,7 +101,7 @@ public final class RedisLedger implements Ledger {
         } catch (LeaseUnavailableException e) {
             throw unavailable(e);
         }
-        return new RedisLedger(node, leases, slices);
+        return new RedisLedger(node, leases, slices, owner);
     }
 
     // ---------------------------------------------------------------- charges on scrip
@@ -198,6 +205,9 @@ public final class RedisLedger implements Ledger {
 
     private Reservation reserve(ScripId id, ScripAccount scrip, long amountMicros)
             throws LedgerUnavailableException {
+        if (owner.lost()) {
+            throw owner.lostError();
+        }
         if (amountMicros > scrip.budgetMicros()) { // nothing in Redis for scrip that could never pay
             return new Reservation(Reservation.Outcome.INSUFFICIENT, scrip.budgetMicros(), 0);
         }
@@ -333,6 +343,9 @@ public final class RedisLedger implements Ledger {
     @Override
     public ChargeResult chargeChain(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
                                     String resource) throws LedgerUnavailableException {
+        if (owner.lost()) {
+            throw owner.lostError();
+        }
         return chains.charge(chain, expected, index, word, amountMicros, resource);
     }
 
@@ -383,7 +396,10 @@ public final class RedisLedger implements Ledger {
         return node.scrip(issuer, jti);
     }
 
-    /** Stops the sweeper, hands back every slice, closes the connection, then the embedded ledger. */
+    /**
+     * Stops the sweeper, hands back every slice, gives up the node id, closes the connection, then the embedded
+     * ledger.
+     */
     @Override
     public void close() {
         sweeper.shutdownNow();
@@ -395,6 +411,7 @@ public final class RedisLedger implements Ledger {
             Thread.currentThread().interrupt();
         }
         slices.close();
+        owner.release();
         leases.close();
         node.close();
     }

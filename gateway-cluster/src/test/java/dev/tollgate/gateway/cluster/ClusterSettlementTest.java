@@ -230,7 +230,8 @@ final class ClusterSettlementTest {
         assertThat(credited()).as("the 30 words paid, once").isEqualTo(30 * unit);
         for (int n = 0; n < 3; n++) {
             String ledgerId = GatewayNode.nodeId(dirs.get(n));
-            assertThat(longs("SELECT credited FROM payword_ledgers WHERE ledger = ?", ledgerId)[0]).as("node " + n + "'s own words").isEqualTo(spent[n]);
+            assertThat(longs("SELECT credited FROM payword_ledgers WHERE ledger = ?", ledgerId)[0])
+                    .as("node " + n + "'s own words").isEqualTo(spent[n]);
             try (SqliteLedger ledger = SqliteLedger.open(GatewayNode.ledgerFile(dirs.get(n)))) {
                 assertThat(ledger.unsettledChains(100)).as("node " + n + " settled its words").isEmpty();
             }

@@ -3,8 +3,10 @@ package dev.tollgate.gateway.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.ledger.SqliteLedger;
+import dev.tollgate.gateway.testing.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -157,5 +159,29 @@ final class RedisLedgerTest {
             assertThat(second.charge(scrip, 100, "/a", unusedId)).as("a refunded charge's id is forgotten")
                     .isInstanceOf(ChargeResult.Charged.class);
         }
+    }
+
+    @Test
+    void aNodeWhoseIdAnotherProcessTookChargesNothingMore() throws Exception {
+        ScripAccount scrip = scrip("taken", 1_000);
+        assertThat(ledger.charge(scrip, 100, "/a")).isInstanceOf(ChargeResult.Charged.class);
+        try (BudgetLeases copy = BudgetLeases.connect(redis.uri(), "observer", LeaseSettings.defaults())) {
+            // a node on a copy of this ledger file, started elsewhere once this node's hold had lapsed
+            String key = "tollgate:{node:" + nodeId() + "}:owner";
+            copy.call(copy.commands().set(key, "0".repeat(32) + " elsewhere:/copy/ledger.db").toCompletableFuture(),
+                    "test");
+        }
+        Poll.until("the node finds its id taken and refuses charges", () -> {
+            try {
+                ledger.charge(scrip, 100, "/a");
+                return false;
+            } catch (LedgerUnavailableException e) {
+                return e.getMessage().contains("held by another node");
+            }
+        });
+    }
+
+    private String nodeId() throws Exception {
+        return ledger.settlementLedgerId().orElseThrow();
     }
 }
