@@ -219,7 +219,21 @@ public final class GatewayConfig {
         return ConfigLoader.load(file);
     }
 
-    /** The file this snapshot was read from. */
+    /**
+     * Validates settings a framework has bound from its properties, as {@link #load(Path)} validates a file: the
+     * Spring Boot starter's inline {@code tollgate.*} properties. Relative paths resolve against the working directory.
+     *
+     * @param settings nested maps, lists and strings keyed as in the file ({@code broker}, {@code jwks-url},
+     *     {@code rules})
+     * @param prefix what problems name settings under: {@code tollgate} gives {@code tollgate.rules[0].price: ...}
+     * @throws InvalidConfigException listing every problem found, each with its setting
+     * @since 0.6
+     */
+    public static GatewayConfig of(java.util.Map<String, ?> settings, String prefix) throws InvalidConfigException {
+        return ConfigLoader.load(settings, prefix, Path.of("").toAbsolutePath());
+    }
+
+    /** The file this snapshot was read from; for one {@link #of bound from properties}, {@code <cwd>/<prefix>}. */
     public Path source() {
         return source;
     }

@@ -91,7 +91,7 @@ public final class TollgateFilter implements Filter {
     public void init(FilterConfig filterConfig) throws ServletException {
         String name = filterConfig == null ? "tollgate" : filterConfig.getFilterName();
         Path file = settings.configFile;
-        if (file == null) {
+        if (file == null && settings.config == null) {
             String param = filterConfig == null ? null : filterConfig.getInitParameter(CONFIG_INIT_PARAM);
             if (param == null || param.isBlank()) {
                 throw new ServletException("Filter '" + name + "': init-param '" + CONFIG_INIT_PARAM
@@ -104,16 +104,16 @@ public final class TollgateFilter implements Filter {
                         + e.getMessage());
             }
         }
-        GatewayConfig config;
+        GatewayConfig config = settings.config;
         try {
-            config = GatewayConfig.load(file);
+            config = config != null ? config : GatewayConfig.load(file);
         } catch (InvalidConfigException e) {
             throw new ServletException("Filter '" + name + "' cannot start: " + e.getMessage(), e);
         }
         try {
             parts = GatewayParts.open(config, settings.ledger, settings.clock, settings.cacheSize);
             snapshot = new Snapshot(config, parts.browser);
-            if (settings.watch) {
+            if (settings.watch && file != null) {
                 watcher = new ConfigWatcher(file, this::reload);
             }
         } catch (IOException | RuntimeException e) {
@@ -292,6 +292,7 @@ public final class TollgateFilter implements Filter {
      */
     public static final class Builder {
         private Path configFile;
+        private GatewayConfig config;
         private Ledger ledger;
         private Clock clock = Clock.systemUTC();
         private long cacheSize = DEFAULT_CACHE_SIZE;
@@ -300,9 +301,20 @@ public final class TollgateFilter implements Filter {
         private Builder() {
         }
 
-        /** The YAML config file; required. */
+        /** The YAML config file; this or {@link #config} is required. */
         public Builder configFile(Path file) {
             this.configFile = java.util.Objects.requireNonNull(file, "file cannot be null.");
+            return this;
+        }
+
+        /**
+         * A config validated already, such as {@link GatewayConfig#of} made from a framework's properties, instead of
+         * a {@link #configFile}. It is kept as it is: there is no file to watch.
+         *
+         * @since 0.6
+         */
+        public Builder config(GatewayConfig config) {
+            this.config = java.util.Objects.requireNonNull(config, "config cannot be null.");
             return this;
         }
 
@@ -335,11 +347,12 @@ public final class TollgateFilter implements Filter {
 
         /** A filter to register with a container, which then calls {@link TollgateFilter#init}. */
         public TollgateFilter build() {
-            if (configFile == null) {
-                throw new IllegalStateException("configFile is required.");
+            if ((configFile == null) == (config == null)) {
+                throw new IllegalStateException("one of configFile and config is required.");
             }
             Builder copy = new Builder();
             copy.configFile = configFile;
+            copy.config = config;
             copy.ledger = ledger;
             copy.clock = clock;
             copy.cacheSize = cacheSize;

@@ -26,7 +26,11 @@ public final class ConfigValidator {
      * @param base the config file's folder, against which relative paths are resolved
      */
     ConfigValidator(String file, Path base) {
-        this.problems = new ConfigProblems(file);
+        this(new ConfigProblems(file), base);
+    }
+
+    ConfigValidator(ConfigProblems problems, Path base) {
+        this.problems = problems;
         this.base = base;
     }
 
