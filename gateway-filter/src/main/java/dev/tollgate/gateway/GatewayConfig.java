@@ -173,6 +173,7 @@ public final class GatewayConfig {
     private final PayWord payword;
     private final List<PriceRule> rules;
     private final ClientLimits clientLimits;
+    private final boolean shadow;
 
     /**
      * Made by the config reader (package {@code config}), which validates every value first; obtain a config through
@@ -183,6 +184,21 @@ public final class GatewayConfig {
                          SqliteLedger.Limits ledgerLimits, Optional<SharedLedgerSettings> sharedLedger,
                          int maxTimeoutSeconds, Settlement settlement, Online online,
                          PayWord payword, List<PriceRule> rules, ClientLimits clientLimits) {
+        this(source, sellerId, sellerName, sellerOrigin, brokers, currency, dataDir, ledgerFile, durability,
+                ledgerLimits, sharedLedger, maxTimeoutSeconds, settlement, online, payword, rules, clientLimits, false);
+    }
+
+    /**
+     * As above, in {@code mode: shadow} when {@code shadow}.
+     *
+     * @since 0.6
+     */
+    public GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin,
+                         List<Broker> brokers, Currency currency, Path dataDir, Path ledgerFile, Durability durability,
+                         SqliteLedger.Limits ledgerLimits, Optional<SharedLedgerSettings> sharedLedger,
+                         int maxTimeoutSeconds, Settlement settlement, Online online,
+                         PayWord payword, List<PriceRule> rules, ClientLimits clientLimits, boolean shadow) {
+        this.shadow = shadow;
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);
@@ -214,7 +230,21 @@ public final class GatewayConfig {
         return ConfigLoader.load(file);
     }
 
-    /** The file this snapshot was read from. */
+    /**
+     * Validates settings a framework has bound from its properties, as {@link #load(Path)} validates a file: the
+     * Spring Boot starter's inline {@code tollgate.*} properties. Relative paths resolve against the working directory.
+     *
+     * @param settings nested maps, lists and strings keyed as in the file ({@code broker}, {@code jwks-url},
+     *     {@code rules})
+     * @param prefix what problems name settings under: {@code tollgate} gives {@code tollgate.rules[0].price: ...}
+     * @throws InvalidConfigException listing every problem found, each with its setting
+     * @since 0.6
+     */
+    public static GatewayConfig of(java.util.Map<String, ?> settings, String prefix) throws InvalidConfigException {
+        return ConfigLoader.load(settings, prefix, Path.of("").toAbsolutePath());
+    }
+
+    /** The file this snapshot was read from; for one {@link #of bound from properties}, {@code <cwd>/<prefix>}. */
     public Path source() {
         return source;
     }
@@ -309,5 +339,15 @@ public final class GatewayConfig {
     /** The price rules in the order they are tried. */
     public List<PriceRule> rules() {
         return rules;
+    }
+
+    /**
+     * Whether the gateway runs in {@code mode: shadow}: every priced request is served free, and what it would have
+     * been charged or refused is counted ({@code TollgateFilter.shadowReport()}) and logged.
+     *
+     * @since 0.6
+     */
+    public boolean shadow() {
+        return shadow;
     }
 }

@@ -106,7 +106,7 @@ public final class TollgateFilter implements Filter {
     public void init(FilterConfig filterConfig) throws ServletException {
         String name = filterConfig == null ? "tollgate" : filterConfig.getFilterName();
         Path file = settings.configFile;
-        if (file == null) {
+        if (file == null && settings.config == null) {
             String param = filterConfig == null ? null : filterConfig.getInitParameter(CONFIG_INIT_PARAM);
             if (param == null || param.isBlank()) {
                 throw new ServletException("Filter '" + name + "': init-param '" + CONFIG_INIT_PARAM
@@ -120,9 +120,9 @@ public final class TollgateFilter implements Filter {
             }
         }
         healthEndpoint = HealthEndpoint.of(name, settings.healthPath, filterConfig);
-        GatewayConfig config;
+        GatewayConfig config = settings.config;
         try {
-            config = GatewayConfig.load(file);
+            config = config != null ? config : GatewayConfig.load(file);
         } catch (InvalidConfigException e) {
             throw new ServletException("Filter '" + name + "' cannot start: " + e.getMessage(), e);
         }
@@ -132,7 +132,7 @@ public final class TollgateFilter implements Filter {
                     new PartsReadings(parts));
             metrics.brokers(config);
             snapshot = new Snapshot(config, parts.browser, metrics.requests(config), ledgerWrites);
-            if (settings.watch) {
+            if (settings.watch && file != null) {
                 watcher = new ConfigWatcher(file, this::reload);
             }
         } catch (IOException | RuntimeException e) {
@@ -230,6 +230,16 @@ public final class TollgateFilter implements Filter {
         return HealthChecks.of(p, current.config, ledgerWrites, lastReloadProblem);
     }
 
+    /**
+     * What {@code mode: shadow} served free since the filter started: what each rule would have been paid and how
+     * many requests would have been refused, per error code. Empty while the gateway has run live only.
+     *
+     * @since 0.6
+     */
+    public ShadowReport shadowReport() {
+        return started().shadow.report(snapshot.currency);
+    }
+
     private GatewayParts started() {
         GatewayParts p = parts;
         if (p == null) {
@@ -283,7 +293,12 @@ public final class TollgateFilter implements Filter {
         // One way through the stages; each answers or passes the request itself when it is done with it.
         GatewayParts stages = parts;
         PricedRequest priced = stages.router.route(request, response, chain, snapshot);
-        if (priced == null) {
+        if (priced == null || stages.freeReads.served(request, response, priced.rule(), priced.path(),
+                priced.current().config.sellerId(), chain)) {
+            return;
+        }
+        if (priced.current().config.shadow()) {
+            stages.shadow.serve(priced, chain);
             return;
         }
         RequestMeters meters = priced.current().meters;
@@ -330,6 +345,7 @@ public final class TollgateFilter implements Filter {
      */
     public static final class Builder {
         private Path configFile;
+        private GatewayConfig config;
         private Ledger ledger;
         private Clock clock = Clock.systemUTC();
         private long cacheSize = DEFAULT_CACHE_SIZE;
@@ -368,9 +384,20 @@ public final class TollgateFilter implements Filter {
             return this;
         }
 
-        /** The YAML config file; required. */
+        /** The YAML config file; this or {@link #config} is required. */
         public Builder configFile(Path file) {
             this.configFile = java.util.Objects.requireNonNull(file, "file cannot be null.");
+            return this;
+        }
+
+        /**
+         * A config validated already, such as {@link GatewayConfig#of} made from a framework's properties, instead of
+         * a {@link #configFile}. It is kept as it is: there is no file to watch.
+         *
+         * @since 0.6
+         */
+        public Builder config(GatewayConfig config) {
+            this.config = java.util.Objects.requireNonNull(config, "config cannot be null.");
             return this;
         }
 
@@ -403,11 +430,12 @@ public final class TollgateFilter implements Filter {
 
         /** A filter to register with a container, which then calls {@link TollgateFilter#init}. */
         public TollgateFilter build() {
-            if (configFile == null) {
-                throw new IllegalStateException("configFile is required.");
+            if ((configFile == null) == (config == null)) {
+                throw new IllegalStateException("one of configFile and config is required.");
             }
             Builder copy = new Builder();
             copy.configFile = configFile;
+            copy.config = config;
             copy.ledger = ledger;
             copy.clock = clock;
             copy.cacheSize = cacheSize;

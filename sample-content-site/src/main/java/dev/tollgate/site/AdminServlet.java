@@ -64,6 +64,7 @@ public final class AdminServlet extends HttpServlet {
                 "<section class=\"alert\" role=\"alert\"><h2>The last config edit was refused</h2>\n"
                         + "<p>The previous prices stay in force until the file is fixed:</p>\n<pre>")
                 .append(Html.esc(problem)).append("</pre></section>\n"));
+        main.append(ShadowBox.section(gateway, currency));
         main.append(Sales.section(gateway, currency));
         main.append(settlement(gateway, currency));
         main.append(priceTable(config));

@@ -37,6 +37,7 @@ public final class Answers {
             + ", Cookie";
     private static final Logger LOG = LoggerFactory.getLogger(Answers.class);
     private static final OutageLog OUTAGE = new OutageLog(System.nanoTime());
+    private static final OutageLog PRICE_FAILURES = new OutageLog(System.nanoTime());
 
     private Answers() {
     }
@@ -130,6 +131,23 @@ public final class Answers {
             LOG.debug("Ledger unavailable; refusing paid content for {}: {}", path, e.getMessage());
         }
         unavailable(priced, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+    }
+
+    /**
+     * 503 {@code price_unavailable} when a rule's price function failed ({@code why}): no content, nothing charged.
+     * Logged as an error at most every 10 s, with how many were refused since: the request rate is the buyer's.
+     */
+    public static void priceUnavailable(HttpServletRequest request, HttpServletResponse response, String path,
+            String why, Throwable thrown) throws IOException {
+        long refused = PRICE_FAILURES.refused(System.nanoTime());
+        if (refused > 0) {
+            LOG.error("The price function failed for {}: {}; refusing its requests ({} refused since the last such "
+                    + "message, which is logged at most every 10 s)", path, why, refused, thrown);
+        } else {
+            LOG.debug("The price function failed for {}: {}", path, why);
+        }
+        refusing(request, ErrorCode.PRICE_UNAVAILABLE);
+        retryLater(response, 503, 5, ErrorCode.PRICE_UNAVAILABLE, "the seller cannot price this right now");
     }
 
     public static void unavailable(PricedRequest priced, ErrorCode code, String message) throws IOException {
