@@ -32,12 +32,16 @@ import java.util.Set;
  *           digits, {@code .}, {@code _} or {@code -}, starting with a letter or digit; empty if it has none
  * @param brokers the ids of the brokers whose scrip the rule accepts ({@code brokers:}); empty for every broker of the
  *                config (a free rule takes no payment: empty)
+ * @param free how many items a browser reads free per period before the paywall ({@code free:}); only per-click
+ * @param priceFunction what prices each request ({@code price-function:}), {@code price} then being its ceiling
+ *                      ({@code max-price:}); only per-click
  * @param page how the item is presented to a reader: its title, the link back to the site, who renders the paywall
  * @since 0.1
  */
 public record PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                         Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
                         Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
+                        Optional<FreeAllowance> free, Optional<PriceFunction> priceFunction,
                         Page page) {
 
     /**
@@ -102,15 +106,51 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
         if (charge == ChargeModel.FREE && !brokers.isEmpty()) {
             throw new IllegalArgumentException("a free rule takes no payment: it names no broker");
         }
+        Objects.requireNonNull(free, "free cannot be null.");
+        if (free.isPresent() && charge != ChargeModel.PER_CLICK) {
+            throw new IllegalArgumentException("only a per-click rule has a free allowance");
+        }
+        Objects.requireNonNull(priceFunction, "priceFunction cannot be null.");
+        if (priceFunction.isPresent() && charge != ChargeModel.PER_CLICK) {
+            throw new IllegalArgumentException("only a per-click rule has a price function");
+        }
         Objects.requireNonNull(page, "page cannot be null.");
     }
 
     /** A rule presented with {@link Page#DEFAULT}. */
     public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                      Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
+                     Optional<FreeAllowance> free, Optional<PriceFunction> priceFunction) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
+                brokers, free, priceFunction, Page.DEFAULT);
+    }
+
+    /** A rule with a fixed price. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
+                     Optional<FreeAllowance> free) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
+                brokers, free, Optional.empty());
+    }
+
+    /**
+     * This rule at the price its {@link #priceFunction} gave one request: what that request's stages see.
+     *
+     * @since 0.6
+     */
+    public PriceRule pricedAt(Money requestPrice) {
+        return new PriceRule(match, methods, requestPrice, charge, description, mimeType, online, schemes, window,
+                stream, unitBytes, id, brokers, free, priceFunction, page);
+    }
+
+    /** A rule without a free allowance. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
                      Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers) {
         this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
-                brokers, Page.DEFAULT);
+                brokers, Optional.empty(), Optional.empty());
     }
 
     /**

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code /admin}: the seller's dashboard (HTTP Basic, user {@value #USER}, over HTTPS only). Revenue over time and
  * paid against refused requests (charts), revenue per item, recent charges, settlement state, the price table in force
- * and why the last config edit was refused, if it was; {@value #CSV_PATH}, the latest charges as CSV.
+ * and why the last config edit was refused, if it was; {@value #CSV_PATH}, the latest charges as CSV. Behind the same
+ * sign-in, {@code /admin/metrics}: the gateway's meters as Prometheus text ({@link MetricsPage}).
  */
 public final class AdminServlet extends HttpServlet {
 
@@ -59,6 +60,10 @@ public final class AdminServlet extends HttpServlet {
                             + "the site's first start.</p>");
             return;
         }
+        if (MetricsPage.PATH.equals(request.getServletPath())) {
+            MetricsPage.write(response, getServletContext());
+            return;
+        }
         Currency currency = config.currency();
         StringBuilder main = new StringBuilder("<h1>Dashboard</h1>\n");
         gateway.lastReloadProblem().ifPresent(problem -> main.append(
@@ -80,6 +85,7 @@ public final class AdminServlet extends HttpServlet {
         if (report != null) {
             main.append("<p><a href=\"").append(CSV_PATH).append("\">Download the latest ").append(CHARGES)
                     .append(" charges (CSV)</a></p>\n");
+            main.append(ShadowBox.section(gateway, currency));
             main.append(DashboardCharts.section(report, currency, Traffic.COUNTS.lastHours(),
                     java.time.Instant.now()));
             main.append(Sales.section(report, config));

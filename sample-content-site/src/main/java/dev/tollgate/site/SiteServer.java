@@ -81,6 +81,7 @@ final class SiteServer {
         webapp.setParentLoaderPriority(true);
         webapp.setThrowUnavailableOnStartupException(true);
         webapp.setAttribute(AdminServlet.PASSWORD_ATTRIBUTE, admin);
+        MetricsPage.install(server, webapp);
         server.setHandler(new SecuredRedirectHandler(webapp, 301));
         server.setStopAtShutdown(false);
         return server;

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -81,6 +82,7 @@ class DemoBrowserTest {
     @Test
     @Order(1)
     void aReaderPaysAtTheBrokerReadsWatchesAndTheSellerIsSettled() throws Exception {
+        readTheFreeArticles();
         // The paywall, rendered by the article's own page (paywall: app): title, opening, price, a button per broker.
         Articles.Article article = Articles.bySlug("paying-by-the-click").orElseThrow();
         browser.get(demo.site(article.path()).toString());
@@ -200,6 +202,7 @@ class DemoBrowserTest {
     void aBuyerOfTheSecondBrokerPaysThroughItAndOnlyItIsOfferedForATopUp() throws Exception {
         browser.get(demo.site("/").toString());
         browser.manage().deleteAllCookies(); // a new reader: no scrip, no broker session (all of localhost's)
+        readTheFreeArticles();
         browser.get(demo.site("/articles/paying-by-the-click").toString());
         assertThat(text()).contains("Pay 0.05 USD with Tollgate Demo Broker")
                 .contains("Pay 0.05 USD with Second Demo Broker");
@@ -296,6 +299,18 @@ class DemoBrowserTest {
 
     private static String text() {
         return browser.findElement(By.tagName("body")).getText();
+    }
+
+    /**
+     * A new reader's free allowance (config/gateway.yaml: 3 articles per 30 days, one pool for every article rule):
+     * three articles open free, one of them again without using any up; the fourth gets the paywall.
+     */
+    private static void readTheFreeArticles() {
+        for (String slug : List.of("scrip-a-short-history", "hash-chains-explained", "durable-before-served",
+                "scrip-a-short-history")) {
+            browser.get(demo.site("/articles/" + slug).toString());
+            assertThat(text()).contains("Free to read: nothing was charged").doesNotContain("USD with");
+        }
     }
 
     private static void awaitUrl(String prefix) {

@@ -50,7 +50,7 @@ public final class Metered implements Charging {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
             return;
         } catch (LedgerUnavailableException | RuntimeException e) {
-            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
+            Answers.ledgerUnavailable(priced, e);
             return;
         }
         if (charger != null) {
@@ -72,7 +72,7 @@ public final class Metered implements Charging {
         try {
             remaining = charger.remainingMicros();
         } catch (LedgerUnavailableException | RuntimeException e) {
-            Answers.ledgerUnavailable(response, priced.path(), e);
+            Answers.ledgerUnavailable(priced, e);
             return;
         }
         long affordable = remaining / unitMicros;
@@ -88,7 +88,11 @@ public final class Metered implements Charging {
                 current.currency, ""));
         PaidResponse paidResponse = new PaidResponse(response, paid.network(), paid.buyerJson());
         MeteredResponse metered = new MeteredResponse(paidResponse, charger, new MeteredResponse.Receipt(
-                paid.network(), paid.buyerJson(), unitMicros, remaining, () -> onCharge.accept(issuer)),
+                paid.network(), paid.buyerJson(), unitMicros, remaining, () -> {
+                    onCharge.accept(issuer);
+                    current.meters.earned(rule, unitMicros);
+                    current.ledgerWrites.succeeded();
+                }),
                 rule.unitBytes(), affordable, head);
         try {
             chain.doFilter(SingleRange.of(request), metered);

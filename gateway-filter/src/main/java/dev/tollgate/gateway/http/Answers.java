@@ -28,10 +28,16 @@ public final class Answers {
      * top-up is offered at that broker only.
      */
     public static final String COOKIE_ISSUER_ATTRIBUTE = "dev.tollgate.gateway.cookieIssuer";
+    /**
+     * The request attribute under which a refused payment carries its {@link ErrorCode}: the filter counts refusals
+     * by it once the request is answered ({@code tollgate.payments}).
+     */
+    public static final String REFUSED_ATTRIBUTE = "dev.tollgate.gateway.refused";
     static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", " + PaymentHeaders.TOLLGATE_REFERENCE
             + ", Cookie";
     private static final Logger LOG = LoggerFactory.getLogger(Answers.class);
     private static final OutageLog OUTAGE = new OutageLog(System.nanoTime());
+    private static final OutageLog PRICE_FAILURES = new OutageLog(System.nanoTime());
 
     private Answers() {
     }
@@ -46,6 +52,7 @@ public final class Answers {
         HttpServletResponse response = priced.response();
         PriceRule rule = priced.rule();
         GatewayConfig config = priced.current().config;
+        refusing(request, code);
         String stream = rule.charge() == ChargeModel.PER_STREAM
                 ? StreamKeys.keyOf(rule, RequestPaths.pathOf(request)) : null;
         PaymentRequired offer = Offers.offer(config, rule, requestUrl(request),
@@ -81,6 +88,11 @@ public final class Answers {
         return own.isEmpty() ? payLinks : own;
     }
 
+    /** Marks {@code request} refused with {@code code}, for the metrics: see {@link #REFUSED_ATTRIBUTE}. */
+    public static void refusing(HttpServletRequest request, ErrorCode code) {
+        request.setAttribute(REFUSED_ATTRIBUTE, code);
+    }
+
     /**
      * Sends a 402 carrying {@code offer} in {@code PAYMENT-REQUIRED} and as its JSON body, or, for a browser, the page
      * {@code html} makes (it may set headers, such as the browser flow's state cookie).
@@ -111,13 +123,16 @@ public final class Answers {
      * {@code Retry-After: 5}), or {@code budget_busy} when other nodes of a cluster hold the scrip's budget now
      * ({@code Retry-After: 1}; docs/CLUSTER.md). {@code e} may be a bug's {@link RuntimeException}: also a 503.
      */
-    public static void ledgerUnavailable(HttpServletResponse response, String path, Exception e) throws IOException {
+    public static void ledgerUnavailable(PricedRequest priced, Exception e) throws IOException {
+        String path = priced.path();
         if (e instanceof LedgerUnavailableException unavailable && unavailable.budgetBusy()) {
+            refusing(priced.request(), ErrorCode.BUDGET_BUSY);
             LOG.debug("Budget held by other nodes; answering budget_busy for {}: {}", path, e.getMessage());
-            retryLater(response, 503, 1, ErrorCode.BUDGET_BUSY, "other servers of this site hold this budget right "
+            retryLater(priced.response(), 503, 1, ErrorCode.BUDGET_BUSY, "other servers of this site hold this budget right "
                     + "now; try again in a second");
             return;
         }
+        priced.current().ledgerWrites.failed(); // the health check's "ledger": DOWN until a charge goes through
         long refused = OUTAGE.refused(System.nanoTime());
         if (refused > 0) {
             LOG.error("Ledger unavailable; refusing paid content for {} ({} refused since the last such message, "
@@ -125,12 +140,29 @@ public final class Answers {
         } else {
             LOG.debug("Ledger unavailable; refusing paid content for {}: {}", path, e.getMessage());
         }
-        unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+        unavailable(priced, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
     }
 
-    public static void unavailable(HttpServletResponse response, ErrorCode code, String message)
-            throws IOException {
-        retryLater(response, 503, 5, code, message);
+    /**
+     * 503 {@code price_unavailable} when a rule's price function failed ({@code why}): no content, nothing charged.
+     * Logged as an error at most every 10 s, with how many were refused since: the request rate is the buyer's.
+     */
+    public static void priceUnavailable(HttpServletRequest request, HttpServletResponse response, String path,
+            String why, Throwable thrown) throws IOException {
+        long refused = PRICE_FAILURES.refused(System.nanoTime());
+        if (refused > 0) {
+            LOG.error("The price function failed for {}: {}; refusing its requests ({} refused since the last such "
+                    + "message, which is logged at most every 10 s)", path, why, refused, thrown);
+        } else {
+            LOG.debug("The price function failed for {}: {}", path, why);
+        }
+        refusing(request, ErrorCode.PRICE_UNAVAILABLE);
+        retryLater(response, 503, 5, ErrorCode.PRICE_UNAVAILABLE, "the seller cannot price this right now");
+    }
+
+    public static void unavailable(PricedRequest priced, ErrorCode code, String message) throws IOException {
+        refusing(priced.request(), code);
+        retryLater(priced.response(), 503, 5, code, message);
     }
 
     /**
@@ -143,9 +175,10 @@ public final class Answers {
     }
 
     /** 429: the client's address has no failed verification left; nothing was checked or charged. */
-    public static void tooManyFailures(HttpServletResponse response, long retryAfterSeconds, ErrorCode code,
+    public static void tooManyFailures(PricedRequest priced, long retryAfterSeconds, ErrorCode code,
                                        String message) throws IOException {
-        retryLater(response, 429, retryAfterSeconds, code, message);
+        refusing(priced.request(), code);
+        retryLater(priced.response(), 429, retryAfterSeconds, code, message);
     }
 
     private static void retryLater(HttpServletResponse response, int status, long seconds, ErrorCode code,

@@ -259,7 +259,7 @@ final class ChainPayer implements Payer {
         if (result == null || result instanceof ChargeResult.HeadMoved) {
             LOG.warn("PayWord payment for {} kept losing the chain's head to concurrent payments; asking to retry",
                     priced.path());
-            Answers.unavailable(priced.response(), ErrorCode.LEDGER_UNAVAILABLE, "the chain is busy; pay again");
+            Answers.unavailable(priced, ErrorCode.LEDGER_UNAVAILABLE, "the chain is busy; pay again");
         } else if (result instanceof ChargeResult.ChainRefused refused) {
             Answers.paymentRequired(priced, ErrorCode.INVALID_COMMITMENT, refused.message());
         } else {
@@ -286,6 +286,7 @@ final class ChainPayer implements Payer {
         PaymentRequired offer = Offers.offer(config, rule, Answers.requestUrl(priced.request()),
                 RequestPaths.upperCase(priced.request().getMethod()), null, ErrorCode.INSUFFICIENT_BUDGET, message,
                 chain);
+        Answers.refusing(priced.request(), ErrorCode.INSUFFICIENT_BUDGET);
         Answers.send402(priced.request(), priced.response(), offer,
                 () -> HtmlPages.paywall(config, rule, null, ErrorCode.INSUFFICIENT_BUDGET, message, List.of(), false,
                         null));

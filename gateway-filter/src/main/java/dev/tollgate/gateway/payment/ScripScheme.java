@@ -91,7 +91,7 @@ public final class ScripScheme implements PaymentScheme {
                 mayNotCharge = refused;
             }
         } catch (LedgerUnavailableException e) {
-            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
+            Answers.ledgerUnavailable(priced, e);
             return;
         } catch (PaymentException e) {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
