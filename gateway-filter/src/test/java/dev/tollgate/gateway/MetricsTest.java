@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.testing.Poll;
 import dev.tollgate.gateway.testing.TestBroker;
+import dev.tollgate.protocol.PaymentHeaders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
@@ -70,6 +71,27 @@ final class MetricsTest {
         assertThat(registry.get("tollgate.ledger.charge").functionTimer().totalTime(TimeUnit.NANOSECONDS)).isPositive();
         assertThat(registry.get("tollgate.verification").tag("cached", "false").functionTimer().count()).isEqualTo(1);
         assertThat(registry.get("tollgate.verification").tag("cached", "true").functionTimer().count()).isEqualTo(2);
+    }
+
+    @Test
+    void aPriceFunctionsRuleCountsWhatItCharged_andAPriceItCannotGiveIsCountedRefused() throws Exception {
+        SimpleMeterRegistry own = new SimpleMeterRegistry();
+        Path priced = Files.createDirectories(dir.resolve("priced"));
+        try (GatewayHarness reports = new GatewayHarness(priced).writeConfig(DynamicPriceTest.RULES)) {
+            reports.start(TollgateFilter.builder().configFile(priced.resolve("gateway.yaml")).clock(reports.clock)
+                    .meterRegistry(own).watchConfig(false).build());
+            String token = reports.broker.scrip().budget("1000000").sign();
+            assertThat(reports.get("/reports/q3", "X-Price", "30000", PaymentHeaders.PAYMENT_SIGNATURE,
+                    GatewayHarness.paymentHeader(token, 30_000)).getStatus()).isEqualTo(200);
+            assertThat(reports.get("/reports/q4", "X-Price", "throw").getStatus()).isEqualTo(503);
+
+            Poll.until("the 503 counted", () -> own.find("tollgate.payments")
+                    .tags("outcome", "refused", "code", "price_unavailable", "scheme", "none").counter() != null);
+            assertThat(own.get("tollgate.payments").tags("outcome", "refused", "code", "price_unavailable")
+                    .counter().count()).isEqualTo(1);
+            assertThat(own.get("tollgate.revenue").tags("rule", "/reports/**", "currency", "USD").counter().count())
+                    .isEqualTo(30_000); // the price the function gave for the request
+        }
     }
 
     @Test
