@@ -7,6 +7,7 @@ import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PaymentHeaders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -158,6 +159,20 @@ final class MetricsTest {
                 .isEqualTo(100_000);
         assertThat(registry.get("tollgate.settlement.backlog.age").tag("broker", "test").gauge().value())
                 .isEqualTo(360); // since the first charge still waiting
+    }
+
+    @Test
+    void theBacklogAmountIsReadFromTheLedgerAtMostOnceEvery30Seconds_soScrapesDoNotHoldUpPaidClicks()
+            throws Exception {
+        Gauge amount = registry.get("tollgate.settlement.backlog.amount").tag("broker", "test").gauge();
+        assertThat(amount.value()).isZero();
+        String token = gateway.broker.scrip().budget("1000000").sign();
+        assertThat(gateway.paidGet("/articles/one", token, 50_000).getStatus()).isEqualTo(200);
+
+        gateway.clock.advance(PartsReadings.BACKLOG_READ_EVERY.minusSeconds(1));
+        assertThat(amount.value()).isZero(); // the reading of the first scrape
+        gateway.clock.advance(Duration.ofSeconds(1));
+        assertThat(amount.value()).isEqualTo(50_000);
     }
 
     @Test
