@@ -6,6 +6,7 @@ import dev.tollgate.protocol.Scrip;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -32,11 +33,16 @@ import java.util.Set;
  *           digits, {@code .}, {@code _} or {@code -}, starting with a letter or digit; empty if it has none
  * @param brokers the ids of the brokers whose scrip the rule accepts ({@code brokers:}); empty for every broker of the
  *                config (a free rule takes no payment: empty)
+ * @param access how long a buyer who paid for an item re-reads it free ({@code access: 24h}, an access window); only
+ *               for per-click rules, absent for none
+ * @param passes the passes the rule sells beside its price and opens to their holders ({@code passes: [...]}); only
+ *               for per-click rules
  * @since 0.1
  */
 public record PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                         Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
-                        Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers) {
+                        Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
+                        Optional<Duration> access, List<Pass> passes) {
 
     /** The scheme every priced rule accepts. */
     public static final Set<String> SCRIP_ONLY = Set.of(Scrip.SCHEME);
@@ -80,6 +86,22 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
         if (charge == ChargeModel.FREE && !brokers.isEmpty()) {
             throw new IllegalArgumentException("a free rule takes no payment: it names no broker");
         }
+        Objects.requireNonNull(access, "access cannot be null.");
+        passes = List.copyOf(passes);
+        if ((access.isPresent() || !passes.isEmpty()) && charge != ChargeModel.PER_CLICK) {
+            throw new IllegalArgumentException("only a per-click rule has an access window or passes");
+        }
+        if (access.isPresent() && access.get().toSeconds() < 1) {
+            throw new IllegalArgumentException("an access window is at least 1 second");
+        }
+    }
+
+    /** A rule without access window or passes. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
+                brokers, Optional.empty(), List.of());
     }
 
     /** A rule accepting every broker's scrip. */
@@ -122,12 +144,30 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
     }
 
     /**
-     * The name a per-stream rule keeps its entitlements under (PROTOCOL.md section 9): its {@code id}, else its
+     * The name a per-stream rule (or a per-click rule's access windows) keeps its entitlements under (PROTOCOL.md section 9): its {@code id}, else its
      * {@code stream} pattern, else its {@code match}. An entitlement belongs to the rule that sold it, and survives
      * any edit of the rule that keeps this name: with an {@code id}, every edit.
      */
     public String entitlementKey() {
         return id.orElse(stream.orElse(match));
+    }
+
+    /**
+     * What the ledger keeps the access window to {@code path} under: the item's path named with the rule that sold it
+     * ({@link #entitlementKey}) and marked as an access window, so it is never a stream's entitlement nor a pass's.
+     */
+    public String accessKey(String path) {
+        return path + " (access " + entitlementKey() + ")";
+    }
+
+    /** The pass with this id among those the rule sells, or {@code null}. */
+    public Pass pass(String passId) {
+        for (Pass pass : passes) {
+            if (pass.id().equals(passId)) {
+                return pass;
+            }
+        }
+        return null;
     }
 
     /** Whether the rule accepts scrip (and PayWord chains) of the broker with this id. */

@@ -2,6 +2,7 @@ package dev.tollgate.gateway.config;
 
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.Offers;
 import dev.tollgate.gateway.route.PathPattern;
@@ -32,8 +33,11 @@ final class RulesValidator {
     /** Where each rule of the result was written, in the same order, for checks of the whole config. */
     private final List<Located<ConfigFile.Rule>> ruleEntries = new ArrayList<>();
 
-    RulesValidator(ConfigProblems problems) {
+    private final PassesValidator passes;
+
+    RulesValidator(ConfigProblems problems, PassesValidator passes) {
         this.problems = problems;
+        this.passes = passes;
     }
 
     /**
@@ -95,17 +99,19 @@ final class RulesValidator {
             long unitBytes = model.unit(rule, charge);
             Set<String> accepted = problems.optional(rule.brokers(), at + ".brokers",
                     value -> brokerIds(value, charge, brokers), Set.of());
+            Optional<Duration> access = passes.access(rule, charge, at);
+            List<Pass> sold = passes.sold(rule, charge, pattern, price, at);
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
-                    || unitBytes < 0 || id == null || accepted == null) {
+                    || unitBytes < 0 || id == null || accepted == null || access == null || sold == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
             PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
-                    schemes, window, stream, unitBytes, id, accepted);
-            if (charge == ChargeModel.PER_STREAM) {
+                    schemes, window, stream, unitBytes, id, accepted, access, sold);
+            if (charge == ChargeModel.PER_STREAM || access.isPresent()) {
                 String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
                 if (seller != null) {
                     problems.problem(entry, at, "keeps its entitlements under the same name as " + seller + " ('"
