@@ -8,10 +8,12 @@ import dev.tollgate.protocol.Money;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Currency;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@code passes} section and what rules say of it ({@code access}, {@code passes}): each pass's id, title, price,
@@ -29,6 +31,8 @@ final class PassesValidator {
     private final ConfigProblems problems;
     private final Map<String, Pass> passes = new LinkedHashMap<>();
     private final Map<String, List<PathPattern>> covers = new LinkedHashMap<>();
+    /** Every id written, a pass with a problem's too: a second one is named as the duplicate it is. */
+    private final Set<String> ids = new HashSet<>();
 
     PassesValidator(ConfigProblems problems) {
         this.problems = problems;
@@ -56,7 +60,7 @@ final class PassesValidator {
                     throw new IllegalArgumentException("'" + value + "' is not an id: use 1 to 64 letters, digits, "
                             + "'.', '_' or '-', starting with a letter or digit");
                 }
-                if (passes.containsKey(value)) {
+                if (!ids.add(value)) {
                     throw new IllegalArgumentException("'" + value + "' is already the id of another pass");
                 }
                 return value;
