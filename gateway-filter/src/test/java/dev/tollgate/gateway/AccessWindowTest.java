@@ -6,7 +6,12 @@ import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.SettlementResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.UUID;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -140,6 +145,40 @@ final class AccessWindowTest {
         assertThat(again.getStatus()).isEqualTo(404);
         assertThat(TollgateFilterTest.receiptOf(again).extra()).containsEntry("refunded", true);
         assertThat(gateway.remaining("e-1", BUDGET)).isEqualTo(BUDGET);
+    }
+
+    /**
+     * The bound of per-(buyer, item) state: an access window is the charge row that bought it, so only a paid charge
+     * adds one; a request the budget does not pay, under a window rule that sells a pass too, looks both up and writes
+     * nothing, whatever path it names (docs/LEDGER.md "Bounds").
+     */
+    @Test
+    void refusedRequestsForWindowsAndPassesAtRandomPathsWriteNothing() throws Exception {
+        gateway.stop();
+        gateway.writeConfig(PassTest.CONFIG).start();
+        String token = scrip(gateway, "f-1", TestBroker.BUYER, PRICE);
+        assertThat(read("/articles/one", token).getStatus()).isEqualTo(200);
+        gateway.filter.ledger().unsettled(0); // folds the charge in: nothing is left to write
+        try (Connection watcher = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/ledger.db"))) {
+            long version = scalar(watcher, "PRAGMA data_version");
+            long resources = scalar(watcher, "SELECT count(*) FROM resources");
+
+            for (int i = 0; i < 100; i++) {
+                HttpTester.Response refused = read("/articles/" + UUID.randomUUID(), token);
+
+                assertThat(refused.getStatus()).isEqualTo(402);
+                assertThat(TollgateFilterTest.offerOf(refused).error()).isEqualTo("insufficient_budget");
+            }
+
+            assertThat(scalar(watcher, "PRAGMA data_version")).as("the ledger committed").isEqualTo(version);
+            assertThat(scalar(watcher, "SELECT count(*) FROM resources")).isEqualTo(resources).isEqualTo(1);
+        }
+    }
+
+    private static long scalar(Connection c, String sql) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.getLong(1);
+        }
     }
 
     @Test
