@@ -23,7 +23,7 @@ public enum ErrorCode {
     BUDGET_BUSY("budget_busy"),
     /** This scrip or chain had so many charges refunded here that it is charged no more: pay with new scrip. */
     TOO_MANY_REFUNDS("too_many_refunds"),
-    /** The payment chose a pass ({@code accepted.extra.pass}) the rule does not sell (PROTOCOL.md section 14). */
+    /** The payment chose a pass ({@code accepted.extra.pass}) the rule does not sell (PROTOCOL.md section 13). */
     UNKNOWN_PASS("unknown_pass"),
     /** 429: too many payments from the client's address failed verification. */
     TOO_MANY_FAILURES("too_many_failures"),

@@ -74,7 +74,7 @@ public final class Offers {
      * order, on its network {@code tollgate:<broker id>}, its {@code extra} naming the broker) and scheme the rule
      * allows, each naming the charge model and its parameters (a per-click rule's access window in
      * {@code extra.access}), then one scrip entry per pass the rule sells, its {@code extra.pass} naming the pass
-     * (PROTOCOL.md section 14). What the request chose is bounded so that the
+     * (PROTOCOL.md section 13). What the request chose is bounded so that the
      * {@code PAYMENT-REQUIRED} header stays within {@link #MAX_HEADER_CHARS} (the config loader checks the rest, every
      * entry included, with {@link #largestHeader}): the URL by {@link #boundedUrl}, the stream key by
      * {@link #boundedStream}, the message to {@link #MAX_MESSAGE_CHARS}.

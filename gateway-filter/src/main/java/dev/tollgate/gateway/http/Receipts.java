@@ -77,7 +77,7 @@ public final class Receipts {
 
     /**
      * The header of a per-click request that bought, or passed on, an access window to its item or a pass
-     * (PROTOCOL.md section 14): {@code amount} the price paid now, or 0 with {@code transaction} the receipt of the
+     * (PROTOCOL.md section 13): {@code amount} the price paid now, or 0 with {@code transaction} the receipt of the
      * charge that bought it; {@code extra.until} when it ends, {@code extra.entitled} whether this request passed on
      * it, and {@code extra.pass} the pass's id, or {@code extra.access} true for the item's access window.
      *

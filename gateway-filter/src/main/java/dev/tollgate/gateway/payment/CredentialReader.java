@@ -172,7 +172,7 @@ public final class CredentialReader {
     }
 
     /**
-     * The pass the buyer chose to buy ({@code accepted.extra.pass}, PROTOCOL.md section 14), or {@code null} for the
+     * The pass the buyer chose to buy ({@code accepted.extra.pass}, PROTOCOL.md section 13), or {@code null} for the
      * item: only an id's form is checked here; whether the rule sells it is the charge's to check.
      */
     private static String chosenPass(PaymentRequirements accepted) throws PaymentException {
