@@ -144,20 +144,12 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
     }
 
     /**
-     * The name a per-stream rule (or a per-click rule's access windows) keeps its entitlements under (PROTOCOL.md section 9): its {@code id}, else its
+     * The name a per-stream rule keeps its entitlements under (PROTOCOL.md section 9): its {@code id}, else its
      * {@code stream} pattern, else its {@code match}. An entitlement belongs to the rule that sold it, and survives
      * any edit of the rule that keeps this name: with an {@code id}, every edit.
      */
     public String entitlementKey() {
         return id.orElse(stream.orElse(match));
-    }
-
-    /**
-     * What the ledger keeps the access window to {@code path} under: the item's path named with the rule that sold it
-     * ({@link #entitlementKey}) and marked as an access window, so it is never a stream's entitlement nor a pass's.
-     */
-    public String accessKey(String path) {
-        return path + " (access " + entitlementKey() + ")";
     }
 
     /** The pass with this id among those the rule sells, or {@code null}. */

@@ -49,7 +49,6 @@ final class PassConfigTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("day-pass", "Day pass", Duration.ofHours(24),
                         List.of("/articles/**")));
         assertThat(rule.passes().get(0).price().micros()).isEqualTo(500_000);
-        assertThat(rule.accessKey("/articles/one")).isEqualTo("/articles/one (access /articles/**)");
     }
 
     @Test
@@ -115,20 +114,5 @@ final class PassConfigTest {
                 .anySatisfy(p -> assertThat(p).contains("passes[0].covers").contains("missing"))
                 .anySatisfy(p -> assertThat(p).contains("passes[1].covers").contains("empty list"))
                 .anySatisfy(p -> assertThat(p).contains("passes[2].id").contains("'week' is already the id"));
-    }
-
-    @Test
-    void anAccessRuleKeepsItsWindowsUnderANameNoStreamRuleHas() throws Exception {
-        assertThat(problemsOf(String.join("\n",
-                "rules:",
-                "  - match: /a/**",
-                "    id: shop",
-                "    price: 0.05",
-                "    access: 1h",
-                "  - match: /v/**",
-                "    id: shop",
-                "    price: 0.05",
-                "    charge: per-stream",
-                ""))).isNotEmpty();
     }
 }

@@ -18,9 +18,11 @@ import java.time.Instant;
  * One request under a per-click rule with an access window or passes (docs/CONFIG.md "Access windows and passes"):
  * what opens the item to the buyer, in this order: a pass of the rule the buyer holds, the pass the payment buys now,
  * the item's access window (bought now or before), else a plain click. Windows and passes are the ledger's stream
- * entitlements ({@link dev.tollgate.gateway.ledger.Ledger#chargeStream}), keyed by the broker's buyer id and
- * {@link PriceRule#accessKey} or {@link Pass#entitlementKey}: durable as their charge, refunded with it, and shared by
- * every node of a cluster as a stream's are. Made per request; used by its thread.
+ * entitlements ({@link dev.tollgate.gateway.ledger.Ledger#chargeStream}), keyed by the broker's buyer id and the
+ * item's path (so the sales report names the item as for a click) or {@link Pass#entitlementKey}: durable as their
+ * charge, refunded with it, and shared by every node of a cluster as a stream's are. A stream's entitlement key ends
+ * in its rule's name in parentheses and a pass's starts with {@code pass }: a path names neither unless the site
+ * serves such a path under a window rule (then a stream's buyer could re-read that one item free). Made per request; used by its thread.
  */
 final class Opening implements Checkout.Purchase {
 
@@ -65,8 +67,7 @@ final class Opening implements Checkout.Purchase {
         }
         if (rule.access().isPresent()) {
             until = now.plus(rule.access().get());
-            return payer.chargeStream(mayCharge ? rule.price().micros() : Long.MAX_VALUE,
-                    rule.accessKey(priced.path()), now, until);
+            return payer.chargeStream(mayCharge ? rule.price().micros() : Long.MAX_VALUE, priced.path(), now, until);
         }
         return mayCharge ? PerClick.click(priced, payer) : found;
     }

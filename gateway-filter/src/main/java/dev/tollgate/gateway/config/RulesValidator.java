@@ -111,7 +111,7 @@ final class RulesValidator {
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
             PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
                     schemes, window, stream, unitBytes, id, accepted, access, sold);
-            if (charge == ChargeModel.PER_STREAM || access.isPresent()) {
+            if (charge == ChargeModel.PER_STREAM) {
                 String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
                 if (seller != null) {
                     problems.problem(entry, at, "keeps its entitlements under the same name as " + seller + " ('"
