@@ -104,22 +104,22 @@ class DemoBrowserTest {
         assertThat(text()).contains("Paying by the click").contains("You just paid 0.05 USD");
         long budget = left() + 50_000;
 
-        // Reloading the page just bought is the buyer's own navigation: charged like a click, not "another site".
+        // Reloading the page just bought re-reads it within its 24-hour access window: nothing is charged.
         browser.navigate().refresh();
         await(() -> text().contains("Paying by the click"));
-        assertThat(text()).contains("You just paid 0.05 USD").doesNotContain("another site");
-        assertThat(left()).isEqualTo(budget - 100_000);
+        assertThat(text()).contains("Nothing was charged for this request").doesNotContain("another site");
+        assertThat(left()).isEqualTo(budget - 50_000);
 
         // A second article is charged silently from the same budget.
         browser.get(demo.site("/articles/the-402-status-code").toString());
         assertThat(text()).contains("You just paid 0.02 USD");
-        assertThat(left()).isEqualTo(budget - 120_000);
+        assertThat(left()).isEqualTo(budget - 70_000);
 
-        // Back to the first article: the buyer's own too.
+        // Back to the first article: still within its window.
         browser.navigate().back();
         await(() -> text().contains("Paying by the click"));
-        assertThat(text()).contains("You just paid 0.05 USD").doesNotContain("another site");
-        assertThat(left()).isEqualTo(budget - 170_000);
+        assertThat(text()).contains("Nothing was charged for this request").doesNotContain("another site");
+        assertThat(left()).isEqualTo(budget - 70_000);
 
         // A script's fetch() and an <img> of paid URLs on this page: no content, no charge.
         String fetched = (String) ((JavascriptExecutor) browser).executeAsyncScript(
@@ -137,14 +137,21 @@ class DemoBrowserTest {
         // A navigation another site started (the broker's origin: another port, the same site) asks first.
         browser.get(demo.site.brokerUri().resolve("/.well-known/jwks.json").toString());
         ((JavascriptExecutor) browser).executeScript("location.href = arguments[0];",
-                demo.site("/articles/the-402-status-code").toString());
+                demo.site("/articles/hash-chains-explained").toString());
         await(() -> text().contains("Continue and pay"));
         assertThat(text()).contains("This page was opened from another site").doesNotContain("You just paid");
         screenshot("confirmation");
         browser.findElement(By.cssSelector("button.pay")).click();
         await(() -> text().contains("You just paid"));
-        assertThat(text()).contains("You just paid 0.02 USD");
-        assertThat(left()).isEqualTo(budget - 190_000);
+        assertThat(text()).contains("You just paid 0.03 USD");
+        assertThat(left()).isEqualTo(budget - 100_000);
+
+        // A page bought before opens from another site too: it charges nothing, so there is nothing to confirm.
+        browser.get(demo.site.brokerUri().resolve("/.well-known/jwks.json").toString());
+        ((JavascriptExecutor) browser).executeScript("location.href = arguments[0];",
+                demo.site("/articles/the-402-status-code").toString());
+        await(() -> text().contains("Nothing was charged for this request"));
+        assertThat(left()).isEqualTo(budget - 100_000);
 
         // The video plays (the player fetches it with Range requests) and is charged once.
         browser.get(demo.site("/videos/test-pattern.mp4").toString());
@@ -154,15 +161,15 @@ class DemoBrowserTest {
         await(() -> Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
                 "var v = document.querySelector('video'); return v != null && v.readyState >= 1;")));
         browser.get(demo.site("/articles/hash-chains-explained").toString());
-        assertThat(text()).contains("You just paid 0.03 USD");
-        assertThat(left()).isEqualTo(budget - 190_000 - 100_000 - 30_000);
+        assertThat(text()).contains("Nothing was charged for this request");
+        assertThat(left()).isEqualTo(budget - 100_000 - 100_000);
 
         // Settlement: the broker's books show what the gateway charged, and so does the dashboard.
-        long charged = 320_000;
+        long charged = 200_000;
         await(() -> redeemedAtBroker() == charged);
         String password = demo.site.admin().generated().orElseThrow();
         browser.get("https://admin:" + password + "@localhost:" + demo.site.siteUri().getPort() + "/admin");
-        assertThat(text()).contains("Dashboard").contains("Total revenue\n0.32 USD")
+        assertThat(text()).contains("Dashboard").contains("Total revenue\n0.20 USD")
                 .contains("/articles/paying-by-the-click").contains("/videos/test-pattern.mp4");
         screenshot("dashboard");
 
