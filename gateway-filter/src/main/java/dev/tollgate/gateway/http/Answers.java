@@ -63,7 +63,10 @@ public final class Answers {
             if (!own.isEmpty()) {
                 payLinks = own;
             }
-            return HtmlPages.paywall(config, rule, stream, code, message, payLinks, topUp, confirm);
+            Offers.PassButtons passes = payLinks.isEmpty() || rule.passes().isEmpty() ? null
+                    : new Offers.PassButtons(request.getContextPath() + BrowserFlow.PASS_PATH,
+                            BrowserFlow.returnPath(request));
+            return HtmlPages.paywall(config, rule, stream, code, message, payLinks, topUp, confirm, passes);
         });
     }
 

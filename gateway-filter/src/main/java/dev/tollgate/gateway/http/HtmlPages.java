@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.http;
 
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.config.ByteSizes;
@@ -43,6 +44,16 @@ public final class HtmlPages {
      */
     public static byte[] paywall(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
                                  List<PayLink> payLinks, boolean topUp, Offers.Continue confirm) {
+        return paywall(config, rule, stream, error, message, payLinks, topUp, confirm, null);
+    }
+
+    /**
+     * The paywall, with a "Buy" button per pass the rule sells beside the item's links when {@code passes} is given
+     * (a POST of {@code path} and {@code pass} to its action, which sends the buyer to the broker for the pass).
+     */
+    public static byte[] paywall(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
+                                 List<PayLink> payLinks, boolean topUp, Offers.Continue confirm,
+                                 Offers.PassButtons passes) {
         Money price = rule.price();
         String what = rule.description().isEmpty() ? "This page" : rule.description();
         List<GatewayConfig.Broker> brokers = config.brokers().stream().filter(b -> rule.acceptsBroker(b.id())).toList();
@@ -66,7 +77,8 @@ public final class HtmlPages {
                 + "<p class=\"hint\">" + (topUp ? "Allow " + escape(config.sellerName()) + " to charge more at "
                 + escape(payLinks.stream().map(PayLink::brokerName).collect(Collectors.joining(" or ")))
                 + "; you come back here afterwards." : "You log in at " + broker + ", choose how much "
-                + escape(config.sellerName()) + " may charge, and come back here.") + "</p>\n";
+                + escape(config.sellerName()) + " may charge, and come back here.") + "</p>\n"
+                + (topUp || passes == null ? "" : passButtons(rule, passes));
         String page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 + "<title>Payment required - " + escape(config.sellerName()) + "</title>\n"
@@ -102,6 +114,21 @@ public final class HtmlPages {
                     .append(topUp ? links.size() == 1 ? "Top up" : "Top up at " + escape(link.brokerName())
                             : "Pay with " + escape(link.brokerName()))
                     .append("</a></p>\n");
+        }
+        return html.toString();
+    }
+
+    /** One form per pass the rule sells: its title, price and duration on the button. */
+    private static String passButtons(PriceRule rule, Offers.PassButtons passes) {
+        StringBuilder html = new StringBuilder();
+        for (Pass pass : rule.passes()) {
+            html.append("<form method=\"post\" action=\"").append(escape(passes.action())).append("\">\n")
+                    .append("<input type=\"hidden\" name=\"path\" value=\"").append(escape(passes.path()))
+                    .append("\">\n<input type=\"hidden\" name=\"pass\" value=\"").append(escape(pass.id()))
+                    .append("\">\n<p><button class=\"pay\" type=\"submit\">Buy ").append(escape(pass.title()))
+                    .append(": ").append(escape(pass.price().toDecimalString())).append(' ')
+                    .append(escape(pass.price().currency().getCurrencyCode())).append(" for ")
+                    .append(escape(durationInWords(pass.duration().toSeconds()))).append("</button></p>\n</form>\n");
         }
         return html.toString();
     }

@@ -46,6 +46,16 @@ public final class Offers {
     record Continue(String action, String allowance, String path) {
     }
 
+    /**
+     * The paywall's pass buttons ({@link HtmlPages#paywall}): a POST of the page's {@code path} and a pass id to
+     * {@code action}.
+     *
+     * @param action the pass purchase endpoint, within the filter's context
+     * @param path the page's local path
+     */
+    public record PassButtons(String action, String path) {
+    }
+
     private Offers() {
     }
 

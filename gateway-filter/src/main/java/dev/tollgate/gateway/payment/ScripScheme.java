@@ -5,6 +5,7 @@ import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.browser.BrowserFlow;
 import dev.tollgate.gateway.charge.ChargeModels;
 import dev.tollgate.gateway.charge.Charging;
 import dev.tollgate.gateway.http.Answers;
@@ -83,7 +84,7 @@ public final class ScripScheme implements PaymentScheme {
         GatewayConfig.Broker broker;
         Pass chosen;
         try {
-            chosen = chosenPass(paid, rule);
+            chosen = chosenPass(paid.pass(), rule);
             broker = checkStillAcceptable(paid, current, rule, chosen == null ? rule.price() : chosen.price());
             if (paid.network() == null && current.browser != null) { // paid from the browser flow's cookie
                 PaymentException refused = current.browser.checkCookieRequest(priced.request(), paid,
@@ -92,6 +93,13 @@ public final class ScripScheme implements PaymentScheme {
                     throw refused;
                 }
                 mayNotCharge = refused;
+                if (priced.request().getAttribute(BrowserFlow.PASS_ATTRIBUTE) instanceof BrowserFlow.ChosenPass back) {
+                    chosen = chosenPass(back.id(), rule); // chosen on the paywall, consented to at the broker
+                    if (chosen.price().micros() > back.capMicros()) {
+                        throw new PaymentException(ErrorCode.PRICE_CHANGED, "the pass's price went up while you "
+                                + "were at the broker");
+                    }
+                }
             }
         } catch (LedgerUnavailableException e) {
             Answers.ledgerUnavailable(priced.response(), priced.path(), e);
@@ -130,13 +138,13 @@ public final class ScripScheme implements PaymentScheme {
      * The pass the payment buys ({@code accepted.extra.pass}): one the rule sells, else refused, so no pass is bought
      * on a rule it does not cover, nor at another rule's price. {@code null} to pay for the item.
      */
-    private static Pass chosenPass(Credential.Verified paid, PriceRule rule) throws PaymentException {
-        if (paid.pass() == null) {
+    private static Pass chosenPass(String id, PriceRule rule) throws PaymentException {
+        if (id == null) {
             return null;
         }
-        Pass pass = rule.pass(paid.pass());
+        Pass pass = rule.pass(id);
         if (pass == null) {
-            throw new PaymentException(ErrorCode.UNKNOWN_PASS, "pass '" + paid.pass() + "' is not sold here"
+            throw new PaymentException(ErrorCode.UNKNOWN_PASS, "pass '" + id + "' is not sold here"
                     + (rule.passes().isEmpty() ? "; pay for the item" : "; this item sells " + String.join(", ",
                     rule.passes().stream().map(Pass::id).toList())));
         }
