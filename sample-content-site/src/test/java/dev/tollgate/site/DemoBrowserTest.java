@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -214,6 +215,37 @@ class DemoBrowserTest {
         assertThat(page).contains("Top up", "to charge more at Second Demo Broker;").doesNotContain("Top up at");
         assertThat(browser.findElements(By.cssSelector("a.pay"))).singleElement().satisfies(link -> assertThat(
                 link.getAttribute("href")).startsWith(demo.site.secondBrokerUri().resolve("/pay").toString()));
+    }
+
+    @Test
+    @Order(3)
+    void aReaderBuysTheDayPassAndReadsOnItWithoutPayingAgain() throws Exception {
+        browser.get(demo.site("/").toString());
+        browser.manage().deleteAllCookies(); // a new visit: no scrip, no broker session
+        browser.get(demo.site("/articles/durable-before-served").toString());
+        assertThat(text()).contains("Buy Day pass");
+        screenshot("paywall-pass");
+
+        browser.findElement(By.xpath("//button[starts-with(normalize-space(.), 'Buy Day pass')]")).click();
+        await(() -> browser.getCurrentUrl().startsWith(demo.site.brokerUri().toString()));
+        browser.findElement(By.id("username")).sendKeys(demo.site.buyer().username());
+        browser.findElement(By.id("password")).sendKeys(demo.site.buyer().password());
+        browser.findElement(By.cssSelector("button[value=login]")).click();
+        await(() -> !browser.findElements(By.cssSelector("button[value=allow]")).isEmpty());
+        assertThat(text()).contains("Day pass");
+        browser.findElement(By.cssSelector("button[value=allow]")).click();
+
+        // Back at the article: the pass was bought, once; the day's reading on it charges nothing.
+        await(() -> browser.getCurrentUrl().startsWith(demo.site.siteUri().toString())
+                && text().contains("You just paid"));
+        assertThat(browser.getCurrentUrl()).isEqualTo(demo.site("/articles/durable-before-served").toString());
+        assertThat(text()).contains("Durable before served").contains("You just paid 0.50 USD");
+        long left = left();
+        for (String article : List.of("/articles/scrip-a-short-history", "/articles/durable-before-served")) {
+            browser.get(demo.site(article).toString());
+            assertThat(text()).as(article).contains("Nothing was charged for this request");
+        }
+        assertThat(left()).isEqualTo(left);
     }
 
     /** Opens a long read again and again until it is not paid: the page then shown. */
