@@ -38,7 +38,7 @@ final class ModuleBoundaryTest {
     @Test
     void theExportedPackagesHoldOnlyTheTypesMeantAsApi() throws Exception {
         assertThat(publicTypesIn("dev.tollgate.gateway")).containsExactly("BrokerSettlement", "ChargeModel", "GatewayConfig",
-                "InvalidConfigException", "Payment", "PriceRule", "SalesReport", "SettlementStatus", "TollgateFilter");
+                "InvalidConfigException", "Pass", "Payment", "PriceRule", "SalesReport", "SettlementStatus", "TollgateFilter");
         assertThat(publicTypesIn("dev.tollgate.gateway.ledger")).containsExactly("ChainAccount", "ChainHead",
                 "ChainTotal", "ChargeResult", "Ledger", "LedgerProvider", "LedgerUnavailableException", "LedgerView",
                 "OneUseValues", "PendingVoid", "Sales", "ScripAccount", "ScripTotal", "SharedLedgerSettings",
