@@ -34,7 +34,7 @@ final class PayWordClaims {
      * @param spent what the seller's requests consumed of the chain, cumulative; {@link #PROVEN} when the claim has
      *     no {@code spent} (a gateway before 0.3): then the whole {@code index x unit} the word proves is claimed
      */
-    record Parsed(String commitment, String commitmentId, long index, byte[] word, long spent) {
+    record Parsed(String commitment, String commitmentId, long index, byte[] word, long spent, String ledger) {
     }
 
     /** {@link Parsed#spent} of a claim without {@code spent}. */
@@ -63,10 +63,11 @@ final class PayWordClaims {
     }
 
     /**
-     * Reads the claim {@code {"commitment", "index", "word", "spent"}} at {@code position} ({@code spent} may be
-     * left out).
+     * Reads the claim {@code {"commitment", "index", "word", "spent", "ledger"}} at {@code position} ({@code spent}
+     * and {@code ledger} may be left out).
      *
-     * @throws ApiException 400 {@code invalid_request} or {@code invalid_amount} if it is not one
+     * @throws ApiException 400 {@code invalid_request}, {@code invalid_amount} or {@code invalid_ledger} if it is not
+     *     one
      */
     static Parsed parse(int position, ObjectNode entry) throws ApiException {
         JsonNode commitment = entry.get(PayWord.COMMITMENT);
@@ -98,7 +99,8 @@ final class PayWordClaims {
             }
         }
         String text = commitment.textValue();
-        return new Parsed(text, PayWord.commitmentId(text), index.longValue(), w, consumed);
+        return new Parsed(text, PayWord.commitmentId(text), index.longValue(), w, consumed,
+                ScripLedgers.parse(entry, "claims[" + position + "]"));
     }
 
     /** The claim member naming what was consumed. */
@@ -175,7 +177,7 @@ final class PayWordClaims {
             throw new Refusal("invalid_word");
         }
         return new PayWordRedemptions.Claim(claim.commitmentId(), certId, jti, PayWord.encodeWord(root), n, unit,
-                claim.index(), claim.spent());
+                claim.index(), claim.spent(), claim.ledger());
     }
 
     private static String[] split(String compact, String reason) throws Refusal {

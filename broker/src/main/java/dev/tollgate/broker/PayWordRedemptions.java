@@ -20,7 +20,7 @@ final class PayWordRedemptions {
      * or {@code index × unit} when {@code spent} is {@link PayWordClaims#PROVEN} (no {@code spent} in the claim).
      */
     record Claim(String commitmentId, String certificate, String jti, String root, long n, long unit, long index,
-                 long spent) implements Redemptions.Entry {
+                 long spent, String ledger) implements Redemptions.Entry {
 
         /** What the claim asks for in all: what was consumed, never more than the word proves was paid. */
         long claimed() {
@@ -34,11 +34,15 @@ final class PayWordRedemptions {
     }
 
     /**
-     * Credits one verified claim inside the batch transaction: {@code min(claimed − credited, left)} where
-     * {@code claimed} is {@code min(spent, index × unit)} (what the seller's requests consumed, at most what the word
-     * proves was paid), {@code credited} what this commitment was paid already and {@code left} what is left of the
-     * certificate's reservation. What is never claimed stays reserved and goes back to the buyer at expiry. A
-     * certificate past its expiry plus the grace period ({@code expires_at <= cutoff}) is returned to its buyer first
+     * Credits one verified claim inside the batch transaction: {@code min(min(claimed, idx × unit − others) − mine,
+     * left)} where {@code claimed} is {@code min(spent, index × unit)} (what the seller's requests at the claim's
+     * ledger consumed, at most what its word proves was paid), {@code idx} the highest word any of the seller's ledgers
+     * proved, {@code mine} and {@code others} what this ledger and the others were credited on the commitment
+     * ({@link PayWordLedgers}), and {@code left} what is left of the certificate's reservation. The answer's
+     * {@code redeemed} is this ledger's cumulative credit, and its {@code index} the claim's own word for a named
+     * ledger (the highest word of the commitment for the single ledger). A ledger beyond
+     * {@link ScripLedgers#MAX_PER_SCRIP} is refused {@code too_many_ledgers}. What is never claimed stays reserved and
+     * goes back to the buyer at expiry. A certificate past its expiry plus the grace period ({@code expires_at <= cutoff}) is returned to its buyer first
      * and the claim refused as {@code expired}.
      */
     static Redemptions.ClaimResult credit(Connection c, String seller, String batch, Claim claim, long now, long cutoff)
@@ -110,12 +114,20 @@ final class PayWordRedemptions {
                 ps.executeUpdate();
             }
         }
-        long owed = claim.claimed() - credited;
-        long delta = Math.min(owed, limit - used);
-        if (delta <= 0) {
-            return Redemptions.ClaimResult.payword(claim.commitmentId(), "unchanged", 0, credited, index);
+        if (!PayWordLedgers.ROWS.admits(c, claim.commitmentId(), claim.ledger())) {
+            return Redemptions.ClaimResult.paywordRefused(claim.commitmentId(), "too_many_ledgers");
         }
+        // Per ledger, as for scrip: the highest word any ledger proved caps the sum over the ledgers.
+        long mine = PayWordLedgers.ROWS.amount(c, claim.commitmentId(), claim.ledger());
         long newIndex = Math.max(index, claim.index());
+        long othersCredited = credited - mine;
+        long owed = Math.min(claim.claimed(), Math.multiplyExact(newIndex, claim.unit()) - othersCredited) - mine;
+        long delta = Math.min(owed, limit - used);
+        // A named ledger's answer is its own word: another ledger's higher one is no index this ledger reached.
+        long answered = !claim.ledger().isEmpty() ? claim.index() : delta > 0 ? newIndex : index;
+        if (delta <= 0) {
+            return Redemptions.ClaimResult.payword(claim.commitmentId(), "unchanged", 0, mine, answered);
+        }
         Database.update(c, "UPDATE buyers SET reserved = reserved - ? WHERE id = ? AND reserved >= ?", delta, buyer,
                 delta);
         Database.update(c, "UPDATE sellers SET credited = credited + ? WHERE id = ?", delta, seller);
@@ -123,6 +135,7 @@ final class PayWordRedemptions {
                 delta, claim.certificate(), used);
         Database.update(c, "UPDATE payword_commitments SET credited = credited + ?, idx = ? WHERE id = ?"
                 + " AND credited = ?", delta, newIndex, claim.commitmentId(), credited);
+        PayWordLedgers.ROWS.add(c, claim.commitmentId(), claim.ledger(), delta);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO payword_redemptions (commitment, seller, batch,"
                 + " idx, amount, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, claim.commitmentId());
@@ -133,6 +146,6 @@ final class PayWordRedemptions {
             ps.setLong(6, now);
             ps.executeUpdate();
         }
-        return Redemptions.ClaimResult.payword(claim.commitmentId(), "credited", delta, credited + delta, newIndex);
+        return Redemptions.ClaimResult.payword(claim.commitmentId(), "credited", delta, mine + delta, answered);
     }
 }

@@ -102,7 +102,9 @@ final class Schema {
             // Version 9: voided online charges and charge tombstones (docs/PROTOCOL.md section 7).
             VoidStore.MIGRATION,
             // Version 10: redemptions per (scrip, ledger), for sellers settling from several gateway nodes.
-            ScripLedgers.MIGRATION);
+            ScripLedgers.MIGRATION,
+            // Version 11: PayWord credits per (commitment, ledger), for a chain paid on several gateway nodes.
+            PayWordLedgers.MIGRATION);
 
     static final int SCHEMA_VERSION = MIGRATIONS.size();
 

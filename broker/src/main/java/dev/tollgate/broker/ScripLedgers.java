@@ -2,8 +2,6 @@ package dev.tollgate.broker;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -57,37 +55,20 @@ final class ScripLedgers {
         return ledger;
     }
 
+    private static final LedgerRows ROWS = new LedgerRows("scrip_ledgers", "scrip", "redeemed");
+
     /** What {@code ledger} redeemed on {@code scrip} (0 if nothing). */
     static long redeemed(Connection c, String scrip, String ledger) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT redeemed FROM scrip_ledgers WHERE scrip = ? AND"
-                + " ledger = ?")) {
-            ps.setString(1, scrip);
-            ps.setString(2, ledger);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
-            }
-        }
+        return ROWS.amount(c, scrip, ledger);
     }
 
     /** Whether {@code ledger} may redeem on {@code scrip}: it did before, or the scrip has room for one more. */
     static boolean admits(Connection c, String scrip, String ledger) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*), count(*) FILTER (WHERE ledger = ?)"
-                + " FROM scrip_ledgers WHERE scrip = ?")) {
-            ps.setString(1, ledger);
-            ps.setString(2, scrip);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.getLong(2) > 0 || rs.getLong(1) < MAX_PER_SCRIP;
-            }
-        }
+        return ROWS.admits(c, scrip, ledger);
     }
 
     /** Adds {@code amount} (negative for a void) to what {@code ledger} redeemed on {@code scrip}. */
     static void add(Connection c, String scrip, String ledger, long amount) throws SQLException {
-        // Not an upsert: SQLite checks the inserted row's CHECK before the conflict, which a void's amount fails.
-        if (Database.execute(c, "UPDATE scrip_ledgers SET redeemed = redeemed + ? WHERE scrip = ? AND ledger = ?",
-                amount, scrip, ledger) == 0) {
-            Database.update(c, "INSERT INTO scrip_ledgers (scrip, ledger, redeemed) VALUES (?, ?, ?)", scrip, ledger,
-                    amount);
-        }
+        ROWS.add(c, scrip, ledger, amount);
     }
 }

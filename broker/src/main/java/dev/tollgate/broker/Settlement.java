@@ -34,7 +34,7 @@ final class Settlement {
     private static final Set<String> STATEMENT_CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "htu");
     private static final Set<String> CLAIM_FIELDS = Set.of("jti", "spent", "ledger");
     private static final Set<String> PAYWORD_FIELDS = Set.of(PayWord.COMMITMENT, PayWord.INDEX, PayWord.WORD,
-            PayWordClaims.SPENT);
+            PayWordClaims.SPENT, "ledger");
 
     private final Redemptions redemptions;
     private final Statements statements;

@@ -69,15 +69,26 @@ public final class GatewayConfig {
      *     content is sent; the charge is final, and claimed, after it ({@code settlement.refund-window})
      * @param sellerKeyFile the seller key provisioned to every node of a cluster ({@code settlement.seller-key-file});
      *     empty: the key generated into the data dir
+     * @param maxBacklogAge how long the oldest unsettled charge may wait before the health check reports settlement
+     *     DOWN ({@code settlement.max-backlog-age}; since 0.6)
      */
     public record Settlement(Duration interval, int batchSize, Duration maxBackoff, Duration refundWindow,
-                             Optional<Path> sellerKeyFile) {
+                             Optional<Path> sellerKeyFile, Duration maxBacklogAge) {
 
         /** {@code settlement.refund-window} when the config does not set it. */
         public static final Duration DEFAULT_REFUND_WINDOW = Duration.ofSeconds(60);
+        /** {@code settlement.max-backlog-age} when the config does not set it. */
+        public static final Duration DEFAULT_MAX_BACKLOG_AGE = Duration.ofHours(1);
 
         public Settlement {
             Objects.requireNonNull(sellerKeyFile, "sellerKeyFile cannot be null.");
+            Objects.requireNonNull(maxBacklogAge, "maxBacklogAge cannot be null.");
+        }
+
+        /** Settlement with the default {@link #DEFAULT_MAX_BACKLOG_AGE}. */
+        public Settlement(Duration interval, int batchSize, Duration maxBackoff, Duration refundWindow,
+                          Optional<Path> sellerKeyFile) {
+            this(interval, batchSize, maxBackoff, refundWindow, sellerKeyFile, DEFAULT_MAX_BACKLOG_AGE);
         }
 
         /** Settlement with the key generated into the data dir. */
@@ -162,6 +173,7 @@ public final class GatewayConfig {
     private final PayWord payword;
     private final List<PriceRule> rules;
     private final ClientLimits clientLimits;
+    private final boolean shadow;
 
     /**
      * Made by the config reader (package {@code config}), which validates every value first; obtain a config through
@@ -172,6 +184,21 @@ public final class GatewayConfig {
                          SqliteLedger.Limits ledgerLimits, Optional<SharedLedgerSettings> sharedLedger,
                          int maxTimeoutSeconds, Settlement settlement, Online online,
                          PayWord payword, List<PriceRule> rules, ClientLimits clientLimits) {
+        this(source, sellerId, sellerName, sellerOrigin, brokers, currency, dataDir, ledgerFile, durability,
+                ledgerLimits, sharedLedger, maxTimeoutSeconds, settlement, online, payword, rules, clientLimits, false);
+    }
+
+    /**
+     * As above, in {@code mode: shadow} when {@code shadow}.
+     *
+     * @since 0.6
+     */
+    public GatewayConfig(Path source, String sellerId, String sellerName, Optional<URI> sellerOrigin,
+                         List<Broker> brokers, Currency currency, Path dataDir, Path ledgerFile, Durability durability,
+                         SqliteLedger.Limits ledgerLimits, Optional<SharedLedgerSettings> sharedLedger,
+                         int maxTimeoutSeconds, Settlement settlement, Online online,
+                         PayWord payword, List<PriceRule> rules, ClientLimits clientLimits, boolean shadow) {
+        this.shadow = shadow;
         this.source = source;
         this.sellerId = Objects.requireNonNull(sellerId);
         this.sellerName = Objects.requireNonNull(sellerName);
@@ -203,7 +230,21 @@ public final class GatewayConfig {
         return ConfigLoader.load(file);
     }
 
-    /** The file this snapshot was read from. */
+    /**
+     * Validates settings a framework has bound from its properties, as {@link #load(Path)} validates a file: the
+     * Spring Boot starter's inline {@code tollgate.*} properties. Relative paths resolve against the working directory.
+     *
+     * @param settings nested maps, lists and strings keyed as in the file ({@code broker}, {@code jwks-url},
+     *     {@code rules})
+     * @param prefix what problems name settings under: {@code tollgate} gives {@code tollgate.rules[0].price: ...}
+     * @throws InvalidConfigException listing every problem found, each with its setting
+     * @since 0.6
+     */
+    public static GatewayConfig of(java.util.Map<String, ?> settings, String prefix) throws InvalidConfigException {
+        return ConfigLoader.load(settings, prefix, Path.of("").toAbsolutePath());
+    }
+
+    /** The file this snapshot was read from; for one {@link #of bound from properties}, {@code <cwd>/<prefix>}. */
     public Path source() {
         return source;
     }
@@ -298,5 +339,15 @@ public final class GatewayConfig {
     /** The price rules in the order they are tried. */
     public List<PriceRule> rules() {
         return rules;
+    }
+
+    /**
+     * Whether the gateway runs in {@code mode: shadow}: every priced request is served free, and what it would have
+     * been charged or refused is counted ({@code TollgateFilter.shadowReport()}) and logged.
+     *
+     * @since 0.6
+     */
+    public boolean shadow() {
+        return shadow;
     }
 }

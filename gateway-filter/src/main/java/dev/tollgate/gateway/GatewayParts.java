@@ -3,6 +3,7 @@ package dev.tollgate.gateway;
 import dev.tollgate.gateway.browser.BrowserFlow;
 import dev.tollgate.gateway.browser.BrowserSeal;
 import dev.tollgate.gateway.browser.CallbackGuard;
+import dev.tollgate.gateway.browser.FreeReads;
 import dev.tollgate.gateway.charge.ChargeModels;
 import dev.tollgate.gateway.http.PaidForwarding;
 import dev.tollgate.gateway.keys.BrokerVerification;
@@ -18,6 +19,7 @@ import dev.tollgate.gateway.payment.PaymentSchemes;
 import dev.tollgate.gateway.payment.ScripReferences;
 import dev.tollgate.gateway.payment.ScripScheme;
 import dev.tollgate.gateway.payment.ScripTokens;
+import dev.tollgate.gateway.payment.ShadowMode;
 import dev.tollgate.gateway.route.Router;
 import dev.tollgate.gateway.settlement.RefundHolds;
 import dev.tollgate.gateway.settlement.RefundLimit;
@@ -43,10 +45,16 @@ final class GatewayParts implements AutoCloseable {
     BrowserFlow browser;
     CredentialReader reader;
     PayWordScheme payWords;
-    /** The stages of a request, in order: route, read the payment, pay under its scheme (then forward or answer). */
+    /**
+     * The stages of a request, in order: route, a free read, read the payment, pay under its scheme (then forward or
+     * answer).
+     */
     Router router;
+    FreeReads freeReads;
     PaymentReader payments;
     PaymentSchemes schemes;
+    /** In {@code mode: shadow}, instead of reading and paying: serves free and counts. */
+    ShadowMode shadow;
 
     private GatewayParts(Ledger ledger) {
         this.ownsLedger = ledger == null;
@@ -97,8 +105,15 @@ final class GatewayParts implements AutoCloseable {
                 failures, clock), clock);
         browser = new BrowserFlow(clock, BrowserSeal.loadOrCreate(config.dataDir()), ledger, settlements::canceller,
                 new CallbackGuard(failures, new FailedVerifications(config.clientLimits().clients(), clock)));
-        router = new Router(browser, reader, credentials);
+        router = new Router(browser, reader, credentials, clock);
+        freeReads = FreeReads.open(config.dataDir(), clock);
         payments = new PaymentReader(reader, credentials);
+        shadow = new ShadowMode(reader, credentials);
+    }
+
+    /** The clock the parts run on. */
+    Clock clock() {
+        return clock;
     }
 
     /**

@@ -33,6 +33,10 @@ import java.util.Set;
  *           digits, {@code .}, {@code _} or {@code -}, starting with a letter or digit; empty if it has none
  * @param brokers the ids of the brokers whose scrip the rule accepts ({@code brokers:}); empty for every broker of the
  *                config (a free rule takes no payment: empty)
+ * @param free how many items a browser reads free per period before the paywall ({@code free:}); only per-click
+ * @param priceFunction what prices each request ({@code price-function:}), {@code price} then being its ceiling
+ *                      ({@code max-price:}); only per-click
+ * @param page how the item is presented to a reader: its title, the link back to the site, who renders the paywall
  * @param access how long a buyer who paid for an item re-reads it free ({@code access: 24h}, an access window); only
  *               for per-click rules, absent for none
  * @param passes the passes the rule sells beside its price and opens to their holders ({@code passes: [...]}); only
@@ -42,7 +46,28 @@ import java.util.Set;
 public record PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                         Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
                         Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
-                        Optional<Duration> access, List<Pass> passes) {
+                        Optional<FreeAllowance> free, Optional<PriceFunction> priceFunction,
+                        Page page, Optional<Duration> access, List<Pass> passes) {
+
+    /**
+     * How a rule's item is presented to a reader ({@code title}, {@code back-link} and {@code paywall} in the config).
+     *
+     * @param title what the item is called ("The status code that waited thirty years"); empty if the rule has none
+     * @param backLink where the paywall's link back to the site goes: a local path or an https URL; default "/"
+     * @param appRendered whether an unpaid browser request goes on to the app, which renders the paywall itself
+     *                    ({@code paywall: app}; {@link PaywallOffer}), rather than getting the filter's page
+     * @since 0.6
+     */
+    public record Page(String title, String backLink, boolean appRendered) {
+
+        /** No title, back to "/", the filter's own paywall. */
+        public static final Page DEFAULT = new Page("", "/", false);
+
+        public Page {
+            Objects.requireNonNull(title, "title cannot be null.");
+            Objects.requireNonNull(backLink, "backLink cannot be null.");
+        }
+    }
 
     /** The scheme every priced rule accepts. */
     public static final Set<String> SCRIP_ONLY = Set.of(Scrip.SCHEME);
@@ -86,6 +111,15 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
         if (charge == ChargeModel.FREE && !brokers.isEmpty()) {
             throw new IllegalArgumentException("a free rule takes no payment: it names no broker");
         }
+        Objects.requireNonNull(free, "free cannot be null.");
+        if (free.isPresent() && charge != ChargeModel.PER_CLICK) {
+            throw new IllegalArgumentException("only a per-click rule has a free allowance");
+        }
+        Objects.requireNonNull(priceFunction, "priceFunction cannot be null.");
+        if (priceFunction.isPresent() && charge != ChargeModel.PER_CLICK) {
+            throw new IllegalArgumentException("only a per-click rule has a price function");
+        }
+        Objects.requireNonNull(page, "page cannot be null.");
         Objects.requireNonNull(access, "access cannot be null.");
         passes = List.copyOf(passes);
         if ((access.isPresent() || !passes.isEmpty()) && charge != ChargeModel.PER_CLICK) {
@@ -99,9 +133,55 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
     /** A rule without access window or passes. */
     public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                      Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
+                     Optional<FreeAllowance> free, Optional<PriceFunction> priceFunction, Page page) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
+                brokers, free, priceFunction, page, Optional.empty(), List.of());
+    }
+
+    /** A rule presented with {@link Page#DEFAULT}. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
+                     Optional<FreeAllowance> free, Optional<PriceFunction> priceFunction) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
+                brokers, free, priceFunction, Page.DEFAULT);
+    }
+
+    /** A rule with a fixed price. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
+                     Optional<FreeAllowance> free) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
+                brokers, free, Optional.empty());
+    }
+
+    /**
+     * This rule at the price its {@link #priceFunction} gave one request: what that request's stages see.
+     *
+     * @since 0.6
+     */
+    public PriceRule pricedAt(Money requestPrice) {
+        return new PriceRule(match, methods, requestPrice, charge, description, mimeType, online, schemes, window,
+                stream, unitBytes, id, brokers, free, priceFunction, page, access, passes);
+    }
+
+    /** A rule without a free allowance. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
                      Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers) {
         this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
-                brokers, Optional.empty(), List.of());
+                brokers, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * What the item is called for people: its {@code title}, else its {@code description}, else its {@code match}.
+     *
+     * @since 0.6
+     */
+    public String title() {
+        return !page.title().isEmpty() ? page.title() : !description.isEmpty() ? description : match;
     }
 
     /** A rule accepting every broker's scrip. */

@@ -8,6 +8,9 @@ import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.LedgerView;
+import dev.tollgate.gateway.metrics.GatewayMetrics;
+import dev.tollgate.gateway.metrics.LedgerWrites;
+import dev.tollgate.gateway.metrics.RequestMeters;
 import dev.tollgate.gateway.payment.Credential;
 import dev.tollgate.gateway.route.PricedRequest;
 import dev.tollgate.gateway.route.Snapshot;
@@ -60,6 +63,13 @@ public final class TollgateFilter implements Filter {
     public static final String SCRIP_COOKIE = "__Host-tollgate_scrip";
     /** The path, within the filter's context, where the broker returns a browser buyer with scrip. */
     public static final String CALLBACK_PATH = BrowserFlow.CALLBACK_PATH;
+    /**
+     * Init-param naming the path, within the filter's context, where the filter answers {@link #health()} as JSON
+     * ({@code 200} UP, {@code 503} DOWN); unset, the default, answers none.
+     *
+     * @since 0.6
+     */
+    public static final String HEALTH_PATH_INIT_PARAM = "health-path";
     /** Servlet-context attribute under which the filter makes itself available to the seller's app. */
     public static final String CONTEXT_ATTRIBUTE = "dev.tollgate.gateway";
 
@@ -72,6 +82,10 @@ public final class TollgateFilter implements Filter {
     /** What the started filter runs on; package-private for tests (the writable ledger, the PayWord scheme, ...). */
     volatile GatewayParts parts;
     private ConfigWatcher watcher;
+    private GatewayMetrics metrics;
+    /** Whether the ledger took the last charge: the health check's, kept across reloads. */
+    private final LedgerWrites ledgerWrites;
+    private HealthEndpoint healthEndpoint;
 
     /** For containers, which configure the filter through {@link #init}. */
     public TollgateFilter() {
@@ -80,6 +94,7 @@ public final class TollgateFilter implements Filter {
 
     private TollgateFilter(Builder settings) {
         this.settings = settings;
+        this.ledgerWrites = new LedgerWrites(settings.clock);
     }
 
     /** Configures a filter in code, for containers without {@code web.xml}. */
@@ -91,7 +106,7 @@ public final class TollgateFilter implements Filter {
     public void init(FilterConfig filterConfig) throws ServletException {
         String name = filterConfig == null ? "tollgate" : filterConfig.getFilterName();
         Path file = settings.configFile;
-        if (file == null) {
+        if (file == null && settings.config == null) {
             String param = filterConfig == null ? null : filterConfig.getInitParameter(CONFIG_INIT_PARAM);
             if (param == null || param.isBlank()) {
                 throw new ServletException("Filter '" + name + "': init-param '" + CONFIG_INIT_PARAM
@@ -104,16 +119,20 @@ public final class TollgateFilter implements Filter {
                         + e.getMessage());
             }
         }
-        GatewayConfig config;
+        healthEndpoint = HealthEndpoint.of(name, settings.healthPath, filterConfig);
+        GatewayConfig config = settings.config;
         try {
-            config = GatewayConfig.load(file);
+            config = config != null ? config : GatewayConfig.load(file);
         } catch (InvalidConfigException e) {
             throw new ServletException("Filter '" + name + "' cannot start: " + e.getMessage(), e);
         }
         try {
             parts = GatewayParts.open(config, settings.ledger, settings.clock, settings.cacheSize);
-            snapshot = new Snapshot(config, parts.browser);
-            if (settings.watch) {
+            metrics = GatewayMetrics.create(settings.meterRegistry, config.currency().getCurrencyCode(),
+                    new PartsReadings(parts));
+            metrics.brokers(config);
+            snapshot = new Snapshot(config, parts.browser, metrics.requests(config), ledgerWrites);
+            if (settings.watch && file != null) {
                 watcher = new ConfigWatcher(file, this::reload);
             }
         } catch (IOException | RuntimeException e) {
@@ -193,6 +212,34 @@ public final class TollgateFilter implements Filter {
         return SalesReport.of(snapshot.currency, p.ledger.sales(recentLimit), p.settlements.brokers());
     }
 
+    /**
+     * Whether this gateway can take payments now: each broker's keys fresh (fetched within its {@code max-stale}), the
+     * ledger taking charges, each broker's settlement backlog younger than {@code settlement.max-backlog-age}, and the
+     * last change of the config file applied. Reads only what the filter keeps in memory: cheap enough for a load
+     * balancer's probe.
+     *
+     * @throws IllegalStateException if the filter has not been started ({@link #init})
+     * @since 0.6
+     */
+    public Health health() {
+        GatewayParts p = started();
+        Snapshot current = snapshot;
+        if (current == null) {
+            throw new IllegalStateException("the filter has not been started (init)");
+        }
+        return HealthChecks.of(p, current.config, ledgerWrites, lastReloadProblem);
+    }
+
+    /**
+     * What {@code mode: shadow} served free since the filter started: what each rule would have been paid and how
+     * many requests would have been refused, per error code. Empty while the gateway has run live only.
+     *
+     * @since 0.6
+     */
+    public ShadowReport shadowReport() {
+        return started().shadow.report(snapshot.currency);
+    }
+
     private GatewayParts started() {
         GatewayParts p = parts;
         if (p == null) {
@@ -212,14 +259,18 @@ public final class TollgateFilter implements Filter {
             }
             GatewayParts p = started();
             p.brokersReloaded(next); // brokers added are trusted and settled with before their offers are listed
-            snapshot = new Snapshot(next, p.browser);
+            metrics.brokers(next);
+            snapshot = new Snapshot(next, p.browser, metrics.requests(next), ledgerWrites);
             lastReloadProblem = null;
+            metrics.reloaded(true);
             LOG.info("Reloaded {}: {} price rules", file, next.rules().size());
         } catch (InvalidConfigException e) {
             lastReloadProblem = e.getMessage();
+            metrics.reloaded(false);
             LOG.error("Kept the previous config: {}", e.getMessage());
         } catch (RuntimeException e) {
             lastReloadProblem = file + ": could not be read: " + e;
+            metrics.reloaded(false);
             LOG.error("Kept the previous config: {} could not be read", file, e);
         }
     }
@@ -236,17 +287,31 @@ public final class TollgateFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
+        if (healthEndpoint != null && healthEndpoint.answers(request, response, this::health)) {
+            return;
+        }
         // One way through the stages; each answers or passes the request itself when it is done with it.
         GatewayParts stages = parts;
         PricedRequest priced = stages.router.route(request, response, chain, snapshot);
-        if (priced == null) {
+        if (priced == null || stages.freeReads.served(request, response, priced.rule(), priced.path(),
+                priced.current().config.sellerId(), chain)) {
             return;
         }
+        if (priced.current().config.shadow()) {
+            stages.shadow.serve(priced, chain);
+            return;
+        }
+        RequestMeters meters = priced.current().meters;
         Credential paid = stages.payments.read(priced);
         if (paid == null) {
+            meters.answered(request, RequestMeters.NO_SCHEME);
             return;
         }
-        stages.schemes.of(paid).serve(priced, paid, chain); // what the app throws passes up to the container
+        try {
+            stages.schemes.of(paid).serve(priced, paid, chain); // what the app throws passes up to the container
+        } finally {
+            meters.answered(request, paid.scheme());
+        }
     }
 
     /** {@link RequestPaths#pathOf}, for tests. */
@@ -264,6 +329,9 @@ public final class TollgateFilter implements Filter {
         if (watcher != null) {
             watcher.close();
         }
+        if (metrics != null) {
+            metrics.close(); // its gauges read the parts
+        }
         GatewayParts p = parts;
         if (p != null) {
             p.close();
@@ -277,17 +345,59 @@ public final class TollgateFilter implements Filter {
      */
     public static final class Builder {
         private Path configFile;
+        private GatewayConfig config;
         private Ledger ledger;
         private Clock clock = Clock.systemUTC();
         private long cacheSize = DEFAULT_CACHE_SIZE;
         private boolean watch = true;
+        /** A Micrometer {@code MeterRegistry}, kept as an Object: this class loads without Micrometer. */
+        private Object meterRegistry;
+        private String healthPath;
 
         private Builder() {
         }
 
-        /** The YAML config file; required. */
+        /**
+         * The registry the filter's meters go to (README.md, "Monitoring"). Without one, a filter counts into
+         * Micrometer's {@code Metrics.globalRegistry} if Micrometer is on the class path, and into nothing otherwise.
+         *
+         * @since 0.6
+         */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            this.meterRegistry = java.util.Objects.requireNonNull(registry, "registry cannot be null.");
+            return this;
+        }
+
+        /**
+         * Where, within the filter's context, the filter answers {@link TollgateFilter#health()} as JSON, like
+         * {@code /tollgate/health}; the init-param {@value TollgateFilter#HEALTH_PATH_INIT_PARAM} in {@code web.xml}.
+         * Unset, the default, answers none.
+         *
+         * @since 0.6
+         */
+        public Builder healthPath(String path) {
+            java.util.Objects.requireNonNull(path, "path cannot be null.");
+            if (!path.startsWith("/")) {
+                throw new IllegalArgumentException("the health path must start with /: " + path);
+            }
+            this.healthPath = path;
+            return this;
+        }
+
+        /** The YAML config file; this or {@link #config} is required. */
         public Builder configFile(Path file) {
             this.configFile = java.util.Objects.requireNonNull(file, "file cannot be null.");
+            return this;
+        }
+
+        /**
+         * A config validated already, such as {@link GatewayConfig#of} made from a framework's properties, instead of
+         * a {@link #configFile}. It is kept as it is: there is no file to watch.
+         *
+         * @since 0.6
+         */
+        public Builder config(GatewayConfig config) {
+            this.config = java.util.Objects.requireNonNull(config, "config cannot be null.");
             return this;
         }
 
@@ -320,15 +430,18 @@ public final class TollgateFilter implements Filter {
 
         /** A filter to register with a container, which then calls {@link TollgateFilter#init}. */
         public TollgateFilter build() {
-            if (configFile == null) {
-                throw new IllegalStateException("configFile is required.");
+            if ((configFile == null) == (config == null)) {
+                throw new IllegalStateException("one of configFile and config is required.");
             }
             Builder copy = new Builder();
             copy.configFile = configFile;
+            copy.config = config;
             copy.ledger = ledger;
             copy.clock = clock;
             copy.cacheSize = cacheSize;
             copy.watch = watch;
+            copy.meterRegistry = meterRegistry;
+            copy.healthPath = healthPath;
             return new TollgateFilter(copy);
         }
     }

@@ -22,4 +22,17 @@ final class ConfigFiles {
         Path file = write(dir, yaml);
         return (InvalidConfigException) org.assertj.core.api.Assertions.catchThrowable(() -> GatewayConfig.load(file));
     }
+
+    /** Writes {@link ConfigLoaderTest#HEADER} and {@code rules} to {@code gateway.yaml} in {@code dir}. */
+    static Path writeRules(Path dir, String rules) throws IOException {
+        return write(dir, ConfigLoaderTest.HEADER + rules);
+    }
+
+    /** The problems loading {@code file} reports; fails the test if it loads. */
+    static java.util.List<String> problemsOf(Path file) {
+        InvalidConfigException e = (InvalidConfigException) org.assertj.core.api.Assertions.catchThrowable(
+                () -> GatewayConfig.load(file));
+        org.assertj.core.api.Assertions.assertThat(e).as("the config should have been refused").isNotNull();
+        return e.problems();
+    }
 }

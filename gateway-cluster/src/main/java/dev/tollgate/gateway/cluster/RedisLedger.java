@@ -30,12 +30,13 @@ import org.slf4j.LoggerFactory;
  * refill), then is recorded in the node's own {@link SqliteLedger} as ever (journal, receipts, refunds, settlement).
  * The sum charged on a scrip over all nodes never exceeds its budget. Stream entitlements are claimed in Redis
  * ({@link StreamClaims}), so one bought on any node is honoured on every node, and PayWord chain heads live in Redis
- * ({@link ChainHeads}), so each word pays once whichever node it reaches. x402 payment identifiers stay per node
- * (CLUSTER.md, "The later pieces"). The browser flow's one-use states are keys in Redis ({@link RedisOneUseValues}).
- * Thread-safe.
+ * ({@link ChainHeads}), so each word pays once whichever node it reaches. A charge under an x402 payment identifier
+ * claims the identifier in Redis first ({@link PaymentClaims}), so a replay is answered as one on every node. The
+ * browser flow's one-use states are keys in Redis ({@link RedisOneUseValues}). Thread-safe.
  *
- * <p>A sweeper thread hands back slices idle for {@link #IDLE}; {@link #close()} hands back every slice, and opening
- * hands back what the node's previous run held, from its journal, before any charge.
+ * <p>A sweeper thread hands back slices idle for {@link #IDLE} and renews the node's hold on its id
+ * ({@link NodeOwner}); {@link #close()} hands back every slice, and opening takes the node id, then hands back what the
+ * node's previous run held, from its journal, before any charge.
  */
 public final class RedisLedger implements Ledger {
 
@@ -51,21 +52,27 @@ public final class RedisLedger implements Ledger {
     private final StreamClaims streams;
     private final ClusterChains chains;
     private final RedisOneUseValues oneUse;
+    private final PaymentClaims payments;
+    private final NodeOwner owner;
     private final ScheduledExecutorService sweeper;
 
-    private RedisLedger(SqliteLedger node, BudgetLeases leases, NodeSlices slices) {
+    private RedisLedger(SqliteLedger node, BudgetLeases leases, NodeSlices slices, NodeOwner owner) {
         this.node = node;
+        this.owner = owner;
         this.leases = leases;
         this.slices = slices;
         this.streams = new StreamClaims(leases);
         this.chains = new ClusterChains(node, new ChainHeads(leases));
         this.oneUse = new RedisOneUseValues(leases);
+        this.payments = new PaymentClaims(leases);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "tollgate-slice-sweeper-" + leases.node());
             thread.setDaemon(true);
             return thread;
         });
         sweeper.scheduleWithFixedDelay(() -> slices.releaseIdle(IDLE), 1, 1, TimeUnit.SECONDS);
+        long renewal = NodeOwner.RENEWAL.toMillis();
+        sweeper.scheduleWithFixedDelay(owner::renew, renewal, renewal, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -73,11 +80,13 @@ public final class RedisLedger implements Ledger {
      * every slice the node's previous run held beyond what its journal says it charged. Owns both from then on.
      *
      * @throws LedgerUnavailableException if Redis cannot be reached to hand those back
-     * @throws IllegalStateException if the embedded ledger charged as a single node ({@link ClusterMarker})
+     * @throws IllegalStateException if the embedded ledger charged as a single node ({@link ClusterMarker}), or another
+     *     running node holds its id: it runs on a copy of this ledger file ({@link NodeOwner})
      */
     public static RedisLedger open(SqliteLedger node, BudgetLeases leases, SlicePolicy policy)
             throws LedgerUnavailableException {
         ClusterMarker.require(node);
+        NodeOwner owner = NodeOwner.claim(leases, node.file()); // before anything is reported under the id
         NodeSlices slices = new NodeSlices(leases, policy);
         try {
             Map<ScripId, Long> journal = new HashMap<>();
@@ -92,7 +101,7 @@ public final class RedisLedger implements Ledger {
         } catch (LeaseUnavailableException e) {
             throw unavailable(e);
         }
-        return new RedisLedger(node, leases, slices);
+        return new RedisLedger(node, leases, slices, owner);
     }
 
     // ---------------------------------------------------------------- charges on scrip
@@ -108,15 +117,40 @@ public final class RedisLedger implements Ledger {
         return recorded(id, amountMicros, node.charge(scrip, amountMicros, resource));
     }
 
+    /**
+     * A charge under an x402 payment identifier: the identifier is claimed in Redis first, so the same payment sent to
+     * any node is answered with the one charge made under it (PROTOCOL.md section 11). The charge itself is a plain
+     * one: the identifier lives in Redis, not in the node's journal. Without Redis nothing is charged (503).
+     */
     @Override
     public ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, String paymentId)
             throws LedgerUnavailableException {
-        ScripId id = new ScripId(scrip.issuer(), scrip.jti());
-        Reservation reservation = reserve(id, scrip, amountMicros);
-        if (!reservation.reserved()) {
-            return refused(reservation);
+        if (amountMicros > scrip.budgetMicros()) { // no charge was ever made on it: nothing to replay, nothing to ask
+            return new ChargeResult.Insufficient(scrip.budgetMicros());
         }
-        return recorded(id, amountMicros, node.charge(scrip, amountMicros, resource, paymentId));
+        PaymentClaims.Claim claim;
+        try {
+            claim = payments.claim(new ScripId(scrip.issuer(), scrip.jti()), paymentId, resource);
+        } catch (LeaseUnavailableException e) {
+            throw unavailable(e);
+        }
+        switch (claim.outcome()) {
+            case REPLAYED:
+                return new ChargeResult.Replayed(claim.receiptId(), claim.amountMicros(), remaining(scrip));
+            case REUSED:
+                return new ChargeResult.PaymentIdReused(remaining(scrip));
+            default:
+                break;
+        }
+        ChargeResult result;
+        try {
+            result = charge(scrip, amountMicros, resource);
+        } catch (LedgerUnavailableException | RuntimeException e) {
+            payments.drop(claim);
+            throw e;
+        }
+        payments.settle(claim, result);
+        return result;
     }
 
     /**
@@ -171,6 +205,9 @@ public final class RedisLedger implements Ledger {
 
     private Reservation reserve(ScripId id, ScripAccount scrip, long amountMicros)
             throws LedgerUnavailableException {
+        if (owner.lost()) {
+            throw owner.lostError();
+        }
         if (amountMicros > scrip.budgetMicros()) { // nothing in Redis for scrip that could never pay
             return new Reservation(Reservation.Outcome.INSUFFICIENT, scrip.budgetMicros(), 0);
         }
@@ -206,9 +243,19 @@ public final class RedisLedger implements Ledger {
         return result;
     }
 
-    /** Refunds in the embedded ledger, and gives a scrip charge's amount back to the slice it was reserved from. */
+    /**
+     * Refunds in the embedded ledger, and gives a scrip charge's amount back to the slice it was reserved from; not a
+     * charge made under a payment identifier that a replay answered on any node ({@link PaymentClaims#mayRefund}).
+     */
     @Override
     public boolean refund(String receiptId) throws LedgerUnavailableException {
+        try {
+            if (!payments.mayRefund(receiptId)) {
+                return false;
+            }
+        } catch (LeaseUnavailableException e) {
+            throw unavailable(e);
+        }
         Optional<SqliteLedger.ScripCharge> charge = node.scripCharge(receiptId);
         boolean refunded = node.refund(receiptId);
         if (refunded && charge.isPresent()) {
@@ -296,6 +343,9 @@ public final class RedisLedger implements Ledger {
     @Override
     public ChargeResult chargeChain(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
                                     String resource) throws LedgerUnavailableException {
+        if (owner.lost()) {
+            throw owner.lostError();
+        }
         return chains.charge(chain, expected, index, word, amountMicros, resource);
     }
 
@@ -346,7 +396,10 @@ public final class RedisLedger implements Ledger {
         return node.scrip(issuer, jti);
     }
 
-    /** Stops the sweeper, hands back every slice, closes the connection, then the embedded ledger. */
+    /**
+     * Stops the sweeper, hands back every slice, gives up the node id, closes the connection, then the embedded
+     * ledger.
+     */
     @Override
     public void close() {
         sweeper.shutdownNow();
@@ -358,6 +411,7 @@ public final class RedisLedger implements Ledger {
             Thread.currentThread().interrupt();
         }
         slices.close();
+        owner.release();
         leases.close();
         node.close();
     }

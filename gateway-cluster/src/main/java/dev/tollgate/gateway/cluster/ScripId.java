@@ -27,6 +27,14 @@ public record ScripId(String issuer, String jti) {
         return PREFIX + issuer.length() + ':' + issuer + ':' + jti + SUFFIX;
     }
 
+    /**
+     * The key of an x402 payment identifier used on this scrip, {@code tollgate:{scrip:...}:pay:<idHash>}: in the
+     * scrip's slot, so identifiers of one scrip never meet another's (PaymentClaims).
+     */
+    String paymentKey(String idHash) {
+        return PREFIX + issuer.length() + ':' + issuer + ':' + jti + "}:pay:" + idHash;
+    }
+
     /** The scrip whose {@link #key()} this is. */
     static ScripId fromKey(String key) {
         if (!key.startsWith(PREFIX) || !key.endsWith(SUFFIX)) {

@@ -93,9 +93,7 @@ final class StreamClaims {
     StreamClaims(BudgetLeases redis) {
         this.redis = redis;
         this.receiptPrefix = "r-" + redis.node() + "-";
-        Duration call = redis.settings().callTimeout();
-        this.pendingTtl = call.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? call.multipliedBy(2)
-                : Duration.ofSeconds(10);
+        this.pendingTtl = PendingWait.lifetime(redis.settings());
         this.waitNanos = pendingTtl.toNanos();
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
@@ -139,8 +137,7 @@ final class StreamClaims {
     /** Reads or takes the claim in Redis; waits while another node buys. Caller holds the key's stripe. */
     private ChargeResult claim(Key key, long untilMillis, boolean buys, Node node)
             throws LeaseUnavailableException, LedgerUnavailableException {
-        long deadline = System.nanoTime() + waitNanos;
-        long pauseMillis = 1;
+        PendingWait wait = new PendingWait(pendingTtl);
         while (true) {
             String pending = buys ? "p " + untilMillis + ' ' + redis.node() + ' ' + attempts.incrementAndGet() : null;
             long ttl = Math.max(1, Math.min(pendingTtl.toMillis(), untilMillis - System.currentTimeMillis()));
@@ -161,11 +158,7 @@ final class StreamClaims {
                 // This node's claim, but its ledger holds no entitlement: refunded, and the claim not deleted then.
                 drop(key, found);
             } else {
-                if (System.nanoTime() - deadline > 0) {
-                    throw LedgerUnavailableException.budgetBusy("the stream is being bought on another node");
-                }
-                pause(pauseMillis);
-                pauseMillis = Math.min(pauseMillis * 2, 50);
+                wait.pause("the stream is being bought on another node");
             }
         }
     }
@@ -283,15 +276,6 @@ final class StreamClaims {
             if (!stripe.tryLock(2 * waitNanos, TimeUnit.NANOSECONDS)) {
                 throw LedgerUnavailableException.budgetBusy("the stream is being bought on this node");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LedgerUnavailableException("interrupted waiting for a stream claim", e);
-        }
-    }
-
-    private static void pause(long millis) throws LedgerUnavailableException {
-        try {
-            Thread.sleep(millis); // another node is buying: poll its claim again
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LedgerUnavailableException("interrupted waiting for a stream claim", e);

@@ -10,6 +10,7 @@ import dev.tollgate.broker.DemoBuyer;
 import dev.tollgate.broker.Seller;
 import dev.tollgate.gateway.GatewayHarness;
 import dev.tollgate.gateway.ledger.SqliteLedger;
+import dev.tollgate.gateway.testing.PayWordBuyer;
 import dev.tollgate.gateway.testing.Poll;
 import dev.tollgate.gateway.testing.TestBroker;
 import java.net.URI;
@@ -17,10 +18,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,9 +94,14 @@ final class ClusterSettlementTest {
                 "  interval: 1s",
                 "  max-backoff: 2s",
                 "  seller-key-file: " + key.file(),
+                "payword:",
+                "  max-step: 50",
                 "rules:",
                 "  - match: /articles/**",
                 "    price: 0.05",
+                "  - match: /videos/**",
+                "    price: 0.01",
+                "    schemes: [scrip, payword]",
                 "");
     }
 
@@ -188,6 +196,60 @@ final class ClusterSettlementTest {
         assertNothingUnsettled(killedDir);
         assertNothingUnsettled(dir.resolve("a"));
         assertMoneyConserved(budget, charged);
+    }
+
+    @Test
+    void aPayWordChainWhoseWordsAlternateOverTheNodesIsCreditedExactlyTheWordsPaidOnce() throws Exception {
+        long unit = 10_000; // what one word is worth, and what /videos/** costs
+        KeyPair buyerKey = PayWordBuyer.newKey();
+        PayWordBuyer chain = new PayWordBuyer(new TestBroker()).commitmentSignedBy(buyerKey)
+                .commitmentClaim("cert", certificate(buyerKey, 100 * unit)).on("tollgate:demo");
+        String config = config(proxy.uri());
+        proxy.loseNext(2);
+        List<Path> dirs = List.of(dir.resolve("a"), dir.resolve("b"), dir.resolve("c"));
+        List<GatewayNode> nodes = new ArrayList<>();
+        for (Path nodeDir : dirs) {
+            nodes.add(GatewayNode.start(nodeDir, config));
+        }
+        long[] spent = new long[3];
+        for (int word = 1; word <= 30; word++) {
+            int n = word % 3; // each node's words interleave with the others'
+            if (word == 16) { // node b stops and starts again on its ledger file mid-chain
+                nodes.get(1).close();
+                nodes.set(1, GatewayNode.start(dirs.get(1), config));
+            }
+            GatewayNode.Answer answer = nodes.get(n).pay("/videos/clip", chain.payWithCommitment(word));
+            assertThat(answer.status()).as("word " + word + ": " + answer).isEqualTo(200);
+            spent[n] += unit;
+        }
+
+        Poll.until("the broker credits every word", () -> credited() == 30 * unit);
+        for (GatewayNode node : nodes) {
+            node.close();
+        }
+        assertThat(credited()).as("the 30 words paid, once").isEqualTo(30 * unit);
+        for (int n = 0; n < 3; n++) {
+            String ledgerId = GatewayNode.nodeId(dirs.get(n));
+            assertThat(longs("SELECT credited FROM payword_ledgers WHERE ledger = ?", ledgerId)[0])
+                    .as("node " + n + "'s own words").isEqualTo(spent[n]);
+            try (SqliteLedger ledger = SqliteLedger.open(GatewayNode.ledgerFile(dirs.get(n)))) {
+                assertThat(ledger.unsettledChains(100)).as("node " + n + " settled its words").isEmpty();
+            }
+        }
+        long[] buyerRow = longs("SELECT balance, reserved FROM buyers WHERE id = ?", buyer.account());
+        assertThat(buyerRow[0] + buyerRow[1] + credited()).as("balance + reserved + credited").isEqualTo(DEPOSIT);
+    }
+
+    /** A PayWord certificate of {@code limit} the broker issues to the buyer for {@code key}. */
+    private String certificate(KeyPair key, long limit) throws Exception {
+        String body = JSON.writeValueAsString(Map.of("publicKey", PayWordBuyer.publicJwk(key),
+                "limit", Long.toString(limit), "ttlSeconds", 3600));
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(
+                        URI.create(broker.baseUri() + "/v1/payword/certificates"))
+                .header("Authorization", "Bearer " + buyer.apiKey()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
+        return JSON.readTree(answer.body()).get("certificate").asText();
     }
 
     /** The node that ran in {@code nodeDir} recorded as settled everything it charged. */

@@ -3,8 +3,10 @@ package dev.tollgate.gateway.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.ledger.SqliteLedger;
+import dev.tollgate.gateway.testing.Poll;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,7 +76,7 @@ final class RedisLedgerTest {
     }
 
     @Test
-    void aChargeSentAgainUnderItsPaymentIdGivesItsReservationBack() throws Exception {
+    void aChargeSentAgainUnderItsPaymentIdIsAReplayThatReservesNothing() throws Exception {
         ScripAccount scrip = scrip("identified", 1_000);
         String id = "payment-id-0123456789/GET/";
         ChargeResult.Charged first = (ChargeResult.Charged) ledger.charge(scrip, 100, "/a", id);
@@ -136,5 +138,50 @@ final class RedisLedgerTest {
             assertThat(second.chargeStream(other, 100, "/videos/3", now, now.plusSeconds(600)))
                     .as("the refunded purchase's claim was deleted").isInstanceOf(ChargeResult.Charged.class);
         }
+    }
+
+    @Test
+    void aChargeUnderAPaymentIdIsNotRefundedOnceAnotherNodeAnsweredAReplayWithIt() throws Exception {
+        ScripAccount scrip = scrip("refund-id", 1_000);
+        String replayedId = "payment-id-replayed/GET/";
+        String unusedId = "payment-id-unused/GET/";
+        String replayedReceipt = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", replayedId)).receiptId();
+        String unusedReceipt = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", unusedId)).receiptId();
+
+        SqliteLedger secondFile = SqliteLedger.open(dir.resolve("second.db"));
+        try (RedisLedger second = RedisLedger.open(secondFile, BudgetLeases.connect(redis.uri(),
+                secondFile.databaseId(), LeaseSettings.defaults()), SlicePolicy.defaults())) {
+            assertThat(second.charge(scrip, 100, "/a", replayedId)).as("replayed on the second node")
+                    .isInstanceOf(ChargeResult.Replayed.class);
+
+            assertThat(ledger.refund(replayedReceipt)).as("its content was served by a replay").isFalse();
+            assertThat(ledger.refund(unusedReceipt)).isTrue();
+            assertThat(second.charge(scrip, 100, "/a", unusedId)).as("a refunded charge's id is forgotten")
+                    .isInstanceOf(ChargeResult.Charged.class);
+        }
+    }
+
+    @Test
+    void aNodeWhoseIdAnotherProcessTookChargesNothingMore() throws Exception {
+        ScripAccount scrip = scrip("taken", 1_000);
+        assertThat(ledger.charge(scrip, 100, "/a")).isInstanceOf(ChargeResult.Charged.class);
+        try (BudgetLeases copy = BudgetLeases.connect(redis.uri(), "observer", LeaseSettings.defaults())) {
+            // a node on a copy of this ledger file, started elsewhere once this node's hold had lapsed
+            String key = "tollgate:{node:" + nodeId() + "}:owner";
+            copy.call(copy.commands().set(key, "0".repeat(32) + " elsewhere:/copy/ledger.db").toCompletableFuture(),
+                    "test");
+        }
+        Poll.until("the node finds its id taken and refuses charges", () -> {
+            try {
+                ledger.charge(scrip, 100, "/a");
+                return false;
+            } catch (LedgerUnavailableException e) {
+                return e.getMessage().contains("held by another node");
+            }
+        });
+    }
+
+    private String nodeId() throws Exception {
+        return ledger.settlementLedgerId().orElseThrow();
     }
 }

@@ -141,12 +141,12 @@ public final class BrowserFlow {
                 returnPath(request));
         response.addHeader("Set-Cookie", STATE_COOKIE + "=" + state.seal(seal) + "; Max-Age="
                 + STATE_LIFETIME.toSeconds() + "; Path=/; Secure; HttpOnly; SameSite=None");
-        String query = payQuery(request, config, state, rule.price().microsString(),
-                rule.description().isEmpty() ? RequestPaths.pathOf(request) : rule.description());
+        String query = payQuery(request, config, state, rule.price().microsString(), rule.title().equals(rule.match())
+                ? RequestPaths.pathOf(request) : rule.title());
         List<HtmlPages.PayLink> links = new ArrayList<>();
         for (GatewayConfig.Broker broker : config.brokers()) {
             if (rule.acceptsBroker(broker.id())) {
-                links.add(new HtmlPages.PayLink(broker.name(), broker.issuer(), broker.payUri() + query));
+                links.add(new HtmlPages.PayLink(broker.name(), broker.id(), broker.issuer(), broker.payUri() + query));
             }
         }
         return links;
@@ -176,7 +176,7 @@ public final class BrowserFlow {
                         Function<String, PriceRule> ruleOf) throws IOException {
         response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
         try {
-            Map<String, String> form = form(request, method, "pass purchase");
+            Map<String, String> form = passFields(request, method);
             String path = form.get("path");
             if (path == null || !isLocalPath(path)) {
                 throw new Refusal(400, "invalid_pass_purchase", "this button was not made by this site");
@@ -373,8 +373,8 @@ public final class BrowserFlow {
         }
         String type = request.getContentType();
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
-            throw new Refusal(400, "invalid_" + what, "the " + what + " takes an application/x-www-form-urlencoded "
-                    + "form");
+            throw new Refusal(400, "invalid_" + what.replace(' ', '_'), "the " + what
+                    + " takes an application/x-www-form-urlencoded form");
         }
         if (request.getContentLengthLong() > MAX_BODY_BYTES) {
             throw new Refusal(400, "body_too_large", "the form is larger than " + MAX_BODY_BYTES + " bytes");
@@ -386,8 +386,13 @@ public final class BrowserFlow {
         if (body.length > MAX_BODY_BYTES) {
             throw new Refusal(400, "body_too_large", "the form is larger than " + MAX_BODY_BYTES + " bytes");
         }
+        return fields(new String(body, StandardCharsets.US_ASCII), what);
+    }
+
+    /** The fields of an urlencoded form or query; a field given twice or a bad encoding is refused. */
+    private static Map<String, String> fields(String encoded, String what) throws Refusal {
         Map<String, String> fields = new HashMap<>();
-        for (String pair : new String(body, StandardCharsets.US_ASCII).split("&")) {
+        for (String pair : encoded.split("&")) {
             if (pair.isEmpty()) {
                 continue;
             }
@@ -398,13 +403,35 @@ public final class BrowserFlow {
                 name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
                 value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                throw new Refusal(400, "invalid_" + what, "the form is not validly urlencoded");
+                throw new Refusal(400, "invalid_" + what.replace(' ', '_'), "the form is not validly urlencoded");
             }
             if (fields.put(name, value) != null) {
-                throw new Refusal(400, "invalid_" + what, "the form gives '" + ClientText.excerpt(name) + "' twice");
+                throw new Refusal(400, "invalid_" + what.replace(' ', '_'), "the form gives '"
+                        + ClientText.excerpt(name) + "' twice");
             }
         }
         return fields;
+    }
+
+    /**
+     * A pass purchase's fields: the built-in paywall's form (POST), or the link an app-rendered paywall shows
+     * ({@link dev.tollgate.gateway.PaywallOffer}: GET with a query), followed only as a navigation the person made,
+     * as a paywall's pay links are: what a page loads or the browser fetches ahead opens no purchase.
+     */
+    private static Map<String, String> passFields(HttpServletRequest request, String method) throws Refusal,
+            IOException {
+        if (!method.equals("GET")) {
+            return form(request, method, "pass purchase");
+        }
+        if (!FetchMetadata.of(request).mayStartPurchase()) {
+            throw new Refusal(403, "invalid_pass_purchase", "a pass is bought from a paywall's button, not by "
+                    + "what a page loads");
+        }
+        String query = request.getQueryString();
+        if (query != null && query.length() > MAX_BODY_BYTES) {
+            throw new Refusal(400, "body_too_large", "the query is longer than " + MAX_BODY_BYTES + " bytes");
+        }
+        return fields(query == null ? "" : query, "pass purchase");
     }
 
     static void refuse(HttpServletRequest request, HttpServletResponse response, Refusal refusal)
@@ -421,6 +448,7 @@ public final class BrowserFlow {
                     refusal.getMessage()));
         } else {
             response.setContentType("text/html;charset=utf-8");
+            response.setHeader("Content-Security-Policy", HtmlPages.CONTENT_SECURITY_POLICY);
             body = HtmlPages.problemPage(refusal.status == 405 ? "Method not allowed" : "Payment not completed",
                     refusal.getMessage(), refusal.code);
         }

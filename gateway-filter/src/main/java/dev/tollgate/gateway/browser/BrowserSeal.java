@@ -47,8 +47,13 @@ public final class BrowserSeal {
      * @throws IllegalStateException if group or others may access the file, or it does not hold a key
      */
     public static BrowserSeal loadOrCreate(Path dataDir) throws IOException {
-        return new BrowserSeal(OwnerOnlyFiles.secretKey(dataDir.resolve(FILE_NAME), KEY_BYTES, "the browser key",
-                "delete it (purchases in progress then start again)"));
+        return loadOrCreate(dataDir.resolve(FILE_NAME), "the browser key",
+                "delete it (purchases in progress then start again)");
+    }
+
+    /** A seal with its own key, in {@code file}: for values no other seal's holder may mistake for its own. */
+    static BrowserSeal loadOrCreate(Path file, String what, String whenDeleted) throws IOException {
+        return new BrowserSeal(OwnerOnlyFiles.secretKey(file, KEY_BYTES, what, whenDeleted));
     }
 
     /** {@code payload} sealed: characters {@code A-Z a-z 0-9 - _ .} only, fit for a cookie or a form field. */

@@ -10,7 +10,7 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
                   Located<String> dataDir, Ledger ledger, Located<String> maxTimeout, Settlement settlement,
                   Located<String> onlineAbove, Located<String> onlineTimeout, PayWord payword,
                   Located<List<Located<Rule>>> rules, FailedPayments failedPayments,
-                  Located<String> clientAddressHeader, Located<List<Located<Pass>>> passes) {
+                  Located<String> clientAddressHeader, Located<String> mode, Located<List<Located<Pass>>> passes) {
 
     record FailedPayments(Located<String> burst, Located<String> perMinute, Located<String> clients) {
     }
@@ -33,7 +33,7 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
     }
 
     record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff,
-                      Located<String> refundWindow, Located<String> sellerKeyFile) {
+                      Located<String> refundWindow, Located<String> sellerKeyFile, Located<String> maxBacklogAge) {
     }
 
     record PayWord(Located<String> maxChainLength, Located<String> maxStep) {
@@ -42,11 +42,17 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
     record Rule(Located<String> match, Located<List<String>> methods, Located<String> price, Located<String> charge,
                 Located<String> description, Located<String> mimeType, Located<String> confirm,
                 Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit,
-                Located<String> id, Located<List<String>> brokers, Located<String> access,
+                Located<String> id, Located<List<String>> brokers, Located<Free> free,
+                Located<String> priceFunction, Located<String> maxPrice, Located<String> title,
+                Located<String> backLink, Located<String> paywall, Located<String> access,
                 Located<List<String>> passes) {
     }
 
     record Pass(Located<String> id, Located<String> title, Located<String> price, Located<String> duration,
                 Located<List<String>> covers) {
+    }
+
+    /** A rule's free allowance: {@code free: {count: 3, per: 30d}}. */
+    record Free(Located<String> count, Located<String> per, Located<String> pool) {
     }
 }

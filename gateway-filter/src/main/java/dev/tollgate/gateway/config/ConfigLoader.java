@@ -21,11 +21,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
  * Reads a YAML config file into a {@link GatewayConfig}: first its shape (Jackson stops at the first structural
- * problem), then every value, collecting all problems so the admin fixes them in one go.
+ * problem), then every value, collecting all problems so the admin fixes them in one go. Settings a framework has
+ * already bound from its properties ({@link #load(Map, String, Path)}) go through the same shape and the same
+ * validators, so they are refused with the same messages.
  */
 public final class ConfigLoader {
 
@@ -84,6 +87,48 @@ public final class ConfigLoader {
         return config;
     }
 
+    /**
+     * Reads settings already parsed into nested maps, lists and strings, keyed as in the file ({@code rules},
+     * {@code jwks-url}): the Spring Boot starter binds them from {@code tollgate.*} properties. Placeholders are not
+     * resolved again (the framework has resolved its own).
+     *
+     * @param prefix what problems name settings under: {@code tollgate} gives {@code tollgate.rules[0].price: ...}
+     * @param base the folder relative paths ({@code data-dir}) are resolved against
+     */
+    public static GatewayConfig load(Map<String, ?> settings, String prefix, Path base)
+            throws InvalidConfigException {
+        ConfigFile raw;
+        try (JsonParser parser = YAML.treeAsTokens(YAML.valueToTree(settings))) {
+            raw = YAML.readValue(parser, ConfigFile.class);
+        } catch (JsonProcessingException e) {
+            throw new InvalidConfigException(prefix, List.of(describeSetting(prefix, e)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new InvalidConfigException(prefix, List.of(prefix + ": cannot read: " + e));
+        }
+        if (raw == null) {
+            throw new InvalidConfigException(prefix, List.of(prefix + ": no settings"));
+        }
+        ConfigValidator validator = new ConfigValidator(ConfigProblems.ofProperties(prefix), base);
+        GatewayConfig config = validator.validate(raw, base.resolve(prefix));
+        if (!validator.problems().isEmpty()) {
+            throw new InvalidConfigException(prefix, validator.problems());
+        }
+        return config;
+    }
+
+    /** Jackson's message about bound settings as {@code prefix.setting: problem}: they have no line and column. */
+    private static String describeSetting(String prefix, JsonProcessingException e) {
+        if (!(e instanceof JsonMappingException mapping)) {
+            return prefix + ": " + firstLine(e.getOriginalMessage());
+        }
+        String setting = settingPath(mapping.getPath());
+        String where = setting.isEmpty() ? prefix : (prefix + "." + setting).replace(".[", "[");
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return where + ": unknown setting '" + unknown.getPropertyName() + "' (known here: " + known(unknown) + ")";
+        }
+        return where + ": wrong kind of value: " + firstLine(mapping.getOriginalMessage());
+    }
+
     /** Turns Jackson's verbose messages into {@code file:line:column: setting: problem}. */
     private static String describe(String file, byte[] yaml, JsonProcessingException e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
@@ -109,10 +154,8 @@ public final class ConfigLoader {
         String where = file + (at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr());
         if (e instanceof UnrecognizedPropertyException) {
             UnrecognizedPropertyException unknown = (UnrecognizedPropertyException) e;
-            String known = unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted()
-                    .collect(Collectors.joining(", "));
             return where + ": " + settingPath(unknown.getPath()) + ": unknown setting '" + unknown.getPropertyName()
-                    + "' (known here: " + known + ")";
+                    + "' (known here: " + known(unknown) + ")";
         }
         if (e instanceof JsonMappingException && !(e.getCause() instanceof StreamReadException)) {
             JsonMappingException mapping = (JsonMappingException) e;
@@ -132,6 +175,10 @@ public final class ConfigLoader {
         String reason = syntax instanceof JsonProcessingException
                 ? ((JsonProcessingException) syntax).getOriginalMessage() : syntax.getMessage();
         return where + ": not valid YAML: " + firstLine(reason);
+    }
+
+    private static String known(UnrecognizedPropertyException unknown) {
+        return unknown.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", "));
     }
 
     /** The JSON pointer of a mapping exception's path, e.g. {@code /rules/0/prize}. */

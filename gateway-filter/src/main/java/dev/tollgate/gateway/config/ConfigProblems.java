@@ -5,19 +5,32 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The problems found in one config file, in the order found, each as {@code file:line:column: setting: message}.
- * Every section's validator writes here, so an admin sees all the problems of a file at once rather than one per
- * restart; a value that does not convert is recorded and becomes {@code null}, which the sections pass on.
+ * The problems found in one config, in the order found, each as {@code file:line:column: setting: message} for a file
+ * or {@code prefix.setting: message} for settings bound from a framework's properties ({@code tollgate.rules[0].price:
+ * ...}). Every section's validator writes here, so an admin sees all the problems of a config at once rather than one
+ * per restart; a value that does not convert is recorded and becomes {@code null}, which the sections pass on.
  */
 final class ConfigProblems {
 
     private static final int MAX_ID_LENGTH = 128;
 
     private final String file;
+    /** The prefix settings are named under when they come from properties; {@code null} for a file. */
+    private final String prefix;
     private final List<String> problems = new ArrayList<>();
 
     ConfigProblems(String file) {
+        this(file, null);
+    }
+
+    private ConfigProblems(String file, String prefix) {
         this.file = file;
+        this.prefix = prefix;
+    }
+
+    /** Problems of settings bound from properties under {@code prefix}, which have no line and column. */
+    static ConfigProblems ofProperties(String prefix) {
+        return new ConfigProblems(prefix, prefix);
     }
 
     List<String> list() {
@@ -30,12 +43,12 @@ final class ConfigProblems {
 
     /** Records a problem with a setting written at {@code where}. */
     void problem(Located<?> where, String setting, String message) {
-        problems.add(file + ":" + where.where() + ": " + setting + ": " + message);
+        problems.add((prefix == null ? file + ":" + where.where() + ": " : prefix + ".") + setting + ": " + message);
     }
 
     /** Records a required setting that is absent: there is no position to name, so the file's start. */
     void missing(String setting) {
-        problems.add(file + ":1:1: " + setting + ": missing");
+        problems.add((prefix == null ? file + ":1:1: " : prefix + ".") + setting + ": missing");
     }
 
     /** The converted value; {@code null} (and a problem recorded) if {@code convert} refuses it. */

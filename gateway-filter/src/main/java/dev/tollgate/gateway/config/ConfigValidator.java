@@ -26,7 +26,11 @@ public final class ConfigValidator {
      * @param base the config file's folder, against which relative paths are resolved
      */
     ConfigValidator(String file, Path base) {
-        this.problems = new ConfigProblems(file);
+        this(new ConfigProblems(file), base);
+    }
+
+    ConfigValidator(ConfigProblems problems, Path base) {
+        this.problems = problems;
         this.base = base;
     }
 
@@ -64,13 +68,26 @@ public final class ConfigValidator {
         List<PriceRule> rules = currency == null ? List.of()
                 : rulesValidator.rules(raw.rules(), currency, onlineAbove, brokers);
         GatewayConfig.ClientLimits clientLimits = limits.clientLimits(raw.failedPayments(), raw.clientAddressHeader());
+        Boolean shadow = problems.optional(raw.mode(), "mode", ConfigValidator::shadow, false);
         if (!problems.isEmpty()) {
             return null;
         }
         GatewayConfig config = new GatewayConfig(source.toAbsolutePath(), sellerId, sellerName, origin, brokers,
                 currency, storage.dataDir(), storage.ledgerFile(), storage.durability(), storage.limits(),
-                storage.shared(), maxTimeout, settlement, online, payword, rules, clientLimits);
+                storage.shared(), maxTimeout, settlement, online, payword, rules, clientLimits, shadow);
         rulesValidator.checkOfferSizes(config);
         return problems.isEmpty() ? config : null;
+    }
+
+    /** {@code mode}: {@code live} charges, {@code shadow} serves everything free and counts what it would charge. */
+    private static Boolean shadow(String value) {
+        switch (value.trim()) {
+            case "live":
+                return false;
+            case "shadow":
+                return true;
+            default:
+                throw new IllegalArgumentException("'" + value + "' is not live or shadow");
+        }
     }
 }

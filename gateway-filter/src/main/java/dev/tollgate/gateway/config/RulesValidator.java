@@ -1,8 +1,10 @@
 package dev.tollgate.gateway.config;
 
 import dev.tollgate.gateway.ChargeModel;
+import dev.tollgate.gateway.FreeAllowance;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.Pass;
+import dev.tollgate.gateway.PriceFunction;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.Offers;
 import dev.tollgate.gateway.route.PathPattern;
@@ -55,6 +57,7 @@ final class RulesValidator {
         List<PathPattern> patterns = new ArrayList<>();
         Map<String, String> ids = new HashMap<>();
         Map<String, String> entitlementKeys = new HashMap<>();
+        Map<String, FreeAllowance> pools = new HashMap<>();
         List<Located<ConfigFile.Rule>> entries = raw.value();
         for (int i = 0; i < entries.size(); i++) {
             Located<ConfigFile.Rule> entry = entries.get(i);
@@ -99,18 +102,28 @@ final class RulesValidator {
             long unitBytes = model.unit(rule, charge);
             Set<String> accepted = problems.optional(rule.brokers(), at + ".brokers",
                     value -> brokerIds(value, charge, brokers), Set.of());
+            Optional<FreeAllowance> free = freeAllowance(rule.free(), at, charge, pools);
+            Optional<PriceFunction> priceFunction = problems.optional(rule.priceFunction(), at + ".price-function",
+                    name -> priceFunction(name, charge), Optional.empty());
+            if (priceFunction != null && priceFunction.isPresent() && schemes != null && schemes.size() > 1) {
+                problems.problem(rule.schemes(), at + ".schemes", "a rule with a price-function accepts scrip only: a "
+                        + "PayWord word pays a fixed unit, not a price that changes per request");
+                continue;
+            }
             Optional<Duration> access = passes.access(rule, charge, at);
             List<Pass> sold = passes.sold(rule, charge, pattern, price, at);
+            PriceRule.Page page = new PageSettings(problems, at).page(rule, charge);
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
-                    || unitBytes < 0 || id == null || accepted == null || access == null || sold == null) {
+                    || unitBytes < 0 || id == null || accepted == null || free == null || priceFunction == null
+                    || page == null || access == null || sold == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
             PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
-                    schemes, window, stream, unitBytes, id, accepted, access, sold);
+                    schemes, window, stream, unitBytes, id, accepted, free, priceFunction, page, access, sold);
             if (charge == ChargeModel.PER_STREAM) {
                 String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
                 if (seller != null) {
@@ -139,6 +152,11 @@ final class RulesValidator {
                 continue;
             }
             int largest = Offers.largestHeader(config, rule);
+            if (rule.priceFunction().isPresent()) { // any price up to max-price: the one with the most digits too
+                long max = rule.price().micros();
+                largest = Math.max(largest, Offers.largestHeader(config, rule.pricedAt(Money.ofMicros(
+                        max % 10 != 0 ? max : max - 1, rule.price().currency()))));
+            }
             if (largest > Offers.MAX_HEADER_CHARS) {
                 boolean several = config.brokers().size() > 1;
                 problems.problem(ruleEntries.get(i), "rules[" + i + "]", "its 402's PAYMENT-REQUIRED header could "
@@ -162,6 +180,24 @@ final class RulesValidator {
             }
             return price;
         }
+        if (rule.priceFunction() != null) { // its price is the ceiling of the function's
+            if (rule.price() != null) {
+                problems.problem(rule.price(), at + ".price", "a rule with a price-function has no fixed price; its "
+                        + "max-price bounds what the function may ask");
+                return null;
+            }
+            if (rule.maxPrice() == null) {
+                problems.problem(rule.priceFunction(), at + ".max-price", "missing (a rule with a price-function "
+                        + "needs a max-price, the most the function may ask)");
+                return null;
+            }
+            return problems.setting(rule.maxPrice(), at + ".max-price", text -> SettingValues.positivePrice(text,
+                    currency, "a max-price must be above 0"));
+        }
+        if (rule.maxPrice() != null) {
+            problems.problem(rule.maxPrice(), at + ".max-price", "only a rule with a price-function has a max-price");
+            return null;
+        }
         if (rule.price() == null) {
             problems.problem(entry, at + ".price", "missing (a " + charge.configName() + " rule needs a price"
                     + (charge == ChargeModel.METERED ? " per unit" : "") + ")");
@@ -169,6 +205,61 @@ final class RulesValidator {
         }
         return problems.setting(rule.price(), at + ".price", text -> SettingValues.positivePrice(text, currency,
                 "a " + charge.configName() + " price must be above 0; use charge: free"));
+    }
+
+    /**
+     * A rule's {@code free}: {@code count} and {@code per} required, on a per-click rule only, agreeing with the other
+     * rules of its {@code pool}; {@code null} after a problem.
+     */
+    private Optional<FreeAllowance> freeAllowance(Located<ConfigFile.Free> raw, String at, ChargeModel charge,
+                                                  Map<String, FreeAllowance> pools) {
+        if (raw == null || raw.value() == null) {
+            return Optional.empty();
+        }
+        if (charge != ChargeModel.PER_CLICK) {
+            problems.problem(raw, at + ".free", "only a per-click rule has a free allowance; a "
+                    + (charge == null ? "" : charge.configName() + " ") + "rule does not");
+            return null;
+        }
+        ConfigFile.Free value = raw.value();
+        if (value.count() == null || value.count().value() == null || value.per() == null
+                || value.per().value() == null) {
+            problems.problem(raw, at + ".free", "needs both count and per, like {count: 3, per: 30d}");
+            return null;
+        }
+        Integer count = problems.setting(value.count(), at + ".free.count",
+                text -> SettingValues.wholeNumber(text, 1, FreeAllowance.MAX_COUNT));
+        Duration per = problems.setting(value.per(), at + ".free.per", SettingValues.between("1m", "366d"));
+        Optional<String> pool = problems.optional(value.pool(), at + ".free.pool", name -> {
+            if (!PriceRule.ID.matcher(name).matches()) {
+                throw new IllegalArgumentException("'" + name + "' is not a pool name: use 1 to 64 letters, digits, "
+                        + "'.', '_' or '-', starting with a letter or digit");
+            }
+            return Optional.of(name);
+        }, Optional.empty());
+        if (count == null || per == null || pool == null) {
+            return null;
+        }
+        FreeAllowance free = new FreeAllowance(count, per, pool);
+        if (pool.isPresent()) {
+            FreeAllowance other = pools.putIfAbsent(pool.get(), free);
+            if (other != null && !other.equals(free)) {
+                problems.problem(raw, at + ".free", "pool '" + pool.get() + "' is " + other.count() + " per "
+                        + Durations.format(other.per()) + " on an earlier rule: rules sharing a pool share one count, "
+                        + "so their count and per must agree");
+                return null;
+            }
+        }
+        return Optional.of(free);
+    }
+
+    /** A rule's {@code price-function}: on a per-click rule only, a class the web app has. */
+    private static Optional<PriceFunction> priceFunction(String name, ChargeModel charge) {
+        if (charge != null && charge != ChargeModel.PER_CLICK) {
+            throw new IllegalArgumentException("only a per-click rule has a price-function; a " + charge.configName()
+                    + " rule does not");
+        }
+        return Optional.of(PriceFunctions.load(name));
     }
 
     /** Records the first earlier rule that matches every request this one would, since the first match wins. */

@@ -27,6 +27,8 @@ public enum ErrorCode {
     UNKNOWN_PASS("unknown_pass"),
     /** 429: too many payments from the client's address failed verification. */
     TOO_MANY_FAILURES("too_many_failures"),
+    /** 503: the rule's price function failed or asked a price out of bounds; nothing was served or charged. */
+    PRICE_UNAVAILABLE("price_unavailable"),
     // The repeat reference (PROTOCOL.md section 12)
     /** Not a reference of this seller's key: malformed, forged, changed, or made with another node's key. */
     INVALID_REFERENCE("invalid_reference"),

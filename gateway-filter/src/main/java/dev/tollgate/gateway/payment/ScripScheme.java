@@ -102,7 +102,7 @@ public final class ScripScheme implements PaymentScheme {
                 }
             }
         } catch (LedgerUnavailableException e) {
-            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
+            Answers.ledgerUnavailable(priced, e);
             return;
         } catch (PaymentException e) {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
@@ -128,8 +128,8 @@ public final class ScripScheme implements PaymentScheme {
         }
         PayingBroker.checkAccepted(rule, broker, current);
         if (paid.acceptedMicros() < price.micros()) {
-            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + price + "; you agreed to "
-                    + Money.ofMicros(paid.acceptedMicros(), price.currency()));
+            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + price.toDisplayString()
+                    + "; you agreed to " + Money.ofMicros(paid.acceptedMicros(), price.currency()).toDisplayString());
         }
         return broker;
     }

@@ -12,6 +12,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Clock;
 
 /**
  * The first stage of a request: the gateway's own endpoints (the browser flow's callback, confirmation and pass
@@ -24,14 +25,17 @@ public final class Router {
     private final BrowserFlow browser;
     private final CredentialReader reader;
     private final CredentialCache credentials;
+    private final DynamicPrices prices;
 
     /**
      * @param reader and {@code credentials}: the callback reads the scrip the broker returns like a cookie's
+     * @param clock what a price function is told the time is
      */
-    public Router(BrowserFlow browser, CredentialReader reader, CredentialCache credentials) {
+    public Router(BrowserFlow browser, CredentialReader reader, CredentialCache credentials, Clock clock) {
         this.browser = browser;
         this.reader = reader;
         this.credentials = credentials;
+        this.prices = new DynamicPrices(clock);
     }
 
     /**
@@ -60,10 +64,16 @@ public final class Router {
             return null;
         }
         PriceRule rule = current.rules.match(path, method);
-        if (rule == null || rule.charge() == ChargeModel.FREE) {
+        if (rule != null && rule.priceFunction().isPresent()) {
+            rule = prices.price(rule, request, response, path);
+            if (rule == null) {
+                return null;
+            }
+        }
+        if (rule == null || rule.charge() == ChargeModel.FREE || rule.price().isZero()) { // a price function's 0: free
             chain.doFilter(request, response);
             return null;
         }
-        return new PricedRequest(request, response, current, rule, path);
+        return new PricedRequest(request, response, current, rule, path, chain);
     }
 }

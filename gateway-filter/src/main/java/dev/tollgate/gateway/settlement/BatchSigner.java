@@ -39,7 +39,7 @@ final class BatchSigner {
     }
 
     /**
-     * The batch, signed. Scrip claims name the claiming ledger if it is one of several. PayWord claims (section 8)
+     * The batch, signed. Every claim names the claiming ledger if it is one of several. PayWord claims (section 8)
      * follow the scrip claims: {@code {"commitment", "index", "word", "spent"}}, where the head's word proves what the
      * chain paid and {@code spent} is what its requests consumed, the part the broker credits.
      */
@@ -55,8 +55,11 @@ final class BatchSigner {
             }
         }
         for (ChainTotal total : chains) {
-            list.addObject().put("commitment", total.commitment()).put("index", total.index())
+            ObjectNode claim = list.addObject().put("commitment", total.commitment()).put("index", total.index())
                     .put("word", PayWord.encodeWord(total.word())).put("spent", Long.toString(total.spentMicros()));
+            if (ledgerId != null) {
+                claim.put("ledger", ledgerId);
+            }
         }
         return key.signJws(TYP, claims);
     }

@@ -32,7 +32,7 @@ final class ResultsApplier {
             "too_many_ledgers");
     /** PayWord claims the broker will never credit more on: a retry cannot change its verdict. */
     private static final Set<String> FINAL_CHAIN_REFUSALS = Set.of("expired", "wrong_seller", "unknown_certificate",
-            "invalid_certificate", "invalid_commitment", "invalid_index", "invalid_word");
+            "invalid_certificate", "invalid_commitment", "invalid_index", "invalid_word", "too_many_ledgers");
 
     private final Ledger ledger;
     private final RefundHolds holds;

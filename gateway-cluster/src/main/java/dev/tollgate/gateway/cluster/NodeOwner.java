@@ -1,0 +1,136 @@
+package dev.tollgate.gateway.cluster;
+
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import io.lettuce.core.ScriptOutputType;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One process per node id in the cluster (docs/CLUSTER.md, "One process per node id"): a node's id is its ledger
+ * file's {@code db_id}, and two nodes started on copies of one ledger file (a copied data dir, a cloned disk) would
+ * share it, each overwriting the other's reports in Redis. So a node holds its id in Redis, {@code
+ * tollgate:{node:<id>}:owner}, under a lease it renews ({@link #LEASE}); a node whose id another live process holds
+ * does not start, and one that finds its id taken while it runs charges nothing more ({@link #lost()}).
+ *
+ * <p>The value names the holder's host and ledger file, so a node restarted after a crash on the same file takes its
+ * dead predecessor's hold at once (the file's lock says the predecessor is gone); from another place it waits for the
+ * lease to end. Thread-safe.
+ */
+final class NodeOwner {
+
+    /** How long a hold lasts without renewal: how long a node moved to another host waits at its start. */
+    static final Duration LEASE = Duration.ofSeconds(10);
+    /** How often the hold is renewed: well within the lease, so a slow Redis answer does not lose it. */
+    static final Duration RENEWAL = Duration.ofSeconds(2);
+    private static final Logger LOG = LoggerFactory.getLogger(NodeOwner.class);
+    private static final RedisScript CLAIM = new RedisScript("owner-claim.lua");
+    private static final RedisScript RENEW = new RedisScript("owner-renew.lua");
+    private static final RedisScript DROP = new RedisScript("claim-drop.lua");
+
+    private final BudgetLeases redis;
+    private final String key;
+    private final String value;
+    private volatile boolean lost;
+
+    private NodeOwner(BudgetLeases redis, String key, String value) {
+        this.redis = redis;
+        this.key = key;
+        this.value = value;
+    }
+
+    /**
+     * Takes this node's id for this process, waiting up to a lease for a hold from another place to end.
+     *
+     * @throws IllegalStateException if another live process holds the id: a copy of this node's ledger file
+     * @throws LedgerUnavailableException if Redis cannot be asked
+     */
+    static NodeOwner claim(BudgetLeases redis, Path ledgerFile) throws LedgerUnavailableException {
+        byte[] token = new byte[16];
+        new SecureRandom().nextBytes(token);
+        NodeOwner owner = new NodeOwner(redis, "tollgate:{node:" + redis.node() + "}:owner",
+                HexFormat.of().formatHex(token) + ' ' + host() + ':' + ledgerFile.toAbsolutePath().normalize());
+        long deadline = System.nanoTime() + LEASE.plus(RENEWAL).toNanos();
+        try {
+            while (true) {
+                String holder = redis.call(CLAIM.<String>run(redis.commands(), ScriptOutputType.VALUE,
+                        new String[] {owner.key}, owner.value, Long.toString(LEASE.toMillis())), "node id's owner");
+                if (holder.isEmpty()) {
+                    return owner;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("node id " + redis.node() + " (the db_id of " + ledgerFile
+                            + ") is held in Redis by another running node, at " + holder.substring(33) + ": its "
+                            + "ledger file is a copy of this one. Give every node its own new ledger file "
+                            + "(docs/CLUSTER.md, \"One process per node id\")");
+                }
+                TimeUnit.MILLISECONDS.sleep(200); // the hold of a node gone from another place ends within a lease
+            }
+        } catch (LeaseUnavailableException e) {
+            throw RedisLedger.unavailable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LedgerUnavailableException("interrupted taking the node id in Redis", e);
+        }
+    }
+
+    /**
+     * Renews the hold (the sweeper, every {@link #RENEWAL}). If another process holds the id, this node charges nothing
+     * more. While Redis cannot be asked, nothing changes: a copy could take the id only once the lease ended, and the
+     * next renewal finds it.
+     */
+    void renew() {
+        if (lost) {
+            return;
+        }
+        try {
+            Long held = redis.call(RENEW.<Long>run(redis.commands(), ScriptOutputType.INTEGER, new String[] {key},
+                    value, Long.toString(LEASE.toMillis())), "node id's owner");
+            if (held == 0) {
+                lost = true;
+                LOG.error("node {}: another running node holds this node id in Redis: one of the two runs on a copy of "
+                        + "the other's ledger file. This node charges nothing more (503); give every node its own "
+                        + "new ledger file (docs/CLUSTER.md, \"One process per node id\")", redis.node());
+            }
+        } catch (LeaseUnavailableException e) {
+            LOG.debug("node {}: could not renew its hold on its node id: {}", redis.node(), e.getMessage());
+        }
+    }
+
+    /** Whether another process took this node's id: charges fail closed. A volatile read. */
+    boolean lost() {
+        return lost;
+    }
+
+    /** The id as a charge that must not proceed reports it. */
+    LedgerUnavailableException lostError() {
+        return new LedgerUnavailableException("node id " + redis.node() + " is held by another node (a copy of this "
+                + "node's ledger file): this node charges nothing");
+    }
+
+    /** Gives the hold up at shutdown, so the next process on this ledger file, from anywhere, starts at once. */
+    void release() {
+        try {
+            redis.call(DROP.<Long>run(redis.commands(), ScriptOutputType.INTEGER, new String[] {key}, value),
+                    "node id's owner");
+        } catch (LeaseUnavailableException e) {
+            LOG.warn("node {}: could not give up its node id in Redis ({}); it ends within {} s", redis.node(),
+                    e.getMessage(), LEASE.toSeconds());
+        }
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            String env = System.getenv("HOSTNAME");
+            return env == null ? "unknown-host" : env;
+        }
+    }
+}

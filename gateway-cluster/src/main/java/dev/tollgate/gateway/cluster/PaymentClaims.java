@@ -1,0 +1,160 @@
+package dev.tollgate.gateway.cluster;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.tollgate.gateway.ledger.ChargeResult;
+import dev.tollgate.gateway.ledger.LedgerUnavailableException;
+import io.lettuce.core.ScriptOutputType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * x402 payment identifiers cluster-wide (PROTOCOL.md section 11, docs/CLUSTER.md "Payment identifiers"): a paid
+ * request sent again under its identifier, to any node, is answered with the charge made under it, not charged again.
+ *
+ * <p>One key per identifier used on a scrip, in the scrip's hash tag ({@link ScripId#paymentKey}):
+ * {@code pay-claim.lua} takes it with a pending value naming this node (it lives {@link PendingWait#lifetime}), or
+ * answers the charge made under it and counts the replay; the node charges, then sets the key to the charge for
+ * {@link #WINDOW} (compare-and-set: {@code claim-settle.lua}), or deletes its pending value if nothing was charged.
+ * A request that finds it pending polls until it is set or gone. Only charges that carry an identifier come here: a plain click asks Redis nothing
+ * more. Keys hold hashes of the identifier and the resource, never the buyer's text. Thread-safe.
+ */
+final class PaymentClaims {
+
+    /** How long after its charge an identifier is answered with it: the embedded ledger's window (PaymentIds). */
+    static final Duration WINDOW = Duration.ofMinutes(10);
+    /** How often one charge is answered as a replay before a request under its identifier is charged anew. */
+    static final int MAX_REPLAYS = 8;
+    /** Receipts of charges this node made under an identifier, for refunds: about 200 bytes each. */
+    static final int CAPACITY = 65_536;
+    private static final Logger LOG = LoggerFactory.getLogger(PaymentClaims.class);
+    private static final RedisScript CLAIM = new RedisScript("pay-claim.lua");
+    private static final RedisScript SETTLE = new RedisScript("claim-settle.lua");
+    private static final RedisScript DROP = new RedisScript("claim-drop.lua");
+    private static final RedisScript REFUND = new RedisScript("pay-refund.lua");
+
+    /** What the identifier's key said. */
+    enum Outcome { CLAIMED, REUSED, REPLAYED }
+
+    /**
+     * One request's claim: {@code pending} is the value this node wrote if {@code CLAIMED}; {@code receiptId} and
+     * {@code amountMicros} the charge answered if {@code REPLAYED}.
+     */
+    record Claim(Outcome outcome, String key, String resource, String pending, String receiptId, long amountMicros) {
+    }
+
+    private final BudgetLeases redis;
+    private final Duration pendingTtl;
+    private final AtomicLong attempts = new AtomicLong();
+    /** The identifier keys of this node's charges, by receipt: what a refund asks about. */
+    private final Cache<String, String> charged = Caffeine.newBuilder().maximumSize(CAPACITY)
+            .executor(Runnable::run).build();
+
+    PaymentClaims(BudgetLeases redis) {
+        this.redis = redis;
+        this.pendingTtl = PendingWait.lifetime(redis.settings());
+    }
+
+    /**
+     * Claims {@code paymentId} on {@code scrip} for a charge of {@code resource}; waits while another request under it
+     * is being charged.
+     *
+     * @throws LeaseUnavailableException Redis could not be asked
+     * @throws LedgerUnavailableException the other request's charge did not end in time (budget busy), or interrupted
+     */
+    Claim claim(ScripId scrip, String paymentId, String resource)
+            throws LeaseUnavailableException, LedgerUnavailableException {
+        String key = scrip.paymentKey(hash(paymentId));
+        String resourceHash = hash(resource);
+        PendingWait wait = new PendingWait(pendingTtl);
+        while (true) {
+            String pending = "p " + resourceHash + ' ' + redis.node() + ' ' + attempts.incrementAndGet();
+            List<Object> answer = redis.call(CLAIM.<List<Object>>run(redis.commands(), ScriptOutputType.MULTI,
+                    new String[] {key}, pending, Long.toString(pendingTtl.toMillis()), resourceHash,
+                    Integer.toString(MAX_REPLAYS)), "payment identifier");
+            switch (String.valueOf(answer.get(0))) {
+                case "claimed":
+                    return new Claim(Outcome.CLAIMED, key, resourceHash, pending, null, 0);
+                case "reused":
+                    return new Claim(Outcome.REUSED, key, resourceHash, null, null, 0);
+                case "replayed":
+                    return new Claim(Outcome.REPLAYED, key, resourceHash, null, (String) answer.get(1),
+                            Long.parseLong((String) answer.get(2)));
+                default:
+                    wait.pause("a request under the same payment identifier is being charged");
+            }
+        }
+    }
+
+    /**
+     * The end of a {@code CLAIMED} claim: a charge sets the identifier to it for {@link #WINDOW}; anything else
+     * deletes the pending value. If Redis cannot be told, the pending value ends by itself within its lifetime, and a
+     * replay after that is charged again (logged).
+     */
+    void settle(Claim claim, ChargeResult result) {
+        if (!(result instanceof ChargeResult.Charged charge)) {
+            drop(claim);
+            return;
+        }
+        String value = "c " + claim.resource() + ' ' + charge.amountMicros() + " 0 " + charge.receiptId();
+        long until = System.currentTimeMillis() + WINDOW.toMillis();
+        try {
+            Long set = redis.call(SETTLE.<Long>run(redis.commands(), ScriptOutputType.INTEGER,
+                    new String[] {claim.key()}, claim.pending(), value, Long.toString(until)), "payment identifier");
+            if (set == 0) {
+                LOG.warn("node {}: a payment identifier's claim expired while this node charged under it (receipt {});"
+                        + " a replay may be charged again", redis.node(), charge.receiptId());
+            }
+        } catch (LeaseUnavailableException e) {
+            LOG.warn("node {}: could not record receipt {} under its payment identifier ({}); a replay after {} s is "
+                    + "charged again", redis.node(), charge.receiptId(), e.getMessage(), pendingTtl.toSeconds());
+        }
+        charged.put(charge.receiptId(), claim.key());
+    }
+
+    /** A {@code CLAIMED} claim under which nothing was charged: the pending value goes, so a retry can charge. */
+    void drop(Claim claim) {
+        try {
+            redis.call(DROP.<Long>run(redis.commands(), ScriptOutputType.INTEGER, new String[] {claim.key()},
+                    claim.pending()), "payment identifier");
+        } catch (LeaseUnavailableException e) {
+            LOG.warn("node {}: could not delete a payment identifier's pending claim ({}); it ends within {} s",
+                    redis.node(), e.getMessage(), pendingTtl.toSeconds());
+        }
+    }
+
+    /**
+     * Whether this node's charge {@code receiptId} may be refunded: not if a replay served its content. A charge made
+     * without an identifier, or whose entry this node no longer keeps ({@link #CAPACITY}), may.
+     *
+     * @throws LeaseUnavailableException Redis could not be asked: not refunded (the buyer keeps the charge, logged)
+     */
+    boolean mayRefund(String receiptId) throws LeaseUnavailableException {
+        String key = charged.getIfPresent(receiptId);
+        if (key == null) {
+            return true;
+        }
+        Long answer = redis.call(REFUND.<Long>run(redis.commands(), ScriptOutputType.INTEGER, new String[] {key},
+                receiptId), "payment identifier");
+        charged.invalidate(receiptId);
+        return answer == 1;
+    }
+
+    /** The first 16 bytes of the text's SHA-256, in hex: what Redis holds of a buyer's identifier or a resource. */
+    private static String hash(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(Arrays.copyOf(digest, 16));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+}
