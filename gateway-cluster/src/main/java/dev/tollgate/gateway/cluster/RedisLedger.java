@@ -245,19 +245,29 @@ public final class RedisLedger implements Ledger {
 
     /**
      * Refunds in the embedded ledger, and gives a scrip charge's amount back to the slice it was reserved from; not a
-     * charge made under a payment identifier that a replay answered on any node ({@link PaymentClaims#mayRefund}).
+     * charge made under a payment identifier that a replay answered on any node ({@link PaymentClaims#mayRefund}). While
+     * the embedded ledger refunds, the identifier is held so no replay is answered with the charge; it is forgotten
+     * only once the refund is recorded.
      */
     @Override
     public boolean refund(String receiptId) throws LedgerUnavailableException {
+        PaymentClaims.RefundHold hold;
         try {
-            if (!payments.mayRefund(receiptId)) {
-                return false;
-            }
+            hold = payments.mayRefund(receiptId);
         } catch (LeaseUnavailableException e) {
             throw unavailable(e);
         }
-        Optional<SqliteLedger.ScripCharge> charge = node.scripCharge(receiptId);
-        boolean refunded = node.refund(receiptId);
+        if (hold.refused()) {
+            return false;
+        }
+        Optional<SqliteLedger.ScripCharge> charge;
+        boolean refunded = false;
+        try {
+            charge = node.scripCharge(receiptId);
+            refunded = node.refund(receiptId);
+        } finally {
+            payments.refundEnded(receiptId, hold, refunded);
+        }
         if (refunded && charge.isPresent()) {
             slices.giveBack(new ScripId(charge.get().issuer(), charge.get().jti()), charge.get().amountMicros());
             streams.refunded(receiptId);

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
@@ -193,6 +194,23 @@ final class RedisLedgerTest {
             assertThat(second.refund(ninth)).as("no replay served the ninth").isTrue();
 
             assertThat(ledger.refund(first)).as("its content was served by 8 replays").isFalse();
+        }
+    }
+
+    @Test
+    void aRefundTheNodesLedgerCouldNotRecordLeavesTheChargeUnderItsPaymentId() throws Exception {
+        ScripAccount scrip = scrip("refund-failed", 1_000);
+        String id = "payment-id-refund-failed/GET/";
+        SqliteLedger file = SqliteLedger.open(dir.resolve("failing.db"));
+        try (RedisLedger failing = RedisLedger.open(file, BudgetLeases.connect(redis.uri(), file.databaseId(),
+                LeaseSettings.defaults()), SlicePolicy.defaults())) {
+            String receipt = ((ChargeResult.Charged) failing.charge(scrip, 100, "/a", id)).receiptId();
+            file.close(); // the node's ledger fails from now on
+
+            assertThatThrownBy(() -> failing.refund(receipt)).isInstanceOf(LedgerUnavailableException.class);
+
+            assertThat(ledger.charge(scrip, 100, "/a", id)).as("the charge stands, and a replay is answered with it")
+                    .isEqualTo(new ChargeResult.Replayed(receipt, 100, ledger.remaining(scrip)));
         }
     }
 
