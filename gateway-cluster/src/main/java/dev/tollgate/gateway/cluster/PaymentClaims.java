@@ -1,7 +1,5 @@
 package dev.tollgate.gateway.cluster;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import io.lettuce.core.ScriptOutputType;
@@ -34,8 +32,6 @@ final class PaymentClaims {
     static final Duration WINDOW = Duration.ofMinutes(10);
     /** How often one charge is answered as a replay before a request under its identifier is charged anew. */
     static final int MAX_REPLAYS = 8;
-    /** Receipts of charges this node made under an identifier, for refunds: about 200 bytes each. */
-    static final int CAPACITY = 65_536;
     private static final Logger LOG = LoggerFactory.getLogger(PaymentClaims.class);
     private static final RedisScript CLAIM = new RedisScript("pay-claim.lua");
     private static final RedisScript SETTLE = new RedisScript("claim-settle.lua");
@@ -65,9 +61,6 @@ final class PaymentClaims {
     private final BudgetLeases redis;
     private final Duration pendingTtl;
     private final AtomicLong attempts = new AtomicLong();
-    /** The identifier keys of this node's charges, by receipt: what a refund asks about. */
-    private final Cache<String, String> charged = Caffeine.newBuilder().maximumSize(CAPACITY)
-            .executor(Runnable::run).build();
 
     PaymentClaims(BudgetLeases redis) {
         this.redis = redis;
@@ -83,7 +76,7 @@ final class PaymentClaims {
      */
     Claim claim(ScripId scrip, String paymentId, String resource)
             throws LeaseUnavailableException, LedgerUnavailableException {
-        String key = scrip.paymentKey(hash(paymentId));
+        String key = scrip.paymentKey(hash(paymentId)); // the node's ledger keeps the same hash with the charge
         String resourceHash = hash(resource);
         PendingWait wait = new PendingWait(pendingTtl);
         while (true) {
@@ -108,8 +101,7 @@ final class PaymentClaims {
     /**
      * The end of a {@code CLAIMED} claim: a charge sets the identifier to it for {@link #WINDOW}; anything else
      * deletes the pending value. If Redis cannot be told, the pending value ends by itself within its lifetime, and a
-     * replay after that is charged again (logged). Only a charge set under the identifier is kept for {@link #mayRefund}:
-     * one that is not was answered to no replay.
+     * replay after that is charged again (logged).
      */
     void settle(Claim claim, ChargeResult result) {
         if (!(result instanceof ChargeResult.Charged charge)) {
@@ -121,17 +113,14 @@ final class PaymentClaims {
         try {
             Long set = redis.call(SETTLE.<Long>run(redis.commands(), ScriptOutputType.INTEGER,
                     new String[] {claim.key()}, claim.pending(), value, Long.toString(until)), "payment identifier");
-            if (set == 0) { // the key may hold another node's charge now: never ask it about this one
+            if (set == 0) { // the key is left to whatever holds it now (another node's charge, maybe)
                 LOG.warn("node {}: a payment identifier's claim expired while this node charged under it (receipt {});"
                         + " a replay may be charged again", redis.node(), charge.receiptId());
-                return;
             }
         } catch (LeaseUnavailableException e) {
             LOG.warn("node {}: could not record receipt {} under its payment identifier ({}); a replay after {} s is "
                     + "charged again", redis.node(), charge.receiptId(), e.getMessage(), pendingTtl.toSeconds());
-            return;
         }
-        charged.put(charge.receiptId(), claim.key());
     }
 
     /** A {@code CLAIMED} claim under which nothing was charged: the pending value goes, so a retry can charge. */
@@ -146,17 +135,14 @@ final class PaymentClaims {
     }
 
     /**
-     * Whether this node's charge {@code receiptId} may be refunded: not if a replay served its content. A charge made
-     * without an identifier, or whose entry this node no longer keeps ({@link #CAPACITY}), may. If its identifier still
-     * holds it, it is held for the refund (requests under it wait) until {@link #refundEnded}.
+     * Whether this node's charge {@code receiptId}, made on {@code scrip} under the identifier whose hash the node's
+     * ledger kept with it ({@code idHash}), may be refunded: not if a replay served its content. If its identifier
+     * still holds it, it is held for the refund (requests under it wait) until {@link #refundEnded}.
      *
      * @throws LeaseUnavailableException Redis could not be asked: not refunded (the buyer keeps the charge, logged)
      */
-    RefundHold mayRefund(String receiptId) throws LeaseUnavailableException {
-        String key = charged.getIfPresent(receiptId);
-        if (key == null) {
-            return RefundHold.FREE;
-        }
+    RefundHold mayRefund(ScripId scrip, String idHash, String receiptId) throws LeaseUnavailableException {
+        String key = scrip.paymentKey(idHash);
         String pending = pending("refund");
         List<Object> answer = redis.call(REFUND.<List<Object>>run(redis.commands(), ScriptOutputType.MULTI,
                 new String[] {key, served(key)}, receiptId, pending, Long.toString(pendingTtl.toMillis())),
@@ -178,9 +164,6 @@ final class PaymentClaims {
      * itself within its lifetime, and the identifier with it.
      */
     void refundEnded(String receiptId, RefundHold hold, boolean refunded) {
-        if (refunded) {
-            charged.invalidate(receiptId);
-        }
         if (hold.key() == null) {
             return;
         }

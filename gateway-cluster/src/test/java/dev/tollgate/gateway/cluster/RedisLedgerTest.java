@@ -164,16 +164,20 @@ final class RedisLedgerTest {
                 SlicePolicy.defaults());
     }
 
+    /** Sends the charge under {@code id} to {@code node} as often as it is answered as a replay. */
+    private static void replayedUpToTheLimit(RedisLedger node, ScripAccount scrip, String id) throws Exception {
+        for (int n = 1; n <= PaymentClaims.MAX_REPLAYS; n++) {
+            assertThat(node.charge(scrip, 100, "/a", id)).as("replay %d", n).isInstanceOf(ChargeResult.Replayed.class);
+        }
+    }
+
     @Test
     void aReplayedChargeIsNotRefundedOnceARequestAfterItsLastReplayWasRefusedForWantOfBudget() throws Exception {
         ScripAccount scrip = scrip("replayed-then-refused", 100);
         String id = "payment-id-refused/GET/";
         String first = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", id)).receiptId();
         try (RedisLedger second = second()) {
-            for (int n = 1; n <= PaymentClaims.MAX_REPLAYS; n++) {
-                assertThat(second.charge(scrip, 100, "/a", id)).as("replay %d", n)
-                        .isInstanceOf(ChargeResult.Replayed.class);
-            }
+            replayedUpToTheLimit(second, scrip, id);
             assertThat(ledger.charge(scrip, 100, "/a", id)).as("a payment of its own, and the budget is spent")
                     .isInstanceOf(ChargeResult.Insufficient.class);
 
@@ -187,14 +191,26 @@ final class RedisLedgerTest {
         String id = "payment-id-replaced/GET/";
         String first = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", id)).receiptId();
         try (RedisLedger second = second()) {
-            for (int n = 1; n <= PaymentClaims.MAX_REPLAYS; n++) {
-                assertThat(second.charge(scrip, 100, "/a", id)).isInstanceOf(ChargeResult.Replayed.class);
-            }
+            replayedUpToTheLimit(second, scrip, id);
             String ninth = ((ChargeResult.Charged) second.charge(scrip, 100, "/a", id)).receiptId();
             assertThat(second.refund(ninth)).as("no replay served the ninth").isTrue();
 
             assertThat(ledger.refund(first)).as("its content was served by 8 replays").isFalse();
         }
+    }
+
+    @Test
+    void aReplayedChargeIsNotRefundedAfterItsNodeRestarted() throws Exception {
+        ScripAccount scrip = scrip("replayed-then-restarted", 1_000);
+        String id = "payment-id-restarted/GET/";
+        String first = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", id)).receiptId();
+        try (RedisLedger second = second()) {
+            assertThat(second.charge(scrip, 100, "/a", id)).isInstanceOf(ChargeResult.Replayed.class);
+        }
+        ledger.close();
+        ledger = open(); // its refund finished by the next run (OnlineVoids)
+
+        assertThat(ledger.refund(first)).as("a replay got its content").isFalse();
     }
 
     @Test

@@ -80,7 +80,8 @@ final class PaymentIds {
     /**
      * The charge made under an identifier. {@code replays} is read and written under the identifier's stripe;
      * {@code replayedUpTo} is the seq of the last charge under the same identifier that was replayed
-     * {@link #MAX_REPLAYS} times before this one replaced it (0 if none): those are never refunded either.
+     * {@link #MAX_REPLAYS} times before this one replaced it (-1 if none: seqs start at 0): those are never refunded
+     * either.
      */
     static final class Kept {
         final long seq;
@@ -135,7 +136,7 @@ final class PaymentIds {
      * before, replayed {@link #MAX_REPLAYS} times), if not {@code null}. Caller holds the stripe.
      */
     void keep(Key key, long seq, int resourceId, long amount, long createdMillis, Kept replaced) {
-        kept.put(key, new Kept(seq, resourceId, amount, createdMillis, replaced == null ? 0 : replaced.seq));
+        kept.put(key, new Kept(seq, resourceId, amount, createdMillis, replaced == null ? -1 : replaced.seq));
     }
 
     /** A replay is answered with {@code charge}: counted, and the charge is never refunded. Caller holds the stripe. */
