@@ -16,6 +16,7 @@ module dev.tollgate.gateway {
     requires java.sql;
     requires java.net.http;
     requires org.slf4j;
+    requires static micrometer.core; // optional: the metrics package counts into it only where the app has it
 
     exports dev.tollgate.gateway;
     exports dev.tollgate.gateway.ledger;

@@ -69,15 +69,26 @@ public final class GatewayConfig {
      *     content is sent; the charge is final, and claimed, after it ({@code settlement.refund-window})
      * @param sellerKeyFile the seller key provisioned to every node of a cluster ({@code settlement.seller-key-file});
      *     empty: the key generated into the data dir
+     * @param maxBacklogAge how long the oldest unsettled charge may wait before the health check reports settlement
+     *     DOWN ({@code settlement.max-backlog-age}; since 0.6)
      */
     public record Settlement(Duration interval, int batchSize, Duration maxBackoff, Duration refundWindow,
-                             Optional<Path> sellerKeyFile) {
+                             Optional<Path> sellerKeyFile, Duration maxBacklogAge) {
 
         /** {@code settlement.refund-window} when the config does not set it. */
         public static final Duration DEFAULT_REFUND_WINDOW = Duration.ofSeconds(60);
+        /** {@code settlement.max-backlog-age} when the config does not set it. */
+        public static final Duration DEFAULT_MAX_BACKLOG_AGE = Duration.ofHours(1);
 
         public Settlement {
             Objects.requireNonNull(sellerKeyFile, "sellerKeyFile cannot be null.");
+            Objects.requireNonNull(maxBacklogAge, "maxBacklogAge cannot be null.");
+        }
+
+        /** Settlement with the default {@link #DEFAULT_MAX_BACKLOG_AGE}. */
+        public Settlement(Duration interval, int batchSize, Duration maxBackoff, Duration refundWindow,
+                          Optional<Path> sellerKeyFile) {
+            this(interval, batchSize, maxBackoff, refundWindow, sellerKeyFile, DEFAULT_MAX_BACKLOG_AGE);
         }
 
         /** Settlement with the key generated into the data dir. */

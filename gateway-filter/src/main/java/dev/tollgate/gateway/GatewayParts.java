@@ -111,6 +111,11 @@ final class GatewayParts implements AutoCloseable {
         shadow = new ShadowMode(reader, credentials);
     }
 
+    /** The clock the parts run on. */
+    Clock clock() {
+        return clock;
+    }
+
     /**
      * Takes the brokers of a config applied live: the keys of brokers added are fetched and their settlers started,
      * brokers removed are no longer trusted and are retired (their charges still settled). Before the new snapshot

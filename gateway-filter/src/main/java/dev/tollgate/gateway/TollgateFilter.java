@@ -8,6 +8,9 @@ import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.ledger.Ledger;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.LedgerView;
+import dev.tollgate.gateway.metrics.GatewayMetrics;
+import dev.tollgate.gateway.metrics.LedgerWrites;
+import dev.tollgate.gateway.metrics.RequestMeters;
 import dev.tollgate.gateway.payment.Credential;
 import dev.tollgate.gateway.route.PricedRequest;
 import dev.tollgate.gateway.route.Snapshot;
@@ -60,6 +63,13 @@ public final class TollgateFilter implements Filter {
     public static final String SCRIP_COOKIE = "__Host-tollgate_scrip";
     /** The path, within the filter's context, where the broker returns a browser buyer with scrip. */
     public static final String CALLBACK_PATH = BrowserFlow.CALLBACK_PATH;
+    /**
+     * Init-param naming the path, within the filter's context, where the filter answers {@link #health()} as JSON
+     * ({@code 200} UP, {@code 503} DOWN); unset, the default, answers none.
+     *
+     * @since 0.6
+     */
+    public static final String HEALTH_PATH_INIT_PARAM = "health-path";
     /** Servlet-context attribute under which the filter makes itself available to the seller's app. */
     public static final String CONTEXT_ATTRIBUTE = "dev.tollgate.gateway";
 
@@ -72,6 +82,10 @@ public final class TollgateFilter implements Filter {
     /** What the started filter runs on; package-private for tests (the writable ledger, the PayWord scheme, ...). */
     volatile GatewayParts parts;
     private ConfigWatcher watcher;
+    private GatewayMetrics metrics;
+    /** Whether the ledger took the last charge: the health check's, kept across reloads. */
+    private final LedgerWrites ledgerWrites;
+    private HealthEndpoint healthEndpoint;
 
     /** For containers, which configure the filter through {@link #init}. */
     public TollgateFilter() {
@@ -80,6 +94,7 @@ public final class TollgateFilter implements Filter {
 
     private TollgateFilter(Builder settings) {
         this.settings = settings;
+        this.ledgerWrites = new LedgerWrites(settings.clock);
     }
 
     /** Configures a filter in code, for containers without {@code web.xml}. */
@@ -104,6 +119,7 @@ public final class TollgateFilter implements Filter {
                         + e.getMessage());
             }
         }
+        healthEndpoint = HealthEndpoint.of(name, settings.healthPath, filterConfig);
         GatewayConfig config = settings.config;
         try {
             config = config != null ? config : GatewayConfig.load(file);
@@ -112,7 +128,10 @@ public final class TollgateFilter implements Filter {
         }
         try {
             parts = GatewayParts.open(config, settings.ledger, settings.clock, settings.cacheSize);
-            snapshot = new Snapshot(config, parts.browser);
+            metrics = GatewayMetrics.create(settings.meterRegistry, config.currency().getCurrencyCode(),
+                    new PartsReadings(parts));
+            metrics.brokers(config);
+            snapshot = new Snapshot(config, parts.browser, metrics.requests(config), ledgerWrites);
             if (settings.watch && file != null) {
                 watcher = new ConfigWatcher(file, this::reload);
             }
@@ -194,6 +213,24 @@ public final class TollgateFilter implements Filter {
     }
 
     /**
+     * Whether this gateway can take payments now: each broker's keys fresh (fetched within its {@code max-stale}), the
+     * ledger taking charges, each broker's settlement backlog younger than {@code settlement.max-backlog-age}, and the
+     * last change of the config file applied. Reads only what the filter keeps in memory: cheap enough for a load
+     * balancer's probe.
+     *
+     * @throws IllegalStateException if the filter has not been started ({@link #init})
+     * @since 0.6
+     */
+    public Health health() {
+        GatewayParts p = started();
+        Snapshot current = snapshot;
+        if (current == null) {
+            throw new IllegalStateException("the filter has not been started (init)");
+        }
+        return HealthChecks.of(p, current.config, ledgerWrites, lastReloadProblem);
+    }
+
+    /**
      * What {@code mode: shadow} served free since the filter started: what each rule would have been paid and how
      * many requests would have been refused, per error code. Empty while the gateway has run live only.
      *
@@ -222,14 +259,18 @@ public final class TollgateFilter implements Filter {
             }
             GatewayParts p = started();
             p.brokersReloaded(next); // brokers added are trusted and settled with before their offers are listed
-            snapshot = new Snapshot(next, p.browser);
+            metrics.brokers(next);
+            snapshot = new Snapshot(next, p.browser, metrics.requests(next), ledgerWrites);
             lastReloadProblem = null;
+            metrics.reloaded(true);
             LOG.info("Reloaded {}: {} price rules", file, next.rules().size());
         } catch (InvalidConfigException e) {
             lastReloadProblem = e.getMessage();
+            metrics.reloaded(false);
             LOG.error("Kept the previous config: {}", e.getMessage());
         } catch (RuntimeException e) {
             lastReloadProblem = file + ": could not be read: " + e;
+            metrics.reloaded(false);
             LOG.error("Kept the previous config: {} could not be read", file, e);
         }
     }
@@ -246,6 +287,9 @@ public final class TollgateFilter implements Filter {
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
+        if (healthEndpoint != null && healthEndpoint.answers(request, response, this::health)) {
+            return;
+        }
         // One way through the stages; each answers or passes the request itself when it is done with it.
         GatewayParts stages = parts;
         PricedRequest priced = stages.router.route(request, response, chain, snapshot);
@@ -257,11 +301,17 @@ public final class TollgateFilter implements Filter {
             stages.shadow.serve(priced, chain);
             return;
         }
+        RequestMeters meters = priced.current().meters;
         Credential paid = stages.payments.read(priced);
         if (paid == null) {
+            meters.answered(request, RequestMeters.NO_SCHEME);
             return;
         }
-        stages.schemes.of(paid).serve(priced, paid, chain); // what the app throws passes up to the container
+        try {
+            stages.schemes.of(paid).serve(priced, paid, chain); // what the app throws passes up to the container
+        } finally {
+            meters.answered(request, paid.scheme());
+        }
     }
 
     /** {@link RequestPaths#pathOf}, for tests. */
@@ -278,6 +328,9 @@ public final class TollgateFilter implements Filter {
     public void destroy() {
         if (watcher != null) {
             watcher.close();
+        }
+        if (metrics != null) {
+            metrics.close(); // its gauges read the parts
         }
         GatewayParts p = parts;
         if (p != null) {
@@ -297,8 +350,38 @@ public final class TollgateFilter implements Filter {
         private Clock clock = Clock.systemUTC();
         private long cacheSize = DEFAULT_CACHE_SIZE;
         private boolean watch = true;
+        /** A Micrometer {@code MeterRegistry}, kept as an Object: this class loads without Micrometer. */
+        private Object meterRegistry;
+        private String healthPath;
 
         private Builder() {
+        }
+
+        /**
+         * The registry the filter's meters go to (README.md, "Monitoring"). Without one, a filter counts into
+         * Micrometer's {@code Metrics.globalRegistry} if Micrometer is on the class path, and into nothing otherwise.
+         *
+         * @since 0.6
+         */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            this.meterRegistry = java.util.Objects.requireNonNull(registry, "registry cannot be null.");
+            return this;
+        }
+
+        /**
+         * Where, within the filter's context, the filter answers {@link TollgateFilter#health()} as JSON, like
+         * {@code /tollgate/health}; the init-param {@value TollgateFilter#HEALTH_PATH_INIT_PARAM} in {@code web.xml}.
+         * Unset, the default, answers none.
+         *
+         * @since 0.6
+         */
+        public Builder healthPath(String path) {
+            java.util.Objects.requireNonNull(path, "path cannot be null.");
+            if (!path.startsWith("/")) {
+                throw new IllegalArgumentException("the health path must start with /: " + path);
+            }
+            this.healthPath = path;
+            return this;
         }
 
         /** The YAML config file; this or {@link #config} is required. */
@@ -357,6 +440,8 @@ public final class TollgateFilter implements Filter {
             copy.clock = clock;
             copy.cacheSize = cacheSize;
             copy.watch = watch;
+            copy.meterRegistry = meterRegistry;
+            copy.healthPath = healthPath;
             return new TollgateFilter(copy);
         }
     }

@@ -126,7 +126,8 @@ public final class BrowserFlow {
                 returnPath(request));
         response.addHeader("Set-Cookie", STATE_COOKIE + "=" + state.seal(seal) + "; Max-Age="
                 + STATE_LIFETIME.toSeconds() + "; Path=/; Secure; HttpOnly; SameSite=None");
-        String item = item(rule.description().isEmpty() ? RequestPaths.pathOf(request) : rule.description());
+        String item = item(!rule.page().title().isEmpty() ? rule.page().title()
+                : rule.description().isEmpty() ? RequestPaths.pathOf(request) : rule.description());
         String origin = config.sellerOrigin().map(Object::toString).orElseGet(() -> originOf(request));
         String query = "?seller=" + encode(config.sellerId())
                 + "&return=" + encode(origin + request.getContextPath() + CALLBACK_PATH)
@@ -350,6 +351,7 @@ public final class BrowserFlow {
                     refusal.getMessage()));
         } else {
             response.setContentType("text/html;charset=utf-8");
+            response.setHeader("Content-Security-Policy", HtmlPages.CONTENT_SECURITY_POLICY);
             body = HtmlPages.problemPage(refusal.status == 405 ? "Method not allowed" : "Payment not completed",
                     refusal.getMessage(), refusal.code);
         }

@@ -81,14 +81,18 @@ final class Checkout {
             return false;
         }
         ChargeResult result;
+        Snapshot current = priced.current();
         try {
+            long started = current.meters.start();
             result = purchase.charge(priced, payer);
+            current.meters.ledgerCharged(started);
+            current.ledgerWrites.succeeded();
         } catch (PaymentException e) {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
             return false;
         } catch (LedgerUnavailableException | RuntimeException e) {
             // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.
-            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
+            Answers.ledgerUnavailable(priced, e);
             return false;
         }
         if (result instanceof ChargeResult.Entitled entitled) {
@@ -118,6 +122,7 @@ final class Checkout {
             }
         }
         chargeMade.accept(payer.issuer());
+        current.meters.earned(rule, charged.amountMicros());
         return forward(priced, payer, chain, purchase, charged, confirmation, hold);
     }
 

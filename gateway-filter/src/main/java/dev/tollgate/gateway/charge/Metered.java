@@ -50,7 +50,7 @@ public final class Metered implements Charging {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
             return;
         } catch (LedgerUnavailableException | RuntimeException e) {
-            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
+            Answers.ledgerUnavailable(priced, e);
             return;
         }
         if (charger != null) {
@@ -72,21 +72,27 @@ public final class Metered implements Charging {
         try {
             remaining = charger.remainingMicros();
         } catch (LedgerUnavailableException | RuntimeException e) {
-            Answers.ledgerUnavailable(response, priced.path(), e);
+            Answers.ledgerUnavailable(priced, e);
             return;
         }
         long affordable = remaining / unitMicros;
         if (affordable < 1 && !head) {
             Answers.paymentRequired(priced, ErrorCode.INSUFFICIENT_BUDGET,
-                    "one unit (" + ByteSizes.format(rule.unitBytes()) + ") costs " + rule.price() + " but only "
-                            + Money.ofMicros(remaining, rule.price().currency()) + " is left to pay with");
+                    "one unit (" + ByteSizes.format(rule.unitBytes()) + ") costs " + rule.price().toDisplayString()
+                            + " but only "
+                            + Money.ofMicros(remaining, rule.price().currency()).toDisplayString()
+                            + " is left to pay with");
             return;
         }
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.buyer(), paid.paymentId(), 0, remaining,
                 current.currency, ""));
         PaidResponse paidResponse = new PaidResponse(response, paid.network(), paid.buyerJson());
         MeteredResponse metered = new MeteredResponse(paidResponse, charger, new MeteredResponse.Receipt(
-                paid.network(), paid.buyerJson(), unitMicros, remaining, () -> onCharge.accept(issuer)),
+                paid.network(), paid.buyerJson(), unitMicros, remaining, () -> {
+                    onCharge.accept(issuer);
+                    current.meters.earned(rule, unitMicros);
+                    current.ledgerWrites.succeeded();
+                }),
                 rule.unitBytes(), affordable, head);
         try {
             chain.doFilter(SingleRange.of(request), metered);

@@ -33,7 +33,7 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
     }
 
     record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff,
-                      Located<String> refundWindow, Located<String> sellerKeyFile) {
+                      Located<String> refundWindow, Located<String> sellerKeyFile, Located<String> maxBacklogAge) {
     }
 
     record PayWord(Located<String> maxChainLength, Located<String> maxStep) {
@@ -43,7 +43,8 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
                 Located<String> description, Located<String> mimeType, Located<String> confirm,
                 Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit,
                 Located<String> id, Located<List<String>> brokers, Located<Free> free,
-                Located<String> priceFunction, Located<String> maxPrice) {
+                Located<String> priceFunction, Located<String> maxPrice, Located<String> title,
+                Located<String> backLink, Located<String> paywall) {
     }
 
     /** A rule's free allowance: {@code free: {count: 3, per: 30d}}. */

@@ -106,16 +106,18 @@ final class RulesValidator {
                         + "PayWord word pays a fixed unit, not a price that changes per request");
                 continue;
             }
+            PriceRule.Page page = new PageSettings(problems, at).page(rule, charge);
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
-                    || unitBytes < 0 || id == null || accepted == null || free == null || priceFunction == null) {
+                    || unitBytes < 0 || id == null || accepted == null || free == null || priceFunction == null
+                    || page == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
             PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
-                    schemes, window, stream, unitBytes, id, accepted, free, priceFunction);
+                    schemes, window, stream, unitBytes, id, accepted, free, priceFunction, page);
             if (charge == ChargeModel.PER_STREAM) {
                 String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
                 if (seller != null) {

@@ -34,6 +34,7 @@ final class SettlementValidator {
         Duration maxBackoff = Duration.ofMinutes(5);
         Duration refundWindow = GatewayConfig.Settlement.DEFAULT_REFUND_WINDOW;
         Optional<Path> sellerKeyFile = Optional.empty();
+        Duration maxBacklogAge = GatewayConfig.Settlement.DEFAULT_MAX_BACKLOG_AGE;
         if (raw != null) {
             sellerKeyFile = problems.optional(raw.sellerKeyFile(), "settlement.seller-key-file", this::existingFile,
                     sellerKeyFile);
@@ -45,12 +46,15 @@ final class SettlementValidator {
                     maxBackoff);
             refundWindow = problems.optional(raw.refundWindow(), "settlement.refund-window", between("1s", "10m"),
                     refundWindow);
+            maxBacklogAge = problems.optional(raw.maxBacklogAge(), "settlement.max-backlog-age", between("1m", "7d"),
+                    maxBacklogAge);
         }
         if (interval == null || batchSize == null || maxBackoff == null || refundWindow == null
-                || sellerKeyFile == null) {
+                || sellerKeyFile == null || maxBacklogAge == null) {
             return null;
         }
-        return new GatewayConfig.Settlement(interval, batchSize, maxBackoff, refundWindow, sellerKeyFile);
+        return new GatewayConfig.Settlement(interval, batchSize, maxBackoff, refundWindow, sellerKeyFile,
+                maxBacklogAge);
     }
 
     /**

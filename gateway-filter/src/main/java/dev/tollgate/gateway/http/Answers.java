@@ -28,6 +28,11 @@ public final class Answers {
      * top-up is offered at that broker only.
      */
     public static final String COOKIE_ISSUER_ATTRIBUTE = "dev.tollgate.gateway.cookieIssuer";
+    /**
+     * The request attribute under which a refused payment carries its {@link ErrorCode}: the filter counts refusals
+     * by it once the request is answered ({@code tollgate.payments}).
+     */
+    public static final String REFUSED_ATTRIBUTE = "dev.tollgate.gateway.refused";
     static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", " + PaymentHeaders.TOLLGATE_REFERENCE
             + ", Cookie";
     private static final Logger LOG = LoggerFactory.getLogger(Answers.class);
@@ -39,38 +44,53 @@ public final class Answers {
 
     /**
      * The 402 answer. A browser gets a page with a link to pay at each broker the rule accepts ({@link BrowserFlow});
-     * "Top up" at the cookie's scrip's broker only when that scrip ran out.
+     * "Top up" at the cookie's scrip's broker only when that scrip ran out. Under {@code paywall: app} a browser's
+     * GET goes on to the app instead, which renders the paywall ({@link AppPaywall}).
      */
-    public static void paymentRequired(HttpServletRequest request, HttpServletResponse response, Snapshot current,
-                                       PriceRule rule, ErrorCode code, String message) throws IOException {
-        GatewayConfig config = current.config;
+    public static void paymentRequired(PricedRequest priced, ErrorCode code, String message) throws IOException {
+        HttpServletRequest request = priced.request();
+        HttpServletResponse response = priced.response();
+        PriceRule rule = priced.rule();
+        GatewayConfig config = priced.current().config;
+        refusing(request, code);
         String stream = rule.charge() == ChargeModel.PER_STREAM
                 ? StreamKeys.keyOf(rule, RequestPaths.pathOf(request)) : null;
         PaymentRequired offer = Offers.offer(config, rule, requestUrl(request),
                 RequestPaths.upperCase(request.getMethod()), stream, code, message, null);
-        send402(request, response, offer, () -> {
-            // "Continue and pay" posts the allowance the cookie check left; what a page loads or the browser
-            // fetches ahead starts no purchase (its state cookie would replace the one of the buyer's purchase).
-            Object allowance = request.getAttribute(BrowserFlow.CONTINUE_ATTRIBUTE);
-            Offers.Continue confirm = allowance == null ? null : new Offers.Continue(request.getContextPath()
-                    + BrowserFlow.CONFIRM_PATH, (String) allowance, BrowserFlow.returnPath(request));
-            List<HtmlPages.PayLink> payLinks = current.browser == null || confirm != null
-                    || request.getMethod().equals("HEAD") || !FetchMetadata.of(request).mayStartPurchase() ? List.of()
-                    : current.browser.start(request, response, config, rule);
-            boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
-                    && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
-            Object issuer = topUp ? request.getAttribute(COOKIE_ISSUER_ATTRIBUTE) : null;
-            List<HtmlPages.PayLink> own = payLinks.stream().filter(link -> link.issuer().equals(issuer)).toList();
-            if (!own.isEmpty()) {
-                payLinks = own;
-            }
-            return HtmlPages.paywall(config, rule, stream, code, message, payLinks, topUp, confirm);
-        });
+        // "Continue and pay" posts the allowance the cookie check left: a form only the built-in page carries.
+        Object allowance = request.getAttribute(BrowserFlow.CONTINUE_ATTRIBUTE);
+        Offers.Continue confirm = allowance == null ? null : new Offers.Continue(request.getContextPath()
+                + BrowserFlow.CONFIRM_PATH, (String) allowance, BrowserFlow.returnPath(request));
+        boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
+                && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
+        if (confirm == null && AppPaywall.takes(priced, prefersHtml(request))) {
+            List<HtmlPages.PayLink> links = payLinks(priced, topUp);
+            AppPaywall.forward(priced, offer, AppPaywall.paywallOffer(rule, stream, code, message, links, topUp),
+                    () -> HtmlPages.paywall(config, rule, stream, code, message, links, topUp, null));
+            return;
+        }
+        send402(request, response, offer, () -> HtmlPages.paywall(config, rule, stream, code, message,
+                confirm != null ? List.of() : payLinks(priced, topUp), topUp, confirm));
     }
 
-    /** The 402 answer to a priced request. */
-    public static void paymentRequired(PricedRequest priced, ErrorCode code, String message) throws IOException {
-        paymentRequired(priced.request(), priced.response(), priced.current(), priced.rule(), code, message);
+    /**
+     * The brokers' pay links for this purchase; none for what a page loads or the browser fetches ahead (its state
+     * cookie would replace the one of the buyer's purchase) or a HEAD. A top-up is offered at the cookie's broker.
+     */
+    private static List<HtmlPages.PayLink> payLinks(PricedRequest priced, boolean topUp) {
+        HttpServletRequest request = priced.request();
+        Snapshot current = priced.current();
+        List<HtmlPages.PayLink> payLinks = current.browser == null || request.getMethod().equals("HEAD")
+                || !FetchMetadata.of(request).mayStartPurchase() ? List.of()
+                : current.browser.start(request, priced.response(), current.config, priced.rule());
+        Object issuer = topUp ? request.getAttribute(COOKIE_ISSUER_ATTRIBUTE) : null;
+        List<HtmlPages.PayLink> own = payLinks.stream().filter(link -> link.issuer().equals(issuer)).toList();
+        return own.isEmpty() ? payLinks : own;
+    }
+
+    /** Marks {@code request} refused with {@code code}, for the metrics: see {@link #REFUSED_ATTRIBUTE}. */
+    public static void refusing(HttpServletRequest request, ErrorCode code) {
+        request.setAttribute(REFUSED_ATTRIBUTE, code);
     }
 
     /**
@@ -86,6 +106,7 @@ public final class Answers {
         byte[] body;
         if (prefersHtml(request)) {
             response.setContentType("text/html;charset=utf-8");
+            response.setHeader("Content-Security-Policy", HtmlPages.CONTENT_SECURITY_POLICY);
             body = html.get();
         } else {
             response.setContentType("application/json");
@@ -102,13 +123,16 @@ public final class Answers {
      * {@code Retry-After: 5}), or {@code budget_busy} when other nodes of a cluster hold the scrip's budget now
      * ({@code Retry-After: 1}; docs/CLUSTER.md). {@code e} may be a bug's {@link RuntimeException}: also a 503.
      */
-    public static void ledgerUnavailable(HttpServletResponse response, String path, Exception e) throws IOException {
+    public static void ledgerUnavailable(PricedRequest priced, Exception e) throws IOException {
+        String path = priced.path();
         if (e instanceof LedgerUnavailableException unavailable && unavailable.budgetBusy()) {
+            refusing(priced.request(), ErrorCode.BUDGET_BUSY);
             LOG.debug("Budget held by other nodes; answering budget_busy for {}: {}", path, e.getMessage());
-            retryLater(response, 503, 1, ErrorCode.BUDGET_BUSY, "other servers of this site hold this budget right "
+            retryLater(priced.response(), 503, 1, ErrorCode.BUDGET_BUSY, "other servers of this site hold this budget right "
                     + "now; try again in a second");
             return;
         }
+        priced.current().ledgerWrites.failed(); // the health check's "ledger": DOWN until a charge goes through
         long refused = OUTAGE.refused(System.nanoTime());
         if (refused > 0) {
             LOG.error("Ledger unavailable; refusing paid content for {} ({} refused since the last such message, "
@@ -116,15 +140,15 @@ public final class Answers {
         } else {
             LOG.debug("Ledger unavailable; refusing paid content for {}: {}", path, e.getMessage());
         }
-        unavailable(response, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
+        unavailable(priced, ErrorCode.LEDGER_UNAVAILABLE, "the seller cannot record payments right now");
     }
 
     /**
      * 503 {@code price_unavailable} when a rule's price function failed ({@code why}): no content, nothing charged.
      * Logged as an error at most every 10 s, with how many were refused since: the request rate is the buyer's.
      */
-    public static void priceUnavailable(HttpServletResponse response, String path, String why, Throwable thrown)
-            throws IOException {
+    public static void priceUnavailable(HttpServletRequest request, HttpServletResponse response, String path,
+            String why, Throwable thrown) throws IOException {
         long refused = PRICE_FAILURES.refused(System.nanoTime());
         if (refused > 0) {
             LOG.error("The price function failed for {}: {}; refusing its requests ({} refused since the last such "
@@ -132,12 +156,13 @@ public final class Answers {
         } else {
             LOG.debug("The price function failed for {}: {}", path, why);
         }
-        unavailable(response, ErrorCode.PRICE_UNAVAILABLE, "the seller cannot price this right now");
+        refusing(request, ErrorCode.PRICE_UNAVAILABLE);
+        retryLater(response, 503, 5, ErrorCode.PRICE_UNAVAILABLE, "the seller cannot price this right now");
     }
 
-    public static void unavailable(HttpServletResponse response, ErrorCode code, String message)
-            throws IOException {
-        retryLater(response, 503, 5, code, message);
+    public static void unavailable(PricedRequest priced, ErrorCode code, String message) throws IOException {
+        refusing(priced.request(), code);
+        retryLater(priced.response(), 503, 5, code, message);
     }
 
     /**
@@ -150,9 +175,10 @@ public final class Answers {
     }
 
     /** 429: the client's address has no failed verification left; nothing was checked or charged. */
-    public static void tooManyFailures(HttpServletResponse response, long retryAfterSeconds, ErrorCode code,
+    public static void tooManyFailures(PricedRequest priced, long retryAfterSeconds, ErrorCode code,
                                        String message) throws IOException {
-        retryLater(response, 429, retryAfterSeconds, code, message);
+        refusing(priced.request(), code);
+        retryLater(priced.response(), 429, retryAfterSeconds, code, message);
     }
 
     private static void retryLater(HttpServletResponse response, int status, long seconds, ErrorCode code,

@@ -115,6 +115,11 @@ public final class BrokerKeys implements AutoCloseable {
         return fetch.count();
     }
 
+    /** How many JWKS fetches failed since start (unreachable, refused, or not a usable key set). */
+    public long failedFetches() {
+        return refresher.failures();
+    }
+
     /** When the last successful fetch happened, by the settings' clock. */
     public Optional<Instant> lastSuccess() {
         return cache.lastSuccess();

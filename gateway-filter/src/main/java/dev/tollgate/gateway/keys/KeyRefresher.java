@@ -37,6 +37,8 @@ final class KeyRefresher {
     private final RateWindow onDemand;
     private final ScheduledExecutorService executor;
     private final AtomicBoolean started = new AtomicBoolean();
+    /** Fetches that failed since start, for the metrics. */
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
     private Duration retryDelay = FIRST_RETRY; // only touched on the executor thread
 
@@ -170,7 +172,14 @@ final class KeyRefresher {
         }
     }
 
+    /** How many fetches failed since start. */
+    long failures() {
+        return failures.get();
+    }
+
+    /** Counts a failed fetch and logs it. */
     private void logFailure(Exception e, Duration retryIn) {
+        failures.incrementAndGet();
         if (closed) {
             return;
         }

@@ -188,8 +188,10 @@ final class ChainPayer implements Payer {
                 : head.creditMicros();
         if (credit < unitPrice) {
             long missingWords = (unitPrice - credit + account.unitMicros() - 1) / account.unitMicros();
-            throw new PaymentException(ErrorCode.INSUFFICIENT_BUDGET, "one unit costs " + rule.price() + " but this "
-                    + "payment leaves the chain's credit at " + Money.ofMicros(credit, rule.price().currency())
+            throw new PaymentException(ErrorCode.INSUFFICIENT_BUDGET, "one unit costs "
+                    + rule.price().toDisplayString() + " but this "
+                    + "payment leaves the chain's credit at "
+                    + Money.ofMicros(credit, rule.price().currency()).toDisplayString()
                     + "; pay index " + (Math.max(index, head.index()) + missingWords) + " or higher"
                     + (head.index() == 0 ? " (nothing was recorded: send the commitment with it)" : ""));
         }
@@ -257,7 +259,7 @@ final class ChainPayer implements Payer {
         if (result == null || result instanceof ChargeResult.HeadMoved) {
             LOG.warn("PayWord payment for {} kept losing the chain's head to concurrent payments; asking to retry",
                     priced.path());
-            Answers.unavailable(priced.response(), ErrorCode.LEDGER_UNAVAILABLE, "the chain is busy; pay again");
+            Answers.unavailable(priced, ErrorCode.LEDGER_UNAVAILABLE, "the chain is busy; pay again");
         } else if (result instanceof ChargeResult.ChainRefused refused) {
             Answers.paymentRequired(priced, ErrorCode.INVALID_COMMITMENT, refused.message());
         } else {
@@ -270,8 +272,9 @@ final class ChainPayer implements Payer {
         PriceRule rule = priced.rule();
         long price = rule.price().micros();
         long missingUnits = (price - credit + account.unitMicros() - 1) / account.unitMicros();
-        String message = "this costs " + rule.price() + " but the chain's credit is "
-                + Money.ofMicros(credit, rule.price().currency()) + "; pay index " + (head.index() + missingUnits)
+        String message = "this costs " + rule.price().toDisplayString() + " but the chain's credit is "
+                + Money.ofMicros(credit, rule.price().currency()).toDisplayString() + "; pay index "
+                + (head.index() + missingUnits)
                 + " or higher" + (head.index() == 0 ? " (nothing was recorded: send the commitment with it)" : "");
         Map<String, Object> chain = new LinkedHashMap<>();
         chain.put("commitmentId", account.commitmentId());
@@ -283,6 +286,7 @@ final class ChainPayer implements Payer {
         PaymentRequired offer = Offers.offer(config, rule, Answers.requestUrl(priced.request()),
                 RequestPaths.upperCase(priced.request().getMethod()), null, ErrorCode.INSUFFICIENT_BUDGET, message,
                 chain);
+        Answers.refusing(priced.request(), ErrorCode.INSUFFICIENT_BUDGET);
         Answers.send402(priced.request(), priced.response(), offer,
                 () -> HtmlPages.paywall(config, rule, null, ErrorCode.INSUFFICIENT_BUDGET, message, List.of(), false,
                         null));

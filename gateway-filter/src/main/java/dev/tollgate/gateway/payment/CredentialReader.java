@@ -96,14 +96,17 @@ public final class CredentialReader {
             }
         }
         CredentialCache.Key key = kind == 'H' ? CredentialCache.key(kind, value) : CredentialCache.tokenKey(value);
+        long started = current.meters.start();
         Credential credential = credentials.get(key);
-        if (credential == null) {
+        boolean cached = credential != null;
+        if (!cached) {
             PayingClient client = new PayingClient(request, current.config.clientLimits());
             credential = kind == 'H' ? fromHeader(value, current, client) : fromCookie(value, client);
             if (credential.reusableUntilMillis() != 0) { // 0: a PayWord word, one per request, nothing to reuse
                 credentials.put(key, credential);
             }
         }
+        current.meters.verified(started, cached);
         if (credential instanceof Credential.Rejected) {
             throw ((Credential.Rejected) credential).exception();
         }

@@ -40,7 +40,7 @@ public final class OnlineConfirmation {
             return true;
         }
         // Too many voids of failed online charges wait for the broker (OnlineVoids): charge nothing more.
-        Answers.unavailable(priced.response(), ErrorCode.BROKER_UNAVAILABLE, "the broker has not yet confirmed the "
+        Answers.unavailable(priced, ErrorCode.BROKER_UNAVAILABLE, "the broker has not yet confirmed the "
                 + "refunds of earlier online payments; nothing was charged, try again shortly");
         return false;
     }
@@ -74,7 +74,7 @@ public final class OnlineConfirmation {
             switch (refused.status()) {
                 case 409 -> {
                     code = ErrorCode.INSUFFICIENT_BUDGET;
-                    message = "the broker says the scrip's budget cannot cover " + rule.price();
+                    message = "the broker says the scrip's budget cannot cover " + rule.price().toDisplayString();
                 }
                 case 410 -> {
                     code = ErrorCode.EXPIRED_TOKEN;
@@ -96,7 +96,7 @@ public final class OnlineConfirmation {
             LOG.warn("Online charge {} for {} not confirmed ({}); {}", charged.receiptId(), path,
                     ((OnlineCharger.Unavailable) outcome).why(), refunded ? "refunded and void queued"
                             : "the charge stands");
-            Answers.unavailable(priced.response(), ErrorCode.BROKER_UNAVAILABLE, refunded
+            Answers.unavailable(priced, ErrorCode.BROKER_UNAVAILABLE, refunded
                     ? "the broker could not confirm the payment right now; nothing was charged, try again"
                     : "the broker could not confirm the payment right now, and the charge could not be undone");
             return null;

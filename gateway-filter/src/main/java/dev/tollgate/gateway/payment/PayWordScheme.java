@@ -107,11 +107,11 @@ public final class PayWordScheme implements PaymentScheme {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
             return;
         } catch (FailedVerifications.TooManyFailures e) {
-            Answers.tooManyFailures(priced.response(), e.retryAfterSeconds(), e.code(), e.getMessage());
+            Answers.tooManyFailures(priced, e.retryAfterSeconds(), e.code(), e.getMessage());
             return;
         } catch (LedgerUnavailableException | RuntimeException e) {
             // Fail closed: a ledger that cannot answer, or a bug, never lets the content through.
-            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
+            Answers.ledgerUnavailable(priced, e);
             return;
         }
         ChainPayer payer = new ChainPayer(account, payment, current.config.payword().maxStep(), chains);
@@ -142,8 +142,9 @@ public final class PayWordScheme implements PaymentScheme {
         GatewayConfig.Broker broker = PayingBroker.on(payment.network(), current);
         PayingBroker.checkAccepted(rule, broker, current);
         if (payment.acceptedMicros() < rule.price().micros()) {
-            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
-                    + Money.ofMicros(payment.acceptedMicros(), rule.price().currency()));
+            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now "
+                    + rule.price().toDisplayString() + "; you agreed to "
+                    + Money.ofMicros(payment.acceptedMicros(), rule.price().currency()).toDisplayString());
         }
         return broker;
     }

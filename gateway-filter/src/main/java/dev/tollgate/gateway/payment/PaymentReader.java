@@ -32,7 +32,7 @@ public final class PaymentReader {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
             return null;
         } catch (FailedVerifications.TooManyFailures e) {
-            Answers.tooManyFailures(priced.response(), e.retryAfterSeconds(), e.code(), e.getMessage());
+            Answers.tooManyFailures(priced, e.retryAfterSeconds(), e.code(), e.getMessage());
             return null;
         } catch (RuntimeException e) {
             Answers.unreadablePayment(priced, e);

@@ -122,8 +122,10 @@ final class ScripPayer implements Payer {
             return;
         }
         PriceRule rule = priced.rule();
-        Answers.paymentRequired(priced, ErrorCode.INSUFFICIENT_BUDGET, "this costs " + rule.price() + " but only "
-                + Money.ofMicros(result.remainingMicros(), rule.price().currency()) + " is left on your scrip");
+        Answers.paymentRequired(priced, ErrorCode.INSUFFICIENT_BUDGET, "this costs "
+                + rule.price().toDisplayString() + " but only "
+                + Money.ofMicros(result.remainingMicros(), rule.price().currency()).toDisplayString()
+                + " is left on your scrip");
     }
 
     @Override

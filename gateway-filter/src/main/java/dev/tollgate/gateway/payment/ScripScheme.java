@@ -91,7 +91,7 @@ public final class ScripScheme implements PaymentScheme {
                 mayNotCharge = refused;
             }
         } catch (LedgerUnavailableException e) {
-            Answers.ledgerUnavailable(priced.response(), priced.path(), e);
+            Answers.ledgerUnavailable(priced, e);
             return;
         } catch (PaymentException e) {
             Answers.paymentRequired(priced, e.code(), e.getMessage());
@@ -116,8 +116,9 @@ public final class ScripScheme implements PaymentScheme {
         }
         PayingBroker.checkAccepted(rule, broker, current);
         if (paid.acceptedMicros() < rule.price().micros()) {
-            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
-                    + Money.ofMicros(paid.acceptedMicros(), rule.price().currency()));
+            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now "
+                    + rule.price().toDisplayString() + "; you agreed to "
+                    + Money.ofMicros(paid.acceptedMicros(), rule.price().currency()).toDisplayString());
         }
         return broker;
     }

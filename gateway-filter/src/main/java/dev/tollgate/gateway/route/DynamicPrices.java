@@ -33,11 +33,11 @@ final class DynamicPrices {
         try {
             micros = function.priceMicros(new Query(request, path, clock.instant()));
         } catch (RuntimeException | LinkageError e) {
-            Answers.priceUnavailable(response, path, function.getClass().getName() + " threw", e);
+            Answers.priceUnavailable(request, response, path, function.getClass().getName() + " threw", e);
             return null;
         }
         if (micros < 0 || micros > rule.price().micros()) {
-            Answers.priceUnavailable(response, path, function.getClass().getName() + " asked " + micros
+            Answers.priceUnavailable(request, response, path, function.getClass().getName() + " asked " + micros
                     + " micro-units, out of 0 to max-price " + rule.price().micros(), null);
             return null;
         }

@@ -69,6 +69,6 @@ public final class Router {
             chain.doFilter(request, response);
             return null;
         }
-        return new PricedRequest(request, response, current, rule, path);
+        return new PricedRequest(request, response, current, rule, path, chain);
     }
 }

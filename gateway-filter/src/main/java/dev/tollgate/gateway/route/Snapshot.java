@@ -2,6 +2,8 @@ package dev.tollgate.gateway.route;
 
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.metrics.LedgerWrites;
+import dev.tollgate.gateway.metrics.RequestMeters;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -19,6 +21,10 @@ public final class Snapshot {
     public final String currency;
     /** The browser flow, kept across reloads; null where no browser pays (benchmarks). */
     public final BrowserFlow browser;
+    /** The request path's meters for this config's rules; {@link RequestMeters#NONE} without a registry. */
+    public final RequestMeters meters;
+    /** Whether the ledger took the last charge, kept across reloads (the health check reads it). */
+    public final LedgerWrites ledgerWrites;
     private final Map<String, GatewayConfig.Broker> byNetwork = new HashMap<>();
     private final Map<String, GatewayConfig.Broker> byIssuer = new HashMap<>();
 
@@ -27,8 +33,14 @@ public final class Snapshot {
     }
 
     public Snapshot(GatewayConfig config, BrowserFlow browser) {
+        this(config, browser, RequestMeters.NONE, new LedgerWrites(java.time.Clock.systemUTC()));
+    }
+
+    public Snapshot(GatewayConfig config, BrowserFlow browser, RequestMeters meters, LedgerWrites ledgerWrites) {
         this.config = config;
         this.browser = browser;
+        this.meters = meters;
+        this.ledgerWrites = ledgerWrites;
         this.rules = new RuleTable(config.rules());
         for (GatewayConfig.Broker broker : config.brokers()) {
             byNetwork.put(broker.network(), broker);

@@ -23,9 +23,11 @@ final class SettlementPass {
     private final ResultsApplier applier;
     private final Clock clock;
     private final int batchSize;
+    private final BacklogAge backlog;
 
     SettlementPass(OnlineVoids voids, BatchSelector selector, BatchSigner signer, RedemptionPoster poster,
-                   ResultsApplier applier, Clock clock, int batchSize) {
+                   ResultsApplier applier, Clock clock, int batchSize, BacklogAge backlog) {
+        this.backlog = Objects.requireNonNull(backlog);
         this.voids = Objects.requireNonNull(voids);
         this.selector = Objects.requireNonNull(selector);
         this.signer = Objects.requireNonNull(signer);
@@ -53,8 +55,10 @@ final class SettlementPass {
             throw unavailable(e);
         }
         if (batch.isEmpty()) {
+            backlog.empty();
             return Settler.Outcome.IDLE;
         }
+        backlog.waiting();
         String jws = signer.sign(batch.scrip(), batch.chains(), clock.instant());
         JsonNode results = poster.post(jws, batch.size(), timeout);
         try {

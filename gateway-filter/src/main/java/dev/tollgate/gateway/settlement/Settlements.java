@@ -313,6 +313,24 @@ public final class Settlements implements AutoCloseable {
     }
 
     /**
+     * Where settlement stands with the broker {@code issuer}, configured or retired; empty if none settles with it.
+     * Reads its unsettled scrip: for a dashboard or a metrics scrape, not per request.
+     */
+    public Optional<SettlementStatus> statusOf(String issuer) throws LedgerUnavailableException {
+        Broker broker = brokers.get(issuer);
+        return broker == null ? Optional.empty() : Optional.of(broker.settler.status());
+    }
+
+    /**
+     * How long the oldest charge still unsettled at the broker {@code issuer} has waited, as this node saw it
+     * ({@link BacklogAge}); empty if none waits, or none settles with it. Reads no ledger.
+     */
+    public Optional<Duration> backlogAge(String issuer) {
+        Broker broker = brokers.get(issuer);
+        return broker == null ? Optional.empty() : broker.settler.backlogAge();
+    }
+
+    /**
      * Where settlement stands with all brokers together ({@link SettlementTotals#of}). Reads every unsettled scrip:
      * for a dashboard, not per request.
      */

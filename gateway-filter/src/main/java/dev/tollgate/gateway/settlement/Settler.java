@@ -123,6 +123,7 @@ public final class Settler implements AutoCloseable {
     private final BatchSigner signer;
     private final ResultsApplier applier;
     private final SettlementSchedule schedule;
+    private final BacklogAge backlog;
     private final ClientThreads httpThreads = ClientThreads.start("tollgate-settlement-http");
 
     Settler(Settings settings, Ledger ledger, SellerKey key, Clock clock) {
@@ -145,6 +146,7 @@ public final class Settler implements AutoCloseable {
         this.holds = Objects.requireNonNull(holds);
         this.backoff = new SettlementBackoff(settings.firstBackoff(), settings.maxBackoff(), clock);
         this.wakeup = new SettlementWakeup(settings.batchSize());
+        this.backlog = new BacklogAge(clock);
         HttpClient http = httpThreads.client(TrustFile.clientBuilder(trust).connectTimeout(settings.requestTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER));
         this.voids = new OnlineVoids(ledger, key, settings.sellerId(), settings.audience(), clock, http,
@@ -153,7 +155,7 @@ public final class Settler implements AutoCloseable {
         this.applier = new ResultsApplier(ledger, holds, exclusions, settings.audience());
         SettlementPass pass = new SettlementPass(voids,
                 new BatchSelector(ledger, holds, exclusions, settings.audience(), settings.batchSize()), signer,
-                new RedemptionPoster(http, settings.redemptionUri()), applier, clock, settings.batchSize());
+                new RedemptionPoster(http, settings.redemptionUri()), applier, clock, settings.batchSize(), backlog);
         this.schedule = new SettlementSchedule(pass, backoff, wakeup, settings.interval(), settings.requestTimeout());
     }
 
@@ -237,7 +239,13 @@ public final class Settler implements AutoCloseable {
 
     /** Called after every charge, on the request path: counts it and wakes the settler early. Never blocks. */
     public void charged() {
+        backlog.charged();
         wakeup.charged();
+    }
+
+    /** How long the oldest charge still unsettled here has waited ({@link BacklogAge}); empty if none waits. */
+    Optional<Duration> backlogAge() {
+        return backlog.age();
     }
 
     /**

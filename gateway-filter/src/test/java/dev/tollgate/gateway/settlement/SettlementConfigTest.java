@@ -49,6 +49,7 @@ final class SettlementConfigTest {
         assertThat(settlement.batchSize()).isEqualTo(500);
         assertThat(settlement.maxBackoff()).isEqualTo(Duration.ofMinutes(5));
         assertThat(settlement.refundWindow()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settlement.maxBacklogAge()).isEqualTo(Duration.ofHours(1));
     }
 
     @Test
@@ -60,13 +61,15 @@ final class SettlementConfigTest {
                 + "  interval: 5s\n"
                 + "  batch-size: 1000\n"
                 + "  max-backoff: 1m\n"
-                + "  refund-window: 2m\n"));
+                + "  refund-window: 2m\n"
+                + "  max-backlog-age: 1d\n"));
         GatewayConfig.Settlement settlement = config.settlement();
         assertThat(config.broker().redemptionUri()).isEqualTo(URI.create("http://localhost:8444/redeem"));
         assertThat(settlement.interval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(settlement.batchSize()).isEqualTo(1000);
         assertThat(settlement.maxBackoff()).isEqualTo(Duration.ofMinutes(1));
         assertThat(settlement.refundWindow()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(settlement.maxBacklogAge()).isEqualTo(Duration.ofDays(1));
     }
 
     @Test
@@ -78,8 +81,9 @@ final class SettlementConfigTest {
                 + "  interval: 0s\n"
                 + "  batch-size: 1001\n"
                 + "  max-backoff: forever\n"
-                + "  refund-window: 11m\n");
-        assertThat(e.problems()).hasSize(5);
+                + "  refund-window: 11m\n"
+                + "  max-backlog-age: 30s\n");
+        assertThat(e.problems()).hasSize(6);
         assertThat(e.problems().get(0)).contains("gateway.yaml:8:19: broker.redemption-url:")
                 .contains("must use https");
         assertThat(e.problems().get(1)).contains("gateway.yaml:11:13: settlement.interval:")
@@ -90,6 +94,8 @@ final class SettlementConfigTest {
                 .contains("not a duration");
         assertThat(e.problems().get(4)).contains("gateway.yaml:14:18: settlement.refund-window:")
                 .contains("between 1s and 10m");
+        assertThat(e.problems().get(5)).contains("gateway.yaml:15:20: settlement.max-backlog-age:")
+                .contains("between 1m and 7d");
     }
 
     @Test
