@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -15,7 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Lookups: a bounded cache of entitlements seen (hit path, lock-free); on a miss, under the key's striped lock,
  * SQLite and the entitlements still in the journal, then the charge. The stripe makes concurrent first requests of
- * one key charge once; refunds take it too while they revoke. Thread-safe.
+ * one key charge once; refunds take it too while they revoke. A key found without a live entitlement is remembered
+ * in a second bounded cache, so a buyer who holds nothing (say a spent scrip asking again and again for a page
+ * whose rule sells passes) reads SQLite once per key, not once per request: only a charge of the key under its stripe
+ * can make one, and it forgets the miss there, so a purchase is seen at once. Thread-safe.
  */
 final class Entitlements {
 
@@ -62,6 +66,10 @@ final class Entitlements {
     private final PendingRefunds refunds;
     private final long waitTimeoutNanos;
     private final Cache<Key, Entitlement> cache;
+    /** Keys found without a live entitlement: none can appear but by a charge of the key, which removes it here. */
+    private final Cache<Key, Boolean> missing;
+    /** Lookups of SQLite and the journal for a key (tests). */
+    final LongAdder storeLookups = new LongAdder();
     /** Entitlements whose CHARGE record is not folded into SQLite yet, by seq. */
     private final ConcurrentSkipListMap<Long, Unfolded> unfolded = new ConcurrentSkipListMap<>();
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
@@ -76,6 +84,7 @@ final class Entitlements {
         this.refunds = refunds;
         this.waitTimeoutNanos = store.waitTimeoutNanos();
         this.cache = Caffeine.newBuilder().maximumSize(capacity).executor(Runnable::run).build();
+        this.missing = Caffeine.newBuilder().maximumSize(capacity).executor(Runnable::run).build();
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -108,15 +117,20 @@ final class Entitlements {
                 held.used = true;
                 return entitled(held, scrip);
             }
-            held = find(key, nowMillis);
-            if (held != null) {
-                held.used = true;
-                cache.put(key, held);
-                return entitled(held, scrip);
+            if (missing.getIfPresent(key) == null) {
+                held = find(key, nowMillis);
+                if (held != null) {
+                    held.used = true;
+                    cache.put(key, held);
+                    return entitled(held, scrip);
+                }
             }
+            missing.invalidate(key); // a charge that fails midway may be recorded still: then look again
             ChargeResult result = scrips.charge(scrip, amountMicros, stream, untilMillis, null,
                     (seq, account, resource) -> unfolded(seq, key, untilMillis));
-            if (result instanceof ChargeResult.Charged charged) {
+            if (!(result instanceof ChargeResult.Charged charged)) {
+                missing.put(key, Boolean.TRUE); // refused: nothing recorded, the key still has no entitlement
+            } else {
                 // Only now, durable: a hit must never serve on a charge that a crash could still lose.
                 cache.put(key, new Entitlement(receipts.parse(charged.receiptId()), untilMillis,
                         charged.receiptId(), Instant.ofEpochMilli(untilMillis)));
@@ -146,6 +160,7 @@ final class Entitlements {
      * of the refunds in the journal) meanwhile. Caller holds the key's stripe.
      */
     private Entitlement find(Key key, long nowMillis) throws LedgerUnavailableException {
+        storeLookups.increment();
         return store.withDb("ledger read failed", db -> {
             Entitlement best = null;
             // Looked up, not inserted: a refused request writes nothing. Without a row, no charge can name it.

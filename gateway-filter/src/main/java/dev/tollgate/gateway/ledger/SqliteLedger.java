@@ -481,6 +481,11 @@ public final class SqliteLedger implements Ledger {
         return parts.chainRows.certificateRowsRead.sum();
     }
 
+    /** Lookups of SQLite and the journal for stream entitlements (tests). */
+    long entitlementLookups() {
+        return entitlements.storeLookups.sum();
+    }
+
     /** The journal's reservation mark: how many slots were ever handed out (tests). */
     long journalMark() {
         return parts.journal.reserved();

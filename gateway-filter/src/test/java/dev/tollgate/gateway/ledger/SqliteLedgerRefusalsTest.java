@@ -95,4 +95,28 @@ final class SqliteLedgerRefusalsTest {
         assertThat(LedgerFixtures.charges(file).values()).extracting(LedgerFixtures.StoredCharge::amount)
                 .containsExactlyInAnyOrder(10L, 10L, 10L);
     }
+
+    @Test
+    void aBuyerWithoutEntitlementsReadsTheStoreOncePerKeyAndAPurchaseIsSeenAtOnce() throws Exception {
+        ScripAccount spent = scrip("spent", 100);
+        ScripAccount buyer = scrip("buyer", 100);
+        String[] passes = {"pass day", "pass week", "pass month"};
+        try (SqliteLedger ledger = SqliteLedger.open(dir.resolve("ledger.db"))) {
+            assertThat(ledger.charge(spent, 100, "/articles/1")).isInstanceOf(ChargeResult.Charged.class);
+            for (int i = 0; i < 200; i++) {
+                for (String pass : passes) {
+                    assertThat(ledger.chargeStream(spent, Long.MAX_VALUE, pass, NOW, NOW.plusSeconds(60)))
+                            .isEqualTo(new ChargeResult.Insufficient(0));
+                }
+            }
+            assertThat(ledger.entitlementLookups()).isEqualTo(passes.length);
+
+            assertThat(ledger.chargeStream(buyer, Long.MAX_VALUE, "pass day", NOW, NOW.plusSeconds(60)))
+                    .isEqualTo(new ChargeResult.Insufficient(100));
+            assertThat(ledger.chargeStream(buyer, 10, "pass day", NOW, NOW.plusSeconds(60)))
+                    .isInstanceOf(ChargeResult.Charged.class);
+            assertThat(ledger.chargeStream(buyer, Long.MAX_VALUE, "pass day", NOW.plusSeconds(1), NOW.plusSeconds(61)))
+                    .isInstanceOf(ChargeResult.Entitled.class);
+        }
+    }
 }
