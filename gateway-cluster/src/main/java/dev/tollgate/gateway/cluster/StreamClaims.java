@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The first node to need it claims the key with {@code SET NX PX} (a pending value naming the node), charges on its
  * own ledger, then sets the claim to the receipt until the window's end (compare-and-set); a charge that fails or is
- * refused deletes the pending claim (compare-and-delete). A node that finds a claim caches it until its end, so a
- * stream costs one round trip per node and window, not one per click; one that finds it pending waits for it, polling,
+ * refused deletes the pending claim (compare-and-delete). A node that finds its own claim caches it until its end;
+ * another node's, for at most {@link #RECHECK} (a refund on the buying node deletes the claim, and no node honours it
+ * longer than that after), so a stream costs a round trip per node every 30 s at most, not one per click; one that
+ * finds it pending waits for it, polling,
  * until it is set or has expired (a pending claim lives 10 s, or twice {@link LeaseSettings#callTimeout()} if
  * longer). Concurrent requests of one stream on a node take one striped lock, so they make one claim. Thread-safe.
  */
@@ -44,9 +46,14 @@ final class StreamClaims {
     /**
      * What a claim found in Redis means to this node. {@code receiptId} is {@code null} while it is pending. Another
      * node's claim keeps what scrip {@code jti} had left when this node read the claim, for the receipts of hits on a
-     * node that holds no slice of that scrip.
+     * node that holds no slice of that scrip. A cached claim is honoured until {@code recheckMillis}, then read again.
      */
-    record Claim(String value, long untilMillis, String receiptId, boolean mine, String jti, long remainingMicros) {
+    record Claim(String value, long untilMillis, String receiptId, boolean mine, String jti, long remainingMicros,
+                 long recheckMillis) {
+
+        boolean honouredAt(long nowMillis) {
+            return untilMillis > nowMillis && recheckMillis > nowMillis;
+        }
 
         Instant until() {
             return Instant.ofEpochMilli(untilMillis);
@@ -73,6 +80,8 @@ final class StreamClaims {
 
     /** Claims cached by this node; each entry is a key, a value and a few numbers: about 300 bytes. */
     static final int CAPACITY = 65_536;
+    /** How long another node's claim is honoured from this node's cache before Redis is read again. */
+    static final Duration RECHECK = Duration.ofSeconds(30);
     private static final int STRIPES = 256;
     private static final Logger LOG = LoggerFactory.getLogger(StreamClaims.class);
     private static final RedisScript SETTLE = new RedisScript("claim-settle.lua");
@@ -112,7 +121,7 @@ final class StreamClaims {
             throws LeaseUnavailableException, LedgerUnavailableException {
         long nowMillis = now.toEpochMilli();
         Claim held = cache.getIfPresent(key);
-        if (held != null && held.untilMillis > nowMillis) {
+        if (held != null && held.honouredAt(nowMillis)) {
             ChargeResult hit = honour(key, held, node, false);
             if (hit != null) {
                 return hit;
@@ -122,20 +131,20 @@ final class StreamClaims {
         acquire(stripe);
         try {
             held = cache.getIfPresent(key);
-            if (held != null && held.untilMillis > nowMillis) {
+            if (held != null && held.honouredAt(nowMillis)) {
                 ChargeResult hit = honour(key, held, node, false);
                 if (hit != null) {
                     return hit;
                 }
             }
-            return claim(key, until.toEpochMilli(), buys, node);
+            return claim(key, nowMillis, until.toEpochMilli(), buys, node);
         } finally {
             stripe.unlock();
         }
     }
 
     /** Reads or takes the claim in Redis; waits while another node buys. Caller holds the key's stripe. */
-    private ChargeResult claim(Key key, long untilMillis, boolean buys, Node node)
+    private ChargeResult claim(Key key, long nowMillis, long untilMillis, boolean buys, Node node)
             throws LeaseUnavailableException, LedgerUnavailableException {
         PendingWait wait = new PendingWait(pendingTtl);
         while (true) {
@@ -152,7 +161,8 @@ final class StreamClaims {
                 ChargeResult hit = honour(key, claim, node, true);
                 if (hit != null) {
                     cache.put(key, claim.mine() ? claim : new Claim(claim.value(), claim.untilMillis(),
-                            claim.receiptId(), false, node.jti(), hit.remainingMicros()));
+                            claim.receiptId(), false, node.jti(), hit.remainingMicros(),
+                            Math.min(claim.untilMillis(), nowMillis + RECHECK.toMillis())));
                     return hit;
                 }
                 // This node's claim, but its ledger holds no entitlement: refunded, and the claim not deleted then.
@@ -218,15 +228,15 @@ final class StreamClaims {
                     + "{} s, then another node may charge the buyer again for it", redis.node(), receipt,
                     e.getMessage(), pendingTtl.toSeconds());
         }
-        cache.put(key, new Claim(value, end, receipt, true, null, 0));
+        cache.put(key, new Claim(value, end, receipt, true, null, 0, end));
         bought.put(receipt, key);
         return result;
     }
 
     /**
      * The charge of {@code receiptId} was refunded: if it bought a claim this node set, the claim is deleted, so the
-     * next request buys again. Another node that cached it honours it until its end (the seller's loss, never the
-     * buyer's).
+     * next request buys again. Another node that cached it honours it for at most {@link #RECHECK} more (the
+     * seller's loss, never the buyer's).
      */
     void refunded(String receiptId) {
         Key key = bought.getIfPresent(receiptId);
@@ -268,7 +278,7 @@ final class StreamClaims {
         }
         boolean entitled = parts[0].equals("e");
         return new Claim(value, until, entitled ? parts[2] : null, entitled && parts[2].startsWith(receiptPrefix),
-                null, 0);
+                null, 0, until);
     }
 
     private void acquire(ReentrantLock stripe) throws LedgerUnavailableException {

@@ -140,6 +140,26 @@ final class RedisLedgerTest {
     }
 
     @Test
+    void aRefundedPurchaseStopsOpeningOnAnotherNodeWithinTheRecheckBound() throws Exception {
+        Instant now = Instant.now();
+        ScripAccount scrip = new ScripAccount("https://broker.test", "refunded-pass", "reader", "seller-1", 1_000, "USD",
+                EXPIRES);
+        String receipt = ((ChargeResult.Charged) ledger.chargeStream(scrip, 100, "pass day", now,
+                now.plusSeconds(600))).receiptId();
+        try (RedisLedger second = second()) {
+            assertThat(second.chargeStream(scrip, Long.MAX_VALUE, "pass day", now, now.plusSeconds(600)))
+                    .as("bought on the first node").isInstanceOf(ChargeResult.Entitled.class);
+            assertThat(ledger.refund(receipt)).isTrue();
+            Instant withinBound = now.plus(StreamClaims.RECHECK).minusSeconds(1);
+            assertThat(second.chargeStream(scrip, Long.MAX_VALUE, "pass day", withinBound, withinBound.plusSeconds(600)))
+                    .as("cached from before the refund").isInstanceOf(ChargeResult.Entitled.class);
+            Instant after = now.plus(StreamClaims.RECHECK);
+            assertThat(second.chargeStream(scrip, Long.MAX_VALUE, "pass day", after, after.plusSeconds(600)))
+                    .as("read again: the claim is gone").isInstanceOf(ChargeResult.Insufficient.class);
+        }
+    }
+
+    @Test
     void aChargeUnderAPaymentIdIsNotRefundedOnceAnotherNodeAnsweredAReplayWithIt() throws Exception {
         ScripAccount scrip = scrip("refund-id", 1_000);
         String replayedId = "payment-id-replayed/GET/";
