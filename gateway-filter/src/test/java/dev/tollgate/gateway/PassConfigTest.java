@@ -84,6 +84,19 @@ final class PassConfigTest {
     }
 
     @Test
+    void anAccessWindowIsRefusedBesideAPriceFunctionOrMethodsThatAreNotReads() throws Exception {
+        assertThat(problemsOf("rules:\n  - match: /a/**\n    price-function: " + TestPrices.class.getName()
+                + "\n    max-price: 0.50\n    access: 24h\n"))
+                .anySatisfy(p -> assertThat(p).contains("rules[0].access").contains("a rule with a price-function has "
+                        + "no access window"));
+        assertThat(problemsOf("rules:\n  - match: /a/**\n    methods: [GET, post]\n    price: 0.05\n    access: 24h\n"))
+                .anySatisfy(p -> assertThat(p).contains("rules[0].access").contains("only a rule for GET and HEAD "
+                        + "has an access window"));
+        assertThat(load("rules:\n  - match: /a/**\n    methods: [get, HEAD]\n    price: 0.05\n    access: 24h\n")
+                .rules().get(0).access()).contains(Duration.ofHours(24));
+    }
+
+    @Test
     void durationsAreBounded() throws Exception {
         assertThat(problemsOf("rules:\n  - match: /a/**\n    price: 0.05\n    access: 30s\n"))
                 .anySatisfy(p -> assertThat(p).contains("rules[0].access").contains("must be between 1m and 366d"));

@@ -11,6 +11,7 @@ import java.util.Currency;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -25,6 +26,8 @@ final class PassesValidator {
     /** The most passes a config defines: each is an {@code accepts} entry in the 402 of every rule selling it. */
     static final int MAX_PASSES = 16;
     /** The shortest and longest access window or pass. */
+    /** The methods a rule with an access window may match: reads, which a window may open. */
+    private static final Set<String> READS = Set.of("GET", "HEAD");
     static final String MIN_DURATION = "1m";
     static final String MAX_DURATION = "366d";
 
@@ -105,6 +108,18 @@ final class PassesValidator {
             problems.problem(rule.access(), at + ".access", "only a per-click rule has an access window; a "
                     + charge.configName() + " rule does not" + (charge == ChargeModel.PER_STREAM
                     ? " (its window does that)" : ""));
+            return null;
+        }
+        // A window is keyed by the path alone: it opens the item to every rule and method that looks for it.
+        if (rule.priceFunction() != null && rule.priceFunction().value() != null) {
+            problems.problem(rule.access(), at + ".access", "a rule with a price-function has no access window: the "
+                    + "window opens the path whatever price bought it (leave out access or price-function)");
+            return null;
+        }
+        if (rule.methods() != null && rule.methods().value() != null && rule.methods().value().stream()
+                .anyMatch(method -> method != null && !READS.contains(method.trim().toUpperCase(Locale.ROOT)))) {
+            problems.problem(rule.access(), at + ".access", "only a rule for GET and HEAD has an access window: the "
+                    + "window opens the path to every method (leave out access, or the other methods)");
             return null;
         }
         Duration access = problems.setting(rule.access(), at + ".access",
