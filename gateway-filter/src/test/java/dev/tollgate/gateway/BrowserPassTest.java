@@ -92,4 +92,25 @@ final class BrowserPassTest {
         assertThat(away.getStatus()).isEqualTo(400);
         assertThat(unknown.getValuesList("Set-Cookie")).isEmpty();
     }
+
+    @Test
+    void onlyANavigationTheReaderMadeStartsAPassPurchaseByLinkOrByForm() throws Exception {
+        String link = BrowserFlow.PASS_PATH + "?path=%2Farticles%2Fone&pass=day-pass";
+        HttpTester.Response clicked = gateway.get(link, BrowserRequests.CLICK_HERE);
+        HttpTester.Response image = gateway.get(link, BrowserRequests.IMG);
+        HttpTester.Response prefetched = gateway.get(link, BrowserRequests.LINK_PREFETCH);
+        HttpTester.Response posted = gateway.postForm(BrowserFlow.PASS_PATH, "path=%2Farticles%2Fone&pass=day-pass",
+                BrowserRequests.CLICK_HERE);
+        HttpTester.Response fetched = gateway.postForm(BrowserFlow.PASS_PATH, "path=%2Farticles%2Fone&pass=day-pass",
+                BrowserRequests.FETCH);
+
+        assertThat(clicked.getStatus()).isEqualTo(303);
+        assertThat(clicked.get("Location")).startsWith("https://broker.test/pay?").endsWith("&price=500000&item=Day+pass");
+        assertThat(posted.getStatus()).isEqualTo(303);
+        for (HttpTester.Response refused : new HttpTester.Response[] {image, prefetched, fetched}) {
+            assertThat(refused.getStatus()).isEqualTo(403);
+            assertThat(gateway.body(refused)).contains("invalid_pass_purchase");
+            assertThat(refused.getValuesList("Set-Cookie")).as("no purchase state").isEmpty();
+        }
+    }
 }

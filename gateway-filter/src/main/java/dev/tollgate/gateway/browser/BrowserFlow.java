@@ -420,12 +420,12 @@ public final class BrowserFlow {
      */
     private static Map<String, String> passFields(HttpServletRequest request, String method) throws Refusal,
             IOException {
-        if (!method.equals("GET")) {
-            return form(request, method, "pass purchase");
-        }
-        if (!FetchMetadata.of(request).mayStartPurchase()) {
+        if (!FetchMetadata.of(request).mayStartPurchase()) { // the form's POST too: a script's fetch buys nothing
             throw new Refusal(403, "invalid_pass_purchase", "a pass is bought from a paywall's button, not by "
                     + "what a page loads");
+        }
+        if (!method.equals("GET")) {
+            return form(request, method, "pass purchase");
         }
         String query = request.getQueryString();
         if (query != null && query.length() > MAX_BODY_BYTES) {
