@@ -116,6 +116,7 @@ final class AppPaywallTest {
                         try {
                             HttpServletResponse own = (HttpServletResponse) async.getResponse();
                             own.setStatus(200);
+                            own.setHeader("Cache-Control", "public, max-age=600");
                             own.getWriter().write("the whole paid body");
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
@@ -149,6 +150,16 @@ final class AppPaywallTest {
         assertThat(response.getStatus()).isEqualTo(402);
         assertThat(gateway.body(response)).doesNotContain("the whole paid body")
                 .contains("<h1>A page whose servlet knows nothing of paywalls</h1>", "Pay 0.05 USD with Test Broker");
+    }
+
+    @Test
+    void aPaidAsyncAnswerStaysPrivateThoughTheAppWritesToItsAsyncContextsResponse() throws Exception {
+        HttpTester.Response paid = gateway.paidGet("/plain/async", gateway.broker.scrip().budget("100000").sign(),
+                50_000);
+
+        assertThat(paid.getStatus()).isEqualTo(200);
+        assertThat(gateway.body(paid)).isEqualTo("the whole paid body");
+        assertThat(paid.get("Cache-Control")).contains("private").doesNotContain("public");
     }
 
     @Test
