@@ -105,6 +105,7 @@ final class AppPaywallTest {
     static final class UnawareApp extends HttpServlet {
         private static final long serialVersionUID = 1L;
         static final AtomicLong VIDEO_BYTES_WRITTEN = new AtomicLong();
+        static final AtomicLong TEXT_CHARS_WRITTEN = new AtomicLong();
 
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response)
@@ -136,6 +137,13 @@ final class AppPaywallTest {
                     for (int i = 0; i < 1024; i++) { // 64 MiB
                         response.getOutputStream().write(chunk);
                         VIDEO_BYTES_WRITTEN.addAndGet(chunk.length);
+                    }
+                }
+                case "/text" -> {
+                    String chunk = "x".repeat(64 * 1024);
+                    for (int i = 0; i < 1024; i++) { // 64 MiB through the writer, which swallows IOExceptions
+                        response.getWriter().write(chunk);
+                        TEXT_CHARS_WRITTEN.addAndGet(chunk.length());
                     }
                 }
                 default -> response.getWriter().write("content of " + request.getPathInfo());
@@ -175,6 +183,16 @@ final class AppPaywallTest {
         assertThat(response.get("ETag")).isNull();
         assertThat(response.get("Last-Modified")).isNull();
         assertThat(response.getValuesList("Set-Cookie")).noneSatisfy(c -> assertThat(c).startsWith("app="));
+    }
+
+    @Test
+    void aServletCopyingAFileThroughTheWriterIsStoppedToo() throws Exception {
+        HttpTester.Response response = gateway.get("/plain/text", "Accept", "text/html");
+
+        assertThat(response.getStatus()).isEqualTo(402);
+        // The write that overflows goes into the writer's buffer, which the PrintWriter empties silently; the next throws.
+        assertThat(UnawareApp.TEXT_CHARS_WRITTEN.get()).isLessThanOrEqualTo(5 * 64 * 1024);
+        assertThat(gateway.body(response)).contains("Pay 0.05 USD with Test Broker");
     }
 
     @Test

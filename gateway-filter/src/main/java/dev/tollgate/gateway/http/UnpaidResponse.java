@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
@@ -182,7 +183,7 @@ final class UnpaidResponse extends HttpServletResponseWrapper {
         if (writer == null) {
             String encoding = getCharacterEncoding();
             Charset charset = encoding == null ? StandardCharsets.ISO_8859_1 : Charset.forName(encoding);
-            writer = new PrintWriter(new OutputStreamWriter(body, charset));
+            writer = new HeldWriter(new OutputStreamWriter(body, charset), body);
         }
         return writer;
     }
@@ -212,6 +213,44 @@ final class UnpaidResponse extends HttpServletResponseWrapper {
         }
         body.bytes.reset();
         body.overflowed = false;
+    }
+
+    /**
+     * A writer that throws once the body overflowed: a {@code PrintWriter} swallows the {@code IOException}, and an
+     * app writing a large file through it would otherwise go on to its end.
+     */
+    private static final class HeldWriter extends PrintWriter {
+        private final Body body;
+
+        HeldWriter(OutputStreamWriter out, Body body) {
+            super(out);
+            this.body = body;
+        }
+
+        private void open() {
+            if (body.overflowed) {
+                throw new UncheckedIOException(new IOException("a paywall page may take at most " + MAX_BODY_BYTES
+                        + " bytes"));
+            }
+        }
+
+        @Override
+        public void write(int c) {
+            open();
+            super.write(c);
+        }
+
+        @Override
+        public void write(char[] buf, int off, int len) {
+            open();
+            super.write(buf, off, len);
+        }
+
+        @Override
+        public void write(String s, int off, int len) {
+            open();
+            super.write(s, off, len);
+        }
     }
 
     /** The held body: a write past {@link #MAX_BODY_BYTES} marks it overflowed and throws. */
