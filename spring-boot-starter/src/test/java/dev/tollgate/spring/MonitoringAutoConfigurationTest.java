@@ -27,7 +27,7 @@ final class MonitoringAutoConfigurationTest {
                     TollgateMetricsAutoConfiguration.class, TollgateHealthAutoConfiguration.class));
 
     private String[] inline() {
-        return TollgateAutoConfigurationTest.inline(dir, "0.05");
+        return TollgateAutoConfigurationTest.inlineSettings(dir, "0.05");
     }
 
     @Test
@@ -61,8 +61,14 @@ final class MonitoringAutoConfigurationTest {
     }
 
     @Test
-    void withMicrometerTheFilterIsGivenTheAppsRegistry() {
-        runner.withPropertyValues(inline()).run(context ->
-                assertThat(context).hasSingleBean(TollgateFilterCustomizer.class));
+    void theRegistryIsGivenBeforeTheAppsCustomizersSoTheyMayOverrideIt() {
+        TollgateFilterCustomizer apps = builder -> { };
+        runner.withPropertyValues(inline()).withBean("appsCustomizer", TollgateFilterCustomizer.class, () -> apps)
+                .run(context -> {
+                    TollgateFilterCustomizer starters = context.getBean("tollgateMeterRegistry",
+                            TollgateFilterCustomizer.class);
+                    assertThat(context.getBeanProvider(TollgateFilterCustomizer.class).orderedStream())
+                            .containsExactly(starters, apps);
+                });
     }
 }

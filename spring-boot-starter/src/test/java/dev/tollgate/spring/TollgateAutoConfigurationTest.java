@@ -22,8 +22,12 @@ final class TollgateAutoConfigurationTest {
     private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(TollgateAutoConfiguration.class));
 
+    private String[] inline(String price) {
+        return inlineSettings(dir, price);
+    }
+
     /** A whole inline config with a free and a priced rule, the data directory {@code dir}. */
-    static String[] inline(Path dir, String price) {
+    static String[] inlineSettings(Path dir, String price) {
         return new String[] {
             "tollgate.seller.id=seller-1",
             "tollgate.broker.id=test",
@@ -52,7 +56,7 @@ final class TollgateAutoConfigurationTest {
 
     @Test
     void enabledFalseRegistersNothingWhateverIsConfigured() {
-        runner.withPropertyValues(inline(dir, "0.05")).withPropertyValues("tollgate.enabled=false").run(context -> {
+        runner.withPropertyValues(inline("0.05")).withPropertyValues("tollgate.enabled=false").run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(context).doesNotHaveBean(TollgateFilter.class);
         });
@@ -60,7 +64,7 @@ final class TollgateAutoConfigurationTest {
 
     @Test
     void inlineSettingsRegisterTheFilterWithTheirRules() {
-        runner.withPropertyValues(inline(dir, "0.05")).run(context -> {
+        runner.withPropertyValues(inline("0.05")).run(context -> {
             TollgateFilter filter = context.getBean(TollgateFilter.class);
             FilterRegistrationBean<?> registration = context.getBean(FilterRegistrationBean.class);
             assertThat(registration.getFilter()).isSameAs(filter);
@@ -71,7 +75,7 @@ final class TollgateAutoConfigurationTest {
 
     @Test
     void orderAndUrlPatternsAreConfigurableAndTheCallbackStaysMapped() {
-        runner.withPropertyValues(inline(dir, "0.05"))
+        runner.withPropertyValues(inline("0.05"))
                 .withPropertyValues("tollgate.filter.order=-50", "tollgate.filter.url-patterns=/api/*,/articles/*")
                 .run(context -> {
                     FilterRegistrationBean<?> registration = context.getBean(FilterRegistrationBean.class);
@@ -83,7 +87,7 @@ final class TollgateAutoConfigurationTest {
 
     @Test
     void aBadPriceStopsTheAppNamingTheProperty() {
-        runner.withPropertyValues(inline(dir, "-0.05")).run(context -> {
+        runner.withPropertyValues(inline("-0.05")).run(context -> {
             assertThat(context).hasFailed();
             assertThat(context.getStartupFailure()).rootCause().isInstanceOfSatisfying(InvalidConfigException.class,
                     e -> assertThat(e.problems()).singleElement().asString()
@@ -93,7 +97,7 @@ final class TollgateAutoConfigurationTest {
 
     @Test
     void aMisspelledSettingStopsTheAppWithWhatIsKnownThere() {
-        runner.withPropertyValues(inline(dir, "0.05")).withPropertyValues("tollgate.rules[1].prize=0.05").run(context -> {
+        runner.withPropertyValues(inline("0.05")).withPropertyValues("tollgate.rules[1].prize=0.05").run(context -> {
             assertThat(context).hasFailed();
             assertThat(context.getStartupFailure()).rootCause().isInstanceOfSatisfying(InvalidConfigException.class,
                     e -> assertThat(e.problems()).singleElement().asString()
@@ -104,7 +108,7 @@ final class TollgateAutoConfigurationTest {
 
     @Test
     void theFailureAnalysisListsEveryProblem() {
-        runner.withPropertyValues(inline(dir, "-0.05")).withPropertyValues("tollgate.currency=dollars").run(context -> {
+        runner.withPropertyValues(inline("-0.05")).withPropertyValues("tollgate.currency=dollars").run(context -> {
             InvalidConfigException cause = (InvalidConfigException) org.springframework.core.NestedExceptionUtils
                     .getRootCause(context.getStartupFailure());
             FailureAnalysis analysis = new InvalidConfigFailureAnalyzer().analyze(context.getStartupFailure());
@@ -115,7 +119,7 @@ final class TollgateAutoConfigurationTest {
 
     @Test
     void aListWithAGapInItsIndexesIsRefused() {
-        runner.withPropertyValues(inline(dir, "0.05")).withPropertyValues("tollgate.rules[3].match=/x/**").run(context -> {
+        runner.withPropertyValues(inline("0.05")).withPropertyValues("tollgate.rules[3].match=/x/**").run(context -> {
             assertThat(context).hasFailed();
             assertThat(context.getStartupFailure()).rootCause()
                     .hasMessage("tollgate.rules: the indexes [0, 1, 3] do not run from [0] without a gap");
@@ -146,7 +150,7 @@ final class TollgateAutoConfigurationTest {
 
     @Test
     void aConfigFileAndInlineSettingsTogetherAreRefused() {
-        runner.withPropertyValues(inline(dir, "0.05")).withPropertyValues("tollgate.config-file=" + dir.resolve("g.yaml"))
+        runner.withPropertyValues(inline("0.05")).withPropertyValues("tollgate.config-file=" + dir.resolve("g.yaml"))
                 .run(context -> assertThat(context.getStartupFailure()).rootCause()
                         .hasMessageContaining("are both set: keep one"));
     }
