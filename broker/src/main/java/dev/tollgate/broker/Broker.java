@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Broker implements AutoCloseable {
 
+    /** The name of a broker whose builder named none. */
+    public static final String DEFAULT_NAME = "Tollgate Broker";
+
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
     /** Default of {@link Builder#settlementGrace}. */
     public static final Duration DEFAULT_SETTLEMENT_GRACE = Duration.ofHours(24);
@@ -80,7 +83,7 @@ public final class Broker implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the mode of the broker database: " + e.getMessage(), e);
         }
-        server = BrokerServer.start(settings, BrokerHandler.on(services, demo, settings.clock()));
+        server = BrokerServer.start(settings, BrokerHandler.on(services, demo, settings.clock(), settings.name()));
         if (!settings.sweepInterval().isZero()) {
             sweeper = ExpirySweeper.every(settings.sweepInterval(), services.settlement(), services.idempotency());
         }
@@ -284,8 +287,20 @@ public final class Broker implements AutoCloseable {
         private Duration sweepInterval = Duration.ofMinutes(1);
         private Duration busyTimeout = Database.DEFAULT_BUSY_TIMEOUT;
         private int idempotencyKeysPerAccount = ScripIdempotency.DEFAULT_KEYS_PER_ACCOUNT;
+        private String name = DEFAULT_NAME;
 
         private Builder() {
+        }
+
+        /**
+         * What buyers see the broker called on its login and consent pages ("Log in to Tollgate Demo Broker"): 1 to 100
+         * characters on one line. Default {@value Broker#DEFAULT_NAME}.
+         *
+         * @since 0.6
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name cannot be null.");
+            return this;
         }
 
         /** The port to listen on, 0 for any free port. Default 8444. */
@@ -400,7 +415,7 @@ public final class Broker implements AutoCloseable {
         public Broker build() {
             BrokerSettings settings = new BrokerSettings(port, host, dataDir, issuer, demoMode, currency, keystore,
                     keystorePassword, clock, stopTimeout, settlementGrace, sweepInterval, busyTimeout,
-                    idempotencyKeysPerAccount);
+                    idempotencyKeysPerAccount, name);
             try {
                 return new Broker(settings, BrokerServices.open(settings));
             } catch (IOException | SQLException e) {

@@ -21,10 +21,13 @@ final class BrokerHandler extends Handler.Abstract {
         this.api = api;
     }
 
-    /** The pages and the API on {@code services}; {@code demoMode} adds {@code POST /v1/accounts}. */
-    static BrokerHandler on(BrokerServices services, boolean demoMode, Clock clock) {
+    /**
+     * The pages and the API on {@code services}; {@code demoMode} adds {@code POST /v1/accounts}; the pages call the
+     * broker {@code name}.
+     */
+    static BrokerHandler on(BrokerServices services, boolean demoMode, Clock clock, String name) {
         BrowserPages pages = new BrowserPages(services.issuer(), services.settlement(), services.logins(),
-                new BrowserSessions(clock), services.sellers()::seller);
+                new BrowserSessions(clock), services.sellers()::seller, new Html.Broker(name, clock));
         BuyerApi buyers = new BuyerApi(services.issuer(), services.settlement(), services.certificates());
         SellerApi sellers = new SellerApi(services.issuer(), services.keys(), services.settlement(),
                 services.charges(), services.cancels());

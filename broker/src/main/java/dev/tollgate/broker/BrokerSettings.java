@@ -18,11 +18,12 @@ import java.util.Locale;
  * @param currency an ISO 4217 code, upper case
  * @param keystore the TLS keystore, or null for plain HTTP (loopback only)
  * @param keystorePassword its password (a copy, cleared when the broker closes), or null
+ * @param name what buyers see the broker called on its login and consent pages
  */
 record BrokerSettings(int port, String host, Path dataDir, String issuer, Boolean demoMode, String currency,
                       Path keystore, char[] keystorePassword, Clock clock, Duration stopTimeout,
                       Duration settlementGrace, Duration sweepInterval, Duration busyTimeout,
-                      int idempotencyKeysPerAccount) {
+                      int idempotencyKeysPerAccount, String name) {
 
     BrokerSettings {
         requireArgument(dataDir != null, "dataDir must be set");
@@ -43,6 +44,8 @@ record BrokerSettings(int port, String host, Path dataDir, String issuer, Boolea
             requireArgument(Files.isReadable(keystore), "keystore " + keystore + " is not a readable file");
         }
         keystorePassword = keystorePassword == null ? null : keystorePassword.clone();
+        requireArgument(name != null && !name.isBlank() && name.length() <= 100
+                && name.chars().noneMatch(Character::isISOControl), "name must be 1 to 100 characters on one line");
     }
 
     /** Whether the HTTP API serves the demo endpoints: only with {@code demoMode(true)}. */

@@ -31,11 +31,11 @@ final class BrowserPages {
     private final ConsentPage consent;
 
     BrowserPages(Issuer issuer, Settlement settlement, BuyerLogins logins, BrowserSessions sessions,
-                 PayRequest.Sellers sellers) {
+                 PayRequest.Sellers sellers, Html.Broker broker) {
         this.sessions = sessions;
         this.sellers = sellers;
-        this.login = new LoginPage(logins, sessions, issuer.currency());
-        this.consent = new ConsentPage(issuer, settlement, sessions, login);
+        this.login = new LoginPage(logins, sessions, issuer.currency(), broker);
+        this.consent = new ConsentPage(issuer, settlement, sessions, login, broker);
     }
 
     /** Whether {@code path} is one of these pages. */

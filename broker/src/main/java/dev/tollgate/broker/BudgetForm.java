@@ -41,17 +41,19 @@ final class BudgetForm {
     }
 
     /**
-     * The chosen budget in micro-units; {@link #MALFORMED} if the custom amount is malformed, {@link #AMBIGUOUS} if
-     * a preset is checked while an amount is typed: the buyer may have typed first and then picked the preset, so
-     * neither is taken as consent.
+     * The chosen budget in micro-units: the custom amount when "Another amount" is ticked or no choice is; {@link
+     * #MALFORMED} if that amount is malformed, {@link #AMBIGUOUS} if a preset is ticked while an amount is typed: the
+     * buyer may have typed first and then picked the preset, so neither is taken as consent (the page's script ticks
+     * "Another amount" as the buyer types, so this happens only without scripts or after picking a preset).
      */
     static long chosen(Map<String, String> form) {
         String choice = form.getOrDefault("budget", "");
         String custom = form.getOrDefault("custom", "").strip();
-        if (!choice.equals("custom") && !custom.isEmpty()) {
+        if (!choice.isEmpty() && !choice.equals("custom") && !custom.isEmpty()) {
             return AMBIGUOUS;
         }
-        String text = choice.equals("custom") ? custom : null;
+        // A typed amount with no choice ticked is the typed amount: typing is choosing.
+        String text = choice.equals("custom") || (choice.isEmpty() && !custom.isEmpty()) ? custom : null;
         if (text == null) {
             return choice.matches("[0-9]{1,12}") ? Long.parseLong(choice) : MALFORMED;
         }

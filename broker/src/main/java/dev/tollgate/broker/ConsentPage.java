@@ -23,13 +23,15 @@ final class ConsentPage {
     private final Settlement settlement;
     private final BrowserSessions sessions;
     private final LoginPage login;
+    private final Html.Broker broker;
 
     /** @param login where a POST whose session has ended is sent back to */
-    ConsentPage(Issuer issuer, Settlement settlement, BrowserSessions sessions, LoginPage login) {
+    ConsentPage(Issuer issuer, Settlement settlement, BrowserSessions sessions, LoginPage login, Html.Broker broker) {
         this.issuer = issuer;
         this.settlement = settlement;
         this.sessions = sessions;
         this.login = login;
+        this.broker = broker;
     }
 
     /** Answers the consent page: the budget choices the buyer's balance (after its expiry returns) allows. */
@@ -37,8 +39,10 @@ final class ConsentPage {
               String message) throws SQLException {
         settlement.returnExpired(session.account);
         long balance = issuer.account(session.account, 1).map(Accounts.Account::balance).orElse(0L);
-        PageHttp.send(response, callback, status, Html.consent(pay, session.csrf, session.username, balance,
-                BudgetForm.choices(pay.price(), balance), issuer.currency(), message), pay.returnOrigin(), null);
+        String nonce = Secrets.randomToken(16);
+        PageHttp.send(response, callback, status, ConsentHtml.page(broker, pay, session.csrf, session.username,
+                balance, BudgetForm.choices(pay.price(), balance), issuer.currency(), message, nonce),
+                pay.returnOrigin(), nonce);
     }
 
     /** {@code POST /pay/consent} in {@code session}, or the login form again if it has ended (null). */
@@ -77,8 +81,8 @@ final class ConsentPage {
                        BrowserSessions.Session session) throws PageException, SQLException {
         long min = Math.max(pay.price(), 1);
         if (budget == BudgetForm.AMBIGUOUS) {
-            show(response, callback, pay, session, 400, "You typed an amount and checked another choice."
-                    + " Choose \"Another amount\" to use the typed amount, or clear it.");
+            show(response, callback, pay, session, 400, "You typed an amount and also ticked a listed one. Tick"
+                    + " \"Another amount\" to allow what you typed, or clear it to allow the listed amount.");
             return;
         }
         if (budget < min || budget > ScripRules.MAX_BUDGET_MICROS) {

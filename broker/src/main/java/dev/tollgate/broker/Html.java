@@ -1,5 +1,8 @@
 package dev.tollgate.broker;
 
+import dev.tollgate.protocol.Money;
+import java.time.Clock;
+import java.util.Currency;
 import java.util.List;
 import java.util.Map;
 
@@ -29,6 +32,11 @@ final class Html {
             button{padding:.5rem 1.2rem;margin:.5rem .5rem 0 0;font-size:1rem}
             .message{border-left:4px solid #b00020;padding:.3rem .8rem;background:#fdecea}
             dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem}
+            .brand{font-weight:700;color:#1a56db;margin:0 0 .5rem;letter-spacing:.02em}
+            button.primary{background:#1a56db;color:#fff;border:0;border-radius:6px;font-weight:600}
+            button.secondary{background:none;border:1px solid #999;border-radius:6px}
+            .choice small{color:#555;display:block;margin-left:1.6rem}
+            .lasts{background:#eef4fd;padding:.5rem .8rem;border-radius:6px}
             dt{font-weight:600}
             dd{margin:0}
             """;
@@ -53,15 +61,12 @@ final class Html {
         return sb.toString();
     }
 
-    /** An amount for people: {@code $1.50}, {@code $0.001}, or {@code 1.50 EUR} in another currency. */
+    /**
+     * An amount for people: {@code 1.50 USD}, {@code 0.001 USD}; the one money format of the seller's pages too
+     * ({@link Money#toDisplayString}).
+     */
     static String money(long micros, String currency) {
-        String fraction = String.format("%06d", micros % 1_000_000);
-        int end = fraction.length();
-        while (end > 2 && fraction.charAt(end - 1) == '0') {
-            end--;
-        }
-        String amount = micros / 1_000_000 + "." + fraction.substring(0, end);
-        return currency.equals("USD") ? "$" + amount : amount + " " + currency;
+        return Money.display(micros, Currency.getInstance(currency));
     }
 
     /** A whole page. {@code body} is HTML already. */
@@ -90,9 +95,11 @@ final class Html {
         return sb.toString();
     }
 
-    static String login(PayRequest pay, String csrf, String currency, String message) {
-        return page("Log in to pay " + pay.seller().name(), "<h1>Log in to pay " + escape(pay.seller().name())
-                + "</h1>" + message(message) + summary(pay, currency)
+    static String login(Broker broker, PayRequest pay, String csrf, String currency, String message) {
+        return page("Log in to pay " + pay.seller().name() + " - " + broker.name(), brand(broker)
+                + "<h1>Log in to pay " + escape(pay.seller().name()) + "</h1>" + message(message)
+                + "<p>Log in with your " + escape(broker.name()) + " account; you choose how much "
+                + escape(pay.seller().name()) + " may charge next.</p>" + summary(pay, currency)
                 + "<form method=\"post\" action=\"" + LOGIN_PATH + "\">" + hidden(pay.fields())
                 + "<input type=\"hidden\" name=\"csrf\" value=\"" + escape(csrf) + "\">"
                 + "<label for=\"username\">Username</label>"
@@ -101,45 +108,10 @@ final class Html {
                 + "<label for=\"password\">Password</label>"
                 + "<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\""
                 + " required maxlength=\"" + Passwords.MAX_LENGTH + "\">"
-                + "<button type=\"submit\" name=\"action\" value=\"login\">Log in</button>"
-                + "<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>Cancel</button>"
+                + "<button class=\"primary\" type=\"submit\" name=\"action\" value=\"login\">Log in</button>"
+                + "<button class=\"secondary\" type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>"
+                + "Cancel</button>"
                 + "</form>");
-    }
-
-    /**
-     * The consent page: the budget choices (micro-units, the first checked), a custom amount, Allow and Cancel.
-     * With no choices the balance does not cover the price and only Cancel is offered.
-     */
-    static String consent(PayRequest pay, String csrf, String username, long balance, List<Long> choices,
-                          String currency, String message) {
-        String seller = escape(pay.seller().name());
-        StringBuilder sb = new StringBuilder("<h1>Pay " + seller + "</h1>").append(message(message))
-                .append(summary(pay, currency))
-                .append("<dl><dt>Your balance</dt><dd>").append(escape(money(balance, currency)))
-                .append("</dd><dt>Signed in as</dt><dd>").append(escape(username)).append("</dd></dl>")
-                .append("<form method=\"post\" action=\"" + CONSENT_PATH + "\">").append(hidden(pay.fields()))
-                .append("<input type=\"hidden\" name=\"csrf\" value=\"").append(escape(csrf)).append("\">");
-        if (choices.isEmpty()) {
-            sb.append("<p>Your balance does not cover the price of this item.</p>");
-        } else {
-            sb.append("<fieldset><legend>Allow ").append(seller).append(" to charge up to</legend>");
-            for (int i = 0; i < choices.size(); i++) {
-                String id = "budget-" + i;
-                sb.append("<div class=\"choice\"><input type=\"radio\" name=\"budget\" id=\"").append(id)
-                        .append("\" value=\"").append(choices.get(i)).append('"').append(i == 0 ? " checked" : "")
-                        .append("><label for=\"").append(id).append("\">")
-                        .append(escape(money(choices.get(i), currency))).append("</label></div>");
-            }
-            sb.append("<div class=\"choice\"><input type=\"radio\" name=\"budget\" id=\"budget-custom\""
-                    + " value=\"custom\"><label for=\"budget-custom\">Another amount</label></div>"
-                    + "<label for=\"custom\">Another amount, in ").append(escape(currency)).append("</label>"
-                    + "<input type=\"text\" id=\"custom\" name=\"custom\" inputmode=\"decimal\" maxlength=\"12\""
-                    + " placeholder=\"3.00\"></fieldset>"
-                    + "<p>What the site does not charge goes back to your balance when the allowance expires.</p>"
-                    + "<button type=\"submit\" name=\"action\" value=\"allow\">Allow</button>");
-        }
-        sb.append("<button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>Cancel</button></form>");
-        return page("Pay " + pay.seller().name(), sb.toString());
     }
 
     /**
@@ -154,7 +126,21 @@ final class Html {
                 + "<script nonce=\"" + escape(nonce) + "\">document.getElementById('return').submit();</script>");
     }
 
-    private static String summary(PayRequest pay, String currency) {
+    /**
+     * Who the pages are from, as the buyer sees it.
+     *
+     * @param name the broker's name, on every page
+     * @param clock what the allowance's expiry is told from
+     */
+    record Broker(String name, Clock clock) {
+    }
+
+    /** The broker's name over a page. */
+    static String brand(Broker broker) {
+        return "<p class=\"brand\">" + escape(broker.name()) + "</p>";
+    }
+
+    static String summary(PayRequest pay, String currency) {
         String item = pay.item().isEmpty() ? "An item" : pay.item();
         return "<dl><dt>Seller</dt><dd>" + escape(pay.seller().name()) + "</dd><dt>Item</dt><dd>" + escape(item)
                 + "</dd><dt>Price</dt><dd>" + escape(money(pay.price(), currency)) + "</dd></dl>";

@@ -32,12 +32,14 @@ final class LoginPage {
     private final BuyerLogins logins;
     private final BrowserSessions sessions;
     private final String currency;
+    private final Html.Broker broker;
     private final Semaphore hashing = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
 
-    LoginPage(BuyerLogins logins, BrowserSessions sessions, String currency) {
+    LoginPage(BuyerLogins logins, BrowserSessions sessions, String currency, Html.Broker broker) {
         this.logins = logins;
         this.sessions = sessions;
         this.currency = currency;
+        this.broker = broker;
     }
 
     /** Answers the login form for {@code pay}, with {@code message} (if any) and its CSRF cookie. */
@@ -48,7 +50,7 @@ final class LoginPage {
         }
         response.getHeaders().add(HttpHeader.SET_COOKIE, LOGIN_COOKIE + "=" + csrf
                 + "; Path=/; Max-Age=1800; Secure; HttpOnly; SameSite=Strict");
-        PageHttp.send(response, callback, status, Html.login(pay, csrf, currency, message), pay.returnOrigin(), null);
+        PageHttp.send(response, callback, status, Html.login(broker, pay, csrf, currency, message), pay.returnOrigin(), null);
     }
 
     /** {@code POST /pay/login}: logs in (or hands back a cancel) after checking the form's CSRF cookie. */

@@ -47,13 +47,17 @@ final class BrowserConsentTest {
         Page consent = browser.loggedIn(alice, payParams(Map.of("price", "750000")));
 
         assertThat(consent.status()).isEqualTo(200);
-        assertThat(consent.body()).contains("<h1>Pay The Daily Byte</h1>")
+        assertThat(consent.body()).contains("<p class=\"brand\">" + Broker.DEFAULT_NAME + "</p>")
+                .contains("<h1>Allow The Daily Byte to charge you</h1>")
                 .contains("<legend>Allow The Daily Byte to charge up to</legend>")
-                .contains("Why micropayments failed, and why they will not again").contains("$0.75")
-                .contains("<dt>Your balance</dt><dd>$3.00</dd>").contains("alice")
+                .contains("Why micropayments failed, and why they will not again").contains("0.75 USD")
+                .contains("<dt>Your balance</dt><dd>3.00 USD</dd>").contains("alice")
+                .contains("<small>0.75 USD taken now, 0.25 USD left for later</small>")
+                .contains("The allowance lasts 1 hour, until ")
                 .contains("value=\"1000000\" checked").contains("value=\"2000000\"")
                 .doesNotContain("value=\"500000\"").doesNotContain("value=\"5000000\"")
-                .contains("<label for=\"custom\">").contains(">Allow</button>").contains(">Cancel</button>");
+                .contains("id=\"custom\" name=\"custom\"").contains("class=\"primary\" type=\"submit\" name=\"action\" "
+                        + "value=\"allow\">Allow</button>").contains(">Cancel</button>");
         assertThat(consent.formAction()).isEqualTo("/pay/consent");
         assertThat(consent.hidden()).containsKey("csrf").containsEntry("return", BrowserClient.RETURN);
     }
@@ -116,13 +120,47 @@ final class BrowserConsentTest {
     }
 
     @Test
+    void aTypedAmountWithNoChoiceTickedIsTheAmountAllowed() throws Exception {
+        Page consent = browser.loggedIn(alice, payParams(Map.of()));
+
+        Page handBack = browser.consent(consent, Map.of("custom", "1.25", "action", "allow"));
+
+        assertThat(handBack.status()).isEqualTo(200);
+        assertThat(handBack.hidden()).containsKey("token");
+        Answer me = TestBrokers.get(broker, "/v1/accounts/me", alice.apiKey());
+        assertThat(me.micros("reserved")).isEqualTo(1_250_000);
+    }
+
+    @Test
+    void theBrokersNameIsOnTheLoginAndConsentPages() throws Exception {
+        try (Broker named = TestBrokers.builder(dir.resolve("named")).name("Tollgate Demo Broker").demoMode(true)
+                .sweepInterval(Duration.ZERO).build().start()) {
+            named.registerSeller(Seller.of(TestBrokers.SELLER, "The Daily Byte", TestBrokers.newSellerKey(),
+                    List.of("https://news.example")));
+            DemoBuyer bob = named.createDemoBuyer("bob", 3_000_000);
+            BrowserClient client = new BrowserClient(named);
+
+            Page login = client.pay(payParams(Map.of()));
+            Page consent = client.loggedIn(bob, payParams(Map.of()));
+
+            assertThat(login.body()).contains("<p class=\"brand\">Tollgate Demo Broker</p>",
+                    "Log in with your Tollgate Demo Broker account", "<title>Log in to pay The Daily Byte - Tollgate "
+                    + "Demo Broker</title>");
+            assertThat(consent.body()).contains("<p class=\"brand\">Tollgate Demo Broker</p>",
+                    "<title>Pay The Daily Byte - Tollgate Demo Broker</title>");
+        }
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestBrokers.builder(dir.resolve("bad"))
+                .name("two\nlines").build())).hasMessageContaining("name must be 1 to 100 characters on one line");
+    }
+
+    @Test
     void aTypedAmountWithAnotherChoiceCheckedIssuesNothingAndAsksWhichOneIsMeant() throws Exception {
         Page consent = browser.loggedIn(alice, payParams(Map.of()));
 
         Page ambiguous = browser.consent(consent, Map.of("budget", "1000000", "custom", "50", "action", "allow"));
 
         assertThat(ambiguous.status()).isEqualTo(400);
-        assertThat(ambiguous.body()).contains("You typed an amount and checked another choice");
+        assertThat(ambiguous.body()).contains("You typed an amount and also ticked a listed one. Tick &quot;Another amount&quot;");
         assertThat(ambiguous.hidden()).doesNotContainKey("token");
         Answer me = TestBrokers.get(broker, "/v1/accounts/me", alice.apiKey());
         assertThat(me.micros("reserved")).as("no scrip was issued").isZero();
@@ -154,7 +192,7 @@ final class BrowserConsentTest {
         Page malformed = browser.consent(consent, Map.of("budget", "custom", "custom", "1,5", "action", "allow"));
 
         assertThat(low.status()).isEqualTo(400);
-        assertThat(low.body()).contains("The amount must be from $0.25").contains("Allow");
+        assertThat(low.body()).contains("The amount must be from 0.25 USD").contains("Allow");
         assertThat(malformed.body()).contains("Enter an amount such as 3.00.");
         assertThat(low.hidden()).doesNotContainKey("token");
         assertThat(TestBrokers.get(broker, "/v1/accounts/me", alice.apiKey()).micros("balance"))
@@ -168,7 +206,7 @@ final class BrowserConsentTest {
         Page refused = browser.consent(consent, Map.of("budget", "5000000", "action", "allow"));
 
         assertThat(refused.status()).isEqualTo(409);
-        assertThat(refused.body()).contains("Your balance does not cover $5.00. Choose a smaller amount.")
+        assertThat(refused.body()).contains("Your balance does not cover 5.00 USD. Choose a smaller amount.")
                 .contains("Allow The Daily Byte to charge up to").doesNotContain("name=\"token\"");
         Page accepted = browser.consent(refused, Map.of("budget", "2000000", "action", "allow"));
         assertThat(accepted.hidden()).containsKey("token");

@@ -112,7 +112,7 @@ final class BrowserLoginTest {
         assertThat(browser.cookies.get("tollgate_session")).matches("[A-Za-z0-9_-]{43}");
         Page consent = browser.get(after.header("Location"));
         assertThat(consent.status()).isEqualTo(200);
-        assertThat(consent.body()).contains("Allow The Daily Byte to charge up to").contains("$5.00");
+        assertThat(consent.body()).contains("Allow The Daily Byte to charge up to").contains("5.00 USD");
     }
 
     @Test

@@ -115,7 +115,7 @@ final class BrowserFlowTest {
         String body = gateway.body(page);
         Matcher link = PAY_LINK.matcher(body);
         assertThat(link.find()).isTrue();
-        assertThat(link.group(2)).isEqualTo("Pay with Test Broker");
+        assertThat(link.group(2)).isEqualTo("Pay 0.05 USD with Test Broker");
         String href = link.group(1).replace("&amp;", "&");
         String cookie = page.getValuesList("Set-Cookie").get(0);
         Matcher sealed = STATE_COOKIE.matcher(cookie);
@@ -129,7 +129,7 @@ final class BrowserFlowTest {
                 + "&return=http%3A%2F%2Fshop.test%2F.tollgate%2Fcallback&state=" + state.state()
                 + "&price=50000&item=One+article");
         assertThat(cookie).startsWith("__Host-").contains("HttpOnly", "Secure", "SameSite=None", "Path=/;", "Max-Age=600");
-        assertThat(body).contains("One article", "0.05 USD", "Each request costs 0.05 USD.", "PAYMENT-SIGNATURE");
+        assertThat(body).contains("One article", "0.05 USD", "0.05 USD for this page", "PAYMENT-SIGNATURE");
         assertThat(paywall("/articles/one").state()).isNotEqualTo(state.state());
     }
 
@@ -559,7 +559,7 @@ final class BrowserFlowTest {
         HttpTester.Response fresh = gateway.get("/articles/two", "Accept", "text/html");
         Matcher first = PAY_LINK.matcher(gateway.body(fresh));
         assertThat(first.find()).isTrue();
-        assertThat(first.group(2)).isEqualTo("Pay with Test Broker");
+        assertThat(first.group(2)).isEqualTo("Pay 0.05 USD with Test Broker");
     }
 
     @Test

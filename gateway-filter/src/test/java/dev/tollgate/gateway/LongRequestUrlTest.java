@@ -68,7 +68,7 @@ final class LongRequestUrlTest {
         HttpTester.Response response = gateway.get("/articles/one?utm=" + "q".repeat(12_000), "Accept", "text/html");
 
         assertThat(offerOf(response).resource().url()).isEqualTo("http://shop.test/articles/one");
-        assertThat(gateway.body(response)).contains("Pay with Test Broker");
+        assertThat(gateway.body(response)).contains("Pay 0.05 USD with Test Broker");
     }
 
     @Test

@@ -149,10 +149,10 @@ final class SeveralBrokersTest {
                 .containsExactly("tollgate:second");
 
         String page = gateway.body(gateway.get("/articles/one", "Accept", "text/html"));
-        assertThat(page).contains(">Pay with Test Broker</a>", ">Pay with Second Broker</a>",
+        assertThat(page).contains(">Pay 0.05 USD with Test Broker</a>", ">Pay 0.05 USD with Second Broker</a>",
                 "href=\"https://broker.test/pay?seller=seller-1", "href=\"https://second.test/pay?seller=seller-1");
         assertThat(gateway.body(gateway.get("/second-only/a", "Accept", "text/html")))
-                .contains(">Pay with Second Broker</a>").doesNotContain("Test Broker");
+                .contains(">Pay 0.02 USD with Second Broker</a>").doesNotContain("Test Broker");
     }
 
     @Test

@@ -91,11 +91,11 @@ final class StreamOffersTest {
     @Test
     void thePaymentPageSaysTheModelInWords() throws Exception {
         HttpTester.Response video = gateway.get("/videos/abc/seg-3.ts", "Accept", "text/html");
-        assertThat(gateway.body(video)).contains("(per-stream)", "One payment of 0.1 USD",
-                "everything under /videos/abc", "for 6 hours");
+        assertThat(gateway.body(video)).contains("0.10 USD for this stream, to watch as often as "
+                + "you like for 6 hours", "everything under /videos/abc");
         HttpTester.Response file = gateway.get("/files/big.iso", "Accept", "text/html");
-        assertThat(gateway.body(file)).contains("(metered)", "0.01 USD for each 1 MiB received",
-                "can be resumed", "PayWord");
+        assertThat(gateway.body(file)).contains("0.01 USD for each 1 MiB you download",
+                "you can resume it", "A PayWord hash chain pays here too");
     }
 
     @Test

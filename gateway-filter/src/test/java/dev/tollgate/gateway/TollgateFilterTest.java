@@ -81,8 +81,8 @@ public final class TollgateFilterTest {
         assertThat(response.getStatus()).isEqualTo(402);
         assertThat(response.get("Content-Type")).startsWith("text/html");
         assertThat(response.get(PaymentHeaders.PAYMENT_REQUIRED)).isNotBlank();
-        assertThat(gateway.body(response)).contains("<html lang=\"en\">", "Payment required", "One article",
-                "0.05 USD", "per-click", "Pay with Test Broker").doesNotContain("<script");
+        assertThat(gateway.body(response)).contains("<html lang=\"en\">", "<h1>One article</h1>",
+                "0.05 USD for this page", "Pay 0.05 USD with Test Broker").doesNotContain("<script");
     }
 
     @Test

@@ -151,6 +151,33 @@ public record Money(long micros, Currency currency) implements Comparable<Money>
     }
 
     /**
+     * Returns the amount as people read it, the one form every page prints: at least two decimals, more only when the
+     * amount needs them, and the currency code: {@code "0.10 USD"}, {@code "0.001 USD"}, {@code "12.00 EUR"}.
+     *
+     * @return the amount for display
+     * @since 0.6
+     */
+    public String toDisplayString() {
+        BigDecimal amount = BigDecimal.valueOf(micros, SCALE).stripTrailingZeros();
+        if (amount.scale() < 2) {
+            amount = amount.setScale(2);
+        }
+        return amount.toPlainString() + " " + currency.getCurrencyCode();
+    }
+
+    /**
+     * {@link #toDisplayString} of {@code micros} micro-units of {@code currency}.
+     *
+     * @param micros a non-negative count of micro-units
+     * @param currency the currency
+     * @return the amount for display
+     * @since 0.6
+     */
+    public static String display(long micros, Currency currency) {
+        return new Money(micros, currency).toDisplayString();
+    }
+
+    /**
      * Returns the micro-units as decimal digits, the wire form of x402 {@code amount} fields: {@code "50000"}.
      *
      * @return the micro-units; {@link #parseMicros} reads it back

@@ -185,6 +185,15 @@ final class MoneyTest {
         assertThat(Money.ofMicros(50_000, USD)).hasToString("0.05 USD");
     }
 
+    @ParameterizedTest
+    @CsvSource({"100000, 0.10 USD", "1000, 0.001 USD", "50000, 0.05 USD", "0, 0.00 USD", "12000000, 12.00 USD",
+        "1, 0.000001 USD", "1234567, 1.234567 USD", "2000, 0.002 USD"})
+    void displaysTwoDecimalsAndMoreOnlyWhenTheAmountNeedsThem(long micros, String shown) {
+        assertThat(Money.ofMicros(micros, USD).toDisplayString()).isEqualTo(shown);
+        assertThat(Money.display(micros, USD)).isEqualTo(shown);
+        assertThat(Money.parse(shown, null)).isEqualTo(Money.ofMicros(micros, USD));
+    }
+
     @Test
     void printsMicrosString() {
         assertThat(Money.ofMicros(50_000, USD).microsString()).isEqualTo("50000");

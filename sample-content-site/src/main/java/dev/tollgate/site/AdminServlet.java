@@ -2,6 +2,7 @@ package dev.tollgate.site;
 
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.SalesReport;
 import dev.tollgate.gateway.BrokerSettlement;
 import dev.tollgate.gateway.SettlementStatus;
 import dev.tollgate.gateway.TollgateFilter;
@@ -20,15 +21,20 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code /admin}: the seller's dashboard (HTTP Basic, user {@value #USER}, over HTTPS only). Revenue, recent
- * charges, settlement state, the price table in force and why the last config edit was refused, if it was. Behind the
- * same sign-in, {@code /admin/metrics}: the gateway's meters as Prometheus text ({@link MetricsPage}).
+ * {@code /admin}: the seller's dashboard (HTTP Basic, user {@value #USER}, over HTTPS only). Revenue over time and
+ * paid against refused requests (charts), revenue per item, recent charges, settlement state, the price table in force
+ * and why the last config edit was refused, if it was; {@value #CSV_PATH}, the latest charges as CSV. Behind the same
+ * sign-in, {@code /admin/metrics}: the gateway's meters as Prometheus text ({@link MetricsPage}).
  */
 public final class AdminServlet extends HttpServlet {
 
     /** Servlet-context attribute holding the {@link AdminPassword}; Main sets it before the web app starts. */
     static final String PASSWORD_ATTRIBUTE = "dev.tollgate.site.admin-password";
     static final String USER = "admin";
+    /** How many of the latest charges the charts and the CSV export read (the ledger's report gives at most 1000). */
+    static final int CHARGES = 1000;
+    /** Where the charges are exported, behind the same sign-in. */
+    static final String CSV_PATH = "/admin/charges.csv";
     private static final long serialVersionUID = 1L;
     /** PBKDF2 is slow on purpose: at most two checks at once, so guessing cannot take every core. */
     /** Password checks running at once; package-private so a test can hold them. */
@@ -64,9 +70,27 @@ public final class AdminServlet extends HttpServlet {
                 "<section class=\"alert\" role=\"alert\"><h2>The last config edit was refused</h2>\n"
                         + "<p>The previous prices stay in force until the file is fixed:</p>\n<pre>")
                 .append(Html.esc(problem)).append("</pre></section>\n"));
-        main.append(ShadowBox.section(gateway, currency));
-        main.append(Sales.section(gateway, currency));
-        main.append(settlement(gateway, currency));
+        SalesReport report;
+        try {
+            report = gateway.report(CHARGES);
+        } catch (LedgerUnavailableException e) {
+            report = null;
+            main.append("<p class=\"alert\">The ledger is unavailable: ").append(Html.esc(String.valueOf(
+                    e.getMessage()))).append("</p>\n");
+        }
+        if (report != null && CSV_PATH.equals(request.getServletPath())) {
+            ChargesCsv.send(response, report, config);
+            return;
+        }
+        if (report != null) {
+            main.append("<p><a href=\"").append(CSV_PATH).append("\">Download the latest ").append(CHARGES)
+                    .append(" charges (CSV)</a></p>\n");
+            main.append(ShadowBox.section(gateway, currency));
+            main.append(DashboardCharts.section(report, currency, Traffic.COUNTS.lastHours(),
+                    java.time.Instant.now()));
+            main.append(Sales.section(report, config));
+            main.append(settlement(gateway, report, currency));
+        }
         main.append(priceTable(config));
         Html.page(response, HttpServletResponse.SC_OK, config.sellerName(), "Dashboard", main.toString());
     }
@@ -108,7 +132,11 @@ public final class AdminServlet extends HttpServlet {
         }
     }
 
-    private static String settlement(TollgateFilter gateway, Currency currency) {
+    /**
+     * Settlement: what the brokers settled and what awaits settlement come from {@code report}, as in the revenue
+     * section above, so the two agree; the batches (settled since start, the last one, failures) from the settlers.
+     */
+    private static String settlement(TollgateFilter gateway, SalesReport report, Currency currency) {
         StringBuilder out = new StringBuilder("<section><h2>Settlement</h2>\n");
         SettlementStatus s;
         List<BrokerSettlement> brokers;
@@ -120,9 +148,8 @@ public final class AdminServlet extends HttpServlet {
                     .append("</p></section>\n").toString();
         }
         out.append("<dl class=\"figures\">")
-                .append(figure("Charged (awaiting settlement)", Html.money(s.chargedMicros(), currency)))
-                .append(figure("Settled", Html.money(s.settledMicros(), currency)))
-                .append(figure("Pending", Html.money(s.unsettledMicros(), currency)))
+                .append(figure("Settled by the brokers", Html.money(report.settledMicros(), currency)))
+                .append(figure("Awaiting settlement", Html.money(report.unsettledMicros(), currency)))
                 .append(figure("Settled since start", Html.money(s.settledSinceStartMicros(), currency)))
                 .append(figure("Scrip awaiting settlement", Integer.toString(s.unsettledScrip())))
                 .append(figure("Last batch", s.lastSuccess().map(AdminServlet::time).orElse("none yet")))
@@ -145,16 +172,16 @@ public final class AdminServlet extends HttpServlet {
     private static String priceTable(GatewayConfig config) {
         StringBuilder out = new StringBuilder("<section><h2>Prices in force</h2>\n<table>\n<caption>Rules from <code>")
                 .append(Html.esc(String.valueOf(config.source())))
-                .append("</code>, first match wins</caption>\n<thead><tr><th scope=\"col\">Match</th>")
+                .append("</code>, first match wins</caption>\n<thead><tr><th scope=\"col\">Item</th>")
                 .append("<th scope=\"col\">Methods</th><th scope=\"col\">Price</th><th scope=\"col\">Charged</th>")
-                .append("<th scope=\"col\">Description</th></tr></thead>\n<tbody>\n");
+                .append("</tr></thead>\n<tbody>\n");
         for (PriceRule rule : config.rules()) {
             Optional<PriceRule> r = Optional.of(rule);
-            out.append("<tr><td><code>").append(Html.esc(rule.match())).append("</code></td><td>")
+            out.append("<tr><td>").append(Html.esc(rule.title())).append("<br><small><code>")
+                    .append(Html.esc(rule.match())).append("</code></small></td><td>")
                     .append(rule.methods().isEmpty() ? "all" : Html.esc(String.join(", ", rule.methods())))
                     .append("</td><td class=\"price\">").append(Html.esc(Html.price(r))).append("</td><td>")
-                    .append(Html.esc(Html.chargeModel(r))).append("</td><td>").append(Html.esc(rule.description()))
-                    .append("</td></tr>\n");
+                    .append(Html.esc(Html.chargeModel(r))).append("</td></tr>\n");
         }
         return out.append("</tbody>\n</table></section>\n").toString();
     }

@@ -1,6 +1,7 @@
 package dev.tollgate.site;
 
 import dev.tollgate.gateway.Payment;
+import dev.tollgate.gateway.PaywallOffer;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -8,7 +9,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Optional;
 
-/** {@code /articles/<slug>}: the article, with what the gateway just charged for it. */
+/**
+ * {@code /articles/<slug>}: the article, with what the gateway just charged for it; unpaid ({@code paywall: app}), its
+ * opening and the pay box.
+ */
 public final class ArticleServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
@@ -25,6 +29,14 @@ public final class ArticleServlet extends HttpServlet {
             return;
         }
         Articles.Article article = found.get();
+        Optional<PaywallOffer> unpaid = PaywallOffer.of(request);
+        if (unpaid.isPresent()) {
+            // paywall: app: the opening and the pay box; the gateway holds the status at 402 whatever is set here.
+            Html.page(response, 402, siteName, article.title(), "<article>\n<h1>" + Html.esc(article.title())
+                    + "</h1>\n<p class=\"lede\">" + Html.esc(article.standfirst()) + "</p>\n<p class=\"opening\">"
+                    + Html.esc(article.paragraphs().get(0)) + "</p>\n</article>\n" + Paybox.of(unpaid.get(), siteName));
+            return;
+        }
         StringBuilder main = new StringBuilder("<article>\n<h1>").append(Html.esc(article.title())).append("</h1>\n")
                 .append(Html.paymentBox(request.getAttribute(Payment.REQUEST_ATTRIBUTE))).append('\n')
                 .append("<p class=\"lede\">").append(Html.esc(article.standfirst())).append("</p>\n");

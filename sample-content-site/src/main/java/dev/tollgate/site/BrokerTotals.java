@@ -32,11 +32,14 @@ final class BrokerTotals {
                 .append("</tr></tfoot>\n</table>\n").toString();
     }
 
-    /** Where settlement stands with each broker, removed ones still being settled included, and overall. */
+    /**
+     * How redeeming the charges goes with each broker, removed ones still being settled included: what was settled
+     * since start and the last batch. The amounts settled and awaiting settlement are the revenue table's, from the
+     * same report, so the two never disagree.
+     */
     static String settlement(List<BrokerSettlement> brokers, SettlementStatus overall, Currency currency) {
-        StringBuilder out = new StringBuilder("<table>\n<caption>Settlement per broker</caption>\n<thead><tr>")
-                .append("<th scope=\"col\">Broker</th><th scope=\"col\">Charged (awaiting settlement)</th>")
-                .append("<th scope=\"col\">Pending</th><th scope=\"col\">Settled since start</th>")
+        StringBuilder out = new StringBuilder("<table>\n<caption>Settlement batches per broker</caption>\n<thead><tr>")
+                .append("<th scope=\"col\">Broker</th><th scope=\"col\">Settled since start</th>")
                 .append("<th scope=\"col\">Last batch</th></tr></thead>\n<tbody>\n");
         for (BrokerSettlement b : brokers) {
             SettlementStatus s = b.status();
@@ -52,8 +55,7 @@ final class BrokerTotals {
 
     /** The cells of one status, the last one left open for a note. */
     private static String row(SettlementStatus s, Currency currency) {
-        return money(s.chargedMicros(), currency) + money(s.unsettledMicros(), currency)
-                + money(s.settledSinceStartMicros(), currency) + "<td>"
+        return money(s.settledSinceStartMicros(), currency) + "<td>"
                 + Html.esc(s.lastSuccess().map(AdminServlet::time).orElse("none yet"));
     }
 

@@ -20,10 +20,9 @@ final class Catalog {
         for (Articles.Article a : Articles.ALL) {
             items.add(new Item(a.path(), a.title(), "Article", a.standfirst()));
         }
-        items.add(new Item("/videos/test-pattern.mp4", "Test pattern, with tone", "Video",
-                "Six seconds of the classic test card: a playable MP4 streamed with Range requests."));
-        items.add(new Item("/videos/mandelbrot.mp4", "A dive into the Mandelbrot set", "Video",
-                "Eight seconds of zoom, rendered by ffmpeg's fractal generator."));
+        for (VideoServlet.Video v : VideoServlet.ALL) {
+            items.add(new Item(v.page(), v.title(), "Video", v.summary()));
+        }
         items.add(new Item("/downloads/daily-byte-prices.csv", "Prices data set (CSV)", "Download",
                 "A year of made-up daily prices, metered by the byte: a long file becomes a partial download."));
         items.add(new Item("/api/quote", "Quote of the day (JSON API)", "API",
@@ -32,6 +31,23 @@ final class Catalog {
     }
 
     private Catalog() {
+    }
+
+    /**
+     * What the dashboard calls a charged resource: the catalog's title of that path, else the title of the rule that
+     * prices it ({@link PriceRule#title}), else the path itself.
+     */
+    static String titleOf(GatewayConfig config, String resource) {
+        // A stream's charges name its key and its rule: "/videos/mandelbrot (mandelbrot)" for the page
+        // /videos/mandelbrot/.
+        int rule = resource.indexOf(" (");
+        String path = rule > 0 && resource.endsWith(")") ? resource.substring(0, rule) : resource;
+        for (Item item : ITEMS) {
+            if (item.path().equals(path) || item.path().equals(path + "/")) {
+                return item.title();
+            }
+        }
+        return ruleFor(config, path).map(PriceRule::title).orElse(resource);
     }
 
     /** The rule that prices a GET of {@code path} now: the first matching one, as the gateway decides. */

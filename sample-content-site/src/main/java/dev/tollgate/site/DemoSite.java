@@ -70,11 +70,12 @@ final class DemoSite implements AutoCloseable {
         // The config's placeholders read these: ports, data folder, and the PEM its broker.trust-file names.
         publishPlaceholders(options, data, tls);
 
-        Broker broker = startBroker(options.brokerPort(), data.resolve("broker"), tls);
+        Broker broker = startBroker(options.brokerPort(), data.resolve("broker"), tls, "Tollgate Demo Broker");
         Broker secondBroker = null;
         Server server = null;
         try {
-            secondBroker = startBroker(options.secondBrokerPort(), data.resolve("second-broker"), tls);
+            secondBroker = startBroker(options.secondBrokerPort(), data.resolve("second-broker"), tls,
+                    "Second Demo Broker");
             AdminPassword.Loaded admin = AdminPassword.load(data);
             server = SiteServer.create(options, tls, admin.password());
             server.start();
@@ -108,10 +109,13 @@ final class DemoSite implements AutoCloseable {
         }
     }
 
-    /** A demo-mode reference broker on {@code port} with issuer {@code https://localhost:<port>}. */
-    private static Broker startBroker(int port, Path data, Tls tls) {
+    /**
+     * A demo-mode reference broker called {@code name} (as config/gateway.yaml calls it) on {@code port} with issuer
+     * {@code https://localhost:<port>}.
+     */
+    private static Broker startBroker(int port, Path data, Tls tls, String name) {
         return Broker.builder().port(port).host("127.0.0.1").dataDir(data).issuer("https://localhost:" + port)
-                .demoMode(true).tls(tls.keystore(), tls.password()).build().start();
+                .name(name).demoMode(true).tls(tls.keystore(), tls.password()).build().start();
     }
 
     /**
@@ -181,8 +185,10 @@ final class DemoSite implements AutoCloseable {
         return URI.create("https://localhost:" + options.secondBrokerPort() + "/");
     }
 
-    URI httpUri() {
-        return URI.create("http://localhost:" + options.httpPort() + "/");
+    /** The plain-HTTP address that redirects to the site, or empty if its port was taken at start. */
+    Optional<URI> httpUri() {
+        return SiteServer.redirectsPlainHttp(server) ? Optional.of(URI.create("http://localhost:"
+                + options.httpPort() + "/")) : Optional.empty();
     }
 
     Tls tls() {

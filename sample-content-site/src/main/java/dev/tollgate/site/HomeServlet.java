@@ -37,8 +37,8 @@ public final class HomeServlet extends HttpServlet {
                     .append("</td></tr>\n");
         }
         main.append("</tbody>\n</table>\n")
-                .append("<p>Prices come from <code>").append(Html.esc(String.valueOf(config.source())))
-                .append("</code>: edit one while the site runs and reload this page.</p>");
+                .append("<p>Prices come from the gateway's configuration: edit one while the site runs and reload "
+                        + "this page.</p>");
         Html.page(response, HttpServletResponse.SC_OK, config.sellerName(), "Home", main.toString());
     }
 

@@ -6,7 +6,6 @@ import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.protocol.Money;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Currency;
@@ -59,13 +58,9 @@ final class Html {
         response.getOutputStream().write(bytes);
     }
 
-    /** "0.10 USD", "0.002 USD": at least two decimals, at most the six of a micro-unit. */
+    /** "0.10 USD", "0.002 USD": the one money format of every page ({@link Money#toDisplayString}). */
     static String money(long micros, Currency currency) {
-        BigDecimal amount = BigDecimal.valueOf(micros, 6).stripTrailingZeros();
-        if (amount.scale() < 2) {
-            amount = amount.setScale(2);
-        }
-        return amount.toPlainString() + " " + currency.getCurrencyCode();
+        return Money.display(micros, currency);
     }
 
     static String money(long micros, String currencyCode) {
@@ -78,7 +73,7 @@ final class Html {
             return "Free";
         }
         Money price = rule.get().price();
-        return money(price.micros(), price.currency());
+        return price.toDisplayString();
     }
 
     /** How the rule charges, in words: "per click", "per stream, 4h of watching", "per 64 KiB". */

@@ -61,8 +61,9 @@ public final class Main {
 
     static String banner(DemoSite site) {
         StringBuilder b = new StringBuilder("\n=== Tollgate demo ===\n")
-                .append("Site:       ").append(site.siteUri()).append("   (plain HTTP ").append(site.httpUri())
-                .append(" redirects)\n")
+                .append("Site:       ").append(site.siteUri()).append(site.httpUri()
+                        .map(http -> "   (plain HTTP " + http + " redirects)").orElse("   (HTTPS only: the plain-HTTP "
+                                + "port was taken)")).append('\n')
                 .append("Brokers:    ").append(site.brokerUri()).append(" and ").append(site.secondBrokerUri())
                 .append("   (two separate brokers: the site accepts both)\n")
                 .append("Dashboard:  ").append(site.siteUri().resolve("/admin")).append("   user admin, ");

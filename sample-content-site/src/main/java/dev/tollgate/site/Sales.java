@@ -1,8 +1,7 @@
 package dev.tollgate.site;
 
+import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.SalesReport;
-import dev.tollgate.gateway.TollgateFilter;
-import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import java.util.Currency;
 
 /** The dashboard's revenue section: revenue per item and in total, and the recent charges, from the ledger. */
@@ -13,14 +12,8 @@ final class Sales {
     private Sales() {
     }
 
-    static String section(TollgateFilter gateway, Currency currency) {
-        SalesReport report;
-        try {
-            report = gateway.report(RECENT);
-        } catch (LedgerUnavailableException e) {
-            return "<section><h2>Revenue</h2>\n<p class=\"alert\">The ledger is unavailable: "
-                    + Html.esc(String.valueOf(e.getMessage())) + "</p></section>\n";
-        }
+    static String section(SalesReport report, GatewayConfig config) {
+        Currency currency = config.currency();
         StringBuilder out = new StringBuilder("<section><h2>Revenue</h2>\n<dl class=\"figures\">")
                 .append(figure("Total revenue", Html.money(report.totalMicros(), currency)))
                 .append(figure("Settled by the brokers", Html.money(report.settledMicros(), currency)))
@@ -32,7 +25,7 @@ final class Sales {
             out.append("<tr><td colspan=\"3\">Nothing sold yet.</td></tr>\n");
         }
         for (dev.tollgate.gateway.ledger.Sales.Resource r : report.revenueByResource()) {
-            out.append("<tr><td><code>").append(Html.esc(r.resource())).append("</code></td><td>")
+            out.append("<tr><td>").append(item(config, r.resource())).append("</td><td>")
                     .append(r.charges()).append("</td><td class=\"price\">")
                     .append(Html.esc(Html.money(r.revenueMicros(), currency))).append("</td></tr>\n");
         }
@@ -42,14 +35,20 @@ final class Sales {
         if (report.recentCharges().isEmpty()) {
             out.append("<tr><td colspan=\"4\">No charges yet.</td></tr>\n");
         }
-        for (dev.tollgate.gateway.ledger.Sales.Charge c : report.recentCharges()) {
-            out.append("<tr><td>").append(Html.esc(AdminServlet.time(c.at()))).append("</td><td><code>")
-                    .append(Html.esc(c.resource())).append("</code></td><td class=\"price\">")
+        for (dev.tollgate.gateway.ledger.Sales.Charge c : report.recentCharges().subList(0,
+                Math.min(RECENT, report.recentCharges().size()))) {
+            out.append("<tr><td>").append(Html.esc(AdminServlet.time(c.at()))).append("</td><td>")
+                    .append(item(config, c.resource())).append("</td><td class=\"price\">")
                     .append(Html.esc(Html.money(c.amountMicros(), currency)))
                     .append(c.refunded() ? " (refunded)" : "").append("</td><td><code>")
                     .append(Html.esc(c.receiptId())).append("</code></td></tr>\n");
         }
         return out.append("</tbody>\n</table></section>\n").toString();
+    }
+
+    /** An item by its title, its path in a tooltip (HTML). */
+    private static String item(GatewayConfig config, String resource) {
+        return "<span title=\"" + Html.esc(resource) + "\">" + Html.esc(Catalog.titleOf(config, resource)) + "</span>";
     }
 
     private static String figure(String term, String value) {

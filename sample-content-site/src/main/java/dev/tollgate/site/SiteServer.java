@@ -1,5 +1,7 @@
 package dev.tollgate.site;
 
+import java.io.IOException;
+import java.util.Arrays;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -11,10 +13,13 @@ import org.eclipse.jetty.server.handler.SecuredRedirectHandler;
 import org.eclipse.jetty.util.resource.Resource;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The site's Jetty: the web app in {@code src/main/webapp} (on the class path as {@code webapp/}, inside the jar when
- * run from it) on HTTPS, and a plain-HTTP connector whose requests are redirected to HTTPS.
+ * run from it) on HTTPS, and a plain-HTTP connector whose requests are redirected to HTTPS. The redirect is a
+ * convenience: when its port is taken the site starts without it, with a warning.
  */
 final class SiteServer {
 
@@ -24,6 +29,7 @@ final class SiteServer {
      */
     static final long HSTS_SECONDS = 3600;
     private static final String HOST = "127.0.0.1";
+    private static final Logger LOG = LoggerFactory.getLogger(SiteServer.class);
 
     private SiteServer() {
     }
@@ -55,7 +61,14 @@ final class SiteServer {
         ServerConnector httpConnector = new ServerConnector(server, new HttpConnectionFactory(plain));
         httpConnector.setHost(HOST);
         httpConnector.setPort(options.httpPort());
-        server.addConnector(httpConnector);
+        try {
+            // Bound now, so a port taken by something else (8080 often is) is known before the site starts.
+            httpConnector.open();
+            server.addConnector(httpConnector);
+        } catch (IOException e) {
+            LOG.warn("Plain HTTP port {} cannot be opened ({}); the site runs on HTTPS only, without the redirect "
+                    + "(choose another port with --http-port)", options.httpPort(), e.getMessage());
+        }
 
         WebAppContext webapp = new WebAppContext();
         webapp.setContextPath("/");
@@ -72,5 +85,11 @@ final class SiteServer {
         server.setHandler(new SecuredRedirectHandler(webapp, 301));
         server.setStopAtShutdown(false);
         return server;
+    }
+
+    /** Whether {@code server} listens on plain HTTP too (to redirect): its port could be opened. */
+    static boolean redirectsPlainHttp(Server server) {
+        return Arrays.stream(server.getConnectors()).anyMatch(c -> c.getConnectionFactory(SslConnectionFactory.class)
+                == null);
     }
 }

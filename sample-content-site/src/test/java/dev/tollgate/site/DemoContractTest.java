@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,7 +64,8 @@ class DemoContractTest {
 
         assertThat(home).contains("This site accepts 2 brokers", "<strong>Tollgate Demo Broker</strong>",
                 "<strong>Second Demo Broker</strong>", "https://localhost:" + demo.site.secondBrokerUri().getPort());
-        assertThat(paywall).contains(">Pay with Tollgate Demo Broker</a>", ">Pay with Second Demo Broker</a>");
+        assertThat(paywall).contains(">Pay 0.08 USD with Tollgate Demo Broker</a>",
+                ">Pay 0.08 USD with Second Demo Broker</a>");
         assertThat(paid.statusCode()).isEqualTo(200);
         assertThat(paid.body()).contains("<strong>0.48 USD</strong> is left");
         assertThat(secondBroker().revenueMicros() - before).isEqualTo(20_000);
@@ -75,14 +77,43 @@ class DemoContractTest {
     }
 
     @Test
-    void anArticleWithoutPaymentIsA402PageNamingTheItemAndItsPrice() throws Exception {
-        HttpResponse<String> paywall = demo.get("/articles/durable-before-served", "Accept", "text/html");
+    void anArticleWithoutPaymentIsA402WhoseOwnPageShowsItsOpeningAndThePayBox() throws Exception {
+        Articles.Article article = Articles.bySlug("durable-before-served").orElseThrow();
+
+        HttpResponse<String> paywall = demo.get(article.path(), "Accept", "text/html");
 
         assertThat(paywall.statusCode()).isEqualTo(402);
         assertThat(paywall.headers().firstValue("Content-Type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("text/html"));
-        assertThat(paywall.body()).contains("A long read").contains("0.08");
         assertThat(paywall.headers().firstValue(PaymentHeaders.PAYMENT_REQUIRED)).isPresent();
+        assertThat(paywall.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(paywall.body()).contains("<h1>" + Html.esc(article.title()) + "</h1>",
+                        Html.esc(article.paragraphs().get(0)), "0.08 USD for this page",
+                        ">Pay 0.08 USD with Tollgate Demo Broker</a>", ">Pay 0.08 USD with Second Demo Broker</a>",
+                        "href=\"/site.css\"")
+                .doesNotContain(Html.esc(article.paragraphs().get(1)));
+        // A program gets the JSON offer, not the page.
+        assertThat(demo.get(article.path()).body()).startsWith("{").doesNotContain(article.paragraphs().get(0));
+    }
+
+    @Test
+    void theHomePageDoesNotPrintTheServersFilePaths() throws Exception {
+        String home = demo.get("/").body();
+
+        assertThat(home).doesNotContain(demo.config.toString(), dir.toString());
+    }
+
+    @Test
+    void anUnknownAddressGetsTheSitesOwn404PageOrJsonForAProgram() throws Exception {
+        HttpResponse<String> page = demo.get("/no/such/page", "Accept", "text/html");
+        HttpResponse<String> program = demo.get("/no/such/page");
+
+        assertThat(page.statusCode()).isEqualTo(404);
+        assertThat(page.body()).contains("<title>Not found · The Daily Byte</title>", "href=\"/site.css\"",
+                "See everything on sale").doesNotContain("Jetty", "Powered by");
+        assertThat(program.statusCode()).isEqualTo(404);
+        assertThat(program.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(program.body()).contains("\"error\":\"not_found\"");
     }
 
     @Test
@@ -110,14 +141,14 @@ class DemoContractTest {
     @Test
     void aVideoIsChargedOnceAcrossItsRangeRequests() throws Exception {
         String token = demo.buyScrip(1_000_000);
-        String payment = demo.paymentFor("/videos/test-pattern.mp4", token);
-        long size = Files.size(Path.of("src", "main", "webapp", "videos", "test-pattern.mp4"));
+        String payment = demo.paymentFor("/videos/test-pattern/video.mp4", token);
+        long size = Files.size(Path.of("src", "main", "webapp", "videos", "test-pattern", "video.mp4"));
 
-        HttpResponse<byte[]> first = demo.getBytes("/videos/test-pattern.mp4", "Range", "bytes=0-1023",
+        HttpResponse<byte[]> first = demo.getBytes("/videos/test-pattern/video.mp4", "Range", "bytes=0-1023",
                 PaymentHeaders.PAYMENT_SIGNATURE, payment);
-        HttpResponse<byte[]> second = demo.getBytes("/videos/test-pattern.mp4", "Range", "bytes=1024-",
+        HttpResponse<byte[]> second = demo.getBytes("/videos/test-pattern/video.mp4", "Range", "bytes=1024-",
                 PaymentHeaders.PAYMENT_SIGNATURE, payment);
-        HttpResponse<byte[]> whole = demo.getBytes("/videos/test-pattern.mp4", PaymentHeaders.PAYMENT_SIGNATURE,
+        HttpResponse<byte[]> whole = demo.getBytes("/videos/test-pattern/video.mp4", PaymentHeaders.PAYMENT_SIGNATURE,
                 payment);
 
         assertThat(first.statusCode()).isEqualTo(206);
@@ -131,6 +162,33 @@ class DemoContractTest {
         HttpResponse<String> article = demo.get("/articles/paying-by-the-click", PaymentHeaders.PAYMENT_SIGNATURE,
                 demo.paymentFor("/articles/paying-by-the-click", token));
         assertThat(article.body()).contains("<strong>0.85 USD</strong> is left");
+    }
+
+    @Test
+    void aVideosPlayerPageAndItsFileAreOneStreamPaidOnce() throws Exception {
+        String token = demo.buyScrip(1_000_000);
+
+        HttpResponse<String> page = demo.get("/videos/mandelbrot/", PaymentHeaders.PAYMENT_SIGNATURE,
+                demo.paymentFor("/videos/mandelbrot/", token));
+        HttpResponse<byte[]> file = demo.getBytes("/videos/mandelbrot/video.mp4", "Range", "bytes=0-99",
+                PaymentHeaders.PAYMENT_SIGNATURE, demo.paymentFor("/videos/mandelbrot/video.mp4", token));
+        HttpResponse<String> again = demo.get("/videos/mandelbrot/", PaymentHeaders.PAYMENT_SIGNATURE,
+                demo.paymentFor("/videos/mandelbrot/", token));
+        HttpResponse<String> unpaid = demo.get("/videos/mandelbrot/", "Accept", "text/html");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<h1>A dive into the Mandelbrot set</h1>",
+                "You just paid <strong>0.15 USD</strong>", "<strong>0.85 USD</strong> is left",
+                "<video controls preload=\"metadata\" src=\"/videos/mandelbrot/video.mp4\">",
+                "<dt>Price</dt><dd>0.15 USD</dd>", "<dt>Watch for</dt><dd>24 hours from the first payment</dd>",
+                "<dt>Left on your budget</dt><dd>0.85 USD</dd>");
+        assertThat(file.statusCode()).isEqualTo(206);
+        assertThat(file.body()).hasSize(100);
+        assertThat(again.body()).contains("Nothing was charged", "<dt>Left on your budget</dt><dd>0.85 USD</dd>");
+        assertThat(unpaid.statusCode()).isEqualTo(402);
+        assertThat(unpaid.body()).contains("<h1>A dive into the Mandelbrot set</h1>",
+                "0.15 USD for this video, to watch as often as you like for 1 day",
+                "Pay 0.15 USD with Tollgate Demo Broker").doesNotContain("<video");
     }
 
     @Test
@@ -187,19 +245,88 @@ class DemoContractTest {
         long revenue = demo.site.gateway().report(1).totalMicros();
         assertThat(revenue).isGreaterThanOrEqualTo(30_000);
         assertThat(admin.body()).contains("Total revenue</dt><dd>" + Html.money(revenue, "USD"))
-                .contains("<code>/articles/hash-chains-explained</code></td><td>1</td><td class=\"price\">0.03 USD")
-                .contains("Recent charges", "Settlement", "Charged", "Pending", "Prices in force");
+                .contains("<span title=\"/articles/hash-chains-explained\">Hash chains, explained in one coffee</span>"
+                        + "</td><td>1</td><td class=\"price\">0.03 USD")
+                .contains("Recent charges", "Settlement", "Awaiting settlement", "Prices in force")
+                .contains("Durable before served<br><small><code>/articles/durable-before-served</code>");
         SalesReport.Broker first = demo.site.gateway().report(0).byBroker().get(0);
-        assertThat(admin.body()).contains("Revenue per broker", "Settlement per broker")
+        assertThat(admin.body()).contains("Revenue per broker", "Settlement batches per broker")
                 .contains(Html.esc(first.name()) + " <code>demo</code></td><td>" + first.charges()
                         + "</td><td class=\"price\">" + Html.money(first.revenueMicros(), "USD"))
                 .contains("<tfoot><tr><th scope=\"row\">All brokers</th>");
     }
 
     @Test
+    void theDashboardDrawsChartsAndExportsTheChargesAsCsvForTheAdminOnly() throws Exception {
+        String token = demo.buyScrip(500_000);
+        HttpResponse<String> paid = demo.get("/articles/scrip-a-short-history", PaymentHeaders.PAYMENT_SIGNATURE,
+                demo.paymentFor("/articles/scrip-a-short-history", token));
+        assertThat(paid.statusCode()).isEqualTo(200);
+        String password = demo.site.admin().generated().orElseThrow();
+
+        HttpResponse<String> dashboard = demo.get("/admin", "Authorization", basic("admin", password));
+        HttpResponse<String> anonymous = demo.get(AdminServlet.CSV_PATH);
+        HttpResponse<String> csv = demo.get(AdminServlet.CSV_PATH, "Authorization", basic("admin", password));
+
+        assertThat(dashboard.body()).contains("Revenue per hour, last 24 hours", "Revenue per day, last 14 days",
+                "Paid and refused requests per hour, last 24 hours", "<svg viewBox=\"0 0 720 180\"", "<rect ",
+                "href=\"/admin/charges.csv\"").doesNotContain("<script", "style=\"");
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(csv.statusCode()).isEqualTo(200);
+        assertThat(csv.headers().firstValue("Content-Type")).hasValue("text/csv;charset=utf-8");
+        List<List<String>> rows = parseCsv(csv.body());
+        assertThat(rows.get(0)).containsExactly("time", "item", "path", "amount", "currency", "receipt", "refunded");
+        List<dev.tollgate.gateway.ledger.Sales.Charge> charges = demo.site.gateway().report(AdminServlet.CHARGES)
+                .recentCharges();
+        assertThat(rows).hasSize(charges.size() + 1);
+        dev.tollgate.gateway.ledger.Sales.Charge newest = charges.stream()
+                .filter(c -> c.resource().equals("/articles/scrip-a-short-history")).findFirst().orElseThrow();
+        assertThat(rows).anySatisfy(row -> assertThat(row).containsExactly(newest.at().toString(),
+                "Scrip: a short history", "/articles/scrip-a-short-history", "0.05", "USD", newest.receiptId(),
+                "false"));
+        assertThat(ChargesCsv.cell("=HYPERLINK(\"x\")")).isEqualTo("\"'=HYPERLINK(\"\"x\"\")\"");
+    }
+
+    /** RFC 4180: rows of CRLF, cells of commas, quoted cells with doubled quotes. */
+    private static List<List<String>> parseCsv(String text) {
+        List<List<String>> rows = new java.util.ArrayList<>();
+        List<String> row = new java.util.ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < text.length() && text.charAt(i + 1) == '"') {
+                    cell.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    cell.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                row.add(cell.toString());
+                cell.setLength(0);
+            } else if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+                row.add(cell.toString());
+                cell.setLength(0);
+                rows.add(row);
+                row = new java.util.ArrayList<>();
+                i++;
+            } else {
+                cell.append(c);
+            }
+        }
+        assertThat(row).as("the file ends with CRLF").isEmpty();
+        return rows;
+    }
+
+    @Test
     void plainHttpRedirectsToHttps() throws Exception {
         HttpResponse<String> plain = demo.http.send(HttpRequest.newBuilder(
-                demo.site.httpUri().resolve("/articles/free-welcome")).build(), HttpResponse.BodyHandlers.ofString());
+                demo.site.httpUri().orElseThrow().resolve("/articles/free-welcome")).build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(plain.statusCode()).isEqualTo(301);
         assertThat(plain.headers().firstValue("Location"))

@@ -46,10 +46,14 @@ final class DemoFixture implements AutoCloseable {
     }
 
     static DemoFixture start(Path dir, String... extraFlags) throws Exception {
+        return start(dir, freePort(), extraFlags);
+    }
+
+    /** The demo with plain HTTP on {@code httpPort}, which may be taken. */
+    static DemoFixture start(Path dir, int httpPort, String... extraFlags) throws Exception {
         int port = freePort();
         int brokerPort = freePort();
         int secondBrokerPort = freePort();
-        int httpPort = freePort();
         // A copy, so that a test may edit prices; its placeholders follow the flags as with the real file.
         Path config = dir.resolve("gateway.yaml");
         Files.copy(Path.of("..", "config", "gateway.yaml"), config);

@@ -78,8 +78,10 @@ public final class Metered implements Charging {
         long affordable = remaining / unitMicros;
         if (affordable < 1 && !head) {
             Answers.paymentRequired(priced, ErrorCode.INSUFFICIENT_BUDGET,
-                    "one unit (" + ByteSizes.format(rule.unitBytes()) + ") costs " + rule.price() + " but only "
-                            + Money.ofMicros(remaining, rule.price().currency()) + " is left to pay with");
+                    "one unit (" + ByteSizes.format(rule.unitBytes()) + ") costs " + rule.price().toDisplayString()
+                            + " but only "
+                            + Money.ofMicros(remaining, rule.price().currency()).toDisplayString()
+                            + " is left to pay with");
             return;
         }
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.buyer(), paid.paymentId(), 0, remaining,

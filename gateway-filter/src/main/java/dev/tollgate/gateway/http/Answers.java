@@ -44,44 +44,58 @@ public final class Answers {
 
     /**
      * The 402 answer. A browser gets a page with a link to pay at each broker the rule accepts ({@link BrowserFlow});
-     * "Top up" at the cookie's scrip's broker only when that scrip ran out.
+     * "Top up" at the cookie's scrip's broker only when that scrip ran out. Under {@code paywall: app} a browser's
+     * GET goes on to the app instead, which renders the paywall ({@link AppPaywall}).
      */
-    public static void paymentRequired(HttpServletRequest request, HttpServletResponse response, Snapshot current,
-                                       PriceRule rule, ErrorCode code, String message) throws IOException {
+    public static void paymentRequired(PricedRequest priced, ErrorCode code, String message) throws IOException {
+        HttpServletRequest request = priced.request();
+        HttpServletResponse response = priced.response();
+        PriceRule rule = priced.rule();
+        GatewayConfig config = priced.current().config;
         refusing(request, code);
-        GatewayConfig config = current.config;
         String stream = rule.charge() == ChargeModel.PER_STREAM
                 ? StreamKeys.keyOf(rule, RequestPaths.pathOf(request)) : null;
         PaymentRequired offer = Offers.offer(config, rule, requestUrl(request),
                 RequestPaths.upperCase(request.getMethod()), stream, code, message, null);
-        send402(request, response, offer, () -> {
-            // "Continue and pay" posts the allowance the cookie check left; what a page loads or the browser
-            // fetches ahead starts no purchase (its state cookie would replace the one of the buyer's purchase).
-            Object allowance = request.getAttribute(BrowserFlow.CONTINUE_ATTRIBUTE);
-            Offers.Continue confirm = allowance == null ? null : new Offers.Continue(request.getContextPath()
-                    + BrowserFlow.CONFIRM_PATH, (String) allowance, BrowserFlow.returnPath(request));
-            List<HtmlPages.PayLink> payLinks = current.browser == null || confirm != null
-                    || request.getMethod().equals("HEAD") || !FetchMetadata.of(request).mayStartPurchase() ? List.of()
-                    : current.browser.start(request, response, config, rule);
-            boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
-                    && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
-            Object issuer = topUp ? request.getAttribute(COOKIE_ISSUER_ATTRIBUTE) : null;
-            List<HtmlPages.PayLink> own = payLinks.stream().filter(link -> link.issuer().equals(issuer)).toList();
-            if (!own.isEmpty()) {
-                payLinks = own;
-            }
-            return HtmlPages.paywall(config, rule, stream, code, message, payLinks, topUp, confirm);
-        });
+        // "Continue and pay" posts the allowance the cookie check left: a form only the built-in page carries.
+        Object allowance = request.getAttribute(BrowserFlow.CONTINUE_ATTRIBUTE);
+        Offers.Continue confirm = allowance == null ? null : new Offers.Continue(request.getContextPath()
+                + BrowserFlow.CONFIRM_PATH, (String) allowance, BrowserFlow.returnPath(request));
+        boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
+                && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
+        // A pass is sold beside the item where the item may be bought: not on a top-up or a "Continue and pay".
+        Offers.PassButtons passes = topUp || confirm != null || rule.passes().isEmpty() ? null
+                : new Offers.PassButtons(request.getContextPath() + BrowserFlow.PASS_PATH,
+                        BrowserFlow.returnPath(request));
+        if (confirm == null && AppPaywall.takes(priced, prefersHtml(request))) {
+            List<HtmlPages.PayLink> links = payLinks(priced, topUp);
+            AppPaywall.forward(priced, offer, AppPaywall.paywallOffer(rule, stream, code, message, links, topUp,
+                    links.isEmpty() ? null : passes),
+                    () -> HtmlPages.paywall(config, rule, stream, code, message, links, topUp, null, passes));
+            return;
+        }
+        send402(request, response, offer, () -> HtmlPages.paywall(config, rule, stream, code, message,
+                confirm != null ? List.of() : payLinks(priced, topUp), topUp, confirm, passes));
+    }
+
+    /**
+     * The brokers' pay links for this purchase; none for what a page loads or the browser fetches ahead (its state
+     * cookie would replace the one of the buyer's purchase) or a HEAD. A top-up is offered at the cookie's broker.
+     */
+    private static List<HtmlPages.PayLink> payLinks(PricedRequest priced, boolean topUp) {
+        HttpServletRequest request = priced.request();
+        Snapshot current = priced.current();
+        List<HtmlPages.PayLink> payLinks = current.browser == null || request.getMethod().equals("HEAD")
+                || !FetchMetadata.of(request).mayStartPurchase() ? List.of()
+                : current.browser.start(request, priced.response(), current.config, priced.rule());
+        Object issuer = topUp ? request.getAttribute(COOKIE_ISSUER_ATTRIBUTE) : null;
+        List<HtmlPages.PayLink> own = payLinks.stream().filter(link -> link.issuer().equals(issuer)).toList();
+        return own.isEmpty() ? payLinks : own;
     }
 
     /** Marks {@code request} refused with {@code code}, for the metrics: see {@link #REFUSED_ATTRIBUTE}. */
     public static void refusing(HttpServletRequest request, ErrorCode code) {
         request.setAttribute(REFUSED_ATTRIBUTE, code);
-    }
-
-    /** The 402 answer to a priced request. */
-    public static void paymentRequired(PricedRequest priced, ErrorCode code, String message) throws IOException {
-        paymentRequired(priced.request(), priced.response(), priced.current(), priced.rule(), code, message);
     }
 
     /**
@@ -97,6 +111,7 @@ public final class Answers {
         byte[] body;
         if (prefersHtml(request)) {
             response.setContentType("text/html;charset=utf-8");
+            response.setHeader("Content-Security-Policy", HtmlPages.CONTENT_SECURITY_POLICY);
             body = html.get();
         } else {
             response.setContentType("application/json");

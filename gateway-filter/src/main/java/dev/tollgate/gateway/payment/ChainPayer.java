@@ -188,8 +188,10 @@ final class ChainPayer implements Payer {
                 : head.creditMicros();
         if (credit < unitPrice) {
             long missingWords = (unitPrice - credit + account.unitMicros() - 1) / account.unitMicros();
-            throw new PaymentException(ErrorCode.INSUFFICIENT_BUDGET, "one unit costs " + rule.price() + " but this "
-                    + "payment leaves the chain's credit at " + Money.ofMicros(credit, rule.price().currency())
+            throw new PaymentException(ErrorCode.INSUFFICIENT_BUDGET, "one unit costs "
+                    + rule.price().toDisplayString() + " but this "
+                    + "payment leaves the chain's credit at "
+                    + Money.ofMicros(credit, rule.price().currency()).toDisplayString()
                     + "; pay index " + (Math.max(index, head.index()) + missingWords) + " or higher"
                     + (head.index() == 0 ? " (nothing was recorded: send the commitment with it)" : ""));
         }
@@ -270,8 +272,9 @@ final class ChainPayer implements Payer {
         PriceRule rule = priced.rule();
         long price = rule.price().micros();
         long missingUnits = (price - credit + account.unitMicros() - 1) / account.unitMicros();
-        String message = "this costs " + rule.price() + " but the chain's credit is "
-                + Money.ofMicros(credit, rule.price().currency()) + "; pay index " + (head.index() + missingUnits)
+        String message = "this costs " + rule.price().toDisplayString() + " but the chain's credit is "
+                + Money.ofMicros(credit, rule.price().currency()).toDisplayString() + "; pay index "
+                + (head.index() + missingUnits)
                 + " or higher" + (head.index() == 0 ? " (nothing was recorded: send the commitment with it)" : "");
         Map<String, Object> chain = new LinkedHashMap<>();
         chain.put("commitmentId", account.commitmentId());

@@ -74,7 +74,7 @@ public final class OnlineConfirmation {
             switch (refused.status()) {
                 case 409 -> {
                     code = ErrorCode.INSUFFICIENT_BUDGET;
-                    message = "the broker says the scrip's budget cannot cover " + rule.price();
+                    message = "the broker says the scrip's budget cannot cover " + rule.price().toDisplayString();
                 }
                 case 410 -> {
                     code = ErrorCode.EXPIRED_TOKEN;

@@ -142,8 +142,9 @@ public final class PayWordScheme implements PaymentScheme {
         GatewayConfig.Broker broker = PayingBroker.on(payment.network(), current);
         PayingBroker.checkAccepted(rule, broker, current);
         if (payment.acceptedMicros() < rule.price().micros()) {
-            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + rule.price() + "; you agreed to "
-                    + Money.ofMicros(payment.acceptedMicros(), rule.price().currency()));
+            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now "
+                    + rule.price().toDisplayString() + "; you agreed to "
+                    + Money.ofMicros(payment.acceptedMicros(), rule.price().currency()).toDisplayString());
         }
         return broker;
     }

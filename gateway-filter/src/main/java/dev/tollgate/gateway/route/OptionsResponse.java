@@ -1,12 +1,11 @@
 package dev.tollgate.gateway.route;
 
+import dev.tollgate.gateway.http.HeldOutputStream;
 import dev.tollgate.gateway.http.PaidResponse;
 import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 
@@ -19,21 +18,7 @@ import java.io.Writer;
  */
 final class OptionsResponse extends HttpServletResponseWrapper {
 
-    private static final ServletOutputStream DISCARD = new ServletOutputStream() {
-        @Override
-        public boolean isReady() {
-            return true;
-        }
-
-        @Override
-        public void setWriteListener(WriteListener listener) {
-            try {
-                listener.onWritePossible();
-            } catch (IOException e) {
-                listener.onError(e);
-            }
-        }
-
+    private static final ServletOutputStream DISCARD = new HeldOutputStream() {
         @Override
         public void write(int b) {
         }

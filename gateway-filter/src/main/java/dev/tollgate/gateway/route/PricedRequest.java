@@ -2,6 +2,7 @@ package dev.tollgate.gateway.route;
 
 import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.PriceRule;
+import jakarta.servlet.FilterChain;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -12,7 +13,9 @@ import jakarta.servlet.http.HttpServletResponse;
  * @param current the config in force when the request arrived: every stage of one request sees the same prices
  * @param rule the price rule that matched, never a free one
  * @param path the path the rule matched ({@link RequestPaths#pathOf}), which names the charged resource
+ * @param chain the rest of the filter chain: the app, which a paid request, or an unpaid one under
+ *     {@code paywall: app}, goes on to
  */
 public record PricedRequest(HttpServletRequest request, HttpServletResponse response, Snapshot current, PriceRule rule,
-                     String path) {
+                     String path, FilterChain chain) {
 }
