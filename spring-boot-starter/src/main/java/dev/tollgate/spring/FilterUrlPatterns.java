@@ -12,13 +12,14 @@ import java.util.List;
  * filter. Patterns are the Servlet specification's, not Spring's: {@code /*}, a prefix {@code /articles/*}, an
  * extension {@code *.mp4} or an exact path; {@code /api/**} is an exact path there, matching nothing useful, so it is
  * refused. A priced rule's {@code match} must be covered by one pattern. The paths the gateway answers itself (the
- * browser flow's callback and confirm page) are added when the patterns do not cover them.
+ * browser flow's callback, confirm page and pass purchase) are added when the patterns do not cover them.
  */
 final class FilterUrlPatterns {
 
     static final String PROPERTY = InlineSettings.PREFIX + ".filter.url-patterns";
-    /** Where a browser comes back from the broker, and where "Continue and pay" posts: the filter answers both. */
-    private static final List<String> GATEWAY_PATHS = List.of(BrowserFlow.CALLBACK_PATH, BrowserFlow.CONFIRM_PATH);
+    /** Where a browser comes back from the broker, where "Continue and pay" posts and where a pass is bought. */
+    private static final List<String> GATEWAY_PATHS = List.of(BrowserFlow.CALLBACK_PATH, BrowserFlow.CONFIRM_PATH,
+            BrowserFlow.PASS_PATH);
 
     private FilterUrlPatterns() {
     }

@@ -24,6 +24,11 @@ final class TollgateAutoConfigurationTest {
             .withConfiguration(AutoConfigurations.of(TollgateAutoConfiguration.class));
 
     private String[] inline(String price) {
+        return inlineSettings(dir, price);
+    }
+
+    /** A whole inline config with a free and a priced rule, the data directory {@code dir}. */
+    static String[] inlineSettings(Path dir, String price) {
         return new String[] {
             "tollgate.seller.id=seller-1",
             "tollgate.broker.id=test",
@@ -78,7 +83,7 @@ final class TollgateAutoConfigurationTest {
                     assertThat(registration.getOrder()).isEqualTo(-50);
                     assertThat(registration.getUrlPatterns())
                             .containsExactly("/api/*", "/articles/*", TollgateFilter.CALLBACK_PATH,
-                                    BrowserFlow.CONFIRM_PATH);
+                                    BrowserFlow.CONFIRM_PATH, BrowserFlow.PASS_PATH);
                 });
     }
 
