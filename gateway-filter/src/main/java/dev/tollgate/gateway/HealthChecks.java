@@ -22,11 +22,11 @@ final class HealthChecks {
         Instant now = parts.clock().instant();
         Map<String, Health.Check> checks = new LinkedHashMap<>();
         for (GatewayConfig.Broker broker : config.brokers()) {
-            checks.put("keys:" + broker.id(), keys(parts.verification.keys(broker.issuer()), broker, now));
+            checks.put(Health.KEYS + broker.id(), keys(parts.verification.keys(broker.issuer()), broker, now));
         }
-        checks.put("ledger", ledger.failingSince()
+        checks.put(Health.LEDGER, ledger.failingSince()
                 .map(since -> down("charges fail since " + since + " (ledger_unavailable)"))
-                .orElseGet(() -> up("the last charge was recorded")));
+                .orElseGet(() -> up("no charge failed in the last " + LedgerWrites.FAILURE_EXPIRY)));
         Duration bound = config.settlement().maxBacklogAge();
         for (GatewayConfig.Broker broker : config.brokers()) {
             Optional<Duration> age = parts.settlements.backlogAge(broker.issuer());

@@ -12,8 +12,9 @@ import java.util.function.Supplier;
 
 /**
  * The optional health endpoint for containers without Spring's Actuator ({@link TollgateFilter#HEALTH_PATH_INIT_PARAM}):
- * answers {@code GET} and {@code HEAD} on its path with {@code 200} when {@link Health} is UP, {@code 503} when DOWN,
- * and the checks as JSON. The body holds what {@link Health} holds: no secret, buyer or payment.
+ * answers {@code GET} and {@code HEAD} on its path with {@code 200} when the gateway can take payments
+ * ({@link Health#ready()}), {@code 503} when it cannot, and the overall status and the checks as JSON: a load balancer
+ * reads the code, an alert the {@code status} (DOWN when any check is). The body holds what {@link Health} holds: no secret, buyer or payment.
  */
 final class HealthEndpoint {
 
@@ -58,7 +59,7 @@ final class HealthEndpoint {
         }
         Health now = health.get();
         byte[] body = JSON.writeValueAsBytes(json(now));
-        response.setStatus(now.status() == Health.Status.UP ? 200 : 503);
+        response.setStatus(now.ready() ? 200 : 503);
         response.setContentType("application/json");
         response.setContentLength(body.length);
         if (method.equals("GET")) {
@@ -70,6 +71,7 @@ final class HealthEndpoint {
     static ObjectNode json(Health health) {
         ObjectNode root = JSON.createObjectNode();
         root.put("status", health.status().name());
+        root.put("ready", health.ready());
         ObjectNode checks = root.putObject("checks");
         health.checks().forEach((name, check) -> checks.putObject(name).put("status", check.status().name())
                 .put("detail", check.detail()));

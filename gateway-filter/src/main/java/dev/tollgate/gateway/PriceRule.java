@@ -6,6 +6,7 @@ import dev.tollgate.protocol.Scrip;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -36,13 +37,17 @@ import java.util.Set;
  * @param priceFunction what prices each request ({@code price-function:}), {@code price} then being its ceiling
  *                      ({@code max-price:}); only per-click
  * @param page how the item is presented to a reader: its title, the link back to the site, who renders the paywall
+ * @param access how long a buyer who paid for an item re-reads it free ({@code access: 24h}, an access window); only
+ *               for per-click rules, absent for none
+ * @param passes the passes the rule sells beside its price and opens to their holders ({@code passes: [...]}); only
+ *               for per-click rules
  * @since 0.1
  */
 public record PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
                         Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
                         Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
                         Optional<FreeAllowance> free, Optional<PriceFunction> priceFunction,
-                        Page page) {
+                        Page page, Optional<Duration> access, List<Pass> passes) {
 
     /**
      * How a rule's item is presented to a reader ({@code title}, {@code back-link} and {@code paywall} in the config).
@@ -115,6 +120,23 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
             throw new IllegalArgumentException("only a per-click rule has a price function");
         }
         Objects.requireNonNull(page, "page cannot be null.");
+        Objects.requireNonNull(access, "access cannot be null.");
+        passes = List.copyOf(passes);
+        if ((access.isPresent() || !passes.isEmpty()) && charge != ChargeModel.PER_CLICK) {
+            throw new IllegalArgumentException("only a per-click rule has an access window or passes");
+        }
+        if (access.isPresent() && access.get().toSeconds() < 1) {
+            throw new IllegalArgumentException("an access window is at least 1 second");
+        }
+    }
+
+    /** A rule without access window or passes. */
+    public PriceRule(String match, Set<String> methods, Money price, ChargeModel charge, String description,
+                     Optional<String> mimeType, boolean online, Set<String> schemes, Optional<Duration> window,
+                     Optional<String> stream, long unitBytes, Optional<String> id, Set<String> brokers,
+                     Optional<FreeAllowance> free, Optional<PriceFunction> priceFunction, Page page) {
+        this(match, methods, price, charge, description, mimeType, online, schemes, window, stream, unitBytes, id,
+                brokers, free, priceFunction, page, Optional.empty(), List.of());
     }
 
     /** A rule presented with {@link Page#DEFAULT}. */
@@ -142,7 +164,7 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
      */
     public PriceRule pricedAt(Money requestPrice) {
         return new PriceRule(match, methods, requestPrice, charge, description, mimeType, online, schemes, window,
-                stream, unitBytes, id, brokers, free, priceFunction, page);
+                stream, unitBytes, id, brokers, free, priceFunction, page, access, passes);
     }
 
     /** A rule without a free allowance. */
@@ -208,6 +230,16 @@ public record PriceRule(String match, Set<String> methods, Money price, ChargeMo
      */
     public String entitlementKey() {
         return id.orElse(stream.orElse(match));
+    }
+
+    /** The pass with this id among those the rule sells, or {@code null}. */
+    public Pass pass(String passId) {
+        for (Pass pass : passes) {
+            if (pass.id().equals(passId)) {
+                return pass;
+            }
+        }
+        return null;
     }
 
     /** Whether the rule accepts scrip (and PayWord chains) of the broker with this id. */

@@ -292,8 +292,13 @@ public final class TollgateFilter implements Filter {
         }
         // One way through the stages; each answers or passes the request itself when it is done with it.
         GatewayParts stages = parts;
-        PricedRequest priced = stages.router.route(request, response, chain, snapshot);
-        if (priced == null || stages.freeReads.served(request, response, priced.rule(), priced.path(),
+        Snapshot current = snapshot;
+        PricedRequest priced = stages.router.route(request, response, chain, current);
+        if (priced == null) {
+            current.meters.answered(request, RequestMeters.NO_SCHEME); // a price_unavailable 503 counts as refused
+            return;
+        }
+        if (stages.freeReads.served(request, response, priced.rule(), priced.path(),
                 priced.current().config.sellerId(), chain)) {
             return;
         }

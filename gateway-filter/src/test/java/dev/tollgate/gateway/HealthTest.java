@@ -6,9 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.gateway.ledger.LedgerFaults;
 import dev.tollgate.gateway.ledger.SqliteLedger;
+import dev.tollgate.gateway.metrics.LedgerWrites;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,7 +76,8 @@ final class HealthTest {
     }
 
     @Test
-    void aChargeTheLedgerCannotRecordIsDownUntilOneGoesThrough() throws Exception {
+    void aChargeTheLedgerCannotRecordIsDownAndNotReady_untilOneGoesThroughOrAMinutePassesWithoutAnotherFailure()
+            throws Exception {
         Path own = Files.createDirectories(dir.resolve("faulty"));
         SqliteLedger ledger = LedgerFaults.open(own.resolve("ledger.db"));
         try (GatewayHarness faulty = new GatewayHarness(own).start(ledger)) {
@@ -82,10 +85,22 @@ final class HealthTest {
             LedgerFaults.failNextWrite(ledger);
             assertThat(faulty.paidGet("/articles/one", token, 50_000).getStatus()).isEqualTo(503);
 
-            Health.Check failing = faulty.filter.health().checks().get("ledger");
-            assertThat(failing.status()).isEqualTo(Health.Status.DOWN);
-            assertThat(failing.detail()).startsWith("charges fail since ").endsWith("(ledger_unavailable)");
+            Health failing = faulty.filter.health();
+            assertThat(failing.checks().get("ledger").status()).isEqualTo(Health.Status.DOWN);
+            assertThat(failing.checks().get("ledger").detail()).startsWith("charges fail since ")
+                    .endsWith("(ledger_unavailable)");
+            assertThat(failing.ready()).isFalse();
 
+            faulty.clock.advance(LedgerWrites.FAILURE_EXPIRY.minusSeconds(1));
+            assertThat(faulty.filter.health().checks().get("ledger").status()).isEqualTo(Health.Status.DOWN);
+            faulty.clock.advance(Duration.ofSeconds(1)); // a drained node gets no charge to show the ledger is back
+            assertThat(faulty.filter.health().checks().get("ledger")).isEqualTo(new Health.Check(Health.Status.UP,
+                    "no charge failed in the last PT1M"));
+            assertThat(faulty.filter.health().ready()).isTrue();
+
+            LedgerFaults.failNextWrite(ledger);
+            assertThat(faulty.paidGet("/articles/one", token, 50_000).getStatus()).isEqualTo(503);
+            assertThat(faulty.filter.health().checks().get("ledger").status()).isEqualTo(Health.Status.DOWN);
             assertThat(faulty.paidGet("/articles/two", token, 50_000).getStatus()).isEqualTo(200);
             assertThat(faulty.filter.health().checks().get("ledger").status()).isEqualTo(Health.Status.UP);
         } finally {
@@ -108,6 +123,37 @@ final class HealthTest {
     }
 
     @Test
+    void aLateSettlementOrARefusedReloadIsDownButReady_soTheEndpointAnswers200() throws Exception {
+        String token = gateway.broker.scrip().budget("1000000").sign();
+        assertThat(gateway.paidGet("/articles/one", token, 50_000).getStatus()).isEqualTo(200);
+        gateway.clock.advance(Duration.ofMinutes(61));
+        Path file = dir.resolve("gateway.yaml");
+        Files.writeString(file, "seller: [not, a, seller]\n");
+        gateway.filter.reload(file);
+
+        Health health = gateway.filter.health();
+        assertThat(health.checks().get("settlement:test").status()).isEqualTo(Health.Status.DOWN);
+        assertThat(health.checks().get("config").status()).isEqualTo(Health.Status.DOWN);
+        assertThat(health.status()).isEqualTo(Health.Status.DOWN); // for an alert
+        assertThat(health.ready()).isTrue(); // for a load balancer: payments are still taken
+        HttpTester.Response response = gateway.get("/tollgate/health");
+        assertThat(response.getStatus()).isEqualTo(200);
+        JsonNode body = new ObjectMapper().readTree(gateway.body(response));
+        assertThat(body.get("status").asText()).isEqualTo("DOWN");
+        assertThat(body.get("ready").asBoolean()).isTrue();
+    }
+
+    @Test
+    void oneBrokerOfSeveralWithUsableKeysIsReady_noneIsNot() {
+        Health.Check up = new Health.Check(Health.Status.UP, "keys fetched PT1M ago");
+        Health.Check stale = new Health.Check(Health.Status.DOWN, "keys fetched PT3H ago, stale past max-stale PT2H");
+        Health.Check ledger = new Health.Check(Health.Status.UP, "no charge failed in the last PT1M");
+
+        assertThat(Health.of(Map.of("keys:a", up, "keys:b", stale, "ledger", ledger)).ready()).isTrue();
+        assertThat(Health.of(Map.of("keys:a", stale, "keys:b", stale, "ledger", ledger)).ready()).isFalse();
+    }
+
+    @Test
     void theEndpointAnswersUpWith200AndDownWith503_asJsonWithoutSecrets() throws Exception {
         HttpTester.Response up = gateway.get("/tollgate/health");
         assertThat(up.getStatus()).isEqualTo(200);
@@ -121,9 +167,10 @@ final class HealthTest {
         gateway.clock.advance(Duration.ofHours(3));
         HttpTester.Response down = gateway.get("/tollgate/health");
 
-        assertThat(down.getStatus()).isEqualTo(503);
+        assertThat(down.getStatus()).isEqualTo(503); // its only broker's keys are stale: no payment can be taken
         String json = gateway.body(down);
         assertThat(new ObjectMapper().readTree(json).get("status").asText()).isEqualTo("DOWN");
+        assertThat(new ObjectMapper().readTree(json).get("ready").asBoolean()).isFalse();
         assertThat(json).doesNotContain(dir.toString(), gateway.jwks.jwksUri().toString(), "seller-key");
         assertThat(gateway.request("POST", "/tollgate/health").getStatus()).isEqualTo(405);
     }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.testing.Poll;
 import dev.tollgate.gateway.testing.TestBroker;
+import dev.tollgate.protocol.PaymentHeaders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -73,6 +75,27 @@ final class MetricsTest {
     }
 
     @Test
+    void aPriceFunctionsRuleCountsWhatItCharged_andAPriceItCannotGiveIsCountedRefused() throws Exception {
+        SimpleMeterRegistry own = new SimpleMeterRegistry();
+        Path priced = Files.createDirectories(dir.resolve("priced"));
+        try (GatewayHarness reports = new GatewayHarness(priced).writeConfig(DynamicPriceTest.RULES)) {
+            reports.start(TollgateFilter.builder().configFile(priced.resolve("gateway.yaml")).clock(reports.clock)
+                    .meterRegistry(own).watchConfig(false).build());
+            String token = reports.broker.scrip().budget("1000000").sign();
+            assertThat(reports.get("/reports/q3", "X-Price", "30000", PaymentHeaders.PAYMENT_SIGNATURE,
+                    GatewayHarness.paymentHeader(token, 30_000)).getStatus()).isEqualTo(200);
+            assertThat(reports.get("/reports/q4", "X-Price", "throw").getStatus()).isEqualTo(503);
+
+            Poll.until("the 503 counted", () -> own.find("tollgate.payments")
+                    .tags("outcome", "refused", "code", "price_unavailable", "scheme", "none").counter() != null);
+            assertThat(own.get("tollgate.payments").tags("outcome", "refused", "code", "price_unavailable")
+                    .counter().count()).isEqualTo(1);
+            assertThat(own.get("tollgate.revenue").tags("rule", "/reports/**", "currency", "USD").counter().count())
+                    .isEqualTo(30_000); // the price the function gave for the request
+        }
+    }
+
+    @Test
     void refusedPaymentsAreCountedByErrorCodeAndScheme() throws Exception {
         assertThat(gateway.get("/articles/one").getStatus()).isEqualTo(402);
         String small = gateway.broker.scrip().budget("10000").sign();
@@ -136,6 +159,20 @@ final class MetricsTest {
                 .isEqualTo(100_000);
         assertThat(registry.get("tollgate.settlement.backlog.age").tag("broker", "test").gauge().value())
                 .isEqualTo(360); // since the first charge still waiting
+    }
+
+    @Test
+    void theBacklogAmountIsReadFromTheLedgerAtMostOnceEvery30Seconds_soScrapesDoNotHoldUpPaidClicks()
+            throws Exception {
+        Gauge amount = registry.get("tollgate.settlement.backlog.amount").tag("broker", "test").gauge();
+        assertThat(amount.value()).isZero();
+        String token = gateway.broker.scrip().budget("1000000").sign();
+        assertThat(gateway.paidGet("/articles/one", token, 50_000).getStatus()).isEqualTo(200);
+
+        gateway.clock.advance(PartsReadings.BACKLOG_READ_EVERY.minusSeconds(1));
+        assertThat(amount.value()).isZero(); // the reading of the first scrape
+        gateway.clock.advance(Duration.ofSeconds(1));
+        assertThat(amount.value()).isEqualTo(50_000);
     }
 
     @Test

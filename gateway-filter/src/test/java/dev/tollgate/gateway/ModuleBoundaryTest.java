@@ -38,7 +38,7 @@ final class ModuleBoundaryTest {
     @Test
     void theExportedPackagesHoldOnlyTheTypesMeantAsApi() throws Exception {
         assertThat(publicTypesIn("dev.tollgate.gateway")).containsExactly("BrokerSettlement", "ChargeModel",
-                "FreeAllowance", "GatewayConfig", "Health", "InvalidConfigException", "Payment", "PaywallOffer",
+                "FreeAllowance", "GatewayConfig", "Health", "InvalidConfigException", "Pass", "Payment", "PaywallOffer",
                 "PriceFunction", "PriceRule", "SalesReport", "SettlementStatus", "ShadowReport", "TollgateFilter");
         assertThat(publicTypesIn("dev.tollgate.gateway.ledger")).containsExactly("ChainAccount", "ChainHead",
                 "ChainTotal", "ChargeResult", "Ledger", "LedgerProvider", "LedgerUnavailableException", "LedgerView",

@@ -116,22 +116,22 @@ class DemoBrowserTest {
         long budget = left() + 50_000;
         assertThat(budget).isEqualTo(750_000);
 
-        // Reloading the page just bought is the buyer's own navigation: charged like a click, not "another site".
+        // Reloading the page just bought re-reads it within its 24-hour access window: nothing is charged.
         browser.navigate().refresh();
         await(() -> text().contains("Paying by the click"));
-        assertThat(text()).contains("You just paid 0.05 USD").doesNotContain("another site");
-        assertThat(left()).isEqualTo(budget - 100_000);
+        assertThat(text()).contains("Nothing was charged for this request").doesNotContain("another site");
+        assertThat(left()).isEqualTo(budget - 50_000);
 
         // A second article is charged silently from the same budget.
         browser.get(demo.site("/articles/the-402-status-code").toString());
         assertThat(text()).contains("You just paid 0.02 USD");
-        assertThat(left()).isEqualTo(budget - 120_000);
+        assertThat(left()).isEqualTo(budget - 70_000);
 
-        // Back to the first article: the buyer's own too.
+        // Back to the first article: still within its window.
         browser.navigate().back();
         await(() -> text().contains("Paying by the click"));
-        assertThat(text()).contains("You just paid 0.05 USD").doesNotContain("another site");
-        assertThat(left()).isEqualTo(budget - 170_000);
+        assertThat(text()).contains("Nothing was charged for this request").doesNotContain("another site");
+        assertThat(left()).isEqualTo(budget - 70_000);
 
         // A script's fetch() and an <img> of paid URLs on this page: no content, no charge.
         String fetched = (String) ((JavascriptExecutor) browser).executeAsyncScript(
@@ -149,14 +149,21 @@ class DemoBrowserTest {
         // A navigation another site started (the broker's origin: another port, the same site) asks first.
         browser.get(demo.site.brokerUri().resolve("/.well-known/jwks.json").toString());
         ((JavascriptExecutor) browser).executeScript("location.href = arguments[0];",
-                demo.site("/articles/the-402-status-code").toString());
+                demo.site("/articles/hash-chains-explained").toString());
         await(() -> text().contains("Continue and pay"));
         assertThat(text()).contains("This page was opened from another site").doesNotContain("You just paid");
         screenshot("confirmation");
         browser.findElement(By.cssSelector("button.pay")).click();
         await(() -> text().contains("You just paid"));
-        assertThat(text()).contains("You just paid 0.02 USD");
-        assertThat(left()).isEqualTo(budget - 190_000);
+        assertThat(text()).contains("You just paid 0.03 USD");
+        assertThat(left()).isEqualTo(budget - 100_000);
+
+        // A page bought before opens from another site too: it charges nothing, so there is nothing to confirm.
+        browser.get(demo.site.brokerUri().resolve("/.well-known/jwks.json").toString());
+        ((JavascriptExecutor) browser).executeScript("location.href = arguments[0];",
+                demo.site("/articles/the-402-status-code").toString());
+        await(() -> text().contains("Nothing was charged for this request"));
+        assertThat(left()).isEqualTo(budget - 100_000);
 
         // The video's player page: title, price, window, what is left; its player fetches the file with Range
         // requests, which pass on the page's payment: one charge, however often it is reloaded.
@@ -165,27 +172,27 @@ class DemoBrowserTest {
                 "var v = document.querySelector('video'); return v != null && v.readyState >= 1 && v.duration > 5;")));
         assertThat(text()).contains("Test pattern, with tone", "You just paid 0.10 USD", "Price\n0.10 USD",
                 "Watch for\n4 hours from the first payment", "Left on your budget\n" + Html.money(
-                        budget - 190_000 - 100_000, "USD"));
+                        budget - 200_000, "USD"));
         screenshot("video");
         browser.navigate().refresh();
         await(() -> Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
                 "var v = document.querySelector('video'); return v != null && v.readyState >= 1;")));
         assertThat(text()).contains("Nothing was charged");
         browser.get(demo.site("/articles/hash-chains-explained").toString());
-        assertThat(text()).contains("You just paid 0.03 USD");
-        assertThat(left()).isEqualTo(budget - 190_000 - 100_000 - 30_000);
+        assertThat(text()).contains("Nothing was charged for this request");
+        assertThat(left()).isEqualTo(budget - 100_000 - 100_000);
 
         // Settlement: the broker's books show what the gateway charged, and so does the dashboard.
-        long charged = 320_000;
+        long charged = 200_000;
         await(() -> redeemedAtBroker() == charged);
         String password = demo.site.admin().generated().orElseThrow();
         String dashboard = "https://admin:" + password + "@localhost:" + demo.site.siteUri().getPort() + "/admin";
         // Revenue and settlement agree once the gateway has recorded the broker's answer: one figure, in both.
         await(() -> {
             browser.get(dashboard);
-            return text().split("Settled by the brokers\n0.32 USD", -1).length == 3;
+            return text().split("Settled by the brokers\n0.20 USD", -1).length == 3;
         });
-        assertThat(text()).contains("Dashboard").contains("Total revenue\n0.32 USD")
+        assertThat(text()).contains("Dashboard").contains("Total revenue\n0.20 USD")
                 .contains("Paying by the click").contains("Test pattern, with tone")
                 .doesNotContain("/articles/paying-by-the-click\t", "Settled\n0.00 USD");
         screenshot("dashboard");
@@ -237,6 +244,42 @@ class DemoBrowserTest {
 
     @Test
     @Order(3)
+    void aReaderBuysTheDayPassAndReadsOnItWithoutPayingAgain() throws Exception {
+        browser.get(demo.site("/").toString());
+        browser.manage().deleteAllCookies(); // a new visit: no scrip, no broker session, a new free allowance
+        // The allowance goes on three articles this buyer never bought: the fourth shows the paywall.
+        for (String slug : List.of("scrip-a-short-history", "hash-chains-explained", "the-402-status-code")) {
+            browser.get(demo.site("/articles/" + slug).toString());
+            assertThat(text()).as(slug).contains("Free to read: nothing was charged");
+        }
+        browser.get(demo.site("/articles/durable-before-served").toString());
+        assertThat(text()).contains("0.50 USD for Day pass", "Buy Day pass: 0.50 USD with Tollgate Demo Broker");
+        screenshot("paywall-pass");
+
+        browser.findElement(By.xpath("//a[starts-with(normalize-space(.), 'Buy Day pass')]")).click();
+        await(() -> browser.getCurrentUrl().startsWith(demo.site.brokerUri().toString()));
+        browser.findElement(By.id("username")).sendKeys(demo.site.buyer().username());
+        browser.findElement(By.id("password")).sendKeys(demo.site.buyer().password());
+        browser.findElement(By.cssSelector("button[value=login]")).click();
+        await(() -> !browser.findElements(By.cssSelector("button[value=allow]")).isEmpty());
+        assertThat(text()).contains("Day pass");
+        browser.findElement(By.cssSelector("button[value=allow]")).click();
+
+        // Back at the article: the pass was bought, once; the day's reading on it charges nothing.
+        await(() -> browser.getCurrentUrl().startsWith(demo.site.siteUri().toString())
+                && text().contains("You just paid"));
+        assertThat(browser.getCurrentUrl()).isEqualTo(demo.site("/articles/durable-before-served").toString());
+        assertThat(text()).contains("Durable before served").contains("You just paid 0.50 USD");
+        long left = left();
+        for (String article : List.of("/articles/scrip-a-short-history", "/articles/durable-before-served")) {
+            browser.get(demo.site(article).toString());
+            assertThat(text()).as(article).contains("Nothing was charged for this request");
+        }
+        assertThat(left()).isEqualTo(left);
+    }
+
+    @Test
+    @Order(4)
     void theBuiltInPaywallNamesTheItemAndReadsWellAtPhoneWidth() throws Exception {
         browser.manage().deleteAllCookies();
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));

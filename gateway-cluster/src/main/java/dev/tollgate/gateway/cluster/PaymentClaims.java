@@ -1,7 +1,5 @@
 package dev.tollgate.gateway.cluster;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import io.lettuce.core.ScriptOutputType;
@@ -24,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * {@code pay-claim.lua} takes it with a pending value naming this node (it lives {@link PendingWait#lifetime}), or
  * answers the charge made under it and counts the replay; the node charges, then sets the key to the charge for
  * {@link #WINDOW} (compare-and-set: {@code claim-settle.lua}), or deletes its pending value if nothing was charged.
- * A request that finds it pending polls until it is set or gone. Only charges that carry an identifier come here: a plain click asks Redis nothing
+ * A request that finds it pending polls until it is set or gone. Beside it, in the same hash tag, the set of receipts a
+ * replay was answered with ({@code <key>:served}), which no refund passes, whatever becomes of the key. Only charges that carry an identifier come here: a plain click asks Redis nothing
  * more. Keys hold hashes of the identifier and the resource, never the buyer's text. Thread-safe.
  */
 final class PaymentClaims {
@@ -33,8 +32,6 @@ final class PaymentClaims {
     static final Duration WINDOW = Duration.ofMinutes(10);
     /** How often one charge is answered as a replay before a request under its identifier is charged anew. */
     static final int MAX_REPLAYS = 8;
-    /** Receipts of charges this node made under an identifier, for refunds: about 200 bytes each. */
-    static final int CAPACITY = 65_536;
     private static final Logger LOG = LoggerFactory.getLogger(PaymentClaims.class);
     private static final RedisScript CLAIM = new RedisScript("pay-claim.lua");
     private static final RedisScript SETTLE = new RedisScript("claim-settle.lua");
@@ -51,12 +48,19 @@ final class PaymentClaims {
     record Claim(Outcome outcome, String key, String resource, String pending, String receiptId, long amountMicros) {
     }
 
+    /**
+     * What a refund asked of the identifier of its charge: {@code refused}, or refund it, holding the identifier with
+     * this node's {@code pending} value meanwhile if {@code key} is not {@code null} ({@code charge} is what it held,
+     * for {@code ttlMillis} more).
+     */
+    record RefundHold(boolean refused, String key, String pending, String charge, long ttlMillis) {
+        static final RefundHold REFUSED = new RefundHold(true, null, null, null, 0);
+        static final RefundHold FREE = new RefundHold(false, null, null, null, 0);
+    }
+
     private final BudgetLeases redis;
     private final Duration pendingTtl;
     private final AtomicLong attempts = new AtomicLong();
-    /** The identifier keys of this node's charges, by receipt: what a refund asks about. */
-    private final Cache<String, String> charged = Caffeine.newBuilder().maximumSize(CAPACITY)
-            .executor(Runnable::run).build();
 
     PaymentClaims(BudgetLeases redis) {
         this.redis = redis;
@@ -72,13 +76,13 @@ final class PaymentClaims {
      */
     Claim claim(ScripId scrip, String paymentId, String resource)
             throws LeaseUnavailableException, LedgerUnavailableException {
-        String key = scrip.paymentKey(hash(paymentId));
+        String key = scrip.paymentKey(hash(paymentId)); // the node's ledger keeps the same hash with the charge
         String resourceHash = hash(resource);
         PendingWait wait = new PendingWait(pendingTtl);
         while (true) {
-            String pending = "p " + resourceHash + ' ' + redis.node() + ' ' + attempts.incrementAndGet();
+            String pending = pending(resourceHash);
             List<Object> answer = redis.call(CLAIM.<List<Object>>run(redis.commands(), ScriptOutputType.MULTI,
-                    new String[] {key}, pending, Long.toString(pendingTtl.toMillis()), resourceHash,
+                    new String[] {key, served(key)}, pending, Long.toString(pendingTtl.toMillis()), resourceHash,
                     Integer.toString(MAX_REPLAYS)), "payment identifier");
             switch (String.valueOf(answer.get(0))) {
                 case "claimed":
@@ -109,7 +113,7 @@ final class PaymentClaims {
         try {
             Long set = redis.call(SETTLE.<Long>run(redis.commands(), ScriptOutputType.INTEGER,
                     new String[] {claim.key()}, claim.pending(), value, Long.toString(until)), "payment identifier");
-            if (set == 0) {
+            if (set == 0) { // the key is left to whatever holds it now (another node's charge, maybe)
                 LOG.warn("node {}: a payment identifier's claim expired while this node charged under it (receipt {});"
                         + " a replay may be charged again", redis.node(), charge.receiptId());
             }
@@ -117,7 +121,6 @@ final class PaymentClaims {
             LOG.warn("node {}: could not record receipt {} under its payment identifier ({}); a replay after {} s is "
                     + "charged again", redis.node(), charge.receiptId(), e.getMessage(), pendingTtl.toSeconds());
         }
-        charged.put(charge.receiptId(), claim.key());
     }
 
     /** A {@code CLAIMED} claim under which nothing was charged: the pending value goes, so a retry can charge. */
@@ -132,20 +135,61 @@ final class PaymentClaims {
     }
 
     /**
-     * Whether this node's charge {@code receiptId} may be refunded: not if a replay served its content. A charge made
-     * without an identifier, or whose entry this node no longer keeps ({@link #CAPACITY}), may.
+     * Whether this node's charge {@code receiptId}, made on {@code scrip} under the identifier whose hash the node's
+     * ledger kept with it ({@code idHash}), may be refunded: not if a replay served its content. If its identifier
+     * still holds it, it is held for the refund (requests under it wait) until {@link #refundEnded}.
      *
      * @throws LeaseUnavailableException Redis could not be asked: not refunded (the buyer keeps the charge, logged)
      */
-    boolean mayRefund(String receiptId) throws LeaseUnavailableException {
-        String key = charged.getIfPresent(receiptId);
-        if (key == null) {
-            return true;
+    RefundHold mayRefund(ScripId scrip, String idHash, String receiptId) throws LeaseUnavailableException {
+        String key = scrip.paymentKey(idHash);
+        String pending = pending("refund");
+        List<Object> answer = redis.call(REFUND.<List<Object>>run(redis.commands(), ScriptOutputType.MULTI,
+                new String[] {key, served(key)}, receiptId, pending, Long.toString(pendingTtl.toMillis())),
+                "payment identifier");
+        switch (String.valueOf(answer.get(0))) {
+            case "free":
+                return RefundHold.FREE;
+            case "held":
+                return new RefundHold(false, key, pending, (String) answer.get(1),
+                        Long.parseLong((String) answer.get(2)));
+            default:
+                return RefundHold.REFUSED;
         }
-        Long answer = redis.call(REFUND.<Long>run(redis.commands(), ScriptOutputType.INTEGER, new String[] {key},
-                receiptId), "payment identifier");
-        charged.invalidate(receiptId);
-        return answer == 1;
+    }
+
+    /**
+     * The end of a refund {@link #mayRefund} allowed: once {@code refunded}, the identifier is forgotten (the next
+     * request under it is charged anew); if not, it holds its charge again. If Redis cannot be told, the hold ends by
+     * itself within its lifetime, and the identifier with it.
+     */
+    void refundEnded(String receiptId, RefundHold hold, boolean refunded) {
+        if (hold.key() == null) {
+            return;
+        }
+        try {
+            if (refunded) {
+                redis.call(DROP.<Long>run(redis.commands(), ScriptOutputType.INTEGER, new String[] {hold.key()},
+                        hold.pending()), "payment identifier");
+            } else {
+                redis.call(SETTLE.<Long>run(redis.commands(), ScriptOutputType.INTEGER, new String[] {hold.key()},
+                        hold.pending(), hold.charge(), Long.toString(System.currentTimeMillis() + hold.ttlMillis())),
+                        "payment identifier");
+            }
+        } catch (LeaseUnavailableException e) {
+            LOG.warn("node {}: could not end the refund hold on receipt {}'s payment identifier ({}); it ends within {} s",
+                    redis.node(), receiptId, e.getMessage(), pendingTtl.toSeconds());
+        }
+    }
+
+    /** A value naming this node, unique to one claim: what only this node's compare-and-set or -delete matches. */
+    private String pending(String resourceHash) {
+        return "p " + resourceHash + ' ' + redis.node() + ' ' + attempts.incrementAndGet();
+    }
+
+    /** The key of the set of receipts a replay was answered with under the identifier {@code key}. */
+    private static String served(String key) {
+        return key + ":served";
     }
 
     /** The first 16 bytes of the text's SHA-256, in hex: what Redis holds of a buyer's identifier or a resource. */

@@ -109,18 +109,26 @@ public final class RedisLedger implements Ledger {
     @Override
     public ChargeResult charge(ScripAccount scrip, long amountMicros, String resource)
             throws LedgerUnavailableException {
-        ScripId id = new ScripId(scrip.issuer(), scrip.jti());
+        return charge(scrip, amountMicros, resource, (ScripId) null, null);
+    }
+
+    /** A charge through the slice; the node's ledger keeps {@code paymentId}'s hash with it if not {@code null}. */
+    private ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, ScripId known,
+                                String paymentId) throws LedgerUnavailableException {
+        ScripId id = known != null ? known : new ScripId(scrip.issuer(), scrip.jti());
         Reservation reservation = reserve(id, scrip, amountMicros);
         if (!reservation.reserved()) {
             return refused(reservation);
         }
-        return recorded(id, amountMicros, node.charge(scrip, amountMicros, resource));
+        return recorded(id, amountMicros, paymentId == null ? node.charge(scrip, amountMicros, resource)
+                : node.chargeNamingPayment(scrip, amountMicros, resource, paymentId));
     }
 
     /**
      * A charge under an x402 payment identifier: the identifier is claimed in Redis first, so the same payment sent to
      * any node is answered with the one charge made under it (PROTOCOL.md section 11). The charge itself is a plain
-     * one: the identifier lives in Redis, not in the node's journal. Without Redis nothing is charged (503).
+     * one, but the node's journal keeps the identifier's hash with it, for its refund: the identifier lives in Redis.
+     * Without Redis nothing is charged (503).
      */
     @Override
     public ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, String paymentId)
@@ -128,9 +136,10 @@ public final class RedisLedger implements Ledger {
         if (amountMicros > scrip.budgetMicros()) { // no charge was ever made on it: nothing to replay, nothing to ask
             return new ChargeResult.Insufficient(scrip.budgetMicros());
         }
+        ScripId id = new ScripId(scrip.issuer(), scrip.jti());
         PaymentClaims.Claim claim;
         try {
-            claim = payments.claim(new ScripId(scrip.issuer(), scrip.jti()), paymentId, resource);
+            claim = payments.claim(id, paymentId, resource);
         } catch (LeaseUnavailableException e) {
             throw unavailable(e);
         }
@@ -144,7 +153,7 @@ public final class RedisLedger implements Ledger {
         }
         ChargeResult result;
         try {
-            result = charge(scrip, amountMicros, resource);
+            result = charge(scrip, amountMicros, resource, id, paymentId);
         } catch (LedgerUnavailableException | RuntimeException e) {
             payments.drop(claim);
             throw e;
@@ -245,19 +254,31 @@ public final class RedisLedger implements Ledger {
 
     /**
      * Refunds in the embedded ledger, and gives a scrip charge's amount back to the slice it was reserved from; not a
-     * charge made under a payment identifier that a replay answered on any node ({@link PaymentClaims#mayRefund}).
+     * charge made under a payment identifier that a replay answered on any node ({@link PaymentClaims#mayRefund}). While
+     * the embedded ledger refunds, the identifier is held so no replay is answered with the charge; it is forgotten
+     * only once the refund is recorded.
      */
     @Override
     public boolean refund(String receiptId) throws LedgerUnavailableException {
-        try {
-            if (!payments.mayRefund(receiptId)) {
-                return false;
-            }
-        } catch (LeaseUnavailableException e) {
-            throw unavailable(e);
-        }
         Optional<SqliteLedger.ScripCharge> charge = node.scripCharge(receiptId);
-        boolean refunded = node.refund(receiptId);
+        PaymentClaims.RefundHold hold = PaymentClaims.RefundHold.FREE;
+        if (charge.isPresent() && charge.get().paymentIdHash() != null) {
+            try {
+                hold = payments.mayRefund(new ScripId(charge.get().issuer(), charge.get().jti()),
+                        charge.get().paymentIdHash(), receiptId);
+            } catch (LeaseUnavailableException e) {
+                throw unavailable(e);
+            }
+        }
+        if (hold.refused()) {
+            return false;
+        }
+        boolean refunded = false;
+        try {
+            refunded = node.refund(receiptId);
+        } finally {
+            payments.refundEnded(receiptId, hold, refunded);
+        }
         if (refunded && charge.isPresent()) {
             slices.giveBack(new ScripId(charge.get().issuer(), charge.get().jti()), charge.get().amountMicros());
             streams.refunded(receiptId);

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.gateway.ledger.ChargeResult;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
@@ -128,9 +129,7 @@ final class RedisLedgerTest {
                 now.plusSeconds(600))).receiptId();
         assertThat(ledger.refund(refunded)).isTrue();
 
-        SqliteLedger secondFile = SqliteLedger.open(dir.resolve("second.db"));
-        try (RedisLedger second = RedisLedger.open(secondFile, BudgetLeases.connect(redis.uri(),
-                secondFile.databaseId(), LeaseSettings.defaults()), SlicePolicy.defaults())) {
+        try (RedisLedger second = second()) {
             assertThat(second.chargeStream(other, 100, "/videos/1", now, now.plusSeconds(600)))
                     .as("bought on the first node").isInstanceOf(ChargeResult.Entitled.class);
             assertThat(second.chargeStream(other, 100, "/videos/2", now, now.plusSeconds(600)))
@@ -148,9 +147,7 @@ final class RedisLedgerTest {
         String replayedReceipt = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", replayedId)).receiptId();
         String unusedReceipt = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", unusedId)).receiptId();
 
-        SqliteLedger secondFile = SqliteLedger.open(dir.resolve("second.db"));
-        try (RedisLedger second = RedisLedger.open(secondFile, BudgetLeases.connect(redis.uri(),
-                secondFile.databaseId(), LeaseSettings.defaults()), SlicePolicy.defaults())) {
+        try (RedisLedger second = second()) {
             assertThat(second.charge(scrip, 100, "/a", replayedId)).as("replayed on the second node")
                     .isInstanceOf(ChargeResult.Replayed.class);
 
@@ -158,6 +155,78 @@ final class RedisLedgerTest {
             assertThat(ledger.refund(unusedReceipt)).isTrue();
             assertThat(second.charge(scrip, 100, "/a", unusedId)).as("a refunded charge's id is forgotten")
                     .isInstanceOf(ChargeResult.Charged.class);
+        }
+    }
+
+    private RedisLedger second() throws Exception {
+        SqliteLedger file = SqliteLedger.open(dir.resolve("second.db"));
+        return RedisLedger.open(file, BudgetLeases.connect(redis.uri(), file.databaseId(), LeaseSettings.defaults()),
+                SlicePolicy.defaults());
+    }
+
+    /** Sends the charge under {@code id} to {@code node} as often as it is answered as a replay. */
+    private static void replayedUpToTheLimit(RedisLedger node, ScripAccount scrip, String id) throws Exception {
+        for (int n = 1; n <= PaymentClaims.MAX_REPLAYS; n++) {
+            assertThat(node.charge(scrip, 100, "/a", id)).as("replay %d", n).isInstanceOf(ChargeResult.Replayed.class);
+        }
+    }
+
+    @Test
+    void aReplayedChargeIsNotRefundedOnceARequestAfterItsLastReplayWasRefusedForWantOfBudget() throws Exception {
+        ScripAccount scrip = scrip("replayed-then-refused", 100);
+        String id = "payment-id-refused/GET/";
+        String first = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", id)).receiptId();
+        try (RedisLedger second = second()) {
+            replayedUpToTheLimit(second, scrip, id);
+            assertThat(ledger.charge(scrip, 100, "/a", id)).as("a payment of its own, and the budget is spent")
+                    .isInstanceOf(ChargeResult.Insufficient.class);
+
+            assertThat(ledger.refund(first)).as("its content was served by 8 replays").isFalse();
+        }
+    }
+
+    @Test
+    void aReplayedChargeIsNotRefundedOnceTheChargeAfterItsLastReplayWasRefunded() throws Exception {
+        ScripAccount scrip = scrip("replayed-then-replaced", 1_000);
+        String id = "payment-id-replaced/GET/";
+        String first = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", id)).receiptId();
+        try (RedisLedger second = second()) {
+            replayedUpToTheLimit(second, scrip, id);
+            String ninth = ((ChargeResult.Charged) second.charge(scrip, 100, "/a", id)).receiptId();
+            assertThat(second.refund(ninth)).as("no replay served the ninth").isTrue();
+
+            assertThat(ledger.refund(first)).as("its content was served by 8 replays").isFalse();
+        }
+    }
+
+    @Test
+    void aReplayedChargeIsNotRefundedAfterItsNodeRestarted() throws Exception {
+        ScripAccount scrip = scrip("replayed-then-restarted", 1_000);
+        String id = "payment-id-restarted/GET/";
+        String first = ((ChargeResult.Charged) ledger.charge(scrip, 100, "/a", id)).receiptId();
+        try (RedisLedger second = second()) {
+            assertThat(second.charge(scrip, 100, "/a", id)).isInstanceOf(ChargeResult.Replayed.class);
+        }
+        ledger.close();
+        ledger = open(); // its refund finished by the next run (OnlineVoids)
+
+        assertThat(ledger.refund(first)).as("a replay got its content").isFalse();
+    }
+
+    @Test
+    void aRefundTheNodesLedgerCouldNotRecordLeavesTheChargeUnderItsPaymentId() throws Exception {
+        ScripAccount scrip = scrip("refund-failed", 1_000);
+        String id = "payment-id-refund-failed/GET/";
+        SqliteLedger file = SqliteLedger.open(dir.resolve("failing.db"));
+        try (RedisLedger failing = RedisLedger.open(file, BudgetLeases.connect(redis.uri(), file.databaseId(),
+                LeaseSettings.defaults()), SlicePolicy.defaults())) {
+            String receipt = ((ChargeResult.Charged) failing.charge(scrip, 100, "/a", id)).receiptId();
+            file.close(); // the node's ledger fails from now on
+
+            assertThatThrownBy(() -> failing.refund(receipt)).isInstanceOf(LedgerUnavailableException.class);
+
+            assertThat(ledger.charge(scrip, 100, "/a", id)).as("the charge stands, and a replay is answered with it")
+                    .isEqualTo(new ChargeResult.Replayed(receipt, 100, ledger.remaining(scrip)));
         }
     }
 

@@ -20,25 +20,38 @@ import java.security.MessageDigest;
  * @param remainingMicros what was left on the scrip when it was made
  * @param pathDigest {@link BrowserSeal#digest} of the local path (path and query) it pays
  * @param jti the scrip it pays from
+ * @param pass the id of the pass it buys, instead of the item; {@code null} for the item (sealed as its own kind)
  */
-record Allowance(byte purpose, long expiresAt, long capMicros, long remainingMicros, byte[] pathDigest, String jti) {
+record Allowance(byte purpose, long expiresAt, long capMicros, long remainingMicros, byte[] pathDigest, String jti,
+                 String pass) {
 
     static final byte BACK_FROM_BROKER = 'B';
     static final byte CONFIRMED = 'C';
     private static final byte KIND = 'A';
+    private static final byte PASS_KIND = 'Q';
     private static final int DIGEST_BYTES = 16;
     private static final int FIXED_BYTES = 2 + 8 + 8 + 8 + DIGEST_BYTES;
 
+    /** An allowance for the item. */
+    Allowance(byte purpose, long expiresAt, long capMicros, long remainingMicros, byte[] pathDigest, String jti) {
+        this(purpose, expiresAt, capMicros, remainingMicros, pathDigest, jti, null);
+    }
+
     String seal(BrowserSeal seal) {
         byte[] id = jti.getBytes(StandardCharsets.UTF_8);
-        return seal.seal(ByteBuffer.allocate(FIXED_BYTES + id.length).put(KIND).put(purpose).putLong(expiresAt)
-                .putLong(capMicros).putLong(remainingMicros).put(pathDigest).put(id).array());
+        ByteBuffer out = ByteBuffer.allocate(FIXED_BYTES + (pass == null ? 0 : 1 + pass.length()) + id.length)
+                .put(pass == null ? KIND : PASS_KIND).put(purpose).putLong(expiresAt).putLong(capMicros)
+                .putLong(remainingMicros).put(pathDigest);
+        if (pass != null) {
+            BrowserSeal.putPass(out, pass);
+        }
+        return seal.seal(out.put(id).array());
     }
 
     /** The allowance sealed in {@code value}, or {@code null} if it is not one this gateway made. */
     static Allowance open(BrowserSeal seal, String value) {
         byte[] payload = seal.open(value);
-        if (payload == null || payload.length < FIXED_BYTES || payload[0] != KIND) {
+        if (payload == null || payload.length < FIXED_BYTES || (payload[0] != KIND && payload[0] != PASS_KIND)) {
             return null;
         }
         ByteBuffer in = ByteBuffer.wrap(payload, 2, payload.length - 2);
@@ -47,8 +60,17 @@ record Allowance(byte purpose, long expiresAt, long capMicros, long remainingMic
         long remaining = in.getLong();
         byte[] digest = new byte[DIGEST_BYTES];
         in.get(digest);
-        return new Allowance(payload[1], expiresAt, cap, remaining, digest, new String(payload, FIXED_BYTES,
-                payload.length - FIXED_BYTES, StandardCharsets.UTF_8));
+        int start = FIXED_BYTES;
+        String pass = null;
+        if (payload[0] == PASS_KIND) {
+            pass = BrowserSeal.passAt(payload, start);
+            if (pass == null) {
+                return null;
+            }
+            start += 1 + pass.length();
+        }
+        return new Allowance(payload[1], expiresAt, cap, remaining, digest, new String(payload, start,
+                payload.length - start, StandardCharsets.UTF_8), pass);
     }
 
     /** Whether it pays {@code path} from the scrip {@code jti} at {@code nowSeconds}. */

@@ -2,6 +2,7 @@ package dev.tollgate.gateway.browser;
 
 import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.TollgateFilter;
@@ -64,6 +65,20 @@ public final class BrowserFlow {
     public static final String CALLBACK_PATH = "/.tollgate/callback";
     /** Where "Continue and pay" posts, within the filter's context. */
     public static final String CONFIRM_PATH = "/.tollgate/confirm";
+    /** Where a paywall's pass button posts ({@link #buyPass}), within the filter's context. */
+    public static final String PASS_PATH = "/.tollgate/pass";
+    /**
+     * The request attribute under which the cookie check leaves the pass a request buys, back from the broker
+     * ({@link ChosenPass}); absent when it pays for the item.
+     */
+    public static final String PASS_ATTRIBUTE = "dev.tollgate.gateway.pass";
+
+    /**
+     * A pass the buyer chose on the paywall and consented to at the broker: its id and the most it pays (the pass's
+     * price when the paywall showed it). The scheme checks the rule still sells it at no more.
+     */
+    public record ChosenPass(String id, long capMicros) {
+    }
     /**
      * {@code __Host-}: the browser keeps it only if this host set it over HTTPS with {@code Path=/} and no domain, so
      * a sibling subdomain, another port or a plain-HTTP attacker cannot plant a state of its own choosing.
@@ -126,21 +141,72 @@ public final class BrowserFlow {
                 returnPath(request));
         response.addHeader("Set-Cookie", STATE_COOKIE + "=" + state.seal(seal) + "; Max-Age="
                 + STATE_LIFETIME.toSeconds() + "; Path=/; Secure; HttpOnly; SameSite=None");
-        String item = item(!rule.page().title().isEmpty() ? rule.page().title()
-                : rule.description().isEmpty() ? RequestPaths.pathOf(request) : rule.description());
-        String origin = config.sellerOrigin().map(Object::toString).orElseGet(() -> originOf(request));
-        String query = "?seller=" + encode(config.sellerId())
-                + "&return=" + encode(origin + request.getContextPath() + CALLBACK_PATH)
-                + "&state=" + state.state()
-                + "&price=" + rule.price().microsString()
-                + "&item=" + encode(item);
+        String query = payQuery(request, config, state, rule.price().microsString(), rule.title().equals(rule.match())
+                ? RequestPaths.pathOf(request) : rule.title());
         List<HtmlPages.PayLink> links = new ArrayList<>();
         for (GatewayConfig.Broker broker : config.brokers()) {
             if (rule.acceptsBroker(broker.id())) {
-                links.add(new HtmlPages.PayLink(broker.name(), broker.issuer(), broker.payUri() + query));
+                links.add(new HtmlPages.PayLink(broker.name(), broker.id(), broker.issuer(), broker.payUri() + query));
             }
         }
         return links;
+    }
+
+    /** The query of a broker's pay page for {@code state}'s purchase of {@code item} at {@code price} micro-units. */
+    private static String payQuery(HttpServletRequest request, GatewayConfig config, PurchaseState state,
+                                   String price, String item) {
+        String origin = config.sellerOrigin().map(Object::toString).orElseGet(() -> originOf(request));
+        return "?seller=" + encode(config.sellerId())
+                + "&return=" + encode(origin + request.getContextPath() + CALLBACK_PATH)
+                + "&state=" + state.state()
+                + "&price=" + price
+                + "&item=" + encode(item(item));
+    }
+
+    /**
+     * Answers {@value #PASS_PATH}: a paywall's pass button posts the page's {@code path} and the {@code pass} chosen
+     * (and the {@code broker} id, else the rule's first broker). Seals a fresh state for the pass at its price, as
+     * {@link #start} does for the item, and sends the buyer to the broker's pay page for it; back from there the
+     * page's request buys the pass once. The pass must be one the page's rule sells; the charge checks it again.
+     * Never throws for bad input.
+     *
+     * @param ruleOf the rule that prices a local path (without its query) for GET, or {@code null}
+     */
+    public void buyPass(HttpServletRequest request, HttpServletResponse response, String method, GatewayConfig config,
+                        Function<String, PriceRule> ruleOf) throws IOException {
+        response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
+        try {
+            Map<String, String> form = passFields(request, method);
+            String path = form.get("path");
+            if (path == null || !isLocalPath(path)) {
+                throw new Refusal(400, "invalid_pass_purchase", "this button was not made by this site");
+            }
+            int query = path.indexOf('?');
+            PriceRule rule = ruleOf.apply(URLDecoder.decode(query < 0 ? path : path.substring(0, query),
+                    StandardCharsets.UTF_8));
+            Pass pass = rule == null || form.get("pass") == null ? null : rule.pass(form.get("pass"));
+            if (pass == null) {
+                throw new Refusal(400, "unknown_pass", "this page sells no such pass");
+            }
+            String brokerId = form.get("broker");
+            GatewayConfig.Broker broker = config.brokers().stream().filter(b -> rule.acceptsBroker(b.id())
+                    && (brokerId == null || b.id().equals(brokerId))).findFirst()
+                    .orElseThrow(() -> new Refusal(400, "invalid_pass_purchase", "this page is not paid there"));
+            byte[] nonce = new byte[PurchaseState.NONCE_BYTES];
+            random.nextBytes(nonce);
+            PurchaseState state = new PurchaseState(nonce, seconds() + STATE_LIFETIME.toSeconds(),
+                    pass.price().micros(), path, pass.id());
+            response.addHeader("Set-Cookie", STATE_COOKIE + "=" + state.seal(seal) + "; Max-Age="
+                    + STATE_LIFETIME.toSeconds() + "; Path=/; Secure; HttpOnly; SameSite=None");
+            response.setStatus(303);
+            response.setHeader("Location", broker.payUri() + payQuery(request, config, state,
+                    pass.price().microsString(), pass.title()));
+        } catch (Refusal refusal) {
+            refuse(request, response, refusal);
+        } catch (RuntimeException e) {
+            LOG.warn("Could not read a pass purchase; refusing it", e);
+            refuse(request, response, new Refusal(400, "invalid_pass_purchase", "the pass purchase could not be read"));
+        }
     }
 
     private long seconds() {
@@ -174,6 +240,10 @@ public final class BrowserFlow {
         Allowance allowance = sealed == null ? null : Allowance.open(seal, sealed);
         if (allowance != null && allowance.covers(path, scrip.jti(), seconds())
                 && allowance.remainingMicros() == remaining) {
+            if (allowance.pass() != null) {
+                request.setAttribute(PASS_ATTRIBUTE, new ChosenPass(allowance.pass(), allowance.capMicros()));
+                return null;
+            }
             if (priceMicros > allowance.capMicros()) {
                 return new PaymentException(ErrorCode.PRICE_CHANGED, allowance.purpose() == Allowance.BACK_FROM_BROKER
                         ? "the price went up while you were at the broker" : "the price went up after you confirmed");
@@ -303,8 +373,8 @@ public final class BrowserFlow {
         }
         String type = request.getContentType();
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
-            throw new Refusal(400, "invalid_" + what, "the " + what + " takes an application/x-www-form-urlencoded "
-                    + "form");
+            throw new Refusal(400, "invalid_" + what.replace(' ', '_'), "the " + what
+                    + " takes an application/x-www-form-urlencoded form");
         }
         if (request.getContentLengthLong() > MAX_BODY_BYTES) {
             throw new Refusal(400, "body_too_large", "the form is larger than " + MAX_BODY_BYTES + " bytes");
@@ -316,8 +386,13 @@ public final class BrowserFlow {
         if (body.length > MAX_BODY_BYTES) {
             throw new Refusal(400, "body_too_large", "the form is larger than " + MAX_BODY_BYTES + " bytes");
         }
+        return fields(new String(body, StandardCharsets.US_ASCII), what);
+    }
+
+    /** The fields of an urlencoded form or query; a field given twice or a bad encoding is refused. */
+    private static Map<String, String> fields(String encoded, String what) throws Refusal {
         Map<String, String> fields = new HashMap<>();
-        for (String pair : new String(body, StandardCharsets.US_ASCII).split("&")) {
+        for (String pair : encoded.split("&")) {
             if (pair.isEmpty()) {
                 continue;
             }
@@ -328,13 +403,35 @@ public final class BrowserFlow {
                 name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
                 value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
-                throw new Refusal(400, "invalid_" + what, "the form is not validly urlencoded");
+                throw new Refusal(400, "invalid_" + what.replace(' ', '_'), "the form is not validly urlencoded");
             }
             if (fields.put(name, value) != null) {
-                throw new Refusal(400, "invalid_" + what, "the form gives '" + ClientText.excerpt(name) + "' twice");
+                throw new Refusal(400, "invalid_" + what.replace(' ', '_'), "the form gives '"
+                        + ClientText.excerpt(name) + "' twice");
             }
         }
         return fields;
+    }
+
+    /**
+     * A pass purchase's fields: the built-in paywall's form (POST), or the link an app-rendered paywall shows
+     * ({@link dev.tollgate.gateway.PaywallOffer}: GET with a query), followed only as a navigation the person made,
+     * as a paywall's pay links are: what a page loads or the browser fetches ahead opens no purchase.
+     */
+    private static Map<String, String> passFields(HttpServletRequest request, String method) throws Refusal,
+            IOException {
+        if (!method.equals("GET")) {
+            return form(request, method, "pass purchase");
+        }
+        if (!FetchMetadata.of(request).mayStartPurchase()) {
+            throw new Refusal(403, "invalid_pass_purchase", "a pass is bought from a paywall's button, not by "
+                    + "what a page loads");
+        }
+        String query = request.getQueryString();
+        if (query != null && query.length() > MAX_BODY_BYTES) {
+            throw new Refusal(400, "body_too_large", "the query is longer than " + MAX_BODY_BYTES + " bytes");
+        }
+        return fields(query == null ? "" : query, "pass purchase");
     }
 
     static void refuse(HttpServletRequest request, HttpServletResponse response, Refusal refusal)

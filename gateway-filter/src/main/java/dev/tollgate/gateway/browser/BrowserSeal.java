@@ -2,6 +2,7 @@ package dev.tollgate.gateway.browser;
 
 import dev.tollgate.gateway.keys.OwnerOnlyFiles;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -98,5 +99,18 @@ public final class BrowserSeal {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
+    }
+
+    /** Writes a pass id as sealed states and allowances carry it: one length byte, then its ASCII (a config id). */
+    static ByteBuffer putPass(ByteBuffer out, String pass) {
+        byte[] id = pass.getBytes(StandardCharsets.US_ASCII);
+        return out.put((byte) id.length).put(id);
+    }
+
+    /** The pass id {@link #putPass} wrote at {@code at} of {@code payload}, or {@code null} if none fits there. */
+    static String passAt(byte[] payload, int at) {
+        int length = payload.length > at ? payload[at] & 0xff : 0;
+        return length < 1 || payload.length < at + 1 + length ? null
+                : new String(payload, at + 1, length, StandardCharsets.US_ASCII);
     }
 }

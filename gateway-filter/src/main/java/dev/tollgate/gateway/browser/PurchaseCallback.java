@@ -224,7 +224,7 @@ final class PurchaseCallback {
         long now = Math.floorDiv(clock.millis(), 1000);
         Allowance back = new Allowance(Allowance.BACK_FROM_BROKER, now + BrowserFlow.ALLOWANCE_LIFETIME.toSeconds(),
                 purchase.priceMicros(), verified.scrip().budgetMicros(), BrowserSeal.digest(purchase.returnPath()),
-                verified.scrip().jti());
+                verified.scrip().jti(), purchase.pass());
         response.addHeader("Set-Cookie", BrowserFlow.ALLOWANCE_COOKIE + "=" + back.seal(seal) + "; Max-Age="
                 + BrowserFlow.ALLOWANCE_LIFETIME.toSeconds() + "; Path=/; Secure; HttpOnly; SameSite=Lax");
         sendReturnPage(response, purchase.returnPath(), config.sellerName());

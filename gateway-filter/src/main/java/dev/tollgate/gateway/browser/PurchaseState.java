@@ -13,12 +13,20 @@ import java.util.Base64;
  * @param expiresAt epoch seconds
  * @param priceMicros the price the paywall showed
  * @param returnPath a local path and query (see {@link BrowserFlow#returnPath})
+ * @param pass the id of the pass bought ({@link BrowserFlow#PASS_PATH}), {@code null} for the item; sealed as its
+ *     own kind, so a state made before passes opens as ever
  */
-public record PurchaseState(byte[] nonce, long expiresAt, long priceMicros, String returnPath) {
+public record PurchaseState(byte[] nonce, long expiresAt, long priceMicros, String returnPath, String pass) {
 
     private static final byte KIND = 'S';
+    private static final byte PASS_KIND = 'P';
     static final int NONCE_BYTES = 32;
     private static final int FIXED_BYTES = 1 + NONCE_BYTES + 8 + 8;
+
+    /** A purchase of the item. */
+    public PurchaseState(byte[] nonce, long expiresAt, long priceMicros, String returnPath) {
+        this(nonce, expiresAt, priceMicros, returnPath, null);
+    }
 
     /** The {@code state} parameter sent to the broker: the nonce, base64url (43 characters). */
     public String state() {
@@ -27,14 +35,18 @@ public record PurchaseState(byte[] nonce, long expiresAt, long priceMicros, Stri
 
     public String seal(BrowserSeal seal) {
         byte[] path = returnPath.getBytes(StandardCharsets.US_ASCII);
-        return seal.seal(ByteBuffer.allocate(FIXED_BYTES + path.length).put(KIND).put(nonce).putLong(expiresAt)
-                .putLong(priceMicros).put(path).array());
+        ByteBuffer out = ByteBuffer.allocate(FIXED_BYTES + (pass == null ? 0 : 1 + pass.length()) + path.length)
+                .put(pass == null ? KIND : PASS_KIND).put(nonce).putLong(expiresAt).putLong(priceMicros);
+        if (pass != null) {
+            BrowserSeal.putPass(out, pass);
+        }
+        return seal.seal(out.put(path).array());
     }
 
     /** The state sealed in {@code cookie}, or {@code null} if it is not one this gateway made. */
     public static PurchaseState open(BrowserSeal seal, String cookie) {
         byte[] payload = seal.open(cookie);
-        if (payload == null || payload.length < FIXED_BYTES || payload[0] != KIND) {
+        if (payload == null || payload.length < FIXED_BYTES || (payload[0] != KIND && payload[0] != PASS_KIND)) {
             return null;
         }
         ByteBuffer in = ByteBuffer.wrap(payload, 1, payload.length - 1);
@@ -42,7 +54,16 @@ public record PurchaseState(byte[] nonce, long expiresAt, long priceMicros, Stri
         in.get(nonce);
         long expiresAt = in.getLong();
         long price = in.getLong();
-        return new PurchaseState(nonce, expiresAt, price, new String(payload, FIXED_BYTES,
-                payload.length - FIXED_BYTES, StandardCharsets.US_ASCII));
+        int start = FIXED_BYTES;
+        String pass = null;
+        if (payload[0] == PASS_KIND) {
+            pass = BrowserSeal.passAt(payload, start);
+            if (pass == null) {
+                return null;
+            }
+            start += 1 + pass.length();
+        }
+        return new PurchaseState(nonce, expiresAt, price, new String(payload, start, payload.length - start,
+                StandardCharsets.US_ASCII), pass);
     }
 }

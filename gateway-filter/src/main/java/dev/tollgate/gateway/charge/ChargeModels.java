@@ -21,7 +21,7 @@ public final class ChargeModels {
     /** @param chargeMade told the issuer of the broker after each charge (its settler claims it) */
     public ChargeModels(PaidForwarding forwarding, RefundLimit refundLimit, Consumer<String> chargeMade, Clock clock) {
         Checkout checkout = new Checkout(forwarding, refundLimit, chargeMade);
-        models.put(ChargeModel.PER_CLICK, new PerClick(checkout));
+        models.put(ChargeModel.PER_CLICK, new PerClick(checkout, clock));
         models.put(ChargeModel.PER_STREAM, new PerStream(checkout, clock));
         models.put(ChargeModel.METERED, new Metered(chargeMade));
     }

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.charge;
 
 import dev.tollgate.gateway.ChargeModel;
+import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.route.PricedRequest;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -19,9 +20,10 @@ public interface Charging {
 
     /**
      * Whether a request that may not be charged ({@link Payer#mayNotCharge}) still passes on an entitlement bought
-     * before: a stream's ranges and segments charge nothing.
+     * before under {@code rule}: a stream's ranges and segments charge nothing, nor does an item re-read within its
+     * access window or under a pass.
      */
-    default boolean passesOnEntitlement() {
+    default boolean passesOnEntitlement(PriceRule rule) {
         return false;
     }
 }

@@ -35,6 +35,11 @@ final class Checkout {
         /** The receipt header of the charge, or {@code null} for the payer's own. */
         String receipt(PricedRequest priced, Payer payer, ChargeResult.Charged charged);
 
+        /** What a charge now may cost: held back from claims while the request runs. */
+        default long priceMicros(PricedRequest priced, Payer payer) {
+            return priced.rule().price().micros();
+        }
+
         /** Forwards a request that passes, uncharged, on an entitlement bought before. */
         void passEntitled(PricedRequest priced, Payer payer, ChargeResult.Entitled entitled, FilterChain chain)
                 throws IOException, ServletException;
@@ -55,7 +60,7 @@ final class Checkout {
     void serve(PricedRequest priced, Payer payer, FilterChain chain, Purchase purchase)
             throws IOException, ServletException {
         // Held back from claims before it is charged (the settler must never read the charge without its hold).
-        RefundHold hold = payer.hold(priced.rule().price().micros());
+        RefundHold hold = payer.hold(purchase.priceMicros(priced, payer));
         boolean endsLater = false;
         try {
             endsLater = chargeAndForward(priced, payer, chain, purchase, hold);

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.charge;
 
 import dev.tollgate.gateway.http.PaymentException;
+import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.http.Answers;
@@ -61,6 +62,19 @@ public interface Payer {
      */
     ChargeResult chargeStream(long micros, String entitlement, Instant now, Instant until)
             throws LedgerUnavailableException;
+
+    /**
+     * Whether this account's buyer can hold entitlements bought on a per-click rule (access windows, passes): scrip's
+     * buyer, whom the broker names the same in every scrip; a PayWord chain pays each click.
+     */
+    default boolean holdsEntitlements() {
+        return false;
+    }
+
+    /** The pass this payment buys instead of the item, which the scheme checked the rule sells; or {@code null}. */
+    default Pass chosenPass() {
+        return null;
+    }
 
     /**
      * Starts paying a metered response unit by unit: what the units are drawn from. {@code null} when the payment was

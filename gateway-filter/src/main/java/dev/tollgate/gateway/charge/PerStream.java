@@ -39,7 +39,7 @@ final class PerStream implements Charging {
 
     /** A stream's ranges and segments pass on the entitlement even where a new charge may not be made. */
     @Override
-    public boolean passesOnEntitlement() {
+    public boolean passesOnEntitlement(PriceRule rule) {
         return true;
     }
 

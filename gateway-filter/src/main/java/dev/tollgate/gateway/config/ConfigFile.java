@@ -10,7 +10,7 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
                   Located<String> dataDir, Ledger ledger, Located<String> maxTimeout, Settlement settlement,
                   Located<String> onlineAbove, Located<String> onlineTimeout, PayWord payword,
                   Located<List<Located<Rule>>> rules, FailedPayments failedPayments,
-                  Located<String> clientAddressHeader, Located<String> mode) {
+                  Located<String> clientAddressHeader, Located<String> mode, Located<List<Located<Pass>>> passes) {
 
     record FailedPayments(Located<String> burst, Located<String> perMinute, Located<String> clients) {
     }
@@ -44,7 +44,12 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
                 Located<List<String>> schemes, Located<String> window, Located<String> stream, Located<String> unit,
                 Located<String> id, Located<List<String>> brokers, Located<Free> free,
                 Located<String> priceFunction, Located<String> maxPrice, Located<String> title,
-                Located<String> backLink, Located<String> paywall) {
+                Located<String> backLink, Located<String> paywall, Located<String> access,
+                Located<List<String>> passes) {
+    }
+
+    record Pass(Located<String> id, Located<String> title, Located<String> price, Located<String> duration,
+                Located<List<String>> covers) {
     }
 
     /** A rule's free allowance: {@code free: {count: 3, per: 30d}}. */

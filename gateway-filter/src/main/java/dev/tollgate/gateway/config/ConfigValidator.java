@@ -61,7 +61,9 @@ public final class ConfigValidator {
         settling.requireSharedKey(raw.ledger(), storage.shared(), settlement);
         GatewayConfig.Online online = settling.online(raw, currency);
         GatewayConfig.PayWord payword = limits.payword(raw.payword());
-        RulesValidator rulesValidator = new RulesValidator(problems);
+        PassesValidator passes = new PassesValidator(problems);
+        passes.passes(raw.passes(), currency);
+        RulesValidator rulesValidator = new RulesValidator(problems, passes);
         Money onlineAbove = online == null ? null : online.onlineAbove().orElse(null);
         List<PriceRule> rules = currency == null ? List.of()
                 : rulesValidator.rules(raw.rules(), currency, onlineAbove, brokers);

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.config;
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.FreeAllowance;
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.PriceFunction;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.Offers;
@@ -34,8 +35,11 @@ final class RulesValidator {
     /** Where each rule of the result was written, in the same order, for checks of the whole config. */
     private final List<Located<ConfigFile.Rule>> ruleEntries = new ArrayList<>();
 
-    RulesValidator(ConfigProblems problems) {
+    private final PassesValidator passes;
+
+    RulesValidator(ConfigProblems problems, PassesValidator passes) {
         this.problems = problems;
+        this.passes = passes;
     }
 
     /**
@@ -106,18 +110,20 @@ final class RulesValidator {
                         + "PayWord word pays a fixed unit, not a price that changes per request");
                 continue;
             }
+            Optional<Duration> access = passes.access(rule, charge, at);
+            List<Pass> sold = passes.sold(rule, charge, pattern, price, at);
             PriceRule.Page page = new PageSettings(problems, at).page(rule, charge);
             if (pattern == null || methods == null || price == null || description == null
                     || confirmOnline == null || schemes == null || window == null || stream == null
                     || unitBytes < 0 || id == null || accepted == null || free == null || priceFunction == null
-                    || page == null) {
+                    || page == null || access == null || sold == null) {
                 continue;
             }
             checkReachable(pattern, methods, rule.match(), at, rules, patterns);
             boolean online = charge == ChargeModel.PER_CLICK && (confirmOnline
                     || (onlineAbove != null && price.micros() >= onlineAbove.micros()));
             PriceRule built = new PriceRule(pattern.toString(), methods, price, charge, description, mimeType, online,
-                    schemes, window, stream, unitBytes, id, accepted, free, priceFunction, page);
+                    schemes, window, stream, unitBytes, id, accepted, free, priceFunction, page, access, sold);
             if (charge == ChargeModel.PER_STREAM) {
                 String seller = entitlementKeys.putIfAbsent(built.entitlementKey(), at);
                 if (seller != null) {

@@ -63,14 +63,19 @@ public final class Answers {
                 + BrowserFlow.CONFIRM_PATH, (String) allowance, BrowserFlow.returnPath(request));
         boolean topUp = code == ErrorCode.INSUFFICIENT_BUDGET
                 && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null;
+        // A pass is sold beside the item where the item may be bought: not on a top-up or a "Continue and pay".
+        Offers.PassButtons passes = topUp || confirm != null || rule.passes().isEmpty() ? null
+                : new Offers.PassButtons(request.getContextPath() + BrowserFlow.PASS_PATH,
+                        BrowserFlow.returnPath(request));
         if (confirm == null && AppPaywall.takes(priced, prefersHtml(request))) {
             List<HtmlPages.PayLink> links = payLinks(priced, topUp);
-            AppPaywall.forward(priced, offer, AppPaywall.paywallOffer(rule, stream, code, message, links, topUp),
-                    () -> HtmlPages.paywall(config, rule, stream, code, message, links, topUp, null));
+            AppPaywall.forward(priced, offer, AppPaywall.paywallOffer(rule, stream, code, message, links, topUp,
+                    links.isEmpty() ? null : passes),
+                    () -> HtmlPages.paywall(config, rule, stream, code, message, links, topUp, null, passes));
             return;
         }
         send402(request, response, offer, () -> HtmlPages.paywall(config, rule, stream, code, message,
-                confirm != null ? List.of() : payLinks(priced, topUp), topUp, confirm));
+                confirm != null ? List.of() : payLinks(priced, topUp), topUp, confirm, passes));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.http;
 
+import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.PaywallOffer;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.route.PricedRequest;
@@ -13,6 +14,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.net.URLEncoder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -41,17 +45,45 @@ final class AppPaywall {
 
     /** The offer as the app sees it. */
     static PaywallOffer paywallOffer(PriceRule rule, String stream, ErrorCode code, String message,
-                                     List<HtmlPages.PayLink> links, boolean topUp) {
+                                     List<HtmlPages.PayLink> links, boolean topUp, Offers.PassButtons passes) {
         HtmlPages.ReaderOffer item = HtmlPages.ReaderOffer.forItem(rule, stream, links);
         String price = rule.price().toDisplayString();
         List<PaywallOffer.PayButton> buttons = links.stream().map(link -> new PaywallOffer.PayButton(topUp
                 ? links.size() == 1 ? "Top up" : "Top up at " + link.brokerName()
                 : "Pay " + price + " with " + link.brokerName(), link.brokerName(), link.url())).toList();
+        List<PaywallOffer.Choice> choices = new ArrayList<>();
+        choices.add(new PaywallOffer.Choice(item.price(), item.whatItBuys(), item.terms(), buttons));
+        if (passes != null) {
+            for (Pass pass : rule.passes()) {
+                choices.add(passChoice(pass, passes, links));
+            }
+        }
         boolean titled = !rule.page().title().isEmpty();
         return new PaywallOffer(titled ? rule.page().title() : rule.description(), titled ? rule.description() : "",
                 rule.page().backLink(), code.code(), code == ErrorCode.PAYMENT_REQUIRED || message == null
-                ? Optional.empty() : Optional.of(message),
-                List.of(new PaywallOffer.Choice(item.price(), item.whatItBuys(), item.terms(), buttons)));
+                ? Optional.empty() : Optional.of(message), choices);
+    }
+
+    /**
+     * A pass the rule sells, as a choice whose buttons are links to the gateway's pass purchase (one per broker of
+     * the item's links): the app shows them as it shows the item's, and the gateway sends the reader on to the broker.
+     */
+    private static PaywallOffer.Choice passChoice(Pass pass, Offers.PassButtons passes, List<HtmlPages.PayLink> links) {
+        String price = pass.price().toDisplayString();
+        String duration = ReaderWords.duration(pass.duration().toSeconds());
+        List<PaywallOffer.PayButton> buttons = new ArrayList<>();
+        for (HtmlPages.PayLink link : links) {
+            String url = passes.action() + "?path=" + encode(passes.path()) + "&pass=" + encode(pass.id())
+                    + "&broker=" + encode(link.brokerId());
+            buttons.add(new PaywallOffer.PayButton("Buy " + pass.title() + ": " + price + " with "
+                    + link.brokerName(), link.brokerName(), url));
+        }
+        return new PaywallOffer.Choice(pass.price(), price + " for " + pass.title(), "Read every page it covers as "
+                + "often as you like for " + duration + ".", buttons);
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
     /**

@@ -23,6 +23,8 @@ public enum ErrorCode {
     BUDGET_BUSY("budget_busy"),
     /** This scrip or chain had so many charges refunded here that it is charged no more: pay with new scrip. */
     TOO_MANY_REFUNDS("too_many_refunds"),
+    /** The payment chose a pass ({@code accepted.extra.pass}) the rule does not sell (PROTOCOL.md section 13). */
+    UNKNOWN_PASS("unknown_pass"),
     /** 429: too many payments from the client's address failed verification. */
     TOO_MANY_FAILURES("too_many_failures"),
     /** 503: the rule's price function failed or asked a price out of bounds; nothing was served or charged. */

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.http;
 
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PayWord;
@@ -25,10 +26,11 @@ public final class HtmlPages {
      * A "Pay with" link of the paywall.
      *
      * @param brokerName the broker's name, shown
+     * @param brokerId the broker's {@code id} in the config
      * @param issuer the broker's issuer
      * @param url the broker's pay page for this purchase, URL-encoded already
      */
-    public record PayLink(String brokerName, String issuer, String url) {
+    public record PayLink(String brokerName, String brokerId, String issuer, String url) {
     }
 
     /**
@@ -85,8 +87,18 @@ public final class HtmlPages {
      */
     public static byte[] paywall(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
                                  List<PayLink> payLinks, boolean topUp, Offers.Continue confirm) {
+        return paywall(config, rule, stream, error, message, payLinks, topUp, confirm, null);
+    }
+
+    /**
+     * The paywall for the item's own price, and a "Buy" form per pass the rule sells when {@code passes} is given (a
+     * POST of {@code path} and {@code pass} to its action, which sends the buyer to the broker for the pass).
+     */
+    public static byte[] paywall(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
+                                 List<PayLink> payLinks, boolean topUp, Offers.Continue confirm,
+                                 Offers.PassButtons passes) {
         return paywall(config, rule, error, message, List.of(ReaderOffer.forItem(rule, stream, payLinks)), topUp,
-                confirm);
+                confirm, topUp || confirm != null || payLinks.isEmpty() ? null : passes);
     }
 
     /**
@@ -100,6 +112,12 @@ public final class HtmlPages {
      */
     public static byte[] paywall(GatewayConfig config, PriceRule rule, ErrorCode error, String message,
                                  List<ReaderOffer> offers, boolean topUp, Offers.Continue confirm) {
+        return paywall(config, rule, error, message, offers, topUp, confirm, null);
+    }
+
+    private static byte[] paywall(GatewayConfig config, PriceRule rule, ErrorCode error, String message,
+                                  List<ReaderOffer> offers, boolean topUp, Offers.Continue confirm,
+                                  Offers.PassButtons passes) {
         String seller = escape(config.sellerName());
         String title = rule.page().title().isEmpty() ? rule.description() : rule.page().title();
         String description = rule.page().title().isEmpty() ? "" : rule.description();
@@ -123,6 +141,9 @@ public final class HtmlPages {
         }
         for (int i = 0; i < offers.size(); i++) {
             main.append(offer(offers.get(i), i, topUp, confirm == null));
+        }
+        if (passes != null) {
+            main.append(passButtons(rule, passes));
         }
         List<PayLink> links = offers.stream().flatMap(o -> o.payLinks().stream()).toList();
         if (confirm == null && !links.isEmpty()) {
@@ -166,6 +187,25 @@ public final class HtmlPages {
                 + escape(b.tokenEndpoint().toString()) + "\">" + escape(b.tokenEndpoint().toString()) + "</a>")
                 .collect(Collectors.joining(" or ")) + ", then send it in the <code>PAYMENT-SIGNATURE</code> header."
                 + (rule.accepts(PayWord.SCHEME) ? " A PayWord hash chain pays here too." : "") + "</p>\n</details>\n";
+    }
+
+    /** An offer per pass the rule sells, each with a form: its title, price and duration on the button. */
+    private static String passButtons(PriceRule rule, Offers.PassButtons passes) {
+        StringBuilder html = new StringBuilder();
+        for (Pass pass : rule.passes()) {
+            String price = escape(pass.price().toDisplayString());
+            String duration = escape(ReaderWords.duration(pass.duration().toSeconds()));
+            html.append("<section class=\"offer\">\n<p class=\"price\">").append(price).append(" for ")
+                    .append(escape(pass.title())).append("</p>\n<p class=\"terms\">Read every page it covers as "
+                            + "often as you like for ").append(duration).append(".</p>\n")
+                    .append("<form method=\"post\" action=\"").append(escape(passes.action())).append("\">\n")
+                    .append("<input type=\"hidden\" name=\"path\" value=\"").append(escape(passes.path()))
+                    .append("\">\n<input type=\"hidden\" name=\"pass\" value=\"").append(escape(pass.id()))
+                    .append("\">\n<p><button class=\"pay\" type=\"submit\">Buy ").append(escape(pass.title()))
+                    .append(": ").append(price).append(" for ").append(duration)
+                    .append("</button></p>\n</form>\n</section>\n");
+        }
+        return html.toString();
     }
 
     /** A page saying why something the browser sent was refused, with a machine-readable code. */

@@ -2,6 +2,7 @@ package dev.tollgate.gateway.http;
 
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PaymentRequired;
@@ -45,6 +46,16 @@ public final class Offers {
     record Continue(String action, String allowance, String path) {
     }
 
+    /**
+     * The paywall's pass buttons ({@link HtmlPages#paywall}): a POST of the page's {@code path} and a pass id to
+     * {@code action}.
+     *
+     * @param action the pass purchase endpoint, within the filter's context
+     * @param path the page's local path
+     */
+    public record PassButtons(String action, String path) {
+    }
+
     private Offers() {
     }
 
@@ -71,7 +82,9 @@ public final class Offers {
     /**
      * The x402 offer for one priced resource: one {@code accepts} entry per broker the rule accepts (in the config's
      * order, on its network {@code tollgate:<broker id>}, its {@code extra} naming the broker) and scheme the rule
-     * allows, each naming the charge model and its parameters. What the request chose is bounded so that the
+     * allows, each naming the charge model and its parameters (a per-click rule's access window in
+     * {@code extra.access}), then one scrip entry per pass the rule sells, its {@code extra.pass} naming the pass
+     * (PROTOCOL.md section 13). What the request chose is bounded so that the
      * {@code PAYMENT-REQUIRED} header stays within {@link #MAX_HEADER_CHARS} (the config loader checks the rest, every
      * entry included, with {@link #largestHeader}): the URL by {@link #boundedUrl}, the stream key by
      * {@link #boundedStream}, the message to {@link #MAX_MESSAGE_CHARS}.
@@ -99,6 +112,15 @@ public final class Offers {
                 }
                 accepts.add(new PaymentRequirements(scheme, broker.network(), amount, asset, config.sellerId(),
                         config.maxTimeoutSeconds(), schemeExtra));
+            }
+            for (Pass pass : rule.passes()) { // bought with scrip: a PayWord chain pays clicks, not passes
+                Map<String, Object> passExtra = new LinkedHashMap<>(extra);
+                passExtra.remove("access");
+                passExtra.put("price", pass.price().toString());
+                passExtra.put("pass", Map.of("id", pass.id(), "title", pass.title(), "price",
+                        pass.price().toString(), "duration", pass.duration().toSeconds()));
+                accepts.add(new PaymentRequirements(Scrip.SCHEME, broker.network(), pass.price().microsString(),
+                        asset, config.sellerId(), config.maxTimeoutSeconds(), passExtra));
             }
         }
         ResourceInfo resource = new ResourceInfo(boundedUrl(url), rule.description(), rule.mimeType().orElse(null));
@@ -135,6 +157,8 @@ public final class Offers {
             if (shown != null) {
                 extra.put("stream", shown);
             }
+        } else if (rule.access().isPresent()) {
+            extra.put("access", rule.access().get().toSeconds()); // what the price buys: re-reads for this long
         } else if (rule.charge() == ChargeModel.METERED) {
             extra.put("unit", rule.unitBytes());
         }

@@ -76,6 +76,29 @@ public final class Receipts {
     }
 
     /**
+     * The header of a per-click request that bought, or passed on, an access window to its item or a pass
+     * (PROTOCOL.md section 13): {@code amount} the price paid now, or 0 with {@code transaction} the receipt of the
+     * charge that bought it; {@code extra.until} when it ends, {@code extra.entitled} whether this request passed on
+     * it, and {@code extra.pass} the pass's id, or {@code extra.access} true for the item's access window.
+     *
+     * @param passId the pass's id, a config id that needs no escaping; {@code null} for the item's access window
+     */
+    public static String opened(String network, String buyerJson, String receiptId, long amountMicros,
+                                long remainingMicros, String passId, long untilEpochSeconds, boolean entitled,
+                                String reference) {
+        StringBuilder json = start(240, network, buyerJson, receiptId, amountMicros, remainingMicros, reference)
+                .append("\",\"charge\":\"per-click\"");
+        if (passId == null) {
+            json.append(",\"access\":true");
+        } else {
+            json.append(",\"pass\":\"").append(passId).append('"');
+        }
+        json.append(",\"until\":").append(untilEpochSeconds).append(",\"entitled\":").append(entitled)
+                .append("}}");
+        return encode(json);
+    }
+
+    /**
      * The header of a metered response, set before its body starts (PROTOCOL.md section 9): {@code amount} is what
      * the body is charged if it is sent to {@code limitBytes}, unit by unit as it is written.
      *

@@ -68,7 +68,7 @@ final class IdentifiedCharges {
         if (earlier.replays >= PaymentIds.MAX_REPLAYS) {
             return null;
         }
-        earlier.replays++;
+        ids.replayed(earlier);
         return new ChargeResult.Replayed(receipts.format(earlier.seq), earlier.amount, remainingMicros);
     }
 }

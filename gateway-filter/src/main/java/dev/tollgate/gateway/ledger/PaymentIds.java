@@ -26,7 +26,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Lookup, charge and insertion of one identifier run under its stripe lock, so concurrent requests under one
  * identifier charge once. A replay counts itself on the charge under that stripe, and a refund of the charge takes
  * the stripe too: a charge whose content a replay served is not refunded, and a refunded charge is forgotten, so a
- * later request under its identifier is charged anew. Thread-safe.
+ * later request under its identifier is charged anew. That a replay served a charge is also kept apart, by the
+ * charge's seq, for {@link #WINDOW_MILLIS} after its last replay (at most {@code capacity} seqs): the identifier's
+ * entry may meanwhile hold a later charge that is refunded and forgotten, and the replayed charge must still not be
+ * refunded. Thread-safe.
  */
 final class PaymentIds {
 
@@ -77,7 +80,8 @@ final class PaymentIds {
     /**
      * The charge made under an identifier. {@code replays} is read and written under the identifier's stripe;
      * {@code replayedUpTo} is the seq of the last charge under the same identifier that was replayed
-     * {@link #MAX_REPLAYS} times before this one replaced it (0 if none): those are never refunded either.
+     * {@link #MAX_REPLAYS} times before this one replaced it (-1 if none: seqs start at 0): those are never refunded
+     * either.
      */
     static final class Kept {
         final long seq;
@@ -97,6 +101,8 @@ final class PaymentIds {
     }
 
     private final Cache<Key, Kept> kept;
+    /** The seqs of charges whose content a replay served. */
+    private final Cache<Long, Boolean> served;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final long waitTimeoutNanos;
 
@@ -105,6 +111,8 @@ final class PaymentIds {
         this.kept = Caffeine.newBuilder().maximumSize(capacity)
                 .expireAfter(ExpireAt.<Key, Kept>millis(Clock.systemUTC(), charge -> charge.createdMillis + WINDOW_MILLIS))
                 .executor(Runnable::run).build();
+        this.served = Caffeine.newBuilder().maximumSize(capacity)
+                .expireAfterWrite(WINDOW_MILLIS, TimeUnit.MILLISECONDS).executor(Runnable::run).build();
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -128,7 +136,13 @@ final class PaymentIds {
      * before, replayed {@link #MAX_REPLAYS} times), if not {@code null}. Caller holds the stripe.
      */
     void keep(Key key, long seq, int resourceId, long amount, long createdMillis, Kept replaced) {
-        kept.put(key, new Kept(seq, resourceId, amount, createdMillis, replaced == null ? 0 : replaced.seq));
+        kept.put(key, new Kept(seq, resourceId, amount, createdMillis, replaced == null ? -1 : replaced.seq));
+    }
+
+    /** A replay is answered with {@code charge}: counted, and the charge is never refunded. Caller holds the stripe. */
+    void replayed(Kept charge) {
+        charge.replays++;
+        served.put(charge.seq, Boolean.TRUE);
     }
 
     /**
@@ -136,6 +150,9 @@ final class PaymentIds {
      * Caller holds the stripe, and calls {@link #refunded} once the refund is recorded.
      */
     boolean mayRefund(Key key, long seq) {
+        if (served.getIfPresent(seq) != null) {
+            return false;
+        }
         Kept charge = kept.getIfPresent(key);
         if (charge == null) {
             return true;

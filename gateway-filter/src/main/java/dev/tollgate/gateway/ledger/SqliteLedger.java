@@ -3,6 +3,7 @@ package dev.tollgate.gateway.ledger;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -170,12 +171,30 @@ public final class SqliteLedger implements Ledger {
     @Override
     public ChargeResult charge(ScripAccount scrip, long amountMicros, String resource, String paymentId)
             throws LedgerUnavailableException {
+        checkIdentifiedCharge(scrip, amountMicros, resource, paymentId);
+        return identified.charge(scrip, amountMicros, resource, paymentId);
+    }
+
+    /**
+     * A plain charge, never answered as a replay, whose journal record and row keep the hash of {@code paymentId}:
+     * for a caller that keeps payment identifiers itself (a cluster node, in Redis) and must find a charge's
+     * identifier again at its refund, after a restart too ({@link #scripCharge}).
+     *
+     * @since 0.5
+     */
+    public ChargeResult chargeNamingPayment(ScripAccount scrip, long amountMicros, String resource, String paymentId)
+            throws LedgerUnavailableException {
+        checkIdentifiedCharge(scrip, amountMicros, resource, paymentId);
+        return scrips.charge(scrip, amountMicros, resource, 0, PaymentIds.Hash.of(paymentId), null);
+    }
+
+    private void checkIdentifiedCharge(ScripAccount scrip, long amountMicros, String resource, String paymentId)
+            throws LedgerUnavailableException {
         Objects.requireNonNull(scrip, "scrip cannot be null.");
         Objects.requireNonNull(resource, "resource cannot be null.");
         Objects.requireNonNull(paymentId, "paymentId cannot be null.");
         requireNonNegative(amountMicros, "amount");
         ensureOpen();
-        return identified.charge(scrip, amountMicros, resource, paymentId);
     }
 
     // ---------------------------------------------------------------- refund
@@ -268,9 +287,16 @@ public final class SqliteLedger implements Ledger {
      * @param issuer the scrip's issuer
      * @param jti the scrip's id
      * @param amountMicros what the charge was
+     * @param paymentIdHash the first 16 bytes of the SHA-256 of the payment identifier it was made under, in lower-case
+     *        hex, or {@code null}
      * @since 0.5
      */
-    public record ScripCharge(String issuer, String jti, long amountMicros) {
+    public record ScripCharge(String issuer, String jti, long amountMicros, String paymentIdHash) {
+
+        /** A charge made under no payment identifier. */
+        public ScripCharge(String issuer, String jti, long amountMicros) {
+            this(issuer, jti, amountMicros, null);
+        }
     }
 
     /**
@@ -322,7 +348,8 @@ public final class SqliteLedger implements Ledger {
             return Optional.empty();
         }
         ScripState.Key key = scrips.keyOf(charge.accountId());
-        return Optional.of(new ScripCharge(key.issuer(), key.jti(), charge.amount()));
+        return Optional.of(new ScripCharge(key.issuer(), key.jti(), charge.amount(),
+                charge.paymentId() == null ? null : HexFormat.of().formatHex(charge.paymentId().bytes())));
     }
 
     // ---------------------------------------------------------------- streams

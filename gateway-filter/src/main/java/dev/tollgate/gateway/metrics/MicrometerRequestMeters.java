@@ -6,14 +6,15 @@ import dev.tollgate.gateway.http.ErrorCode;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.Scrip;
 import io.micrometer.core.instrument.Counter;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * {@link RequestMeters} in Micrometer for one config. The meters of the paid click (accepted, revenue by rule, the
- * timers) are made here up front, or once per filter ({@link MicrometerMetrics}); a refusal's counter is made on its first use and kept (codes and schemes are
- * bounded: {@link ErrorCode} by the schemes read). Thread-safe.
+ * timers) are made here up front, or once per filter ({@link MicrometerMetrics}); a refusal's counter is made on its
+ * first use and kept in a slot per {@link ErrorCode} and scheme, so counting one builds no key. Thread-safe.
  */
 final class MicrometerRequestMeters implements RequestMeters {
 
@@ -23,9 +24,17 @@ final class MicrometerRequestMeters implements RequestMeters {
     private final SummedTimer ledgerCharge;
     private final Counter acceptedScrip;
     private final Counter acceptedPayWord;
-    /** By rule identity: the config's own rules, looked up without hashing their contents. */
-    private final Map<PriceRule, Counter> revenue = new IdentityHashMap<>();
-    private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+    /** The schemes a refusal is tagged with; any other (none read) counts as {@link #NO_SCHEME}. */
+    private static final List<String> SCHEMES = List.of(NO_SCHEME, Scrip.SCHEME, PayWord.SCHEME);
+
+    /**
+     * By the rule's tag (its id, else its match): a price function's rule reaches {@link #earned} as a copy priced
+     * for its request ({@link PriceRule#pricedAt}), so not the config's own instance. The tags' hashes are cached.
+     */
+    private final Map<String, Counter> revenue = new HashMap<>();
+    /** By {@link ErrorCode#ordinal()} times the schemes, plus the scheme's index in {@link #SCHEMES}. */
+    private final AtomicReferenceArray<Counter> refusals =
+            new AtomicReferenceArray<>(ErrorCode.values().length * SCHEMES.size());
 
     MicrometerRequestMeters(MicrometerMetrics metrics, GatewayConfig config) {
         this.metrics = metrics;
@@ -36,11 +45,15 @@ final class MicrometerRequestMeters implements RequestMeters {
         this.acceptedPayWord = payments("accepted", "none", PayWord.SCHEME);
         String currency = config.currency().getCurrencyCode();
         for (PriceRule rule : config.rules()) {
-            revenue.put(rule, metrics.remember(Counter.builder("tollgate.revenue")
-                    .tags("rule", rule.id().orElse(rule.match()), "currency", currency).baseUnit("micros")
+            revenue.put(tag(rule), metrics.remember(Counter.builder("tollgate.revenue")
+                    .tags("rule", tag(rule), "currency", currency).baseUnit("micros")
                     .description("what was charged under the rule, in micro-units (refunds are not subtracted)")
                     .register(metrics.registry())));
         }
+    }
+
+    private static String tag(PriceRule rule) {
+        return rule.id().orElse(rule.match());
     }
 
     private Counter payments(String outcome, String code, String scheme) {
@@ -75,13 +88,19 @@ final class MicrometerRequestMeters implements RequestMeters {
 
     @Override
     public void refused(ErrorCode code, String scheme) {
-        refusals.computeIfAbsent(code.code() + ' ' + scheme, key -> payments("refused", code.code(), scheme))
-                .increment();
+        int known = SCHEMES.indexOf(scheme);
+        int slot = code.ordinal() * SCHEMES.size() + Math.max(0, known);
+        Counter counter = refusals.get(slot);
+        if (counter == null) { // two first refusals may both register: Micrometer gives both the same counter
+            counter = payments("refused", code.code(), SCHEMES.get(Math.max(0, known)));
+            refusals.set(slot, counter);
+        }
+        counter.increment();
     }
 
     @Override
     public void earned(PriceRule rule, long micros) {
-        Counter counter = revenue.get(rule);
+        Counter counter = revenue.get(tag(rule));
         if (counter != null) {
             counter.increment(micros);
         }

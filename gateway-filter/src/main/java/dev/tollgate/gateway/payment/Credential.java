@@ -32,27 +32,42 @@ public sealed interface Credential {
      *     {@code null}; part of the header, so each identifier is its own cache entry
      * @param reference the repeat reference the receipt offers (PROTOCOL.md section 12), or {@code null} for none:
      *     made once per header read, not for the cookie nor for a payment made with a reference
+     * @param pass the id of the pass the buyer chose to buy ({@code accepted.extra.pass}, docs/PROTOCOL.md section
+     *     14), or {@code null} to pay for the item; checked against the rule when it is charged
      */
     record Verified(ScripAccount scrip, long acceptedMicros, String network, String buyerJson, long expiresAtMillis,
-                    long reusableUntilMillis, String paymentIdentifier, String reference) implements Credential {
+                    long reusableUntilMillis, String paymentIdentifier, String reference, String pass)
+            implements Credential {
+
+        Verified(ScripAccount scrip, long acceptedMicros, String network, String buyerJson, long expiresAtMillis,
+                 long reusableUntilMillis, String paymentIdentifier, String reference) {
+            this(scrip, acceptedMicros, network, buyerJson, expiresAtMillis, reusableUntilMillis, paymentIdentifier,
+                    reference, null);
+        }
 
         /** This verified scrip as one header or the cookie pays with it: what it agreed to, on which network. */
         Verified paidWith(long accepted, String on) {
             return accepted == acceptedMicros && java.util.Objects.equals(on, network) && paymentIdentifier == null
-                    && reference == null ? this : new Verified(scrip, accepted, on, buyerJson, expiresAtMillis,
-                    reusableUntilMillis, null, null);
+                    && reference == null && pass == null ? this : new Verified(scrip, accepted, on, buyerJson,
+                    expiresAtMillis, reusableUntilMillis, null, null);
         }
 
         /** This scrip as paid with {@code id} (the signature checked once, the identifier read per header). */
         Verified withPaymentIdentifier(String id) {
             return id == null ? this : new Verified(scrip, acceptedMicros, network, buyerJson, expiresAtMillis,
-                    reusableUntilMillis, id, reference);
+                    reusableUntilMillis, id, reference, pass);
         }
 
         /** This payment with the repeat reference its receipt offers. */
         Verified withReference(String offered) {
             return offered == null ? this : new Verified(scrip, acceptedMicros, network, buyerJson, expiresAtMillis,
-                    reusableUntilMillis, paymentIdentifier, offered);
+                    reusableUntilMillis, paymentIdentifier, offered, pass);
+        }
+
+        /** This payment buying the pass {@code chosen} rather than the item. */
+        Verified withPass(String chosen) {
+            return chosen == null ? this : new Verified(scrip, acceptedMicros, network, buyerJson, expiresAtMillis,
+                    reusableUntilMillis, paymentIdentifier, reference, chosen);
         }
 
         @Override

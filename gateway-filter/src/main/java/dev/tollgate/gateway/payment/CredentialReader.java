@@ -162,7 +162,8 @@ public final class CredentialReader {
             }
             // the network's broker issued it
             GatewayConfig.Broker broker = PayingBroker.of(verified.scrip().issuer(), accepted.network(), snapshot);
-            Credential.Verified paid = verified.withPaymentIdentifier(paymentIdentifier);
+            Credential.Verified paid = verified.withPaymentIdentifier(paymentIdentifier)
+                    .withPass(chosenPass(accepted));
             return references == null ? paid
                     : paid.withReference(references.offer(paid, broker, snapshot.config.sellerId()));
         } catch (MalformedPaymentException e) {
@@ -171,6 +172,23 @@ public final class CredentialReader {
         } catch (PaymentException e) {
             return rejectedOrRethrow(e);
         }
+    }
+
+    /**
+     * The pass the buyer chose to buy ({@code accepted.extra.pass}, PROTOCOL.md section 13), or {@code null} for the
+     * item: only an id's form is checked here; whether the rule sells it is the charge's to check.
+     */
+    private static String chosenPass(PaymentRequirements accepted) throws PaymentException {
+        Object pass = accepted.extra().get("pass");
+        if (pass == null) {
+            return null;
+        }
+        Object id = pass instanceof java.util.Map<?, ?> offered ? offered.get("id") : null;
+        if (!(id instanceof String text) || !dev.tollgate.gateway.PriceRule.ID.matcher(text).matches()) {
+            throw new PaymentException(ErrorCode.MALFORMED_PAYMENT,
+                    "accepted.extra.pass must be the pass offered, as {\"id\": \"day-pass\", ...}");
+        }
+        return text;
     }
 
     /** Reads the browser flow's cookie, whose value is the scrip itself; not limited per client. */

@@ -4,6 +4,7 @@ import dev.tollgate.gateway.http.ErrorCode;
 import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.charge.Payer;
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.charge.UnitCharger;
@@ -30,16 +31,19 @@ final class ScripPayer implements Payer {
     /** The broker that issued the scrip. */
     private final GatewayConfig.Broker broker;
     private final PaymentException mayNotCharge;
+    private final Pass chosen;
     private final Ledger ledger;
     private final RefundHolds holds;
     private final OnlineConfirmation online;
     private final PaidForwarding forwarding;
 
-    ScripPayer(Credential.Verified paid, GatewayConfig.Broker broker, PaymentException mayNotCharge, Ledger ledger,
-               RefundHolds holds, OnlineConfirmation online, PaidForwarding forwarding) {
+    /** @param chosen the pass the payment buys, one the rule sells; {@code null} for the item */
+    ScripPayer(Credential.Verified paid, GatewayConfig.Broker broker, PaymentException mayNotCharge, Pass chosen,
+               Ledger ledger, RefundHolds holds, OnlineConfirmation online, PaidForwarding forwarding) {
         this.paid = paid;
         this.broker = broker;
         this.mayNotCharge = mayNotCharge;
+        this.chosen = chosen;
         this.ledger = ledger;
         this.holds = holds;
         this.online = online;
@@ -98,6 +102,16 @@ final class ScripPayer implements Payer {
     public ChargeResult chargeStream(long micros, String entitlement, Instant now, Instant until)
             throws LedgerUnavailableException {
         return ledger.chargeStream(paid.scrip(), micros, entitlement, now, until);
+    }
+
+    @Override
+    public boolean holdsEntitlements() {
+        return true;
+    }
+
+    @Override
+    public Pass chosenPass() {
+        return chosen;
     }
 
     @Override

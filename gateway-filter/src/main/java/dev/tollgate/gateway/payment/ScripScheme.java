@@ -3,7 +3,9 @@ package dev.tollgate.gateway.payment;
 import dev.tollgate.gateway.http.ErrorCode;
 import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.GatewayConfig;
+import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.browser.BrowserFlow;
 import dev.tollgate.gateway.charge.ChargeModels;
 import dev.tollgate.gateway.charge.Charging;
 import dev.tollgate.gateway.http.Answers;
@@ -80,15 +82,24 @@ public final class ScripScheme implements PaymentScheme {
         Charging model = models.of(rule);
         PaymentException mayNotCharge = null;
         GatewayConfig.Broker broker;
+        Pass chosen;
         try {
-            broker = checkStillAcceptable(paid, current, rule);
+            chosen = chosenPass(paid.pass(), rule);
+            broker = checkStillAcceptable(paid, current, rule, chosen == null ? rule.price() : chosen.price());
             if (paid.network() == null && current.browser != null) { // paid from the browser flow's cookie
                 PaymentException refused = current.browser.checkCookieRequest(priced.request(), paid,
                         rule.price().micros(), current.config.sellerName());
-                if (refused != null && !model.passesOnEntitlement()) {
+                if (refused != null && !model.passesOnEntitlement(rule)) {
                     throw refused;
                 }
                 mayNotCharge = refused;
+                if (priced.request().getAttribute(BrowserFlow.PASS_ATTRIBUTE) instanceof BrowserFlow.ChosenPass back) {
+                    chosen = chosenPass(back.id(), rule); // chosen on the paywall, consented to at the broker
+                    if (chosen.price().micros() > back.capMicros()) {
+                        throw new PaymentException(ErrorCode.PRICE_CHANGED, "the pass's price went up while you "
+                                + "were at the broker");
+                    }
+                }
             }
         } catch (LedgerUnavailableException e) {
             Answers.ledgerUnavailable(priced, e);
@@ -100,26 +111,43 @@ public final class ScripScheme implements PaymentScheme {
             Answers.unreadablePayment(priced, e);
             return;
         }
-        model.serve(priced, new ScripPayer(paid, broker, mayNotCharge, ledger, holds, online, forwarding), chain);
+        model.serve(priced, new ScripPayer(paid, broker, mayNotCharge, chosen, ledger, holds, online, forwarding),
+                chain);
     }
 
     /**
      * What a cached credential was checked against can change on reload or with time: check it per request. Returns
      * the broker the scrip pays at.
      */
-    private GatewayConfig.Broker checkStillAcceptable(Credential.Verified paid, Snapshot current, PriceRule rule)
-            throws PaymentException {
+    private GatewayConfig.Broker checkStillAcceptable(Credential.Verified paid, Snapshot current, PriceRule rule,
+                                                      Money price) throws PaymentException {
         GatewayConfig.Broker broker = PayingBroker.of(paid.scrip().issuer(), paid.network(), current);
         if (clock.millis() >= paid.expiresAtMillis()) {
             throw new PaymentException(ErrorCode.EXPIRED_TOKEN, "the scrip has expired; get new scrip from "
                     + broker.name());
         }
         PayingBroker.checkAccepted(rule, broker, current);
-        if (paid.acceptedMicros() < rule.price().micros()) {
-            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now "
-                    + rule.price().toDisplayString() + "; you agreed to "
-                    + Money.ofMicros(paid.acceptedMicros(), rule.price().currency()).toDisplayString());
+        if (paid.acceptedMicros() < price.micros()) {
+            throw new PaymentException(ErrorCode.PRICE_CHANGED, "the price is now " + price.toDisplayString()
+                    + "; you agreed to " + Money.ofMicros(paid.acceptedMicros(), price.currency()).toDisplayString());
         }
         return broker;
+    }
+
+    /**
+     * The pass the payment buys ({@code accepted.extra.pass}): one the rule sells, else refused, so no pass is bought
+     * on a rule it does not cover, nor at another rule's price. {@code null} to pay for the item.
+     */
+    private static Pass chosenPass(String id, PriceRule rule) throws PaymentException {
+        if (id == null) {
+            return null;
+        }
+        Pass pass = rule.pass(id);
+        if (pass == null) {
+            throw new PaymentException(ErrorCode.UNKNOWN_PASS, "pass '" + id + "' is not sold here"
+                    + (rule.passes().isEmpty() ? "; pay for the item" : "; this item sells " + String.join(", ",
+                    rule.passes().stream().map(Pass::id).toList())));
+        }
+        return pass;
     }
 }

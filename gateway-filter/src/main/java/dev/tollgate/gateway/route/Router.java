@@ -15,7 +15,8 @@ import java.io.IOException;
 import java.time.Clock;
 
 /**
- * The first stage of a request: the gateway's own endpoints (the browser flow's callback and confirmation), the
+ * The first stage of a request: the gateway's own endpoints (the browser flow's callback, confirmation and pass
+ * purchase), the
  * requests that pass unpaid (OPTIONS, paths no rule prices, free rules), and the priced ones, which go on to have their
  * payment read. Thread-safe.
  */
@@ -52,6 +53,10 @@ public final class Router {
         }
         if (path.equals(BrowserFlow.CONFIRM_PATH)) {
             browser.confirm(request, response, method);
+            return null;
+        }
+        if (path.equals(BrowserFlow.PASS_PATH)) {
+            browser.buyPass(request, response, method, current.config, local -> current.rules.match(local, "GET"));
             return null;
         }
         if (method.equals("OPTIONS")) { // never charged (CORS preflights carry no payment), never the paid content

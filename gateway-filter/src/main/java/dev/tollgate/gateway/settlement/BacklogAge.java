@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * How long the oldest charge still unsettled at one broker has waited, as this node sees it, without reading the
  * ledger: the time of the first charge made (or, after a start, of the first pass that found claims waiting) since a
- * settlement pass last found nothing to claim. A charge on the request path costs a volatile read once the backlog
+ * settlement pass last found nothing to claim, or since the start of the last pass that settled all it claimed (its
+ * batch not full), whichever is later. A charge on the request path costs a volatile read once the backlog
  * has an age. Charges the broker refused for good, and charges still held (refundable), are not waiting: a pass that
  * finds only those resets the age. Thread-safe.
  */
@@ -34,6 +35,13 @@ final class BacklogAge {
     /** A pass found claims waiting. */
     void waiting() {
         charged();
+    }
+
+    /**
+     * A pass that began at {@code beganMillis} settled every claim waiting then: nothing has waited since before.
+     */
+    void settledUpTo(long beganMillis) {
+        since.getAndUpdate(s -> s == NONE ? NONE : Math.max(s, beganMillis));
     }
 
     /** A pass found nothing to claim. */

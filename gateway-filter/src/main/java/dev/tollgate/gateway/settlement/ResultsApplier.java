@@ -56,10 +56,14 @@ final class ResultsApplier {
     /**
      * Records the broker's {@code results} (a JSON array) for {@code batch}. Call only after the broker answered:
      * what a void may still take back is read now ({@link #mayStillBeVoided}).
+     *
+     * @return whether every claim of the batch is done with: settled up to what the ledger charged, or left out of
+     *     later batches for good
      */
-    void apply(ClaimBatch batch, JsonNode results) throws LedgerUnavailableException {
-        applyScrip(batch.scrip(), results, mayStillBeVoided());
-        applyChains(batch.chains(), results);
+    boolean apply(ClaimBatch batch, JsonNode results) throws LedgerUnavailableException {
+        int done = applyScrip(batch.scrip(), results, mayStillBeVoided());
+        done += applyChains(batch.chains(), results);
+        return done == batch.size();
     }
 
     /**
@@ -88,8 +92,9 @@ final class ResultsApplier {
      * Records what the broker redeemed on each scrip claimed: as settled up to the ledger's charged total, less what a
      * void may still take back ({@code takeBack}, by jti; the scrip is claimed again once that is decided).
      */
-    private void applyScrip(List<ScripTotal> batch, JsonNode results, Map<String, Long> takeBack)
+    private int applyScrip(List<ScripTotal> batch, JsonNode results, Map<String, Long> takeBack)
             throws LedgerUnavailableException {
+        int done = 0;
         Map<String, ScripTotal> sent = new HashMap<>();
         for (ScripTotal total : batch) {
             sent.put(total.jti(), total);
@@ -135,12 +140,16 @@ final class ResultsApplier {
                 if (status.equals("unchanged") && redeemed < total.chargedMicros()) {
                     exclusions.exclude(id, "the broker redeems no more than " + redeemed + " of the "
                             + total.chargedMicros() + " micro-units charged on scrip " + total.jti());
+                    done++;
+                } else if (settled == total.chargedMicros()) {
+                    done++;
                 }
             } else if (status.equals("refused")) {
                 String reason = result.path("reason").asText("");
                 if (FINAL_REFUSALS.contains(reason)) {
                     exclusions.exclude(id, "the broker refused the claim of " + total.chargedMicros()
                             + " micro-units on scrip " + total.jti() + ": " + reason);
+                    done++;
                 } else if (exclusions.firstWarning(id)) {
                     LOG.warn("The broker refused the claim on scrip {}: {}; it is sent again with later batches",
                             total.jti(), reason.isEmpty() ? JacksonBuffers.text(result) : reason);
@@ -153,15 +162,17 @@ final class ResultsApplier {
         if (!sent.isEmpty()) {
             LOG.debug("The broker did not answer {} claims; they are sent again with a later batch", sent.size());
         }
+        return done;
     }
 
     /**
      * Records what the broker credited on each chain: {@code redeemed}, its cumulative credit for the commitment, and
      * the {@code index} it verified.
      */
-    private void applyChains(List<ChainTotal> chains, JsonNode results) throws LedgerUnavailableException {
+    private int applyChains(List<ChainTotal> chains, JsonNode results) throws LedgerUnavailableException {
+        int done = 0;
         if (chains.isEmpty()) {
-            return;
+            return done;
         }
         Map<String, ChainTotal> sent = new HashMap<>();
         for (ChainTotal total : chains) {
@@ -201,12 +212,16 @@ final class ResultsApplier {
                 if (status.equals("unchanged") && redeemed < total.spentMicros()) {
                     exclusions.exclude(id, "the broker credits PayWord chain " + total.commitmentId() + " no more than "
                             + redeemed + " of the " + total.spentMicros() + " micro-units consumed");
+                    done++;
+                } else if (redeemed >= total.spentMicros()) {
+                    done++;
                 }
             } else if (status.equals("refused")) {
                 String reason = result.path("reason").asText("");
                 if (FINAL_CHAIN_REFUSALS.contains(reason)) {
                     exclusions.exclude(id, "the broker refused the claim of " + total.spentMicros()
                             + " micro-units on PayWord chain " + total.commitmentId() + ": " + reason);
+                    done++;
                 } else if (exclusions.firstWarning(id)) {
                     LOG.warn("The broker refused the claim on PayWord chain {}: {}; it is sent again with later "
                             + "batches", total.commitmentId(), reason.isEmpty() ? JacksonBuffers.text(result) : reason);
@@ -216,5 +231,6 @@ final class ResultsApplier {
                         JacksonBuffers.text(result));
             }
         }
+        return done;
     }
 }

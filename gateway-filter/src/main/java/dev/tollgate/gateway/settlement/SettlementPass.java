@@ -46,6 +46,7 @@ final class SettlementPass {
      */
     Settler.Outcome run(Duration timeout) throws SettlementFailure {
         long settledBefore = applier.settledSinceStart();
+        long began = clock.millis();
         ClaimBatch batch;
         try {
             // Voids first: a scrip whose void waits is not claimed (see OnlineVoids).
@@ -61,10 +62,16 @@ final class SettlementPass {
         backlog.waiting();
         String jws = signer.sign(batch.scrip(), batch.chains(), clock.instant());
         JsonNode results = poster.post(jws, batch.size(), timeout);
+        boolean allDone;
         try {
-            applier.apply(batch, results);
+            allDone = applier.apply(batch, results);
         } catch (LedgerUnavailableException e) {
             throw unavailable(e);
+        }
+        if (allDone && batch.size() < batchSize) {
+            // Everything that waited when the pass began is settled: what waits now came since (else a site charged
+            // every minute would never see an empty pass, and its backlog would age forever).
+            backlog.settledUpTo(began);
         }
         // Another batch at once only if this one settled something: a full batch of claims that cannot settle yet
         // (their online charges still in flight) waits for the next interval instead of being sent again and again.

@@ -44,4 +44,24 @@ final class SqliteLedgerNodeReadsTest {
             assertThat(ledger.scripCharge(receipt)).contains(new SqliteLedger.ScripCharge(ISSUER, "s", 300));
         }
     }
+
+    @Test
+    void aChargeNamingItsPaymentIsNeverAReplayAndKeepsTheIdentifiersHashAcrossARestart() throws Exception {
+        Path file = dir.resolve("ledger.db");
+        String hash;
+        String first;
+        try (SqliteLedger ledger = SqliteLedger.open(file)) {
+            first = ((ChargeResult.Charged) ledger.chargeNamingPayment(scrip("n", 1_000), 100, "/a", "pay-1 GET"))
+                    .receiptId();
+            assertThat(ledger.chargeNamingPayment(scrip("n", 1_000), 100, "/a", "pay-1 GET"))
+                    .as("the caller keeps identifiers: charged again").isInstanceOf(ChargeResult.Charged.class);
+            hash = ledger.scripCharge(first).orElseThrow().paymentIdHash();
+            assertThat(hash).matches("[0-9a-f]{32}");
+        }
+        try (SqliteLedger ledger = SqliteLedger.open(file)) {
+            assertThat(ledger.scripCharge(first)).contains(new SqliteLedger.ScripCharge(ISSUER, "n", 100, hash));
+            assertThat(ledger.refund(first)).isTrue();
+            assertThat(ledger.chargedMicros(ISSUER, "n")).isEqualTo(100);
+        }
+    }
 }

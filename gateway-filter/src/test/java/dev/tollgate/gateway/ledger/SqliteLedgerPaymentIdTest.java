@@ -184,6 +184,22 @@ final class SqliteLedgerPaymentIdTest {
     }
 
     @Test
+    void aReplayedChargeIsNotRefundedOnceTheChargeAfterItsLastReplayWasRefunded() throws Exception {
+        ScripAccount scrip = scrip("j", 1_000);
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            ChargeResult.Charged first = charged(ledger.charge(scrip, 100, "/quote", ID));
+            for (int i = 0; i < PaymentIds.MAX_REPLAYS; i++) {
+                assertThat(ledger.charge(scrip, 100, "/quote", ID)).isInstanceOf(ChargeResult.Replayed.class);
+            }
+            ChargeResult.Charged again = charged(ledger.charge(scrip, 100, "/quote", ID));
+            assertThat(ledger.refund(again.receiptId())).as("no replay served it").isTrue();
+
+            assertThat(ledger.refund(first.receiptId())).as("8 replays got content on it").isFalse();
+            assertThat(ledger.remaining(scrip)).isEqualTo(900);
+        }
+    }
+
+    @Test
     void theIdentifiersKeptAreBoundedByFourTimesTheStateCapacity() throws Exception {
         // Every id a buyer chooses for a paid charge is kept for 10 minutes: memory is bounded whatever the buyer
         // sends (docs/LEDGER.md "Bounds": 4 x stateCapacity, 262,144 by default).

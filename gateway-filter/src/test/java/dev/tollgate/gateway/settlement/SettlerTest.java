@@ -236,6 +236,25 @@ final class SettlerTest {
     }
 
     @Test
+    void onABusySiteTheBacklogAgeStaysWithinAPassInterval_thoughNoPassEverFindsNothingToClaim() throws Exception {
+        MutableClock clock = MutableClock.atNow();
+        settler(clock, Duration.ofSeconds(30));
+        Duration interval = Duration.ofSeconds(10); // the batch's iat runs ahead of the broker's clock: within 60 s
+        for (int pass = 0; pass < 5; pass++) {
+            charge("busy-" + pass, 1_000); // a charge each interval, each after the pass before it
+            settler.charged();
+            clock.advance(interval);
+            assertThat(settler.backlogAge()).as("pass " + pass).hasValueSatisfying(age -> assertThat(age)
+                    .isLessThanOrEqualTo(interval));
+            assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.SENT);
+        }
+        assertEverythingSettledExactlyOnce();
+        assertThat(settler.backlogAge()).contains(Duration.ZERO); // since the last pass began: nothing came since
+        assertThat(settler.settleOnce()).isEqualTo(Settler.Outcome.IDLE);
+        assertThat(settler.backlogAge()).isEmpty();
+    }
+
+    @Test
     void aRefundAfterTheWindowIsRefusedEvenBeforeAnySettlementPassLooked() throws Exception {
         MutableClock clock = MutableClock.atNow();
         settler(clock, Duration.ofSeconds(30));
