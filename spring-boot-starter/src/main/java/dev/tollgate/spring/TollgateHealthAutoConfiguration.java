@@ -12,9 +12,13 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The gateway's {@link TollgateFilter#health()} as the health indicator {@code tollgate}: UP or DOWN, each check
- * (broker keys, ledger, settlement backlog, config) a detail with its own status and reason, in the gateway's order.
- * OUT_OF_SERVICE until the container has started the filter. Only when Spring Boot's health module (Actuator) is on
+ * The gateway's {@link TollgateFilter#health()} as the health indicator {@code tollgate}: DOWN when the gateway cannot
+ * take payments ({@link dev.tollgate.gateway.Health#ready()}: the ledger failing, or no broker with usable keys),
+ * else UP, each check (broker keys, ledger, settlement backlog, config) a detail with its own status and reason, in
+ * the gateway's order. A check that is DOWN while the gateway is still ready (one broker of several stale, a late
+ * settlement, a refused config edit) leaves the indicator UP and is named in the detail {@code attention}: a
+ * readiness probe must not take every node out of service for what an alert should tell a person. OUT_OF_SERVICE
+ * until the container has started the filter. Only when Spring Boot's health module (Actuator) is on
  * the class path and the starter registered a filter.
  *
  * @since 0.6
@@ -37,8 +41,16 @@ public class TollgateHealthAutoConfiguration {
         } catch (IllegalStateException notStarted) {
             return Health.outOfService().withDetail("gateway", "not started").build();
         }
-        Health.Builder health = gateway.status() == dev.tollgate.gateway.Health.Status.UP ? Health.up()
-                : Health.down();
+        return of(gateway);
+    }
+
+    static Health of(dev.tollgate.gateway.Health gateway) {
+        Health.Builder health = gateway.ready() ? Health.up() : Health.down();
+        if (gateway.ready() && gateway.status() == dev.tollgate.gateway.Health.Status.DOWN) {
+            health.withDetail("attention", String.join(", ", gateway.checks().entrySet().stream()
+                    .filter(check -> check.getValue().status() == dev.tollgate.gateway.Health.Status.DOWN)
+                    .map(Map.Entry::getKey).toList()));
+        }
         gateway.checks().forEach((name, check) -> {
             Map<String, String> detail = new LinkedHashMap<>();
             detail.put("status", check.status().name());

@@ -31,6 +31,27 @@ final class MonitoringAutoConfigurationTest {
     }
 
     @Test
+    void theIndicatorIsDownOnlyWhenTheGatewayCannotTakePaymentsAndNamesWhatElseNeedsAttention() {
+        var up = new dev.tollgate.gateway.Health.Check(dev.tollgate.gateway.Health.Status.UP, "fine");
+        var down = new dev.tollgate.gateway.Health.Check(dev.tollgate.gateway.Health.Status.DOWN, "not fine");
+
+        Health degraded = TollgateHealthAutoConfiguration.of(dev.tollgate.gateway.Health.of(java.util.Map.of(
+                "keys:a", up, "keys:b", down, "ledger", up, "config", down)));
+        assertThat(degraded.getStatus()).isEqualTo(Status.UP);
+        assertThat(String.valueOf(degraded.getDetails().get("attention"))).contains("keys:b", "config")
+                .doesNotContain("keys:a");
+
+        Health noKeys = TollgateHealthAutoConfiguration.of(dev.tollgate.gateway.Health.of(java.util.Map.of(
+                "keys:a", down, "ledger", up)));
+        assertThat(noKeys.getStatus()).isEqualTo(Status.DOWN);
+        Health noLedger = TollgateHealthAutoConfiguration.of(dev.tollgate.gateway.Health.of(java.util.Map.of(
+                "keys:a", up, "ledger", down)));
+        assertThat(noLedger.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(TollgateHealthAutoConfiguration.of(dev.tollgate.gateway.Health.of(java.util.Map.of(
+                "keys:a", up, "ledger", up))).getDetails()).doesNotContainKey("attention");
+    }
+
+    @Test
     void aGatewayTheContainerHasNotStartedIsOutOfService() {
         runner.withPropertyValues(inline()).run(context -> {
             Health health = context.getBean("tollgateHealthIndicator", HealthIndicator.class).health();
