@@ -17,15 +17,17 @@ import java.util.Optional;
  *   <li>the status stays 402: {@code setStatus}, {@code sendError} and {@code sendRedirect} do not change it, and
  *       {@code Cache-Control: no-store}, {@code PAYMENT-REQUIRED}, {@code Content-Length} and {@code Content-Range}
  *       are the filter's, whatever the app sets;</li>
- *   <li>what the app writes is held (up to 1 MiB) and sent only if the app read this attribute (with {@link #of} or
- *       {@code getAttribute}) during the request: an app or servlet that does not know the request is unpaid (a
- *       static file servlet, a page written before the rule said {@code paywall: app}) has its output discarded,
- *       and the filter's own paywall page is sent instead; so is it when the app throws, starts async processing or
- *       writes more than 1 MiB;</li>
+ *   <li>what the app writes, and the headers and cookies it sets, are held (the body up to 256 KiB) and sent only if
+ *       the app read this attribute (with {@link #of} or {@code getAttribute}) during the request: an app or servlet
+ *       that does not know the request is unpaid (a static file servlet, a page written before the rule said
+ *       {@code paywall: app}) has its output discarded, and the filter's own paywall page is sent instead; so is it
+ *       when the app throws, calls {@code startAsync} (refused) or writes more than 256 KiB (the write throws);</li>
  *   <li>{@link Payment#REQUEST_ATTRIBUTE} is absent: nothing was paid.</li>
  * </ul>
  * An app that reads the offer and writes the whole paid body anyway serves it, with status 402: the attribute is
- * how the app learns the request is unpaid, and writing only the opening is its part.
+ * how the app learns the request is unpaid, and writing only the opening is its part. So only what renders the
+ * paywall may read it: a filter behind Tollgate calling {@link #of} on every request would make any servlet's whole
+ * body be sent.
  *
  * @param title the item's title ({@code title}, else {@code description} of its rule); may be empty
  * @param description the rule's {@code description} when it has a title too; else empty

@@ -97,6 +97,18 @@ final class FreeAllowanceTest {
     }
 
     @Test
+    void onASiteThatNamesItsItemsInTheQueryEachQueryIsAnItem() throws Exception {
+        Browser browser = new Browser();
+        for (int read = 1; read <= 3; read++) {
+            assertThat(browser.open("/articles/show?id=" + read).getStatus()).isEqualTo(200);
+        }
+
+        assertThat(browser.open("/articles/show?id=4").getStatus()).isEqualTo(402);
+        assertThat(browser.open("/articles/show").getStatus()).isEqualTo(402);
+        assertThat(browser.open("/articles/show?id=2").getStatus()).isEqualTo(200);
+    }
+
+    @Test
     void theSetCookieIsHostOnlySecureHttpOnlyLaxAndLastsThePeriod() throws Exception {
         String set = new Browser().open("/articles/1").get("Set-Cookie");
         assertThat(set).startsWith(FreeReads.COOKIE_PREFIX)

@@ -6,6 +6,7 @@ import dev.tollgate.gateway.charge.Metered;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.SettlementResponse;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServlet;
@@ -180,6 +181,14 @@ final class MeteredTest {
         assertThat(response.getContentBytes()).isEqualTo(Arrays.copyOf(Generator.BODY, 3 * UNIT));
         assertThat(remaining("m-unknown", 30_000)).isZero();
         assertThat(TollgateFilterTest.receiptOf(response).extra()).doesNotContainKey("length");
+    }
+
+    @Test
+    void anAsyncAppWritingToItsAsyncContextsResponseIsMeteredToo() throws Exception {
+        HttpTester.Response response = paid("GET", "/gen/async", scrip("m-async", 30_000));
+
+        assertThat(response.getContentBytes()).isEqualTo(Arrays.copyOf(Generator.BODY, 3 * UNIT));
+        assertThat(remaining("m-async", 30_000)).isZero();
     }
 
     @Test
@@ -365,6 +374,18 @@ final class MeteredTest {
                     betweenWrites.run();
                     out.write(BODY, 1500, 2000);
                     out.flush();
+                }
+                case "/async" -> { // answers from another thread on the AsyncContext's response
+                    AsyncContext async = request.startAsync();
+                    async.start(() -> {
+                        try {
+                            async.getResponse().getOutputStream().write(BODY);
+                        } catch (IOException endedAtTheLimit) {
+                            // the body ended where the budget did
+                        } finally {
+                            async.complete();
+                        }
+                    });
                 }
                 case "/empty" -> response.setStatus(204);
                 case "/missing" -> response.sendError(404);

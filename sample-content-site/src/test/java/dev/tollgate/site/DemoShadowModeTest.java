@@ -9,34 +9,52 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
 
 /**
  * The demo switched to {@code mode: shadow} by editing its config while it runs: articles are served free, a paying
- * program is not charged, and the dashboard shows what would have been paid and refused.
+ * program is not charged, and the dashboard shows what would have been paid and refused; then a reader in a real
+ * Chromium reads five articles in full, past the free allowance, without a pay button, and the dashboard counts the
+ * reads that would have been refused.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the second test reads the mode the first one set
 class DemoShadowModeTest {
 
     @TempDir
     static Path dir;
     static DemoFixture demo;
 
+    static WebDriver browser;
+
     @BeforeAll
     static void start() throws Exception {
         demo = DemoFixture.start(dir);
+        browser = Chromium.start(dir);
     }
 
     @AfterAll
     static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
         if (demo != null) {
             demo.close();
         }
     }
 
     @Test
+    @Order(1)
     void shadowModeServesFreeAndTheDashboardShowsTheWouldBeRevenue() throws Exception {
         assertThat(demo.get("/articles/the-402-status-code").statusCode()).isEqualTo(402);
         // A program's payment, made from the live offer (in shadow mode there is no 402 to read it from).
@@ -66,5 +84,28 @@ class DemoShadowModeTest {
                 .contains("<dt>Would-be revenue</dt><dd>0.03 USD</dd>")
                 .contains("<code>/articles/hash-chains-explained</code></td><td>1</td>")
                 .contains("<code>payment_required</code>");
+    }
+
+    @Test
+    @Order(2)
+    void aReaderInChromiumReadsEveryArticleInFullAndNothingAsksForPayment() {
+        // Past the free allowance too: in shadow mode the 4th and 5th articles are served free as well, and counted.
+        List<Articles.Article> articles = List.of("paying-by-the-click", "the-402-status-code",
+                "durable-before-served", "scrip-a-short-history", "hash-chains-explained").stream()
+                .map(slug -> Articles.bySlug(slug).orElseThrow()).toList();
+        for (Articles.Article article : articles) {
+            browser.get(demo.site(article.path()).toString());
+            String page = browser.findElement(By.tagName("body")).getText();
+            assertThat(page).as(article.path()).contains(article.title(),
+                    article.paragraphs().get(article.paragraphs().size() - 1)).doesNotContain("USD with");
+        }
+        String password = demo.site.admin().generated().orElseThrow();
+        browser.get("https://admin:" + password + "@localhost:" + demo.site.siteUri().getPort() + "/admin");
+        String dashboard = browser.findElement(By.tagName("body")).getText();
+        assertThat(dashboard).contains("Shadow mode", "Nothing is charged", "payment_required");
+        Matcher refused = Pattern.compile("Would have been refused\\n(\\d+)").matcher(dashboard);
+        assertThat(refused.find()).as(dashboard).isTrue();
+        // The first test's unpaid request, and this reader's articles beyond the free allowance of 3 (not counted).
+        assertThat(Integer.parseInt(refused.group(1))).isGreaterThanOrEqualTo(3);
     }
 }

@@ -9,20 +9,31 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.Environment;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
  * Reads the gateway's settings written as {@code tollgate.*} properties into the tree a config file parses to: maps of
  * settings, lists for what is written with indexes ({@code tollgate.rules[0].price}), strings for values. The gateway
  * validates that tree as it validates a file ({@link dev.tollgate.gateway.GatewayConfig#of}), unknown keys
  * included, so nothing here knows the gateway's settings. The starter's own keys ({@link TollgateProperties}) are left
- * out. Spring has resolved {@code ${...}} placeholders already.
+ * out, however Spring's relaxed names spell them ({@code configFile}, {@code CONFIGFILE}). Environment variables are
+ * not read as gateway settings: Spring would map {@code TOLLGATE_DATA_DIR} to {@code tollgate.data.dir}, not
+ * {@code data-dir}, so an app takes them through placeholders ({@code data-dir: ${TOLLGATE_DATA_DIR}}), which are
+ * resolved here from every property source, the environment's included.
  */
 final class InlineSettings {
 
     static final String PREFIX = "tollgate";
-    /** The keys under {@code tollgate} that are the starter's ({@link TollgateProperties}), not the gateway's. */
-    private static final Set<String> STARTER_KEYS = Set.of("enabled", "config-file", "filter");
+    /**
+     * The keys under {@code tollgate} that are the starter's ({@link TollgateProperties}), not the gateway's, as
+     * {@link #normalised} spells them.
+     */
+    private static final Set<String> STARTER_KEYS = Set.of("enabled", "configfile", "filter");
 
     private InlineSettings() {
     }
@@ -33,12 +44,9 @@ final class InlineSettings {
      * @throws IllegalArgumentException if a list's indexes do not run from 0 without a gap, naming the property
      */
     static Map<String, Object> of(Environment environment) {
-        Map<String, Object> bound = Binder.get(environment)
-                .bind(PREFIX, Bindable.mapOf(String.class, Object.class))
-                .orElse(Map.of());
         Map<String, Object> settings = new LinkedHashMap<>();
-        bound.forEach((key, value) -> {
-            if (!STARTER_KEYS.contains(dashed(key))) {
+        bound(environment).forEach((key, value) -> {
+            if (!STARTER_KEYS.contains(normalised(key))) {
                 settings.put(key, tree(PREFIX + "." + key, value));
             }
         });
@@ -47,9 +55,20 @@ final class InlineSettings {
 
     /** Whether any gateway setting is written under {@code tollgate}, however well-formed. */
     static boolean present(Environment environment) {
-        return Binder.get(environment).bind(PREFIX, Bindable.mapOf(String.class, Object.class))
-                .map(bound -> bound.keySet().stream().anyMatch(key -> !STARTER_KEYS.contains(dashed(key))))
-                .orElse(false);
+        return bound(environment).keySet().stream().anyMatch(key -> !STARTER_KEYS.contains(normalised(key)));
+    }
+
+    /** What is written under {@code tollgate} in every property source but the environment variables. */
+    private static Map<String, Object> bound(Environment environment) {
+        if (!(environment instanceof ConfigurableEnvironment configurable)) {
+            return Binder.get(environment).bind(PREFIX, Bindable.mapOf(String.class, Object.class)).orElse(Map.of());
+        }
+        List<PropertySource<?>> sources = configurable.getPropertySources().stream()
+                .filter(source -> !(source instanceof SystemEnvironmentPropertySource))
+                .toList();
+        return new Binder(ConfigurationPropertySources.from(sources),
+                new PropertySourcesPlaceholdersResolver(environment))
+                .bind(PREFIX, Bindable.mapOf(String.class, Object.class)).orElse(Map.of());
     }
 
     /**
@@ -85,6 +104,12 @@ final class InlineSettings {
             }
             return items;
         }
+        if ((value instanceof Double number && !Double.isFinite(number))
+                || (value instanceof Float single && !Float.isFinite(single))) {
+            // YAML's .inf, -.inf and .nan, as written, for the gateway to refuse as what they are: not a number.
+            double special = ((Number) value).doubleValue();
+            return Double.isNaN(special) ? ".nan" : special > 0 ? ".inf" : "-.inf";
+        }
         if (value instanceof Double || value instanceof Float) {
             // YAML reads an unquoted 0.0001 as a double, whose own text would be 1.0E-4: give the decimal back.
             return new BigDecimal(value.toString()).stripTrailingZeros().toPlainString();
@@ -100,8 +125,8 @@ final class InlineSettings {
         return Integer.valueOf(digits);
     }
 
-    /** {@code configFile} and {@code config_file} are {@code config-file}, as Spring's relaxed binding has it. */
-    private static String dashed(String key) {
-        return key.replaceAll("([a-z0-9])([A-Z])", "$1-$2").replace('_', '-').toLowerCase(java.util.Locale.ROOT);
+    /** {@code config-file}, {@code configFile}, {@code config_file} and {@code CONFIGFILE} are one key to Spring. */
+    private static String normalised(String key) {
+        return key.replace("-", "").replace("_", "").toLowerCase(java.util.Locale.ROOT);
     }
 }

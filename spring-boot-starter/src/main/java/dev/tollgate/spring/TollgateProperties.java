@@ -59,7 +59,10 @@ public class TollgateProperties {
          */
         private int order = 0;
 
-        /** The URL patterns the filter is mapped to. Keep /* unless the app serves paid content under one prefix. */
+        /**
+         * The Servlet url-patterns the filter is mapped to (/*, /prefix/*, *.ext or an exact path; not /prefix/**).
+         * Keep /* unless the app serves paid content under one prefix: every priced rule must be covered by one.
+         */
         private List<String> urlPatterns = new ArrayList<>(List.of("/*"));
 
         public int getOrder() {

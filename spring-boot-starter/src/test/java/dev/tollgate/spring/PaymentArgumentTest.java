@@ -15,6 +15,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -44,6 +47,16 @@ final class PaymentArgumentTest {
             return "served to " + payment.buyer();
         }
 
+        @GetMapping("/model-attribute")
+        String modelAttribute(@ModelAttribute Payment payment) {
+            return "served to " + payment.buyer();
+        }
+
+        @PostMapping("/request-body")
+        String requestBody(@RequestBody Payment payment) {
+            return "served to " + payment.buyer();
+        }
+
         @GetMapping("/optional")
         String optional(Optional<Payment> payment) {
             return payment.map(Payment::buyer).orElse("nobody paid");
@@ -51,16 +64,24 @@ final class PaymentArgumentTest {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Spring's 400 for a missing required argument: the handler, which would say whom it served, never ran. */
+    private static void assertTheHandlerDidNotRun(HttpResponse<String> response) {
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).doesNotContain("served to");
     }
 
     @Test
     void aRequiredPaymentOnAnUnpaidRequestKeepsTheHandlerFromRunning() throws Exception {
         HttpResponse<String> response = get("/required" + FORGED);
 
-        assertThat(response.statusCode()).isEqualTo(400);
-        assertThat(response.body()).doesNotContain("served to");
+        assertTheHandlerDidNotRun(response);
     }
 
     @Test
@@ -69,5 +90,23 @@ final class PaymentArgumentTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("nobody paid");
+    }
+
+    @Test
+    void anAnnotatedPaymentIsNeverBoundFromRequestParameters() throws Exception {
+        HttpResponse<String> response = get("/model-attribute" + FORGED);
+
+        assertTheHandlerDidNotRun(response);
+    }
+
+    @Test
+    void aPaymentIsNeverReadFromARequestBody() throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/request-body"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"buyer\":\"mallory\",\"scripId\":\"s\","
+                        + "\"amountMicros\":5,\"remainingMicros\":0,\"currency\":\"USD\",\"receiptId\":\"r\"}")));
+
+        assertTheHandlerDidNotRun(response);
     }
 }

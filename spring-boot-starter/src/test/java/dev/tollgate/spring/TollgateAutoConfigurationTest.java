@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.InvalidConfigException;
 import dev.tollgate.gateway.TollgateFilter;
+import dev.tollgate.gateway.browser.BrowserFlow;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,11 @@ final class TollgateAutoConfigurationTest {
             .withConfiguration(AutoConfigurations.of(TollgateAutoConfiguration.class));
 
     private String[] inline(String price) {
+        return inlineSettings(dir, price);
+    }
+
+    /** A whole inline config with a free and a priced rule, the data directory {@code dir}. */
+    static String[] inlineSettings(Path dir, String price) {
         return new String[] {
             "tollgate.seller.id=seller-1",
             "tollgate.broker.id=test",
@@ -69,14 +75,36 @@ final class TollgateAutoConfigurationTest {
     }
 
     @Test
-    void orderAndUrlPatternsAreConfigurableAndTheCallbackStaysMapped() {
+    void orderAndUrlPatternsAreConfigurableAndTheGatewaysOwnPathsStayMapped() {
         runner.withPropertyValues(inline("0.05"))
                 .withPropertyValues("tollgate.filter.order=-50", "tollgate.filter.url-patterns=/api/*,/articles/*")
                 .run(context -> {
                     FilterRegistrationBean<?> registration = context.getBean(FilterRegistrationBean.class);
                     assertThat(registration.getOrder()).isEqualTo(-50);
                     assertThat(registration.getUrlPatterns())
-                            .containsExactly("/api/*", "/articles/*", TollgateFilter.CALLBACK_PATH);
+                            .containsExactly("/api/*", "/articles/*", TollgateFilter.CALLBACK_PATH,
+                                    BrowserFlow.CONFIRM_PATH, BrowserFlow.PASS_PATH);
+                });
+    }
+
+    @Test
+    void aSpringStyleUrlPatternStopsTheAppNamingTheProperty() {
+        runner.withPropertyValues(inline("0.05")).withPropertyValues("tollgate.filter.url-patterns=/api/**")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause().hasMessageStartingWith(
+                            "tollgate.filter.url-patterns[0]: '/api/**' is not a Servlet url-pattern");
+                });
+    }
+
+    @Test
+    void aPricedRuleOutsideTheUrlPatternsStopsTheApp() {
+        runner.withPropertyValues(inline("0.05")).withPropertyValues("tollgate.filter.url-patterns=/articles/*")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure()).rootCause().hasMessage("tollgate.filter.url-patterns:"
+                            + " [/articles/*] do not cover the priced rule '/api/**', which would then be served free:"
+                            + " add a pattern such as /api/* or keep /*");
                 });
     }
 

@@ -4,24 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.gateway.testing.JwksServer;
 import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PaymentHeaders;
-import dev.tollgate.protocol.PaymentPayload;
 import dev.tollgate.protocol.PaymentRequired;
-import dev.tollgate.protocol.PaymentRequirements;
-import dev.tollgate.protocol.ResourceInfo;
 import dev.tollgate.protocol.SettlementResponse;
 import dev.tollgate.protocol.X402Codec;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -34,46 +24,22 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 final class PaidEndpointsTest {
 
-    private static final String SELLER = "spring-site";
-    private static final TestBroker BROKER = new TestBroker();
-    private static final JwksServer JWKS = JwksServer.start(BROKER::jwksJson);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SELLER = SiteClient.SELLER;
 
-    @TempDir
-    static Path dataDir;
+    @RegisterExtension
+    static final SiteBroker BROKER = new SiteBroker(new TestBroker());
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @LocalServerPort
     int port;
 
-    private final HttpClient http = HttpClient.newHttpClient();
-
     @DynamicPropertySource
-    static void broker(DynamicPropertyRegistry registry) {
-        registry.add("tollgate.broker.issuer", () -> TestBroker.ISSUER);
-        registry.add("tollgate.broker.jwks-url", () -> JWKS.jwksUri().toString());
-        registry.add("tollgate.data-dir", () -> dataDir.toString());
-    }
-
-    @AfterAll
-    static void stopJwks() {
-        JWKS.close();
+    static void broker(DynamicPropertyRegistry properties) {
+        BROKER.properties(properties);
     }
 
     private HttpResponse<String> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
-        if (headers.length > 0) {
-            request.headers(headers);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** A scrip payment of the test broker's buyer, as a buyer client sends it after reading the offer. */
-    private static String payment(long micros) {
-        String scrip = BROKER.scrip().audience(SELLER).budget("100000").sign();
-        PaymentRequirements accepted = new PaymentRequirements("scrip", "tollgate:demo", Long.toString(micros), "USD",
-                SELLER, 60, Map.of());
-        return X402Codec.encodeHeader(new PaymentPayload(2, new ResourceInfo("http://127.0.0.1/", "", ""), accepted,
-                Map.of("token", scrip), null));
+        return new SiteClient(port).get(path, headers);
     }
 
     @Test
@@ -93,7 +59,7 @@ final class PaidEndpointsTest {
 
     @Test
     void aPaidQuoteIsServedWithTheReceiptTheControllerWasGiven() throws Exception {
-        HttpResponse<String> response = get("/api/quotes/ACME", PaymentHeaders.PAYMENT_SIGNATURE, payment(1000));
+        HttpResponse<String> response = get("/api/quotes/ACME", PaymentHeaders.PAYMENT_SIGNATURE, BROKER.payment(1000));
 
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode body = JSON.readTree(response.body());
@@ -107,7 +73,8 @@ final class PaidEndpointsTest {
 
     @Test
     void aPaidArticleThanksTheReaderByTheirBrokerPseudonym() throws Exception {
-        HttpResponse<String> response = get("/articles/scrip", PaymentHeaders.PAYMENT_SIGNATURE, payment(50_000));
+        String payment = BROKER.payment(50_000);
+        HttpResponse<String> response = get("/articles/scrip", PaymentHeaders.PAYMENT_SIGNATURE, payment);
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
@@ -118,7 +85,7 @@ final class PaidEndpointsTest {
 
     @Test
     void anArticlePaidTooLittleIsRefused() throws Exception {
-        HttpResponse<String> response = get("/articles/scrip", PaymentHeaders.PAYMENT_SIGNATURE, payment(1000));
+        HttpResponse<String> response = get("/articles/scrip", PaymentHeaders.PAYMENT_SIGNATURE, BROKER.payment(1000));
 
         assertThat(response.statusCode()).isEqualTo(402);
         assertThat(response.body()).doesNotContain("Thank you");

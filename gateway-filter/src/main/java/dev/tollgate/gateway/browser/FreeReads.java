@@ -28,7 +28,8 @@ import java.time.Instant;
  * a reader's convenience, not a payment, and a seller who cannot give that away leaves {@code free} out.
  *
  * <p>Costs a rule without {@code free} one check; with it, at most one base64 decoding and one HMAC over a cookie
- * bounded to {@link FreeReadsCookie#MAX_CHARS}, a SHA-256 of the path, and one more HMAC for a new item. Thread-safe.
+ * bounded to {@link FreeReadsCookie#MAX_CHARS}, a SHA-256 of the path and query, and one more HMAC for a new item.
+ * Thread-safe.
  */
 public final class FreeReads {
 
@@ -62,7 +63,7 @@ public final class FreeReads {
      * again an item it read free this period; returns whether it did. Otherwise sets {@link #LEFT_HEADER} to 0 when
      * the allowance is used up, and leaves the request to the payment.
      *
-     * @param path the path the rule matched, which names the item
+     * @param path the path the rule matched, which with the raw query names the item
      */
     public boolean served(HttpServletRequest request, HttpServletResponse response, PriceRule rule, String path,
                           String sellerId, FilterChain chain) throws IOException, ServletException {
@@ -79,7 +80,9 @@ public final class FreeReads {
                 || period.periodStartSeconds > now.getEpochSecond() + FUTURE_SECONDS) {
             period = FreeReadsCookie.fresh(now);
         }
-        long item = FreeReadsCookie.hash(path);
+        // The query is part of the item: on a site addressing articles as /article?id=N, each id is one.
+        String query = request.getQueryString();
+        long item = FreeReadsCookie.hash(query == null ? path : path + '?' + query);
         if (!period.contains(item)) {
             if (period.read() >= free.count()) {
                 response.setHeader(LEFT_HEADER, "0");

@@ -5,6 +5,7 @@ import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.config.ByteSizes;
 import dev.tollgate.gateway.http.Answers;
+import dev.tollgate.gateway.http.AsyncKeepsWrapper;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.http.ErrorCode;
@@ -95,7 +96,7 @@ public final class Metered implements Charging {
                 }),
                 rule.unitBytes(), affordable, head);
         try {
-            chain.doFilter(SingleRange.of(request), metered);
+            chain.doFilter(new AsyncKeepsWrapper(SingleRange.of(request), metered), metered);
             if (!request.isAsyncStarted()) {
                 // An async app writes later: its units are charged as it writes, and its body starts then.
                 metered.finish();

@@ -6,7 +6,10 @@ import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.route.PricedRequest;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentRequired;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
@@ -110,7 +113,9 @@ final class AppPaywall {
             LOG.debug("The app did not read the paywall offer of {}; its output is discarded", priced.path());
         }
         byte[] body = rendered ? unpaid.body() : builtIn.get();
-        if (!rendered) {
+        if (rendered) {
+            unpaid.sendHeaders();
+        } else {
             response.setContentType("text/html;charset=utf-8");
             response.setHeader("Content-Security-Policy", HtmlPages.CONTENT_SECURITY_POLICY);
         }
@@ -128,6 +133,11 @@ final class AppPaywall {
         OfferReads(HttpServletRequest request, PaywallOffer offer) {
             super(request);
             this.offer = offer;
+        }
+
+        @Override
+        public boolean isAsyncSupported() {
+            return false;
         }
 
         @Override
@@ -151,6 +161,18 @@ final class AppPaywall {
             if (!PaywallOffer.REQUEST_ATTRIBUTE.equals(name)) {
                 super.removeAttribute(name);
             }
+        }
+
+        // Async processing would answer after forward() returned, and startAsync() would hand the app the container's
+        // own response, not the one locked at 402: refused, so the built-in paywall is sent.
+        @Override
+        public AsyncContext startAsync() {
+            throw new IllegalStateException("a paywall: app page is rendered synchronously");
+        }
+
+        @Override
+        public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
+            throw new IllegalStateException("a paywall: app page is rendered synchronously");
         }
     }
 }

@@ -136,7 +136,7 @@ public final class PaidForwarding implements PaidResponse.Refunder {
         boolean async = false;
         Throwable thrown = null;
         try {
-            chain.doFilter(request, paid);
+            chain.doFilter(new AsyncKeepsWrapper(request, paid), paid); // paid content goes through paid
             delivered = true;
         } catch (Throwable t) {
             thrown = t;
