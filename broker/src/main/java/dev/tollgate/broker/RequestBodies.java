@@ -110,7 +110,13 @@ final class RequestBodies {
         if (request.getLength() > max) {
             throw oversized(request, max);
         }
-        return read(Content.Source.asInputStream(request), request.getLength(), max);
+        InputStream in = Content.Source.asInputStream(request);
+        try {
+            return read(in, request.getLength(), max);
+        } catch (ApiException tooLarge) {
+            drain(in); // a body of unknown length grew past max: the client gets the 413 too, not a reset
+            throw tooLarge;
+        }
     }
 
     /** The media type of the request's {@code Content-Type}, lower case without parameters; empty if none. */
@@ -126,15 +132,19 @@ final class RequestBodies {
      */
     private static ApiException oversized(Request request, int max) throws IOException {
         if (request.getLength() <= DRAIN_LIMIT) {
-            InputStream in = Content.Source.asInputStream(request);
-            byte[] discard = new byte[8192];
-            long drained = 0;
-            int n;
-            while (drained <= DRAIN_LIMIT && (n = in.read(discard)) != -1) {
-                drained += n;
-            }
+            drain(Content.Source.asInputStream(request));
         }
         return tooLarge(max);
+    }
+
+    /** Reads and discards what is left of a refused body, at most {@link #DRAIN_LIMIT} bytes. */
+    private static void drain(InputStream in) throws IOException {
+        byte[] discard = new byte[8192];
+        long drained = 0;
+        int n;
+        while (drained <= DRAIN_LIMIT && (n = in.read(discard)) != -1) {
+            drained += n;
+        }
     }
 
     /**
