@@ -4,6 +4,7 @@ import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.Answers;
+import dev.tollgate.gateway.http.AsyncKeepsWrapper;
 import dev.tollgate.gateway.http.PaidForwarding;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.Receipts;
@@ -143,7 +144,7 @@ final class Checkout {
         PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
         passed.receipt(Receipts.replayed(payer.network(), payer.buyerJson(), replayed.receiptId(),
                 replayed.amountMicros(), replayed.remainingMicros(), payer.reference()));
-        chain.doFilter(priced.request(), passed);
+        AsyncKeepsWrapper.forward(chain, priced.request(), passed);
     }
 
     /** Forwards a charged request; returns whether it went asynchronous (its listener then ends it). */

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.charge;
 import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.http.AsyncKeepsWrapper;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.http.Receipts;
@@ -92,6 +93,6 @@ final class Opening implements Checkout.Purchase {
         passed.receipt(Receipts.opened(payer.network(), payer.buyerJson(), entitled.receiptId(), 0,
                 entitled.remainingMicros(), pass == null ? null : pass.id(), entitled.until().getEpochSecond(), true,
                 payer.reference()));
-        chain.doFilter(priced.request(), passed);
+        AsyncKeepsWrapper.forward(chain, priced.request(), passed);
     }
 }

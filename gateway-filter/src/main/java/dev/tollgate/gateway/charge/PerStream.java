@@ -3,6 +3,7 @@ package dev.tollgate.gateway.charge;
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.http.AsyncKeepsWrapper;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.Receipts;
 import dev.tollgate.gateway.ledger.ChargeResult;
@@ -90,7 +91,7 @@ final class PerStream implements Charging {
             PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
             passed.receipt(Receipts.stream(payer.network(), payer.buyerJson(), entitled.receiptId(), 0,
                     entitled.remainingMicros(), stream, entitled.until().getEpochSecond(), true, payer.reference()));
-            chain.doFilter(priced.request(), passed);
+            AsyncKeepsWrapper.forward(chain, priced.request(), passed);
         }
     }
 }
