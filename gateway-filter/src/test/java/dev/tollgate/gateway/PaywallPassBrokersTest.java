@@ -23,13 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 final class PaywallPassBrokersTest {
 
     private static final String SECOND = "https://second.test";
-    private static final String CONFIG = String.join("\n",
-            "passes:",
-            "  - id: day-pass",
-            "    title: Day pass",
-            "    price: 0.50",
-            "    duration: 24h",
-            "    covers: [\"/articles/**\", \"/second-only/**\"]",
+    private static final String CONFIG = PassTest.dayPass("\"/articles/**\", \"/second-only/**\"") + String.join("\n",
             "rules:",
             "  - match: /articles/**",
             "    price: 0.05",

@@ -140,7 +140,8 @@ final class Checkout {
                                      FilterChain chain) throws IOException, ServletException {
         Snapshot current = priced.current();
         priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(),
-                replayed.amountMicros(), replayed.remainingMicros(), current.currency, replayed.receiptId()));
+                replayed.amountMicros(), replayed.remainingMicros(), current.currency, replayed.receiptId(),
+                Payment.Basis.REPLAYED));
         PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
         passed.receipt(Receipts.replayed(payer.network(), payer.buyerJson(), replayed.receiptId(),
                 replayed.amountMicros(), replayed.remainingMicros(), payer.reference()));
@@ -153,7 +154,8 @@ final class Checkout {
             throws IOException, ServletException {
         Snapshot current = priced.current();
         priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(),
-                charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
+                charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId(),
+                Payment.Basis.PAID));
         PaidResponse.Refunder refunder = payer.refunder(confirmation);
         String receipt = purchase.receipt(priced, payer, charged);
         PaidResponse paidResponse = receipt != null

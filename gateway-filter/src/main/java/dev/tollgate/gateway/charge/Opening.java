@@ -88,7 +88,8 @@ final class Opening implements Checkout.Purchase {
     public void passEntitled(PricedRequest priced, Payer payer, ChargeResult.Entitled entitled, FilterChain chain)
             throws IOException, ServletException {
         priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(), 0,
-                entitled.remainingMicros(), priced.current().currency, entitled.receiptId()));
+                entitled.remainingMicros(), priced.current().currency, entitled.receiptId(),
+                pass == null ? Payment.Basis.ACCESS_WINDOW : Payment.Basis.PASS));
         PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
         passed.receipt(Receipts.opened(payer.network(), payer.buyerJson(), entitled.receiptId(), 0,
                 entitled.remainingMicros(), pass == null ? null : pass.id(), entitled.until().getEpochSecond(), true,

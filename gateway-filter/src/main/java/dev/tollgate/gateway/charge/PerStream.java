@@ -87,7 +87,7 @@ final class PerStream implements Charging {
                 throws IOException, ServletException {
             Snapshot current = priced.current();
             priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(), 0,
-                    entitled.remainingMicros(), current.currency, entitled.receiptId()));
+                    entitled.remainingMicros(), current.currency, entitled.receiptId(), Payment.Basis.STREAM_WINDOW));
             PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
             passed.receipt(Receipts.stream(payer.network(), payer.buyerJson(), entitled.receiptId(), 0,
                     entitled.remainingMicros(), stream, entitled.until().getEpochSecond(), true, payer.reference()));
