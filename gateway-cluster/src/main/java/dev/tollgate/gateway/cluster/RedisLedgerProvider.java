@@ -41,8 +41,8 @@ public final class RedisLedgerProvider implements LedgerProvider {
             RedisCredentials credentials = RedisCredentials.just(settings.username().orElse(null), password);
             uri.setCredentialsProvider(RedisCredentialsProvider.from(() -> credentials));
         }
-        LeaseSettings leaseSettings = LeaseSettings.defaults().withCommandTimeout(settings.commandTimeout())
-                .withWaitReplicas(settings.waitReplicas());
+        LeaseSettings leaseSettings = LeaseSettings.defaults().withTtl(settings.slices().leaseTtl())
+                .withCommandTimeout(settings.commandTimeout()).withWaitReplicas(settings.waitReplicas());
         BudgetLeases leases;
         try {
             leases = BudgetLeases.connect(uri, node.databaseId(), leaseSettings);
@@ -50,7 +50,7 @@ public final class RedisLedgerProvider implements LedgerProvider {
             throw new LedgerUnavailableException(e.getMessage(), e);
         }
         try {
-            return RedisLedger.open(node, leases, SlicePolicy.defaults());
+            return RedisLedger.open(node, leases, SlicePolicy.of(settings.slices()));
         } catch (LedgerUnavailableException | RuntimeException e) {
             leases.close();
             throw e;
