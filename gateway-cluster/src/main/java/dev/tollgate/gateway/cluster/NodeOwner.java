@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -40,6 +41,8 @@ final class NodeOwner {
      * as slices use 80 % of theirs, so the node stops before Redis's clock, running up to a fifth faster, ends it.
      */
     static final Duration HELD = LEASE.dividedBy(5).multipliedBy(4);
+    /** The holder's token, in hex digits, before a space and its place. */
+    private static final int TOKEN_HEX = 32;
     private static final Logger LOG = LoggerFactory.getLogger(NodeOwner.class);
     private static final RedisScript CLAIM = new RedisScript("owner-claim.lua");
     private static final RedisScript RENEW = new RedisScript("owner-renew.lua");
@@ -68,9 +71,9 @@ final class NodeOwner {
      */
     static NodeOwner claim(BudgetLeases redis, Path ledgerFile, LongSupplier nanoTime)
             throws LedgerUnavailableException {
-        byte[] token = new byte[16];
+        byte[] token = new byte[TOKEN_HEX / 2];
         new SecureRandom().nextBytes(token);
-        NodeOwner owner = new NodeOwner(redis, "tollgate:{node:" + redis.node() + "}:owner",
+        NodeOwner owner = new NodeOwner(redis, key(redis.node()),
                 HexFormat.of().formatHex(token) + ' ' + host() + ':' + ledgerFile.toAbsolutePath().normalize(),
                 nanoTime);
         long deadline = System.nanoTime() + LEASE.plus(RENEWAL).toNanos();
@@ -85,7 +88,7 @@ final class NodeOwner {
                 }
                 if (System.nanoTime() - deadline > 0) {
                     throw new IllegalStateException("node id " + redis.node() + " (the db_id of " + ledgerFile
-                            + ") is held in Redis by another running node, at " + holder.substring(33) + ": its "
+                            + ") is held in Redis by another running node, at " + holder.substring(TOKEN_HEX + 1) + ": its "
                             + "ledger file is a copy of this one. Give every node its own new ledger file "
                             + "(docs/CLUSTER.md, \"One process per node id\")");
                 }
@@ -143,6 +146,16 @@ final class NodeOwner {
                     + "in Redis for " + HELD.toSeconds() + " s, so the hold may have lapsed: it charges nothing until "
                     + "Redis answers again");
         }
+    }
+
+    /** Where the process holding {@code node}'s id runs, {@code <host>:<ledger file>}; empty if none holds it. */
+    static Optional<String> holder(BudgetLeases redis, String node) throws LeaseUnavailableException {
+        String held = redis.call(redis.commands().get(key(node)).toCompletableFuture(), "node id's owner");
+        return held == null ? Optional.empty() : Optional.of(held.substring(Math.min(TOKEN_HEX + 1, held.length())));
+    }
+
+    private static String key(String node) {
+        return "tollgate:{node:" + node + "}:owner";
     }
 
     /** Gives the hold up at shutdown, so the next process on this ledger file, from anywhere, starts at once. */
