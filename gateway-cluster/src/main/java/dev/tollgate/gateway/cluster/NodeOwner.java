@@ -88,8 +88,8 @@ final class NodeOwner {
                 }
                 if (System.nanoTime() - deadline > 0) {
                     throw new IllegalStateException("node id " + redis.node() + " (the db_id of " + ledgerFile
-                            + ") is held in Redis by another running node, at " + holder.substring(TOKEN_HEX + 1) + ": its "
-                            + "ledger file is a copy of this one. Give every node its own new ledger file "
+                            + ") is held in Redis by another running node, at " + holder.substring(TOKEN_HEX + 1)
+                            + ": its ledger file is a copy of this one. Give every node its own new ledger file "
                             + "(docs/CLUSTER.md, \"One process per node id\")");
                 }
                 TimeUnit.MILLISECONDS.sleep(200); // the hold of a node gone from another place ends within a lease

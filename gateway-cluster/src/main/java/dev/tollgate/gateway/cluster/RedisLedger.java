@@ -90,7 +90,7 @@ public final class RedisLedger implements Ledger {
         return open(node, leases, policy, System::nanoTime);
     }
 
-    /** As {@link #open(SqliteLedger, BudgetLeases, SlicePolicy)}, timing its hold on the node id by {@code nanoTime}. */
+    /** As {@link #open(SqliteLedger, BudgetLeases, SlicePolicy)}, timing its node-id hold by {@code nanoTime}. */
     static RedisLedger open(SqliteLedger node, BudgetLeases leases, SlicePolicy policy, LongSupplier nanoTime)
             throws LedgerUnavailableException {
         ClusterMarker.require(node);

@@ -24,7 +24,8 @@ import java.util.Set;
 /**
  * The {@code ledger} section's {@code store} and, for a store several nodes share ({@code redis}), how to reach it:
  * {@code uri}, {@code username}, {@code password-file}, {@code command-timeout}, {@code wait-replicas}, and how it
- * leases slices of budgets: {@code lease-ttl} and the {@code slice-*} settings (docs/CONFIG.md, docs/CLUSTER.md). A shared store needs its {@link LedgerProvider} on the class path. Passwords
+ * leases slices of budgets: {@code lease-ttl} and the {@code slice-*} settings (docs/CONFIG.md, docs/CLUSTER.md). A
+ * shared store needs its {@link LedgerProvider} on the class path. Passwords
  * come from a file only: the config and every message name the file, never its content.
  */
 final class SharedLedgerValidator {
@@ -119,7 +120,8 @@ final class SharedLedgerValidator {
                     "ledger.lease-ttl (" + Durations.format(leaseTtl) + ") must be at least "
                     + LEASE_PER_COMMAND_TIMEOUT + " times ledger.command-timeout (" + Durations.format(commandTimeout)
                     + "): a refill sent at half the lease may take three command timeouts and must be answered before "
-                    + "the node stops charging the slice at 80 % of the lease. Raise lease-ttl or lower command-timeout");
+                    + "the node stops charging the slice at 80 % of the lease. Raise lease-ttl or lower "
+                    + "command-timeout");
             return null;
         }
         return new SharedLedgerSettings.Slices(leaseTtl, spendAhead, minCharges, maxSharePpm, maxScrip);
