@@ -79,6 +79,7 @@ final class DemoClusterTest {
         assertThat(reRead.statusCode()).as(reRead.body()).isEqualTo(200);
         assertThat(receipt(reRead).transaction()).as("the receipt of the charge that bought it")
                 .isEqualTo(receipt(bought).transaction());
+        assertThat(receipt(reRead).amount()).isEqualTo("0");
         assertThat(reRead.body()).contains("Nothing was charged").doesNotContain("You just paid");
         await(() -> revenue(one, path) == 50_000);
         assertThat(revenue(two, path)).isZero();
