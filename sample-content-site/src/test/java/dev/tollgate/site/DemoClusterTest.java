@@ -13,10 +13,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,37 +96,60 @@ final class DemoClusterTest {
         String token = one.buyScrip(budget);
         List<DemoFixture> nodes = List.of(one, two);
         List<String> payments = List.of(one.paymentFor("/api/quote", token), two.paymentFor("/api/quote", token));
-        Map<String, Long> receipts = new HashMap<>();
-        int[] paidOn = new int[2];
+        Map<String, Long> receipts = new ConcurrentHashMap<>();
+        AtomicIntegerArray paidOn = new AtomicIntegerArray(2);
 
-        // Alternate between the nodes until the budget is spent; a node may answer 503 budget_busy while the other
-        // holds a slice, until that slice is used or handed back.
+        // 40 concurrent calls over both nodes on a budget of 20: never more than 20 paid.
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> calls = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                int node = i % 2;
+                calls.add(pool.submit(() -> payQuote(nodes.get(node), payments.get(node), receipts, paidOn, node)));
+            }
+            for (Future<Boolean> call : calls) {
+                call.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(receipts.size()).isLessThanOrEqualTo(20);
+
+        // Then in turn until the budget is spent: a node answers 503 budget_busy while the other holds a slice, until
+        // that slice is used or handed back (idle for 5 s).
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         for (int i = 0; receipts.size() < 20; i++) {
             assertThat(System.nanoTime() - deadline).as("20 quotes paid within 90 s, got " + receipts.size())
                     .isNegative();
-            HttpResponse<String> quote = nodes.get(i % 2).get("/api/quote", PaymentHeaders.PAYMENT_SIGNATURE,
-                    payments.get(i % 2));
-            if (quote.statusCode() == 200) {
-                SettlementResponse receipt = receipt(quote);
-                assertThat(receipts.put(receipt.transaction(), Long.parseLong(receipt.amount()))).isNull();
-                paidOn[i % 2]++;
-            } else {
-                assertThat(quote.statusCode()).as(quote.body()).isEqualTo(503);
+            if (!payQuote(nodes.get(i % 2), payments.get(i % 2), receipts, paidOn, i % 2)) {
                 Thread.sleep(20); // the polling interval while a slice is held elsewhere
             }
         }
 
         for (int i = 0; i < 2; i++) {
-            HttpResponse<String> more = nodes.get(i).get("/api/quote", PaymentHeaders.PAYMENT_SIGNATURE,
-                    payments.get(i));
-            assertThat(more.statusCode()).as("the budget is spent: " + more.body()).isIn(402, 503);
+            assertThat(payQuote(nodes.get(i), payments.get(i), receipts, paidOn, i)).as("the budget is spent")
+                    .isFalse();
         }
-        assertThat(paidOn).as("both nodes charged the one budget").doesNotContain(0);
+        assertThat(paidOn.get(0)).as("both nodes charged the one budget").isPositive();
+        assertThat(paidOn.get(1)).as("both nodes charged the one budget").isPositive();
         assertThat(receipts.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(budget);
         await(() -> revenue(one, "/api/quote") + revenue(two, "/api/quote") == budget);
-        assertThat(revenue(one, "/api/quote")).isEqualTo(paidOn[0] * QUOTE);
-        assertThat(revenue(two, "/api/quote")).isEqualTo(paidOn[1] * QUOTE);
+        assertThat(revenue(one, "/api/quote")).isEqualTo(paidOn.get(0) * QUOTE);
+        assertThat(revenue(two, "/api/quote")).isEqualTo(paidOn.get(1) * QUOTE);
+    }
+
+    /** Pays one quote on {@code node}: whether it was paid (its receipt recorded, new), else refused (402 or 503). */
+    private static boolean payQuote(DemoFixture node, String payment, Map<String, Long> receipts,
+                                    AtomicIntegerArray paidOn, int index) throws Exception {
+        HttpResponse<String> quote = node.get("/api/quote", PaymentHeaders.PAYMENT_SIGNATURE, payment);
+        if (quote.statusCode() != 200) {
+            assertThat(quote.statusCode()).as(quote.body()).isIn(402, 503);
+            return false;
+        }
+        SettlementResponse receipt = receipt(quote);
+        assertThat(receipts.put(receipt.transaction(), Long.parseLong(receipt.amount()))).isNull();
+        paidOn.incrementAndGet(index);
+        return true;
     }
 
     @Test
