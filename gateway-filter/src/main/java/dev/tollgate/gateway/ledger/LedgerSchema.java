@@ -24,7 +24,7 @@ final class LedgerSchema {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerStore.class);
 
     /** Bump with a migration step in {@link #migrate}. */
-    static final int SCHEMA_VERSION = 7;
+    static final int SCHEMA_VERSION = 8;
 
     private static final String[] SCHEMA_V2 = {
         """
@@ -171,6 +171,15 @@ final class LedgerSchema {
         "CREATE INDEX charges_payment_id ON charges (created_at) WHERE payment_id IS NOT NULL",
     };
 
+    /**
+     * Version 8: the charges made under a payment identifier whose content a replay served, by seq, so that a refund
+     * after a restart still refuses them (PaymentIds). Rows of replays older than the identifiers' window are deleted
+     * as new ones are written and at open.
+     */
+    private static final String[] SCHEMA_V8_SERVED = {
+        "CREATE TABLE served (seq INTEGER PRIMARY KEY, served_at INTEGER NOT NULL)",
+    };
+
     private LedgerSchema() {
     }
 
@@ -235,6 +244,11 @@ final class LedgerSchema {
                 }
                 if (version < 7) {
                     for (String ddl : SCHEMA_V7_PAYMENT_IDS) {
+                        statement.execute(ddl);
+                    }
+                }
+                if (version < 8) {
+                    for (String ddl : SCHEMA_V8_SERVED) {
                         statement.execute(ddl);
                     }
                 }
