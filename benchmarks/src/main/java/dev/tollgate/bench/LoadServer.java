@@ -44,8 +44,10 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * work dir (see {@link LoadFixtures}). Runs until killed.
  *
  * <p>Usage: {@code LoadServer <filtered port> <bare port> <work dir> <power-cut-safe|process-crash-safe>
- * [tls=<filtered port>:<bare port>] [buyers=<n>] [first-seen=<n>] [payword=<n>]}: the pools of first-seen scrip
- * and PayWord words are made only when asked for, as large as asked.
+ * [tls=<filtered port>:<bare port>] [buyers=<n>] [first-seen=<n>] [payword=<n>] [cluster=<redis URI>]}: the pools
+ * of first-seen scrip and PayWord words are made only when asked for, as large as asked; {@code cluster} writes the
+ * folders of the cluster cases' {@link ClusterNode}s ({@link ClusterConfigs}), which trust this server's broker and
+ * are paid by the same buyers.
  */
 public final class LoadServer {
 
@@ -88,6 +90,9 @@ public final class LoadServer {
         Files.writeString(config, Files.readString(config).replace("durability: process-crash-safe",
                 "durability: " + durability));
         List<String> firstPayWords = writePayments(dir, broker, mint, options);
+        if (options.containsKey("cluster")) {
+            ClusterConfigs.write(dir, jwks.jwksUri(), durability, options.get("cluster"));
+        }
 
         byte[] page = new byte[10 * 1024];
         Arrays.fill(page, (byte) 'x');

@@ -18,6 +18,9 @@ final class ScripMint {
 
     static final String KID = "bench-mint-1";
 
+    /** Every scrip's budget: 10^15 micro-units, more than any run spends. */
+    static final long BUDGET = 1_000_000_000_000_000L;
+
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
 
     private final Ed25519PrivateKeyParameters key = new Ed25519PrivateKeyParameters(new SecureRandom());
@@ -32,11 +35,11 @@ final class ScripMint {
                 + "\",\"x\":\"" + B64URL.encodeToString(key.generatePublicKey().getEncoded()) + "\"}");
     }
 
-    /** A scrip of {@code buyer} with a budget of 10^15 micro-units, valid for a day. */
+    /** A scrip of {@code buyer} with a budget of {@link #BUDGET}, valid for a day. */
     String scrip(String buyer, String jti) {
         String input = encodedHeader + "." + encode("{\"iss\":\"" + TestBroker.ISSUER + "\",\"sub\":\"" + buyer
                 + "\",\"aud\":\"" + TestBroker.SELLER + "\",\"jti\":\"" + jti + "\",\"iat\":" + issuedAt
-                + ",\"nbf\":" + issuedAt + ",\"exp\":" + expiresAt + ",\"budget\":\"1000000000000000\",\"cur\":\""
+                + ",\"nbf\":" + issuedAt + ",\"exp\":" + expiresAt + ",\"budget\":\"" + BUDGET + "\",\"cur\":\""
                 + TestBroker.CURRENCY + "\"}");
         byte[] bytes = input.getBytes(StandardCharsets.US_ASCII);
         Ed25519Signer signer = new Ed25519Signer();

@@ -41,4 +41,18 @@ final class SharedLedgerConfigTest {
         assertThat(ConfigFiles.problemsOf(dir, ledger("  uri: redis://127.0.0.1:6379", "  wait-replicas: 1"))
                 .problems()).hasSize(2).first().asString().contains(":11:8: ledger.uri:").contains("shared ledger");
     }
+
+    @Test
+    void sharedSettingsThatResolveToNothingAreUnwrittenSoOneFileServesOneNodeAndACluster() throws Exception {
+        GatewayConfig single = GatewayConfig.load(ConfigFiles.write(dir, ledger(
+                "  store: ${tollgate.test.no-store:-sqlite}", "  uri: ${tollgate.test.no-redis:-}",
+                "  password-file: ${tollgate.test.no-password:-}") + "settlement:\n"
+                + "  seller-key-file: ${tollgate.test.no-key:-}\n"));
+
+        assertThat(single.sharedLedger()).isEmpty();
+        assertThat(single.settlement().sellerKeyFile()).isEmpty();
+        assertThat(ConfigFiles.problemsOf(dir, ledger("  store: sqlite", "  uri: redis://127.0.0.1:6379",
+                "  password-file: ${tollgate.test.no-password:-}")).problems()).singleElement().asString()
+                .contains("ledger.uri:").contains("shared ledger");
+    }
 }

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * The whole demo in one process: two reference brokers (two independent brokers, each with its own accounts, keys
  * and books, as two payment networks are) and the site, all on HTTPS with the generated certificate. {@link #start}
  * brings them up in order (brokers, site, seller registration at each, a demo buyer at each); {@link #close} stops
- * the site first, so the gateway's final settlement batches still reach the brokers.
+ * the site first, so the gateway's final settlement batches still reach the brokers. With {@code --redis} the site is
+ * one node of a cluster ({@link ClusterNode}): node 1 runs the brokers, other nodes use node 1's.
  */
 final class DemoSite implements AutoCloseable {
 
@@ -38,7 +39,7 @@ final class DemoSite implements AutoCloseable {
 
     private final Options options;
     private final Tls tls;
-    private final Broker broker;
+    private final Broker broker; // null on a cluster node other than 1, as secondBroker
     private final Broker secondBroker;
     private final Server server;
     private final TollgateFilter gateway;
@@ -67,22 +68,27 @@ final class DemoSite implements AutoCloseable {
         Path data = options.data().toAbsolutePath();
         OwnerOnlyFiles.createDirectory(data);
         Tls tls = Tls.open(data.resolve("tls"));
+        Path gatewayData = options.cluster() == null ? data : options.cluster().prepare(data);
         // The config's placeholders read these: ports, data folder, and the PEM its broker.trust-file names.
-        publishPlaceholders(options, data, tls);
+        publishPlaceholders(options, gatewayData, tls);
 
-        Broker broker = startBroker(options.brokerPort(), data.resolve("broker"), tls, "Tollgate Demo Broker");
+        Broker broker = null;
         Broker secondBroker = null;
         Server server = null;
         try {
-            secondBroker = startBroker(options.secondBrokerPort(), data.resolve("second-broker"), tls,
-                    "Second Demo Broker");
+            if (options.runsBrokers()) {
+                broker = startBroker(options.brokerPort(), data.resolve("broker"), tls, "Tollgate Demo Broker");
+                secondBroker = startBroker(options.secondBrokerPort(), data.resolve("second-broker"), tls,
+                        "Second Demo Broker");
+            }
             AdminPassword.Loaded admin = AdminPassword.load(data);
             server = SiteServer.create(options, tls, admin.password());
             server.start();
             TollgateFilter gateway = gateway(server);
             GatewayConfig config = gateway.config();
+            // A cluster node other than 1 sends buyers back through node 1's site: the cluster's one origin.
             String origin = "https://localhost:" + options.port();
-            for (Broker running : List.of(broker, secondBroker)) {
+            for (Broker running : broker == null ? List.<Broker>of() : List.of(broker, secondBroker)) {
                 String issuer = running.issuer().orElseThrow();
                 if (config.brokers().stream().noneMatch(b -> b.issuer().equals(issuer))) {
                     LOG.warn("{} names no broker with issuer {}, which runs in this demo: its scrip will be refused",
@@ -104,7 +110,9 @@ final class DemoSite implements AutoCloseable {
             if (secondBroker != null) {
                 secondBroker.close();
             }
-            broker.close();
+            if (broker != null) {
+                broker.close();
+            }
             throw e;
         }
     }
@@ -123,6 +131,9 @@ final class DemoSite implements AutoCloseable {
      * config follows the flags without being edited.
      */
     private static void publishPlaceholders(Options options, Path data, Tls tls) {
+        if (options.cluster() == null) {
+            ClusterNode.clearPlaceholders();
+        }
         System.setProperty("tollgate.config", options.config().toString());
         System.setProperty("tollgate.port", Integer.toString(options.port()));
         System.setProperty("tollgate.broker-port", Integer.toString(options.brokerPort()));
@@ -157,9 +168,12 @@ final class DemoSite implements AutoCloseable {
     /**
      * The demo buyer at {@code broker} of an earlier start, or a new funded one. Its login is kept in the owner-only
      * {@code file} ({@value #DEMO_BUYER_FILE}, {@value #SECOND_BUYER_FILE}) so that every start can print it: it is a
-     * demo account on a demo broker.
+     * demo account on a demo broker. A cluster node other than 1 ({@code broker} null) reads node 1's.
      */
     private static DemoBuyer demoBuyer(Path file, Broker broker) throws IOException {
+        if (broker == null && !Files.exists(file)) {
+            throw new IllegalStateException(file + " is missing: start node 1 first, with the same --data");
+        }
         if (Files.exists(file)) {
             JsonNode stored = JSON.readTree(OwnerOnlyFiles.read(file));
             return new DemoBuyer(stored.path("username").asText(), stored.path("password").asText(),
@@ -173,7 +187,12 @@ final class DemoSite implements AutoCloseable {
     }
 
     URI siteUri() {
-        return URI.create("https://localhost:" + options.port() + "/");
+        return URI.create("https://localhost:" + options.sitePort() + "/");
+    }
+
+    /** This site's options. */
+    Options options() {
+        return options;
     }
 
     URI brokerUri() {
@@ -188,7 +207,7 @@ final class DemoSite implements AutoCloseable {
     /** The plain-HTTP address that redirects to the site, or empty if its port was taken at start. */
     Optional<URI> httpUri() {
         return SiteServer.redirectsPlainHttp(server) ? Optional.of(URI.create("http://localhost:"
-                + options.httpPort() + "/")) : Optional.empty();
+                + options.siteHttpPort() + "/")) : Optional.empty();
     }
 
     Tls tls() {
@@ -224,7 +243,9 @@ final class DemoSite implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("The site did not stop cleanly", e);
         }
-        secondBroker.close();
-        broker.close();
+        if (secondBroker != null) {
+            secondBroker.close();
+            broker.close();
+        }
     }
 }

@@ -64,8 +64,10 @@ public final class Main {
                 .append("Site:       ").append(site.siteUri()).append(site.httpUri()
                         .map(http -> "   (plain HTTP " + http + " redirects)").orElse("   (HTTPS only: the plain-HTTP "
                                 + "port was taken)")).append('\n')
+                .append(cluster(site.options()))
                 .append("Brokers:    ").append(site.brokerUri()).append(" and ").append(site.secondBrokerUri())
-                .append("   (two separate brokers: the site accepts both)\n")
+                .append(site.options().runsBrokers() ? "   (two separate brokers: the site accepts both)\n"
+                        : "   (node 1's: this node runs none)\n")
                 .append("Dashboard:  ").append(site.siteUri().resolve("/admin")).append("   user admin, ");
         b.append(site.admin().generated().map(p -> "password " + p + "   (shown once; stored hashed in "
                 + site.admin().source() + ")").orElse("password as set before (hash in " + site.admin().source() + ")")).append('\n');
@@ -74,6 +76,14 @@ public final class Main {
                 .append("Certificate (self-signed, trust it or accept the browser warning): ")
                 .append(site.tls().certificatePem()).append('\n');
         return b.toString();
+    }
+
+    /** The banner's line for a cluster node: which node, on which Redis, where its ledger is. */
+    private static String cluster(Options options) {
+        ClusterNode node = options.cluster();
+        return node == null ? "" : "Cluster:    node " + node.number() + " on " + node.redis() + ", its ledger in "
+                + node.nodeData(options.data()) + (node.number() == 1 ? "   (node 2: the same flags and --node 2)\n"
+                        : "   (buyers return through node 1's site, the cluster's origin)\n");
     }
 
     private static String buyer(String lead, java.net.URI broker, DemoSite.DemoBuyer buyer) {

@@ -39,7 +39,7 @@ final class SiteServer {
 
         HttpConfiguration https = new HttpConfiguration();
         https.setSecureScheme("https");
-        https.setSecurePort(options.port());
+        https.setSecurePort(options.sitePort());
         https.setSendServerVersion(false);
         SecureRequestCustomizer secure = new SecureRequestCustomizer();
         secure.setStsMaxAge(HSTS_SECONDS);
@@ -51,23 +51,23 @@ final class SiteServer {
         ServerConnector httpsConnector = new ServerConnector(server,
                 new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
         httpsConnector.setHost(HOST);
-        httpsConnector.setPort(options.port());
+        httpsConnector.setPort(options.sitePort());
         server.addConnector(httpsConnector);
 
         HttpConfiguration plain = new HttpConfiguration();
         plain.setSecureScheme("https");
-        plain.setSecurePort(options.port());
+        plain.setSecurePort(options.sitePort());
         plain.setSendServerVersion(false);
         ServerConnector httpConnector = new ServerConnector(server, new HttpConnectionFactory(plain));
         httpConnector.setHost(HOST);
-        httpConnector.setPort(options.httpPort());
+        httpConnector.setPort(options.siteHttpPort());
         try {
             // Bound now, so a port taken by something else (8080 often is) is known before the site starts.
             httpConnector.open();
             server.addConnector(httpConnector);
         } catch (IOException e) {
             LOG.warn("Plain HTTP port {} cannot be opened ({}); the site runs on HTTPS only, without the redirect "
-                    + "(choose another port with --http-port)", options.httpPort(), e.getMessage());
+                    + "(choose another port with --http-port)", options.siteHttpPort(), e.getMessage());
         }
 
         WebAppContext webapp = new WebAppContext();

@@ -37,12 +37,14 @@ final class DemoFixture implements AutoCloseable {
     final Path config;
     final DemoSite site;
     final HttpClient http;
+    private final java.util.List<String> flags;
 
-    private DemoFixture(Path dir, Path config, DemoSite site, HttpClient http) {
+    private DemoFixture(Path dir, Path config, DemoSite site, HttpClient http, java.util.List<String> flags) {
         this.dir = dir;
         this.config = config;
         this.site = site;
         this.http = http;
+        this.flags = flags;
     }
 
     static DemoFixture start(Path dir, String... extraFlags) throws Exception {
@@ -66,7 +68,17 @@ final class DemoFixture implements AutoCloseable {
         DemoSite site = DemoSite.start(options);
         HttpClient http = HttpClient.newBuilder().sslContext(trusting(site.tls().certificatePem()))
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
-        return new DemoFixture(dir, config, site, http);
+        return new DemoFixture(dir, config, site, http, flags);
+    }
+
+    /**
+     * Node {@code number} of the cluster this demo (started with {@code --redis}) is node 1 of: the same flags and
+     * {@code --node number}, as the README says. It shares this one's data folder, config and brokers.
+     */
+    DemoFixture node(int number) throws Exception {
+        java.util.List<String> nodeFlags = new java.util.ArrayList<>(flags);
+        nodeFlags.addAll(java.util.List.of("--node", Integer.toString(number)));
+        return new DemoFixture(dir, config, DemoSite.start(Options.parse(nodeFlags)), http, nodeFlags);
     }
 
     /** A client context that trusts the PEM file alone, as a user who imported the demo certificate would. */

@@ -66,4 +66,56 @@ class OptionsTest {
         assertThat(bad).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --nope");
     }
+
+    @Test
+    void redisMakesTheSiteNode1AndNodeNListensTenPortsHigherWithoutBrokers() {
+        Options first = Options.parse(List.of("--redis", "redis://127.0.0.1:6379"));
+        Options second = Options.parse(List.of("--redis", "rediss://redis.internal:6380/2", "--node", "2"));
+
+        assertThat(first.cluster().number()).isEqualTo(1);
+        assertThat(first.cluster().redis()).hasToString("redis://127.0.0.1:6379");
+        assertThat(first.runsBrokers()).isTrue();
+        assertThat(first.sitePort()).isEqualTo(8443);
+        assertThat(second.cluster().redis()).hasToString("rediss://redis.internal:6380/2");
+        assertThat(second.runsBrokers()).isFalse();
+        assertThat(second.sitePort()).isEqualTo(8453);
+        assertThat(second.siteHttpPort()).isEqualTo(8090);
+        assertThat(second.cluster().nodeData(Path.of("data"))).isEqualTo(Path.of("data", "node-2"));
+        assertThat(Options.parse(List.of()).cluster()).isNull();
+    }
+
+    @Test
+    void aPasswordInTheRedisUriIsKeptApartAndNeverShown() {
+        Options options = Options.parse(List.of("--redis", "redis://tollgate:s3cret%21pw@127.0.0.1:6379"));
+
+        assertThat(options.cluster().redis()).hasToString("redis://127.0.0.1:6379");
+        assertThat(options.cluster().username()).contains("tollgate");
+        assertThat(options.cluster().password()).contains("s3cret!pw");
+        assertThat(options.toString()).doesNotContain("s3cret").contains("password=***");
+        assertThatThrownBy(() -> Options.parse(List.of("--redis", "redis://:s3cret@127.0.0.1:6379",
+                "--redis-password-file", "pw"))).hasMessageContaining("once").hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void aBadRedisUriOrAClusterFlagWithoutRedisIsNamedAndExitsWithTwo() throws Exception {
+        assertThatThrownBy(() -> Options.parse(List.of("--redis", "http://127.0.0.1:6379")))
+                .hasMessageContaining("--redis must be a URI like redis://127.0.0.1:6379");
+        assertThatThrownBy(() -> Options.parse(List.of("--redis", "redis://:s3cret@ bad host")))
+                .hasMessageContaining("--redis").hasMessageNotContaining("s3cret").hasMessageContaining("//***@");
+        assertThatThrownBy(() -> Options.parse(List.of("--redis", "redis://127.0.0.1:6379?timeout=1")))
+                .hasMessageContaining("--redis");
+        assertThatThrownBy(() -> Options.parse(List.of("--node", "2"))).hasMessageContaining("--node")
+                .hasMessageContaining("--redis");
+        assertThatThrownBy(() -> Options.parse(List.of("--redis", "redis://h:1", "--node", "10")))
+                .hasMessageContaining("--node must be a whole number from 1 to 9");
+        assertThatThrownBy(() -> Options.parse(List.of("--redis", "redis://h:1", "--node", "2", "--port", "8434")))
+                .hasMessageContaining("must differ").hasMessageContaining("node 2 listens on --port + 10");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        int status = Main.run(List.of("--redis", "localhost:6379"), new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--redis must be a URI like redis://");
+    }
 }

@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real {@code redis-server} (Debian's package; {@code .ci/run} installs it) in the foreground on a free port, with
  * AOF on and fsynced on every write and no RDB snapshots, its data in a test's directory. {@link #kill()} and
- * {@link #start()} again model a crash and a restart on the same data.
+ * {@link #start()} again model a crash and a restart on the same data. Public for the demo's cluster test
+ * (sample-content-site), through this module's test-jar.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
     private static final Path BINARY = Path.of("/usr/bin/redis-server");
     private static final long START_DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(20);
@@ -36,7 +37,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Starts a server with its data in {@code dir}; {@code extraArgs} are more {@code --name value} settings. */
-    static RedisServer start(Path dir, String... extraArgs) throws IOException {
+    public static RedisServer start(Path dir, String... extraArgs) throws IOException {
         if (!Files.isExecutable(BINARY)) {
             throw new IllegalStateException(BINARY + " is missing: apt-get install redis-server (.ci/run does)");
         }
@@ -46,7 +47,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Starts the server (again) on its port and data, and returns once it answers PING. */
-    void start() throws IOException {
+    public void start() throws IOException {
         List<String> command = new ArrayList<>(List.of(BINARY.toString(), "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--dir", dir.toString(), "--daemonize", "no", "--save", "",
                 "--appendonly", "yes", "--appendfsync", "always"));
@@ -71,14 +72,14 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Kills the server with SIGKILL (a crash) and waits until it is gone. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
             throw new IllegalStateException("redis-server survived SIGKILL for 20 s");
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 

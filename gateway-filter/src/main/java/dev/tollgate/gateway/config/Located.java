@@ -21,6 +21,15 @@ record Located<T>(T value, int line, int column) {
         return line + ":" + column;
     }
 
+    /**
+     * {@code value}, or {@code null} (as if not written) when it resolved to nothing: an optional file or address
+     * written as a placeholder with an empty default ({@code ${name:-}}), so one file serves a single node and a
+     * cluster.
+     */
+    static Located<String> unlessEmpty(Located<String> value) {
+        return value == null || value.value() == null || value.value().isBlank() ? null : value;
+    }
+
     /** Records the token's position, then reads the wrapped value with its own deserializer. */
     static final class Deserializer extends JsonDeserializer<Located<?>> implements ContextualDeserializer {
 

@@ -36,8 +36,8 @@ final class SettlementValidator {
         Optional<Path> sellerKeyFile = Optional.empty();
         Duration maxBacklogAge = GatewayConfig.Settlement.DEFAULT_MAX_BACKLOG_AGE;
         if (raw != null) {
-            sellerKeyFile = problems.optional(raw.sellerKeyFile(), "settlement.seller-key-file", this::existingFile,
-                    sellerKeyFile);
+            sellerKeyFile = problems.optional(Located.unlessEmpty(raw.sellerKeyFile()), "settlement.seller-key-file",
+                    this::existingFile, sellerKeyFile);
             interval = problems.optional(raw.interval(), "settlement.interval", between("1s", "1h"), interval);
             // PROTOCOL.md section 6: a batch carries 1 to 1000 claims
             batchSize = problems.optional(raw.batchSize(), "settlement.batch-size",

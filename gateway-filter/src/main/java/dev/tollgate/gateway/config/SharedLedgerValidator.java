@@ -57,7 +57,10 @@ final class SharedLedgerValidator {
         if (store == null) {
             return Optional.empty();
         }
-        Located<?>[] values = {ledger.uri(), ledger.username(), ledger.passwordFile(), ledger.commandTimeout(),
+        Located<String> uriWritten = Located.unlessEmpty(ledger.uri());
+        Located<String> usernameWritten = Located.unlessEmpty(ledger.username());
+        Located<String> passwordFileWritten = Located.unlessEmpty(ledger.passwordFile());
+        Located<?>[] values = {uriWritten, usernameWritten, passwordFileWritten, ledger.commandTimeout(),
             ledger.waitReplicas()};
         if (store.equals(EMBEDDED)) {
             for (int i = 0; i < values.length; i++) {
@@ -68,14 +71,14 @@ final class SharedLedgerValidator {
             }
             return Optional.empty();
         }
-        if (ledger.uri() == null) {
+        if (uriWritten == null) {
             problems.problem(written, "ledger.uri", "missing: a " + store + " ledger needs it");
             return Optional.empty();
         }
-        URI uri = problems.setting(ledger.uri(), "ledger.uri", SharedLedgerValidator::redisUri);
-        Optional<String> username = ledger.username() == null ? Optional.empty()
-                : Optional.ofNullable(problems.text(ledger.username(), "ledger.username", 200));
-        Optional<Path> passwordFile = problems.optional(ledger.passwordFile(), "ledger.password-file",
+        URI uri = problems.setting(uriWritten, "ledger.uri", SharedLedgerValidator::redisUri);
+        Optional<String> username = usernameWritten == null ? Optional.empty()
+                : Optional.ofNullable(problems.text(usernameWritten, "ledger.username", 200));
+        Optional<Path> passwordFile = problems.optional(passwordFileWritten, "ledger.password-file",
                 this::readableFile, Optional.empty());
         Duration commandTimeout = problems.optional(ledger.commandTimeout(), "ledger.command-timeout",
                 between("10ms", "10s"), SharedLedgerSettings.DEFAULT_COMMAND_TIMEOUT);
