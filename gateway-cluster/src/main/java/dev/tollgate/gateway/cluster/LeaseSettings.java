@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.cluster;
 
+import dev.tollgate.gateway.ledger.SharedLedgerSettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -27,8 +28,8 @@ public record LeaseSettings(Duration ttl, Duration commandTimeout, Duration rete
 
     /** A 30 s TTL, 1 s per command, a day's retention, no replicas awaited, reconnect attempts at least every 1 s. */
     public static LeaseSettings defaults() {
-        return new LeaseSettings(Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofDays(1), 0,
-                Duration.ofSeconds(1));
+        return new LeaseSettings(SharedLedgerSettings.Slices.DEFAULTS.leaseTtl(),
+                SharedLedgerSettings.DEFAULT_COMMAND_TIMEOUT, Duration.ofDays(1), 0, Duration.ofSeconds(1));
     }
 
     public LeaseSettings withTtl(Duration value) {

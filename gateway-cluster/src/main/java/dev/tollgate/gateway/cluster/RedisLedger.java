@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +66,8 @@ public final class RedisLedger implements Ledger {
         this.chains = new ClusterChains(node, new ChainHeads(leases));
         this.oneUse = new RedisOneUseValues(leases);
         this.payments = new PaymentClaims(leases);
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        // Two threads: a long run of releases while Redis is slow must not hold up the renewal of the node id's hold.
+        this.sweeper = Executors.newScheduledThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "tollgate-slice-sweeper-" + leases.node());
             thread.setDaemon(true);
             return thread;
@@ -85,8 +87,14 @@ public final class RedisLedger implements Ledger {
      */
     public static RedisLedger open(SqliteLedger node, BudgetLeases leases, SlicePolicy policy)
             throws LedgerUnavailableException {
+        return open(node, leases, policy, System::nanoTime);
+    }
+
+    /** As {@link #open(SqliteLedger, BudgetLeases, SlicePolicy)}, timing its node-id hold by {@code nanoTime}. */
+    static RedisLedger open(SqliteLedger node, BudgetLeases leases, SlicePolicy policy, LongSupplier nanoTime)
+            throws LedgerUnavailableException {
         ClusterMarker.require(node);
-        NodeOwner owner = NodeOwner.claim(leases, node.file()); // before anything is reported under the id
+        NodeOwner owner = NodeOwner.claim(leases, node.file(), nanoTime); // before anything is reported under the id
         NodeSlices slices = new NodeSlices(leases, policy);
         try {
             Map<ScripId, Long> journal = new HashMap<>();
@@ -214,9 +222,7 @@ public final class RedisLedger implements Ledger {
 
     private Reservation reserve(ScripId id, ScripAccount scrip, long amountMicros)
             throws LedgerUnavailableException {
-        if (owner.lost()) {
-            throw owner.lostError();
-        }
+        owner.checkHeld();
         if (amountMicros > scrip.budgetMicros()) { // nothing in Redis for scrip that could never pay
             return new Reservation(Reservation.Outcome.INSUFFICIENT, scrip.budgetMicros(), 0);
         }
@@ -364,9 +370,7 @@ public final class RedisLedger implements Ledger {
     @Override
     public ChargeResult chargeChain(ChainAccount chain, ChainHead expected, int index, byte[] word, long amountMicros,
                                     String resource) throws LedgerUnavailableException {
-        if (owner.lost()) {
-            throw owner.lostError();
-        }
+        owner.checkHeld();
         return chains.charge(chain, expected, index, word, amountMicros, resource);
     }
 

@@ -10,7 +10,10 @@ import io.lettuce.core.RedisCredentialsProvider;
 import io.lettuce.core.RedisURI;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * {@code ledger.store: redis}: a {@link RedisLedger} on the node's embedded ledger, its node id the ledger file's
@@ -26,23 +29,14 @@ public final class RedisLedgerProvider implements LedgerProvider {
 
     @Override
     public Ledger open(SqliteLedger node, SharedLedgerSettings settings) throws LedgerUnavailableException {
-        RedisURI uri = RedisURI.create(settings.uri());
-        String password = null;
-        if (settings.passwordFile().isPresent()) {
-            try {
-                password = Files.readString(settings.passwordFile().get(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new LedgerUnavailableException("cannot read the Redis password file "
-                        + settings.passwordFile().get() + ": " + e.getClass().getSimpleName(), e);
-            }
-            password = password.endsWith("\n") ? password.strip() : password;
+        RedisURI uri;
+        try {
+            uri = redisUri(settings.uri(), settings.username(), settings.passwordFile());
+        } catch (IOException e) {
+            throw new LedgerUnavailableException(e.getMessage(), e);
         }
-        if (password != null || settings.username().isPresent()) {
-            RedisCredentials credentials = RedisCredentials.just(settings.username().orElse(null), password);
-            uri.setCredentialsProvider(RedisCredentialsProvider.from(() -> credentials));
-        }
-        LeaseSettings leaseSettings = LeaseSettings.defaults().withCommandTimeout(settings.commandTimeout())
-                .withWaitReplicas(settings.waitReplicas());
+        LeaseSettings leaseSettings = LeaseSettings.defaults().withTtl(settings.slices().leaseTtl())
+                .withCommandTimeout(settings.commandTimeout()).withWaitReplicas(settings.waitReplicas());
         BudgetLeases leases;
         try {
             leases = BudgetLeases.connect(uri, node.databaseId(), leaseSettings);
@@ -50,10 +44,36 @@ public final class RedisLedgerProvider implements LedgerProvider {
             throw new LedgerUnavailableException(e.getMessage(), e);
         }
         try {
-            return RedisLedger.open(node, leases, SlicePolicy.defaults());
+            return RedisLedger.open(node, leases, SlicePolicy.of(settings.slices()));
         } catch (LedgerUnavailableException | RuntimeException e) {
             leases.close();
             throw e;
         }
+    }
+
+    /**
+     * Where Redis is and how to log in: the password read from its file now (a final line break dropped) and handed
+     * to Lettuce only. Shared with the operator's commands ({@code admin.RetireNode}).
+     *
+     * @throws IOException naming the file, never its content, if it cannot be read
+     */
+    public static RedisURI redisUri(URI where, Optional<String> username, Optional<Path> passwordFile)
+            throws IOException {
+        RedisURI uri = RedisURI.create(where);
+        String password = null;
+        if (passwordFile.isPresent()) {
+            try {
+                password = Files.readString(passwordFile.get(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new IOException("cannot read the Redis password file " + passwordFile.get() + ": "
+                        + e.getClass().getSimpleName(), e);
+            }
+            password = password.endsWith("\n") ? password.strip() : password;
+        }
+        if (password != null || username.isPresent()) {
+            RedisCredentials credentials = RedisCredentials.just(username.orElse(null), password);
+            uri.setCredentialsProvider(RedisCredentialsProvider.from(() -> credentials));
+        }
+        return uri;
     }
 }

@@ -169,7 +169,7 @@ final class Slice {
         long rateBased = elapsed <= 0 ? 0 : rate(c - consumedAtRefill, policy.horizon().toNanos(), elapsed);
         long want = contended ? amount
                 : Math.max(Math.min(Math.max(rateBased, multiply(amount, policy.chargesAhead())),
-                        budget / policy.maxShareDivisor()), amount);
+                        policy.maxShare(budget)), amount);
         consumedAtRefill = c;
         refillNanos = nowNanos;
         lowWater = want / 2;

@@ -219,7 +219,7 @@ final class ClusterBudgetTest {
     void redisKilledAndRestartedMidRunLosesNoGrantAndAllowsNoOverspend() throws Exception {
         long budget = 7 * 100_000;
         long price = 7;
-        SlicePolicy small = new SlicePolicy(Duration.ofMillis(100), 4, 256, 16);
+        SlicePolicy small = new SlicePolicy(Duration.ofMillis(100), 4, 3_906, 16); // 1/256 of the budget
         List<TestNode> three = List.of(node("a", small), node("b", small), node("c", small));
         AtomicLong failedClosed = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(6);

@@ -65,6 +65,46 @@ final class RedisLedgerConfigTest {
     }
 
     @Test
+    void leaseAndSlicePolicyAreReadAndDefaultToTheDocumentedValues() throws Exception {
+        GatewayConfig config = GatewayConfig.load(write("  uri: redis://127.0.0.1:6379", "  lease-ttl: 2m",
+                "  slice-spend-ahead: 500ms", "  slice-min-charges: 10", "  slice-max-share: 2.5%",
+                "  slice-max-scrip: 1_000"));
+
+        assertThat(config.sharedLedger().orElseThrow().slices()).isEqualTo(new SharedLedgerSettings.Slices(
+                Duration.ofMinutes(2), Duration.ofMillis(500), 10, 25_000, 1_000));
+        assertThat(GatewayConfig.load(write("  uri: redis://127.0.0.1:6379")).sharedLedger().orElseThrow().slices())
+                .isEqualTo(SharedLedgerSettings.Slices.DEFAULTS).isEqualTo(new SharedLedgerSettings.Slices(
+                        Duration.ofSeconds(30), Duration.ofSeconds(2), 4, 250_000, 65_536));
+        assertThat(SlicePolicy.defaults()).isEqualTo(new SlicePolicy(Duration.ofSeconds(2), 4, 250_000, 65_536));
+        assertThat(SlicePolicy.defaults().maxShare(1_000_003)).as("a quarter, rounded down").isEqualTo(250_000);
+        assertThat(LeaseSettings.defaults().ttl()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void badLeaseAndSliceSettingsAreRefusedNamingTheirKeys() throws Exception {
+        assertThat(problems("  uri: redis://redis.internal", "  lease-ttl: 500ms", "  slice-spend-ahead: 2h",
+                "  slice-min-charges: 0", "  slice-max-share: 25", "  slice-max-scrip: -3")).hasSize(5)
+                .anySatisfy(p -> assertThat(p).contains(":12:14: ledger.lease-ttl:", "between 1s and 10m"))
+                .anySatisfy(p -> assertThat(p).contains(":13:22: ledger.slice-spend-ahead:", "between 100ms and 1m"))
+                .anySatisfy(p -> assertThat(p).contains(":14:22: ledger.slice-min-charges:", "between 1 and"))
+                .anySatisfy(p -> assertThat(p).contains(":15:20: ledger.slice-max-share:", "a percentage"))
+                .anySatisfy(p -> assertThat(p).contains(":16:20: ledger.slice-max-scrip:", "between 1 and"));
+        assertThat(problems("  uri: redis://redis.internal", "  slice-max-share: 0%")).singleElement().asString()
+                .contains("ledger.slice-max-share:", "between 0.01% and 100%");
+        assertThat(problems("  uri: redis://redis.internal", "  slice-max-share: 100.5%")).singleElement()
+                .asString().contains("ledger.slice-max-share:", "between 0.01% and 100%");
+        assertThat(problems("  uri: redis://redis.internal", "  command-timeout: 500ms", "  lease-ttl: 4s"))
+                .singleElement().asString().contains(":13:14: ledger.lease-ttl:", "at least 10 times",
+                        "ledger.command-timeout (500ms)");
+        assertThat(problems("  uri: redis://redis.internal", "  command-timeout: 5s")).as("against the default TTL")
+                .singleElement().asString().contains(":12:20: ledger.command-timeout:", "ledger.lease-ttl (30s)");
+        Path embedded = Files.writeString(dir.resolve("gateway.yaml"), HEADER.replace("store: redis", "store: sqlite")
+                + "  lease-ttl: 1m\n");
+        assertThat(catchThrowableOfType(InvalidConfigException.class, () -> GatewayConfig.load(embedded)).problems())
+                .singleElement().asString().contains("ledger.lease-ttl: only for a shared ledger");
+    }
+
+    @Test
     void aClusterNodeWithoutTheProvisionedSellerKeyIsRefused() throws Exception {
         Path file = Files.writeString(dir.resolve("gateway.yaml"), HEADER + "  uri: redis://127.0.0.1:6379\n");
         assertThat(catchThrowableOfType(InvalidConfigException.class, () -> GatewayConfig.load(file)).problems())

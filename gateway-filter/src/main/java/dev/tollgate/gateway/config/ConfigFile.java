@@ -29,7 +29,8 @@ record ConfigFile(Seller seller, Broker broker, Located<List<Located<Broker>>> b
     record Ledger(Located<String> store, Located<String> type, Located<String> file, Located<String> durability,
                   Located<String> maxBacklog, Located<String> diskReserve, Located<String> uri,
                   Located<String> username, Located<String> passwordFile, Located<String> commandTimeout,
-                  Located<String> waitReplicas) {
+                  Located<String> waitReplicas, Located<String> leaseTtl, Located<String> sliceSpendAhead,
+                  Located<String> sliceMinCharges, Located<String> sliceMaxShare, Located<String> sliceMaxScrip) {
     }
 
     record Settlement(Located<String> interval, Located<String> batchSize, Located<String> maxBackoff,

@@ -28,7 +28,8 @@ public final class RestartOnly {
             return "ledger.durability, max-backlog or disk-reserve";
         }
         if (!running.sharedLedger().equals(next.sharedLedger())) {
-            return "ledger.store or its uri, username, password-file, command-timeout, wait-replicas";
+            return "ledger.store or its uri, username, password-file, command-timeout, wait-replicas, lease-ttl, "
+                    + "slice-*";
         }
         for (int i = 0; i < next.brokers().size(); i++) {
             GatewayConfig.Broker staying = next.brokers().get(i);

@@ -6,6 +6,7 @@ import static dev.tollgate.gateway.config.SettingValues.shown;
 import dev.tollgate.gateway.ledger.LedgerProvider;
 import dev.tollgate.gateway.ledger.SharedLedgerSettings;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -22,15 +23,22 @@ import java.util.Set;
 
 /**
  * The {@code ledger} section's {@code store} and, for a store several nodes share ({@code redis}), how to reach it:
- * {@code uri}, {@code username}, {@code password-file}, {@code command-timeout}, {@code wait-replicas}
- * (docs/CONFIG.md, docs/CLUSTER.md). A shared store needs its {@link LedgerProvider} on the class path. Passwords
+ * {@code uri}, {@code username}, {@code password-file}, {@code command-timeout}, {@code wait-replicas}, and how it
+ * leases slices of budgets: {@code lease-ttl} and the {@code slice-*} settings (docs/CONFIG.md, docs/CLUSTER.md). A
+ * shared store needs its {@link LedgerProvider} on the class path. Passwords
  * come from a file only: the config and every message name the file, never its content.
  */
 final class SharedLedgerValidator {
 
     static final String EMBEDDED = "sqlite";
     private static final String[] SHARED_SETTINGS = {"uri", "username", "password-file", "command-timeout",
-        "wait-replicas"};
+        "wait-replicas", "lease-ttl", "slice-spend-ahead", "slice-min-charges", "slice-max-share", "slice-max-scrip"};
+    /**
+     * A lease must outlast this many command timeouts: a refill sent at half the lease may take three of them (script,
+     * reload, {@code WAIT}) and must be answered before the node stops charging the slice at 80 % of the lease.
+     */
+    private static final int LEASE_PER_COMMAND_TIMEOUT = 10;
+    private static final BigDecimal PPM_PER_PERCENT = BigDecimal.valueOf(10_000);
 
     private final ConfigProblems problems;
     private final Path base;
@@ -61,7 +69,8 @@ final class SharedLedgerValidator {
         Located<String> usernameWritten = Located.unlessEmpty(ledger.username());
         Located<String> passwordFileWritten = Located.unlessEmpty(ledger.passwordFile());
         Located<?>[] values = {uriWritten, usernameWritten, passwordFileWritten, ledger.commandTimeout(),
-            ledger.waitReplicas()};
+            ledger.waitReplicas(), ledger.leaseTtl(), ledger.sliceSpendAhead(), ledger.sliceMinCharges(),
+            ledger.sliceMaxShare(), ledger.sliceMaxScrip()};
         if (store.equals(EMBEDDED)) {
             for (int i = 0; i < values.length; i++) {
                 if (values[i] != null) {
@@ -84,11 +93,60 @@ final class SharedLedgerValidator {
                 between("10ms", "10s"), SharedLedgerSettings.DEFAULT_COMMAND_TIMEOUT);
         Integer waitReplicas = problems.optional(ledger.waitReplicas(), "ledger.wait-replicas",
                 value -> SettingValues.wholeNumber(value, 0, 16), 0);
-        if (uri == null || passwordFile == null || commandTimeout == null || waitReplicas == null) {
+        SharedLedgerSettings.Slices slices = slices(ledger, commandTimeout);
+        if (uri == null || passwordFile == null || commandTimeout == null || waitReplicas == null || slices == null) {
             return Optional.empty(); // a problem was recorded: no config is built
         }
         return Optional.of(new SharedLedgerSettings(store, uri, username, passwordFile, commandTimeout,
-                waitReplicas));
+                waitReplicas, slices));
+    }
+
+    /** The lease and slice policy, or {@code null} after a problem (recorded). */
+    private SharedLedgerSettings.Slices slices(ConfigFile.Ledger ledger, Duration commandTimeout) {
+        SharedLedgerSettings.Slices defaults = SharedLedgerSettings.Slices.DEFAULTS;
+        Duration leaseTtl = problems.optional(ledger.leaseTtl(), "ledger.lease-ttl", between("1s", "10m"),
+                defaults.leaseTtl());
+        Duration spendAhead = problems.optional(ledger.sliceSpendAhead(), "ledger.slice-spend-ahead",
+                between("100ms", "1m"), defaults.spendAhead());
+        Integer minCharges = problems.optional(ledger.sliceMinCharges(), "ledger.slice-min-charges",
+                value -> SettingValues.wholeNumber(value, 1, 10_000), defaults.minCharges());
+        Integer maxSharePpm = problems.optional(ledger.sliceMaxShare(), "ledger.slice-max-share",
+                SharedLedgerValidator::sharePpm, defaults.maxSharePpm());
+        Integer maxScrip = problems.optional(ledger.sliceMaxScrip(), "ledger.slice-max-scrip",
+                value -> SettingValues.wholeNumber(value, 1, 1 << 20), defaults.maxScrip());
+        if (leaseTtl == null || spendAhead == null || minCharges == null || maxSharePpm == null || maxScrip == null) {
+            return null;
+        }
+        if (commandTimeout != null && leaseTtl.compareTo(commandTimeout.multipliedBy(LEASE_PER_COMMAND_TIMEOUT)) < 0) {
+            problems.problem(ledger.leaseTtl() != null ? ledger.leaseTtl() : ledger.commandTimeout(),
+                    ledger.leaseTtl() != null ? "ledger.lease-ttl" : "ledger.command-timeout",
+                    "ledger.lease-ttl (" + Durations.format(leaseTtl) + ") must be at least "
+                    + LEASE_PER_COMMAND_TIMEOUT + " times ledger.command-timeout (" + Durations.format(commandTimeout)
+                    + "): a refill sent at half the lease may take three command timeouts and must be answered before "
+                    + "the node stops charging the slice at 80 % of the lease. Raise lease-ttl or lower "
+                    + "command-timeout");
+            return null;
+        }
+        return new SharedLedgerSettings.Slices(leaseTtl, spendAhead, minCharges, maxSharePpm, maxScrip);
+    }
+
+    /** A share of the budget such as {@code 25%} or {@code 0.5%}, from 0.01 % to 100 %, in millionths. */
+    private static int sharePpm(String value) {
+        String text = value.trim();
+        if (!text.endsWith("%")) {
+            throw new IllegalArgumentException("'" + shown(value) + "' is not a percentage such as 25%");
+        }
+        BigDecimal percent;
+        try {
+            percent = new BigDecimal(text.substring(0, text.length() - 1).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + shown(value) + "' is not a percentage such as 25%");
+        }
+        if (percent.compareTo(new BigDecimal("0.01")) < 0 || percent.compareTo(BigDecimal.valueOf(100)) > 0
+                || percent.stripTrailingZeros().scale() > 4) {
+            throw new IllegalArgumentException("'" + shown(value) + "' must be between 0.01% and 100%");
+        }
+        return percent.multiply(PPM_PER_PERCENT).intValueExact();
     }
 
     private static String store(String value) {

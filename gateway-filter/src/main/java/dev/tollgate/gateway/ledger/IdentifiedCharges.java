@@ -68,6 +68,11 @@ final class IdentifiedCharges {
         if (earlier.replays >= PaymentIds.MAX_REPLAYS) {
             return null;
         }
+        long now = System.currentTimeMillis();
+        store.withDb("cannot record the replay of a charge", db -> { // before the content: a refund must see it
+            PaymentIds.recordServed(db, earlier.seq, now);
+            return null;
+        });
         ids.replayed(earlier);
         return new ChargeResult.Replayed(receipts.format(earlier.seq), earlier.amount, remainingMicros);
     }

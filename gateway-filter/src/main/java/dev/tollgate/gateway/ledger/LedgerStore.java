@@ -69,6 +69,9 @@ final class LedgerStore implements AutoCloseable {
     final PreparedStatement selectEntitlements;
     final PreparedStatement selectChargeKey;
     final PreparedStatement selectPaymentIds;
+    final PreparedStatement upsertServed;
+    final PreparedStatement deleteServedBefore;
+    final PreparedStatement selectServed;
     final PreparedStatement insertChain;
     /** Point lookups in the chains of one certificate, to refuse a new chain that breaks them (never a scan). */
     final PreparedStatement selectCertificateRoot;
@@ -130,6 +133,9 @@ final class LedgerStore implements AutoCloseable {
         selectPaymentIds = connection.prepareStatement("SELECT seq, scrip_id, chain_id, resource_id, amount, "
                 + "created_at, payment_id FROM charges WHERE payment_id IS NOT NULL AND created_at >= ? "
                 + "AND refunded_at IS NULL");
+        upsertServed = connection.prepareStatement("INSERT OR REPLACE INTO served (seq, served_at) VALUES (?, ?)");
+        deleteServedBefore = connection.prepareStatement("DELETE FROM served WHERE served_at < ?");
+        selectServed = connection.prepareStatement("SELECT seq FROM served WHERE served_at >= ?");
         insertChain = connection.prepareStatement("INSERT INTO chains (issuer, commitment_id, commitment, "
                 + "buyer, seller, length, unit, currency, expires_at, root, head_index, head_word, spent, "
                 + "settled_index, first_seen, cert_id, cert_limit, jti) "

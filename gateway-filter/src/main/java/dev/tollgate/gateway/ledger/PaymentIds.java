@@ -29,7 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * later request under its identifier is charged anew. That a replay served a charge is also kept apart, by the
  * charge's seq, for {@link #WINDOW_MILLIS} after its last replay (at most {@code capacity} seqs): the identifier's
  * entry may meanwhile hold a later charge that is refunded and forgotten, and the replayed charge must still not be
- * refunded. Thread-safe.
+ * refunded. It is written to SQLite's {@code served} table too, committed before the replay's content is served
+ * ({@link #recordServed}), so a refund finished after a restart refuses it as well; the table holds the replays of
+ * the last {@link #WINDOW_MILLIS} only (older rows are deleted with each write and at open). Thread-safe.
  */
 final class PaymentIds {
 
@@ -139,6 +141,20 @@ final class PaymentIds {
         kept.put(key, new Kept(seq, resourceId, amount, createdMillis, replaced == null ? -1 : replaced.seq));
     }
 
+    /**
+     * Records in SQLite that a replay serves charge {@code seq}, committed (as durable as the ledger's commits) before
+     * the replay is answered, and deletes the records older than the window. Caller holds the stripe and the database
+     * lock; then calls {@link #replayed}.
+     */
+    static void recordServed(LedgerStore db, long seq, long nowMillis) throws SQLException {
+        db.deleteServedBefore.setLong(1, nowMillis - WINDOW_MILLIS);
+        db.deleteServedBefore.executeUpdate();
+        db.upsertServed.setLong(1, seq);
+        db.upsertServed.setLong(2, nowMillis);
+        db.upsertServed.executeUpdate();
+        db.commit();
+    }
+
     /** A replay is answered with {@code charge}: counted, and the charge is never refunded. Caller holds the stripe. */
     void replayed(Kept charge) {
         charge.replays++;
@@ -171,7 +187,10 @@ final class PaymentIds {
         return kept.estimatedSize();
     }
 
-    /** Loads the identifiers of charges within the window from SQLite, at open (the journal is folded in). */
+    /**
+     * Loads the identifiers of charges within the window from SQLite, and the charges replays served within it, at
+     * open (the journal is folded in).
+     */
     void load(LedgerStore db, long nowMillis) throws SQLException {
         db.selectPaymentIds.setLong(1, nowMillis - WINDOW_MILLIS);
         try (ResultSet rs = db.selectPaymentIds.executeQuery()) {
@@ -185,6 +204,14 @@ final class PaymentIds {
                     keep(new Key(chain ? chainId : scripId, chain, hash), seq, rs.getInt(4), rs.getLong(5),
                             rs.getLong(6), null);
                 }
+            }
+        }
+        db.deleteServedBefore.setLong(1, nowMillis - WINDOW_MILLIS);
+        db.deleteServedBefore.executeUpdate();
+        db.selectServed.setLong(1, nowMillis - WINDOW_MILLIS);
+        try (ResultSet rs = db.selectServed.executeQuery()) {
+            while (rs.next()) {
+                served.put(rs.getLong(1), Boolean.TRUE); // their replay counts start again at 0: only refunds ask
             }
         }
         db.commit();

@@ -18,10 +18,11 @@ import java.util.Optional;
  * @param commandTimeout how long one command to the store may take before the charge that needs it fails closed
  * @param waitReplicas how many replicas must acknowledge a grant before the node uses it (Redis {@code WAIT}); 0 for
  *     none
+ * @param slices how long a lease on a slice of a scrip's budget lasts and how big slices are
  * @since 0.5
  */
 public record SharedLedgerSettings(String store, URI uri, Optional<String> username, Optional<Path> passwordFile,
-                                   Duration commandTimeout, int waitReplicas) {
+                                   Duration commandTimeout, int waitReplicas, Slices slices) {
 
     /** One second per command, no replicas awaited. */
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
@@ -37,6 +38,38 @@ public record SharedLedgerSettings(String store, URI uri, Optional<String> usern
         }
         if (waitReplicas < 0) {
             throw new IllegalArgumentException("waitReplicas must not be negative: " + waitReplicas);
+        }
+        Objects.requireNonNull(slices, "slices cannot be null.");
+    }
+
+    /** With the default lease and slice policy ({@link Slices#DEFAULTS}). */
+    public SharedLedgerSettings(String store, URI uri, Optional<String> username, Optional<Path> passwordFile,
+                                Duration commandTimeout, int waitReplicas) {
+        this(store, uri, username, passwordFile, commandTimeout, waitReplicas, Slices.DEFAULTS);
+    }
+
+    /**
+     * How a node leases slices of a scrip's budget from the shared store and sizes them (docs/CLUSTER.md, "The idea";
+     * the config's {@code ledger.lease-ttl} and {@code ledger.slice-*}). The config checks the ranges; the store's
+     * provider checks them again. Immutable.
+     *
+     * @param leaseTtl how long a lease lasts after each refill or report; the node charges a slice for 80 % of it
+     * @param spendAhead a refill asks for the scrip's recent spend rate on this node times this
+     * @param minCharges a refill asks for at least this many charges of the current price
+     * @param maxSharePpm a refill asks for at most this share of the budget, in millionths: what one node that never
+     *     returns can strand
+     * @param maxScrip the most scrip the node holds slices on at once; a charge on one more fails closed
+     * @since 0.5
+     */
+    public record Slices(Duration leaseTtl, Duration spendAhead, int minCharges, int maxSharePpm, int maxScrip) {
+
+        /** A 30 s lease, 2 s of spend, at least 4 charges, at most a quarter of the budget, up to 65,536 scrip. */
+        public static final Slices DEFAULTS = new Slices(Duration.ofSeconds(30), Duration.ofSeconds(2), 4, 250_000,
+                65_536);
+
+        public Slices {
+            Objects.requireNonNull(leaseTtl, "leaseTtl cannot be null.");
+            Objects.requireNonNull(spendAhead, "spendAhead cannot be null.");
         }
     }
 }

@@ -102,6 +102,24 @@ final class SqliteLedgerPaymentIdTest {
     }
 
     @Test
+    void aChargeWhoseContentAReplayServedIsNotRefundedAfterARestartEither() throws Exception {
+        ScripAccount scrip = scrip("e2", 1_000);
+        String replayed;
+        String plain;
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            replayed = charged(ledger.charge(scrip, 300, "/x", ID)).receiptId();
+            plain = charged(ledger.charge(scrip, 100, "/y", ID + "-never-replayed")).receiptId();
+            assertThat(ledger.charge(scrip, 300, "/x", ID)).isInstanceOf(ChargeResult.Replayed.class);
+        } // a refund of it started before the restart is finished by the next run (OnlineVoids, PendingRefunds)
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            assertThat(ledger.refund(replayed)).as("the replay got the content before the restart").isFalse();
+            assertThat(ledger.refund(plain)).as("no replay served it").isTrue();
+            assertThat(ledger.remaining(scrip)).isEqualTo(700);
+            assertThat(ledger.chargedMicros(scrip.issuer(), scrip.jti())).isEqualTo(300);
+        }
+    }
+
+    @Test
     void aReopenedLedgerStillAnswersTheSamePaymentWithItsCharge() throws Exception {
         ScripAccount scrip = scrip("f", 1_000);
         String receipt;
