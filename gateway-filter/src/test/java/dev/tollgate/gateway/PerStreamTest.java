@@ -128,6 +128,23 @@ final class PerStreamTest {
     }
 
     @Test
+    void aPassedSegmentsReceiptTellsTheBudgetLeftNowAfterTheScripPaidElsewhere() throws Exception {
+        String token = scrip("s-receipts");
+        paid("GET", "/videos/abc/seg-1.ts", token);
+        SettlementResponse before = TollgateFilterTest.receiptOf(
+                paid("GET", "/videos/abc/movie.mp4", token, "Range", "bytes=0-9"));
+
+        paid("GET", "/videos/xyz/movie.mp4", token, "Range", "bytes=0-9"); // another stream, the same scrip
+        HttpTester.Response again = paid("GET", "/videos/abc/seg-1.ts", token);
+
+        assertThat(before.extra()).containsEntry("remaining", String.valueOf(BUDGET - PRICE));
+        SettlementResponse after = TollgateFilterTest.receiptOf(again);
+        assertThat(after.transaction()).isEqualTo(before.transaction());
+        assertThat(after.extra()).containsEntry("remaining", String.valueOf(BUDGET - 2 * PRICE))
+                .containsEntry("entitled", true);
+    }
+
+    @Test
     void anotherVideoIsAnotherStream() throws Exception {
         String token = scrip("s-two");
 

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,8 +22,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * {@link SqliteLedger#charge} of 1 micro-unit to one scrip with a budget no run can spend, on a fresh database file
- * in the temp directory, by 1, 8 and 32 threads. Group commit batches concurrent callers into one sync, so the time
+ * {@link SqliteLedger#charge} of 1 micro-unit to one scrip with a budget no run can spend ({@code scrips=1}), or to
+ * 1,000 such scrip in turn ({@code scrips=1000}: 1,000 buyers, so each fold pass writes the totals of up to 1,000
+ * rows), on a fresh database file in the temp directory, by 1, 8 and 32 threads. Group commit batches concurrent callers into one sync, so the time
  * per call (what a request waits) and the charges per second (threads / time per call) differ. With POWER_CUT_SAFE
  * every charge waits for a group write and {@code fdatasync} of the journal.
  *
@@ -47,9 +49,14 @@ public class LedgerChargeBenchmark {
     @Param({"POWER_CUT_SAFE", "PROCESS_CRASH_SAFE"})
     public SqliteLedger.Durability durability;
 
+    /** Distinct scrip charged in turn. */
+    @Param({"1", "1000"})
+    public int scrips;
+
     private Path dir;
     private SqliteLedger ledger;
-    private ScripAccount scrip;
+    private ScripAccount[] accounts;
+    private final AtomicInteger next = new AtomicInteger();
     private final LongAdder charges = new LongAdder();
     private long cpuStartNanos;
 
@@ -57,9 +64,12 @@ public class LedgerChargeBenchmark {
     public void setUp() throws IOException, LedgerUnavailableException {
         dir = Files.createTempDirectory("tollgate-bench-ledger");
         ledger = SqliteLedger.open(dir.resolve("ledger.db"), durability);
-        scrip = new ScripAccount("https://broker.test", "bench-" + System.nanoTime(), "buyer-1", "seller-1",
-                1_000_000_000_000_000L, "USD", Instant.now().plus(1, ChronoUnit.DAYS));
-        ledger.charge(scrip, 0, "/warm-up"); // records the scrip, so every measured call is a plain charge
+        accounts = new ScripAccount[scrips];
+        for (int i = 0; i < scrips; i++) {
+            accounts[i] = new ScripAccount("https://broker.test", "bench-" + System.nanoTime() + "-" + i,
+                    "buyer-" + i, "seller-1", 1_000_000_000_000_000L, "USD", Instant.now().plus(1, ChronoUnit.DAYS));
+            ledger.charge(accounts[i], 0, "/warm-up"); // records the scrip, so every measured call is a plain charge
+        }
         charges.reset();
         cpuStartNanos = processCpuNanos();
     }
@@ -104,7 +114,7 @@ public class LedgerChargeBenchmark {
     private ChargeResult chargeBatchAndFold() throws LedgerUnavailableException {
         ChargeResult result = null;
         for (int i = 0; i < BATCH; i++) {
-            result = ledger.charge(scrip, 1, "/articles/one");
+            result = ledger.charge(accounts[Math.floorMod(next.getAndIncrement(), scrips)], 1, "/articles/one");
         }
         charges.add(BATCH);
         ledger.unsettled(0); // folds the journal into SQLite on this thread, inside the measured time

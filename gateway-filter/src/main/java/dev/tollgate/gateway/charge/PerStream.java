@@ -27,6 +27,7 @@ final class PerStream implements Charging {
 
     private final Checkout checkout;
     private final Clock clock;
+    private final EntitledReceipts entitledReceipts = new EntitledReceipts();
 
     PerStream(Checkout checkout, Clock clock) {
         this.checkout = checkout;
@@ -35,7 +36,8 @@ final class PerStream implements Charging {
 
     @Override
     public void serve(PricedRequest priced, Payer payer, FilterChain chain) throws IOException, ServletException {
-        checkout.serve(priced, payer, chain, new Window(priced.rule(), priced.path(), clock.instant()));
+        checkout.serve(priced, payer, chain, new Window(priced.rule(), priced.path(), clock.instant(),
+                entitledReceipts));
     }
 
     /** A stream's ranges and segments pass on the entitlement even where a new charge may not be made. */
@@ -56,12 +58,14 @@ final class PerStream implements Charging {
         private final String entitlement;
         private final Instant now;
         private final Instant until;
+        private final EntitledReceipts entitledReceipts;
 
-        Window(PriceRule rule, String path, Instant now) {
+        Window(PriceRule rule, String path, Instant now, EntitledReceipts entitledReceipts) {
             this.stream = StreamKeys.keyOf(rule, path);
             this.entitlement = stream + " (" + rule.entitlementKey() + ")";
             this.now = now;
             this.until = now.plus(rule.window().orElseThrow());
+            this.entitledReceipts = entitledReceipts;
         }
 
         /**
@@ -89,8 +93,8 @@ final class PerStream implements Charging {
             priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(), 0,
                     entitled.remainingMicros(), current.currency, entitled.receiptId(), Payment.Basis.STREAM_WINDOW));
             PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
-            passed.receipt(Receipts.stream(payer.network(), payer.buyerJson(), entitled.receiptId(), 0,
-                    entitled.remainingMicros(), stream, entitled.until().getEpochSecond(), true, payer.reference()));
+            passed.receipt(entitledReceipts.header(payer.network(), payer.buyerJson(), entitled.receiptId(),
+                    entitled.remainingMicros(), stream, entitled.until().getEpochSecond(), payer.reference()));
             AsyncKeepsWrapper.forward(chain, priced.request(), passed);
         }
     }

@@ -1,12 +1,15 @@
 package dev.tollgate.gateway.ledger;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -204,13 +207,43 @@ final class Fold {
         batch.clear();
     }
 
+    /**
+     * Reads the totals of every scrip the records charge or refund, {@link LedgerStore#TOTALS_PER_STATEMENT} rows a
+     * statement, before they are applied; a scrip with no row is looked up again, and logged, when its record is.
+     */
+    void readTotals(List<JournalRecord> records) throws SQLException {
+        Set<Long> distinct = new LinkedHashSet<>();
+        for (JournalRecord record : records) {
+            if (!record.chain()) {
+                distinct.add(record.scripId());
+            }
+        }
+        List<Long> ids = new ArrayList<>(distinct);
+        PreparedStatement select = db.selectTotalsOfMany;
+        for (int from = 0; from < ids.size(); from += LedgerStore.TOTALS_PER_STATEMENT) {
+            for (int i = 0; i < LedgerStore.TOTALS_PER_STATEMENT; i++) {
+                select.setLong(i + 1, ids.get(Math.min(from + i, ids.size() - 1)));
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    totals.put(rs.getLong(1), new Totals(rs.getLong(2), rs.getLong(3)));
+                }
+            }
+        }
+    }
+
     /** Flushes the batch and writes each touched scrip's and chain's totals once. */
     void writeTotals() throws SQLException {
         flush();
-        for (Map.Entry<Long, Totals> entry : totals.entrySet()) {
-            db.updateSpent.setLong(1, entry.getValue().spent);
-            db.updateSpent.setLong(2, entry.getKey());
-            db.updateSpent.executeUpdate();
+        List<Map.Entry<Long, Totals>> scrips = new ArrayList<>(totals.entrySet());
+        PreparedStatement update = db.updateSpentOfMany;
+        for (int from = 0; from < scrips.size(); from += LedgerStore.TOTALS_PER_STATEMENT) {
+            for (int i = 0; i < LedgerStore.TOTALS_PER_STATEMENT; i++) {
+                Map.Entry<Long, Totals> entry = scrips.get(Math.min(from + i, scrips.size() - 1));
+                update.setLong(2 * i + 1, entry.getKey());
+                update.setLong(2 * i + 2, entry.getValue().spent);
+            }
+            update.executeUpdate();
         }
         for (Map.Entry<Long, ChainTotals> entry : chains.entrySet()) {
             ChainTotals chain = entry.getValue();

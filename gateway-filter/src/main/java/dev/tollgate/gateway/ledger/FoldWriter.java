@@ -32,6 +32,7 @@ final class FoldWriter {
     void write(LedgerStore db, List<JournalRecord> records, long newCheckpoint) throws SQLException {
         Fold fold = new Fold(db);
         try {
+            fold.readTotals(records);
             for (JournalRecord record : records) {
                 fold.apply(record);
             }

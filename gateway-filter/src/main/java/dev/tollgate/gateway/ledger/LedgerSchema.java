@@ -24,7 +24,7 @@ final class LedgerSchema {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerStore.class);
 
     /** Bump with a migration step in {@link #migrate}. */
-    static final int SCHEMA_VERSION = 8;
+    static final int SCHEMA_VERSION = 9;
 
     private static final String[] SCHEMA_V2 = {
         """
@@ -180,6 +180,17 @@ final class LedgerSchema {
         "CREATE TABLE served (seq INTEGER PRIMARY KEY, served_at INTEGER NOT NULL)",
     };
 
+    /**
+     * Version 9: no index on {@code charges (scrip_id)}. No query of the gateway used it, and with many buyers it cost
+     * the fold more than everything else: their charges' entries land on as many pages of the index as there are
+     * buyers in a pass, each page written to the WAL at the commit and again at its checkpoint (1,000 buyers: about
+     * 10 µs of CPU per charge, docs/BENCHMARKS.md section 8). An operator looking up one scrip's receipts scans
+     * {@code charges}, or creates the index again (the gateway runs the same with it, only slower).
+     */
+    private static final String[] SCHEMA_V9_NO_SCRIP_INDEX = {
+        "DROP INDEX IF EXISTS charges_scrip",
+    };
+
     private LedgerSchema() {
     }
 
@@ -249,6 +260,11 @@ final class LedgerSchema {
                 }
                 if (version < 8) {
                     for (String ddl : SCHEMA_V8_SERVED) {
+                        statement.execute(ddl);
+                    }
+                }
+                if (version < 9) {
+                    for (String ddl : SCHEMA_V9_NO_SCRIP_INDEX) {
                         statement.execute(ddl);
                     }
                 }

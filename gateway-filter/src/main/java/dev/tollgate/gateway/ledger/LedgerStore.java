@@ -37,6 +37,12 @@ final class LedgerStore implements AutoCloseable {
     static final String SELECT_CERTIFICATE_COMMITTED =
             "SELECT committed FROM certificates WHERE issuer = ? AND cert_id = ?";
 
+    /**
+     * Scrip rows read or written by one statement of the fold; a shorter run repeats its last row, which changes
+     * nothing (an {@code IN} list with a duplicate, an {@code UPDATE ... FROM} joining one row twice to the same value).
+     */
+    static final int TOTALS_PER_STATEMENT = 64;
+
     final Connection connection;
     private final Path file;
     /** {@code synchronous=FULL}: every commit is on disk when it returns. */
@@ -46,7 +52,10 @@ final class LedgerStore implements AutoCloseable {
     final PreparedStatement selectScripAccount;
     final PreparedStatement insertScrip;
     final PreparedStatement selectTotals;
-    final PreparedStatement updateSpent;
+    /** {@link #TOTALS_PER_STATEMENT} scrip ids in; their {@code id, budget, spent} out. */
+    final PreparedStatement selectTotalsOfMany;
+    /** {@link #TOTALS_PER_STATEMENT} {@code (id, spent)} pairs: each row's {@code spent} set. */
+    final PreparedStatement updateSpentOfMany;
     final PreparedStatement updateSettled;
     final PreparedStatement insertResource;
     final PreparedStatement selectResource;
@@ -90,7 +99,13 @@ final class LedgerStore implements AutoCloseable {
         insertScrip = connection.prepareStatement("INSERT OR IGNORE INTO scrip (issuer, jti, buyer, seller, budget, "
                 + "currency, expires_at, spent, settled, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)");
         selectTotals = connection.prepareStatement("SELECT budget, spent FROM scrip WHERE id = ?");
-        updateSpent = connection.prepareStatement("UPDATE scrip SET spent = ? WHERE id = ?");
+        selectTotalsOfMany = connection.prepareStatement("SELECT id, budget, spent FROM scrip WHERE id IN ("
+                + String.join(", ", java.util.Collections.nCopies(TOTALS_PER_STATEMENT, "?")) + ")");
+        // One statement for many rows (a loop over the VALUES, each a rowid lookup): a pass of 1,000 buyers writes
+        // its totals in 16 statements instead of 1,000.
+        updateSpentOfMany = connection.prepareStatement("UPDATE scrip SET spent = v.column2 FROM (VALUES "
+                + String.join(", ", java.util.Collections.nCopies(TOTALS_PER_STATEMENT, "(?, ?)"))
+                + ") AS v WHERE scrip.id = v.column1");
         updateSettled = connection.prepareStatement("UPDATE scrip SET settled = ? WHERE id = ?");
         insertResource = connection.prepareStatement("INSERT OR IGNORE INTO resources (path) VALUES (?)");
         selectResource = connection.prepareStatement("SELECT id FROM resources WHERE path = ?");

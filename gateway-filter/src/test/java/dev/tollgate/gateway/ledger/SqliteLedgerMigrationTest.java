@@ -150,6 +150,10 @@ final class SqliteLedgerMigrationTest {
             try (ResultSet rs = st.executeQuery("PRAGMA user_version")) {
                 assertThat(rs.getInt(1)).isEqualTo(LedgerSchema.SCHEMA_VERSION);
             }
+            // Version 8: the index on charges (scrip_id), which the fold paid for with every buyer, is gone.
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_master WHERE name = 'charges_scrip'")) {
+                assertThat(rs.getInt(1)).isZero();
+            }
         }
         assertThat(LedgerFixtures.charges(file))
                 .containsEntry("r-00000000000000aa-000000000005", new LedgerFixtures.StoredCharge(ISSUER, "old", 100,

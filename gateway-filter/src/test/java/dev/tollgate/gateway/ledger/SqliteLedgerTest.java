@@ -42,6 +42,31 @@ final class SqliteLedgerTest {
     }
 
     @Test
+    void theFoldWritesTheTotalsOfScripPastOneStatementsWorthExactly() throws Exception {
+        int count = 2 * LedgerStore.TOTALS_PER_STATEMENT + 3; // two full statements and one of 3 rows and 61 repeats
+        try (SqliteLedger ledger = SqliteLedger.open(file())) {
+            String refund = null;
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < count; i++) {
+                    ChargeResult charged = ledger.charge(scrip("many-" + i, 1_000), i + 1, "/articles/" + i);
+                    if (round == 1 && i == count - 1) {
+                        refund = ((ChargeResult.Charged) charged).receiptId();
+                    }
+                }
+            }
+            assertThat(ledger.refund(refund)).isTrue();
+
+            assertThat(ledger.unsettled(count + 1)).hasSize(count).allSatisfy(total -> {
+                int i = Integer.parseInt(total.jti().substring("many-".length()));
+                assertThat(total.chargedMicros()).isEqualTo(i == count - 1 ? i + 1 : 2 * (i + 1));
+            });
+        }
+        assertThat(LedgerFixtures.stored(file(), "many-0")).isEqualTo(new LedgerFixtures.StoredScrip(1_000, 2, 0));
+        assertThat(LedgerFixtures.stored(file(), "many-" + (count - 1)))
+                .isEqualTo(new LedgerFixtures.StoredScrip(1_000, count, 0));
+    }
+
+    @Test
     void theExactBudgetCanBeSpentAndNothingMore() throws Exception {
         ScripAccount scrip = scrip("b", 100);
         try (SqliteLedger ledger = SqliteLedger.open(file())) {
