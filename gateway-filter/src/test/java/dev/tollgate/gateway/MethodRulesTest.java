@@ -6,11 +6,13 @@ import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.ledger.ScripAccount;
 import dev.tollgate.gateway.testing.TestBroker;
 import dev.tollgate.protocol.PaymentHeaders;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -195,5 +197,36 @@ final class MethodRulesTest {
             }
         }
         assertThat(remaining("m-options")).isEqualTo(BUDGET);
+    }
+
+    @Test
+    void anAppThatGoesAsyncOnAnOptionsRequestStillSendsNothingPaid() throws Exception {
+        gateway.stop();
+        gateway.serve("/all/async/*", () -> new ServletHolder(new AsyncAnyMethod())).start();
+
+        HttpTester.Response options = gateway.request("OPTIONS", "/all/async/one", "Origin", "https://other.test");
+
+        assertThat(options.getStatus()).isEqualTo(200);
+        assertNothingPaidLeaks(options);
+        assertThat(options.getContent()).isEmpty();
+        assertThat(options.get("Access-Control-Allow-Origin")).isEqualTo("https://other.test");
+    }
+
+    /** Answers every method from another thread, through the response {@code startAsync()} hands it. */
+    static final class AsyncAnyMethod extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) {
+            AsyncContext async = request.startAsync();
+            async.start(() -> {
+                try {
+                    new AnyMethod().service(request, (HttpServletResponse) async.getResponse());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                async.complete();
+            });
+        }
     }
 }
