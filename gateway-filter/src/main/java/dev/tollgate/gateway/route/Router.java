@@ -3,6 +3,7 @@ package dev.tollgate.gateway.route;
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.browser.BrowserFlow;
+import dev.tollgate.gateway.http.AsyncKeepsWrapper;
 import dev.tollgate.gateway.http.RequestPaths;
 import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.payment.CredentialCache;
@@ -60,7 +61,11 @@ public final class Router {
             return null;
         }
         if (method.equals("OPTIONS")) { // never charged (CORS preflights carry no payment), never the paid content
-            chain.doFilter(request, current.rules.pricedForSomeMethod(path) ? new OptionsResponse(response) : response);
+            if (current.rules.pricedForSomeMethod(path)) { // the app's startAsync() must keep writing through it too
+                AsyncKeepsWrapper.forward(chain, request, new OptionsResponse(response));
+            } else {
+                chain.doFilter(request, response);
+            }
             return null;
         }
         PriceRule rule = current.rules.match(path, method);
