@@ -128,6 +128,29 @@ final class PerStreamTest {
     }
 
     @Test
+    void anAppThatGoesAsyncOnSegmentsInTheWindowWritesThroughTheGatewaysResponseAndStaysPrivate() throws Exception {
+        gateway.stop();
+        gateway.serve("/videos/async/*", () -> new org.eclipse.jetty.ee10.servlet.ServletHolder(
+                new FreeAllowanceTest.AsyncApp())).start();
+        String token = scrip("s-async");
+
+        HttpTester.Response bought = paid("GET", "/videos/async/seg-1.ts", token);
+        HttpTester.Response second = paid("GET", "/videos/async/seg-2.ts", token);
+        HttpTester.Response reused = paid("GET", "/videos/async/seg-3.ts", token); // the cached receipt header
+
+        assertThat(TollgateFilterTest.receiptOf(bought).amount()).isEqualTo("100000");
+        for (HttpTester.Response response : new HttpTester.Response[] {second, reused}) {
+            assertThat(TollgateFilterTest.receiptOf(response).amount()).isEqualTo("0");
+        }
+        for (HttpTester.Response response : new HttpTester.Response[] {bought, second, reused}) {
+            assertThat(gateway.body(response)).isEqualTo("written after startAsync()");
+            // Written through the container's own response, the app's public caching would reach a shared cache.
+            assertThat(response.get("Cache-Control")).isEqualTo("private, max-age=3600");
+        }
+        assertThat(remaining("s-async")).isEqualTo(BUDGET - PRICE);
+    }
+
+    @Test
     void aPassedSegmentsReceiptTellsTheBudgetLeftNowAfterTheScripPaidElsewhere() throws Exception {
         String token = scrip("s-receipts");
         paid("GET", "/videos/abc/seg-1.ts", token);
