@@ -44,4 +44,15 @@ final class EntitledReceiptsTest {
         assertThat(receipts.header("tollgate:test", BUYER, "Aa", 900, "/videos/abc", 1_800_000_000L, null))
                 .isEqualTo(a).isNotEqualTo(b);
     }
+
+    @Test
+    void aStreamKeyTooLongForTheHeaderIsRenderedEachTimeAndNeverKept() {
+        String longKey = "/videos/" + "x".repeat(8_000); // as long as a request line lets it be, left out of the header
+
+        String first = receipts.header("tollgate:test", BUYER, "r-long", 900, longKey, 1_800_000_000L, null);
+        String second = receipts.header("tollgate:test", BUYER, "r-long", 900, longKey, 1_800_000_000L, null);
+
+        assertThat(second).isEqualTo(first).isNotSameAs(first).isEqualTo(Receipts.stream("tollgate:test", BUYER,
+                "r-long", 0, 900, longKey, 1_800_000_000L, true, null));
+    }
 }
