@@ -12,11 +12,18 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>A fixed table of {@value #SLOTS} slots, one per receipt id's hash: a slot holds the last header rendered for it
  * with everything it was rendered from, and is used only if all of that is equal, so a reused header is byte for byte
  * what rendering would give. Two streams on one slot take turns rendering. Bounded by the table, whatever the number
- * of streams: about {@value #SLOTS} headers of a few hundred bytes. Thread-safe, lock-free.
+ * of streams: {@value #SLOTS} slots, each a header of a few hundred bytes and what it was rendered from (the stream
+ * key, kept only up to {@value #MAX_KEPT_STREAM_CHARS} characters, else rendered each time; the buyer's JSON and the
+ * repeat reference, each bounded by the payment header it came in). Thread-safe, lock-free.
  */
 final class EntitledReceipts {
 
     static final int SLOTS = 1024;
+    /**
+     * The longest stream key a slot keeps: a receipt names a stream only up to {@code Offers.MAX_STREAM_BYTES} of
+     * JSON (256), and a key longer than that (up to a request line) would make a slot many times its header's size.
+     */
+    static final int MAX_KEPT_STREAM_CHARS = 256;
 
     /** One rendered header and what it was rendered from. */
     private record Rendered(String receiptId, long remainingMicros, long untilEpochSeconds, String stream,
@@ -43,8 +50,10 @@ final class EntitledReceipts {
         }
         String header = Receipts.stream(network, buyerJson, receiptId, 0, remainingMicros, stream, untilEpochSeconds,
                 true, reference);
-        slots.set(slot, new Rendered(receiptId, remainingMicros, untilEpochSeconds, stream, network, buyerJson,
-                reference, header));
+        if (stream.length() <= MAX_KEPT_STREAM_CHARS) {
+            slots.set(slot, new Rendered(receiptId, remainingMicros, untilEpochSeconds, stream, network, buyerJson,
+                    reference, header));
+        }
         return header;
     }
 }
