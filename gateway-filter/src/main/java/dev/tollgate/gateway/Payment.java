@@ -4,7 +4,9 @@ import java.util.Objects;
 
 /**
  * What the buyer paid for this request, set as the request attribute {@link #REQUEST_ATTRIBUTE} before the
- * seller's app sees a paid request. Immutable.
+ * seller's app sees a paid request. A request served under a price without a payment has none: a free read under a
+ * rule with {@code free:} and any request under {@code mode: shadow}; a Spring controller on such a rule declares
+ * {@code Optional<Payment>} (a required {@code Payment} parameter gets a 400 there). Immutable.
  *
  * @param buyer the buyer's pseudonym at the broker (the scrip's {@code sub})
  * @param scripId the scrip's {@code jti}

@@ -13,8 +13,9 @@ import org.springframework.web.method.support.ModelAndViewContainer;
 /**
  * Hands a controller the {@link Payment} the filter set on the request ({@link Payment#REQUEST_ATTRIBUTE}). A
  * {@code Payment} parameter is required, as a {@code @RequestAttribute} is: on a request that was not paid (a free or
- * unpriced path) the handler is not called and Spring answers {@code 400}. An {@code Optional<Payment>} parameter is
- * empty there instead. The value comes only from the request attribute, never from request parameters.
+ * unpriced path, a free read under {@code free:}, any request under {@code mode: shadow}) the handler is not called
+ * and Spring answers {@code 400}. An {@code Optional<Payment>} parameter is empty there instead, so a handler under a
+ * rule with {@code free:} or {@code mode: shadow} declares {@code Optional<Payment>}. The value comes only from the request attribute, never from request parameters.
  */
 final class PaymentArgumentResolver implements HandlerMethodArgumentResolver {
 
