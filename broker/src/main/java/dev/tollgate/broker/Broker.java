@@ -354,8 +354,13 @@ public final class Broker implements AutoCloseable {
             return this;
         }
 
-        /** The clock for timestamps and scrip lifetimes. Default UTC system clock. For tests. */
-        Builder clock(Clock clock) {
+        /**
+         * The clock for timestamps, sessions and scrip lifetimes. Default UTC system clock. For tests and demos that
+         * move time forward, such as the demo's browser test past an access window.
+         *
+         * @since 0.6
+         */
+        public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock cannot be null.");
             return this;
         }

@@ -96,6 +96,24 @@ final class AccessWindowTest {
     }
 
     @Test
+    void anAppThatGoesAsyncOnAReReadWritesThroughTheGatewaysResponseAndStaysPrivate() throws Exception {
+        gateway.stop();
+        gateway.serve("/articles/async/*", () -> new org.eclipse.jetty.ee10.servlet.ServletHolder(
+                new FreeAllowanceTest.AsyncApp())).start();
+        String token = scrip("async-1", TestBroker.BUYER);
+
+        HttpTester.Response bought = read("/articles/async/one", token);
+        HttpTester.Response reRead = read("/articles/async/one", token);
+
+        assertThat(TollgateFilterTest.receiptOf(bought).amount()).isEqualTo("50000");
+        assertThat(TollgateFilterTest.receiptOf(reRead).amount()).isEqualTo("0");
+        assertThat(gateway.body(reRead)).isEqualTo("written after startAsync()");
+        for (HttpTester.Response response : new HttpTester.Response[] {bought, reRead}) {
+            assertThat(response.get("Cache-Control")).isEqualTo("private, max-age=3600");
+        }
+    }
+
+    @Test
     void freshScripOfTheSameBuyerReReadsFreeButAnotherBuyerPays() throws Exception {
         read("/articles/one", scrip("b-1", TestBroker.BUYER));
 

@@ -49,7 +49,8 @@ final class BrowserPassTest {
         String paywall = gateway.body(gateway.get("/articles/one", "Accept", "text/html"));
         assertThat(paywall).contains("<form method=\"post\" action=\"/.tollgate/pass\">",
                 "<input type=\"hidden\" name=\"path\" value=\"/articles/one\">",
-                "<input type=\"hidden\" name=\"pass\" value=\"day-pass\">", "Buy Day pass: 0.5", " USD for 1 day");
+                "<input type=\"hidden\" name=\"pass\" value=\"day-pass\">",
+                "<input type=\"hidden\" name=\"broker\" value=\"test\">", "Buy Day pass: 0.50 USD with Test Broker");
 
         HttpTester.Response toBroker = buyPass("path=%2Farticles%2Fone&pass=day-pass");
         assertThat(toBroker.getStatus()).isEqualTo(303);

@@ -3,10 +3,17 @@ package dev.tollgate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.browser.FreeReads;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpTester;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -94,6 +101,40 @@ final class FreeAllowanceTest {
         assertThat(again.getStatus()).isEqualTo(200);
         assertThat(again.get(FreeReads.LEFT_HEADER)).isEqualTo("0");
         assertThat(again.get("Set-Cookie")).isNull();
+    }
+
+    @Test
+    void anAppThatGoesAsyncOnAFreeReadWritesThroughTheGatewaysResponseAndStaysPrivate() throws Exception {
+        gateway.stop();
+        gateway.serve("/articles/async/*", () -> new ServletHolder(new AsyncApp())).start();
+
+        HttpTester.Response free = new Browser().open("/articles/async/one");
+
+        assertThat(free.getStatus()).isEqualTo(200);
+        assertThat(gateway.body(free)).isEqualTo("written after startAsync()");
+        assertThat(free.get(FreeReads.LEFT_HEADER)).isEqualTo("2");
+        // Written through the container's own response, the app's public caching would reach a shared cache.
+        assertThat(free.get("Cache-Control")).isEqualTo("private, max-age=3600");
+    }
+
+    /** An app that answers from another thread, through the response {@code startAsync()} hands it. */
+    static final class AsyncApp extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) {
+            AsyncContext async = request.startAsync();
+            async.start(() -> {
+                HttpServletResponse answer = (HttpServletResponse) async.getResponse();
+                answer.setHeader("Cache-Control", "public, max-age=3600");
+                try {
+                    answer.getWriter().write("written after startAsync()");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                async.complete();
+            });
+        }
     }
 
     @Test

@@ -303,6 +303,7 @@ public final class GatewayHarness implements AutoCloseable {
             if (payment != null) {
                 response.setHeader("X-Paid", payment.amountMicros() + " " + payment.remainingMicros() + " "
                         + payment.buyer() + " " + payment.receiptId());
+                response.setHeader("X-Paid-Basis", payment.basis().name());
             }
             response.setContentType("text/plain");
             if (!request.getMethod().equals("HEAD")) {

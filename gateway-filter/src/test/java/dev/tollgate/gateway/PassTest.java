@@ -30,13 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 final class PassTest {
 
-    static final String CONFIG = String.join("\n",
-            "passes:",
-            "  - id: day-pass",
-            "    title: Day pass",
-            "    price: 0.50",
-            "    duration: 24h",
-            "    covers: [\"/articles/**\", \"/news/**\"]",
+    static final String CONFIG = dayPass("\"/articles/**\", \"/news/**\"") + String.join("\n",
             "rules:",
             "  - match: /articles/**",
             "    price: 0.05",
@@ -49,6 +43,12 @@ final class PassTest {
             "    price: 0.01",
             "");
     static final long PRICE = 50_000;
+
+    /** A {@code passes:} section selling the day pass (0.50 for 24 hours) over {@code covers}, a YAML list's items. */
+    static String dayPass(String covers) {
+        return String.join("\n", "passes:", "  - id: day-pass", "    title: Day pass", "    price: 0.50",
+                "    duration: 24h", "    covers: [" + covers + "]", "");
+    }
     static final long PASS = 500_000;
     static final long BUDGET = 2_000_000;
 

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
@@ -65,6 +66,14 @@ final class DemoSite implements AutoCloseable {
     }
 
     static DemoSite start(Options options) throws Exception {
+        return start(options, Clock.systemUTC());
+    }
+
+    /**
+     * The demo with its brokers and gateway on {@code clock}: for tests that move time forward (past an access
+     * window, a scrip's lifetime) for the whole demo at once, so scrip the brokers issue stays valid at the gateway.
+     */
+    static DemoSite start(Options options, Clock clock) throws Exception {
         Path data = options.data().toAbsolutePath();
         OwnerOnlyFiles.createDirectory(data);
         Tls tls = Tls.open(data.resolve("tls"));
@@ -77,12 +86,12 @@ final class DemoSite implements AutoCloseable {
         Server server = null;
         try {
             if (options.runsBrokers()) {
-                broker = startBroker(options.brokerPort(), data.resolve("broker"), tls, "Tollgate Demo Broker");
+                broker = startBroker(options.brokerPort(), data.resolve("broker"), tls, "Tollgate Demo Broker", clock);
                 secondBroker = startBroker(options.secondBrokerPort(), data.resolve("second-broker"), tls,
-                        "Second Demo Broker");
+                        "Second Demo Broker", clock);
             }
             AdminPassword.Loaded admin = AdminPassword.load(data);
-            server = SiteServer.create(options, tls, admin.password());
+            server = SiteServer.create(options, tls, admin.password(), clock);
             server.start();
             TollgateFilter gateway = gateway(server);
             GatewayConfig config = gateway.config();
@@ -121,9 +130,9 @@ final class DemoSite implements AutoCloseable {
      * A demo-mode reference broker called {@code name} (as config/gateway.yaml calls it) on {@code port} with issuer
      * {@code https://localhost:<port>}.
      */
-    private static Broker startBroker(int port, Path data, Tls tls, String name) {
+    private static Broker startBroker(int port, Path data, Tls tls, String name, Clock clock) {
         return Broker.builder().port(port).host("127.0.0.1").dataDir(data).issuer("https://localhost:" + port)
-                .name(name).demoMode(true).tls(tls.keystore(), tls.password()).build().start();
+                .name(name).demoMode(true).tls(tls.keystore(), tls.password()).clock(clock).build().start();
     }
 
     /**

@@ -123,10 +123,20 @@ final class Html {
         if (!(attribute instanceof Payment p)) {
             return "<p class=\"paid free\" role=\"status\">Free to read: nothing was charged.</p>";
         }
-        String paid = p.amountMicros() == 0 ? "Nothing was charged for this request"
+        String paid = p.amountMicros() == 0 ? "Nothing was charged for this request" + why(p.basis())
                 : "You just paid <strong>" + esc(money(p.amountMicros(), p.currency())) + "</strong>";
         return "<p class=\"paid\" role=\"status\">" + paid + "; <strong>"
                 + esc(money(p.remainingMicros(), p.currency())) + "</strong> is left on your budget."
                 + (p.receiptId().isEmpty() ? "" : " Receipt <code>" + esc(p.receiptId()) + "</code>.") + "</p>";
+    }
+
+    /** Why an uncharged request was served, in a reader's words; empty when there is nothing to add. */
+    private static String why(Payment.Basis basis) {
+        return switch (basis) {
+            case ACCESS_WINDOW -> " (you bought this page earlier)";
+            case PASS -> " (your pass covers it)";
+            case STREAM_WINDOW -> " (you bought it earlier)";
+            default -> "";
+        };
     }
 }

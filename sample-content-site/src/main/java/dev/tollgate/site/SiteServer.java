@@ -1,7 +1,13 @@
 package dev.tollgate.site;
 
+import dev.tollgate.gateway.TollgateFilter;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Arrays;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -29,12 +35,15 @@ final class SiteServer {
      */
     static final long HSTS_SECONDS = 3600;
     private static final String HOST = "127.0.0.1";
+    /** The gateway's filter-name in web.xml. */
+    private static final String GATEWAY_FILTER = "tollgate";
     private static final Logger LOG = LoggerFactory.getLogger(SiteServer.class);
 
     private SiteServer() {
     }
 
-    static Server create(Options options, Tls tls, AdminPassword admin) {
+    /** The site; its gateway and brokers on {@code clock}, which only tests set to another than the system's. */
+    static Server create(Options options, Tls tls, AdminPassword admin, Clock clock) {
         Server server = new Server();
 
         HttpConfiguration https = new HttpConfiguration();
@@ -82,9 +91,29 @@ final class SiteServer {
         webapp.setThrowUnavailableOnStartupException(true);
         webapp.setAttribute(AdminServlet.PASSWORD_ATTRIBUTE, admin);
         MetricsPage.install(server, webapp);
+        if (!clock.equals(Clock.systemUTC())) {
+            gatewayOn(clock, webapp, options.config());
+        }
         server.setHandler(new SecuredRedirectHandler(webapp, 301));
         server.setStopAtShutdown(false);
         return server;
+    }
+
+    /**
+     * Replaces the instance of web.xml's gateway filter, before the container initializes it, by one built on
+     * {@code clock} that reads the same config file (web.xml's init-params still reach its {@code init}).
+     */
+    private static void gatewayOn(Clock clock, WebAppContext webapp, Path config) {
+        webapp.addEventListener(new ServletContextListener() {
+            @Override
+            public void contextInitialized(ServletContextEvent event) {
+                FilterHolder holder = webapp.getServletHandler().getFilter(GATEWAY_FILTER);
+                if (holder == null) {
+                    throw new IllegalStateException("web.xml declares no filter named " + GATEWAY_FILTER);
+                }
+                holder.setFilter(TollgateFilter.builder().configFile(config).clock(clock).build());
+            }
+        });
     }
 
     /** Whether {@code server} listens on plain HTTP too (to redirect): its port could be opened. */

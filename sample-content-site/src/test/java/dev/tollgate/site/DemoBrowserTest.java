@@ -2,10 +2,6 @@ package dev.tollgate.site;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -41,7 +37,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class DemoBrowserTest {
 
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
@@ -57,12 +52,7 @@ class DemoBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (demo != null) {
-            demo.close();
-        }
+        DemoFixture.stop(browser, demo);
     }
 
     @Test
@@ -217,7 +207,7 @@ class DemoBrowserTest {
         assertThat(left()).isEqualTo(budget - 70_000);
 
         // The second broker settles what its buyer's scrip paid; the dashboard shows it on the broker's row.
-        await(() -> redeemedAt(demo.site.secondBrokerUri(), demo.site.secondBuyer()) == 70_000);
+        await(() -> demo.redeemedAt(demo.site.secondBrokerUri(), demo.site.secondBuyer()) == 70_000);
         String password = demo.site.admin().generated().orElseThrow();
         browser.get("https://admin:" + password + "@localhost:" + demo.site.siteUri().getPort() + "/admin");
         assertThat(text()).contains("Second Demo Broker second 2 0.07 USD");
@@ -259,7 +249,7 @@ class DemoBrowserTest {
         long left = left();
         for (String article : List.of("/articles/scrip-a-short-history", "/articles/durable-before-served")) {
             browser.get(demo.site(article).toString());
-            assertThat(text()).as(article).contains("Nothing was charged for this request");
+            assertThat(text()).as(article).contains("Nothing was charged for this request (your pass covers it)");
         }
         assertThat(left()).isEqualTo(left);
     }
@@ -310,20 +300,7 @@ class DemoBrowserTest {
     }
 
     private static long redeemedAtBroker() throws Exception {
-        return redeemedAt(demo.site.brokerUri(), demo.site.buyer());
-    }
-
-    /** What {@code broker} has redeemed of its {@code buyer}'s scrip for the demo seller. */
-    private static long redeemedAt(java.net.URI broker, DemoSite.DemoBuyer buyer) throws Exception {
-        HttpResponse<String> me = demo.http.send(HttpRequest.newBuilder(broker.resolve("/v1/accounts/me"))
-                .header("Authorization", "Bearer " + buyer.apiKey()).build(), HttpResponse.BodyHandlers.ofString());
-        long redeemed = 0;
-        for (JsonNode scrip : JSON.readTree(me.body()).path("scrip")) {
-            if (scrip.path("seller").asText().equals("daily-byte")) {
-                redeemed += Long.parseLong(scrip.path("redeemed").asText());
-            }
-        }
-        return redeemed;
+        return demo.redeemedAt(demo.site.brokerUri(), demo.site.buyer());
     }
 
     private static String text() {

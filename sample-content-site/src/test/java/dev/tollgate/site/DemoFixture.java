@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
@@ -53,6 +54,15 @@ final class DemoFixture implements AutoCloseable {
 
     /** The demo with plain HTTP on {@code httpPort}, which may be taken. */
     static DemoFixture start(Path dir, int httpPort, String... extraFlags) throws Exception {
+        return start(dir, httpPort, Clock.systemUTC(), extraFlags);
+    }
+
+    /** The demo, its brokers and its gateway on {@code clock}: a test moves time forward for all of them at once. */
+    static DemoFixture start(Path dir, Clock clock, String... extraFlags) throws Exception {
+        return start(dir, freePort(), clock, extraFlags);
+    }
+
+    private static DemoFixture start(Path dir, int httpPort, Clock clock, String... extraFlags) throws Exception {
         int port = freePort();
         int brokerPort = freePort();
         int secondBrokerPort = freePort();
@@ -65,7 +75,7 @@ final class DemoFixture implements AutoCloseable {
                 dir.resolve("data").toString(), "--config", config.toString()));
         flags.addAll(java.util.List.of(extraFlags));
         Options options = Options.parse(flags);
-        DemoSite site = DemoSite.start(options);
+        DemoSite site = DemoSite.start(options, clock);
         HttpClient http = HttpClient.newBuilder().sslContext(trusting(site.tls().certificatePem()))
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
         return new DemoFixture(dir, config, site, http, flags);
@@ -142,6 +152,19 @@ final class DemoFixture implements AutoCloseable {
         return body.path("token").asText();
     }
 
+    /** What {@code broker} has redeemed of its {@code buyer}'s scrip for the demo seller. */
+    long redeemedAt(URI broker, DemoSite.DemoBuyer buyer) throws Exception {
+        HttpResponse<String> me = http.send(HttpRequest.newBuilder(broker.resolve("/v1/accounts/me"))
+                .header("Authorization", "Bearer " + buyer.apiKey()).build(), HttpResponse.BodyHandlers.ofString());
+        long redeemed = 0;
+        for (JsonNode scrip : JSON.readTree(me.body()).path("scrip")) {
+            if (scrip.path("seller").asText().equals("daily-byte")) {
+                redeemed += Long.parseLong(scrip.path("redeemed").asText());
+            }
+        }
+        return redeemed;
+    }
+
     /** The PAYMENT-SIGNATURE a program of the first broker's buyer sends. */
     String paymentFor(String path, String token) throws Exception {
         return paymentFor(path, token, "tollgate:demo");
@@ -158,6 +181,16 @@ final class DemoFixture implements AutoCloseable {
         return X402Codec.encodeHeader(new PaymentPayload(PaymentHeaders.X402_VERSION, required.resource(),
                 required.accepts().stream().filter(accepted -> accepted.network().equals(network)).findFirst()
                         .orElseThrow(), Map.of("token", token), null));
+    }
+
+    /** Quits the browser, then stops the demo; either may be null, if its start failed. */
+    static void stop(org.openqa.selenium.WebDriver browser, DemoFixture demo) {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (demo != null) {
+            demo.close();
+        }
     }
 
     @Override

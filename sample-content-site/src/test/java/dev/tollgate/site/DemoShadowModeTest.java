@@ -45,12 +45,7 @@ class DemoShadowModeTest {
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (demo != null) {
-            demo.close();
-        }
+        DemoFixture.stop(browser, demo);
     }
 
     @Test

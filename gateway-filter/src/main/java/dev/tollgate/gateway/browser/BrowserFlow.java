@@ -7,7 +7,6 @@ import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.TollgateFilter;
 import dev.tollgate.gateway.http.Answers;
-import dev.tollgate.gateway.http.ClientText;
 import dev.tollgate.gateway.http.Cookies;
 import dev.tollgate.gateway.http.HtmlPages;
 import dev.tollgate.gateway.http.PaidResponse;
@@ -23,7 +22,6 @@ import dev.tollgate.gateway.settlement.ScripCanceller;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +30,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -92,26 +89,13 @@ public final class BrowserFlow {
     /** How long a "Continue and pay" button works. */
     public static final Duration CONFIRMATION_LIFETIME = Duration.ofMinutes(10);
     /** A form with a token and a state is a few KiB; more is not a callback. */
-    public static final int MAX_BODY_BYTES = 16 * 1024;
+    public static final int MAX_BODY_BYTES = BrowserForm.MAX_BYTES;
     static final int MAX_ITEM_CHARS = 200;
     /** The request attribute under which a refused cookie payment leaves its "Continue and pay" allowance. */
     public static final String CONTINUE_ATTRIBUTE = "dev.tollgate.gateway.continue";
     private static final int MAX_RETURN_PATH = 2048;
     static final Pattern STATE = Pattern.compile("[A-Za-z0-9_-]{16,128}");
     private static final Logger LOG = LoggerFactory.getLogger(BrowserFlow.class);
-
-    /** Why a callback is refused: a code for programs, a sentence for people. */
-    static final class Refusal extends Exception {
-        private static final long serialVersionUID = 1L;
-        final int status;
-        final String code;
-
-        Refusal(int status, String code, String message) {
-            super(message, null, false, false);
-            this.status = status;
-            this.code = code;
-        }
-    }
 
     private final Clock clock;
     private final BrowserSeal seal;
@@ -269,7 +253,7 @@ public final class BrowserFlow {
     public void confirm(HttpServletRequest request, HttpServletResponse response, String method) throws IOException {
         response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
         try {
-            Map<String, String> form = form(request, method, "confirmation");
+            Map<String, String> form = BrowserForm.post(request, method, "confirmation");
             Allowance allowance = Allowance.open(seal, form.get("allowance"));
             String path = form.get("path");
             if (allowance == null || allowance.purpose() != Allowance.CONFIRMED || path == null || !isLocalPath(path)
@@ -362,58 +346,6 @@ public final class BrowserFlow {
     }
 
     /**
-     * Reads a POSTed urlencoded form, at most {@link #MAX_BODY_BYTES}; another method, another type or a field given
-     * twice is refused.
-     */
-    static Map<String, String> form(HttpServletRequest request, String method, String what)
-            throws Refusal, IOException {
-        if (!method.equals("POST")) {
-            throw new Refusal(405, "method_not_allowed", "the payment " + what + " takes only POST, from "
-                    + (what.equals("callback") ? "the broker's payment page" : "the payment page's button"));
-        }
-        String type = request.getContentType();
-        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
-            throw new Refusal(400, "invalid_" + what.replace(' ', '_'), "the " + what
-                    + " takes an application/x-www-form-urlencoded form");
-        }
-        if (request.getContentLengthLong() > MAX_BODY_BYTES) {
-            throw new Refusal(400, "body_too_large", "the form is larger than " + MAX_BODY_BYTES + " bytes");
-        }
-        byte[] body;
-        try (InputStream in = request.getInputStream()) {
-            body = in.readNBytes(MAX_BODY_BYTES + 1);
-        }
-        if (body.length > MAX_BODY_BYTES) {
-            throw new Refusal(400, "body_too_large", "the form is larger than " + MAX_BODY_BYTES + " bytes");
-        }
-        return fields(new String(body, StandardCharsets.US_ASCII), what);
-    }
-
-    /** The fields of an urlencoded form or query; a field given twice or a bad encoding is refused. */
-    private static Map<String, String> fields(String encoded, String what) throws Refusal {
-        Map<String, String> fields = new HashMap<>();
-        for (String pair : encoded.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name;
-            String value;
-            try {
-                name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new Refusal(400, "invalid_" + what.replace(' ', '_'), "the form is not validly urlencoded");
-            }
-            if (fields.put(name, value) != null) {
-                throw new Refusal(400, "invalid_" + what.replace(' ', '_'), "the form gives '"
-                        + ClientText.excerpt(name) + "' twice");
-            }
-        }
-        return fields;
-    }
-
-    /**
      * A pass purchase's fields: the built-in paywall's form (POST), or the link an app-rendered paywall shows
      * ({@link dev.tollgate.gateway.PaywallOffer}: GET with a query), followed only as a navigation the person made,
      * as a paywall's pay links are: what a page loads or the browser fetches ahead opens no purchase.
@@ -424,14 +356,8 @@ public final class BrowserFlow {
             throw new Refusal(403, "invalid_pass_purchase", "a pass is bought from a paywall's button, not by "
                     + "what a page loads");
         }
-        if (!method.equals("GET")) {
-            return form(request, method, "pass purchase");
-        }
-        String query = request.getQueryString();
-        if (query != null && query.length() > MAX_BODY_BYTES) {
-            throw new Refusal(400, "body_too_large", "the query is longer than " + MAX_BODY_BYTES + " bytes");
-        }
-        return fields(query == null ? "" : query, "pass purchase");
+        return method.equals("GET") ? BrowserForm.query(request, "pass purchase")
+                : BrowserForm.post(request, method, "pass purchase");
     }
 
     static void refuse(HttpServletRequest request, HttpServletResponse response, Refusal refusal)

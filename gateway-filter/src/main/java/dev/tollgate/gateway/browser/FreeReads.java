@@ -3,6 +3,7 @@ package dev.tollgate.gateway.browser;
 import dev.tollgate.gateway.FreeAllowance;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.TollgateFilter;
+import dev.tollgate.gateway.http.AsyncKeepsWrapper;
 import dev.tollgate.gateway.http.Cookies;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.protocol.PaymentHeaders;
@@ -95,7 +96,7 @@ public final class FreeReads {
         }
         response.setHeader(LEFT_HEADER, Integer.toString(free.count() - period.read()));
         // As a paid answer: kept private (a shared cache would hand it to every reader) and varying by the cookie.
-        chain.doFilter(request, new PaidResponse(response, null, null));
+        AsyncKeepsWrapper.forward(chain, request, new PaidResponse(response, null, null));
         return true;
     }
 

@@ -3,7 +3,6 @@ package dev.tollgate.gateway.browser;
 import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.TollgateFilter;
-import dev.tollgate.gateway.browser.BrowserFlow.Refusal;
 import dev.tollgate.gateway.http.Answers;
 import dev.tollgate.gateway.http.Cookies;
 import dev.tollgate.gateway.http.HtmlPages;
@@ -87,7 +86,7 @@ final class PurchaseCallback {
         response.setHeader(PaidResponse.CACHE_CONTROL, "no-store");
         boolean ownState = false;
         try {
-            Map<String, String> form = BrowserFlow.form(request, method, "callback");
+            Map<String, String> form = BrowserForm.post(request, method, "callback");
             String state = form.get("state");
             if (state == null || state.isEmpty()) {
                 throw new Refusal(400, "missing_state", "the form has no state");

@@ -4,6 +4,7 @@ import dev.tollgate.gateway.settlement.RefundLimit;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.http.Answers;
+import dev.tollgate.gateway.http.AsyncKeepsWrapper;
 import dev.tollgate.gateway.http.PaidForwarding;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.Receipts;
@@ -139,11 +140,12 @@ final class Checkout {
                                      FilterChain chain) throws IOException, ServletException {
         Snapshot current = priced.current();
         priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(),
-                replayed.amountMicros(), replayed.remainingMicros(), current.currency, replayed.receiptId()));
+                replayed.amountMicros(), replayed.remainingMicros(), current.currency, replayed.receiptId(),
+                Payment.Basis.REPLAYED));
         PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
         passed.receipt(Receipts.replayed(payer.network(), payer.buyerJson(), replayed.receiptId(),
                 replayed.amountMicros(), replayed.remainingMicros(), payer.reference()));
-        chain.doFilter(priced.request(), passed);
+        AsyncKeepsWrapper.forward(chain, priced.request(), passed);
     }
 
     /** Forwards a charged request; returns whether it went asynchronous (its listener then ends it). */
@@ -152,7 +154,8 @@ final class Checkout {
             throws IOException, ServletException {
         Snapshot current = priced.current();
         priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(),
-                charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId()));
+                charged.amountMicros(), charged.remainingMicros(), current.currency, charged.receiptId(),
+                Payment.Basis.PAID));
         PaidResponse.Refunder refunder = payer.refunder(confirmation);
         String receipt = purchase.receipt(priced, payer, charged);
         PaidResponse paidResponse = receipt != null

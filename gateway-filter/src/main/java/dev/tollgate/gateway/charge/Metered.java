@@ -86,7 +86,7 @@ public final class Metered implements Charging {
             return;
         }
         request.setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(paid.buyer(), paid.paymentId(), 0, remaining,
-                current.currency, ""));
+                current.currency, "", Payment.Basis.METERED));
         PaidResponse paidResponse = new PaidResponse(response, paid.network(), paid.buyerJson());
         MeteredResponse metered = new MeteredResponse(paidResponse, charger, new MeteredResponse.Receipt(
                 paid.network(), paid.buyerJson(), unitMicros, remaining, () -> {

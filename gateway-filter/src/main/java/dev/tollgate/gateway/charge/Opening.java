@@ -3,6 +3,7 @@ package dev.tollgate.gateway.charge;
 import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.http.AsyncKeepsWrapper;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.PaymentException;
 import dev.tollgate.gateway.http.Receipts;
@@ -87,11 +88,12 @@ final class Opening implements Checkout.Purchase {
     public void passEntitled(PricedRequest priced, Payer payer, ChargeResult.Entitled entitled, FilterChain chain)
             throws IOException, ServletException {
         priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(), 0,
-                entitled.remainingMicros(), priced.current().currency, entitled.receiptId()));
+                entitled.remainingMicros(), priced.current().currency, entitled.receiptId(),
+                pass == null ? Payment.Basis.ACCESS_WINDOW : Payment.Basis.PASS));
         PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
         passed.receipt(Receipts.opened(payer.network(), payer.buyerJson(), entitled.receiptId(), 0,
                 entitled.remainingMicros(), pass == null ? null : pass.id(), entitled.until().getEpochSecond(), true,
                 payer.reference()));
-        chain.doFilter(priced.request(), passed);
+        AsyncKeepsWrapper.forward(chain, priced.request(), passed);
     }
 }

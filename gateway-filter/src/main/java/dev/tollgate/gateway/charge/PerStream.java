@@ -3,6 +3,7 @@ package dev.tollgate.gateway.charge;
 import dev.tollgate.gateway.ChargeModel;
 import dev.tollgate.gateway.Payment;
 import dev.tollgate.gateway.PriceRule;
+import dev.tollgate.gateway.http.AsyncKeepsWrapper;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.Receipts;
 import dev.tollgate.gateway.ledger.ChargeResult;
@@ -90,11 +91,11 @@ final class PerStream implements Charging {
                 throws IOException, ServletException {
             Snapshot current = priced.current();
             priced.request().setAttribute(Payment.REQUEST_ATTRIBUTE, new Payment(payer.buyer(), payer.paymentId(), 0,
-                    entitled.remainingMicros(), current.currency, entitled.receiptId()));
+                    entitled.remainingMicros(), current.currency, entitled.receiptId(), Payment.Basis.STREAM_WINDOW));
             PaidResponse passed = new PaidResponse(priced.response(), payer.network(), payer.buyerJson());
             passed.receipt(entitledReceipts.header(payer.network(), payer.buyerJson(), entitled.receiptId(),
                     entitled.remainingMicros(), stream, entitled.until().getEpochSecond(), payer.reference()));
-            chain.doFilter(priced.request(), passed);
+            AsyncKeepsWrapper.forward(chain, priced.request(), passed);
         }
     }
 }

@@ -91,8 +91,9 @@ public final class HtmlPages {
     }
 
     /**
-     * The paywall for the item's own price, and a "Buy" form per pass the rule sells when {@code passes} is given (a
-     * POST of {@code path} and {@code pass} to its action, which sends the buyer to the broker for the pass).
+     * The paywall for the item's own price, and a "Buy" form per pass the rule sells and broker of {@code payLinks}
+     * when {@code passes} is given (a POST of {@code path}, {@code pass} and {@code broker} to its action, which sends
+     * the buyer to that broker for the pass).
      */
     public static byte[] paywall(GatewayConfig config, PriceRule rule, String stream, ErrorCode error, String message,
                                  List<PayLink> payLinks, boolean topUp, Offers.Continue confirm,
@@ -143,7 +144,7 @@ public final class HtmlPages {
             main.append(offer(offers.get(i), i, topUp, confirm == null));
         }
         if (passes != null) {
-            main.append(passButtons(rule, passes));
+            main.append(passButtons(rule, passes, offers.get(0).payLinks()));
         }
         List<PayLink> links = offers.stream().flatMap(o -> o.payLinks().stream()).toList();
         if (confirm == null && !links.isEmpty()) {
@@ -189,21 +190,28 @@ public final class HtmlPages {
                 + (rule.accepts(PayWord.SCHEME) ? " A PayWord hash chain pays here too." : "") + "</p>\n</details>\n";
     }
 
-    /** An offer per pass the rule sells, each with a form: its title, price and duration on the button. */
-    private static String passButtons(PriceRule rule, Offers.PassButtons passes) {
+    /**
+     * An offer per pass the rule sells, with a form per broker of the item's {@code links} (the broker's id posted
+     * beside the pass, so the pass is bought where the reader chose): its title, price and broker on the button.
+     */
+    private static String passButtons(PriceRule rule, Offers.PassButtons passes, List<PayLink> links) {
         StringBuilder html = new StringBuilder();
         for (Pass pass : rule.passes()) {
             String price = escape(pass.price().toDisplayString());
             String duration = escape(ReaderWords.duration(pass.duration().toSeconds()));
             html.append("<section class=\"offer\">\n<p class=\"price\">").append(price).append(" for ")
                     .append(escape(pass.title())).append("</p>\n<p class=\"terms\">Read every page it covers as "
-                            + "often as you like for ").append(duration).append(".</p>\n")
-                    .append("<form method=\"post\" action=\"").append(escape(passes.action())).append("\">\n")
-                    .append("<input type=\"hidden\" name=\"path\" value=\"").append(escape(passes.path()))
-                    .append("\">\n<input type=\"hidden\" name=\"pass\" value=\"").append(escape(pass.id()))
-                    .append("\">\n<p><button class=\"pay\" type=\"submit\">Buy ").append(escape(pass.title()))
-                    .append(": ").append(price).append(" for ").append(duration)
-                    .append("</button></p>\n</form>\n</section>\n");
+                            + "often as you like for ").append(duration).append(".</p>\n");
+            for (PayLink link : links) {
+                html.append("<form method=\"post\" action=\"").append(escape(passes.action())).append("\">\n")
+                        .append("<input type=\"hidden\" name=\"path\" value=\"").append(escape(passes.path()))
+                        .append("\">\n<input type=\"hidden\" name=\"pass\" value=\"").append(escape(pass.id()))
+                        .append("\">\n<input type=\"hidden\" name=\"broker\" value=\"")
+                        .append(escape(link.brokerId())).append("\">\n<p><button class=\"pay\" type=\"submit\">Buy ")
+                        .append(escape(pass.title())).append(": ").append(price).append(" with ")
+                        .append(escape(link.brokerName())).append("</button></p>\n</form>\n");
+            }
+            html.append("</section>\n");
         }
         return html.toString();
     }

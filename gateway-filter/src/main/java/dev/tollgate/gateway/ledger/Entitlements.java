@@ -90,6 +90,12 @@ final class Entitlements {
         }
     }
 
+    /** How many keys are remembered as missing, once evictions due are done (tests). */
+    long missesKept() {
+        missing.cleanUp();
+        return missing.estimatedSize();
+    }
+
     ReentrantLock stripe(Key key) {
         int h = key.hashCode();
         return stripes[(h ^ (h >>> 16)) & (STRIPES - 1)];

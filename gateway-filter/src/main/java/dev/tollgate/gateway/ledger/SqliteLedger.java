@@ -495,6 +495,11 @@ public final class SqliteLedger implements Ledger {
         return entitlements.storeLookups.sum();
     }
 
+    /** Keys remembered as having no entitlement (tests). */
+    long entitlementMissesKept() {
+        return entitlements.missesKept();
+    }
+
     /** The journal's reservation mark: how many slots were ever handed out (tests). */
     long journalMark() {
         return parts.journal.reserved();

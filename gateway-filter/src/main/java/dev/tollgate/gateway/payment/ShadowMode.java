@@ -2,6 +2,7 @@ package dev.tollgate.gateway.payment;
 
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.ShadowReport;
+import dev.tollgate.gateway.http.AsyncKeepsWrapper;
 import dev.tollgate.gateway.http.ErrorCode;
 import dev.tollgate.gateway.http.PaidResponse;
 import dev.tollgate.gateway.http.PaymentException;
@@ -63,7 +64,7 @@ public final class ShadowMode {
         }
         LOG.debug("Shadow mode: {} {} served free, {}", priced.request().getMethod(), priced.path(), outcome);
         priced.response().setHeader(HEADER, outcome);
-        chain.doFilter(priced.request(), new PaidResponse(priced.response(), null, null));
+        AsyncKeepsWrapper.forward(chain, priced.request(), new PaidResponse(priced.response(), null, null));
     }
 
     /** What {@code live} mode would refuse a payment read as {@code read} for, or {@code null} if it would charge. */

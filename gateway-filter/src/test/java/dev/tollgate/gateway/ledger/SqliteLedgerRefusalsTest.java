@@ -119,4 +119,23 @@ final class SqliteLedgerRefusalsTest {
                     .isInstanceOf(ChargeResult.Entitled.class);
         }
     }
+
+    @Test
+    void theMissesRememberedStayWithinTheirBoundWhateverKeysOutsideInputNames() throws Exception {
+        ScripAccount spent = scrip("spent", 100);
+        int bound = 65_536; // stateCapacity: "Misses remembered" in docs/LEDGER.md
+        try (SqliteLedger ledger = SqliteLedger.open(dir.resolve("ledger.db"))) {
+            assertThat(ledger.charge(spent, 100, "/articles/1")).isInstanceOf(ChargeResult.Charged.class);
+            for (int i = 0; i < bound + bound / 4; i++) {
+                assertThat(ledger.chargeStream(spent, Long.MAX_VALUE, "/videos/" + i, NOW, NOW.plusSeconds(60)))
+                        .isEqualTo(new ChargeResult.Insufficient(0));
+                if (i == 999) {
+                    assertThat(ledger.entitlementMissesKept()).as("each key refused is remembered").isEqualTo(1_000);
+                }
+            }
+
+            assertThat(ledger.entitlementLookups()).isEqualTo(bound + bound / 4);
+            assertThat(ledger.entitlementMissesKept()).isPositive().isLessThanOrEqualTo(bound);
+        }
+    }
 }
