@@ -6,7 +6,9 @@ import dev.tollgate.gateway.ledger.LedgerUnavailableException;
 import dev.tollgate.gateway.ledger.SharedLedgerSettings;
 import dev.tollgate.gateway.ledger.SqliteLedger;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** Opens the ledger a config names: the embedded one, and over it the store shared with other nodes, if any. */
 final class LedgerFactory {
@@ -20,6 +22,9 @@ final class LedgerFactory {
         SqliteDriver.loadNativeLibrary();
         SqliteLedger.Durability durability = config.durability() == GatewayConfig.Durability.POWER_CUT_SAFE
                 ? SqliteLedger.Durability.POWER_CUT_SAFE : SqliteLedger.Durability.PROCESS_CRASH_SAFE;
+        if (config.sharedLedger().isEmpty()) {
+            refuseClusterLedger(config.ledgerFile());
+        }
         SqliteLedger node = SqliteLedger.open(config.ledgerFile(), durability, config.ledgerLimits());
         if (config.sharedLedger().isEmpty()) {
             return node;
@@ -34,6 +39,21 @@ final class LedgerFactory {
             node.close();
             throw new IllegalStateException("cannot open the " + shared.store() + " ledger at "
                     + shared.uri().getHost() + ":" + shared.uri().getPort() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A cluster node's ledger opened without its cluster settings (say its {@code ledger.store} placeholder resolved
+     * to the default) would charge each scrip up to its whole budget without Redis and claim it again later.
+     */
+    private static void refuseClusterLedger(Path ledgerFile) throws IOException {
+        Path marker = SqliteLedger.clusterMarker(ledgerFile);
+        if (Files.exists(marker)) {
+            String node = Files.readString(marker, StandardCharsets.UTF_8).strip();
+            throw new IllegalStateException("the ledger " + ledgerFile + " belongs to cluster node " + node
+                    + " on Redis (its marker " + marker + " says so) and may not charge as a single node: configure "
+                    + "ledger.store: redis with the cluster's ledger.uri, or retire the node (tollgate-retire-node) "
+                    + "and move the ledger file and its marker away (docs/CLUSTER.md \"Settlement\")");
         }
     }
 }

@@ -18,16 +18,15 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
  * scrip's budget through one Redis (docs/CLUSTER.md). Node 1 runs the demo's brokers; every other node uses node 1's
  * and sends browser buyers back through node 1's site, the cluster's one origin. All nodes share {@code <data>}
  * (the certificate, the demo buyers, the admin password, the seller key and the browser key); each keeps its own
- * ledger in {@code <data>/node-<N>}. Immutable; {@link #toString} never shows the password.
+ * ledger in {@code <data>/node-<N>}. Immutable. The Redis password is only ever read from a file: a command line is
+ * readable by every user of the machine ({@code ps}).
  *
  * @param number this node's number, 1 to {@value #MAX_NODES}
  * @param redis where Redis is, without user or password
  * @param username the Redis ACL user given in the URI, if any
- * @param password the Redis password given in the URI, if any (written to an owner-only file at start)
  * @param passwordFile the file holding the Redis password ({@code --redis-password-file}), if any
  */
-record ClusterNode(int number, URI redis, Optional<String> username, Optional<String> password,
-                   Optional<Path> passwordFile) {
+record ClusterNode(int number, URI redis, Optional<String> username, Optional<Path> passwordFile) {
 
     static final int MAX_NODES = 9;
     /** How far apart the nodes' ports are: node N listens on {@code --port} + 10 (N - 1). */
@@ -38,9 +37,9 @@ record ClusterNode(int number, URI redis, Optional<String> username, Optional<St
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
 
     /**
-     * Reads {@code --redis}'s value: {@code redis://[user:password@]host:port[/db]} or {@code rediss://} (TLS).
+     * Reads {@code --redis}'s value: {@code redis://[user@]host:port[/db]} or {@code rediss://} (TLS).
      *
-     * @throws IllegalArgumentException naming the flag and the value, its password masked
+     * @throws IllegalArgumentException naming the flag and the value, its user info masked; for a password in it
      */
     static ClusterNode of(int number, String value, Optional<Path> passwordFile) {
         URI uri;
@@ -55,21 +54,19 @@ record ClusterNode(int number, URI redis, Optional<String> username, Optional<St
             throw badUri(value);
         }
         Optional<String> username = Optional.empty();
-        Optional<String> password = Optional.empty();
         if (uri.getRawUserInfo() != null) {
             String info = uri.getRawUserInfo();
-            int colon = info.indexOf(':');
-            String user = URLDecoder.decode(colon < 0 ? info : info.substring(0, colon), StandardCharsets.UTF_8);
+            if (info.indexOf(':') >= 0) {
+                throw new IllegalArgumentException("--redis must not hold the Redis password ('" + masked(value)
+                        + "'): a command line is readable by every user of this machine; write the password to an "
+                        + "owner-only file and give it with --redis-password-file");
+            }
+            String user = URLDecoder.decode(info, StandardCharsets.UTF_8);
             username = user.isEmpty() ? Optional.empty() : Optional.of(user);
-            password = colon < 0 ? Optional.empty()
-                    : Optional.of(URLDecoder.decode(info.substring(colon + 1), StandardCharsets.UTF_8));
-        }
-        if (password.isPresent() && passwordFile.isPresent()) {
-            throw new IllegalArgumentException("give the Redis password once: in --redis or in --redis-password-file");
         }
         try {
             URI bare = new URI(scheme, null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
-            return new ClusterNode(number, bare, username, password, passwordFile);
+            return new ClusterNode(number, bare, username, passwordFile);
         } catch (URISyntaxException e) {
             throw badUri(value);
         }
@@ -77,13 +74,13 @@ record ClusterNode(int number, URI redis, Optional<String> username, Optional<St
 
     private static IllegalArgumentException badUri(String value) {
         return new IllegalArgumentException("--redis must be a URI like redis://127.0.0.1:6379 (or rediss:// for "
-                + "TLS, optionally with user:password@ and a database number as its path), got '" + masked(value)
-                + "'");
+                + "TLS, optionally with user@ and a database number as its path), got '" + masked(value)
+                + "'; the Redis password goes in --redis-password-file, never in the URI");
     }
 
-    /** {@code value} with whatever stands between {@code //} and {@code @} masked: it may hold a password. */
+    /** {@code value} with whatever stands between {@code //} and its last {@code @} masked: it may hold a password. */
     static String masked(String value) {
-        return value.replaceAll("//[^/@]*@", "//***@");
+        return value.replaceAll("//.*@", "//***@");
     }
 
     /** This node's gateway data folder: {@code <data>/node-<N>}, its ledger its identity in the cluster. */
@@ -119,16 +116,11 @@ record ClusterNode(int number, URI redis, Optional<String> username, Optional<St
         OwnerOnlyFiles.createDirectory(node);
         // Every node behind one origin opens the purchase cookies the others sealed: one browser key.
         OwnerOnlyFiles.write(node.resolve(BROWSER_KEY_FILE), OwnerOnlyFiles.read(browserKey));
-        Optional<Path> secret = passwordFile;
-        if (password.isPresent()) {
-            secret = Optional.of(node.resolve("redis-password"));
-            OwnerOnlyFiles.write(secret.get(), password.get().getBytes(StandardCharsets.UTF_8));
-        }
         System.setProperty("tollgate.ledger-store", "redis");
         System.setProperty("tollgate.redis-uri", redis.toString());
         username.ifPresentOrElse(u -> System.setProperty("tollgate.redis-username", u),
                 () -> System.clearProperty("tollgate.redis-username"));
-        secret.ifPresentOrElse(f -> System.setProperty("tollgate.redis-password-file", f.toAbsolutePath().toString()),
+        passwordFile.ifPresentOrElse(f -> System.setProperty("tollgate.redis-password-file", f.toAbsolutePath().toString()),
                 () -> System.clearProperty("tollgate.redis-password-file"));
         System.setProperty("tollgate.seller-key-file", sellerKey.toAbsolutePath().toString());
         return node;
@@ -148,11 +140,5 @@ record ClusterNode(int number, URI redis, Optional<String> username, Optional<St
         return ("{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\""
                 + B64URL.encodeToString(key.generatePublicKey().getEncoded()) + "\",\"d\":\""
                 + B64URL.encodeToString(key.getEncoded()) + "\"}\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public String toString() {
-        return "ClusterNode[number=" + number + ", redis=" + redis + ", username=" + username + ", password="
-                + (password.isPresent() ? "***" : "none") + ", passwordFile=" + passwordFile + "]";
     }
 }

@@ -38,7 +38,7 @@ record Options(int port, int brokerPort, int secondBrokerPort, int httpPort, Pat
             "self-signed certificate kept under <data>/tls. Plain HTTP on <http-port> redirects to HTTPS.",
             "With --redis the site is node 1 of a cluster on that Redis (ledger.store: redis); start node 2 with the",
             "same flags and --node 2: it listens on <port>+10 and <http-port>+10, uses node 1's brokers and keeps its",
-            "ledger in <data>/node-2. The Redis password, if any, in the URI (redis://:password@host:port) or a file.");
+            "ledger in <data>/node-2. The Redis password, if any, only in a file (--redis-password-file), never the URI.");
 
     static final Options DEFAULTS = new Options(8443, 8444, 8445, 8080, Path.of("data"),
             Path.of("config", "gateway.yaml"), null, null);

@@ -22,7 +22,7 @@ final class ClusterMarker {
 
     /** The marker of {@code node}'s ledger file. */
     static Path of(SqliteLedger node) {
-        return node.file().resolveSibling(node.file().getFileName() + ".cluster");
+        return SqliteLedger.clusterMarker(node.file());
     }
 
     /**

@@ -52,7 +52,8 @@ final class NodeOwner {
     private final String key;
     private final String value;
     private final LongSupplier nanoTime;
-    private volatile boolean lost;
+    /** Why this process no longer holds its id, until it restarts; {@code null} while it does. */
+    private volatile String lost;
     /** The node's monotonic clock, {@link #nanoTime}, past which the hold may have lapsed in Redis. */
     private volatile long heldUntilNanos;
 
@@ -103,13 +104,14 @@ final class NodeOwner {
     }
 
     /**
-     * Renews the hold (the sweeper, every {@link #RENEWAL}). If another process holds the id, this node charges nothing
-     * more. While Redis cannot be asked, the hold's deadline stays where the last answered renewal put it: past it,
+     * Renews the hold (the sweeper, every {@link #RENEWAL}). If another process holds the id, or the hold is gone from
+     * Redis (lapsed, or the node retired), this node charges nothing more until it restarts: it never takes a lost
+     * hold back while it runs, as its slices may have been handed back meanwhile. While Redis cannot be asked, the hold's deadline stays where the last answered renewal put it: past it,
      * {@link #checkHeld()} refuses charges, and a copy could take the id only once Redis's lease ended, which the
      * next answered renewal finds.
      */
     void renew() {
-        if (lost) {
+        if (lost != null) {
             return;
         }
         try {
@@ -117,10 +119,18 @@ final class NodeOwner {
             Long held = redis.call(RENEW.<Long>run(redis.commands(), ScriptOutputType.INTEGER, new String[] {key},
                     value, Long.toString(LEASE.toMillis())), "node id's owner");
             if (held == 0) {
-                lost = true;
+                lost = "node id " + redis.node() + " is held by another node (a copy of this node's ledger file): "
+                        + "this node charges nothing";
                 LOG.error("node {}: another running node holds this node id in Redis: one of the two runs on a copy of "
                         + "the other's ledger file. This node charges nothing more (503); give every node its own "
                         + "new ledger file (docs/CLUSTER.md, \"One process per node id\")", redis.node());
+            } else if (held == 2) {
+                lost = "node " + redis.node() + " lost its hold on its node id in Redis (it lapsed while the node was "
+                        + "cut off, or the node was retired): it charges nothing until it restarts";
+                LOG.error("node {}: its hold on its node id is gone from Redis (it lapsed while the node could not renew "
+                        + "it, or an operator retired the node), so its slices may have been handed back meanwhile. "
+                        + "This node charges nothing more (503) until it restarts and takes its id again "
+                        + "(docs/CLUSTER.md, \"One process per node id\")", redis.node());
             } else if (sent - heldUntilNanos + HELD.toNanos() > 0) { // only forward: renewals may overtake
                 heldUntilNanos = sent + HELD.toNanos();
             }
@@ -133,13 +143,14 @@ final class NodeOwner {
      * Lets a charge through only while this process surely holds the node id: not taken by another, and an answered
      * claim or renewal sent less than {@link #HELD} ago. Two volatile reads and the clock.
      *
-     * @throws LedgerUnavailableException if not (503 {@code ledger_unavailable}): taken, until the node restarts;
+     * @throws LedgerUnavailableException if not (503 {@code ledger_unavailable}): taken or gone, until the node
+     *     restarts;
      *     possibly lapsed, until a renewal is answered
      */
     void checkHeld() throws LedgerUnavailableException {
-        if (lost) {
-            throw new LedgerUnavailableException("node id " + redis.node() + " is held by another node (a copy of "
-                    + "this node's ledger file): this node charges nothing");
+        String why = lost;
+        if (why != null) {
+            throw new LedgerUnavailableException(why);
         }
         if (nanoTime.getAsLong() - heldUntilNanos >= 0) {
             throw new LedgerUnavailableException("node " + redis.node() + " has not renewed its hold on its node id "

@@ -47,7 +47,8 @@ public final class NodeRetirement {
      * Retires the node from every scrip it leased and did not release, or with {@code dryRun} only says what that
      * would do. Bounded by the node's set of leased scrip (its slice capacity).
      *
-     * @throws IllegalStateException if a running process holds the node's id: retire only a node that is gone
+     * @throws IllegalStateException if a running process holds the node's id: retire only a node that is gone; or if
+     *     Redis holds no lease of the node (a wrong id, or retired already)
      * @throws LeaseUnavailableException if Redis cannot be asked; what was retired before stays retired
      */
     public List<Outcome> retire(boolean dryRun) throws LeaseUnavailableException {
@@ -57,8 +58,14 @@ public final class NodeRetirement {
                     + "its node id in Redis): stop it, or if it is gone, wait " + NodeOwner.LEASE.toSeconds()
                     + " s for its hold to end");
         }
+        List<ScripId> leased = redis.leasedScrip();
+        if (leased.isEmpty()) {
+            throw new IllegalStateException("no lease of node " + redis.node() + " in Redis, and no process holds "
+                    + "its id: a wrong id (a node's id is its ledger's db_id, in its .cluster marker), a node that "
+                    + "stopped cleanly (it gave its leases back) or one retired already");
+        }
         List<Outcome> outcomes = new ArrayList<>();
-        for (ScripId scrip : redis.leasedScrip()) {
+        for (ScripId scrip : leased) {
             BudgetStatus status = redis.status(scrip);
             BudgetStatus.NodeRow row = status.nodes().getOrDefault(redis.node(),
                     new BudgetStatus.NodeRow(0, 0, 0, false));

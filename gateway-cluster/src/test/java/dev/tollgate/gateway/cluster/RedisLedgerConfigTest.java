@@ -96,8 +96,11 @@ final class RedisLedgerConfigTest {
         assertThat(problems("  uri: redis://redis.internal", "  command-timeout: 500ms", "  lease-ttl: 4s"))
                 .singleElement().asString().contains(":13:14: ledger.lease-ttl:", "at least 10 times",
                         "ledger.command-timeout (500ms)");
-        assertThat(problems("  uri: redis://redis.internal", "  command-timeout: 5s")).as("against the default TTL")
-                .singleElement().asString().contains(":12:20: ledger.command-timeout:", "ledger.lease-ttl (30s)");
+        assertThat(problems("  uri: redis://redis.internal", "  command-timeout: 2s", "  lease-ttl: 15s"))
+                .singleElement().asString().contains(":13:14: ledger.lease-ttl:", "ledger.command-timeout (2s)");
+        // A slow but answering Redis must not make every charge miss the node's 8 s hold deadline.
+        assertThat(problems("  uri: redis://redis.internal", "  command-timeout: 2001ms", "  lease-ttl: 10m"))
+                .singleElement().asString().contains(":12:20: ledger.command-timeout:", "between 10ms and 2s", "8 s");
         Path embedded = Files.writeString(dir.resolve("gateway.yaml"), HEADER.replace("store: redis", "store: sqlite")
                 + "  lease-ttl: 1m\n");
         assertThat(catchThrowableOfType(InvalidConfigException.class, () -> GatewayConfig.load(embedded)).problems())

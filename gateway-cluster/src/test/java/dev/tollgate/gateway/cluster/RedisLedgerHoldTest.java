@@ -71,4 +71,47 @@ final class RedisLedgerHoldTest {
             }
         }
     }
+
+    @Test
+    void aNodeWhoseHoldLapsedInRedisDoesNotTakeItBackButStaysFencedUntilItRestarts() throws Exception {
+        AtomicLong clock = new AtomicLong(System.nanoTime());
+        ScripAccount scrip = new ScripAccount("https://broker.test", "lapsed", "buyer", "seller-1", 100 * PRICE,
+                "USD", Instant.now().plus(Duration.ofHours(1)));
+        try (RedisServer redis = RedisServer.start(dir);
+             BudgetLeases observer = BudgetLeases.connect(redis.uri(), "observer", LeaseSettings.defaults())) {
+            SqliteLedger file = SqliteLedger.open(dir.resolve("ledger.db"));
+            String ownerKey = "tollgate:{node:" + file.databaseId() + "}:owner";
+            long charged = 0;
+            try (RedisLedger ledger = RedisLedger.open(file, BudgetLeases.connect(redis.uri(), file.databaseId(),
+                    LeaseSettings.defaults()), SlicePolicy.defaults(), clock::get)) {
+                assertThat(ledger.charge(scrip, PRICE, "/a")).isInstanceOf(ChargeResult.Charged.class);
+                charged += PRICE;
+                // Cut off past the hold's lease: Redis ended the hold (as its TTL, or an operator's retire, would),
+                // and a copy of the ledger file could have taken the id and handed back its slices meanwhile.
+                clock.addAndGet(NodeOwner.HELD.toNanos());
+                observer.call(observer.commands().del(ownerKey).toCompletableFuture(), "test");
+
+                Poll.until("the next renewal finds the hold gone", () -> {
+                    try {
+                        ledger.charge(scrip, PRICE, "/a");
+                        return false;
+                    } catch (LedgerUnavailableException e) {
+                        return e.getMessage().contains("lost its hold");
+                    }
+                });
+                assertThat(observer.call(observer.commands().get(ownerKey).toCompletableFuture(), "test"))
+                        .as("the node did not take its id back").isNull();
+                assertThatThrownBy(() -> ledger.charge(scrip, PRICE, "/a")).as("still fenced")
+                        .isInstanceOf(LedgerUnavailableException.class).hasMessageContaining("restart");
+            }
+            SqliteLedger again = SqliteLedger.open(dir.resolve("ledger.db"));
+            try (RedisLedger restarted = RedisLedger.open(again, BudgetLeases.connect(redis.uri(),
+                    again.databaseId(), LeaseSettings.defaults()), SlicePolicy.defaults(), System::nanoTime)) {
+                assertThat(restarted.charge(scrip, PRICE, "/a")).as("a restart claims the id again")
+                        .isInstanceOf(ChargeResult.Charged.class);
+                charged += PRICE;
+                assertThat(again.chargedMicros(scrip.issuer(), scrip.jti())).isEqualTo(charged);
+            }
+        }
+    }
 }

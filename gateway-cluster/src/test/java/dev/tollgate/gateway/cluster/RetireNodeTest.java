@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,9 @@ final class RetireNodeTest {
     private static final long BUDGET = 2_000;
     private static final long PRICE = 100;
     private static final ScripId SCRIP = new ScripId("https://broker.test", "retired-scrip");
+    /** Node ids as the nodes' ledgers make them: 16 hex digits. */
+    private static final String GONE = "00000000000000a1";
+    private static final String RUNNING = "00000000000000b2";
 
     @TempDir
     Path dir;
@@ -51,32 +55,32 @@ final class RetireNodeTest {
     void aVanishedNodesExpiredSliceReturnsToTheBudgetAndAnotherNodeSpendsIt() throws Exception {
         try (RedisServer redis = RedisServer.start(dir);
              BudgetLeases observer = BudgetLeases.connect(redis.uri(), "observer", LeaseSettings.defaults())) {
-            TestNode gone = TestNode.start(redis, "gone-node", LeaseSettings.defaults().withTtl(Duration.ofSeconds(3))
+            TestNode gone = TestNode.start(redis, GONE, LeaseSettings.defaults().withTtl(Duration.ofSeconds(3))
                     .withCommandTimeout(Duration.ofMillis(300)), SlicePolicy.defaults(), null);
             assertThat(gone.charge(SCRIP, BUDGET, PRICE).reserved()).isTrue();
             gone.vanish(); // no release: as a node killed with -9 that never comes back
-            BudgetStatus.NodeRow left = observer.status(SCRIP).nodes().get("gone-node");
+            BudgetStatus.NodeRow left = observer.status(SCRIP).nodes().get(GONE);
             assertThat(left.heldMicros()).as("its slice: 4 charges").isEqualTo(4 * PRICE);
 
-            Run live = retire(redis, "--node", "gone-node");
+            Run live = retire(redis, "--node", GONE);
             assertThat(live.exit()).as(live.out()).isEqualTo(3);
             assertThat(live.out()).contains("live", "retired-scrip", "not retired", "returned 0 micro-units");
-            assertThat(observer.status(SCRIP).nodes().get("gone-node")).as("untouched").isEqualTo(left);
+            assertThat(observer.status(SCRIP).nodes().get(GONE)).as("untouched").isEqualTo(left);
 
-            Poll.until("the vanished node's lease expires", () -> !observer.status(SCRIP).live("gone-node"));
+            Poll.until("the vanished node's lease expires", () -> !observer.status(SCRIP).live(GONE));
             long returned = left.heldMicros() - left.usedMicros();
-            Run dry = retire(redis, "--node", "gone-node", "--dry-run");
+            Run dry = retire(redis, "--node", GONE, "--dry-run");
             assertThat(dry.exit()).as(dry.out()).isZero();
             assertThat(dry.out()).contains("would return " + returned + " micro-units");
             assertThat(observer.status(SCRIP).heldMicros()).as("a dry run changes nothing").isEqualTo(4 * PRICE);
 
-            Run run = retire(redis, "--node", "gone-node");
+            Run run = retire(redis, "--node", GONE);
             assertThat(run.exit()).as(run.out()).isZero();
             assertThat(run.out()).contains("retired", "scrip retired-scrip of https://broker.test: returned "
-                    + returned + " micro-units", "node gone-node: returned " + returned + " micro-units on 1 scrip");
+                    + returned + " micro-units", "node " + GONE + ": returned " + returned + " micro-units on 1 scrip");
             BudgetStatus after = observer.status(SCRIP);
             assertThat(after.heldMicros()).isEqualTo(left.usedMicros());
-            assertThat(after.nodes().get("gone-node").fenced()).isTrue();
+            assertThat(after.nodes().get(GONE).fenced()).isTrue();
 
             try (TestNode other = TestNode.start(redis, "other-node", LeaseSettings.defaults(),
                     SlicePolicy.defaults())) {
@@ -84,27 +88,41 @@ final class RetireNodeTest {
                 assertThat(other.consumed.get()).as("the budget less what the gone node last reported")
                         .isEqualTo(BUDGET - left.usedMicros());
             }
-            assertThat(retire(redis, "--node", "gone-node").out()).as("nothing left to retire")
-                    .contains("returned 0 micro-units on 0 scrip; 0 live");
+            Run again = retire(redis, "--node", GONE);
+            assertThat(again.exit()).as("nothing left to retire: " + again.out()).isEqualTo(1);
+            assertThat(again.out()).contains("no lease of node " + GONE + " in Redis");
+
         }
     }
 
     @Test
     void aRunningNodeIsNotRetiredAndNoPasswordIsPrinted() throws Exception {
         try (RedisServer redis = RedisServer.start(dir);
-             BudgetLeases running = BudgetLeases.connect(redis.uri(), "running-node", LeaseSettings.defaults())) {
-            running.call(running.commands().set("tollgate:{node:running-node}:owner", "0".repeat(32)
+             BudgetLeases running = BudgetLeases.connect(redis.uri(), RUNNING, LeaseSettings.defaults())) {
+            running.call(running.commands().set("tollgate:{node:" + RUNNING + "}:owner", "0".repeat(32)
                     + " web-2:/var/lib/tollgate/ledger.db").toCompletableFuture(), "test");
-            Run refused = retire(redis, "--node", "running-node");
+            Run refused = retire(redis, "--node", RUNNING);
             assertThat(refused.exit()).isEqualTo(1);
-            assertThat(refused.out()).contains("node running-node not retired", "is running, at web-2:");
+            assertThat(refused.out()).contains("node " + RUNNING + " not retired", "is running, at web-2:");
 
             Path password = Files.writeString(dir.resolve("redis.pw"), "hunter2\n");
-            Run wrong = retire(redis, "--node", "running-node", "--password-file", password.toString());
+            Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+            Run wrong = retire(redis, "--node", RUNNING, "--password-file", password.toString());
             assertThat(wrong.exit()).isEqualTo(1);
             assertThat(wrong.out()).contains("not retired").doesNotContain("hunter2");
             assertThat(retire(redis).exit()).as("no --node").isEqualTo(2);
             assertThat(retire(redis, "--node", "a}b").exit()).as("not a node id").isEqualTo(2);
+            Run typo = retire(redis, "--node", "gone-node");
+            assertThat(typo.exit()).as("not a node id: " + typo.out()).isEqualTo(2);
+            assertThat(typo.out()).contains("16 hex digits");
+            Run unknown = retire(redis, "--node", "00000000000000c3");
+            assertThat(unknown.exit()).as("a node Redis never knew: " + unknown.out()).isEqualTo(1);
+            assertThat(unknown.out()).contains("no lease of node 00000000000000c3 in Redis", "wrong id");
+
+            Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-r--r--"));
+            Run exposed = retire(redis, "--node", "00000000000000c3", "--password-file", password.toString());
+            assertThat(exposed.exit()).as(exposed.out()).isEqualTo(2);
+            assertThat(exposed.out()).contains("may be read by any user", "chmod o-rwx").doesNotContain("hunter2");
         }
     }
 }

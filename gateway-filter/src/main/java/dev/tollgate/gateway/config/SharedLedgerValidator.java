@@ -5,21 +5,14 @@ import static dev.tollgate.gateway.config.SettingValues.shown;
 
 import dev.tollgate.gateway.ledger.LedgerProvider;
 import dev.tollgate.gateway.ledger.SharedLedgerSettings;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The {@code ledger} section's {@code store} and, for a store several nodes share ({@code redis}), how to reach it:
@@ -38,6 +31,7 @@ final class SharedLedgerValidator {
      * reload, {@code WAIT}) and must be answered before the node stops charging the slice at 80 % of the lease.
      */
     private static final int LEASE_PER_COMMAND_TIMEOUT = 10;
+    private static final Function<String, Duration> COMMAND_TIMEOUT = between("10ms", "2s");
     private static final BigDecimal PPM_PER_PERCENT = BigDecimal.valueOf(10_000);
 
     private final ConfigProblems problems;
@@ -90,7 +84,7 @@ final class SharedLedgerValidator {
         Optional<Path> passwordFile = problems.optional(passwordFileWritten, "ledger.password-file",
                 this::readableFile, Optional.empty());
         Duration commandTimeout = problems.optional(ledger.commandTimeout(), "ledger.command-timeout",
-                between("10ms", "10s"), SharedLedgerSettings.DEFAULT_COMMAND_TIMEOUT);
+                SharedLedgerValidator::commandTimeout, SharedLedgerSettings.DEFAULT_COMMAND_TIMEOUT);
         Integer waitReplicas = problems.optional(ledger.waitReplicas(), "ledger.wait-replicas",
                 value -> SettingValues.wholeNumber(value, 0, 16), 0);
         SharedLedgerSettings.Slices slices = slices(ledger, commandTimeout);
@@ -128,6 +122,19 @@ final class SharedLedgerValidator {
             return null;
         }
         return new SharedLedgerSettings.Slices(leaseTtl, spendAhead, minCharges, maxSharePpm, maxScrip);
+    }
+
+    /**
+     * At most 2 s: a node charges only within 8 s of its last renewal of its node id, and a renewal may take three
+     * command timeouts; a slow but answering Redis must leave room for it, else the node refuses every charge.
+     */
+    private static Duration commandTimeout(String value) {
+        try {
+            return COMMAND_TIMEOUT.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + ": a node charges only within 8 s of its last renewal "
+                    + "of its node id, and a renewal may take three command timeouts", e);
+        }
     }
 
     /** A share of the budget such as {@code 25%} or {@code 0.5%}, from 0.01 % to 100 %, in millionths. */
@@ -189,22 +196,7 @@ final class SharedLedgerValidator {
 
     private Optional<Path> readableFile(String value) {
         Path file = base.resolve(value.trim()).normalize();
-        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw new IllegalArgumentException("'" + file + "' is not a readable file");
-        }
-        Set<PosixFilePermission> others = EnumSet.of(PosixFilePermission.OTHERS_READ,
-                PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
-        try {
-            // A password any local user can read is no secret; the container's group may read it (root:tomcat 0640).
-            if (Files.getFileAttributeView(file, PosixFileAttributeView.class) != null
-                    && !Collections.disjoint(Files.getPosixFilePermissions(file), others)) {
-                throw new IllegalArgumentException("'" + file + "' may be read by any user ("
-                        + PosixFilePermissions.toString(Files.getPosixFilePermissions(file))
-                        + "): run 'chmod o-rwx " + file + "' and change the Redis password if others could read it");
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("'" + file + "' is not a readable file");
-        }
+        SharedLedgerSettings.requireSecretFile(file);
         return Optional.of(file);
     }
 }

@@ -1,10 +1,18 @@
 package dev.tollgate.gateway.ledger;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * How a node reaches the store its {@link LedgerProvider} shares with other nodes, as the config's {@code ledger}
@@ -40,6 +48,31 @@ public record SharedLedgerSettings(String store, URI uri, Optional<String> usern
             throw new IllegalArgumentException("waitReplicas must not be negative: " + waitReplicas);
         }
         Objects.requireNonNull(slices, "slices cannot be null.");
+    }
+
+    /**
+     * Checks that {@code file} holds a secret only its owner and group may read: a password any local user can read is
+     * no secret; the container's group may read it (root:tomcat 0640). Nodes' config and the operator's commands
+     * check their password files with it.
+     *
+     * @throws IllegalArgumentException naming the file and the fix, never its content
+     */
+    public static void requireSecretFile(Path file) {
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException("'" + file + "' is not a readable file");
+        }
+        Set<PosixFilePermission> others = EnumSet.of(PosixFilePermission.OTHERS_READ,
+                PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+        try {
+            if (Files.getFileAttributeView(file, PosixFileAttributeView.class) != null
+                    && !Collections.disjoint(Files.getPosixFilePermissions(file), others)) {
+                throw new IllegalArgumentException("'" + file + "' may be read by any user ("
+                        + PosixFilePermissions.toString(Files.getPosixFilePermissions(file))
+                        + "): run 'chmod o-rwx " + file + "' and change the Redis password if others could read it");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("'" + file + "' is not a readable file");
+        }
     }
 
     /** With the default lease and slice policy ({@link Slices#DEFAULTS}). */

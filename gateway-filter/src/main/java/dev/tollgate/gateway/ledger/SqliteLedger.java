@@ -117,6 +117,15 @@ public final class SqliteLedger implements Ledger {
         this.chains = parts.chains;
     }
 
+    /**
+     * The mark that {@code databaseFile} is a cluster node's ledger: {@code <file>.cluster}, holding its node id. It is
+     * written by the shared store before the node's first cluster charge; a node that finds it must not charge as a
+     * single node (docs/CLUSTER.md "Settlement").
+     */
+    public static Path clusterMarker(Path databaseFile) {
+        return databaseFile.resolveSibling(databaseFile.getFileName() + ".cluster");
+    }
+
     /** Opens (or creates) the ledger at {@code databaseFile} with {@link Durability#POWER_CUT_SAFE}. */
     public static SqliteLedger open(Path databaseFile) {
         return open(databaseFile, Durability.POWER_CUT_SAFE);

@@ -5,6 +5,7 @@ import dev.tollgate.gateway.cluster.LeaseSettings;
 import dev.tollgate.gateway.cluster.LeaseUnavailableException;
 import dev.tollgate.gateway.cluster.NodeRetirement;
 import dev.tollgate.gateway.cluster.RedisLedgerProvider;
+import dev.tollgate.gateway.ledger.SharedLedgerSettings;
 import io.lettuce.core.RedisURI;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Spec;
  * {@code tollgate-retire-node}: an operator returns the unused slices of a cluster node that will not come back
  * (docs/CLUSTER.md, "Retiring a node that will not come back"). Exit code 0 when every lease the node left was
  * retired (or, with {@code --dry-run}, could be), 3 when some are still live (try again once they expire), 1 when
- * Redis cannot be reached or the node is still running, 2 for a bad command line. Prints amounts in micro-units and
+ * Redis cannot be reached, the node is still running or Redis holds no lease of it (a wrong id, or retired already),
+ * 2 for a bad command line (a malformed node id, a password file others may read). Prints amounts in micro-units and
  * never a password.
  */
 @Command(name = "tollgate-retire-node", mixinStandardHelpOptions = true, version = "tollgate-retire-node 0.5",
@@ -33,6 +36,8 @@ import picocli.CommandLine.Spec;
 public final class RetireNode implements Callable<Integer> {
 
     static final int SOME_LIVE = 3;
+    /** A node's id is its ledger's {@code db_id}: 16 lowercase hex digits (LedgerSchema). */
+    private static final Pattern NODE_ID = Pattern.compile("[0-9a-f]{16}");
 
     @Spec
     private CommandSpec spec;
@@ -67,9 +72,18 @@ public final class RetireNode implements Callable<Integer> {
             err.println("--redis must not carry a user or password: use --username and --password-file");
             return CommandLine.ExitCode.USAGE;
         }
-        if (node.isEmpty() || node.contains("}")) {
-            err.println("--node must be a node id (a ledger file's db_id)");
+        if (!NODE_ID.matcher(node).matches()) {
+            err.println("--node must be a node id: its ledger file's db_id, 16 hex digits as the node's log and its "
+                    + "ledger's .cluster marker show it");
             return CommandLine.ExitCode.USAGE;
+        }
+        if (passwordFile != null) {
+            try {
+                SharedLedgerSettings.requireSecretFile(passwordFile);
+            } catch (IllegalArgumentException e) {
+                err.println("--password-file: " + e.getMessage());
+                return CommandLine.ExitCode.USAGE;
+            }
         }
         List<NodeRetirement.Outcome> outcomes;
         try {
