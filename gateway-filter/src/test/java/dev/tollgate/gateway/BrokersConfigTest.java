@@ -85,6 +85,23 @@ final class BrokersConfigTest {
     }
 
     @Test
+    void theRulesThatSellOnePassAcceptTheSameBrokers() throws Exception {
+        String header = SELLER + TWO_BROKERS + "currency: USD\n" + PassTest.dayPass("\"/a/**\", \"/b/**\"")
+                + "rules:\n";
+        InvalidConfigException e = ConfigFiles.problemsOf(dir, header
+                + "  - match: /a/**\n    price: 0.01\n    brokers: [alpha]\n    passes: [day-pass]\n"
+                + "  - match: /b/**\n    price: 0.01\n    passes: [day-pass]\n");
+        assertThat(e.problems()).singleElement().asString().contains("rules[1].brokers: sells pass 'day-pass' but "
+                + "accepts [alpha, beta] where /a/**, which sells it too, accepts [alpha]");
+
+        // Every broker named, or none named: the same brokers.
+        GatewayConfig config = GatewayConfig.load(ConfigFiles.write(dir, header
+                + "  - match: /a/**\n    price: 0.01\n    brokers: [beta, alpha]\n    passes: [day-pass]\n"
+                + "  - match: /b/**\n    price: 0.01\n    passes: [day-pass]\n"));
+        assertThat(config.rules()).hasSize(2);
+    }
+
+    @Test
     void theBrokerSectionIsAListOfOne() throws Exception {
         GatewayConfig config = GatewayConfig.load(ConfigFiles.write(dir, SELLER + "broker:\n  id: solo\n"
                 + "  issuer: https://solo.test/\n  jwks-url: https://solo.test/jwks.json\n"

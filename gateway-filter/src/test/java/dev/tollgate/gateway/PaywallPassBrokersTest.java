@@ -23,7 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
 final class PaywallPassBrokersTest {
 
     private static final String SECOND = "https://second.test";
-    private static final String CONFIG = PassTest.dayPass("\"/articles/**\", \"/second-only/**\"") + String.join("\n",
+    // A pass is sold by rules that accept the same brokers (a config where they differ is refused: BrokersConfigTest).
+    private static final String CONFIG = PassTest.dayPass("\"/articles/**\"") + String.join("\n",
+            "  - id: second-pass",
+            "    title: Second pass",
+            "    price: 0.40",
+            "    duration: 24h",
+            "    covers: [\"/second-only/**\"]",
             "rules:",
             "  - match: /articles/**",
             "    price: 0.05",
@@ -31,7 +37,7 @@ final class PaywallPassBrokersTest {
             "  - match: /second-only/**",
             "    price: 0.05",
             "    brokers: [second]",
-            "    passes: [day-pass]",
+            "    passes: [second-pass]",
             "");
 
     @TempDir
@@ -106,7 +112,7 @@ final class PaywallPassBrokersTest {
         assertThat(page.payLinks()).extracting(PaywallHtml.Link::text)
                 .containsExactly("Pay 0.05 USD with Second Broker");
         assertThat(page.forms()).extracting(PaywallHtml.Form::button)
-                .containsExactly("Buy Day pass: 0.50 USD with Second Broker");
+                .containsExactly("Buy Second pass: 0.40 USD with Second Broker");
         assertThat(submit(page.forms().get(0)).get("Location")).startsWith(SECOND + "/pay?");
     }
 }

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.config;
 
 import dev.tollgate.gateway.ChargeModel;
+import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.gateway.route.PathPattern;
@@ -8,6 +9,7 @@ import dev.tollgate.protocol.Money;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Currency;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The {@code passes} section and what rules say of it ({@code access}, {@code passes}): each pass's id, title, price,
@@ -166,5 +169,44 @@ final class PassesValidator {
             }
             return sold;
         });
+    }
+
+    /**
+     * The rules that sell one pass accept the same brokers. A pass opens every rule that sells it, but scrip of a broker
+     * a rule does not accept is refused there before any pass is looked up: a pass bought at a broker one of its rules
+     * refuses would be paid in full and open only part of what it names.
+     *
+     * @param rules the valid rules, in order; {@code entries} says where each was written
+     * @param brokers the config's brokers ({@code null} after a problem in them: nothing to compare)
+     */
+    void checkBrokersAgree(List<PriceRule> rules, List<Located<ConfigFile.Rule>> entries,
+                           List<GatewayConfig.Broker> brokers) {
+        if (brokers == null) {
+            return;
+        }
+        Map<String, Integer> firstSeller = new HashMap<>();
+        for (int i = 0; i < rules.size(); i++) {
+            for (Pass pass : rules.get(i).passes()) {
+                Integer first = firstSeller.putIfAbsent(pass.id(), i);
+                if (first != null && !accepted(rules.get(first), brokers).equals(accepted(rules.get(i), brokers))) {
+                    problems.problem(entries.get(i), "rules[" + i + "].brokers", "sells pass '" + pass.id()
+                            + "' but accepts " + accepted(rules.get(i), brokers) + " where " + rules.get(first).match()
+                            + ", which sells it too, accepts " + accepted(rules.get(first), brokers) + ": a pass "
+                            + "bought at a broker one of its rules refuses would open only part of what it names; "
+                            + "give the rules that sell it the same brokers");
+                }
+            }
+        }
+    }
+
+    /** The ids of the brokers a rule accepts: its {@code brokers}, or every broker of the config when it names none. */
+    private static Set<String> accepted(PriceRule rule, List<GatewayConfig.Broker> brokers) {
+        Set<String> ids = new TreeSet<>();
+        for (GatewayConfig.Broker broker : brokers) {
+            if (rule.acceptsBroker(broker.id())) {
+                ids.add(broker.id());
+            }
+        }
+        return ids;
     }
 }

@@ -137,6 +137,7 @@ final class RulesValidator {
             patterns.add(pattern);
             ruleEntries.add(entry);
         }
+        passes.checkBrokersAgree(rules, ruleEntries, brokers);
         return rules;
     }
 
