@@ -71,6 +71,8 @@ final class LedgerStore implements AutoCloseable {
     final PreparedStatement selectPaymentIds;
     final PreparedStatement upsertServed;
     final PreparedStatement deleteServedBefore;
+    /** When a replay last deleted the expired {@code served} rows (PaymentIds); under the database lock. */
+    long servedPurgedAtMillis = Long.MIN_VALUE / 2;
     final PreparedStatement selectServed;
     final PreparedStatement insertChain;
     /** Point lookups in the chains of one certificate, to refuse a new chain that breaks them (never a scan). */
