@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * <p>Commitments whose chains the ledger has recorded ({@link #remember}) are cached until they expire or, sooner,
  * until {@code reverifyAfter} has passed, so that a broker key withdrawn at a key refresh stops the chains it
  * certified, as for scrip. A commitment that paid nothing is not cached: a buyer can sign any number of them, and
- * they must not push paid chains out. The cache holds at most {@code cacheSize} commitments and at most
+ * they must not push paid chains out. A commitment read back from the ledger is one that paid: it is cached once
+ * verified, whatever its payment then finds. The cache holds at most {@code cacheSize} commitments and at most
  * {@value #CACHE_BYTES} bytes of them (a commitment may be {@value #MAX_COMMITMENT_CHARS} characters long). Codes:
  * {@code invalid_commitment} for a malformed or wrongly signed commitment, {@code wrong_audience} for another
  * seller's, {@code expired_token}/{@code token_not_yet_valid} for times, and the certificate's codes. Messages never
@@ -113,7 +114,8 @@ public final class PayWordVerifier {
 
     /**
      * Caches a commitment {@link #verify} returned, once the ledger has recorded its chain (a payment was charged on
-     * it), until it expires or {@code reverifyAfter} has passed since now. A commitment still cached keeps its time:
+     * it now, or it was read back from the ledger: after a restart or a key refresh), until it expires or
+     * {@code reverifyAfter} has passed since now. A commitment still cached keeps its time:
      * remembering it again does not put off its next verification.
      */
     public void remember(ChainAccount account) {

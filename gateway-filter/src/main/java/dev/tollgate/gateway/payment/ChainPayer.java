@@ -55,14 +55,18 @@ final class ChainPayer implements Payer {
     private String buyerJson;
     private final int maxStep;
     private final PayWordScheme.Chains chains;
+    /** Whom a word that is not on the chain counts against. */
+    private final PayingClient client;
     /** The chain's head as last read: what a refusal names. */
     private ChainHead head;
 
-    ChainPayer(ChainAccount account, Credential.PayWordPayment payment, int maxStep, PayWordScheme.Chains chains) {
+    ChainPayer(ChainAccount account, Credential.PayWordPayment payment, int maxStep, PayWordScheme.Chains chains,
+               PayingClient client) {
         this.account = account;
         this.payment = payment;
         this.maxStep = maxStep;
         this.chains = chains;
+        this.client = client;
     }
 
     @Override
@@ -163,7 +167,11 @@ final class ChainPayer implements Payer {
         return step;
     }
 
-    /** {@code w_i} must lie on the chain through the head, {@code step} words from it. */
+    /**
+     * {@code w_i} must lie on the chain through the head, {@code step} words from it. A word that does not cost up to
+     * {@code max-step} hashes and is no honest mistake (an honest buyer's words all lie on its chain, even those
+     * already paid): it counts against the client as a bad signature does ({@link FailedVerifications}).
+     */
     private void checkWord(long step) throws PaymentException {
         int i = payment.index();
         chains.hashSteps().add(step);
@@ -171,6 +179,7 @@ final class ChainPayer implements Payer {
         boolean onChain = i > head.index() ? PayWord.reaches(payment.word(), (int) step, head.word())
                 : PayWord.reaches(head.word(), (int) step, payment.word());
         if (!onChain) {
+            chains.failures().failed(client.address(), client.limits());
             throw new PaymentException(ErrorCode.INVALID_WORD, "the word at index " + i + " is not on this chain");
         }
     }

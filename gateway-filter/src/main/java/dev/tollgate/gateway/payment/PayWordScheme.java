@@ -36,7 +36,7 @@ public final class PayWordScheme implements PaymentScheme {
 
     /** What every payment on a chain shares: the ledger, the holds, the verified commitments. */
     record Chains(Ledger ledger, RefundHolds holds, PayWordVerifier verifier, LongAdder hashSteps,
-                  PaidForwarding forwarding) {
+                  PaidForwarding forwarding, FailedVerifications failures) {
     }
 
     private final Chains chains;
@@ -47,10 +47,12 @@ public final class PayWordScheme implements PaymentScheme {
     public final LongAdder hashSteps = new LongAdder();
     /** Commitments (with their certificates) whose signatures were checked, not found in the cache. */
     public final LongAdder commitmentChecks = new LongAdder();
+    /** Commitments looked up in the ledger by id, not found in the cache. */
+    public final LongAdder storedLookups = new LongAdder();
 
     private PayWordScheme(PayWordVerifier verifier, Ledger ledger, PaidForwarding forwarding, RefundHolds holds,
                           ChargeModels models, Clock clock, FailedVerifications failures) {
-        this.chains = new Chains(ledger, holds, verifier, hashSteps, forwarding);
+        this.chains = new Chains(ledger, holds, verifier, hashSteps, forwarding, failures);
         this.models = models;
         this.clock = clock;
         this.failures = failures;
@@ -95,9 +97,12 @@ public final class PayWordScheme implements PaymentScheme {
         Snapshot current = priced.current();
         PriceRule rule = priced.rule();
         ChainAccount account;
+        PayingClient client = new PayingClient(priced.request(), current.config.clientLimits());
         try {
             GatewayConfig.Broker broker = checkAcceptable(current, rule, payment);
-            account = account(priced, payment, broker);
+            // Before any ledger read, signature check or hashing: a word on a cached chain costs hashing too.
+            failures.check(client.address(), client.limits());
+            account = account(payment, broker, current, client);
             PayingBroker.of(account.issuer(), payment.network(), current); // the network's broker certified it
             if (payment.index() < 1 || payment.index() > account.length()) {
                 throw new PaymentException(ErrorCode.INDEX_OUT_OF_RANGE, "index " + payment.index()
@@ -114,7 +119,7 @@ public final class PayWordScheme implements PaymentScheme {
             Answers.ledgerUnavailable(priced, e);
             return;
         }
-        ChainPayer payer = new ChainPayer(account, payment, current.config.payword().maxStep(), chains);
+        ChainPayer payer = new ChainPayer(account, payment, current.config.payword().maxStep(), chains, client);
         models.of(rule).serve(priced, payer, chain); // what the app throws passes up as it was thrown
     }
 
@@ -150,42 +155,50 @@ public final class PayWordScheme implements PaymentScheme {
     }
 
     /**
-     * The verified commitment: sent along, cached, or reloaded from the ledger (after a restart) and verified. A
-     * commitment sent along and not cached costs signature checks: only if its client has failures left, and a
-     * failure counts against it ({@link FailedVerifications}).
+     * The verified commitment: sent along, cached, or reloaded from the ledger (after a restart or a key refresh) and
+     * verified. The client has failures left ({@link #serve} checked): each lookup that misses and each verification
+     * that fails counts against it ({@link FailedVerifications}), as an unknown reference and a bad token do. A
+     * commitment reloaded from the ledger and verified is cached: its chain is recorded, so it is no commitment that
+     * paid nothing (see {@link PayWordVerifier}), and without the cache every word on it would cost two signature
+     * checks and a ledger read.
      */
-    private ChainAccount account(PricedRequest priced, Credential.PayWordPayment payment, GatewayConfig.Broker broker)
-            throws PaymentException, LedgerUnavailableException, FailedVerifications.TooManyFailures {
-        Snapshot current = priced.current();
+    private ChainAccount account(Credential.PayWordPayment payment, GatewayConfig.Broker broker, Snapshot current,
+                                 PayingClient client) throws PaymentException, LedgerUnavailableException {
         int maxLength = current.config.payword().maxChainLength();
-        ChainAccount account;
-        if (payment.commitment() != null) {
-            account = chains.verifier().cached(payment.commitmentId(), maxLength);
-            if (account == null) {
-                GatewayConfig.ClientLimits limits = current.config.clientLimits();
-                String client = FailedVerifications.clientOf(priced.request(), limits);
-                failures.check(client, limits);
-                commitmentChecks.increment();
-                try {
-                    account = chains.verifier().verify(payment.commitment(), maxLength);
-                } catch (PaymentException e) {
-                    if (e.code() != ErrorCode.BROKER_UNAVAILABLE) {
-                        failures.failed(client, limits);
-                    }
-                    throw e;
-                }
-            }
-        } else {
-            account = chains.verifier().cached(payment.commitmentId(), maxLength);
-            if (account == null) {
-                Optional<String> stored = chains.ledger().commitment(broker.issuer(), payment.commitmentId());
-                if (stored.isEmpty() || !PayWord.commitmentId(stored.get()).equals(payment.commitmentId())) {
-                    throw new PaymentException(ErrorCode.UNKNOWN_COMMITMENT, "this seller does not know the "
-                            + "commitment; send it again with 'commitment'");
-                }
-                account = chains.verifier().verify(stored.get(), maxLength);
-            }
+        ChainAccount account = chains.verifier().cached(payment.commitmentId(), maxLength);
+        if (account != null) {
+            return unexpired(account);
         }
+        if (payment.commitment() != null) {
+            commitmentChecks.increment();
+            return unexpired(verified(payment.commitment(), maxLength, client));
+        }
+        storedLookups.increment();
+        Optional<String> stored = chains.ledger().commitment(broker.issuer(), payment.commitmentId());
+        if (stored.isEmpty() || !PayWord.commitmentId(stored.get()).equals(payment.commitmentId())) {
+            failures.failed(client.address(), client.limits());
+            throw new PaymentException(ErrorCode.UNKNOWN_COMMITMENT, "this seller does not know the "
+                    + "commitment; send it again with 'commitment'");
+        }
+        commitmentChecks.increment();
+        account = verified(stored.get(), maxLength, client);
+        chains.verifier().remember(account);
+        return unexpired(account);
+    }
+
+    /** Verifies a commitment; a failure other than a broker that cannot be asked counts against the client. */
+    private ChainAccount verified(String commitment, int maxLength, PayingClient client) throws PaymentException {
+        try {
+            return chains.verifier().verify(commitment, maxLength);
+        } catch (PaymentException e) {
+            if (e.code() != ErrorCode.BROKER_UNAVAILABLE) {
+                failures.failed(client.address(), client.limits());
+            }
+            throw e;
+        }
+    }
+
+    private ChainAccount unexpired(ChainAccount account) throws PaymentException {
         if (!clock.instant().isBefore(account.expiresAt())) {
             throw new PaymentException(ErrorCode.EXPIRED_TOKEN, "the PayWord commitment has expired");
         }
