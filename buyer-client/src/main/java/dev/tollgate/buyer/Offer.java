@@ -20,7 +20,7 @@ import java.util.Map;
  * @param maxChainLength the gateway's longest PayWord chain ({@code extra.maxChainLength}); 0 if not said
  * @param maxStep the most words one PayWord payment may reveal ({@code extra.maxStep}); 0 if not said
  * @param idempotent whether the seller advertises x402's {@code payment-identifier} extension, so a retry that
- *     carries the same payment id is never charged twice
+ *     carries the same payment id is never charged twice; never for PayWord, which the gateway charges by word
  * @param origin the origin of the request the offer answers ({@link #originOf}): scrip and PayWord chains bought
  *     for a seller pay only requests to the origin they were bought at, since whoever receives them can spend them
  *     at the seller they name, and any site can name any seller as its {@code payTo}
@@ -85,7 +85,7 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
                 continue; // neither scrip nor a certificate from the broker can hold more than its largest budget
             }
             Offer offer = new Offer(r, price, number(r.extra().get("unit")), integer(r.extra().get("maxChainLength")),
-                    integer(r.extra().get("maxStep")), advertises(required.extensions()), origin);
+                    integer(r.extra().get("maxStep")), idempotent(r.scheme(), required.extensions()), origin);
             if (offer.metered() && offer.unitBytes() <= 0) {
                 continue;
             }
@@ -111,8 +111,14 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
         return scheme + "://" + String.valueOf(uri.getHost()).toLowerCase(Locale.ROOT) + ":" + port;
     }
 
-    private static boolean advertises(Map<String, Object> extensions) {
-        return extensions != null && extensions.containsKey(PAYMENT_IDENTIFIER);
+    /**
+     * Whether a payment of {@code scheme} is safe to send again under its payment identifier. Never for PayWord,
+     * whatever the 402 declares (it declares the extension for its scrip entries): the gateway keeps no identifier
+     * for a word, and a word at or below the chain's head is charged again from the chain's credit (PROTOCOL.md
+     * section 8). Whether a lost PayWord answer may be retried is {@link Payment#retryCannotChargeTwice}'s to say.
+     */
+    private static boolean idempotent(String scheme, Map<String, Object> extensions) {
+        return !PayWord.SCHEME.equals(scheme) && extensions != null && extensions.containsKey(PAYMENT_IDENTIFIER);
     }
 
     private static int integer(Object value) {

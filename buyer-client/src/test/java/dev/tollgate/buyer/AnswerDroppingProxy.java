@@ -10,7 +10,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,7 +26,10 @@ final class AnswerDroppingProxy implements AutoCloseable {
 
     private final ServerSocket server;
     private final int upstreamPort;
-    private final AtomicBoolean armed = new AtomicBoolean();
+    /** Paid answers still to drop. */
+    private final AtomicInteger armed = new AtomicInteger();
+    /** Paid requests passed to the seller. */
+    private final AtomicInteger paidRequests = new AtomicInteger();
 
     AnswerDroppingProxy(URI upstream) throws IOException {
         this.upstreamPort = upstream.getPort();
@@ -42,7 +45,17 @@ final class AnswerDroppingProxy implements AutoCloseable {
 
     /** Drops the answer to the next paid request. */
     void dropNextPaidAnswer() {
-        armed.set(true);
+        dropNextPaidAnswers(1);
+    }
+
+    /** Drops the answers to the next {@code count} paid requests. */
+    void dropNextPaidAnswers(int count) {
+        armed.set(count);
+    }
+
+    /** How many paid requests reached the seller through this proxy. */
+    int paidRequests() {
+        return paidRequests.get();
     }
 
     private void accept() {
@@ -79,7 +92,10 @@ final class AnswerDroppingProxy implements AutoCloseable {
                 byte[] body = fromUpstream.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
                 String text = new String(request, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
                 boolean paid = text.contains("\npayment-signature:") || text.contains("\ntollgate-payword:");
-                if (paid && armed.compareAndSet(true, false)) {
+                if (paid) {
+                    paidRequests.incrementAndGet();
+                }
+                if (paid && armed.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
                     return; // served and charged upstream; the buyer gets nothing
                 }
                 toClient.write(head);

@@ -88,4 +88,27 @@ final class LostAnswerTest {
         assertThat(shop.sellerCharged()).isEqualTo(2 * Shop.ARTICLE);
         assertThat(client.spentMicros()).isEqualTo(2 * Shop.ARTICLE);
     }
+
+    @Test
+    void aPayWordWordPaidFromTheChainsCreditIsNotSentAgainWhenItsAnswerIsLost() throws Exception {
+        // A word at the chain's head is charged from the chain's credit each time it arrives, whatever payment
+        // identifier comes with it: sent again while the credit still covers the price, it pays twice. The client
+        // must not send it again itself. The JDK's HttpClient resends a GET once on its own when the connection
+        // closes before any byte of the answer, and no setting turns that off: both answers are dropped here, and
+        // that resend is charged too (a known gap: the gateway keeps no payment identifier for words).
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).preferPayWord(true)
+                .meteredUnitsPerRequest(4).build();
+        assertThat(get(client, "/files/1024").paidMicros()).isEqualTo(Shop.KIB_PRICE); // 4 words paid, 1 used
+        assertThat(client.walletState().payword.chains().get(0).credit()).isEqualTo(3 * Shop.KIB_PRICE);
+        int paidBefore = proxy.paidRequests();
+        proxy.dropNextPaidAnswers(2); // the client's request and the JDK's own resend
+
+        assertThatThrownBy(() -> get(client, "/notes/lost"))
+                .isInstanceOfSatisfying(PaymentOutcomeUnknownException.class, // the words were counted when paid
+                        e -> assertThat(e.atRiskMicros()).isZero());
+
+        assertThat(proxy.paidRequests() - paidBefore).as("the client sent the word once").isEqualTo(2);
+        assertThat(shop.sellerCharged()).as("once by the client's request, once by the JDK's resend")
+                .isEqualTo(Shop.KIB_PRICE + 2 * Shop.NOTE);
+    }
 }

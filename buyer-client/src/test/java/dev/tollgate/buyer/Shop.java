@@ -36,6 +36,8 @@ final class Shop implements AutoCloseable {
     static final long ARTICLE = 50_000;
     static final long VIDEO = 100_000;
     static final long KIB_PRICE = 10_000;
+    /** A note costs one KiB of a file: both are paid on one PayWord chain. */
+    static final long NOTE = 10_000;
     static final long DEPOSIT = 50_000_000;
     static final String ISSUER = "https://broker.test";
 
@@ -106,6 +108,9 @@ final class Shop implements AutoCloseable {
                 "    price: 0.01",
                 "    charge: metered",
                 "    unit: 1KiB",
+                "    schemes: [scrip, payword]",
+                "  - match: /notes/**",
+                "    price: 0.01",
                 "    schemes: [scrip, payword]",
                 "  - match: /reports/**",
                 "    price: 0.50",

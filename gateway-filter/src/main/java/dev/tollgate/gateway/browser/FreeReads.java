@@ -24,7 +24,9 @@ import java.time.Instant;
  *
  * <p>Only for a browser's page loads that carry no payment: a {@code GET} accepting {@code text/html} that its Fetch
  * Metadata says is a top-level navigation, not a subresource or a prefetch ({@link FetchMetadata}; every current
- * browser sends it), without {@code PAYMENT-SIGNATURE}, a repeat reference or the scrip cookie. A program that pays gets the offer it expects rather than a free answer it did not ask for; a
+ * browser sends it), without {@code PAYMENT-SIGNATURE}, a repeat reference ({@code TOLLGATE-REFERENCE}), a compact
+ * PayWord word ({@code TOLLGATE-PAYWORD}) or the scrip cookie. A program that pays gets the offer it expects rather
+ * than a free answer it did not ask for; a
  * program that poses as a browser and drops the cookie reads free, like a person clearing cookies: the allowance is
  * a reader's convenience, not a payment, and a seller who cannot give that away leaves {@code free} out.
  *
