@@ -28,6 +28,13 @@ final class PayWordCompactTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long AGREED = 1_000_000;
+    private static final String RULES = PayWordPaymentTest.RULES + String.join("\n",
+            "  - match: /streams/**",
+            "    price: 0.01",
+            "    charge: per-stream",
+            "    window: 1h",
+            "    stream: /streams/{id}/**", // scrip only: payword on a per-stream rule is a config error
+            "");
 
     @TempDir
     Path dir;
@@ -37,7 +44,7 @@ final class PayWordCompactTest {
 
     @BeforeEach
     void start() throws Exception {
-        gateway = new GatewayHarness(dir).writeConfig(PayWordPaymentTest.RULES).start();
+        gateway = new GatewayHarness(dir).writeConfig(RULES).start();
         buyer = new PayWordBuyer(gateway.broker); // 100 words of 1 cent, on tollgate:test
     }
 
@@ -268,6 +275,22 @@ final class PayWordCompactTest {
         assertRefused(online, "malformed_payment");
         assertThat(body(online).toString()).contains("online confirmation");
         assertNothingCharged(before);
+    }
+
+    @Test
+    void aPerStreamRuleRefusesPayWordWordsInEitherHeader() throws Exception {
+        ChainHead before = started();
+        long hashed = gateway.filter.parts.payWords.hashSteps.sum();
+
+        HttpTester.Response byCompact = compact("/streams/a/1.ts", word(2));
+        HttpTester.Response byFull = full("/streams/a/1.ts", buyer.payById(2));
+
+        for (HttpTester.Response refused : new HttpTester.Response[] {byCompact, byFull}) {
+            assertRefused(refused, "malformed_payment");
+            assertThat(body(refused).toString()).contains("not sold for PayWord; pay with scheme scrip");
+        }
+        assertNothingCharged(before);
+        assertThat(gateway.filter.parts.payWords.hashSteps.sum()).isEqualTo(hashed);
     }
 
     @Test

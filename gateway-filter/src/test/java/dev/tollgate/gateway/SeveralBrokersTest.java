@@ -9,6 +9,7 @@ import dev.tollgate.gateway.settlement.FakeRedemptionBroker;
 import dev.tollgate.gateway.testing.JwksServer;
 import dev.tollgate.gateway.testing.PayWordBuyer;
 import dev.tollgate.gateway.testing.TestBroker;
+import dev.tollgate.protocol.CompactWord;
 import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.PaymentRequirements;
@@ -30,6 +31,7 @@ final class SeveralBrokersTest {
     private static final String RULES = GatewayHarness.RULES
             + "  - match: /second-only/**\n    price: 0.02\n    brokers: [second]\n"
             + "  - match: /words/**\n    price: 0.01\n    schemes: [scrip, payword]\n"
+            + "  - match: /second-words/**\n    price: 0.01\n    schemes: [scrip, payword]\n    brokers: [second]\n"
             + "  - match: /live/**\n    price: 0.25\n    confirm: online\n";
 
     @TempDir
@@ -235,6 +237,47 @@ final class SeveralBrokersTest {
         assertThat(receiptOf(paid).network()).isEqualTo("tollgate:second");
         assertThat(gateway.get("/words/b", PaymentHeaders.PAYMENT_SIGNATURE, buyer.payById(2)).getStatus())
                 .as("by id, from the ledger under the second broker's issuer").isEqualTo(200);
+    }
+
+    private static String compact(String brokerId, PayWordBuyer buyer, int index) {
+        return new CompactWord(brokerId, buyer.commitmentId(), index, buyer.chain().word(index), 1_000_000, null)
+                .header();
+    }
+
+    @Test
+    void aCompactWordNamingAnotherBrokerThanTheChainsIsRefusedAndChargesNothing() throws Exception {
+        PayWordBuyer buyer = new PayWordBuyer(second).on("tollgate:second");
+        assertThat(gateway.get("/words/a", PaymentHeaders.PAYMENT_SIGNATURE, buyer.payWithCommitment(1))
+                .getStatus()).isEqualTo(200);
+        long charged = gateway.filter.report(0).totalMicros();
+
+        // Cached: the chain is found by its id, and its broker is not the one the header names.
+        assertThat(refusal(gateway.get("/words/b", PaymentHeaders.TOLLGATE_PAYWORD, compact("test", buyer, 2))))
+                .isEqualTo("wrong_issuer");
+        gateway.stop();
+        gateway.start();
+        // Not cached: the ledger is asked for the chain under the named broker's issuer, which recorded none.
+        assertThat(refusal(gateway.get("/words/b", PaymentHeaders.TOLLGATE_PAYWORD, compact("test", buyer, 2))))
+                .isEqualTo("unknown_commitment");
+
+        assertThat(gateway.filter.report(0).totalMicros()).isEqualTo(charged);
+        assertThat(gateway.get("/words/b", PaymentHeaders.TOLLGATE_PAYWORD, compact("second", buyer, 2))
+                .getStatus()).as("the word was not spent").isEqualTo(200);
+    }
+
+    @Test
+    void aCompactWordOfABrokerTheRuleDoesNotAcceptIsRefusedAndChargesNothing() throws Exception {
+        PayWordBuyer buyer = new PayWordBuyer(gateway.broker);
+        assertThat(gateway.get("/words/a", PaymentHeaders.PAYMENT_SIGNATURE, buyer.payWithCommitment(1))
+                .getStatus()).isEqualTo(200);
+        long charged = gateway.filter.report(0).totalMicros();
+
+        HttpTester.Response refused = gateway.get("/second-words/a", PaymentHeaders.TOLLGATE_PAYWORD,
+                compact("test", buyer, 2));
+
+        assertThat(refusal(refused)).isEqualTo("malformed_payment");
+        assertThat(refused.getContent()).contains("not sold for payments at");
+        assertThat(gateway.filter.report(0).totalMicros()).isEqualTo(charged);
     }
 
     @Test
