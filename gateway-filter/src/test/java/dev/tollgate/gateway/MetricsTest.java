@@ -1,5 +1,7 @@
 package dev.tollgate.gateway;
 
+import org.eclipse.jetty.http.HttpTester;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.testing.Poll;
@@ -72,6 +74,16 @@ final class MetricsTest {
         assertThat(registry.get("tollgate.ledger.charge").functionTimer().totalTime(TimeUnit.NANOSECONDS)).isPositive();
         assertThat(registry.get("tollgate.verification").tag("cached", "false").functionTimer().count()).isEqualTo(1);
         assertThat(registry.get("tollgate.verification").tag("cached", "true").functionTimer().count()).isEqualTo(2);
+    }
+
+    @Test
+    void compactPayWordWordsAreTimedAsVerificationsAsTheFullHeaderIs() throws Exception {
+        HttpTester.Response refused = gateway.get("/articles/one", PaymentHeaders.TOLLGATE_PAYWORD, "not a word");
+        HttpTester.Response full = gateway.get("/articles/one", PaymentHeaders.PAYMENT_SIGNATURE, "not a payload");
+
+        assertThat(refused.getStatus()).isEqualTo(402);
+        assertThat(full.getStatus()).isEqualTo(402);
+        assertThat(registry.get("tollgate.verification").tag("cached", "false").functionTimer().count()).isEqualTo(2);
     }
 
     @Test

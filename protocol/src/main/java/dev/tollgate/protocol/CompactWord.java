@@ -9,7 +9,9 @@ import java.util.Objects;
  * {@code <broker id>.<commitmentId>; index=<i>; word=<w_i>; amount=<micro-units>} followed by {@code ; id=<payment
  * identifier>} when the buyer names the payment. It pays as a {@code PAYMENT-SIGNATURE} whose {@code accepted.network}
  * is {@code tollgate:<broker id>} and whose payload is {@code {"commitmentId", "index", "word"}}. Immutable and
- * thread-safe (the word's array is the caller's: not copied, not to be changed).
+ * thread-safe (the word's array is the caller's: not copied, not to be changed). Two are equal when their parts are,
+ * the word compared by content (not the array's identity); {@link #toString} leaves the word out, as it is a bearer
+ * credential.
  *
  * @param brokerId the broker that certified the chain, as in its network {@code tollgate:<broker id>}
  * @param commitmentId the chain's commitment id, 43 base64url characters
@@ -50,6 +52,25 @@ public record CompactWord(String brokerId, String commitmentId, int index, byte[
         if (amountMicros < 0) {
             throw new IllegalArgumentException("amount must not be negative: " + amountMicros);
         }
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof CompactWord that && index == that.index && amountMicros == that.amountMicros
+                && brokerId.equals(that.brokerId) && commitmentId.equals(that.commitmentId)
+                && java.util.Arrays.equals(word, that.word) && Objects.equals(paymentId, that.paymentId);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(brokerId, commitmentId, index, java.util.Arrays.hashCode(word), amountMicros, paymentId);
+    }
+
+    /** The parts but the word, which pays: a log line or a failed assertion never shows it. */
+    @Override
+    public String toString() {
+        return "CompactWord[brokerId=" + brokerId + ", commitmentId=" + commitmentId + ", index=" + index
+                + ", amountMicros=" + amountMicros + ", paymentId=" + paymentId + "]";
     }
 
     /** The header's value. */

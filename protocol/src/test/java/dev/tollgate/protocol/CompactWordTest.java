@@ -28,6 +28,19 @@ final class CompactWordTest {
     }
 
     @Test
+    void wordsAreEqualByContentAndNeverPrinted() {
+        CompactWord one = new CompactWord("demo", ID, 9, W.clone(), 10_000, null);
+        CompactWord same = new CompactWord("demo", ID, 9, W.clone(), 10_000, null);
+        byte[] other = W.clone();
+        other[31] ^= 1;
+
+        assertThat(one).isEqualTo(same).hasSameHashCodeAs(same);
+        assertThat(one).isNotEqualTo(new CompactWord("demo", ID, 9, other, 10_000, null));
+        assertThat(one).isNotEqualTo(new CompactWord("demo", ID, 9, W.clone(), 10_000, "pay_0123456789abcdef"));
+        assertThat(one.toString()).contains(ID).doesNotContain(WORD).doesNotContain("[B@");
+    }
+
+    @Test
     void aHeaderReadsBackAsWritten() throws Exception {
         CompactWord plain = new CompactWord("demo", ID, 9, W, 50_000, null);
         CompactWord named = new CompactWord("demo", ID, 2_147_483_647, W, 0, "pay_7d5d747be160e280504c099d984bcfe0");

@@ -94,7 +94,12 @@ public final class CredentialReader {
                             + PaymentHeaders.TOLLGATE_REFERENCE + " (scrip) or " + PaymentHeaders.TOLLGATE_PAYWORD
                             + " (a PayWord chain), not both");
                 }
-                return PayWordPayloads.readCompact(word, current);
+                long started = current.meters.start();
+                try {
+                    return PayWordPayloads.readCompact(word, current);
+                } finally { // timed as a full header read is, refused or not (never cached: cached=false)
+                    current.meters.verified(started, false);
+                }
             }
             if (reference != null && references != null) { // per request: an HMAC and a map lookup, no digest
                 return references.read(reference, current, new PayingClient(request, current.config.clientLimits()));
