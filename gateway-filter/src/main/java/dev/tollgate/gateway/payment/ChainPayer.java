@@ -108,8 +108,9 @@ final class ChainPayer implements Payer {
     }
 
     /**
-     * Pays the word and draws {@code micros} from the credit; {@code null} when the chain stayed busy. A word pays
-     * once, so no payment identifier is kept: a PayWord request sent again finds its word spent and is refused.
+     * Pays the word and draws {@code micros} from the credit; {@code null} when the chain stayed busy. No payment
+     * identifier is kept: a PayWord request sent again moves no head, but is charged from the chain's credit again
+     * while that covers the price (PROTOCOL.md section 8), so clients resend one only when it does not.
      */
     @Override
     public ChargeResult charge(long micros, String resource, String sameRequest)
