@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Threads;
  * as {@link LedgerChargeBenchmark} does, so the fold's UPDATE of every new row is part of the cost.
  *
  * <p>Do not pass {@code -t} when running these. At tear-down prints the process CPU time per first charge over the
- * whole trial (all threads: callers, the materializer, GC and the harness).
+ * whole trial (all threads: callers, the materializer, GC and the harness), and how many rows each transaction that
+ * inserted first-seen rows inserted on average.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -55,11 +56,12 @@ public class FirstChargeBenchmark {
 
     @TearDown
     public void tearDown() throws IOException {
+        long commits = ledger.scripRowCommits();
         ledger.close();
         long cpu = processCpuNanos() - cpuStartNanos;
         long n = charges.sum();
-        System.out.printf("%n[cpu] %d first charges, process CPU %.1f us per first charge (fold included)%n", n,
-                n == 0 ? Double.NaN : cpu / 1000.0 / n);
+        System.out.printf("%n[cpu] %d first charges, process CPU %.1f us per first charge (fold included), %.2f rows "
+                + "per transaction%n", n, n == 0 ? Double.NaN : cpu / 1000.0 / n, (double) n / commits);
         try (var files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 Files.delete(p);
