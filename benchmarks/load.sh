@@ -8,6 +8,7 @@
 #   firstseen a scrip never seen before on every request, from a pool used once (wrk/pool.lua)
 #   stream    the segments of one video stream inside its entitlement window (wrk/stream.lua)
 #   payword   one PayWord word per request, 256 chains in turn, each word sent once (wrk/pool.lua)
+#   payword-compact  payword's words in the compact TOLLGATE-PAYWORD header (PROTOCOL.md §8), on 256 chains of its own
 #   ref       paid with the seller's repeat reference instead of the header (wrk/repeat-reference.lua)
 #   https-<case>  any of the above over HTTPS (a self-signed certificate; TLS handshakes only at connect)
 #   cluster   the buyers' clicks spread over two filter nodes on one Redis (ledger.store: redis), each node a JVM of
@@ -71,6 +72,7 @@ pool_size() { # case-name-pattern requests-per-second
 options=(tls=$((port + 2)):$((port + 3)))
 n=$(pool_size firstseen 20000); ((n > 0)) && options+=(first-seen=$n)
 n=$(pool_size payword 40000); ((n > 0)) && options+=(payword=$n)
+n=$(pool_size payword-compact 40000); ((n > 0)) && options+=(payword-compact=$n)
 
 if [[ -n $cluster ]]; then
     command -v redis-server > /dev/null || { echo "the cluster cases need redis-server: apt-get install redis-server" >&2; exit 1; }
@@ -135,11 +137,15 @@ setup_case() {
         ids) script=benchmarks/wrk/fresh-payment-id.lua ;;
         ref) script=benchmarks/wrk/repeat-reference.lua ;; # the seller's repeat reference, PROTOCOL.md §12
         buyers) script=benchmarks/wrk/buyers.lua ;;
-        firstseen) script=benchmarks/wrk/pool.lua; export POOL=$work/first-seen.txt POOL_STATE=$work/first-seen.at ;;
+        firstseen) script=benchmarks/wrk/pool.lua
+            export POOL=$work/first-seen.txt POOL_STATE=$work/first-seen.at POOL_HEADER=PAYMENT-SIGNATURE ;;
         stream) url=$scheme://127.0.0.1:$filtered/; script=benchmarks/wrk/stream.lua
             headers=(-H "PAYMENT-SIGNATURE: $header") ;;
         payword) url=$scheme://127.0.0.1:$filtered/payword/page; script=benchmarks/wrk/pool.lua
-            export POOL=$work/payword.txt POOL_STATE=$work/payword.at ;;
+            export POOL=$work/payword.txt POOL_STATE=$work/payword.at POOL_HEADER=PAYMENT-SIGNATURE ;;
+        payword-compact) url=$scheme://127.0.0.1:$filtered/payword/page; script=benchmarks/wrk/pool.lua
+            export POOL=$work/payword-compact.txt POOL_STATE=$work/payword-compact.at
+            export POOL_HEADER=TOLLGATE-PAYWORD ;;
         cluster) url=http://127.0.0.1:$((port + 4))/paid/page; script=benchmarks/wrk/cluster.lua threads=2
             export NODES="127.0.0.1:$((port + 4)) 127.0.0.1:$((port + 5))"; pids="${nodes[cluster]} $redis" ;;
         cluster-embedded) url=http://127.0.0.1:$((port + 6))/paid/page; script=benchmarks/wrk/cluster.lua threads=2

@@ -2,6 +2,7 @@ package dev.tollgate.bench;
 
 import dev.tollgate.gateway.testing.PayWordBuyer;
 import dev.tollgate.gateway.testing.TestBroker;
+import dev.tollgate.protocol.CompactWord;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PayWordChain;
 import java.io.BufferedWriter;
@@ -18,7 +19,8 @@ import java.util.stream.IntStream;
 /**
  * The payments load.sh's cases send, written as files of {@code PAYMENT-SIGNATURE} values, one a line, for its wrk
  * scripts: every buyer's header ({@code buyers}, read in a ring), and pools of headers each sent once
- * ({@code firstseen}: a new scrip per line; {@code payword}: one word per line).
+ * ({@code firstseen}: a new scrip per line; {@code payword}: one word per line; {@code payword-compact}: one word per
+ * line in the compact {@code TOLLGATE-PAYWORD} form).
  */
 final class LoadFixtures {
 
@@ -46,11 +48,12 @@ final class LoadFixtures {
     /**
      * {@code count} PayWord payments of one word (1 micro-unit) each, over {@link #PAYWORD_CHAINS} chains of buyers
      * certified by {@code broker}: line k pays word {@code k / PAYWORD_CHAINS + 2} of chain {@code k % PAYWORD_CHAINS}
-     * by the commitment's id. Returns each chain's first payment (word 1 with the commitment, which the gateway
-     * verifies once), for the server to send before the load starts: sent in the pool, a slow first verification
-     * could let the chain's next word arrive first.
+     * by the commitment's id, in a {@code PAYMENT-SIGNATURE} value or, if {@code compact}, a {@code TOLLGATE-PAYWORD}
+     * one (PROTOCOL.md section 8, "Compact words"). Returns each chain's first payment (word 1 with the commitment,
+     * which the gateway verifies once), for the server to send before the load starts: sent in the pool, a slow first
+     * verification could let the chain's next word arrive first.
      */
-    static List<String> payWord(TestBroker broker, int count, Path file) throws IOException {
+    static List<String> payWord(TestBroker broker, int count, Path file, boolean compact) throws IOException {
         int words = count / PAYWORD_CHAINS + 2;
         long expires = Instant.now().plusSeconds(6 * 3600).getEpochSecond();
         PayWordChain[] chains = new PayWordChain[PAYWORD_CHAINS];
@@ -58,18 +61,20 @@ final class LoadFixtures {
         List<String> firstPayments = new ArrayList<>();
         for (int c = 0; c < PAYWORD_CHAINS; c++) {
             PayWordBuyer buyer = new PayWordBuyer(broker).length(words).unit(1)
-                    .certificateClaim("sub", String.format("payword-%03d", c)).certificateClaim("exp", expires)
-                    .commitmentClaim("exp", expires);
+                    .certificateClaim("sub", String.format(compact ? "compact-%03d" : "payword-%03d", c))
+                    .certificateClaim("exp", expires).commitmentClaim("exp", expires);
             chains[c] = buyer.chain();
             String commitment = buyer.commitment();
             ids[c] = PayWord.commitmentId(commitment);
             firstPayments.add(PayWordBuyer.header(Map.of(PayWord.COMMITMENT, commitment, PayWord.INDEX, 1,
                     PayWord.WORD, PayWord.encodeWord(chains[c].word(1)))));
         }
+        String brokerId = BrokerFixture.NETWORK.substring(BrokerFixture.NETWORK.indexOf(':') + 1);
         write(file, count, k -> {
             int c = k % PAYWORD_CHAINS;
             int index = k / PAYWORD_CHAINS + 2;
-            return PayWordBuyer.header(Map.of(PayWord.COMMITMENT_ID, ids[c], PayWord.INDEX, index, PayWord.WORD,
+            return compact ? new CompactWord(brokerId, ids[c], index, chains[c].word(index), 1, null).header()
+                    : PayWordBuyer.header(Map.of(PayWord.COMMITMENT_ID, ids[c], PayWord.INDEX, index, PayWord.WORD,
                     PayWord.encodeWord(chains[c].word(index))));
         });
         return firstPayments;

@@ -44,10 +44,10 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * work dir (see {@link LoadFixtures}). Runs until killed.
  *
  * <p>Usage: {@code LoadServer <filtered port> <bare port> <work dir> <power-cut-safe|process-crash-safe>
- * [tls=<filtered port>:<bare port>] [buyers=<n>] [first-seen=<n>] [payword=<n>] [cluster=<redis URI>]}: the pools
- * of first-seen scrip and PayWord words are made only when asked for, as large as asked; {@code cluster} writes the
- * folders of the cluster cases' {@link ClusterNode}s ({@link ClusterConfigs}), which trust this server's broker and
- * are paid by the same buyers.
+ * [tls=<filtered port>:<bare port>] [buyers=<n>] [first-seen=<n>] [payword=<n>] [payword-compact=<n>]
+ * [cluster=<redis URI>]}: the pools of first-seen scrip and PayWord words (full or compact, on chains of their own)
+ * are made only when asked for, as large as asked; {@code cluster} writes the folders of the cluster cases'
+ * {@link ClusterNode}s ({@link ClusterConfigs}), which trust this server's broker and are paid by the same buyers.
  */
 public final class LoadServer {
 
@@ -148,10 +148,16 @@ public final class LoadServer {
         if (options.containsKey("first-seen")) {
             LoadFixtures.firstSeen(mint, Integer.parseInt(options.get("first-seen")), dir.resolve("first-seen.txt"));
         }
-        if (!options.containsKey("payword")) {
-            return List.of();
+        List<String> firstWords = new java.util.ArrayList<>();
+        if (options.containsKey("payword")) {
+            firstWords.addAll(LoadFixtures.payWord(broker, Integer.parseInt(options.get("payword")),
+                    dir.resolve("payword.txt"), false));
         }
-        return LoadFixtures.payWord(broker, Integer.parseInt(options.get("payword")), dir.resolve("payword.txt"));
+        if (options.containsKey("payword-compact")) { // chains of its own: the two cases never pay each other's
+            firstWords.addAll(LoadFixtures.payWord(broker, Integer.parseInt(options.get("payword-compact")),
+                    dir.resolve("payword-compact.txt"), true));
+        }
+        return firstWords;
     }
 
     /** Opens every PayWord chain of the pool with its commitment and first word, one after the other. */

@@ -2,6 +2,7 @@ package dev.tollgate.buyer;
 
 import dev.tollgate.protocol.Money;
 import dev.tollgate.protocol.PayWord;
+import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.PaymentRequirements;
 import dev.tollgate.protocol.Scrip;
@@ -29,6 +30,8 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
 
     /** The x402 extension that makes a paid request safe to retry (docs/PROTOCOL.md section 11). */
     static final String PAYMENT_IDENTIFIER = "payment-identifier";
+    /** The member of a PayWord entry's {@code extra} that names the header of compact words. */
+    static final String COMPACT_HEADER = "compactHeader";
     /** The longest seller id ({@code payTo}) paid: the broker's ids are far shorter. */
     static final int MAX_SELLER_CHARS = 256;
 
@@ -114,6 +117,21 @@ record Offer(PaymentRequirements requirements, long priceMicros, long unitBytes,
 
     private static int integer(Object value) {
         return (int) Math.min(Integer.MAX_VALUE, number(value));
+    }
+
+    /**
+     * The broker id a compact PayWord word names (docs/PROTOCOL.md section 8, "Compact words"), or {@code null} when
+     * this offer does not take them: not PayWord, its {@code extra} does not name {@code TOLLGATE-PAYWORD}, or its
+     * network is not {@code tollgate:<broker id>}.
+     */
+    String compactWordBroker() {
+        String network = requirements.network();
+        if (!PayWord.SCHEME.equals(scheme()) || network == null || !network.startsWith(Scrip.NETWORK_PREFIX)
+                || !PaymentHeaders.TOLLGATE_PAYWORD.equals(requirements.extra().get(COMPACT_HEADER))) {
+            return null;
+        }
+        String broker = network.substring(Scrip.NETWORK_PREFIX.length());
+        return Scrip.isValidBrokerId(broker) ? broker : null;
     }
 
     /** The most units one metered payment of this offer may buy: PayWord reveals at most {@code maxStep} words. */

@@ -1,5 +1,6 @@
 package dev.tollgate.buyer;
 
+import dev.tollgate.protocol.CompactWord;
 import dev.tollgate.protocol.PayWord;
 import dev.tollgate.protocol.PaymentRequired;
 import java.io.IOException;
@@ -129,6 +130,16 @@ final class PayWordPayments {
             payload.put(PayWord.INDEX, step.index());
             payload.put(PayWord.WORD, PayWord.encodeWord(chain.word(step.index())));
             return payload;
+        }
+
+        @Override
+        public String compactWord(String brokerId, long amountMicros) {
+            if (step.withCommitment()) { // the first word on a chain, or the first after unknown_commitment
+                return null;
+            }
+            ChainEntry chain = step.chain();
+            return new CompactWord(brokerId, chain.commitmentId, step.index(), chain.word(step.index()), amountMicros,
+                    null).header();
         }
 
         @Override

@@ -21,6 +21,18 @@ interface Payment {
         return null;
     }
 
+    /**
+     * The value of a {@code TOLLGATE-PAYWORD} header that pays as {@link #payload()} does (PROTOCOL.md section 8,
+     * "Compact words"), for a seller that takes them, or {@code null} to send the payload: only a later word on a
+     * chain the seller has recorded has one.
+     *
+     * @param brokerId the broker of the offer's network
+     * @param amountMicros the most the request may cost, as the payload's {@code accepted.amount}
+     */
+    default String compactWord(String brokerId, long amountMicros) {
+        return null;
+    }
+
     /** The receipt offered {@code reference} (not null) for later payments with the same scrip. */
     default void offered(String reference) {
     }

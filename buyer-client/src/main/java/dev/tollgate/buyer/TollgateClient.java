@@ -187,7 +187,13 @@ public final class TollgateClient {
     private static HttpRequest withPayment(HttpRequest request, PaymentRequired required, Offer offer,
                                            Payment payment) {
         HttpRequest.Builder paid = HttpRequest.newBuilder(request, (name, value) -> !name.equalsIgnoreCase(
-                PaymentHeaders.PAYMENT_SIGNATURE) && !name.equalsIgnoreCase(PaymentHeaders.TOLLGATE_REFERENCE));
+                PaymentHeaders.PAYMENT_SIGNATURE) && !name.equalsIgnoreCase(PaymentHeaders.TOLLGATE_REFERENCE)
+                && !name.equalsIgnoreCase(PaymentHeaders.TOLLGATE_PAYWORD));
+        String broker = offer.compactWordBroker();
+        String word = broker == null ? null : payment.compactWord(broker, offer.priceMicros());
+        if (word != null) { // a later word on a recorded chain, in the seller's compact header
+            return paid.header(PaymentHeaders.TOLLGATE_PAYWORD, word).build();
+        }
         if (payment.reference() != null) { // the seller's short reference to the scrip, instead of the payload
             String id = offer.idempotent() ? EchoedExtensions.newPaymentId() : null;
             return paid.header(PaymentHeaders.TOLLGATE_REFERENCE, new ScripReference(payment.reference(),

@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
 
 /**
  * A keep-alive HTTP/1.1 proxy for GETs with {@code Content-Length} answers that, when armed, lets the next paid
- * request (one with {@code PAYMENT-SIGNATURE}) reach the seller and be served, then closes the buyer's connection
- * without a byte of the answer: the answer is lost after the payment.
+ * request (one with {@code PAYMENT-SIGNATURE}, or a compact PayWord word in {@code TOLLGATE-PAYWORD}) reach the
+ * seller and be served, then closes the buyer's connection without a byte of the answer: the answer is lost after
+ * the payment.
  */
 final class AnswerDroppingProxy implements AutoCloseable {
 
@@ -76,8 +77,8 @@ final class AnswerDroppingProxy implements AutoCloseable {
                 }
                 Matcher length = LENGTH.matcher(new String(head, StandardCharsets.ISO_8859_1));
                 byte[] body = fromUpstream.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
-                boolean paid = new String(request, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT)
-                        .contains("\npayment-signature:");
+                String text = new String(request, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+                boolean paid = text.contains("\npayment-signature:") || text.contains("\ntollgate-payword:");
                 if (paid && armed.compareAndSet(true, false)) {
                     return; // served and charged upstream; the buyer gets nothing
                 }

@@ -48,6 +48,27 @@ final class PayWordTest {
         assertThat(chain.revealed).isEqualTo(3);
         assertThat(chain.recorded).isTrue();
         assertThat(shop.sellerCharged()).isEqualTo(3 * Shop.ARTICLE);
+        // The first word carries the commitment; later ones go in the compact header the offer names.
+        assertThat(shop.paidWith).containsExactly("signature", "compact", "compact");
+    }
+
+    @Test
+    void aCompactWordTheSellerDoesNotKnowIsPaidAgainWithTheCommitment() throws Exception {
+        TollgateClient client = shop.client(SpendingLimits.builder("USD").build()).preferPayWord(true).build();
+        for (int i = 0; i < 2; i++) {
+            client.send(HttpRequest.newBuilder(shop.url("/articles/" + i)).build(), BodyHandlers.ofString());
+        }
+        shop = shop.reopenedWithEmptyLedger(dir.resolve("other")); // the chain is unknown_commitment there
+
+        PaidResponse<String> r = client.send(HttpRequest.newBuilder(shop.url("/articles/2")).build(),
+                BodyHandlers.ofString());
+        PaidResponse<String> next = client.send(HttpRequest.newBuilder(shop.url("/articles/3")).build(),
+                BodyHandlers.ofString());
+
+        assertThat(r.body()).isEqualTo("content of /articles/2");
+        assertThat(next.body()).isEqualTo("content of /articles/3");
+        assertThat(shop.paidWith).containsExactly("signature", "compact");
+        assertThat(shop.sellerCharged()).isEqualTo(2 * Shop.ARTICLE);
     }
 
     @Test

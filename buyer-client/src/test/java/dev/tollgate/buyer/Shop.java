@@ -44,7 +44,10 @@ final class Shop implements AutoCloseable {
     final Server server;
     final String apiKey;
     final URI base;
-    /** Per request the app served: how it was paid ({@code signature}, {@code reference} or {@code none}). */
+    /**
+     * Per request the app served: how it was paid ({@code signature}, {@code reference}, {@code compact} for a
+     * compact PayWord word, or {@code none}).
+     */
     final Queue<String> paidWith;
 
     private Shop(Broker broker, TollgateFilter filter, Server server, String apiKey, Queue<String> paidWith) {
@@ -59,7 +62,25 @@ final class Shop implements AutoCloseable {
     static Shop start(Path dir) throws Exception {
         Broker broker = Broker.builder().port(0).dataDir(dir.resolve("broker")).issuer(ISSUER)
                 .demoMode(true).build().start();
+        Shop shop = open(dir, broker, 0, null);
+        broker.registerSeller(Seller.of(SELLER, "The Daily Byte", shop.filter.sellerPublicJwk(),
+                List.of("https://news.example")));
+        return shop;
+    }
+
+    /**
+     * This shop's gateway stopped and another started at the same origin on the same broker, with the config and an
+     * empty ledger in {@code dir}: it knows none of the chains the first one recorded. Close the returned shop only.
+     */
+    Shop reopenedWithEmptyLedger(Path dir) throws Exception {
+        int port = base.getPort();
+        server.stop();
+        return open(dir, broker, port, apiKey);
+    }
+
+    private static Shop open(Path dir, Broker broker, int port, String apiKey) throws Exception {
         Path config = dir.resolve("gateway.yaml");
+        Files.createDirectories(dir);
         Files.writeString(config, String.join("\n",
                 "seller:",
                 "  id: " + SELLER,
@@ -93,6 +114,7 @@ final class Shop implements AutoCloseable {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
+        connector.setPort(port);
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
@@ -100,10 +122,8 @@ final class Shop implements AutoCloseable {
         context.addServlet(new ServletHolder(new App(paidWith)), "/");
         server.setHandler(context);
         server.start();
-        broker.registerSeller(Seller.of(SELLER, "The Daily Byte", filter.sellerPublicJwk(),
-                List.of("https://news.example")));
-        String apiKey = broker.createDemoBuyer("alice", DEPOSIT).apiKey();
-        return new Shop(broker, filter, server, apiKey, paidWith);
+        String key = apiKey != null ? apiKey : broker.createDemoBuyer("alice", DEPOSIT).apiKey();
+        return new Shop(broker, filter, server, key, paidWith);
     }
 
     URI url(String path) {
@@ -150,7 +170,8 @@ final class Shop implements AutoCloseable {
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
             paidWith.add(request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) != null ? "signature"
-                    : request.getHeader(PaymentHeaders.TOLLGATE_REFERENCE) != null ? "reference" : "none");
+                    : request.getHeader(PaymentHeaders.TOLLGATE_REFERENCE) != null ? "reference"
+                    : request.getHeader(PaymentHeaders.TOLLGATE_PAYWORD) != null ? "compact" : "none");
             String path = request.getRequestURI();
             if (!path.startsWith("/files/")) {
                 byte[] text = ("content of " + path).getBytes(StandardCharsets.UTF_8);

@@ -209,7 +209,7 @@ public final class TollgateFilterTest {
         assertThat(response.get("CDN-Cache-Control")).isNull();
         assertThat(response.get("Cloudflare-CDN-Cache-Control")).isNull();
         assertThat(response.get("X-Accel-Expires")).isNull();
-        assertThat(response.get("Vary")).isEqualTo("Accept-Encoding, PAYMENT-SIGNATURE, TOLLGATE-REFERENCE, Cookie");
+        assertThat(response.get("Vary")).isEqualTo("Accept-Encoding, PAYMENT-SIGNATURE, TOLLGATE-REFERENCE, TOLLGATE-PAYWORD, Cookie");
         assertThat(response.get("X-Kept")).isEqualTo("yes");
     }
 

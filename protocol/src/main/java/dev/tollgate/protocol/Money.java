@@ -119,18 +119,29 @@ public record Money(long micros, Currency currency) implements Comparable<Money>
      */
     public static long parseMicros(String decimalMicros) {
         Objects.requireNonNull(decimalMicros, "amount cannot be null.");
-        int length = decimalMicros.length();
-        if (length == 0) {
+        return parseMicros(decimalMicros, 0, decimalMicros.length());
+    }
+
+    /**
+     * Parses the wire form of an amount from {@code text[from, to)}, as {@link #parseMicros(String)} does, without
+     * cutting it out first (a header that carries it among other parts).
+     *
+     * @throws IllegalArgumentException if those characters are not such an amount
+     * @since 0.6
+     */
+    public static long parseMicros(CharSequence text, int from, int to) {
+        int length = to - from;
+        if (length <= 0) {
             throw new IllegalArgumentException("amount must not be empty.");
         }
         if (length > MAX_MICROS_DIGITS) {
             throw new IllegalArgumentException("amount has more than " + MAX_MICROS_DIGITS + " digits.");
         }
         long value = 0;
-        for (int i = 0; i < length; i++) {
-            int digit = decimalMicros.charAt(i) - '0';
+        for (int i = from; i < to; i++) {
+            int digit = text.charAt(i) - '0';
             if (digit < 0 || digit > 9) {
-                throw new IllegalArgumentException("amount must contain only the digits 0-9; index " + i
+                throw new IllegalArgumentException("amount must contain only the digits 0-9; index " + (i - from)
                         + " is not a digit.");
             }
             if (value > (Long.MAX_VALUE - digit) / 10) {

@@ -47,7 +47,6 @@ public final class PayWord {
     public static final int WORD_CHARS = 43;
 
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
     private PayWord() {
     }
@@ -113,18 +112,56 @@ public final class PayWord {
         if (text == null || text.length() != WORD_CHARS) {
             throw new IllegalArgumentException("a word must be " + WORD_CHARS + " base64url characters");
         }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean ok = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_';
-            if (!ok) {
+        return decodeWord(text, 0);
+    }
+
+    /**
+     * Reads a word from the 43 characters of {@code text} at {@code from}, without cutting them out (a header that
+     * carries the word among other parts): decodes them by hand into the 32 bytes, allocating nothing else.
+     *
+     * @throws IllegalArgumentException if they are not 43 base64url characters canonically encoding 32 bytes (the
+     *     last character's two low bits, which encode no byte, zero), or {@code text} ends before them
+     * @since 0.6
+     */
+    public static byte[] decodeWord(CharSequence text, int from) {
+        if (from < 0 || text.length() - from < WORD_CHARS) {
+            throw new IllegalArgumentException("a word must be " + WORD_CHARS + " base64url characters");
+        }
+        byte[] word = new byte[WORD_BYTES];
+        int bits = 0;
+        int held = 0;
+        int out = 0;
+        for (int i = from; i < from + WORD_CHARS; i++) {
+            int sextet = sextet(text.charAt(i));
+            if (sextet < 0) {
                 throw new IllegalArgumentException("a word must be " + WORD_CHARS + " base64url characters");
             }
+            bits = bits << 6 | sextet;
+            held += 6;
+            if (held >= 8) {
+                held -= 8;
+                word[out++] = (byte) (bits >> held);
+                bits &= (1 << held) - 1;
+            }
         }
-        byte[] word = B64D.decode(text);
-        if (!B64.encodeToString(word).equals(text)) { // non-canonical trailing bits
+        if (bits != 0) { // 43 characters carry 258 bits: the 2 left over must be zero
             throw new IllegalArgumentException("a word must be canonical base64url");
         }
         return word;
+    }
+
+    /** The value of a base64url character, or -1. */
+    private static int sextet(char c) {
+        if (c >= 'A' && c <= 'Z') {
+            return c - 'A';
+        }
+        if (c >= 'a' && c <= 'z') {
+            return c - 'a' + 26;
+        }
+        if (c >= '0' && c <= '9') {
+            return c - '0' + 52;
+        }
+        return c == '-' ? 62 : c == '_' ? 63 : -1;
     }
 
     private static void checkWord(byte[] word) {

@@ -27,6 +27,15 @@ public final class PaymentHeaders {
      */
     public static final String TOLLGATE_REFERENCE = "TOLLGATE-REFERENCE";
 
+    /**
+     * Request header of Tollgate's compact PayWord words (PROTOCOL.md section 8, "Compact words"): a
+     * {@link CompactWord}, a later word on a chain the seller has recorded, sent instead of {@code PAYMENT-SIGNATURE}.
+     * Not x402.
+     *
+     * @since 0.6
+     */
+    public static final String TOLLGATE_PAYWORD = "TOLLGATE-PAYWORD";
+
     /** The only {@code x402Version} this transport speaks. */
     public static final int X402_VERSION = 2;
 

@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * What the filter spends on a payment header before the ledger: the first time it sees one
  * ({@link CredentialReader#fromHeader}: base64, JSON, offer checks, scrip verification) against a repeat click
  * (digest of the header, then a cache hit), and against a repeat click paid with the seller's reference instead
- * (PROTOCOL.md section 12). The reader keeps no cache, so each {@code fromHeader} call does the full first-seen work.
+ * (PROTOCOL.md section 12); and a later PayWord word in the full header against the compact one (section 8). The
+ * reader keeps no cache, so each {@code fromHeader} call does the full first-seen work.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -41,6 +42,8 @@ public class CredentialBenchmark {
     private String signature;
     private ScripReferences references;
     private String referenceHeader;
+    private String payWordHeader;
+    private String compactWordHeader;
 
     @Setup
     public void setUp() throws IOException, InvalidConfigException, PaymentException,
@@ -78,6 +81,20 @@ public class CredentialBenchmark {
             throw new IllegalStateException("the reference did not resolve");
         }
         System.out.println("TOLLGATE-REFERENCE header: " + referenceHeader.length() + " chars");
+        byte[] word = new byte[32];
+        new java.security.SecureRandom().nextBytes(word);
+        String commitmentId = dev.tollgate.protocol.PayWord.encodeWord(new byte[32]);
+        payWordHeader = dev.tollgate.gateway.testing.PayWordBuyer.header(java.util.Map.of(
+                dev.tollgate.protocol.PayWord.COMMITMENT_ID, commitmentId, dev.tollgate.protocol.PayWord.INDEX, 9,
+                dev.tollgate.protocol.PayWord.WORD, dev.tollgate.protocol.PayWord.encodeWord(word)));
+        compactWordHeader = new dev.tollgate.protocol.CompactWord("test", commitmentId, 9, word, 1_000_000, null)
+                .header();
+        if (!(payWordFullRead() instanceof Credential.PayWordPayment)
+                || !(payWordCompactRead() instanceof Credential.PayWordPayment)) {
+            throw new IllegalStateException("a PayWord header did not read");
+        }
+        System.out.println("PayWord PAYMENT-SIGNATURE header: " + payWordHeader.length() + " chars, TOLLGATE-PAYWORD: "
+                + compactWordHeader.length() + " chars");
         System.out.println("PAYMENT-SIGNATURE header: " + header.length() + " chars (Ed25519 scrip)");
     }
 
@@ -120,6 +137,22 @@ public class CredentialBenchmark {
     @Benchmark
     public Credential referenceRead() throws PaymentException, FailedVerifications.TooManyFailures {
         return references.read(referenceHeader, snapshot, null);
+    }
+
+    /**
+     * A later PayWord word in {@code PAYMENT-SIGNATURE} with {@code commitmentId}, as the filter reads it: digest the
+     * header, miss the cache (a word is new every time), decode and check it.
+     */
+    @Benchmark
+    public Credential payWordFullRead() throws PaymentException {
+        Credential cached = cache.get(CredentialCache.key('H', payWordHeader));
+        return cached != null ? cached : reader.fromHeader(payWordHeader, snapshot);
+    }
+
+    /** The same word in the compact {@code TOLLGATE-PAYWORD} header (PROTOCOL.md section 8): parse it, nothing else. */
+    @Benchmark
+    public Credential payWordCompactRead() throws PaymentException {
+        return PayWordPayloads.readCompact(compactWordHeader, snapshot);
     }
 
     /** The key a verified token was kept under before issue 12: SHA-256 over the whole token. */

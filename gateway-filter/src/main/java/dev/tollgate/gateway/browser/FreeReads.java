@@ -112,6 +112,7 @@ public final class FreeReads {
                 && (fetch == FetchMetadata.OWN_NAVIGATION || fetch == FetchMetadata.OTHER_SITE_NAVIGATION)
                 && request.getHeader(PaymentHeaders.PAYMENT_SIGNATURE) == null
                 && request.getHeader(PaymentHeaders.TOLLGATE_REFERENCE) == null
+                && request.getHeader(PaymentHeaders.TOLLGATE_PAYWORD) == null
                 && Cookies.value(request, TollgateFilter.SCRIP_COOKIE) == null;
     }
 }

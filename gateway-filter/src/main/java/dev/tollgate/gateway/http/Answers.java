@@ -34,7 +34,7 @@ public final class Answers {
      */
     public static final String REFUSED_ATTRIBUTE = "dev.tollgate.gateway.refused";
     static final String VARY = PaymentHeaders.PAYMENT_SIGNATURE + ", " + PaymentHeaders.TOLLGATE_REFERENCE
-            + ", Cookie";
+            + ", " + PaymentHeaders.TOLLGATE_PAYWORD + ", Cookie";
     private static final Logger LOG = LoggerFactory.getLogger(Answers.class);
     private static final OutageLog OUTAGE = new OutageLog(System.nanoTime());
     private static final OutageLog PRICE_FAILURES = new OutageLog(System.nanoTime());

@@ -5,6 +5,7 @@ import dev.tollgate.gateway.GatewayConfig;
 import dev.tollgate.gateway.Pass;
 import dev.tollgate.gateway.PriceRule;
 import dev.tollgate.protocol.PayWord;
+import dev.tollgate.protocol.PaymentHeaders;
 import dev.tollgate.protocol.PaymentRequired;
 import dev.tollgate.protocol.PaymentRequirements;
 import dev.tollgate.protocol.ResourceInfo;
@@ -62,6 +63,11 @@ public final class Offers {
     /** The x402 extension by which a buyer names one payment, so a retry after a lost answer is not charged again. */
     public static final String PAYMENT_IDENTIFIER = "payment-identifier";
     /**
+     * The member of a PayWord offer's {@code extra} that names the header later words may come in instead of
+     * {@code PAYMENT-SIGNATURE} (PROTOCOL.md section 8, "Compact words").
+     */
+    public static final String COMPACT_HEADER = "compactHeader";
+    /**
      * What a 402 says of {@link #PAYMENT_IDENTIFIER} (PROTOCOL.md section 11): optional, and the identifier's form, as
      * the x402 extension declares it.
      */
@@ -109,6 +115,8 @@ public final class Offers {
                     schemeExtra = new LinkedHashMap<>(extra);
                     schemeExtra.put("maxChainLength", config.payword().maxChainLength());
                     schemeExtra.put("maxStep", config.payword().maxStep());
+                    // Later words may come in the compact header (PROTOCOL.md section 8, "Compact words").
+                    schemeExtra.put(COMPACT_HEADER, PaymentHeaders.TOLLGATE_PAYWORD);
                 }
                 accepts.add(new PaymentRequirements(scheme, broker.network(), amount, asset, config.sellerId(),
                         config.maxTimeoutSeconds(), schemeExtra));

@@ -4,9 +4,11 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.tollgate.gateway.keys.ExpireAt;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Verified (and recently rejected) credentials, keyed by a 128-bit SHA-256 digest of the header, or of a scrip token's
@@ -29,10 +31,13 @@ public final class CredentialCache {
     }
 
     /**
-     * Never used itself, only cloned: a clone per call costs a few hundred bytes and no provider lookup, and unlike
-     * a per-thread digest leaves nothing of ours on a container's request threads (which would pin the web app's
-     * class loader after an undeploy).
+     * Digests lent to {@link #key} calls, one slot per stripe of threads: a digest (SHA-256's state, block buffer and
+     * message schedule, ~450 bytes) is made once per slot rather than cloned per call. A call finding its slot empty
+     * (another thread has it) makes a fresh one, so no call waits. Static, not per thread: a per-thread digest would
+     * leave one of our objects on each of a container's request threads, pinning the web app's class loader after an
+     * undeploy.
      */
+    private static final AtomicReferenceArray<Digester> DIGESTERS = new AtomicReferenceArray<>(16);
     private static final MessageDigest SHA_256 = sha256();
 
     private final Cache<Key, Credential> cache;
@@ -50,12 +55,14 @@ public final class CredentialCache {
      * The digest of a credential. {@code kind} keeps a header and a cookie with the same text apart.
      */
     public static Key key(char kind, String value) {
-        MessageDigest sha256 = copy(SHA_256);
-        sha256.update((byte) kind);
-        // UTF-8 is injective, and for the ASCII that headers and cookies hold it is a plain array copy.
-        sha256.update(value.getBytes(StandardCharsets.UTF_8));
-        byte[] out = sha256.digest();
-        return new Key(readLong(out, 0), readLong(out, 8));
+        int slot = (int) Thread.currentThread().getId() & (DIGESTERS.length() - 1);
+        Digester digester = DIGESTERS.getAndSet(slot, null);
+        if (digester == null) {
+            digester = new Digester(copy(SHA_256));
+        }
+        Key key = digester.key(kind, value);
+        DIGESTERS.set(slot, digester);
+        return key;
     }
 
     /**
@@ -100,6 +107,33 @@ public final class CredentialCache {
             return (MessageDigest) prototype.clone();
         } catch (CloneNotSupportedException e) {
             throw new IllegalStateException("the platform's SHA-256 can be cloned", e);
+        }
+    }
+
+    /**
+     * One SHA-256 and the buffer its digest is written to, used by one thread at a time. The text is copied to bytes
+     * whole, not encoded a chunk at a time into a buffer of its own: with the SHA instructions the digest of a 1 KB
+     * header takes ~0.7 µs, the copy ~0.03 µs, and every per-char loop measured cost 0.2 to 1.3 µs more.
+     */
+    private static final class Digester {
+        private final MessageDigest sha256;
+        private final byte[] out = new byte[32];
+
+        Digester(MessageDigest sha256) {
+            this.sha256 = sha256;
+        }
+
+        Key key(char kind, String value) {
+            sha256.update((byte) kind);
+            // UTF-8 is injective on text (only an unpaired surrogate, which no header decoded from bytes holds, becomes
+            // '?'), and for the ASCII that headers and cookies hold it is a plain array copy.
+            sha256.update(value.getBytes(StandardCharsets.UTF_8));
+            try {
+                sha256.digest(out, 0, out.length); // resets the digest, zeroing its block buffer
+            } catch (DigestException e) {
+                throw new IllegalStateException("SHA-256's output is 32 bytes", e);
+            }
+            return new Key(readLong(out, 0), readLong(out, 8));
         }
     }
 

@@ -22,7 +22,8 @@ import java.util.Objects;
  * Turns a {@code PAYMENT-SIGNATURE} header or a {@code __Host-tollgate_scrip} cookie into a {@link Credential}: decodes,
  * checks what the buyer agreed to against this seller (the network one of its brokers, that broker the scrip's
  * issuer), verifies the scrip. Runs once per distinct credential; the outcome is cached. A
- * {@code TOLLGATE-REFERENCE} header, sent instead of the payment, is read by {@link ScripReferences} per request.
+ * {@code TOLLGATE-REFERENCE} header, sent instead of the payment, is read by {@link ScripReferences} per request, a
+ * {@code TOLLGATE-PAYWORD} header by {@link PayWordPayloads} (PROTOCOL.md sections 12 and 8).
  */
 public final class CredentialReader {
 
@@ -85,8 +86,17 @@ public final class CredentialReader {
         char kind = 'H';
         String value = header;
         if (header == null) {
-            String reference = references == null ? null : request.getHeader(PaymentHeaders.TOLLGATE_REFERENCE);
-            if (reference != null) { // checked per request: an HMAC and a map lookup, cheaper than a digest and cache
+            String reference = request.getHeader(PaymentHeaders.TOLLGATE_REFERENCE);
+            String word = request.getHeader(PaymentHeaders.TOLLGATE_PAYWORD);
+            if (word != null) { // a new word each time: read per request, never digested nor cached
+                if (reference != null) {
+                    throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "send either "
+                            + PaymentHeaders.TOLLGATE_REFERENCE + " (scrip) or " + PaymentHeaders.TOLLGATE_PAYWORD
+                            + " (a PayWord chain), not both");
+                }
+                return PayWordPayloads.readCompact(word, current);
+            }
+            if (reference != null && references != null) { // per request: an HMAC and a map lookup, no digest
                 return references.read(reference, current, new PayingClient(request, current.config.clientLimits()));
             }
             value = cookie(request);

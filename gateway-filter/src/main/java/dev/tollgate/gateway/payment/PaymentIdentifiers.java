@@ -44,13 +44,15 @@ final class PaymentIdentifiers {
     }
 
     /**
-     * An identifier sent with a repeat reference (PROTOCOL.md section 12), or {@code null}.
+     * An identifier sent in a header's {@code id=} (a repeat reference, PROTOCOL.md section 12, or a compact PayWord
+     * word, section 8), or {@code null}.
      *
+     * @param header what the message calls the header, as "the reference header"
      * @throws MalformedPaymentException if it is not 16 to 128 characters of {@code [A-Za-z0-9_-]}
      */
-    static String checked(String id) throws MalformedPaymentException {
+    static String checked(String id, String header) throws MalformedPaymentException {
         if (id != null && !valid(id)) {
-            throw new MalformedPaymentException("the reference header's id" + FORM);
+            throw new MalformedPaymentException(header + "'s id" + FORM);
         }
         return id;
     }

@@ -106,7 +106,7 @@ public final class ScripReferences {
         String paymentId;
         try {
             payment = ScripReference.parse(header);
-            paymentId = PaymentIdentifiers.checked(payment.paymentId());
+            paymentId = PaymentIdentifiers.checked(payment.paymentId(), "the reference header");
         } catch (MalformedPaymentException e) {
             throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "TOLLGATE-REFERENCE: " + e.getMessage());
         }
