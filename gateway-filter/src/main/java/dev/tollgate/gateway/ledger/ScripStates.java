@@ -214,13 +214,23 @@ final class ScripStates {
      * The state of a scrip whose row is inserted unless it has one. The rows of first charges waiting for the database
      * lock are inserted together by the one that holds it, in one transaction (at most {@value #ROWS_PER_COMMIT}):
      * with many new buyers at once, a commit (its WAL pages, its file locks) serves several first charges instead of
-     * one. A charge whose row another inserted finds its state when it gets the lock; if that transaction failed, it
-     * inserts its own.
+     * one. A charge whose row another inserted finds its state when it gets the lock (or when it gives up waiting
+     * for it); if that transaction failed, the charge that ran it is refused as any failed ledger write is, and each
+     * other one inserts its own.
      */
     private ScripState loadInserting(NewRow mine) throws LedgerUnavailableException {
         newRows.add(mine);
         try {
             return insertWaiting(mine);
+        } catch (LedgerUnavailableException e) {
+            // Timed out waiting for the lock after another charge's transaction had committed this row: the state is
+            // there, so the charge goes on as it would have with the lock (a row committed for a charge answered 503
+            // would make closeUnused say "used here" for a scrip that never paid).
+            ScripState done = mine.loaded;
+            if (done != null) {
+                return done;
+            }
+            throw e;
         } finally {
             if (mine.loaded == null) {
                 newRows.remove(mine); // failed, or never got the lock: no later transaction inserts it

@@ -86,6 +86,46 @@ final class FirstChargeRowsTest {
     }
 
     /** Polls until {@code condition} gives 1, for at most 20 seconds. */
+    /**
+     * A charge that gives up waiting for the database lock after another charge's transaction committed its row goes on
+     * with that row: it is charged, not refused (a committed row for a refused charge would make {@code closeUnused}
+     * call a scrip that never paid "used here").
+     */
+    @Test
+    void aChargeWhoseRowWasCommittedWhileItWaitedIsChargedEvenIfItGivesUpWaiting() throws Exception {
+        Path file = dir.resolve("ledger.db");
+        int waiting = 2;
+        ExecutorService pool = Executors.newFixedThreadPool(waiting);
+        LedgerTuning tuning = LedgerTuning.DEFAULTS.withWaitTimeoutMillis(300);
+        try (SqliteLedger ledger = SqliteLedger.open(file, SqliteLedger.Durability.PROCESS_CRASH_SAFE, tuning)) {
+            List<Future<ChargeResult>> results = new ArrayList<>();
+            ledger.holdingDatabase(() -> {
+                for (int i = 0; i < waiting; i++) {
+                    ScripAccount scrip = scrip("late-" + i, 100);
+                    results.add(pool.submit(() -> ledger.charge(scrip, 10, "/p")));
+                }
+                awaitTrue(() -> ledger.scripRowsWaiting() == waiting ? 1 : 0);
+                try {
+                    // This thread holds the lock, so its own first charge runs the transaction that inserts the
+                    // waiting rows too; then it keeps the lock until the others have given up waiting for it.
+                    assertThat(ledger.charge(scrip("holder", 100), 10, "/p")).isInstanceOf(ChargeResult.Charged.class);
+                } catch (LedgerUnavailableException e) {
+                    throw new AssertionError(e);
+                }
+                awaitTrue(() -> results.stream().allMatch(Future::isDone) ? 1 : 0);
+            });
+            for (Future<ChargeResult> result : results) {
+                assertThat(result.get(30, TimeUnit.SECONDS)).isInstanceOf(ChargeResult.Charged.class);
+            }
+            for (int i = 0; i < waiting; i++) {
+                assertThat(ledger.remaining(scrip("late-" + i, 100))).isEqualTo(90);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(LedgerFixtures.charges(file)).hasSize(waiting + 1);
+    }
+
     private static void awaitTrue(IntSupplier condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (condition.getAsInt() != 1) {
