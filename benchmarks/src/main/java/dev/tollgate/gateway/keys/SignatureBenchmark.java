@@ -37,6 +37,8 @@ public class SignatureBenchmark {
     private PublicKey ed25519Jdk;
     private PublicKey ed25519Bc;
     private byte[] ed25519Signature;
+    private byte[] ed25519Encoded;
+    private org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint ed25519Point;
     private PublicKey ecJdk;
     private PublicKey ecBc;
     private byte[] es256Signature;
@@ -51,6 +53,9 @@ public class SignatureBenchmark {
         ed25519Bc = KeyFactory.getInstance("Ed25519", Crypto.BC)
                 .generatePublic(new X509EncodedKeySpec(ed.getPublic().getEncoded()));
         ed25519Signature = sign("Ed25519", ed, message);
+        byte[] spki = ed.getPublic().getEncoded(); // X.509 SubjectPublicKeyInfo: the raw 32-byte key at its end
+        ed25519Encoded = java.util.Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+        ed25519Point = org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyPartialExport(ed25519Encoded, 0);
 
         KeyPairGenerator ecGenerator = KeyPairGenerator.getInstance("EC", "SunEC");
         ecGenerator.initialize(new ECGenParameterSpec("secp256r1"));
@@ -61,7 +66,8 @@ public class SignatureBenchmark {
         es256Signature = sign(ES256, ec, message);
 
         // A benchmark of a failing check would measure nothing useful.
-        if (!ed25519Jdk() || !ed25519Bc() || !es256Jdk() || !es256Bc()) {
+        if (!ed25519Jdk() || !ed25519Bc() || !ed25519BcDecodedPoint() || !ed25519BcEncodedKey() || !es256Jdk()
+                || !es256Bc()) {
             throw new IllegalStateException("a signature did not verify");
         }
     }
@@ -76,6 +82,23 @@ public class SignatureBenchmark {
     public boolean ed25519Bc() throws GeneralSecurityException {
         Signature s = Signature.getInstance("Ed25519", Crypto.BC);
         return verify(s, ed25519Bc, ed25519Signature);
+    }
+
+    /**
+     * Bouncy Castle's Ed25519 below the JCA, on the public point decoded once (what {@code BCEdDSAPublicKey} keeps,
+     * so what {@link #ed25519Bc} uses too): no provider lookup, no {@code Signature} object.
+     */
+    @Benchmark
+    public boolean ed25519BcDecodedPoint() {
+        return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(ed25519Signature, 0, ed25519Point, message, 0,
+                message.length);
+    }
+
+    /** The same on the 32-byte encoded key: the point is decompressed (a square root) on every check. */
+    @Benchmark
+    public boolean ed25519BcEncodedKey() {
+        return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(ed25519Signature, 0, ed25519Encoded, 0, message, 0,
+                message.length);
     }
 
     @Benchmark

@@ -153,7 +153,9 @@ public final class ScripVerifier {
         if (!currency.equals(cur)) {
             throw new PaymentException(ErrorCode.WRONG_CURRENCY, "scrip is in another currency");
         }
-        return new ScripAccount(iss, jti, sub, audience, budget, cur, exp);
+        // The configured issuer and currency, equal to the claims: one copy of each for every scrip kept in memory
+        // (the credential cache, the repeat references, the ledger's states), not one per scrip.
+        return new ScripAccount(issuer, jti, sub, audience, budget, currency, exp);
     }
 
     /** Header checks and the key lookup; runs before the signature is verified. */

@@ -3,6 +3,13 @@ package dev.tollgate.gateway.ledger;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +21,9 @@ import org.slf4j.LoggerFactory;
  */
 final class ScripStates {
 
+    /** The most first-seen scrip rows one transaction inserts. */
+    static final int ROWS_PER_COMMIT = 64;
+
     private static final Logger LOG = LoggerFactory.getLogger(ScripStates.class);
 
     private final LockedStore store;
@@ -22,6 +32,21 @@ final class ScripStates {
     private final Resources resources;
     private final ReceiptIds receipts;
     private final StateMap<ScripState.Key, ScripState> states;
+    /** First charges waiting to have their scrip's row inserted: at most one per charging thread. */
+    private final Queue<NewRow> newRows = new ConcurrentLinkedQueue<>();
+    private final LongAdder rowCommits = new LongAdder();
+
+    /** A first-seen scrip's row to insert, and its state once committed. */
+    private static final class NewRow {
+        final ScripState.Key key;
+        final ScripAccount scrip;
+        volatile ScripState loaded;
+
+        NewRow(ScripState.Key key, ScripAccount scrip) {
+            this.key = key;
+            this.scrip = scrip;
+        }
+    }
 
     ScripStates(LockedStore store, Journal journal, GroupCommit commit, Resources resources, ReceiptIds receipts,
                 StateMap<ScripState.Key, ScripState> states) {
@@ -31,6 +56,16 @@ final class ScripStates {
         this.resources = resources;
         this.receipts = receipts;
         this.states = states;
+    }
+
+    /** How many transactions inserted first-seen scrip rows. */
+    long rowCommits() {
+        return rowCommits.sum();
+    }
+
+    /** How many first charges wait for the database lock to have their scrip's row inserted. */
+    int rowsWaiting() {
+        return newRows.size();
     }
 
     /** How many scrip states are in memory. */
@@ -158,25 +193,96 @@ final class ScripStates {
      * record can refer to it); {@code null} if it has no row and {@code insert} is false.
      */
     ScripState load(ScripState.Key key, ScripAccount scrip, boolean insert) throws LedgerUnavailableException {
+        if (insert) {
+            return loadInserting(new NewRow(key, scrip));
+        }
         return store.withDb("ledger write failed", db -> {
             ScripState state = states.get(key);
             if (state != null && state.spent() != ScripState.RETIRED) {
                 return state;
             }
             ScripState loaded = select(db, key);
-            db.commit(); // end the read: a write started from a read fails at once if SQLite is busy
-            if (loaded == null && insert) {
-                insert(db, key, scrip, scrip.budgetMicros());
-                loaded = select(db, key);
-                if (loaded == null) {
-                    throw new SQLException("scrip row vanished after its insert");
-                }
-            }
             db.commit();
             if (loaded != null) {
                 states.put(loaded);
             }
             return loaded;
+        });
+    }
+
+    /**
+     * The state of a scrip whose row is inserted unless it has one. The rows of first charges waiting for the database
+     * lock are inserted together by the one that holds it, in one transaction (at most {@value #ROWS_PER_COMMIT}):
+     * with many new buyers at once, a commit (its WAL pages, its file locks) serves several first charges instead of
+     * one. A charge whose row another inserted finds its state when it gets the lock (or when it gives up waiting
+     * for it); if that transaction failed, the charge that ran it is refused as any failed ledger write is, and each
+     * other one inserts its own.
+     */
+    private ScripState loadInserting(NewRow mine) throws LedgerUnavailableException {
+        newRows.add(mine);
+        try {
+            return insertWaiting(mine);
+        } catch (LedgerUnavailableException e) {
+            // Timed out waiting for the lock after another charge's transaction had committed this row: the state is
+            // there, so the charge goes on as it would have with the lock (a row committed for a charge answered 503
+            // would make closeUnused say "used here" for a scrip that never paid).
+            ScripState done = mine.loaded;
+            if (done != null) {
+                return done;
+            }
+            throw e;
+        } finally {
+            if (mine.loaded == null) {
+                newRows.remove(mine); // failed, or never got the lock: no later transaction inserts it
+            }
+        }
+    }
+
+    private ScripState insertWaiting(NewRow mine) throws LedgerUnavailableException {
+        return store.withDb("ledger write failed", db -> {
+            ScripState done = mine.loaded;
+            if (done != null) {
+                return done;
+            }
+            newRows.remove(mine);
+            List<NewRow> batch = new ArrayList<>();
+            batch.add(mine);
+            for (NewRow next; batch.size() < ROWS_PER_COMMIT && (next = newRows.poll()) != null; ) {
+                batch.add(next);
+            }
+            // One transaction, and it starts with the write (a write started from a read fails at once if SQLite is
+            // busy): each row is inserted unless there is one (INSERT OR IGNORE writes nothing then), read back, and
+            // all are committed at once. One state per scrip: a scrip loaded meanwhile, or twice in the batch, keeps
+            // the state it has.
+            Map<ScripState.Key, ScripState> loaded = new HashMap<>();
+            for (NewRow row : batch) {
+                ScripState state = states.get(row.key);
+                if (state != null && state.spent() != ScripState.RETIRED) {
+                    loaded.put(row.key, state);
+                } else if (!loaded.containsKey(row.key)) {
+                    insertRow(db, row.key, row.scrip, row.scrip.budgetMicros());
+                    loaded.put(row.key, null);
+                }
+            }
+            for (Map.Entry<ScripState.Key, ScripState> entry : loaded.entrySet()) {
+                if (entry.getValue() == null) {
+                    ScripState state = select(db, entry.getKey());
+                    if (state == null) {
+                        throw new SQLException("scrip row vanished after its insert");
+                    }
+                    entry.setValue(state);
+                }
+            }
+            db.commit();
+            rowCommits.increment();
+            for (NewRow row : batch) {
+                ScripState state = loaded.get(row.key);
+                if (states.get(row.key) != state) {
+                    states.put(state);
+                }
+                row.loaded = state;
+            }
+            return mine.loaded;
         });
     }
 
@@ -201,6 +307,13 @@ final class ScripStates {
     /** Inserts the scrip's row with {@code budget} and commits it. */
     private static void insert(LedgerStore db, ScripState.Key key, ScripAccount scrip, long budget)
             throws SQLException {
+        insertRow(db, key, scrip, budget);
+        db.commit();
+    }
+
+    /** Inserts the scrip's row with {@code budget} unless it has one; the caller commits. */
+    private static void insertRow(LedgerStore db, ScripState.Key key, ScripAccount scrip, long budget)
+            throws SQLException {
         PreparedStatement ps = db.insertScrip;
         ps.setString(1, key.issuer());
         ps.setString(2, key.jti());
@@ -211,7 +324,6 @@ final class ScripStates {
         ps.setLong(7, scrip.expiresAt().toEpochMilli());
         ps.setLong(8, System.currentTimeMillis());
         ps.executeUpdate();
-        db.commit();
     }
 
     /** {@link LedgerView#scrip}: the scrip's row as it was recorded, or {@code null}. */

@@ -515,6 +515,24 @@ public final class SqliteLedger implements Ledger {
         return parts.commit.syncs();
     }
 
+    /** How many transactions inserted the rows of first-seen scrip (tests). */
+    long scripRowCommits() {
+        return parts.scrips.rowCommits();
+    }
+
+    /** How many first charges wait for the database lock to have their scrip's row inserted (tests). */
+    int scripRowsWaiting() {
+        return parts.scrips.rowsWaiting();
+    }
+
+    /** Tests only: runs {@code work} holding the database lock, as a fold pass or a first charge would. */
+    void holdingDatabase(Runnable work) throws LedgerUnavailableException {
+        parts.store.withDb("test", db -> {
+            work.run();
+            return null;
+        });
+    }
+
     /** Tests only: {@code hook} runs in every journal sync before it writes; what it throws fails the sync. */
     void beforeJournalWrite(Runnable hook) {
         parts.journal.beforeWriteHook = hook;

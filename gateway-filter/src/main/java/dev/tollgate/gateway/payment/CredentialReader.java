@@ -171,12 +171,15 @@ public final class CredentialReader {
                         "accepted.amount must be a whole number of micro-units, like \"50000\"");
             }
             String paymentIdentifier = PaymentIdentifiers.read(payload);
-            Credential credential = scheme.read(payload, acceptedMicros, accepted.network(), client);
+            // A configured network (checked above), so interning it keeps one copy per network, not one per
+            // credential cached
+            String network = accepted.network().intern();
+            Credential credential = scheme.read(payload, acceptedMicros, network, client);
             if (!(credential instanceof Credential.Verified verified)) {
                 return credential;
             }
             // the network's broker issued it
-            GatewayConfig.Broker broker = PayingBroker.of(verified.scrip().issuer(), accepted.network(), snapshot);
+            GatewayConfig.Broker broker = PayingBroker.of(verified.scrip().issuer(), network, snapshot);
             Credential.Verified paid = verified.withPaymentIdentifier(paymentIdentifier)
                     .withPass(chosenPass(accepted));
             return references == null ? paid

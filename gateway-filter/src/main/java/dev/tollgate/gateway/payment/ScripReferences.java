@@ -28,6 +28,9 @@ import java.util.Optional;
  * memory (at most {@code maximumSize}, each until its reuse time) or, after a restart or an eviction, to the scrip the
  * ledger recorded; a ledger read that finds nothing counts as a failed payment of the client. The reference made or
  * checked last for a scrip is kept with it, so a repeat click compares text instead of computing the HMAC.
+ * An entry keeps the scrip as its header paid it ({@link Credential.Verified}, its claims, the buyer's JSON) and the
+ * reference: about 600 bytes with the claims (a class histogram after 120,000 first-seen scrip), so the 100,000 scrip of
+ * the default {@code maximumSize} hold about 60 MB, the most of any table a first-seen scrip grows.
  * Thread-safe.
  */
 public final class ScripReferences {

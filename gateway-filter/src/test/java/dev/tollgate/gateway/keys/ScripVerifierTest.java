@@ -62,6 +62,19 @@ final class ScripVerifierTest {
     }
 
     @Test
+    void verifiedScripHoldsTheConfiguredIssuerAndCurrencyNotCopiesReadFromEachToken() throws Exception {
+        String issuer = new String(TestBroker.ISSUER); // instances of their own, as read from a config file
+        String currency = new String(TestBroker.CURRENCY);
+        ScripVerifier configured = new ScripVerifier(keys, issuer, TestBroker.SELLER, currency, SKEW, clock);
+
+        ScripAccount first = configured.verify(broker.scrip().jti("a").sign());
+        ScripAccount second = configured.verify(broker.scrip().jti("b").sign());
+
+        assertThat(first.issuer()).isSameAs(issuer).isSameAs(second.issuer());
+        assertThat(first.currency()).isSameAs(currency).isSameAs(second.currency());
+    }
+
+    @Test
     void aValidEs256ScripVerifies() throws Exception {
         ScripAccount account = verifier.verify(broker.scrip().es256().jti("ec-1").sign());
 
