@@ -129,9 +129,13 @@ public final class CredentialCache {
             // '?'), and for the ASCII that headers and cookies hold it is a plain array copy.
             sha256.update(value.getBytes(StandardCharsets.UTF_8));
             try {
-                sha256.digest(out, 0, out.length); // resets the digest, zeroing its block buffer
+                sha256.digest(out, 0, out.length);
             } catch (DigestException e) {
                 throw new IllegalStateException("SHA-256's output is 32 bytes", e);
+            } finally {
+                // digest() only marks the state for a reset at the next use: until then its block buffer and message
+                // schedule would keep the text's last bytes (a token's tail) in this slot. reset() zeroes them now.
+                sha256.reset();
             }
             return new Key(readLong(out, 0), readLong(out, 8));
         }

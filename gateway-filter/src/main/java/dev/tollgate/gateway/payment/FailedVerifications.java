@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * A bounded rate limit on payments that fail verification, per client address ({@code failed-payments} in
  * {@code docs/CONFIG.md}). Each distinct bad token costs a full signature check, so an address whose failures exceed
  * its budget is refused with {@code 429} before any more signature work is done for it. Only failures count: a
- * credential already verified is served from the cache without asking here, and a verification that succeeds costs
- * the address nothing.
+ * scrip credential already verified is served from the cache without asking here (a PayWord payment by chain id is
+ * asked every time, as each new word costs hashing), and a verification that succeeds costs the address nothing.
  *
  * <p>A token bucket per address, kept as the generic cell rate algorithm's one number (the time the bucket is full
  * again) in a Caffeine cache of at most {@code failed-payments.clients} addresses, each forgotten once its bucket is

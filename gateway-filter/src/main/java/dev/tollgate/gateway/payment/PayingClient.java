@@ -5,7 +5,8 @@ import jakarta.servlet.http.HttpServletRequest;
 
 /**
  * Whose failed verifications a read counts against ({@link FailedVerifications}), and the limits: the address is
- * found only if a signature is to be checked, which a repeat click never needs. Used by one request's thread.
+ * found only if a signature is to be checked, which a repeat scrip click never needs (a PayWord payment by chain id
+ * always asks: each new word costs hashing). Used by one request's thread.
  */
 final class PayingClient {
 
