@@ -106,7 +106,9 @@ final class ClusterBudgetTest {
 
         long charged = consumed(three);
         assertThat(charged / price).as("charges").isGreaterThan(1_000);
-        assertThat(three).allSatisfy(n -> assertThat(n.consumed.get()).as("node " + n.id).isPositive());
+        // Several nodes spent it (three nodes' nine threads on two cores: one node's threads may not run before the
+        // other two have leased the whole budget, so "every node" would test the scheduler).
+        assertThat(three).filteredOn(n -> n.consumed.get() > 0).as("nodes that charged").hasSizeGreaterThan(1);
         assertThat(charged).isLessThanOrEqualTo(budget);
         assertThat(maxHeld.get()).as("the most Redis ever granted at once").isLessThanOrEqualTo(budget);
         for (TestNode node : three) {
