@@ -182,8 +182,7 @@ public record CompactWord(String brokerId, String commitmentId, int index, byte[
 
     private static boolean base64url(String text, int from, int to) {
         for (int i = from; i < to; i++) {
-            char c = text.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+            if (PayWord.sextet(text.charAt(i)) < 0) {
                 return false;
             }
         }

@@ -151,7 +151,7 @@ public final class PayWord {
     }
 
     /** The value of a base64url character, or -1. */
-    private static int sextet(char c) {
+    static int sextet(char c) {
         if (c >= 'A' && c <= 'Z') {
             return c - 'A';
         }

@@ -151,7 +151,8 @@ public final class CredentialReader {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "scheme '" + ClientText.excerpt(accepted.scheme())
                         + "' is not accepted here; pay with scheme " + schemes.names());
             }
-            if (snapshot.brokerOn(accepted.network()) == null) {
+            GatewayConfig.Broker onNetwork = snapshot.brokerOn(accepted.network());
+            if (onNetwork == null) {
                 throw new PaymentException(ErrorCode.MALFORMED_PAYMENT, "network '" + ClientText.excerpt(accepted.network())
                         + "' is not accepted here; pay on " + snapshot.networks);
             }
@@ -171,9 +172,9 @@ public final class CredentialReader {
                         "accepted.amount must be a whole number of micro-units, like \"50000\"");
             }
             String paymentIdentifier = PaymentIdentifiers.read(payload);
-            // A configured network (checked above), so interning it keeps one copy per network, not one per
-            // credential cached
-            String network = accepted.network().intern();
+            // The configured network's own string, equal to the header's: one copy per network, not one per credential
+            // cached
+            String network = onNetwork.network();
             Credential credential = scheme.read(payload, acceptedMicros, network, client);
             if (!(credential instanceof Credential.Verified verified)) {
                 return credential;

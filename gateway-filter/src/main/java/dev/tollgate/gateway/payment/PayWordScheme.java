@@ -42,7 +42,6 @@ public final class PayWordScheme implements PaymentScheme {
     private final Chains chains;
     private final ChargeModels models;
     private final Clock clock;
-    private final FailedVerifications failures;
     /** Hash operations done to verify words: lets a test prove a refused payment cost no hashing. */
     public final LongAdder hashSteps = new LongAdder();
     /** Commitments (with their certificates) whose signatures were checked, not found in the cache. */
@@ -55,7 +54,6 @@ public final class PayWordScheme implements PaymentScheme {
         this.chains = new Chains(ledger, holds, verifier, hashSteps, forwarding, failures);
         this.models = models;
         this.clock = clock;
-        this.failures = failures;
     }
 
     /** The scheme for chains certified by any of {@code brokers}, each checked with its own keys. */
@@ -101,7 +99,7 @@ public final class PayWordScheme implements PaymentScheme {
         try {
             GatewayConfig.Broker broker = checkAcceptable(current, rule, payment);
             // Before any ledger read, signature check or hashing: a word on a cached chain costs hashing too.
-            failures.check(client.address(), client.limits());
+            chains.failures().check(client.address(), client.limits());
             account = account(payment, broker, current, client);
             PayingBroker.of(account.issuer(), payment.network(), current); // the network's broker certified it
             if (payment.index() < 1 || payment.index() > account.length()) {
@@ -176,7 +174,7 @@ public final class PayWordScheme implements PaymentScheme {
         storedLookups.increment();
         Optional<String> stored = chains.ledger().commitment(broker.issuer(), payment.commitmentId());
         if (stored.isEmpty() || !PayWord.commitmentId(stored.get()).equals(payment.commitmentId())) {
-            failures.failed(client.address(), client.limits());
+            chains.failures().failed(client.address(), client.limits());
             throw new PaymentException(ErrorCode.UNKNOWN_COMMITMENT, "this seller does not know the "
                     + "commitment; send it again with 'commitment'");
         }
@@ -192,7 +190,7 @@ public final class PayWordScheme implements PaymentScheme {
             return chains.verifier().verify(commitment, maxLength);
         } catch (PaymentException e) {
             if (e.code() != ErrorCode.BROKER_UNAVAILABLE) {
-                failures.failed(client.address(), client.limits());
+                chains.failures().failed(client.address(), client.limits());
             }
             throw e;
         }

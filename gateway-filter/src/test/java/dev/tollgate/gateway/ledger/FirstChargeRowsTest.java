@@ -86,6 +86,32 @@ final class FirstChargeRowsTest {
     }
 
     /** Polls until {@code condition} gives 1, for at most 20 seconds. */
+    /** One transaction inserts at most 64 waiting rows: 70 first charges waiting together take two commits. */
+    @Test
+    void aTransactionInsertsAtMost64WaitingRows() throws Exception {
+        Path file = dir.resolve("ledger.db");
+        int buyers = 70;
+        ExecutorService pool = Executors.newFixedThreadPool(buyers);
+        try (SqliteLedger ledger = SqliteLedger.open(file, SqliteLedger.Durability.PROCESS_CRASH_SAFE)) {
+            List<Future<ChargeResult>> results = new ArrayList<>();
+            long before = ledger.scripRowCommits();
+            ledger.holdingDatabase(() -> {
+                for (int i = 0; i < buyers; i++) {
+                    ScripAccount scrip = scrip("many-" + i, 100);
+                    results.add(pool.submit(() -> ledger.charge(scrip, 10, "/p")));
+                }
+                awaitTrue(() -> ledger.scripRowsWaiting() == buyers ? 1 : 0);
+            });
+            for (Future<ChargeResult> result : results) {
+                assertThat(result.get(30, TimeUnit.SECONDS)).isInstanceOf(ChargeResult.Charged.class);
+            }
+            assertThat(ledger.scripRowCommits() - before).isEqualTo(2);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(LedgerFixtures.charges(file)).hasSize(buyers);
+    }
+
     /**
      * A charge that gives up waiting for the database lock after another charge's transaction committed its row goes on
      * with that row: it is charged, not refused (a committed row for a refused charge would make {@code closeUnused}
